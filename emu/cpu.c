@@ -1,0 +1,173 @@
+/* emu/cpu.c — Unicorn as the CPU; every translation comes from our MMU.
+ *
+ * Unicorn runs in virtual-TLB mode with 16 KB pages: each miss in its TLB calls
+ * on_tlb_fill(), which asks mmu_translate() and, on a fault, vm_fault(). Unicorn's
+ * TLB is only a cache of ours: whenever ours drops an entry it is flushed whole. */
+#include <errno.h>
+#include <string.h>
+#include "emu/internal.h"
+
+uint64_t cpu_reg(struct emu *emu, int reg)
+{
+    uint64_t v = 0;
+    uc_reg_read(emu->uc, reg, &v);
+    return v;
+}
+
+void cpu_set_reg(struct emu *emu, int reg, uint64_t v)
+{
+    uc_reg_write(emu->uc, reg, &v);
+}
+
+void cpu_flush_tlb(struct emu *emu)
+{
+    uc_ctl_flush_tlb(emu->uc);
+    emu->stats.uc_tlb_flushes++;
+}
+
+void cpu_request_stop(struct emu *emu, enum emu_stop why)
+{
+    if (emu->stop == STOP_NONE || why == STOP_EXIT)
+        emu->stop = why;
+    uc_emu_stop(emu->uc);
+}
+
+static void on_tlb_drop(void *ctx)
+{
+    cpu_flush_tlb(ctx);
+}
+
+static vm_prot_t access_of(uc_mem_type type)
+{
+    switch (type) {
+    case UC_MEM_WRITE: return VM_PROT_WRITE;
+    case UC_MEM_FETCH: return VM_PROT_EXECUTE;
+    default: return VM_PROT_READ;
+    }
+}
+
+/* Resolves one access: translate, else fault it in and translate again. */
+static bool translate(struct emu *emu, uint64_t va, vm_prot_t access, struct mmu_xlate *x)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (mmu_translate(&emu->mmu, va, access, x, &emu->fault) == MMU_OK)
+            return true;
+        emu->fault_kr = vm_fault(emu->task->map, va, access, NULL);
+        if (emu->fault_kr != KERN_SUCCESS)
+            return false;
+    }
+    /* The VM said yes three times and the MMU still says no: a broken invariant. */
+    emu->fault_kr = KERN_FAILURE;
+    return false;
+}
+
+static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *r, void *ctx)
+{
+    (void)uc;
+    struct emu *emu = ctx;
+    struct mmu_xlate x;
+    emu->stats.fills++;
+    if (emu->probe.active && trunc_page(va) == emu->probe.page) {
+        r->paddr = 0;              /* frame 0: reserved, never mapped, a safe scratch */
+        r->perms = UC_PROT_READ | UC_PROT_WRITE;
+        return true;
+    }
+    if (!translate(emu, va, access_of(type), &x)) {
+        emu->stats.fill_faults++;
+        emu->stop = STOP_FAULT;
+        return false;
+    }
+    if (emu->phys.stale_code) {
+        /* A frame with translated code got new contents: flush the code cache
+         * outside the CPU loop, then retry this access. */
+        emu->stop = STOP_RETRY;
+        return false;
+    }
+    r->paddr = phys_pa(x.pfn);
+    r->perms = (uc_prot)x.prot;
+    return true;
+}
+
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
+{
+    (void)uc;
+    struct emu *emu = ctx;
+    if (intno != 2) {              /* not EXCP_SWI: undefined instruction, brk, ... */
+        emu->fault.kind = MMU_OK;
+        emu->fault_kr = (kern_return_t)intno;
+        cpu_request_stop(emu, STOP_FAULT);
+        emu->stop = STOP_FAULT;
+        return;
+    }
+    emu->stats.syscalls++;
+    linux_syscall(emu);
+    if (emu->phys.stale_code && emu->stop == STOP_NONE)
+        cpu_request_stop(emu, STOP_RETRY);
+}
+
+int cpu_init(struct emu *emu, char *err, size_t errlen)
+{
+    uc_err e;
+    uc_hook h;
+    if ((e = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &emu->uc)) != UC_ERR_OK)
+        goto fail;
+    if ((e = uc_ctl_set_cpu_model(emu->uc, UC_CPU_ARM64_MAX)) != UC_ERR_OK ||
+        (e = uc_ctl_set_page_size(emu->uc, (uint32_t)PAGE_SIZE)) != UC_ERR_OK ||
+        (e = uc_ctl_tlb_mode(emu->uc, UC_TLB_VIRTUAL)) != UC_ERR_OK ||
+        (e = uc_mem_map_ptr(emu->uc, 0, emu->phys.size, UC_PROT_ALL, emu->phys.ram)) != UC_ERR_OK ||
+        (e = uc_hook_add(emu->uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, emu, 1, 0)) != UC_ERR_OK ||
+        (e = uc_hook_add(emu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK)
+        goto fail;
+    emu->mmu.tlb.on_drop = on_tlb_drop;
+    emu->mmu.tlb.ctx = emu;
+    return 0;
+fail:
+    snprintf(err, errlen, "unicorn: %s", uc_strerror(e));
+    return -1;
+}
+
+static void on_probe_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                            int64_t value, void *ctx)
+{
+    (void)uc; (void)type; (void)size; (void)value;
+    struct emu *emu = ctx;
+    /* The hook may see the virtual address or the physical one (scratch frame 0). */
+    if (!emu->probe.found && (trunc_page(addr) == emu->probe.page || addr < PAGE_SIZE)) {
+        emu->probe.found = true;
+        emu->probe.addr = emu->probe.page | (addr & PAGE_MASK);
+    }
+}
+
+/* Unicorn reports only the page of a refused access. To get the byte address the
+ * guest expects in si_addr, the faulting instruction is run once more with that
+ * page backed by the scratch frame and a memory hook watching it; then the CPU
+ * state is put back as it was. */
+uint64_t emu_precise_fault_address(struct emu *emu, uint64_t page)
+{
+    uc_context *saved;
+    uc_hook h;
+    if (uc_context_alloc(emu->uc, &saved) != UC_ERR_OK)
+        return page;
+    uc_context_save(emu->uc, saved);
+    struct mmu_fault fault = emu->fault;
+    kern_return_t kr = emu->fault_kr;
+    emu->probe.active = true;
+    emu->probe.found = false;
+    emu->probe.page = trunc_page(page);
+    if (uc_hook_add(emu->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_probe_access,
+                    emu, 1, 0) == UC_ERR_OK) {
+        uc_ctl_flush_tb(emu->uc);
+        cpu_flush_tlb(emu);
+        uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 1);
+        uc_hook_del(emu->uc, h);
+    }
+    emu->probe.active = false;
+    uc_ctl_flush_tb(emu->uc);
+    cpu_flush_tlb(emu);
+    uc_context_restore(emu->uc, saved);
+    uc_context_free(saved);
+    emu->fault = fault;
+    emu->fault_kr = kr;
+    emu->stop = STOP_FAULT;
+    return emu->probe.found ? emu->probe.addr : page;
+}

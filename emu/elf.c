@@ -1,0 +1,331 @@
+/* emu/elf.c — loading a static AArch64 ELF executable into a fresh task.
+ *
+ * Segments whose file offset and address agree modulo 16 KB are mapped from the
+ * file (private, copy-on-write); others (binaries linked for 4 KB pages) are
+ * copied into anonymous memory. The stack gets argv, envp and the auxv that glibc
+ * and musl expect, with AT_PAGESZ = 16384. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "emu/internal.h"
+
+#define STACK_TOP      0x7ffffff00000ull
+#define STACK_SIZE     (8ull << 20)
+#define PIE_BASE       0x555555540000ull
+#define MMAP_BASE      0x7f0000000000ull
+#define MAX_PHNUM      64
+
+/* HWCAP: FP ASIMD AES PMULL SHA1 SHA2 CRC32 ATOMICS */
+#define GUEST_HWCAP 0x1fbull
+
+struct image {
+    int fd;
+    uint64_t size;
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[MAX_PHNUM];
+    uint64_t bias;                 /* load address - link address */
+    uint64_t lo, hi;               /* extent of the PT_LOADs (link addresses) */
+    uint64_t phdr;                 /* run-time address of the program headers */
+};
+
+static int fail(char *err, size_t errlen, const char *path, const char *why)
+{
+    snprintf(err, errlen, "%s: %s", path, why);
+    return -1;
+}
+
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+    ssize_t n = pread(fd, buf, len, (off_t)off);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+static int check_image(struct image *im, const char *path, char *err, size_t errlen)
+{
+    const Elf64_Ehdr *eh = &im->eh;
+    if (read_at(im->fd, &im->eh, sizeof im->eh, 0) < 0 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+        return fail(err, errlen, path, "not an ELF file");
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
+        return fail(err, errlen, path, "not a little-endian 64-bit ELF file");
+    if (eh->e_machine != EM_AARCH64)
+        return fail(err, errlen, path, "not an AArch64 executable");
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+        return fail(err, errlen, path, "not an executable (ELF type is neither EXEC nor DYN)");
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM ||
+        eh->e_phoff > im->size || im->size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) ||
+        read_at(im->fd, im->ph, eh->e_phnum * sizeof(Elf64_Phdr), eh->e_phoff) < 0)
+        return fail(err, errlen, path, "malformed ELF program headers");
+    im->lo = UINT64_MAX;
+    im->hi = 0;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        const Elf64_Phdr *ph = &im->ph[i];
+        if (ph->p_type == PT_INTERP)
+            return fail(err, errlen, path, "dynamically linked (has PT_INTERP); machemu runs static executables");
+        if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+            continue;
+        if (ph->p_filesz > ph->p_memsz || ph->p_offset > im->size || im->size - ph->p_offset < ph->p_filesz ||
+            ph->p_vaddr + ph->p_memsz < ph->p_vaddr || ph->p_vaddr + ph->p_memsz > STACK_TOP - STACK_SIZE)
+            return fail(err, errlen, path, "malformed ELF segment (outside the file or the address space)");
+        if (trunc_page(ph->p_vaddr) < im->lo)
+            im->lo = trunc_page(ph->p_vaddr);
+        if (round_page(ph->p_vaddr + ph->p_memsz) > im->hi)
+            im->hi = round_page(ph->p_vaddr + ph->p_memsz);
+    }
+    if (im->hi == 0)
+        return fail(err, errlen, path, "no loadable segment");
+    im->bias = eh->e_type == ET_DYN && im->lo < 0x10000 ? PIE_BASE : 0;
+    if (im->lo + im->bias < 0x10000)
+        return fail(err, errlen, path, "loads below 64 KB");
+    return 0;
+}
+
+static vm_prot_t prot_of(uint32_t flags)
+{
+    return (flags & PF_R ? VM_PROT_READ : 0) | (flags & PF_W ? VM_PROT_WRITE : 0) |
+           (flags & PF_X ? VM_PROT_EXECUTE : 0);
+}
+
+/* Maps the file part copy-on-write from the file's object. */
+static kern_return_t map_from_file(struct task *t, struct vm_object *fobj, const Elf64_Phdr *ph,
+                                   uint64_t bias, const char *tag)
+{
+    uint64_t start = trunc_page(ph->p_vaddr) + bias;
+    uint64_t end = round_page(ph->p_vaddr + ph->p_filesz) + bias;
+    vm_object_reference(fobj);
+    return vm_map_enter(t->map, &start, end - start, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, fobj,
+                        trunc_page(ph->p_offset), true, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL,
+                        VM_INHERIT_COPY, tag);
+}
+
+/* Copies [p_offset, +filesz) to p_vaddr through already mapped, writable memory. */
+static int copy_from_file(struct emu *emu, int fd, const Elf64_Phdr *ph, uint64_t bias)
+{
+    char buf[16384];
+    for (uint64_t done = 0; done < ph->p_filesz;) {
+        size_t n = ph->p_filesz - done < sizeof buf ? (size_t)(ph->p_filesz - done) : sizeof buf;
+        if (read_at(fd, buf, n, ph->p_offset + done) < 0 ||
+            copyout(emu, ph->p_vaddr + bias + done, buf, n) < 0)
+            return -1;
+        done += n;
+    }
+    return 0;
+}
+
+static int load_segment(struct emu *emu, struct task *t, struct image *im, struct vm_object *fobj,
+                        const Elf64_Phdr *ph)
+{
+    bool congruent = (ph->p_vaddr - ph->p_offset) % PAGE_SIZE == 0;
+    const char *tag = ph->p_flags & PF_X ? "text" : ph->p_flags & PF_W ? "data" : "rodata";
+    uint64_t file_end = ph->p_vaddr + ph->p_filesz + im->bias;
+    uint64_t mem_start = trunc_page(ph->p_vaddr) + im->bias;
+    uint64_t mem_end = round_page(ph->p_vaddr + ph->p_memsz) + im->bias;
+    uint64_t anon_start = congruent ? round_page(file_end) : mem_start;
+
+    if (congruent && ph->p_filesz && map_from_file(t, fobj, ph, im->bias, tag) != KERN_SUCCESS)
+        return -1;
+    if (anon_start < mem_end) {
+        uint64_t a = anon_start;
+        /* With 4 KB-aligned segments the first page may already hold the previous one. */
+        if (!vm_map_range_free(t->map, a, a + PAGE_SIZE) && !congruent)
+            a += PAGE_SIZE;
+        if (a < mem_end && vm_map_enter(t->map, &a, mem_end - a, VM_FLAGS_FIXED, NULL, 0, false,
+                                        VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY,
+                                        congruent ? "bss" : tag) != KERN_SUCCESS)
+            return -1;
+    }
+    if (!congruent && copy_from_file(emu, im->fd, ph, im->bias) < 0)
+        return -1;
+    /* The file's bytes after p_filesz in the last file page must read as zero. */
+    if (congruent && ph->p_memsz > ph->p_filesz && (file_end & PAGE_MASK)) {
+        static const uint8_t zeros[PAGE_SIZE];
+        if (copyout(emu, file_end, zeros, PAGE_SIZE - (file_end & PAGE_MASK)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Final rights once everything is written; pages shared by two segments get both. */
+static void protect_segments(struct task *t, struct image *im)
+{
+    for (int i = 0; i < im->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &im->ph[i];
+        if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+            continue;
+        uint64_t s = trunc_page(ph->p_vaddr) + im->bias, e = round_page(ph->p_vaddr + ph->p_memsz) + im->bias;
+        vm_prot_t prot = prot_of(ph->p_flags);
+        for (int j = 0; j < im->eh.e_phnum; j++) {
+            const Elf64_Phdr *q = &im->ph[j];
+            if (j != i && q->p_type == PT_LOAD && q->p_memsz &&
+                trunc_page(q->p_vaddr) < round_page(ph->p_vaddr + ph->p_memsz) &&
+                round_page(q->p_vaddr + q->p_memsz) > trunc_page(ph->p_vaddr))
+                prot |= prot_of(q->p_flags);
+        }
+        vm_map_protect(t->map, s, e, prot, false);
+    }
+}
+
+static uint64_t find_phdr(const struct image *im)
+{
+    for (int i = 0; i < im->eh.e_phnum; i++)
+        if (im->ph[i].p_type == PT_PHDR)
+            return im->ph[i].p_vaddr + im->bias;
+    for (int i = 0; i < im->eh.e_phnum; i++) {
+        const Elf64_Phdr *ph = &im->ph[i];
+        if (ph->p_type == PT_LOAD && ph->p_offset <= im->eh.e_phoff &&
+            im->eh.e_phoff < ph->p_offset + ph->p_filesz)
+            return ph->p_vaddr + (im->eh.e_phoff - ph->p_offset) + im->bias;
+    }
+    return 0;
+}
+
+struct stack {
+    struct emu *emu;
+    uint64_t sp;
+    int err;
+};
+
+static uint64_t push_bytes(struct stack *s, const void *p, size_t n)
+{
+    s->sp -= n;
+    if (copyout(s->emu, s->sp, p, n) < 0)
+        s->err = -1;
+    return s->sp;
+}
+
+static uint64_t push_str(struct stack *s, const char *str)
+{
+    return push_bytes(s, str, strlen(str) + 1);
+}
+
+static int build_stack(struct emu *emu, struct task *t, struct image *im, int argc,
+                       char *const argv[], char *const envp[], uint64_t *sp_out)
+{
+    int envc = 0;
+    while (envp && envp[envc])
+        envc++;
+    uint64_t *vec = calloc((size_t)argc + envc + 64, sizeof *vec);
+    if (!vec)
+        return -1;
+    struct stack s = { emu, t->stack_top, 0 };
+    uint64_t execfn = push_str(&s, t->exe);
+    uint64_t platform = push_str(&s, "aarch64");
+    uint8_t random[16];
+    for (int i = 0; i < 16; i++)
+        random[i] = (uint8_t)(0x5a ^ (i * 37));   /* fixed: runs are deterministic */
+    uint64_t at_random = push_bytes(&s, random, sizeof random);
+    size_t n = 0;
+    vec[n++] = (uint64_t)argc;
+    uint64_t *args = &vec[n];
+    n += (size_t)argc + 1;
+    uint64_t *envs = &vec[n];
+    n += (size_t)envc + 1;
+    for (int i = argc - 1; i >= 0; i--)
+        args[i] = push_str(&s, argv[i]);
+    for (int i = envc - 1; i >= 0; i--)
+        envs[i] = push_str(&s, envp[i]);
+    const uint64_t aux[][2] = {
+        { AT_PHDR, im->phdr }, { AT_PHENT, sizeof(Elf64_Phdr) }, { AT_PHNUM, im->eh.e_phnum },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
+        { AT_ENTRY, im->eh.e_entry + im->bias }, { AT_UID, 1000 }, { AT_EUID, 1000 },
+        { AT_GID, 1000 }, { AT_EGID, 1000 }, { AT_PLATFORM, platform }, { AT_HWCAP, GUEST_HWCAP },
+        { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
+        { AT_EXECFN, execfn }, { AT_MINSIGSTKSZ, 5120 }, { AT_NULL, 0 },
+    };
+    for (size_t i = 0; i < sizeof aux / sizeof *aux; i++) {
+        vec[n++] = aux[i][0];
+        vec[n++] = aux[i][1];
+    }
+    s.sp = (s.sp - n * sizeof *vec) & ~15ull;
+    if (copyout(emu, s.sp, vec, n * sizeof *vec) < 0)
+        s.err = -1;
+    free(vec);
+    *sp_out = s.sp;
+    return s.err;
+}
+
+#define SIGTRAMP       0x7ffffff80000ull
+
+/* The page signal handlers return through when they gave no SA_RESTORER. */
+static int map_sigtramp(struct emu *emu, struct task *t)
+{
+    static const uint32_t code[] = { 0xd2801168 /* mov x8, #139 */, 0xd4000001 /* svc #0 */ };
+    uint64_t at = SIGTRAMP;
+    if (vm_map_enter(t->map, &at, PAGE_SIZE, VM_FLAGS_FIXED, NULL, 0, false,
+                     VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY, "sigtramp")
+        != KERN_SUCCESS || copyout(emu, at, code, sizeof code) < 0)
+        return -1;
+    t->sigtramp = at;
+    return vm_map_protect(t->map, at, at + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, false)
+           == KERN_SUCCESS ? 0 : -1;
+}
+
+static int map_stack(struct task *t)
+{
+    uint64_t guard = STACK_TOP - STACK_SIZE - PAGE_SIZE, stack = STACK_TOP - STACK_SIZE;
+    t->stack_top = STACK_TOP;
+    if (vm_map_enter(t->map, &guard, PAGE_SIZE, VM_FLAGS_FIXED, NULL, 0, false, VM_PROT_NONE,
+                     VM_PROT_NONE, VM_INHERIT_COPY, "stack guard") != KERN_SUCCESS)
+        return -1;
+    return vm_map_enter(t->map, &stack, STACK_SIZE, VM_FLAGS_FIXED, NULL, 0, false,
+                        VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY, "stack")
+           == KERN_SUCCESS ? 0 : -1;
+}
+
+int elf_load(struct emu *emu, struct task *t, const char *path, int argc, char *const argv[],
+             char *const envp[], uint64_t *entry, uint64_t *sp, char *err, size_t errlen)
+{
+    struct image im = { .fd = open(path, O_RDONLY | O_CLOEXEC) };
+    struct stat st;
+    if (im.fd < 0 || fstat(im.fd, &st) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (im.fd >= 0)
+            close(im.fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(im.fd);
+        return fail(err, errlen, path, "not a regular file");
+    }
+    im.size = (uint64_t)st.st_size;
+    if (check_image(&im, path, err, errlen) < 0) {
+        close(im.fd);
+        return -1;
+    }
+    const char *base = strrchr(path, '/');
+    free(t->name);
+    free(t->exe);
+    t->name = strdup(base ? base + 1 : path);
+    t->exe = fs_guest_path_of_host(emu, path);
+    int vfd = dup(im.fd);
+    struct vnode *vn = vfd >= 0 ? vnode_get(vfd, t->exe) : NULL;
+    struct vm_object *fobj = vn ? vm_object_for_vnode(&emu->vm, vn) : NULL;
+    if (vn)
+        vnode_release(vn);         /* the object holds it now */
+    else if (vfd >= 0)
+        close(vfd);
+    int rc = fobj && t->name && t->exe ? 0 : -1;
+    for (int i = 0; rc == 0 && i < im.eh.e_phnum; i++)
+        if (im.ph[i].p_type == PT_LOAD && im.ph[i].p_memsz)
+            rc = load_segment(emu, t, &im, fobj, &im.ph[i]);
+    vm_object_deallocate(fobj);
+    if (rc == 0) {
+        protect_segments(t, &im);
+        im.phdr = find_phdr(&im);
+        t->brk_start = t->brk_end = im.hi + im.bias;
+        t->mmap_hint = MMAP_BASE;
+        rc = map_stack(t);
+    }
+    if (rc == 0)
+        rc = map_sigtramp(emu, t);
+    if (rc == 0)
+        rc = build_stack(emu, t, &im, argc, argv, envp, sp);
+    close(im.fd);
+    if (rc < 0)
+        return fail(err, errlen, path, "cannot load: out of guest memory or bad segment layout");
+    *entry = im.eh.e_entry + im.bias;
+    return 0;
+}

@@ -1,0 +1,216 @@
+/* emu/emu.c — building the machine and running a task to its end. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "emu/internal.h"
+
+static void trace_fault(void *ctx, const struct vm_fault_event *ev)
+{
+    FILE *out = ctx;
+    static const char acc[] = "?RW?X";
+    fprintf(out, "fault task=%d va=0x%012llx access=%c kind=%s object=%u offset=0x%llx "
+            "result=%s pfn=%s%u cost=%.1fus\n",
+            ev->task, (unsigned long long)ev->va, acc[ev->access & 7], vm_fault_kind_name(ev->kind),
+            ev->object, (unsigned long long)ev->offset, vm_kern_name(ev->result),
+            ev->pfn == PFN_NONE ? "-" : "", ev->pfn == PFN_NONE ? 0 : ev->pfn, ev->cost_ns / 1000.0);
+}
+
+struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
+{
+    struct emu *emu = calloc(1, sizeof *emu);
+    if (!emu) {
+        snprintf(err, errlen, "out of host memory");
+        return NULL;
+    }
+    emu->opt = *opt;
+    emu->rootfd = -1;
+    emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+    int rc = phys_init(&emu->phys, opt->mem_size);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create %llu bytes of guest RAM: %s",
+                 (unsigned long long)opt->mem_size, strerror(-rc));
+        goto fail;
+    }
+    if ((rc = mmu_init(&emu->mmu, &emu->phys, opt->tlb_sets, opt->tlb_ways)) < 0) {
+        snprintf(err, errlen, "cannot create a %ux%u TLB: %s", opt->tlb_sets, opt->tlb_ways,
+                 strerror(-rc));
+        goto fail;
+    }
+    if (vm_init(&emu->vm, &emu->phys, &emu->mmu) < 0) {
+        snprintf(err, errlen, "out of host memory");
+        goto fail;
+    }
+    if (opt->fault_trace) {
+        emu->vm.trace = trace_fault;
+        emu->vm.trace_ctx = opt->fault_trace;
+    }
+    if (fs_init(emu, opt->root, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
+        goto fail;
+    return emu;
+fail:
+    emu_destroy(emu);
+    return NULL;
+}
+
+static void task_free(struct task *t)
+{
+    if (!t)
+        return;
+    vm_map_destroy(t->map);
+    for (int i = 0; i < t->nfds; i++)
+        if (t->fds[i].host >= 0) {
+            close(t->fds[i].host);
+            free(t->fds[i].path);
+        }
+    free(t->fds);
+    free(t->name);
+    free(t->exe);
+    free(t->cwd);
+    free(t);
+}
+
+void emu_destroy(struct emu *emu)
+{
+    if (!emu)
+        return;
+    task_free(emu->task);
+    if (emu->uc)
+        uc_close(emu->uc);
+    if (emu->vm.pages)
+        vm_fini(&emu->vm);
+    mmu_fini(&emu->mmu);
+    phys_fini(&emu->phys);
+    if (emu->rootfd >= 0)
+        close(emu->rootfd);
+    free(emu->root);
+    free(emu);
+}
+
+int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
+             char *const envp[], char *err, size_t errlen)
+{
+    struct task *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
+    t->pid = 1000;
+    t->ppid = 999;
+    t->cwd = strdup("/");
+    struct pmap *pm = pmap_create(&emu->mmu);
+    t->map = pm ? vm_map_create(&emu->vm, pm, 0x10000, VA_USER_END) : NULL;
+    if (!t->cwd || !t->map) {
+        if (pm && !t->map)
+            pmap_destroy(pm);
+        task_free(t);
+        snprintf(err, errlen, "out of memory creating the task");
+        return -1;
+    }
+    t->map->owner = t->pid;
+    for (int fd = 0; fd < 3; fd++) {
+        int host = dup(fd);
+        if (host >= 0 && fd_install(t, host, false, fd == 0 ? "/dev/stdin" : fd == 1 ? "/dev/stdout" : "/dev/stderr", fd) != fd)
+            close(host);
+    }
+    task_free(emu->task);
+    emu->task = t;
+    pmap_activate(&emu->mmu, pm);
+    uint64_t entry, sp;
+    if (elf_load(emu, t, path, argc, argv, envp, &entry, &sp, err, errlen) < 0)
+        return -1;
+    cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
+    cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
+    return 0;
+}
+
+/* An access the VM refused: SIGSEGV (SIGBUS past EOF) to the guest. */
+static void deliver_fault(struct emu *emu)
+{
+    if (emu->fault.kind == MMU_OK) {        /* a CPU exception, not an access */
+        int intno = emu->fault_kr;
+        /* EXCP_BKPT (brk) is a trap; anything else an illegal instruction. */
+        signal_deliver(emu, intno == 7 ? SIGTRAP : SIGILL, 1 /* TRAP_BRKPT, ILL_ILLOPC */,
+                       cpu_reg(emu, UC_ARM64_REG_PC));
+        return;
+    }
+    if (emu->fault_kr == KERN_RESOURCE_SHORTAGE) {
+        task_die(emu, SIGKILL, "out of memory: no free frame for a page fault");
+        return;
+    }
+    uint64_t addr = emu->fault.va;
+    if (emu->fault.access != VM_PROT_EXECUTE)
+        addr = emu_precise_fault_address(emu, addr);
+    if (emu->fault_kr == KERN_MEMORY_ERROR)
+        signal_deliver(emu, SIGBUS, 2 /* BUS_ADRERR */, addr);
+    else
+        signal_deliver(emu, SIGSEGV, emu->fault_kr == KERN_PROTECTION_FAILURE ? 2 : 1, addr);
+}
+
+int emu_run(struct emu *emu)
+{
+    struct task *t = emu->task;
+    while (!t->exited) {
+        if (phys_take_stale_code(&emu->phys)) {
+            uc_ctl_flush_tb(emu->uc);
+            emu->stats.tb_flushes++;
+        }
+        emu->stop = STOP_NONE;
+        uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
+        switch (emu->stop) {
+        case STOP_FAULT:
+            deliver_fault(emu);
+            break;
+        case STOP_NONE:
+            if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
+                emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
+                                                 .kind = MMU_FAULT_TRANSLATION };
+                signal_deliver(emu, SIGSEGV, 1, 0);
+            } else {
+                signal_deliver(emu, SIGILL, 1, cpu_reg(emu, UC_ARM64_REG_PC));
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return t->exit_status;
+}
+
+void emu_print_stats(struct emu *emu, FILE *out)
+{
+    vm_print_stats(&emu->vm, out);
+    const struct tlb_stats *ts = &emu->mmu.tlb.stats;
+    const struct mmu_stats *ms = &emu->mmu.stats;
+    fprintf(out, "TLB (%ux%u): hits %llu, misses %llu, walks %llu, fills %llu, evictions %llu, "
+            "TLBI va %llu asid %llu all %llu\n",
+            emu->mmu.tlb.sets, emu->mmu.tlb.ways, (unsigned long long)ts->hits,
+            (unsigned long long)ts->misses, (unsigned long long)ms->walks,
+            (unsigned long long)ts->fills, (unsigned long long)ts->evictions,
+            (unsigned long long)ts->inval_va, (unsigned long long)ts->inval_asid,
+            (unsigned long long)ts->inval_all);
+    fprintf(out, "MMU faults: translation %llu, access-flag %llu, permission %llu; "
+            "ref/mod emulation: ref %llu, mod %llu\n",
+            (unsigned long long)ms->faults[MMU_FAULT_TRANSLATION],
+            (unsigned long long)ms->faults[MMU_FAULT_ACCESS_FLAG],
+            (unsigned long long)ms->faults[MMU_FAULT_PERMISSION],
+            (unsigned long long)ms->fast_ref, (unsigned long long)ms->fast_mod);
+    fprintf(out, "CPU: TLB fills %llu (faulting %llu), CPU TLB flushes %llu, code cache flushes %llu, "
+            "system calls %llu\n",
+            (unsigned long long)emu->stats.fills, (unsigned long long)emu->stats.fill_faults,
+            (unsigned long long)emu->stats.uc_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
+            (unsigned long long)emu->stats.syscalls);
+    struct task *t = emu->task;
+    if (t && t->map) {
+        const uint64_t *f = t->map->stats.faults;
+        fprintf(out, "task %d (%s): resident %llu pages, page tables %u, mapped %llu KB in %u entries; "
+                "faults: zero-fill %llu, soft %llu, pagein %llu, cow %llu, fast %llu, invalid %llu\n",
+                t->pid, t->name ? t->name : "?", (unsigned long long)vm_map_resident(t->map),
+                t->map->pmap ? t->map->pmap->tables : 0, (unsigned long long)(t->map->size >> 10),
+                t->map->nentries, (unsigned long long)f[VM_FAULT_ZERO_FILL],
+                (unsigned long long)f[VM_FAULT_SOFT], (unsigned long long)f[VM_FAULT_PAGEIN],
+                (unsigned long long)f[VM_FAULT_COW], (unsigned long long)f[VM_FAULT_FAST],
+                (unsigned long long)f[VM_FAULT_INVALID]);
+    }
+}

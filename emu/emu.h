@@ -1,0 +1,38 @@
+/* emu/emu.h — the machine: CPU (Unicorn), physical memory, MMU, VM, one guest task.
+ *
+ * The tools layer builds options, creates a machine, loads a program and runs it.
+ * Errors come back as a message in a caller-supplied buffer; the machine never
+ * exits the process. */
+#ifndef EMU_EMU_H
+#define EMU_EMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct emu_options {
+    uint64_t mem_size;             /* guest RAM in bytes (multiple of 16 KB) */
+    const char *root;              /* guest root directory */
+    unsigned tlb_sets, tlb_ways;
+    FILE *fault_trace;             /* one line per fault, or NULL */
+    FILE *strace;                  /* one line per system call, or NULL */
+    uint64_t seed;                 /* for everything random the guest sees */
+};
+
+#define EMU_DEFAULT_MEM (256ull << 20)
+#define EMU_DEFAULT_TLB_SETS 64
+#define EMU_DEFAULT_TLB_WAYS 4
+
+struct emu;
+
+struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen);
+void emu_destroy(struct emu *emu);
+/* Loads a static AArch64 ELF executable from a host path; 0 or -1 with err set. */
+int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
+             char *const envp[], char *err, size_t errlen);
+/* Runs until the guest exits; returns its exit status (128+signo if killed). */
+int emu_run(struct emu *emu);
+/* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */
+void emu_print_stats(struct emu *emu, FILE *out);
+
+#endif

@@ -1,0 +1,202 @@
+/* emu/fs.c — guest paths and file descriptors, confined to the guest root.
+ *
+ * Every path is made absolute (against the task's cwd or a directory fd's path),
+ * then resolved by the host kernel with openat2(RESOLVE_IN_ROOT) from the root
+ * directory: ".." stops at the root and absolute symlinks are taken relative to
+ * it, so no path can name a host file outside the root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "emu/internal.h"
+
+#define MAX_FDS 1024
+
+int fs_init(struct emu *emu, const char *root, char *err, size_t errlen)
+{
+    emu->root = realpath(root ? root : ".", NULL);
+    if (!emu->root || (emu->rootfd = open(emu->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "guest root %s: %s", root ? root : ".", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Lexically normalizes an absolute path in place: no "//", ".", ".." (clamped at /). */
+static void normalize(char *p)
+{
+    char *out = p, *in = p;
+    while (*in) {
+        while (*in == '/')
+            in++;
+        char *seg = in;
+        while (*in && *in != '/')
+            in++;
+        size_t len = (size_t)(in - seg);
+        if (len == 0 || (len == 1 && seg[0] == '.'))
+            continue;
+        if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (out > p && *--out != '/')
+                ;
+            continue;
+        }
+        *out++ = '/';
+        memmove(out, seg, len);
+        out += len;
+    }
+    if (out == p)
+        *out++ = '/';
+    *out = 0;
+}
+
+char *fs_join(struct emu *emu, int dirfd, const char *path)
+{
+    struct task *t = emu->task;
+    const char *base = "/";
+    if (path[0] != '/') {
+        if (dirfd == AT_FDCWD)
+            base = t->cwd;
+        else if (dirfd >= 0 && dirfd < t->nfds && t->fds[dirfd].host >= 0)
+            base = t->fds[dirfd].path;
+        else
+            return NULL;
+    }
+    size_t n = strlen(base) + strlen(path) + 2;
+    char *full = malloc(n);
+    if (!full)
+        return NULL;
+    snprintf(full, n, "%s/%s", base, path);
+    normalize(full);
+    return full;
+}
+
+static int open_in_root(struct emu *emu, const char *abs, int flags, int mode)
+{
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .mode = (flags & (O_CREAT | O_TMPFILE)) ? (uint64_t)(mode & 07777) : 0,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    long fd = syscall(SYS_openat2, emu->rootfd, abs[0] == '/' ? abs + 1 : abs, &how, sizeof how);
+    if (fd < 0 && errno == ENOENT && abs[1] == 0)
+        fd = syscall(SYS_openat2, emu->rootfd, ".", &how, sizeof how);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* A few device nodes every program expects, whatever the root holds. */
+static const char *host_device(const char *abs)
+{
+    static const char *const devs[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random" };
+    for (size_t i = 0; i < sizeof devs / sizeof *devs; i++)
+        if (!strcmp(abs, devs[i]))
+            return devs[i];
+    return NULL;
+}
+
+int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode)
+{
+    if (!*path)
+        return -ENOENT;
+    char *abs = fs_join(emu, dirfd, path);
+    if (!abs)
+        return dirfd == AT_FDCWD ? -ENOMEM : -EBADF;
+    const char *dev = host_device(abs);
+    int fd;
+    if (dev) {
+        fd = open(dev, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY)) | O_CLOEXEC);
+        if (fd < 0)
+            fd = -errno;
+    } else
+        fd = open_in_root(emu, abs, flags, mode);
+    free(abs);
+    return fd;
+}
+
+int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent, char **base)
+{
+    if (!*path)
+        return -ENOENT;
+    char *abs = fs_join(emu, dirfd, path);
+    if (!abs)
+        return -EBADF;
+    char *slash = strrchr(abs, '/');
+    if (slash[1] == 0) {                    /* the root itself: operate on it by fd */
+        *parent = open_in_root(emu, "/", O_PATH | O_DIRECTORY, 0);
+        *base = strdup("");
+    } else {
+        *base = strdup(slash + 1);
+        slash[slash == abs ? 1 : 0] = 0;
+        *parent = open_in_root(emu, abs, O_PATH | O_DIRECTORY, 0);
+    }
+    free(abs);
+    if (*parent < 0 || !*base) {
+        int rc = *parent < 0 ? *parent : -ENOMEM;
+        if (*parent >= 0)
+            close(*parent);
+        free(*base);
+        return rc;
+    }
+    return 0;
+}
+
+char *fs_guest_path_of_host(struct emu *emu, const char *host_path)
+{
+    char *real = realpath(host_path, NULL);
+    size_t rl = strlen(emu->root);
+    char *out;
+    if (real && !strncmp(real, emu->root, rl) && (real[rl] == '/' || real[rl] == 0))
+        out = strdup(real[rl] ? real + rl : "/");
+    else {
+        const char *b = strrchr(host_path, '/');
+        size_t n = strlen(b ? b : host_path) + 2;
+        out = malloc(n);
+        if (out)
+            snprintf(out, n, "/%s", b ? b + 1 : host_path);
+    }
+    free(real);
+    return out;
+}
+
+int fd_install(struct task *t, int host, bool cloexec, const char *path, int min)
+{
+    int fd = min < 0 ? 0 : min;
+    while (fd < t->nfds && t->fds[fd].host >= 0)
+        fd++;
+    if (fd >= MAX_FDS)
+        return -EMFILE;
+    if (fd >= t->nfds) {
+        int n = fd + 16 > MAX_FDS ? MAX_FDS : fd + 16;
+        struct gfd *g = realloc(t->fds, (size_t)n * sizeof *g);
+        if (!g)
+            return -ENOMEM;
+        for (int i = t->nfds; i < n; i++)
+            g[i] = (struct gfd){ .host = -1 };
+        t->fds = g;
+        t->nfds = n;
+    }
+    char *p = strdup(path ? path : "?");
+    if (!p)
+        return -ENOMEM;
+    t->fds[fd] = (struct gfd){ .host = host, .cloexec = cloexec, .path = p };
+    return fd;
+}
+
+int fd_host(struct task *t, int fd)
+{
+    return fd >= 0 && fd < t->nfds && t->fds[fd].host >= 0 ? t->fds[fd].host : -EBADF;
+}
+
+int fd_close(struct task *t, int fd)
+{
+    int host = fd_host(t, fd);
+    if (host < 0)
+        return host;
+    close(host);
+    free(t->fds[fd].path);
+    t->fds[fd] = (struct gfd){ .host = -1 };
+    return 0;
+}

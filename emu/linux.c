@@ -1,0 +1,332 @@
+/* emu/linux.c — the system-call dispatcher and the process, signal, time calls. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "emu/linux.h"
+
+#define G_MINSIGSTKSZ 5120
+#define G_SS_ONSTACK  1
+#define G_SS_DISABLE  2
+#define G_PR_SET_NAME 15
+#define G_PR_GET_NAME 16
+#define G_FUTEX_WAIT  0
+#define G_FUTEX_WAKE  1
+
+static int64_t sys_exit_group(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    t->exited = true;
+    t->exit_status = (int)(a[0] & 0xff);
+    cpu_request_stop(emu, STOP_EXIT);
+    return 0;
+}
+
+static int64_t sys_getpid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
+static int64_t sys_getppid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->ppid; }
+static int64_t sys_getuid(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return 1000; }
+static int64_t sys_set_tid_address(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
+static int64_t sys_zero(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return 0; }
+static int64_t sys_enosys(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return -ENOSYS; }
+
+static int64_t sys_uname(struct emu *emu, const uint64_t a[6])
+{
+    char u[6][65] = { "Linux", "machemu", "6.1.0-machemu", "#1 SMP machemu", "aarch64", "(none)" };
+    return copyout(emu, a[0], u, sizeof u);
+}
+
+static int64_t sys_prlimit64(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t lim[2] = { UINT64_MAX, UINT64_MAX };
+    if (a[0] && (int)a[0] != emu->task->pid)
+        return -ESRCH;
+    switch (a[1]) {
+    case 3: lim[0] = lim[1] = 8ull << 20; break;       /* RLIMIT_STACK: the stack entry */
+    case 7: lim[0] = lim[1] = 1024; break;             /* RLIMIT_NOFILE: the fd table */
+    default: if (a[1] >= 16) return -EINVAL;
+    }
+    if (a[2])
+        return -EPERM;         /* the limits are those of the machine */
+    return a[3] && copyout(emu, a[3], lim, sizeof lim) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_getrlimit(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t b[6] = { 0, a[0], 0, a[1] };
+    return sys_prlimit64(emu, b);
+}
+
+static int64_t sys_prctl(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    char name[16] = { 0 };
+    switch (a[0]) {
+    case G_PR_SET_NAME:
+        if (copyin(emu, name, a[1], 15) < 0)
+            return -EFAULT;
+        free(t->name);
+        t->name = strdup(name);
+        return 0;
+    case G_PR_GET_NAME:
+        strncpy(name, t->name ? t->name : "", 15);
+        return copyout(emu, a[1], name, 16);
+    default:
+        return -EINVAL;
+    }
+}
+
+static int64_t sys_clock_gettime(struct emu *emu, const uint64_t a[6])
+{
+    struct timespec ts;
+    if (clock_gettime((clockid_t)a[0], &ts) < 0)
+        return -errno;
+    int64_t g[2] = { ts.tv_sec, ts.tv_nsec };
+    return copyout(emu, a[1], g, sizeof g);
+}
+
+static int64_t sys_clock_getres(struct emu *emu, const uint64_t a[6])
+{
+    struct timespec ts;
+    if (clock_getres((clockid_t)a[0], &ts) < 0)
+        return -errno;
+    int64_t g[2] = { ts.tv_sec, ts.tv_nsec };
+    return a[1] ? copyout(emu, a[1], g, sizeof g) : 0;
+}
+
+static int64_t sys_gettimeofday(struct emu *emu, const uint64_t a[6])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t g[2] = { ts.tv_sec, ts.tv_nsec / 1000 };
+    return a[0] && copyout(emu, a[0], g, sizeof g) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sleep_for(struct emu *emu, uint64_t req)
+{
+    int64_t g[2];
+    if (copyin(emu, g, req, sizeof g) < 0)
+        return -EFAULT;
+    if (g[0] < 0 || g[1] < 0 || g[1] >= 1000000000)
+        return -EINVAL;
+    struct timespec ts = { g[0], g[1] };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+static int64_t sys_nanosleep(struct emu *emu, const uint64_t a[6]) { return sleep_for(emu, a[0]); }
+
+static int64_t sys_clock_nanosleep(struct emu *emu, const uint64_t a[6])
+{
+    return a[1] ? -EINVAL : sleep_for(emu, a[2]);   /* TIMER_ABSTIME unsupported */
+}
+
+/* Deterministic: a run's bytes depend only on the seed (see DESIGN: determinism). */
+static int64_t sys_getrandom(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t len = a[1] > 65536 ? 65536 : a[1];
+    uint8_t buf[256];
+    for (uint64_t done = 0; done < len;) {
+        size_t n = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        for (size_t i = 0; i < n; i++) {
+            emu->rng ^= emu->rng << 13;
+            emu->rng ^= emu->rng >> 7;
+            emu->rng ^= emu->rng << 17;
+            buf[i] = (uint8_t)(emu->rng >> 24);
+        }
+        if (copyout(emu, a[0] + done, buf, n) < 0)
+            return -EFAULT;
+        done += n;
+    }
+    return (int64_t)len;
+}
+
+static int64_t sys_sched_getaffinity(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t mask = 1;
+    if (a[1] < sizeof mask)
+        return -EINVAL;
+    return copyout(emu, a[2], &mask, sizeof mask) < 0 ? -EFAULT : (int64_t)sizeof mask;
+}
+
+static int64_t sys_futex(struct emu *emu, const uint64_t a[6])
+{
+    uint32_t val;
+    switch (a[1] & 0x7f) {
+    case G_FUTEX_WAIT:
+        if (copyin(emu, &val, a[0], sizeof val) < 0)
+            return -EFAULT;
+        /* One thread: a wait that would block can only time out or deadlock. */
+        return val != (uint32_t)a[2] ? -EAGAIN : a[3] ? -ETIMEDOUT : -EDEADLK;
+    case G_FUTEX_WAKE:
+        return 0;
+    default:
+        return -ENOSYS;
+    }
+}
+
+static int64_t sys_umask(struct emu *emu, const uint64_t a[6])
+{
+    (void)emu;
+    return umask((mode_t)(a[0] & 0777));
+}
+
+static int64_t sys_rt_sigaction(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    int sig = (int)a[0];
+    if (sig < 1 || sig > GUEST_NSIG || (a[1] && (sig == SIGKILL || sig == SIGSTOP)) || a[3] != 8)
+        return -EINVAL;
+    struct guest_sigaction old = t->sig[sig], new;
+    if (a[1]) {
+        if (copyin(emu, &new, a[1], sizeof new) < 0)
+            return -EFAULT;
+        t->sig[sig] = new;
+    }
+    return a[2] && copyout(emu, a[2], &old, sizeof old) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_rt_sigprocmask(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    uint64_t old = t->sigmask, set;
+    if (a[3] != 8)
+        return -EINVAL;
+    if (a[1]) {
+        if (copyin(emu, &set, a[1], sizeof set) < 0)
+            return -EFAULT;
+        switch (a[0]) {
+        case SIG_BLOCK: t->sigmask |= set; break;
+        case SIG_UNBLOCK: t->sigmask &= ~set; break;
+        case SIG_SETMASK: t->sigmask = set; break;
+        default: return -EINVAL;
+        }
+        t->sigmask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    }
+    return a[2] && copyout(emu, a[2], &old, sizeof old) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_rt_sigreturn(struct emu *emu, const uint64_t a[6])
+{
+    (void)a;
+    return signal_sigreturn(emu);
+}
+
+static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss, old = {
+        t->altstack_sp, t->altstack_size ? 0 : G_SS_DISABLE, 0, t->altstack_size };
+    uint64_t sp = cpu_reg(emu, UC_ARM64_REG_SP);
+    bool on = t->altstack_size && sp - t->altstack_sp <= t->altstack_size;
+    if (on)
+        old.flags = G_SS_ONSTACK;
+    if (a[0]) {
+        if (copyin(emu, &ss, a[0], sizeof ss) < 0)
+            return -EFAULT;
+        if (on)
+            return -EPERM;
+        if (ss.flags & ~G_SS_DISABLE)
+            return -EINVAL;
+        if (ss.flags & G_SS_DISABLE) {
+            t->altstack_sp = t->altstack_size = 0;
+        } else {
+            if (ss.size < G_MINSIGSTKSZ)
+                return -ENOMEM;
+            t->altstack_sp = ss.sp;
+            t->altstack_size = ss.size;
+        }
+    }
+    return a[1] && copyout(emu, a[1], &old, sizeof old) < 0 ? -EFAULT : 0;
+}
+
+static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
+{
+    struct task *t = emu->task;
+    if (sig > GUEST_NSIG)
+        return -EINVAL;
+    if (pid != t->pid && pid != 0 && pid != -1 && pid != -t->pid)
+        return -ESRCH;
+    if (sig)
+        t->pending |= 1ull << (sig - 1);
+    return 0;
+}
+
+static int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
+static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
+static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2]); }
+
+static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
+{
+    uint8_t si[112] = { 0 };
+    uint64_t total = emu->phys.size, free = (uint64_t)emu->phys.count[PHYS_FREE] << PAGE_SHIFT;
+    uint16_t procs = 1;
+    uint32_t unit = 1;
+    memcpy(si + 32, &total, 8);
+    memcpy(si + 40, &free, 8);
+    memcpy(si + 80, &procs, 2);
+    memcpy(si + 104, &unit, 4);
+    return copyout(emu, a[0], si, sizeof si);
+}
+
+#define CALL(nr, fn) [nr] = { #fn, sys_##fn }
+#define NAMED(nr, name, fn) [nr] = { name, sys_##fn }
+const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
+    CALL(17, getcwd), CALL(23, dup), CALL(24, dup3), CALL(25, fcntl), CALL(29, ioctl),
+    CALL(34, mkdirat), CALL(35, unlinkat), CALL(36, symlinkat), NAMED(38, "renameat", renameat2),
+    CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
+    CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
+    CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
+    CALL(68, pwrite64), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
+    CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
+    CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
+    NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),
+    CALL(114, clock_getres), CALL(115, clock_nanosleep), CALL(123, sched_getaffinity),
+    NAMED(124, "sched_yield", zero), CALL(129, kill), CALL(130, tkill), CALL(131, tgkill),
+    CALL(132, sigaltstack), CALL(134, rt_sigaction), CALL(135, rt_sigprocmask),
+    CALL(139, rt_sigreturn), CALL(160, uname), CALL(163, getrlimit), CALL(166, umask),
+    CALL(167, prctl), CALL(169, gettimeofday), CALL(172, getpid), CALL(173, getppid),
+    CALL(174, getuid), NAMED(175, "geteuid", getuid), NAMED(176, "getgid", getuid),
+    NAMED(177, "getegid", getuid), NAMED(178, "gettid", getpid), CALL(179, sysinfo),
+    CALL(214, brk), CALL(215, munmap), CALL(216, mremap), CALL(222, mmap), CALL(226, mprotect),
+    CALL(227, msync), CALL(233, madvise), CALL(261, prlimit64), CALL(276, renameat2),
+    CALL(278, getrandom), NAMED(291, "statx", enosys), NAMED(293, "rseq", enosys),
+    NAMED(439, "faccessat2", faccessat),
+};
+
+static void deliver_pending(struct emu *emu)
+{
+    struct task *t = emu->task;
+    uint64_t ready = t->pending & ~t->sigmask;
+    if (!ready || t->exited)
+        return;
+    int sig = __builtin_ctzll(ready) + 1;
+    t->pending &= ~(1ull << (sig - 1));
+    emu->fault = (struct mmu_fault){ 0 };
+    signal_deliver(emu, sig, 0 /* SI_USER */, 0);
+}
+
+void linux_syscall(struct emu *emu)
+{
+    uint64_t nr = cpu_reg(emu, UC_ARM64_REG_X8), a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = cpu_reg(emu, REG_X(i));
+    const struct linux_call *c = nr < LINUX_NSYSCALLS && linux_calls[nr].fn ? &linux_calls[nr] : NULL;
+    int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
+    if (emu->opt.strace) {
+        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, c ? c->name : "unknown");
+        if (!c)
+            fprintf(emu->opt.strace, "#%llu", (unsigned long long)nr);
+        fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s%s\n",
+                (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+                (unsigned long long)a[3], (long long)rc, rc < 0 && rc > -4096 ? " " : "",
+                rc < 0 && rc > -4096 ? strerrorname_np((int)-rc) : "");
+    }
+    if (nr == 139 || emu->task->exited)
+        return;                     /* sigreturn restored x0 with everything else */
+    cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+    deliver_pending(emu);
+}

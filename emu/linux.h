@@ -1,0 +1,59 @@
+/* emu/linux.h — the Linux/arm64 system-call personality (svc #0, number in x8). */
+#ifndef EMU_LINUX_H
+#define EMU_LINUX_H
+
+#include "emu/internal.h"
+
+typedef int64_t (*linux_fn)(struct emu *emu, const uint64_t a[6]);
+
+struct linux_call {
+    const char *name;
+    linux_fn fn;
+};
+
+#define LINUX_NSYSCALLS 450
+extern const struct linux_call linux_calls[LINUX_NSYSCALLS];
+
+/* A negative errno for a kern_return_t from the VM. */
+int64_t linux_errno_of(kern_return_t kr);
+
+/* linux_mm.c */
+int64_t sys_brk(struct emu *, const uint64_t a[6]);
+int64_t sys_mmap(struct emu *, const uint64_t a[6]);
+int64_t sys_munmap(struct emu *, const uint64_t a[6]);
+int64_t sys_mprotect(struct emu *, const uint64_t a[6]);
+int64_t sys_mremap(struct emu *, const uint64_t a[6]);
+int64_t sys_madvise(struct emu *, const uint64_t a[6]);
+int64_t sys_msync(struct emu *, const uint64_t a[6]);
+
+/* linux_fs.c */
+int64_t sys_openat(struct emu *, const uint64_t a[6]);
+int64_t sys_close(struct emu *, const uint64_t a[6]);
+int64_t sys_read(struct emu *, const uint64_t a[6]);
+int64_t sys_write(struct emu *, const uint64_t a[6]);
+int64_t sys_readv(struct emu *, const uint64_t a[6]);
+int64_t sys_writev(struct emu *, const uint64_t a[6]);
+int64_t sys_pread64(struct emu *, const uint64_t a[6]);
+int64_t sys_pwrite64(struct emu *, const uint64_t a[6]);
+int64_t sys_lseek(struct emu *, const uint64_t a[6]);
+int64_t sys_fstat(struct emu *, const uint64_t a[6]);
+int64_t sys_newfstatat(struct emu *, const uint64_t a[6]);
+int64_t sys_readlinkat(struct emu *, const uint64_t a[6]);
+int64_t sys_getcwd(struct emu *, const uint64_t a[6]);
+int64_t sys_chdir(struct emu *, const uint64_t a[6]);
+int64_t sys_fchdir(struct emu *, const uint64_t a[6]);
+int64_t sys_dup(struct emu *, const uint64_t a[6]);
+int64_t sys_dup3(struct emu *, const uint64_t a[6]);
+int64_t sys_pipe2(struct emu *, const uint64_t a[6]);
+int64_t sys_fcntl(struct emu *, const uint64_t a[6]);
+int64_t sys_ioctl(struct emu *, const uint64_t a[6]);
+int64_t sys_getdents64(struct emu *, const uint64_t a[6]);
+int64_t sys_unlinkat(struct emu *, const uint64_t a[6]);
+int64_t sys_mkdirat(struct emu *, const uint64_t a[6]);
+int64_t sys_renameat2(struct emu *, const uint64_t a[6]);
+int64_t sys_faccessat(struct emu *, const uint64_t a[6]);
+int64_t sys_ftruncate(struct emu *, const uint64_t a[6]);
+int64_t sys_fsync(struct emu *, const uint64_t a[6]);
+int64_t sys_symlinkat(struct emu *, const uint64_t a[6]);
+
+#endif

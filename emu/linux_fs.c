@@ -1,0 +1,598 @@
+/* emu/linux_fs.c — file system calls: guest buffers through copyin/copyout, guest
+ * paths through fs.c (confined to the root), guest fds through the task's table. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+#include "emu/linux.h"
+
+#define IO_MAX   (1u << 20)        /* bytes moved per read/write call */
+#define L_AT_FDCWD (-100)
+#define L_AT_SYMLINK_NOFOLLOW 0x100
+#define L_AT_REMOVEDIR 0x200
+#define L_AT_EMPTY_PATH 0x1000
+/* open(2) flags that differ between arm64 and x86-64. */
+#define L_O_DIRECTORY 0040000
+#define L_O_NOFOLLOW  0100000
+#define L_O_DIRECT    0200000
+#define L_O_LARGEFILE 0400000
+
+static int open_flags_from_guest(uint64_t g)
+{
+    int h = (int)(g & ~(uint64_t)(L_O_DIRECTORY | L_O_NOFOLLOW | L_O_DIRECT | L_O_LARGEFILE));
+    h |= g & L_O_DIRECTORY ? O_DIRECTORY : 0;
+    h |= g & L_O_NOFOLLOW ? O_NOFOLLOW : 0;
+    h |= g & L_O_DIRECT ? O_DIRECT : 0;
+    return h;
+}
+
+static uint64_t open_flags_to_guest(int h)
+{
+    uint64_t g = (uint64_t)h & ~(uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_DIRECT | O_LARGEFILE);
+    g |= h & O_DIRECTORY ? L_O_DIRECTORY : 0;
+    g |= h & O_NOFOLLOW ? L_O_NOFOLLOW : 0;
+    g |= h & O_DIRECT ? L_O_DIRECT : 0;
+    return g | L_O_LARGEFILE;
+}
+
+static int dirfd_of(uint64_t a) { return (int)a == L_AT_FDCWD ? AT_FDCWD : (int)a; }
+
+static int get_path(struct emu *emu, uint64_t gptr, char *buf)
+{
+    return copyinstr(emu, buf, gptr, PATH_MAX);
+}
+
+int64_t sys_openat(struct emu *emu, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    int rc = get_path(emu, a[1], path);
+    if (rc < 0)
+        return rc;
+    int flags = open_flags_from_guest(a[2]);
+    int host = fs_open(emu, dirfd_of(a[0]), path, flags & ~O_CLOEXEC, (int)a[3]);
+    if (host < 0)
+        return host;
+    char *abs = fs_join(emu, dirfd_of(a[0]), path);
+    int fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
+    free(abs);
+    if (fd < 0)
+        close(host);
+    return fd;
+}
+
+int64_t sys_close(struct emu *emu, const uint64_t a[6])
+{
+    return fd_close(emu->task, (int)a[0]);
+}
+
+/* Makes sure the guest buffer can take len bytes before reading anything. */
+static int check_writable(struct emu *emu, uint64_t buf, size_t len)
+{
+    for (uint64_t va = buf; va < buf + len; va = trunc_page(va) + PAGE_SIZE) {
+        size_t n = PAGE_SIZE - (va & PAGE_MASK);
+        if (!guest_ptr(emu, va, n < buf + len - va ? n : buf + len - va, VM_PROT_WRITE))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static int64_t do_read(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
+{
+    int host = fd_host(emu->task, fd);
+    if (host < 0)
+        return host;
+    if (len > IO_MAX)
+        len = IO_MAX;
+    if (buf + len < buf || check_writable(emu, buf, len) < 0)
+        return -EFAULT;
+    char *tmp = malloc(len ? len : 1);
+    if (!tmp)
+        return -ENOMEM;
+    ssize_t n = off < 0 ? read(host, tmp, len) : pread(host, tmp, len, off);
+    int64_t rc = n < 0 ? -errno : n;
+    if (n > 0 && copyout(emu, buf, tmp, (size_t)n) < 0)
+        rc = -EFAULT;
+    free(tmp);
+    return rc;
+}
+
+static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
+{
+    int host = fd_host(emu->task, fd);
+    if (host < 0)
+        return host;
+    if (len > IO_MAX)
+        len = IO_MAX;
+    char *tmp = malloc(len ? len : 1);
+    if (!tmp)
+        return -ENOMEM;
+    int64_t rc = copyin(emu, tmp, buf, len);
+    if (rc == 0) {
+        ssize_t n = off < 0 ? write(host, tmp, len) : pwrite(host, tmp, len, off);
+        rc = n < 0 ? -errno : n;
+    }
+    free(tmp);
+    return rc;
+}
+
+int64_t sys_read(struct emu *emu, const uint64_t a[6]) { return do_read(emu, (int)a[0], a[1], a[2], -1); }
+int64_t sys_write(struct emu *emu, const uint64_t a[6]) { return do_write(emu, (int)a[0], a[1], a[2], -1); }
+
+int64_t sys_pread64(struct emu *emu, const uint64_t a[6])
+{
+    return (int64_t)a[3] < 0 ? -EINVAL : do_read(emu, (int)a[0], a[1], a[2], (int64_t)a[3]);
+}
+
+int64_t sys_pwrite64(struct emu *emu, const uint64_t a[6])
+{
+    return (int64_t)a[3] < 0 ? -EINVAL : do_write(emu, (int)a[0], a[1], a[2], (int64_t)a[3]);
+}
+
+struct giov { uint64_t base, len; };
+
+static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov **iov, uint64_t *total)
+{
+    if (cnt > 1024)
+        return -EINVAL;
+    *iov = malloc((cnt ? cnt : 1) * sizeof **iov);
+    if (!*iov)
+        return -ENOMEM;
+    if (copyin(emu, *iov, ptr, cnt * sizeof **iov) < 0) {
+        free(*iov);
+        return -EFAULT;
+    }
+    *total = 0;
+    for (uint64_t i = 0; i < cnt; i++) {
+        if ((int64_t)(*iov)[i].len < 0 || *total + (*iov)[i].len > IO_MAX)
+            (*iov)[i].len = *total >= IO_MAX ? 0 : IO_MAX - *total;
+        *total += (*iov)[i].len;
+    }
+    return 0;
+}
+
+/* One host write of the gathered buffers keeps pipe writes atomic. */
+int64_t sys_writev(struct emu *emu, const uint64_t a[6])
+{
+    struct giov *iov;
+    uint64_t total;
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
+    if (rc < 0)
+        return rc;
+    char *tmp = malloc(total ? total : 1), *p = tmp;
+    if (!tmp)
+        rc = -ENOMEM;
+    for (uint64_t i = 0; rc == 0 && i < a[2]; p += iov[i].len, i++)
+        if (copyin(emu, p, iov[i].base, iov[i].len) < 0)
+            rc = -EFAULT;
+    if (rc == 0) {
+        ssize_t n = write(host, tmp, total);
+        rc = n < 0 ? -errno : n;
+    }
+    free(tmp);
+    free(iov);
+    return rc;
+}
+
+int64_t sys_readv(struct emu *emu, const uint64_t a[6])
+{
+    struct giov *iov;
+    uint64_t total;
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
+    if (rc < 0)
+        return rc;
+    for (uint64_t i = 0; rc == 0 && i < a[2]; i++)
+        if (iov[i].len && check_writable(emu, iov[i].base, iov[i].len) < 0)
+            rc = -EFAULT;
+    char *tmp = rc == 0 ? malloc(total ? total : 1) : NULL;
+    if (rc == 0 && !tmp)
+        rc = -ENOMEM;
+    if (rc == 0) {
+        ssize_t n = read(host, tmp, total);
+        rc = n < 0 ? -errno : n;
+        size_t left = n > 0 ? (size_t)n : 0, at = 0;
+        for (uint64_t i = 0; left && i < a[2]; i++) {
+            size_t k = iov[i].len < left ? iov[i].len : left;
+            if (copyout(emu, iov[i].base, tmp + at, k) < 0)
+                rc = -EFAULT;
+            at += k;
+            left -= k;
+        }
+    }
+    free(tmp);
+    free(iov);
+    return rc;
+}
+
+int64_t sys_lseek(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    off_t r = lseek(host, (off_t)a[1], (int)a[2]);
+    return r < 0 ? -errno : r;
+}
+
+/* struct stat as arm64 Linux lays it out (asm-generic). */
+struct gstat {
+    uint64_t dev, ino;
+    uint32_t mode, nlink, uid, gid;
+    uint64_t rdev, pad1;
+    int64_t size;
+    int32_t blksize, pad2;
+    int64_t blocks;
+    int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    uint32_t unused[2];
+};
+
+static int put_stat(struct emu *emu, uint64_t dst, const struct stat *st)
+{
+    struct gstat g = {
+        .dev = st->st_dev, .ino = st->st_ino, .mode = st->st_mode, .nlink = (uint32_t)st->st_nlink,
+        .uid = st->st_uid, .gid = st->st_gid, .rdev = st->st_rdev, .size = st->st_size,
+        .blksize = (int32_t)st->st_blksize, .blocks = st->st_blocks,
+        .atime = st->st_atim.tv_sec, .atime_ns = st->st_atim.tv_nsec,
+        .mtime = st->st_mtim.tv_sec, .mtime_ns = st->st_mtim.tv_nsec,
+        .ctime = st->st_ctim.tv_sec, .ctime_ns = st->st_ctim.tv_nsec,
+    };
+    return copyout(emu, dst, &g, sizeof g);
+}
+
+int64_t sys_fstat(struct emu *emu, const uint64_t a[6])
+{
+    struct stat st;
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    if (fstat(host, &st) < 0)
+        return -errno;
+    return put_stat(emu, a[1], &st);
+}
+
+/* Runs fn on (parent dir fd, last component) without following a final symlink
+ * on the host side, or on an O_PATH fd of the fully resolved path with `follow`. */
+static int64_t at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
+                       int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx)
+{
+    char path[PATH_MAX];
+    int rc = get_path(emu, gpath, path);
+    if (rc < 0)
+        return rc;
+    if (follow) {
+        int fd = fs_open(emu, dirfd_of(dirfd), path, O_PATH, 0);
+        if (fd < 0)
+            return fd;
+        int64_t r = fn(fd, "", ctx);
+        close(fd);
+        return r;
+    }
+    int parent;
+    char *base;
+    if ((rc = fs_resolve_parent(emu, dirfd_of(dirfd), path, &parent, &base)) < 0)
+        return rc;
+    int64_t r = fn(parent, base, ctx);
+    close(parent);
+    free(base);
+    return r;
+}
+
+struct stat_ctx { struct emu *emu; uint64_t buf; };
+
+static int64_t do_fstatat(int dir, const char *base, void *ctx)
+{
+    struct stat_ctx *c = ctx;
+    struct stat st;
+    if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW | (*base ? 0 : AT_EMPTY_PATH)) < 0)
+        return -errno;
+    return put_stat(c->emu, c->buf, &st);
+}
+
+int64_t sys_newfstatat(struct emu *emu, const uint64_t a[6])
+{
+    struct stat_ctx c = { emu, a[2] };
+    if (a[3] & L_AT_EMPTY_PATH) {
+        char first;
+        if (copyin(emu, &first, a[1], 1) == 0 && first == 0) {
+            uint64_t b[6] = { a[0], a[2] };
+            if ((int)a[0] == L_AT_FDCWD) {
+                int fd = fs_open(emu, AT_FDCWD, ".", O_PATH, 0);
+                if (fd < 0)
+                    return fd;
+                int64_t r = do_fstatat(fd, "", &c);
+                close(fd);
+                return r;
+            }
+            return sys_fstat(emu, b);
+        }
+    }
+    return at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_fstatat, &c);
+}
+
+struct buf_ctx { struct emu *emu; uint64_t buf, size; };
+
+static int64_t do_readlinkat(int dir, const char *base, void *ctx)
+{
+    struct buf_ctx *c = ctx;
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(dir, base, target, sizeof target);
+    if (n < 0)
+        return -errno;
+    if ((uint64_t)n > c->size)
+        n = (ssize_t)c->size;
+    return copyout(c->emu, c->buf, target, (size_t)n) < 0 ? -EFAULT : n;
+}
+
+int64_t sys_readlinkat(struct emu *emu, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    int rc = get_path(emu, a[1], path);
+    if (rc < 0)
+        return rc;
+    if ((int64_t)a[3] <= 0)
+        return -EINVAL;
+    if (!strcmp(path, "/proc/self/exe")) {
+        size_t n = strlen(emu->task->exe);
+        if (n > a[3])
+            n = a[3];
+        return copyout(emu, a[2], emu->task->exe, n) < 0 ? -EFAULT : (int64_t)n;
+    }
+    struct buf_ctx c = { emu, a[2], a[3] };
+    return at_path(emu, a[0], a[1], false, do_readlinkat, &c);
+}
+
+int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
+{
+    size_t n = strlen(emu->task->cwd) + 1;
+    if (a[1] < n)
+        return -ERANGE;
+    return copyout(emu, a[0], emu->task->cwd, n) < 0 ? -EFAULT : (int64_t)n;
+}
+
+static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
+{
+    int fd = fs_open(emu, dirfd, path, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0)
+        return fd;
+    close(fd);
+    char *abs = fs_join(emu, dirfd, path);
+    if (!abs)
+        return -ENOMEM;
+    free(emu->task->cwd);
+    emu->task->cwd = abs;
+    return 0;
+}
+
+int64_t sys_chdir(struct emu *emu, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    int rc = get_path(emu, a[0], path);
+    return rc < 0 ? rc : set_cwd(emu, AT_FDCWD, path);
+}
+
+int64_t sys_fchdir(struct emu *emu, const uint64_t a[6])
+{
+    return fd_host(emu->task, (int)a[0]) < 0 ? -EBADF : set_cwd(emu, (int)a[0], ".");
+}
+
+static int64_t dup_to(struct task *t, int old, int min, bool exact, bool cloexec)
+{
+    int host = fd_host(t, old);
+    if (host < 0)
+        return host;
+    int h2 = fcntl(host, F_DUPFD_CLOEXEC, 0);
+    if (h2 < 0)
+        return -errno;
+    char *path = strdup(t->fds[old].path);
+    if (exact)
+        fd_close(t, min);
+    int fd = fd_install(t, h2, cloexec, path, min);
+    free(path);
+    if (fd < 0)
+        close(h2);
+    return fd;
+}
+
+int64_t sys_dup(struct emu *emu, const uint64_t a[6])
+{
+    return dup_to(emu->task, (int)a[0], 0, false, false);
+}
+
+int64_t sys_dup3(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC) || (int)a[1] < 0 || a[1] >= 1024)
+        return -EINVAL;
+    return dup_to(emu->task, (int)a[0], (int)a[1], true, a[2] & O_CLOEXEC);
+}
+
+int64_t sys_pipe2(struct emu *emu, const uint64_t a[6])
+{
+    int hfd[2];
+    if (a[1] & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL;
+    if (pipe2(hfd, O_CLOEXEC | (int)(a[1] & O_NONBLOCK)) < 0)
+        return -errno;
+    int g[2] = { fd_install(emu->task, hfd[0], a[1] & O_CLOEXEC, "pipe:[r]", 0), -1 };
+    if (g[0] >= 0)
+        g[1] = fd_install(emu->task, hfd[1], a[1] & O_CLOEXEC, "pipe:[w]", 0);
+    if (g[1] < 0 || copyout(emu, a[0], g, sizeof g) < 0) {
+        int rc = g[0] < 0 ? g[0] : g[1] < 0 ? g[1] : -EFAULT;
+        if (g[0] >= 0)
+            fd_close(emu->task, g[0]);
+        else
+            close(hfd[0]);
+        if (g[1] >= 0)
+            fd_close(emu->task, g[1]);
+        else
+            close(hfd[1]);
+        return rc;
+    }
+    return 0;
+}
+
+int64_t sys_fcntl(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    int fd = (int)a[0], host = fd_host(t, fd);
+    if (host < 0)
+        return host;
+    switch (a[1]) {
+    case F_DUPFD: return dup_to(t, fd, (int)a[2], false, false);
+    case F_DUPFD_CLOEXEC: return dup_to(t, fd, (int)a[2], false, true);
+    case F_GETFD: return t->fds[fd].cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: t->fds[fd].cloexec = a[2] & FD_CLOEXEC; return 0;
+    case F_GETFL: {
+        int fl = fcntl(host, F_GETFL);
+        return fl < 0 ? -errno : (int64_t)open_flags_to_guest(fl);
+    }
+    case F_SETFL:
+        return fcntl(host, F_SETFL, open_flags_from_guest(a[2])) < 0 ? -errno : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+int64_t sys_ioctl(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    switch (a[1]) {
+    case TCGETS: {                       /* struct termios has one layout on both */
+        struct termios tio;
+        if (ioctl(host, TCGETS, &tio) < 0)
+            return -errno;
+        return copyout(emu, a[2], &tio, sizeof tio);
+    }
+    case TIOCGWINSZ: {
+        struct winsize ws;
+        if (ioctl(host, TIOCGWINSZ, &ws) < 0)
+            return -errno;
+        return copyout(emu, a[2], &ws, sizeof ws);
+    }
+    case FIONREAD: {
+        int n;
+        if (ioctl(host, FIONREAD, &n) < 0)
+            return -errno;
+        return copyout(emu, a[2], &n, sizeof n);
+    }
+    default:
+        return -ENOTTY;
+    }
+}
+
+int64_t sys_getdents64(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    size_t len = a[2] > IO_MAX ? IO_MAX : a[2];
+    char *tmp = malloc(len ? len : 1);
+    if (!tmp)
+        return -ENOMEM;
+    long n = syscall(SYS_getdents64, host, tmp, len);   /* struct linux_dirent64 is arch-neutral */
+    int64_t rc = n < 0 ? -errno : n;
+    if (n > 0 && copyout(emu, a[1], tmp, (size_t)n) < 0)
+        rc = -EFAULT;
+    free(tmp);
+    return rc;
+}
+
+static int64_t do_unlinkat(int dir, const char *base, void *ctx)
+{
+    return unlinkat(dir, base, *(int *)ctx) < 0 ? -errno : 0;
+}
+
+int64_t sys_unlinkat(struct emu *emu, const uint64_t a[6])
+{
+    int flags = a[2] & L_AT_REMOVEDIR ? AT_REMOVEDIR : 0;
+    return at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
+}
+
+static int64_t do_mkdirat(int dir, const char *base, void *ctx)
+{
+    return mkdirat(dir, base, *(mode_t *)ctx) < 0 ? -errno : 0;
+}
+
+int64_t sys_mkdirat(struct emu *emu, const uint64_t a[6])
+{
+    mode_t mode = (mode_t)a[2];
+    return at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
+}
+
+struct symlink_ctx { const char *target; };
+
+static int64_t do_symlinkat(int dir, const char *base, void *ctx)
+{
+    /* The target is stored as text; it is only ever resolved inside the root. */
+    return symlinkat(((struct symlink_ctx *)ctx)->target, dir, base) < 0 ? -errno : 0;
+}
+
+int64_t sys_symlinkat(struct emu *emu, const uint64_t a[6])
+{
+    char target[PATH_MAX];
+    int rc = get_path(emu, a[0], target);
+    if (rc < 0)
+        return rc;
+    struct symlink_ctx c = { target };
+    return at_path(emu, a[1], a[2], false, do_symlinkat, &c);
+}
+
+int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    int rc;
+    if ((rc = get_path(emu, a[1], from)) < 0 || (rc = get_path(emu, a[3], to)) < 0)
+        return rc;
+    int p1, p2;
+    char *b1, *b2;
+    if ((rc = fs_resolve_parent(emu, dirfd_of(a[0]), from, &p1, &b1)) < 0)
+        return rc;
+    if ((rc = fs_resolve_parent(emu, dirfd_of(a[2]), to, &p2, &b2)) == 0) {
+        rc = syscall(SYS_renameat2, p1, b1, p2, b2, (unsigned)a[4]) < 0 ? -errno : 0;
+        close(p2);
+        free(b2);
+    }
+    close(p1);
+    free(b1);
+    return rc;
+}
+
+static int64_t do_faccessat(int dir, const char *base, void *ctx)
+{
+    long r = syscall(SYS_faccessat2, dir, base, *(int *)ctx, *base ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH);
+    return r < 0 ? -errno : 0;
+}
+
+int64_t sys_faccessat(struct emu *emu, const uint64_t a[6])
+{
+    int mode = (int)a[2];
+    return at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_faccessat, &mode);
+}
+
+int64_t sys_ftruncate(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    return ftruncate(host, (off_t)a[1]) < 0 ? -errno : 0;
+}
+
+int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    return fsync(host) < 0 ? -errno : 0;
+}

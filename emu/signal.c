@@ -1,0 +1,225 @@
+/* emu/signal.c — Linux/arm64 signal frames, sigreturn, and death of a task.
+ *
+ * The frame matches the kernel's rt_sigframe so that handlers can read siginfo
+ * and the saved registers (and change them): siginfo (128 bytes), then a ucontext
+ * whose mcontext holds x0-x30, sp, pc, pstate and, in __reserved, an fpsimd and
+ * an esr record. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emu/internal.h"
+
+#define SIGINFO_SIZE   128
+#define UC_SIGMASK     40
+#define UC_STACK       16
+#define UC_MCONTEXT    176
+#define MC_FAULT_ADDR  0
+#define MC_REGS        8
+#define MC_SP          (8 + 31 * 8)
+#define MC_PC          (MC_SP + 8)
+#define MC_PSTATE      (MC_PC + 8)
+#define MC_RESERVED    288
+#define UC_SIZE        (UC_MCONTEXT + MC_RESERVED + 4096)
+#define FRAME_SIZE     (SIGINFO_SIZE + UC_SIZE)
+
+#define FPSIMD_MAGIC   0x46508001u
+#define FPSIMD_SIZE    528
+#define ESR_MAGIC      0x45535201u
+#define ESR_SIZE       16
+
+#define G_SA_NODEFER   0x40000000u
+#define G_SA_RESETHAND 0x80000000u
+#define G_SA_ONSTACK   0x08000000u
+#define G_SA_SIGINFO   0x4u
+#define G_SA_RESTORER  0x04000000u
+#define G_SS_ONSTACK   1
+#define G_SS_DISABLE   2
+
+static const char *signame(int signo)
+{
+    const char *d = sigabbrev_np(signo);
+    static char buf[16];
+    snprintf(buf, sizeof buf, "SIG%s", d ? d : "?");
+    return buf;
+}
+
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/* "in data [0x..-0x..) rw-" or "no mapping (below stack [..))" */
+static void describe_address(struct emu *emu, uint64_t addr, char *buf, size_t len)
+{
+    struct vm_map_entry *e;
+    struct vm_map *map = emu->task->map;
+    bool in = vm_map_lookup_entry(map, addr, &e);
+    if (!in && e->next != &map->header && e->next->start - addr <= PAGE_SIZE * 16)
+        e = e->next;                 /* just below the next mapping: name that one */
+    if (e == &map->header) {
+        snprintf(buf, len, "no mapping");
+        return;
+    }
+    snprintf(buf, len, "%s %s [0x%llx-0x%llx) %c%c%c", in ? "in" : "no mapping; nearest is",
+             e->tag ? e->tag : "anonymous", (unsigned long long)e->start, (unsigned long long)e->end,
+             e->protection & VM_PROT_READ ? 'r' : '-', e->protection & VM_PROT_WRITE ? 'w' : '-',
+             e->protection & VM_PROT_EXECUTE ? 'x' : '-');
+}
+
+void task_die(struct emu *emu, int signo, const char *why)
+{
+    struct task *t = emu->task;
+    uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    fprintf(stderr, "machemu: crash: task %d (%s) killed by %s at pc=0x%llx: %s\n", t->pid,
+            t->name ? t->name : "?", signame(signo), (unsigned long long)pc, why);
+    t->exited = true;
+    t->exit_status = 128 + signo;
+    cpu_request_stop(emu, STOP_EXIT);
+}
+
+static void die_of_fault(struct emu *emu, int signo, uint64_t addr)
+{
+    char where[160], why[256];
+    static const char *const acc[] = { "?", "read", "write", "?", "execute" };
+    if (emu->fault.kind == MMU_OK && emu->stop != STOP_FAULT) {
+        task_die(emu, signo, "uncaught signal");
+        return;
+    }
+    describe_address(emu, addr, where, sizeof where);
+    snprintf(why, sizeof why, "%s of 0x%llx, %s (%s fault, level %d), %s",
+             acc[emu->fault.access & 7], (unsigned long long)addr,
+             emu->fault_kr == KERN_PROTECTION_FAILURE ? "protection violation"
+             : emu->fault_kr == KERN_MEMORY_ERROR ? "past the end of the mapped file"
+             : "unmapped address",
+             mmu_fault_name(emu->fault.kind), emu->fault.level, where);
+    task_die(emu, signo, why);
+}
+
+static bool default_ignored(int signo)
+{
+    return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
+}
+
+static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uint64_t addr)
+{
+    struct task *t = emu->task;
+    uint8_t *f = calloc(1, FRAME_SIZE);
+    if (!f)
+        return -ENOMEM;
+    put32(f + 0, (uint32_t)signo);
+    put32(f + 8, (uint32_t)code);
+    put64(f + 16, addr);
+    uint8_t *uc = f + SIGINFO_SIZE, *mc = uc + UC_MCONTEXT;
+    put64(uc + UC_STACK, t->altstack_sp);
+    put32(uc + UC_STACK + 8, t->altstack_size ? 0 : G_SS_DISABLE);
+    put64(uc + UC_STACK + 16, t->altstack_size);
+    put64(uc + UC_SIGMASK, t->sigmask);
+    put64(mc + MC_FAULT_ADDR, addr);
+    for (int i = 0; i <= 28; i++)
+        put64(mc + MC_REGS + 8 * i, cpu_reg(emu, REG_X(i)));
+    put64(mc + MC_REGS + 8 * 29, cpu_reg(emu, UC_ARM64_REG_X29));
+    put64(mc + MC_REGS + 8 * 30, cpu_reg(emu, UC_ARM64_REG_X30));
+    put64(mc + MC_SP, cpu_reg(emu, UC_ARM64_REG_SP));
+    put64(mc + MC_PC, cpu_reg(emu, UC_ARM64_REG_PC));
+    put64(mc + MC_PSTATE, cpu_reg(emu, UC_ARM64_REG_NZCV));
+    uint8_t *r = mc + MC_RESERVED;
+    put32(r, FPSIMD_MAGIC);
+    put32(r + 4, FPSIMD_SIZE);
+    put32(r + 8, (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPSR));
+    put32(r + 12, (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPCR));
+    for (int i = 0; i < 32; i++)
+        uc_reg_read(emu->uc, UC_ARM64_REG_Q0 + i, r + 16 + 16 * i);
+    r += FPSIMD_SIZE;
+    if (signo == SIGSEGV || signo == SIGBUS) {
+        put32(r, ESR_MAGIC);
+        put32(r + 4, ESR_SIZE);
+        put64(r + 8, emu->fault.esr);
+        r += ESR_SIZE;
+    }
+    put32(r, 0);                       /* terminator */
+    put32(r + 4, 0);
+    int rc = copyout(emu, frame, f, FRAME_SIZE);
+    free(f);
+    return rc;
+}
+
+void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr)
+{
+    struct task *t = emu->task;
+    struct guest_sigaction *sa = &t->sig[signo];
+    bool fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGTRAP ||
+                 signo == SIGFPE;
+    bool blocked = t->sigmask & (1ull << (signo - 1));
+    if (sa->handler == (uint64_t)(uintptr_t)SIG_IGN && !fault)
+        return;
+    if (sa->handler == (uint64_t)(uintptr_t)SIG_DFL || sa->handler == (uint64_t)(uintptr_t)SIG_IGN ||
+        (fault && blocked) || signo == SIGKILL || signo == SIGSTOP) {
+        if (!fault && default_ignored(signo))
+            return;
+        die_of_fault(emu, signo, addr);
+        return;
+    }
+    uint64_t sp = cpu_reg(emu, UC_ARM64_REG_SP);
+    bool on_alt = t->altstack_size && sp - t->altstack_sp <= t->altstack_size;
+    if ((sa->flags & G_SA_ONSTACK) && t->altstack_size && !on_alt)
+        sp = t->altstack_sp + t->altstack_size;
+    uint64_t frame = (sp - FRAME_SIZE - 16) & ~15ull;
+    if (write_frame(emu, frame, signo, code, addr) < 0) {
+        /* No room for the frame: the kernel's answer is SIGSEGV with the default action. */
+        emu->fault.kind = MMU_FAULT_TRANSLATION;
+        emu->fault.access = VM_PROT_WRITE;
+        emu->fault_kr = KERN_INVALID_ADDRESS;
+        die_of_fault(emu, SIGSEGV, frame);
+        return;
+    }
+    cpu_set_reg(emu, REG_X(0), (uint64_t)signo);
+    cpu_set_reg(emu, REG_X(1), frame);
+    cpu_set_reg(emu, REG_X(2), frame + SIGINFO_SIZE);
+    cpu_set_reg(emu, UC_ARM64_REG_SP, frame);
+    cpu_set_reg(emu, UC_ARM64_REG_X29, frame);
+    cpu_set_reg(emu, UC_ARM64_REG_X30, sa->flags & G_SA_RESTORER ? sa->restorer : t->sigtramp);
+    cpu_set_reg(emu, UC_ARM64_REG_PC, sa->handler);
+    t->sigmask |= sa->mask;
+    if (!(sa->flags & G_SA_NODEFER))
+        t->sigmask |= 1ull << (signo - 1);
+    t->sigmask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    if (sa->flags & G_SA_RESETHAND)
+        sa->handler = (uint64_t)(uintptr_t)SIG_DFL;
+    cpu_request_stop(emu, STOP_REDIRECT);
+}
+
+int signal_sigreturn(struct emu *emu)
+{
+    struct task *t = emu->task;
+    uint64_t frame = cpu_reg(emu, UC_ARM64_REG_SP);
+    uint8_t *f = malloc(FRAME_SIZE);
+    if (!f || copyin(emu, f, frame, FRAME_SIZE) < 0) {
+        free(f);
+        emu->fault = (struct mmu_fault){ .va = frame, .access = VM_PROT_READ,
+                                         .kind = MMU_FAULT_TRANSLATION };
+        emu->fault_kr = KERN_INVALID_ADDRESS;
+        emu->stop = STOP_FAULT;
+        die_of_fault(emu, SIGSEGV, frame);
+        return -EFAULT;
+    }
+    const uint8_t *uc = f + SIGINFO_SIZE, *mc = uc + UC_MCONTEXT;
+    for (int i = 0; i <= 28; i++)
+        cpu_set_reg(emu, REG_X(i), get64(mc + MC_REGS + 8 * i));
+    cpu_set_reg(emu, UC_ARM64_REG_X29, get64(mc + MC_REGS + 8 * 29));
+    cpu_set_reg(emu, UC_ARM64_REG_X30, get64(mc + MC_REGS + 8 * 30));
+    cpu_set_reg(emu, UC_ARM64_REG_SP, get64(mc + MC_SP));
+    cpu_set_reg(emu, UC_ARM64_REG_PC, get64(mc + MC_PC));
+    cpu_set_reg(emu, UC_ARM64_REG_NZCV, get64(mc + MC_PSTATE) & 0xf0000000u);
+    const uint8_t *r = mc + MC_RESERVED;
+    if (get32(r) == FPSIMD_MAGIC) {
+        cpu_set_reg(emu, UC_ARM64_REG_FPSR, get32(r + 8));
+        cpu_set_reg(emu, UC_ARM64_REG_FPCR, get32(r + 12));
+        for (int i = 0; i < 32; i++)
+            uc_reg_write(emu->uc, UC_ARM64_REG_Q0 + i, r + 16 + 16 * i);
+    }
+    t->sigmask = get64(uc + UC_SIGMASK) & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    free(f);
+    cpu_request_stop(emu, STOP_REDIRECT);
+    return 0;
+}

@@ -1,0 +1,144 @@
+/* mmu/phys.c — guest physical memory: 16 KB frames over one host buffer.
+ *
+ * The buffer is an anonymous mapping, so untouched frames cost no host memory.
+ * Frame 0 is reserved: a descriptor with output address 0 is never a real mapping. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mmu/phys.h"
+
+static _Noreturn void phys_panic(const char *what, pfn_t pfn)
+{
+    fprintf(stderr, "phys: %s (frame %u)\n", what, (unsigned)pfn);
+    abort();
+}
+
+/* mmap only promises host-page alignment: over-allocate by a frame and trim,
+ * so that every guest frame is also a 16 KB-aligned host block. */
+static uint8_t *map_ram(uint64_t size)
+{
+    size_t len = (size_t)size + PAGE_SIZE;
+    uint8_t *raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uint8_t *ram = (uint8_t *)round_page((uintptr_t)raw);
+    size_t head = (size_t)(ram - raw), tail = len - head - (size_t)size;
+    if (head)
+        munmap(raw, head);
+    if (tail)
+        munmap(ram + size, tail);
+    return ram;
+}
+
+int phys_init(struct phys *p, uint64_t size)
+{
+    memset(p, 0, sizeof *p);
+    if (size % PAGE_SIZE || size / PAGE_SIZE < 4 || size / PAGE_SIZE >= PFN_NONE ||
+        size > SIZE_MAX - PAGE_SIZE)
+        return -EINVAL;
+    p->nframes = (uint32_t)(size / PAGE_SIZE);
+    p->size = size;
+    p->ram = map_ram(size);
+    p->use = calloc(p->nframes, 1);
+    p->flags = calloc(p->nframes, 1);
+    p->next = calloc(p->nframes, sizeof *p->next);
+    if (!p->ram || !p->use || !p->flags || !p->next) {
+        phys_fini(p);
+        return -ENOMEM;
+    }
+    p->use[0] = PHYS_RESERVED;
+    p->next[0] = PFN_NONE;
+    p->count[PHYS_RESERVED] = 1;
+    /* Ascending list: the first allocations get the lowest frames. */
+    for (pfn_t f = 1; f < p->nframes; f++) {
+        p->use[f] = PHYS_FREE;
+        p->next[f] = f + 1 < p->nframes ? f + 1 : PFN_NONE;
+    }
+    p->free_head = 1;
+    p->count[PHYS_FREE] = p->nframes - 1;
+    return 0;
+}
+
+void phys_fini(struct phys *p)
+{
+    if (p->ram)
+        munmap(p->ram, p->size);
+    free(p->use);
+    free(p->flags);
+    free(p->next);
+    memset(p, 0, sizeof *p);
+}
+
+pfn_t phys_alloc(struct phys *p, enum phys_use use)
+{
+    if (use == PHYS_FREE || use >= PHYS_NUSES)
+        phys_panic("alloc with a bad use", PFN_NONE);
+    pfn_t f = p->free_head;
+    if (f == PFN_NONE)
+        return PFN_NONE;
+    p->free_head = p->next[f];
+    p->next[f] = PFN_NONE;
+    p->use[f] = (uint8_t)use;
+    p->count[PHYS_FREE]--;
+    p->count[use]++;
+    return f;
+}
+
+/* The CPU may hold translated code for this frame; its contents are changing. */
+static void mark_written(struct phys *p, pfn_t pfn)
+{
+    if (pfn >= p->nframes)
+        phys_panic("frame out of range", pfn);
+    if (p->flags[pfn] & PHYS_F_CODE) {
+        p->flags[pfn] &= (uint8_t)~PHYS_F_CODE;
+        p->stale_code++;
+    }
+}
+
+void phys_free(struct phys *p, pfn_t pfn)
+{
+    if (pfn >= p->nframes)
+        phys_panic("free of a frame out of range", pfn);
+    if (p->use[pfn] == PHYS_FREE)
+        phys_panic("double free", pfn);
+    if (p->use[pfn] == PHYS_RESERVED)
+        phys_panic("free of a reserved frame", pfn);
+    mark_written(p, pfn);
+    p->count[p->use[pfn]]--;
+    p->count[PHYS_FREE]++;
+    p->use[pfn] = PHYS_FREE;
+    p->flags[pfn] = 0;
+    p->next[pfn] = p->free_head;
+    p->free_head = pfn;
+}
+
+void phys_zero(struct phys *p, pfn_t pfn)
+{
+    mark_written(p, pfn);
+    memset(phys_ptr(p, pfn), 0, PAGE_SIZE);
+}
+
+void phys_copy(struct phys *p, pfn_t dst, pfn_t src)
+{
+    if (src >= p->nframes)
+        phys_panic("copy from a frame out of range", src);
+    mark_written(p, dst);
+    if (dst != src)
+        memcpy(phys_ptr(p, dst), phys_ptr(p, src), PAGE_SIZE);
+}
+
+void phys_will_write(struct phys *p, pfn_t pfn)
+{
+    mark_written(p, pfn);
+}
+
+uint32_t phys_take_stale_code(struct phys *p)
+{
+    uint32_t n = p->stale_code;
+    p->stale_code = 0;
+    return n;
+}

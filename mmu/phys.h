@@ -1,0 +1,59 @@
+/* mmu/phys.h — guest physical memory: one host buffer of 16 KB frames at PA 0.
+ *
+ * Every frame is in exactly one use at a time (free, page table, owned by the VM,
+ * reserved); count[] always sums to nframes. Allocation order is deterministic. */
+#ifndef MMU_PHYS_H
+#define MMU_PHYS_H
+
+#include <stddef.h>
+#include "mmu/mmu.h"
+
+enum phys_use {
+    PHYS_FREE,
+    PHYS_PAGETABLE,                /* translation table frame (wired) */
+    PHYS_VM,                       /* owned by the VM layer (vm_page) */
+    PHYS_RESERVED,                 /* never handed out (frame 0) */
+    PHYS_NUSES
+};
+
+/* Frame flags kept beside the use. */
+#define PHYS_F_CODE 0x1            /* a translation of this frame was given out for fetch */
+
+struct phys {
+    uint8_t *ram;                  /* host view of guest PA 0 .. size */
+    uint64_t size;
+    uint32_t nframes;
+    uint8_t *use;                  /* enum phys_use, per frame */
+    uint8_t *flags;                /* PHYS_F_*, per frame */
+    pfn_t *next;                   /* free-list links */
+    pfn_t free_head;
+    uint32_t count[PHYS_NUSES];
+    /* Frames that held translated code and were freed or rewritten from the host
+     * side since the last call to phys_take_stale_code(): the CPU's translation
+     * cache must be flushed before they can be executed again. */
+    uint32_t stale_code;
+};
+
+/* 0, or -EINVAL (size not a multiple of 16 KB, or under 4 frames) / -ENOMEM. */
+int phys_init(struct phys *p, uint64_t size);
+void phys_fini(struct phys *p);
+
+/* A free frame now in `use`, contents unspecified; PFN_NONE if none is free. */
+pfn_t phys_alloc(struct phys *p, enum phys_use use);
+void phys_free(struct phys *p, pfn_t pfn);
+/* Zeroes / copies whole frames through the host view (marks code frames stale). */
+void phys_zero(struct phys *p, pfn_t pfn);
+void phys_copy(struct phys *p, pfn_t dst, pfn_t src);
+/* Call before writing into a frame from the host side. */
+void phys_will_write(struct phys *p, pfn_t pfn);
+/* Returns and resets the count of stale code frames. */
+uint32_t phys_take_stale_code(struct phys *p);
+
+static inline void *phys_ptr(const struct phys *p, pfn_t pfn)
+{
+    return p->ram + ((uint64_t)pfn << PAGE_SHIFT);
+}
+
+static inline uint64_t phys_pa(pfn_t pfn) { return (uint64_t)pfn << PAGE_SHIFT; }
+
+#endif

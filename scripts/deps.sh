@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Make this machine ready to build and test machemu.
+#  - installs the Debian packages the build needs (apt-get install -y, only what is missing)
+#  - provides Unicorn >= 2.1.2: the system one if new enough, else libunicorn2t64 and
+#    libunicorn-dev from Debian unstable, extracted into .deps/ (never installed system-wide),
+#    else the verified copy in ../shared/deps/.
+# The machine's apt configuration is never changed: unstable is reached through a private
+# sources list and private state directories, with the mirror taken from the machine's own
+# Debian source.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+prefix="$top/.deps"
+need_unicorn=2.1.2
+
+say() { printf 'deps: %s\n' "$*" >&2; }
+
+pkgs=(build-essential pkg-config libcapstone-dev libsdl2-dev check liblz4-dev libjansson-dev
+      libedit-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross clang lld qemu-user
+      xz-utils ca-certificates)
+
+install_packages() {
+  local missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq || say "apt-get update failed; trying the install anyway"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The URI of the machine's own Debian archive (the one serving its release codename/main).
+debian_mirror() {
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  apt-cache policy 2>/dev/null |
+    awk -v s="$codename/main" '$3 == s && $2 ~ /^https?:/ { print $2; exit }'
+}
+
+# Private apt options: own sources list and state/cache dirs under $1.
+private_apt_opts() {
+  local d=$1
+  echo "-o Dir::Etc::sourcelist=$d/sources.list -o Dir::Etc::sourceparts=$d/parts.d" \
+       "-o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache -o Dir::State::status=$d/status" \
+       "-o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+}
+
+fetch_unstable_unicorn() {
+  local mirror work opts
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || { say "no Debian apt source configured"; return 1; }
+  work=$(mktemp -d)
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts.d"
+  : > "$work/status"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror unstable main" \
+    > "$work/sources.list"
+  opts=$(private_apt_opts "$work")
+  # shellcheck disable=SC2086
+  apt-get $opts -qq update >&2 || { rm -rf "$work"; return 1; }
+  # shellcheck disable=SC2086
+  (cd "$work" && apt-get $opts -qq download libunicorn2t64 libunicorn-dev >&2) ||
+    { rm -rf "$work"; return 1; }
+  extract_unicorn "$work"/libunicorn2t64_*.deb "$work"/libunicorn-dev_*.deb
+  local rc=$?
+  rm -rf "$work"
+  return $rc
+}
+
+fetch_shared_unicorn() {
+  local d="$top/../shared/deps"
+  [ -f "$d/SHA256SUMS" ] || { say "no $d"; return 1; }
+  (cd "$d" && sha256sum -c --quiet SHA256SUMS) || { say "$d fails its SHA256SUMS"; return 1; }
+  extract_unicorn "$d"/libunicorn2t64_*.deb "$d"/libunicorn-dev_*.deb
+}
+
+extract_unicorn() {
+  rm -rf "$prefix.tmp"; mkdir -p "$prefix.tmp"
+  for deb in "$@"; do dpkg-deb -x "$deb" "$prefix.tmp" || return 1; done
+  local pc
+  pc=$(find "$prefix.tmp" -name unicorn.pc | head -n 1)
+  [ -n "$pc" ] || { say "no unicorn.pc in the packages"; return 1; }
+  # Point the .pc file at the project-local prefix.
+  sed -i -E "s#^(prefix|exec_prefix|libdir|includedir)=/usr#\1=$prefix/usr#" "$pc"
+  rm -rf "$prefix"; mv "$prefix.tmp" "$prefix"
+  # The -dev package's libunicorn.so symlink points at the runtime .so.2 from the other package.
+  say "Unicorn $(PKG_CONFIG_PATH=$(dirname "${pc/#$prefix.tmp/$prefix}") pkg-config --modversion unicorn) in $prefix"
+}
+
+local_unicorn_ok() {
+  local pcdir
+  pcdir=$(find "$prefix" -name unicorn.pc -printf '%h\n' 2>/dev/null | head -n 1)
+  [ -n "$pcdir" ] && PKG_CONFIG_PATH=$pcdir pkg-config --atleast-version=$need_unicorn unicorn
+}
+
+provide_unicorn() {
+  if pkg-config --atleast-version=$need_unicorn unicorn 2>/dev/null; then
+    say "system Unicorn $(pkg-config --modversion unicorn) is new enough"; return 0
+  fi
+  local_unicorn_ok && { say "Unicorn already in $prefix"; return 0; }
+  fetch_unstable_unicorn && local_unicorn_ok && return 0
+  say "could not fetch Unicorn from Debian unstable; using ../shared/deps"
+  fetch_shared_unicorn && local_unicorn_ok && return 0
+  say "no Unicorn >= $need_unicorn available"; return 1
+}
+
+install_packages
+provide_unicorn
+say "ready"

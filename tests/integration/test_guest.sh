@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Integration: the guest programs of guest/ under the emulator vs qemu-aarch64.
+# Run on its own: tests/integration/test_guest.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+
+G=$GUEST
+
+# hello: argv (with spaces and an empty argument), an environment variable, printf + write.
+compare hello -- "$G/hello"
+compare hello-args -- "$G/hello" one "two words" "" 'sym$bols*?'
+
+# Memory: mmap/mprotect/mremap/madvise with faults caught as SIGSEGV; brk and malloc;
+# deep recursion and a stack overflow caught on a sigaltstack.
+compare mmap -- "$G/mmap"
+compare brk -- "$G/brk"
+compare brk-20000-rounds -- "$G/brk" 20000
+compare stack -- "$G/stack" 4
+
+# Unhandled SIGSEGV: exit status 139 under both, one "machemu: crash:" line from the emulator.
+compare segv-null -e 139 -c -- "$G/segv" null
+compare segv-wild -e 139 -c -- "$G/segv" wild
+compare segv-exec -e 139 -c -- "$G/segv" exec
+
+# File and process system calls (works in the scratch root).
+compare files -- "$G/files"
+
+# CPU-bound work.
+compare compute -- "$G/compute"
+compare compute-small -- "$G/compute" 20000
+
+# The same programs under emulator options that must not change what the guest sees.
+compare mmap-tiny-tlb -o --tlb -o 2x1 -- "$G/mmap"
+compare compute-tlb-4x2 -o --tlb -o 4x2 -- "$G/compute" 20000
+compare brk-64M-ram -o -m -o "${SMALL_RAM:-64M}" -- "$G/brk" 5000
+compare compute-stats-strace -o --stats -o --strace -- "$G/compute" 20000
+
+trace_nonempty() { # EMU_ROOT EMU_ERR: the fault trace file was written
+  [ -s "$SCRATCH/hello-trace.faults" ] || { echo "--trace-faults=FILE left FILE empty"; return 1; }
+}
+compare hello-trace-faults -o "--trace-faults=$SCRATCH/hello-trace.faults" -C trace_nonempty \
+  -- "$G/hello" traced
+
+finish

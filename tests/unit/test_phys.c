@@ -1,0 +1,216 @@
+/* Unit tests for mmu/phys.c: frame allocation, accounting and stale-code tracking. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/phys.h"
+
+#define NFRAMES 16
+
+static struct phys p;
+
+static void setup(void) { ck_assert_int_eq(phys_init(&p, NFRAMES * PAGE_SIZE), 0); }
+static void teardown(void) { phys_fini(&p); }
+
+static uint32_t count_sum(const struct phys *ph)
+{
+    uint32_t s = 0;
+    for (int u = 0; u < PHYS_NUSES; u++)
+        s += ph->count[u];
+    return s;
+}
+
+START_TEST(init_rejects_bad_sizes)
+{
+    struct phys q;
+    ck_assert_int_eq(phys_init(&q, 4 * PAGE_SIZE + 1), -EINVAL);
+    ck_assert_int_eq(phys_init(&q, 3 * PAGE_SIZE), -EINVAL);
+    ck_assert_int_eq(phys_init(&q, 0), -EINVAL);
+    ck_assert_int_eq(phys_init(&q, 4 * PAGE_SIZE), 0);
+    ck_assert_uint_eq(q.nframes, 4);
+    phys_fini(&q);
+}
+END_TEST
+
+START_TEST(initial_state)
+{
+    ck_assert_uint_eq(p.nframes, NFRAMES);
+    ck_assert_uint_eq(p.size, NFRAMES * PAGE_SIZE);
+    ck_assert_ptr_nonnull(p.ram);
+    ck_assert_uint_eq((uintptr_t)p.ram % PAGE_SIZE, 0);
+    ck_assert_uint_eq(p.use[0], PHYS_RESERVED);
+    ck_assert_uint_eq(p.count[PHYS_RESERVED], 1);
+    ck_assert_uint_eq(p.count[PHYS_FREE], NFRAMES - 1);
+    ck_assert_uint_eq(p.count[PHYS_PAGETABLE], 0);
+    ck_assert_uint_eq(p.count[PHYS_VM], 0);
+    ck_assert_uint_eq(p.stale_code, 0);
+    /* The whole buffer is usable host memory. */
+    memset(p.ram, 0xa5, p.size);
+    ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, NFRAMES - 1))[PAGE_SIZE - 1], 0xa5);
+    ck_assert_uint_eq(phys_pa(3), 3 * PAGE_SIZE);
+}
+END_TEST
+
+START_TEST(alloc_is_deterministic_and_skips_frame0)
+{
+    for (pfn_t want = 1; want < NFRAMES; want++) {
+        pfn_t f = phys_alloc(&p, want % 2 ? PHYS_VM : PHYS_PAGETABLE);
+        ck_assert_uint_eq(f, want);
+        ck_assert_uint_eq(p.use[f], want % 2 ? PHYS_VM : PHYS_PAGETABLE);
+    }
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), PFN_NONE);
+    ck_assert_uint_eq(p.count[PHYS_FREE], 0);
+    ck_assert_uint_eq(p.count[PHYS_VM], 8);
+    ck_assert_uint_eq(p.count[PHYS_PAGETABLE], 7);
+    ck_assert_uint_eq(count_sum(&p), NFRAMES);
+}
+END_TEST
+
+START_TEST(free_then_alloc_reuses_frame)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM), c = phys_alloc(&p, PHYS_VM);
+    ck_assert_uint_eq(p.count[PHYS_VM], 3);
+    phys_free(&p, b);
+    ck_assert_uint_eq(p.use[b], PHYS_FREE);
+    ck_assert_uint_eq(p.count[PHYS_VM], 2);
+    ck_assert_uint_eq(p.count[PHYS_FREE], NFRAMES - 3);
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_PAGETABLE), b);
+    ck_assert_uint_eq(p.count[PHYS_PAGETABLE], 1);
+    phys_free(&p, a);
+    phys_free(&p, c);
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), c);
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), a);
+    ck_assert_uint_eq(count_sum(&p), NFRAMES);
+}
+END_TEST
+
+START_TEST(counts_sum_after_random_sequence)
+{
+    pfn_t held[NFRAMES];
+    unsigned n = 0;
+    srand(42);
+    for (int i = 0; i < 5000; i++) {
+        if (n && rand() % 2) {
+            unsigned k = (unsigned)rand() % n;
+            phys_free(&p, held[k]);
+            held[k] = held[--n];
+        } else {
+            pfn_t f = phys_alloc(&p, rand() % 2 ? PHYS_VM : PHYS_PAGETABLE);
+            if (f == PFN_NONE) {
+                ck_assert_uint_eq(n, NFRAMES - 1);
+                continue;
+            }
+            ck_assert_uint_ne(f, 0);
+            ck_assert_uint_lt(f, NFRAMES);
+            held[n++] = f;
+        }
+        ck_assert_uint_eq(count_sum(&p), NFRAMES);
+        ck_assert_uint_eq(p.count[PHYS_FREE], NFRAMES - 1 - n);
+    }
+}
+END_TEST
+
+START_TEST(free_of_code_frame_is_stale)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM);
+    p.flags[a] |= PHYS_F_CODE;
+    phys_free(&p, b);
+    ck_assert_uint_eq(p.stale_code, 0);
+    phys_free(&p, a);
+    ck_assert_uint_eq(p.stale_code, 1);
+    ck_assert_uint_eq(p.flags[a] & PHYS_F_CODE, 0);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 1);
+    ck_assert_uint_eq(p.stale_code, 0);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 0);
+}
+END_TEST
+
+START_TEST(host_writes_mark_code_stale)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM);
+    memset(phys_ptr(&p, a), 0x11, PAGE_SIZE);
+    memset(phys_ptr(&p, b), 0x22, PAGE_SIZE);
+
+    p.flags[a] |= PHYS_F_CODE;
+    p.flags[b] |= PHYS_F_CODE;
+    phys_copy(&p, a, b);            /* only the destination is rewritten */
+    ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, a))[100], 0x22);
+    ck_assert_uint_eq(p.stale_code, 1);
+    ck_assert_uint_eq(p.flags[a] & PHYS_F_CODE, 0);
+    ck_assert_uint_eq(p.flags[b] & PHYS_F_CODE, PHYS_F_CODE);
+
+    phys_zero(&p, b);
+    ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, b))[PAGE_SIZE - 1], 0);
+    ck_assert_uint_eq(p.stale_code, 2);
+    ck_assert_uint_eq(p.flags[b] & PHYS_F_CODE, 0);
+
+    phys_zero(&p, b);               /* no longer code: nothing to flush */
+    ck_assert_uint_eq(p.stale_code, 2);
+
+    p.flags[a] |= PHYS_F_CODE;
+    phys_will_write(&p, a);
+    ck_assert_uint_eq(p.stale_code, 3);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 3);
+}
+END_TEST
+
+START_TEST(double_free_aborts)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM);
+    phys_free(&p, a);
+    phys_free(&p, a);
+}
+END_TEST
+
+START_TEST(free_reserved_aborts)
+{
+    phys_free(&p, 0);
+}
+END_TEST
+
+START_TEST(free_out_of_range_aborts)
+{
+    phys_free(&p, NFRAMES);
+}
+END_TEST
+
+START_TEST(alloc_as_free_aborts)
+{
+    phys_alloc(&p, PHYS_FREE);
+}
+END_TEST
+
+static Suite *phys_suite(void)
+{
+    Suite *s = suite_create("phys");
+    TCase *tc = tcase_create("frames");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, init_rejects_bad_sizes);
+    tcase_add_test(tc, initial_state);
+    tcase_add_test(tc, alloc_is_deterministic_and_skips_frame0);
+    tcase_add_test(tc, free_then_alloc_reuses_frame);
+    tcase_add_test(tc, counts_sum_after_random_sequence);
+    tcase_add_test(tc, free_of_code_frame_is_stale);
+    tcase_add_test(tc, host_writes_mark_code_stale);
+    suite_add_tcase(s, tc);
+
+    TCase *bad = tcase_create("invariants");
+    tcase_add_checked_fixture(bad, setup, teardown);
+    tcase_add_test_raise_signal(bad, double_free_aborts, SIGABRT);
+    tcase_add_test_raise_signal(bad, free_reserved_aborts, SIGABRT);
+    tcase_add_test_raise_signal(bad, free_out_of_range_aborts, SIGABRT);
+    tcase_add_test_raise_signal(bad, alloc_as_free_aborts, SIGABRT);
+    suite_add_tcase(s, bad);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(phys_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,133 @@
+/* vm/vm.h — the machine-independent VM: one struct vm per emulated machine.
+ *
+ * It owns the vm_page array (one record per physical frame), the page queues and
+ * the global statistics that `vm_stat` prints. Maps, objects and the fault handler
+ * live in vm_map.h, vm_object.h and vm_fault.h. Return values are Mach's
+ * kern_return_t codes. */
+#ifndef VM_VM_H
+#define VM_VM_H
+
+#include <stdio.h>
+#include "mmu/pmap.h"
+
+typedef int kern_return_t;
+#define KERN_SUCCESS            0
+#define KERN_INVALID_ADDRESS    1
+#define KERN_PROTECTION_FAILURE 2
+#define KERN_NO_SPACE           3
+#define KERN_INVALID_ARGUMENT   4
+#define KERN_FAILURE            5
+#define KERN_RESOURCE_SHORTAGE  6
+#define KERN_MEMORY_ERROR       10
+
+const char *vm_kern_name(kern_return_t kr);
+
+/* Page queues (XNU vm_page.h vm_page_q_state, the subset this VM uses so far). */
+enum vm_page_queue {
+    VM_PAGE_NOT_ON_Q,
+    VM_PAGE_Q_ACTIVE,
+    VM_PAGE_Q_INACTIVE_INTERNAL,   /* anonymous */
+    VM_PAGE_Q_INACTIVE_EXTERNAL,   /* file-backed */
+    VM_PAGE_Q_SPECULATIVE,
+    VM_PAGE_Q_THROTTLED,
+    VM_PAGE_Q_WIRED,
+    VM_PAGE_NQUEUES
+};
+
+#define VM_PAGE_BUSY    0x01
+#define VM_PAGE_DIRTY   0x02       /* known modified (beyond the pmap's bit) */
+#define VM_PAGE_PRECIOUS 0x04
+
+struct vm_object;
+
+struct vm_page {                   /* <= 64 bytes, indexed by frame number */
+    struct vm_object *object;
+    uint64_t offset;               /* in object */
+    struct vm_page *hash_next;     /* (object, offset) hash chain */
+    struct vm_page *listq_next;    /* object's resident pages */
+    struct vm_page *listq_prev;
+    uint32_t pageq_next, pageq_prev; /* queue links: frame numbers, PFN_NONE ends */
+    uint16_t wire_count;
+    uint8_t queue;                 /* enum vm_page_queue */
+    uint8_t flags;                 /* VM_PAGE_* */
+};
+
+struct vm_page_queue_head { pfn_t head, tail; uint32_t count; };
+
+/* Counters in the spirit of vm_statistics64 (vm_stat). */
+struct vm_stats {
+    uint64_t faults;               /* every vm_fault call */
+    uint64_t zero_fill, cow_faults, pageins, soft_faults, fast_faults;
+    uint64_t reactivations, purges, lookups, hits;
+    uint64_t invalid_faults;       /* no mapping / protection: delivered to the guest */
+};
+
+enum vm_fault_kind {
+    VM_FAULT_ZERO_FILL,
+    VM_FAULT_SOFT,                 /* page resident: (re)enter the mapping */
+    VM_FAULT_PAGEIN,               /* read from the vnode pager */
+    VM_FAULT_COW,                  /* copied into the top object */
+    VM_FAULT_FAST,                 /* reference/modify emulation, resolved by the pmap */
+    VM_FAULT_INVALID,              /* not resolved: the guest gets a signal */
+    VM_FAULT_NKINDS
+};
+const char *vm_fault_kind_name(enum vm_fault_kind k);
+
+/* One line of the fault trace. */
+struct vm_fault_event {
+    int task;                      /* map's owner id */
+    uint64_t va;
+    vm_prot_t access;
+    enum vm_fault_kind kind;
+    uint32_t object;               /* id of the object that supplied the page, 0 if none */
+    uint64_t offset;
+    kern_return_t result;
+    pfn_t pfn;
+    uint64_t cost_ns;
+};
+
+struct vm {
+    struct phys *phys;
+    struct mmu *mmu;
+    struct vm_page *pages;         /* [phys->nframes] */
+    struct vm_page **hash;         /* buckets */
+    uint32_t hash_mask;
+    struct vm_page_queue_head q[VM_PAGE_NQUEUES];
+    struct vm_stats stats;
+    uint32_t next_object_id;
+    uint32_t objects;              /* live vm_objects */
+    void (*trace)(void *ctx, const struct vm_fault_event *ev);
+    void *trace_ctx;
+};
+
+/* 0 or -ENOMEM. */
+int vm_init(struct vm *vm, struct phys *p, struct mmu *m);
+void vm_fini(struct vm *vm);
+
+static inline pfn_t vm_page_pfn(const struct vm *vm, const struct vm_page *pg)
+{
+    return (pfn_t)(pg - vm->pages);
+}
+
+/* A free frame as a vm_page, not in any object, on no queue, contents unspecified;
+ * NULL when physical memory is exhausted. */
+struct vm_page *vm_page_grab(struct vm *vm);
+/* Unmaps everywhere, removes from object and queue, returns the frame. */
+void vm_page_free(struct vm *vm, struct vm_page *pg);
+void vm_page_insert(struct vm *vm, struct vm_page *pg, struct vm_object *obj, uint64_t offset);
+void vm_page_remove(struct vm *vm, struct vm_page *pg);
+struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t offset);
+void vm_page_activate(struct vm *vm, struct vm_page *pg);
+void vm_page_wire(struct vm *vm, struct vm_page *pg);
+void vm_page_unwire(struct vm *vm, struct vm_page *pg);
+
+/* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and
+ * page tables), throttled, file-backed, anonymous. */
+struct vm_page_counts {
+    uint32_t total, free, active, inactive, speculative, throttled, wired;
+    uint32_t pagetables, file_backed, anonymous;
+};
+void vm_page_counts(const struct vm *vm, struct vm_page_counts *c);
+void vm_print_stats(const struct vm *vm, FILE *out);
+
+#endif

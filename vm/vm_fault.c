@@ -1,0 +1,183 @@
+/* vm/vm_fault.c — from a fault on a virtual address to a mapped frame. */
+#include <string.h>
+#include <time.h>
+#include "vm/vm_fault.h"
+
+struct fault {
+    struct vm_map *map;
+    uint64_t va;
+    vm_prot_t access;
+    enum vm_fault_kind kind;
+    struct vm_object *source;      /* object the page came from */
+    uint64_t offset;               /* in source */
+    pfn_t pfn;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A fresh page at (obj, offset), zeroed or read from obj's vnode. */
+static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t offset,
+                               struct vm_page **out)
+{
+    struct vm_page *pg = vm_page_grab(vm);
+    if (!pg)
+        return KERN_RESOURCE_SHORTAGE;
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    if (obj->vnode) {
+        phys_will_write(vm->phys, pfn);
+        if (vnode_pagein(obj->vnode, offset, phys_ptr(vm->phys, pfn)) < 0) {
+            vm_page_free(vm, pg);
+            return KERN_MEMORY_ERROR;
+        }
+        vm->stats.pageins++;
+    } else {
+        phys_zero(vm->phys, pfn);
+    }
+    vm_page_insert(vm, pg, obj, offset);
+    *out = pg;
+    return KERN_SUCCESS;
+}
+
+/* Finds the page for (top, offset) down the shadow chain, paging in from a vnode
+ * pager where the chain ends in one. *pg NULL: nothing anywhere (zero fill). */
+static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64_t offset,
+                                  struct vm_page **pg)
+{
+    struct vm *vm = f->map->vm;
+    struct vm_object *obj = top;
+    for (;;) {
+        f->source = obj;
+        f->offset = offset;
+        if ((*pg = vm_page_lookup(vm, obj, offset)))
+            return KERN_SUCCESS;
+        if (obj->vnode) {
+            if (offset >= round_page(obj->vnode->size))
+                return KERN_MEMORY_ERROR;     /* past EOF: SIGBUS */
+            f->kind = VM_FAULT_PAGEIN;
+            return page_fill(vm, obj, offset, pg);
+        }
+        if (!obj->shadow)
+            return KERN_SUCCESS;
+        offset += obj->shadow_offset;
+        obj = obj->shadow;
+    }
+}
+
+static kern_return_t fault_slow(struct fault *f)
+{
+    struct vm_map *map = f->map;
+    struct vm *vm = map->vm;
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, f->va, &e))
+        return KERN_INVALID_ADDRESS;
+    if ((f->access & e->protection) != f->access)
+        return KERN_PROTECTION_FAILURE;
+    if (!e->object) {
+        if (!(e->object = vm_object_allocate(vm, e->end - e->start)))
+            return KERN_RESOURCE_SHORTAGE;
+        e->offset = 0;
+    }
+    if (e->needs_copy && (f->access & VM_PROT_WRITE)) {
+        if (vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
+            return KERN_RESOURCE_SHORTAGE;
+        e->needs_copy = false;
+    }
+
+    struct vm_object *top = e->object;
+    uint64_t offset = e->offset + (f->va - e->start);
+    struct vm_page *pg;
+    f->kind = VM_FAULT_SOFT;
+    kern_return_t kr = chain_lookup(f, top, offset, &pg);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    vm_prot_t prot = e->protection;
+    if (!pg) {
+        if ((kr = page_fill(vm, top, offset, &pg)) != KERN_SUCCESS)
+            return kr;
+        f->kind = VM_FAULT_ZERO_FILL;
+        f->source = top;
+        f->offset = offset;
+    } else if (f->source != top) {
+        if (f->access & VM_PROT_WRITE) {
+            struct vm_page *copy = vm_page_grab(vm);
+            if (!copy)
+                return KERN_RESOURCE_SHORTAGE;
+            phys_copy(vm->phys, vm_page_pfn(vm, copy), vm_page_pfn(vm, pg));
+            vm_page_activate(vm, pg);
+            vm_page_insert(vm, copy, top, offset);
+            pg = copy;
+            f->kind = VM_FAULT_COW;
+        } else {
+            prot &= ~VM_PROT_WRITE;   /* the page belongs to an object below */
+        }
+    }
+    if (e->needs_copy)
+        prot &= ~VM_PROT_WRITE;
+    if (e->wired_count && pg->wire_count == 0)
+        vm_page_wire(vm, pg);
+    else
+        vm_page_activate(vm, pg);
+    f->pfn = vm_page_pfn(vm, pg);
+    if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, e->wired_count > 0) < 0)
+        return KERN_RESOURCE_SHORTAGE;
+    return KERN_SUCCESS;
+}
+
+static void count(struct vm *vm, struct vm_map *map, enum vm_fault_kind kind)
+{
+    map->stats.faults[kind]++;
+    switch (kind) {
+    case VM_FAULT_ZERO_FILL: vm->stats.zero_fill++; break;
+    case VM_FAULT_SOFT: vm->stats.soft_faults++; break;
+    case VM_FAULT_COW: vm->stats.cow_faults++; break;
+    case VM_FAULT_FAST: vm->stats.fast_faults++; break;
+    case VM_FAULT_INVALID: vm->stats.invalid_faults++; break;
+    default: break;        /* pageins are counted where they happen */
+    }
+}
+
+kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
+                       enum vm_fault_kind *kind)
+{
+    struct vm *vm = map->vm;
+    uint64_t t0 = vm->trace ? now_ns() : 0;
+    struct fault f = { .map = map, .va = trunc_page(va), .access = access, .pfn = PFN_NONE };
+    kern_return_t kr;
+    vm->stats.faults++;
+    if (pmap_fast_fault(map->pmap, f.va, access)) {
+        f.kind = VM_FAULT_FAST;
+        f.pfn = pmap_extract(map->pmap, f.va);
+        kr = KERN_SUCCESS;
+    } else {
+        kr = fault_slow(&f);
+        if (kr != KERN_SUCCESS)
+            f.kind = VM_FAULT_INVALID;
+    }
+    count(vm, map, f.kind);
+    if (kind)
+        *kind = f.kind;
+    if (vm->trace) {
+        struct vm_fault_event ev = {
+            .task = map->owner, .va = va, .access = access, .kind = f.kind,
+            .object = f.source ? f.source->id : 0, .offset = f.offset,
+            .result = kr, .pfn = f.pfn, .cost_ns = now_ns() - t0,
+        };
+        vm->trace(vm->trace_ctx, &ev);
+    }
+    return kr;
+}
+
+kern_return_t vm_fault_range(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t access)
+{
+    for (uint64_t va = trunc_page(start); va < end; va += PAGE_SIZE) {
+        kern_return_t kr = vm_fault(map, va, access, NULL);
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
+    return KERN_SUCCESS;
+}

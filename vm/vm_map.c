@@ -1,0 +1,381 @@
+/* vm/vm_map.c — address-space bookkeeping. */
+#include <stdlib.h>
+#include <string.h>
+#include "vm/vm_map.h"
+
+struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max)
+{
+    struct vm_map *map = calloc(1, sizeof *map);
+    if (!map)
+        return NULL;
+    map->vm = vm;
+    map->pmap = pmap;
+    map->header.next = map->header.prev = &map->header;
+    map->header.start = map->header.end = max;
+    map->hint = &map->header;
+    map->min = min;
+    map->max = max;
+    return map;
+}
+
+static void entry_free(struct vm_map_entry *e)
+{
+    vm_object_deallocate(e->object);
+    free(e);
+}
+
+static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
+{
+    e->prev->next = e->next;
+    e->next->prev = e->prev;
+    map->nentries--;
+    map->size -= e->end - e->start;
+    if (map->hint == e)
+        map->hint = e->prev;
+}
+
+static void entry_link_after(struct vm_map *map, struct vm_map_entry *after, struct vm_map_entry *e)
+{
+    e->prev = after;
+    e->next = after->next;
+    after->next->prev = e;
+    after->next = e;
+    map->nentries++;
+    map->size += e->end - e->start;
+}
+
+void vm_map_destroy(struct vm_map *map)
+{
+    if (!map)
+        return;
+    if (map->pmap)
+        pmap_destroy(map->pmap);
+    while (map->header.next != &map->header) {
+        struct vm_map_entry *e = map->header.next;
+        entry_unlink(map, e);
+        entry_free(e);
+    }
+    free(map);
+}
+
+bool vm_map_lookup_entry(struct vm_map *map, uint64_t addr, struct vm_map_entry **entry)
+{
+    struct vm_map_entry *e = map->hint;
+    if (e == &map->header || addr < e->start)
+        e = map->header.next;
+    /* Walk forward from the hint (or the start): the list is sorted. */
+    struct vm_map_entry *prev = e->prev;
+    for (; e != &map->header && e->start <= addr; prev = e, e = e->next) {
+        if (addr < e->end) {
+            map->hint = e;
+            *entry = e;
+            return true;
+        }
+    }
+    *entry = prev;
+    return false;
+}
+
+/* Splits e so that an entry starts exactly at addr (start < addr < end). */
+static bool clip_start(struct vm_map *map, struct vm_map_entry *e, uint64_t addr)
+{
+    if (addr <= e->start || addr >= e->end)
+        return true;
+    struct vm_map_entry *front = malloc(sizeof *front);
+    if (!front)
+        return false;
+    *front = *e;
+    front->end = addr;
+    vm_object_reference(front->object);
+    e->offset += addr - e->start;
+    map->size -= addr - e->start;      /* entry_link_after adds it back */
+    e->start = addr;
+    entry_link_after(map, e->prev, front);
+    return true;
+}
+
+static bool clip_end(struct vm_map *map, struct vm_map_entry *e, uint64_t addr)
+{
+    if (addr <= e->start || addr >= e->end)
+        return true;
+    struct vm_map_entry *back = malloc(sizeof *back);
+    if (!back)
+        return false;
+    *back = *e;
+    back->start = addr;
+    back->offset += addr - e->start;
+    vm_object_reference(back->object);
+    map->size -= e->end - addr;
+    e->end = addr;
+    entry_link_after(map, e, back);
+    return true;
+}
+
+/* Clips the entries overlapping [start, end) to its bounds; returns the first
+ * entry at or after start (may be &header). */
+static struct vm_map_entry *clip_range(struct vm_map *map, uint64_t start, uint64_t end, bool *ok)
+{
+    struct vm_map_entry *e;
+    *ok = true;
+    if (vm_map_lookup_entry(map, start, &e))
+        *ok = clip_start(map, e, start);
+    else
+        e = e->next;
+    for (struct vm_map_entry *x = e; *ok && x != &map->header && x->start < end; x = x->next)
+        *ok = clip_end(map, x, end);
+    return e;
+}
+
+static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_entry *b)
+{
+    if (a->end != b->start || a->protection != b->protection ||
+        a->max_protection != b->max_protection || a->inheritance != b->inheritance ||
+        a->needs_copy != b->needs_copy || a->wired_count != b->wired_count || a->tag != b->tag)
+        return false;
+    if (a->object == NULL && b->object == NULL)
+        return true;
+    return a->object == b->object && a->offset + (a->end - a->start) == b->offset;
+}
+
+/* Absorbs e's successor into e if they are compatible. */
+static bool merge_next(struct vm_map *map, struct vm_map_entry *e)
+{
+    struct vm_map_entry *n = e->next;
+    if (e == &map->header || n == &map->header || !entries_mergeable(e, n))
+        return false;
+    entry_unlink(map, n);
+    map->size += n->end - n->start;    /* the range stays mapped, now by e */
+    e->end = n->end;
+    entry_free(n);
+    return true;
+}
+
+/* Merges the entries touching [start, end] with their neighbours where compatible. */
+static void simplify_range(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, start ? start - 1 : 0, &e))
+        e = e->next;
+    while (e != &map->header && e->start <= end)
+        if (!merge_next(map, e))
+            e = e->next;
+}
+
+kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size, uint64_t *addr)
+{
+    uint64_t start = round_page(hint < map->min ? map->min : hint);
+    struct vm_map_entry *e;
+    if (vm_map_lookup_entry(map, start, &e))
+        start = e->end;
+    for (e = e->next;; e = e->next) {
+        uint64_t limit = e == &map->header ? map->max : e->start;
+        if (start + size >= start && start + size <= limit) {
+            *addr = start;
+            return KERN_SUCCESS;
+        }
+        if (e == &map->header)
+            return KERN_NO_SPACE;
+        if (e->end > start)
+            start = e->end;
+    }
+}
+
+bool vm_map_range_free(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    struct vm_map_entry *e;
+    if (vm_map_lookup_entry(map, start, &e))
+        return false;
+    return e->next == &map->header || e->next->start >= end;
+}
+
+bool vm_map_range_mapped(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, start, &e))
+        return false;
+    while (e->end < end) {
+        if (e->next == &map->header || e->next->start != e->end)
+            return false;
+        e = e->next;
+    }
+    return true;
+}
+
+static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t end)
+{
+    while (e != &map->header && e->start < end) {
+        struct vm_map_entry *next = e->next;
+        pmap_remove(map->pmap, e->start, e->end);
+        entry_unlink(map, e);
+        entry_free(e);
+        e = next;
+    }
+}
+
+kern_return_t vm_map_remove(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    if ((start | end) & PAGE_MASK || end < start)
+        return KERN_INVALID_ARGUMENT;
+    if (start == end)
+        return KERN_SUCCESS;
+    bool ok;
+    struct vm_map_entry *e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    remove_entries(map, e, end);
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, int flags,
+                           struct vm_object *obj, uint64_t offset, bool needs_copy,
+                           vm_prot_t cur, vm_prot_t max, enum vm_inherit inh, const char *tag)
+{
+    kern_return_t kr = KERN_INVALID_ARGUMENT;
+    if (size == 0 || (size | *addr | offset) & PAGE_MASK || (cur & ~max))
+        goto fail;
+    if (flags & VM_FLAGS_ANYWHERE) {
+        if ((kr = vm_map_find_space(map, *addr, size, addr)) != KERN_SUCCESS)
+            goto fail;
+    } else {
+        kr = KERN_NO_SPACE;
+        if (*addr < map->min || *addr + size > map->max || *addr + size < *addr)
+            goto fail;
+        if (flags & VM_FLAGS_OVERWRITE) {
+            if ((kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
+                goto fail;
+        } else if (!vm_map_range_free(map, *addr, *addr + size)) {
+            goto fail;
+        }
+    }
+    struct vm_map_entry *e = calloc(1, sizeof *e), *prev;
+    if (!e) {
+        kr = KERN_RESOURCE_SHORTAGE;
+        goto fail;
+    }
+    e->start = *addr;
+    e->end = *addr + size;
+    e->object = obj;
+    e->offset = obj ? offset : 0;
+    e->needs_copy = needs_copy;
+    e->protection = cur;
+    e->max_protection = max;
+    e->inheritance = (uint8_t)inh;
+    e->tag = tag;
+    vm_map_lookup_entry(map, e->start, &prev);
+    entry_link_after(map, prev, e);
+    simplify_range(map, e->start, e->end);
+    return KERN_SUCCESS;
+fail:
+    vm_object_deallocate(obj);
+    return kr;
+}
+
+kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
+                             vm_prot_t prot, bool set_max)
+{
+    if ((start | end) & PAGE_MASK || end < start)
+        return KERN_INVALID_ARGUMENT;
+    if (!vm_map_range_mapped(map, start, end))
+        return start == end ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+    /* Check every entry before changing any: the call is all or nothing. */
+    struct vm_map_entry *e;
+    vm_map_lookup_entry(map, start, &e);
+    for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
+        if (!set_max && (prot & ~x->max_protection))
+            return KERN_PROTECTION_FAILURE;
+    bool ok;
+    e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    for (; e != &map->header && e->start < end; e = e->next) {
+        if (set_max) {
+            e->max_protection = prot;
+            e->protection &= prot;
+        } else {
+            e->protection = prot;
+        }
+        /* Lowered rights take effect now; raised ones on the next fault. */
+        pmap_protect(map->pmap, e->start, e->end, e->protection);
+    }
+    simplify_range(map, start, end);
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    if ((start | end) & PAGE_MASK || end < start)
+        return KERN_INVALID_ARGUMENT;
+    bool ok;
+    struct vm_map_entry *e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    for (; e != &map->header && e->start < end; e = e->next) {
+        if (e->wired_count || e->inheritance == VM_INHERIT_SHARE || !e->object)
+            continue;
+        pmap_remove(map->pmap, e->start, e->end);
+        struct vm_object *obj = e->object;
+        if (!vm_object_internal(obj))
+            continue;      /* untouched file pages: nothing private to drop */
+        if (obj->shadow && !vm_object_internal(obj->shadow)) {
+            /* A private file mapping: forget the copies, see the file again. */
+            e->object = obj->shadow;
+            e->offset += obj->shadow_offset;
+            vm_object_reference(e->object);
+            e->needs_copy = true;
+            vm_object_deallocate(obj);
+        } else if (obj->ref_count == 1) {
+            vm_object_page_remove(obj, e->offset, e->offset + (e->end - e->start));
+        } else {
+            e->object = NULL;
+            e->offset = 0;
+            vm_object_deallocate(obj);
+        }
+    }
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uint64_t new_start)
+{
+    uint64_t end = start + size;
+    if ((start | size | new_start) & PAGE_MASK || !vm_map_range_mapped(map, start, end))
+        return KERN_INVALID_ADDRESS;
+    if (new_start < map->min || new_start + size > map->max ||
+        !vm_map_range_free(map, new_start, new_start + size))
+        return KERN_NO_SPACE;
+    bool ok;
+    struct vm_map_entry *e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    /* Detach the entries, then relink them at their new place. */
+    struct vm_map_entry *moved = NULL, **tail = &moved;
+    while (e != &map->header && e->start < end) {
+        struct vm_map_entry *next = e->next;
+        pmap_remove(map->pmap, e->start, e->end);
+        entry_unlink(map, e);
+        e->next = NULL;
+        *tail = e;
+        tail = &e->next;
+        e = next;
+    }
+    for (e = moved; e;) {
+        struct vm_map_entry *next = e->next, *prev;
+        e->start = e->start - start + new_start;
+        e->end = e->end - start + new_start;
+        vm_map_lookup_entry(map, e->start, &prev);
+        entry_link_after(map, prev, e);
+        e = next;
+    }
+    return KERN_SUCCESS;
+}
+
+void vm_map_foreach(struct vm_map *map, void (*fn)(void *ctx, const struct vm_map_entry *e),
+                    void *ctx)
+{
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
+        fn(ctx, e);
+}
+
+uint64_t vm_map_resident(struct vm_map *map)
+{
+    return map->pmap ? map->pmap->resident : 0;
+}

@@ -1,0 +1,237 @@
+/* vm/vm_page.c — per-frame records, the (object, offset) hash, page queues. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vm/vm_object.h"
+
+static const char *const kern_names[] = {
+    [KERN_SUCCESS] = "KERN_SUCCESS",
+    [KERN_INVALID_ADDRESS] = "KERN_INVALID_ADDRESS",
+    [KERN_PROTECTION_FAILURE] = "KERN_PROTECTION_FAILURE",
+    [KERN_NO_SPACE] = "KERN_NO_SPACE",
+    [KERN_INVALID_ARGUMENT] = "KERN_INVALID_ARGUMENT",
+    [KERN_FAILURE] = "KERN_FAILURE",
+    [KERN_RESOURCE_SHORTAGE] = "KERN_RESOURCE_SHORTAGE",
+    [KERN_MEMORY_ERROR] = "KERN_MEMORY_ERROR",
+};
+
+const char *vm_kern_name(kern_return_t kr)
+{
+    if (kr >= 0 && kr < (int)(sizeof kern_names / sizeof *kern_names) && kern_names[kr])
+        return kern_names[kr];
+    return "KERN_?";
+}
+
+static const char *const fault_kind_names[VM_FAULT_NKINDS] = {
+    "zero-fill", "soft", "pagein", "cow", "fast", "invalid",
+};
+
+const char *vm_fault_kind_name(enum vm_fault_kind k)
+{
+    return k < VM_FAULT_NKINDS ? fault_kind_names[k] : "?";
+}
+
+int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->phys = p;
+    vm->mmu = m;
+    vm->pages = calloc(p->nframes, sizeof *vm->pages);
+    uint32_t buckets = 1;
+    while (buckets < p->nframes)
+        buckets <<= 1;
+    vm->hash = calloc(buckets, sizeof *vm->hash);
+    if (!vm->pages || !vm->hash) {
+        vm_fini(vm);
+        return -ENOMEM;
+    }
+    vm->hash_mask = buckets - 1;
+    for (int q = 0; q < VM_PAGE_NQUEUES; q++)
+        vm->q[q].head = vm->q[q].tail = PFN_NONE;
+    vm->next_object_id = 1;
+    return 0;
+}
+
+void vm_fini(struct vm *vm)
+{
+    free(vm->pages);
+    free(vm->hash);
+    vm->pages = NULL;
+    vm->hash = NULL;
+}
+
+static uint32_t hash_of(const struct vm *vm, const struct vm_object *obj, uint64_t offset)
+{
+    uint64_t h = (uint64_t)(uintptr_t)obj * 0x9e3779b97f4a7c15ull ^ (offset >> PAGE_SHIFT);
+    h ^= h >> 29;
+    return (uint32_t)(h * 0xbf58476d1ce4e5b9ull >> 32) & vm->hash_mask;
+}
+
+static void queue_remove(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->queue == VM_PAGE_NOT_ON_Q)
+        return;
+    struct vm_page_queue_head *q = &vm->q[pg->queue];
+    if (pg->pageq_prev != PFN_NONE)
+        vm->pages[pg->pageq_prev].pageq_next = pg->pageq_next;
+    else
+        q->head = pg->pageq_next;
+    if (pg->pageq_next != PFN_NONE)
+        vm->pages[pg->pageq_next].pageq_prev = pg->pageq_prev;
+    else
+        q->tail = pg->pageq_prev;
+    q->count--;
+    pg->queue = VM_PAGE_NOT_ON_Q;
+}
+
+static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_queue which)
+{
+    queue_remove(vm, pg);
+    struct vm_page_queue_head *q = &vm->q[which];
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    pg->pageq_next = PFN_NONE;
+    pg->pageq_prev = q->tail;
+    if (q->tail != PFN_NONE)
+        vm->pages[q->tail].pageq_next = pfn;
+    else
+        q->head = pfn;
+    q->tail = pfn;
+    q->count++;
+    pg->queue = (uint8_t)which;
+}
+
+struct vm_page *vm_page_grab(struct vm *vm)
+{
+    pfn_t pfn = phys_alloc(vm->phys, PHYS_VM);
+    if (pfn == PFN_NONE)
+        return NULL;
+    struct vm_page *pg = &vm->pages[pfn];
+    memset(pg, 0, sizeof *pg);
+    pg->pageq_next = pg->pageq_prev = PFN_NONE;
+    return pg;
+}
+
+void vm_page_insert(struct vm *vm, struct vm_page *pg, struct vm_object *obj, uint64_t offset)
+{
+    uint32_t b = hash_of(vm, obj, offset);
+    pg->object = obj;
+    pg->offset = offset;
+    pg->hash_next = vm->hash[b];
+    vm->hash[b] = pg;
+    pg->listq_prev = NULL;
+    pg->listq_next = obj->memq;
+    if (obj->memq)
+        obj->memq->listq_prev = pg;
+    obj->memq = pg;
+    obj->resident++;
+}
+
+void vm_page_remove(struct vm *vm, struct vm_page *pg)
+{
+    struct vm_object *obj = pg->object;
+    if (!obj)
+        return;
+    struct vm_page **pp = &vm->hash[hash_of(vm, obj, pg->offset)];
+    while (*pp != pg)
+        pp = &(*pp)->hash_next;
+    *pp = pg->hash_next;
+    if (pg->listq_prev)
+        pg->listq_prev->listq_next = pg->listq_next;
+    else
+        obj->memq = pg->listq_next;
+    if (pg->listq_next)
+        pg->listq_next->listq_prev = pg->listq_prev;
+    obj->resident--;
+    pg->object = NULL;
+    pg->hash_next = pg->listq_next = pg->listq_prev = NULL;
+}
+
+struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t offset)
+{
+    vm->stats.lookups++;
+    for (struct vm_page *pg = vm->hash[hash_of(vm, obj, offset)]; pg; pg = pg->hash_next)
+        if (pg->object == obj && pg->offset == offset) {
+            vm->stats.hits++;
+            return pg;
+        }
+    return NULL;
+}
+
+void vm_page_free(struct vm *vm, struct vm_page *pg)
+{
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    pmap_page_protect(vm->mmu, pfn, VM_PROT_NONE);
+    vm_page_remove(vm, pg);
+    queue_remove(vm, pg);
+    pg->wire_count = 0;
+    phys_free(vm->phys, pfn);
+}
+
+void vm_page_activate(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count == 0 && pg->queue != VM_PAGE_Q_ACTIVE)
+        queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+}
+
+void vm_page_wire(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count++ == 0)
+        queue_enter_tail(vm, pg, VM_PAGE_Q_WIRED);
+}
+
+void vm_page_unwire(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count && --pg->wire_count == 0)
+        queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+}
+
+void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->total = vm->phys->nframes;
+    c->free = vm->phys->count[PHYS_FREE];
+    c->pagetables = vm->phys->count[PHYS_PAGETABLE];
+    c->active = vm->q[VM_PAGE_Q_ACTIVE].count;
+    c->inactive = vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count + vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count;
+    c->speculative = vm->q[VM_PAGE_Q_SPECULATIVE].count;
+    c->throttled = vm->q[VM_PAGE_Q_THROTTLED].count;
+    c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables;
+    for (uint32_t i = 0; i < vm->phys->nframes; i++) {
+        const struct vm_object *obj = vm->pages[i].object;
+        if (vm->phys->use[i] != PHYS_VM || !obj)
+            continue;
+        if (vm_object_internal(obj))
+            c->anonymous++;
+        else
+            c->file_backed++;
+    }
+}
+
+void vm_print_stats(const struct vm *vm, FILE *out)
+{
+    struct vm_page_counts c;
+    vm_page_counts(vm, &c);
+    const struct vm_stats *s = &vm->stats;
+    fprintf(out, "Mach Virtual Memory Statistics: (page size of %llu bytes)\n",
+            (unsigned long long)PAGE_SIZE);
+#define LINE(name, v) fprintf(out, "%-34s %12llu.\n", name ":", (unsigned long long)(v))
+    LINE("Pages free", c.free);
+    LINE("Pages active", c.active);
+    LINE("Pages inactive", c.inactive);
+    LINE("Pages speculative", c.speculative);
+    LINE("Pages throttled", c.throttled);
+    LINE("Pages wired down", c.wired);
+    LINE("Pages used by page tables", c.pagetables);
+    LINE("File-backed pages", c.file_backed);
+    LINE("Anonymous pages", c.anonymous);
+    LINE("Pageins", s->pageins);
+    LINE("Translation faults", s->faults);
+    LINE("Pages copy-on-write", s->cow_faults);
+    LINE("Pages zero filled", s->zero_fill);
+    LINE("Soft faults", s->soft_faults);
+    LINE("Ref/mod faults (pmap)", s->fast_faults);
+    LINE("Pages reactivated", s->reactivations);
+    LINE("Pages purged", s->purges);
+    LINE("Invalid accesses", s->invalid_faults);
+#undef LINE
+}
