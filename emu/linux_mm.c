@@ -10,6 +10,7 @@
 #define L_MAP_SHARED_VALIDATE 0x03
 #define L_MAP_FIXED           0x10
 #define L_MAP_ANONYMOUS       0x20
+#define L_MAP_NORESERVE       0x4000
 #define L_MAP_FIXED_NOREPLACE 0x100000
 #define L_MREMAP_MAYMOVE      1
 #define L_MREMAP_FIXED        2
@@ -39,14 +40,23 @@ static bool range_ok(uint64_t addr, uint64_t len)
     return !(addr & PAGE_MASK) && addr + len >= addr && addr + len <= VA_USER_END;
 }
 
+/* Linux's default overcommit heuristic: one request for more private memory
+ * than the machine has is refused up front. */
+static bool too_big(struct emu *emu, uint64_t len)
+{
+    return len > emu->phys.size;
+}
+
 int64_t sys_brk(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
     uint64_t want = a[0], old_end = round_page(t->brk_end), new_end = round_page(want);
-    if (want < t->brk_start)
+    if (want < t->brk_start || want > VA_USER_END)
         return (int64_t)t->brk_end;
     if (new_end > old_end) {
         uint64_t at = old_end;
+        if (too_big(emu, new_end - old_end))
+            return (int64_t)t->brk_end;
         if (vm_map_enter(t->map, &at, new_end - old_end, VM_FLAGS_FIXED, NULL, 0, false,
                          VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY,
                          "heap") != KERN_SUCCESS)
@@ -111,6 +121,8 @@ int64_t sys_mmap(struct emu *emu, const uint64_t a[6])
         flags = VM_FLAGS_ANYWHERE;
     }
     bool shared = type != L_MAP_PRIVATE;
+    if (!shared && (prot & VM_PROT_WRITE) && !(lflags & L_MAP_NORESERVE) && too_big(emu, len))
+        return -ENOMEM;
     int64_t rc;
     if (lflags & L_MAP_ANONYMOUS) {
         rc = linux_errno_of(vm_map_enter(t->map, &addr, len, flags, NULL, 0, false, prot,
