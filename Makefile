@@ -3,8 +3,8 @@ comma := ,
 CC      ?= cc
 O       ?= build
 SAN     ?=
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(SAN)
+OPT     ?= -O2 -g
+CFLAGS  := $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS += $(SAN)
 
 # Unicorn >= 2.1.2: the system one, or the project-local copy scripts/deps.sh puts in .deps/.
@@ -89,7 +89,7 @@ bench: all
 	@O=$(O) scripts/bench.sh
 
 asan:
-	@$(MAKE) --no-print-directory O=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" check
+	@$(MAKE) --no-print-directory O=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" check
 
 clean:
 	rm -rf build build-asan

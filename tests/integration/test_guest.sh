@@ -26,6 +26,9 @@ compare segv-exec -e 139 -c -- "$G/segv" exec
 # File and process system calls (works in the scratch root).
 compare files -- "$G/files"
 
+# Code written at run time: patched, remapped at the same address, filled by read(2).
+compare codegen -- "$G/codegen"
+
 # CPU-bound work.
 compare compute -- "$G/compute"
 compare compute-small -- "$G/compute" 20000
