@@ -82,8 +82,17 @@ static kern_return_t fault_slow(struct fault *f)
             return KERN_RESOURCE_SHORTAGE;
         e->offset = 0;
     }
+    /* Objects left below this one by copies that are gone are merged first, so
+     * fork after fork does not grow the chain. */
+    vm_object_collapse(e->object);
     if (e->needs_copy && (f->access & VM_PROT_WRITE)) {
-        if (vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
+        /* As XNU's vm_object_shadow: an anonymous object that nobody else holds and
+         * that this entry covers exactly needs no copy. */
+        struct vm_object *o = e->object;
+        bool sole = o->ref_count == 1 && vm_object_internal(o) && e->offset == 0 &&
+                    o->size == e->end - e->start;
+        if (!sole &&
+            vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
             return KERN_RESOURCE_SHORTAGE;
         e->needs_copy = false;
     }

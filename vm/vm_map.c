@@ -301,6 +301,32 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
     return KERN_SUCCESS;
 }
 
+/* Forgets an entry's private pages: anonymous memory reads zero again, a private
+ * file mapping sees the file again. */
+static void discard_entry(struct vm_map_entry *e)
+{
+    struct vm_object *obj = e->object, *bottom = obj;
+    uint64_t offset = e->offset;
+    if (!vm_object_internal(obj))
+        return;                /* untouched file pages: nothing private to drop */
+    if (obj->ref_count == 1 && !obj->shadow) {
+        vm_object_page_remove(obj, e->offset, e->offset + (e->end - e->start));
+        return;
+    }
+    for (; bottom->shadow; bottom = bottom->shadow)
+        offset += bottom->shadow_offset;
+    if (vm_object_internal(bottom)) {
+        e->object = NULL;      /* a fresh zero-fill object on the next touch */
+        e->offset = 0;
+    } else {
+        vm_object_reference(bottom);
+        e->object = bottom;
+        e->offset = offset;
+        e->needs_copy = true;
+    }
+    vm_object_deallocate(obj);
+}
+
 kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
 {
     if ((start | end) & PAGE_MASK || end < start)
@@ -313,23 +339,7 @@ kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
         if (e->wired_count || e->inheritance == VM_INHERIT_SHARE || !e->object)
             continue;
         pmap_remove(map->pmap, e->start, e->end);
-        struct vm_object *obj = e->object;
-        if (!vm_object_internal(obj))
-            continue;      /* untouched file pages: nothing private to drop */
-        if (obj->shadow && !vm_object_internal(obj->shadow)) {
-            /* A private file mapping: forget the copies, see the file again. */
-            e->object = obj->shadow;
-            e->offset += obj->shadow_offset;
-            vm_object_reference(e->object);
-            e->needs_copy = true;
-            vm_object_deallocate(obj);
-        } else if (obj->ref_count == 1) {
-            vm_object_page_remove(obj, e->offset, e->offset + (e->end - e->start));
-        } else {
-            e->object = NULL;
-            e->offset = 0;
-            vm_object_deallocate(obj);
-        }
+        discard_entry(e);
     }
     return KERN_SUCCESS;
 }
@@ -378,4 +388,60 @@ void vm_map_foreach(struct vm_map *map, void (*fn)(void *ctx, const struct vm_ma
 uint64_t vm_map_resident(struct vm_map *map)
 {
     return map->pmap ? map->pmap->resident : 0;
+}
+
+/* An entry to be shared must have an object of its own first: a pending copy is
+ * made now, so that both tasks share the copy rather than the original. */
+static kern_return_t prepare_share(struct vm_map *map, struct vm_map_entry *e)
+{
+    if (!e->object) {
+        if (!(e->object = vm_object_allocate(map->vm, e->end - e->start)))
+            return KERN_RESOURCE_SHORTAGE;
+        e->offset = 0;
+    } else if (e->needs_copy) {
+        if (vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
+            return KERN_RESOURCE_SHORTAGE;
+        e->needs_copy = false;
+    }
+    return KERN_SUCCESS;
+}
+
+struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
+{
+    struct vm_map *map = vm_map_create(old->vm, pmap, old->min, old->max);
+    if (!map)
+        return NULL;
+    for (struct vm_map_entry *e = old->header.next; e != &old->header; e = e->next) {
+        if (e->inheritance == VM_INHERIT_NONE)
+            continue;
+        if (e->inheritance == VM_INHERIT_SHARE && prepare_share(old, e) != KERN_SUCCESS)
+            goto fail;
+        struct vm_map_entry *n = malloc(sizeof *n);
+        if (!n)
+            goto fail;
+        *n = *e;
+        n->wired_count = 0;
+        vm_object_reference(n->object);
+        if (e->inheritance == VM_INHERIT_COPY && e->object) {
+            e->needs_copy = n->needs_copy = true;
+            /* From now on a write by the parent must fault and copy too. */
+            pmap_protect(old->pmap, e->start, e->end, e->protection & ~VM_PROT_WRITE);
+        }
+        entry_link_after(map, map->header.prev, n);
+    }
+    return map;
+fail:
+    map->pmap = NULL;          /* the caller still owns the pmap */
+    vm_map_destroy(map);
+    return NULL;
+}
+
+unsigned vm_map_shadow_depth(struct vm_map *map, uint64_t addr)
+{
+    struct vm_map_entry *e;
+    unsigned depth = 0;
+    if (vm_map_lookup_entry(map, addr, &e))
+        for (struct vm_object *o = e->object; o; o = o->shadow)
+            depth++;
+    return depth;
 }

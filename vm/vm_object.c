@@ -53,6 +53,35 @@ void vm_object_reference(struct vm_object *obj)
         obj->ref_count++;
 }
 
+static void collapse_one(struct vm_object *obj)
+{
+    struct vm *vm = obj->vm;
+    struct vm_object *below = obj->shadow;
+    uint64_t delta = obj->shadow_offset;
+    while (below->memq) {
+        struct vm_page *pg = below->memq;
+        uint64_t off = pg->offset - delta;
+        /* Pages outside obj's window, or hidden by obj's own copy, are garbage. */
+        if (pg->offset < delta || off >= obj->size || vm_page_lookup(vm, obj, off)) {
+            vm_page_free(vm, pg);
+            continue;
+        }
+        vm_page_remove(vm, pg);
+        vm_page_insert(vm, pg, obj, off);
+    }
+    obj->shadow = below->shadow;           /* takes over below's reference */
+    obj->shadow_offset += below->shadow_offset;
+    vm->objects--;
+    vm->stats.collapses++;
+    free(below);
+}
+
+void vm_object_collapse(struct vm_object *obj)
+{
+    while (obj && obj->shadow && obj->shadow->ref_count == 1 && vm_object_internal(obj->shadow))
+        collapse_one(obj);
+}
+
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
 {
     struct vm_page *pg = obj->memq, *next;

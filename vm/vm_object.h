@@ -39,6 +39,9 @@ struct vm_object *vm_object_for_vnode(struct vm *vm, struct vnode *vn);
  * shadow takes over) and sets *offset to 0. */
 kern_return_t vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
 void vm_object_reference(struct vm_object *obj);
+/* While obj's shadow is anonymous and referenced only by obj, moves the pages obj
+ * lacks up into obj and drops the shadow from the chain (XNU's collapse). */
+void vm_object_collapse(struct vm_object *obj);
 /* Drops a reference; at zero frees its pages and drops its shadow. */
 void vm_object_deallocate(struct vm_object *obj);
 /* Frees the resident pages in [start, end) of obj. */
