@@ -275,31 +275,26 @@ static int map_stack(struct task *t)
            == KERN_SUCCESS ? 0 : -1;
 }
 
-int elf_load(struct emu *emu, struct task *t, const char *path, int argc, char *const argv[],
-             char *const envp[], uint64_t *entry, uint64_t *sp, char *err, size_t errlen)
+int elf_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
+             char *const argv[], char *const envp[], uint64_t *entry, uint64_t *sp,
+             char *err, size_t errlen)
 {
-    struct image im = { .fd = open(path, O_RDONLY | O_CLOEXEC) };
+    struct image im = { .fd = fd };
     struct stat st;
-    if (im.fd < 0 || fstat(im.fd, &st) < 0) {
+    if (fstat(im.fd, &st) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (im.fd >= 0)
-            close(im.fd);
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(im.fd);
+    if (!S_ISREG(st.st_mode))
         return fail(err, errlen, path, "not a regular file");
-    }
     im.size = (uint64_t)st.st_size;
-    if (check_image(&im, path, err, errlen) < 0) {
-        close(im.fd);
+    if (check_image(&im, path, err, errlen) < 0)
         return -1;
-    }
     const char *base = strrchr(path, '/');
     free(t->name);
     free(t->exe);
     t->name = strdup(base ? base + 1 : path);
-    t->exe = fs_guest_path_of_host(emu, path);
+    t->exe = strdup(path);
     int vfd = dup(im.fd);
     struct vnode *vn = vfd >= 0 ? vnode_get(vfd, t->exe) : NULL;
     struct vm_object *fobj = vn ? vm_object_for_vnode(&emu->vm, vn) : NULL;
@@ -323,7 +318,6 @@ int elf_load(struct emu *emu, struct task *t, const char *path, int argc, char *
         rc = map_sigtramp(emu, t);
     if (rc == 0)
         rc = build_stack(emu, t, &im, argc, argv, envp, sp);
-    close(im.fd);
     if (rc < 0)
         return fail(err, errlen, path, "cannot load: out of guest memory or bad segment layout");
     *entry = im.eh.e_entry + im.bias;

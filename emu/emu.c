@@ -1,5 +1,6 @@
 /* emu/emu.c — building the machine and running a task to its end. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,14 @@ static void trace_fault(void *ctx, const struct vm_fault_event *ev)
 {
     FILE *out = ctx;
     static const char acc[] = "?RW?X";
+    char pfn[16] = "-";
+    if (ev->pfn != PFN_NONE)
+        snprintf(pfn, sizeof pfn, "%u", ev->pfn);
     fprintf(out, "fault task=%d va=0x%012llx access=%c kind=%s object=%u offset=0x%llx "
-            "result=%s pfn=%s%u cost=%.1fus\n",
+            "result=%s pfn=%s cost=%.1fus\n",
             ev->task, (unsigned long long)ev->va, acc[ev->access & 7], vm_fault_kind_name(ev->kind),
             ev->object, (unsigned long long)ev->offset, vm_kern_name(ev->result),
-            ev->pfn == PFN_NONE ? "-" : "", ev->pfn == PFN_NONE ? 0 : ev->pfn, ev->cost_ns / 1000.0);
+            pfn, ev->cost_ns / 1000.0);
 }
 
 struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
@@ -54,28 +58,15 @@ fail:
     return NULL;
 }
 
-static void task_free(struct task *t)
-{
-    if (!t)
-        return;
-    vm_map_destroy(t->map);
-    for (int i = 0; i < t->nfds; i++)
-        if (t->fds[i].host >= 0) {
-            close(t->fds[i].host);
-            free(t->fds[i].path);
-        }
-    free(t->fds);
-    free(t->name);
-    free(t->exe);
-    free(t->cwd);
-    free(t);
-}
-
 void emu_destroy(struct emu *emu)
 {
     if (!emu)
         return;
-    task_free(emu->task);
+    while (emu->tasks) {
+        struct task *t = emu->tasks;
+        emu->tasks = t->next;
+        task_free(t);
+    }
     if (emu->uc)
         uc_close(emu->uc);
     if (emu->vm.pages)
@@ -91,34 +82,46 @@ void emu_destroy(struct emu *emu)
 int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
              char *const envp[], char *err, size_t errlen)
 {
-    struct task *t = calloc(1, sizeof *t);
-    if (!t) {
-        snprintf(err, errlen, "out of host memory");
+    if (emu->tasks) {
+        snprintf(err, errlen, "a program is already loaded");
         return -1;
     }
-    t->pid = 1000;
-    t->ppid = 999;
-    t->cwd = strdup("/");
-    struct pmap *pm = pmap_create(&emu->mmu);
-    t->map = pm ? vm_map_create(&emu->vm, pm, 0x10000, VA_USER_END) : NULL;
-    if (!t->cwd || !t->map) {
-        if (pm && !t->map)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    emu->next_pid = 1000;
+    struct task *t = task_create(emu);
+    struct pmap *pm = t ? pmap_create(&emu->mmu) : NULL;
+    if (t) {
+        t->ppid = 999;
+        t->cwd = strdup("/");
+        t->exe = fs_guest_path_of_host(emu, path);
+        t->map = pm ? vm_map_create(&emu->vm, pm, 0x10000, VA_USER_END) : NULL;
+    }
+    if (!t || !t->cwd || !t->exe || !t->map) {
+        if (pm && t && !t->map)
             pmap_destroy(pm);
-        task_free(t);
+        close(fd);
         snprintf(err, errlen, "out of memory creating the task");
         return -1;
     }
+    emu->task = emu->init = t;
     t->map->owner = t->pid;
-    for (int fd = 0; fd < 3; fd++) {
-        int host = dup(fd);
-        if (host >= 0 && fd_install(t, host, false, fd == 0 ? "/dev/stdin" : fd == 1 ? "/dev/stdout" : "/dev/stderr", fd) != fd)
+    for (int gfd = 0; gfd < 3; gfd++) {
+        int host = fcntl(gfd, F_DUPFD_CLOEXEC, 0);
+        static const char *const names[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+        if (host >= 0 && fd_install(t, host, false, names[gfd], gfd) != gfd)
             close(host);
     }
-    task_free(emu->task);
-    emu->task = t;
     pmap_activate(&emu->mmu, pm);
     uint64_t entry, sp;
-    if (elf_load(emu, t, path, argc, argv, envp, &entry, &sp, err, errlen) < 0)
+    char *exe = strdup(t->exe);
+    int rc = exe ? elf_load(emu, t, fd, exe, argc, argv, envp, &entry, &sp, err, errlen) : -1;
+    free(exe);
+    close(fd);
+    if (rc < 0)
         return -1;
     cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
     cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
@@ -148,34 +151,53 @@ static void deliver_fault(struct emu *emu)
         signal_deliver(emu, SIGSEGV, emu->fault_kr == KERN_PROTECTION_FAILURE ? 2 : 1, addr);
 }
 
+static void run_current(struct emu *emu)
+{
+    if (phys_take_stale_code(&emu->phys)) {
+        uc_ctl_flush_tb(emu->uc);
+        emu->stats.tb_flushes++;
+    }
+    emu->stop = STOP_NONE;
+    uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
+    switch (emu->stop) {
+    case STOP_FAULT:
+        deliver_fault(emu);
+        break;
+    case STOP_NONE:
+        if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
+            emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
+                                             .kind = MMU_FAULT_TRANSLATION };
+            emu->fault_kr = KERN_INVALID_ADDRESS;
+            emu->stop = STOP_FAULT;
+            signal_deliver(emu, SIGSEGV, 1, 0);
+        } else {
+            signal_deliver(emu, SIGILL, 1, cpu_reg(emu, UC_ARM64_REG_PC));
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 int emu_run(struct emu *emu)
 {
-    struct task *t = emu->task;
-    while (!t->exited) {
-        if (phys_take_stale_code(&emu->phys)) {
-            uc_ctl_flush_tb(emu->uc);
-            emu->stats.tb_flushes++;
+    struct task *init = emu->init;
+    sched_update_quantum(emu);
+    while (init->state != TASK_ZOMBIE) {
+        struct task *t = emu->task;
+        if (t->state == TASK_RUNNABLE && emu->stop != STOP_SWITCH) {
+            run_current(emu);
+            continue;
         }
         emu->stop = STOP_NONE;
-        uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
-        switch (emu->stop) {
-        case STOP_FAULT:
-            deliver_fault(emu);
-            break;
-        case STOP_NONE:
-            if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
-                emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
-                                                 .kind = MMU_FAULT_TRANSLATION };
-                signal_deliver(emu, SIGSEGV, 1, 0);
-            } else {
-                signal_deliver(emu, SIGILL, 1, cpu_reg(emu, UC_ARM64_REG_PC));
-            }
-            break;
-        default:
+        if (!sched_next(emu)) {
+            fprintf(stderr, "machemu: every task is waiting for another: deadlock\n");
+            emu->task = init;
+            init->exit_status = 128 + SIGKILL;
             break;
         }
     }
-    return t->exit_status;
+    return init->exit_status;
 }
 
 void emu_print_stats(struct emu *emu, FILE *out)

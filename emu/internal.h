@@ -2,6 +2,7 @@
 #ifndef EMU_INTERNAL_H
 #define EMU_INTERNAL_H
 
+#include <poll.h>
 #include <unicorn/unicorn.h>
 #include "emu/emu.h"
 #include "vm/vm_fault.h"
@@ -18,7 +19,26 @@ struct gfd {                       /* a guest file descriptor */
     char *path;                    /* absolute guest path it was opened with */
 };
 
+enum task_state {
+    TASK_RUNNABLE,
+    TASK_BLOCKED_IO,               /* in read/write on wait_fd; the call restarts */
+    TASK_BLOCKED_WAIT,             /* in wait4 or waiting for a vfork child; restarts */
+    TASK_ZOMBIE,                   /* exited, not yet reaped */
+};
+
 struct task {
+    struct task *next;             /* in emu->tasks */
+    struct task *parent;
+    enum task_state state;
+    uc_context *ctx;               /* CPU state while not running */
+    struct pollfd wait[8];         /* host fds a TASK_BLOCKED_IO task waits for */
+    int nwait;
+    uint64_t deadline_ns;          /* CLOCK_MONOTONIC; 0 = none */
+    bool timed_out;                /* woken by the deadline, not by an fd */
+    struct task *vfork_parent;     /* blocked until this task execs or exits */
+    uint64_t set_child_tid;        /* CLONE_CHILD_SETTID, written on first run */
+    uint64_t clear_child_tid;      /* CLONE_CHILD_CLEARTID, zeroed at exit */
+    int wstatus;                   /* what wait4 reports */
     int pid, ppid;
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
@@ -46,6 +66,7 @@ enum emu_stop {
     STOP_FAULT,                    /* an access the VM could not resolve */
     STOP_REDIRECT,                 /* a system call changed the PC (signal, sigreturn) */
     STOP_RETRY,                    /* something to do outside the CPU, then continue */
+    STOP_SWITCH,                   /* the task blocked or its quantum ran out */
 };
 
 struct emu {
@@ -54,7 +75,12 @@ struct emu {
     struct phys phys;
     struct mmu mmu;
     struct vm vm;
-    struct task *task;
+    struct task *task;             /* the running task */
+    struct task *tasks;            /* all tasks, in creation order */
+    struct task *init;             /* the first task: its exit ends the run */
+    int next_pid;
+    uc_hook quantum_hook;          /* installed while more than one task lives */
+    uint64_t icount, quantum_end;  /* guest instructions, counted per block */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
     enum emu_stop stop;
@@ -62,7 +88,7 @@ struct emu {
     kern_return_t fault_kr;
     uint64_t insns_hint;
     struct {
-        uint64_t uc_tlb_flushes, tb_flushes, syscalls, fills, fill_faults;
+        uint64_t uc_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
     } stats;
     struct {                       /* see emu_precise_fault_address() */
         bool active, found;
@@ -90,9 +116,35 @@ int copyinstr(struct emu *emu, char *dst, uint64_t src, size_t max);
  * `access`; NULL on a bad address. */
 void *guest_ptr(struct emu *emu, uint64_t va, size_t len, vm_prot_t access);
 
-/* elf.c */
-int elf_load(struct emu *emu, struct task *t, const char *path, int argc, char *const argv[],
-             char *const envp[], uint64_t *entry, uint64_t *sp, char *err, size_t errlen);
+/* elf.c: loads the executable open at fd (guest path `path`) into t's map, which must
+ * be the current one; fd stays the caller's. */
+int elf_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
+             char *const argv[], char *const envp[], uint64_t *entry, uint64_t *sp,
+             char *err, size_t errlen);
+
+/* task.c */
+#define EMU_RESTART (-512)         /* a system call that blocked: run it again later */
+struct task *task_create(struct emu *emu);
+void task_free(struct task *t);
+/* Ends the current task with a wait4 status; wakes its parent. */
+void task_exit(struct emu *emu, int wstatus);
+int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t tls,
+                  uint64_t ctid);
+int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t options);
+int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp);
+/* If an I/O call on host fd would block and another task can run, blocks the current
+ * task and returns true: the caller returns EMU_RESTART. */
+bool task_would_block(struct emu *emu, int host, short events);
+/* Blocks the current task on a set of host pollfds (at most 8) until one is ready
+ * or the deadline passes; the system call restarts. */
+void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns);
+/* Picks the next task to run (waiting for I/O if all are blocked) and switches to it;
+ * false if none can ever run again. */
+bool sched_next(struct emu *emu);
+void sched_update_quantum(struct emu *emu);
+struct task *task_by_pid(struct emu *emu, int pid);
+bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
+uint64_t task_now_ns(void);
 
 /* fs.c: paths resolved inside the guest root. */
 int fs_init(struct emu *emu, const char *root, char *err, size_t errlen);
@@ -112,6 +164,8 @@ void linux_syscall(struct emu *emu);
 /* Delivers signo to the task at the current CPU state (with siginfo fields); if the
  * task has no handler (or the signal can't be caught), the task dies. */
 void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr);
+/* Delivers the lowest pending unblocked signal of the current task, if any. */
+void signal_deliver_pending(struct emu *emu);
 int signal_sigreturn(struct emu *emu);
 void task_die(struct emu *emu, int signo, const char *why);
 

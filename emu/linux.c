@@ -1,5 +1,6 @@
 /* emu/linux.c — the system-call dispatcher and the process, signal, time calls. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,80 @@
 
 static int64_t sys_exit_group(struct emu *emu, const uint64_t a[6])
 {
-    struct task *t = emu->task;
-    t->exited = true;
-    t->exit_status = (int)(a[0] & 0xff);
-    cpu_request_stop(emu, STOP_EXIT);
+    task_exit(emu, (int)(a[0] & 0xff) << 8);
     return 0;
+}
+
+static int64_t sys_clone(struct emu *emu, const uint64_t a[6])
+{
+    /* arm64 order: flags, newsp, parent_tid, tls, child_tid; the low byte of flags
+     * is the signal sent to the parent at exit (always SIGCHLD here). */
+    return task_fork(emu, a[0] & ~0xffull, a[1], a[2], a[3], a[4]);
+}
+
+static int64_t sys_wait4(struct emu *emu, const uint64_t a[6])
+{
+    if (a[3]) {                    /* rusage: none is kept per child yet */
+        uint8_t zero[144] = { 0 };
+        if (copyout(emu, a[3], zero, sizeof zero) < 0)
+            return -EFAULT;
+    }
+    return task_wait4(emu, (int64_t)(int32_t)a[0], a[1], a[2]);
+}
+
+/* A NULL-terminated array of guest strings into a host one (freed by free_strv). */
+static int64_t copyin_strv(struct emu *emu, uint64_t gv, char ***out)
+{
+    enum { MAX_STRS = 4096, MAX_BYTES = 2 << 20 };
+    char **v = calloc(MAX_STRS + 1, sizeof *v);
+    size_t bytes = 0;
+    int n = 0;
+    if (!v)
+        return -ENOMEM;
+    for (; gv; n++) {
+        uint64_t p;
+        if (n == MAX_STRS) {
+            *out = v;
+            return -E2BIG;
+        }
+        if (copyin(emu, &p, gv + 8u * (unsigned)n, sizeof p) < 0) {
+            *out = v;
+            return -EFAULT;
+        }
+        if (!p)
+            break;
+        char buf[PATH_MAX * 4];
+        int rc = copyinstr(emu, buf, p, sizeof buf);
+        if (rc < 0 || (bytes += strlen(buf) + 1) > MAX_BYTES || !(v[n] = strdup(buf))) {
+            *out = v;
+            return rc < 0 ? (rc == -ENAMETOOLONG ? -E2BIG : rc) : -E2BIG;
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+static void free_strv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static int64_t sys_execve(struct emu *emu, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    char **argv = NULL, **envp = NULL;
+    int64_t rc = copyinstr(emu, path, a[0], sizeof path);
+    if (rc == 0)
+        rc = copyin_strv(emu, a[1], &argv);
+    if (rc == 0)
+        rc = copyin_strv(emu, a[2], &envp);
+    if (rc == 0)
+        rc = task_execve(emu, path, argv, envp);
+    free_strv(argv);
+    free_strv(envp);
+    return rc;
 }
 
 static int64_t sys_getpid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
@@ -243,15 +313,30 @@ static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
     return a[1] && copyout(emu, a[1], &old, sizeof old) < 0 ? -EFAULT : 0;
 }
 
+static void post_signal(struct task *t, uint64_t sig)
+{
+    if (!sig || t->state == TASK_ZOMBIE)
+        return;
+    t->pending |= 1ull << (sig - 1);
+    if (t->state != TASK_RUNNABLE && !t->vfork_parent)
+        t->state = TASK_RUNNABLE;  /* its blocked call restarts after the handler */
+}
+
+/* kill(2): one task, or (0, -1, -pgid) every task, since all share one group. */
 static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
 {
-    struct task *t = emu->task;
     if (sig > GUEST_NSIG)
         return -EINVAL;
-    if (pid != t->pid && pid != 0 && pid != -1 && pid != -t->pid)
-        return -ESRCH;
-    if (sig)
-        t->pending |= 1ull << (sig - 1);
+    if (pid > 0) {
+        struct task *t = task_by_pid(emu, (int)pid);
+        if (!t || t->state == TASK_ZOMBIE)
+            return -ESRCH;
+        post_signal(t, sig);
+        return 0;
+    }
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (pid != -1 || t != emu->task)
+            post_signal(t, sig);
     return 0;
 }
 
@@ -280,7 +365,7 @@ const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
     CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
     CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
-    CALL(68, pwrite64), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
+    CALL(68, pwrite64), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
     CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
     CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
     NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),
@@ -291,13 +376,13 @@ const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(167, prctl), CALL(169, gettimeofday), CALL(172, getpid), CALL(173, getppid),
     CALL(174, getuid), NAMED(175, "geteuid", getuid), NAMED(176, "getgid", getuid),
     NAMED(177, "getegid", getuid), NAMED(178, "gettid", getpid), CALL(179, sysinfo),
-    CALL(214, brk), CALL(215, munmap), CALL(216, mremap), CALL(222, mmap), CALL(226, mprotect),
+    CALL(214, brk), CALL(220, clone), CALL(221, execve), CALL(260, wait4), CALL(215, munmap), CALL(216, mremap), CALL(222, mmap), CALL(226, mprotect),
     CALL(227, msync), CALL(233, madvise), CALL(261, prlimit64), CALL(276, renameat2),
     CALL(278, getrandom), NAMED(291, "statx", enosys), NAMED(293, "rseq", enosys),
     NAMED(439, "faccessat2", faccessat),
 };
 
-static void deliver_pending(struct emu *emu)
+void signal_deliver_pending(struct emu *emu)
 {
     struct task *t = emu->task;
     uint64_t ready = t->pending & ~t->sigmask;
@@ -325,8 +410,9 @@ void linux_syscall(struct emu *emu)
                 (unsigned long long)a[3], (long long)rc, rc < 0 && rc > -4096 ? " " : "",
                 rc < 0 && rc > -4096 ? strerrorname_np((int)-rc) : "");
     }
-    if (nr == 139 || emu->task->exited)
-        return;                     /* sigreturn restored x0 with everything else */
+    /* sigreturn restored x0 with everything else; a blocked call runs again later. */
+    if (nr == 139 || (nr == 221 && rc == 0) || emu->task->exited || rc == EMU_RESTART)
+        return;
     cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
-    deliver_pending(emu);
+    signal_deliver_pending(emu);
 }

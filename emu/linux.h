@@ -55,5 +55,6 @@ int64_t sys_faccessat(struct emu *, const uint64_t a[6]);
 int64_t sys_ftruncate(struct emu *, const uint64_t a[6]);
 int64_t sys_fsync(struct emu *, const uint64_t a[6]);
 int64_t sys_symlinkat(struct emu *, const uint64_t a[6]);
+int64_t sys_ppoll(struct emu *, const uint64_t a[6]);
 
 #endif

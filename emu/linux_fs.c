@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -92,6 +94,8 @@ static int64_t do_read(struct emu *emu, int fd, uint64_t buf, uint64_t len, int6
         len = IO_MAX;
     if (buf + len < buf || check_writable(emu, buf, len) < 0)
         return -EFAULT;
+    if (off < 0 && task_would_block(emu, host, POLLIN))
+        return EMU_RESTART;
     char *tmp = malloc(len ? len : 1);
     if (!tmp)
         return -ENOMEM;
@@ -114,6 +118,8 @@ static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int
     if (!tmp)
         return -ENOMEM;
     int64_t rc = copyin(emu, tmp, buf, len);
+    if (rc == 0 && off < 0 && task_would_block(emu, host, POLLOUT))
+        rc = EMU_RESTART;
     if (rc == 0) {
         ssize_t n = off < 0 ? write(host, tmp, len) : pwrite(host, tmp, len, off);
         rc = n < 0 ? -errno : n;
@@ -174,6 +180,8 @@ int64_t sys_writev(struct emu *emu, const uint64_t a[6])
     for (uint64_t i = 0; rc == 0 && i < a[2]; p += iov[i].len, i++)
         if (copyin(emu, p, iov[i].base, iov[i].len) < 0)
             rc = -EFAULT;
+    if (rc == 0 && task_would_block(emu, host, POLLOUT))
+        rc = EMU_RESTART;
     if (rc == 0) {
         ssize_t n = write(host, tmp, total);
         rc = n < 0 ? -errno : n;
@@ -196,6 +204,8 @@ int64_t sys_readv(struct emu *emu, const uint64_t a[6])
     for (uint64_t i = 0; rc == 0 && i < a[2]; i++)
         if (iov[i].len && check_writable(emu, iov[i].base, iov[i].len) < 0)
             rc = -EFAULT;
+    if (rc == 0 && task_would_block(emu, host, POLLIN))
+        rc = EMU_RESTART;
     char *tmp = rc == 0 ? malloc(total ? total : 1) : NULL;
     if (rc == 0 && !tmp)
         rc = -ENOMEM;
@@ -595,4 +605,48 @@ int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
     if (host < 0)
         return host;
     return fsync(host) < 0 ? -errno : 0;
+}
+
+/* ppoll: guest fds to host fds; blocks the task (not the machine) when other
+ * tasks can run. A signal mask argument is accepted and not applied. */
+int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    uint64_t nfds = a[1];
+    if (nfds > 256)
+        return -EINVAL;
+    struct pollfd g[256], h[256];
+    if (nfds && copyin(emu, g, a[0], nfds * sizeof *g) < 0)
+        return -EFAULT;
+    int64_t timeout_ms = -1;
+    if (a[2]) {
+        int64_t ts[2];
+        if (copyin(emu, ts, a[2], sizeof ts) < 0)
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        timeout_ms = ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+    }
+    for (uint64_t i = 0; i < nfds; i++) {
+        h[i] = g[i];
+        h[i].fd = g[i].fd < 0 ? -1 : fd_host(t, g[i].fd);
+        if (g[i].fd >= 0 && h[i].fd < 0)
+            h[i].fd = INT_MAX;   /* poll reports POLLNVAL for it */
+    }
+    bool woken_by_deadline = t->timed_out;
+    t->timed_out = false;
+    int n = poll(h, nfds, 0);
+    if (n == 0 && timeout_ms != 0 && !woken_by_deadline) {
+        if (task_can_block(emu) && nfds <= 8) {
+            uint64_t deadline = timeout_ms < 0 ? 0 : task_now_ns() + (uint64_t)timeout_ms * 1000000u;
+            task_block_io(emu, h, (int)nfds, deadline);
+            return EMU_RESTART;
+        }
+        n = poll(h, nfds, timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms);
+    }
+    if (n < 0)
+        return -errno;
+    for (uint64_t i = 0; i < nfds; i++)
+        g[i].revents = h[i].revents;
+    return nfds && copyout(emu, a[0], g, nfds * sizeof *g) < 0 ? -EFAULT : n;
 }

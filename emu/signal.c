@@ -73,9 +73,7 @@ void task_die(struct emu *emu, int signo, const char *why)
     uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
     fprintf(stderr, "machemu: crash: task %d (%s) killed by %s at pc=0x%llx: %s\n", t->pid,
             t->name ? t->name : "?", signame(signo), (unsigned long long)pc, why);
-    t->exited = true;
-    t->exit_status = 128 + signo;
-    cpu_request_stop(emu, STOP_EXIT);
+    task_exit(emu, signo);
 }
 
 static void die_of_fault(struct emu *emu, int signo, uint64_t addr)

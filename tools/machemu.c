@@ -77,7 +77,8 @@ static int cmd_run(int argc, char **argv)
     bool stats = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+    opterr = 0;                    /* one error line of our own, below */
+    while ((c = getopt_long(argc, argv, "+:m:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
             o.mem_size = parse_size(optarg);
@@ -108,7 +109,14 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case ':':
+            fprintf(stderr, "machemu: run: option '%s' needs a value (see machemu --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "machemu: run: unknown option '%s' (see machemu --help)\n",
+                    argv[optind - 1]);
+            return 2;
         }
     }
     if (optind >= argc) {
@@ -141,7 +149,7 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "machemu: no command given (try machemu run PROGRAM; see machemu --help)\n");
         return 2;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -10,7 +10,7 @@ BB=${BUSYBOX:-$TOP/tests/.cache/busybox}
 if [ ! -x "$BB" ] && [ -z "${BUSYBOX:-}" ] && [ "${NO_FETCH:-0}" != 1 ]; then
   timeout -k 10 600 "$TOP/tests/fetch-busybox.sh" </dev/null 2>&1 | indent
 fi
-cases=(bb-echo bb-sort bb-sort-rn bb-md5sum bb-wc bb-ls bb-sh-while bb-gzip-pipeline bb-sh-fork)
+cases=(bb-echo bb-sort bb-sort-rn bb-md5sum bb-wc bb-ls bb-sh-while bb-gzip-pipeline bb-sh-fork bb-sh-fork-nested)
 if [ ! -x "$BB" ]; then
   for c in "${cases[@]}"; do skip "$c" "no busybox binary ($BB): tests/fetch-busybox.sh could not fetch it"; done
   finish; exit
@@ -64,11 +64,11 @@ gzip_pipeline() {
 }
 gzip_pipeline
 
-# Needs fork (command substitution, a pipeline inside sh; shell builtins only, as an external
-# command would be looked up in the host's PATH under qemu): SKIPPED rather than FAILED while
-# it does not pass; set STRICT_FORK=1 to count it as a failure.
-if [ "${STRICT_FORK:-0}" = 1 ]; then fork_flag=(); else fork_flag=(-f); fi
-compare bb-sh-fork "${fork_flag[@]}" -- "$BB" sh -c \
+# fork: command substitution and a pipeline inside sh (shell builtins only, as an external
+# command would be looked up in the host's PATH under qemu).
+compare bb-sh-fork -- "$BB" sh -c \
   'x=$(echo sub); echo "$x shell" | while read a b; do echo "$b $a"; done; echo "status $?"'
+compare bb-sh-fork-nested -- "$BB" sh -c \
+  'n=$(echo 5 | while read x; do echo $((x*2)); done); echo "n=$n"; (exit 3); echo "sub $?"'
 
 finish

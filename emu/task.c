@@ -1,0 +1,467 @@
+/* emu/task.c — several guest tasks on one CPU: fork, exec, exit, wait, and a
+ * deterministic round-robin scheduler.
+ *
+ * A task runs until it blocks in a system call (which then restarts when it is
+ * woken: its PC is put back on the svc) or until its quantum of guest instructions,
+ * counted by a block hook, runs out. Time is never used to decide anything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "emu/internal.h"
+
+#define QUANTUM      200000        /* guest instructions */
+#define L_CLONE_VM             0x00000100
+#define L_CLONE_VFORK          0x00004000
+#define L_CLONE_THREAD         0x00010000
+#define L_CLONE_SETTLS         0x00080000
+#define L_CLONE_PARENT_SETTID  0x00100000
+#define L_CLONE_CHILD_CLEARTID 0x00200000
+#define L_CLONE_CHILD_SETTID   0x01000000
+#define L_WNOHANG 1
+
+struct task *task_create(struct emu *emu)
+{
+    struct task *t = calloc(1, sizeof *t);
+    if (!t || uc_context_alloc(emu->uc, &t->ctx) != UC_ERR_OK) {
+        free(t);
+        return NULL;
+    }
+    t->pid = emu->next_pid++;
+    struct task **pp = &emu->tasks;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = t;
+    return t;
+}
+
+static void release_resources(struct task *t)
+{
+    vm_map_destroy(t->map);
+    t->map = NULL;
+    for (int i = 0; i < t->nfds; i++)
+        if (t->fds[i].host >= 0) {
+            close(t->fds[i].host);
+            free(t->fds[i].path);
+        }
+    free(t->fds);
+    t->fds = NULL;
+    t->nfds = 0;
+}
+
+void task_free(struct task *t)
+{
+    if (!t)
+        return;
+    release_resources(t);
+    if (t->ctx)
+        uc_context_free(t->ctx);
+    free(t->name);
+    free(t->exe);
+    free(t->cwd);
+    free(t);
+}
+
+static void unlink_task(struct emu *emu, struct task *t)
+{
+    for (struct task **pp = &emu->tasks; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            return;
+        }
+}
+
+struct task *task_by_pid(struct emu *emu, int pid)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->pid == pid)
+            return t;
+    return NULL;
+}
+
+static unsigned live_tasks(struct emu *emu)
+{
+    unsigned n = 0;
+    for (struct task *t = emu->tasks; t; t = t->next)
+        n += t->state != TASK_ZOMBIE;
+    return n;
+}
+
+static void wake(struct task *t)
+{
+    if (t && (t->state == TASK_BLOCKED_WAIT || t->state == TASK_BLOCKED_IO))
+        t->state = TASK_RUNNABLE;
+}
+
+/* --- switching ------------------------------------------------------------ */
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+{
+    (void)uc;
+    (void)addr;
+    struct emu *emu = ctx;
+    emu->icount += size / 4;
+    if (emu->icount >= emu->quantum_end)
+        cpu_request_stop(emu, STOP_SWITCH);
+}
+
+/* The block hook costs time on every block, so it is there only while needed. */
+void sched_update_quantum(struct emu *emu)
+{
+    bool want = live_tasks(emu) > 1;
+    if (want && !emu->quantum_hook) {
+        if (uc_hook_add(emu->uc, &emu->quantum_hook, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0)
+            != UC_ERR_OK)
+            emu->quantum_hook = 0;
+        uc_ctl_flush_tb(emu->uc);
+    } else if (!want && emu->quantum_hook) {
+        uc_hook_del(emu->uc, emu->quantum_hook);
+        emu->quantum_hook = 0;
+        uc_ctl_flush_tb(emu->uc);
+    }
+    emu->quantum_end = emu->icount + QUANTUM;
+}
+
+static void switch_to(struct emu *emu, struct task *next)
+{
+    struct task *cur = emu->task;
+    if (cur == next)
+        return;
+    if (cur && cur->state != TASK_ZOMBIE)
+        uc_context_save(emu->uc, cur->ctx);
+    uc_context_restore(emu->uc, next->ctx);
+    emu->task = next;
+    emu->stats.switches++;
+    pmap_activate(&emu->mmu, next->map->pmap);
+    if (next->set_child_tid) {
+        uint32_t tid = (uint32_t)next->pid;
+        copyout(emu, next->set_child_tid, &tid, sizeof tid);
+        next->set_child_tid = 0;
+    }
+}
+
+static struct task *pick_runnable(struct emu *emu)
+{
+    struct task *cur = emu->task, *t = cur && cur->next ? cur->next : emu->tasks;
+    for (struct task *start = t; t;) {
+        if (t->state == TASK_RUNNABLE)
+            return t;
+        t = t->next ? t->next : emu->tasks;
+        if (t == start)
+            break;
+    }
+    return NULL;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Nobody can run: wait on the host until a blocked task's fd is ready or its
+ * deadline passes. */
+static bool wait_for_io(struct emu *emu)
+{
+    enum { MAX = 256 };
+    struct pollfd fds[MAX];
+    struct task *who[MAX];
+    nfds_t n = 0;
+    uint64_t deadline = 0;
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (t->state != TASK_BLOCKED_IO)
+            continue;
+        for (int i = 0; i < t->nwait && n < MAX; i++) {
+            fds[n] = t->wait[i];
+            who[n++] = t;
+        }
+        if (t->deadline_ns && (!deadline || t->deadline_ns < deadline))
+            deadline = t->deadline_ns;
+    }
+    if (n == 0 && !deadline)
+        return false;
+    int timeout = -1;
+    if (deadline) {
+        uint64_t now = monotonic_ns();
+        timeout = deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
+    }
+    while (poll(fds, n, timeout) < 0)
+        if (errno != EINTR)
+            return false;
+    for (nfds_t i = 0; i < n; i++)
+        if (fds[i].revents)
+            wake(who[i]);
+    uint64_t now = monotonic_ns();
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state == TASK_BLOCKED_IO && t->deadline_ns && t->deadline_ns <= now) {
+            t->timed_out = true;
+            wake(t);
+        }
+    return true;
+}
+
+bool sched_next(struct emu *emu)
+{
+    for (;;) {
+        struct task *next = pick_runnable(emu);
+        if (next) {
+            switch_to(emu, next);
+            sched_update_quantum(emu);
+            signal_deliver_pending(emu);
+            return true;
+        }
+        if (!wait_for_io(emu))
+            return false;
+    }
+}
+
+void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns)
+{
+    struct task *t = emu->task;
+    t->state = TASK_BLOCKED_IO;
+    t->nwait = n < 8 ? n : 8;
+    memcpy(t->wait, fds, (size_t)t->nwait * sizeof *fds);
+    t->deadline_ns = deadline_ns;
+    t->timed_out = false;
+    cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) - 4);
+    cpu_request_stop(emu, STOP_SWITCH);
+}
+
+bool task_would_block(struct emu *emu, int host, short events)
+{
+    struct pollfd p = { .fd = host, .events = events };
+    if (live_tasks(emu) < 2 || (fcntl(host, F_GETFL) & O_NONBLOCK) || poll(&p, 1, 0) != 0)
+        return false;
+    task_block_io(emu, &p, 1, 0);
+    return true;
+}
+
+bool task_can_block(struct emu *emu)
+{
+    return live_tasks(emu) > 1;
+}
+
+uint64_t task_now_ns(void)
+{
+    return monotonic_ns();
+}
+
+/* --- fork ------------------------------------------------------------------ */
+
+static int copy_fds(struct task *c, const struct task *p)
+{
+    for (int i = 0; i < p->nfds; i++) {
+        if (p->fds[i].host < 0)
+            continue;
+        int h = fcntl(p->fds[i].host, F_DUPFD_CLOEXEC, 0);
+        if (h < 0)
+            return -errno;
+        if (fd_install(c, h, p->fds[i].cloexec, p->fds[i].path, i) != i) {
+            close(h);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static int copy_task(struct emu *emu, struct task *c, const struct task *p)
+{
+    c->parent = (struct task *)p;
+    c->ppid = p->pid;
+    c->name = strdup(p->name ? p->name : "?");
+    c->exe = strdup(p->exe ? p->exe : "/");
+    c->cwd = strdup(p->cwd);
+    c->brk_start = p->brk_start;
+    c->brk_end = p->brk_end;
+    c->mmap_hint = p->mmap_hint;
+    c->stack_top = p->stack_top;
+    c->sigtramp = p->sigtramp;
+    memcpy(c->sig, p->sig, sizeof c->sig);
+    c->sigmask = p->sigmask;
+    c->altstack_sp = p->altstack_sp;
+    c->altstack_size = p->altstack_size;
+    c->altstack_flags = p->altstack_flags;
+    if (!c->name || !c->exe || !c->cwd)
+        return -ENOMEM;
+    struct pmap *pm = pmap_create(&emu->mmu);
+    if (!pm)
+        return -EAGAIN;
+    if (!(c->map = vm_map_fork(p->map, pm))) {
+        pmap_destroy(pm);
+        return -ENOMEM;
+    }
+    c->map->owner = c->pid;
+    return copy_fds(c, p);
+}
+
+int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t tls,
+                  uint64_t ctid)
+{
+    struct task *p = emu->task;
+    /* Threads share one map; vfork's CLONE_VM is honoured as a copy (the child
+     * may only exec or _exit, which behave the same). */
+    if ((flags & L_CLONE_THREAD) || ((flags & L_CLONE_VM) && !(flags & L_CLONE_VFORK)))
+        return -ENOSYS;
+    struct task *c = task_create(emu);
+    if (!c)
+        return -EAGAIN;
+    int rc = copy_task(emu, c, p);
+    if (rc < 0) {
+        unlink_task(emu, c);
+        task_free(c);
+        return rc;
+    }
+    uc_context_save(emu->uc, c->ctx);
+    uint64_t zero = 0;
+    uc_context_reg_write(c->ctx, UC_ARM64_REG_X0, &zero);
+    if (newsp)
+        uc_context_reg_write(c->ctx, UC_ARM64_REG_SP, &newsp);
+    if (flags & L_CLONE_SETTLS)
+        uc_context_reg_write(c->ctx, UC_ARM64_REG_TPIDR_EL0, &tls);
+    if (flags & L_CLONE_CHILD_SETTID)
+        c->set_child_tid = ctid;
+    if (flags & L_CLONE_CHILD_CLEARTID)
+        c->clear_child_tid = ctid;
+    if (flags & L_CLONE_PARENT_SETTID) {
+        uint32_t tid = (uint32_t)c->pid;
+        copyout(emu, ptid, &tid, sizeof tid);
+    }
+    if (flags & L_CLONE_VFORK) {
+        c->vfork_parent = p;
+        p->state = TASK_BLOCKED_WAIT;
+        cpu_request_stop(emu, STOP_SWITCH);
+    }
+    return c->pid;
+}
+
+/* --- exit and wait ---------------------------------------------------------- */
+
+static void release_vfork_parent(struct task *t)
+{
+    if (t->vfork_parent) {
+        wake(t->vfork_parent);
+        t->vfork_parent = NULL;
+    }
+}
+
+void task_exit(struct emu *emu, int wstatus)
+{
+    struct task *t = emu->task;
+    if (t->clear_child_tid) {
+        uint32_t zero = 0;
+        copyout(emu, t->clear_child_tid, &zero, sizeof zero);
+    }
+    release_vfork_parent(t);
+    release_resources(t);
+    t->state = TASK_ZOMBIE;
+    t->exited = true;
+    t->wstatus = wstatus;
+    t->exit_status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+    for (struct task *c = emu->tasks; c; c = c->next)
+        if (c->parent == t)
+            c->parent = emu->init != t ? emu->init : NULL;
+    if (t->parent) {
+        wake(t->parent);
+        t->parent->pending |= 1ull << (SIGCHLD - 1);
+    }
+    cpu_request_stop(emu, STOP_EXIT);
+}
+
+static bool child_matches(const struct task *c, const struct task *p, int64_t pid)
+{
+    return c->parent == p && (pid <= 0 || c->pid == pid);
+}
+
+int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t options)
+{
+    struct task *t = emu->task, *c, *zombie = NULL;
+    bool any = false;
+    for (c = emu->tasks; c; c = c->next)
+        if (child_matches(c, t, pid)) {
+            any = true;
+            if (c->state == TASK_ZOMBIE && !zombie)
+                zombie = c;
+        }
+    if (!any)
+        return -ECHILD;
+    if (!zombie) {
+        if (options & L_WNOHANG)
+            return 0;
+        t->state = TASK_BLOCKED_WAIT;
+        cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) - 4);
+        cpu_request_stop(emu, STOP_SWITCH);
+        return EMU_RESTART;
+    }
+    int32_t st = zombie->wstatus;
+    if (wstatus && copyout(emu, wstatus, &st, sizeof st) < 0)
+        return -EFAULT;
+    int rc = zombie->pid;
+    unlink_task(emu, zombie);
+    task_free(zombie);
+    return rc;
+}
+
+/* --- exec ------------------------------------------------------------------- */
+
+static void reset_for_exec(struct emu *emu, struct task *t)
+{
+    for (int i = 0; i < t->nfds; i++)
+        if (t->fds[i].host >= 0 && t->fds[i].cloexec)
+            fd_close(t, i);
+    for (int s = 1; s <= GUEST_NSIG; s++)
+        if (t->sig[s].handler != (uint64_t)(uintptr_t)SIG_IGN)
+            t->sig[s] = (struct guest_sigaction){ 0 };
+    t->altstack_sp = t->altstack_size = 0;
+    for (int i = 0; i <= 28; i++)
+        cpu_set_reg(emu, REG_X(i), 0);
+    cpu_set_reg(emu, UC_ARM64_REG_X29, 0);
+    cpu_set_reg(emu, UC_ARM64_REG_X30, 0);
+    cpu_set_reg(emu, UC_ARM64_REG_TPIDR_EL0, 0);
+    release_vfork_parent(t);
+}
+
+int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
+{
+    struct task *t = emu->task;
+    int fd = fs_open(emu, AT_FDCWD, path, O_RDONLY, 0);
+    if (fd < 0)
+        return fd;
+    char *abs = fs_join(emu, AT_FDCWD, path);
+    struct pmap *pm = abs ? pmap_create(&emu->mmu) : NULL;
+    struct vm_map *old = t->map, *map = pm ? vm_map_create(&emu->vm, pm, old->min, old->max) : NULL;
+    if (!map) {
+        if (pm)
+            pmap_destroy(pm);
+        free(abs);
+        close(fd);
+        return -ENOMEM;
+    }
+    map->owner = t->pid;
+    t->map = map;
+    pmap_activate(&emu->mmu, pm);
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    uint64_t entry, sp;
+    char err[256];
+    int rc = elf_load(emu, t, fd, abs, argc, argv, envp, &entry, &sp, err, sizeof err);
+    close(fd);
+    free(abs);
+    if (rc < 0) {                  /* the old image goes on */
+        t->map = old;
+        pmap_activate(&emu->mmu, old->pmap);
+        vm_map_destroy(map);
+        return -ENOEXEC;
+    }
+    vm_map_destroy(old);
+    reset_for_exec(emu, t);
+    cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
+    cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
+    cpu_request_stop(emu, STOP_REDIRECT);
+    return 0;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Integration: the command line refuses bad input with one clear error line and a non-zero
+# exit status, and never crashes: bad commands and options, and programs it cannot run
+# (missing, a directory, empty, truncated ELF, x86-64, dynamically linked, a script).
+# `machemu --help` prints the usage on stdout and exits 0.
+# Run on its own: tests/integration/test_cli.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+
+G=$GUEST
+HELLO=$G/hello
+WORK=$(new_root cli)
+
+# bad NAME [-g REGEX]... -- ARGS...: `machemu ARGS` must exit non-zero (not by a signal),
+# print nothing on stdout, and exactly one stderr line that starts with "machemu:" (and
+# matches every REGEX, case-insensitively), with no crash or sanitizer report.
+bad() {
+  local name=$1; shift
+  local greps=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    case $1 in -g) greps+=("$2"); shift 2 ;; *) fail "cli-$name" "bad bad() usage"; return ;; esac
+  done
+  shift
+  local out="$SCRATCH/cli-$name.out" err="$SCRATCH/cli-$name.err" rc
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$@" </dev/null >"$out" 2>"$err") 2>/dev/null
+  rc=$?
+  local why=()
+  [ "$rc" -eq 0 ] && why+=("exit status 0")
+  # 126 (cannot execute) is a fine refusal; a timeout or a signal is not.
+  { [ "$rc" -eq 124 ] || [ "$rc" -ge 128 ]; } && why+=("exit status $(status_text "$rc")")
+  local lines; lines=$(wc -l <"$err")
+  [ "$lines" -eq 1 ] || why+=("$lines stderr lines, expected 1")
+  head -n 1 "$err" | grep -q '^machemu: ' || why+=("stderr does not start with 'machemu: '")
+  grep -qiE 'segmentation fault|core dumped|sanitizer|runtime error|^machemu: crash:|assert' "$err" &&
+    why+=("crash output on stderr")
+  [ -s "$out" ] && why+=("output on stdout")
+  local g
+  for g in "${greps[@]}"; do
+    grep -qiE "$g" "$err" || why+=("the error does not match /$g/")
+  done
+  if [ ${#why[@]} -eq 0 ]; then
+    pass "cli-$name"
+    [ "$VERBOSE" = 1 ] && indent <"$err"
+    return
+  fi
+  local joined; joined=$(IFS=';'; echo "${why[*]}"); joined=${joined//;/; }
+  fail "cli-$name" "$joined"
+  echo "    command: $(printf '%q ' "${EMU[@]}" "$@")"
+  echo "    --- stderr (first 10 lines):"
+  head -n 10 "$err" | indent
+}
+
+# Commands.
+bad no-args --
+bad unknown-command -g frob -- frob
+bad run-no-program -g program -- run
+bad run-unknown-option -g bogus -- run --bogus x
+bad run-unknown-option-with-program -g bogus -- run --bogus "$HELLO"
+
+# Option values (with a good program after them: only the option is wrong).
+bad memory-zero -g memory -- run -m 0 "$HELLO"
+bad memory-not-16k-multiple -g memory -- run -m 12345 "$HELLO"
+bad memory-words -g memory -- run -m lots "$HELLO"
+bad memory-negative -g memory -- run --memory=-64M "$HELLO"
+bad tlb-sets-not-power-of-two -g tlb -- run --tlb 3x4 "$HELLO"
+bad tlb-no-ways -g tlb -- run --tlb 64 "$HELLO"
+bad tlb-zero-ways -g tlb -- run --tlb 64x0 "$HELLO"
+bad seed-words -g seed -- run --seed many "$HELLO"
+bad trace-unwritable -g 'no-such-dir' -- run --trace-faults=/nonexistent/no-such-dir/t "$HELLO"
+
+# Programs that cannot run.
+mkdir -p "$WORK/adir"
+: >"$WORK/empty"
+chmod +x "$WORK/empty"
+if [ -x "$HELLO" ]; then head -c 100 "$HELLO" >"$WORK/truncated"; chmod +x "$WORK/truncated"; fi
+printf '#!/bin/sh\necho hello from a script\n' >"$WORK/script.sh"
+chmod +x "$WORK/script.sh"
+printf 'just some text, not a program\n' >"$WORK/text"
+
+# (Each error names the file and says what is wrong with it.)
+bad missing-file -g 'no-such-program' -g 'no such file' -- run "$WORK/no-such-program"
+bad directory -g adir -g 'directory|not a regular file' -- run "$WORK/adir"
+bad empty-file -g 'empty' -g 'empty|ELF' -- run "$WORK/empty"
+if [ -x "$HELLO" ]; then
+  bad truncated-elf -g truncated -g 'ELF|truncated' -- run "$WORK/truncated"
+else
+  fail cli-truncated-elf "$HELLO missing (run make)"
+fi
+bad shell-script -g 'script\.sh' -g 'ELF|script' -- run "$WORK/script.sh"
+bad text-file -g 'text' -g 'ELF' -- run "$WORK/text"
+
+host_elf=/bin/true
+if [ -f "$host_elf" ] && head -c 20 "$host_elf" | od -An -tx1 | tr -d ' \n' | grep -q '^7f454c46020101.*3e00$'; then
+  bad x86-64-elf -g aarch64 -- run "$host_elf"
+else
+  skip cli-x86-64-elf "$host_elf is not an x86-64 ELF"
+fi
+
+# A dynamically linked AArch64 program.
+GUEST_CC=${GUEST_CC:-aarch64-linux-gnu-gcc}
+if command -v "$GUEST_CC" >/dev/null 2>&1; then
+  printf 'int main(void) { return 0; }\n' >"$WORK/dyn.c"
+  if "$GUEST_CC" -O2 -o "$WORK/dyn" "$WORK/dyn.c" 2>"$WORK/dyn.log"; then
+    bad dynamic-elf -g 'static|PT_INTERP|interp' -- run "$WORK/dyn"
+  else
+    skip cli-dynamic-elf "$GUEST_CC could not link a dynamic program"
+    indent <"$WORK/dyn.log"
+  fi
+else
+  skip cli-dynamic-elf "$GUEST_CC not found"
+fi
+
+# --help: usage on stdout, nothing on stderr, status 0; so do --version and run --help.
+good_help() { # NAME PATTERN ARGS...
+  local name=$1 want=$2; shift 2
+  local out="$SCRATCH/cli-$name.out" err="$SCRATCH/cli-$name.err" rc
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$@" </dev/null >"$out" 2>"$err") 2>/dev/null
+  rc=$?
+  local why=()
+  [ "$rc" -eq 0 ] || why+=("exit status $(status_text "$rc")")
+  [ -s "$err" ] && why+=("output on stderr")
+  grep -q "$want" "$out" || why+=("stdout lacks '$want'")
+  if [ ${#why[@]} -eq 0 ]; then pass "cli-$name"; return; fi
+  local joined; joined=$(IFS=';'; echo "${why[*]}"); joined=${joined//;/; }
+  fail "cli-$name" "$joined"
+  head -n 5 "$out" "$err" | indent
+}
+good_help help 'usage: machemu run' --help
+good_help help-short 'usage: machemu run' -h
+good_help run-help 'usage: machemu run' run --help
+good_help version '^machemu ' --version
+
+finish

@@ -1,0 +1,566 @@
+/* Unit tests for vm/vm_fault.c on an in-process machine (phys + mmu + vm + one map):
+ * zero fill, soft faults, invalid and protection faults, copy-on-write through a shadow,
+ * reference/modify emulation, the vnode pager (page-in, the tail past EOF, SIGBUS past
+ * the last page), statistics, the trace hook, and frame accounting after destroy. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+
+#define RAM (8u << 20)
+#define PG PAGE_SIZE
+#define R VM_PROT_READ
+#define W VM_PROT_WRITE
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+#define BASE 0x200000ull
+
+static struct phys p;
+static struct mmu m;
+static struct vm vm;
+static struct pmap *pm;
+static struct vm_map *map;
+
+static void setup(void)
+{
+    ck_assert_int_eq(phys_init(&p, RAM), 0);
+    ck_assert_int_eq(mmu_init(&m, &p, 16, 4), 0);
+    ck_assert_int_eq(vm_init(&vm, &p, &m), 0);
+    pm = pmap_create(&m);
+    ck_assert_ptr_nonnull(pm);
+    map = vm_map_create(&vm, pm, 0x10000, 1ull << 47);
+    ck_assert_ptr_nonnull(map);
+    pmap_activate(&m, pm);
+}
+
+static void teardown(void)
+{
+    if (map)
+        vm_map_destroy(map);
+    map = NULL;
+    vm_fini(&vm);
+    mmu_fini(&m);
+    phys_fini(&p);
+}
+
+static void destroy_and_check_frames(void)
+{
+    vm_map_destroy(map);
+    map = NULL;
+    ck_assert_uint_eq(p.count[PHYS_FREE], p.nframes - 1);
+    ck_assert_uint_eq(p.count[PHYS_VM], 0);
+    ck_assert_uint_eq(p.count[PHYS_PAGETABLE], 0);
+    ck_assert_uint_eq(vm.objects, 0);
+}
+
+static void enter_anon(uint64_t addr, uint64_t size, vm_prot_t cur, vm_prot_t max)
+{
+    uint64_t a = addr;
+    ck_assert_int_eq(vm_map_enter(map, &a, size, VM_FLAGS_FIXED, NULL, 0, false, cur, max,
+                                  VM_INHERIT_COPY, "anon"), KERN_SUCCESS);
+}
+
+static void enter_obj(uint64_t addr, uint64_t size, struct vm_object *obj, uint64_t off,
+                      bool needs_copy, vm_prot_t cur)
+{
+    uint64_t a = addr;
+    ck_assert_int_eq(vm_map_enter(map, &a, size, VM_FLAGS_FIXED, obj, off, needs_copy, cur,
+                                  VM_PROT_ALL, VM_INHERIT_COPY, "obj"), KERN_SUCCESS);
+}
+
+static enum vm_fault_kind fault_ok(uint64_t va, vm_prot_t access)
+{
+    enum vm_fault_kind k = VM_FAULT_NKINDS;
+    kern_return_t kr = vm_fault(map, va, access, &k);
+    ck_assert_msg(kr == KERN_SUCCESS, "vm_fault(0x%llx, %u) = %s", (unsigned long long)va, access,
+                  vm_kern_name(kr));
+    return k;
+}
+
+static uint8_t *gptr(uint64_t va)
+{
+    pfn_t f = pmap_extract(map->pmap, va);
+    ck_assert_msg(f != PFN_NONE, "0x%llx not resident", (unsigned long long)va);
+    return (uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK);
+}
+
+/* What the CPU would get: a translation allowing `access`, else a fault. */
+static enum mmu_fault_kind xlate(uint64_t va, vm_prot_t access, pfn_t *pfn)
+{
+    struct mmu_xlate x;
+    struct mmu_fault f;
+    enum mmu_fault_kind k = mmu_translate(&m, va, access, &x, &f);
+    if (pfn)
+        *pfn = k == MMU_OK ? x.pfn : PFN_NONE;
+    return k;
+}
+
+/* An anonymous object of `pages` pages whose page 0 is resident and holds `byte`s. */
+static struct vm_object *object_with_data(unsigned pages, uint8_t byte)
+{
+    struct vm_object *obj = vm_object_allocate(&vm, pages * PG);
+    ck_assert_ptr_nonnull(obj);
+    struct vm_page *pg = vm_page_grab(&vm);
+    ck_assert_ptr_nonnull(pg);
+    phys_will_write(&p, vm_page_pfn(&vm, pg));
+    memset(phys_ptr(&p, vm_page_pfn(&vm, pg)), byte, PG);
+    vm_page_insert(&vm, pg, obj, 0);
+    vm_page_activate(&vm, pg);
+    return obj;
+}
+
+/* --- anonymous memory -------------------------------------------------------- */
+
+START_TEST(zero_fill_first_touch)
+{
+    enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(xlate(BASE + 5, R, NULL), MMU_FAULT_TRANSLATION);
+    uint64_t zf = vm.stats.zero_fill, faults = vm.stats.faults;
+    /* Dirty the frame that will be handed out: zero fill must really zero it. */
+    for (pfn_t f = 1; f < p.nframes; f++)
+        if (p.use[f] == PHYS_FREE)
+            memset(phys_ptr(&p, f), 0xee, PG);
+
+    ck_assert_int_eq(fault_ok(BASE + 5, R), VM_FAULT_ZERO_FILL);
+    ck_assert_uint_eq(vm.stats.zero_fill, zf + 1);
+    ck_assert_uint_eq(vm.stats.faults, faults + 1);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_ZERO_FILL], 1);
+    pfn_t f;
+    ck_assert_int_eq(xlate(BASE + 5, R, &f), MMU_OK);
+    ck_assert_uint_eq(f, pmap_extract(pm, BASE));
+    const uint8_t *b = phys_ptr(&p, f);
+    for (size_t i = 0; i < PG; i++)
+        ck_assert_uint_eq(b[i], 0);
+    ck_assert_ptr_nonnull(vm.pages[f].object);
+    ck_assert_uint_eq(vm.pages[f].offset, 0);
+    ck_assert_uint_eq(vm.pages[f].queue, VM_PAGE_Q_ACTIVE);
+    ck_assert_uint_eq(p.use[f], PHYS_VM);
+
+    /* Another page of the entry: a second zero fill, at its offset in the same object. */
+    ck_assert_int_eq(fault_ok(BASE + 3 * PG, W), VM_FAULT_ZERO_FILL);
+    ck_assert_uint_eq(vm.stats.zero_fill, zf + 2);
+    pfn_t f3 = pmap_extract(pm, BASE + 3 * PG);
+    ck_assert_uint_ne(f3, f);
+    ck_assert_ptr_eq(vm.pages[f3].object, vm.pages[f].object);
+    ck_assert_uint_eq(vm.pages[f3].offset, 3 * PG);
+    ck_assert_int_eq(xlate(BASE + 3 * PG, W, NULL), MMU_OK);   /* the write was granted */
+    ck_assert_uint_eq(vm.pages[f].object->resident, 2);
+    ck_assert_uint_eq(pm->resident, 2);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(soft_fault_after_pmap_remove)
+{
+    enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
+    ck_assert_int_eq(fault_ok(BASE + PG, W), VM_FAULT_ZERO_FILL);
+    pfn_t f = pmap_extract(pm, BASE + PG);
+    phys_will_write(&p, f);
+    memcpy(gptr(BASE + PG + 10), "soft", 4);
+    pmap_remove(pm, BASE + PG, BASE + 2 * PG);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + PG), PFN_NONE);
+    ck_assert_uint_eq(xlate(BASE + PG, R, NULL), MMU_FAULT_TRANSLATION);
+
+    uint64_t soft = vm.stats.soft_faults, zf = vm.stats.zero_fill;
+    ck_assert_int_eq(fault_ok(BASE + PG + 10, R), VM_FAULT_SOFT);
+    ck_assert_uint_eq(vm.stats.soft_faults, soft + 1);
+    ck_assert_uint_eq(vm.stats.zero_fill, zf);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + PG), f);         /* the same frame again */
+    ck_assert_mem_eq(gptr(BASE + PG + 10), "soft", 4);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_SOFT], 1);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(invalid_and_protection_faults)
+{
+    enter_anon(BASE, PG, R, R);
+    enter_anon(BASE + 2 * PG, PG, VM_PROT_NONE, VM_PROT_ALL);
+    uint64_t inval = vm.stats.invalid_faults;
+    enum vm_fault_kind k;
+
+    /* Nothing mapped: before, between and after the entries, and far away. */
+    uint64_t holes[] = { BASE - 1, BASE + PG, BASE + 3 * PG, 0x10, 0x7fff00000000ull };
+    for (unsigned i = 0; i < sizeof holes / sizeof *holes; i++) {
+        k = VM_FAULT_NKINDS;
+        ck_assert_int_eq(vm_fault(map, holes[i], R, &k), KERN_INVALID_ADDRESS);
+        ck_assert_int_eq(k, VM_FAULT_INVALID);
+    }
+    /* Write to a read-only entry: first untouched, then after a read mapped it. */
+    ck_assert_int_eq(vm_fault(map, BASE + 8, W, &k), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(k, VM_FAULT_INVALID);
+    ck_assert_uint_eq(pmap_extract(pm, BASE), PFN_NONE);
+    ck_assert_int_eq(fault_ok(BASE + 8, R), VM_FAULT_ZERO_FILL);
+    ck_assert_int_eq(vm_fault(map, BASE + 8, W, &k), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(k, VM_FAULT_INVALID);
+    ck_assert_int_eq(xlate(BASE + 8, W, NULL), MMU_FAULT_PERMISSION);
+    ck_assert_int_eq(vm_fault(map, BASE + 8, VM_PROT_EXECUTE, &k), KERN_PROTECTION_FAILURE);
+    /* PROT_NONE: every access fails. */
+    ck_assert_int_eq(vm_fault(map, BASE + 2 * PG, R, &k), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(vm_fault(map, BASE + 2 * PG, W, &k), KERN_PROTECTION_FAILURE);
+    ck_assert_uint_eq(vm.stats.invalid_faults, inval + 5 + 5);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_INVALID], 10);
+    ck_assert_uint_eq(p.count[PHYS_VM], 1);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(ref_mod_emulation)
+{
+    enter_anon(BASE, PG, RW, VM_PROT_ALL);
+    ck_assert_int_eq(fault_ok(BASE, R), VM_FAULT_ZERO_FILL);
+    pfn_t f = pmap_extract(pm, BASE);
+    ck_assert(!pmap_is_modified(&m, f));
+    /* Mapped read-only until the first write, which the pmap resolves. */
+    ck_assert_int_eq(xlate(BASE, R, NULL), MMU_OK);
+    ck_assert_int_eq(xlate(BASE, W, NULL), MMU_FAULT_PERMISSION);
+    uint64_t fast = vm.stats.fast_faults;
+    ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_FAST);
+    ck_assert_uint_eq(vm.stats.fast_faults, fast + 1);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_FAST], 1);
+    ck_assert(pmap_is_modified(&m, f));
+    ck_assert(pmap_is_referenced(&m, f));
+    ck_assert_uint_eq(pmap_extract(pm, BASE), f);
+    ck_assert_int_eq(xlate(BASE, W, NULL), MMU_OK);
+
+    /* Clearing the reference bit re-arms the access-flag trap: fast again. */
+    pmap_clear_reference(&m, f);
+    ck_assert_int_eq(xlate(BASE, R, NULL), MMU_FAULT_ACCESS_FLAG);
+    ck_assert_int_eq(fault_ok(BASE, R), VM_FAULT_FAST);
+    ck_assert(pmap_is_referenced(&m, f));
+    ck_assert_int_eq(xlate(BASE, R, NULL), MMU_OK);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* --- copy-on-write ------------------------------------------------------------- */
+
+START_TEST(cow_through_shadow)
+{
+    struct vm_object *obj = object_with_data(2, 0x5a);
+    vm_object_reference(obj);                       /* one reference per mapping */
+    uint64_t a = BASE, b = BASE + 8 * PG;
+    enter_obj(a, 2 * PG, obj, 0, true, RW);
+    enter_obj(b, 2 * PG, obj, 0, true, RW);
+    ck_assert_int_eq(obj->ref_count, 2);
+    pfn_t orig = vm_page_pfn(&vm, obj->memq);
+
+    uint64_t cow = vm.stats.cow_faults;
+    ck_assert_int_eq(fault_ok(a + 100, W), VM_FAULT_COW);
+    ck_assert_uint_eq(vm.stats.cow_faults, cow + 1);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_COW], 1);
+    pfn_t fa = pmap_extract(pm, a);
+    ck_assert_uint_ne(fa, orig);
+    ck_assert_uint_eq(*gptr(a + 100), 0x5a);       /* the copy has the old data */
+    ck_assert_uint_eq(*gptr(a + PG - 1), 0x5a);
+    ck_assert_int_eq(xlate(a, W, NULL), MMU_OK);
+    phys_will_write(&p, fa);
+    *gptr(a + 100) = 0x11;
+
+    /* The entry's object is now a shadow over obj, holding the copy. */
+    struct vm_map_entry *ea;
+    ck_assert(vm_map_lookup_entry(map, a, &ea));
+    ck_assert_ptr_ne(ea->object, obj);
+    ck_assert_ptr_eq(ea->object->shadow, obj);
+    ck_assert(!ea->needs_copy);
+    ck_assert_uint_eq(ea->object->resident, 1);
+    ck_assert_ptr_eq(vm.pages[fa].object, ea->object);
+    ck_assert_uint_eq(vm.objects, 2);
+
+    /* The other mapping still sees the old data, in the original frame, read-only. */
+    ck_assert_int_eq(fault_ok(b + 100, R), VM_FAULT_SOFT);
+    ck_assert_uint_eq(pmap_extract(pm, b), orig);
+    ck_assert_uint_eq(*gptr(b + 100), 0x5a);
+    ck_assert_int_eq(xlate(b, W, NULL), MMU_FAULT_PERMISSION);
+    ck_assert_uint_eq(*(uint8_t *)phys_ptr(&p, orig), 0x5a);
+
+    /* Its own write copies too, into a separate shadow. */
+    ck_assert_int_eq(fault_ok(b + 100, W), VM_FAULT_COW);
+    ck_assert_uint_ne(pmap_extract(pm, b), orig);
+    ck_assert_uint_ne(pmap_extract(pm, b), fa);
+    ck_assert_uint_eq(*gptr(b + 100), 0x5a);
+    ck_assert_uint_eq(*gptr(a + 100), 0x11);
+
+    /* The second page, absent everywhere: zero fill straight into the shadow. */
+    ck_assert_int_eq(fault_ok(a + PG, W), VM_FAULT_ZERO_FILL);
+    ck_assert_ptr_eq(vm.pages[pmap_extract(pm, a + PG)].object, ea->object);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(cow_after_read_mapping)
+{
+    /* Both mappings read the shared page first, then one writes. */
+    struct vm_object *obj = object_with_data(1, 0x3c);
+    vm_object_reference(obj);
+    uint64_t a = BASE, b = BASE + 4 * PG;
+    enter_obj(a, PG, obj, 0, true, RW);
+    enter_obj(b, PG, obj, 0, true, RW);
+    pfn_t orig = vm_page_pfn(&vm, obj->memq);
+    ck_assert_int_eq(fault_ok(a, R), VM_FAULT_SOFT);
+    ck_assert_int_eq(fault_ok(b, R), VM_FAULT_SOFT);
+    ck_assert_uint_eq(pmap_extract(pm, a), orig);
+    ck_assert_int_eq(xlate(a, W, NULL), MMU_FAULT_PERMISSION);
+
+    ck_assert_int_eq(fault_ok(a, W), VM_FAULT_COW);
+    pfn_t fa = pmap_extract(pm, a);
+    ck_assert_uint_ne(fa, orig);
+    phys_will_write(&p, fa);
+    memset(gptr(a), 0x99, 16);
+    ck_assert_uint_eq(pmap_extract(pm, b), orig);
+    ck_assert_uint_eq(*gptr(b), 0x3c);
+    ck_assert_uint_eq(*gptr(b + 15), 0x3c);
+    ck_assert_int_eq(xlate(b, W, NULL), MMU_FAULT_PERMISSION);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(cow_at_object_offset)
+{
+    /* A mapping of the object's page 1 only: the copy comes from offset PG. */
+    struct vm_object *obj = vm_object_allocate(&vm, 2 * PG);
+    ck_assert_ptr_nonnull(obj);
+    for (unsigned i = 0; i < 2; i++) {
+        struct vm_page *pg = vm_page_grab(&vm);
+        ck_assert_ptr_nonnull(pg);
+        memset(phys_ptr(&p, vm_page_pfn(&vm, pg)), 0x70 + i, PG);
+        vm_page_insert(&vm, pg, obj, i * PG);
+    }
+    enter_obj(BASE, PG, obj, PG, true, RW);
+    ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_COW);
+    ck_assert_uint_eq(*gptr(BASE), 0x71);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* --- the vnode pager ------------------------------------------------------------ */
+
+#define FILE_LEN (PG + 100)
+
+static int make_file(char *path, size_t len)
+{
+    strcpy(path, "/tmp/machemu-test-vm-fault.XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    uint8_t *buf = malloc(len);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 13 + 1);
+    ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+    free(buf);
+    close(fd);
+    return open(path, O_RDONLY);
+}
+
+START_TEST(vnode_pagein_and_eof)
+{
+    char path[64];
+    int fd = make_file(path, FILE_LEN);
+    ck_assert_int_ge(fd, 0);
+    struct vnode *vn = vnode_get(fd, path);
+    ck_assert_ptr_nonnull(vn);
+    ck_assert_uint_eq(vn->size, FILE_LEN);
+    struct vm_object *obj = vm_object_for_vnode(&vm, vn);
+    ck_assert_ptr_nonnull(obj);
+    ck_assert(!vm_object_internal(obj));
+    ck_assert_ptr_eq(vm_object_for_vnode(&vm, vn), obj);   /* one object per file */
+    ck_assert_int_eq(obj->ref_count, 2);
+    vm_object_deallocate(obj);
+    vnode_release(vn);                              /* the object keeps it alive */
+    unlink(path);
+
+    enter_obj(BASE, 3 * PG, obj, 0, true, R);
+    uint64_t pageins = vm.stats.pageins;
+    ck_assert_int_eq(fault_ok(BASE + 1, R), VM_FAULT_PAGEIN);
+    ck_assert_uint_eq(vm.stats.pageins, pageins + 1);
+    ck_assert_uint_eq(map->stats.faults[VM_FAULT_PAGEIN], 1);
+    for (size_t i = 0; i < PG; i++)
+        ck_assert_uint_eq(*gptr(BASE + i), (uint8_t)(i * 13 + 1));
+    ck_assert_ptr_eq(vm.pages[pmap_extract(pm, BASE)].object, obj);
+
+    /* The last page: the file's 100 bytes, then zeros. */
+    ck_assert_int_eq(fault_ok(BASE + PG + 5000, R), VM_FAULT_PAGEIN);
+    for (size_t i = 0; i < PG; i++) {
+        uint8_t want = i < 100 ? (uint8_t)((PG + i) * 13 + 1) : 0;
+        ck_assert_msg(*gptr(BASE + PG + i) == want, "byte %zu of the last page is 0x%x, want 0x%x",
+                      i, *gptr(BASE + PG + i), want);
+    }
+    ck_assert_uint_eq(vm.stats.pageins, pageins + 2);
+
+    /* A page wholly past EOF: KERN_MEMORY_ERROR (SIGBUS), nothing mapped. */
+    enum vm_fault_kind k;
+    ck_assert_int_eq(vm_fault(map, BASE + 2 * PG, R, &k), KERN_MEMORY_ERROR);
+    ck_assert_int_eq(k, VM_FAULT_INVALID);
+    ck_assert_int_eq(vm_fault(map, BASE + 3 * PG - 1, R, &k), KERN_MEMORY_ERROR);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + 2 * PG), PFN_NONE);
+    ck_assert_uint_eq(vm.stats.pageins, pageins + 2);
+
+    /* A resident file page: a soft fault, no second read. */
+    pmap_remove(pm, BASE, BASE + PG);
+    ck_assert_int_eq(fault_ok(BASE, R), VM_FAULT_SOFT);
+    ck_assert_uint_eq(vm.stats.pageins, pageins + 2);
+
+    destroy_and_check_frames();
+    /* The object's last reference closed the file. */
+    ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+    ck_assert_int_eq(errno, EBADF);
+}
+END_TEST
+
+START_TEST(vnode_private_write_copies)
+{
+    char path[64];
+    int fd = make_file(path, FILE_LEN);
+    struct vnode *vn = vnode_get(fd, path);
+    ck_assert_ptr_nonnull(vn);
+    struct vm_object *obj = vm_object_for_vnode(&vm, vn);
+    vnode_release(vn);
+    enter_obj(BASE, 2 * PG, obj, 0, true, RW);
+
+    /* Read (page-in into the file's object), then write: the write copies. */
+    ck_assert_int_eq(fault_ok(BASE, R), VM_FAULT_PAGEIN);
+    pfn_t filepg = pmap_extract(pm, BASE);
+    ck_assert_int_eq(xlate(BASE, W, NULL), MMU_FAULT_PERMISSION);
+    ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_COW);
+    pfn_t copy = pmap_extract(pm, BASE);
+    ck_assert_uint_ne(copy, filepg);
+    ck_assert_uint_eq(*gptr(BASE + 1), (uint8_t)(1 * 13 + 1));
+    phys_will_write(&p, copy);
+    *gptr(BASE + 1) = 0;
+    ck_assert_uint_eq(*(uint8_t *)phys_ptr(&p, filepg) + 0, 1);        /* byte 0 of the file */
+    ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, filepg))[1], 14);       /* unchanged */
+    /* Writing a page never read: page-in below, copy on top, in one fault. */
+    ck_assert_int_eq(fault_ok(BASE + PG, W), VM_FAULT_COW);
+    ck_assert_uint_eq(*gptr(BASE + PG), (uint8_t)(PG * 13 + 1));
+
+    /* The host file is unchanged. */
+    uint8_t b[2];
+    ck_assert_int_eq(pread(fd, b, 2, 0), 2);
+    ck_assert_uint_eq(b[1], 14);
+    destroy_and_check_frames();
+    unlink(path);
+}
+END_TEST
+
+/* --- trace and accounting ---------------------------------------------------------- */
+
+static struct vm_fault_event events[16];
+static unsigned nevents;
+static void record(void *ctx, const struct vm_fault_event *ev)
+{
+    ck_assert_ptr_eq(ctx, &nevents);
+    if (nevents < 16)
+        events[nevents] = *ev;
+    nevents++;
+}
+
+START_TEST(trace_hook_sees_every_fault)
+{
+    vm.trace = record;
+    vm.trace_ctx = &nevents;
+    nevents = 0;
+    map->owner = 7;
+    enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
+    fault_ok(BASE + 0x123, R);
+    fault_ok(BASE + 0x123, W);
+    ck_assert_int_eq(vm_fault(map, BASE + 4 * PG, R, NULL), KERN_INVALID_ADDRESS);
+    ck_assert_uint_eq(nevents, 3);
+    ck_assert_int_eq(events[0].task, 7);
+    ck_assert_uint_eq(events[0].va, BASE + 0x123);
+    ck_assert_uint_eq(events[0].access, R);
+    ck_assert_int_eq(events[0].kind, VM_FAULT_ZERO_FILL);
+    ck_assert_int_eq(events[0].result, KERN_SUCCESS);
+    ck_assert_uint_eq(events[0].pfn, pmap_extract(pm, BASE));
+    ck_assert_uint_ne(events[0].object, 0);
+    ck_assert_int_eq(events[1].kind, VM_FAULT_FAST);
+    ck_assert_uint_eq(events[1].access, W);
+    ck_assert_int_eq(events[2].kind, VM_FAULT_INVALID);
+    ck_assert_int_eq(events[2].result, KERN_INVALID_ADDRESS);
+    ck_assert_uint_eq(events[2].pfn, PFN_NONE);
+    ck_assert_uint_eq(events[2].object, 0);
+    vm.trace = NULL;
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(exhaustion_and_accounting)
+{
+    /* Touch more pages than RAM holds: faults fail cleanly once frames run out. */
+    uint64_t len = (uint64_t)p.nframes * PG;
+    enter_anon(BASE, len, RW, VM_PROT_ALL);
+    unsigned ok = 0;
+    kern_return_t kr = KERN_SUCCESS;
+    for (uint64_t va = BASE; va < BASE + len; va += PG) {
+        kr = vm_fault(map, va, W, NULL);
+        if (kr != KERN_SUCCESS)
+            break;
+        ok++;
+    }
+    ck_assert_int_eq(kr, KERN_RESOURCE_SHORTAGE);
+    ck_assert_uint_gt(ok, p.nframes / 2);
+    ck_assert_uint_eq(p.count[PHYS_FREE], 0);
+    ck_assert_uint_eq(p.count[PHYS_VM], ok);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(fault_range_makes_resident)
+{
+    enter_anon(BASE, 8 * PG, RW, VM_PROT_ALL);
+    ck_assert_int_eq(vm_fault_range(map, BASE + PG + 1, BASE + 5 * PG, W), KERN_SUCCESS);
+    ck_assert_uint_eq(pm->resident, 4);
+    for (unsigned i = 1; i < 5; i++)
+        ck_assert_int_eq(xlate(BASE + i * PG, W, NULL), MMU_OK);
+    ck_assert_uint_eq(pmap_extract(pm, BASE), PFN_NONE);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + 5 * PG), PFN_NONE);
+    ck_assert_int_eq(vm_fault_range(map, BASE + 7 * PG, BASE + 10 * PG, R), KERN_INVALID_ADDRESS);
+    destroy_and_check_frames();
+}
+END_TEST
+
+static Suite *vm_fault_suite(void)
+{
+    Suite *s = suite_create("vm_fault");
+    TCase *an = tcase_create("anonymous");
+    tcase_add_checked_fixture(an, setup, teardown);
+    tcase_add_test(an, zero_fill_first_touch);
+    tcase_add_test(an, soft_fault_after_pmap_remove);
+    tcase_add_test(an, invalid_and_protection_faults);
+    tcase_add_test(an, ref_mod_emulation);
+    tcase_add_test(an, fault_range_makes_resident);
+    suite_add_tcase(s, an);
+
+    TCase *cow = tcase_create("copy-on-write");
+    tcase_add_checked_fixture(cow, setup, teardown);
+    tcase_add_test(cow, cow_through_shadow);
+    tcase_add_test(cow, cow_after_read_mapping);
+    tcase_add_test(cow, cow_at_object_offset);
+    suite_add_tcase(s, cow);
+
+    TCase *vn = tcase_create("vnode pager");
+    tcase_add_checked_fixture(vn, setup, teardown);
+    tcase_add_test(vn, vnode_pagein_and_eof);
+    tcase_add_test(vn, vnode_private_write_copies);
+    suite_add_tcase(s, vn);
+
+    TCase *acc = tcase_create("trace and accounting");
+    tcase_add_checked_fixture(acc, setup, teardown);
+    tcase_set_timeout(acc, 30);
+    tcase_add_test(acc, trace_hook_sees_every_fault);
+    tcase_add_test(acc, exhaustion_and_accounting);
+    suite_add_tcase(s, acc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(vm_fault_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,574 @@
+/* Unit tests for vm/vm_map.c on an in-process machine (phys + mmu + vm + one map):
+ * vm_map_enter FIXED / ANYWHERE / OVERWRITE, clipping by protect and remove, coalescing
+ * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, and frame
+ * accounting after vm_map_destroy. Guest memory is read and written through
+ * pmap_extract + phys_ptr after vm_fault made it resident. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+
+#define RAM (8u << 20)
+#define PG PAGE_SIZE
+#define R VM_PROT_READ
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+#define BASE 0x100000ull           /* 1 MB: 16 KB aligned, above map->min */
+
+static struct phys p;
+static struct mmu m;
+static struct vm vm;
+static struct pmap *pm;
+static struct vm_map *map;
+
+static void setup(void)
+{
+    ck_assert_int_eq(phys_init(&p, RAM), 0);
+    ck_assert_int_eq(mmu_init(&m, &p, 16, 4), 0);
+    ck_assert_int_eq(vm_init(&vm, &p, &m), 0);
+    pm = pmap_create(&m);
+    ck_assert_ptr_nonnull(pm);
+    map = vm_map_create(&vm, pm, 0x10000, 1ull << 47);
+    ck_assert_ptr_nonnull(map);
+    pmap_activate(&m, pm);
+}
+
+static void teardown(void)
+{
+    if (map)
+        vm_map_destroy(map);
+    map = NULL;
+    vm_fini(&vm);
+    mmu_fini(&m);
+    phys_fini(&p);
+}
+
+/* Destroys the map and checks that every frame but frame 0 is free and no object lives. */
+static void destroy_and_check_frames(void)
+{
+    vm_map_destroy(map);
+    map = NULL;
+    ck_assert_uint_eq(p.count[PHYS_FREE], p.nframes - 1);
+    ck_assert_uint_eq(p.count[PHYS_VM], 0);
+    ck_assert_uint_eq(p.count[PHYS_PAGETABLE], 0);
+    ck_assert_uint_eq(vm.objects, 0);
+}
+
+static kern_return_t enter(uint64_t *addr, uint64_t size, int flags, vm_prot_t cur, vm_prot_t max)
+{
+    return vm_map_enter(map, addr, size, flags, NULL, 0, false, cur, max, VM_INHERIT_COPY,
+                        "test");
+}
+
+static void enter_at(uint64_t addr, uint64_t size, vm_prot_t cur, vm_prot_t max)
+{
+    uint64_t a = addr;
+    ck_assert_int_eq(enter(&a, size, VM_FLAGS_FIXED, cur, max), KERN_SUCCESS);
+    ck_assert_uint_eq(a, addr);
+}
+
+/* The host byte behind a resident guest address. */
+static uint8_t *gptr(uint64_t va)
+{
+    pfn_t f = pmap_extract(map->pmap, va);
+    ck_assert_msg(f != PFN_NONE, "0x%llx not resident", (unsigned long long)va);
+    return (uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK);
+}
+
+static uint8_t peek(uint64_t va)
+{
+    ck_assert_int_eq(vm_fault(map, va, VM_PROT_READ, NULL), KERN_SUCCESS);
+    return *gptr(va);
+}
+
+static void poke(uint64_t va, uint8_t v)
+{
+    ck_assert_int_eq(vm_fault(map, va, VM_PROT_WRITE, NULL), KERN_SUCCESS);
+    phys_will_write(&p, pmap_extract(map->pmap, va));
+    *gptr(va) = v;
+}
+
+/* The n-th entry of the map (0 = lowest). */
+static struct vm_map_entry *nth(unsigned n)
+{
+    struct vm_map_entry *e = map->header.next;
+    for (unsigned i = 0; i < n; i++) {
+        ck_assert_ptr_ne(e, &map->header);
+        e = e->next;
+    }
+    ck_assert_ptr_ne(e, &map->header);
+    return e;
+}
+
+static void assert_entry(unsigned n, uint64_t start, uint64_t end)
+{
+    struct vm_map_entry *e = nth(n);
+    ck_assert_msg(e->start == start && e->end == end,
+                  "entry %u is [0x%llx-0x%llx), expected [0x%llx-0x%llx)", n,
+                  (unsigned long long)e->start, (unsigned long long)e->end,
+                  (unsigned long long)start, (unsigned long long)end);
+}
+
+/* --- vm_map_enter ------------------------------------------------------------ */
+
+START_TEST(enter_fixed_and_overlap)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 1);
+    ck_assert_uint_eq(map->size, 4 * PG);
+    assert_entry(0, BASE, BASE + 4 * PG);
+    ck_assert(vm_map_range_mapped(map, BASE, BASE + 4 * PG));
+    ck_assert(!vm_map_range_mapped(map, BASE, BASE + 5 * PG));
+    ck_assert(vm_map_range_free(map, BASE + 4 * PG, BASE + 8 * PG));
+
+    /* Overlapping at the start, in the middle, at the end, and covering it. */
+    uint64_t tries[][2] = {
+        { BASE - PG, 2 * PG }, { BASE + PG, PG }, { BASE + 3 * PG, 2 * PG }, { BASE - PG, 8 * PG },
+    };
+    for (unsigned i = 0; i < sizeof tries / sizeof *tries; i++) {
+        uint64_t a = tries[i][0];
+        ck_assert_int_eq(enter(&a, tries[i][1], VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+        ck_assert_uint_eq(a, tries[i][0]);
+    }
+    ck_assert_uint_eq(map->nentries, 1);
+    ck_assert_uint_eq(map->size, 4 * PG);
+
+    /* A failed enter consumes the object reference it was given. */
+    struct vm_object *obj = vm_object_allocate(&vm, PG);
+    ck_assert_uint_eq(vm.objects, 1);
+    uint64_t a = BASE;
+    ck_assert_int_eq(vm_map_enter(map, &a, PG, VM_FLAGS_FIXED, obj, 0, false, RW, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "obj"), KERN_NO_SPACE);
+    ck_assert_uint_eq(vm.objects, 0);
+
+    /* Bad arguments. */
+    a = BASE + 100;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ARGUMENT);
+    a = BASE + 16 * PG;
+    ck_assert_int_eq(enter(&a, PG + 1, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ARGUMENT);
+    ck_assert_int_eq(enter(&a, 0, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ARGUMENT);
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, R), KERN_INVALID_ARGUMENT); /* cur > max */
+    a = 0;                          /* below map->min */
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    a = (1ull << 47) - PG;          /* runs past map->max */
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 1);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(enter_anywhere)
+{
+    /* From 0: the first fit is map->min. */
+    uint64_t a = 0;
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_SUCCESS);
+    ck_assert_uint_eq(a, 0x10000);
+
+    enter_at(BASE, 4 * PG, RW, R | VM_PROT_EXECUTE | VM_PROT_WRITE);
+    enter_at(BASE + 5 * PG, 2 * PG, R, R);     /* a one-page hole at BASE + 4 PG */
+
+    /* A hint inside an entry moves past it; one page fits the hole, two do not. */
+    a = BASE + PG;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, R, R), KERN_SUCCESS);
+    ck_assert_uint_eq(a, BASE + 4 * PG);
+    a = BASE;
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_ANYWHERE, R, VM_PROT_ALL), KERN_SUCCESS);
+    ck_assert_uint_eq(a, BASE + 7 * PG);
+    /* The hint must be page aligned (vm_map.h), like the size. */
+    a = BASE + 20 * PG + 1;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, R, R), KERN_INVALID_ARGUMENT);
+    a = BASE + 20 * PG;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, R, VM_PROT_READ | VM_PROT_EXECUTE),
+                     KERN_SUCCESS);
+    ck_assert_uint_eq(a, BASE + 20 * PG);
+    /* Nothing fits above the top. */
+    a = (1ull << 47) - PG;
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_NO_SPACE);
+
+    /* Entries stay sorted and disjoint. */
+    uint64_t last = 0;
+    unsigned n = 0;
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next, n++) {
+        ck_assert_uint_ge(e->start, last);
+        ck_assert_uint_lt(e->start, e->end);
+        last = e->end;
+    }
+    ck_assert_uint_eq(n, map->nentries);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(enter_overwrite)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        poke(BASE + i * PG + 7, (uint8_t)(0xa0 + i));
+
+    /* Replace pages 1-2 with fresh read-only anonymous memory. */
+    uint64_t a = BASE + PG;
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, R, R), KERN_SUCCESS);
+    ck_assert_uint_eq(a, BASE + PG);
+    ck_assert_uint_eq(map->nentries, 3);
+    ck_assert_uint_eq(map->size, 4 * PG);
+    assert_entry(0, BASE, BASE + PG);
+    assert_entry(1, BASE + PG, BASE + 3 * PG);
+    assert_entry(2, BASE + 3 * PG, BASE + 4 * PG);
+    ck_assert_uint_eq(nth(1)->protection, R);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + PG), PFN_NONE);   /* old mappings gone */
+    ck_assert_uint_eq(pmap_extract(pm, BASE + 2 * PG), PFN_NONE);
+
+    ck_assert_uint_eq(peek(BASE + 7), 0xa0);
+    ck_assert_uint_eq(peek(BASE + PG + 7), 0);
+    ck_assert_uint_eq(peek(BASE + 2 * PG + 7), 0);
+    ck_assert_uint_eq(peek(BASE + 3 * PG + 7), 0xa3);
+    ck_assert_int_eq(vm_fault(map, BASE + PG, VM_PROT_WRITE, NULL), KERN_PROTECTION_FAILURE);
+
+    /* OVERWRITE of free space is a plain FIXED enter. */
+    a = BASE + 10 * PG;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, RW, VM_PROT_ALL),
+                     KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 4);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(adjacent_enters_coalesce)
+{
+    enter_at(BASE, 2 * PG, RW, VM_PROT_ALL);
+    enter_at(BASE + 2 * PG, 3 * PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 1);
+    assert_entry(0, BASE, BASE + 5 * PG);
+    ck_assert_uint_eq(map->size, 5 * PG);
+    /* One below, too. */
+    enter_at(BASE - PG, PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 1);
+    assert_entry(0, BASE - PG, BASE + 5 * PG);
+
+    /* Incompatible neighbours stay apart: other protection, other tag, a gap. */
+    enter_at(BASE + 5 * PG, PG, R, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 2);
+    uint64_t a = BASE + 6 * PG;
+    ck_assert_int_eq(vm_map_enter(map, &a, PG, VM_FLAGS_FIXED, NULL, 0, false, R, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "other tag"), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 3);
+    enter_at(BASE + 8 * PG, PG, R, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 4);
+    /* Filling the gap joins it with the entry after, not with the other-tag one. */
+    enter_at(BASE + 7 * PG, PG, R, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 4);
+    assert_entry(3, BASE + 7 * PG, BASE + 9 * PG);
+    ck_assert_uint_eq(map->size, 10 * PG);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* --- clipping ------------------------------------------------------------------ */
+
+START_TEST(protect_clips_and_merges_back)
+{
+    enter_at(BASE, 8 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG + 1, (uint8_t)(0x10 + i));   /* allocates the entry's object */
+    struct vm_object *obj = nth(0)->object;
+    ck_assert_ptr_nonnull(obj);
+    ck_assert_int_eq(obj->ref_count, 1);
+
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 5 * PG, R, false), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 3);
+    ck_assert_uint_eq(map->size, 8 * PG);
+    assert_entry(0, BASE, BASE + 2 * PG);
+    assert_entry(1, BASE + 2 * PG, BASE + 5 * PG);
+    assert_entry(2, BASE + 5 * PG, BASE + 8 * PG);
+    ck_assert_uint_eq(nth(0)->protection, RW);
+    ck_assert_uint_eq(nth(1)->protection, R);
+    ck_assert_uint_eq(nth(2)->protection, RW);
+    /* The pieces share the object at consecutive offsets. */
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_ptr_eq(nth(i)->object, obj);
+    ck_assert_int_eq(obj->ref_count, 3);
+    ck_assert_uint_eq(nth(0)->offset, 0);
+    ck_assert_uint_eq(nth(1)->offset, 2 * PG);
+    ck_assert_uint_eq(nth(2)->offset, 5 * PG);
+
+    /* Lowered rights take effect at once; the data is unchanged. */
+    struct mmu_xlate x;
+    struct mmu_fault f;
+    ck_assert_int_eq(mmu_translate(&m, BASE + 3 * PG, VM_PROT_WRITE, &x, &f), MMU_FAULT_PERMISSION);
+    ck_assert_int_eq(vm_fault(map, BASE + 3 * PG, VM_PROT_WRITE, NULL), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(mmu_translate(&m, BASE + PG, VM_PROT_WRITE, &x, &f), MMU_OK);
+    for (unsigned i = 0; i < 8; i++)
+        ck_assert_uint_eq(peek(BASE + i * PG + 1), 0x10 + i);
+
+    /* Protecting it back merges the three into one again. */
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 5 * PG, RW, false), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 1);
+    assert_entry(0, BASE, BASE + 8 * PG);
+    ck_assert_ptr_eq(nth(0)->object, obj);
+    ck_assert_uint_eq(nth(0)->offset, 0);
+    ck_assert_int_eq(obj->ref_count, 1);
+    ck_assert_uint_eq(map->size, 8 * PG);
+    poke(BASE + 3 * PG + 1, 0x77);
+    ck_assert_uint_eq(peek(BASE + 3 * PG + 1), 0x77);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(protect_untouched_merges_back)
+{
+    enter_at(BASE, 6 * PG, RW, VM_PROT_ALL);
+    ck_assert_int_eq(vm_map_protect(map, BASE + PG, BASE + 2 * PG, VM_PROT_NONE, false),
+                     KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 3);
+    ck_assert_int_eq(vm_fault(map, BASE + PG, VM_PROT_READ, NULL), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(vm_map_protect(map, BASE + PG, BASE + 2 * PG, RW, false), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 1);
+    assert_entry(0, BASE, BASE + 6 * PG);
+    ck_assert_uint_eq(peek(BASE + PG), 0);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(protect_beyond_max_fails_and_changes_nothing)
+{
+    enter_at(BASE, 2 * PG, RW, VM_PROT_ALL);
+    enter_at(BASE + 2 * PG, 2 * PG, R, R);       /* max READ */
+    ck_assert_uint_eq(map->nentries, 2);
+    poke(BASE + 5, 0x42);
+
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 3 * PG, RW, false),
+                     KERN_PROTECTION_FAILURE);
+    /* Spanning both entries: all or nothing, the first entry is not touched either. */
+    ck_assert_int_eq(vm_map_protect(map, BASE + PG, BASE + 4 * PG, VM_PROT_ALL, false),
+                     KERN_PROTECTION_FAILURE);
+    ck_assert_uint_eq(map->nentries, 2);
+    assert_entry(0, BASE, BASE + 2 * PG);
+    assert_entry(1, BASE + 2 * PG, BASE + 4 * PG);
+    ck_assert_uint_eq(nth(0)->protection, RW);
+    ck_assert_uint_eq(nth(0)->max_protection, VM_PROT_ALL);
+    ck_assert_uint_eq(nth(1)->protection, R);
+    ck_assert_uint_eq(nth(1)->max_protection, R);
+    ck_assert_int_eq(vm_fault(map, BASE + 2 * PG, VM_PROT_WRITE, NULL), KERN_PROTECTION_FAILURE);
+    poke(BASE + PG, 1);                            /* still writable */
+
+    /* Lowering is allowed; set_max lowers max and clamps cur. */
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, R, true), KERN_SUCCESS);
+    ck_assert_uint_eq(nth(0)->max_protection, R);
+    ck_assert_uint_eq(nth(0)->protection, R);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, RW, false), KERN_PROTECTION_FAILURE);
+    ck_assert_uint_eq(peek(BASE + 5), 0x42);
+
+    /* An unmapped hole in the range. */
+    ck_assert_int_eq(vm_map_protect(map, BASE + 3 * PG, BASE + 5 * PG, R, false),
+                     KERN_INVALID_ADDRESS);
+    ck_assert_int_eq(vm_map_protect(map, BASE + 1, BASE + PG, R, false), KERN_INVALID_ARGUMENT);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(remove_middle_clips)
+{
+    struct vm_object *obj = vm_object_allocate(&vm, 16 * PG);
+    ck_assert_ptr_nonnull(obj);
+    uint64_t a = BASE;
+    ck_assert_int_eq(vm_map_enter(map, &a, 8 * PG, VM_FLAGS_FIXED, obj, 4 * PG, false, RW,
+                                  VM_PROT_ALL, VM_INHERIT_COPY, "obj"), KERN_SUCCESS);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, (uint8_t)(0x30 + i));
+    ck_assert_uint_eq(obj->resident, 8);
+
+    ck_assert_int_eq(vm_map_remove(map, BASE + 3 * PG, BASE + 5 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 2);
+    ck_assert_uint_eq(map->size, 6 * PG);
+    assert_entry(0, BASE, BASE + 3 * PG);
+    assert_entry(1, BASE + 5 * PG, BASE + 8 * PG);
+    ck_assert_ptr_eq(nth(0)->object, obj);
+    ck_assert_ptr_eq(nth(1)->object, obj);
+    ck_assert_uint_eq(nth(0)->offset, 4 * PG);
+    ck_assert_uint_eq(nth(1)->offset, 9 * PG);
+    ck_assert_int_eq(obj->ref_count, 2);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + 3 * PG), PFN_NONE);
+    ck_assert_uint_eq(pmap_extract(pm, BASE + 4 * PG), PFN_NONE);
+    ck_assert_int_eq(vm_fault(map, BASE + 3 * PG, VM_PROT_READ, NULL), KERN_INVALID_ADDRESS);
+    ck_assert_int_eq(vm_fault(map, BASE + 4 * PG + 100, VM_PROT_READ, NULL), KERN_INVALID_ADDRESS);
+    /* The surviving pieces still see their pages. */
+    for (unsigned i = 0; i < 8; i++)
+        if (i < 3 || i >= 5)
+            ck_assert_uint_eq(peek(BASE + i * PG), 0x30 + i);
+
+    /* Removing the front of the second piece, then everything. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 5 * PG, BASE + 6 * PG), KERN_SUCCESS);
+    assert_entry(1, BASE + 6 * PG, BASE + 8 * PG);
+    ck_assert_uint_eq(nth(1)->offset, 10 * PG);
+    ck_assert_uint_eq(peek(BASE + 6 * PG), 0x36);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 2 * PG, BASE + 3 * PG + 0), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 2);
+    ck_assert_int_eq(vm_map_remove(map, BASE - 10 * PG, BASE + 20 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 0);
+    ck_assert_uint_eq(map->size, 0);
+    ck_assert_uint_eq(vm.objects, 0);              /* the last reference went with it */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 1, BASE + PG), KERN_INVALID_ARGUMENT);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* --- move and discard ---------------------------------------------------------- */
+
+START_TEST(move_keeps_contents)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++) {
+        poke(BASE + i * PG, (uint8_t)(0x50 + i));
+        poke(BASE + i * PG + PG - 1, (uint8_t)(0x60 + i));
+    }
+    uint32_t free_before = p.count[PHYS_FREE] + p.count[PHYS_PAGETABLE];
+    uint64_t to = BASE + 100 * PG;
+    /* The target must be free. */
+    enter_at(to + PG, PG, R, R);
+    ck_assert_int_eq(vm_map_move(map, BASE + PG, 2 * PG, to), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 2);
+    ck_assert_uint_eq(peek(BASE + PG), 0x51);          /* nothing moved */
+    ck_assert_int_eq(vm_map_remove(map, to + PG, to + 2 * PG), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_move(map, BASE + 10 * PG, PG, to), KERN_INVALID_ADDRESS);
+
+    /* Move the middle two pages. */
+    ck_assert_int_eq(vm_map_move(map, BASE + PG, 2 * PG, to), KERN_SUCCESS);
+    ck_assert_uint_eq(map->size, 4 * PG);
+    ck_assert(vm_map_range_free(map, BASE + PG, BASE + 3 * PG));
+    ck_assert(vm_map_range_mapped(map, to, to + 2 * PG));
+    ck_assert_int_eq(vm_fault(map, BASE + PG, VM_PROT_READ, NULL), KERN_INVALID_ADDRESS);
+    for (unsigned i = 1; i < 3; i++) {
+        ck_assert_uint_eq(peek(to + (i - 1) * PG), 0x50 + i);
+        ck_assert_uint_eq(peek(to + (i - 1) * PG + PG - 1), 0x60 + i);
+    }
+    ck_assert_uint_eq(peek(BASE), 0x50);
+    ck_assert_uint_eq(peek(BASE + 3 * PG), 0x53);
+    /* No page was copied: only page tables may have been added. */
+    ck_assert_uint_eq(p.count[PHYS_FREE] + p.count[PHYS_PAGETABLE], free_before);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(discard_reads_zero)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        poke(BASE + i * PG + 3, (uint8_t)(0x90 + i));
+    uint32_t vm_frames = p.count[PHYS_VM];
+    ck_assert_uint_eq(vm_frames, 4);
+
+    /* The whole entry: its pages go back to the free list, the next touch is zero fill. */
+    ck_assert_int_eq(vm_map_discard(map, BASE, BASE + 4 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(p.count[PHYS_VM], 0);
+    ck_assert_uint_eq(pmap_extract(pm, BASE), PFN_NONE);
+    for (unsigned i = 0; i < 4; i++) {
+        enum vm_fault_kind k;
+        ck_assert_int_eq(vm_fault(map, BASE + i * PG + 3, VM_PROT_READ, &k), KERN_SUCCESS);
+        ck_assert_int_eq(k, VM_FAULT_ZERO_FILL);
+        ck_assert_uint_eq(*gptr(BASE + i * PG + 3), 0);
+    }
+    ck_assert_uint_eq(map->nentries, 1);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(discard_part_of_entry)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        poke(BASE + i * PG + 3, (uint8_t)(0x90 + i));
+    ck_assert_int_eq(vm_map_discard(map, BASE + PG, BASE + 3 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(peek(BASE + 3), 0x90);
+    ck_assert_uint_eq(peek(BASE + PG + 3), 0);
+    ck_assert_uint_eq(peek(BASE + 2 * PG + 3), 0);
+    ck_assert_uint_eq(peek(BASE + 3 * PG + 3), 0x93);
+    poke(BASE + 2 * PG + 3, 0x11);
+    ck_assert_uint_eq(peek(BASE + 2 * PG + 3), 0x11);
+    ck_assert_int_eq(vm_map_discard(map, BASE + 1, BASE + PG), KERN_INVALID_ARGUMENT);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* An anonymous object mapped copy-on-write (as after fork or mach_vm_copy), written
+ * (so the entry now has a private shadow over it), then discarded: the next touch must
+ * see zeros, as vm_map.h promises for anonymous memory, not the pre-copy data. */
+START_TEST(discard_cow_anonymous_reads_zero)
+{
+    struct vm_object *obj = vm_object_allocate(&vm, PG);
+    ck_assert_ptr_nonnull(obj);
+    struct vm_page *pg = vm_page_grab(&vm);
+    ck_assert_ptr_nonnull(pg);
+    memset(phys_ptr(&p, vm_page_pfn(&vm, pg)), 0xcd, PG);
+    vm_page_insert(&vm, pg, obj, 0);
+    vm_page_activate(&vm, pg);
+    vm_object_reference(obj);
+    uint64_t a = BASE, b = BASE + 4 * PG;
+    ck_assert_int_eq(vm_map_enter(map, &a, PG, VM_FLAGS_FIXED, obj, 0, true, RW, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "a"), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_enter(map, &b, PG, VM_FLAGS_FIXED, obj, 0, true, RW, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "b"), KERN_SUCCESS);
+    poke(a + 8, 0x01);
+    ck_assert_ptr_eq(nth(0)->object->shadow, obj);
+
+    ck_assert_int_eq(vm_map_discard(map, a, a + PG), KERN_SUCCESS);
+    ck_assert_uint_eq(peek(a + 8), 0);
+    ck_assert_uint_eq(peek(a + 9), 0);
+    ck_assert_uint_eq(peek(b + 8), 0xcd);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(destroy_frees_everything)
+{
+    /* Many entries, objects, shadows, page tables far apart. */
+    enter_at(BASE, 16 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 16; i++)
+        poke(BASE + i * PG, (uint8_t)i);
+    enter_at(0x7000000000ull, 4 * PG, RW, VM_PROT_ALL);
+    poke(0x7000000000ull + PG, 1);
+    ck_assert_int_eq(vm_map_protect(map, BASE + 4 * PG, BASE + 6 * PG, R, false), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 10 * PG, BASE + 11 * PG), KERN_SUCCESS);
+    ck_assert_uint_gt(p.count[PHYS_PAGETABLE], 4);
+    ck_assert_uint_gt(vm.objects, 0);
+    destroy_and_check_frames();
+}
+END_TEST
+
+static Suite *vm_map_suite(void)
+{
+    Suite *s = suite_create("vm_map");
+    TCase *en = tcase_create("enter");
+    tcase_add_checked_fixture(en, setup, teardown);
+    tcase_add_test(en, enter_fixed_and_overlap);
+    tcase_add_test(en, enter_anywhere);
+    tcase_add_test(en, enter_overwrite);
+    tcase_add_test(en, adjacent_enters_coalesce);
+    suite_add_tcase(s, en);
+
+    TCase *cl = tcase_create("clip and coalesce");
+    tcase_add_checked_fixture(cl, setup, teardown);
+    tcase_add_test(cl, protect_clips_and_merges_back);
+    tcase_add_test(cl, protect_untouched_merges_back);
+    tcase_add_test(cl, protect_beyond_max_fails_and_changes_nothing);
+    tcase_add_test(cl, remove_middle_clips);
+    suite_add_tcase(s, cl);
+
+    TCase *mv = tcase_create("move and discard");
+    tcase_add_checked_fixture(mv, setup, teardown);
+    tcase_add_test(mv, move_keeps_contents);
+    tcase_add_test(mv, discard_reads_zero);
+    tcase_add_test(mv, discard_part_of_entry);
+    tcase_add_test(mv, discard_cow_anonymous_reads_zero);
+    tcase_add_test(mv, destroy_frees_everything);
+    suite_add_tcase(s, mv);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(vm_map_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
