@@ -170,7 +170,9 @@ static void run_current(struct emu *emu)
             emu->fault_kr = KERN_INVALID_ADDRESS;
             emu->stop = STOP_FAULT;
             signal_deliver(emu, SIGSEGV, 1, 0);
-        } else {
+        } else {                        /* Unicorn refused the instruction */
+            emu->fault.kind = MMU_OK;
+            emu->stop = STOP_FAULT;
             signal_deliver(emu, SIGILL, 1, cpu_reg(emu, UC_ARM64_REG_PC));
         }
         break;

@@ -80,8 +80,14 @@ static void die_of_fault(struct emu *emu, int signo, uint64_t addr)
 {
     char where[160], why[256];
     static const char *const acc[] = { "?", "read", "write", "?", "execute" };
-    if (emu->fault.kind == MMU_OK && emu->stop != STOP_FAULT) {
-        task_die(emu, signo, "uncaught signal");
+    if (emu->stop != STOP_FAULT) {
+        /* Sent by kill(2), not raised by the task's own instruction: it ends
+         * quietly, as a process killed by another does; wait4 reports the signal. */
+        task_exit(emu, signo);
+        return;
+    }
+    if (emu->fault.kind == MMU_OK) {
+        task_die(emu, signo, signo == SIGTRAP ? "breakpoint instruction" : "illegal instruction");
         return;
     }
     describe_address(emu, addr, where, sizeof where);
@@ -168,6 +174,7 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr)
         emu->fault.kind = MMU_FAULT_TRANSLATION;
         emu->fault.access = VM_PROT_WRITE;
         emu->fault_kr = KERN_INVALID_ADDRESS;
+        emu->stop = STOP_FAULT;
         die_of_fault(emu, SIGSEGV, frame);
         return;
     }

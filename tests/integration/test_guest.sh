@@ -23,6 +23,26 @@ compare segv-null -e 139 -c -- "$G/segv" null
 compare segv-wild -e 139 -c -- "$G/segv" wild
 compare segv-exec -e 139 -c -- "$G/segv" exec
 
+# Processes: fork copy-on-write, pipes, exec, wait4 statuses.
+compare fork -- "$G/fork"
+
+# fork + exec + wait under the emulator alone (the image must be inside the root).
+fork_exec() {
+  local name=fork-exec root
+  if emulator_is_qemu_standin; then skip "$name" "qemu-user cannot exec an AArch64 image"; return; fi
+  root=$(new_root "$name")
+  cp "$G/fork" "$root/fork"
+  emu_run "$root" /dev/null "$root.out" "$root.err" -- "$root/fork" exec /fork
+  local st=$?
+  if [ "$st" = 0 ] && grep -q '^exec: child image runs with argv\[2\]=hello$' "$root.out" &&
+     grep -q '^exec: status 42 through wait4$' "$root.out"; then
+    pass "$name"
+  else
+    fail "$name" "exit $st"; indent < "$root.out"; tail -n 5 "$root.err" | indent
+  fi
+}
+fork_exec
+
 # File and process system calls (works in the scratch root).
 compare files -- "$G/files"
 
