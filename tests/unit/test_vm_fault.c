@@ -522,6 +522,65 @@ START_TEST(fault_range_makes_resident)
 }
 END_TEST
 
+
+/* --- fork ---------------------------------------------------------------------- */
+
+static uint8_t read_in(struct vm_map *mp, uint64_t va)
+{
+    ck_assert_int_eq(vm_fault(mp, va, R, NULL), KERN_SUCCESS);
+    pfn_t f = pmap_extract(mp->pmap, va);
+    ck_assert_uint_ne(f, PFN_NONE);
+    return *((uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK));
+}
+
+START_TEST(fork_copy_on_write_both_ways)
+{
+    enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
+    fault_ok(BASE, W);
+    *gptr(BASE) = 0x11;
+    struct pmap *cpm = pmap_create(&m);
+    ck_assert_ptr_nonnull(cpm);
+    struct vm_map *child = vm_map_fork(map, cpm);
+    ck_assert_ptr_nonnull(child);
+    /* The parent's writable mapping is now read-only: its next write copies. */
+    ck_assert_int_eq(xlate(BASE, W, NULL), MMU_FAULT_PERMISSION);
+    ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_COW);
+    phys_will_write(&p, pmap_extract(pm, BASE));
+    *gptr(BASE) = 0x22;
+    ck_assert_uint_eq(read_in(child, BASE), 0x11);
+    /* The child's write copies too and leaves the parent alone. */
+    ck_assert_int_eq(vm_fault(child, BASE + 8, W, NULL), KERN_SUCCESS);
+    *((uint8_t *)phys_ptr(&p, pmap_extract(cpm, BASE)) + 8) = 0x33;
+    ck_assert_uint_eq(*gptr(BASE + 8), 0);
+    ck_assert_uint_eq(*gptr(BASE), 0x22);
+    vm_map_destroy(child);
+    destroy_and_check_frames();
+}
+END_TEST
+
+START_TEST(fork_exit_loop_keeps_chain_short)
+{
+    enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
+    fault_ok(BASE, W);
+    for (int i = 0; i < 50; i++) {
+        struct pmap *cpm = pmap_create(&m);
+        ck_assert_ptr_nonnull(cpm);
+        struct vm_map *child = vm_map_fork(map, cpm);
+        ck_assert_ptr_nonnull(child);
+        ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_COW);
+        phys_will_write(&p, pmap_extract(pm, BASE));
+        *gptr(BASE) = (uint8_t)i;
+        vm_map_destroy(child);
+    }
+    fault_ok(BASE + PG, W);   /* a fault after the last exit collapses what is left */
+    ck_assert_uint_le(vm_map_shadow_depth(map, BASE), 2);
+    ck_assert_uint_le(vm.objects, 2);
+    ck_assert_uint_ge(vm.stats.collapses, 48);
+    ck_assert_uint_eq(*gptr(BASE), 49);
+    destroy_and_check_frames();
+}
+END_TEST
+
 static Suite *vm_fault_suite(void)
 {
     Suite *s = suite_create("vm_fault");
@@ -546,6 +605,12 @@ static Suite *vm_fault_suite(void)
     tcase_add_test(vn, vnode_pagein_and_eof);
     tcase_add_test(vn, vnode_private_write_copies);
     suite_add_tcase(s, vn);
+
+    TCase *fk = tcase_create("fork");
+    tcase_add_checked_fixture(fk, setup, teardown);
+    tcase_add_test(fk, fork_copy_on_write_both_ways);
+    tcase_add_test(fk, fork_exit_loop_keeps_chain_short);
+    suite_add_tcase(s, fk);
 
     TCase *acc = tcase_create("trace and accounting");
     tcase_add_checked_fixture(acc, setup, teardown);
