@@ -96,10 +96,20 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
         emu->fault.kind = MMU_OK;
         emu->fault_kr = (kern_return_t)intno;
         cpu_request_stop(emu, STOP_FAULT);
-        emu->stop = STOP_FAULT;
         return;
     }
     emu->stats.syscalls++;
+    /* The PC is past the svc; its immediate names the personality. */
+    const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, UC_ARM64_REG_PC) - 4, 4, VM_PROT_EXECUTE);
+    uint32_t imm = insn ? (*insn >> 5) & 0xffff : 0;
+    if (imm != 0) {
+        /* svc #0x80 (Darwin/Mach) is not implemented yet: the call fails cleanly. */
+        if (emu->opt.strace)
+            fprintf(emu->opt.strace, "[%d] svc #0x%x x16=%lld = ENOSYS (no such personality)\n",
+                    emu->task->pid, imm, (long long)cpu_reg(emu, UC_ARM64_REG_X16));
+        cpu_set_reg(emu, REG_X(0), (uint64_t)-ENOSYS);
+        return;
+    }
     linux_syscall(emu);
     if (emu->phys.stale_code && emu->stop == STOP_NONE)
         cpu_request_stop(emu, STOP_RETRY);
