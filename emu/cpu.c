@@ -4,6 +4,7 @@
  * on_tlb_fill(), which asks mmu_translate() and, on a fault, vm_fault(). Unicorn's
  * TLB is only a cache of ours: whenever ours drops an entry it is flushed whole. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "emu/internal.h"
 
@@ -83,8 +84,28 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
         emu->stop = STOP_RETRY;
         return false;
     }
+    /* Unicorn 2.1.4 sends every store through an executable TLB entry down its
+     * self-modifying-code check (notdirty_write) and never clears the flag: ~10x
+     * slower stores. So a data access to a frame with no translated code gets an
+     * entry without EXEC; before the first fetch from such a frame every such entry
+     * is dropped. While a frame may hold translated code, each writable entry for it
+     * is executable, and each store to it is checked. (BENCHMARKS.md, store path.) */
+    uc_prot perms = (uc_prot)x.prot;
+    uint8_t *uf = &emu->uc_frame[x.pfn];
+    if (type == UC_MEM_FETCH) {
+        if (*uf & UCF_NOEXEC) {
+            *uf = UCF_FETCHED;
+            emu->uc_tlb_stale = true;
+            emu->stop = STOP_RETRY;
+            return false;
+        }
+        *uf |= UCF_FETCHED;
+    } else if ((perms & UC_PROT_EXEC) && !(*uf & UCF_FETCHED)) {
+        perms &= ~UC_PROT_EXEC;
+        *uf |= UCF_NOEXEC;
+    }
     r->paddr = phys_pa(x.pfn);
-    r->perms = (uc_prot)x.prot;
+    r->perms = perms;
     return true;
 }
 
@@ -128,6 +149,10 @@ int cpu_init(struct emu *emu, char *err, size_t errlen)
         (e = uc_hook_add(emu->uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, emu, 1, 0)) != UC_ERR_OK ||
         (e = uc_hook_add(emu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK)
         goto fail;
+    if (!(emu->uc_frame = calloc(emu->phys.nframes, 1))) {
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
     emu->mmu.tlb.on_drop = on_tlb_drop;
     emu->mmu.tlb.ctx = emu;
     return 0;

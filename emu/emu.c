@@ -69,6 +69,7 @@ void emu_destroy(struct emu *emu)
     }
     if (emu->uc)
         uc_close(emu->uc);
+    free(emu->uc_frame);
     if (emu->vm.pages)
         vm_fini(&emu->vm);
     mmu_fini(&emu->mmu);
@@ -156,6 +157,13 @@ static void run_current(struct emu *emu)
     if (phys_take_stale_code(&emu->phys)) {
         uc_ctl_flush_tb(emu->uc);
         emu->stats.tb_flushes++;
+        /* No translated code is left anywhere (UCF_NOEXEC entries stay valid). */
+        for (uint32_t f = 0; f < emu->phys.nframes; f++)
+            emu->uc_frame[f] &= (uint8_t)~UCF_FETCHED;
+    }
+    if (emu->uc_tlb_stale) {
+        emu->uc_tlb_stale = false;
+        cpu_flush_tlb(emu);
     }
     emu->stop = STOP_NONE;
     uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);

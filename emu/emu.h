@@ -20,7 +20,7 @@ struct emu_options {
 };
 
 #define EMU_DEFAULT_MEM (256ull << 20)
-#define EMU_DEFAULT_TLB_SETS 64
+#define EMU_DEFAULT_TLB_SETS 512
 #define EMU_DEFAULT_TLB_WAYS 4
 
 struct emu;

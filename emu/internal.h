@@ -95,7 +95,11 @@ struct emu {
         uint64_t page, addr;
     } probe;
     uint64_t rng;                  /* xorshift state for getrandom */
+    uint8_t *uc_frame;             /* per frame: UCF_*, see on_tlb_fill() */
+    bool uc_tlb_stale;             /* flush Unicorn's TLB before continuing */
 };
+#define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
+#define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */
 
 /* cpu.c */
 int cpu_init(struct emu *emu, char *err, size_t errlen);

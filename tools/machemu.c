@@ -25,7 +25,7 @@ static void usage(FILE *out)
         "      --stats              print vm_stat-style counters and TLB/MMU counters at exit\n"
         "      --trace-faults[=FILE]  one line per page fault (default: stderr)\n"
         "      --strace[=FILE]      one line per system call (default: stderr)\n"
-        "      --tlb SETSxWAYS      TLB geometry (default 64x4)\n"
+        "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
         "  -h, --help               this text\n");
 }

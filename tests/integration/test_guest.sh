@@ -48,6 +48,7 @@ compare files -- "$G/files"
 
 # Code written at run time: patched, remapped at the same address, filled by read(2).
 compare codegen -- "$G/codegen"
+compare smc -- "$G/smc"
 
 # CPU-bound work.
 compare compute -- "$G/compute"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# scripts/bench.sh — machemu benchmarks (run by `make bench`; needs `make all` first).
+#
+# Every benchmark compares against a reference measured in the same run and prints
+# a ratio. Times are wall-clock seconds, best of $REPS runs. See BENCHMARKS.md.
+#   1. guest speed: build/guest/compute under machemu vs qemu-aarch64, plus store-,
+#      load- and memset-heavy loops (bench_stores) on RW and RWX buffers;
+#   2. fault path: us per zero-fill fault (bench_faults N MB vs 0 MB) and us per
+#      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages).
+# Environment: O (build dir, default build), REPS (default 3), QEMU (default
+# qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+O=${O:-build}
+REPS=${REPS:-3}
+QEMU=${QEMU:-qemu-aarch64}
+COMPUTE_N=${COMPUTE_N:-4000000}
+MACHEMU=${MACHEMU:-$O/machemu}
+G=$O/guest
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb"; do
+    [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
+done
+HAVE_QEMU=1
+command -v "$QEMU" >/dev/null 2>&1 || { HAVE_QEMU=0; echo "bench: $QEMU not found, qemu columns skipped" >&2; }
+
+now() { date +%s.%N; }
+
+# best CMD...: runs CMD $REPS times (stdout to $TMP/out, stderr to $TMP/err of the
+# last run) and prints the best wall time in seconds. Fails if CMD fails.
+best() {
+    local b="" t0 t1 d i
+    for ((i = 0; i < REPS; i++)); do
+        t0=$(now)
+        "$@" >"$TMP/out" 2>"$TMP/err" || { echo "bench: failed: $*" >&2; cat "$TMP/err" >&2; exit 1; }
+        t1=$(now)
+        d=$(echo "$t1 - $t0" | bc -l)
+        if [[ -z $b ]] || (( $(echo "$d < $b" | bc -l) )); then b=$d; fi
+    done
+    printf '%.3f\n' "$b"
+}
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+# stat_field REGEX: the first number after REGEX in $TMP/err (the --stats output).
+stat_field() { grep -oE "$1 [0-9]+" "$TMP/err" | head -1 | grep -oE '[0-9]+$'; }
+
+echo "machemu benchmarks: $MACHEMU, best of $REPS, wall seconds; $(nproc) host CPUs; tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo
+
+echo "== 1. guest speed (qemu_time / machemu_time: 1.00 = as fast as qemu-aarch64, goal >= 0.50)"
+printf '%-28s %10s %10s %8s\n' benchmark machemu qemu ratio
+guest_row() {   # NAME MEM ARGS...: one row, machemu vs qemu
+    local name=$1 mem=$2; shift 2
+    local m q=""
+    m=$(best "$MACHEMU" run -m "$mem" "$@")
+    if ((HAVE_QEMU)); then
+        q=$(best "$QEMU" "$@")
+        printf '%-28s %10s %10s %7sx\n' "$name" "$m" "$q" "$(ratio "$q" "$m")"
+    else
+        printf '%-28s %10s %10s %8s\n' "$name" "$m" - -
+    fi
+    eval "T_${name//[^a-zA-Z0-9]/_}=$m"
+}
+guest_row "compute $COMPUTE_N" 512M "$G/compute" "$COMPUTE_N"
+SKB=1024 SPASS=400
+for mode in store load memset store-x load-x memset-x; do
+    guest_row "stores $mode ${SKB}K x$SPASS" 64M "$G/bench_stores" "$mode" "$SKB" "$SPASS"
+done
+echo "store/load gap under machemu (store time / load time):" \
+     "RW $(ratio "$T_stores_store_1024K_x400" "$T_stores_load_1024K_x400")x," \
+     "RWX $(ratio "$T_stores_store_x_1024K_x400" "$T_stores_load_x_1024K_x400")x;" \
+     "RWX store / RW store $(ratio "$T_stores_store_x_1024K_x400" "$T_stores_store_1024K_x400")x"
+echo
+
+echo "== 2a. zero-fill faults (bench_faults: mmap MB, write 1 byte per 16 KB, munmap; x ROUNDS)"
+FMB=64 FROUNDS=64
+t_ref=$(best "$MACHEMU" run --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
+t_f=$(best "$MACHEMU" run --stats -m 256M "$G/bench_faults" "$FMB" "$FROUNDS")
+zf=$(stat_field 'zero-fill')
+zf_ref_cmd=("$MACHEMU" run --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
+"${zf_ref_cmd[@]}" >/dev/null 2>"$TMP/err"
+zf_ref=$(stat_field 'zero-fill')
+n=$((zf - zf_ref))
+us=$(echo "($t_f - $t_ref) * 1000000 / $n" | bc -l)
+printf 'reference (0 MB): %ss; %d MB x %d: %ss; extra zero-fill faults %d\n' "$t_ref" "$FMB" "$FROUNDS" "$t_f" "$n"
+printf 'us per zero-fill fault (incl. its TLB fills and the munmap of the page): %.2f  (goal < 3)\n' "$us"
+if ((HAVE_QEMU)); then
+    q_ref=$(best "$QEMU" "$G/bench_faults" 0 "$FROUNDS")
+    q_f=$(best "$QEMU" "$G/bench_faults" "$FMB" "$FROUNDS")
+    qus=$(echo "($q_f - $q_ref) * 1000000 / ($FMB * 64 * $FROUNDS)" | bc -l)
+    printf 'qemu-aarch64 (host kernel faults, 4 KB pages, same 16 KB stride): %.2f us per touched 16 KB; ratio qemu/machemu %s\n' \
+        "$qus" "$(ratio "$qus" "$us")"
+fi
+echo
+
+echo "== 2b. TLB refills (bench_tlb PAGES ACCESSES: loads cycling over PAGES pages)"
+TACC=4000000
+tlb_row() {     # LABEL TLBGEOM PAGES: us per Unicorn TLB fill vs the 4-page reference
+    local label=$1 geom=$2 pages=$3 t_ref t fills fills_ref flushes
+    t_ref=$(best "$MACHEMU" run --stats --tlb "$geom" "$G/bench_tlb" 4 "$TACC")
+    fills_ref=$(stat_field 'CPU: TLB fills')
+    t=$(best "$MACHEMU" run --stats --tlb "$geom" "$G/bench_tlb" "$pages" "$TACC")
+    fills=$(stat_field 'CPU: TLB fills')
+    flushes=$(stat_field 'CPU TLB flushes')
+    local n=$((fills - fills_ref))
+    printf '%-44s ref %ss, run %ss, extra fills %d (CPU TLB flushes %d): %.3f us/fill, %.2f M fills/s\n' \
+        "$label" "$t_ref" "$t" "$n" "$flushes" \
+        "$(echo "($t - $t_ref) * 1000000 / $n" | bc -l)" "$(echo "$n / ($t - $t_ref) / 1000000" | bc -l)"
+}
+tlb_row "our TLB hit (--tlb 1024x8, 1024 pages)" 1024x8 1024
+tlb_row "our TLB miss+walk+evict (64x4, 512 pages)" 64x4 512
