@@ -233,14 +233,17 @@ void emu_print_stats(struct emu *emu, FILE *out)
             (unsigned long long)emu->stats.fills, (unsigned long long)emu->stats.fill_faults,
             (unsigned long long)emu->stats.uc_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
             (unsigned long long)emu->stats.syscalls);
-    struct task *t = emu->task;
-    if (t && t->map) {
-        const uint64_t *f = t->map->stats.faults;
-        fprintf(out, "task %d (%s): resident %llu pages, page tables %u, mapped %llu KB in %u entries; "
-                "faults: zero-fill %llu, soft %llu, pagein %llu, cow %llu, fast %llu, invalid %llu\n",
-                t->pid, t->name ? t->name : "?", (unsigned long long)vm_map_resident(t->map),
-                t->map->pmap ? t->map->pmap->tables : 0, (unsigned long long)(t->map->size >> 10),
-                t->map->nentries, (unsigned long long)f[VM_FAULT_ZERO_FILL],
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        bool live = t->map != NULL;
+        const uint64_t *f = live ? t->map->stats.faults : t->last.stats.faults;
+        fprintf(out, "task %d (%s)%s: resident %llu pages, page tables %u, mapped %llu KB in %u "
+                "entries; faults: zero-fill %llu, soft %llu, pagein %llu, cow %llu, fast %llu, "
+                "invalid %llu\n",
+                t->pid, t->name ? t->name : "?", live ? "" : " at exit",
+                (unsigned long long)(live ? vm_map_resident(t->map) : t->last.resident),
+                live ? t->map->pmap->tables : t->last.tables,
+                (unsigned long long)((live ? t->map->size : t->last.mapped) >> 10),
+                live ? t->map->nentries : t->last.entries, (unsigned long long)f[VM_FAULT_ZERO_FILL],
                 (unsigned long long)f[VM_FAULT_SOFT], (unsigned long long)f[VM_FAULT_PAGEIN],
                 (unsigned long long)f[VM_FAULT_COW], (unsigned long long)f[VM_FAULT_FAST],
                 (unsigned long long)f[VM_FAULT_INVALID]);

@@ -39,6 +39,11 @@ struct task {
     uint64_t set_child_tid;        /* CLONE_CHILD_SETTID, written on first run */
     uint64_t clear_child_tid;      /* CLONE_CHILD_CLEARTID, zeroed at exit */
     int wstatus;                   /* what wait4 reports */
+    struct {                       /* the map's figures when the task exited */
+        struct vm_map_stats stats;
+        uint64_t resident, mapped;
+        uint32_t tables, entries;
+    } last;
     int pid, ppid;
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */

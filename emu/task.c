@@ -357,6 +357,11 @@ void task_exit(struct emu *emu, int wstatus)
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
     }
     release_vfork_parent(t);
+    t->last.stats = t->map->stats;
+    t->last.resident = vm_map_resident(t->map);
+    t->last.mapped = t->map->size;
+    t->last.tables = t->map->pmap ? t->map->pmap->tables : 0;
+    t->last.entries = t->map->nentries;
     release_resources(t);
     t->state = TASK_ZOMBIE;
     t->exited = true;
