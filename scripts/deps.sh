@@ -30,39 +30,14 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The URI of the machine's own Debian archive (the one serving its release codename/main).
-debian_mirror() {
-  local codename
-  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  apt-cache policy 2>/dev/null |
-    awk -v s="$codename/main" '$3 == s && $2 ~ /^https?:/ { print $2; exit }'
-}
-
-# Private apt options: own sources list and state/cache dirs under $1.
-private_apt_opts() {
-  local d=$1
-  echo "-o Dir::Etc::sourcelist=$d/sources.list -o Dir::Etc::sourceparts=$d/parts.d" \
-       "-o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache -o Dir::State::status=$d/status" \
-       "-o Debug::NoLocking=1 -o APT::Sandbox::User=root"
-}
+. "$top/scripts/apt-private.sh"
 
 fetch_unstable_unicorn() {
-  local mirror work opts
-  mirror=$(debian_mirror)
-  [ -n "$mirror" ] || { say "no Debian apt source configured"; return 1; }
+  local work rc
   work=$(mktemp -d)
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts.d"
-  : > "$work/status"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror unstable main" \
-    > "$work/sources.list"
-  opts=$(private_apt_opts "$work")
-  # shellcheck disable=SC2086
-  apt-get $opts -qq update >&2 || { rm -rf "$work"; return 1; }
-  # shellcheck disable=SC2086
-  (cd "$work" && apt-get $opts -qq download libunicorn2t64 libunicorn-dev >&2) ||
-    { rm -rf "$work"; return 1; }
-  extract_unicorn "$work"/libunicorn2t64_*.deb "$work"/libunicorn-dev_*.deb
-  local rc=$?
+  apt_private_download unstable "$(dpkg --print-architecture)" "$work" libunicorn2t64 libunicorn-dev &&
+    extract_unicorn "$work"/libunicorn2t64_*.deb "$work"/libunicorn-dev_*.deb
+  rc=$?
   rm -rf "$work"
   return $rc
 }

@@ -39,55 +39,13 @@ if is_complete "$dest"; then
   exit 0
 fi
 
-for tool in apt-get apt-cache dpkg-deb; do
-  command -v "$tool" >/dev/null 2>&1 || { say "$tool not found (not a Debian system?)"; exit 1; }
-done
-
-codename=$( (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || true)
-[ -n "$codename" ] || { say "no VERSION_CODENAME in /etc/os-release"; exit 1; }
-
-# The URI of the machine's own Debian archive: the source serving <codename>/main.
-mirror=$(apt-cache policy 2>/dev/null |
-  awk -v s="$codename/main" '$3 == s && $2 ~ /^https?:/ { print $2; exit }')
-[ -n "$mirror" ] || { say "no apt source for $codename/main on this machine"; exit 1; }
-
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || { say "$keyring missing (package debian-archive-keyring)"; exit 1; }
-
+. "$top/scripts/apt-private.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts.d" "$work/prefs.d" \
-         "$work/download" "$work/extract"
-: > "$work/status"
-echo "deb [arch=arm64 signed-by=$keyring] $mirror $codename main" > "$work/sources.list"
-
-opts=(
-  -o "Dir::Etc::sourcelist=$work/sources.list"
-  -o "Dir::Etc::sourceparts=$work/parts.d"
-  -o "Dir::Etc::preferencesparts=$work/prefs.d"
-  -o "Dir::State::Lists=$work/lists"
-  -o "Dir::Cache=$work/cache"
-  -o "Dir::State::status=$work/status"
-  -o "Debug::NoLocking=1"
-  -o "APT::Sandbox::User=root"
-  -o "APT::Architecture=arm64"
-  -o "APT::Architectures=arm64"
-  -o "Acquire::Retries=1"
-  -o "Acquire::http::Timeout=30"
-  -o "Acquire::https::Timeout=30"
-)
-
-say "updating a private package index for $codename/main arm64"
-if ! apt-get "${opts[@]}" -qq update >&2 2>"$work/update.log"; then
-  say "apt-get update failed (no network?):"; sed 's/^/  /' "$work/update.log" >&2; exit 1
-fi
-# apt-get update exits 0 even when every fetch failed: check that an index arrived.
-if ! ls "$work/lists/"*Packages* >/dev/null 2>&1; then
-  say "no package index downloaded (no network?)"; sed 's/^/  /' "$work/update.log" >&2; exit 1
-fi
-say "downloading musl-dev:arm64"
-(cd "$work/download" && apt-get "${opts[@]}" -qq download musl-dev:arm64 >&2) ||
-  { say "apt-get download musl-dev failed"; exit 1; }
+mkdir -p "$work/download" "$work/extract"
+say "downloading musl-dev:arm64 from $(debian_codename)/main"
+apt_private_download "$(debian_codename)" arm64 "$work/download" musl-dev ||
+  { say "cannot download musl-dev"; exit 1; }
 deb=$(ls "$work/download"/musl-dev_*_arm64.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || { say "no musl-dev .deb downloaded"; exit 1; }
 dpkg-deb -x "$deb" "$work/extract"
