@@ -124,7 +124,8 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
     const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, UC_ARM64_REG_PC) - 4, 4, VM_PROT_EXECUTE);
     uint32_t imm = insn ? (*insn >> 5) & 0xffff : 0;
     if (imm != 0) {
-        /* svc #0x80 (Darwin/Mach) is not implemented yet: the call fails cleanly. */
+        /* svc #0x80 (Darwin/Mach): that personality comes with the Mach VM issue;
+         * until then the call fails cleanly. */
         if (emu->opt.strace)
             fprintf(emu->opt.strace, "[%d] svc #0x%x x16=%lld = ENOSYS (no such personality)\n",
                     emu->task->pid, imm, (long long)cpu_reg(emu, UC_ARM64_REG_X16));
