@@ -58,7 +58,7 @@ struct vm_page_queue_head { pfn_t head, tail; uint32_t count; };
 struct vm_stats {
     uint64_t faults;               /* every vm_fault call */
     uint64_t zero_fill, cow_faults, pageins, soft_faults, fast_faults;
-    uint64_t reactivations, purges, lookups, hits;
+    uint64_t lookups, hits;
     uint64_t collapses;            /* shadow objects merged into the object above */
     uint64_t invalid_faults;       /* no mapping / protection: delivered to the guest */
 };

@@ -230,8 +230,6 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages zero filled", s->zero_fill);
     LINE("Soft faults", s->soft_faults);
     LINE("Ref/mod faults (pmap)", s->fast_faults);
-    LINE("Pages reactivated", s->reactivations);
-    LINE("Pages purged", s->purges);
     LINE("Invalid accesses", s->invalid_faults);
 #undef LINE
 }
