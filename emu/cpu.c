@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "emu/internal.h"
+#include "emu/darwin.h"
 
 uint64_t cpu_reg(struct emu *emu, int reg)
 {
@@ -123,16 +123,10 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
     /* The PC is past the svc; its immediate names the personality. */
     const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, UC_ARM64_REG_PC) - 4, 4, VM_PROT_EXECUTE);
     uint32_t imm = insn ? (*insn >> 5) & 0xffff : 0;
-    if (imm != 0) {
-        /* svc #0x80 (Darwin/Mach): that personality comes with the Mach VM issue;
-         * until then the call fails cleanly. */
-        if (emu->opt.strace)
-            fprintf(emu->opt.strace, "[%d] svc #0x%x x16=%lld = ENOSYS (no such personality)\n",
-                    emu->task->pid, imm, (long long)cpu_reg(emu, UC_ARM64_REG_X16));
-        cpu_set_reg(emu, REG_X(0), (uint64_t)-ENOSYS);
-        return;
-    }
-    linux_syscall(emu);
+    if (imm == 0x80)
+        darwin_syscall(emu);
+    else
+        linux_syscall(emu);     /* Linux ignores the immediate */
     if (emu->phys.stale_code && emu->stop == STOP_NONE)
         cpu_request_stop(emu, STOP_RETRY);
 }

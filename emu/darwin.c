@@ -1,0 +1,79 @@
+/* emu/darwin.c — dispatch for svc #0x80: Mach traps and BSD calls. */
+#include <errno.h>
+#include <string.h>
+#include "emu/darwin.h"
+
+#define NZCV_C (1u << 29)
+
+/* Linux errno -> Darwin errno where they differ (bsd/sys/errno.h). */
+static const struct { int lx, dw; } errno_map[] = {
+    { EAGAIN, 35 }, { EDEADLK, 11 }, { ENAMETOOLONG, 63 }, { ENOLCK, 77 }, { ENOSYS, 78 },
+    { ENOTEMPTY, 66 }, { ELOOP, 62 }, { ENOTSUP, 45 }, { EINPROGRESS, 36 }, { EALREADY, 37 },
+    { ENOTSOCK, 38 }, { EMSGSIZE, 40 }, { EADDRINUSE, 48 }, { ECONNREFUSED, 61 },
+    { ETIMEDOUT, 60 }, { EOVERFLOW, 84 }, { ECANCELED, 89 }, { EILSEQ, 92 }, { ENOTCONN, 57 },
+};
+
+int darwin_errno(int lx)
+{
+    for (size_t i = 0; i < sizeof errno_map / sizeof *errno_map; i++)
+        if (errno_map[i].lx == lx)
+            return errno_map[i].dw;
+    return lx <= 34 ? lx : 5 /* EIO: no Darwin equivalent */;
+}
+
+static void trace(struct emu *emu, const char *kind, const char *name, int64_t nr,
+                  const uint64_t a[8], int64_t rc, const char *suffix)
+{
+    fprintf(emu->opt.strace, "[%d] %s %s", emu->task->pid, kind, name ? name : "unknown");
+    if (!name)
+        fprintf(emu->opt.strace, "#%lld", (long long)nr);
+    fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s\n",
+            (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+            (unsigned long long)a[3], (long long)rc, suffix);
+}
+
+static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
+{
+    const struct darwin_call *c = nr < MACH_NTRAPS && mach_traps[nr].fn ? &mach_traps[nr] : NULL;
+    /* XNU's kern_invalid answers KERN_INVALID_ARGUMENT for an empty slot. */
+    int64_t rc = c ? ((mach_trap_fn)c->fn)(emu, a) : KERN_INVALID_ARGUMENT;
+    if (emu->opt.strace) {
+        char why[48] = "";
+        if (c && rc > 0 && rc <= KERN_MEMORY_ERROR)
+            snprintf(why, sizeof why, " %s", vm_kern_name((kern_return_t)rc));
+        trace(emu, "mach", c ? c->name : NULL, -nr, a, rc, why);
+    }
+    if (!emu->task->exited)
+        cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+}
+
+static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
+{
+    const struct darwin_call *c = nr < BSD_NCALLS && bsd_calls[nr].fn ? &bsd_calls[nr] : NULL;
+    int64_t rc = c ? ((bsd_call_fn)c->fn)(emu, a) : -ENOSYS;
+    if (emu->opt.strace)
+        trace(emu, "bsd", c ? c->name : NULL, nr, a, rc,
+              rc < 0 && rc > -4096 ? " (error)" : "");
+    if (emu->task->exited || rc == EMU_RESTART || emu->stop == STOP_REDIRECT)
+        return;
+    uint64_t nzcv = cpu_reg(emu, UC_ARM64_REG_NZCV) & ~(uint64_t)NZCV_C;
+    if (rc < 0 && rc > -4096) {
+        nzcv |= NZCV_C;
+        rc = darwin_errno((int)-rc);
+    }
+    cpu_set_reg(emu, UC_ARM64_REG_NZCV, nzcv);
+    cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+    signal_deliver_pending(emu);
+}
+
+void darwin_syscall(struct emu *emu)
+{
+    int64_t nr = (int64_t)cpu_reg(emu, UC_ARM64_REG_X16);
+    uint64_t a[8];
+    for (int i = 0; i < 8; i++)
+        a[i] = cpu_reg(emu, REG_X(i));
+    if (nr < 0)
+        mach_trap(emu, -nr, a);
+    else
+        bsd_call(emu, nr, a);
+}

@@ -1,0 +1,31 @@
+/* emu/darwin.h — the Darwin personality (svc #0x80, number in x16).
+ *
+ * Negative numbers are Mach traps (mach.c), positive ones BSD system calls
+ * (darwin_bsd.c). Numbers and layouts: guest/include/machemu/abi.h. */
+#ifndef EMU_DARWIN_H
+#define EMU_DARWIN_H
+
+#include "emu/internal.h"
+#include "guest/include/machemu/abi.h"
+
+/* A Mach trap: returns a kern_return_t (or a port name) for x0. */
+typedef int64_t (*mach_trap_fn)(struct emu *emu, const uint64_t a[8]);
+/* A BSD call: the result, or -errno in Linux numbering (EMU_RESTART to block);
+ * the dispatcher translates errors to Darwin's numbers and the carry flag. */
+typedef int64_t (*bsd_call_fn)(struct emu *emu, const uint64_t a[8]);
+
+struct darwin_call {
+    const char *name;
+    void *fn;                      /* mach_trap_fn or bsd_call_fn */
+};
+
+#define MACH_NTRAPS 128
+#define BSD_NCALLS 560
+extern const struct darwin_call mach_traps[MACH_NTRAPS];
+extern const struct darwin_call bsd_calls[BSD_NCALLS];
+
+void darwin_syscall(struct emu *emu);
+/* Darwin's errno for a Linux one (they differ above 34). */
+int darwin_errno(int linux_errno);
+
+#endif

@@ -1,0 +1,123 @@
+/* machemu/abi.h — the Darwin personality as machemu implements it.
+ *
+ * Shared by the guest SDK (the mach headers, libmach, the SDK libc) and by the emulator
+ * (emu/mach.c, emu/darwin_bsd.c), so both sides agree on numbers and layouts.
+ * Only <stdint.h> types: it compiles for the host and for either guest target.
+ *
+ * Calling convention: `svc #0x80`, number in x16, arguments in x0..x7.
+ *  - x16 < 0: a Mach trap; x0 returns a kern_return_t (or a port name).
+ *  - x16 > 0: a BSD system call; on success the carry flag (PSTATE.C) is clear and
+ *    x0 holds the result; on failure C is set and x0 holds a Darwin errno.
+ *
+ * Traps -10..-29 carry XNU's numbers. XNU reaches the other mach_vm_* routines
+ * through MIG messages (mach_msg); machemu has no IPC, so they are direct traps
+ * numbered from -100, slots XNU leaves invalid. */
+#ifndef MACHEMU_ABI_H
+#define MACHEMU_ABI_H
+
+#include <stdint.h>
+
+/* Mach traps (x16 = -number). */
+#define MACHEMU_TRAP_VM_ALLOCATE         10  /* (task, uint64 *addr, size, flags) */
+#define MACHEMU_TRAP_VM_PURGABLE_CONTROL 11  /* (task, addr, control, int *state) */
+#define MACHEMU_TRAP_VM_DEALLOCATE       12  /* (task, addr, size) */
+#define MACHEMU_TRAP_VM_PROTECT          14  /* (task, addr, size, set_max, prot) */
+#define MACHEMU_TRAP_VM_MAP_ANON         15  /* (task, uint64 *addr, size, mask, flags, cur) */
+#define MACHEMU_TRAP_THREAD_SELF         27  /* () -> port */
+#define MACHEMU_TRAP_TASK_SELF           28  /* () -> port */
+#define MACHEMU_TRAP_HOST_SELF           29  /* () -> port */
+#define MACHEMU_TRAP_VM_MAP             100  /* (task, uint64 *addr, size, mask, flags,
+                                                object, offset, struct machemu_vm_map_args *) */
+#define MACHEMU_TRAP_VM_COPY            101  /* (task, src, size, dst) */
+#define MACHEMU_TRAP_VM_READ_OVERWRITE  102  /* (task, addr, size, data, uint64 *outsize) */
+#define MACHEMU_TRAP_VM_WRITE           103  /* (task, addr, data, uint32 count) */
+#define MACHEMU_TRAP_VM_REGION          104  /* (task, uint64 *addr, uint64 *size, flavor,
+                                                int32 *info, uint32 *count, uint32 *object) */
+#define MACHEMU_TRAP_VM_PAGE_QUERY      105  /* (task, addr, int32 *disposition, int32 *refs) */
+#define MACHEMU_TRAP_VM_WIRE            106  /* (host, task, addr, size, access) NONE = unwire */
+#define MACHEMU_TRAP_VM_INHERIT         107  /* (task, addr, size, inheritance) */
+#define MACHEMU_TRAP_HOST_STATISTICS64  108  /* (host, flavor, int32 *info, uint32 *count) */
+#define MACHEMU_TRAP_TASK_INFO          109  /* (task, flavor, int32 *info, uint32 *count) */
+
+/* mach_vm_map's arguments past the eighth (arm64 passes them on the stack, and the
+ * Apple and AAPCS64 stack layouts differ, so libmach packs them here). */
+struct machemu_vm_map_args {
+    int32_t copy;
+    int32_t cur_protection, max_protection;
+    uint32_t inheritance;
+};
+
+/* Port names machemu hands out. Any other name as a target gives
+ * MACH_SEND_INVALID_DEST, as a dead or bogus port does on XNU. */
+#define MACHEMU_PORT_TASK_SELF   0x103u
+#define MACHEMU_PORT_HOST        0x203u
+#define MACHEMU_PORT_THREAD_SELF 0x307u
+#define MACHEMU_MACH_SEND_INVALID_DEST 0x10000003
+
+/* Darwin BSD system calls machemu implements (x16 = number). */
+#define MACHEMU_SYS_exit           1
+#define MACHEMU_SYS_fork           2
+#define MACHEMU_SYS_read           3
+#define MACHEMU_SYS_write          4
+#define MACHEMU_SYS_open           5
+#define MACHEMU_SYS_close          6
+#define MACHEMU_SYS_wait4          7
+#define MACHEMU_SYS_unlink        10
+#define MACHEMU_SYS_getpid        20
+#define MACHEMU_SYS_getuid        24
+#define MACHEMU_SYS_kill          37
+#define MACHEMU_SYS_getppid       39
+#define MACHEMU_SYS_execve        59
+#define MACHEMU_SYS_munmap        73
+#define MACHEMU_SYS_mprotect      74
+#define MACHEMU_SYS_madvise       75
+#define MACHEMU_SYS_gettimeofday 116
+#define MACHEMU_SYS_mmap         197
+#define MACHEMU_SYS_lseek        199
+#define MACHEMU_SYS_fstat64      339
+#define MACHEMU_SYS_memorystatus_control 440
+
+/* host_statistics64(HOST_VM_INFO64): XNU's vm_statistics64, 38 integer_t. */
+#define MACHEMU_HOST_VM_INFO64 4
+struct vm_statistics64 {
+    uint32_t free_count, active_count, inactive_count, wire_count;
+    uint64_t zero_fill_count, reactivations, pageins, pageouts, faults, cow_faults;
+    uint64_t lookups, hits, purges;
+    uint32_t purgeable_count, speculative_count;
+    uint64_t decompressions, compressions, swapins, swapouts;
+    uint32_t compressor_page_count, throttled_count, external_page_count, internal_page_count;
+    uint64_t total_uncompressed_pages_in_compressor;
+} __attribute__((aligned(8)));
+
+/* task_info(TASK_VM_INFO), through revision 2 (phys_footprint, min/max address);
+ * packed to 4 bytes as XNU's task_info.h does. */
+#define MACHEMU_TASK_VM_INFO 22
+#pragma pack(push, 4)
+struct task_vm_info {
+    uint64_t virtual_size;
+    int32_t region_count, page_size;
+    uint64_t resident_size, resident_size_peak;
+    uint64_t device, device_peak, internal, internal_peak, external, external_peak;
+    uint64_t reusable, reusable_peak;
+    uint64_t purgeable_volatile_pmap, purgeable_volatile_resident, purgeable_volatile_virtual;
+    uint64_t compressed, compressed_peak, compressed_lifetime;
+    uint64_t phys_footprint;                       /* rev1 */
+    uint64_t min_address, max_address;             /* rev2 */
+};
+#pragma pack(pop)
+
+/* mach_vm_region(VM_REGION_BASIC_INFO_64): packed to 4 bytes as XNU does, 9 int32. */
+#define MACHEMU_VM_REGION_BASIC_INFO_64 9
+#pragma pack(push, 4)
+struct vm_region_basic_info_64 {
+    int32_t protection, max_protection;
+    uint32_t inheritance;
+    uint32_t shared;                               /* boolean_t */
+    uint32_t reserved;
+    uint64_t offset;
+    int32_t behavior;
+    uint16_t user_wired_count;
+};
+#pragma pack(pop)
+
+#endif
