@@ -105,6 +105,8 @@ static kern_return_t fault_slow(struct fault *f)
     if (kr != KERN_SUCCESS)
         return kr;
     vm_prot_t prot = e->protection;
+    if (!pg && top->purgable == VM_PURGABLE_EMPTY)
+        return KERN_MEMORY_ERROR;      /* emptied while volatile: XNU fails the access */
     if (!pg) {
         if ((kr = page_fill(vm, top, offset, &pg)) != KERN_SUCCESS)
             return kr;
@@ -134,6 +136,8 @@ static kern_return_t fault_slow(struct fault *f)
     f->pfn = vm_page_pfn(vm, pg);
     if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, e->wired_count > 0) < 0)
         return KERN_RESOURCE_SHORTAGE;
+    if (map->pmap->resident > map->stats.resident_peak)
+        map->stats.resident_peak = map->pmap->resident;
     return KERN_SUCCESS;
 }
 

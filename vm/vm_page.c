@@ -49,6 +49,7 @@ int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
     for (int q = 0; q < VM_PAGE_NQUEUES; q++)
         vm->q[q].head = vm->q[q].tail = PFN_NONE;
     vm->next_object_id = 1;
+    vm_pageout_init_targets(vm);
     return 0;
 }
 
@@ -102,12 +103,21 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
 
 struct vm_page *vm_page_grab(struct vm *vm)
 {
+    if (vm->phys->count[PHYS_FREE] < vm->targets.free_target)
+        vm_pageout_scan(vm);
+    if (vm->phys->count[PHYS_FREE] <= vm->targets.reserved) {
+        vm->stats.shortages++;
+        return NULL;
+    }
     pfn_t pfn = phys_alloc(vm->phys, PHYS_VM);
     if (pfn == PFN_NONE)
         return NULL;
     struct vm_page *pg = &vm->pages[pfn];
     memset(pg, 0, sizeof *pg);
     pg->pageq_next = pg->pageq_prev = PFN_NONE;
+    /* The frame's last life must not make this page look referenced or dirty. */
+    pmap_clear_reference(vm->mmu, pfn);
+    pmap_clear_modify(vm->mmu, pfn);
     return pg;
 }
 
@@ -169,8 +179,36 @@ void vm_page_free(struct vm *vm, struct vm_page *pg)
 
 void vm_page_activate(struct vm *vm, struct vm_page *pg)
 {
-    if (pg->wire_count == 0 && pg->queue != VM_PAGE_Q_ACTIVE)
-        queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+    if (pg->wire_count || pg->queue == VM_PAGE_Q_ACTIVE)
+        return;
+    if (pg->queue == VM_PAGE_Q_INACTIVE_INTERNAL || pg->queue == VM_PAGE_Q_INACTIVE_EXTERNAL ||
+        pg->queue == VM_PAGE_Q_THROTTLED)
+        vm->stats.reactivations++;
+    queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+}
+
+void vm_page_deactivate(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count)
+        return;
+    pmap_clear_reference(vm->mmu, vm_page_pfn(vm, pg));
+    vm->stats.deactivations++;
+    queue_enter_tail(vm, pg, vm_object_internal(pg->object) ? VM_PAGE_Q_INACTIVE_INTERNAL
+                                                            : VM_PAGE_Q_INACTIVE_EXTERNAL);
+}
+
+void vm_page_speculate(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count == 0)
+        queue_enter_tail(vm, pg, VM_PAGE_Q_SPECULATIVE);
+}
+
+void vm_page_throttle(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count == 0) {
+        vm->stats.throttled++;
+        queue_enter_tail(vm, pg, VM_PAGE_Q_THROTTLED);
+    }
 }
 
 void vm_page_wire(struct vm *vm, struct vm_page *pg)
@@ -204,7 +242,56 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
             c->anonymous++;
         else
             c->file_backed++;
+        if (obj->purgable == VM_PURGABLE_VOLATILE)
+            c->purgeable++;
     }
+}
+
+static bool queue_walk_ok(const struct vm *vm, int q, uint8_t *seen, char *why, size_t len)
+{
+    uint32_t n = 0;
+    pfn_t prev = PFN_NONE;
+    for (pfn_t pfn = vm->q[q].head; pfn != PFN_NONE; pfn = vm->pages[pfn].pageq_next) {
+        const struct vm_page *pg = &vm->pages[pfn];
+        if (pfn >= vm->phys->nframes || vm->phys->use[pfn] != PHYS_VM || seen[pfn] ||
+            pg->queue != q || pg->pageq_prev != prev || ++n > vm->q[q].count) {
+            snprintf(why, len, "queue %d: frame %u misplaced", q, pfn);
+            return false;
+        }
+        seen[pfn] = 1;
+        prev = pfn;
+    }
+    if (n != vm->q[q].count || vm->q[q].tail != prev) {
+        snprintf(why, len, "queue %d: count %u, walked %u", q, vm->q[q].count, n);
+        return false;
+    }
+    return true;
+}
+
+bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
+{
+    const struct phys *p = vm->phys;
+    uint8_t *seen = calloc(p->nframes, 1);
+    bool ok = seen != NULL;
+    uint32_t queued = 0;
+    for (int q = VM_PAGE_Q_ACTIVE; ok && q < VM_PAGE_NQUEUES; q++) {
+        ok = queue_walk_ok(vm, q, seen, why, len);
+        queued += vm->q[q].count;
+    }
+    for (uint32_t i = 0; ok && i < p->nframes; i++)
+        if (p->use[i] == PHYS_VM && !seen[i]) {
+            snprintf(why, len, "frame %u is the VM's but on no queue", i);
+            ok = false;
+        }
+    if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_RESERVED] !=
+                  p->nframes) {
+        snprintf(why, len, "free %u + queued %u + tables %u + reserved %u != %u frames",
+                 p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE], p->count[PHYS_RESERVED],
+                 p->nframes);
+        ok = false;
+    }
+    free(seen);
+    return ok;
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)

@@ -111,9 +111,9 @@ START_TEST(enter_fixed_and_overlap)
     ck_assert_int_eq(enter(&a, 0, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ARGUMENT);
     ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, R), KERN_INVALID_ARGUMENT); /* cur > max */
     a = 0;                          /* below map->min */
-    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ADDRESS);
     a = (1ull << 47) - PG;          /* runs past map->max */
-    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ADDRESS);
     ck_assert_uint_eq(map->nentries, 1);
     destroy_and_check_frames();
 }
@@ -317,6 +317,8 @@ START_TEST(protect_beyond_max_fails_and_changes_nothing)
     ck_assert_uint_eq(nth(0)->max_protection, R);
     ck_assert_uint_eq(nth(0)->protection, R);
     ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, RW, false), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, RW, true), KERN_PROTECTION_FAILURE);
+    ck_assert_uint_eq(nth(0)->max_protection, R);
     ck_assert_uint_eq(peek(BASE + 5), 0x42);
 
     /* An unmapped hole in the range. */
