@@ -166,6 +166,9 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);
 
+/* vmmap.c: the listing --vmmap prints when a task exits. */
+void vmmap_print_task(struct emu *emu, struct task *t, FILE *out);
+
 /* linux.c */
 void linux_syscall(struct emu *emu);
 

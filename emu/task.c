@@ -357,6 +357,8 @@ void task_exit(struct emu *emu, int wstatus)
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
     }
     release_vfork_parent(t);
+    if (emu->opt.vmmap)
+        vmmap_print_task(emu, t, emu->opt.vmmap);
     t->last.stats = t->map->stats;
     t->last.resident = vm_map_resident(t->map);
     t->last.mapped = t->map->size;

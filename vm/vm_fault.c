@@ -39,6 +39,7 @@ static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t of
         phys_zero(vm->phys, pfn);
     }
     vm_page_insert(vm, pg, obj, offset);
+    vm_page_activate(vm, pg);      /* on a queue at once, even if the fault fails later */
     *out = pg;
     return KERN_SUCCESS;
 }
@@ -115,7 +116,10 @@ static kern_return_t fault_slow(struct fault *f)
         f->offset = offset;
     } else if (f->source != top) {
         if (f->access & VM_PROT_WRITE) {
+            /* Busy: the pageout scan the allocation may run must not take it. */
+            pg->flags |= VM_PAGE_BUSY;
             struct vm_page *copy = vm_page_grab(vm);
+            pg->flags &= (uint8_t)~VM_PAGE_BUSY;
             if (!copy)
                 return KERN_RESOURCE_SHORTAGE;
             phys_copy(vm->phys, vm_page_pfn(vm, copy), vm_page_pfn(vm, pg));

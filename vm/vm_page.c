@@ -308,15 +308,27 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages speculative", c.speculative);
     LINE("Pages throttled", c.throttled);
     LINE("Pages wired down", c.wired);
-    LINE("Pages used by page tables", c.pagetables);
+    LINE("Pages purgeable", c.purgeable);
+    LINE("\"Translation faults\"", s->faults);
+    LINE("Pages copy-on-write", s->cow_faults);
+    LINE("Pages zero filled", s->zero_fill);
+    LINE("Pages reactivated", s->reactivations);
+    LINE("Pages purged", s->purges);
     LINE("File-backed pages", c.file_backed);
     LINE("Anonymous pages", c.anonymous);
     LINE("Pageins", s->pageins);
-    LINE("Translation faults", s->faults);
-    LINE("Pages copy-on-write", s->cow_faults);
-    LINE("Pages zero filled", s->zero_fill);
+    LINE("Pageouts", s->pageouts);
+    /* Beyond vm_stat: how the faults and the pageout scan went. */
+    LINE("Pages used by page tables", c.pagetables);
     LINE("Soft faults", s->soft_faults);
     LINE("Ref/mod faults (pmap)", s->fast_faults);
     LINE("Invalid accesses", s->invalid_faults);
+    LINE("Pages deactivated", s->deactivations);
+    LINE("Clean file pages reclaimed", s->reclaimed);
+    LINE("Anonymous pages throttled", s->throttled);
+    LINE("Pageout scans", s->scans);
+    LINE("Allocations refused", s->shortages);
+    fprintf(out, "%-34s %5u / %u / %u pages\n", "Free min / target / reserve:",
+            vm->targets.free_min, vm->targets.free_target, vm->targets.reserved);
 #undef LINE
 }

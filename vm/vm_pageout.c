@@ -48,8 +48,7 @@ static bool purge_one(struct vm *vm)
 /* Clean file-backed pages are dropped: the vnode pager reads them again. */
 static bool reclaimable(struct vm *vm, struct vm_page *pg)
 {
-    return !vm_object_internal(pg->object) && !(pg->flags & VM_PAGE_BUSY) &&
-           !pmap_is_modified(vm->mmu, vm_page_pfn(vm, pg));
+    return !vm_object_internal(pg->object) && !pmap_is_modified(vm->mmu, vm_page_pfn(vm, pg));
 }
 
 /* One inactive page: back to active if used since it was deactivated, else
@@ -58,7 +57,9 @@ static bool reclaimable(struct vm *vm, struct vm_page *pg)
 static void consider_inactive(struct vm *vm, struct vm_page *pg)
 {
     pfn_t pfn = vm_page_pfn(vm, pg);
-    if (pmap_is_referenced(vm->mmu, pfn)) {
+    if (pg->flags & VM_PAGE_BUSY) {
+        vm_page_activate(vm, pg);      /* a fault is using it right now */
+    } else if (pmap_is_referenced(vm->mmu, pfn)) {
         pmap_clear_reference(vm->mmu, pfn);
         vm_page_activate(vm, pg);
     } else if (reclaimable(vm, pg)) {

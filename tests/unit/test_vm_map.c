@@ -11,9 +11,6 @@
 #include "vm/vm_map.h"
 #include "tests/unit/vm_fixture.h"
 
-#define R VM_PROT_READ
-#define RW (VM_PROT_READ | VM_PROT_WRITE)
-#define BASE 0x100000ull           /* 1 MB: 16 KB aligned, above map->min */
 
 
 static kern_return_t enter(uint64_t *addr, uint64_t size, int flags, vm_prot_t cur, vm_prot_t max)
@@ -27,14 +24,6 @@ static void enter_at(uint64_t addr, uint64_t size, vm_prot_t cur, vm_prot_t max)
     uint64_t a = addr;
     ck_assert_int_eq(enter(&a, size, VM_FLAGS_FIXED, cur, max), KERN_SUCCESS);
     ck_assert_uint_eq(a, addr);
-}
-
-/* The host byte behind a resident guest address. */
-static uint8_t *gptr(uint64_t va)
-{
-    pfn_t f = pmap_extract(map->pmap, va);
-    ck_assert_msg(f != PFN_NONE, "0x%llx not resident", (unsigned long long)va);
-    return (uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK);
 }
 
 static uint8_t peek(uint64_t va)
