@@ -132,8 +132,9 @@ static inline pfn_t vm_page_pfn(const struct vm *vm, const struct vm_page *pg)
 }
 
 /* A free frame as a vm_page, not in any object, on no queue, contents unspecified,
- * reference/modify attributes clear. Below the free target it runs the pageout scan
- * first; NULL when only the reserve is left and nothing could be reclaimed. */
+ * reference/modify attributes clear. Below free_min it first runs the pageout scan,
+ * which refills to free_target; NULL when only the reserve is left and nothing
+ * could be reclaimed. */
 struct vm_page *vm_page_grab(struct vm *vm);
 /* Unmaps everywhere, removes from object and queue, returns the frame. */
 void vm_page_free(struct vm *vm, struct vm_page *pg);

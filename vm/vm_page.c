@@ -103,7 +103,8 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
 
 struct vm_page *vm_page_grab(struct vm *vm)
 {
-    if (vm->phys->count[PHYS_FREE] < vm->targets.free_target)
+    /* Below free_min the scan runs and refills up to free_target: work in batches. */
+    if (vm->phys->count[PHYS_FREE] < vm->targets.free_min)
         vm_pageout_scan(vm);
     if (vm->phys->count[PHYS_FREE] <= vm->targets.reserved) {
         vm->stats.shortages++;
