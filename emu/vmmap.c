@@ -103,12 +103,12 @@ void vmmap_print_task(struct emu *emu, struct task *t, FILE *out)
     vm_map_foreach(t->map, print_one, &c);
     char a[16], b[16], d[16], f[16], g[16];
     fprintf(out, "Totals: %u regions, virtual %s, resident %s (anonymous %s, file %s), "
-            "page tables %u, phys_footprint %s\n",
+            "phys_footprint %s; wired: page tables %u, kernel %u pages\n",
             u.regions, human(a, sizeof a, u.virtual_pages * PAGE_SIZE),
             human(b, sizeof b, (uint64_t)u.resident * PAGE_SIZE),
             human(d, sizeof d, (uint64_t)u.internal * PAGE_SIZE),
-            human(f, sizeof f, (uint64_t)u.external * PAGE_SIZE), u.tables,
-            human(g, sizeof g, (uint64_t)u.footprint * PAGE_SIZE));
+            human(f, sizeof f, (uint64_t)u.external * PAGE_SIZE),
+            human(g, sizeof g, (uint64_t)u.footprint * PAGE_SIZE), u.tables, t->kmem.n);
 }
 
 void emu_print_vmmap(struct emu *emu, int pid, FILE *out)

@@ -163,15 +163,26 @@ uint32_t vm_pageout_inactive_target(const struct vm *vm);
  * pages and parks dirty anonymous ones on the throttled queue. Returns frames freed. */
 uint32_t vm_pageout_scan(struct vm *vm);
 /* Checks that every VM frame is on exactly one queue and that the counts add up
- * (free + active + inactive + speculative + throttled + wired + tables + reserved =
- * total); false with a reason otherwise. For tests. */
+ * (free + active + inactive + speculative + throttled + wired + tables + kernel +
+ * reserved = total); false with a reason otherwise. For tests. */
 bool vm_page_queues_check(const struct vm *vm, char *why, size_t len);
+
+/* Wired kernel memory held for one owner (a task's structures, its threads' stacks,
+ * its map entries and pv entries), in whole frames. */
+struct vm_kmem {
+    pfn_t *frames;
+    uint32_t n, cap;
+};
+/* Holds as many frames as `bytes` needs, taking or returning the difference. Kernel
+ * allocations may use the reserve; KERN_RESOURCE_SHORTAGE when nothing is left. */
+kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
+void vm_kmem_release(struct vm *vm, struct vm_kmem *k);
 
 /* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and
  * page tables), throttled, file-backed, anonymous. */
 struct vm_page_counts {
     uint32_t total, free, active, inactive, speculative, throttled, wired;
-    uint32_t pagetables, file_backed, anonymous, purgeable;
+    uint32_t pagetables, kernel, file_backed, anonymous, purgeable;
 };
 void vm_page_counts(const struct vm *vm, struct vm_page_counts *c);
 void vm_print_stats(const struct vm *vm, FILE *out);

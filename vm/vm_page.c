@@ -234,7 +234,8 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
     c->inactive = vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count + vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count;
     c->speculative = vm->q[VM_PAGE_Q_SPECULATIVE].count;
     c->throttled = vm->q[VM_PAGE_Q_THROTTLED].count;
-    c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables;
+    c->kernel = vm->phys->count[PHYS_KERNEL];
+    c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables + c->kernel;
     for (uint32_t i = 0; i < vm->phys->nframes; i++) {
         const struct vm_object *obj = vm->pages[i].object;
         if (vm->phys->use[i] != PHYS_VM || !obj)
@@ -284,11 +285,11 @@ bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
             snprintf(why, len, "frame %u is the VM's but on no queue", i);
             ok = false;
         }
-    if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_RESERVED] !=
-                  p->nframes) {
-        snprintf(why, len, "free %u + queued %u + tables %u + reserved %u != %u frames",
-                 p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE], p->count[PHYS_RESERVED],
-                 p->nframes);
+    if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_KERNEL] +
+                      p->count[PHYS_RESERVED] != p->nframes) {
+        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + reserved %u != %u frames",
+                 p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE], p->count[PHYS_KERNEL],
+                 p->count[PHYS_RESERVED], p->nframes);
         ok = false;
     }
     free(seen);
@@ -321,6 +322,7 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pageouts", s->pageouts);
     /* Beyond vm_stat: how the faults and the pageout scan went. */
     LINE("Pages used by page tables", c.pagetables);
+    LINE("Pages of kernel bookkeeping", c.kernel);
     LINE("Soft faults", s->soft_faults);
     LINE("Ref/mod faults (pmap)", s->fast_faults);
     LINE("Invalid accesses", s->invalid_faults);

@@ -4,6 +4,7 @@
  * free target, so a run is deterministic. Reclaim order: volatile purgeable
  * objects, speculative pages, then the inactive queues, refilled from the head of
  * the active queue while they are below the inactive target. */
+#include <stdlib.h>
 #include "vm/vm_object.h"
 
 #define SCAN_BATCH 64              /* pages looked at per frame still wanted */
@@ -117,4 +118,36 @@ uint32_t vm_pageout_scan(struct vm *vm)
     while (free_frames(vm) < vm->targets.free_target && budget-- && scan_step(vm))
         ;
     return free_frames(vm) - start;
+}
+
+kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes)
+{
+    uint32_t want = (uint32_t)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT);
+    while (k->n > want)
+        phys_free(vm->phys, k->frames[--k->n]);
+    if (k->n == want)
+        return KERN_SUCCESS;
+    if (want > k->cap) {
+        pfn_t *f = realloc(k->frames, want * sizeof *f);
+        if (!f)
+            return KERN_RESOURCE_SHORTAGE;
+        k->frames = f;
+        k->cap = want;
+    }
+    while (k->n < want) {
+        if (free_frames(vm) < vm->targets.free_min)
+            vm_pageout_scan(vm);
+        pfn_t pfn = phys_alloc(vm->phys, PHYS_KERNEL);
+        if (pfn == PFN_NONE)
+            return KERN_RESOURCE_SHORTAGE;
+        k->frames[k->n++] = pfn;
+    }
+    return KERN_SUCCESS;
+}
+
+void vm_kmem_release(struct vm *vm, struct vm_kmem *k)
+{
+    vm_kmem_resize(vm, k, 0);
+    free(k->frames);
+    *k = (struct vm_kmem){ 0 };
 }

@@ -221,6 +221,25 @@ START_TEST(page_query_and_region)
 }
 END_TEST
 
+START_TEST(kernel_memory_is_wired_frames)
+{
+    struct vm_kmem k = { 0 };
+    struct vm_page_counts c;
+    ck_assert_int_eq(vm_kmem_resize(&vm, &k, 2 * PG + 1), KERN_SUCCESS);
+    ck_assert_uint_eq(k.n, 3);
+    vm_page_counts(&vm, &c);
+    ck_assert_uint_eq(c.kernel, 3);
+    ck_assert_uint_eq(c.wired, 3 + p.count[PHYS_PAGETABLE]);
+    check_queues();
+    ck_assert_int_eq(vm_kmem_resize(&vm, &k, 100), KERN_SUCCESS);
+    ck_assert_uint_eq(p.count[PHYS_KERNEL], 1);
+    vm_kmem_release(&vm, &k);
+    ck_assert_uint_eq(p.count[PHYS_KERNEL], 0);
+    ck_assert_ptr_null(k.frames);
+    destroy_and_check_frames();
+}
+END_TEST
+
 /* xorshift: the same workload every run. */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
@@ -281,6 +300,7 @@ int main(void)
     tcase_add_test(tc, volatile_objects_are_emptied_first);
     tcase_add_test(tc, wired_pages_stay);
     tcase_add_test(tc, page_query_and_region);
+    tcase_add_test(tc, kernel_memory_is_wired_frames);
     tcase_add_test(tc, queues_stay_consistent_under_a_mixed_load);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
