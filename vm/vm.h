@@ -71,6 +71,7 @@ struct vm_stats {
     uint64_t purges;               /* pages of volatile purgeable objects emptied */
     uint64_t scans;                /* runs of the pageout scan */
     uint64_t shortages;            /* allocations refused: nothing left to reclaim */
+    uint64_t read_ahead;           /* pages read ahead of a sequential page-in */
 };
 
 enum vm_fault_kind {

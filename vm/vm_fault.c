@@ -44,6 +44,29 @@ static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t of
     return KERN_SUCCESS;
 }
 
+/* Sequential page-ins read the next pages ahead onto the speculative queue, as
+ * XNU's cluster read-ahead does; a page nobody touches is the first to go. */
+#define READ_AHEAD_PAGES 4
+
+static void read_ahead(struct vm *vm, struct vm_object *obj, uint64_t offset)
+{
+    bool sequential = offset == obj->last_pagein + PAGE_SIZE;
+    obj->last_pagein = offset;
+    if (!sequential)
+        return;
+    for (unsigned i = 1; i <= READ_AHEAD_PAGES; i++) {
+        uint64_t off = offset + i * PAGE_SIZE;
+        struct vm_page *pg;
+        if (off >= round_page(obj->vnode->size) || vm_page_lookup(vm, obj, off) ||
+            vm->phys->count[PHYS_FREE] < vm->targets.free_target)
+            return;
+        if (page_fill(vm, obj, off, &pg) != KERN_SUCCESS)
+            return;
+        vm_page_speculate(vm, pg);
+        vm->stats.read_ahead++;
+    }
+}
+
 /* Finds the page for (top, offset) down the shadow chain, paging in from a vnode
  * pager where the chain ends in one. *pg NULL: nothing anywhere (zero fill). */
 static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64_t offset,
@@ -60,7 +83,13 @@ static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64
             if (offset >= round_page(obj->vnode->size))
                 return KERN_MEMORY_ERROR;     /* past EOF: SIGBUS */
             f->kind = VM_FAULT_PAGEIN;
-            return page_fill(vm, obj, offset, pg);
+            kern_return_t kr = page_fill(vm, obj, offset, pg);
+            if (kr == KERN_SUCCESS) {
+                (*pg)->flags |= VM_PAGE_BUSY;
+                read_ahead(vm, obj, offset);
+                (*pg)->flags &= (uint8_t)~VM_PAGE_BUSY;
+            }
+            return kr;
         }
         if (!obj->shadow)
             return KERN_SUCCESS;

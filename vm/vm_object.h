@@ -43,6 +43,7 @@ struct vm_object {
     struct vm_object *shadow;      /* referenced */
     uint64_t shadow_offset;
     struct vnode *vnode;           /* pager: NULL = anonymous (internal) */
+    uint64_t last_pagein;          /* offset of the last page-in: detects sequential reads */
     uint8_t purgable;              /* enum vm_purgable_state */
     struct vm_object *vol_prev, *vol_next;   /* in vm->volatile_head while VOLATILE */
 };

@@ -329,6 +329,7 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages deactivated", s->deactivations);
     LINE("Clean file pages reclaimed", s->reclaimed);
     LINE("Anonymous pages throttled", s->throttled);
+    LINE("Pages read ahead (speculative)", s->read_ahead);
     LINE("Pageout scans", s->scans);
     LINE("Allocations refused", s->shortages);
     fprintf(out, "%-34s %5u / %u / %u pages\n", "Free min / target / reserve:",
