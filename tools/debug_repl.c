@@ -609,6 +609,27 @@ static bool do_page(struct repl *r, int argc, char **argv, const char *fmt, FILE
     return true;
 }
 
+static bool do_vmmap(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t pid = 0;
+    bool all = argc > 1 && !strcmp(argv[1], "all");
+    if (argc > 1 && !all && !count_arg(argv[1], &pid, out))
+        return true;
+    if (!all && !pid) {
+        if (!need_live(r, out))
+            return true;
+        struct dbg_walk w;
+        dbg_walk(r->emu, r->focus, 0, VM_PROT_READ, &w);
+        pid = (uint64_t)w.pid;
+    }
+    if (!all && !dbg_task_exists(r->emu, (int)pid))
+        fprintf(out, "no live task %llu (see `tasks`)\n", (unsigned long long)pid);
+    else
+        emu_print_vmmap(r->emu, (int)pid, out);
+    return true;
+}
+
 static bool do_vm_stat(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
     (void)argc; (void)argv; (void)fmt;
@@ -701,6 +722,8 @@ static const struct cmd cmds[] = {
       "the VM object behind VA (or with this id), its shadow chain and resident pages", do_object },
     { "page", NULL, "page PFN",
       "a physical frame: use, owner object, queue, ref/mod, every mapping (reverse map)", do_page },
+    { "vmmap", NULL, "vmmap [PID|all]", "the map entries of this task (or PID, or every task)",
+      do_vmmap },
     { "vm_stat", NULL, "vm_stat", "the VM counters, TLB and MMU counters, per-task figures",
       do_vm_stat },
     { "pressure", NULL, "pressure", "memory pressure level (once the compressor lands)", do_not_yet },

@@ -27,6 +27,7 @@ static void usage(FILE *out)
         "      --stats              print vm_stat-style counters and TLB/MMU counters at exit\n"
         "      --trace-faults[=FILE]  one line per page fault (default: stderr)\n"
         "      --strace[=FILE]      one line per system call (default: stderr)\n"
+        "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
         "  -h, --help               this text\n"
@@ -93,13 +94,13 @@ static bool parse_port(const char *s, int *port)
  * -status to exit with. */
 static int parse_options(int argc, char **argv, bool debug, struct cli *c)
 {
-    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_GDB };
+    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB };
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
-        { "seed", required_argument, 0, O_SEED }, { "help", no_argument, 0, 'h' },
-        { "gdb", required_argument, 0, O_GDB }, { 0 },
+        { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
+        { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB }, { 0 },
     };
     const char *cmd = debug ? "debug" : "run";
     int ch;
@@ -122,6 +123,7 @@ static int parse_options(int argc, char **argv, bool debug, struct cli *c)
         case O_STATS: c->stats = true; break;
         case O_TRACE: if (!(c->o.fault_trace = open_out(optarg))) return -2; break;
         case O_STRACE: if (!(c->o.strace = open_out(optarg))) return -2; break;
+        case O_VMMAP: if (!(c->o.vmmap = open_out(optarg))) return -2; break;
         case O_TLB:
             if (tlb_parse_geometry(optarg, &c->o.tlb_sets, &c->o.tlb_ways) < 0) {
                 fprintf(stderr, "machemu: bad --tlb '%s': want SETSxWAYS, sets a power of two "
@@ -169,6 +171,8 @@ static void close_outputs(struct cli *c)
         fclose(c->o.fault_trace);
     if (c->o.strace && c->o.strace != stderr)
         fclose(c->o.strace);
+    if (c->o.vmmap && c->o.vmmap != stderr)
+        fclose(c->o.vmmap);
 }
 
 static int cmd_run_or_debug(int argc, char **argv, bool debug)
