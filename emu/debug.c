@@ -368,6 +368,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     d->steps_left = steps;
     d->once_faults = once_faults;
     d->stop_set = false;
+    d->interrupt = 0;              /* a Ctrl-C at the prompt is not for this resume */
     if (d->held) {
         d->held = false;
         emu_deliver_fault(emu);

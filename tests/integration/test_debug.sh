@@ -260,7 +260,7 @@ determinism_cases() {
   same_trace debug-same-faults-fork "$s" "$G/fork"
 }
 
-# --- a terminal: libedit editing and history ------------------------------------------------------
+# --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
 tmux_case() {
   local name=debug-tmux
   if ! command -v tmux >/dev/null 2>&1; then skip "$name" "tmux not installed"; return; fi
@@ -292,6 +292,18 @@ tmux_case() {
   wait_for 'pc  0x[0-9a-f]{16} <main>$' || why+=("regs from history at main")
   tmux -S "$sock" send-keys -t "$sess" 'quit' Enter
   wait_for '^SESSION-END' || why+=("quit did not end the session")
+  tmux -S "$sock" kill-server 2>/dev/null
+  # Ctrl-C stops a program that would run for minutes, at an instruction boundary.
+  sock="$SCRATCH/tmux2.sock"
+  tmux -S "$sock" new-session -d -s "$sess" -x 160 -y 50 \
+    "cd '$root' && ${EMU[*]} debug --root '$root' '$G/bench_tlb' 64 4000000000; echo SESSION-END; sleep 30"
+  wait_for '^\(machemu\) ?$' || why+=("no prompt for bench_tlb")
+  tmux -S "$sock" send-keys -t "$sess" 'continue' Enter
+  sleep 1
+  tmux -S "$sock" send-keys -t "$sess" C-c
+  wait_for 'interrupted: task 1000 at 0x[0-9a-f]+ <main\+0x[0-9a-f]+>:  ' || why+=("Ctrl-C did not stop the program")
+  tmux -S "$sock" send-keys -t "$sess" 'quit' Enter
+  wait_for '^SESSION-END' || why+=("quit after Ctrl-C")
   tmux -S "$sock" kill-server 2>/dev/null
   if [ ${#why[@]} -eq 0 ]; then pass "$name"; else
     fail "$name" "${why[*]}"
