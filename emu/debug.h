@@ -186,7 +186,7 @@ size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *ou
 
 struct dbg_frame {
     pfn_t pfn;
-    const char *use;               /* "free", "page-table", "vm", "reserved" */
+    const char *use;               /* phys_use_name(): "free", "page-table", "vm", ... */
     bool code;                     /* handed out for instruction fetch */
     bool referenced, modified;     /* pmap attributes */
     uint32_t object;               /* vm: owning object id, 0 if none */

@@ -332,11 +332,10 @@ static const char *queue_name(unsigned q)
 
 int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
 {
-    static const char *const uses[] = { "free", "page-table", "vm", "reserved" };
     if (pfn >= emu->phys.nframes)
         return -1;
     unsigned use = emu->phys.use[pfn];
-    *out = (struct dbg_frame){ .pfn = pfn, .use = use < 4 ? uses[use] : "?",
+    *out = (struct dbg_frame){ .pfn = pfn, .use = phys_use_name(use),
                                .code = emu->phys.flags[pfn] & PHYS_F_CODE,
                                .referenced = emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED,
                                .modified = emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED,
