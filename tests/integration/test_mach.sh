@@ -88,6 +88,23 @@ mach_vm_cases() {
     run_expect "mach-$a" "$SCRATCH/mach-$a.expected" "$G/mach_vm" "$a"
   done
   run_expect mach-all "$all" "$G/mach_vm"
+  task_self_cached
+}
+
+# mach_task_self() asks the kernel once: guest/mach_vm calls it more than once, and the
+# --strace output must show exactly one task_self trap.
+task_self_cached() {
+  local name=mach-task-self-cached root d="$SCRATCH/mach-task-self-cached.out" st n
+  root=$(new_root "$name")
+  mkdir -p "$d"
+  emu_run "$root" /dev/null "$d/out" "$d/err" "--strace=$d/strace" -- "$G/mach_vm" ports
+  st=$?
+  n=$(grep -c '^\[[0-9]*\] mach task_self(' "$d/strace" 2>/dev/null)
+  if [ "$st" = 0 ] && [ "$n" = 1 ]; then
+    pass "$name"
+  else
+    fail "$name" "exit status $(status_text "$st"), ${n:-0} task_self traps in --strace (expected 1)"
+  fi
 }
 
 # A program a user would write, built with machemu-cc from outside the source tree.
