@@ -54,6 +54,8 @@ struct vm_page {                   /* <= 64 bytes, indexed by frame number */
     uint8_t flags;                 /* VM_PAGE_* */
 };
 
+_Static_assert(sizeof(struct vm_page) <= 64, "one small record per 16 KB frame");
+
 struct vm_page_queue_head { pfn_t head, tail; uint32_t count; };
 
 /* Counters in the spirit of vm_statistics64 (vm_stat). */

@@ -162,6 +162,9 @@ static kern_return_t fault_slow(struct fault *f)
     }
     if (e->needs_copy)
         prot &= ~VM_PROT_WRITE;
+    if (pg->queue == VM_PAGE_Q_INACTIVE_INTERNAL || pg->queue == VM_PAGE_Q_INACTIVE_EXTERNAL ||
+        pg->queue == VM_PAGE_Q_THROTTLED)
+        map->stats.reactivations++;
     if (e->wired_count && pg->wire_count == 0)
         vm_page_wire(vm, pg);
     else

@@ -30,6 +30,7 @@ struct vm_map_entry {
 struct vm_map_stats {
     uint64_t faults[VM_FAULT_NKINDS];
     uint32_t resident_peak;        /* most pages the pmap has mapped at once */
+    uint64_t reactivations;        /* its faults on pages the scan had deactivated */
 };
 
 struct vm_map {
