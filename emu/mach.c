@@ -13,12 +13,27 @@
 #define VM_FLAGS_ACCEPTED (VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_RANDOM_ADDR | \
                            VM_FLAGS_NO_CACHE | VM_FLAGS_OVERWRITE | VM_FLAGS_ALIAS_MASK)
 #define HOST_VM_INFO64_COUNT (sizeof(struct vm_statistics64) / 4)
+#define HOST_VM_INFO64_REV0_COUNT 24     /* up to purgeable/speculative counts */
 #define TASK_VM_INFO_REV0_COUNT 36
+/* Every bit a purgeable state may carry: state, volatile order, ordering, behaviour,
+ * group, debug and no-aging fields. */
+#define VM_PURGABLE_ALL_MASKS (0x3u | 0x10u | 0x20u | 0x40u | 0x700u | 0x3000u | 0x10000u)
 #define TASK_VM_INFO_COUNT (sizeof(struct task_vm_info) / 4)
 
 static struct vm_map *target_map(struct emu *emu, uint64_t port)
 {
     return port == MACHEMU_PORT_TASK_SELF ? emu->task->map : NULL;
+}
+
+/* A host argument: the host port, another port (KERN_INVALID_HOST) or a name that
+ * is no port at all (the send fails: MACH_SEND_INVALID_DEST). */
+static int64_t check_host(uint64_t port)
+{
+    if (port == MACHEMU_PORT_HOST)
+        return KERN_SUCCESS;
+    if (port == MACHEMU_PORT_TASK_SELF || port == MACHEMU_PORT_THREAD_SELF)
+        return KERN_INVALID_HOST;
+    return MACHEMU_MACH_SEND_INVALID_DEST;
 }
 
 static int64_t trap_task_self(struct emu *emu, const uint64_t a[8])
@@ -200,8 +215,9 @@ static int64_t trap_vm_inherit(struct emu *emu, const uint64_t a[8])
 
 static int64_t trap_vm_wire(struct emu *emu, const uint64_t a[8])
 {
-    if (a[0] != MACHEMU_PORT_HOST)
-        return KERN_INVALID_HOST;
+    int64_t host = check_host(a[0]);
+    if (host != KERN_SUCCESS)
+        return host;
     struct vm_map *map = target_map(emu, a[1]);
     uint64_t start, end;
     if (!map)
@@ -320,8 +336,17 @@ static int64_t trap_vm_purgable_control(struct emu *emu, const uint64_t a[8])
         return MACHEMU_MACH_SEND_INVALID_DEST;
     if (a[2] > VM_PURGABLE_PURGE_ALL)
         return KERN_INVALID_ARGUMENT;
-    if (a[2] == VM_PURGABLE_SET_STATE && copyin(emu, &state, a[3], sizeof state) < 0)
-        return KERN_INVALID_ADDRESS;
+    if (a[2] == VM_PURGABLE_SET_STATE) {
+        if (copyin(emu, &state, a[3], sizeof state) < 0)
+            return KERN_INVALID_ADDRESS;
+        if ((uint32_t)state & ~VM_PURGABLE_ALL_MASKS)
+            return KERN_INVALID_ARGUMENT;
+        /* Changing the state is a change to the memory: it needs write access. */
+        kern_return_t kr = vm_map_check_access(map, trunc_page(a[1]), trunc_page(a[1]) + PAGE_SIZE,
+                                               VM_PROT_WRITE);
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
     kern_return_t kr = vm_map_purgable_control(map, a[1], (int)a[2], &state);
     if (kr == KERN_SUCCESS && a[2] != VM_PURGABLE_PURGE_ALL &&
         copyout(emu, a[3], &state, sizeof state) < 0)
@@ -359,13 +384,14 @@ static void fill_vm_statistics(struct vm *vm, struct vm_statistics64 *s)
 static int64_t trap_host_statistics64(struct emu *emu, const uint64_t a[8])
 {
     uint32_t count;
-    if (a[0] != MACHEMU_PORT_HOST)
-        return KERN_INVALID_HOST;
+    int64_t host = check_host(a[0]);
+    if (host != KERN_SUCCESS)
+        return host;
     if (a[1] != MACHEMU_HOST_VM_INFO64)
         return KERN_INVALID_ARGUMENT;
     if (copyin(emu, &count, a[3], sizeof count) < 0)
         return KERN_INVALID_ADDRESS;
-    if (count < HOST_VM_INFO64_COUNT)
+    if (count < HOST_VM_INFO64_REV0_COUNT)
         return KERN_FAILURE;
     struct vm_statistics64 s;
     fill_vm_statistics(&emu->vm, &s);

@@ -474,13 +474,8 @@ kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_INVALID_ARGUMENT;
     if (!vm_map_range_mapped(map, start, end))
         return start == end ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
-    struct vm_map_entry *e;
-    vm_map_lookup_entry(map, start, &e);
-    for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
-        if (!x->wired_count)
-            return KERN_INVALID_ARGUMENT;
     bool ok;
-    e = clip_range(map, start, end, &ok);
+    struct vm_map_entry *e = clip_range(map, start, end, &ok);
     if (!ok)
         return KERN_RESOURCE_SHORTAGE;
     for (; e != &map->header && e->start < end; e = e->next)

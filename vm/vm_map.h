@@ -86,7 +86,8 @@ kern_return_t vm_map_inherit(struct vm_map *map, uint64_t start, uint64_t end, e
  * KERN_PROTECTION_FAILURE if an entry does not allow access, KERN_RESOURCE_SHORTAGE
  * beyond the wired limit or when memory runs out (nothing stays wired then). */
 kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t access);
-/* KERN_INVALID_ARGUMENT if part of the range is not wired. */
+/* Drops one user wiring from each wired entry in range; as XNU's user unwire,
+ * entries that are not wired are passed over. KERN_INVALID_ADDRESS for a hole. */
 kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end);
 
 /* What mach_vm_region and vmmap report about one entry. */

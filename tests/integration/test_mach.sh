@@ -21,14 +21,7 @@ AREAS=(ports allocate deallocate protect map copy readwrite region pagequery wir
 # Checks of guest/mach_vm where machemu answers differently from XNU (the comment at each
 # check in guest/mach_vm.c gives XNU's reasoning). A case failing at one of these exit codes
 # is a SKIP naming the deviation, unless STRICT_MACH=1; any other failure is a FAIL.
-declare -A DEVIATION=(
-  [178]="mach_vm_wire with a name that is no port: XNU fails the send (MACH_SEND_INVALID_DEST), machemu says KERN_INVALID_HOST"
-  [190]="unwiring memory that is not wired: XNU succeeds (a user unwire skips entries without user wirings), machemu says KERN_INVALID_ARGUMENT"
-  [216]="purgeable SET_STATE with bits outside VM_PURGABLE_ALL_MASKS: XNU says KERN_INVALID_ARGUMENT, machemu accepts it"
-  [217]="purgeable SET_STATE on memory without write access: XNU says KERN_PROTECTION_FAILURE, machemu accepts it"
-  [232]="host_statistics64 with HOST_VM_INFO64_REV0_COUNT: XNU fills revision 0, machemu says KERN_FAILURE"
-  [236]="host_statistics64 with a name that is no port: XNU fails the send (MACH_SEND_INVALID_DEST), machemu says KERN_INVALID_HOST"
-)
+declare -A DEVIATION=()   # none known today
 STRICT_MACH=${STRICT_MACH:-0}
 
 # expected AREA: the lines guest/mach_vm prints for AREA.
