@@ -82,6 +82,28 @@ mach_vm_cases() {
   done
   run_expect mach-all "$all" "$G/mach_vm"
   task_self_cached
+  purgeable_under_pressure
+}
+
+# Volatile purgeable memory emptied by the pageout scan when RAM runs short.
+purgeable_under_pressure() {
+  local name=purgeable-pressure root d="$SCRATCH/purgeable-pressure.out" st
+  root=$(new_root "$name")
+  mkdir -p "$d"
+  cat >"$d/want" <<'EOF'
+purgeable: 4 MB filled and made volatile
+purgeable: emptied under memory pressure, counted as purges
+purgeable: touching it is SIGBUS until nonvolatile again, then it reads zeros
+EOF
+  emu_run "$root" /dev/null "$d/out" "$d/err" -m 16M -- "$G/purgeable" 4 14
+  st=$?
+  if [ "$st" = 0 ] && cmp -s "$d/want" "$d/out"; then
+    pass "$name"
+  else
+    fail "$name" "exit status $(status_text "$st")"
+    diff -u --label expected --label emulator "$d/want" "$d/out" | indent
+    tail -n 5 "$d/err" | indent
+  fi
 }
 
 # mach_task_self() asks the kernel once: guest/mach_vm calls it more than once, and the
