@@ -10,15 +10,8 @@
 #include <stdio.h>
 #include "mmu/pmap.h"
 
-typedef int kern_return_t;
-#define KERN_SUCCESS            0
-#define KERN_INVALID_ADDRESS    1
-#define KERN_PROTECTION_FAILURE 2
-#define KERN_NO_SPACE           3
-#define KERN_INVALID_ARGUMENT   4
-#define KERN_FAILURE            5
-#define KERN_RESOURCE_SHORTAGE  6
-#define KERN_MEMORY_ERROR       10
+/* kern_return_t and the KERN_* codes: the one definition the guest SDK also uses. */
+#include "guest/include/mach/kern_return.h"
 
 const char *vm_kern_name(kern_return_t kr);
 
