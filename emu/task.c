@@ -273,6 +273,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
 {
     c->parent = (struct task *)p;
     c->ppid = p->pid;
+    c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
     c->cwd = strdup(p->cwd);
@@ -438,7 +439,8 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
         return fd;
     char *abs = fs_join(emu, AT_FDCWD, path);
     struct pmap *pm = abs ? pmap_create(&emu->mmu) : NULL;
-    struct vm_map *old = t->map, *map = pm ? vm_map_create(&emu->vm, pm, old->min, old->max) : NULL;
+    struct vm_map *old = t->map;
+    struct vm_map *map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, old->max) : NULL;
     if (!map) {
         if (pm)
             pmap_destroy(pm);
@@ -452,9 +454,9 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     int argc = 0;
     while (argv[argc])
         argc++;
-    uint64_t entry, sp;
+    struct exec_start start;
     char err[256];
-    int rc = elf_load(emu, t, fd, abs, argc, argv, envp, &entry, &sp, err, sizeof err);
+    int rc = exec_load(emu, t, fd, abs, argc, argv, envp, &start, err, sizeof err);
     close(fd);
     free(abs);
     if (rc < 0) {                  /* the old image goes on */
@@ -465,8 +467,7 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     }
     vm_map_destroy(old);
     reset_for_exec(emu, t);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
+    exec_start_apply(emu, &start);
     cpu_request_stop(emu, STOP_REDIRECT);
     return 0;
 }
