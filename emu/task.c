@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "emu/internal.h"
+#include "emu/darwin.h"
 
 #define QUANTUM      200000        /* guest instructions */
 #define L_CLONE_VM             0x00000100
@@ -353,6 +353,8 @@ static void release_vfork_parent(struct task *t)
 void task_exit(struct emu *emu, int wstatus)
 {
     struct task *t = emu->task;
+    if (t->abi == TASK_ABI_DARWIN && WIFSIGNALED(wstatus))   /* its parent reads Darwin's numbers */
+        wstatus = (wstatus & ~0x7f) | darwin_signo(WTERMSIG(wstatus));
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
