@@ -56,6 +56,7 @@ static bool translate(struct emu *emu, uint64_t va, vm_prot_t access, struct mmu
         emu->fault_kr = vm_fault(emu->task->map, va, access, NULL);
         if (emu->fault_kr != KERN_SUCCESS)
             return false;
+        task_account_kernel(emu, emu->task);
     }
     /* The VM said yes three times and the MMU still says no: a broken invariant. */
     emu->fault_kr = KERN_FAILURE;
@@ -127,6 +128,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
         darwin_syscall(emu);
     else
         linux_syscall(emu);     /* Linux ignores the immediate */
+    task_account_kernel(emu, emu->task);
     if (emu->phys.stale_code && emu->stop == STOP_NONE)
         cpu_request_stop(emu, STOP_RETRY);
 }

@@ -141,7 +141,8 @@ static void deliver_fault(struct emu *emu)
         return;
     }
     if (emu->fault_kr == KERN_RESOURCE_SHORTAGE) {
-        task_die(emu, SIGKILL, "out of memory: no free frame for a page fault");
+        task_die(emu, SIGKILL, "out of memory: no free frame for a page fault, and dirty "
+                               "anonymous memory cannot be paged out without a compressor");
         return;
     }
     uint64_t addr = emu->fault.va;
@@ -239,7 +240,7 @@ void emu_print_stats(struct emu *emu, FILE *out)
         const uint64_t *f = live ? t->map->stats.faults : t->last.stats.faults;
         fprintf(out, "task %d (%s)%s: resident %llu pages, page tables %u, mapped %llu KB in %u "
                 "entries; faults: zero-fill %llu, soft %llu, pagein %llu, cow %llu, fast %llu, "
-                "invalid %llu\n",
+                "invalid %llu; reactivated %llu\n",
                 t->pid, t->name ? t->name : "?", live ? "" : " at exit",
                 (unsigned long long)(live ? vm_map_resident(t->map) : t->last.resident),
                 live ? t->map->pmap->tables : t->last.tables,
@@ -247,6 +248,7 @@ void emu_print_stats(struct emu *emu, FILE *out)
                 live ? t->map->nentries : t->last.entries, (unsigned long long)f[VM_FAULT_ZERO_FILL],
                 (unsigned long long)f[VM_FAULT_SOFT], (unsigned long long)f[VM_FAULT_PAGEIN],
                 (unsigned long long)f[VM_FAULT_COW], (unsigned long long)f[VM_FAULT_FAST],
-                (unsigned long long)f[VM_FAULT_INVALID]);
+                (unsigned long long)f[VM_FAULT_INVALID],
+                (unsigned long long)(live ? t->map->stats : t->last.stats).reactivations);
     }
 }

@@ -16,6 +16,7 @@ struct emu_options {
     unsigned tlb_sets, tlb_ways;
     FILE *fault_trace;             /* one line per fault, or NULL */
     FILE *strace;                  /* one line per system call, or NULL */
+    FILE *vmmap;                   /* each task's vmmap listing when it exits, or NULL */
     uint64_t seed;                 /* for everything random the guest sees */
 };
 
@@ -34,5 +35,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
 int emu_run(struct emu *emu);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */
 void emu_print_stats(struct emu *emu, FILE *out);
+/* A vmmap-like listing of the task with this pid (0: every live task). */
+void emu_print_vmmap(struct emu *emu, int pid, FILE *out);
 
 #endif

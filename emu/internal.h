@@ -55,6 +55,7 @@ struct task {
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
     struct vm_map *map;
+    struct vm_kmem kmem;           /* wired kernel memory the task costs */
     uint64_t brk_start, brk_end;   /* program break: [start, end) mapped as "heap" */
     uint64_t mmap_hint;
     uint64_t stack_top;
@@ -201,6 +202,9 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
 struct task *task_by_pid(struct emu *emu, int pid);
+/* Brings the task's wired kernel memory in line with its size (task, thread,
+ * mappings, map entries: the costs of XNU-FACTS). */
+void task_account_kernel(struct emu *emu, struct task *t);
 bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
 
@@ -214,6 +218,9 @@ char *fs_join(struct emu *emu, int dirfd, const char *path);     /* absolute gue
 int fd_install(struct task *t, int host, bool cloexec, const char *path, int min);
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);
+
+/* vmmap.c: the listing --vmmap prints when a task exits. */
+void vmmap_print_task(struct emu *emu, struct task *t, FILE *out);
 
 /* linux.c */
 void linux_syscall(struct emu *emu);

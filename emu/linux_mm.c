@@ -192,7 +192,7 @@ int64_t sys_mremap(struct emu *emu, const uint64_t a[6])
             return kr == KERN_SUCCESS ? (int64_t)addr : linux_errno_of(kr);
         }
         if (!(flags & L_MREMAP_MAYMOVE) ||
-            vm_map_find_space(map, emu->task->mmap_hint, new, &target) != KERN_SUCCESS)
+            vm_map_find_space(map, emu->task->mmap_hint, new, 0, &target) != KERN_SUCCESS)
             return -ENOMEM;
     } else {
         if (!range_ok(target, new) || (target < addr + old && addr < target + new))

@@ -39,8 +39,26 @@ struct task *task_create(struct emu *emu)
     return t;
 }
 
+/* What a task costs the kernel (Apple's "About the Virtual Memory System"): the task
+ * itself, one thread blocked in the kernel, 32 bytes per mapping, 160 per region. */
+#define KMEM_TASK    16384
+#define KMEM_THREAD  21504
+#define KMEM_MAPPING 32
+#define KMEM_REGION  160
+
+void task_account_kernel(struct emu *emu, struct task *t)
+{
+    if (!t->map)
+        return;
+    uint64_t bytes = KMEM_TASK + KMEM_THREAD + KMEM_MAPPING * (uint64_t)t->map->pmap->resident +
+                     KMEM_REGION * (uint64_t)t->map->nentries;
+    vm_kmem_resize(&emu->vm, &t->kmem, bytes);   /* short of frames: stays under-counted */
+}
+
 static void release_resources(struct task *t)
 {
+    if (t->map)
+        vm_kmem_release(t->map->vm, &t->kmem);
     vm_map_destroy(t->map);
     t->map = NULL;
     for (int i = 0; i < t->nfds; i++)
@@ -360,6 +378,8 @@ void task_exit(struct emu *emu, int wstatus)
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
     }
     release_vfork_parent(t);
+    if (emu->opt.vmmap)
+        vmmap_print_task(emu, t, emu->opt.vmmap);
     t->last.stats = t->map->stats;
     t->last.resident = vm_map_resident(t->map);
     t->last.mapped = t->map->size;

@@ -13,6 +13,7 @@ enum phys_use {
     PHYS_PAGETABLE,                /* translation table frame (wired) */
     PHYS_VM,                       /* owned by the VM layer (vm_page) */
     PHYS_RESERVED,                 /* never handed out (frame 0) */
+    PHYS_KERNEL,                   /* wired kernel memory: task, thread, map bookkeeping */
     PHYS_NUSES
 };
 

@@ -25,6 +25,7 @@ static void usage(FILE *out)
         "      --stats              print vm_stat-style counters and TLB/MMU counters at exit\n"
         "      --trace-faults[=FILE]  one line per page fault (default: stderr)\n"
         "      --strace[=FILE]      one line per system call (default: stderr)\n"
+        "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
         "  -h, --help               this text\n");
@@ -65,12 +66,13 @@ static FILE *open_out(const char *path)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED };
+    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP };
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
-        { "seed", required_argument, 0, O_SEED }, { "help", no_argument, 0, 'h' }, { 0 },
+        { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
+        { "help", no_argument, 0, 'h' }, { 0 },
     };
     struct emu_options o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
                              .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS };
@@ -92,6 +94,7 @@ static int cmd_run(int argc, char **argv)
         case O_STATS: stats = true; break;
         case O_TRACE: if (!(o.fault_trace = open_out(optarg))) return 2; break;
         case O_STRACE: if (!(o.strace = open_out(optarg))) return 2; break;
+        case O_VMMAP: if (!(o.vmmap = open_out(optarg))) return 2; break;
         case O_TLB:
             if (tlb_parse_geometry(optarg, &o.tlb_sets, &o.tlb_ways) < 0) {
                 fprintf(stderr, "machemu: bad --tlb '%s': want SETSxWAYS, sets a power of two "
@@ -143,6 +146,8 @@ static int cmd_run(int argc, char **argv)
         fclose(o.fault_trace);
     if (o.strace && o.strace != stderr)
         fclose(o.strace);
+    if (o.vmmap && o.vmmap != stderr)
+        fclose(o.vmmap);
     return status;
 }
 

@@ -22,7 +22,9 @@ typedef int kern_return_t;
 
 const char *vm_kern_name(kern_return_t kr);
 
-/* Page queues (XNU vm_page.h vm_page_q_state, the subset this VM uses so far). */
+/* Page queues (XNU vm_page.h vm_page_q_state). Every frame the VM owns is on
+ * exactly one of them between operations; free frames and page tables are counted
+ * by phys. */
 enum vm_page_queue {
     VM_PAGE_NOT_ON_Q,
     VM_PAGE_Q_ACTIVE,
@@ -52,6 +54,8 @@ struct vm_page {                   /* <= 64 bytes, indexed by frame number */
     uint8_t flags;                 /* VM_PAGE_* */
 };
 
+_Static_assert(sizeof(struct vm_page) <= 64, "one small record per 16 KB frame");
+
 struct vm_page_queue_head { pfn_t head, tail; uint32_t count; };
 
 /* Counters in the spirit of vm_statistics64 (vm_stat). */
@@ -61,6 +65,15 @@ struct vm_stats {
     uint64_t lookups, hits;
     uint64_t collapses;            /* shadow objects merged into the object above */
     uint64_t invalid_faults;       /* no mapping / protection: delivered to the guest */
+    uint64_t reactivations;        /* inactive pages found referenced again */
+    uint64_t deactivations;        /* active -> inactive, reference bit cleared */
+    uint64_t reclaimed;            /* clean file pages dropped (re-read on the next fault) */
+    uint64_t throttled;            /* dirty anonymous pages parked: nowhere to send them */
+    uint64_t pageouts;             /* pages sent to a pager (the compressor, later) */
+    uint64_t purges;               /* pages of volatile purgeable objects emptied */
+    uint64_t scans;                /* runs of the pageout scan */
+    uint64_t shortages;            /* allocations refused: nothing left to reclaim */
+    uint64_t read_ahead;           /* pages read ahead of a sequential page-in */
 };
 
 enum vm_fault_kind {
@@ -87,9 +100,20 @@ struct vm_fault_event {
     uint64_t cost_ns;
 };
 
+/* Paging thresholds in frames, from the iOS formulas (XNU-FACTS): computed once
+ * from the frames free when the VM starts. User allocations never dip into the
+ * reserve, which is kept for page tables. */
+struct vm_targets {
+    uint32_t reserved;
+    uint32_t free_min;
+    uint32_t free_target;
+};
+
 struct vm {
     struct phys *phys;
     struct mmu *mmu;
+    struct vm_targets targets;
+    struct vm_object *volatile_head; /* purgeable objects marked volatile, oldest first */
     struct vm_page *pages;         /* [phys->nframes] */
     struct vm_page **hash;         /* buckets */
     uint32_t hash_mask;
@@ -110,23 +134,58 @@ static inline pfn_t vm_page_pfn(const struct vm *vm, const struct vm_page *pg)
     return (pfn_t)(pg - vm->pages);
 }
 
-/* A free frame as a vm_page, not in any object, on no queue, contents unspecified;
- * NULL when physical memory is exhausted. */
+/* A free frame as a vm_page, not in any object, on no queue, contents unspecified,
+ * reference/modify attributes clear. Below free_min it first runs the pageout scan,
+ * which refills to free_target; NULL when only the reserve is left and nothing
+ * could be reclaimed. */
 struct vm_page *vm_page_grab(struct vm *vm);
 /* Unmaps everywhere, removes from object and queue, returns the frame. */
 void vm_page_free(struct vm *vm, struct vm_page *pg);
 void vm_page_insert(struct vm *vm, struct vm_page *pg, struct vm_object *obj, uint64_t offset);
 void vm_page_remove(struct vm *vm, struct vm_page *pg);
 struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t offset);
+/* To the tail of the active queue (not wired pages); from an inactive or throttled
+ * queue that is a reactivation. */
 void vm_page_activate(struct vm *vm, struct vm_page *pg);
+/* To the tail of the inactive queue of its kind, reference bit cleared in the pmap. */
+void vm_page_deactivate(struct vm *vm, struct vm_page *pg);
+void vm_page_speculate(struct vm *vm, struct vm_page *pg);
+void vm_page_throttle(struct vm *vm, struct vm_page *pg);
 void vm_page_wire(struct vm *vm, struct vm_page *pg);
 void vm_page_unwire(struct vm *vm, struct vm_page *pg);
+
+/* vm_pageout.c */
+/* free_target/free_min/reserve from the free frames now (call once the boot-time
+ * frames are taken, or again after resizing). */
+void vm_pageout_init_targets(struct vm *vm);
+/* inactive_target = (active + inactive + speculative) / 2. */
+uint32_t vm_pageout_inactive_target(const struct vm *vm);
+/* Ages and reclaims until free frames reach the free target or nothing more can be
+ * reclaimed: purges volatile objects, moves active pages to inactive clearing their
+ * reference bits, reactivates the ones referenced since, drops clean file-backed
+ * pages and parks dirty anonymous ones on the throttled queue. Returns frames freed. */
+uint32_t vm_pageout_scan(struct vm *vm);
+/* Checks that every VM frame is on exactly one queue and that the counts add up
+ * (free + active + inactive + speculative + throttled + wired + tables + kernel +
+ * reserved = total); false with a reason otherwise. For tests. */
+bool vm_page_queues_check(const struct vm *vm, char *why, size_t len);
+
+/* Wired kernel memory held for one owner (a task's structures, its threads' stacks,
+ * its map entries and pv entries), in whole frames. */
+struct vm_kmem {
+    pfn_t *frames;
+    uint32_t n, cap;
+};
+/* Holds as many frames as `bytes` needs, taking or returning the difference. Kernel
+ * allocations may use the reserve; KERN_RESOURCE_SHORTAGE when nothing is left. */
+kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
+void vm_kmem_release(struct vm *vm, struct vm_kmem *k);
 
 /* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and
  * page tables), throttled, file-backed, anonymous. */
 struct vm_page_counts {
     uint32_t total, free, active, inactive, speculative, throttled, wired;
-    uint32_t pagetables, file_backed, anonymous;
+    uint32_t pagetables, kernel, file_backed, anonymous, purgeable;
 };
 void vm_page_counts(const struct vm *vm, struct vm_page_counts *c);
 void vm_print_stats(const struct vm *vm, FILE *out);

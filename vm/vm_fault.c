@@ -39,8 +39,32 @@ static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t of
         phys_zero(vm->phys, pfn);
     }
     vm_page_insert(vm, pg, obj, offset);
+    vm_page_activate(vm, pg);      /* on a queue at once, even if the fault fails later */
     *out = pg;
     return KERN_SUCCESS;
+}
+
+/* Sequential page-ins read the next pages ahead onto the speculative queue, as
+ * XNU's cluster read-ahead does; a page nobody touches is the first to go. */
+#define READ_AHEAD_PAGES 4
+
+static void read_ahead(struct vm *vm, struct vm_object *obj, uint64_t offset)
+{
+    bool sequential = offset == obj->last_pagein + PAGE_SIZE;
+    obj->last_pagein = offset;
+    if (!sequential)
+        return;
+    for (unsigned i = 1; i <= READ_AHEAD_PAGES; i++) {
+        uint64_t off = offset + i * PAGE_SIZE;
+        struct vm_page *pg;
+        if (off >= round_page(obj->vnode->size) || vm_page_lookup(vm, obj, off) ||
+            vm->phys->count[PHYS_FREE] < vm->targets.free_target)
+            return;
+        if (page_fill(vm, obj, off, &pg) != KERN_SUCCESS)
+            return;
+        vm_page_speculate(vm, pg);
+        vm->stats.read_ahead++;
+    }
 }
 
 /* Finds the page for (top, offset) down the shadow chain, paging in from a vnode
@@ -59,7 +83,13 @@ static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64
             if (offset >= round_page(obj->vnode->size))
                 return KERN_MEMORY_ERROR;     /* past EOF: SIGBUS */
             f->kind = VM_FAULT_PAGEIN;
-            return page_fill(vm, obj, offset, pg);
+            kern_return_t kr = page_fill(vm, obj, offset, pg);
+            if (kr == KERN_SUCCESS) {
+                (*pg)->flags |= VM_PAGE_BUSY;
+                read_ahead(vm, obj, offset);
+                (*pg)->flags &= (uint8_t)~VM_PAGE_BUSY;
+            }
+            return kr;
         }
         if (!obj->shadow)
             return KERN_SUCCESS;
@@ -105,6 +135,8 @@ static kern_return_t fault_slow(struct fault *f)
     if (kr != KERN_SUCCESS)
         return kr;
     vm_prot_t prot = e->protection;
+    if (!pg && top->purgable == VM_PURGABLE_EMPTY)
+        return KERN_MEMORY_ERROR;      /* emptied while volatile: XNU fails the access */
     if (!pg) {
         if ((kr = page_fill(vm, top, offset, &pg)) != KERN_SUCCESS)
             return kr;
@@ -113,7 +145,10 @@ static kern_return_t fault_slow(struct fault *f)
         f->offset = offset;
     } else if (f->source != top) {
         if (f->access & VM_PROT_WRITE) {
+            /* Busy: the pageout scan the allocation may run must not take it. */
+            pg->flags |= VM_PAGE_BUSY;
             struct vm_page *copy = vm_page_grab(vm);
+            pg->flags &= (uint8_t)~VM_PAGE_BUSY;
             if (!copy)
                 return KERN_RESOURCE_SHORTAGE;
             phys_copy(vm->phys, vm_page_pfn(vm, copy), vm_page_pfn(vm, pg));
@@ -127,6 +162,9 @@ static kern_return_t fault_slow(struct fault *f)
     }
     if (e->needs_copy)
         prot &= ~VM_PROT_WRITE;
+    if (pg->queue == VM_PAGE_Q_INACTIVE_INTERNAL || pg->queue == VM_PAGE_Q_INACTIVE_EXTERNAL ||
+        pg->queue == VM_PAGE_Q_THROTTLED)
+        map->stats.reactivations++;
     if (e->wired_count && pg->wire_count == 0)
         vm_page_wire(vm, pg);
     else
@@ -134,6 +172,8 @@ static kern_return_t fault_slow(struct fault *f)
     f->pfn = vm_page_pfn(vm, pg);
     if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, e->wired_count > 0) < 0)
         return KERN_RESOURCE_SHORTAGE;
+    if (map->pmap->resident > map->stats.resident_peak)
+        map->stats.resident_peak = map->pmap->resident;
     return KERN_SUCCESS;
 }
 

@@ -1,7 +1,7 @@
 /* vm/vm_map.c — address-space bookkeeping. */
 #include <stdlib.h>
 #include <string.h>
-#include "vm/vm_map.h"
+#include "vm/vm_fault.h"
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max)
 {
@@ -161,15 +161,18 @@ static void simplify_range(struct vm_map *map, uint64_t start, uint64_t end)
             e = e->next;
 }
 
-kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size, uint64_t *addr)
+kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size, uint64_t mask,
+                                uint64_t *addr)
 {
-    uint64_t start = round_page(hint < map->min ? map->min : hint);
+    mask |= PAGE_MASK;
+    uint64_t start = (hint < map->min ? map->min : hint);
     struct vm_map_entry *e;
     if (vm_map_lookup_entry(map, start, &e))
         start = e->end;
     for (e = e->next;; e = e->next) {
+        start = (start + mask) & ~mask;
         uint64_t limit = e == &map->header ? map->max : e->start;
-        if (start + size >= start && start + size <= limit) {
+        if (start && start + size >= start && start + size <= limit) {
             *addr = start;
             return KERN_SUCCESS;
         }
@@ -201,10 +204,23 @@ bool vm_map_range_mapped(struct vm_map *map, uint64_t start, uint64_t end)
     return true;
 }
 
+static void unwire_pages(struct vm_map *map, struct vm_map_entry *e)
+{
+    for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
+        pfn_t pfn = pmap_extract(map->pmap, va);
+        if (pfn == PFN_NONE)
+            continue;
+        pmap_change_wiring(map->pmap, va, false);
+        vm_page_unwire(map->vm, &map->vm->pages[pfn]);
+    }
+}
+
 static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t end)
 {
     while (e != &map->header && e->start < end) {
         struct vm_map_entry *next = e->next;
+        if (e->wired_count)
+            unwire_pages(map, e);
         pmap_remove(map->pmap, e->start, e->end);
         entry_unlink(map, e);
         entry_free(e);
@@ -234,18 +250,23 @@ kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, in
     if (size == 0 || (size | *addr | offset) & PAGE_MASK || (cur & ~max))
         goto fail;
     if (flags & VM_FLAGS_ANYWHERE) {
-        if ((kr = vm_map_find_space(map, *addr, size, addr)) != KERN_SUCCESS)
+        if ((kr = vm_map_find_space(map, *addr, size, 0, addr)) != KERN_SUCCESS)
             goto fail;
     } else {
-        kr = KERN_NO_SPACE;
+        kr = KERN_INVALID_ADDRESS;
         if (*addr < map->min || *addr + size > map->max || *addr + size < *addr)
             goto fail;
+        kr = KERN_NO_SPACE;
         if (flags & VM_FLAGS_OVERWRITE) {
             if ((kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
                 goto fail;
         } else if (!vm_map_range_free(map, *addr, *addr + size)) {
             goto fail;
         }
+    }
+    if ((flags & VM_FLAGS_PURGABLE) && !obj && !(obj = vm_object_allocate_purgable(map->vm, size))) {
+        kr = KERN_RESOURCE_SHORTAGE;
+        goto fail;
     }
     struct vm_map_entry *e = calloc(1, sizeof *e), *prev;
     if (!e) {
@@ -281,8 +302,8 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
     struct vm_map_entry *e;
     vm_map_lookup_entry(map, start, &e);
     for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
-        if (!set_max && (prot & ~x->max_protection))
-            return KERN_PROTECTION_FAILURE;
+        if (prot & ~x->max_protection)
+            return KERN_PROTECTION_FAILURE;    /* even set_max can only lower */
     bool ok;
     e = clip_range(map, start, end, &ok);
     if (!ok)
@@ -375,6 +396,96 @@ kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uin
         entry_link_after(map, prev, e);
         e = next;
     }
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_inherit(struct vm_map *map, uint64_t start, uint64_t end, enum vm_inherit inh)
+{
+    if ((start | end) & PAGE_MASK || end < start || inh > VM_INHERIT_NONE)
+        return KERN_INVALID_ARGUMENT;
+    bool ok;
+    struct vm_map_entry *e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    for (; e != &map->header && e->start < end; e = e->next)
+        e->inheritance = (uint8_t)inh;
+    simplify_range(map, start, end);
+    return KERN_SUCCESS;
+}
+
+/* User-wired pages may not take more than this share of RAM. */
+static bool wire_limit_ok(struct vm *vm, uint64_t pages)
+{
+    return vm->q[VM_PAGE_Q_WIRED].count + pages <= vm->phys->nframes / 4 * 3;
+}
+
+static kern_return_t wire_entry(struct vm_map *map, struct vm_map_entry *e, vm_prot_t access)
+{
+    if (e->wired_count) {
+        e->wired_count++;
+        return KERN_SUCCESS;
+    }
+    /* A writable entry is wired with write access so a pending copy is made now:
+     * the wired page is then the task's own. */
+    kern_return_t kr = vm_fault_range(map, e->start, e->end, access | (e->protection & VM_PROT_WRITE));
+    if (kr != KERN_SUCCESS)
+        return kr;
+    for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
+        pfn_t pfn = pmap_extract(map->pmap, va);
+        vm_page_wire(map->vm, &map->vm->pages[pfn]);
+        pmap_change_wiring(map->pmap, va, true);
+    }
+    e->wired_count = 1;
+    return KERN_SUCCESS;
+}
+
+static void unwire_entry(struct vm_map *map, struct vm_map_entry *e)
+{
+    if (e->wired_count && --e->wired_count == 0)
+        unwire_pages(map, e);
+}
+
+kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t access)
+{
+    if ((start | end) & PAGE_MASK || end < start)
+        return KERN_INVALID_ARGUMENT;
+    kern_return_t kr = vm_map_check_access(map, start, end, access);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    if (!wire_limit_ok(map->vm, (end - start) >> PAGE_SHIFT))
+        return KERN_RESOURCE_SHORTAGE;
+    bool ok;
+    struct vm_map_entry *first = clip_range(map, start, end, &ok), *e;
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    for (e = first; e != &map->header && e->start < end; e = e->next)
+        if ((kr = wire_entry(map, e, access)) != KERN_SUCCESS)
+            break;
+    if (kr != KERN_SUCCESS)        /* all or nothing */
+        for (struct vm_map_entry *x = first; x != e; x = x->next)
+            unwire_entry(map, x);
+    simplify_range(map, start, end);
+    return kr == KERN_RESOURCE_SHORTAGE || kr == KERN_MEMORY_ERROR ? KERN_RESOURCE_SHORTAGE : kr;
+}
+
+kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    if ((start | end) & PAGE_MASK || end < start)
+        return KERN_INVALID_ARGUMENT;
+    if (!vm_map_range_mapped(map, start, end))
+        return start == end ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+    struct vm_map_entry *e;
+    vm_map_lookup_entry(map, start, &e);
+    for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
+        if (!x->wired_count)
+            return KERN_INVALID_ARGUMENT;
+    bool ok;
+    e = clip_range(map, start, end, &ok);
+    if (!ok)
+        return KERN_RESOURCE_SHORTAGE;
+    for (; e != &map->header && e->start < end; e = e->next)
+        unwire_entry(map, e);
+    simplify_range(map, start, end);
     return KERN_SUCCESS;
 }
 

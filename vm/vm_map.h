@@ -24,10 +24,13 @@ struct vm_map_entry {
 
 #define VM_FLAGS_FIXED     0x0     /* at *addr; fails if occupied */
 #define VM_FLAGS_ANYWHERE  0x1     /* first fit at or after *addr */
+#define VM_FLAGS_PURGABLE  0x2     /* anonymous memory in a purgeable object */
 #define VM_FLAGS_OVERWRITE 0x4000  /* with FIXED: replace what is there */
 
 struct vm_map_stats {
     uint64_t faults[VM_FAULT_NKINDS];
+    uint32_t resident_peak;        /* most pages the pmap has mapped at once */
+    uint64_t reactivations;        /* its faults on pages the scan had deactivated */
 };
 
 struct vm_map {
@@ -69,8 +72,68 @@ kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uin
 /* True if [start, end) is entirely mapped / entirely free. */
 bool vm_map_range_mapped(struct vm_map *map, uint64_t start, uint64_t end);
 bool vm_map_range_free(struct vm_map *map, uint64_t start, uint64_t end);
-/* First free range of size at or after hint (aligned to PAGE_SIZE); KERN_NO_SPACE. */
-kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size, uint64_t *addr);
+/* First free range of size at or after hint whose start has no bit of mask set (and
+ * is page aligned); KERN_NO_SPACE. */
+kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size, uint64_t mask,
+                                uint64_t *addr);
+
+/* KERN_SUCCESS if [start, end) is mapped and every entry allows prot;
+ * KERN_INVALID_ADDRESS for a hole, KERN_PROTECTION_FAILURE otherwise. */
+kern_return_t vm_map_check_access(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t prot);
+kern_return_t vm_map_inherit(struct vm_map *map, uint64_t start, uint64_t end, enum vm_inherit inh);
+/* User wiring (mach_vm_wire, mlock): faults every page in with `access` and keeps
+ * it resident and mapped; counts nest. KERN_INVALID_ADDRESS for a hole,
+ * KERN_PROTECTION_FAILURE if an entry does not allow access, KERN_RESOURCE_SHORTAGE
+ * beyond the wired limit or when memory runs out (nothing stays wired then). */
+kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t access);
+/* KERN_INVALID_ARGUMENT if part of the range is not wired. */
+kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end);
+
+/* What mach_vm_region and vmmap report about one entry. */
+struct vm_region_info {
+    uint64_t start, end, offset;
+    vm_prot_t protection, max_protection;
+    enum vm_inherit inheritance;
+    bool shared;                   /* the object is mapped elsewhere too */
+    uint16_t user_wired_count;
+    uint32_t object_id;            /* 0: nothing allocated yet */
+    unsigned shadow_depth;
+    uint32_t resident, dirty;      /* pages of the range resident / modified */
+    int purgable;                  /* enum vm_purgable_state */
+    const char *tag;
+};
+/* The entry containing *addr, or else the first one above it: *addr becomes its
+ * start. KERN_INVALID_ADDRESS if there is none. */
+kern_return_t vm_map_region(struct vm_map *map, uint64_t *addr, struct vm_region_info *info);
+
+/* mach_vm_page_query's dispositions (XNU's values). */
+#define VM_PAGE_QUERY_PAGE_PRESENT     0x1
+#define VM_PAGE_QUERY_PAGE_FICTITIOUS  0x2
+#define VM_PAGE_QUERY_PAGE_REF         0x4
+#define VM_PAGE_QUERY_PAGE_DIRTY       0x8
+#define VM_PAGE_QUERY_PAGE_PAGED_OUT   0x10
+#define VM_PAGE_QUERY_PAGE_COPIED      0x20
+#define VM_PAGE_QUERY_PAGE_SPECULATIVE 0x40
+#define VM_PAGE_QUERY_PAGE_EXTERNAL    0x80
+/* The page at addr: where it is and what the pmap knows of it. COPIED means the
+ * page is a private copy made on write (it sits in a shadow object). */
+kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposition,
+                                int *ref_count);
+/* A task's memory as task_info(TASK_VM_INFO) and vmmap report it, in pages. */
+struct vm_map_usage {
+    uint64_t virtual_pages;
+    uint32_t regions;
+    uint32_t resident, resident_peak;
+    uint32_t internal, external;   /* resident anonymous / file-backed */
+    uint32_t volatile_resident, volatile_virtual;  /* of purgeable volatile objects */
+    uint32_t wired;                /* user-wired pages mapped */
+    uint32_t tables;               /* page-table frames */
+    uint32_t footprint;            /* phys_footprint: internal not volatile + tables */
+};
+void vm_map_usage(struct vm_map *map, struct vm_map_usage *u);
+
+/* mach_vm_purgable_control on the object mapped at addr. */
+kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state);
 
 /* The entry containing addr (true), or the one before it (false; &header if none). */
 bool vm_map_lookup_entry(struct vm_map *map, uint64_t addr, struct vm_map_entry **entry);

@@ -15,8 +15,88 @@ struct vm_object *vm_object_allocate(struct vm *vm, uint64_t size)
     obj->id = vm->next_object_id++;
     obj->ref_count = 1;
     obj->size = size;
+    obj->purgable = VM_PURGABLE_DENY;
     vm->objects++;
     return obj;
+}
+
+struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size)
+{
+    struct vm_object *obj = vm_object_allocate(vm, size);
+    if (obj)
+        obj->purgable = VM_PURGABLE_NONVOLATILE;
+    return obj;
+}
+
+static void volatile_unlink(struct vm_object *obj)
+{
+    if (obj->purgable != VM_PURGABLE_VOLATILE)
+        return;
+    if (obj->vol_prev)
+        obj->vol_prev->vol_next = obj->vol_next;
+    else
+        obj->vm->volatile_head = obj->vol_next;
+    if (obj->vol_next)
+        obj->vol_next->vol_prev = obj->vol_prev;
+    obj->vol_prev = obj->vol_next = NULL;
+}
+
+/* Volatile objects are purged oldest first: appended at the tail. */
+static void volatile_link(struct vm_object *obj)
+{
+    struct vm_object **pp = &obj->vm->volatile_head, *prev = NULL;
+    while (*pp) {
+        prev = *pp;
+        pp = &(*pp)->vol_next;
+    }
+    obj->vol_prev = prev;
+    obj->vol_next = NULL;
+    *pp = obj;
+}
+
+static void set_purgable_state(struct vm_object *obj, int state)
+{
+    volatile_unlink(obj);
+    obj->purgable = (uint8_t)state;
+    if (state == VM_PURGABLE_VOLATILE)
+        volatile_link(obj);
+}
+
+uint32_t vm_object_purge(struct vm_object *obj)
+{
+    uint32_t n = 0;
+    for (struct vm_page *pg = obj->memq, *next; pg; pg = next) {
+        next = pg->listq_next;
+        if (pg->wire_count)
+            continue;              /* wired memory is never taken away */
+        vm_page_free(obj->vm, pg);
+        n++;
+    }
+    obj->vm->stats.purges += n;
+    set_purgable_state(obj, VM_PURGABLE_EMPTY);
+    return n;
+}
+
+kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state)
+{
+    if (!obj || obj->purgable == VM_PURGABLE_DENY)
+        return KERN_INVALID_ARGUMENT;
+    int old = obj->purgable;
+    if (control == VM_PURGABLE_GET_STATE) {
+        *state = old;
+        return KERN_SUCCESS;
+    }
+    if (control != VM_PURGABLE_SET_STATE)
+        return KERN_INVALID_ARGUMENT;
+    int want = *state & 3;         /* the other bits are ordering hints */
+    if (want == VM_PURGABLE_DENY)
+        return KERN_INVALID_ARGUMENT;
+    if (want == VM_PURGABLE_EMPTY)
+        vm_object_purge(obj);
+    else if (!(want == VM_PURGABLE_VOLATILE && old == VM_PURGABLE_EMPTY))
+        set_purgable_state(obj, want);   /* an emptied object stays empty until NONVOLATILE */
+    *state = old;
+    return KERN_SUCCESS;
 }
 
 struct vm_object *vm_object_for_vnode(struct vm *vm, struct vnode *vn)
@@ -103,6 +183,7 @@ void vm_object_deallocate(struct vm_object *obj)
             obj->vnode->object = NULL;
             vnode_release(obj->vnode);
         }
+        volatile_unlink(obj);
         obj->vm->objects--;
         free(obj);
         obj = shadow;

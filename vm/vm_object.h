@@ -20,6 +20,19 @@ struct vnode {
     struct vnode *next;            /* in the vnode cache */
 };
 
+/* Purgeable states (XNU's values). Ordinary objects are DENY. */
+enum vm_purgable_state {
+    VM_PURGABLE_NONVOLATILE = 0,
+    VM_PURGABLE_VOLATILE = 1,      /* pages may be emptied under pressure */
+    VM_PURGABLE_EMPTY = 2,         /* emptied: a fault is a memory error until NONVOLATILE */
+    VM_PURGABLE_DENY = 3,
+};
+enum vm_purgable_control {
+    VM_PURGABLE_SET_STATE = 0,
+    VM_PURGABLE_GET_STATE = 1,
+    VM_PURGABLE_PURGE_ALL = 2,
+};
+
 struct vm_object {
     struct vm *vm;
     uint32_t id;
@@ -30,6 +43,9 @@ struct vm_object {
     struct vm_object *shadow;      /* referenced */
     uint64_t shadow_offset;
     struct vnode *vnode;           /* pager: NULL = anonymous (internal) */
+    uint64_t last_pagein;          /* offset of the last page-in: detects sequential reads */
+    uint8_t purgable;              /* enum vm_purgable_state */
+    struct vm_object *vol_prev, *vol_next;   /* in vm->volatile_head while VOLATILE */
 };
 
 struct vm_object *vm_object_allocate(struct vm *vm, uint64_t size);
@@ -44,6 +60,15 @@ void vm_object_reference(struct vm_object *obj);
 void vm_object_collapse(struct vm_object *obj);
 /* Drops a reference; at zero frees its pages and drops its shadow. */
 void vm_object_deallocate(struct vm_object *obj);
+/* An anonymous object whose pages the pageout path may empty when it is made
+ * volatile. */
+struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size);
+/* mach_vm_purgable_control on obj: SET_STATE stores *state and returns the old one
+ * in *state; GET_STATE reads it. KERN_INVALID_ARGUMENT if obj is not purgeable or
+ * the state is not one of NONVOLATILE, VOLATILE, EMPTY. */
+kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state);
+/* Frees a volatile object's pages and marks it EMPTY; returns pages freed. */
+uint32_t vm_object_purge(struct vm_object *obj);
 /* Frees the resident pages in [start, end) of obj. */
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 static inline bool vm_object_internal(const struct vm_object *obj) { return obj->vnode == NULL; }

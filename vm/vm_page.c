@@ -49,6 +49,7 @@ int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
     for (int q = 0; q < VM_PAGE_NQUEUES; q++)
         vm->q[q].head = vm->q[q].tail = PFN_NONE;
     vm->next_object_id = 1;
+    vm_pageout_init_targets(vm);
     return 0;
 }
 
@@ -102,12 +103,22 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
 
 struct vm_page *vm_page_grab(struct vm *vm)
 {
+    /* Below free_min the scan runs and refills up to free_target: work in batches. */
+    if (vm->phys->count[PHYS_FREE] < vm->targets.free_min)
+        vm_pageout_scan(vm);
+    if (vm->phys->count[PHYS_FREE] <= vm->targets.reserved) {
+        vm->stats.shortages++;
+        return NULL;
+    }
     pfn_t pfn = phys_alloc(vm->phys, PHYS_VM);
     if (pfn == PFN_NONE)
         return NULL;
     struct vm_page *pg = &vm->pages[pfn];
     memset(pg, 0, sizeof *pg);
     pg->pageq_next = pg->pageq_prev = PFN_NONE;
+    /* The frame's last life must not make this page look referenced or dirty. */
+    pmap_clear_reference(vm->mmu, pfn);
+    pmap_clear_modify(vm->mmu, pfn);
     return pg;
 }
 
@@ -169,8 +180,36 @@ void vm_page_free(struct vm *vm, struct vm_page *pg)
 
 void vm_page_activate(struct vm *vm, struct vm_page *pg)
 {
-    if (pg->wire_count == 0 && pg->queue != VM_PAGE_Q_ACTIVE)
-        queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+    if (pg->wire_count || pg->queue == VM_PAGE_Q_ACTIVE)
+        return;
+    if (pg->queue == VM_PAGE_Q_INACTIVE_INTERNAL || pg->queue == VM_PAGE_Q_INACTIVE_EXTERNAL ||
+        pg->queue == VM_PAGE_Q_THROTTLED)
+        vm->stats.reactivations++;
+    queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
+}
+
+void vm_page_deactivate(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count)
+        return;
+    pmap_clear_reference(vm->mmu, vm_page_pfn(vm, pg));
+    vm->stats.deactivations++;
+    queue_enter_tail(vm, pg, vm_object_internal(pg->object) ? VM_PAGE_Q_INACTIVE_INTERNAL
+                                                            : VM_PAGE_Q_INACTIVE_EXTERNAL);
+}
+
+void vm_page_speculate(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count == 0)
+        queue_enter_tail(vm, pg, VM_PAGE_Q_SPECULATIVE);
+}
+
+void vm_page_throttle(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->wire_count == 0) {
+        vm->stats.throttled++;
+        queue_enter_tail(vm, pg, VM_PAGE_Q_THROTTLED);
+    }
 }
 
 void vm_page_wire(struct vm *vm, struct vm_page *pg)
@@ -195,7 +234,8 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
     c->inactive = vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count + vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count;
     c->speculative = vm->q[VM_PAGE_Q_SPECULATIVE].count;
     c->throttled = vm->q[VM_PAGE_Q_THROTTLED].count;
-    c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables;
+    c->kernel = vm->phys->count[PHYS_KERNEL];
+    c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables + c->kernel;
     for (uint32_t i = 0; i < vm->phys->nframes; i++) {
         const struct vm_object *obj = vm->pages[i].object;
         if (vm->phys->use[i] != PHYS_VM || !obj)
@@ -204,7 +244,56 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
             c->anonymous++;
         else
             c->file_backed++;
+        if (obj->purgable == VM_PURGABLE_VOLATILE)
+            c->purgeable++;
     }
+}
+
+static bool queue_walk_ok(const struct vm *vm, int q, uint8_t *seen, char *why, size_t len)
+{
+    uint32_t n = 0;
+    pfn_t prev = PFN_NONE;
+    for (pfn_t pfn = vm->q[q].head; pfn != PFN_NONE; pfn = vm->pages[pfn].pageq_next) {
+        const struct vm_page *pg = &vm->pages[pfn];
+        if (pfn >= vm->phys->nframes || vm->phys->use[pfn] != PHYS_VM || seen[pfn] ||
+            pg->queue != q || pg->pageq_prev != prev || ++n > vm->q[q].count) {
+            snprintf(why, len, "queue %d: frame %u misplaced", q, pfn);
+            return false;
+        }
+        seen[pfn] = 1;
+        prev = pfn;
+    }
+    if (n != vm->q[q].count || vm->q[q].tail != prev) {
+        snprintf(why, len, "queue %d: count %u, walked %u", q, vm->q[q].count, n);
+        return false;
+    }
+    return true;
+}
+
+bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
+{
+    const struct phys *p = vm->phys;
+    uint8_t *seen = calloc(p->nframes, 1);
+    bool ok = seen != NULL;
+    uint32_t queued = 0;
+    for (int q = VM_PAGE_Q_ACTIVE; ok && q < VM_PAGE_NQUEUES; q++) {
+        ok = queue_walk_ok(vm, q, seen, why, len);
+        queued += vm->q[q].count;
+    }
+    for (uint32_t i = 0; ok && i < p->nframes; i++)
+        if (p->use[i] == PHYS_VM && !seen[i]) {
+            snprintf(why, len, "frame %u is the VM's but on no queue", i);
+            ok = false;
+        }
+    if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_KERNEL] +
+                      p->count[PHYS_RESERVED] != p->nframes) {
+        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + reserved %u != %u frames",
+                 p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE], p->count[PHYS_KERNEL],
+                 p->count[PHYS_RESERVED], p->nframes);
+        ok = false;
+    }
+    free(seen);
+    return ok;
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)
@@ -221,15 +310,29 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages speculative", c.speculative);
     LINE("Pages throttled", c.throttled);
     LINE("Pages wired down", c.wired);
-    LINE("Pages used by page tables", c.pagetables);
+    LINE("Pages purgeable", c.purgeable);
+    LINE("\"Translation faults\"", s->faults);
+    LINE("Pages copy-on-write", s->cow_faults);
+    LINE("Pages zero filled", s->zero_fill);
+    LINE("Pages reactivated", s->reactivations);
+    LINE("Pages purged", s->purges);
     LINE("File-backed pages", c.file_backed);
     LINE("Anonymous pages", c.anonymous);
     LINE("Pageins", s->pageins);
-    LINE("Translation faults", s->faults);
-    LINE("Pages copy-on-write", s->cow_faults);
-    LINE("Pages zero filled", s->zero_fill);
+    LINE("Pageouts", s->pageouts);
+    /* Beyond vm_stat: how the faults and the pageout scan went. */
+    LINE("Pages used by page tables", c.pagetables);
+    LINE("Pages of kernel bookkeeping", c.kernel);
     LINE("Soft faults", s->soft_faults);
     LINE("Ref/mod faults (pmap)", s->fast_faults);
     LINE("Invalid accesses", s->invalid_faults);
+    LINE("Pages deactivated", s->deactivations);
+    LINE("Clean file pages reclaimed", s->reclaimed);
+    LINE("Anonymous pages throttled", s->throttled);
+    LINE("Pages read ahead (speculative)", s->read_ahead);
+    LINE("Pageout scans", s->scans);
+    LINE("Allocations refused", s->shortages);
+    fprintf(out, "%-34s %5u / %u / %u pages\n", "Free min / target / reserve:",
+            vm->targets.free_min, vm->targets.free_target, vm->targets.reserved);
 #undef LINE
 }

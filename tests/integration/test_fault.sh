@@ -132,4 +132,20 @@ rowrite_traced() { # EMU_ROOT EMU_ERR
 compare faults-rowrite-traced -e 139 -c -o "--trace-faults=$SCRATCH/rowrite.trace" \
   -C rowrite_traced -- "$G/faults" rowrite
 
+# More dirty anonymous memory than the machine holds (no compressor yet): the task is
+# killed cleanly with SIGKILL and a reason, the emulator itself does not fail.
+oom_case() {
+  local name=oom-anonymous root rc
+  root=$(new_root "$name")
+  emu_run "$root" /dev/null "$root.out" "$root.err" -m 24M -- "$G/pageout" 1 23
+  rc=$?
+  if [ "$rc" = 137 ] && grep -q '^machemu: crash: .*SIGKILL.*out of memory' "$root.err"; then
+    pass "$name"
+  else
+    fail "$name" "exit $(status_text "$rc"), want 137 and a SIGKILL out-of-memory line"
+    tail -n 5 "$root.err" | indent
+  fi
+}
+oom_case
+
 finish

@@ -60,6 +60,18 @@ compare compute-tlb-4x2 -o --tlb -o 4x2 -- "$G/compute" 20000
 compare brk-64M-ram -o -m -o "${SMALL_RAM:-64M}" -- "$G/brk" 5000
 compare compute-stats-strace -o --stats -o --strace -- "$G/compute" 20000
 
+# Pageout: a file of twice the machine's RAM read twice: clean file pages are dropped
+# and read again, the anonymous memory written before survives.
+pageout_happened() { # EMU_ROOT EMU_ERR: the --stats lines show the scan at work
+  local reclaimed pageins
+  reclaimed=$(grep -oE '^Clean file pages reclaimed: +[0-9]+' "$2" | grep -oE '[0-9]+$')
+  pageins=$(grep -oE '^Pageins: +[0-9]+' "$2" | grep -oE '[0-9]+$')
+  [ "${reclaimed:-0}" -gt 0 ] && [ "${pageins:-0}" -gt 2048 ] && return 0
+  echo "reclaimed ${reclaimed:-?}, pageins ${pageins:-?}: want file pages dropped and read again"
+  return 1
+}
+compare pageout-16M-ram -o -m -o 16M -o --stats -C pageout_happened -- "$G/pageout" 32 4
+
 trace_nonempty() { # EMU_ROOT EMU_ERR: the fault trace file was written
   [ -s "$SCRATCH/hello-trace.faults" ] || { echo "--trace-faults=FILE left FILE empty"; return 1; }
 }

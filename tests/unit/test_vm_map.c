@@ -11,9 +11,6 @@
 #include "vm/vm_map.h"
 #include "tests/unit/vm_fixture.h"
 
-#define R VM_PROT_READ
-#define RW (VM_PROT_READ | VM_PROT_WRITE)
-#define BASE 0x100000ull           /* 1 MB: 16 KB aligned, above map->min */
 
 
 static kern_return_t enter(uint64_t *addr, uint64_t size, int flags, vm_prot_t cur, vm_prot_t max)
@@ -27,14 +24,6 @@ static void enter_at(uint64_t addr, uint64_t size, vm_prot_t cur, vm_prot_t max)
     uint64_t a = addr;
     ck_assert_int_eq(enter(&a, size, VM_FLAGS_FIXED, cur, max), KERN_SUCCESS);
     ck_assert_uint_eq(a, addr);
-}
-
-/* The host byte behind a resident guest address. */
-static uint8_t *gptr(uint64_t va)
-{
-    pfn_t f = pmap_extract(map->pmap, va);
-    ck_assert_msg(f != PFN_NONE, "0x%llx not resident", (unsigned long long)va);
-    return (uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK);
 }
 
 static uint8_t peek(uint64_t va)
@@ -111,9 +100,9 @@ START_TEST(enter_fixed_and_overlap)
     ck_assert_int_eq(enter(&a, 0, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ARGUMENT);
     ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, R), KERN_INVALID_ARGUMENT); /* cur > max */
     a = 0;                          /* below map->min */
-    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ADDRESS);
     a = (1ull << 47) - PG;          /* runs past map->max */
-    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_int_eq(enter(&a, 2 * PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_INVALID_ADDRESS);
     ck_assert_uint_eq(map->nentries, 1);
     destroy_and_check_frames();
 }
@@ -317,6 +306,8 @@ START_TEST(protect_beyond_max_fails_and_changes_nothing)
     ck_assert_uint_eq(nth(0)->max_protection, R);
     ck_assert_uint_eq(nth(0)->protection, R);
     ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, RW, false), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, RW, true), KERN_PROTECTION_FAILURE);
+    ck_assert_uint_eq(nth(0)->max_protection, R);
     ck_assert_uint_eq(peek(BASE + 5), 0x42);
 
     /* An unmapped hole in the range. */

@@ -1,0 +1,153 @@
+/* vm/vm_pageout.c — keeping frames free: aging by reference bits and reclaim.
+ *
+ * The scan runs synchronously when an allocation finds fewer free frames than the
+ * free target, so a run is deterministic. Reclaim order: volatile purgeable
+ * objects, speculative pages, then the inactive queues, refilled from the head of
+ * the active queue while they are below the inactive target. */
+#include <stdlib.h>
+#include "vm/vm_object.h"
+
+#define SCAN_BATCH 64              /* pages looked at per frame still wanted */
+
+static uint32_t free_frames(const struct vm *vm) { return vm->phys->count[PHYS_FREE]; }
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+void vm_pageout_init_targets(struct vm *vm)
+{
+    struct vm_targets *t = &vm->targets;
+    uint32_t nframes = vm->phys->nframes;
+    /* XNU reserves 6 * VM_PAGE_LAUNDRY_MAX + ncpus frames (plus 28 with a compressor);
+     * that is most of a small emulated machine, so it is scaled to 1/64 of RAM here. */
+    t->reserved = min_u32(769, nframes / 64) + 28;
+    uint32_t avail = free_frames(vm) > t->reserved ? free_frames(vm) - t->reserved : 0;
+    t->free_min = min_u32(10 + avail / 200, 1500);
+    t->free_target = min_u32(15 + avail / 100, 2000);
+    if (t->free_target < t->free_min + 5)
+        t->free_target = t->free_min + 5;
+    t->free_min += t->reserved;
+    t->free_target += t->reserved;
+}
+
+uint32_t vm_pageout_inactive_target(const struct vm *vm)
+{
+    return (vm->q[VM_PAGE_Q_ACTIVE].count + vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count +
+            vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count + vm->q[VM_PAGE_Q_SPECULATIVE].count) / 2;
+}
+
+static struct vm_page *head_of(struct vm *vm, enum vm_page_queue q)
+{
+    return vm->q[q].head == PFN_NONE ? NULL : &vm->pages[vm->q[q].head];
+}
+
+static bool purge_one(struct vm *vm)
+{
+    struct vm_object *obj = vm->volatile_head;
+    return obj && vm_object_purge(obj) > 0;
+}
+
+/* Clean file-backed pages are dropped: the vnode pager reads them again. */
+static bool reclaimable(struct vm *vm, struct vm_page *pg)
+{
+    return !vm_object_internal(pg->object) && !pmap_is_modified(vm->mmu, vm_page_pfn(vm, pg));
+}
+
+/* One inactive page: back to active if used since it was deactivated, else
+ * dropped if clean and file-backed, else parked (no pager for dirty anonymous
+ * memory until the compressor). */
+static void consider_inactive(struct vm *vm, struct vm_page *pg)
+{
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    if (pg->flags & VM_PAGE_BUSY) {
+        vm_page_activate(vm, pg);      /* a fault is using it right now */
+    } else if (pmap_is_referenced(vm->mmu, pfn)) {
+        pmap_clear_reference(vm->mmu, pfn);
+        vm_page_activate(vm, pg);
+    } else if (reclaimable(vm, pg)) {
+        vm->stats.reclaimed++;
+        vm_page_free(vm, pg);
+    } else {
+        vm_page_throttle(vm, pg);
+    }
+}
+
+static bool balance_inactive(struct vm *vm)
+{
+    struct vm_page *pg = head_of(vm, VM_PAGE_Q_ACTIVE);
+    uint32_t inactive = vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count +
+                        vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count;
+    if (!pg || inactive >= vm_pageout_inactive_target(vm))
+        return false;
+    vm_page_deactivate(vm, pg);
+    return true;
+}
+
+/* One step of the scan; false when there is nothing left to look at. */
+static bool scan_step(struct vm *vm)
+{
+    struct vm_page *pg;
+    if (purge_one(vm))
+        return true;
+    /* Read-ahead pages nobody has touched go first, then file-backed inactive
+     * pages: they are the only ones that can be dropped. */
+    if ((pg = head_of(vm, VM_PAGE_Q_SPECULATIVE))) {
+        consider_inactive(vm, pg);
+        return true;
+    }
+    if (balance_inactive(vm))
+        return true;
+    if ((pg = head_of(vm, VM_PAGE_Q_INACTIVE_EXTERNAL)) ||
+        (pg = head_of(vm, VM_PAGE_Q_INACTIVE_INTERNAL))) {
+        consider_inactive(vm, pg);
+        return true;
+    }
+    if ((pg = head_of(vm, VM_PAGE_Q_ACTIVE))) {
+        vm_page_deactivate(vm, pg);   /* inactive target reached but still short */
+        return true;
+    }
+    return false;
+}
+
+uint32_t vm_pageout_scan(struct vm *vm)
+{
+    uint32_t start = free_frames(vm);
+    if (start >= vm->targets.free_target)
+        return 0;
+    vm->stats.scans++;
+    uint32_t budget = (vm->targets.free_target - start) * SCAN_BATCH;
+    while (free_frames(vm) < vm->targets.free_target && budget-- && scan_step(vm))
+        ;
+    return free_frames(vm) - start;
+}
+
+kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes)
+{
+    uint32_t want = (uint32_t)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT);
+    while (k->n > want)
+        phys_free(vm->phys, k->frames[--k->n]);
+    if (k->n == want)
+        return KERN_SUCCESS;
+    if (want > k->cap) {
+        pfn_t *f = realloc(k->frames, want * sizeof *f);
+        if (!f)
+            return KERN_RESOURCE_SHORTAGE;
+        k->frames = f;
+        k->cap = want;
+    }
+    while (k->n < want) {
+        if (free_frames(vm) < vm->targets.free_min)
+            vm_pageout_scan(vm);
+        pfn_t pfn = phys_alloc(vm->phys, PHYS_KERNEL);
+        if (pfn == PFN_NONE)
+            return KERN_RESOURCE_SHORTAGE;
+        k->frames[k->n++] = pfn;
+    }
+    return KERN_SUCCESS;
+}
+
+void vm_kmem_release(struct vm *vm, struct vm_kmem *k)
+{
+    vm_kmem_resize(vm, k, 0);
+    free(k->frames);
+    *k = (struct vm_kmem){ 0 };
+}

@@ -1,0 +1,156 @@
+/* vm/vm_user.c — what the mach_vm_* calls ask of a map: access checks, regions,
+ * page queries, purgeable state. */
+#include "vm/vm_map.h"
+
+kern_return_t vm_map_check_access(struct vm_map *map, uint64_t start, uint64_t end, vm_prot_t prot)
+{
+    struct vm_map_entry *e;
+    if (end < start)
+        return KERN_INVALID_ARGUMENT;
+    if (start == end)
+        return KERN_SUCCESS;
+    if (!vm_map_lookup_entry(map, start, &e))
+        return KERN_INVALID_ADDRESS;
+    for (;;) {
+        if ((e->protection & prot) != prot)
+            return KERN_PROTECTION_FAILURE;
+        if (e->end >= end)
+            return KERN_SUCCESS;
+        if (e->next == &map->header || e->next->start != e->end)
+            return KERN_INVALID_ADDRESS;
+        e = e->next;
+    }
+}
+
+/* The resident page backing va in e's objects, and the object holding it. */
+static struct vm_page *page_at(struct vm_map *map, const struct vm_map_entry *e, uint64_t va,
+                               struct vm_object **holder)
+{
+    uint64_t offset = e->offset + (va - e->start);
+    for (struct vm_object *o = e->object; o; offset += o->shadow_offset, o = o->shadow) {
+        struct vm_page *pg = vm_page_lookup(map->vm, o, offset);
+        if (pg) {
+            *holder = o;
+            return pg;
+        }
+    }
+    *holder = NULL;
+    return NULL;
+}
+
+static void count_pages(struct vm_map *map, const struct vm_map_entry *e, struct vm_region_info *r)
+{
+    for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
+        pfn_t pfn = pmap_extract(map->pmap, va);
+        if (pfn == PFN_NONE)
+            continue;
+        r->resident++;
+        const struct vm_page *pg = &map->vm->pages[pfn];
+        /* Anonymous memory has no copy anywhere else: it counts as dirty. */
+        if (pg->object == e->object &&
+            (vm_object_internal(pg->object) || pmap_is_modified(map->vm->mmu, pfn)))
+            r->dirty++;
+    }
+}
+
+kern_return_t vm_map_region(struct vm_map *map, uint64_t *addr, struct vm_region_info *r)
+{
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, *addr, &e))
+        e = e->next;
+    if (e == &map->header)
+        return KERN_INVALID_ADDRESS;
+    *r = (struct vm_region_info){
+        .start = e->start, .end = e->end, .offset = e->offset,
+        .protection = e->protection, .max_protection = e->max_protection,
+        .inheritance = (enum vm_inherit)e->inheritance,
+        .shared = e->object && e->object->ref_count > 1,
+        .user_wired_count = e->wired_count,
+        .object_id = e->object ? e->object->id : 0,
+        .purgable = e->object ? e->object->purgable : VM_PURGABLE_DENY,
+        .tag = e->tag,
+    };
+    for (struct vm_object *o = e->object; o; o = o->shadow)
+        r->shadow_depth++;
+    count_pages(map, e, r);
+    *addr = e->start;
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposition, int *ref_count)
+{
+    struct vm_map_entry *e;
+    *disposition = *ref_count = 0;
+    /* As XNU: no entry, no object, no page — not an error. */
+    if (!vm_map_lookup_entry(map, trunc_page(addr), &e) || !e->object)
+        return KERN_SUCCESS;
+    struct vm_object *holder;
+    struct vm_page *pg = page_at(map, e, trunc_page(addr), &holder);
+    *ref_count = e->object->ref_count;
+    if (!pg)
+        return KERN_SUCCESS;
+    pfn_t pfn = vm_page_pfn(map->vm, pg);
+    int d = VM_PAGE_QUERY_PAGE_PRESENT;
+    if (pmap_is_referenced(map->vm->mmu, pfn))
+        d |= VM_PAGE_QUERY_PAGE_REF;
+    if (pmap_is_modified(map->vm->mmu, pfn) || (pg->flags & VM_PAGE_DIRTY))
+        d |= VM_PAGE_QUERY_PAGE_DIRTY;
+    if (holder == e->object && holder->shadow)
+        d |= VM_PAGE_QUERY_PAGE_COPIED;
+    if (pg->queue == VM_PAGE_Q_SPECULATIVE)
+        d |= VM_PAGE_QUERY_PAGE_SPECULATIVE;
+    if (!vm_object_internal(holder))
+        d |= VM_PAGE_QUERY_PAGE_EXTERNAL;
+    *disposition = d;
+    *ref_count = holder->ref_count;
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state)
+{
+    if (control == VM_PURGABLE_PURGE_ALL) {
+        while (map->vm->volatile_head)
+            vm_object_purge(map->vm->volatile_head);
+        return KERN_SUCCESS;
+    }
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, addr, &e))
+        return KERN_INVALID_ADDRESS;
+    return vm_object_purgable_control(e->object, control, state);
+}
+
+static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct vm_map_usage *u)
+{
+    bool vol = e->object && e->object->purgable == VM_PURGABLE_VOLATILE;
+    if (vol)
+        u->volatile_virtual += (uint32_t)((e->end - e->start) >> PAGE_SHIFT);
+    for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
+        pfn_t pfn = pmap_extract(map->pmap, va);
+        if (pfn == PFN_NONE)
+            continue;
+        const struct vm_page *pg = &map->vm->pages[pfn];
+        if (!pg->object || !vm_object_internal(pg->object)) {
+            u->external++;
+            continue;
+        }
+        u->internal++;
+        if (vol)
+            u->volatile_resident++;
+        if (pg->wire_count)
+            u->wired++;
+    }
+}
+
+void vm_map_usage(struct vm_map *map, struct vm_map_usage *u)
+{
+    *u = (struct vm_map_usage){
+        .virtual_pages = map->size >> PAGE_SHIFT,
+        .regions = map->nentries,
+        .resident = map->pmap ? map->pmap->resident : 0,
+        .tables = map->pmap ? map->pmap->tables : 0,
+    };
+    for (struct vm_map_entry *e = map->header.next; map->pmap && e != &map->header; e = e->next)
+        entry_usage(map, e, u);
+    u->resident_peak = map->stats.resident_peak > u->resident ? map->stats.resident_peak : u->resident;
+    u->footprint = u->internal - u->volatile_resident + u->tables;
+}
