@@ -31,9 +31,23 @@ LIBS    := $(foreach l,$(LAYERS),$(if $(call src_of,$(l)),$(O)/lib$(l).a))
 TOOLS_OBJ := $(call obj_of,tools)
 MACHEMU   := $(O)/machemu
 
-# Guest programs: guest/<name>.c -> build/guest/<name> (static AArch64 Linux ELF).
+# Guest SDK (guest/include/mach, guest/sdk): libmach.a for ELF guests, the same for
+# Mach-O guests, the headers copied next to them, and build/guest/machemu-cc.
 GUEST_CC     ?= aarch64-linux-gnu-gcc
-GUEST_CFLAGS ?= -O2 -static -Wall -Wextra -Werror -Iguest/include
+GUEST_AR     ?= aarch64-linux-gnu-ar
+MACHO_CC     ?= clang --target=arm64-apple-ios
+MACHO_AR     ?= llvm-ar
+SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h)
+LIBMACH_SRC  := $(wildcard guest/sdk/libmach/*.c)
+LIBMACH_CFLAGS := -O2 -ffreestanding -Wall -Wextra -Werror -Iguest/include
+LIBMACH       := $(O)/guest/libmach.a
+LIBMACH_MACHO := $(O)/guest/macho/libmach.a
+MACHEMU_CC    := $(O)/guest/machemu-cc
+GUEST_SDK     := $(MACHEMU_CC) $(LIBMACH) $(patsubst guest/include/%,$(O)/guest/include/%,$(SDK_HEADERS))
+
+# Guest programs: guest/<name>.c -> build/guest/<name> (static AArch64 Linux ELF), built
+# with machemu-cc, so each may use the Mach API (libmach.a adds nothing to the others).
+GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include
 GUEST_SRC    := $(wildcard guest/*.c)
 GUEST_BIN    := $(patsubst guest/%.c,$(O)/guest/%,$(GUEST_SRC))
 GUEST_COMMON := $(wildcard guest/include/*.h)
@@ -43,7 +57,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_BIN) $(UNIT_BIN)
+all: $(MACHEMU) $(GUEST_SDK) $(LIBMACH_MACHO) $(GUEST_BIN) $(UNIT_BIN)
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
@@ -67,9 +81,28 @@ $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
 
-$(O)/guest/%: guest/%.c $(GUEST_COMMON)
+$(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
+	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
+
+$(O)/guest/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
+	$(GUEST_CC) $(LIBMACH_CFLAGS) -c $< -o $@
+$(LIBMACH): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/obj/libmach/%.o,$(LIBMACH_SRC))
+	rm -f $@ && $(GUEST_AR) rcs $@ $^
+
+$(O)/guest/macho/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(MACHO_CC) $(LIBMACH_CFLAGS) -c $< -o $@
+$(LIBMACH_MACHO): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/macho/obj/libmach/%.o,$(LIBMACH_SRC))
+	rm -f $@ && $(MACHO_AR) rcs $@ $^
+
+$(O)/guest/include/%.h: guest/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(MACHEMU_CC): guest/sdk/machemu-cc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 check: all
 	@O=$(O) tests/run-all.sh
@@ -77,7 +110,7 @@ check: all
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_BIN)
+integration: $(MACHEMU) $(GUEST_SDK) $(GUEST_BIN)
 	@O=$(O) tests/run-all.sh integration
 
 demo:
