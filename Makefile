@@ -94,9 +94,11 @@ HOST_LIBS := $(UC_LIBS) $(CS_LIBS) $(LZ4_LIBS) -ledit -lm -lpthread
 $(MACHEMU): $(TOOLS_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(HOST_LIBS)
 
-$(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIBS)
+# A unit test of a tools/ file links that object too.
+TEST_EXTRA_gdb_packet := $(O)/obj/tools/gdb_packet.o
+$(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_EXTRA_$*) $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
 
 $(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<

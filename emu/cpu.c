@@ -74,11 +74,16 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
         r->perms = UC_PROT_READ | UC_PROT_WRITE;
         return true;
     }
-    if (!translate(emu, va, access_of(type), &x)) {
+    emu->in_fill = true;
+    bool ok = translate(emu, va, access_of(type), &x);
+    emu->in_fill = false;
+    if (!ok) {
         emu->stats.fill_faults++;
         emu->stop = STOP_FAULT;
         return false;
     }
+    if (emu->stop == STOP_DEBUG)   /* the debugger shows this fault before the retry */
+        return false;
     if (emu->phys.stale_code) {
         /* A frame with translated code got new contents: flush the code cache
          * outside the CPU loop, then retry this access. */

@@ -70,6 +70,7 @@ void emu_destroy(struct emu *emu)
     if (emu->uc)
         uc_close(emu->uc);
     free(emu->uc_frame);
+    free(emu->dbg);
     if (emu->vm.pages)
         vm_fini(&emu->vm);
     mmu_fini(&emu->mmu);
@@ -131,7 +132,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
 }
 
 /* An access the VM refused: SIGSEGV (SIGBUS past EOF) to the guest. */
-static void deliver_fault(struct emu *emu)
+void emu_deliver_fault(struct emu *emu)
 {
     if (emu->fault.kind == MMU_OK) {        /* a CPU exception, not an access */
         int intno = emu->fault_kr;
@@ -169,47 +170,46 @@ static void run_current(struct emu *emu)
     }
     emu->stop = STOP_NONE;
     uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
-    switch (emu->stop) {
-    case STOP_FAULT:
-        deliver_fault(emu);
-        break;
-    case STOP_NONE:
+    if (emu->stop == STOP_NONE) {
         if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
             emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
                                              .kind = MMU_FAULT_TRANSLATION };
             emu->fault_kr = KERN_INVALID_ADDRESS;
-            emu->stop = STOP_FAULT;
-            signal_deliver(emu, SIGSEGV, 1, 0);
-        } else {                        /* Unicorn refused the instruction */
+        } else {                        /* Unicorn refused the instruction: SIGILL */
             emu->fault.kind = MMU_OK;
-            emu->stop = STOP_FAULT;
-            signal_deliver(emu, SIGILL, 1, cpu_reg(emu, UC_ARM64_REG_PC));
+            emu->fault_kr = 0;
         }
-        break;
-    default:
-        break;
+        emu->stop = STOP_FAULT;
     }
+    if (emu->stop == STOP_FAULT && !dbg_hold_fault(emu))
+        emu_deliver_fault(emu);
+}
+
+bool emu_run_slice(struct emu *emu)
+{
+    struct task *init = emu->init;
+    if (init->state == TASK_ZOMBIE)
+        return false;
+    if (emu->task->state == TASK_RUNNABLE && emu->stop != STOP_SWITCH) {
+        run_current(emu);
+        return true;
+    }
+    emu->stop = STOP_NONE;
+    if (!sched_next(emu)) {
+        fprintf(stderr, "machemu: every task is waiting for another: deadlock\n");
+        emu->task = init;
+        init->exit_status = 128 + SIGKILL;
+        return false;
+    }
+    return true;
 }
 
 int emu_run(struct emu *emu)
 {
-    struct task *init = emu->init;
     sched_update_quantum(emu);
-    while (init->state != TASK_ZOMBIE) {
-        struct task *t = emu->task;
-        if (t->state == TASK_RUNNABLE && emu->stop != STOP_SWITCH) {
-            run_current(emu);
-            continue;
-        }
-        emu->stop = STOP_NONE;
-        if (!sched_next(emu)) {
-            fprintf(stderr, "machemu: every task is waiting for another: deadlock\n");
-            emu->task = init;
-            init->exit_status = 128 + SIGKILL;
-            break;
-        }
-    }
-    return init->exit_status;
+    while (emu_run_slice(emu))
+        ;
+    return emu->init->exit_status;
 }
 
 void emu_print_stats(struct emu *emu, FILE *out)

@@ -80,7 +80,10 @@ enum emu_stop {
     STOP_REDIRECT,                 /* a system call changed the PC (signal, sigreturn) */
     STOP_RETRY,                    /* something to do outside the CPU, then continue */
     STOP_SWITCH,                   /* the task blocked or its quantum ran out */
+    STOP_DEBUG,                    /* the debugger stops here (emu/debug.c) */
 };
+
+struct dbg;
 
 struct emu {
     struct emu_options opt;
@@ -110,6 +113,8 @@ struct emu {
     uint64_t rng;                  /* xorshift state for getrandom */
     uint8_t *uc_frame;             /* per frame: UCF_*, see on_tlb_fill() */
     bool uc_tlb_stale;             /* flush Unicorn's TLB before continuing */
+    bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
+    struct dbg *dbg;               /* the debugger, when one is attached */
 };
 #define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
 #define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */
@@ -123,6 +128,17 @@ void cpu_set_reg(struct emu *emu, int reg, uint64_t v);
 #define REG_X(n) (UC_ARM64_REG_X0 + (n))   /* x0..x28 */
 void cpu_flush_tlb(struct emu *emu);
 void cpu_request_stop(struct emu *emu, enum emu_stop why);
+
+/* emu.c */
+/* One turn of the run loop: runs the current task until the CPU stops, or switches
+ * to the next task; false once the run is over. */
+bool emu_run_slice(struct emu *emu);
+/* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
+void emu_deliver_fault(struct emu *emu);
+
+/* debug.c: true if the debugger keeps the fault in emu->fault to show it first
+ * (it is delivered when the run resumes). */
+bool dbg_hold_fault(struct emu *emu);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);

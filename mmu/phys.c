@@ -34,6 +34,15 @@ static uint8_t *map_ram(uint64_t size)
     return ram;
 }
 
+const char *phys_use_name(enum phys_use use)
+{
+    static const char *const names[PHYS_NUSES] = {
+        [PHYS_FREE] = "free", [PHYS_PAGETABLE] = "page-table", [PHYS_VM] = "vm",
+        [PHYS_RESERVED] = "reserved", [PHYS_KERNEL] = "kernel",
+    };
+    return use < PHYS_NUSES ? names[use] : "?";
+}
+
 int phys_init(struct phys *p, uint64_t size)
 {
     memset(p, 0, sizeof *p);

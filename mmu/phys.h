@@ -35,6 +35,9 @@ struct phys {
     uint32_t stale_code;
 };
 
+/* "free", "page-table", "vm", "reserved", "kernel". */
+const char *phys_use_name(enum phys_use use);
+
 /* 0, or -EINVAL (size not a multiple of 16 KB, or under 4 frames) / -ENOMEM. */
 int phys_init(struct phys *p, uint64_t size);
 void phys_fini(struct phys *p);

@@ -68,21 +68,34 @@ static enum mmu_fault_kind fail(struct mmu_fault *f, uint64_t va, vm_prot_t acce
     return kind;
 }
 
-enum mmu_fault_kind pt_walk(const struct phys *p, pfn_t root, uint64_t va, vm_prot_t access,
-                            struct mmu_xlate *out, struct mmu_fault *fault)
+static pt_entry_t read_step(const struct phys *p, pfn_t t, uint64_t va, int level,
+                            struct pt_walk_trace *trace)
 {
+    unsigned i = pt_index(va, level);
+    pt_entry_t e = table(p, t)[i];
+    if (trace)
+        trace->step[trace->nsteps++] = (struct pt_walk_step){ level, t, i, e };
+    return e;
+}
+
+enum mmu_fault_kind pt_walk_traced(const struct phys *p, pfn_t root, uint64_t va, vm_prot_t access,
+                                   struct mmu_xlate *out, struct mmu_fault *fault,
+                                   struct pt_walk_trace *trace)
+{
+    if (trace)
+        trace->nsteps = 0;
     /* Bits 63:47 set: outside the TTBR0 range we model; faults at the first level. */
     if (va >= VA_USER_END || !frame_ok(p, root))
         return fail(fault, va, access, MMU_FAULT_TRANSLATION, 0);
     pfn_t t = root;
     for (int level = 0; level < 3; level++) {
-        pt_entry_t e = table(p, t)[pt_index(va, level)];
+        pt_entry_t e = read_step(p, t, va, level, trace);
         /* Block descriptors are never written by the pmap: treat as invalid. */
         if (!pt_is_table(e) || !desc_ok(p, e))
             return fail(fault, va, access, MMU_FAULT_TRANSLATION, level);
         t = pt_pfn(e);
     }
-    pt_entry_t e = table(p, t)[pt_index(va, 3)];
+    pt_entry_t e = read_step(p, t, va, 3, trace);
     if (!pt_is_table(e) || !desc_ok(p, e))  /* at L3 "table" means page */
         return fail(fault, va, access, MMU_FAULT_TRANSLATION, 3);
     if (!(e & PT_AF))
@@ -93,6 +106,12 @@ enum mmu_fault_kind pt_walk(const struct phys *p, pfn_t root, uint64_t va, vm_pr
     out->pfn = pt_pfn(e);
     out->prot = prot;
     return MMU_OK;
+}
+
+enum mmu_fault_kind pt_walk(const struct phys *p, pfn_t root, uint64_t va, vm_prot_t access,
+                            struct mmu_xlate *out, struct mmu_fault *fault)
+{
+    return pt_walk_traced(p, root, va, access, out, fault, NULL);
 }
 
 static pfn_t new_table(struct phys *p)

@@ -58,6 +58,24 @@ vm_prot_t pt_page_prot(pt_entry_t e);
 enum mmu_fault_kind pt_walk(const struct phys *p, pfn_t root, uint64_t va, vm_prot_t access,
                             struct mmu_xlate *out, struct mmu_fault *fault);
 
+/* The same walk, step by step, for debuggers: one step per descriptor read (the
+ * table frame, the index in it and the raw descriptor). A walk that faults stops at
+ * the step of fault->level; a root outside RAM or a VA beyond the user range has no
+ * step at all. Reads only: no TLB, no counters. */
+struct pt_walk_step {
+    int level;
+    pfn_t table;                   /* frame of the table read at this level */
+    unsigned index;
+    pt_entry_t desc;
+};
+struct pt_walk_trace {
+    int nsteps;
+    struct pt_walk_step step[PT_LEVELS];
+};
+enum mmu_fault_kind pt_walk_traced(const struct phys *p, pfn_t root, uint64_t va, vm_prot_t access,
+                                   struct mmu_xlate *out, struct mmu_fault *fault,
+                                   struct pt_walk_trace *trace);
+
 /* Host pointer to the L3 descriptor for va, or NULL if a table on the way is missing.
  * With `alloc`, missing tables are allocated (PHYS_PAGETABLE, zeroed) and *new_tables
  * counts them; NULL then means no free frame. */

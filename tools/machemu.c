@@ -1,10 +1,11 @@
-/* tools/machemu.c — the command line: `machemu run [options] PROGRAM [ARGS...]`. */
+/* tools/machemu.c — the command line: `machemu run|debug [options] PROGRAM [ARGS...]`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "emu/emu.h"
 #include "mmu/tlb.h"
+#include "tools/debug.h"
 
 extern char **environ;
 
@@ -12,6 +13,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: machemu run [options] PROGRAM [ARGS...]\n"
+        "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -28,7 +30,15 @@ static void usage(FILE *out)
         "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
-        "  -h, --help               this text\n");
+        "  -h, --help               this text\n"
+        "\n"
+        "debug: the program stops at its first instruction; commands (help lists them) step,\n"
+        "break on addresses and page faults, and show registers, memory, table walks, the\n"
+        "TLB, VM objects and frames.\n"
+        "  -x FILE                  run the commands in FILE first (then the terminal, or\n"
+        "                           standard input when it is not a terminal)\n"
+        "      --gdb PORT           serve the GDB remote protocol on 127.0.0.1:PORT instead\n"
+        "                           (0: any free port, printed); `monitor CMD` runs a command\n");
 }
 
 /* "64M" -> bytes; 0 on error. */
@@ -64,90 +74,133 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-static int cmd_run(int argc, char **argv)
+struct cli {
+    struct emu_options o;
+    bool stats;
+    struct debug_options dbg;
+};
+
+static bool parse_port(const char *s, int *port)
 {
-    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP };
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || !*s || v < 0 || v > 65535)
+        return false;
+    *port = (int)v;
+    return true;
+}
+
+/* Options of `run` (and, when debug, of `debug`); returns the index of PROGRAM, or
+ * -status to exit with. */
+static int parse_options(int argc, char **argv, bool debug, struct cli *c)
+{
+    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB };
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
         { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
-        { "help", no_argument, 0, 'h' }, { 0 },
+        { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB }, { 0 },
     };
-    struct emu_options o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
-                             .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS };
-    bool stats = false;
-    int c;
+    const char *cmd = debug ? "debug" : "run";
+    int ch;
+    *c = (struct cli){ .o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
+                              .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS },
+                       .dbg = { .gdb_port = -1 } };
     optind = 1;
     opterr = 0;                    /* one error line of our own, below */
-    while ((c = getopt_long(argc, argv, "+:m:h", opts, NULL)) != -1) {
-        switch (c) {
+    while ((ch = getopt_long(argc, argv, debug ? "+:m:hx:" : "+:m:h", opts, NULL)) != -1) {
+        switch (ch) {
         case 'm':
-            o.mem_size = parse_size(optarg);
-            if (o.mem_size < (1u << 20) || o.mem_size % (16 << 10)) {
+            c->o.mem_size = parse_size(optarg);
+            if (c->o.mem_size < (1u << 20) || c->o.mem_size % (16 << 10)) {
                 fprintf(stderr, "machemu: bad --memory '%s': want a multiple of 16K, at least 1M "
                         "(e.g. 64M)\n", optarg);
-                return 2;
+                return -2;
             }
             break;
-        case O_ROOT: o.root = optarg; break;
-        case O_STATS: stats = true; break;
-        case O_TRACE: if (!(o.fault_trace = open_out(optarg))) return 2; break;
-        case O_STRACE: if (!(o.strace = open_out(optarg))) return 2; break;
-        case O_VMMAP: if (!(o.vmmap = open_out(optarg))) return 2; break;
+        case O_ROOT: c->o.root = optarg; break;
+        case O_STATS: c->stats = true; break;
+        case O_TRACE: if (!(c->o.fault_trace = open_out(optarg))) return -2; break;
+        case O_STRACE: if (!(c->o.strace = open_out(optarg))) return -2; break;
+        case O_VMMAP: if (!(c->o.vmmap = open_out(optarg))) return -2; break;
         case O_TLB:
-            if (tlb_parse_geometry(optarg, &o.tlb_sets, &o.tlb_ways) < 0) {
+            if (tlb_parse_geometry(optarg, &c->o.tlb_sets, &c->o.tlb_ways) < 0) {
                 fprintf(stderr, "machemu: bad --tlb '%s': want SETSxWAYS, sets a power of two "
                         "(e.g. 64x4)\n", optarg);
-                return 2;
+                return -2;
             }
             break;
         case O_SEED: {
             char *end;
-            o.seed = strtoull(optarg, &end, 0);
+            c->o.seed = strtoull(optarg, &end, 0);
             if (*end || !*optarg) {
                 fprintf(stderr, "machemu: bad --seed '%s'\n", optarg);
-                return 2;
+                return -2;
             }
             break;
         }
+        case 'x': c->dbg.script = optarg; break;
+        case O_GDB:
+            if (debug && parse_port(optarg, &c->dbg.gdb_port))
+                break;
+            fprintf(stderr, debug ? "machemu: bad --gdb '%s': want a port number 0-65535\n"
+                                  : "machemu: run: --gdb belongs to machemu debug\n", optarg);
+            return -2;
         case 'h': usage(stdout); return 0;
         case ':':
-            fprintf(stderr, "machemu: run: option '%s' needs a value (see machemu --help)\n",
+            fprintf(stderr, "machemu: %s: option '%s' needs a value (see machemu --help)\n", cmd,
                     argv[optind - 1]);
-            return 2;
+            return -2;
         default:
-            fprintf(stderr, "machemu: run: unknown option '%s' (see machemu --help)\n",
+            fprintf(stderr, "machemu: %s: unknown option '%s' (see machemu --help)\n", cmd,
                     argv[optind - 1]);
-            return 2;
+            return -2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "machemu: run: no PROGRAM given (see machemu --help)\n");
-        return 2;
+        fprintf(stderr, "machemu: %s: no PROGRAM given (see machemu --help)\n", cmd);
+        return -2;
+    }
+    return optind;
+}
+
+static void close_outputs(struct cli *c)
+{
+    if (c->o.fault_trace && c->o.fault_trace != stderr)
+        fclose(c->o.fault_trace);
+    if (c->o.strace && c->o.strace != stderr)
+        fclose(c->o.strace);
+    if (c->o.vmmap && c->o.vmmap != stderr)
+        fclose(c->o.vmmap);
+}
+
+static int cmd_run_or_debug(int argc, char **argv, bool debug)
+{
+    struct cli c;
+    int first = parse_options(argc, argv, debug, &c);
+    if (first <= 0) {
+        close_outputs(&c);
+        return -first;
     }
     char err[512];
-    struct emu *emu = emu_create(&o, err, sizeof err);
+    struct emu *emu = emu_create(&c.o, err, sizeof err);
     if (!emu) {
         fprintf(stderr, "machemu: %s\n", err);
+        close_outputs(&c);
         return 2;
     }
     int status;
-    if (emu_load(emu, argv[optind], argc - optind, argv + optind, environ, err, sizeof err) < 0) {
+    if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
         fprintf(stderr, "machemu: %s\n", err);
         status = 126;
     } else {
-        status = emu_run(emu);
-        if (stats)
+        status = debug ? debug_main(emu, argv[first], &c.dbg) : emu_run(emu);
+        if (c.stats)
             emu_print_stats(emu, stderr);
     }
     emu_destroy(emu);
-    if (o.fault_trace && o.fault_trace != stderr)
-        fclose(o.fault_trace);
-    if (o.strace && o.strace != stderr)
-        fclose(o.strace);
-    if (o.vmmap && o.vmmap != stderr)
-        fclose(o.vmmap);
+    close_outputs(&c);
     return status;
 }
 
@@ -165,8 +218,8 @@ int main(int argc, char **argv)
         printf("machemu 0.1\n");
         return 0;
     }
-    if (!strcmp(argv[1], "run"))
-        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "run") || !strcmp(argv[1], "debug"))
+        return cmd_run_or_debug(argc - 1, argv + 1, !strcmp(argv[1], "debug"));
     fprintf(stderr, "machemu: unknown command '%s' (see machemu --help)\n", argv[1]);
     return 2;
 }

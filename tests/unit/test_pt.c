@@ -375,6 +375,42 @@ START_TEST(free_tables_counts_and_keeps_pages)
 }
 END_TEST
 
+START_TEST(traced_walk_steps)
+{
+    uint64_t va = make_va(2, 4, 6, 0x30);
+    struct pt_walk_trace t;
+    struct mmu_xlate x;
+    struct mmu_fault f;
+    /* Nothing mapped: one step, the invalid L0 descriptor. */
+    ck_assert_int_eq(pt_walk_traced(&p, root, va, VM_PROT_READ, &x, &f, &t), MMU_FAULT_TRANSLATION);
+    ck_assert_int_eq(t.nsteps, 1);
+    ck_assert_int_eq(t.step[0].level, 0);
+    ck_assert_uint_eq(t.step[0].table, root);
+    ck_assert_uint_eq(t.step[0].desc, 0);
+
+    pfn_t pg = map(va, VM_PROT_READ, false);
+    ck_assert_int_eq(pt_walk_traced(&p, root, va, VM_PROT_READ, &x, &f, &t), MMU_FAULT_ACCESS_FLAG);
+    ck_assert_int_eq(t.nsteps, 4);
+    static const unsigned idx[] = { 0, 2, 4, 6 };
+    for (int l = 0; l < 4; l++) {
+        ck_assert_int_eq(t.step[l].level, l);
+        ck_assert_uint_eq(t.step[l].index, idx[l]);
+        ck_assert_uint_eq(t.step[l].desc, tbl(t.step[l].table)[idx[l]]);
+        if (l > 0)   /* each table is the one the level above points to */
+            ck_assert_uint_eq(t.step[l].table, pt_pfn(t.step[l - 1].desc));
+    }
+    ck_assert_uint_eq(pt_pfn(t.step[3].desc), pg);
+    *pt_lookup(&p, root, va, false, NULL) |= PT_AF;
+    ck_assert_int_eq(pt_walk_traced(&p, root, va, VM_PROT_READ, &x, &f, &t), MMU_OK);
+    ck_assert_int_eq(t.nsteps, 4);
+    ck_assert_uint_eq(x.pfn, pg);
+    /* Beyond the user range: no descriptor is read. */
+    ck_assert_int_eq(pt_walk_traced(&p, root, VA_USER_END, VM_PROT_READ, &x, &f, &t),
+                     MMU_FAULT_TRANSLATION);
+    ck_assert_int_eq(t.nsteps, 0);
+}
+END_TEST
+
 static Suite *pt_suite(void)
 {
     Suite *s = suite_create("pt");
@@ -385,6 +421,7 @@ static Suite *pt_suite(void)
     tcase_add_test(tc, page_prot_round_trip);
     tcase_add_test(tc, table_descriptor);
     tcase_add_test(tc, walk_ok);
+    tcase_add_test(tc, traced_walk_steps);
     tcase_add_test(tc, translation_fault_each_level);
     tcase_add_test(tc, va_outside_user_range);
     tcase_add_test(tc, access_flag_fault);

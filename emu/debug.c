@@ -1,0 +1,432 @@
+/* emu/debug.c — run control for debuggers: stops, steps, breakpoints, fault stops.
+ *
+ * A code hook on every instruction (installed before anything is translated, so it
+ * never forces a code-cache flush the plain run would not do) counts steps, checks
+ * breakpoints and stops the CPU before the instruction runs. Fault stops come from
+ * the VM's fault trace: a fault raised by an instruction's own access makes the TLB
+ * fill fail once the VM has resolved it, so the CPU stops on that instruction, which
+ * runs again on resume; a fault raised by a system call stops after the call.
+ *
+ * Staying deterministic: the scheduler counts guest instructions per translated
+ * block, when the block starts. A block that the debugger interrupted and that is
+ * entered again on resume must not be counted twice, or task switches would move;
+ * the debugger's block hook, which Unicorn calls before the scheduler's (hooks run
+ * in the order they were added, and this one is added first), takes that second
+ * count back. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emu/debug.h"
+#include "emu/internal.h"
+
+#define NO_PC UINT64_MAX
+
+struct dbg {
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    int nbp, ncode, next_id;
+    /* the current resume */
+    struct dbg_event *ev;
+    bool stepping;
+    uint64_t steps_left;
+    unsigned once_faults;
+    uint64_t resume_pc;            /* a breakpoint there is not hit again */
+    bool first;                    /* no instruction has completed since the resume */
+    bool restarted;                /* the CPU was started again since the last hook */
+    uint64_t last_pc;              /* of the last instruction hook */
+    bool stop_set;                 /* a hook stopped the CPU */
+    bool held;                     /* emu->fault waits to be delivered on resume */
+    uint64_t skip_block;           /* block already counted by the scheduler, or NO_PC */
+    volatile sig_atomic_t interrupt;
+    bool quiet;                    /* the debugger's own accesses: never a stop */
+    bool exited;
+    void (*chain)(void *ctx, const struct vm_fault_event *ev);   /* --trace-faults */
+    void *chain_ctx;
+};
+
+const char *dbg_stop_name(enum dbg_stop why)
+{
+    static const char *const names[] = { "step", "breakpoint", "fault", "signal", "interrupt",
+                                         "exit" };
+    return (unsigned)why < sizeof names / sizeof *names ? names[why] : "?";
+}
+
+/* --- fault classes -------------------------------------------------------------- */
+
+static unsigned kind_named(const char *name)
+{
+    for (int k = 0; k < VM_FAULT_NKINDS; k++)
+        if (!strcmp(vm_fault_kind_name((enum vm_fault_kind)k), name))
+            return DBG_FAULT_KIND(k);
+    return 0;
+}
+
+unsigned dbg_fault_class(const char *name)
+{
+    static const struct { const char *alias, *kind; } aliases[] = {
+        { "zero", "zero-fill" }, { "file", "pagein" }, { "pagein", "pagein" },
+    };
+    if (!strcmp(name, "any"))
+        return DBG_FAULT_ANY;
+    if (!strcmp(name, "prot"))
+        return DBG_FAULT_PROT;
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (!strcmp(name, aliases[i].alias))
+            return kind_named(aliases[i].kind);
+    if (!strcmp(name, "compressed")) {
+        /* Whatever the VM calls a fault served by the compressor, if it has one. */
+        for (int k = 0; k < VM_FAULT_NKINDS; k++)
+            if (strstr(vm_fault_kind_name((enum vm_fault_kind)k), "compress"))
+                return DBG_FAULT_KIND(k);
+        return 0;
+    }
+    return kind_named(name);
+}
+
+static bool class_match(unsigned classes, const struct vm_fault_event *ev)
+{
+    if ((classes & DBG_FAULT_PROT) && ev->result == KERN_PROTECTION_FAILURE)
+        return true;
+    return classes & DBG_FAULT_KIND(ev->kind);
+}
+
+/* --- breakpoints ----------------------------------------------------------------- */
+
+static int add_breakpoint(struct dbg *d, struct dbg_breakpoint bp)
+{
+    if (d->nbp == DBG_MAX_BREAKPOINTS)
+        return -1;
+    bp.id = ++d->next_id;
+    d->bp[d->nbp++] = bp;
+    if (bp.type == DBG_BP_CODE)
+        d->ncode++;
+    return bp.id;
+}
+
+static struct dbg_breakpoint *code_bp_at(struct dbg *d, uint64_t va)
+{
+    for (int i = 0; d->ncode && i < d->nbp; i++)
+        if (d->bp[i].type == DBG_BP_CODE && d->bp[i].va == va)
+            return &d->bp[i];
+    return NULL;
+}
+
+int dbg_break_code(struct emu *emu, uint64_t va)
+{
+    struct dbg_breakpoint *old = code_bp_at(emu->dbg, va);
+    if (old)
+        return old->id;
+    return add_breakpoint(emu->dbg, (struct dbg_breakpoint){ .type = DBG_BP_CODE, .va = va });
+}
+
+int dbg_break_fault(struct emu *emu, unsigned classes, uint64_t lo, uint64_t hi)
+{
+    return add_breakpoint(emu->dbg, (struct dbg_breakpoint){ .type = DBG_BP_FAULT,
+                                                              .classes = classes,
+                                                              .lo = lo, .hi = hi });
+}
+
+static void remove_at(struct dbg *d, int i)
+{
+    if (d->bp[i].type == DBG_BP_CODE)
+        d->ncode--;
+    memmove(&d->bp[i], &d->bp[i + 1], (size_t)(d->nbp - i - 1) * sizeof d->bp[0]);
+    d->nbp--;
+}
+
+bool dbg_break_delete(struct emu *emu, int id)
+{
+    struct dbg *d = emu->dbg;
+    if (id == 0) {
+        d->nbp = d->ncode = 0;
+        return true;
+    }
+    for (int i = 0; i < d->nbp; i++)
+        if (d->bp[i].id == id) {
+            remove_at(d, i);
+            return true;
+        }
+    return false;
+}
+
+bool dbg_break_delete_at(struct emu *emu, uint64_t va)
+{
+    struct dbg *d = emu->dbg;
+    for (int i = 0; i < d->nbp; i++)
+        if (d->bp[i].type == DBG_BP_CODE && d->bp[i].va == va) {
+            remove_at(d, i);
+            return true;
+        }
+    return false;
+}
+
+int dbg_breakpoints(struct emu *emu, struct dbg_breakpoint *out, int max)
+{
+    struct dbg *d = emu->dbg;
+    int n = d->nbp < max ? d->nbp : max;
+    memcpy(out, d->bp, (size_t)n * sizeof *out);
+    return d->nbp;
+}
+
+/* --- hooks ---------------------------------------------------------------------- */
+
+static void stop_here(struct emu *emu, enum dbg_stop why, int bp, uint64_t pc)
+{
+    struct dbg *d = emu->dbg;
+    d->ev->why = why;
+    d->ev->breakpoint = bp;
+    d->stop_set = true;
+    d->skip_block = pc;            /* the scheduler counted this block already */
+    cpu_request_stop(emu, STOP_DEBUG);
+}
+
+static void on_code(uc_engine *uc, uint64_t pc, uint32_t size, void *ctx)
+{
+    (void)uc;
+    (void)size;
+    struct emu *emu = ctx;
+    struct dbg *d = emu->dbg;
+    if (emu->probe.active || !d->ev)
+        return;
+    /* The same instruction right after a restart: it was aborted (a TLB fill asked
+     * for a retry) and runs again; it was counted and checked the first time. */
+    bool retry = d->restarted && pc == d->last_pc;
+    d->restarted = false;
+    d->last_pc = pc;
+    d->skip_block = NO_PC;
+    if (d->interrupt) {
+        d->interrupt = 0;
+        stop_here(emu, DBG_STOP_INTERRUPT, 0, pc);
+        return;
+    }
+    if (retry)
+        return;
+    if (d->stepping && d->steps_left == 0) {
+        stop_here(emu, DBG_STOP_STEP, 0, pc);
+        return;
+    }
+    struct dbg_breakpoint *bp = code_bp_at(d, pc);
+    if (bp && !(d->first && pc == d->resume_pc)) {
+        bp->hits++;
+        stop_here(emu, DBG_STOP_BREAK, bp->id, pc);
+        return;
+    }
+    d->first = false;
+    if (d->stepping)
+        d->steps_left--;
+}
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+{
+    (void)uc;
+    struct emu *emu = ctx;
+    struct dbg *d = emu->dbg;
+    if (addr == d->skip_block && !emu->probe.active) {
+        if (emu->quantum_hook)
+            emu->icount -= size / 4;
+        d->skip_block = NO_PC;
+    }
+}
+
+/* The breakpoint a fault matches: its id, -1 for the resume's own filter or a fault
+ * the guest will get a signal for, 0 for none. */
+static int fault_match(struct emu *emu, const struct vm_fault_event *ev)
+{
+    struct dbg *d = emu->dbg;
+    for (int i = 0; i < d->nbp; i++) {
+        struct dbg_breakpoint *bp = &d->bp[i];
+        if (bp->type == DBG_BP_FAULT && class_match(bp->classes, ev) &&
+            ev->va >= bp->lo && ev->va < bp->hi) {
+            bp->hits++;
+            return bp->id;
+        }
+    }
+    if (class_match(d->once_faults, ev))
+        return -1;
+    return ev->kind == VM_FAULT_INVALID && emu->in_fill ? -1 : 0;
+}
+
+static void record_fault(struct emu *emu, const struct vm_fault_event *ev)
+{
+    struct dbg_event *e = emu->dbg->ev;
+    if (e->nfaults == DBG_MAX_FAULTS) {
+        e->faults_dropped++;
+        return;
+    }
+    struct dbg_fault *f = &e->faults[e->nfaults++];
+    struct vm_map *map = emu->task->map;
+    struct vm_map_entry *ent;
+    *f = (struct dbg_fault){ .ev = *ev, .in_syscall = !emu->in_fill,
+                             .pc = cpu_reg(emu, UC_ARM64_REG_PC),
+                             .pte = pmap_pte(map->pmap, ev->va) };
+    if (f->in_syscall)
+        f->pc -= 4;                /* the PC is past the svc */
+    else
+        f->mmu = emu->fault;
+    if (vm_map_lookup_entry(map, ev->va, &ent) && ent->object)
+        f->top_object = ent->object->id;
+}
+
+static void on_fault(void *ctx, const struct vm_fault_event *ev)
+{
+    struct emu *emu = ctx;
+    struct dbg *d = emu->dbg;
+    if (d->chain)
+        d->chain(d->chain_ctx, ev);
+    if (d->quiet || emu->probe.active || !d->ev)
+        return;
+    int id = fault_match(emu, ev);
+    if (!id)
+        return;
+    if (d->ev->nfaults == 0)
+        d->ev->breakpoint = id > 0 ? id : 0;
+    record_fault(emu, ev);
+    cpu_request_stop(emu, STOP_DEBUG);
+}
+
+bool dbg_hold_fault(struct emu *emu)
+{
+    struct dbg *d = emu->dbg;
+    if (!d || !d->ev)
+        return false;
+    d->held = true;
+    return true;
+}
+
+int dbg_attach(struct emu *emu, char *err, size_t errlen)
+{
+    struct dbg *d = calloc(1, sizeof *d);
+    uc_hook h;
+    if (!d) {
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
+    if (uc_hook_add(emu->uc, &h, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(emu->uc, &h, UC_HOOK_CODE, (void *)on_code, emu, 1, 0) != UC_ERR_OK) {
+        free(d);
+        snprintf(err, errlen, "unicorn refused the debugger's hooks");
+        return -1;
+    }
+    d->skip_block = d->last_pc = NO_PC;
+    d->chain = emu->vm.trace;
+    d->chain_ctx = emu->vm.trace_ctx;
+    emu->vm.trace = on_fault;
+    emu->vm.trace_ctx = emu;
+    emu->dbg = d;
+    sched_update_quantum(emu);     /* as emu_run does first */
+    return 0;
+}
+
+/* --- resuming --------------------------------------------------------------------- */
+
+static int signal_of_held_fault(struct emu *emu)
+{
+    if (emu->fault.kind == MMU_OK)
+        return emu->fault_kr == 7 /* EXCP_BKPT */ ? SIGTRAP : SIGILL;
+    switch (emu->fault_kr) {
+    case KERN_RESOURCE_SHORTAGE: return SIGKILL;
+    case KERN_MEMORY_ERROR: return SIGBUS;
+    default: return SIGSEGV;
+    }
+}
+
+/* After a stop on an instruction's own data access, that instruction's block is
+ * entered again on resume: see the top of this file. */
+static void note_fault_stop(struct emu *emu)
+{
+    struct dbg_event *ev = emu->dbg->ev;
+    const struct dbg_fault *last = &ev->faults[ev->nfaults - 1];
+    ev->why = DBG_STOP_FAULT;
+    if (emu->stop == STOP_DEBUG && !ev->faults_dropped && !last->in_syscall &&
+        last->ev.access != VM_PROT_EXECUTE)
+        emu->dbg->skip_block = cpu_reg(emu, UC_ARM64_REG_PC);
+}
+
+static void finish_resume(struct emu *emu, struct dbg_event *ev)
+{
+    struct dbg *d = emu->dbg;
+    if (d->exited) {
+        ev->why = DBG_STOP_EXIT;
+        ev->exit_status = emu->init->exit_status;
+        ev->pid = emu->init->pid;
+    } else {
+        ev->pid = emu->task->pid;
+        ev->pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    }
+    d->ev = NULL;
+}
+
+void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct dbg_event *ev)
+{
+    struct dbg *d = emu->dbg;
+    memset(ev, 0, sizeof *ev);
+    if (d->exited) {
+        finish_resume(emu, ev);
+        return;
+    }
+    d->ev = ev;
+    d->stepping = steps > 0;
+    d->steps_left = steps;
+    d->once_faults = once_faults;
+    d->stop_set = false;
+    d->interrupt = 0;              /* a Ctrl-C at the prompt is not for this resume */
+    if (d->held) {
+        d->held = false;
+        emu_deliver_fault(emu);
+    }
+    d->first = true;
+    d->last_pc = NO_PC;
+    d->resume_pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    for (;;) {
+        d->restarted = true;
+        if (!emu_run_slice(emu)) {
+            d->exited = true;
+            break;
+        }
+        if (d->held) {
+            ev->why = DBG_STOP_SIGNAL;
+            ev->signo = signal_of_held_fault(emu);
+            break;
+        }
+        if (d->stop_set)
+            break;
+        if (d->interrupt) {        /* stopped while no instruction ran (blocked task) */
+            d->interrupt = 0;
+            ev->why = DBG_STOP_INTERRUPT;
+            break;
+        }
+        if (ev->nfaults) {
+            note_fault_stop(emu);
+            break;
+        }
+    }
+    finish_resume(emu, ev);
+}
+
+void dbg_interrupt(struct emu *emu)
+{
+    if (emu->dbg)
+        emu->dbg->interrupt = 1;
+}
+
+bool dbg_exited(struct emu *emu)
+{
+    return emu->dbg->exited;
+}
+
+size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len)
+{
+    size_t done = 0;
+    emu->dbg->quiet = true;
+    while (done < len) {
+        size_t n = PAGE_SIZE - ((va + done) & PAGE_MASK);
+        if (n > len - done)
+            n = len - done;
+        uint8_t *g = guest_ptr(emu, va + done, n, VM_PROT_WRITE);
+        if (!g)
+            break;
+        memcpy(g, (const uint8_t *)buf + done, n);
+        done += n;
+    }
+    emu->dbg->quiet = false;
+    return done;
+}

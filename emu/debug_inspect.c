@@ -1,0 +1,368 @@
+/* emu/debug_inspect.c — what a debugger reads: registers, memory as the guest would
+ * see it, the table walk, tasks, objects and frames. Nothing here changes the guest
+ * or the VM's counters (pages are found by scanning objects, not by the counted
+ * lookup), except the two writers. */
+#include <stdlib.h>
+#include <string.h>
+#include "emu/debug.h"
+#include "emu/internal.h"
+
+/* A task with an address space: pid 0 is the one on the CPU. */
+static struct task *live_task(struct emu *emu, int pid)
+{
+    struct task *t = pid ? task_by_pid(emu, pid) : emu->task;
+    return t && t->map ? t : NULL;
+}
+
+bool dbg_task_exists(struct emu *emu, int pid)
+{
+    return live_task(emu, pid) != NULL;
+}
+
+/* --- registers ---------------------------------------------------------------- */
+
+static int uc_reg_of(int reg)
+{
+    if (reg >= 0 && reg <= 28)
+        return REG_X(reg);
+    switch (reg) {
+    case DBG_REG_FP: return UC_ARM64_REG_X29;
+    case DBG_REG_LR: return UC_ARM64_REG_X30;
+    case DBG_REG_SP: return UC_ARM64_REG_SP;
+    case DBG_REG_PC: return UC_ARM64_REG_PC;
+    case DBG_REG_CPSR: return UC_ARM64_REG_NZCV;
+    default: return -1;
+    }
+}
+
+int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
+{
+    struct task *t = live_task(emu, pid);
+    int r = uc_reg_of(reg);
+    if (!t || r < 0)
+        return -1;
+    *v = 0;
+    if (t == emu->task)
+        *v = cpu_reg(emu, r);
+    else
+        uc_context_reg_read(t->ctx, r, v);
+    if (reg == DBG_REG_CPSR)
+        *v &= 0xffffffffu;
+    return 0;
+}
+
+int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
+{
+    struct task *t = live_task(emu, pid);
+    int r = uc_reg_of(reg);
+    if (!t || r < 0)
+        return -1;
+    if (reg == DBG_REG_CPSR)
+        v &= 0xf0000000u;          /* EL0 can change only the flags */
+    if (t == emu->task)
+        cpu_set_reg(emu, r, v);
+    else
+        uc_context_reg_write(t->ctx, r, &v);
+    return 0;
+}
+
+/* --- memory ------------------------------------------------------------------- */
+
+const char *dbg_mem_name(enum dbg_mem m)
+{
+    static const char *const names[] = {
+        "mapped", "resident in its object but not in the page tables",
+        "not resident: the first touch zero-fills it",
+        "not resident: the first touch reads it from the file",
+        "past the end of the mapped file", "unmapped", "no such task",
+    };
+    return (unsigned)m < sizeof names / sizeof *names ? names[m] : "?";
+}
+
+static struct vm_page *resident_in(struct vm_object *obj, uint64_t offset)
+{
+    for (struct vm_page *pg = obj->memq; pg; pg = pg->listq_next)
+        if (pg->offset == offset)
+            return pg;
+    return NULL;
+}
+
+static const uint8_t *frame_bytes(struct emu *emu, pfn_t pfn)
+{
+    return pfn && pfn < emu->phys.nframes ? phys_ptr(&emu->phys, pfn) : NULL;
+}
+
+/* The page at va as the guest would read it, in place or in scratch; NULL if it
+ * cannot be read. Walks the shadow chain as vm_fault would, without its effects. */
+static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, uint8_t *scratch,
+                                enum dbg_mem *state)
+{
+    pt_entry_t e = pmap_pte(t->map->pmap, va);
+    if (pt_is_table(e) && frame_bytes(emu, pt_pfn(e))) {
+        *state = DBG_MEM_MAPPED;
+        return frame_bytes(emu, pt_pfn(e));
+    }
+    struct vm_map_entry *ent;
+    if (!vm_map_lookup_entry(t->map, va, &ent)) {
+        *state = DBG_MEM_UNMAPPED;
+        return NULL;
+    }
+    uint64_t off = ent->offset + (trunc_page(va) - ent->start);
+    for (struct vm_object *obj = ent->object; obj; obj = obj->shadow) {
+        struct vm_page *pg = resident_in(obj, off);
+        if (pg) {
+            *state = DBG_MEM_IN_OBJECT;
+            return frame_bytes(emu, vm_page_pfn(&emu->vm, pg));
+        }
+        if (obj->vnode) {
+            bool eof = off >= round_page(obj->vnode->size);
+            *state = eof ? DBG_MEM_PAST_EOF : DBG_MEM_IN_FILE;
+            return !eof && vnode_pagein(obj->vnode, off, scratch) == 0 ? scratch : NULL;
+        }
+        off += obj->shadow_offset;
+    }
+    *state = DBG_MEM_ZERO_FILL;
+    memset(scratch, 0, PAGE_SIZE);
+    return scratch;
+}
+
+enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va)
+{
+    struct task *t = live_task(emu, pid);
+    if (!t)
+        return DBG_MEM_NO_TASK;
+    if (va >= VA_USER_END)
+        return DBG_MEM_UNMAPPED;
+    uint8_t *scratch = malloc(PAGE_SIZE);
+    enum dbg_mem state = DBG_MEM_UNMAPPED;
+    if (scratch)
+        page_view(emu, t, va, scratch, &state);
+    free(scratch);
+    return state;
+}
+
+size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
+{
+    struct task *t = live_task(emu, pid);
+    uint8_t *scratch = t ? malloc(PAGE_SIZE) : NULL;
+    size_t done = 0;
+    while (scratch && done < len) {
+        uint64_t at = va + done;
+        enum dbg_mem state;
+        if (at < va || at >= VA_USER_END)
+            break;
+        const uint8_t *page = page_view(emu, t, at, scratch, &state);
+        if (!page)
+            break;
+        size_t n = PAGE_SIZE - (at & PAGE_MASK);
+        if (n > len - done)
+            n = len - done;
+        memcpy((uint8_t *)buf + done, page + (at & PAGE_MASK), n);
+        done += n;
+    }
+    free(scratch);
+    return done;
+}
+
+/* --- translation ----------------------------------------------------------------- */
+
+int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg_walk *w)
+{
+    struct task *t = live_task(emu, pid);
+    if (!t)
+        return -1;
+    memset(w, 0, sizeof *w);
+    w->pid = t->pid;
+    w->asid = t->map->pmap->asid;
+    w->root = t->map->pmap->root;
+    w->result = pt_walk_traced(&emu->phys, w->root, va, access, &w->x, &w->fault, &w->trace);
+    return 0;
+}
+
+pt_entry_t dbg_pte(struct emu *emu, int pid, uint64_t va)
+{
+    struct task *t = live_task(emu, pid);
+    return t && va < VA_USER_END ? pmap_pte(t->map->pmap, va) : 0;
+}
+
+const struct tlb *dbg_tlb(struct emu *emu)
+{
+    return &emu->mmu.tlb;
+}
+
+const struct mmu_stats *dbg_mmu_stats(struct emu *emu)
+{
+    return &emu->mmu.stats;
+}
+
+int dbg_pid_of_asid(struct emu *emu, asid_t asid)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->map && t->map->pmap->asid == asid)
+            return t->pid;
+    return 0;
+}
+
+static int pid_of_pmap(struct emu *emu, const struct pmap *pm)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->map && t->map->pmap == pm)
+            return t->pid;
+    return 0;
+}
+
+/* --- tasks ---------------------------------------------------------------------- */
+
+static const char *state_name(struct emu *emu, const struct task *t)
+{
+    if (t == emu->task && t->state == TASK_RUNNABLE)
+        return "running";
+    switch (t->state) {
+    case TASK_RUNNABLE: return "runnable";
+    case TASK_BLOCKED_IO: return "blocked-io";
+    case TASK_BLOCKED_WAIT: return "blocked-wait";
+    case TASK_ZOMBIE: return "exited";
+    }
+    return "?";
+}
+
+int dbg_tasks(struct emu *emu, struct dbg_task *out, int max)
+{
+    int n = 0;
+    for (struct task *t = emu->tasks; t; t = t->next, n++) {
+        if (n >= max)
+            continue;
+        struct dbg_task *d = &out[n];
+        *d = (struct dbg_task){ .pid = t->pid, .ppid = t->ppid, .name = t->name ? t->name : "?",
+                                .exe = t->exe ? t->exe : "?", .state = state_name(emu, t),
+                                .on_cpu = t == emu->task };
+        if (t->map) {
+            dbg_reg_read(emu, t->pid, DBG_REG_PC, &d->pc);
+            d->asid = t->map->pmap->asid;
+            d->resident = vm_map_resident(t->map);
+            d->mapped = t->map->size;
+            d->entries = t->map->nentries;
+            d->tables = t->map->pmap->tables;
+        }
+    }
+    return n;
+}
+
+/* --- objects -------------------------------------------------------------------- */
+
+static int chain_from(struct vm_object *obj, struct dbg_object *out, int max)
+{
+    int n = 0;
+    for (; obj; obj = obj->shadow, n++)
+        if (n < max)
+            out[n] = (struct dbg_object){
+                .id = obj->id, .ref_count = obj->ref_count, .size = obj->size,
+                .resident = obj->resident, .shadow_offset = obj->shadow ? obj->shadow_offset : 0,
+                .pager = obj->vnode ? obj->vnode->path : NULL };
+    return n;
+}
+
+int dbg_object_chain_at(struct emu *emu, int pid, uint64_t va, struct dbg_object *out, int max,
+                        uint64_t *offset, const char **entry_tag)
+{
+    struct task *t = live_task(emu, pid);
+    struct vm_map_entry *e;
+    if (!t || !vm_map_lookup_entry(t->map, va, &e))
+        return -1;
+    *offset = e->offset + (trunc_page(va) - e->start);
+    *entry_tag = e->tag ? e->tag : "anonymous";
+    return chain_from(e->object, out, max);
+}
+
+static struct vm_object *object_by_id(struct emu *emu, uint32_t id)
+{
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (!t->map)
+            continue;
+        for (struct vm_map_entry *e = t->map->header.next; e != &t->map->header; e = e->next)
+            for (struct vm_object *o = e->object; o; o = o->shadow)
+                if (o->id == id)
+                    return o;
+    }
+    return NULL;
+}
+
+int dbg_object_chain(struct emu *emu, uint32_t id, struct dbg_object *out, int max)
+{
+    struct vm_object *obj = object_by_id(emu, id);
+    return obj ? chain_from(obj, out, max) : -1;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const struct dbg_object_page *x = a, *y = b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *out, size_t max)
+{
+    struct vm_object *obj = object_by_id(emu, id);
+    if (!obj)
+        return 0;
+    struct dbg_object_page *all = malloc((obj->resident + 1) * sizeof *all);
+    size_t n = 0;
+    for (struct vm_page *pg = obj->memq; all && pg && n < obj->resident; pg = pg->listq_next)
+        all[n++] = (struct dbg_object_page){ pg->offset, vm_page_pfn(&emu->vm, pg) };
+    if (all)
+        qsort(all, n, sizeof *all, by_offset);
+    if (all)
+        memcpy(out, all, (n < max ? n : max) * sizeof *out);
+    free(all);
+    return all ? n : 0;
+}
+
+/* --- frames ---------------------------------------------------------------------- */
+
+static const char *queue_name(unsigned q)
+{
+    static const char *const names[] = {
+        [VM_PAGE_NOT_ON_Q] = "none", [VM_PAGE_Q_ACTIVE] = "active",
+        [VM_PAGE_Q_INACTIVE_INTERNAL] = "inactive-internal",
+        [VM_PAGE_Q_INACTIVE_EXTERNAL] = "inactive-external",
+        [VM_PAGE_Q_SPECULATIVE] = "speculative", [VM_PAGE_Q_THROTTLED] = "throttled",
+        [VM_PAGE_Q_WIRED] = "wired",
+    };
+    return q < sizeof names / sizeof *names && names[q] ? names[q] : "other";
+}
+
+int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
+{
+    if (pfn >= emu->phys.nframes)
+        return -1;
+    unsigned use = emu->phys.use[pfn];
+    *out = (struct dbg_frame){ .pfn = pfn, .use = phys_use_name(use),
+                               .code = emu->phys.flags[pfn] & PHYS_F_CODE,
+                               .referenced = emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED,
+                               .modified = emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED,
+                               .queue = "none" };
+    if (use == PHYS_VM) {
+        const struct vm_page *pg = &emu->vm.pages[pfn];
+        out->object = pg->object ? pg->object->id : 0;
+        out->offset = pg->offset;
+        out->queue = queue_name(pg->queue);
+        out->wire_count = pg->wire_count;
+        out->flags = pg->flags;
+    }
+    for (uint32_t i = emu->mmu.pv_head[pfn]; i; i = emu->mmu.pv[i].next)
+        out->mappings++;
+    return 0;
+}
+
+int dbg_frame_mappings(struct emu *emu, pfn_t pfn, struct dbg_mapping *out, int max)
+{
+    int n = 0;
+    if (pfn >= emu->phys.nframes)
+        return 0;
+    for (uint32_t i = emu->mmu.pv_head[pfn]; i; i = emu->mmu.pv[i].next, n++) {
+        const struct pv_entry *pv = &emu->mmu.pv[i];
+        if (n < max)
+            out[n] = (struct dbg_mapping){ pid_of_pmap(emu, pv->pmap), pv->va,
+                                           pmap_pte(pv->pmap, pv->va) };
+    }
+    return n;
+}

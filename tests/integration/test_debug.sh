@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# Integration: `machemu debug`, driven by command scripts, by a terminal and by gdb.
+#  - zero fill, copy-on-write after fork, a protection fault: the fault-stop blocks, the
+#    table walk level by level, x through the MMU, object chains, frames and their mappings;
+#  - breakpoints, stepi, bt and registers; bad commands and options;
+#  - determinism: the fault trace under the debugger, with thousands of stops, equals the
+#    trace of `machemu run` (fault costs aside);
+#  - line editing and history through libedit, in a tmux terminal;
+#  - the gdb stub with gdb-multiarch in batch mode: break, continue, registers, x, monitor.
+# Run on its own: tests/integration/test_debug.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+if emulator_is_qemu_standin; then
+  skip debug "the qemu stand-in has no debugger"
+  finish
+  exit 0
+fi
+G=$GUEST
+
+# debug_session NAME SCRIPT -- PROGRAM ARGS...: runs the script (commands, one per line,
+# on its standard input as a file) and leaves the transcript in $D/out, stderr in $D/err,
+# the exit status in $RC.
+debug_session() {
+  local name=$1 script=$2; shift 3
+  D="$SCRATCH/$name.out"
+  rm -rf "$D"; mkdir -p "$D"
+  printf '%s\n' "$script" >"$D/script"
+  local root; root=$(new_root "$name")
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${DBG_OPTS[@]}" \
+      -x "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
+  RC=$?
+}
+DBG_OPTS=()
+
+# check NAME: pass if $WHY is empty, else fail and show the transcript's end.
+WHY=()
+expect() {   # expect REGEX WHAT: the transcript must match the extended regex
+  grep -Eq -- "$1" "$D/out" || WHY+=("no $2")
+}
+verdict() {
+  local name=$1
+  if [ ${#WHY[@]} -eq 0 ]; then
+    pass "$name"
+  else
+    local joined; joined=$(IFS=';'; echo "${WHY[*]}"); fail "$name" "${joined//;/; }"
+    tail -n 40 "$D/out" | indent
+    tail -n 5 "$D/err" | indent
+  fi
+  WHY=()
+}
+
+# The range `faults touch` maps, from a plain run (the same in every run).
+touch_range() {
+  local root; root=$(new_root touch-range)
+  (cd "$root" && "${EMU[@]}" run --root "$root" "$G/faults" touch 4 2>&1 >/dev/null) |
+    sed -n 's/^range \(0x[0-9a-f]*\)-.*/\1/p'
+}
+
+# --- zero fill: the fault block, the walk, x before and after the store ---------------
+zero_fill_case() {
+  local start; start=$(touch_range)
+  [ -n "$start" ] || { fail debug-zero-fill "faults touch printed no range"; return; }
+  local second; second=$(printf '0x%x' $((start + 16384)))
+  debug_session debug-zero-fill "break fault zero $start-$((start + 4 * 16384))
+continue
+walk $start w
+x/1bx $start
+x/1gx $second
+stepi
+x/1bx $start
+object $start
+quit" -- "$G/faults" touch 4
+  local pte
+  pte=$(sed -n 's/^  pte    \(0x[0-9a-f]*\) .*/\1/p' "$D/out" | head -n 1)
+  expect "^fault: task 1000 write at $start, zero-fill \(translation fault, level [0-3], ESR 0x9200004[4-7]\)$" \
+    "fault line (write, zero-fill, translation fault, ESR)"
+  expect "^  insn   0x[0-9a-f]+ <main\+0x[0-9a-f]+>:  st" "disassembled store in main"
+  expect "^  vm     zero-filled a new page at offset 0x0 of object [0-9]+$" "zero-fill resolution"
+  expect "^  pte    0x[0-9a-f]{16} page pfn [0-9]+, AF=1, EL0 rw-" "new PTE (AF set, rw)"
+  expect "^  cost   [0-9.]+ us$" "cost line"
+  expect "^fault breakpoint 1, stopped before the faulting instruction runs again in task 1000" \
+    "stop line"
+  local l
+  for l in 0 1 2 3; do
+    expect "^  L$l  table pfn [0-9]+ +index [0-9]+ +@PA 0x[0-9a-f]+ +desc 0x[0-9a-f]{16}  " "walk level $l"
+  done
+  [ -n "$pte" ] && expect "^  L3 .*desc $pte  page pfn" "L3 descriptor equal to the fault block's PTE"
+  expect "^  result  translated: VA $start -> PA 0x[0-9a-f]+ \(pfn [0-9]+ \+ 0x0\), EL0 may rw-$" \
+    "walk verdict"
+  # Before the store runs again the byte is 0; after one step it is 1.
+  expect "^$start:  0x00$" "zero byte before the store"
+  expect "^$start:  0x01$" "byte 1 after stepi"
+  expect "^  \(page $second: not resident: the first touch zero-fills it\)$" \
+    "the untouched next page described as not resident"
+  expect "^$second:  0x0000000000000000$" "zeros read from the untouched page"
+  expect "^  top object [0-9]+: anonymous, size 0x10000, 1 resident" "object view of the mapping"
+  [ "$RC" = 0 ] || WHY+=("exit status $RC after quit, expected 0")
+  verdict debug-zero-fill
+}
+
+# --- copy-on-write after fork: the block names both objects; object and page views --------
+cow_case() {
+  local script="break fault cow" i
+  for i in $(seq 1 40); do script+=$'\ncontinue'; done
+  debug_session debug-cow "$script" -- "$G/fork"
+  # The first copy made by the child (task 1001).
+  local block
+  block=$(awk '/^fault: task 1001 write at .* cow /{p=1} p{print} p&&/^  cost/{exit}' "$D/out")
+  if [ -z "$block" ]; then
+    fail debug-cow "no copy-on-write fault in the child within 40 stops"
+    tail -n 20 "$D/out" | indent
+    return
+  fi
+  local va from to pfn
+  va=$(sed -n 's/^fault: task 1001 write at \(0x[0-9a-f]*\), cow .*/\1/p' <<<"$block")
+  read -r from to < <(sed -n 's/.*copied the page at offset 0x[0-9a-f]* of object \([0-9]*\) into object \([0-9]*\)$/\1 \2/p' <<<"$block")
+  pfn=$(sed -n 's/^  pte    0x[0-9a-f]* page pfn \([0-9]*\),.*/\1/p' <<<"$block")
+  [ -n "${from:-}" ] && [ -n "${to:-}" ] || WHY+=("no 'copied the page ... of object N into object M' line")
+  [ "${from:-x}" != "${to:-x}" ] || WHY+=("copy from and into the same object ${from:-?}")
+  if [ ${#WHY[@]} -eq 0 ]; then
+    # Second session: stop at that same fault (stops are deterministic) and look around.
+    local n; n=$(grep -c '^fault: task .* cow ' <(awk '{print} /^fault: task 1001 write at .* cow /{exit}' "$D/out"))
+    script="break fault cow"
+    for i in $(seq 1 "$n"); do script+=$'\ncontinue'; done
+    script+=$'\n'"object $va"$'\n'"page $pfn"$'\n'"tasks"$'\n'"task 1000"$'\n'"walk $va w"$'\nquit'
+    debug_session debug-cow-views "$script" -- "$G/fork"
+    expect "^fault: task 1001 write at $va, cow " "the same fault on the second run"
+    expect "^  top object $to: anonymous, .*the page is at offset" "top object $to in the chain"
+    expect "^    shadows object $from: " "object $from below it"
+    expect "^  owner  object $to offset 0x[0-9a-f]+; queue active" "frame $pfn owned by object $to"
+    local page; page=$(printf '0x%x' $((va & ~16383)))
+    expect "^    task 1001  VA $page " "the child's mapping of frame $pfn in the reverse map"
+    expect "^\* 1001 +1000 +running" "tasks: the child running"
+    expect "^  +1000 +999 +blocked" "tasks: the parent blocked"
+    expect "^task 1000 \(fork\), blocked-[a-z]+, at 0x" "task 1000 selected"
+    expect "^walk $va for a write by task 1000: ASID [0-9]+" "a walk in the parent's tables"
+  fi
+  verdict debug-cow
+}
+
+# --- a protection fault: the block, the signal, the walk, the exit status -------------------
+prot_case() {
+  debug_session debug-prot "break fault prot
+continue
+walk x21 w
+continue
+continue" -- "$G/faults" rowrite
+  expect "^fault: task 1000 write at 0x[0-9a-f]+, invalid \(permission fault, level 3, ESR 0x9200004f\)$" \
+    "permission fault line"
+  expect "^  vm     not resolved: KERN_PROTECTION_FAILURE \(the mapping does not allow this access\)$" \
+    "protection failure"
+  expect "^  pte    0x[0-9a-f]{16} page pfn [0-9]+, AF=1, EL0 r-- \(AP read-only\)" "read-only PTE"
+  expect "^task 1000 will get SIGSEGV on continue, at 0x[0-9a-f]+ <main\+0x[0-9a-f]+>:  st" \
+    "signal stop on the store"
+  expect "^  result  permission fault at level 3 \(ESR 0x9200004f\): the descriptor does not allow this access$" \
+    "walk verdict for the write"
+  expect "^the program exited: status 139$" "exit by SIGSEGV"
+  expect "^the program has exited \(status 139\)$" "continue after the exit"
+  [ "$RC" = 139 ] || WHY+=("exit status $RC, expected 139 (the guest's)")
+  grep -q '^machemu: crash: task 1000 (faults) killed by SIGSEGV' "$D/err" || WHY+=("no crash line on stderr")
+  verdict debug-prot
+}
+
+# --- breakpoints, registers, backtrace, disassembly, bad commands ------------------------------
+state_case() {
+  debug_session debug-state "help
+break main
+info breakpoints
+continue
+regs
+bt
+disas pc 2
+x/2i main
+x/4gx 0x100
+walk 0x100000000000
+stepi 3
+frobnicate
+x/q 0
+break fault compressed
+break fault sideways
+task 77
+page 99999999
+delete 9
+quit" -- "$G/faults" touch 2
+  local c
+  for c in run continue stepi nextfault break delete regs x/FMT disas bt walk tlb vmmap object page \
+           vm_stat pressure jetsam tasks task help quit; do
+    grep -q "^${c%%/*}[ /]" "$D/out" || WHY+=("help does not list $c")
+  done
+  expect "^breakpoint 1 at 0x[0-9a-f]+ <main>$" "breakpoint at main"
+  expect "^1   code   0x[0-9a-f]+ <main>, hit 0 times$" "breakpoint list"
+  expect "^breakpoint 1, task 1000 at 0x[0-9a-f]+ <main>:  " "stop at main"
+  expect "^sp  0x[0-9a-f]{16}  pc  0x[0-9a-f]{16} <main>$" "pc at main in regs"
+  expect "^#1  0x[0-9a-f]+ <__libc_start" "caller in the backtrace"
+  expect "^=> 0x[0-9a-f]+ <main>:  " "disassembly at pc"
+  expect "^0x100:  cannot read: unmapped$" "unmapped address in x"
+  expect "^  result  translation fault at level [12] .*nothing mapped in this region yet$" \
+    "walk of an unmapped address"
+  expect "^  vm      unmapped$" "walk says unmapped"
+  expect "^task 1000 at 0x[0-9a-f]+ <main\+0xc>:  " "stepi 3 from main"
+  expect "^unknown command 'frobnicate' \(try help\)$" "unknown command message"
+  expect "^unknown format letter 'q'" "bad format message"
+  expect "^this build's VM has no compressed pages yet \(no compressor\)$" "no-compressor message"
+  expect "^'sideways' is not a number, a register or a symbol$" "unknown kind message"
+  expect "^no live task 77" "bad task message"
+  expect "^pfn 99999999 is outside guest RAM$" "bad pfn message"
+  expect "^no breakpoint 9$" "bad delete message"
+  verdict debug-state
+}
+
+bad_usage_case() {
+  local name=debug-usage out rc why=()
+  out=$("${EMU[@]}" debug 2>&1); rc=$?
+  [ "$rc" = 2 ] && grep -q "no PROGRAM given" <<<"$out" || why+=("no program: status $rc, '$out'")
+  out=$("${EMU[@]}" debug --gdb nine "$G/hello" 2>&1); rc=$?
+  [ "$rc" = 2 ] && grep -q "bad --gdb 'nine'" <<<"$out" || why+=("bad port: status $rc, '$out'")
+  out=$("${EMU[@]}" run --gdb 1 "$G/hello" 2>&1); rc=$?
+  [ "$rc" = 2 ] && grep -q "gdb belongs to machemu debug" <<<"$out" || why+=("run --gdb: status $rc")
+  out=$("${EMU[@]}" debug -x /nonexistent/script "$G/hello" </dev/null 2>&1); rc=$?
+  [ "$rc" = 2 ] && grep -q "/nonexistent/script: No such file" <<<"$out" || why+=("missing script: status $rc")
+  # Commands on standard input (not a terminal) and the guest's exit status.
+  out=$(printf 'continue\n' | "${EMU[@]}" debug "$G/hello" 2>&1); rc=$?
+  grep -q "^(machemu) continue$" <<<"$out" && grep -q "^the program exited: status 0$" <<<"$out" ||
+    why+=("stdin commands: '$out'")
+  if [ ${#why[@]} -eq 0 ]; then pass "$name"; else fail "$name" "${why[*]}"; fi
+}
+
+# --- determinism: the same faults in the same order as machemu run ------------------------------
+same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
+  local name=$1 script=$2; shift 2
+  local root; root=$(new_root "$name.run")
+  (cd "$root" && "${EMU[@]}" run --root "$root" --trace-faults="$SCRATCH/$name.run.trace" "$@" \
+    >/dev/null 2>&1)
+  DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
+  debug_session "$name" "$script" -- "$@"
+  DBG_OPTS=()
+  local a="$SCRATCH/$name.a" b="$SCRATCH/$name.b"
+  sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name.run.trace" >"$a"
+  sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name.dbg.trace" >"$b"
+  if [ ! -s "$a" ]; then
+    fail "$name" "machemu run left no fault trace"
+  elif cmp -s "$a" "$b"; then
+    pass "$name"
+  else
+    fail "$name" "the fault sequence under the debugger differs from machemu run"
+    diff "$a" "$b" | head -n 10 | indent
+  fi
+}
+
+determinism_cases() {
+  local s="break work"$'\n'"continue"$'\n'"delete" i
+  for i in $(seq 1 20000); do s+=$'\nstepi'; done
+  s+=$'\nbreak fault cow\nnextfault zero'
+  for i in $(seq 1 200); do s+=$'\ncontinue'; done
+  # Two tasks taking turns by quantum: stops inside blocks must not move a task switch.
+  same_trace debug-same-faults-interleave "$s"$'\ndelete\ncontinue' "$G/interleave"
+  s="break fault any"
+  for i in $(seq 1 3000); do s+=$'\ncontinue'; done
+  same_trace debug-same-faults-fork "$s" "$G/fork"
+}
+
+# --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
+tmux_case() {
+  local name=debug-tmux
+  if ! command -v tmux >/dev/null 2>&1; then skip "$name" "tmux not installed"; return; fi
+  local sock="$SCRATCH/tmux.sock" sess=machemu-debug-test log="$SCRATCH/tmux.log"
+  local root; root=$(new_root "$name")
+  tmux -S "$sock" new-session -d -s "$sess" -x 160 -y 50 \
+    "cd '$root' && ${EMU[*]} debug --root '$root' '$G/faults' touch 2; echo SESSION-END; sleep 30"
+  wait_for() {   # wait_for REGEX: up to 10 s for the pane to show it
+    local i
+    for i in $(seq 1 100); do
+      tmux -S "$sock" capture-pane -p -t "$sess" -S -200 >"$log" 2>/dev/null
+      grep -Eq -- "$1" "$log" && return 0
+      sleep 0.1
+    done
+    return 1
+  }
+  local why=()
+  wait_for '^\(machemu\) ?$' || why+=("no prompt")
+  # Type "rgs", move left twice, insert "e": line editing makes it "regs".
+  tmux -S "$sock" send-keys -t "$sess" 'rgs' Left Left 'e' Enter
+  wait_for '^x0  0x0000000000000000' || why+=("editing did not give 'regs'")
+  # History: Up brings "regs" back; then break and continue.
+  tmux -S "$sock" send-keys -t "$sess" 'break main' Enter
+  wait_for '^breakpoint 1 at 0x' || why+=("break main")
+  tmux -S "$sock" send-keys -t "$sess" 'continue' Enter
+  wait_for '^breakpoint 1, task 1000 at' || why+=("continue to main")
+  tmux -S "$sock" send-keys -t "$sess" Up Up Up Enter
+  wait_for '^\(machemu\) regs$' || why+=("history did not bring back 'regs'")
+  wait_for 'pc  0x[0-9a-f]{16} <main>$' || why+=("regs from history at main")
+  tmux -S "$sock" send-keys -t "$sess" 'quit' Enter
+  wait_for '^SESSION-END' || why+=("quit did not end the session")
+  tmux -S "$sock" kill-server 2>/dev/null
+  # Ctrl-C stops a program that would run for minutes, at an instruction boundary.
+  sock="$SCRATCH/tmux2.sock"
+  tmux -S "$sock" new-session -d -s "$sess" -x 160 -y 50 \
+    "cd '$root' && ${EMU[*]} debug --root '$root' '$G/bench_tlb' 64 4000000000; echo SESSION-END; sleep 30"
+  wait_for '^\(machemu\) ?$' || why+=("no prompt for bench_tlb")
+  tmux -S "$sock" send-keys -t "$sess" 'continue' Enter
+  sleep 1
+  tmux -S "$sock" send-keys -t "$sess" C-c
+  wait_for 'interrupted: task 1000 at 0x[0-9a-f]+ <main\+0x[0-9a-f]+>:  ' || why+=("Ctrl-C did not stop the program")
+  tmux -S "$sock" send-keys -t "$sess" 'quit' Enter
+  wait_for '^SESSION-END' || why+=("quit after Ctrl-C")
+  tmux -S "$sock" kill-server 2>/dev/null
+  if [ ${#why[@]} -eq 0 ]; then pass "$name"; else
+    fail "$name" "${why[*]}"
+    tail -n 20 "$log" | indent
+  fi
+}
+
+# --- gdb-multiarch against the stub ------------------------------------------------------------------
+gdb_case() {
+  local name=debug-gdb
+  if ! command -v gdb-multiarch >/dev/null 2>&1; then skip "$name" "gdb-multiarch not installed"; return; fi
+  local d="$SCRATCH/$name.out" root; rm -rf "$d"; mkdir -p "$d"
+  root=$(new_root "$name")
+  (cd "$root" && exec timeout -k 5 60 "${EMU[@]}" debug --root "$root" --gdb 0 "$G/faults" touch 4 \
+    >"$d/out" 2>"$d/err") &
+  local pid=$! port="" i
+  for i in $(seq 1 100); do
+    port=$(sed -n 's/^machemu: waiting for gdb on 127.0.0.1:\([0-9]*\)$/\1/p' "$d/err")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    fail "$name" "the stub did not say where it listens"; kill "$pid" 2>/dev/null; return
+  fi
+  timeout 60 gdb-multiarch -batch -nx -ex "file $G/faults" -ex "target remote 127.0.0.1:$port" \
+    -ex 'break main' -ex 'continue' -ex 'info registers pc sp' -ex 'x/2xg $sp' \
+    -ex 'monitor walk pc' -ex 'monitor continue' -ex 'stepi' -ex 'info registers pc' \
+    -ex 'set var $x0 = 0x1234' -ex 'p/x $x0' -ex 'kill' >"$d/gdb" 2>&1
+  wait "$pid"
+  local rc=$? why=() g="$d/gdb"
+  grep -Eq '^Breakpoint 1, 0x[0-9a-f]+ in main \(\)$' "$g" || why+=("no stop at the breakpoint")
+  grep -Eq '^pc +0x[0-9a-f]+ +0x[0-9a-f]+ <main\+[0-9]+>$' "$g" || why+=("no pc in main")
+  grep -Eq '^sp +0x7f' "$g" || why+=("no sp")
+  grep -Eq '^0x7f[0-9a-f]+:[[:space:]]+0x[0-9a-f]{16}[[:space:]]+0x[0-9a-f]{16}$' "$g" || why+=("no x/2xg output")
+  grep -Eq '^  L3  table pfn [0-9]+ .* page pfn [0-9]+, AF=1, EL0 r-x' "$g" || why+=("no monitor walk")
+  grep -q "monitor: use gdb's own continue and stepi" "$g" || why+=("monitor continue not refused")
+  local pc1 pc2
+  pc1=$(sed -n 's/^pc *\(0x[0-9a-f]*\) .*/\1/p' "$g" | sed -n 1p)
+  pc2=$(sed -n 's/^pc *\(0x[0-9a-f]*\) .*/\1/p' "$g" | sed -n 2p)
+  [ -n "$pc1" ] && [ -n "$pc2" ] && [ $((pc2)) -eq $((pc1 + 4)) ] ||
+    why+=("stepi did not move pc by 4 ($pc1 -> $pc2)")
+  grep -q '^\$1 = 0x1234$' "$g" || why+=("register write not read back")
+  grep -q 'killed' "$g" || why+=("kill")
+  [ "$rc" = 0 ] || why+=("machemu exit status $rc")
+  if [ ${#why[@]} -eq 0 ]; then pass "$name"; else
+    fail "$name" "${why[*]}"
+    tail -n 30 "$g" | indent
+    tail -n 5 "$d/err" | indent
+  fi
+}
+
+zero_fill_case
+cow_case
+prot_case
+state_case
+bad_usage_case
+determinism_cases
+tmux_case
+gdb_case
+finish

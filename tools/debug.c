@@ -1,0 +1,128 @@
+/* tools/debug.c — a `machemu debug` session: where commands come from.
+ *
+ * Commands come from -x FILE first, then from the terminal through libedit (line
+ * editing and history), or, when standard input is not a terminal, from it line by
+ * line; scripted lines are echoed after the prompt so a transcript reads like a
+ * session. Ctrl-C stops a running program at its next instruction. */
+#include <editline/readline.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tools/debug.h"
+
+#define PROMPT "(machemu) "
+
+static struct emu *interrupt_target;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (interrupt_target)
+        dbg_interrupt(interrupt_target);
+}
+
+static void catch_sigint(struct emu *emu)
+{
+    struct sigaction sa = { .sa_handler = on_sigint };
+    sigemptyset(&sa.sa_mask);
+    interrupt_target = emu;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = 0;
+    return s;
+}
+
+/* false once a command asked to quit. */
+static bool run_lines(struct repl *r, FILE *in)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    bool go = true;
+    while (go && getline(&line, &cap, in) > 0) {
+        char *cmd = trim(line);
+        if (!*cmd)
+            continue;
+        printf(PROMPT "%s\n", cmd);
+        go = repl_exec(r, cmd, stdout);
+        fflush(stdout);
+    }
+    free(line);
+    return go;
+}
+
+static void run_terminal(struct repl *r)
+{
+    char last[1024] = "";
+    char *line;
+    using_history();
+    while ((line = readline(PROMPT)) != NULL) {
+        char *cmd = trim(line);
+        if (*cmd) {
+            add_history(cmd);
+            /* Commands that run the program repeat on an empty line, as in gdb. */
+            snprintf(last, sizeof last, "%s", repl_resumes(cmd) ? cmd : "");
+        } else {
+            cmd = last;
+        }
+        bool go = repl_exec(r, cmd, stdout);
+        fflush(stdout);
+        free(line);
+        if (!go)
+            return;
+    }
+    putchar('\n');
+}
+
+static int session(struct repl *r, const char *script)
+{
+    printf("machemu debug: ");
+    repl_print_where(r, stdout);
+    printf("Type help for the commands.\n");
+    if (script) {
+        FILE *f = fopen(script, "r");
+        if (!f) {
+            fprintf(stderr, "machemu: %s: %s\n", script, strerror(errno));
+            return 2;
+        }
+        bool go = run_lines(r, f);
+        fclose(f);
+        if (!go)
+            return 0;
+    }
+    if (isatty(STDIN_FILENO))
+        run_terminal(r);
+    else
+        run_lines(r, stdin);
+    return 0;
+}
+
+int debug_main(struct emu *emu, const char *program, const struct debug_options *o)
+{
+    char err[256];
+    if (dbg_attach(emu, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        return 2;
+    }
+    struct repl *r = repl_create(emu, program);
+    if (!r) {
+        fprintf(stderr, "machemu: out of memory\n");
+        return 2;
+    }
+    catch_sigint(emu);
+    int rc = o->gdb_port >= 0 ? gdbstub_serve(r, o->gdb_port) : session(r, o->script);
+    signal(SIGINT, SIG_DFL);
+    interrupt_target = NULL;
+    if (rc == 0 && repl_exit_status(r) >= 0)
+        rc = repl_exit_status(r);
+    repl_destroy(r);
+    return rc;
+}

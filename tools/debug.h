@@ -1,0 +1,70 @@
+/* tools/debug.h — `machemu debug`: the REPL, its commands, symbols and the gdb stub.
+ *
+ * The machine side (stops, registers, memory, walks, objects) is emu/debug.h; this
+ * layer parses commands and prints. Everything printed for a stop or an inspection
+ * is a function of the guest's state only (no host addresses or times), except the
+ * "cost" of a fault, so transcripts can be compared. */
+#ifndef TOOLS_DEBUG_H
+#define TOOLS_DEBUG_H
+
+#include <stdio.h>
+#include "emu/debug.h"
+
+struct debug_options {
+    const char *script;            /* -x FILE: commands run first */
+    int gdb_port;                  /* --gdb PORT (0: any free port); -1: no stub */
+};
+
+/* Runs a session on a machine with a program loaded; returns machemu's exit status
+ * (the guest's if it ended, else 0). */
+int debug_main(struct emu *emu, const char *program, const struct debug_options *o);
+
+/* --- symbols (tools/debug_sym.c): functions and objects of a static ELF ----------- */
+struct symtab;
+struct symtab *sym_load(const char *path);            /* NULL if none (not an error) */
+void sym_free(struct symtab *s);
+/* "name+0x10" for addr inside a symbol; false if none covers it. */
+bool sym_describe(const struct symtab *s, uint64_t addr, char *buf, size_t len);
+bool sym_lookup(const struct symtab *s, const char *name, uint64_t *addr);
+
+/* --- the command interpreter (tools/debug_repl.c) --------------------------------- */
+struct repl;
+struct repl *repl_create(struct emu *emu, const char *program);
+void repl_destroy(struct repl *r);
+/* Runs one command line; false once the user asked to quit. */
+bool repl_exec(struct repl *r, const char *line, FILE *out);
+/* True if the command line runs the program (continue, stepi, nextfault, ...). */
+bool repl_resumes(const char *line);
+/* Resumes the program (see dbg_resume) and keeps the session's view in step. */
+void repl_resume(struct repl *r, uint64_t steps, unsigned once, struct dbg_event *ev);
+/* The block printed when a resume stops (faults first, then where and why). */
+void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out);
+/* Where the session stands, for the banner and `info`. */
+void repl_print_where(struct repl *r, FILE *out);
+/* Evaluates NUMBER, register or symbol terms joined by + and -; false with a message
+ * in err otherwise. */
+bool repl_eval(struct repl *r, const char *expr, uint64_t *v, char *err, size_t errlen);
+struct emu *repl_emu(struct repl *r);
+/* The guest's exit status once the run is over, else -1. */
+int repl_exit_status(struct repl *r);
+
+/* --- printing helpers shared by the commands (tools/debug_print.c) ----------------- */
+/* One line describing a descriptor found at `level` (3: page). */
+void print_desc(FILE *out, pt_entry_t e, int level);
+void print_fault(struct repl *r, const struct dbg_fault *f, FILE *out);
+/* "0x400798 <main+0x38>:  strb w3, [x1, x2]" */
+void print_insn_line(struct repl *r, int pid, uint64_t pc, FILE *out);
+/* " <sym+off>" or "" */
+const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len);
+
+/* --- the memory-system commands (tools/debug_mm.c) -------------------------------- */
+void cmd_walk(struct repl *r, int pid, uint64_t va, vm_prot_t access, FILE *out);
+void cmd_tlb(struct repl *r, int pid, bool all, FILE *out);
+void cmd_object(struct repl *r, int pid, const char *arg, FILE *out);
+void cmd_page(struct repl *r, pfn_t pfn, FILE *out);
+void cmd_tasks(struct repl *r, int focus, FILE *out);
+
+/* --- gdb remote stub (tools/gdbstub.c) -------------------------------------------- */
+int gdbstub_serve(struct repl *r, int port);
+
+#endif

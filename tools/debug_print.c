@@ -1,0 +1,188 @@
+/* tools/debug_print.c — descriptors, instructions and the fault-stop block. */
+#include <capstone/capstone.h>
+#include <signal.h>
+#include <string.h>
+#include "tools/debug.h"
+
+static const char *const access_names[] = { "?", "read", "write", "?", "execute" };
+
+static const char *access_name(vm_prot_t a)
+{
+    return access_names[a & 7] ? access_names[a & 7] : "?";
+}
+
+static void rights(vm_prot_t p, char out[4])
+{
+    out[0] = p & VM_PROT_READ ? 'r' : '-';
+    out[1] = p & VM_PROT_WRITE ? 'w' : '-';
+    out[2] = p & VM_PROT_EXECUTE ? 'x' : '-';
+    out[3] = 0;
+}
+
+void print_desc(FILE *out, pt_entry_t e, int level)
+{
+    if (!(e & PT_VALID)) {
+        fprintf(out, "invalid");
+        return;
+    }
+    if (!(e & PT_TYPE)) {
+        fprintf(out, "block descriptor (never written by this pmap: treated as invalid)");
+        return;
+    }
+    if (level < 3) {
+        fprintf(out, "table -> pfn %u (PA 0x%llx)", pt_pfn(e),
+                (unsigned long long)(e & PT_ADDR_MASK));
+        return;
+    }
+    char r[4];
+    rights(pt_page_prot(e), r);
+    fprintf(out, "page pfn %u, AF=%d, EL0 %s%s, AttrIndx %llu, SH %s%s%s%s%s%s", pt_pfn(e),
+            !!(e & PT_AF), r, e & PT_AP_RO ? " (AP read-only)" : "",
+            (unsigned long long)((e & PT_ATTRIDX_MASK) >> 2),
+            (e & PT_SH_INNER) == PT_SH_INNER ? "inner" : "other", e & PT_NG ? ", nG" : "",
+            e & PT_UXN ? ", UXN" : "", e & PT_PXN ? ", PXN" : "",
+            e & PT_SW_WRITEABLE ? ", sw:writeable (write traps to record modify)" : "",
+            e & PT_SW_WIRED ? ", sw:wired" : "");
+}
+
+static uint32_t word_of(const uint8_t *b)
+{
+    return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Disassembles one instruction; says why when the text is not readable. */
+static void disas_one(struct repl *r, int pid, uint64_t pc, char *buf, size_t len)
+{
+    static csh cs;
+    static bool cs_ready;
+    uint8_t code[4];
+    cs_insn *insn;
+    if (dbg_read(repl_emu(r), pid, pc, code, 4) != 4) {
+        snprintf(buf, len, "(cannot read: %s)", dbg_mem_name(dbg_page_state(repl_emu(r), pid, pc)));
+        return;
+    }
+    if (!cs_ready && cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) == CS_ERR_OK)
+        cs_ready = true;
+    if (cs_ready && cs_disasm(cs, code, 4, pc, 1, &insn) == 1) {
+        snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
+        cs_free(insn, 1);
+    } else {
+        snprintf(buf, len, "%s.word 0x%08x", cs_ready ? "(undefined) " : "", word_of(code));
+    }
+}
+
+void print_insn_line(struct repl *r, int pid, uint64_t pc, FILE *out)
+{
+    char text[256], sym[128];
+    disas_one(r, pid, pc, text, sizeof text);
+    fprintf(out, "0x%llx%s:  %s\n", (unsigned long long)pc, repl_sym(r, pc, sym, sizeof sym), text);
+}
+
+static const char *pager_of(struct repl *r, uint32_t id)
+{
+    struct dbg_object chain[1];
+    if (dbg_object_chain(repl_emu(r), id, chain, 1) < 1)
+        return NULL;
+    return chain[0].pager;
+}
+
+static void print_resolution(struct repl *r, const struct dbg_fault *f, FILE *out)
+{
+    const struct vm_fault_event *ev = &f->ev;
+    unsigned long long off = (unsigned long long)ev->offset;
+    const char *pager;
+    switch (ev->kind) {
+    case VM_FAULT_ZERO_FILL:
+        fprintf(out, "zero-filled a new page at offset 0x%llx of object %u\n", off, ev->object);
+        break;
+    case VM_FAULT_SOFT:
+        fprintf(out, "page already resident at offset 0x%llx of object %u: mapping entered%s\n",
+                off, ev->object,
+                f->top_object && f->top_object != ev->object ? " read-only (it belongs to an "
+                "object below the top one: a write will copy it)" : "");
+        break;
+    case VM_FAULT_PAGEIN:
+        pager = pager_of(r, ev->object);
+        fprintf(out, "read the page at offset 0x%llx of object %u from the file %s\n", off,
+                ev->object, pager ? pager : "(closed)");
+        break;
+    case VM_FAULT_COW:
+        fprintf(out, "copy-on-write: copied the page at offset 0x%llx of object %u into object %u\n",
+                off, ev->object, f->top_object);
+        break;
+    case VM_FAULT_FAST:
+        fprintf(out, "%s\n", ev->access & VM_PROT_WRITE
+                ? "reference/modify emulation: first write, the pmap made the page writable and "
+                  "marked it modified (no VM work)"
+                : "reference/modify emulation: first access, the pmap set the access flag and "
+                  "marked the page referenced (no VM work)");
+        break;
+    case VM_FAULT_INVALID:
+        fprintf(out, "not resolved: %s (%s)\n", vm_kern_name(ev->result),
+                ev->result == KERN_PROTECTION_FAILURE ? "the mapping does not allow this access"
+                : ev->result == KERN_MEMORY_ERROR ? "past the end of the mapped file"
+                : ev->result == KERN_RESOURCE_SHORTAGE ? "no free frame"
+                : "nothing is mapped there");
+        break;
+    default:
+        fprintf(out, "%s: page at offset 0x%llx of object %u\n", vm_fault_kind_name(ev->kind), off,
+                ev->object);
+    }
+}
+
+void print_fault(struct repl *r, const struct dbg_fault *f, FILE *out)
+{
+    const struct vm_fault_event *ev = &f->ev;
+    fprintf(out, "fault: task %d %s at 0x%llx, %s", ev->task, access_name(ev->access),
+            (unsigned long long)ev->va, vm_fault_kind_name(ev->kind));
+    if (f->in_syscall)
+        fprintf(out, " (an access by the system call)\n");
+    else
+        fprintf(out, " (%s fault, level %d, ESR 0x%08x)\n", mmu_fault_name(f->mmu.kind),
+                f->mmu.level, f->mmu.esr);
+    fprintf(out, "  insn   ");
+    print_insn_line(r, ev->task, f->pc, out);
+    fprintf(out, "  vm     ");
+    print_resolution(r, f, out);
+    fprintf(out, "  pte    ");
+    if (f->pte & PT_VALID) {
+        fprintf(out, "0x%016llx ", (unsigned long long)f->pte);
+        print_desc(out, f->pte, 3);
+    } else {
+        fprintf(out, "none");
+    }
+    fprintf(out, "\n  cost   %.1f us\n", ev->cost_ns / 1000.0);
+}
+
+void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
+{
+    for (int i = 0; i < ev->nfaults; i++)
+        print_fault(r, &ev->faults[i], out);
+    if (ev->faults_dropped)
+        fprintf(out, "(%u more faults matched before the CPU stopped)\n", ev->faults_dropped);
+    switch (ev->why) {
+    case DBG_STOP_EXIT:
+        fprintf(out, "the program exited: status %d\n", ev->exit_status);
+        return;
+    case DBG_STOP_BREAK:
+        fprintf(out, "breakpoint %d, task %d at ", ev->breakpoint, ev->pid);
+        break;
+    case DBG_STOP_FAULT:
+        if (ev->breakpoint > 0)
+            fprintf(out, "fault breakpoint %d, ", ev->breakpoint);
+        fprintf(out, "%s in task %d at ", ev->faults[ev->nfaults - 1].in_syscall
+                ? "stopped after the system call" : "stopped before the faulting instruction "
+                "runs again", ev->pid);
+        break;
+    case DBG_STOP_SIGNAL:
+        fprintf(out, "task %d will get SIG%s on continue, at ", ev->pid, sigabbrev_np(ev->signo));
+        break;
+    case DBG_STOP_INTERRUPT:
+        fprintf(out, "interrupted: task %d at ", ev->pid);
+        break;
+    case DBG_STOP_STEP:
+        fprintf(out, "task %d at ", ev->pid);
+        break;
+    }
+    print_insn_line(r, ev->pid, ev->pc, out);
+}

@@ -1,0 +1,800 @@
+/* tools/debug_repl.c — the debugger's commands: parsing, execution and state views. */
+#include <capstone/capstone.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tools/debug.h"
+
+struct repl {
+    struct emu *emu;
+    struct symtab *syms;
+    int focus;                     /* pid the state commands look at; 0: the one on the CPU */
+    int exit_status;               /* -1 while the program runs */
+};
+
+#define MAX_ARGS 16
+
+struct cmd {
+    const char *name, *alias, *usage, *help;
+    bool (*fn)(struct repl *r, int argc, char **argv, const char *fmt, FILE *out);
+};
+
+struct repl *repl_create(struct emu *emu, const char *program)
+{
+    struct repl *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->emu = emu;
+    r->syms = sym_load(program);
+    r->exit_status = -1;
+    return r;
+}
+
+void repl_destroy(struct repl *r)
+{
+    if (!r)
+        return;
+    sym_free(r->syms);
+    free(r);
+}
+
+struct emu *repl_emu(struct repl *r) { return r->emu; }
+int repl_exit_status(struct repl *r) { return r->exit_status; }
+
+const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len)
+{
+    char name[96];
+    if (!sym_describe(r->syms, addr, name, sizeof name))
+        return "";
+    snprintf(buf, len, " <%s>", name);
+    return buf;
+}
+
+/* --- expressions ------------------------------------------------------------------- */
+
+static int reg_by_name(const char *s)
+{
+    static const struct { const char *name; int reg; } named[] = {
+        { "fp", DBG_REG_FP }, { "lr", DBG_REG_LR }, { "sp", DBG_REG_SP }, { "pc", DBG_REG_PC },
+        { "cpsr", DBG_REG_CPSR },
+    };
+    if (*s == '$')
+        s++;
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (!strcmp(s, named[i].name))
+            return named[i].reg;
+    if (s[0] == 'x' && isdigit((unsigned char)s[1])) {
+        char *end;
+        long n = strtol(s + 1, &end, 10);
+        if (!*end && n >= 0 && n <= 30)
+            return (int)n;
+    }
+    return -1;
+}
+
+static bool eval_term(struct repl *r, const char *t, uint64_t *v, char *err, size_t errlen)
+{
+    char *end;
+    int reg;
+    if (isdigit((unsigned char)t[0])) {
+        *v = strtoull(t, &end, 0);
+        if (!*end)
+            return true;
+    } else if ((reg = reg_by_name(t)) >= 0) {
+        if (dbg_reg_read(r->emu, r->focus, reg, v) == 0)
+            return true;
+        snprintf(err, errlen, "no live task to read %s from", t);
+        return false;
+    } else if (sym_lookup(r->syms, t, v)) {
+        return true;
+    }
+    snprintf(err, errlen, "'%s' is not a number, a register or a symbol", t);
+    return false;
+}
+
+bool repl_eval(struct repl *r, const char *expr, uint64_t *v, char *err, size_t errlen)
+{
+    char buf[128];
+    uint64_t acc = 0;
+    int sign = 1;
+    const char *p = expr;
+    if (!*p) {
+        snprintf(err, errlen, "an address is needed");
+        return false;
+    }
+    while (*p) {
+        size_t n = strcspn(p + (*p == '$'), "+-") + (*p == '$');
+        if (n == 0 || n >= sizeof buf) {
+            snprintf(err, errlen, "cannot read the expression '%s'", expr);
+            return false;
+        }
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        uint64_t t;
+        if (!eval_term(r, buf, &t, err, errlen))
+            return false;
+        acc += sign > 0 ? t : -t;
+        p += n;
+        if (*p) {
+            sign = *p == '+' ? 1 : -1;
+            p++;
+        }
+    }
+    *v = acc;
+    return true;
+}
+
+static bool eval_arg(struct repl *r, const char *s, uint64_t *v, FILE *out)
+{
+    char err[160];
+    if (repl_eval(r, s, v, err, sizeof err))
+        return true;
+    fprintf(out, "%s\n", err);
+    return false;
+}
+
+static bool count_arg(const char *s, uint64_t *n, FILE *out)
+{
+    char *end;
+    *n = strtoull(s, &end, 0);
+    if (*end || !*s || *n == 0) {
+        fprintf(out, "'%s' is not a positive count\n", s);
+        return false;
+    }
+    return true;
+}
+
+static bool need_live(struct repl *r, FILE *out)
+{
+    if (dbg_task_exists(r->emu, r->focus))
+        return true;
+    fprintf(out, r->exit_status >= 0 ? "the program has exited (status %d)\n"
+                                     : "task %d has no address space any more\n",
+            r->exit_status >= 0 ? r->exit_status : r->focus);
+    return false;
+}
+
+/* --- execution ------------------------------------------------------------------------ */
+
+void repl_resume(struct repl *r, uint64_t steps, unsigned once, struct dbg_event *ev)
+{
+    fflush(stdout);
+    dbg_resume(r->emu, steps, once, ev);
+    r->focus = 0;
+    if (ev->why == DBG_STOP_EXIT)
+        r->exit_status = ev->exit_status;
+}
+
+static void resume(struct repl *r, uint64_t steps, unsigned once, FILE *out)
+{
+    struct dbg_event ev;
+    if (r->exit_status >= 0) {
+        fprintf(out, "the program has exited (status %d)\n", r->exit_status);
+        return;
+    }
+    fflush(out);
+    repl_resume(r, steps, once, &ev);
+    repl_print_stop(r, &ev, out);
+}
+
+static bool do_continue(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    resume(r, 0, 0, out);
+    return true;
+}
+
+static bool do_stepi(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t n = 1;
+    if (argc > 1 && !count_arg(argv[1], &n, out))
+        return true;
+    resume(r, n, 0, out);
+    return true;
+}
+
+static bool fault_classes(int argc, char **argv, unsigned *classes, FILE *out)
+{
+    *classes = 0;
+    for (int i = 0; i < argc; i++) {
+        unsigned c = dbg_fault_class(argv[i]);
+        if (!c) {
+            fprintf(out, !strcmp(argv[i], "compressed")
+                    ? "this build's VM has no compressed pages yet (no compressor)\n"
+                    : "unknown fault kind '%s' (zero, soft, cow, file, compressed, prot, fast, "
+                      "invalid, any)\n", argv[i]);
+            return false;
+        }
+        *classes |= c;
+    }
+    return true;
+}
+
+static bool do_nextfault(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    unsigned classes = DBG_FAULT_ANY;
+    if (argc > 1 && !fault_classes(argc - 1, argv + 1, &classes, out))
+        return true;
+    resume(r, 0, classes, out);
+    return true;
+}
+
+static bool is_fault_class_name(const char *s)
+{
+    static const char *const names[] = { "zero", "soft", "cow", "file", "compressed", "prot",
+                                         "fast", "invalid", "any", "pagein", "zero-fill" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(s, names[i]))
+            return true;
+    return false;
+}
+
+/* "LO-HI" or one address (its page). */
+static bool parse_range(struct repl *r, const char *s, uint64_t *lo, uint64_t *hi, FILE *out)
+{
+    char buf[128];
+    const char *dash = strchr(s + 1, '-');
+    if (!dash) {
+        if (!eval_arg(r, s, lo, out))
+            return false;
+        *lo = *lo & ~PAGE_MASK;
+        *hi = *lo + PAGE_SIZE;
+        return true;
+    }
+    snprintf(buf, sizeof buf, "%.*s", (int)(dash - s), s);
+    if (!eval_arg(r, buf, lo, out) || !eval_arg(r, dash + 1, hi, out))
+        return false;
+    if (*hi <= *lo) {
+        fprintf(out, "empty range %s\n", s);
+        return false;
+    }
+    return true;
+}
+
+static bool break_fault(struct repl *r, int argc, char **argv, FILE *out)
+{
+    unsigned classes = 0;
+    uint64_t lo = 0, hi = UINT64_MAX;
+    int nk = 0;
+    while (nk < argc && is_fault_class_name(argv[nk]))
+        nk++;
+    if (!fault_classes(nk, argv, &classes, out))
+        return true;
+    if (nk == 0)
+        classes = DBG_FAULT_ANY;
+    if (nk < argc && !parse_range(r, argv[nk], &lo, &hi, out))
+        return true;
+    if (nk + 1 < argc) {
+        fprintf(out, "usage: break fault [KIND...] [VA | LO-HI]\n");
+        return true;
+    }
+    int id = dbg_break_fault(r->emu, classes, lo, hi);
+    if (id < 0)
+        fprintf(out, "too many breakpoints (%d)\n", DBG_MAX_BREAKPOINTS);
+    else
+        fprintf(out, "fault breakpoint %d\n", id);
+    return true;
+}
+
+static bool do_break(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t va;
+    char sym[128];
+    if (argc > 1 && !strcmp(argv[1], "fault"))
+        return break_fault(r, argc - 2, argv + 2, out);
+    if (argc != 2) {
+        fprintf(out, "usage: break ADDR | break fault [KIND...] [VA | LO-HI]\n");
+        return true;
+    }
+    if (!eval_arg(r, argv[1], &va, out))
+        return true;
+    int id = dbg_break_code(r->emu, va);
+    if (id < 0)
+        fprintf(out, "too many breakpoints (%d)\n", DBG_MAX_BREAKPOINTS);
+    else
+        fprintf(out, "breakpoint %d at 0x%llx%s\n", id, (unsigned long long)va,
+                repl_sym(r, va, sym, sizeof sym));
+    return true;
+}
+
+static bool do_delete(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t id = 0;
+    if (argc > 1 && !count_arg(argv[1], &id, out))
+        return true;
+    if (!dbg_break_delete(r->emu, (int)id))
+        fprintf(out, "no breakpoint %llu\n", (unsigned long long)id);
+    return true;
+}
+
+static void class_names(unsigned c, FILE *out)
+{
+    if (c == DBG_FAULT_ANY) {
+        fprintf(out, "any");
+        return;
+    }
+    const char *sep = "";
+    for (int k = 0; k < VM_FAULT_NKINDS; k++)
+        if (c & DBG_FAULT_KIND(k)) {
+            fprintf(out, "%s%s", sep, vm_fault_kind_name((enum vm_fault_kind)k));
+            sep = ",";
+        }
+    if (c & DBG_FAULT_PROT)
+        fprintf(out, "%sprot", sep);
+}
+
+static bool do_info(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    char sym[128];
+    if (argc < 2 || (strcmp(argv[1], "breakpoints") && strcmp(argv[1], "b"))) {
+        fprintf(out, "usage: info breakpoints\n");
+        return true;
+    }
+    int n = dbg_breakpoints(r->emu, bp, DBG_MAX_BREAKPOINTS);
+    if (n == 0)
+        fprintf(out, "no breakpoints\n");
+    for (int i = 0; i < n; i++) {
+        if (bp[i].type == DBG_BP_CODE) {
+            fprintf(out, "%-3d code   0x%llx%s", bp[i].id, (unsigned long long)bp[i].va,
+                    repl_sym(r, bp[i].va, sym, sizeof sym));
+        } else {
+            fprintf(out, "%-3d fault  ", bp[i].id);
+            class_names(bp[i].classes, out);
+            if (bp[i].lo || bp[i].hi != UINT64_MAX)
+                fprintf(out, " in 0x%llx-0x%llx", (unsigned long long)bp[i].lo,
+                        (unsigned long long)bp[i].hi);
+        }
+        fprintf(out, ", hit %llu time%s\n", (unsigned long long)bp[i].hits,
+                bp[i].hits == 1 ? "" : "s");
+    }
+    return true;
+}
+
+/* --- state ------------------------------------------------------------------------------ */
+
+static bool do_regs(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    uint64_t v[DBG_NREGS];
+    char sym[128];
+    if (!need_live(r, out))
+        return true;
+    for (int i = 0; i < DBG_NREGS; i++)
+        dbg_reg_read(r->emu, r->focus, i, &v[i]);
+    for (int i = 0; i < 31; i++)
+        fprintf(out, "x%-2d 0x%016llx%s", i, (unsigned long long)v[i], i % 3 == 2 || i == 30 ? "\n" : "  ");
+    fprintf(out, "sp  0x%016llx  pc  0x%016llx%s\n", (unsigned long long)v[DBG_REG_SP],
+            (unsigned long long)v[DBG_REG_PC], repl_sym(r, v[DBG_REG_PC], sym, sizeof sym));
+    uint64_t f = v[DBG_REG_CPSR];
+    fprintf(out, "cpsr 0x%08llx [%s%s%s%s ] EL0\n", (unsigned long long)f, f >> 31 & 1 ? " N" : "",
+            f >> 30 & 1 ? " Z" : "", f >> 29 & 1 ? " C" : "", f >> 28 & 1 ? " V" : "");
+    return true;
+}
+
+struct xfmt { uint64_t count; char fmt; int size; };
+
+static bool parse_xfmt(const char *s, struct xfmt *x, FILE *out)
+{
+    *x = (struct xfmt){ 1, 'x', 4 };
+    if (!s)
+        return true;
+    char *end;
+    if (isdigit((unsigned char)*s)) {
+        x->count = strtoull(s, &end, 10);
+        s = end;
+    }
+    for (; *s; s++) {
+        switch (*s) {
+        case 'x': case 'd': case 'u': case 'c': case 's': case 'i': x->fmt = *s; break;
+        case 'b': x->size = 1; break;
+        case 'h': x->size = 2; break;
+        case 'w': x->size = 4; break;
+        case 'g': x->size = 8; break;
+        default:
+            fprintf(out, "unknown format letter '%c' (x d u c s i; sizes b h w g)\n", *s);
+            return false;
+        }
+    }
+    if (x->count == 0 || x->count > 4096) {
+        fprintf(out, "count must be 1 to 4096\n");
+        return false;
+    }
+    return true;
+}
+
+static void page_note(struct repl *r, uint64_t va, FILE *out)
+{
+    enum dbg_mem m = dbg_page_state(r->emu, r->focus, va);
+    if (m != DBG_MEM_MAPPED)
+        fprintf(out, "  (page 0x%llx: %s)\n", (unsigned long long)(va & ~PAGE_MASK), dbg_mem_name(m));
+}
+
+static void x_string(struct repl *r, uint64_t va, uint64_t count, FILE *out)
+{
+    for (uint64_t i = 0; i < count; i++) {
+        char s[257];
+        size_t n = dbg_read(r->emu, r->focus, va, s, sizeof s - 1);
+        s[n] = 0;
+        if (n == 0) {
+            fprintf(out, "0x%llx: cannot read: %s\n", (unsigned long long)va,
+                    dbg_mem_name(dbg_page_state(r->emu, r->focus, va)));
+            return;
+        }
+        size_t len = strlen(s);
+        fprintf(out, "0x%llx: \"", (unsigned long long)va);
+        for (size_t k = 0; k < len; k++)
+            fprintf(out, isprint((unsigned char)s[k]) ? "%c" : "\\x%02x", (unsigned char)s[k]);
+        fprintf(out, "\"%s\n", len == n ? "..." : "");
+        va += len + 1;
+    }
+}
+
+static void x_value(uint64_t v, const struct xfmt *x, FILE *out)
+{
+    int bits = x->size * 8;
+    switch (x->fmt) {
+    case 'd': {
+        int64_t s = bits == 64 ? (int64_t)v : (int64_t)(v << (64 - bits)) >> (64 - bits);
+        fprintf(out, "  %*lld", x->size * 3 + 1, (long long)s);
+        break;
+    }
+    case 'u': fprintf(out, "  %*llu", x->size * 3 + 1, (unsigned long long)v); break;
+    case 'c':
+        if (isprint((int)(v & 0xff)))
+            fprintf(out, "  '%c'", (int)(v & 0xff));
+        else
+            fprintf(out, "  %3d", (int)(v & 0xff));
+        break;
+    default: fprintf(out, "  0x%0*llx", x->size * 2, (unsigned long long)v);
+    }
+}
+
+static void x_units(struct repl *r, uint64_t va, const struct xfmt *x, FILE *out)
+{
+    char sym[128];
+    int per_line = x->fmt == 'c' ? 8 : 16 / x->size, col = 0;
+    page_note(r, va, out);
+    for (uint64_t i = 0; i < x->count; i++) {
+        uint64_t at = va + i * (uint64_t)x->size, v = 0;
+        if (i && (at & PAGE_MASK) < (uint64_t)x->size) {      /* a new page */
+            if (col)
+                fputc('\n', out);
+            col = 0;
+            page_note(r, at, out);
+        }
+        if (col == 0)
+            fprintf(out, "0x%llx%s:", (unsigned long long)at, repl_sym(r, at, sym, sizeof sym));
+        if (dbg_read(r->emu, r->focus, at, &v, (size_t)x->size) != (size_t)x->size) {
+            fprintf(out, "  cannot read: %s", dbg_mem_name(dbg_page_state(r->emu, r->focus, at)));
+            col = 1;
+            break;
+        }
+        x_value(v, x, out);
+        if (++col == per_line) {
+            fputc('\n', out);
+            col = 0;
+        }
+    }
+    if (col)
+        fputc('\n', out);
+}
+
+static void disas(struct repl *r, uint64_t va, uint64_t n, FILE *out)
+{
+    uint64_t pc = 0;
+    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &pc);
+    for (uint64_t i = 0; i < n; i++, va += 4) {
+        fprintf(out, "%s", va == pc ? "=> " : "   ");
+        print_insn_line(r, r->focus, va, out);
+    }
+}
+
+static bool do_x(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    struct xfmt x;
+    uint64_t va;
+    if (!need_live(r, out) || !parse_xfmt(fmt, &x, out))
+        return true;
+    if (argc < 2 || argc > 3) {
+        fprintf(out, "usage: x/FMT ADDR [N]\n");
+        return true;
+    }
+    if (!eval_arg(r, argv[1], &va, out) || (argc == 3 && !count_arg(argv[2], &x.count, out)))
+        return true;
+    if (x.fmt == 's')
+        x_string(r, va, x.count, out);
+    else if (x.fmt == 'i')
+        disas(r, va, x.count, out);
+    else
+        x_units(r, va, &x, out);
+    return true;
+}
+
+static bool do_disas(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t va, n = 8;
+    if (!need_live(r, out))
+        return true;
+    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &va);
+    if ((argc > 1 && !eval_arg(r, argv[1], &va, out)) || (argc > 2 && !count_arg(argv[2], &n, out)))
+        return true;
+    disas(r, va & ~3ull, n > 1024 ? 1024 : n, out);
+    return true;
+}
+
+static bool do_bt(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    uint64_t pc, fp;
+    char sym[128];
+    if (!need_live(r, out))
+        return true;
+    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &pc);
+    dbg_reg_read(r->emu, r->focus, DBG_REG_FP, &fp);
+    fprintf(out, "#0  0x%llx%s\n", (unsigned long long)pc, repl_sym(r, pc, sym, sizeof sym));
+    /* A frame record is {previous fp, return address} at fp; each is older (higher). */
+    for (int depth = 1; fp && depth < 64; depth++) {
+        uint64_t rec[2];
+        if (dbg_read(r->emu, r->focus, fp, rec, sizeof rec) != sizeof rec) {
+            fprintf(out, "    (frame record at 0x%llx cannot be read)\n", (unsigned long long)fp);
+            break;
+        }
+        if (!rec[1])
+            break;
+        fprintf(out, "#%-2d 0x%llx%s  (frame at 0x%llx)\n", depth, (unsigned long long)rec[1],
+                repl_sym(r, rec[1], sym, sizeof sym), (unsigned long long)fp);
+        if (rec[0] <= fp)
+            break;
+        fp = rec[0];
+    }
+    return true;
+}
+
+/* --- memory system --------------------------------------------------------------------- */
+
+static bool do_walk(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t va;
+    vm_prot_t access = VM_PROT_READ;
+    if (argc < 2 || argc > 3) {
+        fprintf(out, "usage: walk ADDR [r|w|x]\n");
+        return true;
+    }
+    if (argc == 3) {
+        access = !strcmp(argv[2], "w") ? VM_PROT_WRITE : !strcmp(argv[2], "x") ? VM_PROT_EXECUTE
+               : !strcmp(argv[2], "r") ? VM_PROT_READ : 0;
+        if (!access) {
+            fprintf(out, "access must be r, w or x\n");
+            return true;
+        }
+    }
+    if (need_live(r, out) && eval_arg(r, argv[1], &va, out))
+        cmd_walk(r, r->focus, va, access, out);
+    return true;
+}
+
+static bool do_tlb(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    cmd_tlb(r, r->focus, argc > 1 && !strcmp(argv[1], "all"), out);
+    return true;
+}
+
+static bool do_object(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    if (argc != 2)
+        fprintf(out, "usage: object VA | object #ID\n");
+    else if (argv[1][0] == '#' || need_live(r, out))
+        cmd_object(r, r->focus, argv[1], out);
+    return true;
+}
+
+static bool do_page(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t pfn;
+    if (argc != 2)
+        fprintf(out, "usage: page PFN\n");
+    else if (eval_arg(r, argv[1], &pfn, out))
+        cmd_page(r, pfn > UINT32_MAX ? UINT32_MAX : (pfn_t)pfn, out);
+    return true;
+}
+
+static bool do_vmmap(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t pid = 0;
+    bool all = argc > 1 && !strcmp(argv[1], "all");
+    if (argc > 1 && !all && !count_arg(argv[1], &pid, out))
+        return true;
+    if (!all && !pid) {
+        if (!need_live(r, out))
+            return true;
+        struct dbg_walk w;
+        dbg_walk(r->emu, r->focus, 0, VM_PROT_READ, &w);
+        pid = (uint64_t)w.pid;
+    }
+    if (!all && !dbg_task_exists(r->emu, (int)pid))
+        fprintf(out, "no live task %llu (see `tasks`)\n", (unsigned long long)pid);
+    else
+        emu_print_vmmap(r->emu, (int)pid, out);
+    return true;
+}
+
+static bool do_vm_stat(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    emu_print_stats(r->emu, out);
+    return true;
+}
+
+static bool do_not_yet(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)r; (void)argc; (void)fmt;
+    fprintf(out, "%s: not in this build yet (the compressor, pressure levels and Jetsam have "
+            "not landed)\n", argv[0]);
+    return true;
+}
+
+static bool do_tasks(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    cmd_tasks(r, r->focus, out);
+    return true;
+}
+
+void repl_print_where(struct repl *r, FILE *out)
+{
+    struct dbg_task t[64];
+    uint64_t pc;
+    int n = dbg_tasks(r->emu, t, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        if (r->focus ? t[i].pid == r->focus : t[i].on_cpu) {
+            fprintf(out, "task %d (%s), %s, at ", t[i].pid, t[i].name, t[i].state);
+            if (dbg_reg_read(r->emu, t[i].pid, DBG_REG_PC, &pc) == 0)
+                print_insn_line(r, t[i].pid, pc, out);
+            else
+                fprintf(out, "(exited)\n");
+        }
+}
+
+static bool do_task(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    uint64_t pid;
+    if (argc != 2) {
+        repl_print_where(r, out);
+        return true;
+    }
+    if (!count_arg(argv[1], &pid, out))
+        return true;
+    if (!dbg_task_exists(r->emu, (int)pid)) {
+        fprintf(out, "no live task %llu (see `tasks`)\n", (unsigned long long)pid);
+        return true;
+    }
+    r->focus = (int)pid;
+    repl_print_where(r, out);
+    return true;
+}
+
+static bool do_quit(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)r; (void)argc; (void)argv; (void)fmt; (void)out;
+    return false;
+}
+
+static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE *out);
+
+static const struct cmd cmds[] = {
+    { "run", NULL, "run", "start or go on: until a breakpoint, a watched fault, a signal or the exit",
+      do_continue },
+    { "continue", "c", "continue", "the same as run", do_continue },
+    { "stepi", "si", "stepi [N]", "execute N instructions (default 1), then stop", do_stepi },
+    { "nextfault", "nf", "nextfault [KIND...]",
+      "go on until the next page fault of these kinds (default any)", do_nextfault },
+    { "break", "b", "break ADDR | break fault [KIND...] [VA | LO-HI]",
+      "stop before the instruction at ADDR; or after every fault of these kinds (zero, soft, cow,\n"
+      "      file, compressed, prot, fast, invalid, any; default any) in the range", do_break },
+    { "delete", "d", "delete [ID]", "delete breakpoint ID (all without ID)", do_delete },
+    { "info", NULL, "info breakpoints", "list breakpoints and how often they were hit", do_info },
+    { "regs", NULL, "regs", "general registers, sp, pc and the flags", do_regs },
+    { "x", NULL, "x/FMT ADDR [N]",
+      "examine memory through the MMU without faulting it in: FMT is [count][x|d|u|c|s|i][b|h|w|g];\n"
+      "      pages that are not mapped say why", do_x },
+    { "disas", NULL, "disas [ADDR] [N]", "disassemble N instructions (default 8) at ADDR (default pc)",
+      do_disas },
+    { "bt", NULL, "bt", "backtrace by frame pointers", do_bt },
+    { "walk", NULL, "walk ADDR [r|w|x]",
+      "the translation table walk, level by level: table, index, descriptor, where it stops and why",
+      do_walk },
+    { "tlb", NULL, "tlb [all]", "TLB geometry, counters and the entries of this task (all: every ASID)",
+      do_tlb },
+    { "object", NULL, "object VA | object #ID",
+      "the VM object behind VA (or with this id), its shadow chain and resident pages", do_object },
+    { "page", NULL, "page PFN",
+      "a physical frame: use, owner object, queue, ref/mod, every mapping (reverse map)", do_page },
+    { "vmmap", NULL, "vmmap [PID|all]", "the map entries of this task (or PID, or every task)",
+      do_vmmap },
+    { "vm_stat", NULL, "vm_stat", "the VM counters, TLB and MMU counters, per-task figures",
+      do_vm_stat },
+    { "pressure", NULL, "pressure", "memory pressure level (once the compressor lands)", do_not_yet },
+    { "jetsam", NULL, "jetsam", "Jetsam bands and kills (once Jetsam lands)", do_not_yet },
+    { "tasks", NULL, "tasks", "every task; * marks the one the state commands look at", do_tasks },
+    { "task", NULL, "task [PID]", "look at task PID (registers, memory, walks); without PID: where",
+      do_task },
+    { "help", "h", "help [COMMAND]", "this list, or one command", do_help },
+    { "quit", "q", "quit", "end the session (a live program is killed)", do_quit },
+};
+#define NCMDS (sizeof cmds / sizeof *cmds)
+
+static const struct cmd *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NCMDS; i++)
+        if (!strcmp(name, cmds[i].name) || (cmds[i].alias && !strcmp(name, cmds[i].alias)))
+            return &cmds[i];
+    return NULL;
+}
+
+static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)r; (void)fmt;
+    const struct cmd *c = argc > 1 ? find_cmd(argv[1]) : NULL;
+    if (argc > 1 && !c) {
+        fprintf(out, "no command '%s'\n", argv[1]);
+        return true;
+    }
+    for (size_t i = 0; i < NCMDS; i++)
+        if (!c || c == &cmds[i])
+            fprintf(out, "%-44s %s%s%s\n      %s\n", cmds[i].usage, cmds[i].alias ? "(" : "",
+                    cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "", cmds[i].help);
+    if (!c)
+        fprintf(out, "Addresses: numbers (0x...), registers (pc, sp, lr, fp, x0-x30), symbols of "
+                "the program, joined by + and -.\n");
+    return true;
+}
+
+bool repl_resumes(const char *line)
+{
+    char name[32];
+    size_t n = strcspn(line, " \t/");
+    if (n >= sizeof name)
+        return false;
+    memcpy(name, line, n);
+    name[n] = 0;
+    const struct cmd *c = find_cmd(name);
+    return c && (c->fn == do_continue || c->fn == do_stepi || c->fn == do_nextfault);
+}
+
+bool repl_exec(struct repl *r, const char *line, FILE *out)
+{
+    char buf[1024], *argv[MAX_ARGS + 1];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *tok = strtok(buf, " \t\r\n"); tok && argc < MAX_ARGS; tok = strtok(NULL, " \t\r\n"))
+        argv[argc++] = tok;
+    if (argc == 0 || argv[0][0] == '#')
+        return true;
+    argv[argc] = NULL;
+    char *fmt = strchr(argv[0], '/');
+    if (fmt)
+        *fmt++ = 0;
+    const struct cmd *c = find_cmd(argv[0]);
+    if (!c) {
+        fprintf(out, "unknown command '%s' (try help)\n", argv[0]);
+        return true;
+    }
+    if (fmt && c->fn != do_x) {
+        fprintf(out, "%s takes no /FMT\n", argv[0]);
+        return true;
+    }
+    return c->fn(r, argc, argv, fmt, out);
+}

@@ -1,0 +1,497 @@
+/* tools/gdbstub.c — a GDB remote stub on 127.0.0.1, one connection, one thread.
+ *
+ * gdb sees one thread: the task on the CPU. Registers are the AArch64 core set
+ * (x0-x30, sp, pc, cpsr) described by a target.xml; memory goes through the MMU
+ * (reads never fault pages in; writes fault them in as the guest's own stores
+ * would); breakpoints (Z0/Z1) are the debugger's, not patched into guest code.
+ * `monitor CMD` runs a REPL command, its output sent as console output. While the
+ * program runs, the socket is polled between slices of instructions for gdb's
+ * interrupt byte. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "tools/debug.h"
+#include "tools/gdb_packet.h"
+
+#define SLICE 1000000              /* instructions between checks for an interrupt */
+
+struct stub {
+    struct repl *r;
+    struct emu *emu;
+    int fd;
+    bool noack, done;
+    struct gdbp_reader rd;
+    char stop[64];                 /* the last stop reply */
+    char *last;                    /* the last packet sent, for a '-' */
+    size_t last_len;
+};
+
+static bool send_all(struct stub *s, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(s->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static void send_packet(struct stub *s, const char *payload, size_t len)
+{
+    size_t cap = 2 * len + 8;
+    char *f = malloc(cap);
+    int n = f ? gdbp_frame(payload, len, f, cap) : -1;
+    if (n < 0 || !send_all(s, f, (size_t)n)) {
+        free(f);
+        s->done = true;
+        return;
+    }
+    free(s->last);
+    s->last = f;
+    s->last_len = (size_t)n;
+}
+
+static void send_str(struct stub *s, const char *str)
+{
+    send_packet(s, str, strlen(str));
+}
+
+/* Console output: "O" + hex, in pieces gdb accepts. */
+static void send_console(struct stub *s, const char *text, size_t len)
+{
+    char buf[1 + 2 * 1024 + 1];
+    for (size_t at = 0; at < len; at += 1024) {
+        size_t n = len - at < 1024 ? len - at : 1024;
+        buf[0] = 'O';
+        gdbp_hex_encode(text + at, n, buf + 1);
+        send_str(s, buf);
+    }
+}
+
+/* --- registers and target description ------------------------------------------- */
+
+static int reg_bytes(int reg) { return reg == DBG_REG_CPSR ? 4 : 8; }
+
+static void reply_all_regs(struct stub *s)
+{
+    char out[DBG_NREGS * 16 + 1], *p = out;
+    for (int reg = 0; reg < DBG_NREGS; reg++) {
+        uint64_t v = 0;
+        dbg_reg_read(s->emu, 0, reg, &v);
+        gdbp_hex_le(v, reg_bytes(reg), p);
+        p += 2 * reg_bytes(reg);
+    }
+    send_str(s, out);
+}
+
+static void write_all_regs(struct stub *s, const char *hex)
+{
+    for (int reg = 0; reg < DBG_NREGS; reg++) {
+        uint64_t v;
+        if (strlen(hex) < (size_t)2 * reg_bytes(reg) || gdbp_parse_hex_le(hex, reg_bytes(reg), &v)) {
+            send_str(s, "E01");
+            return;
+        }
+        dbg_reg_write(s->emu, 0, reg, v);
+        hex += 2 * reg_bytes(reg);
+    }
+    send_str(s, "OK");
+}
+
+static void reg_one(struct stub *s, const char *p, bool write)
+{
+    uint64_t reg, v;
+    char out[17];
+    if (!gdbp_parse_hex(&p, &reg) || reg >= DBG_NREGS) {
+        send_str(s, write ? "E01" : "E00");
+        return;
+    }
+    if (write) {
+        if (*p++ != '=' || gdbp_parse_hex_le(p, reg_bytes((int)reg), &v) ||
+            dbg_reg_write(s->emu, 0, (int)reg, v))
+            send_str(s, "E01");
+        else
+            send_str(s, "OK");
+        return;
+    }
+    dbg_reg_read(s->emu, 0, (int)reg, &v);
+    gdbp_hex_le(v, reg_bytes((int)reg), out);
+    send_str(s, out);
+}
+
+static char *target_xml(void)
+{
+    char *xml = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&xml, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+               "<target version=\"1.0\">\n<architecture>aarch64</architecture>\n"
+               "<feature name=\"org.gnu.gdb.aarch64.core\">\n");
+    for (int i = 0; i <= 30; i++)
+        fprintf(f, "<reg name=\"x%d\" bitsize=\"64\" type=\"int\" regnum=\"%d\"/>\n", i, i);
+    fprintf(f, "<reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\" regnum=\"31\"/>\n"
+               "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/>\n"
+               "<reg name=\"cpsr\" bitsize=\"32\" type=\"int\" regnum=\"33\"/>\n"
+               "</feature>\n</target>\n");
+    fclose(f);
+    return xml;
+}
+
+/* qXfer:features:read:target.xml:OFFSET,LENGTH */
+static void xfer_features(struct stub *s, const char *args)
+{
+    uint64_t off, len;
+    const char *p = args;
+    char *xml = strncmp(p, "target.xml:", 11) ? NULL : target_xml();
+    p += 11;
+    if (!xml || !gdbp_parse_hex(&p, &off) || *p++ != ',' || !gdbp_parse_hex(&p, &len)) {
+        free(xml);
+        send_str(s, "E00");
+        return;
+    }
+    size_t total = strlen(xml);
+    if (off > total)
+        off = total;
+    size_t n = total - off < len ? total - off : len;
+    char *out = malloc(n + 2);
+    if (out) {
+        out[0] = off + n < total ? 'm' : 'l';
+        memcpy(out + 1, xml + off, n);
+        send_packet(s, out, n + 1);
+    }
+    free(out);
+    free(xml);
+}
+
+/* --- memory and breakpoints --------------------------------------------------------- */
+
+static void read_memory(struct stub *s, const char *p)
+{
+    uint64_t addr, len;
+    if (!gdbp_parse_hex(&p, &addr) || *p++ != ',' || !gdbp_parse_hex(&p, &len)) {
+        send_str(s, "E01");
+        return;
+    }
+    if (len > GDBP_MAX / 2)
+        len = GDBP_MAX / 2;
+    uint8_t *buf = malloc(len ? len : 1);
+    char *hex = malloc(2 * len + 1);
+    size_t n = buf && hex ? dbg_read(s->emu, 0, addr, buf, len) : 0;
+    if (n == 0) {
+        send_str(s, "E14");       /* EFAULT */
+    } else {
+        gdbp_hex_encode(buf, n, hex);
+        send_str(s, hex);
+    }
+    free(buf);
+    free(hex);
+}
+
+static void write_memory(struct stub *s, const char *p)
+{
+    uint64_t addr, len;
+    if (!gdbp_parse_hex(&p, &addr) || *p++ != ',' || !gdbp_parse_hex(&p, &len) || *p++ != ':' ||
+        strlen(p) != 2 * len || len > GDBP_MAX / 2) {
+        send_str(s, "E01");
+        return;
+    }
+    uint8_t *buf = malloc(len ? len : 1);
+    bool ok = buf && gdbp_hex_decode(p, 2 * len, buf) == 0 &&
+              dbg_write(s->emu, addr, buf, len) == len;
+    free(buf);
+    send_str(s, ok ? "OK" : "E14");
+}
+
+/* Z0/Z1 (software/hardware breakpoint) ADDR,KIND; watchpoints are not supported. */
+static void breakpoint(struct stub *s, const char *p, bool insert)
+{
+    uint64_t type, addr;
+    if (!gdbp_parse_hex(&p, &type) || *p++ != ',' || !gdbp_parse_hex(&p, &addr)) {
+        send_str(s, "E01");
+        return;
+    }
+    if (type > 1) {
+        send_str(s, "");
+        return;
+    }
+    if (insert)
+        send_str(s, dbg_break_code(s->emu, addr) > 0 ? "OK" : "E0c");
+    else
+        send_str(s, dbg_break_delete_at(s->emu, addr) ? "OK" : "E01");
+}
+
+/* --- running -------------------------------------------------------------------------- */
+
+/* gdb's signal numbers (they differ from Linux for SIGBUS). */
+static int gdb_signal(int signo)
+{
+    return signo == SIGBUS ? 10 : signo;
+}
+
+static bool interrupt_waiting(struct stub *s)
+{
+    struct pollfd p = { .fd = s->fd, .events = POLLIN };
+    uint8_t buf[256];
+    bool hit = false;
+    while (poll(&p, 1, 0) > 0) {
+        ssize_t n = read(s->fd, buf, sizeof buf);
+        if (n <= 0) {
+            s->done = true;
+            return true;
+        }
+        for (ssize_t i = 0; i < n; i++)
+            hit |= gdbp_feed(&s->rd, buf[i]) == GDBP_INTERRUPT;
+    }
+    return hit;
+}
+
+static void report(struct stub *s, const struct dbg_event *ev)
+{
+    if (ev->nfaults || ev->why == DBG_STOP_SIGNAL) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (f) {
+            repl_print_stop(s->r, ev, f);
+            fclose(f);
+            send_console(s, text, len);
+        }
+        free(text);
+    }
+    if (ev->why == DBG_STOP_EXIT)
+        snprintf(s->stop, sizeof s->stop, "W%02x", ev->exit_status & 0xff);
+    else
+        snprintf(s->stop, sizeof s->stop, "T%02xthread:1;",
+                 ev->why == DBG_STOP_SIGNAL ? gdb_signal(ev->signo)
+                 : ev->why == DBG_STOP_INTERRUPT ? SIGINT : SIGTRAP);
+    send_str(s, s->stop);
+}
+
+/* c / s [ADDR] */
+static void run(struct stub *s, const char *p, bool step)
+{
+    struct dbg_event ev;
+    uint64_t addr;
+    if (*p && gdbp_parse_hex(&p, &addr))
+        dbg_reg_write(s->emu, 0, DBG_REG_PC, addr);
+    if (repl_exit_status(s->r) >= 0) {
+        send_str(s, s->stop);
+        return;
+    }
+    for (;;) {
+        repl_resume(s->r, step ? 1 : SLICE, 0, &ev);
+        if (step || ev.why != DBG_STOP_STEP)
+            break;
+        if (interrupt_waiting(s)) {
+            ev.why = DBG_STOP_INTERRUPT;
+            break;
+        }
+    }
+    if (!s->done)
+        report(s, &ev);
+}
+
+static void vcont(struct stub *s, const char *p)
+{
+    if (!strcmp(p, "?")) {
+        send_str(s, "vCont;c;C;s;S");
+        return;
+    }
+    if (*p++ != ';') {
+        send_str(s, "");
+        return;
+    }
+    /* The first action applies: this stub has one thread. */
+    run(s, "", *p == 's' || *p == 'S');
+}
+
+static void monitor(struct stub *s, const char *hex)
+{
+    size_t n = strlen(hex) / 2;
+    char *cmd = calloc(n + 1, 1);
+    if (!cmd || gdbp_hex_decode(hex, 2 * n, cmd) < 0) {
+        free(cmd);
+        send_str(s, "E01");
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        if (repl_resumes(cmd))
+            fprintf(f, "monitor: use gdb's own continue and stepi to run the program\n");
+        else if (!repl_exec(s->r, cmd, f))
+            fprintf(f, "monitor: use gdb's kill or detach to end the session\n");
+        fclose(f);
+        send_console(s, text, len);
+    }
+    free(text);
+    free(cmd);
+    send_str(s, "OK");
+}
+
+static void query(struct stub *s, const char *p)
+{
+    if (!strncmp(p, "qSupported", 10))
+        send_str(s, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+");
+    else if (!strncmp(p, "qXfer:features:read:", 20))
+        xfer_features(s, p + 20);
+    else if (!strcmp(p, "qAttached"))
+        send_str(s, "1");
+    else if (!strcmp(p, "qC"))
+        send_str(s, "QC1");
+    else if (!strcmp(p, "qfThreadInfo"))
+        send_str(s, "m1");
+    else if (!strcmp(p, "qsThreadInfo"))
+        send_str(s, "l");
+    else if (!strncmp(p, "qRcmd,", 6))
+        monitor(s, p + 6);
+    else if (!strncmp(p, "qSymbol", 7))
+        send_str(s, "OK");
+    else
+        send_str(s, "");
+}
+
+/* Runs the program to its end (after a detach). */
+static void run_to_end(struct stub *s)
+{
+    struct dbg_event ev;
+    dbg_break_delete(s->emu, 0);
+    while (repl_exit_status(s->r) < 0)
+        repl_resume(s->r, 0, 0, &ev);
+}
+
+static void handle(struct stub *s, const char *p)
+{
+    switch (p[0]) {
+    case '?': send_str(s, s->stop); break;
+    case 'g': reply_all_regs(s); break;
+    case 'G': write_all_regs(s, p + 1); break;
+    case 'p': reg_one(s, p + 1, false); break;
+    case 'P': reg_one(s, p + 1, true); break;
+    case 'm': read_memory(s, p + 1); break;
+    case 'M': write_memory(s, p + 1); break;
+    case 'Z': breakpoint(s, p + 1, true); break;
+    case 'z': breakpoint(s, p + 1, false); break;
+    case 'c': run(s, p + 1, false); break;
+    case 's': run(s, p + 1, true); break;
+    case 'C': case 'S': {      /* with a signal: the pending one is delivered anyway */
+        const char *q = strchr(p, ';');
+        run(s, q ? q + 1 : "", p[0] == 'S');
+        break;
+    }
+    case 'H': case 'T': send_str(s, "OK"); break;
+    case 'k': s->done = true; break;
+    case 'D':
+        send_str(s, "OK");
+        s->done = true;
+        run_to_end(s);
+        break;
+    case 'q': query(s, p); break;
+    case 'Q':
+        if (!strcmp(p, "QStartNoAckMode")) {
+            send_str(s, "OK");
+            s->noack = true;
+        } else {
+            send_str(s, "");
+        }
+        break;
+    case 'v':
+        if (!strncmp(p, "vCont", 5))
+            vcont(s, p + 5);
+        else
+            send_str(s, "");
+        break;
+    default: send_str(s, ""); break;
+    }
+}
+
+static void serve(struct stub *s)
+{
+    uint8_t buf[4096];
+    while (!s->done) {
+        ssize_t n = read(s->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        for (ssize_t i = 0; i < n && !s->done; i++) {
+            switch (gdbp_feed(&s->rd, buf[i])) {
+            case GDBP_PACKET:
+                if (!s->noack)
+                    send_all(s, "+", 1);
+                handle(s, s->rd.buf);
+                break;
+            case GDBP_BAD_CHECKSUM:
+            case GDBP_OVERFLOW:
+                send_all(s, "-", 1);
+                break;
+            case GDBP_NACK:
+                if (s->last)
+                    send_all(s, s->last, s->last_len);
+                break;
+            default:
+                break;
+            }
+        }
+    }
+}
+
+static int listen_on(int port, int *bound)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t alen = sizeof a;
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *bound = ntohs(a.sin_port);
+    return fd;
+}
+
+int gdbstub_serve(struct repl *r, int port)
+{
+    struct stub s = { .r = r, .emu = repl_emu(r), .fd = -1 };
+    int bound, ls = listen_on(port, &bound);
+    if (ls < 0) {
+        fprintf(stderr, "machemu: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
+        return 2;
+    }
+    fprintf(stderr, "machemu: waiting for gdb on 127.0.0.1:%d\n", bound);
+    fflush(stderr);
+    do
+        s.fd = accept(ls, NULL, NULL);
+    while (s.fd < 0 && errno == EINTR);
+    close(ls);
+    if (s.fd < 0) {
+        fprintf(stderr, "machemu: accept: %s\n", strerror(errno));
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    gdbp_reader_init(&s.rd);
+    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
+    serve(&s);
+    close(s.fd);
+    free(s.last);
+    return 0;
+}
