@@ -36,7 +36,7 @@ MACHEMU   := $(O)/machemu
 GUEST_CC     ?= aarch64-linux-gnu-gcc
 GUEST_AR     ?= aarch64-linux-gnu-ar
 MACHO_CC     ?= clang --target=arm64-apple-ios
-MACHO_AR     ?= llvm-ar
+MACHO_AR     ?= $(firstword $(shell which llvm-ar llvm-ar-14 2>/dev/null) llvm-ar)
 SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h)
 LIBMACH_SRC  := $(wildcard guest/sdk/libmach/*.c)
 LIBMACH_CFLAGS := -O2 -ffreestanding -Wall -Wextra -Werror -Iguest/include
