@@ -33,7 +33,8 @@ int darwin_signo(int linux_signo);
 int linux_signo(int darwin_signo);
 
 /* darwin_crash.c: prints the crash report of the current (Darwin) task for the fault
- * in emu->fault / emu->fault_kr at addr; returns the signal it dies of. */
-int darwin_crash_report(struct emu *emu, uint64_t addr);
+ * in emu->fault / emu->fault_kr at addr, which signal.c would answer with signo (Linux's
+ * choice: SIGSEGV, SIGBUS, SIGILL, SIGTRAP); returns the signal it dies of instead. */
+int darwin_crash_report(struct emu *emu, int signo, uint64_t addr);
 
 #endif

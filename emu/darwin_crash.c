@@ -9,19 +9,17 @@
 #include <string.h>
 #include "emu/darwin.h"
 
-#define EXCP_BKPT 7                /* Unicorn's interrupt number for brk */
-
 struct exception {
     const char *type;              /* EXC_BAD_ACCESS, ... */
     int signo;                     /* Linux numbering; task_exit reports it in Darwin's */
     char codes[96];
 };
 
-static void classify(struct emu *emu, uint64_t addr, struct exception *x)
+static void classify(struct emu *emu, int signo, uint64_t addr, struct exception *x)
 {
     uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
     if (emu->fault.kind == MMU_OK) {           /* an instruction, not an access */
-        bool bkpt = emu->fault_kr == EXCP_BKPT;
+        bool bkpt = signo == SIGTRAP;
         const uint32_t *insn = guest_ptr(emu, pc, 4, VM_PROT_EXECUTE);
         x->type = bkpt ? "EXC_BREAKPOINT" : "EXC_BAD_INSTRUCTION";
         x->signo = bkpt ? SIGTRAP : SIGILL;
@@ -108,7 +106,7 @@ static void thread_state(struct emu *emu, FILE *out)
         static const char *const named[] = { "fp", "lr", "sp", "pc" };
         static const int regs[] = { UC_ARM64_REG_X29, UC_ARM64_REG_X30, UC_ARM64_REG_SP,
                                     UC_ARM64_REG_PC };
-        char name[8];
+        char name[16];
         if (i < 29)
             snprintf(name, sizeof name, "x%d", i);
         else
@@ -129,11 +127,11 @@ static void fault_note(struct emu *emu, FILE *out, uint64_t addr)
             (unsigned long long)addr, esr);
 }
 
-int darwin_crash_report(struct emu *emu, uint64_t addr)
+int darwin_crash_report(struct emu *emu, int signo, uint64_t addr)
 {
     struct task *t = emu->task;
     struct exception x;
-    classify(emu, addr, &x);
+    classify(emu, signo, addr, &x);
     const char *name = t->name ? t->name : "?";
     int dsig = darwin_signo(x.signo);
     FILE *out = stderr;

@@ -87,7 +87,7 @@ static void die_of_fault(struct emu *emu, int signo, uint64_t addr)
         return;
     }
     if (emu->task->abi == TASK_ABI_DARWIN) {
-        task_exit(emu, darwin_crash_report(emu, addr));
+        task_exit(emu, darwin_crash_report(emu, signo, addr));
         return;
     }
     if (emu->fault.kind == MMU_OK) {

@@ -7,7 +7,7 @@
 #    execve), pie (slid, rebased, the slide set by --seed) and nopie (not slid);
 #  - crash reports: EXC_BAD_ACCESS (SIGSEGV) KERN_INVALID_ADDRESS for a NULL write,
 #    (SIGBUS) KERN_PROTECTION_FAILURE for writes to __TEXT and to memory made read-only,
-#    EXC_BREAKPOINT for brk; abort() is SIGABRT with no report;
+#    EXC_BREAKPOINT for brk, EXC_BAD_INSTRUCTION for udf; abort() is SIGABRT, no report;
 #  - LC_UNIXTHREAD instead of LC_MAIN, and corrupt files, each refused with one clear line
 #    and status 126 (these need python3 to edit the binaries; SKIPPED without it).
 # Run on its own: tests/integration/test_macho.sh   (see lib.sh for the environment)
@@ -169,6 +169,7 @@ text_report() {
     has "$1" '^---> +__TEXT ' 'Code 10, Bus error: 10$'
 }
 brk_report() { report "$1" EXC_BREAKPOINT SIGTRAP '0x0000000000000001, 0x00000000d4200020'; }
+udf_report() { report "$1" EXC_BAD_INSTRUCTION SIGILL '0x0000000000000001, 0x0000000000000000'; }
 rowrite_report() {
   local addr; addr=$(sed -n 's/^fault address 0x\([0-9a-f]*\)$/\1/p' "$1")
   [ -n "$addr" ] || { echo "the guest printed no fault address"; return 1; }
@@ -182,6 +183,8 @@ macho crash-text 138 'crash: text
 ' text_report -- "$M/crash" text
 macho crash-brk 133 'crash: brk
 ' brk_report -- "$M/crash" brk
+macho crash-udf 132 'crash: udf
+' udf_report -- "$M/crash" udf
 macho crash-abort 134 'crash: abort
 ' no_report -- "$M/crash" abort
 macho vm-rowrite 138 '' rowrite_report -- "$M/vm" rowrite
