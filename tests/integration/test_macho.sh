@@ -5,6 +5,7 @@
 #    to the loader's exit stub), malloc (the SDK allocator under stress; double and wild
 #    frees), vm (Mach VM calls), bsd (Darwin BSD calls: files, memory, fork/wait4/kill,
 #    execve), pie (slid, rebased, the slide set by --seed) and nopie (not slid);
+#  - machemu-cc --macho: a user's file built outside the tree, in one step and in two;
 #  - crash reports: EXC_BAD_ACCESS (SIGSEGV) KERN_INVALID_ADDRESS for a NULL write,
 #    (SIGBUS) KERN_PROTECTION_FAILURE for writes to __TEXT and to memory made read-only,
 #    EXC_BREAKPOINT for brk, EXC_BAD_INSTRUCTION for udf; abort() is SIGABRT, no report;
@@ -141,6 +142,42 @@ slide_seeds() {
   fi
 }
 slide_seeds
+
+# --- machemu-cc --macho: a user's file built outside the tree ---------------------------
+
+USER_C='#include <mach/mach.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+  mach_vm_address_t a = 0;
+  kern_return_t kr = mach_vm_allocate(mach_task_self(), &a, 2 * vm_page_size, VM_FLAGS_ANYWHERE);
+  char *s = strdup(argc > 1 ? argv[1] : "none");
+  printf("%s: %s, %zu-byte block\n", s, mach_error_string(kr), strlen(s));
+  free(s);
+  return kr == KERN_SUCCESS ? 0 : 1;
+}
+'
+# user_build NAME STEPS [LINK-FLAGS...]: builds user.c in a directory of its own, in one
+# step or in two (-c, then link), and runs it.
+user_build() {
+  local name=$1 steps=$2; shift 2
+  local cc=$BUILD/guest/machemu-cc dir="$SCRATCH/$name.src"
+  if [ ! -x "$cc" ]; then fail "$name" "$cc missing (run make)"; return; fi
+  mkdir -p "$dir" && printf '%s' "$USER_C" >"$dir/user.c"
+  if [ "$steps" = 1 ]; then
+    (cd "$dir" && "$cc" --macho -O2 -Wall -Werror user.c -o prog "$@") >"$dir/cc.log" 2>&1
+  else
+    (cd "$dir" && "$cc" --macho -O2 -Wall -Werror -c user.c -o user.o &&
+      "$cc" --macho user.o -o prog "$@") >"$dir/cc.log" 2>&1
+  fi || { fail "$name" "machemu-cc --macho failed"; indent <"$dir/cc.log"; return; }
+  macho "$name" 0 'hello: (os/kern) successful, 5-byte block
+' -- "$dir/prog" hello
+}
+user_build macho-cc-one-step 1
+user_build macho-cc-two-steps 2
+user_build macho-cc-no-pie 1 -Wl,-no_pie
 
 # --- crash reports -----------------------------------------------------------------------
 
