@@ -45,6 +45,23 @@ LIBMACH_MACHO := $(O)/guest/macho/libmach.a
 MACHEMU_CC    := $(O)/guest/machemu-cc
 GUEST_SDK     := $(MACHEMU_CC) $(LIBMACH) $(patsubst guest/include/%,$(O)/guest/include/%,$(SDK_HEADERS))
 
+# Mach-O SDK: the libc of guest/sdk/libc (headers copied to build/guest/macho/include),
+# its start routine crt1.o, and libmach.a, for `machemu-cc --macho`.
+LIBC_SRC      := $(filter-out guest/sdk/libc/start.c,$(wildcard guest/sdk/libc/*.c))
+LIBC_HEADERS  := $(shell find guest/sdk/libc/include -name '*.h')
+LIBC_CFLAGS   := -O2 -ffreestanding -nostdlibinc -Wall -Wextra -Werror \
+                 -isystem guest/sdk/libc/include -Iguest/include
+LIBC_MACHO    := $(O)/guest/macho/libc.a
+CRT_MACHO     := $(O)/guest/macho/crt1.o
+MACHO_SDK     := $(GUEST_SDK) $(LIBMACH_MACHO) $(LIBC_MACHO) $(CRT_MACHO) \
+                 $(patsubst guest/sdk/libc/include/%,$(O)/guest/macho/include/%,$(LIBC_HEADERS))
+
+# Mach-O guest programs: guest/macho/<name>.c -> build/guest/macho/<name>, built with
+# machemu-cc --macho (PIE unless the program's MACHO_LDFLAGS say -no_pie).
+MACHO_GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include
+MACHO_GUEST_SRC := $(wildcard guest/macho/*.c)
+MACHO_GUEST_BIN := $(patsubst guest/macho/%.c,$(O)/guest/macho/%,$(MACHO_GUEST_SRC))
+
 # Guest programs: guest/<name>.c -> build/guest/<name> (static AArch64 Linux ELF), built
 # with machemu-cc, so each may use the Mach API (libmach.a adds nothing to the others).
 GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include
@@ -57,7 +74,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_SDK) $(LIBMACH_MACHO) $(GUEST_BIN) $(UNIT_BIN)
+all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN)
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
@@ -102,9 +119,30 @@ $(O)/guest/include/%.h: guest/include/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+$(O)/guest/macho/obj/libc/%.o: guest/sdk/libc/%.c $(wildcard guest/sdk/libc/*.h) $(LIBC_HEADERS) $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(MACHO_CC) $(LIBC_CFLAGS) -c $< -o $@
+$(LIBC_MACHO): $(patsubst guest/sdk/libc/%.c,$(O)/guest/macho/obj/libc/%.o,$(LIBC_SRC))
+	rm -f $@ && $(MACHO_AR) rcs $@ $^
+$(CRT_MACHO): $(O)/guest/macho/obj/libc/start.o
+	cp $< $@
+$(O)/guest/macho/include/%.h: guest/sdk/libc/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(O)/guest/macho/%: guest/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
+	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
+$(O)/guest/macho/nopie: MACHO_LDFLAGS := -Wl,-no_pie
+$(O)/guest/macho/nopie: guest/macho/pie.c
+# nocrt: no libc and no start routine; LC_MAIN is main, which returns to the loader's stub.
+$(O)/guest/macho/nocrt: guest/macho/nocrt.c $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(MACHO_CC) -O2 -ffreestanding -nostdlibinc -nostdlib -fuse-ld=lld -Wall -Wextra -Werror \
+	  -Iguest/include -o $@ $<
+
 $(MACHEMU_CC): guest/sdk/machemu-cc.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' -e 's|@MACHO_CC@|$(MACHO_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 check: all
 	@O=$(O) tests/run-all.sh
@@ -112,7 +150,7 @@ check: all
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_SDK) $(GUEST_BIN)
+integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN)
 	@O=$(O) tests/run-all.sh integration
 
 demo:

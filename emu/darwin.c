@@ -21,6 +21,28 @@ int darwin_errno(int lx)
     return lx <= 34 ? lx : 5 /* EIO: no Darwin equivalent */;
 }
 
+/* Linux signal number -> Darwin's (bsd/sys/signal.h); same below 7 and at 8, 9, 11, 13-15. */
+static const int8_t signo_map[32] = {
+    [1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [6] = 6, [7] = 10 /* BUS */, [8] = 8, [9] = 9,
+    [10] = 30 /* USR1 */, [11] = 11, [12] = 31 /* USR2 */, [13] = 13, [14] = 14, [15] = 15,
+    [17] = 20 /* CHLD */, [18] = 19 /* CONT */, [19] = 17 /* STOP */, [20] = 18 /* TSTP */,
+    [21] = 21, [22] = 22, [23] = 16 /* URG */, [24] = 24, [25] = 25, [26] = 26, [27] = 27,
+    [28] = 28, [29] = 23 /* IO */, [31] = 12 /* SYS */,
+};
+
+int darwin_signo(int lx)
+{
+    return lx > 0 && lx < 32 ? signo_map[lx] : 0;
+}
+
+int linux_signo(int dw)
+{
+    for (int lx = 1; lx < 32; lx++)
+        if (dw > 0 && signo_map[lx] == dw)
+            return lx;
+    return 0;
+}
+
 static void trace(struct emu *emu, const char *kind, const char *name, int64_t nr,
                   const uint64_t a[8], int64_t rc, const char *suffix)
 {

@@ -27,5 +27,14 @@ extern const struct darwin_call bsd_calls[BSD_NCALLS];
 void darwin_syscall(struct emu *emu);
 /* Darwin's errno for a Linux one (they differ above 34). */
 int darwin_errno(int linux_errno);
+/* Signal numbers: machemu keeps Linux's inside; Darwin's differ for BUS, USR1/2, CHLD,
+ * STOP/TSTP/CONT, URG, IO, SYS. 0 if the other side has no such signal. */
+int darwin_signo(int linux_signo);
+int linux_signo(int darwin_signo);
+
+/* darwin_crash.c: prints the crash report of the current (Darwin) task for the fault
+ * in emu->fault / emu->fault_kr at addr, which signal.c would answer with signo (Linux's
+ * choice: SIGSEGV, SIGBUS, SIGILL, SIGTRAP); returns the signal it dies of instead. */
+int darwin_crash_report(struct emu *emu, int signo, uint64_t addr);
 
 #endif

@@ -5,12 +5,8 @@
  * copied into anonymous memory. The stack gets argv, envp and the auxv that glibc
  * and musl expect, with AT_PAGESZ = 16384. */
 #include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "emu/internal.h"
 
 #define STACK_TOP      0x7ffffff00000ull
@@ -32,54 +28,42 @@ struct image {
     uint64_t phdr;                 /* run-time address of the program headers */
 };
 
-static int fail(char *err, size_t errlen, const char *path, const char *why)
-{
-    snprintf(err, errlen, "%s: %s", path, why);
-    return -1;
-}
-
-static int read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-    ssize_t n = pread(fd, buf, len, (off_t)off);
-    return n == (ssize_t)len ? 0 : -1;
-}
-
 static int check_image(struct image *im, const char *path, char *err, size_t errlen)
 {
     const Elf64_Ehdr *eh = &im->eh;
-    if (read_at(im->fd, &im->eh, sizeof im->eh, 0) < 0 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-        return fail(err, errlen, path, "not an ELF file");
+    if (loader_read_at(im->fd, &im->eh, sizeof im->eh, 0) < 0 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+        return loader_fail(err, errlen, path, "not an ELF file");
     if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-        return fail(err, errlen, path, "not a little-endian 64-bit ELF file");
+        return loader_fail(err, errlen, path, "not a little-endian 64-bit ELF file");
     if (eh->e_machine != EM_AARCH64)
-        return fail(err, errlen, path, "not an AArch64 executable");
+        return loader_fail(err, errlen, path, "not an AArch64 executable");
     if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-        return fail(err, errlen, path, "not an executable (ELF type is neither EXEC nor DYN)");
+        return loader_fail(err, errlen, path, "not an executable (ELF type is neither EXEC nor DYN)");
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM ||
         eh->e_phoff > im->size || im->size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) ||
-        read_at(im->fd, im->ph, eh->e_phnum * sizeof(Elf64_Phdr), eh->e_phoff) < 0)
-        return fail(err, errlen, path, "malformed ELF program headers");
+        loader_read_at(im->fd, im->ph, eh->e_phnum * sizeof(Elf64_Phdr), eh->e_phoff) < 0)
+        return loader_fail(err, errlen, path, "malformed ELF program headers");
     im->lo = UINT64_MAX;
     im->hi = 0;
     for (int i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *ph = &im->ph[i];
         if (ph->p_type == PT_INTERP)
-            return fail(err, errlen, path, "dynamically linked (has PT_INTERP); machemu runs static executables");
+            return loader_fail(err, errlen, path, "dynamically linked (has PT_INTERP); machemu runs static executables");
         if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
             continue;
         if (ph->p_filesz > ph->p_memsz || ph->p_offset > im->size || im->size - ph->p_offset < ph->p_filesz ||
             ph->p_vaddr + ph->p_memsz < ph->p_vaddr || ph->p_vaddr + ph->p_memsz > STACK_TOP - STACK_SIZE)
-            return fail(err, errlen, path, "malformed ELF segment (outside the file or the address space)");
+            return loader_fail(err, errlen, path, "malformed ELF segment (outside the file or the address space)");
         if (trunc_page(ph->p_vaddr) < im->lo)
             im->lo = trunc_page(ph->p_vaddr);
         if (round_page(ph->p_vaddr + ph->p_memsz) > im->hi)
             im->hi = round_page(ph->p_vaddr + ph->p_memsz);
     }
     if (im->hi == 0)
-        return fail(err, errlen, path, "no loadable segment");
+        return loader_fail(err, errlen, path, "no loadable segment");
     im->bias = eh->e_type == ET_DYN && im->lo < 0x10000 ? PIE_BASE : 0;
     if (im->lo + im->bias < 0x10000)
-        return fail(err, errlen, path, "loads below 64 KB");
+        return loader_fail(err, errlen, path, "loads below 64 KB");
     return 0;
 }
 
@@ -95,10 +79,7 @@ static kern_return_t map_from_file(struct task *t, struct vm_object *fobj, const
 {
     uint64_t start = trunc_page(ph->p_vaddr) + bias;
     uint64_t end = round_page(ph->p_vaddr + ph->p_filesz) + bias;
-    vm_object_reference(fobj);
-    return vm_map_enter(t->map, &start, end - start, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, fobj,
-                        trunc_page(ph->p_offset), true, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL,
-                        VM_INHERIT_COPY, tag);
+    return loader_map_file(t, fobj, start, end - start, trunc_page(ph->p_offset), tag);
 }
 
 /* Copies [p_offset, +filesz) to p_vaddr through already mapped, writable memory. */
@@ -107,7 +88,7 @@ static int copy_from_file(struct emu *emu, int fd, const Elf64_Phdr *ph, uint64_
     char buf[16384];
     for (uint64_t done = 0; done < ph->p_filesz;) {
         size_t n = ph->p_filesz - done < sizeof buf ? (size_t)(ph->p_filesz - done) : sizeof buf;
-        if (read_at(fd, buf, n, ph->p_offset + done) < 0 ||
+        if (loader_read_at(fd, buf, n, ph->p_offset + done) < 0 ||
             copyout(emu, ph->p_vaddr + bias + done, buf, n) < 0)
             return -1;
         done += n;
@@ -132,19 +113,14 @@ static int load_segment(struct emu *emu, struct task *t, struct image *im, struc
         /* With 4 KB-aligned segments the first page may already hold the previous one. */
         if (!vm_map_range_free(t->map, a, a + PAGE_SIZE) && !congruent)
             a += PAGE_SIZE;
-        if (a < mem_end && vm_map_enter(t->map, &a, mem_end - a, VM_FLAGS_FIXED, NULL, 0, false,
-                                        VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY,
-                                        congruent ? "bss" : tag) != KERN_SUCCESS)
+        if (a < mem_end && loader_map_anon(t, a, mem_end - a, congruent ? "bss" : tag) != KERN_SUCCESS)
             return -1;
     }
     if (!congruent && copy_from_file(emu, im->fd, ph, im->bias) < 0)
         return -1;
     /* The file's bytes after p_filesz in the last file page must read as zero. */
-    if (congruent && ph->p_memsz > ph->p_filesz && (file_end & PAGE_MASK)) {
-        static const uint8_t zeros[PAGE_SIZE];
-        if (copyout(emu, file_end, zeros, PAGE_SIZE - (file_end & PAGE_MASK)) < 0)
-            return -1;
-    }
+    if (congruent && ph->p_memsz > ph->p_filesz && loader_zero_to_page_end(emu, file_end) < 0)
+        return -1;
     return 0;
 }
 
@@ -182,25 +158,6 @@ static uint64_t find_phdr(const struct image *im)
     return 0;
 }
 
-struct stack {
-    struct emu *emu;
-    uint64_t sp;
-    int err;
-};
-
-static uint64_t push_bytes(struct stack *s, const void *p, size_t n)
-{
-    s->sp -= n;
-    if (copyout(s->emu, s->sp, p, n) < 0)
-        s->err = -1;
-    return s->sp;
-}
-
-static uint64_t push_str(struct stack *s, const char *str)
-{
-    return push_bytes(s, str, strlen(str) + 1);
-}
-
 static int build_stack(struct emu *emu, struct task *t, struct image *im, int argc,
                        char *const argv[], char *const envp[], uint64_t *sp_out)
 {
@@ -210,13 +167,13 @@ static int build_stack(struct emu *emu, struct task *t, struct image *im, int ar
     uint64_t *vec = calloc((size_t)argc + envc + 64, sizeof *vec);
     if (!vec)
         return -1;
-    struct stack s = { emu, t->stack_top, 0 };
-    uint64_t execfn = push_str(&s, t->exe);
-    uint64_t platform = push_str(&s, "aarch64");
+    struct loader_stack s = { emu, t->stack_top, 0 };
+    uint64_t execfn = loader_push_str(&s, t->exe);
+    uint64_t platform = loader_push_str(&s, "aarch64");
     uint8_t random[16];
     for (int i = 0; i < 16; i++)
         random[i] = (uint8_t)(0x5a ^ (i * 37));   /* fixed: runs are deterministic */
-    uint64_t at_random = push_bytes(&s, random, sizeof random);
+    uint64_t at_random = loader_push(&s, random, sizeof random);
     size_t n = 0;
     vec[n++] = (uint64_t)argc;
     uint64_t *args = &vec[n];
@@ -224,9 +181,9 @@ static int build_stack(struct emu *emu, struct task *t, struct image *im, int ar
     uint64_t *envs = &vec[n];
     n += (size_t)envc + 1;
     for (int i = argc - 1; i >= 0; i--)
-        args[i] = push_str(&s, argv[i]);
+        args[i] = loader_push_str(&s, argv[i]);
     for (int i = envc - 1; i >= 0; i--)
-        envs[i] = push_str(&s, envp[i]);
+        envs[i] = loader_push_str(&s, envp[i]);
     const uint64_t aux[][2] = {
         { AT_PHDR, im->phdr }, { AT_PHENT, sizeof(Elf64_Phdr) }, { AT_PHNUM, im->eh.e_phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
@@ -253,55 +210,19 @@ static int build_stack(struct emu *emu, struct task *t, struct image *im, int ar
 static int map_sigtramp(struct emu *emu, struct task *t)
 {
     static const uint32_t code[] = { 0xd2801168 /* mov x8, #139 */, 0xd4000001 /* svc #0 */ };
-    uint64_t at = SIGTRAMP;
-    if (vm_map_enter(t->map, &at, PAGE_SIZE, VM_FLAGS_FIXED, NULL, 0, false,
-                     VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY, "sigtramp")
-        != KERN_SUCCESS || copyout(emu, at, code, sizeof code) < 0)
-        return -1;
-    t->sigtramp = at;
-    return vm_map_protect(t->map, at, at + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, false)
-           == KERN_SUCCESS ? 0 : -1;
+    t->sigtramp = SIGTRAMP;
+    return loader_map_code(emu, t, SIGTRAMP, code, sizeof code, "sigtramp");
 }
 
-static int map_stack(struct task *t)
-{
-    uint64_t guard = STACK_TOP - STACK_SIZE - PAGE_SIZE, stack = STACK_TOP - STACK_SIZE;
-    t->stack_top = STACK_TOP;
-    if (vm_map_enter(t->map, &guard, PAGE_SIZE, VM_FLAGS_FIXED, NULL, 0, false, VM_PROT_NONE,
-                     VM_PROT_NONE, VM_INHERIT_COPY, "stack guard") != KERN_SUCCESS)
-        return -1;
-    return vm_map_enter(t->map, &stack, STACK_SIZE, VM_FLAGS_FIXED, NULL, 0, false,
-                        VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY, "stack")
-           == KERN_SUCCESS ? 0 : -1;
-}
-
-int elf_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
-             char *const argv[], char *const envp[], uint64_t *entry, uint64_t *sp,
+int elf_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char *path, int argc,
+             char *const argv[], char *const envp[], struct exec_start *start,
              char *err, size_t errlen)
 {
-    struct image im = { .fd = fd };
-    struct stat st;
-    if (fstat(im.fd, &st) < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode))
-        return fail(err, errlen, path, "not a regular file");
-    im.size = (uint64_t)st.st_size;
+    struct image im = { .fd = fd, .size = size };
     if (check_image(&im, path, err, errlen) < 0)
         return -1;
-    const char *base = strrchr(path, '/');
-    free(t->name);
-    free(t->exe);
-    t->name = strdup(base ? base + 1 : path);
-    t->exe = strdup(path);
-    int vfd = dup(im.fd);
-    struct vnode *vn = vfd >= 0 ? vnode_get(vfd, t->exe) : NULL;
-    struct vm_object *fobj = vn ? vm_object_for_vnode(&emu->vm, vn) : NULL;
-    if (vn)
-        vnode_release(vn);         /* the object holds it now */
-    else if (vfd >= 0)
-        close(vfd);
+    loader_set_names(t, path);
+    struct vm_object *fobj = loader_file_object(emu, fd, path);
     int rc = fobj && t->name && t->exe ? 0 : -1;
     for (int i = 0; rc == 0 && i < im.eh.e_phnum; i++)
         if (im.ph[i].p_type == PT_LOAD && im.ph[i].p_memsz)
@@ -312,14 +233,14 @@ int elf_load(struct emu *emu, struct task *t, int fd, const char *path, int argc
         im.phdr = find_phdr(&im);
         t->brk_start = t->brk_end = im.hi + im.bias;
         t->mmap_hint = MMAP_BASE;
-        rc = map_stack(t);
+        rc = loader_map_stack(t, STACK_TOP, STACK_SIZE);
     }
     if (rc == 0)
         rc = map_sigtramp(emu, t);
     if (rc == 0)
-        rc = build_stack(emu, t, &im, argc, argv, envp, sp);
+        rc = build_stack(emu, t, &im, argc, argv, envp, &start->sp);
     if (rc < 0)
-        return fail(err, errlen, path, "cannot load: out of guest memory or bad segment layout");
-    *entry = im.eh.e_entry + im.bias;
+        return loader_fail(err, errlen, path, "cannot load: out of guest memory or bad segment layout");
+    start->pc = im.eh.e_entry + im.bias;
     return 0;
 }

@@ -100,7 +100,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
         t->ppid = 999;
         t->cwd = strdup("/");
         t->exe = fs_guest_path_of_host(emu, path);
-        t->map = pm ? vm_map_create(&emu->vm, pm, 0x10000, VA_USER_END) : NULL;
+        t->map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, VA_USER_END) : NULL;
     }
     if (!t || !t->cwd || !t->exe || !t->map) {
         if (pm && t && !t->map)
@@ -118,15 +118,16 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
             close(host);
     }
     pmap_activate(&emu->mmu, pm);
-    uint64_t entry, sp;
+    struct exec_start start;
     char *exe = strdup(t->exe);
-    int rc = exe ? elf_load(emu, t, fd, exe, argc, argv, envp, &entry, &sp, err, errlen) : -1;
+    int rc = exe ? exec_load(emu, t, fd, exe, argc, argv, envp, &start, err, errlen) : -1;
+    if (!exe)
+        snprintf(err, errlen, "out of memory creating the task");
     free(exe);
     close(fd);
     if (rc < 0)
         return -1;
-    cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
+    exec_start_apply(emu, &start);
     return 0;
 }
 

@@ -19,6 +19,12 @@ struct gfd {                       /* a guest file descriptor */
     char *path;                    /* absolute guest path it was opened with */
 };
 
+/* Which system-call personality and fault reporting a task's image expects. */
+enum task_abi {
+    TASK_ABI_LINUX,                /* ELF: svc #0, signals, the Linux crash line */
+    TASK_ABI_DARWIN,               /* Mach-O: svc #0x80, EXC_* crash reports */
+};
+
 enum task_state {
     TASK_RUNNABLE,
     TASK_BLOCKED_IO,               /* in read/write on wait_fd; the call restarts */
@@ -30,6 +36,7 @@ struct task {
     struct task *next;             /* in emu->tasks */
     struct task *parent;
     enum task_state state;
+    enum task_abi abi;
     uc_context *ctx;               /* CPU state while not running */
     struct pollfd wait[8];         /* host fds a TASK_BLOCKED_IO task waits for */
     int nwait;
@@ -142,11 +149,53 @@ int copyinstr(struct emu *emu, char *dst, uint64_t src, size_t max);
  * `access`; NULL on a bad address. */
 void *guest_ptr(struct emu *emu, uint64_t va, size_t len, vm_prot_t access);
 
-/* elf.c: loads the executable open at fd (guest path `path`) into t's map, which must
- * be the current one; fd stays the caller's. */
-int elf_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
-             char *const argv[], char *const envp[], uint64_t *entry, uint64_t *sp,
+#define MAP_MIN_DEFAULT 0x10000ull /* lowest address a fresh map allows */
+
+/* The CPU state a freshly loaded image starts with. */
+struct exec_start {
+    uint64_t pc, sp, lr;
+    uint64_t x[4];                 /* x0..x3 */
+};
+
+/* loader.c: loads the executable open at fd (guest path `path`) into t's map, which
+ * must be the current one, choosing ELF or Mach-O by its magic and recording the
+ * task's ABI; fd stays the caller's. 0, or -1 with one line in err. */
+int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
+              char *const argv[], char *const envp[], struct exec_start *start,
+              char *err, size_t errlen);
+void exec_start_apply(struct emu *emu, const struct exec_start *s);
+/* For the loaders. */
+int loader_fail(char *err, size_t errlen, const char *path, const char *why);
+int loader_read_at(int fd, void *buf, size_t len, uint64_t off);
+struct vm_object *loader_file_object(struct emu *emu, int fd, const char *path);
+/* Private copy-on-write file mapping / zero-fill memory, read-write until protected. */
+kern_return_t loader_map_file(struct task *t, struct vm_object *fobj, uint64_t addr,
+                              uint64_t size, uint64_t offset, const char *tag);
+kern_return_t loader_map_anon(struct task *t, uint64_t addr, uint64_t size, const char *tag);
+/* Zeroes [from, end of its page): file bytes past a segment's end must read as zero. */
+int loader_zero_to_page_end(struct emu *emu, uint64_t from);
+/* A stack of size bytes below top, with a guard page under it. */
+int loader_map_stack(struct task *t, uint64_t top, uint64_t size);
+/* One read-execute page at `at` holding code. */
+int loader_map_code(struct emu *emu, struct task *t, uint64_t at, const uint32_t *code,
+                    size_t len, const char *tag);
+struct loader_stack {
+    struct emu *emu;
+    uint64_t sp;
+    int err;                       /* -1 once a push failed */
+};
+uint64_t loader_push(struct loader_stack *s, const void *p, size_t n);
+uint64_t loader_push_str(struct loader_stack *s, const char *str);
+void loader_set_names(struct task *t, const char *path);
+
+/* elf.c, macho.c: the two formats; size is the file's. */
+int elf_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char *path, int argc,
+             char *const argv[], char *const envp[], struct exec_start *start,
              char *err, size_t errlen);
+bool macho_is_macho(const uint8_t magic[4]);
+int macho_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char *path,
+               int argc, char *const argv[], char *const envp[], struct exec_start *start,
+               char *err, size_t errlen);
 
 /* task.c */
 #define EMU_RESTART (-512)         /* a system call that blocked: run it again later */

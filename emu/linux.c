@@ -30,7 +30,7 @@ static int64_t sys_clone(struct emu *emu, const uint64_t a[6])
     return task_fork(emu, a[0] & ~0xffull, a[1], a[2], a[3], a[4]);
 }
 
-static int64_t sys_wait4(struct emu *emu, const uint64_t a[6])
+int64_t sys_wait4(struct emu *emu, const uint64_t a[6])
 {
     if (a[3]) {                    /* rusage: none is kept per child yet */
         uint8_t zero[144] = { 0 };
@@ -79,7 +79,7 @@ static void free_strv(char **v)
     free(v);
 }
 
-static int64_t sys_execve(struct emu *emu, const uint64_t a[6])
+int64_t sys_execve(struct emu *emu, const uint64_t a[6])
 {
     char path[PATH_MAX];
     char **argv = NULL, **envp = NULL;
@@ -340,7 +340,7 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
     return 0;
 }
 
-static int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
+int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
 static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
 static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2]); }
 

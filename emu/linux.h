@@ -2,6 +2,7 @@
 #ifndef EMU_LINUX_H
 #define EMU_LINUX_H
 
+#include <sys/stat.h>
 #include "emu/internal.h"
 
 typedef int64_t (*linux_fn)(struct emu *emu, const uint64_t a[6]);
@@ -17,6 +18,11 @@ extern const struct linux_call linux_calls[LINUX_NSYSCALLS];
 /* A negative errno for a kern_return_t from the VM. */
 int64_t linux_errno_of(kern_return_t kr);
 
+/* linux.c */
+int64_t sys_wait4(struct emu *, const uint64_t a[6]);
+int64_t sys_execve(struct emu *, const uint64_t a[6]);
+int64_t sys_kill(struct emu *, const uint64_t a[6]);
+
 /* linux_mm.c */
 int64_t sys_brk(struct emu *, const uint64_t a[6]);
 int64_t sys_mmap(struct emu *, const uint64_t a[6]);
@@ -26,7 +32,11 @@ int64_t sys_mremap(struct emu *, const uint64_t a[6]);
 int64_t sys_madvise(struct emu *, const uint64_t a[6]);
 int64_t sys_msync(struct emu *, const uint64_t a[6]);
 
-/* linux_fs.c */
+/* linux_fs.c; the file_* helpers serve the Darwin calls too (dirfd in Linux's
+ * numbering, AT_FDCWD = -100; flags are the host's). */
+int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode);
+int64_t file_fstat(struct emu *emu, int fd, struct stat *st);
+int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st);
 int64_t sys_openat(struct emu *, const uint64_t a[6]);
 int64_t sys_close(struct emu *, const uint64_t a[6]);
 int64_t sys_read(struct emu *, const uint64_t a[6]);

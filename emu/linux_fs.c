@@ -51,22 +51,26 @@ static int get_path(struct emu *emu, uint64_t gptr, char *buf)
     return copyinstr(emu, buf, gptr, PATH_MAX);
 }
 
-int64_t sys_openat(struct emu *emu, const uint64_t a[6])
+int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode)
 {
     char path[PATH_MAX];
-    int rc = get_path(emu, a[1], path);
+    int rc = get_path(emu, gpath, path);
     if (rc < 0)
         return rc;
-    int flags = open_flags_from_guest(a[2]);
-    int host = fs_open(emu, dirfd_of(a[0]), path, flags & ~O_CLOEXEC, (int)a[3]);
+    int host = fs_open(emu, dirfd_of(dirfd), path, flags & ~O_CLOEXEC, mode);
     if (host < 0)
         return host;
-    char *abs = fs_join(emu, dirfd_of(a[0]), path);
+    char *abs = fs_join(emu, dirfd_of(dirfd), path);
     int fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
     free(abs);
     if (fd < 0)
         close(host);
     return fd;
+}
+
+int64_t sys_openat(struct emu *emu, const uint64_t a[6])
+{
+    return file_open_at(emu, a[0], a[1], open_flags_from_guest(a[2]), (int)a[3]);
 }
 
 int64_t sys_close(struct emu *emu, const uint64_t a[6])
@@ -260,15 +264,19 @@ static int put_stat(struct emu *emu, uint64_t dst, const struct stat *st)
     return copyout(emu, dst, &g, sizeof g);
 }
 
+int64_t file_fstat(struct emu *emu, int fd, struct stat *st)
+{
+    int host = fd_host(emu->task, fd);
+    if (host < 0)
+        return host;
+    return fstat(host, st) < 0 ? -errno : 0;
+}
+
 int64_t sys_fstat(struct emu *emu, const uint64_t a[6])
 {
     struct stat st;
-    int host = fd_host(emu->task, (int)a[0]);
-    if (host < 0)
-        return host;
-    if (fstat(host, &st) < 0)
-        return -errno;
-    return put_stat(emu, a[1], &st);
+    int64_t rc = file_fstat(emu, (int)a[0], &st);
+    return rc < 0 ? rc : put_stat(emu, a[1], &st);
 }
 
 /* Runs fn on (parent dir fd, last component) without following a final symlink
@@ -298,36 +306,39 @@ static int64_t at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool fol
     return r;
 }
 
-struct stat_ctx { struct emu *emu; uint64_t buf; };
-
-static int64_t do_fstatat(int dir, const char *base, void *ctx)
+static int64_t do_fstatat(int dir, const char *base, void *st)
 {
-    struct stat_ctx *c = ctx;
-    struct stat st;
-    if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW | (*base ? 0 : AT_EMPTY_PATH)) < 0)
-        return -errno;
-    return put_stat(c->emu, c->buf, &st);
+    return fstatat(dir, base, st, AT_SYMLINK_NOFOLLOW | (*base ? 0 : AT_EMPTY_PATH)) < 0 ? -errno : 0;
+}
+
+int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st)
+{
+    return at_path(emu, dirfd, gpath, follow, do_fstatat, st);
+}
+
+/* fstatat(fd, "", AT_EMPTY_PATH): the fd itself, or the cwd. */
+static int64_t stat_empty_path(struct emu *emu, uint64_t dirfd, struct stat *st)
+{
+    if ((int)dirfd != L_AT_FDCWD)
+        return file_fstat(emu, (int)dirfd, st);
+    int fd = fs_open(emu, AT_FDCWD, ".", O_PATH, 0);
+    if (fd < 0)
+        return fd;
+    int64_t r = do_fstatat(fd, "", st);
+    close(fd);
+    return r;
 }
 
 int64_t sys_newfstatat(struct emu *emu, const uint64_t a[6])
 {
-    struct stat_ctx c = { emu, a[2] };
-    if (a[3] & L_AT_EMPTY_PATH) {
-        char first;
-        if (copyin(emu, &first, a[1], 1) == 0 && first == 0) {
-            uint64_t b[6] = { a[0], a[2] };
-            if ((int)a[0] == L_AT_FDCWD) {
-                int fd = fs_open(emu, AT_FDCWD, ".", O_PATH, 0);
-                if (fd < 0)
-                    return fd;
-                int64_t r = do_fstatat(fd, "", &c);
-                close(fd);
-                return r;
-            }
-            return sys_fstat(emu, b);
-        }
-    }
-    return at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_fstatat, &c);
+    struct stat st;
+    int64_t rc;
+    char first;
+    if ((a[3] & L_AT_EMPTY_PATH) && copyin(emu, &first, a[1], 1) == 0 && first == 0)
+        rc = stat_empty_path(emu, a[0], &st);
+    else
+        rc = file_stat_at(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), &st);
+    return rc < 0 ? rc : put_stat(emu, a[2], &st);
 }
 
 struct buf_ctx { struct emu *emu; uint64_t buf, size; };

@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include "emu/internal.h"
+#include "emu/darwin.h"
 
 #define SIGINFO_SIZE   128
 #define UC_SIGMASK     40
@@ -84,6 +84,10 @@ static void die_of_fault(struct emu *emu, int signo, uint64_t addr)
         /* Sent by kill(2), not raised by the task's own instruction: it ends
          * quietly, as a process killed by another does; wait4 reports the signal. */
         task_exit(emu, signo);
+        return;
+    }
+    if (emu->task->abi == TASK_ABI_DARWIN) {
+        task_exit(emu, darwin_crash_report(emu, signo, addr));
         return;
     }
     if (emu->fault.kind == MMU_OK) {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "emu/internal.h"
+#include "emu/darwin.h"
 
 #define QUANTUM      200000        /* guest instructions */
 #define L_CLONE_VM             0x00000100
@@ -291,6 +291,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
 {
     c->parent = (struct task *)p;
     c->ppid = p->pid;
+    c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
     c->cwd = strdup(p->cwd);
@@ -370,6 +371,8 @@ static void release_vfork_parent(struct task *t)
 void task_exit(struct emu *emu, int wstatus)
 {
     struct task *t = emu->task;
+    if (t->abi == TASK_ABI_DARWIN && WIFSIGNALED(wstatus))   /* its parent reads Darwin's numbers */
+        wstatus = (wstatus & ~0x7f) | darwin_signo(WTERMSIG(wstatus));
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
@@ -458,7 +461,8 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
         return fd;
     char *abs = fs_join(emu, AT_FDCWD, path);
     struct pmap *pm = abs ? pmap_create(&emu->mmu) : NULL;
-    struct vm_map *old = t->map, *map = pm ? vm_map_create(&emu->vm, pm, old->min, old->max) : NULL;
+    struct vm_map *old = t->map;
+    struct vm_map *map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, old->max) : NULL;
     if (!map) {
         if (pm)
             pmap_destroy(pm);
@@ -472,9 +476,9 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     int argc = 0;
     while (argv[argc])
         argc++;
-    uint64_t entry, sp;
+    struct exec_start start;
     char err[256];
-    int rc = elf_load(emu, t, fd, abs, argc, argv, envp, &entry, &sp, err, sizeof err);
+    int rc = exec_load(emu, t, fd, abs, argc, argv, envp, &start, err, sizeof err);
     close(fd);
     free(abs);
     if (rc < 0) {                  /* the old image goes on */
@@ -485,8 +489,7 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     }
     vm_map_destroy(old);
     reset_for_exec(emu, t);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, entry);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, sp);
+    exec_start_apply(emu, &start);
     cpu_request_stop(emu, STOP_REDIRECT);
     return 0;
 }

@@ -65,8 +65,11 @@ struct machemu_vm_map_args {
 #define MACHEMU_SYS_unlink        10
 #define MACHEMU_SYS_getpid        20
 #define MACHEMU_SYS_getuid        24
+#define MACHEMU_SYS_geteuid       25
 #define MACHEMU_SYS_kill          37
 #define MACHEMU_SYS_getppid       39
+#define MACHEMU_SYS_getegid       43
+#define MACHEMU_SYS_getgid        47
 #define MACHEMU_SYS_execve        59
 #define MACHEMU_SYS_munmap        73
 #define MACHEMU_SYS_mprotect      74
@@ -74,7 +77,9 @@ struct machemu_vm_map_args {
 #define MACHEMU_SYS_gettimeofday 116
 #define MACHEMU_SYS_mmap         197
 #define MACHEMU_SYS_lseek        199
+#define MACHEMU_SYS_stat64       338
 #define MACHEMU_SYS_fstat64      339
+#define MACHEMU_SYS_lstat64      340
 #define MACHEMU_SYS_memorystatus_control 440
 
 /* host_statistics64(HOST_VM_INFO64): XNU's vm_statistics64, 38 integer_t. */
