@@ -27,16 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef VM_MAKE_TAG
-#define VM_MAKE_TAG(tag) ((int)((unsigned)(tag) << 24))
-#endif
-#ifndef VM_MEMORY_MALLOC
-#define VM_MEMORY_MALLOC 1
-#define VM_MEMORY_MALLOC_SMALL 2
-#define VM_MEMORY_MALLOC_LARGE 3
-#define VM_MEMORY_MALLOC_TINY 7
-#endif
-
 #define TINY_MAX       1008
 #define SMALL_MAX      (15 * 1024)
 #define MAX_REGIONS    1024        /* per rack: a power of two */
