@@ -42,8 +42,12 @@ GUEST_COMMON := $(wildcard guest/include/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
+# Host benchmark programs: tests/bench/<name>.c -> build/bench/<name> (scripts/bench.sh).
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+
 .PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_BIN) $(UNIT_BIN)
+all: $(MACHEMU) $(GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
@@ -66,6 +70,10 @@ $(MACHEMU): $(TOOLS_OBJ) $(LIBS)
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
+
+$(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(HOST_LIBS)
 
 $(O)/guest/%: guest/%.c $(GUEST_COMMON)
 	@mkdir -p $(dir $@)

@@ -1,8 +1,8 @@
 /* compressor/wkdm.h — WKdm (Wilson-Kaplan, direct-mapped dictionary) for 16 KB pages.
  *
  * A page is 4096 32-bit words. Each word is compared with one of 16 dictionary
- * entries, chosen by a fixed 256-entry table indexed by bits 17:10 of the word, and
- * gets a 2-bit tag:
+ * entries, chosen by a fixed 256-entry table indexed by bits 17:10 of the word
+ * (entry ((bits * 173) >> 4) mod 16), and gets a 2-bit tag:
  *   ZERO 0     the word is 0 (the dictionary is not touched);
  *   PARTIAL 1  bits 31:10 equal the entry's: emit the 4-bit index and the 10 low
  *              bits, and the word replaces the entry;
@@ -30,6 +30,7 @@
 #ifndef COMPRESSOR_WKDM_H
 #define COMPRESSOR_WKDM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,5 +65,11 @@ void wkdm_fill(void *page, uint32_t value);
 
 /* Which form an output of len bytes claims to be (from its header only). */
 enum wkdm_form wkdm_form_of(const void *in, size_t len);
+
+/* The inner loops run with SSE4.1 where the CPU has it (x86-64), else in portable C;
+ * both read and write the same format. wkdm_set_simd(false) forces portable C and
+ * (true) goes back to the default: for tests and benchmarks, not thread-safe.
+ * Returns whether the SIMD loops are in use. */
+bool wkdm_set_simd(bool on);
 
 #endif
