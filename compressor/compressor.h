@@ -150,8 +150,10 @@ void compressor_destroy(struct compressor *c);
  * frame from frame_ops, or no host memory). On error *owner is untouched. */
 int compressor_put(struct compressor *c, const void *page, compressor_handle_t *owner);
 /* Decompresses the page of *owner into page and frees it (*owner = 0). 0, -EINVAL
- * (not a live handle owned by `owner`), -EIO (swap read failed or data corrupt:
- * then the page stays stored). May swap its segment in (and others out). */
+ * (not a live handle owned by `owner`; a single-value handle has no one owner and
+ * is accepted wherever it is held), -EIO (swap read failed or data corrupt), or
+ * -ENOSPC/-ENOMEM (no frames to bring its swapped-out segment back): on error the
+ * page stays stored. May swap its segment in, and others out to make room. */
 int compressor_get(struct compressor *c, compressor_handle_t *owner, void *page);
 /* Decompresses without freeing (copy-on-write from a shadow, reads). Same errors. */
 int compressor_peek(struct compressor *c, compressor_handle_t handle, void *page);

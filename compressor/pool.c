@@ -102,6 +102,13 @@ static struct href resolve(const struct compressor *c, compressor_handle_t h)
     return r;
 }
 
+/* A live handle, and for a slot one whose owner is `owner` (single values are
+ * shared, so any place holding one may give it back). */
+static bool owned_by(const struct href *r, const compressor_handle_t *owner)
+{
+    return r->kind == H_SINGLE || (r->kind == H_SLOT && r->s->slots[r->i].owner == owner);
+}
+
 int compressor_form_of(const struct compressor *c, compressor_handle_t handle)
 {
     struct href r = resolve(c, handle);
@@ -242,7 +249,7 @@ static int load(struct compressor *c, compressor_handle_t h, const compressor_ha
 {
     struct href r = resolve(c, h);
     enum compressor_form form = COMPRESSOR_FORM_SINGLE;
-    if (r.kind == H_BAD || (r.kind == H_SLOT && owner && r.s->slots[r.i].owner != owner))
+    if (r.kind == H_BAD || (owner && !owned_by(&r, owner)))
         return -EINVAL;
     if (r.kind == H_SINGLE) {
         compressor_decode(&(struct compressor_encoding){ .form = form, .value = r.value }, NULL, page);
@@ -302,7 +309,7 @@ int compressor_get(struct compressor *c, compressor_handle_t *owner, void *page)
 int compressor_free(struct compressor *c, compressor_handle_t *owner)
 {
     struct href r = resolve(c, *owner);
-    if (r.kind == H_BAD || (r.kind == H_SLOT && r.s->slots[r.i].owner != owner))
+    if (!owned_by(&r, owner))
         return -EINVAL;
     release(c, owner);
     return 0;

@@ -390,15 +390,16 @@ static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict p
     for (unsigned i = 0; i < 17; i++)
         dict[i] = 1;
     const uint32_t *mp = d->miss;
-    const uint8_t *ip = d->idx;
+    const uint8_t *ip = d->idx, *tp = d->tags, *end = d->tags + WKDM_PAGE_WORDS;
     const uint16_t *lp = d->low;
-    for (unsigned g = 0; g < WKDM_PAGE_WORDS; g += 16) {
-        if ((load64(d->tags + g) | load64(d->tags + g + 8)) == 0) {
-            memset(page + 4 * g, 0, 64);
+    for (uint8_t *out = page; tp < end; ) {
+        if ((load64(tp) | load64(tp + 8)) == 0) {
+            memset(out, 0, 64);
+            tp += 16, out += 64;
             continue;
         }
-        for (unsigned i = g; i < g + 16; i++) {
-            unsigned t = d->tags[i];
+        for (const uint8_t *group_end = tp + 16; tp < group_end; tp++, out += 4) {
+            unsigned t = *tp;
             uint32_t m = *mp;
             unsigned is_miss = t == TAG_MISS;
             uint32_t miss_sel = 0u - is_miss;
@@ -407,7 +408,7 @@ static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict p
             uint64_t mk = tag_masks[t];
             uint32_t v = (dict[h] & (uint32_t)mk) | (*lp & (uint32_t)(mk >> 32)) | (m & miss_sel);
             dict[t - 1u < 2u ? h : 16] = v;
-            store32(page + 4 * i, v);
+            store32(out, v);
             mp += is_miss;
             ip += t & 1;
             lp += t == TAG_PARTIAL;

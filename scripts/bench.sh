@@ -6,9 +6,12 @@
 #   1. guest speed: build/guest/compute under machemu vs qemu-aarch64, plus store-,
 #      load- and memset-heavy loops (bench_stores) on RW and RWX buffers;
 #   2. fault path: us per zero-fill fault (bench_faults N MB vs 0 MB) and us per
-#      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages).
+#      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages);
+#   3. compressor codecs: WKdm, LZ4 and hybrid on page corpora built on this host
+#      ($O/bench/compressor_bench; the reference is LZ4 on the same pages).
 # Environment: O (build dir, default build), REPS (default 3), QEMU (default
-# qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu).
+# qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu),
+# COMP_PAGES (pages per corpus, default 1536), COMP_REPS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +20,13 @@ REPS=${REPS:-3}
 QEMU=${QEMU:-qemu-aarch64}
 COMPUTE_N=${COMPUTE_N:-4000000}
 MACHEMU=${MACHEMU:-$O/machemu}
+COMP_PAGES=${COMP_PAGES:-1536}
+COMP_REPS=${COMP_REPS:-5}
 G=$O/guest
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb"; do
+for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -111,3 +116,7 @@ tlb_row() {     # LABEL TLBGEOM PAGES: us per Unicorn TLB fill vs the 4-page ref
 }
 tlb_row "our TLB hit (--tlb 1024x8, 1024 pages)" 1024x8 1024
 tlb_row "our TLB miss+walk+evict (64x4, 512 pages)" 64x4 512
+echo
+
+echo "== 3. compressor codecs (MB/s of 16 KB pages per CPU second, best of $COMP_REPS; ratio = bytes in / out; 1val = single-value pages; lz4 = pages hybrid gave to LZ4)"
+"$O/bench/compressor_bench" "$COMP_PAGES" "$COMP_REPS"

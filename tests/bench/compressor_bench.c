@@ -1,7 +1,8 @@
 /* tests/bench/compressor_bench.c — WKdm, LZ4 and hybrid side by side on 16 KB page
  * corpora built here (run by scripts/bench.sh; see BENCHMARKS.md).
  *
- *   compressor_bench [PAGES [REPS]]     (default 1536 pages per corpus, best of 5)
+ *   compressor_bench [PAGES [REPS [portable]]]   (default 1536 pages per corpus,
+ *                                                best of 5, SIMD loops if the CPU has them)
  *
  * Corpora: the heap of a python3 process started for the purpose (read through
  * /proc/PID/mem), a guest-like heap made by a small allocator run, C headers from
@@ -477,11 +478,13 @@ int main(int argc, char **argv)
 {
     size_t npages = argc > 1 ? strtoul(argv[1], NULL, 0) : 1536;
     unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 5;
-    if (npages == 0 || npages > 65536 || reps == 0 || reps > 1000) {
-        fprintf(stderr, "usage: compressor_bench [PAGES (1..65536) [REPS (1..1000)]]\n");
+    bool portable = argc > 3 && strcmp(argv[3], "portable") == 0;
+    if (npages == 0 || npages > 65536 || reps == 0 || reps > 1000 || (argc > 3 && !portable) || argc > 4) {
+        fprintf(stderr, "usage: compressor_bench [PAGES (1..65536) [REPS (1..1000) [portable]]]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    printf("WKdm loops: %s\n", wkdm_set_simd(!portable) ? "SSE4.1" : "portable C");
     printf("%-14s %5s %5s | %-22s | %-22s | %-28s | %s\n", "", "", "", "WKdm", "LZ4",
            "hybrid", "WKdm / LZ4");
     printf("%-14s %5s %5s |%7s %7s %6s |%7s %7s %6s |%7s %7s %6s %5s |%5s %5s %5s\n", "corpus", "pages",

@@ -671,9 +671,19 @@ START_TEST(swap_errors_lose_nothing)
     close(pipefd[0]);
     close(pipefd[1]);
 
-    /* A swap file cut short: the read fails, the page stays stored. */
+    /* No frame to bring a segment back: the page stays stored, and reads once a
+     * frame is free again. */
     int fd = swap_file();
     ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    fsrc.limit = fsrc.outstanding;
+    ck_assert_int_eq(compressor_get(c, &l[0].h, back), -ENOMEM);
+    ck_assert_uint_ne(l[0].h, COMPRESSOR_NO_HANDLE);
+    assert_frames_exact(c);
+    fsrc.limit = UINT32_MAX;
+    check_page(c, &l[0]);
+
+    /* A swap file cut short: the read fails, the page stays stored. */
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
     ck_assert_int_eq(ftruncate(fd, 0), 0);
     ck_assert_int_eq(compressor_get(c, &l[0].h, back), -EIO);
