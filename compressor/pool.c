@@ -41,8 +41,10 @@ struct compressor *compressor_create(const struct compressor_config *cfg)
     c->frames_per_seg = cfg->segment_size / FRAME_SIZE;
     c->swap_fd = -1;
     c->scratch = malloc(COMPRESSOR_ENCODE_MAX);
-    if (!c->scratch || sv_init(&c->sv) < 0) {
+    c->moving = malloc(COMPRESSOR_PAGE_SIZE);
+    if (!c->scratch || !c->moving || sv_init(&c->sv) < 0) {
         free(c->scratch);
+        free(c->moving);
         free(c);
         errno = ENOMEM;
         return NULL;
@@ -62,6 +64,7 @@ void compressor_destroy(struct compressor *c)
     free(c->free_ids);
     free(c->free_blocks);
     free(c->scratch);
+    free(c->moving);
     free(c);
 }
 
@@ -332,8 +335,8 @@ static enum merge_result merge_into(struct compressor *c, struct cseg *dst, stru
             cseg_trim(c, dst);
             return NO_FRAMES;
         }
-        cseg_read(src, sl.off, c->scratch, sl.size);
-        uint32_t j = cseg_append(dst, c->scratch, sl.size, sl.form, sl.owner);
+        cseg_read(src, sl.off, c->moving, sl.size);
+        uint32_t j = cseg_append(dst, c->moving, sl.size, sl.form, sl.owner);
         if (j == UINT32_MAX) {
             cseg_trim(c, dst);
             return NO_FRAMES;

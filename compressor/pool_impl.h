@@ -66,7 +66,9 @@ struct compressor {
     uint64_t *free_blocks;
     uint32_t nfree_blocks, free_blocks_cap;
     struct compressor_stats st;
-    uint8_t *scratch;              /* COMPRESSOR_ENCODE_MAX: encoder output, copies */
+    uint8_t *scratch;              /* COMPRESSOR_ENCODE_MAX: encoder output, reads */
+    uint8_t *moving;               /* a slot in transit in major compaction, which a
+                                    * put may run while its page is in scratch */
 };
 
 static inline compressor_handle_t seg_handle(uint32_t id, uint32_t slot)

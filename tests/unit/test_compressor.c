@@ -70,6 +70,20 @@ static void assert_frames_exact(const struct compressor *c)
     ck_assert_uint_eq(compressor_stats(c)->frames, fsrc.outstanding);
 }
 
+/* Everything given back: no page, byte, segment, value or frame left. */
+static void assert_pool_empty(const struct compressor *c)
+{
+    const struct compressor_stats *st = compressor_stats(c);
+    ck_assert_uint_eq(st->pages, 0);
+    ck_assert_uint_eq(st->frames, 0);
+    ck_assert_uint_eq(st->bytes_stored, 0);
+    ck_assert_uint_eq(st->segments, 0);
+    ck_assert_uint_eq(st->segments_swapped, 0);
+    ck_assert_uint_eq(st->pages_swapped, 0);
+    ck_assert_uint_eq(st->single_values, 0);
+    ck_assert_uint_eq(fsrc.outstanding, 0);
+}
+
 /* Pages in the pool with what they should read back as. */
 struct live {
     compressor_handle_t h;
@@ -253,11 +267,7 @@ START_TEST(pool_round_trip_every_kind)
         for (int k = 0; k < PK_NKINDS; k++)
             get_page(c, &l[k]);
         ck_assert_uint_eq(st->decompressions, 2 * PK_NKINDS);
-        ck_assert_uint_eq(st->pages, 0);
-        ck_assert_uint_eq(st->frames, 0);
-        ck_assert_uint_eq(st->bytes_stored, 0);
-        ck_assert_uint_eq(st->segments, 0);
-        assert_frames_exact(c);
+        assert_pool_empty(c);
         compressor_destroy(c);
     }
 }
@@ -294,8 +304,7 @@ START_TEST(single_values_are_shared)
     ck_assert_int_eq(compressor_free(c, &zero[0]), -EINVAL);    /* already freed */
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(compressor_free(c, &odd[i]), 0);
-    ck_assert_uint_eq(st->single_values, 0);
-    ck_assert_uint_eq(st->pages, 0);
+    assert_pool_empty(c);
     compressor_destroy(c);
 }
 END_TEST
@@ -337,12 +346,7 @@ START_TEST(accounting_exact_after_many_cycles)
     for (unsigned i = 0; i < NLIVE; i++)
         if (l[i].h)
             get_page(c, &l[i]);
-    ck_assert_uint_eq(st->pages, 0);
-    ck_assert_uint_eq(st->frames, 0);
-    ck_assert_uint_eq(st->segments, 0);
-    ck_assert_uint_eq(st->bytes_stored, 0);
-    ck_assert_uint_eq(st->single_values, 0);
-    ck_assert_uint_eq(fsrc.outstanding, 0);
+    assert_pool_empty(c);
     compressor_destroy(c);
 }
 END_TEST
@@ -354,6 +358,35 @@ static unsigned fill(struct compressor *c, struct live *l, unsigned n, enum page
     return n;
 }
 
+static void save_handles(const struct live *l, unsigned n, compressor_handle_t *saved)
+{
+    for (unsigned i = 0; i < n; i++)
+        saved[i] = l[i].h;
+}
+
+/* Checks every live page; returns how many have a handle other than saved (if any). */
+static unsigned check_live(struct compressor *c, const struct live *l, unsigned n,
+                           const compressor_handle_t *saved)
+{
+    unsigned moved = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (l[i].h) {
+            moved += saved && l[i].h != saved[i];
+            check_page(c, &l[i]);
+        }
+    return moved;
+}
+
+/* Reads back and frees every live page, checks that the pool is empty, destroys it. */
+static void drain_and_destroy(struct compressor *c, struct live *l, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (l[i].h)
+            get_page(c, &l[i]);
+    assert_pool_empty(c);
+    compressor_destroy(c);
+}
+
 START_TEST(minor_compaction_keeps_pages_and_handles_valid)
 {
     enum { N = 120 };
@@ -363,8 +396,7 @@ START_TEST(minor_compaction_keeps_pages_and_handles_valid)
     fill(c, l, N, PK_HEAP);
     uint64_t frames = st->frames;
     compressor_handle_t before[N];
-    for (unsigned i = 0; i < N; i++)
-        before[i] = l[i].h;
+    save_handles(l, N, before);
     /* Free three pages in four, from the front of every segment onwards. */
     for (unsigned i = 0; i < N; i++)
         if (i % 4 != 3)
@@ -372,16 +404,8 @@ START_TEST(minor_compaction_keeps_pages_and_handles_valid)
     ck_assert_uint_gt(st->minor_compactions, 0);
     ck_assert_uint_lt(st->frames, frames);
     assert_frames_exact(c);
-    unsigned moved = 0;
-    for (unsigned i = 3; i < N; i += 4) {
-        moved += l[i].h != before[i];
-        check_page(c, &l[i]);
-    }
-    ck_assert_uint_gt(moved, 0);                        /* handles were rewritten */
-    for (unsigned i = 3; i < N; i += 4)
-        get_page(c, &l[i]);
-    ck_assert_uint_eq(st->frames, 0);
-    compressor_destroy(c);
+    ck_assert_uint_gt(check_live(c, l, N, before), 0);     /* handles were rewritten */
+    drain_and_destroy(c, l, N);
 }
 END_TEST
 
@@ -398,8 +422,7 @@ START_TEST(major_compaction_merges_sparse_segments)
             ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
     uint64_t frames = st->frames, segments = st->segments;
     compressor_handle_t before[N];
-    for (unsigned i = 0; i < N; i++)
-        before[i] = l[i].h;
+    save_handles(l, N, before);
     uint32_t freed = compressor_compact(c);
     ck_assert_uint_gt(freed, 0);
     ck_assert_uint_eq(st->frames, frames - freed);
@@ -407,20 +430,45 @@ START_TEST(major_compaction_merges_sparse_segments)
     ck_assert_uint_eq(st->major_compactions, 1);
     ck_assert_uint_gt(st->slots_moved, 0);
     assert_frames_exact(c);
-    unsigned moved = 0;
-    for (unsigned i = 0; i < N; i++)
-        if (l[i].h) {
-            moved += l[i].h != before[i];
-            check_page(c, &l[i]);
-        }
-    ck_assert_uint_gt(moved, 0);
+    ck_assert_uint_gt(check_live(c, l, N, before), 0);
     /* A second pass finds nothing more to merge. */
     ck_assert_uint_eq(compressor_compact(c), 0);
-    for (unsigned i = 0; i < N; i++)
-        if (l[i].h)
-            get_page(c, &l[i]);
-    ck_assert_uint_eq(st->frames, 0);
-    compressor_destroy(c);
+    drain_and_destroy(c, l, N);
+}
+END_TEST
+
+/* At the frame limit a put compacts the pool to make room, then stores its page.
+ * (One-frame segments, so that merging two sparse ones gives a frame back.) */
+START_TEST(put_at_the_limit_compacts_first)
+{
+    enum { N = 200 };
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 16 << 10, 12, 100000);
+    const struct compressor_stats *st = compressor_stats(c);
+    static struct live l[N];
+    memset(l, 0, sizeof l);
+    unsigned n = 0;
+    while (n < N) {
+        make_page(PK_HEAP, n, page);
+        if (compressor_put(c, page, &l[n].h) < 0)
+            break;
+        l[n].kind = PK_HEAP, l[n].seed = n;
+        n++;
+    }
+    ck_assert_uint_lt(n, N);                            /* the limit was reached */
+    uint64_t s = 3;
+    for (unsigned i = 0; i < n; i++)
+        if (tp_rand(&s) % 10 < 6)
+            ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+    for (; n < N; n++) {
+        make_page(PK_HEAP, n, page);
+        if (compressor_put(c, page, &l[n].h) < 0)
+            break;
+        l[n].kind = PK_HEAP, l[n].seed = n;
+        check_live(c, l, n + 1, NULL);
+    }
+    ck_assert_uint_gt(st->major_compactions, 0);
+    ck_assert_uint_le(st->frames, 12);
+    drain_and_destroy(c, l, N);
 }
 END_TEST
 
@@ -613,31 +661,35 @@ START_TEST(swap_out_and_in_round_trip)
         ck_assert_uint_le(st->frames, 16);
     }
     ck_assert_uint_gt(st->swapins, 0);
-    ck_assert_uint_eq(st->segments_swapped, 0);
-    ck_assert_uint_eq(st->pages_swapped, 0);
-    ck_assert_uint_eq(st->frames, 0);
+    assert_pool_empty(c);
     compressor_destroy(c);
     close(fd);
 }
 END_TEST
 
+/* A pool without a frame limit, swapping to fd, holding n heap pages. */
+static struct compressor *swapping_pool(int fd, struct live *l, unsigned n)
+{
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 4096, 100000);
+    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    fill(c, l, n, PK_HEAP);
+    return c;
+}
+
 START_TEST(explicit_swapout_gives_frames_back)
 {
     enum { N = 60 };
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 4096, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     int fd = swap_file();
-    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
     struct live l[N];
-    fill(c, l, N, PK_HEAP);
+    struct compressor *c = swapping_pool(fd, l, N);
+    const struct compressor_stats *st = compressor_stats(c);
     uint64_t frames = st->frames;
     int got = compressor_swapout(c, UINT32_MAX);
     ck_assert_int_gt(got, 0);
     ck_assert_uint_eq(st->frames, frames - (uint64_t)got);
     ck_assert_uint_lt(st->frames, 5);                   /* only the open segment is left */
     ck_assert_int_eq(compressor_swap_attach(c, -1), -EINVAL);   /* data in the file */
-    for (unsigned i = 0; i < N; i++)
-        check_page(c, &l[i]);
+    check_live(c, l, N, NULL);
     ck_assert_uint_gt(st->swapins, 0);
     /* Freeing pages of a swapped-out segment needs no read. */
     ck_assert_int_eq(compressor_swapout(c, UINT32_MAX) > 0, 1);
@@ -655,19 +707,16 @@ END_TEST
 START_TEST(swap_errors_lose_nothing)
 {
     enum { N = 40 };
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 4096, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     int pipefd[2];
     ck_assert_int_eq(pipe(pipefd), 0);
-    ck_assert_int_eq(compressor_swap_attach(c, pipefd[1]), 0);  /* pwrite fails */
     struct live l[N];
-    fill(c, l, N, PK_HEAP);
+    struct compressor *c = swapping_pool(pipefd[1], l, N);        /* pwrite fails */
+    const struct compressor_stats *st = compressor_stats(c);
     uint64_t frames = st->frames;
     ck_assert_int_eq(compressor_swapout(c, 1), -ESPIPE);
     ck_assert_uint_eq(st->frames, frames);
     ck_assert_uint_eq(st->segments_swapped, 0);
-    for (unsigned i = 0; i < N; i++)
-        check_page(c, &l[i]);
+    check_live(c, l, N, NULL);
     close(pipefd[0]);
     close(pipefd[1]);
 
@@ -691,8 +740,7 @@ START_TEST(swap_errors_lose_nothing)
     assert_frames_exact(c);
     for (unsigned i = 0; i < N; i++)
         ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
-    ck_assert_uint_eq(st->pages, 0);
-    ck_assert_uint_eq(st->frames, 0);
+    assert_pool_empty(c);
     compressor_destroy(c);
     close(fd);
 }
@@ -716,6 +764,7 @@ static Suite *compressor_suite(void)
     tcase_add_test(pool, accounting_exact_after_many_cycles);
     tcase_add_test(pool, minor_compaction_keeps_pages_and_handles_valid);
     tcase_add_test(pool, major_compaction_merges_sparse_segments);
+    tcase_add_test(pool, put_at_the_limit_compacts_first);
     tcase_add_test(pool, rebind_follows_moved_handles);
     tcase_add_test(pool, limits_and_low_on_space);
     tcase_add_test(pool, frame_source_running_dry);
