@@ -50,6 +50,7 @@ static void fs_free(void *ctx, void *f)
 }
 
 static struct frame_source fsrc;
+static const struct compressor_stats *st;      /* of the last pool make_pool made */
 
 static struct compressor *make_pool(enum compressor_codec codec, uint32_t seg, uint32_t max_frames,
                                     uint32_t max_pages)
@@ -62,6 +63,7 @@ static struct compressor *make_pool(enum compressor_codec codec, uint32_t seg, u
     };
     struct compressor *c = compressor_create(&cfg);
     ck_assert_ptr_nonnull(c);
+    st = compressor_stats(c);
     return c;
 }
 
@@ -73,7 +75,7 @@ static void assert_frames_exact(const struct compressor *c)
 /* Everything given back: no page, byte, segment, value or frame left. */
 static void assert_pool_empty(const struct compressor *c)
 {
-    const struct compressor_stats *st = compressor_stats(c);
+    ck_assert_ptr_eq(compressor_stats(c), st);
     ck_assert_uint_eq(st->pages, 0);
     ck_assert_uint_eq(st->frames, 0);
     ck_assert_uint_eq(st->bytes_stored, 0);
@@ -256,7 +258,6 @@ START_TEST(pool_round_trip_every_kind)
             if ((int)want >= 0)
                 ck_assert_int_eq(compressor_form_of(c, l[k].h), want);
         }
-        const struct compressor_stats *st = compressor_stats(c);
         ck_assert_uint_eq(st->pages, PK_NKINDS);
         ck_assert_uint_eq(st->compressions, PK_NKINDS);
         ck_assert_uint_eq(st->bytes_in, PK_NKINDS * TP_PAGE);
@@ -276,7 +277,6 @@ END_TEST
 START_TEST(single_values_are_shared)
 {
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 16, 1000);
-    const struct compressor_stats *st = compressor_stats(c);
     compressor_handle_t zero[10], odd[5];
     memset(page, 0, sizeof page);
     for (int i = 0; i < 10; i++)
@@ -315,7 +315,6 @@ START_TEST(accounting_exact_after_many_cycles)
 {
     enum { NLIVE = 500, OPS = 12000 };
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 4096, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     static struct live l[NLIVE];
     memset(l, 0, sizeof l);
     uint64_t s = 99, live = 0;
@@ -364,10 +363,12 @@ static void save_handles(const struct live *l, unsigned n, compressor_handle_t *
         saved[i] = l[i].h;
 }
 
-/* Checks every live page; returns how many have a handle other than saved (if any). */
+/* Checks the frame count and every live page; returns how many pages have a handle
+ * other than saved (if given). */
 static unsigned check_live(struct compressor *c, const struct live *l, unsigned n,
                            const compressor_handle_t *saved)
 {
+    assert_frames_exact(c);
     unsigned moved = 0;
     for (unsigned i = 0; i < n; i++)
         if (l[i].h) {
@@ -387,11 +388,32 @@ static void drain_and_destroy(struct compressor *c, struct live *l, unsigned n)
     compressor_destroy(c);
 }
 
+/* Frees about tenths/10 of the first n pages, chosen from seed. */
+static void free_some(struct compressor *c, struct live *l, unsigned n, uint64_t seed, unsigned tenths)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (tp_rand(&seed) % 10 < tenths)
+            ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+}
+
+/* Puts heap pages into l[from], l[from + 1], ... until the pool refuses one or max
+ * is reached, checking every live page after each put. Returns the end. */
+static unsigned put_until_full(struct compressor *c, struct live *l, unsigned from, unsigned max)
+{
+    for (unsigned n = from; n < max; n++) {
+        make_page(PK_HEAP, n, page);
+        if (compressor_put(c, page, &l[n].h) < 0)
+            return n;
+        l[n].kind = PK_HEAP, l[n].seed = n;
+        check_live(c, l, n + 1, NULL);
+    }
+    return max;
+}
+
 START_TEST(minor_compaction_keeps_pages_and_handles_valid)
 {
     enum { N = 120 };
     struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 4096, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     struct live l[N];
     fill(c, l, N, PK_HEAP);
     uint64_t frames = st->frames;
@@ -403,7 +425,6 @@ START_TEST(minor_compaction_keeps_pages_and_handles_valid)
             ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
     ck_assert_uint_gt(st->minor_compactions, 0);
     ck_assert_uint_lt(st->frames, frames);
-    assert_frames_exact(c);
     ck_assert_uint_gt(check_live(c, l, N, before), 0);     /* handles were rewritten */
     drain_and_destroy(c, l, N);
 }
@@ -413,13 +434,9 @@ START_TEST(major_compaction_merges_sparse_segments)
 {
     enum { N = 400 };
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 256 << 10, 4096, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     static struct live l[N];
     fill(c, l, N, PK_HEAP);
-    uint64_t s = 5;
-    for (unsigned i = 0; i < N; i++)
-        if (tp_rand(&s) % 10 < 7)
-            ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+    free_some(c, l, N, 5, 7);
     uint64_t frames = st->frames, segments = st->segments;
     compressor_handle_t before[N];
     save_handles(l, N, before);
@@ -429,7 +446,6 @@ START_TEST(major_compaction_merges_sparse_segments)
     ck_assert_uint_lt(st->segments, segments);
     ck_assert_uint_eq(st->major_compactions, 1);
     ck_assert_uint_gt(st->slots_moved, 0);
-    assert_frames_exact(c);
     ck_assert_uint_gt(check_live(c, l, N, before), 0);
     /* A second pass finds nothing more to merge. */
     ck_assert_uint_eq(compressor_compact(c), 0);
@@ -443,29 +459,12 @@ START_TEST(put_at_the_limit_compacts_first)
 {
     enum { N = 200 };
     struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 16 << 10, 12, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     static struct live l[N];
     memset(l, 0, sizeof l);
-    unsigned n = 0;
-    while (n < N) {
-        make_page(PK_HEAP, n, page);
-        if (compressor_put(c, page, &l[n].h) < 0)
-            break;
-        l[n].kind = PK_HEAP, l[n].seed = n;
-        n++;
-    }
+    unsigned n = put_until_full(c, l, 0, N);
     ck_assert_uint_lt(n, N);                            /* the limit was reached */
-    uint64_t s = 3;
-    for (unsigned i = 0; i < n; i++)
-        if (tp_rand(&s) % 10 < 6)
-            ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
-    for (; n < N; n++) {
-        make_page(PK_HEAP, n, page);
-        if (compressor_put(c, page, &l[n].h) < 0)
-            break;
-        l[n].kind = PK_HEAP, l[n].seed = n;
-        check_live(c, l, n + 1, NULL);
-    }
+    free_some(c, l, n, 3, 6);
+    ck_assert_uint_gt(put_until_full(c, l, n, N), n);
     ck_assert_uint_gt(st->major_compactions, 0);
     ck_assert_uint_le(st->frames, 12);
     drain_and_destroy(c, l, N);
@@ -500,7 +499,6 @@ END_TEST
 START_TEST(limits_and_low_on_space)
 {
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 8, 1000);
-    const struct compressor_stats *st = compressor_stats(c);
     ck_assert(!compressor_low_on_space(c));
     struct live l[9];
     for (unsigned i = 0; i < 8; i++)
@@ -521,7 +519,6 @@ START_TEST(limits_and_low_on_space)
     compressor_destroy(c);
 
     c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 64, 5);
-    st = compressor_stats(c);
     for (unsigned i = 0; i < 5; i++)
         put_page(c, &l[i], PK_HEAP, i);
     ck_assert(compressor_low_on_space(c));
@@ -536,7 +533,6 @@ END_TEST
 START_TEST(frame_source_running_dry)
 {
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 64, 1000);
-    const struct compressor_stats *st = compressor_stats(c);
     fsrc.limit = 3;
     struct live l[8];
     unsigned n = 0;
@@ -638,7 +634,6 @@ START_TEST(swap_out_and_in_round_trip)
 {
     enum { N = 300 };
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 16, 100000);
-    const struct compressor_stats *st = compressor_stats(c);
     ck_assert_int_eq(compressor_swapout(c, 1), -ENODEV);
     int fd = swap_file();
     ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
@@ -682,7 +677,6 @@ START_TEST(explicit_swapout_gives_frames_back)
     int fd = swap_file();
     struct live l[N];
     struct compressor *c = swapping_pool(fd, l, N);
-    const struct compressor_stats *st = compressor_stats(c);
     uint64_t frames = st->frames;
     int got = compressor_swapout(c, UINT32_MAX);
     ck_assert_int_gt(got, 0);
@@ -711,7 +705,6 @@ START_TEST(swap_errors_lose_nothing)
     ck_assert_int_eq(pipe(pipefd), 0);
     struct live l[N];
     struct compressor *c = swapping_pool(pipefd[1], l, N);        /* pwrite fails */
-    const struct compressor_stats *st = compressor_stats(c);
     uint64_t frames = st->frames;
     ck_assert_int_eq(compressor_swapout(c, 1), -ESPIPE);
     ck_assert_uint_eq(st->frames, frames);
