@@ -73,8 +73,12 @@ GUEST_COMMON := $(wildcard guest/include/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
+# Host benchmark programs: tests/bench/<name>.c -> build/bench/<name> (scripts/bench.sh).
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+
 .PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN)
+all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
@@ -99,6 +103,10 @@ TEST_EXTRA_gdb_packet := $(O)/obj/tools/gdb_packet.o
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_EXTRA_$*) $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
+
+$(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(HOST_LIBS)
 
 $(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<

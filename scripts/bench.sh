@@ -9,8 +9,11 @@
 #      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages);
 #   2c. per fault kind: soft refault, copy-on-write, pagein, and fork of 64 MB
 #      (bench_vm, timed inside the guest, qemu-aarch64 as the host-kernel reference).
+#   3. compressor codecs: WKdm, LZ4 and hybrid on page corpora built on this host
+#      ($O/bench/compressor_bench; the reference is LZ4 on the same pages).
 # Environment: O (build dir, default build), REPS (default 3), QEMU (default
-# qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu).
+# qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu),
+# COMP_PAGES (pages per corpus, default 1536), COMP_REPS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,11 +22,13 @@ REPS=${REPS:-3}
 QEMU=${QEMU:-qemu-aarch64}
 COMPUTE_N=${COMPUTE_N:-4000000}
 MACHEMU=${MACHEMU:-$O/machemu}
+COMP_PAGES=${COMP_PAGES:-1536}
+COMP_REPS=${COMP_REPS:-5}
 G=$O/guest
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb"; do
+for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -136,3 +141,7 @@ vm_row soft "< 1.5 us (mprotect NONE/RW then re-touch; Linux keeps the PTEs: no 
 vm_row cow "< 5 us (child writes after fork; 3rd round, frames already host-backed)"
 vm_row pagein "(64 MB file mapped again after munmap: machemu reads it again, Linux's page cache keeps it)"
 vm_row fork "(whole fork() with $VMB MB resident)"
+echo
+
+echo "== 3. compressor codecs (MB/s of 16 KB pages per CPU second, best of $COMP_REPS; ratio = bytes in / out; 1val = single-value pages; lz4 = pages hybrid gave to LZ4)"
+"$O/bench/compressor_bench" "$COMP_PAGES" "$COMP_REPS"

@@ -1,0 +1,137 @@
+/* compressor/swap.c — macOS mode: sealed segments written to a swap file the caller
+ * provides, in blocks of segment_size, and read back whole on demand. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "compressor/pool_impl.h"
+
+int compressor_swap_attach(struct compressor *c, int fd)
+{
+    if (c->st.segments_swapped)
+        return -EINVAL;                 /* their data is in the current file */
+    c->swap_fd = fd < 0 ? -1 : fd;
+    return 0;
+}
+
+static uint64_t take_block(struct compressor *c)
+{
+    return c->nfree_blocks ? c->free_blocks[--c->nfree_blocks] : c->swap_blocks++;
+}
+
+static void put_block(struct compressor *c, uint64_t block)
+{
+    if (c->nfree_blocks == c->free_blocks_cap) {
+        uint32_t cap = c->free_blocks_cap ? 2 * c->free_blocks_cap : 64;
+        uint64_t *b = realloc(c->free_blocks, cap * sizeof *b);
+        if (!b)
+            return;                     /* the block is only lost file space */
+        c->free_blocks = b;
+        c->free_blocks_cap = cap;
+    }
+    c->free_blocks[c->nfree_blocks++] = block;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
+{
+    while (n) {
+        ssize_t k = pwrite(fd, p, n, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EIO;
+        p += k, n -= (size_t)k, off += k;
+    }
+    return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n, off_t off)
+{
+    while (n) {
+        ssize_t k = pread(fd, p, n, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -EIO;                /* error, or the file was cut short */
+        p += k, n -= (size_t)k, off += k;
+    }
+    return 0;
+}
+
+/* Bytes of frame f that hold data. */
+static size_t frame_bytes(const struct cseg *s, uint32_t f)
+{
+    uint32_t start = f * FRAME_SIZE;
+    return s->used - start < FRAME_SIZE ? s->used - start : FRAME_SIZE;
+}
+
+static off_t block_offset(const struct compressor *c, uint64_t block, uint32_t f)
+{
+    return (off_t)(block * c->cfg.segment_size + (uint64_t)f * FRAME_SIZE);
+}
+
+/* Returns the frames given back, or -errno with the segment still in memory. */
+static int swap_out_one(struct compressor *c, struct cseg *s)
+{
+    cseg_compact(c, s);
+    uint64_t block = take_block(c);
+    for (uint32_t f = 0; f < s->nframes; f++) {
+        int r = write_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, block, f));
+        if (r < 0) {
+            put_block(c, block);
+            return r;
+        }
+    }
+    int freed = (int)s->nframes;
+    cseg_drop_frames(c, s);
+    age_unlink(c, s);
+    s->state = CSEG_SWAPPED;
+    s->swap_block = block;
+    c->st.segments--;
+    c->st.segments_swapped++;
+    c->st.pages_swapped += s->live_slots;
+    c->st.swapouts++;
+    return freed;
+}
+
+int compressor_swapout(struct compressor *c, uint32_t frames)
+{
+    if (c->swap_fd < 0)
+        return -ENODEV;
+    uint32_t got = 0;
+    while (got < frames && c->oldest) {
+        int r = swap_out_one(c, c->oldest);
+        if (r < 0)
+            return got ? (int)got : r;
+        got += (uint32_t)r;
+    }
+    return (int)got;
+}
+
+int swap_in(struct compressor *c, struct cseg *s)
+{
+    uint32_t need = (s->used + FRAME_SIZE - 1) / FRAME_SIZE;
+    if (c->st.frames + need > c->cfg.max_frames)
+        pool_make_room(c, (uint32_t)(c->st.frames + need - c->cfg.max_frames));
+    int r = cseg_populate(c, s, s->used);
+    for (uint32_t f = 0; r == 0 && f < s->nframes; f++)
+        r = read_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, s->swap_block, f));
+    if (r < 0) {
+        cseg_drop_frames(c, s);
+        return r;
+    }
+    put_block(c, s->swap_block);
+    s->state = CSEG_SEALED;
+    age_link(c, s);
+    c->st.segments_swapped--;
+    c->st.segments++;
+    c->st.pages_swapped -= s->live_slots;
+    c->st.swapins++;
+    return 0;
+}
+
+void swap_release(struct compressor *c, struct cseg *s)
+{
+    put_block(c, s->swap_block);
+    c->st.segments_swapped--;
+}

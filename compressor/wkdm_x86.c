@@ -1,0 +1,279 @@
+/* compressor/wkdm_x86.c — WKdm's inner loops with SSE4.1 and SSSE3, for x86-64 CPUs
+ * that have them (wkdm.c checks at run time and falls back to portable C). Same
+ * format as the portable loops, byte for byte.
+ *
+ * Compression of a block of words, in three passes:
+ *   1. (SIMD) each word's dictionary entry, 16 for zero words;
+ *   2. (scalar) the dictionary: the entry each word meets, then the word replaces
+ *      it (zero words write entry 16, which no other word reads);
+ *   3. (SIMD, 4 words at a time) the tags from three compares, the tag byte from
+ *      their movemasks, and the misses, indices and low halves compacted into
+ *      their arrays by pshufb with controls chosen by 4-bit lane masks.
+ * Decompression, 4 words (one tag byte) at a time:
+ *   1. (SIMD) each word's own bits (its miss word or low bits) expanded into its
+ *      lane by pshufb and written to the page; the entries it loads and stores;
+ *   2. (scalar) v = D[load] | own bits; D[store] = v; D[store + 16] = v without
+ *      its low bits. D holds the 16 entries, the same with the low bits cleared
+ *      (PARTIAL words load those), a zero (MISS and ZERO words load it) and a sink
+ *      (EXACT and ZERO words store there, so that runs of EXACT words on one entry
+ *      are not a chain of store-to-load forwards). */
+#include "compressor/wkdm_impl.h"
+
+#if WKDM_X86
+#include <immintrin.h>
+#include <threads.h>
+
+#define TARGET __attribute__((target("sse4.1,ssse3,popcnt")))
+
+enum { D_CLEARED = 16, D_ZERO = 32, D_SINK = 33, D_SIZE = D_SINK + 16 + 1 };
+
+/* pshufb controls by 4-bit lane mask: compress compacts selected lanes to the
+ * front, decompress expands consecutive elements into the selected lanes. */
+static __m128i compact32[16], compact16[16], compact8[16];
+static __m128i expand32[16], expand16[16], expand8[16];
+static uint8_t spread[16], pop4[16];
+
+/* What a tag byte (4 words) means for the decompressor. Packed bytes are per lane. */
+struct tag4 {
+    uint8_t miss, idx, part;       /* lane masks: MISS, PARTIAL or EXACT, PARTIAL */
+    uint8_t nmiss, nidx, npart;
+    uint32_t load_add;             /* added to the index: 0 EXACT, 16 PARTIAL, 32 else */
+    uint32_t store_idx;            /* 0xff where the store goes to the index (PARTIAL) */
+    uint32_t store_sink;           /* D_SINK where it goes to the sink (EXACT, ZERO) */
+};
+static struct tag4 tag4[256];
+
+static __m128i bytes_vec(const uint8_t b[16])
+{
+    return _mm_loadu_si128((const __m128i *)b);
+}
+
+/* For lane mask m: the control moving element k (of `size` bytes at source stride
+ * `from`) to destination slot k (stride `to`); 0x80 (zero) elsewhere. */
+static __m128i control(unsigned m, unsigned size, unsigned from, unsigned to, bool compact)
+{
+    uint8_t b[16];
+    memset(b, 0x80, sizeof b);
+    for (unsigned l = 0, k = 0; l < 4; l++) {
+        if (!(m >> l & 1))
+            continue;
+        unsigned src = compact ? l : k, dst = compact ? k : l;
+        for (unsigned j = 0; j < size; j++)
+            b[dst * to + j] = (uint8_t)(src * from + j);
+        k++;
+    }
+    return bytes_vec(b);
+}
+
+static void build_tables(void)
+{
+    for (unsigned m = 0; m < 16; m++) {
+        compact32[m] = control(m, 4, 4, 4, true);
+        compact16[m] = control(m, 2, 4, 2, true);
+        compact8[m] = control(m, 1, 1, 1, true);
+        expand32[m] = control(m, 4, 4, 4, false);
+        expand16[m] = control(m, 2, 2, 4, false);
+        expand8[m] = control(m, 1, 1, 4, false);
+        pop4[m] = (uint8_t)((m & 1) + (m >> 1 & 1) + (m >> 2 & 1) + (m >> 3 & 1));
+        spread[m] = (uint8_t)((m & 1) | (m & 2) << 1 | (m & 4) << 2 | (m & 8) << 3);
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        struct tag4 *t = &tag4[c];
+        memset(t, 0, sizeof *t);
+        for (unsigned l = 0; l < 4; l++) {
+            unsigned tag = c >> 2 * l & 3, shift = 8 * l;
+            t->miss |= (uint8_t)((tag == TAG_MISS) << l);
+            t->idx |= (uint8_t)((tag & 1) << l);
+            t->part |= (uint8_t)((tag == TAG_PARTIAL) << l);
+            t->load_add |= (uint32_t)(tag == TAG_EXACT ? 0 : tag == TAG_PARTIAL ? D_CLEARED : D_ZERO) << shift;
+            t->store_idx |= (uint32_t)(tag == TAG_PARTIAL ? 0xff : 0) << shift;
+            t->store_sink |= (uint32_t)(tag == TAG_EXACT || tag == TAG_ZERO ? D_SINK : 0) << shift;
+        }
+        t->nmiss = pop4[t->miss];
+        t->nidx = pop4[t->idx];
+        t->npart = pop4[t->part];
+    }
+}
+
+static once_flag tables_once = ONCE_FLAG_INIT;
+static bool usable;
+
+static void init(void)
+{
+    __builtin_cpu_init();
+    usable = __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3") &&
+             __builtin_cpu_supports("popcnt");
+    if (usable)
+        build_tables();
+}
+
+bool wkdm_x86_usable(void)
+{
+    call_once(&tables_once, init);
+    return usable;
+}
+
+/* The dictionary entry of each lane's word (see wkdm_hash_slot). */
+TARGET static inline __m128i hash4(__m128i w)
+{
+    __m128i b = _mm_and_si128(_mm_srli_epi32(w, LOW_BITS), _mm_set1_epi32(0xff));
+    __m128i p = _mm_mullo_epi16(b, _mm_set1_epi32(HASH_MUL));
+    return _mm_and_si128(_mm_srli_epi16(p, 4), _mm_set1_epi32(15));
+}
+
+/* ---- compression ------------------------------------------------------------- */
+
+TARGET static void block_slots(const uint8_t *blk, struct dense_enc *e)
+{
+    const __m128i zero = _mm_setzero_si128(), sixteen = _mm_set1_epi32(16);
+    for (unsigned i = 0; i < BLOCK_WORDS; i += 16) {
+        __m128i h[4];
+        for (unsigned k = 0; k < 4; k++) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(blk + 4 * (i + 4 * k)));
+            h[k] = _mm_or_si128(hash4(w), _mm_and_si128(_mm_cmpeq_epi32(w, zero), sixteen));
+        }
+        __m128i lo = _mm_packus_epi32(h[0], h[1]), hi = _mm_packus_epi32(h[2], h[3]);
+        _mm_storeu_si128((__m128i *)(e->slot + i), _mm_packus_epi16(lo, hi));
+    }
+}
+
+static void block_dictionary(const uint8_t *restrict blk, struct dense_enc *restrict e)
+{
+    uint32_t *restrict dict = e->dict;
+    for (unsigned i = 0; i < BLOCK_WORDS; i++) {
+        unsigned s = e->slot[i];
+        e->prev[i] = dict[s];
+        dict[s] = load32(blk + 4 * i);
+    }
+}
+
+static inline unsigned lanes(__m128i m) { return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m)); }
+
+TARGET static void block_emit(const uint8_t *blk, unsigned from, struct dense_enc *e)
+{
+    const __m128i zero = _mm_setzero_si128();
+    uint32_t *miss = e->miss + e->nmiss;
+    uint8_t *idx = e->idx + e->nidx;
+    uint16_t *low = e->low + e->nlow;
+    for (unsigned i = 0; i < BLOCK_WORDS; i += 4) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(blk + 4 * i));
+        __m128i x = _mm_xor_si128(w, _mm_loadu_si128((const __m128i *)(e->prev + i)));
+        unsigned nonzero = ~lanes(_mm_cmpeq_epi32(w, zero)) & 15;
+        unsigned exact = lanes(_mm_cmpeq_epi32(x, zero));
+        unsigned upper = lanes(_mm_cmpeq_epi32(_mm_srli_epi32(x, LOW_BITS), zero));
+        unsigned bit0 = upper & nonzero;                        /* PARTIAL or EXACT */
+        unsigned bit1 = (exact | ~upper) & nonzero;             /* MISS or EXACT */
+        unsigned m = bit1 & ~bit0, p = bit0 & ~bit1;
+        e->tagbits[(from + i) / 4] = (uint8_t)(spread[bit0] | spread[bit1] << 1);
+        _mm_storeu_si128((__m128i *)miss, _mm_shuffle_epi8(w, compact32[m]));
+        miss += pop4[m];
+        __m128i slots = _mm_cvtsi32_si128((int)load32(e->slot + i));
+        store32(idx, (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi8(slots, compact8[bit0])));
+        idx += pop4[bit0];
+        _mm_storel_epi64((__m128i *)low, _mm_shuffle_epi8(w, compact16[p]));
+        low += pop4[p];
+    }
+    e->nmiss = (unsigned)(miss - e->miss);
+    e->nidx = (unsigned)(idx - e->idx);
+    e->nlow = (unsigned)(low - e->low);
+}
+
+void wkdm_x86_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e)
+{
+    const uint8_t *blk = in + 4 * (size_t)from;
+    block_slots(blk, e);
+    block_dictionary(blk, e);
+    block_emit(blk, from, e);
+}
+
+/* ---- decompression ----------------------------------------------------------- */
+
+struct dec_bufs {
+    uint32_t miss[WKDM_PAGE_WORDS + PAD];
+    uint8_t idx[WKDM_PAGE_WORDS + PAD];
+    uint16_t low[WKDM_PAGE_WORDS + PAD];
+    uint8_t load[WKDM_PAGE_WORDS], store[WKDM_PAGE_WORDS];
+};
+
+TARGET static void count_tags(const uint8_t *tags, struct dense_view *v)
+{
+    const uint64_t evens = 0x5555555555555555ull;
+    unsigned nmiss = 0, nidx = 0, nlow = 0;
+    for (unsigned k = 0; k < 4 * TAG_WORDS; k += 8) {
+        uint64_t t = load64(tags + k), lo = t & evens, hi = t >> 1 & evens;
+        nidx += (unsigned)__builtin_popcountll(lo);
+        nmiss += (unsigned)__builtin_popcountll(hi & ~lo);
+        nlow += (unsigned)__builtin_popcountll(lo & ~hi);
+    }
+    v->nmiss = nmiss, v->nidx = nidx, v->nlow = nlow;
+}
+
+static void unpack_areas(const uint8_t *in, const struct dense_view *v, struct dec_bufs *b)
+{
+    memcpy(b->miss, in + 4 * (size_t)FIXED_WORDS, 4 * (size_t)v->nmiss);
+    memset(b->miss + v->nmiss, 0, PAD * sizeof b->miss[0]);
+    const uint8_t *p = in + 4 * (size_t)v->miss_end;
+    for (unsigned k = 0; k < v->nidx; k += 8, p += 4) {
+        uint64_t x = load32(p);
+        x = (x | x << 16) & 0x0000ffff0000ffffull;
+        x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+        x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+        memcpy(b->idx + k, &x, 8);
+    }
+    memset(b->idx + v->nidx, 0, PAD);
+    for (unsigned k = 0; k < v->nlow; k += 3, p += 4) {
+        uint32_t w = load32(p);
+        b->low[k] = w & LOW_MASK;
+        b->low[k + 1] = w >> 10 & LOW_MASK;
+        b->low[k + 2] = w >> 20 & LOW_MASK;
+    }
+    memset(b->low + v->nlow, 0, PAD * sizeof b->low[0]);
+}
+
+TARGET static void expand_words(const uint8_t *tags, struct dec_bufs *b, uint8_t *page)
+{
+    const __m128i gather = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+    unsigned mi = 0, ii = 0, li = 0;
+    for (unsigned i = 0; i < WKDM_PAGE_WORDS; i += 4) {
+        const struct tag4 *t = &tag4[tags[i / 4]];
+        __m128i vm = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b->miss + mi)), expand32[t->miss]);
+        __m128i vi = _mm_shuffle_epi8(_mm_cvtsi32_si128((int)load32(b->idx + ii)), expand8[t->idx]);
+        __m128i vl = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(b->low + li)), expand16[t->part]);
+        mi += t->nmiss, ii += t->nidx, li += t->npart;
+        _mm_storeu_si128((__m128i *)(page + 4 * i), _mm_or_si128(vm, vl));
+        __m128i both = _mm_shuffle_epi8(_mm_or_si128(vi, _mm_slli_epi32(hash4(vm), 8)), gather);
+        uint64_t pair = (uint64_t)_mm_cvtsi128_si64(both);
+        uint32_t index = (uint32_t)pair, miss_slot = (uint32_t)(pair >> 32);
+        store32(b->load + i, index + t->load_add);
+        store32(b->store + i, (index & t->store_idx) | miss_slot | t->store_sink);
+    }
+}
+
+static void resolve_words(const struct dec_bufs *restrict b, uint8_t *restrict page)
+{
+    uint32_t d[D_SIZE] = { 0 };
+    for (unsigned s = 0; s < 16; s++)
+        d[s] = 1;
+    for (unsigned i = 0; i < WKDM_PAGE_WORDS; i++) {
+        uint32_t v = d[b->load[i]] | load32(page + 4 * i);
+        unsigned s = b->store[i];
+        d[s] = v;
+        d[s + D_CLEARED] = v & ~LOW_MASK;
+        store32(page + 4 * i, v);
+    }
+}
+
+int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page)
+{
+    const uint8_t *tags = in + 4 * HDR_WORDS;
+    count_tags(tags, v);
+    if (!dense_areas_match(v))
+        return -1;
+    struct dec_bufs b;
+    unpack_areas(in, v, &b);
+    expand_words(tags, &b, page);
+    resolve_words(&b, page);
+    return 0;
+}
+
+#endif

@@ -1,0 +1,348 @@
+/* Unit tests for compressor/wkdm.c: round trips, the format, shortcuts, budgets,
+ * and decompression of corrupted or truncated input (a deterministic fuzz loop that
+ * also runs under `make asan`). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compressor/wkdm.h"
+#include "tests/unit/test_compressor_pages.h"
+
+static uint8_t page[TP_PAGE], back[TP_PAGE];
+static uint8_t out[WKDM_MAX_OUT];
+
+static uint32_t get32(const uint8_t *p, unsigned word)
+{
+    uint32_t v;
+    memcpy(&v, p + 4 * word, 4);
+    return v;
+}
+
+/* Compresses with an unlimited budget and checks the round trip. Returns the size. */
+static int round_trip(const uint8_t *pg)
+{
+    uint32_t single = 0;
+    int n = wkdm_compress(pg, out, sizeof out, &single);
+    ck_assert_int_ge(n, 0);
+    if (n == 0) {
+        wkdm_fill(back, single);
+    } else {
+        ck_assert_int_eq(n % 4, 0);
+        memset(back, 0xee, sizeof back);
+        ck_assert_int_eq(wkdm_decompress(out, (size_t)n, back), 0);
+    }
+    ck_assert_mem_eq(back, pg, TP_PAGE);
+    return n;
+}
+
+START_TEST(round_trip_every_kind)
+{
+    wkdm_set_simd(_i == 0);
+    for (int k = 0; k < PK_NKINDS; k++) {
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+            make_page((enum page_kind)k, seed, page);
+            int n = round_trip(page);
+            enum wkdm_form f = n ? wkdm_form_of(out, (size_t)n) : WKDM_FORM_INVALID;
+            switch (k) {
+            case PK_ZERO:
+            case PK_SINGLE:
+                ck_assert_int_eq(n, 0);
+                break;
+            case PK_SPARSE:
+                ck_assert_int_eq(f, WKDM_FORM_SPARSE);
+                break;
+            default:
+                ck_assert_int_eq(f, WKDM_FORM_DENSE);
+                ck_assert_int_ge(n, WKDM_DENSE_MIN);
+                ck_assert_int_le(n, WKDM_MAX_OUT);
+            }
+        }
+    }
+}
+END_TEST
+
+/* The SIMD loops (where this CPU has them) and the portable ones write the same
+ * bytes and read each other's output. */
+START_TEST(simd_and_portable_agree)
+{
+    static uint8_t simd_out[WKDM_MAX_OUT];
+    for (int k = 0; k < PK_NKINDS; k++)
+        for (uint64_t seed = 1; seed <= 12; seed++) {
+            make_page((enum page_kind)k, seed, page);
+            uint32_t v1 = 0, v2 = 0;
+            wkdm_set_simd(true);
+            int n1 = wkdm_compress(page, simd_out, sizeof simd_out, &v1);
+            wkdm_set_simd(false);
+            int n2 = wkdm_compress(page, out, sizeof out, &v2);
+            ck_assert_int_eq(n1, n2);
+            ck_assert_uint_eq(v1, v2);
+            if (n1 <= 0)
+                continue;
+            ck_assert_mem_eq(simd_out, out, (size_t)n1);
+            memset(back, 0xee, sizeof back);
+            ck_assert_int_eq(wkdm_decompress(simd_out, (size_t)n1, back), 0);    /* portable */
+            ck_assert_mem_eq(back, page, TP_PAGE);
+            wkdm_set_simd(true);
+            memset(back, 0xee, sizeof back);
+            ck_assert_int_eq(wkdm_decompress(out, (size_t)n2, back), 0);
+            ck_assert_mem_eq(back, page, TP_PAGE);
+        }
+}
+END_TEST
+
+START_TEST(heap_and_code_compress)
+{
+    /* Not a speed claim: just that the dictionary does its job on such pages. */
+    make_page(PK_HEAP, 7, page);
+    ck_assert_int_lt(round_trip(page), TP_PAGE / 2);
+    make_page(PK_CODE, 7, page);
+    ck_assert_int_lt(round_trip(page), TP_PAGE);
+}
+END_TEST
+
+START_TEST(single_value_detection)
+{
+    uint32_t v = 0;
+    memset(page, 0, sizeof page);
+    ck_assert_int_eq(wkdm_compress(page, out, sizeof out, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    wkdm_fill(page, 0xdeadbeef);
+    ck_assert_int_eq(wkdm_single(page, &v), 1);
+    ck_assert_uint_eq(v, 0xdeadbeef);
+    ck_assert_int_eq(wkdm_compress(page, out, 0, &v), 0);      /* no budget needed */
+    page[TP_PAGE - 1] ^= 1;                                     /* last byte differs */
+    ck_assert_int_eq(wkdm_single(page, &v), 0);
+    ck_assert_int_gt(round_trip(page), 0);
+}
+END_TEST
+
+/* A hand-made page whose dense output is checked field by field against the format:
+ * word 0 ZERO, 1 MISS, 2 EXACT, 3 PARTIAL, then 4092 words of 1 (EXACT on the
+ * initial entry). 0x12345678 hashes to entry 3 (bits 17:10 = 21, 21 * 173 = 3633),
+ * 1 to entry 0. */
+START_TEST(dense_format_fields)
+{
+    for (unsigned i = 0; i < TP_PAGE / 4; i++)
+        tp_put32(page, i, 1);
+    tp_put32(page, 0, 0);
+    tp_put32(page, 1, 0x12345678);
+    tp_put32(page, 2, 0x12345678);
+    tp_put32(page, 3, 0x123457ff);
+    uint32_t v;
+    int n = wkdm_compress(page, out, sizeof out, &v);
+    unsigned nidx = 4094, idx_words = (nidx + 7) / 8;
+    ck_assert_int_eq(n, 4 * (3 + 256 + 1 + idx_words + 1));
+    ck_assert_uint_eq(get32(out, 0), ('W' << 24) | 260);        /* end of misses */
+    ck_assert_uint_eq(get32(out, 1), 260 + idx_words);
+    ck_assert_uint_eq(get32(out, 2), 260 + idx_words + 1);
+    ck_assert_uint_eq(get32(out, 3), 0u | 2u << 2 | 3u << 4 | 1u << 6 | 0xffffff00u);
+    ck_assert_uint_eq(get32(out, 4), 0xffffffffu);
+    ck_assert_uint_eq(get32(out, 259), 0x12345678);             /* the miss */
+    ck_assert_uint_eq(get32(out, 260), 0x00000033);             /* indices 3, 3, 0, ... */
+    ck_assert_uint_eq(get32(out, 260 + idx_words), 0x3ff);      /* the partial's low bits */
+    ck_assert_int_eq(wkdm_decompress(out, (size_t)n, back), 0);
+    ck_assert_mem_eq(back, page, TP_PAGE);
+}
+END_TEST
+
+START_TEST(sparse_form_when_smaller)
+{
+    memset(page, 0, sizeof page);
+    tp_put32(page, 5, 0xabcdef01);
+    tp_put32(page, 4000, 7);
+    tp_put32(page, 4095, 0x80000000);
+    int n = round_trip(page);
+    ck_assert_int_eq(wkdm_form_of(out, (size_t)n), WKDM_FORM_SPARSE);
+    ck_assert_int_eq(n, 4 + 3 * 4 + 8);                         /* 3 offsets padded to 8 */
+    ck_assert_uint_eq(get32(out, 0), ('S' << 24) | 3);
+    /* Every other word non-zero: the dense form is smaller. */
+    for (unsigned i = 0; i < TP_PAGE / 4; i += 2)
+        tp_put32(page, i, 0x1000 + i);
+    n = round_trip(page);
+    ck_assert_int_eq(wkdm_form_of(out, (size_t)n), WKDM_FORM_DENSE);
+}
+END_TEST
+
+START_TEST(budget_is_exact_and_aborts_early)
+{
+    for (int k = PK_TEXT; k < PK_NKINDS; k++) {
+        make_page((enum page_kind)k, 3, page);
+        uint32_t v;
+        int n = wkdm_compress(page, out, sizeof out, &v);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_eq(wkdm_compress(page, out, (size_t)n, &v), n);
+        ck_assert_int_eq(wkdm_compress(page, out, (size_t)n - 1, &v), -1);
+        ck_assert_int_eq(wkdm_compress(page, out, 100, &v), -1);
+    }
+    /* Sparse pages still fit a budget the dense form could never meet. */
+    make_page(PK_SPARSE, 3, page);
+    uint32_t v;
+    int n = wkdm_compress(page, out, sizeof out, &v);
+    ck_assert_int_lt(n, WKDM_DENSE_MIN);
+    ck_assert_int_eq(wkdm_compress(page, out, (size_t)n, &v), n);
+}
+END_TEST
+
+START_TEST(random_page_hits_the_bound)
+{
+    make_page(PK_RANDOM, 9, page);
+    int n = round_trip(page);
+    ck_assert_int_gt(n, TP_PAGE);
+    ck_assert_int_le(n, WKDM_MAX_OUT);
+}
+END_TEST
+
+/* Decompresses in[0, len) from a heap copy of exactly len bytes into a heap page,
+ * so that AddressSanitizer sees any access outside either. */
+static int decompress_exact(const uint8_t *in, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1), *pg = malloc(TP_PAGE);
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_ptr_nonnull(pg);
+    memcpy(copy, in, len);
+    int r = wkdm_decompress(copy, len, pg);
+    free(copy);
+    free(pg);
+    ck_assert(r == 0 || r == -1);
+    return r;
+}
+
+START_TEST(truncated_inputs_are_rejected)
+{
+    wkdm_set_simd(_i == 0);
+    for (int k = PK_SPARSE; k < PK_NKINDS; k++) {
+        make_page((enum page_kind)k, 5, page);
+        uint32_t v;
+        int n = wkdm_compress(page, out, sizeof out, &v);
+        ck_assert_int_gt(n, 0);
+        for (int len = 0; len < n; len += (len < 64 ? 1 : 97))
+            ck_assert_int_eq(decompress_exact(out, (size_t)len), -1);
+        ck_assert_int_eq(decompress_exact(out, (size_t)n - 1), -1);
+        ck_assert_int_eq(decompress_exact(out, (size_t)n), 0);
+    }
+}
+END_TEST
+
+START_TEST(corrupt_headers_are_rejected)
+{
+    wkdm_set_simd(_i == 0);
+    make_page(PK_HEAP, 11, page);
+    uint32_t v;
+    int n = wkdm_compress(page, out, sizeof out, &v);
+    uint8_t bad[WKDM_MAX_OUT];
+    const uint32_t tweaks[][2] = {
+        { 0, 0 }, { 0, ('X' << 24) | 300 }, { 0, ('W' << 24) | 5000 }, { 0, ('W' << 24) | 258 },
+        { 1, 0xffffffffu }, { 2, 0 }, { 2, 0x7fffffffu }, { 1, 259 },
+    };
+    for (unsigned t = 0; t < sizeof tweaks / sizeof tweaks[0]; t++) {
+        memcpy(bad, out, (size_t)n);
+        tp_put32(bad, tweaks[t][0], tweaks[t][1]);
+        ck_assert_int_eq(decompress_exact(bad, (size_t)n), -1);
+    }
+    /* A tag turned from ZERO to MISS no longer matches the miss area. */
+    memcpy(bad, out, (size_t)n);
+    unsigned w = 3, bit = 0;
+    while ((get32(bad, w) >> bit & 3) != 0) {
+        bit = (bit + 2) % 32;
+        w += bit == 0;
+        ck_assert_uint_lt(w, 259);
+    }
+    uint32_t tags = get32(bad, w);
+    tp_put32(bad, w, tags | 2u << bit);
+    ck_assert_int_eq(decompress_exact(bad, (size_t)n), -1);
+    /* Sparse: an offset out of range, and offsets out of order. */
+    memset(page, 0, sizeof page);
+    tp_put32(page, 10, 1);
+    tp_put32(page, 20, 2);
+    n = wkdm_compress(page, out, sizeof out, &v);
+    memcpy(bad, out, (size_t)n);
+    uint16_t off = 4096;
+    memcpy(bad + 12, &off, 2);
+    ck_assert_int_eq(decompress_exact(bad, (size_t)n), -1);
+    off = 20;
+    memcpy(bad + 12, &off, 2);
+    ck_assert_int_eq(decompress_exact(bad, (size_t)n), -1);
+    tp_put32(bad, 0, ('S' << 24) | 0);
+    ck_assert_int_eq(decompress_exact(bad, 4), -1);
+}
+END_TEST
+
+/* Bit flips, byte overwrites, truncations and garbage over every page kind: each
+ * result is a clean -1 or some page, with no access outside the buffers. */
+START_TEST(fuzz_corrupted_inputs)
+{
+    wkdm_set_simd(_i == 0);
+    uint64_t s = 0x5eed;
+    unsigned errors = 0, pages = 0;
+    uint8_t bad[WKDM_MAX_OUT + 64];
+    for (unsigned iter = 0; iter < 6000; iter++) {
+        make_page((enum page_kind)(PK_SPARSE + iter % (PK_NKINDS - PK_SPARSE)), iter / 7, page);
+        uint32_t v;
+        int n = wkdm_compress(page, out, sizeof out, &v);
+        ck_assert_int_gt(n, 0);
+        memcpy(bad, out, (size_t)n);
+        size_t len = (size_t)n;
+        uint64_t r = tp_rand(&s);
+        switch (r % 4) {
+        case 0:                                             /* flip 1..8 bits */
+            for (unsigned b = 0; b <= (r >> 8) % 8; b++) {
+                size_t at = tp_rand(&s) % len;
+                bad[at] ^= (uint8_t)(1u << (tp_rand(&s) % 8));
+            }
+            break;
+        case 1:                                             /* overwrite a header/tag word */
+            tp_put32(bad, (unsigned)((r >> 8) % (len / 4 < 300 ? len / 4 : 300)), (uint32_t)tp_rand(&s));
+            break;
+        case 2:                                             /* truncate or extend */
+            len = (r >> 8) % (len + 64);
+            if (len > (size_t)n)
+                memset(bad + n, 0xa5, len - (size_t)n);
+            break;
+        default:                                            /* garbage behind a valid header */
+            for (size_t i = 12; i < len; i++)
+                bad[i] = (uint8_t)tp_rand(&s);
+            break;
+        }
+        if (decompress_exact(bad, len) < 0)
+            errors++;
+        else
+            pages++;
+    }
+    /* Both outcomes occur: corruption is mostly caught, never fatal. */
+    ck_assert_uint_gt(errors, 3000);
+    ck_assert_uint_gt(pages, 500);
+}
+END_TEST
+
+static Suite *wkdm_suite(void)
+{
+    Suite *s = suite_create("wkdm");
+    TCase *tc = tcase_create("codec");
+    tcase_add_loop_test(tc, round_trip_every_kind, 0, 2);
+    tcase_add_test(tc, simd_and_portable_agree);
+    tcase_add_test(tc, heap_and_code_compress);
+    tcase_add_test(tc, single_value_detection);
+    tcase_add_test(tc, dense_format_fields);
+    tcase_add_test(tc, sparse_form_when_smaller);
+    tcase_add_test(tc, budget_is_exact_and_aborts_early);
+    tcase_add_test(tc, random_page_hits_the_bound);
+    suite_add_tcase(s, tc);
+
+    /* Iteration 0 with the SIMD loops (where available), 1 with portable C. */
+    TCase *bad = tcase_create("corrupt input");
+    tcase_set_timeout(bad, 120);
+    tcase_add_loop_test(bad, truncated_inputs_are_rejected, 0, 2);
+    tcase_add_loop_test(bad, corrupt_headers_are_rejected, 0, 2);
+    tcase_add_loop_test(bad, fuzz_corrupted_inputs, 0, 2);
+    suite_add_tcase(s, bad);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(wkdm_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
