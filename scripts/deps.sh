@@ -16,7 +16,7 @@ say() { printf 'deps: %s\n' "$*" >&2; }
 
 pkgs=(build-essential pkg-config libcapstone-dev libsdl2-dev check liblz4-dev libjansson-dev
       libedit-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross clang lld qemu-user
-      gdb-multiarch tmux
+      gdb-multiarch tmux llvm
       xz-utils ca-certificates)
 
 install_packages() {
