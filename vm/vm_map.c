@@ -130,7 +130,8 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
 {
     if (a->end != b->start || a->protection != b->protection ||
         a->max_protection != b->max_protection || a->inheritance != b->inheritance ||
-        a->needs_copy != b->needs_copy || a->wired_count != b->wired_count || a->tag != b->tag)
+        a->needs_copy != b->needs_copy || a->wired_count != b->wired_count || a->tag != b->tag ||
+        a->is_shared != b->is_shared)
         return false;
     if (a->object == NULL && b->object == NULL)
         return true;
@@ -527,6 +528,21 @@ struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
             goto fail;
         *n = *e;
         n->wired_count = 0;
+        if (e->inheritance == VM_INHERIT_SHARE) {
+            e->is_shared = n->is_shared = true;
+        } else if (e->is_shared && e->object && !e->needs_copy) {
+            /* Others write this object directly: a copy-on-write snapshot would see
+             * their later writes, so the child's copy is made now (XNU reaches the
+             * same result through a copy object). The parent keeps sharing. */
+            n->is_shared = false;
+            n->offset = 0;
+            if (!(n->object = vm_object_copy_now(e->object, e->offset, e->end - e->start))) {
+                free(n);
+                goto fail;
+            }
+            entry_link_after(map, map->header.prev, n);
+            continue;
+        }
         vm_object_reference(n->object);
         if (e->inheritance == VM_INHERIT_COPY && e->object) {
             e->needs_copy = n->needs_copy = true;

@@ -18,6 +18,7 @@ struct vm_map_entry {
     vm_prot_t protection, max_protection;
     uint8_t inheritance;
     bool needs_copy;               /* object is shared copy-on-write: shadow it on write */
+    bool is_shared;                /* another map writes the same object (inherited SHARE) */
     uint16_t wired_count;
     const char *tag;               /* static name: "text", "data", "heap", "stack", ... */
 };

@@ -162,6 +162,61 @@ void vm_object_collapse(struct vm_object *obj)
         collapse_one(obj);
 }
 
+struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
+                                     struct vm_object **holder)
+{
+    for (struct vm_object *o = top; o; offset += o->shadow_offset, o = o->shadow) {
+        struct vm_page *pg = vm_page_lookup(o->vm, o, offset);
+        if (pg) {
+            *holder = o;
+            return pg;
+        }
+    }
+    *holder = NULL;
+    return NULL;
+}
+
+static struct vm_object *chain_bottom(struct vm_object *obj, uint64_t *offset)
+{
+    while (obj->shadow) {
+        *offset += obj->shadow_offset;
+        obj = obj->shadow;
+    }
+    return obj;
+}
+
+struct vm_object *vm_object_copy_now(struct vm_object *obj, uint64_t offset, uint64_t size)
+{
+    struct vm *vm = obj->vm;
+    uint64_t bottom_off = offset;
+    struct vm_object *bottom = chain_bottom(obj, &bottom_off);
+    struct vm_object *copy = vm_object_allocate(vm, size);
+    if (!copy)
+        return NULL;
+    if (bottom->vnode) {           /* pages never read stay the file's */
+        vm_object_reference(bottom);
+        copy->shadow = bottom;
+        copy->shadow_offset = bottom_off;
+    }
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        struct vm_object *holder;
+        struct vm_page *pg = vm_object_chain_page(obj, offset + off, &holder), *dup;
+        if (!pg)
+            continue;
+        pg->flags |= VM_PAGE_BUSY;
+        dup = vm_page_grab(vm);
+        pg->flags &= (uint8_t)~VM_PAGE_BUSY;
+        if (!dup) {
+            vm_object_deallocate(copy);
+            return NULL;
+        }
+        phys_copy(vm->phys, vm_page_pfn(vm, dup), vm_page_pfn(vm, pg));
+        vm_page_insert(vm, dup, copy, off);
+        vm_page_activate(vm, dup);
+    }
+    return copy;
+}
+
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
 {
     struct vm_page *pg = obj->memq, *next;

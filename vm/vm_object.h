@@ -69,6 +69,14 @@ struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size);
 kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state);
 /* Frees a volatile object's pages and marks it EMPTY; returns pages freed. */
 uint32_t vm_object_purge(struct vm_object *obj);
+/* The resident page for offset in top or down its shadow chain (offsets adjusted),
+ * and the object holding it; NULL if none is resident. */
+struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
+                                     struct vm_object **holder);
+/* A private copy of [offset, offset + size) of obj made now: every page resident in
+ * obj's chain is copied; the rest reads as the chain's bottom file (if any) or
+ * zeros. The result is at offset 0. NULL if frames or memory ran out. */
+struct vm_object *vm_object_copy_now(struct vm_object *obj, uint64_t offset, uint64_t size);
 /* Frees the resident pages in [start, end) of obj. */
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 static inline bool vm_object_internal(const struct vm_object *obj) { return obj->vnode == NULL; }

@@ -22,22 +22,6 @@ kern_return_t vm_map_check_access(struct vm_map *map, uint64_t start, uint64_t e
     }
 }
 
-/* The resident page backing va in e's objects, and the object holding it. */
-static struct vm_page *page_at(struct vm_map *map, const struct vm_map_entry *e, uint64_t va,
-                               struct vm_object **holder)
-{
-    uint64_t offset = e->offset + (va - e->start);
-    for (struct vm_object *o = e->object; o; offset += o->shadow_offset, o = o->shadow) {
-        struct vm_page *pg = vm_page_lookup(map->vm, o, offset);
-        if (pg) {
-            *holder = o;
-            return pg;
-        }
-    }
-    *holder = NULL;
-    return NULL;
-}
-
 static void count_pages(struct vm_map *map, const struct vm_map_entry *e, struct vm_region_info *r)
 {
     for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
@@ -85,7 +69,8 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
     if (!vm_map_lookup_entry(map, trunc_page(addr), &e) || !e->object)
         return KERN_SUCCESS;
     struct vm_object *holder;
-    struct vm_page *pg = page_at(map, e, trunc_page(addr), &holder);
+    struct vm_page *pg = vm_object_chain_page(e->object, e->offset + (trunc_page(addr) - e->start),
+                                              &holder);
     *ref_count = e->object->ref_count;
     if (!pg)
         return KERN_SUCCESS;

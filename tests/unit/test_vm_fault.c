@@ -465,6 +465,42 @@ START_TEST(fork_copy_on_write_both_ways)
 }
 END_TEST
 
+static void write_in(struct vm_map *mp, uint64_t va, uint8_t v)
+{
+    ck_assert_int_eq(vm_fault(mp, va, W, NULL), KERN_SUCCESS);
+    pfn_t f = pmap_extract(mp->pmap, va);
+    phys_will_write(&p, f);
+    *((uint8_t *)phys_ptr(&p, f) + (va & PAGE_MASK)) = v;
+}
+
+/* Memory shared with one child (SHARE), then inherited COPY by another: the copy
+ * is a snapshot, and the sharing goes on. */
+START_TEST(fork_copy_of_shared_memory_is_a_snapshot)
+{
+    enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
+    write_in(map, BASE, 1);
+    ck_assert_int_eq(vm_map_inherit(map, BASE, BASE + 2 * PG, VM_INHERIT_SHARE), KERN_SUCCESS);
+    struct vm_map *sharer = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(sharer);
+    ck_assert_int_eq(vm_map_inherit(map, BASE, BASE + 2 * PG, VM_INHERIT_COPY), KERN_SUCCESS);
+    struct vm_map *copier = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(copier);
+    write_in(sharer, BASE, 2);
+    write_in(sharer, BASE + PG, 3);
+    ck_assert_uint_eq(read_in(map, BASE), 2);        /* the parent still shares */
+    ck_assert_uint_eq(read_in(map, BASE + PG), 3);
+    ck_assert_uint_eq(read_in(copier, BASE), 1);     /* the copy kept the fork's view */
+    ck_assert_uint_eq(read_in(copier, BASE + PG), 0);
+    write_in(copier, BASE, 9);
+    ck_assert_uint_eq(read_in(map, BASE), 2);
+    ck_assert_uint_eq(read_in(sharer, BASE), 2);
+    vm_map_destroy(copier);
+    vm_map_destroy(sharer);
+    pmap_activate(&m, pm);
+    destroy_and_check_frames();
+}
+END_TEST
+
 START_TEST(fork_exit_loop_keeps_chain_short)
 {
     enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
@@ -517,6 +553,7 @@ static Suite *vm_fault_suite(void)
     tcase_add_checked_fixture(fk, setup, teardown);
     tcase_add_test(fk, fork_copy_on_write_both_ways);
     tcase_add_test(fk, fork_exit_loop_keeps_chain_short);
+    tcase_add_test(fk, fork_copy_of_shared_memory_is_a_snapshot);
     suite_add_tcase(s, fk);
 
     TCase *acc = tcase_create("trace and accounting");
