@@ -135,6 +135,15 @@ static kern_return_t fault_slow(struct fault *f)
     if (kr != KERN_SUCCESS)
         return kr;
     vm_prot_t prot = e->protection;
+    if (top->copies) {
+        /* Delayed copies of top must get this page's contents before it changes. */
+        if (f->access & VM_PROT_WRITE)
+            kr = vm_object_push(top, offset, pg);
+        else if (vm_object_copies_lack(top, offset))
+            prot &= ~VM_PROT_WRITE;
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
     if (!pg && top->purgable == VM_PURGABLE_EMPTY)
         return KERN_MEMORY_ERROR;      /* emptied while volatile: XNU fails the access */
     if (!pg) {

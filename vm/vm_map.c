@@ -531,12 +531,12 @@ struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
         if (e->inheritance == VM_INHERIT_SHARE) {
             e->is_shared = n->is_shared = true;
         } else if (e->is_shared && e->object && !e->needs_copy) {
-            /* Others write this object directly: a copy-on-write snapshot would see
-             * their later writes, so the child's copy is made now (XNU reaches the
-             * same result through a copy object). The parent keeps sharing. */
+            /* Others write this object in place, so a symmetric copy-on-write would
+             * let the child see their later writes and stop the parent sharing: the
+             * child gets a delayed copy instead, as XNU does. */
             n->is_shared = false;
             n->offset = 0;
-            if (!(n->object = vm_object_copy_now(e->object, e->offset, e->end - e->start))) {
+            if (!(n->object = vm_object_copy_delayed(e->object, e->offset, e->end - e->start))) {
                 free(n);
                 goto fail;
             }

@@ -133,6 +133,78 @@ void vm_object_reference(struct vm_object *obj)
         obj->ref_count++;
 }
 
+struct vm_object *vm_object_copy_delayed(struct vm_object *obj, uint64_t offset, uint64_t size)
+{
+    struct vm_object *copy = vm_object_allocate(obj->vm, size);
+    if (!copy)
+        return NULL;
+    vm_object_reference(obj);
+    copy->shadow = obj;
+    copy->shadow_offset = offset;
+    copy->copy_next = obj->copies;
+    obj->copies = copy;
+    /* Every write to obj's pages must fault from now on, so the old page is pushed. */
+    for (struct vm_page *pg = obj->memq; pg; pg = pg->listq_next)
+        pmap_page_protect(obj->vm->mmu, vm_page_pfn(obj->vm, pg), VM_PROT_READ | VM_PROT_EXECUTE);
+    return copy;
+}
+
+/* c's offset for obj's offset, false if c does not cover it. */
+static bool copy_offset(const struct vm_object *c, uint64_t offset, uint64_t *off)
+{
+    *off = offset - c->shadow_offset;
+    return offset >= c->shadow_offset && *off < c->size;
+}
+
+bool vm_object_copies_lack(struct vm_object *obj, uint64_t offset)
+{
+    uint64_t off;
+    for (struct vm_object *c = obj->copies; c; c = c->copy_next)
+        if (copy_offset(c, offset, &off) && !vm_page_lookup(obj->vm, c, off))
+            return true;
+    return false;
+}
+
+kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_page *current)
+{
+    struct vm *vm = obj->vm;
+    uint64_t off;
+    for (struct vm_object *c = obj->copies; c; c = c->copy_next) {
+        if (!copy_offset(c, offset, &off) || vm_page_lookup(vm, c, off))
+            continue;
+        if (current)
+            current->flags |= VM_PAGE_BUSY;
+        struct vm_page *saved = vm_page_grab(vm);
+        if (current)
+            current->flags &= (uint8_t)~VM_PAGE_BUSY;
+        if (!saved)
+            return KERN_RESOURCE_SHORTAGE;
+        if (current)
+            phys_copy(vm->phys, vm_page_pfn(vm, saved), vm_page_pfn(vm, current));
+        else
+            phys_zero(vm->phys, vm_page_pfn(vm, saved));
+        vm_page_insert(vm, saved, c, off);
+        vm_page_activate(vm, saved);
+    }
+    return KERN_SUCCESS;
+}
+
+/* obj stops being a copy of the object it shadows (it is freed or collapsed);
+ * `heir`, if any, takes its place in that object's list of copies. */
+static void copy_replace(struct vm_object *obj, struct vm_object *heir)
+{
+    if (!obj->shadow)
+        return;
+    for (struct vm_object **pp = &obj->shadow->copies; *pp; pp = &(*pp)->copy_next)
+        if (*pp == obj) {
+            *pp = heir ? heir : obj->copy_next;
+            if (heir)
+                heir->copy_next = obj->copy_next;
+            break;
+        }
+    obj->copy_next = NULL;
+}
+
 static void collapse_one(struct vm_object *obj)
 {
     struct vm *vm = obj->vm;
@@ -149,6 +221,7 @@ static void collapse_one(struct vm_object *obj)
         vm_page_remove(vm, pg);
         vm_page_insert(vm, pg, obj, off);
     }
+    copy_replace(below, obj);              /* if below was a copy, obj is one now */
     obj->shadow = below->shadow;           /* takes over below's reference */
     obj->shadow_offset += below->shadow_offset;
     vm->objects--;
@@ -176,47 +249,6 @@ struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
     return NULL;
 }
 
-static struct vm_object *chain_bottom(struct vm_object *obj, uint64_t *offset)
-{
-    while (obj->shadow) {
-        *offset += obj->shadow_offset;
-        obj = obj->shadow;
-    }
-    return obj;
-}
-
-struct vm_object *vm_object_copy_now(struct vm_object *obj, uint64_t offset, uint64_t size)
-{
-    struct vm *vm = obj->vm;
-    uint64_t bottom_off = offset;
-    struct vm_object *bottom = chain_bottom(obj, &bottom_off);
-    struct vm_object *copy = vm_object_allocate(vm, size);
-    if (!copy)
-        return NULL;
-    if (bottom->vnode) {           /* pages never read stay the file's */
-        vm_object_reference(bottom);
-        copy->shadow = bottom;
-        copy->shadow_offset = bottom_off;
-    }
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        struct vm_object *holder;
-        struct vm_page *pg = vm_object_chain_page(obj, offset + off, &holder), *dup;
-        if (!pg)
-            continue;
-        pg->flags |= VM_PAGE_BUSY;
-        dup = vm_page_grab(vm);
-        pg->flags &= (uint8_t)~VM_PAGE_BUSY;
-        if (!dup) {
-            vm_object_deallocate(copy);
-            return NULL;
-        }
-        phys_copy(vm->phys, vm_page_pfn(vm, dup), vm_page_pfn(vm, pg));
-        vm_page_insert(vm, dup, copy, off);
-        vm_page_activate(vm, dup);
-    }
-    return copy;
-}
-
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
 {
     struct vm_page *pg = obj->memq, *next;
@@ -239,6 +271,7 @@ void vm_object_deallocate(struct vm_object *obj)
             vnode_release(obj->vnode);
         }
         volatile_unlink(obj);
+        copy_replace(obj, NULL);
         obj->vm->objects--;
         free(obj);
         obj = shadow;

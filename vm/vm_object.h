@@ -45,6 +45,10 @@ struct vm_object {
     struct vnode *vnode;           /* pager: NULL = anonymous (internal) */
     uint64_t last_pagein;          /* offset of the last page-in: detects sequential reads */
     uint8_t purgable;              /* enum vm_purgable_state */
+    /* Delayed copies (XNU's copy objects): each copy shadows this object and gets a
+     * page's old contents pushed into it before the page is first changed here. */
+    struct vm_object *copies;      /* copies of this object (not referenced) */
+    struct vm_object *copy_next;   /* next copy of the object this one shadows */
     struct vm_object *vol_prev, *vol_next;   /* in vm->volatile_head while VOLATILE */
 };
 
@@ -73,10 +77,17 @@ uint32_t vm_object_purge(struct vm_object *obj);
  * and the object holding it; NULL if none is resident. */
 struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
                                      struct vm_object **holder);
-/* A private copy of [offset, offset + size) of obj made now: every page resident in
- * obj's chain is copied; the rest reads as the chain's bottom file (if any) or
- * zeros. The result is at offset 0. NULL if frames or memory ran out. */
-struct vm_object *vm_object_copy_now(struct vm_object *obj, uint64_t offset, uint64_t size);
+/* A copy of [offset, offset + size) of obj as it is now, for memory that others
+ * keep writing in place (XNU's delayed copy): the copy shadows obj, obj's pages are
+ * write-protected everywhere, and vm_object_push() saves a page into every copy
+ * that lacks it before the page changes. Takes a reference on obj; NULL if out of
+ * memory. */
+struct vm_object *vm_object_copy_delayed(struct vm_object *obj, uint64_t offset, uint64_t size);
+/* True if a copy of obj lacks the page at offset: it must not be writable yet. */
+bool vm_object_copies_lack(struct vm_object *obj, uint64_t offset);
+/* Before the page at offset of obj changes: gives each copy lacking it the current
+ * contents (`current`, or zeros if NULL). KERN_RESOURCE_SHORTAGE if out of frames. */
+kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_page *current);
 /* Frees the resident pages in [start, end) of obj. */
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 static inline bool vm_object_internal(const struct vm_object *obj) { return obj->vnode == NULL; }

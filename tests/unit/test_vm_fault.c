@@ -474,7 +474,8 @@ static void write_in(struct vm_map *mp, uint64_t va, uint8_t v)
 }
 
 /* Memory shared with one child (SHARE), then inherited COPY by another: the copy
- * is a snapshot, and the sharing goes on. */
+ * is a snapshot, and the sharing goes on. The copy is delayed: pages are pushed
+ * into it only when a sharer is about to change them. */
 START_TEST(fork_copy_of_shared_memory_is_a_snapshot)
 {
     enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
@@ -485,8 +486,12 @@ START_TEST(fork_copy_of_shared_memory_is_a_snapshot)
     ck_assert_int_eq(vm_map_inherit(map, BASE, BASE + 2 * PG, VM_INHERIT_COPY), KERN_SUCCESS);
     struct vm_map *copier = vm_map_fork(map, pmap_create(&m));
     ck_assert_ptr_nonnull(copier);
+    struct vm_object *copy = copier->header.next->object;
+    ck_assert_uint_eq(copy->resident, 0);
+    ck_assert_int_eq(xlate(BASE, W, NULL), MMU_FAULT_PERMISSION);   /* writes must push */
     write_in(sharer, BASE, 2);
     write_in(sharer, BASE + PG, 3);
+    ck_assert_uint_eq(copy->resident, 2);             /* the old page and a zero page */
     ck_assert_uint_eq(read_in(map, BASE), 2);        /* the parent still shares */
     ck_assert_uint_eq(read_in(map, BASE + PG), 3);
     ck_assert_uint_eq(read_in(copier, BASE), 1);     /* the copy kept the fork's view */
