@@ -10,6 +10,20 @@
 
 static double mb(uint64_t pages) { return (double)(pages * PAGE_SIZE) / (1 << 20); }
 
+/* "1.5 GB", "16.0 KB" */
+static const char *human(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = { "bytes", "KB", "MB", "GB", "TB" };
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
 static int pct(uint64_t part, uint64_t whole)
 {
     return whole ? (int)(part * 100 / whole) : 0;
@@ -320,8 +334,9 @@ void view_draw_address_space(struct view *v)
     int y = m->y + v->font.h + 6;
     for (int i = v->as_scroll; i < n && y + ROW_H <= m->y + m->h; i++) {
         if (i > v->as_scroll && v->regions[i].start != v->regions[i - 1].end) {
-            uint64_t gap = v->regions[i].start - v->regions[i - 1].end;
-            ui_text(v, m->x + 2 * v->font.w, y, 0, DIM_RGB, "... %.1f MB unmapped", (double)gap / (1 << 20));
+            char gap[32];
+            ui_text(v, m->x + 2 * v->font.w, y, 0, DIM_RGB, "... %s unmapped",
+                    human(v->regions[i].start - v->regions[i - 1].end, gap, sizeof gap));
             y += v->font.h;
         }
         region_row(v, pid, &v->regions[i], y);

@@ -194,9 +194,10 @@ static int cmd_counters(struct script *s, char **a, int n)
         return bad(s, "%s takes no arguments", a[0]);
     view_sample(v);
     const struct vm_page_counts *c = &v->vm.pages;
-    printf("view: counters free=%u active=%u inactive=%u speculative=%u throttled=%u wired=%u "
-           "compressor=%s level=%s\n", c->free, c->active, c->inactive, c->speculative,
-           c->throttled, c->wired, v->vm.compressor ? "yes" : "none",
+    printf("view: counters total=%u free=%u active=%u inactive=%u speculative=%u throttled=%u "
+           "wired=%u free_min=%u free_target=%u compressor=%s level=%s\n", c->total, c->free,
+           c->active, c->inactive, c->speculative, c->throttled, c->wired, v->vm.targets.free_min,
+           v->vm.targets.free_target, v->vm.compressor ? "yes" : "none",
            view_pressure_name(v->pressure));
     return 0;
 }
