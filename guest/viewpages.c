@@ -9,32 +9,17 @@
  * colour at a known address. With ANON_MB beyond the RAM the parked pages fill it
  * and, with no compressor to send them to, the guest is killed for want of memory. */
 #include "guest_test.h"
-#include <fcntl.h>
+#include "guest_file.h"
 #include <sys/mman.h>
 
 #define ANON_VA 0x7e0000000000ul
 #define FILE_VA 0x7d0000000000ul
 
-static uint64_t word_at(uint64_t i) { return i * 0x9e3779b97f4a7c15ull ^ (i >> 3); }
-
-static void write_file(const char *path, size_t len)
-{
-  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-  CHECK_ERRNO(2, fd >= 0);
-  static uint64_t buf[8192];
-  for (size_t off = 0; off < len; off += sizeof buf) {
-    for (size_t i = 0; i < 8192; i++)
-      buf[i] = word_at(off / 8 + i);
-    CHECK_ERRNO(3, write(fd, buf, sizeof buf) == (ssize_t)sizeof buf);
-  }
-  CHECK_ERRNO(4, close(fd) == 0);
-}
-
 static uint64_t read_all(const uint64_t *w, size_t words)
 {
   uint64_t sum = 0;
   for (size_t i = 0; i < words; i++) {
-    CHECK(5, w[i] == word_at(i));
+    CHECK(5, w[i] == guest_file_word(i));
     sum += w[i];
   }
   return sum;
@@ -50,7 +35,7 @@ int main(int argc, char **argv)
   CHECK_ERRNO(6, anon == (unsigned char *)ANON_VA);
   memset(anon, 0x5a, 16384);
 
-  write_file("viewpages.data", file_len);
+  guest_write_file("viewpages.data", file_len);
   int fd = open("viewpages.data", O_RDONLY);
   CHECK_ERRNO(7, fd >= 0);
   const uint64_t *w = mmap((void *)FILE_VA, file_len, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE,

@@ -9,6 +9,7 @@
 #include <SDL_image.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tools/debug.h"
 #include "tools/view_ui.h"
 
 #define NEXT_FAULT_VM (DBG_FAULT_KIND(VM_FAULT_ZERO_FILL) | DBG_FAULT_KIND(VM_FAULT_SOFT) | \
@@ -318,11 +319,8 @@ static int session(struct view *v, const struct view_options *o)
 
 int view_main(struct emu *emu, const char *program, const struct view_options *o)
 {
-    char err[256];
-    if (dbg_attach(emu, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
+    if (!debug_attach(emu))
         return 2;
-    }
     struct view *v = calloc(1, sizeof *v);
     struct dbg_frame_state probe;
     uint32_t nframes = dbg_frame_states(emu, &probe, 1);

@@ -41,18 +41,6 @@ view_session() {
   RC=$?
 }
 
-WHY=()
-verdict() {
-  local name=$1
-  if [ ${#WHY[@]} -eq 0 ]; then
-    pass "$name"
-  else
-    local joined; joined=$(IFS=';'; echo "${WHY[*]}"); fail "$name" "${joined//;/; }"
-    tail -n 30 "$D/out" | indent
-    tail -n 5 "$D/err" | indent
-  fi
-  WHY=()
-}
 
 # grid_geometry: reads "view: grid ..." of the transcript into GX GY CELL GAP COLS PER.
 grid_geometry() {
