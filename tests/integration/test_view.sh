@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration: `machemu view`, headless (SDL's offscreen driver, software renderer),
+# Integration: `machemu view`, headless (SDL's dummy video driver, software renderer),
 # driven by --view-script; pixels are read back from its PNGs by build/tests/pngpixel
 # (libpng), independently of how the viewer wrote them.
 #  - a page's frame through its life: active anonymous after the write, inactive after
@@ -21,7 +21,7 @@ fi
 G=$GUEST
 PNGPIXEL=$BUILD/tests/pngpixel
 [ -x "$PNGPIXEL" ] || { fail view "$PNGPIXEL not built (run make)"; finish; exit 1; }
-export SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy
+export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 # The palette the README documents (tools/view_model.c).
 RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_THROTTLED=e6503c
@@ -243,7 +243,11 @@ xvfb_window() {
   if ! command -v xvfb-run >/dev/null 2>&1; then skip $name "xvfb-run not installed (Debian: xvfb)"; return; fi
   root=$(new_root $name)
   printf 'run 1000000\nkey c\nkey h\nsnapshot %s\nquit\n' "$root/x.png" >"$root.script"
-  (cd "$root" && SDL_VIDEODRIVER=x11 timeout -k 5 "$TEST_TIMEOUT" xvfb-run -a -s '-screen 0 1400x900x24' \
+  # Under AddressSanitizer (make asan): the libraries SDL's X11 driver loads leak four
+  # small allocations and are unloaded by SDL_Quit before LeakSanitizer could name
+  # them, so leaks are not checked here; the dummy-driver cases above check the
+  # viewer's own.
+  (cd "$root" && SDL_VIDEODRIVER=x11 ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" timeout -k 5 "$TEST_TIMEOUT" xvfb-run -a -s '-screen 0 1400x900x24' \
      "${EMU[@]}" view --root "$root" --view-script "$root.script" -m 16M "$G/faults" touch 4 \
      >"$root.out" 2>"$root.err") 2>/dev/null
   local rc=$? size
