@@ -17,6 +17,11 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 CS_LIBS      := $(shell pkg-config --libs capstone 2>/dev/null)
 LZ4_LIBS     := $(shell pkg-config --libs liblz4 2>/dev/null)
+# The viewer (tools/view*.c) and only it uses SDL2, SDL2_ttf and SDL2_image.
+SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image 2>/dev/null)
+SDL_LIBS     := $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image 2>/dev/null)
+PNG_CFLAGS   := $(shell pkg-config --cflags libpng 2>/dev/null)
+PNG_LIBS     := $(shell pkg-config --libs libpng 2>/dev/null)
 
 all:
 .SECONDEXPANSION:
@@ -77,12 +82,22 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
+# Test helpers: tests/<name>.c -> build/tests/<name> (not run as unit tests).
+PNGPIXEL := $(O)/tests/pngpixel
+
 .PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN)
+all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
+     $(PNGPIXEL)
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UC_CFLAGS) -MMD -MP -c $< -o $@
+$(filter $(O)/obj/tools/view%,$(TOOLS_OBJ)): $(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SDL_CFLAGS) -MMD -MP -c $< -o $@
+$(O)/obj/tests/pngpixel.o: tests/pngpixel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 $(O)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
@@ -96,10 +111,15 @@ $(O)/lib%.a: $$(call obj_of,%)
 
 HOST_LIBS := $(UC_LIBS) $(CS_LIBS) $(LZ4_LIBS) -ledit -lm -lpthread
 $(MACHEMU): $(TOOLS_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(SDL_LIBS) $(HOST_LIBS)
+
+$(PNGPIXEL): $(O)/obj/tests/pngpixel.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(PNG_LIBS)
 
 # A unit test of a tools/ file links that object too.
 TEST_EXTRA_gdb_packet := $(O)/obj/tools/gdb_packet.o
+TEST_EXTRA_view_model := $(O)/obj/tools/view_model.o
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_EXTRA_$*) $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
@@ -158,11 +178,11 @@ check: all
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN)
+integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL)
 	@O=$(O) tests/run-all.sh integration
 
 demo:
-	@pkg-config --exists capstone check liblz4 2>/dev/null && [ -n "$(UC_CFLAGS)" ] || scripts/deps.sh
+	@pkg-config --exists capstone check liblz4 sdl2 SDL2_ttf SDL2_image libpng 2>/dev/null && [ -n "$(UC_CFLAGS)" ] || scripts/deps.sh
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(O)
 

@@ -41,6 +41,8 @@ struct dbg {
     bool exited;
     void (*chain)(void *ctx, const struct vm_fault_event *ev);   /* --trace-faults */
     void *chain_ctx;
+    void (*observer)(void *ctx, const struct vm_fault_event *ev); /* a viewer */
+    void *observer_ctx;
 };
 
 const char *dbg_stop_name(enum dbg_stop why)
@@ -272,6 +274,8 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
     struct dbg *d = emu->dbg;
     if (d->chain)
         d->chain(d->chain_ctx, ev);
+    if (d->observer)
+        d->observer(d->observer_ctx, ev);
     if (d->quiet || emu->probe.active || !d->ev)
         return;
     int id = fault_match(emu, ev);
@@ -314,6 +318,13 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
     emu->dbg = d;
     sched_update_quantum(emu);     /* as emu_run does first */
     return 0;
+}
+
+void dbg_fault_observer(struct emu *emu, void (*fn)(void *ctx, const struct vm_fault_event *ev),
+                        void *ctx)
+{
+    emu->dbg->observer = fn;
+    emu->dbg->observer_ctx = ctx;
 }
 
 /* --- resuming --------------------------------------------------------------------- */

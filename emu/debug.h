@@ -16,7 +16,7 @@
 #define EMU_DEBUG_H
 
 #include "emu/emu.h"
-#include "vm/vm.h"
+#include "vm/vm_map.h"
 
 /* Installs the debugger's hooks. Call once, after emu_load and before anything
  * runs. 0, or -1 with err set. */
@@ -201,5 +201,69 @@ int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out);
 struct dbg_mapping { int pid; uint64_t va; pt_entry_t pte; };
 /* Every mapping of the frame (the pmap's reverse map); returns how many. */
 int dbg_frame_mappings(struct emu *emu, pfn_t pfn, struct dbg_mapping *out, int max);
+
+/* Every fault the VM reports, after the fault trace (--trace-faults) saw it: for a
+ * viewer that flashes frames and logs faults. One observer; NULL removes it. The
+ * callback runs inside the fault path: it may copy the event, not inspect or resume. */
+void dbg_fault_observer(struct emu *emu, void (*fn)(void *ctx, const struct vm_fault_event *ev),
+                        void *ctx);
+
+/* --- the whole machine at once (viewers) ------------------------------------------ */
+
+/* The state of one frame, compactly, for drawing every frame on every redraw. */
+struct dbg_frame_state {
+    uint8_t use;                   /* enum phys_use */
+    uint8_t queue;                 /* enum vm_page_queue for PHYS_VM frames, else NOT_ON_Q */
+    uint8_t flags;                 /* DBG_FS_* */
+    uint8_t reserved;
+    int32_t owner;                 /* pid of the owning task, 0 if none (see below) */
+};
+#define DBG_FS_FILE       0x01     /* a page of a file-backed (external) object */
+#define DBG_FS_REFERENCED 0x02     /* pmap attributes */
+#define DBG_FS_MODIFIED   0x04
+#define DBG_FS_SHARED     0x08     /* several tasks' maps reach it */
+#define DBG_FS_VOLATILE   0x10     /* of a volatile purgeable object */
+#define DBG_FS_CODE       0x20     /* handed out for instruction fetch */
+/* Fills out[0 .. min(max, frames)) and returns the number of frames. The owner of a
+ * VM page is the first task (in creation order) whose map reaches its object through
+ * an entry's shadow chain; of a page-table frame, the task whose tables hold it; of a
+ * kernel frame, the task whose wired kernel memory it is. Costs O(frames + resident
+ * pages reached per map entry + table frames); changes nothing. */
+uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t max);
+/* One frame's state, cheaply, with owner 0 (only dbg_frame_states works owners out);
+ * -1 if pfn is outside RAM. */
+int dbg_frame_state(struct emu *emu, pfn_t pfn, struct dbg_frame_state *out);
+
+/* VM counters as numbers (what --stats prints), with the compressor's figures when
+ * this build has one. */
+struct dbg_vm {
+    struct vm_page_counts pages;
+    struct vm_stats stats;
+    struct vm_targets targets;
+    uint32_t inactive_target;
+    bool compressor;               /* false: this build has no compressor, the next two are 0 */
+    uint64_t compressor_pages;     /* pages stored compressed */
+    uint32_t compressor_frames;    /* frames the compressor pool occupies */
+};
+void dbg_vm_counters(struct emu *emu, struct dbg_vm *out);
+
+/* One task's memory as task_info(TASK_VM_INFO) reports it, and what Jetsam knows. */
+struct dbg_task_memory {
+    struct vm_map_usage usage;     /* pages: resident, footprint, internal, external, ... */
+    int64_t compressed;            /* pages in the compressor; -1: no compressor in this build */
+    int band;                      /* Jetsam band; -1: no Jetsam in this build */
+    int64_t limit;                 /* footprint limit in pages; -1: none */
+};
+/* -1 if the task has no address space (exited) or does not exist. */
+int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out);
+
+/* The map entries of a task in address order (as mach_vm_region reports them);
+ * returns how many there are (may exceed max), -1 if there is no such live task. */
+int dbg_regions(struct emu *emu, int pid, struct vm_region_info *out, int max);
+/* The state (enum dbg_mem) of each of npages pages from va (page aligned) into out,
+ * as dbg_page_state would say for each: MAPPED, IN_OBJECT, ZERO_FILL, IN_FILE,
+ * PAST_EOF, UNMAPPED. Costs O(npages + resident pages of the objects mapped there);
+ * returns npages, or 0 if there is no such live task (or va is not aligned). */
+size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out);
 
 #endif

@@ -8,7 +8,7 @@
 #include "emu/internal.h"
 
 /* A task with an address space: pid 0 is the one on the CPU. */
-static struct task *live_task(struct emu *emu, int pid)
+struct task *dbg_live_task(struct emu *emu, int pid)
 {
     struct task *t = pid ? task_by_pid(emu, pid) : emu->task;
     return t && t->map ? t : NULL;
@@ -16,7 +16,7 @@ static struct task *live_task(struct emu *emu, int pid)
 
 bool dbg_task_exists(struct emu *emu, int pid)
 {
-    return live_task(emu, pid) != NULL;
+    return dbg_live_task(emu, pid) != NULL;
 }
 
 /* --- registers ---------------------------------------------------------------- */
@@ -37,7 +37,7 @@ static int uc_reg_of(int reg)
 
 int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     int r = uc_reg_of(reg);
     if (!t || r < 0)
         return -1;
@@ -53,7 +53,7 @@ int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
 
 int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     int r = uc_reg_of(reg);
     if (!t || r < 0)
         return -1;
@@ -128,7 +128,7 @@ static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, ui
 
 enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     if (!t)
         return DBG_MEM_NO_TASK;
     if (va >= VA_USER_END)
@@ -143,7 +143,7 @@ enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va)
 
 size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     uint8_t *scratch = t ? malloc(PAGE_SIZE) : NULL;
     size_t done = 0;
     while (scratch && done < len) {
@@ -168,7 +168,7 @@ size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 
 int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg_walk *w)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     if (!t)
         return -1;
     memset(w, 0, sizeof *w);
@@ -181,7 +181,7 @@ int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg
 
 pt_entry_t dbg_pte(struct emu *emu, int pid, uint64_t va)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     return t && va < VA_USER_END ? pmap_pte(t->map->pmap, va) : 0;
 }
 
@@ -265,7 +265,7 @@ static int chain_from(struct vm_object *obj, struct dbg_object *out, int max)
 int dbg_object_chain_at(struct emu *emu, int pid, uint64_t va, struct dbg_object *out, int max,
                         uint64_t *offset, const char **entry_tag)
 {
-    struct task *t = live_task(emu, pid);
+    struct task *t = dbg_live_task(emu, pid);
     struct vm_map_entry *e;
     if (!t || !vm_map_lookup_entry(t->map, va, &e))
         return -1;

@@ -139,6 +139,9 @@ void emu_deliver_fault(struct emu *emu);
 /* debug.c: true if the debugger keeps the fault in emu->fault to show it first
  * (it is delivered when the run resumes). */
 bool dbg_hold_fault(struct emu *emu);
+/* debug_inspect.c: the task with this pid and an address space (0: the running one),
+ * or NULL. */
+struct task *dbg_live_task(struct emu *emu, int pid);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);

@@ -5,23 +5,8 @@
  * read again on the next touch; the anonymous pages cannot be dropped (no
  * compressor) and are parked instead. The output does not depend on the RAM size. */
 #include "guest_test.h"
-#include <fcntl.h>
+#include "guest_file.h"
 #include <sys/mman.h>
-
-static uint64_t word_at(uint64_t i) { return i * 0x9e3779b97f4a7c15ull ^ (i >> 7); }
-
-static void write_file(const char *path, size_t len)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    CHECK_ERRNO(2, fd >= 0);
-    static uint64_t buf[8192];
-    for (size_t off = 0; off < len; off += sizeof buf) {
-        for (size_t i = 0; i < 8192; i++)
-            buf[i] = word_at(off / 8 + i);
-        CHECK_ERRNO(3, write(fd, buf, sizeof buf) == (ssize_t)sizeof buf);
-    }
-    CHECK_ERRNO(4, close(fd) == 0);
-}
 
 /* Sums every word, checking each against the pattern, visiting the 16 KB blocks
  * in the order k * step mod blocks (step odd, blocks a power of two). */
@@ -32,7 +17,7 @@ static uint64_t pass(const uint64_t *w, size_t words, size_t step)
     for (size_t k = 0; k < blocks; k++) {
         size_t b = (k * step) & (blocks - 1);
         for (size_t i = b * per; i < (b + 1) * per; i++) {
-            CHECK(5, w[i] == word_at(i));
+            CHECK(5, w[i] == guest_file_word(i));
             sum += w[i];
         }
     }
@@ -50,7 +35,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < anon_len; i++)
         anon[i] = (unsigned char)(i * 7 + 3);
 
-    write_file("pageout.data", file_len);
+    guest_write_file("pageout.data", file_len);
     int fd = open("pageout.data", O_RDONLY);
     CHECK_ERRNO(7, fd >= 0);
     const uint64_t *w = mmap(NULL, file_len, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -15,6 +15,7 @@ need_unicorn=2.1.2
 say() { printf 'deps: %s\n' "$*" >&2; }
 
 pkgs=(build-essential pkg-config libcapstone-dev libsdl2-dev check liblz4-dev libjansson-dev
+      libsdl2-ttf-dev libsdl2-image-dev libpng-dev fonts-dejavu-core xvfb
       libedit-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross clang lld qemu-user
       gdb-multiarch tmux llvm
       xz-utils ca-certificates)

@@ -105,13 +105,19 @@ static int session(struct repl *r, const char *script)
     return 0;
 }
 
-int debug_main(struct emu *emu, const char *program, const struct debug_options *o)
+bool debug_attach(struct emu *emu)
 {
     char err[256];
-    if (dbg_attach(emu, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
+    if (dbg_attach(emu, err, sizeof err) == 0)
+        return true;
+    fprintf(stderr, "machemu: %s\n", err);
+    return false;
+}
+
+int debug_main(struct emu *emu, const char *program, const struct debug_options *o)
+{
+    if (!debug_attach(emu))
         return 2;
-    }
     struct repl *r = repl_create(emu, program);
     if (!r) {
         fprintf(stderr, "machemu: out of memory\n");

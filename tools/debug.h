@@ -15,6 +15,10 @@ struct debug_options {
     int gdb_port;                  /* --gdb PORT (0: any free port); -1: no stub */
 };
 
+/* dbg_attach, saying why on stderr when it fails (false then); for every front end
+ * that runs the machine through emu/debug.h (the REPL, the viewer). */
+bool debug_attach(struct emu *emu);
+
 /* Runs a session on a machine with a program loaded; returns machemu's exit status
  * (the guest's if it ended, else 0). */
 int debug_main(struct emu *emu, const char *program, const struct debug_options *o);

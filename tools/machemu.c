@@ -1,4 +1,4 @@
-/* tools/machemu.c — the command line: `machemu run|debug [options] PROGRAM [ARGS...]`. */
+/* tools/machemu.c — the command line: `machemu run|debug|view [options] PROGRAM [ARGS...]`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include "emu/emu.h"
 #include "mmu/tlb.h"
 #include "tools/debug.h"
+#include "tools/view.h"
 
 extern char **environ;
 
@@ -14,6 +15,7 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: machemu run [options] PROGRAM [ARGS...]\n"
         "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
+        "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -38,7 +40,14 @@ static void usage(FILE *out)
         "  -x FILE                  run the commands in FILE first (then the terminal, or\n"
         "                           standard input when it is not a terminal)\n"
         "      --gdb PORT           serve the GDB remote protocol on 127.0.0.1:PORT instead\n"
-        "                           (0: any free port, printed); `monitor CMD` runs a command\n");
+        "                           (0: any free port, printed); `monitor CMD` runs a command\n"
+        "\n"
+        "view (or run --view): an SDL window onto physical memory, pressure, tasks, the TLB\n"
+        "and the faults as they happen; h in the window lists the keys.\n"
+        "      --snapshot FILE.png  run to the end, write a PNG of the window, quit\n"
+        "      --view-script FILE   drive the viewer by commands first (see the README)\n"
+        "      --view-size WxH      window size (default 1280x800)\n"
+        "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n");
 }
 
 /* "64M" -> bytes; 0 on error. */
@@ -74,11 +83,26 @@ static FILE *open_out(const char *path)
     return f;
 }
 
+enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW };
+
 struct cli {
     struct emu_options o;
     bool stats;
+    bool view;                     /* run --view */
     struct debug_options dbg;
+    struct view_options vo;
 };
+
+static bool parse_view_size(const char *s, struct view_options *vo)
+{
+    char *end;
+    long w = strtol(s, &end, 10), h = *end == 'x' ? strtol(end + 1, &end, 10) : 0;
+    if (*end || w < 320 || h < 240 || w > 8192 || h > 8192)
+        return false;
+    vo->width = (int)w;
+    vo->height = (int)h;
+    return true;
+}
 
 static bool parse_port(const char *s, int *port)
 {
@@ -90,19 +114,25 @@ static bool parse_port(const char *s, int *port)
     return true;
 }
 
-/* Options of `run` (and, when debug, of `debug`); returns the index of PROGRAM, or
- * -status to exit with. */
-static int parse_options(int argc, char **argv, bool debug, struct cli *c)
+/* Options of `run`, `debug` or `view`; returns the index of PROGRAM, or -status to
+ * exit with. */
+static int parse_options(int argc, char **argv, enum command which, struct cli *c)
 {
-    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB };
+    enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
+           O_SNAPSHOT, O_SCRIPT, O_SIZE };
+    bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
         { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
-        { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB }, { 0 },
+        { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB },
+        { "view", no_argument, 0, O_VIEW }, { "snapshot", required_argument, 0, O_SNAPSHOT },
+        { "view-script", required_argument, 0, O_SCRIPT },
+        { "view-size", required_argument, 0, O_SIZE }, { 0 },
     };
-    const char *cmd = debug ? "debug" : "run";
+    static const char *const names[] = { "run", "debug", "view" };
+    const char *cmd = names[which];
     int ch;
     *c = (struct cli){ .o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
                               .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS },
@@ -144,9 +174,27 @@ static int parse_options(int argc, char **argv, bool debug, struct cli *c)
         case O_GDB:
             if (debug && parse_port(optarg, &c->dbg.gdb_port))
                 break;
-            fprintf(stderr, debug ? "machemu: bad --gdb '%s': want a port number 0-65535\n"
-                                  : "machemu: run: --gdb belongs to machemu debug\n", optarg);
+            if (debug)
+                fprintf(stderr, "machemu: bad --gdb '%s': want a port number 0-65535\n", optarg);
+            else
+                fprintf(stderr, "machemu: %s: --gdb belongs to machemu debug\n", cmd);
             return -2;
+        case O_VIEW:
+            if (which != CMD_RUN) {
+                fprintf(stderr, "machemu: %s: --view belongs to machemu run\n", cmd);
+                return -2;
+            }
+            c->view = true;
+            break;
+        case O_SNAPSHOT: c->vo.snapshot = optarg; break;
+        case O_SCRIPT: c->vo.script = optarg; break;
+        case O_SIZE:
+            if (!parse_view_size(optarg, &c->vo)) {
+                fprintf(stderr, "machemu: bad --view-size '%s': want WxH, e.g. 1280x800 "
+                        "(320x240 .. 8192x8192)\n", optarg);
+                return -2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "machemu: %s: option '%s' needs a value (see machemu --help)\n", cmd,
@@ -162,6 +210,12 @@ static int parse_options(int argc, char **argv, bool debug, struct cli *c)
         fprintf(stderr, "machemu: %s: no PROGRAM given (see machemu --help)\n", cmd);
         return -2;
     }
+    bool viewing = which == CMD_VIEW || c->view;
+    if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width)) {
+        fprintf(stderr, "machemu: %s: --snapshot, --view-script and --view-size belong to the "
+                "viewer (machemu view, or run --view)\n", cmd);
+        return -2;
+    }
     return optind;
 }
 
@@ -175,10 +229,19 @@ static void close_outputs(struct cli *c)
         fclose(c->o.vmmap);
 }
 
-static int cmd_run_or_debug(int argc, char **argv, bool debug)
+static int start(struct emu *emu, enum command which, const char *program, struct cli *c)
+{
+    if (which == CMD_DEBUG)
+        return debug_main(emu, program, &c->dbg);
+    if (which == CMD_VIEW || c->view)
+        return view_main(emu, program, &c->vo);
+    return emu_run(emu);
+}
+
+static int cmd_machine(int argc, char **argv, enum command which)
 {
     struct cli c;
-    int first = parse_options(argc, argv, debug, &c);
+    int first = parse_options(argc, argv, which, &c);
     if (first <= 0) {
         close_outputs(&c);
         return -first;
@@ -195,7 +258,7 @@ static int cmd_run_or_debug(int argc, char **argv, bool debug)
         fprintf(stderr, "machemu: %s\n", err);
         status = 126;
     } else {
-        status = debug ? debug_main(emu, argv[first], &c.dbg) : emu_run(emu);
+        status = start(emu, which, argv[first], &c);
         if (c.stats)
             emu_print_stats(emu, stderr);
     }
@@ -218,8 +281,11 @@ int main(int argc, char **argv)
         printf("machemu 0.1\n");
         return 0;
     }
-    if (!strcmp(argv[1], "run") || !strcmp(argv[1], "debug"))
-        return cmd_run_or_debug(argc - 1, argv + 1, !strcmp(argv[1], "debug"));
+    static const char *const commands[] = { [CMD_RUN] = "run", [CMD_DEBUG] = "debug",
+                                            [CMD_VIEW] = "view" };
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(argv[1], commands[i]))
+            return cmd_machine(argc - 1, argv + 1, (enum command)i);
     fprintf(stderr, "machemu: unknown command '%s' (see machemu --help)\n", argv[1]);
     return 2;
 }

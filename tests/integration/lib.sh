@@ -58,6 +58,21 @@ fail() { IT_FAILED=$((IT_FAILED + 1)); echo "FAIL: $1: $2"; }
 skip() { IT_SKIPPED=$((IT_SKIPPED + 1)); echo "SKIP: $1: $2"; }
 indent() { sed 's/^/    /'; }
 
+# verdict NAME: passes if the array WHY (reasons, filled by the caller) is empty, else
+# fails with them and shows the end of the session's $D/out and $D/err; empties WHY.
+WHY=()
+verdict() {
+  local name=$1
+  if [ ${#WHY[@]} -eq 0 ]; then
+    pass "$name"
+  else
+    local joined; joined=$(IFS=';'; echo "${WHY[*]}"); fail "$name" "${joined//;/; }"
+    tail -n 40 "$D/out" | indent
+    tail -n 5 "$D/err" | indent
+  fi
+  WHY=()
+}
+
 # Prints a summary for a script run on its own; exits 1 if anything failed.
 finish() {
   echo "    $(basename "$0"): $IT_PASSED passed, $IT_FAILED failed, $IT_SKIPPED skipped"

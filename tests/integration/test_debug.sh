@@ -33,21 +33,9 @@ debug_session() {
 }
 DBG_OPTS=()
 
-# check NAME: pass if $WHY is empty, else fail and show the transcript's end.
-WHY=()
+# Checks add reasons to WHY; verdict (lib.sh) reports them.
 expect() {   # expect REGEX WHAT: the transcript must match the extended regex
   grep -Eq -- "$1" "$D/out" || WHY+=("no $2")
-}
-verdict() {
-  local name=$1
-  if [ ${#WHY[@]} -eq 0 ]; then
-    pass "$name"
-  else
-    local joined; joined=$(IFS=';'; echo "${WHY[*]}"); fail "$name" "${joined//;/; }"
-    tail -n 40 "$D/out" | indent
-    tail -n 5 "$D/err" | indent
-  fi
-  WHY=()
 }
 
 # The range `faults touch` maps, from a plain run (the same in every run).

@@ -1,0 +1,194 @@
+/* emu/debug_bulk.c — the whole machine at once, for viewers: the state and owner of
+ * every frame, the VM counters, a task's memory, its map entries and the state of
+ * each page of a range. Reads only, like the rest of the debugger's inspection:
+ * pages are found by scanning objects (no counted lookups), tables by reading them. */
+#include <stdlib.h>
+#include <string.h>
+#include "emu/debug.h"
+#include "emu/internal.h"
+
+/* --- frames --------------------------------------------------------------------- */
+
+static void set_owner(struct dbg_frame_state *fs, int pid)
+{
+    if (!fs->owner)
+        fs->owner = pid;
+    else if (fs->owner != pid)
+        fs->flags |= DBG_FS_SHARED;
+}
+
+static uint8_t page_flags(const struct vm_page *pg)
+{
+    uint8_t f = 0;
+    if (pg->object && !vm_object_internal(pg->object))
+        f |= DBG_FS_FILE;
+    if (pg->object && pg->object->purgable == VM_PURGABLE_VOLATILE)
+        f |= DBG_FS_VOLATILE;
+    return f;
+}
+
+static struct dbg_frame_state frame_state(struct emu *emu, pfn_t pfn)
+{
+    struct dbg_frame_state fs = { .use = emu->phys.use[pfn], .queue = VM_PAGE_NOT_ON_Q };
+    if (fs.use == PHYS_VM) {
+        fs.queue = emu->vm.pages[pfn].queue;
+        fs.flags = page_flags(&emu->vm.pages[pfn]);
+    }
+    if (emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED)
+        fs.flags |= DBG_FS_REFERENCED;
+    if (emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED)
+        fs.flags |= DBG_FS_MODIFIED;
+    if (emu->phys.flags[pfn] & PHYS_F_CODE)
+        fs.flags |= DBG_FS_CODE;
+    return fs;
+}
+
+int dbg_frame_state(struct emu *emu, pfn_t pfn, struct dbg_frame_state *out)
+{
+    if (pfn >= emu->phys.nframes)
+        return -1;
+    *out = frame_state(emu, pfn);
+    return 0;
+}
+
+/* Marks the table frames of one pmap's tree, from `table` at `level` down. */
+static void own_tables(struct emu *emu, pfn_t table, int level, int pid,
+                       struct dbg_frame_state *out, uint32_t n)
+{
+    if (table >= n || emu->phys.use[table] != PHYS_PAGETABLE)
+        return;
+    set_owner(&out[table], pid);
+    if (level == PT_LEVELS - 1)
+        return;
+    const pt_entry_t *e = phys_ptr(&emu->phys, table);
+    unsigned entries = level == 0 ? 2 : PT_ENTRIES;
+    for (unsigned i = 0; i < entries; i++)
+        if (pt_is_table(e[i]))
+            own_tables(emu, pt_pfn(e[i]), level + 1, pid, out, n);
+}
+
+static void own_pages(struct emu *emu, const struct vm_map *map, int pid,
+                      struct dbg_frame_state *out, uint32_t n)
+{
+    for (const struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
+        for (const struct vm_object *o = e->object; o; o = o->shadow)
+            for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
+                pfn_t pfn = vm_page_pfn(&emu->vm, pg);
+                if (pfn < n)
+                    set_owner(&out[pfn], pid);
+            }
+}
+
+uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t max)
+{
+    uint32_t n = emu->phys.nframes < max ? emu->phys.nframes : max;
+    for (pfn_t pfn = 0; pfn < n; pfn++)
+        out[pfn] = frame_state(emu, pfn);
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (!t->map)
+            continue;
+        own_pages(emu, t->map, t->pid, out, n);
+        own_tables(emu, t->map->pmap->root, 0, t->pid, out, n);
+        for (uint32_t i = 0; i < t->kmem.n; i++)
+            if (t->kmem.frames[i] < n)
+                set_owner(&out[t->kmem.frames[i]], t->pid);
+    }
+    return emu->phys.nframes;
+}
+
+/* --- counters and tasks ------------------------------------------------------------ */
+
+void dbg_vm_counters(struct emu *emu, struct dbg_vm *out)
+{
+    *out = (struct dbg_vm){ .stats = emu->vm.stats, .targets = emu->vm.targets,
+                            .inactive_target = vm_pageout_inactive_target(&emu->vm) };
+    vm_page_counts(&emu->vm, &out->pages);
+}
+
+int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
+{
+    struct task *t = dbg_live_task(emu, pid);
+    if (!t)
+        return -1;
+    *out = (struct dbg_task_memory){ .compressed = -1, .band = -1, .limit = -1 };
+    vm_map_usage(t->map, &out->usage);
+    return 0;
+}
+
+int dbg_regions(struct emu *emu, int pid, struct vm_region_info *out, int max)
+{
+    struct task *t = dbg_live_task(emu, pid);
+    if (!t)
+        return -1;
+    int n = 0;
+    struct vm_region_info info;
+    for (uint64_t addr = 0; vm_map_region(t->map, &addr, &info) == KERN_SUCCESS; addr = info.end)
+        if (n++ < max)
+            out[n - 1] = info;
+    return n;
+}
+
+/* --- the pages of a range ------------------------------------------------------------- */
+
+struct range { uint64_t va; size_t npages; uint8_t *st; };
+
+/* What an untouched page of the entry at `va` would become on its first touch. */
+static uint8_t absent_state(const struct vm_map_entry *e, uint64_t va)
+{
+    uint64_t off = e->offset + (va - e->start);
+    for (const struct vm_object *o = e->object; o; off += o->shadow_offset, o = o->shadow)
+        if (o->vnode)
+            return off >= round_page(o->vnode->size) ? DBG_MEM_PAST_EOF : DBG_MEM_IN_FILE;
+    return DBG_MEM_ZERO_FILL;
+}
+
+/* Resident pages of the entry's chain, top object first: the first one found for
+ * a page is the one the guest sees. */
+static void mark_resident(struct emu *emu, struct task *t, const struct vm_map_entry *e,
+                          const struct range *r)
+{
+    uint64_t delta = 0;            /* offset in this object minus offset in the top one */
+    for (const struct vm_object *o = e->object; o; delta += o->shadow_offset, o = o->shadow)
+        for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
+            uint64_t top = pg->offset - delta;
+            if (pg->offset < delta || top < e->offset || top - e->offset >= e->end - e->start)
+                continue;
+            uint64_t va = e->start + (top - e->offset);
+            if (va < r->va || (va - r->va) >> PAGE_SHIFT >= r->npages)
+                continue;
+            uint8_t *s = &r->st[(va - r->va) >> PAGE_SHIFT];
+            if (*s == DBG_MEM_MAPPED || *s == DBG_MEM_IN_OBJECT)
+                continue;
+            pt_entry_t pte = pmap_pte(t->map->pmap, va);
+            bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
+            *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
+        }
+}
+
+static void entry_states(struct emu *emu, struct task *t, const struct vm_map_entry *e,
+                         const struct range *r)
+{
+    uint64_t end = r->va + (r->npages << PAGE_SHIFT);
+    uint64_t lo = e->start > r->va ? e->start : r->va, hi = e->end < end ? e->end : end;
+    for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
+        r->st[(va - r->va) >> PAGE_SHIFT] = absent_state(e, va);
+    mark_resident(emu, t, e, r);
+}
+
+size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)
+{
+    struct task *t = dbg_live_task(emu, pid);
+    if (!t || (va & PAGE_MASK) || va >= VA_USER_END)
+        return 0;
+    if (npages > (VA_USER_END - va) >> PAGE_SHIFT)
+        npages = (VA_USER_END - va) >> PAGE_SHIFT;
+    memset(out, DBG_MEM_UNMAPPED, npages);
+    struct range r = { va, npages, out };
+    uint64_t end = va + (npages << PAGE_SHIFT);
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(t->map, va, &e))
+        e = e->next;
+    for (; e != &t->map->header && e->start < end; e = e->next)
+        entry_states(emu, t, e, &r);
+    return npages;
+}

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Integration: `machemu view`, headless (SDL's dummy video driver, software renderer),
+# driven by --view-script; pixels are read back from its PNGs by build/tests/pngpixel
+# (libpng), independently of how the viewer wrote them.
+#  - a page's frame through its life: active anonymous after the write, inactive after
+#    the scan deactivated it, throttled once it is parked; a file page's frame free
+#    after the scan dropped it; the flash of the fault that brought the page in;
+#  - the pressure panel: the level the counters imply, the free gauge's length;
+#  - colour by owner after a fork; the address-space pane;
+#  - run --view --snapshot, --view-size; a viewed run makes the same faults as a plain
+#    one; bad options and script lines; a real window under Xvfb when xvfb-run exists.
+# Run on its own: tests/integration/test_view.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+if emulator_is_qemu_standin; then
+  skip view "the qemu stand-in has no viewer"
+  finish
+  exit 0
+fi
+G=$GUEST
+PNGPIXEL=$BUILD/tests/pngpixel
+[ -x "$PNGPIXEL" ] || { fail view "$PNGPIXEL not built (run make)"; finish; exit 1; }
+export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
+
+# The palette the README documents (tools/view_model.c).
+RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_THROTTLED=e6503c
+RGB_ZERO_FILL_FLASH=ffff46 RGB_NORMAL=3cc850 RGB_FREE_GAUGE=1e8c78 RGB_GAUGE_BG=24242c
+RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850
+
+# view_session NAME SCRIPT -- [OPTS] PROGRAM ARGS: runs the script; the transcript in
+# $D/out, stderr in $D/err, the exit status in $RC, snapshots under $D.
+view_session() {
+  local name=$1 script=$2; shift 3
+  D="$SCRATCH/$name.out"
+  rm -rf "$D"; mkdir -p "$D"
+  printf '%s\n' "${script//@D@/$D}" >"$D/script"
+  local root; root=$(new_root "$name")
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" \
+      --view-script "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
+  RC=$?
+}
+
+
+# grid_geometry: reads "view: grid ..." of the transcript into GX GY CELL GAP COLS PER.
+grid_geometry() {
+  local line; line=$(grep -m1 '^view: grid ' "$D/out")
+  GX=$(sed -n 's/.* x=\([0-9]*\) .*/\1/p' <<<"$line")
+  GY=$(sed -n 's/.* y=\([0-9]*\) .*/\1/p' <<<"$line")
+  CELL=$(sed -n 's/.* cell=\([0-9]*\) .*/\1/p' <<<"$line")
+  COLS=$(sed -n 's/.* cols=\([0-9]*\) .*/\1/p' <<<"$line")
+  PER=$(sed -n 's/.* per_cell=\([0-9]*\) .*/\1/p' <<<"$line")
+  [ -n "$GX" ] && [ -n "$CELL" ] && [ -n "$COLS" ] && [ "${PER:-0}" -ge 1 ]
+}
+
+# cell_pixel PNG PFN [corner]: the colour at the centre (or top-left corner) of a frame's cell.
+cell_pixel() {
+  local png=$1 pfn=$2 where=${3:-centre} c=$(( $2 / PER ))
+  local x=$(( GX + (c % COLS) * CELL )) y=$(( GY + (c / COLS) * CELL ))
+  if [ "$where" = centre ]; then x=$(( x + CELL / 2 )); y=$(( y + CELL / 2 )); fi
+  "$PNGPIXEL" "$png" at "$x" "$y"
+}
+
+# expect_cell PNG PFN RGB WHAT
+expect_cell() {
+  local got; got=$(cell_pixel "$1" "$2" "${5:-centre}")
+  [ "$got" = "$3" ] || WHY+=("$4: frame $2 is #$got, want #$3")
+}
+
+# pfn_of KIND VA: the pfn= of the transcript's fault line for that kind and address.
+pfn_of() {
+  grep -m1 "^view: fault task=[0-9]* va=$2 kind=$1 " "$D/out" | sed -n 's/.* pfn=\([0-9]*\)$/\1/p'
+}
+
+# --- one page's frame through its life (guest/viewpages under 16 MB) -------------------
+ANON=0x7e0000000000 FILE=0x7d0000000000
+# First the frame numbers: where the anonymous page and the file's first page land.
+view_session frame-life "until-fault zero $ANON
+until-fault pagein $FILE
+quit" -- -m 16M "$G/viewpages" 32 24
+A=$(pfn_of zero-fill "$ANON") F=$(pfn_of pagein "$FILE")
+if [ -z "$A" ] || [ -z "$F" ]; then
+  WHY+=("no fault line for the anonymous page or the file page")
+else
+  view_session frame-life "layout
+until-fault zero $ANON
+snapshot @D@/written.png
+frame $A
+until-fault pagein $FILE
+until-frame $A inactive-anon
+frame $A
+snapshot @D@/inactive.png
+until-frame $F free
+snapshot @D@/dropped.png
+frame $F
+until-frame $A throttled
+frame $A
+snapshot @D@/throttled.png
+continue" -- -m 16M "$G/viewpages" 32 24
+  grid_geometry || WHY+=("no grid geometry in the transcript")
+  [ "$RC" = 137 ] || WHY+=("exit status $RC, want 137 (memory full of parked pages: no compressor)")
+  grep -q "^view: frame $A, PA .*: active anonymous$" "$D/out" || WHY+=("frame $A not active anonymous after the write")
+  grep -q "^view:     task 1000 VA $ANON rw-$" "$D/out" || WHY+=("no mapping of $ANON in the frame panel")
+  grep -q "^view: frame $A, PA .*: inactive anonymous$" "$D/out" || WHY+=("frame $A never inactive")
+  grep -q "^view: frame $F, PA .*: free$" "$D/out" || WHY+=("frame $F not free after the scan")
+  grep -q "^view: frame $A, PA .*: throttled$" "$D/out" || WHY+=("frame $A never throttled")
+  if [ ${#WHY[@]} -eq 0 ]; then
+    expect_cell "$D/written.png" "$A" $RGB_ACTIVE_ANON "after the write"
+    expect_cell "$D/written.png" "$A" $RGB_ZERO_FILL_FLASH "zero-fill flash" corner
+    expect_cell "$D/inactive.png" "$A" $RGB_INACTIVE_ANON "after deactivation"
+    expect_cell "$D/dropped.png" "$F" $RGB_FREE "after the scan dropped the file page"
+    expect_cell "$D/throttled.png" "$A" $RGB_THROTTLED "once parked"
+  fi
+fi
+verdict view-frame-life
+
+# --- the pressure panel: the level and the gauges the counters imply ---------------------
+view_session pressure "until-fault zero $ANON
+run 2000000
+counters
+layout
+snapshot @D@/p.png
+quit" -- -m 16M "$G/viewpages" 32 0
+gauge() { grep -m1 "^view: $1 " "$D/out" | sed -E 's/^view: [a-z-]+ //'; }
+counter() { grep -m1 '^view: counters ' "$D/out" | sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
+if [ "$(counter level)" != normal ] || [ "$(counter compressor)" != none ]; then
+  WHY+=("counters say level $(counter level), compressor $(counter compressor); want normal, none")
+else
+  read -r sx sy _ _ <<<"$(gauge pressure-swatch | sed 's/[a-z]=//g')"
+  got=$("$PNGPIXEL" "$D/p.png" at $((sx + 2)) $((sy + 2)))
+  [ "$got" = $RGB_NORMAL ] || WHY+=("pressure swatch #$got, want normal #$RGB_NORMAL")
+  # No compressor: all available memory is uncompressed, the gauge is full.
+  read -r ax ay aw _ <<<"$(gauge available-gauge | sed 's/[a-z]=//g')"
+  got=$("$PNGPIXEL" "$D/p.png" at $((ax + aw - 1)) $((ay + 4)))
+  [ "$got" = $RGB_NORMAL ] || WHY+=("available gauge ends in #$got, want full #$RGB_NORMAL")
+  # The free gauge: free pages over min(total, 4 x free_target), as long as the bar.
+  read -r fx fy fw _ <<<"$(gauge free-gauge | sed 's/[a-z]=//g')"
+  free=$(counter free) target=$(counter free_target) total=$(counter total)
+  want=$(awk -v f="$free" -v t="$target" -v n="$total" -v w="$fw" \
+    'BEGIN { s = 4 * t < n ? 4 * t : n; x = f / s; if (x > 1) x = 1; printf "%d", x * w + 0.5 }')
+  runs=$("$PNGPIXEL" "$D/p.png" row $((fy + 1)) "$fx" $((fx + fw - 1)))
+  filled=$(awk -v c=$RGB_FREE_GAUGE '$2 == c { split($1, r, "-"); n += r[2] - r[1] + 1 } END { print n + 0 }' <<<"$runs")
+  ticks=2   # free_min and free_target cross the bar
+  [ $((filled - want)) -le 0 ] && [ $((want - filled)) -le $ticks ] ||
+    WHY+=("free gauge filled $filled px, want $want of $fw (free $free, target $target)")
+  [ "$free" -lt "$total" ] || WHY+=("free $free of $total: nothing ran")
+fi
+verdict view-pressure
+
+# --- colour by owner: a parent and its forked child ----------------------------------------
+view_session owner "run 3000000
+colour owner
+layout
+snapshot @D@/o.png
+pane address 1001
+snapshot @D@/as.png
+quit" -- -m 64M "$G/interleave"
+grid_geometry || WHY+=("no grid geometry")
+# Frames owned by one task alone, read from the frame panel of a few candidates.
+owned_by() {
+  local pid=$1 pfn
+  for pfn in $(seq 20 400); do echo "frame $pfn"; done >"$D/frames"
+  (cd "$SCRATCH" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$SCRATCH" \
+     --view-script <(printf 'run 3000000\n'; cat "$D/frames"; printf 'quit\n') -m 64M "$G/interleave" \
+     </dev/null 2>/dev/null) | awk -v p="$pid" '
+       /^view: frame [0-9]+, PA .*: active anonymous$/ { f = $3; sub(",", "", f) }
+       /^view:   owner task / && f != "" { if ($4 == p";" && $0 !~ /others/) { print f; exit } f = "" }'
+}
+if [ ${#WHY[@]} -eq 0 ]; then
+  p0=$(owned_by 1000) p1=$(owned_by 1001)
+  if [ -z "$p0" ] || [ -z "$p1" ]; then
+    WHY+=("no active anonymous frame owned by task 1000 alone ($p0) or 1001 alone ($p1)")
+  else
+    expect_cell "$D/o.png" "$p0" $RGB_TASK_1000 "owned by task 1000"
+    expect_cell "$D/o.png" "$p1" $RGB_TASK_1001 "owned by task 1001"
+  fi
+  # The address-space pane of the child: its rows show mapped pages.
+  n=0
+  for y in $(seq 40 4 300); do
+    n=$((n + $("$PNGPIXEL" "$D/as.png" row "$y" 300 700 | awk -v c=$RGB_MAPPED '$2 == c' | wc -l)))
+  done
+  grep -q '^view> pane address 1001$' "$D/out" && [ "$n" -ge 1 ] ||
+    WHY+=("no mapped page drawn in the address-space pane of task 1001")
+fi
+verdict view-owner
+
+# --- run --view --snapshot, window size, and the picture for the README -------------------
+snapshot_run() {
+  local name=view-run-snapshot root; root=$(new_root $name)
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --view --snapshot "$root/s.png" \
+     --view-size 900x600 --root "$root" -m 32M "$G/faults" touch 8 >"$root.out" 2>"$root.err") 2>/dev/null
+  local rc=$? size
+  size=$("$PNGPIXEL" "$root/s.png" size 2>/dev/null)
+  if [ "$rc" = 0 ] && [ "$size" = "900 600" ] && grep -q '^touched 8 pages, sum 36$' "$root.out"; then
+    pass $name
+  else
+    fail $name "exit $rc, picture '$size' (want 900 600), guest output: $(head -c 200 "$root.out")"
+    tail -n 5 "$root.err" | indent
+  fi
+}
+snapshot_run
+
+# --- a viewed run takes the faults of a plain run, in the same order ------------------------
+same_faults() {
+  local name=view-same-faults root; root=$(new_root $name)
+  printf 'run 500000\nnextfault\nrun 12345\ncontinue\nquit\n' >"$root.script"
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" -m 16M \
+     --trace-faults="$root.plain" "$G/pageout" 32 4 >/dev/null 2>&1
+   timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" -m 16M --view-script "$root.script" \
+     --trace-faults="$root.viewed" "$G/pageout" 32 4 >/dev/null 2>&1) 2>/dev/null
+  local n; n=$(wc -l <"$root.plain")
+  if [ "$n" -gt 2048 ] && cmp -s <(sed 's/ cost=.*//' "$root.plain") <(sed 's/ cost=.*//' "$root.viewed"); then
+    pass $name
+  else
+    fail $name "the fault traces differ (plain $n lines, viewed $(wc -l <"$root.viewed"))"
+  fi
+}
+same_faults
+
+# --- bad input: one clear line, status 2 --------------------------------------------------------
+bad_input() {
+  local name=view-bad-input why=() out rc
+  out=$("${EMU[@]}" run --snapshot x.png "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q 'belong to the viewer' <<<"$out" || why+=("run --snapshot: $rc $out")
+  out=$("${EMU[@]}" view --view-size 10x10 "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q "bad --view-size '10x10'" <<<"$out" || why+=("--view-size 10x10: $rc $out")
+  out=$("${EMU[@]}" debug --view "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q -- '--view belongs to machemu run' <<<"$out" || why+=("debug --view: $rc $out")
+  out=$(printf 'frobnicate 3\n' | "${EMU[@]}" view --view-script /dev/stdin "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out" || why+=("bad script line: $rc $out")
+  out=$(printf 'until-frame 99999999 free\n' | "${EMU[@]}" view -m 16M --view-script /dev/stdin "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q 'want until-frame PFN CLASS' <<<"$out" || why+=("frame outside RAM: $rc $out")
+  out=$(SDL_VIDEODRIVER=no-such-driver "${EMU[@]}" view "$G/hello" 2>&1); rc=$?
+  [ $rc = 2 ] && grep -q 'cannot start SDL' <<<"$out" || why+=("no video driver: $rc $out")
+  if [ ${#why[@]} -eq 0 ]; then pass $name; else
+    local joined; joined=$(IFS=';'; echo "${why[*]}"); fail $name "${joined//;/; }"; fi
+}
+bad_input
+
+# --- a real window under Xvfb (X11 driver, the renderer SDL picks) -------------------------------
+xvfb_window() {
+  local name=view-xvfb-window root
+  if ! command -v xvfb-run >/dev/null 2>&1; then skip $name "xvfb-run not installed (Debian: xvfb)"; return; fi
+  root=$(new_root $name)
+  printf 'run 1000000\nkey c\nkey h\nsnapshot %s\nquit\n' "$root/x.png" >"$root.script"
+  # Under AddressSanitizer (make asan): the libraries SDL's X11 driver loads leak four
+  # small allocations and are unloaded by SDL_Quit before LeakSanitizer could name
+  # them, so leaks are not checked here; the dummy-driver cases above check the
+  # viewer's own.
+  (cd "$root" && SDL_VIDEODRIVER=x11 ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" timeout -k 5 "$TEST_TIMEOUT" xvfb-run -a -s '-screen 0 1400x900x24' \
+     "${EMU[@]}" view --root "$root" --view-script "$root.script" -m 16M "$G/faults" touch 4 \
+     >"$root.out" 2>"$root.err") 2>/dev/null
+  local rc=$? size
+  size=$("$PNGPIXEL" "$root/x.png" size 2>/dev/null)
+  if [ "$rc" = 0 ] && [ "$size" = "1280 800" ] && grep -q '^view: wrote ' "$root.out"; then
+    pass $name
+    [ -n "${VIEW_SCREENSHOT:-}" ] && cp "$root/x.png" "$VIEW_SCREENSHOT"
+  else
+    fail $name "exit $rc, picture '$size'"; tail -n 5 "$root.err" | indent
+  fi
+}
+xvfb_window
+
+finish

@@ -1,0 +1,283 @@
+/* Unit tests for tools/view_model.c, the viewer's parts that need no SDL: frame
+ * classes and colours, the grid layout for 16 MB .. 4 GB (and beyond), XNU's
+ * pressure levels with their hysteresis, the event log and fault flashes. */
+#include <check.h>
+#include <string.h>
+
+#include "tools/view.h"
+
+static struct dbg_frame_state vm_frame(enum vm_page_queue q, uint8_t flags)
+{
+    return (struct dbg_frame_state){ .use = PHYS_VM, .queue = (uint8_t)q, .flags = flags };
+}
+
+START_TEST(class_of_every_use_and_queue)
+{
+    struct dbg_frame_state fs = { .use = PHYS_FREE };
+    ck_assert_int_eq(view_frame_class(&fs), VC_FREE);
+    fs.use = PHYS_PAGETABLE;
+    ck_assert_int_eq(view_frame_class(&fs), VC_PAGETABLE);
+    fs.use = PHYS_KERNEL;
+    ck_assert_int_eq(view_frame_class(&fs), VC_KERNEL);
+    fs.use = PHYS_RESERVED;
+    ck_assert_int_eq(view_frame_class(&fs), VC_RESERVED);
+    fs = vm_frame(VM_PAGE_Q_ACTIVE, 0);
+    ck_assert_int_eq(view_frame_class(&fs), VC_ACTIVE_ANON);
+    fs = vm_frame(VM_PAGE_Q_ACTIVE, DBG_FS_FILE);
+    ck_assert_int_eq(view_frame_class(&fs), VC_ACTIVE_FILE);
+    fs = vm_frame(VM_PAGE_Q_INACTIVE_INTERNAL, 0);
+    ck_assert_int_eq(view_frame_class(&fs), VC_INACTIVE_ANON);
+    fs = vm_frame(VM_PAGE_Q_INACTIVE_EXTERNAL, DBG_FS_FILE);
+    ck_assert_int_eq(view_frame_class(&fs), VC_INACTIVE_FILE);
+    fs = vm_frame(VM_PAGE_Q_SPECULATIVE, DBG_FS_FILE);
+    ck_assert_int_eq(view_frame_class(&fs), VC_SPECULATIVE);
+    fs = vm_frame(VM_PAGE_Q_THROTTLED, 0);
+    ck_assert_int_eq(view_frame_class(&fs), VC_THROTTLED);
+    fs = vm_frame(VM_PAGE_Q_WIRED, 0);
+    ck_assert_int_eq(view_frame_class(&fs), VC_WIRED);
+    fs = vm_frame(VM_PAGE_NOT_ON_Q, 0);
+    ck_assert_int_eq(view_frame_class(&fs), VC_VM_UNQUEUED);
+}
+END_TEST
+
+START_TEST(classes_have_distinct_colours_and_keys)
+{
+    for (int a = 0; a < VC_NCLASSES; a++) {
+        ck_assert_int_eq(view_class_by_key(view_class_key((enum view_class)a)), a);
+        ck_assert_uint_ne(view_class_rgb((enum view_class)a), 0x101014);   /* not the background */
+        for (int b = a + 1; b < VC_NCLASSES; b++)
+            ck_assert_uint_ne(view_class_rgb((enum view_class)a), view_class_rgb((enum view_class)b));
+    }
+    ck_assert_int_eq(view_class_by_key("compressed"), -1);
+}
+END_TEST
+
+START_TEST(colour_by_owner)
+{
+    struct dbg_frame_state a = vm_frame(VM_PAGE_Q_ACTIVE, 0), b = a, shared = a, none = a;
+    a.owner = 1000;
+    b.owner = 1001;
+    shared.owner = 1000;
+    shared.flags |= DBG_FS_SHARED;
+    ck_assert_uint_eq(view_frame_rgb(&a, VIEW_BY_STATE), view_class_rgb(VC_ACTIVE_ANON));
+    ck_assert_uint_eq(view_frame_rgb(&a, VIEW_BY_OWNER), view_owner_rgb(1000));
+    ck_assert_uint_ne(view_owner_rgb(1000), view_owner_rgb(1001));
+    ck_assert_uint_ne(view_frame_rgb(&a, VIEW_BY_OWNER), view_frame_rgb(&b, VIEW_BY_OWNER));
+    ck_assert_uint_eq(view_frame_rgb(&shared, VIEW_BY_OWNER), VIEW_RGB_SHARED);
+    ck_assert_uint_eq(view_frame_rgb(&none, VIEW_BY_OWNER), VIEW_RGB_NO_OWNER);
+    struct dbg_frame_state free_frame = { .use = PHYS_FREE };
+    ck_assert_uint_eq(view_frame_rgb(&free_frame, VIEW_BY_OWNER), view_class_rgb(VC_FREE));
+    /* eight consecutive pids: eight different hues */
+    for (int p = 1000; p < 1008; p++)
+        for (int q = p + 1; q < 1008; q++)
+            ck_assert_uint_ne(view_owner_rgb(p), view_owner_rgb(q));
+}
+END_TEST
+
+/* Every frame has a cell inside the area, cells are as big as they can be, and the
+ * pixel of a cell maps back to its first frame. */
+static void check_layout(int w, int h, uint32_t nframes)
+{
+    struct view_grid g;
+    ck_assert(view_grid_layout(&g, 10, 20, w, h, nframes));
+    ck_assert_int_le(g.cols * g.cell, w);
+    ck_assert_int_le(g.rows * g.cell, h);
+    uint64_t cells = ((uint64_t)nframes + g.per_cell - 1) / g.per_cell;
+    ck_assert_uint_ge((uint64_t)g.cols * (uint64_t)g.rows, cells);
+    int cols1 = w / (g.cell + 1);
+    if (g.per_cell == 1 && cols1 > 0)     /* one pixel bigger would not fit */
+        ck_assert_uint_gt((cells + cols1 - 1) / cols1 * (uint64_t)(g.cell + 1), (uint64_t)h);
+    for (uint32_t pfn = 0; pfn < nframes; pfn += nframes / 97 + 1) {
+        int x, y;
+        ck_assert(view_grid_cell_xy(&g, pfn, &x, &y));
+        ck_assert_int_ge(x, 10);
+        ck_assert_int_lt(x, 10 + w);
+        ck_assert_int_lt(y, 20 + h);
+        pfn_t back = view_grid_frame_at(&g, x + g.cell / 2, y + g.cell / 2);
+        ck_assert_uint_eq(back, pfn - pfn % g.per_cell);
+    }
+    int x, y;
+    ck_assert(!view_grid_cell_xy(&g, nframes, &x, &y));
+}
+
+START_TEST(grid_fits_16M_to_4G)
+{
+    for (uint64_t mb = 16; mb <= 4096; mb *= 2)
+        check_layout(770, 700, (uint32_t)(mb * 64));      /* 64 frames of 16 KB per MB */
+    check_layout(770, 700, 1000);                          /* not a power of two */
+    check_layout(300, 200, 262144);                        /* 4 GB in a small window */
+    struct view_grid g;
+    view_grid_layout(&g, 0, 0, 770, 700, 1024);
+    ck_assert_int_eq(g.cell, 22);                          /* 16 MB: large cells with gaps */
+    ck_assert_int_eq(g.gap, 1);
+    view_grid_layout(&g, 0, 0, 770, 700, 262144);
+    ck_assert_int_eq(g.cell, 1);                           /* 4 GB: a pixel per frame */
+    ck_assert_int_eq(g.gap, 0);
+    ck_assert_uint_eq(g.per_cell, 1);
+    view_grid_layout(&g, 0, 0, 300, 200, 262144);
+    ck_assert_uint_eq(g.per_cell, 5);                      /* 60000 pixels for 262144 frames */
+}
+END_TEST
+
+START_TEST(grid_outside_and_empty)
+{
+    struct view_grid g;
+    ck_assert(!view_grid_layout(&g, 0, 0, 0, 100, 1024));
+    ck_assert(!view_grid_layout(&g, 0, 0, 100, 100, 0));
+    ck_assert(view_grid_layout(&g, 5, 5, 100, 100, 10));
+    ck_assert_uint_eq(view_grid_frame_at(&g, 4, 50), PFN_NONE);
+    ck_assert_uint_eq(view_grid_frame_at(&g, 50, 99 + 5), PFN_NONE);
+    /* 10 frames in 3 rows of 4 cells of 25 pixels: the last row ends after two */
+    ck_assert_int_eq(g.cols, 4);
+    ck_assert_int_eq(g.cell, 25);
+    ck_assert_uint_eq(view_grid_frame_at(&g, 5 + 2 * g.cell + 1, 5 + 2 * g.cell + 1), PFN_NONE);
+    ck_assert_uint_eq(view_grid_frame_at(&g, 5 + g.cell + 1, 5 + 2 * g.cell + 1), 9);
+}
+END_TEST
+
+static struct view_pressure_in avail(uint64_t non_compressed, uint64_t compressed)
+{
+    /* the non-compressed pages split over the four queues */
+    return (struct view_pressure_in){ .active = non_compressed / 2, .inactive = non_compressed / 4,
+                                      .speculative = non_compressed / 8,
+                                      .free = non_compressed - non_compressed / 2 -
+                                              non_compressed / 4 - non_compressed / 8,
+                                      .compressed = compressed };
+}
+
+START_TEST(pressure_thresholds)
+{
+    struct view_pressure_in in = avail(600, 400);
+    struct view_pressure_gauge g;
+    view_pressure_gauge(&in, &g);
+    ck_assert_uint_eq(g.non_compressed, 600);
+    ck_assert_uint_eq(g.available, 1000);
+    ck_assert_uint_eq(g.to_warning, 500);
+    ck_assert_uint_eq(g.to_critical, 300);
+    ck_assert_uint_eq(g.warning_to_normal, 600);
+    ck_assert_uint_eq(g.critical_to_warning, 350);
+}
+END_TEST
+
+START_TEST(pressure_levels_with_hysteresis)
+{
+    struct view_pressure_in in;
+#define NEXT(prev, nc) (in = avail(nc, 1000 - (nc)), view_pressure_next(prev, &in))
+    /* no compressor: everything available is uncompressed, the level stays normal */
+    in = avail(100, 0);
+    ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_NORMAL);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_NORMAL, 510), VIEW_PRESSURE_NORMAL);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_NORMAL, 490), VIEW_PRESSURE_WARNING);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_NORMAL, 290), VIEW_PRESSURE_CRITICAL);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_WARNING, 550), VIEW_PRESSURE_WARNING);   /* 50..60% */
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_WARNING, 610), VIEW_PRESSURE_NORMAL);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_WARNING, 310), VIEW_PRESSURE_WARNING);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_WARNING, 290), VIEW_PRESSURE_CRITICAL);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_CRITICAL, 340), VIEW_PRESSURE_CRITICAL); /* 30..35% */
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_CRITICAL, 360), VIEW_PRESSURE_WARNING);
+    ck_assert_int_eq(NEXT(VIEW_PRESSURE_CRITICAL, 610), VIEW_PRESSURE_NORMAL);
+#undef NEXT
+    in = avail(900, 100);
+    in.compressor_low = true;
+    ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_CRITICAL);
+    ck_assert_str_eq(view_pressure_name(VIEW_PRESSURE_WARNING), "warning");
+}
+END_TEST
+
+START_TEST(log_keeps_the_newest)
+{
+    static struct view_log log;
+    memset(&log, 0, sizeof log);
+    ck_assert_ptr_null(view_log_recent(&log, 0));
+    for (int i = 0; i < VIEW_LOG_LINES + 10; i++)
+        view_log_add(&log, 0x123456, "line %d", i);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text, "line 521");
+    ck_assert_str_eq(view_log_recent(&log, VIEW_LOG_LINES - 1)->text, "line 10");
+    ck_assert_ptr_null(view_log_recent(&log, VIEW_LOG_LINES));
+    struct vm_fault_event ev = { .task = 1000, .va = 0x7e0000000000, .access = VM_PROT_WRITE,
+                                 .kind = VM_FAULT_COW, .object = 9, .offset = 0x4000, .pfn = 77 };
+    view_log_fault(&log, &ev);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text, "1000 W 0x7e0000000000 cow obj 9+0x4000 pfn 77");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, view_fault_rgb(VM_FAULT_COW));
+}
+END_TEST
+
+static unsigned seen, ages[8];
+static pfn_t pfns[8];
+static void collect(void *ctx, const struct view_flash *f, unsigned age)
+{
+    (void)ctx;
+    if (seen < 8) {
+        pfns[seen] = f->pfn;
+        ages[seen] = age;
+    }
+    seen++;
+}
+
+START_TEST(flashes_fade)
+{
+    static struct view_flashes fl;
+    memset(&fl, 0, sizeof fl);
+    view_flash_add(&fl, 5, VM_FAULT_ZERO_FILL);
+    fl.tick += 3;
+    view_flash_add(&fl, 6, VM_FAULT_PAGEIN);
+    seen = 0;
+    view_flash_each(&fl, collect, NULL);
+    ck_assert_uint_eq(seen, 2);
+    ck_assert_uint_eq(pfns[0], 6);                 /* newest first */
+    ck_assert_uint_eq(ages[0], 0);
+    ck_assert_uint_eq(ages[1], 3);
+    fl.tick += VIEW_FLASH_TICKS - 3;               /* the first is gone, the second not yet */
+    seen = 0;
+    view_flash_each(&fl, collect, NULL);
+    ck_assert_uint_eq(seen, 1);
+    ck_assert_uint_eq(pfns[0], 6);
+    for (int i = 0; i < VIEW_FLASHES + 5; i++)
+        view_flash_add(&fl, (pfn_t)i, VM_FAULT_SOFT);
+    seen = 0;
+    view_flash_each(&fl, collect, NULL);
+    ck_assert_uint_eq(seen, VIEW_FLASHES);         /* only the newest are kept */
+}
+END_TEST
+
+START_TEST(page_summary_and_speeds)
+{
+    uint8_t st[] = { DBG_MEM_ZERO_FILL, DBG_MEM_IN_FILE, DBG_MEM_MAPPED, DBG_MEM_UNMAPPED };
+    ck_assert_int_eq(view_page_summary(st, 4), DBG_MEM_MAPPED);
+    ck_assert_int_eq(view_page_summary(st, 2), DBG_MEM_IN_FILE);
+    ck_assert_int_eq(view_page_summary(st, 0), DBG_MEM_UNMAPPED);
+    ck_assert_uint_ne(view_page_rgb(DBG_MEM_MAPPED), view_page_rgb(DBG_MEM_IN_OBJECT));
+    ck_assert_uint_eq(view_speed_steps(0), 1);
+    ck_assert_uint_eq(view_speed_steps(-3), 1);
+    ck_assert_uint_eq(view_speed_steps(VIEW_NSPEEDS + 4), 10000000);
+    for (int i = 1; i < VIEW_NSPEEDS; i++)
+        ck_assert_uint_gt(view_speed_steps(i), view_speed_steps(i - 1));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("view_model");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, class_of_every_use_and_queue);
+    tcase_add_test(tc, classes_have_distinct_colours_and_keys);
+    tcase_add_test(tc, colour_by_owner);
+    tcase_add_test(tc, grid_fits_16M_to_4G);
+    tcase_add_test(tc, grid_outside_and_empty);
+    tcase_add_test(tc, pressure_thresholds);
+    tcase_add_test(tc, pressure_levels_with_hysteresis);
+    tcase_add_test(tc, log_keeps_the_newest);
+    tcase_add_test(tc, flashes_fade);
+    tcase_add_test(tc, page_summary_and_speeds);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

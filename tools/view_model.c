@@ -1,0 +1,300 @@
+/* tools/view_model.c — the viewer's parts that need no SDL: frame classes and
+ * colours, the grid layout, pressure levels, the event log, fault flashes. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "tools/view.h"
+
+/* --- classes and colours ------------------------------------------------------------ */
+
+static const struct { const char *name, *key; uint32_t rgb; } classes[VC_NCLASSES] = {
+    [VC_FREE] = { "free", "free", 0x2a2d38 },
+    [VC_ACTIVE_ANON] = { "active anonymous", "active-anon", 0x3cc850 },
+    [VC_ACTIVE_FILE] = { "active file", "active-file", 0x1e8c78 },
+    [VC_INACTIVE_ANON] = { "inactive anonymous", "inactive-anon", 0xe6b43c },
+    [VC_INACTIVE_FILE] = { "inactive file", "inactive-file", 0x3c8ce6 },
+    [VC_SPECULATIVE] = { "speculative", "speculative", 0x9b6ee6 },
+    [VC_THROTTLED] = { "throttled", "throttled", 0xe6503c },
+    [VC_WIRED] = { "wired", "wired", 0xd2d2d2 },
+    [VC_PAGETABLE] = { "page tables", "page-tables", 0x965a32 },
+    [VC_KERNEL] = { "kernel", "kernel", 0x78789b },
+    [VC_RESERVED] = { "reserved", "reserved", 0x46464f },
+    [VC_VM_UNQUEUED] = { "VM, on no queue", "unqueued", 0xdc64b4 },
+};
+
+static enum view_class vm_page_class(const struct dbg_frame_state *fs)
+{
+    bool file = fs->flags & DBG_FS_FILE;
+    switch (fs->queue) {
+    case VM_PAGE_Q_ACTIVE: return file ? VC_ACTIVE_FILE : VC_ACTIVE_ANON;
+    case VM_PAGE_Q_INACTIVE_INTERNAL: return VC_INACTIVE_ANON;
+    case VM_PAGE_Q_INACTIVE_EXTERNAL: return VC_INACTIVE_FILE;
+    case VM_PAGE_Q_SPECULATIVE: return VC_SPECULATIVE;
+    case VM_PAGE_Q_THROTTLED: return VC_THROTTLED;
+    case VM_PAGE_Q_WIRED: return VC_WIRED;
+    default: return VC_VM_UNQUEUED;
+    }
+}
+
+enum view_class view_frame_class(const struct dbg_frame_state *fs)
+{
+    switch (fs->use) {
+    case PHYS_FREE: return VC_FREE;
+    case PHYS_PAGETABLE: return VC_PAGETABLE;
+    case PHYS_VM: return vm_page_class(fs);
+    case PHYS_KERNEL: return VC_KERNEL;
+    default: return VC_RESERVED;
+    }
+}
+
+const char *view_class_name(enum view_class c)
+{
+    return (unsigned)c < VC_NCLASSES ? classes[c].name : "?";
+}
+
+const char *view_class_key(enum view_class c)
+{
+    return (unsigned)c < VC_NCLASSES ? classes[c].key : "?";
+}
+
+int view_class_by_key(const char *key)
+{
+    for (int c = 0; c < VC_NCLASSES; c++)
+        if (!strcmp(classes[c].key, key))
+            return c;
+    return -1;
+}
+
+uint32_t view_class_rgb(enum view_class c)
+{
+    return (unsigned)c < VC_NCLASSES ? classes[c].rgb : 0;
+}
+
+static uint32_t hsv_rgb(double h, double s, double v)
+{
+    double c = v * s, hp = fmod(h, 360.0) / 60.0, x = c * (1 - fabs(fmod(hp, 2.0) - 1));
+    double rgb[3], parts[3] = { c, x, 0 };
+    int sector = (int)hp;
+    /* per sector of the wheel: which of (c, x, 0) goes to red, green, blue */
+    static const int order[6][3] = { { 0, 1, 2 }, { 1, 0, 2 }, { 2, 0, 1 },
+                                     { 2, 1, 0 }, { 1, 2, 0 }, { 0, 2, 1 } };
+    for (int i = 0; i < 3; i++)
+        rgb[i] = parts[order[sector % 6][i]] + (v - c);
+    return (uint32_t)lround(rgb[0] * 255) << 16 | (uint32_t)lround(rgb[1] * 255) << 8 |
+           (uint32_t)lround(rgb[2] * 255);
+}
+
+uint32_t view_owner_rgb(int pid)
+{
+    /* The golden angle spreads consecutive pids around the colour wheel. */
+    return hsv_rgb(fmod(pid * 137.508, 360.0), 0.65, 0.92);
+}
+
+uint32_t view_frame_rgb(const struct dbg_frame_state *fs, enum view_colouring mode)
+{
+    if (mode == VIEW_BY_STATE || fs->use == PHYS_FREE)
+        return view_class_rgb(view_frame_class(fs));
+    if (fs->flags & DBG_FS_SHARED)
+        return VIEW_RGB_SHARED;
+    return fs->owner ? view_owner_rgb(fs->owner) : VIEW_RGB_NO_OWNER;
+}
+
+uint32_t view_fault_rgb(enum vm_fault_kind k)
+{
+    static const uint32_t rgb[VM_FAULT_NKINDS] = {
+        [VM_FAULT_ZERO_FILL] = 0xffff46, [VM_FAULT_SOFT] = 0xffffff,
+        [VM_FAULT_PAGEIN] = 0x46e6ff, [VM_FAULT_COW] = 0xff46ff,
+        [VM_FAULT_FAST] = 0xffa046, [VM_FAULT_INVALID] = 0xff2828,
+    };
+    return (unsigned)k < VM_FAULT_NKINDS ? rgb[k] : 0xffffff;
+}
+
+uint32_t view_page_rgb(enum dbg_mem m)
+{
+    switch (m) {
+    case DBG_MEM_MAPPED: return 0x3cc850;
+    case DBG_MEM_IN_OBJECT: return 0xe6b43c;
+    case DBG_MEM_ZERO_FILL: return 0x2a2d38;
+    case DBG_MEM_IN_FILE: return 0x23415f;
+    case DBG_MEM_PAST_EOF: return 0x5a2828;
+    default: return 0x101014;
+    }
+}
+
+/* Higher is more resident. */
+static int residency(enum dbg_mem m)
+{
+    switch (m) {
+    case DBG_MEM_MAPPED: return 5;
+    case DBG_MEM_IN_OBJECT: return 4;
+    case DBG_MEM_IN_FILE: return 3;
+    case DBG_MEM_ZERO_FILL: return 2;
+    case DBG_MEM_PAST_EOF: return 1;
+    default: return 0;
+    }
+}
+
+enum dbg_mem view_page_summary(const uint8_t *states, size_t n)
+{
+    enum dbg_mem best = DBG_MEM_UNMAPPED;
+    for (size_t i = 0; i < n; i++)
+        if (residency((enum dbg_mem)states[i]) > residency(best))
+            best = (enum dbg_mem)states[i];
+    return best;
+}
+
+/* --- the grid ------------------------------------------------------------------------- */
+
+static bool grid_fits(int w, int h, uint32_t cells, int side, int *cols, int *rows)
+{
+    *cols = w / side;
+    if (*cols <= 0)
+        return false;
+    uint64_t r = (cells + (uint64_t)*cols - 1) / (uint64_t)*cols;
+    *rows = (int)r;
+    return r * (uint64_t)side <= (uint64_t)h;
+}
+
+bool view_grid_layout(struct view_grid *g, int x, int y, int w, int h, uint32_t nframes)
+{
+    *g = (struct view_grid){ .x = x, .y = y, .nframes = nframes, .per_cell = 1 };
+    if (w <= 0 || h <= 0 || nframes == 0)
+        return false;
+    uint64_t pixels = (uint64_t)w * (uint64_t)h;
+    if (nframes > pixels)
+        g->per_cell = (uint32_t)((nframes + pixels - 1) / pixels);
+    for (;; g->per_cell++) {
+        uint32_t cells = (nframes + g->per_cell - 1) / g->per_cell;
+        int side = (int)sqrt((double)pixels / cells) + 1;
+        while (side > 0 && !grid_fits(w, h, cells, side, &g->cols, &g->rows))
+            side--;
+        if (side > 0) {
+            g->cell = side;
+            g->gap = side >= 4;
+            return true;
+        }
+    }
+}
+
+bool view_grid_cell_xy(const struct view_grid *g, pfn_t pfn, int *px, int *py)
+{
+    if (!g->cols || pfn >= g->nframes)
+        return false;
+    uint32_t c = pfn / g->per_cell;
+    *px = g->x + (int)(c % (uint32_t)g->cols) * g->cell;
+    *py = g->y + (int)(c / (uint32_t)g->cols) * g->cell;
+    return true;
+}
+
+pfn_t view_grid_frame_at(const struct view_grid *g, int px, int py)
+{
+    if (!g->cols || px < g->x || py < g->y)
+        return PFN_NONE;
+    int col = (px - g->x) / g->cell, row = (py - g->y) / g->cell;
+    if (col >= g->cols || row >= g->rows)
+        return PFN_NONE;
+    uint64_t pfn = ((uint64_t)row * (uint64_t)g->cols + (uint64_t)col) * g->per_cell;
+    return pfn < g->nframes ? (pfn_t)pfn : PFN_NONE;
+}
+
+/* --- pressure ------------------------------------------------------------------------- */
+
+const char *view_pressure_name(enum view_pressure p)
+{
+    static const char *const names[] = { "normal", "warning", "critical" };
+    return (unsigned)p < 3 ? names[p] : "?";
+}
+
+uint32_t view_pressure_rgb(enum view_pressure p)
+{
+    static const uint32_t rgb[] = { 0x3cc850, 0xf0c83c, 0xe63c3c };
+    return (unsigned)p < 3 ? rgb[p] : 0;
+}
+
+void view_pressure_gauge(const struct view_pressure_in *in, struct view_pressure_gauge *g)
+{
+    g->non_compressed = in->active + in->inactive + in->free + in->speculative;
+    g->available = g->non_compressed + in->compressed;
+    /* iOS divisors: compact 50% of available memory, unthrottle 25%. */
+    uint64_t compact = g->available * 10 / 20, unthrottle = g->available * 10 / 40;
+    g->to_warning = compact;
+    g->to_critical = 12 * unthrottle / 10;
+    g->warning_to_normal = 12 * compact / 10;
+    g->critical_to_warning = 14 * unthrottle / 10;
+}
+
+enum view_pressure view_pressure_next(enum view_pressure prev, const struct view_pressure_in *in)
+{
+    struct view_pressure_gauge g;
+    view_pressure_gauge(in, &g);
+    bool to_critical = in->compressor_low || g.non_compressed < g.to_critical;
+    bool to_warning = in->compressor_low || g.non_compressed < g.to_warning;
+    bool to_normal = g.non_compressed > g.warning_to_normal;
+    switch (prev) {
+    case VIEW_PRESSURE_NORMAL:
+        return to_critical ? VIEW_PRESSURE_CRITICAL : to_warning ? VIEW_PRESSURE_WARNING : prev;
+    case VIEW_PRESSURE_WARNING:
+        return to_normal ? VIEW_PRESSURE_NORMAL : to_critical ? VIEW_PRESSURE_CRITICAL : prev;
+    default:
+        if (to_normal)
+            return VIEW_PRESSURE_NORMAL;
+        return g.non_compressed > g.critical_to_warning ? VIEW_PRESSURE_WARNING : prev;
+    }
+}
+
+/* --- event log -------------------------------------------------------------------------- */
+
+void view_log_add(struct view_log *l, uint32_t rgb, const char *fmt, ...)
+{
+    struct view_log_line *line = &l->line[l->total++ % VIEW_LOG_LINES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line->text, sizeof line->text, fmt, ap);
+    va_end(ap);
+    line->rgb = rgb;
+}
+
+void view_log_fault(struct view_log *l, const struct vm_fault_event *ev)
+{
+    static const char acc[] = "?RW?X";
+    char pfn[16] = "-";
+    if (ev->pfn != PFN_NONE)
+        snprintf(pfn, sizeof pfn, "%u", ev->pfn);
+    view_log_add(l, view_fault_rgb(ev->kind), "%d %c 0x%llx %s obj %u+0x%llx pfn %s%s", ev->task,
+                 acc[ev->access & 7], (unsigned long long)ev->va, vm_fault_kind_name(ev->kind),
+                 ev->object, (unsigned long long)ev->offset, pfn,
+                 ev->result == KERN_SUCCESS ? "" : " (refused)");
+}
+
+const struct view_log_line *view_log_recent(const struct view_log *l, unsigned i)
+{
+    if (i >= l->total || i >= VIEW_LOG_LINES)
+        return NULL;
+    return &l->line[(l->total - 1 - i) % VIEW_LOG_LINES];
+}
+
+/* --- flashes ------------------------------------------------------------------------------ */
+
+void view_flash_add(struct view_flashes *fl, pfn_t pfn, enum vm_fault_kind kind)
+{
+    fl->f[fl->total++ % VIEW_FLASHES] = (struct view_flash){ pfn, (uint8_t)kind, fl->tick };
+}
+
+void view_flash_each(const struct view_flashes *fl,
+                     void (*fn)(void *ctx, const struct view_flash *f, unsigned age), void *ctx)
+{
+    for (uint64_t i = 0; i < fl->total && i < VIEW_FLASHES; i++) {
+        const struct view_flash *f = &fl->f[(fl->total - 1 - i) % VIEW_FLASHES];
+        unsigned age = fl->tick - f->born;
+        if (age >= VIEW_FLASH_TICKS)
+            break;
+        fn(ctx, f, age);
+    }
+}
+
+uint64_t view_speed_steps(int level)
+{
+    static const uint64_t steps[VIEW_NSPEEDS] = { 1, 10, 100, 1000, 10000, 100000, 1000000,
+                                                  10000000 };
+    return steps[level < 0 ? 0 : level >= VIEW_NSPEEDS ? VIEW_NSPEEDS - 1 : level];
+}

@@ -1,0 +1,322 @@
+/* tools/view_script.c — --view-script FILE: commands that drive the viewer
+ * deterministically (every stop is an instruction count, a fault or a frame's
+ * state, never a time), for tests and for reproducible pictures. Each command is
+ * echoed as "view> LINE"; what it reports comes on lines starting "view: ". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tools/view_ui.h"
+
+#define MAX_ARGS 8
+
+struct script {
+    struct view *v;
+    const char *path;
+    int line;
+};
+
+static int bad(const struct script *s, const char *fmt, const char *arg)
+{
+    printf("view: %s:%d: ", s->path, s->line);
+    printf(fmt, arg);
+    printf("\n");
+    return 2;
+}
+
+static bool number(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtoull(s, &end, 0);
+    return *s && !*end && !errno;
+}
+
+/* "zero", "cow", ... (dbg_fault_class names) -> mask; 0 if one is unknown. */
+static unsigned fault_mask(char *const *names, int n)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned m = dbg_fault_class(names[i]);
+        if (!m)
+            return 0;
+        mask |= m;
+    }
+    return mask;
+}
+
+static void print_fault(const struct dbg_event *ev)
+{
+    if (!ev->nfaults)
+        return;
+    const struct vm_fault_event *f = &ev->faults[ev->nfaults - 1].ev;
+    printf("view: fault task=%d va=0x%llx kind=%s object=%u offset=0x%llx pfn=%d\n", f->task,
+           (unsigned long long)f->va, vm_fault_kind_name(f->kind), f->object,
+           (unsigned long long)f->offset, f->pfn == PFN_NONE ? -1 : (int)f->pfn);
+}
+
+static void print_end(struct view *v)
+{
+    printf("view: the run is over, status %d\n", v->exit_status);
+}
+
+/* --- running --------------------------------------------------------------------- */
+
+static int cmd_run(struct script *s, char **a, int n)
+{
+    uint64_t steps;
+    struct dbg_event ev;
+    if (n != 2 || !number(a[1], &steps) || !steps)
+        return bad(s, "%s: want run N (instructions, N > 0)", a[0]);
+    if (view_resume(s->v, steps, 0, &ev) == DBG_STOP_EXIT)
+        print_end(s->v);
+    return 0;
+}
+
+static int cmd_continue(struct script *s, char **a, int n)
+{
+    struct dbg_event ev;
+    if (n != 1)
+        return bad(s, "%s takes no arguments", a[0]);
+    while (view_resume(s->v, 0, 0, &ev) != DBG_STOP_EXIT)
+        ;
+    print_end(s->v);
+    return 0;
+}
+
+static int cmd_nextfault(struct script *s, char **a, int n)
+{
+    static char *const vm_faults[] = { "zero", "soft", "pagein", "cow" };
+    unsigned mask = n > 1 ? fault_mask(a + 1, n - 1) : fault_mask(vm_faults, 4);
+    struct dbg_event ev;
+    if (!mask)
+        return bad(s, "%s: unknown fault kind (zero, soft, pagein, cow, fast, invalid, prot, any)", a[0]);
+    if (view_resume(s->v, 0, mask, &ev) == DBG_STOP_EXIT)
+        print_end(s->v);
+    else
+        print_fault(&ev);
+    return 0;
+}
+
+static int cmd_until_fault(struct script *s, char **a, int n)
+{
+    uint64_t va;
+    unsigned mask = n == 3 ? fault_mask(a + 1, 1) : 0;
+    if (!mask || !number(a[2], &va))
+        return bad(s, "%s: want until-fault KIND VA", a[0]);
+    int id = dbg_break_fault(s->v->emu, mask, trunc_page(va), trunc_page(va) + PAGE_SIZE);
+    struct dbg_event ev;
+    enum dbg_stop why;
+    while ((why = view_resume(s->v, 0, 0, &ev)) != DBG_STOP_EXIT &&
+           !(why == DBG_STOP_FAULT && ev.breakpoint == id))
+        ;
+    dbg_break_delete(s->v->emu, id);
+    if (why == DBG_STOP_EXIT)
+        return bad(s, "%s: the run ended before that fault", a[0]);
+    print_fault(&ev);
+    return 0;
+}
+
+static bool frame_is(struct view *v, pfn_t pfn, int cls)
+{
+    struct dbg_frame_state fs;
+    return dbg_frame_state(v->emu, pfn, &fs) == 0 && (int)view_frame_class(&fs) == cls;
+}
+
+static int cmd_until_frame(struct script *s, char **a, int n)
+{
+    uint64_t pfn, max = 1000000, faults = 0;
+    int cls = n >= 3 ? view_class_by_key(a[2]) : -1;
+    if (n < 3 || n > 4 || !number(a[1], &pfn) || pfn >= s->v->nframes || cls < 0 ||
+        (n == 4 && !number(a[3], &max)))
+        return bad(s, "%s: want until-frame PFN CLASS [MAX-FAULTS] (CLASS: free, active-anon, "
+                      "inactive-anon, inactive-file, throttled, ...)", a[0]);
+    struct dbg_event ev;
+    while (!frame_is(s->v, (pfn_t)pfn, cls)) {
+        if (faults++ == max || view_resume(s->v, 0, DBG_FAULT_ANY, &ev) == DBG_STOP_EXIT)
+            return bad(s, "%s: the frame did not get there", a[0]);
+    }
+    printf("view: frame %llu is %s after %llu faults\n", (unsigned long long)pfn, a[2],
+           (unsigned long long)faults);
+    return 0;
+}
+
+/* --- looking ------------------------------------------------------------------------ */
+
+static int cmd_snapshot(struct script *s, char **a, int n)
+{
+    if (n != 2)
+        return bad(s, "%s: want snapshot FILE.png", a[0]);
+    if (view_snapshot(s->v, a[1]) < 0)
+        return 2;
+    printf("view: wrote %s\n", a[1]);
+    return 0;
+}
+
+static void print_rect(const char *name, const SDL_Rect *r)
+{
+    printf("view: %s x=%d y=%d w=%d h=%d\n", name, r->x, r->y, r->w, r->h);
+}
+
+static int cmd_layout(struct script *s, char **a, int n)
+{
+    struct view *v = s->v;
+    if (n != 1)
+        return bad(s, "%s takes no arguments", a[0]);
+    view_sample(v);
+    view_draw(v);                  /* places the gauges */
+    const struct view_grid *g = &v->lay.grid;
+    printf("view: grid x=%d y=%d cell=%d gap=%d cols=%d rows=%d per_cell=%u frames=%u\n", g->x, g->y,
+           g->cell, g->gap, g->cols, g->rows, g->per_cell, g->nframes);
+    print_rect("pressure-swatch", &v->lay.pressure_swatch);
+    print_rect("available-gauge", &v->lay.avail_gauge);
+    print_rect("free-gauge", &v->lay.free_gauge);
+    print_rect("memory-bar", &v->lay.memory_bar);
+    return 0;
+}
+
+static int cmd_frame(struct script *s, char **a, int n)
+{
+    uint64_t pfn;
+    if (n != 2 || !number(a[1], &pfn) || pfn >= s->v->nframes)
+        return bad(s, "%s: want frame PFN (a frame of guest RAM)", a[0]);
+    view_sample(s->v);
+    char lines[12][100];
+    int k = view_frame_lines(s->v, (pfn_t)pfn, lines, 12);
+    for (int i = 0; i < k; i++)
+        printf("view: %s\n", lines[i]);
+    return 0;
+}
+
+static int cmd_counters(struct script *s, char **a, int n)
+{
+    struct view *v = s->v;
+    if (n != 1)
+        return bad(s, "%s takes no arguments", a[0]);
+    view_sample(v);
+    const struct vm_page_counts *c = &v->vm.pages;
+    printf("view: counters total=%u free=%u active=%u inactive=%u speculative=%u throttled=%u "
+           "wired=%u free_min=%u free_target=%u compressor=%s level=%s\n", c->total, c->free,
+           c->active, c->inactive, c->speculative, c->throttled, c->wired, v->vm.targets.free_min,
+           v->vm.targets.free_target, v->vm.compressor ? "yes" : "none",
+           view_pressure_name(v->pressure));
+    return 0;
+}
+
+/* --- steering ------------------------------------------------------------------------- */
+
+static int cmd_select(struct script *s, char **a, int n)
+{
+    uint64_t pfn;
+    if (n == 2 && !strcmp(a[1], "none")) {
+        s->v->selected = PFN_NONE;
+        return 0;
+    }
+    if (n != 2 || !number(a[1], &pfn) || pfn >= s->v->nframes)
+        return bad(s, "%s: want select PFN|none", a[0]);
+    s->v->selected = (pfn_t)pfn;
+    return 0;
+}
+
+static int cmd_mouse(struct script *s, char **a, int n)
+{
+    uint64_t x, y;
+    if (n != 3 || !number(a[1], &x) || !number(a[2], &y) || x > 1 << 20 || y > 1 << 20)
+        return bad(s, "%s: want hover|click X Y", a[0]);
+    view_sample(s->v);
+    view_compute_layout(s->v);
+    view_mouse(s->v, (int)x, (int)y, !strcmp(a[0], "click"));
+    return 0;
+}
+
+static int cmd_key(struct script *s, char **a, int n)
+{
+    SDL_Keycode k = n == 2 ? SDL_GetKeyFromName(a[1]) : SDLK_UNKNOWN;
+    if (k == SDLK_UNKNOWN)
+        return bad(s, "%s: want key NAME (an SDL key name: space, c, Tab, ...)", a[0]);
+    view_key(s->v, k);
+    return 0;
+}
+
+static int cmd_colour(struct script *s, char **a, int n)
+{
+    if (n == 2 && !strcmp(a[1], "state"))
+        s->v->colouring = VIEW_BY_STATE;
+    else if (n == 2 && !strcmp(a[1], "owner"))
+        s->v->colouring = VIEW_BY_OWNER;
+    else
+        return bad(s, "%s: want colour state|owner", a[0]);
+    return 0;
+}
+
+static int cmd_pane(struct script *s, char **a, int n)
+{
+    uint64_t pid = 0;
+    if (n == 2 && !strcmp(a[1], "physical")) {
+        s->v->pane = VIEW_PANE_PHYSICAL;
+        return 0;
+    }
+    if (n < 2 || n > 3 || strcmp(a[1], "address") || (n == 3 && !number(a[2], &pid)))
+        return bad(s, "%s: want pane physical | pane address [PID]", a[0]);
+    s->v->pane = VIEW_PANE_ADDRESS;
+    s->v->as_pid = (int)pid;
+    s->v->as_scroll = 0;
+    return 0;
+}
+
+static int cmd_quit(struct script *s, char **a, int n)
+{
+    (void)a;
+    (void)n;
+    s->v->quit = true;
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(struct script *s, char **a, int n);
+} commands[] = {
+    { "run", cmd_run }, { "continue", cmd_continue }, { "nextfault", cmd_nextfault },
+    { "until-fault", cmd_until_fault }, { "until-frame", cmd_until_frame },
+    { "snapshot", cmd_snapshot }, { "layout", cmd_layout }, { "frame", cmd_frame },
+    { "counters", cmd_counters }, { "select", cmd_select }, { "hover", cmd_mouse },
+    { "click", cmd_mouse }, { "key", cmd_key }, { "colour", cmd_colour }, { "pane", cmd_pane },
+    { "quit", cmd_quit },
+};
+
+static int exec_line(struct script *s, char *line)
+{
+    char *a[MAX_ARGS];
+    int n = 0;
+    for (char *w = strtok(line, " \t\r\n"); w && n < MAX_ARGS; w = strtok(NULL, " \t\r\n"))
+        a[n++] = w;
+    if (!n || a[0][0] == '#')
+        return 0;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(a[0], commands[i].name))
+            return commands[i].fn(s, a, n);
+    return bad(s, "unknown command '%s' (see the README's Viewer section)", a[0]);
+}
+
+int view_script(struct view *v, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "machemu: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    struct script s = { v, path, 0 };
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (!rc && !v->quit && getline(&line, &cap, f) > 0) {
+        s.line++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[strspn(line, " \t")] && line[strspn(line, " \t")] != '#')
+            printf("view> %s\n", line + strspn(line, " \t"));
+        rc = exec_line(&s, line);
+        fflush(stdout);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}

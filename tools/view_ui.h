@@ -1,0 +1,111 @@
+/* tools/view_ui.h — what the viewer's SDL files share (tools/view.c: window, run
+ * control, input; tools/view_draw.c: drawing; tools/view_panels.c: the side panels;
+ * tools/view_script.c: --view-script). Not a contract for anyone else. */
+#ifndef TOOLS_VIEW_UI_H
+#define TOOLS_VIEW_UI_H
+
+#include <SDL.h>
+#include "tools/view.h"
+
+#define VIEW_MAX_TASKS 64
+#define VIEW_MAX_REGIONS 512
+#define VIEW_BG 0x101014
+
+enum view_pane { VIEW_PANE_PHYSICAL, VIEW_PANE_ADDRESS };
+
+/* A monospace font as a texture of the printable ASCII glyphs. */
+struct view_font {
+    SDL_Texture *atlas;
+    int w, h;                      /* advance and line height */
+};
+
+/* Where things are on the window, recomputed from its size on every redraw. */
+struct view_layout {
+    SDL_Rect status, main, legend, side;
+    SDL_Rect pressure, tlb, tasks, frame, log;
+    SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar;
+    struct view_grid grid;
+};
+
+struct view {
+    struct emu *emu;
+    const char *program;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Texture *grid_tex;         /* one texel per grid cell */
+    int grid_tex_w, grid_tex_h;
+    struct view_font font;
+    bool headless;
+    struct view_layout lay;
+
+    /* the machine, sampled before each redraw */
+    struct dbg_frame_state *frames;
+    uint32_t nframes;
+    uint32_t class_count[VC_NCLASSES];
+    struct dbg_vm vm;
+    struct dbg_task tasks[VIEW_MAX_TASKS];
+    struct dbg_task_memory mem[VIEW_MAX_TASKS];
+    bool mem_ok[VIEW_MAX_TASKS];
+    int ntasks;
+    enum view_pressure pressure;
+    uint64_t tlb_hits, tlb_misses;         /* at the previous sample */
+    double tlb_recent;                     /* hit rate since then; < 0: no lookups */
+
+    /* run control */
+    bool running, exited, quit;
+    int exit_status;
+    int speed;                     /* index for view_speed_steps() */
+    uint64_t steps;                /* instructions run through the viewer */
+    uint64_t faults;               /* faults observed */
+
+    /* what the person looks at */
+    enum view_colouring colouring;
+    enum view_pane pane;
+    bool help;
+    pfn_t hover, selected;         /* PFN_NONE if none */
+    int as_pid;                    /* the task of the address-space pane (0: the running one) */
+    int as_scroll;                 /* first region row shown */
+    uint8_t *page_states;
+    size_t page_states_cap;
+    struct vm_region_info regions[VIEW_MAX_REGIONS];
+
+    struct view_log log;
+    struct view_flashes flashes;
+    unsigned snapshots;            /* written with the key, for their names */
+};
+
+/* view.c */
+void view_sample(struct view *v);
+/* Runs `steps` instructions (0: no limit), stopping early at a fault of `faults`
+ * (a DBG_FAULT_* mask) or at the end of the run; returns why it stopped. */
+enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults,
+                          struct dbg_event *ev);
+void view_key(struct view *v, SDL_Keycode key);
+void view_mouse(struct view *v, int x, int y, bool click);
+/* Draws the window as it is now and writes it as a PNG; 0, or -1 with a message. */
+int view_snapshot(struct view *v, const char *path);
+/* Samples, draws and presents one frame. */
+void view_redraw(struct view *v);
+
+/* view_draw.c */
+int view_font_open(struct view *v, char *err, size_t errlen);
+void view_font_close(struct view *v);
+void view_compute_layout(struct view *v);
+void view_draw(struct view *v);
+void ui_fill(struct view *v, const SDL_Rect *r, uint32_t rgb);
+void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb);
+/* Draws text at (x, y), clipped to max_w pixels (0: no limit); returns its width. */
+int ui_text(struct view *v, int x, int y, int max_w, uint32_t rgb, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void ui_bar(struct view *v, const SDL_Rect *r, double frac, uint32_t rgb);
+
+/* view_panels.c */
+void view_draw_side(struct view *v);
+void view_draw_address_space(struct view *v);
+/* The lines describing frame pfn (the frame panel; the script's `frame`). */
+int view_frame_lines(struct view *v, pfn_t pfn, char lines[][100], int max);
+
+/* view_script.c: runs a --view-script; 0, or 2 on a bad line (after saying why). */
+int view_script(struct view *v, const char *path);
+
+#endif
