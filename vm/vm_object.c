@@ -169,6 +169,7 @@ kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_p
 {
     struct vm *vm = obj->vm;
     uint64_t off;
+    bool pushed = false;
     for (struct vm_object *c = obj->copies; c; c = c->copy_next) {
         if (!copy_offset(c, offset, &off) || vm_page_lookup(vm, c, off))
             continue;
@@ -185,7 +186,12 @@ kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_p
             phys_zero(vm->phys, vm_page_pfn(vm, saved));
         vm_page_insert(vm, saved, c, off);
         vm_page_activate(vm, saved);
+        pushed = true;
     }
+    /* A copy's task may map the original through the copy: it must fault again and
+     * find the saved page. */
+    if (pushed && current)
+        pmap_page_protect(vm->mmu, vm_page_pfn(vm, current), VM_PROT_NONE);
     return KERN_SUCCESS;
 }
 

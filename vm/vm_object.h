@@ -86,7 +86,9 @@ struct vm_object *vm_object_copy_delayed(struct vm_object *obj, uint64_t offset,
 /* True if a copy of obj lacks the page at offset: it must not be writable yet. */
 bool vm_object_copies_lack(struct vm_object *obj, uint64_t offset);
 /* Before the page at offset of obj changes: gives each copy lacking it the current
- * contents (`current`, or zeros if NULL). KERN_RESOURCE_SHORTAGE if out of frames. */
+ * contents (`current`, or zeros if NULL) and unmaps `current` everywhere, so that
+ * tasks seeing it through a copy fault onto the saved page. KERN_RESOURCE_SHORTAGE
+ * if out of frames. */
 kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_page *current);
 /* Frees the resident pages in [start, end) of obj. */
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);

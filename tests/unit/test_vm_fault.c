@@ -489,6 +489,7 @@ START_TEST(fork_copy_of_shared_memory_is_a_snapshot)
     struct vm_object *copy = copier->header.next->object;
     ck_assert_uint_eq(copy->resident, 0);
     ck_assert_int_eq(xlate(BASE, W, NULL), MMU_FAULT_PERMISSION);   /* writes must push */
+    ck_assert_uint_eq(read_in(copier, BASE), 1);     /* maps the shared page, read-only */
     write_in(sharer, BASE, 2);
     write_in(sharer, BASE + PG, 3);
     ck_assert_uint_eq(copy->resident, 2);             /* the old page and a zero page */
