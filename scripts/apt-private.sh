@@ -54,3 +54,17 @@ apt_private_download() {
   rm -rf "$work"
   return $rc
 }
+
+# apt_private_fetch_arm64 PKG WORK: downloads PKG:arm64 from this machine's Debian release
+# and unpacks it into WORK/extract; prints the .deb's file name. Non-zero on failure
+# (messages on stderr).
+apt_private_fetch_arm64() {
+  local pkg=$1 work=$2 deb
+  mkdir -p "$work/download" "$work/extract"
+  apt_private_download "$(debian_codename)" arm64 "$work/download" "$pkg" ||
+    { echo "cannot download $pkg" >&2; return 1; }
+  deb=$(ls "$work/download/$pkg"_*_arm64.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || { echo "no $pkg .deb downloaded" >&2; return 1; }
+  dpkg-deb -x "$deb" "$work/extract" || return 1
+  basename "$deb"
+}

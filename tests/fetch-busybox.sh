@@ -29,21 +29,16 @@ fi
 . "$top/scripts/apt-private.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/download" "$work/extract"
 say "downloading busybox-static:arm64 from $(debian_codename)/main"
-apt_private_download "$(debian_codename)" arm64 "$work/download" busybox-static ||
-  { say "cannot download busybox-static"; exit 1; }
-deb=$(ls "$work/download"/busybox-static_*_arm64.deb 2>/dev/null | head -n 1)
-[ -n "$deb" ] || { say "no busybox-static .deb downloaded"; exit 1; }
-dpkg-deb -x "$deb" "$work/extract"
+deb=$(apt_private_fetch_arm64 busybox-static "$work") || exit 1
 bin=""
 for c in "$work/extract/bin/busybox" "$work/extract/usr/bin/busybox"; do
   [ -f "$c" ] && { bin=$c; break; }
 done
-[ -n "$bin" ] || { say "no busybox binary in $(basename "$deb")"; exit 1; }
+[ -n "$bin" ] || { say "no busybox binary in $deb"; exit 1; }
 mkdir -p "$cache"
 cp "$bin" "$dest.tmp" && chmod 755 "$dest.tmp"
-is_arm64_elf "$dest.tmp" || { rm -f "$dest.tmp"; say "$(basename "$deb") holds no AArch64 ELF"; exit 1; }
+is_arm64_elf "$dest.tmp" || { rm -f "$dest.tmp"; say "$deb holds no AArch64 ELF"; exit 1; }
 mv "$dest.tmp" "$dest"
-basename "$deb" > "$cache/busybox.deb-name"
-say "$dest from $(basename "$deb")"
+printf '%s\n' "$deb" > "$cache/busybox.deb-name"
+say "$dest from $deb"

@@ -42,19 +42,14 @@ fi
 . "$top/scripts/apt-private.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/download" "$work/extract"
 say "downloading musl-dev:arm64 from $(debian_codename)/main"
-apt_private_download "$(debian_codename)" arm64 "$work/download" musl-dev ||
-  { say "cannot download musl-dev"; exit 1; }
-deb=$(ls "$work/download"/musl-dev_*_arm64.deb 2>/dev/null | head -n 1)
-[ -n "$deb" ] || { say "no musl-dev .deb downloaded"; exit 1; }
-dpkg-deb -x "$deb" "$work/extract"
+deb=$(apt_private_fetch_arm64 musl-dev "$work") || exit 1
 is_complete "$work/extract" ||
-  { say "$(basename "$deb") lacks libc.a, crt*.o or the headers for aarch64-linux-musl"; exit 1; }
+  { say "$deb lacks libc.a, crt*.o or the headers for aarch64-linux-musl"; exit 1; }
 mkdir -p "$cache"
 rm -rf "$dest.tmp"
 mv "$work/extract" "$dest.tmp"
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"
-basename "$deb" > "$cache/musl.deb-name"
-say "$dest from $(basename "$deb")"
+printf '%s\n' "$deb" > "$cache/musl.deb-name"
+say "$dest from $deb"

@@ -54,8 +54,7 @@ kern_return_t vm_map_region(struct vm_map *map, uint64_t *addr, struct vm_region
         .purgable = e->object ? e->object->purgable : VM_PURGABLE_DENY,
         .tag = e->tag,
     };
-    for (struct vm_object *o = e->object; o; o = o->shadow)
-        r->shadow_depth++;
+    r->shadow_depth = vm_map_shadow_depth(map, e->start);
     count_pages(map, e, r);
     *addr = e->start;
     return KERN_SUCCESS;
