@@ -42,7 +42,7 @@ GUEST_CC     ?= aarch64-linux-gnu-gcc
 GUEST_AR     ?= aarch64-linux-gnu-ar
 MACHO_CC     ?= clang --target=arm64-apple-ios
 MACHO_AR     ?= $(firstword $(shell which llvm-ar llvm-ar-14 2>/dev/null) llvm-ar)
-SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h)
+SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h guest/include/sys/*.h)
 LIBMACH_SRC  := $(wildcard guest/sdk/libmach/*.c)
 LIBMACH_CFLAGS := -O2 -ffreestanding -Wall -Wextra -Werror -Iguest/include
 LIBMACH       := $(O)/guest/libmach.a
@@ -131,13 +131,13 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
 $(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
 
-$(O)/guest/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h $(SDK_HEADERS)
+$(O)/guest/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(LIBMACH_CFLAGS) -c $< -o $@
 $(LIBMACH): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/obj/libmach/%.o,$(LIBMACH_SRC))
 	rm -f $@ && $(GUEST_AR) rcs $@ $^
 
-$(O)/guest/macho/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h $(SDK_HEADERS)
+$(O)/guest/macho/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	$(MACHO_CC) $(LIBMACH_CFLAGS) -c $< -o $@
 $(LIBMACH_MACHO): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/macho/obj/libmach/%.o,$(LIBMACH_SRC))
@@ -147,7 +147,7 @@ $(O)/guest/include/%.h: guest/include/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(O)/guest/macho/obj/libc/%.o: guest/sdk/libc/%.c $(wildcard guest/sdk/libc/*.h) $(LIBC_HEADERS) $(SDK_HEADERS)
+$(O)/guest/macho/obj/libc/%.o: guest/sdk/libc/%.c $(wildcard guest/sdk/libc/*.h) guest/sdk/bsd_svc.h $(LIBC_HEADERS) $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	$(MACHO_CC) $(LIBC_CFLAGS) -c $< -o $@
 $(LIBC_MACHO): $(patsubst guest/sdk/libc/%.c,$(O)/guest/macho/obj/libc/%.o,$(LIBC_SRC))

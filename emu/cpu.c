@@ -20,6 +20,47 @@ void cpu_set_reg(struct emu *emu, int reg, uint64_t v)
     uc_reg_write(emu->uc, reg, &v);
 }
 
+void cpu_save_user(struct emu *emu, struct cpu_user_state *s)
+{
+    for (int i = 0; i <= 28; i++)
+        s->x[i] = cpu_reg(emu, REG_X(i));
+    s->x[29] = cpu_reg(emu, UC_ARM64_REG_X29);
+    s->x[30] = cpu_reg(emu, UC_ARM64_REG_X30);
+    s->sp = cpu_reg(emu, UC_ARM64_REG_SP);
+    s->pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    s->nzcv = cpu_reg(emu, UC_ARM64_REG_NZCV);
+    s->fpsr = (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPSR);
+    s->fpcr = (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPCR);
+    for (int i = 0; i < 32; i++)
+        uc_reg_read(emu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
+}
+
+void cpu_load_user(struct emu *emu, const struct cpu_user_state *s)
+{
+    for (int i = 0; i <= 28; i++)
+        cpu_set_reg(emu, REG_X(i), s->x[i]);
+    cpu_set_reg(emu, UC_ARM64_REG_X29, s->x[29]);
+    cpu_set_reg(emu, UC_ARM64_REG_X30, s->x[30]);
+    cpu_set_reg(emu, UC_ARM64_REG_SP, s->sp);
+    cpu_set_reg(emu, UC_ARM64_REG_PC, s->pc);
+    cpu_set_reg(emu, UC_ARM64_REG_NZCV, s->nzcv & 0xf0000000u);   /* only the flags */
+    cpu_set_reg(emu, UC_ARM64_REG_FPSR, s->fpsr);
+    cpu_set_reg(emu, UC_ARM64_REG_FPCR, s->fpcr);
+    for (int i = 0; i < 32; i++)
+        uc_reg_write(emu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
+}
+
+void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e)
+{
+    for (int i = 0; i < e->nargs; i++)
+        cpu_set_reg(emu, REG_X(i), e->arg[i]);
+    cpu_set_reg(emu, UC_ARM64_REG_SP, e->sp);
+    cpu_set_reg(emu, UC_ARM64_REG_X29, e->fp);
+    cpu_set_reg(emu, UC_ARM64_REG_X30, e->lr);
+    cpu_set_reg(emu, UC_ARM64_REG_PC, e->pc);
+    cpu_request_stop(emu, STOP_REDIRECT);
+}
+
 void cpu_flush_tlb(struct emu *emu)
 {
     uc_ctl_flush_tlb(emu->uc);
@@ -28,7 +69,7 @@ void cpu_flush_tlb(struct emu *emu)
 
 void cpu_request_stop(struct emu *emu, enum emu_stop why)
 {
-    if (emu->stop == STOP_NONE || why == STOP_EXIT)
+    if (emu->stop == STOP_NONE || emu->stop == STOP_UPCALL || why == STOP_EXIT)
         emu->stop = why;
     uc_emu_stop(emu->uc);
 }

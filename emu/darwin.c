@@ -65,8 +65,11 @@ static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
             snprintf(why, sizeof why, " %s", vm_kern_name((kern_return_t)rc));
         trace(emu, "mach", c ? c->name : NULL, -nr, a, rc, why);
     }
-    if (!emu->task->exited)
+    if (emu->task->exited)
+        return;
+    if (emu->stop != STOP_REDIRECT)    /* the return trap restored x0 with the rest */
         cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+    upcall_deliver_pending(emu);
 }
 
 static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
@@ -86,6 +89,7 @@ static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
     cpu_set_reg(emu, UC_ARM64_REG_NZCV, nzcv);
     cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
+    upcall_deliver_pending(emu);
 }
 
 void darwin_syscall(struct emu *emu)

@@ -223,4 +223,6 @@ const struct darwin_call bsd_calls[BSD_NCALLS] = {
     BSD(execve, execve), BSD(munmap, munmap), BSD(mprotect, mprotect), BSD(madvise, madvise),
     BSD(gettimeofday, gettimeofday), BSD(mmap, mmap), BSD(lseek, lseek),
     BSD(stat64, stat64), BSD(fstat64, fstat64), BSD(lstat64, lstat64),
+    [MACHEMU_SYS_memorystatus_control] = { "memorystatus_control",
+                                           (void *)darwin_memorystatus_control },
 };

@@ -31,6 +31,8 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     emu->opt = *opt;
     emu->rootfd = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+    emu->pressure.due = UINT64_MAX;
+    emu->pressure.level = MACHEMU_NOTE_PRESSURE_NORMAL;
     int rc = phys_init(&emu->phys, opt->mem_size);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create %llu bytes of guest RAM: %s",
@@ -157,6 +159,7 @@ void emu_deliver_fault(struct emu *emu)
 
 static void run_current(struct emu *emu)
 {
+    upcall_before_run(emu);
     if (phys_take_stale_code(&emu->phys)) {
         uc_ctl_flush_tb(emu->uc);
         emu->stats.tb_flushes++;

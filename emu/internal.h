@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <unicorn/unicorn.h>
 #include "emu/emu.h"
+#include "emu/pressure.h"
+#include "guest/include/machemu/abi.h"
 #include "vm/vm_fault.h"
 
 #define GUEST_NSIG 64
@@ -30,6 +32,27 @@ enum task_state {
     TASK_BLOCKED_IO,               /* in read/write on wait_fd; the call restarts */
     TASK_BLOCKED_WAIT,             /* in wait4 or waiting for a vfork child; restarts */
     TASK_ZOMBIE,                   /* exited, not yet reaped */
+};
+
+/* Everything user code can see and change: what a signal frame or an upcall saves. */
+struct cpu_user_state {
+    uint64_t x[31];                /* x0..x30 */
+    uint64_t sp, pc, nzcv;
+    uint32_t fpsr, fpcr;
+    uint8_t q[32][16];
+};
+
+#define UPCALL_NOTE_KINDS 5        /* the MACHEMU_NOTE_* values */
+
+/* A task's memory-pressure handler and the upcall in progress (upcall.c). */
+struct task_upcall {
+    uint64_t handler, ctx;         /* handler 0: none registered */
+    uint32_t mask;                 /* the notes it takes */
+    uint32_t queue[UPCALL_NOTE_KINDS];   /* waiting notes, oldest first, one per kind */
+    int nqueued;
+    bool active;                   /* a handler runs; saved is the code it interrupted */
+    struct cpu_user_state saved;
+    uint64_t tramp;                /* the trampoline page; 0 until the first registration */
 };
 
 struct task {
@@ -68,6 +91,8 @@ struct task {
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
+    struct task_upcall upcall;
+    struct emu_memstatus memstatus;
     bool exited;
     int exit_status;               /* as emu_run returns it */
 };
@@ -81,6 +106,15 @@ enum emu_stop {
     STOP_RETRY,                    /* something to do outside the CPU, then continue */
     STOP_SWITCH,                   /* the task blocked or its quantum ran out */
     STOP_DEBUG,                    /* the debugger stops here (emu/debug.c) */
+    STOP_UPCALL,                   /* a pressure note may be due: deliver it, continue;
+                                      the weakest reason, any other replaces it */
+};
+
+/* A pressure note sent with a delay (upcall.c). */
+struct upcall_timer {
+    uint64_t due;                  /* emu->icount at which it is posted */
+    int pid;
+    uint32_t note;
 };
 
 struct dbg;
@@ -97,6 +131,13 @@ struct emu {
     int next_pid;
     uc_hook quantum_hook;          /* installed while more than one task lives */
     uint64_t icount, quantum_end;  /* guest instructions, counted per block */
+    struct {                       /* memory-pressure notes (upcall.c) */
+        struct upcall_timer timers[MACHEMU_PRESSURE_MAX_DELAYED];   /* by due time */
+        int ntimers;
+        uint64_t due;              /* the first timer's; UINT64_MAX when none */
+        uint32_t level;            /* MACHEMU_NOTE_PRESSURE_NORMAL/WARN/CRITICAL */
+        struct emu_pressure_hooks hooks;
+    } pressure;
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
     enum emu_stop stop;
@@ -128,6 +169,17 @@ void cpu_set_reg(struct emu *emu, int reg, uint64_t v);
 #define REG_X(n) (UC_ARM64_REG_X0 + (n))   /* x0..x28 */
 void cpu_flush_tlb(struct emu *emu);
 void cpu_request_stop(struct emu *emu, enum emu_stop why);
+
+void cpu_save_user(struct emu *emu, struct cpu_user_state *s);
+void cpu_load_user(struct emu *emu, const struct cpu_user_state *s);
+/* Where a handler starts: the CPU jumps to pc with these sp, x29, x30 and arguments in
+ * x0.. (the other registers keep their values), and stops with STOP_REDIRECT. */
+struct cpu_handler_entry {
+    uint64_t pc, sp, fp, lr;
+    uint64_t arg[3];
+    int nargs;
+};
+void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
 
 /* emu.c */
 /* One turn of the run loop: runs the current task until the CPU stops, or switches
@@ -220,6 +272,12 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
+/* Makes sure guest instructions are being counted (the block hook is installed);
+ * call with the CPU stopped. */
+void sched_count_instructions(struct emu *emu);
+/* Something (a signal, a pressure note) is to be delivered to t: a task blocked in a
+ * system call becomes runnable, and the call starts again after the handler. */
+void task_wake_for_delivery(struct task *t);
 struct task *task_by_pid(struct emu *emu, int pid);
 /* Brings the task's wired kernel memory in line with its size (task, thread,
  * mappings, map entries: the costs of XNU-FACTS). */
@@ -252,5 +310,19 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr);
 void signal_deliver_pending(struct emu *emu);
 int signal_sigreturn(struct emu *emu);
 void task_die(struct emu *emu, int signo, const char *why);
+
+/* upcall.c: memory-pressure notes (see emu/pressure.h and machemu/abi.h). */
+/* With the CPU stopped, before the current task runs: posts the delayed notes now due,
+ * keeps instructions counted while some wait, and starts the current task's handler
+ * if a note waits for it. */
+void upcall_before_run(struct emu *emu);
+/* At a system call's return: starts the current task's handler if a note waits. */
+void upcall_deliver_pending(struct emu *emu);
+/* What fork and exec do to a task's handler. */
+void upcall_fork(struct task *child, const struct task *parent);
+void upcall_exec(struct task *t);
+
+/* memstat.c: the band and limits a task starts with (see emu/pressure.h). */
+void memstat_task_init(struct task *t);
 
 #endif

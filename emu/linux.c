@@ -318,8 +318,7 @@ static void post_signal(struct task *t, uint64_t sig)
     if (!sig || t->state == TASK_ZOMBIE)
         return;
     t->pending |= 1ull << (sig - 1);
-    if (t->state != TASK_RUNNABLE && !t->vfork_parent)
-        t->state = TASK_RUNNABLE;  /* its blocked call restarts after the handler */
+    task_wake_for_delivery(t);
 }
 
 /* kill(2): one task, or (0, -1, -pgid) every task, since all share one group. */
@@ -415,4 +414,5 @@ void linux_syscall(struct emu *emu)
         return;
     cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
+    upcall_deliver_pending(emu);
 }

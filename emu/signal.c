@@ -112,9 +112,11 @@ static bool default_ignored(int signo)
 static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uint64_t addr)
 {
     struct task *t = emu->task;
+    struct cpu_user_state cs;
     uint8_t *f = calloc(1, FRAME_SIZE);
     if (!f)
         return -ENOMEM;
+    cpu_save_user(emu, &cs);
     put32(f + 0, (uint32_t)signo);
     put32(f + 8, (uint32_t)code);
     put64(f + 16, addr);
@@ -124,20 +126,17 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     put64(uc + UC_STACK + 16, t->altstack_size);
     put64(uc + UC_SIGMASK, t->sigmask);
     put64(mc + MC_FAULT_ADDR, addr);
-    for (int i = 0; i <= 28; i++)
-        put64(mc + MC_REGS + 8 * i, cpu_reg(emu, REG_X(i)));
-    put64(mc + MC_REGS + 8 * 29, cpu_reg(emu, UC_ARM64_REG_X29));
-    put64(mc + MC_REGS + 8 * 30, cpu_reg(emu, UC_ARM64_REG_X30));
-    put64(mc + MC_SP, cpu_reg(emu, UC_ARM64_REG_SP));
-    put64(mc + MC_PC, cpu_reg(emu, UC_ARM64_REG_PC));
-    put64(mc + MC_PSTATE, cpu_reg(emu, UC_ARM64_REG_NZCV));
+    for (int i = 0; i <= 30; i++)
+        put64(mc + MC_REGS + 8 * i, cs.x[i]);
+    put64(mc + MC_SP, cs.sp);
+    put64(mc + MC_PC, cs.pc);
+    put64(mc + MC_PSTATE, cs.nzcv);
     uint8_t *r = mc + MC_RESERVED;
     put32(r, FPSIMD_MAGIC);
     put32(r + 4, FPSIMD_SIZE);
-    put32(r + 8, (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPSR));
-    put32(r + 12, (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPCR));
-    for (int i = 0; i < 32; i++)
-        uc_reg_read(emu->uc, UC_ARM64_REG_Q0 + i, r + 16 + 16 * i);
+    put32(r + 8, cs.fpsr);
+    put32(r + 12, cs.fpcr);
+    memcpy(r + 16, cs.q, sizeof cs.q);
     r += FPSIMD_SIZE;
     if (signo == SIGSEGV || signo == SIGBUS) {
         put32(r, ESR_MAGIC);
@@ -182,20 +181,16 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr)
         die_of_fault(emu, SIGSEGV, frame);
         return;
     }
-    cpu_set_reg(emu, REG_X(0), (uint64_t)signo);
-    cpu_set_reg(emu, REG_X(1), frame);
-    cpu_set_reg(emu, REG_X(2), frame + SIGINFO_SIZE);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, frame);
-    cpu_set_reg(emu, UC_ARM64_REG_X29, frame);
-    cpu_set_reg(emu, UC_ARM64_REG_X30, sa->flags & G_SA_RESTORER ? sa->restorer : t->sigtramp);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, sa->handler);
+    cpu_enter_handler(emu, &(struct cpu_handler_entry){
+        .pc = sa->handler, .sp = frame, .fp = frame,
+        .lr = sa->flags & G_SA_RESTORER ? sa->restorer : t->sigtramp,
+        .arg = { (uint64_t)signo, frame, frame + SIGINFO_SIZE }, .nargs = 3 });
     t->sigmask |= sa->mask;
     if (!(sa->flags & G_SA_NODEFER))
         t->sigmask |= 1ull << (signo - 1);
     t->sigmask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
     if (sa->flags & G_SA_RESETHAND)
         sa->handler = (uint64_t)(uintptr_t)SIG_DFL;
-    cpu_request_stop(emu, STOP_REDIRECT);
 }
 
 int signal_sigreturn(struct emu *emu)
@@ -213,20 +208,20 @@ int signal_sigreturn(struct emu *emu)
         return -EFAULT;
     }
     const uint8_t *uc = f + SIGINFO_SIZE, *mc = uc + UC_MCONTEXT;
-    for (int i = 0; i <= 28; i++)
-        cpu_set_reg(emu, REG_X(i), get64(mc + MC_REGS + 8 * i));
-    cpu_set_reg(emu, UC_ARM64_REG_X29, get64(mc + MC_REGS + 8 * 29));
-    cpu_set_reg(emu, UC_ARM64_REG_X30, get64(mc + MC_REGS + 8 * 30));
-    cpu_set_reg(emu, UC_ARM64_REG_SP, get64(mc + MC_SP));
-    cpu_set_reg(emu, UC_ARM64_REG_PC, get64(mc + MC_PC));
-    cpu_set_reg(emu, UC_ARM64_REG_NZCV, get64(mc + MC_PSTATE) & 0xf0000000u);
+    struct cpu_user_state cs;
+    cpu_save_user(emu, &cs);           /* the FP state stays if the frame has none */
+    for (int i = 0; i <= 30; i++)
+        cs.x[i] = get64(mc + MC_REGS + 8 * i);
+    cs.sp = get64(mc + MC_SP);
+    cs.pc = get64(mc + MC_PC);
+    cs.nzcv = get64(mc + MC_PSTATE);
     const uint8_t *r = mc + MC_RESERVED;
     if (get32(r) == FPSIMD_MAGIC) {
-        cpu_set_reg(emu, UC_ARM64_REG_FPSR, get32(r + 8));
-        cpu_set_reg(emu, UC_ARM64_REG_FPCR, get32(r + 12));
-        for (int i = 0; i < 32; i++)
-            uc_reg_write(emu->uc, UC_ARM64_REG_Q0 + i, r + 16 + 16 * i);
+        cs.fpsr = get32(r + 8);
+        cs.fpcr = get32(r + 12);
+        memcpy(cs.q, r + 16, sizeof cs.q);
     }
+    cpu_load_user(emu, &cs);
     t->sigmask = get64(uc + UC_SIGMASK) & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
     free(f);
     cpu_request_stop(emu, STOP_REDIRECT);

@@ -32,6 +32,7 @@ struct task *task_create(struct emu *emu)
         return NULL;
     }
     t->pid = emu->next_pid++;
+    memstat_task_init(t);
     struct task **pp = &emu->tasks;
     while (*pp)
         pp = &(*pp)->next;
@@ -115,6 +116,12 @@ static void wake(struct task *t)
         t->state = TASK_RUNNABLE;
 }
 
+void task_wake_for_delivery(struct task *t)
+{
+    if (t->state != TASK_ZOMBIE && t->state != TASK_RUNNABLE && !t->vfork_parent)
+        t->state = TASK_RUNNABLE;
+}
+
 /* --- switching ------------------------------------------------------------ */
 
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
@@ -125,12 +132,14 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     emu->icount += size / 4;
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
+    else if (emu->icount >= emu->pressure.due)
+        cpu_request_stop(emu, STOP_UPCALL);
 }
 
-/* The block hook costs time on every block, so it is there only while needed. */
-void sched_update_quantum(struct emu *emu)
+/* The block hook costs time on every block, so it is there only while needed: while
+ * several tasks share the CPU or a delayed pressure note waits. */
+static void set_block_hook(struct emu *emu, bool want)
 {
-    bool want = live_tasks(emu) > 1;
     if (want && !emu->quantum_hook) {
         if (uc_hook_add(emu->uc, &emu->quantum_hook, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0)
             != UC_ERR_OK)
@@ -141,6 +150,19 @@ void sched_update_quantum(struct emu *emu)
         emu->quantum_hook = 0;
         uc_ctl_flush_tb(emu->uc);
     }
+}
+
+void sched_update_quantum(struct emu *emu)
+{
+    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0);
+    emu->quantum_end = emu->icount + QUANTUM;
+}
+
+void sched_count_instructions(struct emu *emu)
+{
+    if (emu->quantum_hook)
+        return;
+    set_block_hook(emu, true);
     emu->quantum_end = emu->icount + QUANTUM;
 }
 
@@ -305,6 +327,8 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->altstack_sp = p->altstack_sp;
     c->altstack_size = p->altstack_size;
     c->altstack_flags = p->altstack_flags;
+    upcall_fork(c, p);
+    c->memstatus = p->memstatus;
     if (!c->name || !c->exe || !c->cwd)
         return -ENOMEM;
     struct pmap *pm = pmap_create(&emu->mmu);
@@ -445,6 +469,7 @@ static void reset_for_exec(struct emu *emu, struct task *t)
         if (t->sig[s].handler != (uint64_t)(uintptr_t)SIG_IGN)
             t->sig[s] = (struct guest_sigaction){ 0 };
     t->altstack_sp = t->altstack_size = 0;
+    upcall_exec(t);
     for (int i = 0; i <= 28; i++)
         cpu_set_reg(emu, REG_X(i), 0);
     cpu_set_reg(emu, UC_ARM64_REG_X29, 0);

@@ -39,6 +39,43 @@
 #define MACHEMU_TRAP_HOST_STATISTICS64  108  /* (host, flavor, int32 *info, uint32 *count) */
 #define MACHEMU_TRAP_TASK_INFO          109  /* (task, flavor, int32 *info, uint32 *count) */
 
+/* Memory-pressure notes delivered as upcalls (machemu's own traps; XNU delivers the same
+ * notes through kevent/dispatch sources, EVFILT_MEMORYSTATUS).
+ *
+ * -110 pressure_handler_set(handler, ctx, mask): from now on each note in mask runs
+ *      handler(note, ctx) on the task's stack, interrupting whatever it was doing, and
+ *      the interrupted code resumes when the handler returns. handler 0 unregisters
+ *      (ctx and mask ignored; queued notes are dropped). KERN_INVALID_ARGUMENT for a
+ *      mask with no note or unknown bits; KERN_NO_SPACE / KERN_RESOURCE_SHORTAGE if the
+ *      trampoline page cannot be mapped. Not inherited by fork; reset by exec.
+ * -111 pressure_return(): the trampoline's trap (x30 of a handler points at it): restores
+ *      every register of the interrupted code, then delivers the next queued note.
+ *      KERN_INVALID_ARGUMENT (and nothing restored) outside a handler.
+ * -112 pressure_send(pid, note, delay): queues note for pid (0 = the caller) after
+ *      delay guest instructions (0: at once), as XNU's kern.memorystatus_vm_pressure_send
+ *      sysctl does for `memory_pressure -S`. KERN_SUCCESS if the target has a handler for
+ *      the note, KERN_NOT_RECEIVER if not (nothing queued), KERN_INVALID_TASK for no live
+ *      task with that pid, KERN_INVALID_ARGUMENT unless note is exactly one MACHEMU_NOTE_*,
+ *      KERN_RESOURCE_SHORTAGE when MACHEMU_PRESSURE_MAX_DELAYED notes already wait.
+ *
+ * Delivery happens only at safe points: on return from a system call, when the CPU
+ * stops after a fault, and at block boundaries once a delayed note is due; a note that
+ * arrives while its task runs a handler waits (one per kind, in order of arrival) until
+ * the handler returns. The interrupted context is kept by the emulator, not on the guest
+ * stack, so nothing the guest writes can change what the return trap restores. */
+#define MACHEMU_TRAP_PRESSURE_HANDLER_SET 110 /* (handler, ctx, uint32 mask) */
+#define MACHEMU_TRAP_PRESSURE_RETURN      111 /* () */
+#define MACHEMU_TRAP_PRESSURE_SEND        112 /* (pid, uint32 note, uint64 delay) */
+
+/* The notes: XNU's NOTE_MEMORYSTATUS_* values (bsd/sys/event.h). */
+#define MACHEMU_NOTE_PRESSURE_NORMAL      0x00000001u
+#define MACHEMU_NOTE_PRESSURE_WARN        0x00000002u
+#define MACHEMU_NOTE_PRESSURE_CRITICAL    0x00000004u
+#define MACHEMU_NOTE_PROC_LIMIT_WARN      0x00000010u
+#define MACHEMU_NOTE_PROC_LIMIT_CRITICAL  0x00000020u
+#define MACHEMU_NOTE_ALL                  0x00000037u
+#define MACHEMU_PRESSURE_MAX_DELAYED      256
+
 /* mach_vm_map's arguments past the eighth (arm64 passes them on the stack, and the
  * Apple and AAPCS64 stack layouts differ, so libmach packs them here). */
 struct machemu_vm_map_args {
@@ -81,6 +118,39 @@ struct machemu_vm_map_args {
 #define MACHEMU_SYS_fstat64      339
 #define MACHEMU_SYS_lstat64      340
 #define MACHEMU_SYS_memorystatus_control 440
+
+/* memorystatus_control(command, pid, flags, buffer, buffersize): XNU's commands and
+ * layouts (bsd/sys/kern_memorystatus.h); <sys/kern_memorystatus.h> gives XNU's names. */
+#define MACHEMU_MEMSTAT_GET_PRIORITY_LIST          1  /* buffer: machemu_memstat_entry[] */
+#define MACHEMU_MEMSTAT_SET_PRIORITY_PROPERTIES    2  /* buffer: machemu_memstat_priority */
+#define MACHEMU_MEMSTAT_GET_PRESSURE_STATUS        4  /* returns 1 under pressure, else 0 */
+#define MACHEMU_MEMSTAT_SET_JETSAM_HIGH_WATER_MARK 5  /* flags = MB, soft */
+#define MACHEMU_MEMSTAT_SET_JETSAM_TASK_LIMIT      6  /* flags = MB, fatal */
+#define MACHEMU_MEMSTAT_SET_MEMLIMIT_PROPERTIES    7  /* buffer: machemu_memstat_memlimit */
+#define MACHEMU_MEMSTAT_GET_MEMLIMIT_PROPERTIES    8  /* buffer: machemu_memstat_memlimit */
+#define MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL      0x1
+#define MACHEMU_JETSAM_PRIORITY_MAX              210
+#define MACHEMU_JETSAM_PRIORITY_DEFAULT          180  /* what priority -1 stands for */
+
+struct machemu_memstat_entry {
+    int32_t pid;
+    int32_t priority;
+    uint64_t user_data;
+    int32_t limit;                                 /* MB; -1: none */
+    uint32_t state;
+};
+
+struct machemu_memstat_priority {
+    int32_t priority;
+    uint64_t user_data;
+};
+
+struct machemu_memstat_memlimit {
+    int32_t memlimit_active;                       /* MB; -1: none */
+    uint32_t memlimit_active_attr;
+    int32_t memlimit_inactive;
+    uint32_t memlimit_inactive_attr;
+};
 
 /* host_statistics64(HOST_VM_INFO64): XNU's vm_statistics64, 38 integer_t. */
 #define MACHEMU_HOST_VM_INFO64 4

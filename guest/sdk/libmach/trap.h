@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <mach/mach.h>
+#include "../bsd_svc.h"
 
 /* The SDK's XNU constants and the numbers the emulator implements must agree. */
 _Static_assert(MACH_SEND_INVALID_DEST == MACHEMU_MACH_SEND_INVALID_DEST, "port error");
@@ -45,5 +46,26 @@ static inline uint64_t mach_trap(int number, const uint64_t a[8])
 }
 
 static inline kern_return_t mach_trap_kr(uint64_t x0) { return (kern_return_t)(int32_t)x0; }
+
+/* The C library's errno: glibc's for ELF guests, the SDK libc's for Mach-O. */
+#ifdef __APPLE__
+int *__error(void);
+#define LIBMACH_ERRNO (*__error())
+#else
+int *__errno_location(void);
+#define LIBMACH_ERRNO (*__errno_location())
+#endif
+
+/* A Darwin BSD call (x16 = number > 0): its result, or -1 with errno set to the Darwin
+ * errno in x0 when the kernel sets the carry flag. */
+static inline int64_t bsd_trap(int number, const uint64_t a[6])
+{
+    struct bsd_result r = bsd_call6(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (r.failed) {
+        LIBMACH_ERRNO = (int)r.x0;
+        return -1;
+    }
+    return (int64_t)r.x0;
+}
 
 #endif

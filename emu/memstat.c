@@ -1,0 +1,199 @@
+/* emu/memstat.c — each task's memorystatus properties (Jetsam band, memory limits) and
+ * the Darwin call that sets them, memorystatus_control (BSD 440), with XNU's commands,
+ * layouts and errors (bsd/kern/kern_memorystatus.c).
+ *
+ * Every guest counts as privileged (XNU wants root or an entitlement), so a task may
+ * set another live task's properties. What jetsam/ does with them is its business: it
+ * reads them with emu_task_memstatus() and hears of changes through the memstatus hook. */
+#include <errno.h>
+#include "emu/darwin.h"
+
+_Static_assert(sizeof(struct machemu_memstat_priority) == 16, "XNU's priority properties");
+_Static_assert(sizeof(struct machemu_memstat_memlimit) == 16, "XNU's memlimit properties");
+_Static_assert(sizeof(struct machemu_memstat_entry) == 24, "XNU's priority entry");
+
+void memstat_task_init(struct task *t)
+{
+    t->memstatus = (struct emu_memstatus){
+        .band = EMU_BAND_DEFAULT,
+        .active = { EMU_MEMLIMIT_NONE, false },
+        .inactive = { EMU_MEMLIMIT_NONE, false },
+    };
+}
+
+const struct emu_memstatus *emu_task_memstatus(const struct task *t)
+{
+    return &t->memstatus;
+}
+
+static void changed(struct emu *emu, struct task *t)
+{
+    if (emu->pressure.hooks.memstatus)
+        emu->pressure.hooks.memstatus(emu->pressure.hooks.ctx, t);
+}
+
+int emu_task_set_band(struct emu *emu, struct task *t, int32_t band, uint64_t user_data)
+{
+    if (band < 0 || band > EMU_BAND_MAX)
+        return -EINVAL;
+    t->memstatus.band = band;
+    t->memstatus.user_data = user_data;
+    changed(emu, t);
+    return 0;
+}
+
+static struct emu_memlimit normalized(struct emu_memlimit l)
+{
+    return l.mb > 0 ? l : (struct emu_memlimit){ EMU_MEMLIMIT_NONE, false };
+}
+
+void emu_task_set_memlimits(struct emu *emu, struct task *t, struct emu_memlimit active,
+                            struct emu_memlimit inactive)
+{
+    t->memstatus.active = normalized(active);
+    t->memstatus.inactive = normalized(inactive);
+    changed(emu, t);
+}
+
+/* --- memorystatus_control ------------------------------------------------------------ */
+
+/* pid 0 is the caller; else a live task (ESRCH). */
+static struct task *target(struct emu *emu, int32_t pid)
+{
+    if (pid == 0 || pid == emu->task->pid)
+        return emu->task;
+    struct task *t = pid > 0 ? task_by_pid(emu, pid) : NULL;
+    return t && t->state != TASK_ZOMBIE ? t : NULL;
+}
+
+/* XNU takes exactly one structure, and a null buffer as a bad argument. */
+static int check_buffer(uint64_t buf, uint64_t size, size_t want)
+{
+    return buf && size == want ? 0 : -EINVAL;
+}
+
+/* -1 stands for JETSAM_PRIORITY_DEFAULT, as on XNU. */
+static int64_t set_priority_properties(struct emu *emu, struct task *t, uint64_t buf,
+                                       uint64_t size)
+{
+    struct machemu_memstat_priority p;
+    int rc = check_buffer(buf, size, sizeof p);
+    if (rc == 0)
+        rc = copyin(emu, &p, buf, sizeof p);
+    if (rc < 0)
+        return rc;
+    return emu_task_set_band(emu, t, p.priority == -1 ? MACHEMU_JETSAM_PRIORITY_DEFAULT : p.priority,
+                             p.user_data);
+}
+
+/* HIGH_WATER_MARK (soft) and TASK_LIMIT (fatal): one limit, active and inactive alike. */
+static int64_t set_one_limit(struct emu *emu, struct task *t, uint32_t mb, bool fatal)
+{
+    struct emu_memlimit l = { (int32_t)mb, fatal };
+    emu_task_set_memlimits(emu, t, l, l);
+    return 0;
+}
+
+static struct emu_memlimit limit_from(int32_t mb, uint32_t attr)
+{
+    return (struct emu_memlimit){ mb, (attr & MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL) != 0 };
+}
+
+static int64_t set_memlimit_properties(struct emu *emu, struct task *t, uint64_t buf, uint64_t size)
+{
+    struct machemu_memstat_memlimit m;
+    int rc = check_buffer(buf, size, sizeof m);
+    if (rc == 0)
+        rc = copyin(emu, &m, buf, sizeof m);
+    if (rc < 0)
+        return rc;
+    if ((m.memlimit_active_attr | m.memlimit_inactive_attr) & ~MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL)
+        return -EINVAL;
+    emu_task_set_memlimits(emu, t, limit_from(m.memlimit_active, m.memlimit_active_attr),
+                           limit_from(m.memlimit_inactive, m.memlimit_inactive_attr));
+    return 0;
+}
+
+static uint32_t attr_of(struct emu_memlimit l)
+{
+    return l.fatal ? MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL : 0;
+}
+
+static int64_t get_memlimit_properties(struct emu *emu, const struct task *t, uint64_t buf,
+                                       uint64_t size)
+{
+    const struct emu_memstatus *ms = &t->memstatus;
+    struct machemu_memstat_memlimit m = {
+        .memlimit_active = ms->active.mb, .memlimit_active_attr = attr_of(ms->active),
+        .memlimit_inactive = ms->inactive.mb, .memlimit_inactive_attr = attr_of(ms->inactive),
+    };
+    int rc = check_buffer(buf, size, sizeof m);
+    return rc < 0 ? rc : copyout(emu, buf, &m, sizeof m);
+}
+
+static struct machemu_memstat_entry entry_of(const struct task *t)
+{
+    /* The limit in force is the active one: machemu has no inactive state yet, and
+     * tracks no P_MEMSTAT_* states. */
+    return (struct machemu_memstat_entry){ .pid = t->pid, .priority = t->memstatus.band,
+                                           .user_data = t->memstatus.user_data,
+                                           .limit = t->memstatus.active.mb };
+}
+
+/* pid 0: every live task, in pid order; else that one. A null buffer asks for the
+ * size; a smaller buffer than the list is EINVAL. Returns the bytes written. */
+static int64_t get_priority_list(struct emu *emu, int32_t pid, uint64_t buf, uint64_t size)
+{
+    struct task *one = pid ? target(emu, pid) : NULL;
+    if (pid && !one)
+        return -ESRCH;
+    uint64_t n = 0;
+    for (struct task *t = emu->tasks; t; t = t->next)
+        n += t->state != TASK_ZOMBIE && (!one || t == one);
+    uint64_t bytes = n * sizeof(struct machemu_memstat_entry);
+    if (!buf)
+        return (int64_t)bytes;
+    if (size < bytes)
+        return -EINVAL;
+    uint64_t at = buf;
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (t->state == TASK_ZOMBIE || (one && t != one))
+            continue;
+        struct machemu_memstat_entry e = entry_of(t);
+        if (copyout(emu, at, &e, sizeof e) < 0)
+            return -EFAULT;
+        at += sizeof e;
+    }
+    return (int64_t)bytes;
+}
+
+/* (command, pid, flags, buffer, buffersize) */
+int64_t darwin_memorystatus_control(struct emu *emu, const uint64_t a[8])
+{
+    uint32_t cmd = (uint32_t)a[0], flags = (uint32_t)a[2];
+    uint64_t buf = a[3], size = a[4];
+    switch (cmd) {
+    case MACHEMU_MEMSTAT_GET_PRESSURE_STATUS:
+        return emu->pressure.level != MACHEMU_NOTE_PRESSURE_NORMAL;
+    case MACHEMU_MEMSTAT_GET_PRIORITY_LIST:
+        return get_priority_list(emu, (int32_t)a[1], buf, size);
+    case MACHEMU_MEMSTAT_SET_PRIORITY_PROPERTIES:
+    case MACHEMU_MEMSTAT_SET_JETSAM_HIGH_WATER_MARK:
+    case MACHEMU_MEMSTAT_SET_JETSAM_TASK_LIMIT:
+    case MACHEMU_MEMSTAT_SET_MEMLIMIT_PROPERTIES:
+    case MACHEMU_MEMSTAT_GET_MEMLIMIT_PROPERTIES:
+        break;
+    default:
+        return -EINVAL;
+    }
+    struct task *t = target(emu, (int32_t)a[1]);
+    if (!t)
+        return -ESRCH;
+    switch (cmd) {
+    case MACHEMU_MEMSTAT_SET_PRIORITY_PROPERTIES: return set_priority_properties(emu, t, buf, size);
+    case MACHEMU_MEMSTAT_SET_JETSAM_HIGH_WATER_MARK: return set_one_limit(emu, t, flags, false);
+    case MACHEMU_MEMSTAT_SET_JETSAM_TASK_LIMIT: return set_one_limit(emu, t, flags, true);
+    case MACHEMU_MEMSTAT_SET_MEMLIMIT_PROPERTIES: return set_memlimit_properties(emu, t, buf, size);
+    default: return get_memlimit_properties(emu, t, buf, size);
+    }
+}
