@@ -67,9 +67,14 @@ static struct task *target(struct emu *emu, int32_t pid)
 }
 
 /* XNU takes exactly one structure, and a null buffer as a bad argument. */
-static int check_buffer(uint64_t buf, uint64_t size, size_t want)
+static bool one_struct(uint64_t buf, uint64_t size, size_t want)
 {
-    return buf && size == want ? 0 : -EINVAL;
+    return buf && size == want;
+}
+
+static int copyin_struct(struct emu *emu, void *dst, size_t want, uint64_t buf, uint64_t size)
+{
+    return one_struct(buf, size, want) ? copyin(emu, dst, buf, want) : -EINVAL;
 }
 
 /* -1 stands for JETSAM_PRIORITY_DEFAULT, as on XNU. */
@@ -77,9 +82,7 @@ static int64_t set_priority_properties(struct emu *emu, struct task *t, uint64_t
                                        uint64_t size)
 {
     struct machemu_memstat_priority p;
-    int rc = check_buffer(buf, size, sizeof p);
-    if (rc == 0)
-        rc = copyin(emu, &p, buf, sizeof p);
+    int rc = copyin_struct(emu, &p, sizeof p, buf, size);
     if (rc < 0)
         return rc;
     return emu_task_set_band(emu, t, p.priority == -1 ? MACHEMU_JETSAM_PRIORITY_DEFAULT : p.priority,
@@ -102,9 +105,7 @@ static struct emu_memlimit limit_from(int32_t mb, uint32_t attr)
 static int64_t set_memlimit_properties(struct emu *emu, struct task *t, uint64_t buf, uint64_t size)
 {
     struct machemu_memstat_memlimit m;
-    int rc = check_buffer(buf, size, sizeof m);
-    if (rc == 0)
-        rc = copyin(emu, &m, buf, sizeof m);
+    int rc = copyin_struct(emu, &m, sizeof m, buf, size);
     if (rc < 0)
         return rc;
     if ((m.memlimit_active_attr | m.memlimit_inactive_attr) & ~MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL)
@@ -127,8 +128,7 @@ static int64_t get_memlimit_properties(struct emu *emu, const struct task *t, ui
         .memlimit_active = ms->active.mb, .memlimit_active_attr = attr_of(ms->active),
         .memlimit_inactive = ms->inactive.mb, .memlimit_inactive_attr = attr_of(ms->inactive),
     };
-    int rc = check_buffer(buf, size, sizeof m);
-    return rc < 0 ? rc : copyout(emu, buf, &m, sizeof m);
+    return one_struct(buf, size, sizeof m) ? copyout(emu, buf, &m, sizeof m) : -EINVAL;
 }
 
 static struct machemu_memstat_entry entry_of(const struct task *t)

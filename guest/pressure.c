@@ -55,8 +55,9 @@ static void check_dump(const struct upcall_dump *d)
     CHECK(13, d->fpsr == UPCALL_FPSR);
 }
 
-static void regs(uint64_t delay)
+static void regs(const char *arg)
 {
+    uint64_t delay = arg ? strtoull(arg, NULL, 0) : 20000;
     enum { ITERATIONS = 100000 };
     static struct upcall_record rec;
     static struct upcall_dump dump;
@@ -106,8 +107,9 @@ static void print_seen(const char *what)
     printf("\n");
 }
 
-static void order(void)
+static void order(const char *arg)
 {
+    (void)arg;
     CHECK(1, machemu_pressure_handler_set(ALL_LEVELS, record_note, NULL) == KERN_SUCCESS);
     CHECK(2, machemu_pressure_send(0, NORMAL, 30000) == KERN_SUCCESS);
     CHECK(3, machemu_pressure_send(0, WARN, 10000) == KERN_SUCCESS);
@@ -143,8 +145,9 @@ static void purge_cache(unsigned long note, void *ctx)
     }
 }
 
-static void dealloc(void)
+static void dealloc(const char *arg)
 {
+    (void)arg;
     static struct cache c;
     c.size = 64 * vm_page_size;
     CHECK(1, mach_vm_allocate(mach_task_self(), &c.addr, c.size, VM_FLAGS_ANYWHERE) == KERN_SUCCESS);
@@ -170,8 +173,9 @@ static void count_calls(unsigned long note, void *ctx)
     calls++;
 }
 
-static void errors(void)
+static void errors(const char *arg)
 {
+    (void)arg;
     CHECK(1, machemu_pressure_send(0, WARN, 0) == KERN_NOT_RECEIVER);
     CHECK(2, machemu_pressure_send(0, WARN, 1000) == KERN_NOT_RECEIVER);
     CHECK(3, machemu_pressure_handler_set(0, count_calls, NULL) == KERN_INVALID_ARGUMENT);
@@ -194,8 +198,14 @@ static void errors(void)
     CHECK(18, machemu_pressure_handler_set(WARN, count_calls, NULL) == KERN_SUCCESS);
     CHECK(19, machemu_pressure_send(getpid(), WARN, 0) == KERN_SUCCESS);
     CHECK(20, calls == 1);
+    /* Delayed notes wait in a table of MACHEMU_PRESSURE_MAX_DELAYED for the machine. */
+    for (int i = 0; i < MACHEMU_PRESSURE_MAX_DELAYED; i++)
+        CHECK(21, machemu_pressure_send(0, WARN, 1ull << 40) == KERN_SUCCESS);
+    CHECK(22, machemu_pressure_send(0, WARN, 1ull << 40) == KERN_RESOURCE_SHORTAGE);
+    CHECK(23, machemu_pressure_send(0, WARN, 0) == KERN_SUCCESS && calls == 2);
     printf("errors: no handler, wrong note, unknown pid, bad masks refused; "
-           "an unregistered handler gets nothing\n");
+           "an unregistered handler gets nothing; %d delayed notes at most\n",
+           MACHEMU_PRESSURE_MAX_DELAYED);
 }
 
 /* --- tasks ----------------------------------------------------------------------------- */
@@ -213,8 +223,9 @@ static void say_handled(unsigned long note, void *ctx)
 /* The parent's handler does not come along to the child. The child registers its own
  * and blocks in read(); the parent's note runs the child's handler, which writes a byte
  * back; the parent answers and the child's read, started again, gets it. */
-static void fork_case(void)
+static void fork_case(const char *arg)
 {
+    (void)arg;
     CHECK(1, machemu_pressure_handler_set(CRITICAL, count_calls, NULL) == KERN_SUCCESS);
     CHECK_ERRNO(2, pipe(pipe_in) == 0 && pipe(pipe_out) == 0);
     fflush(stdout);
@@ -273,8 +284,9 @@ static void on_note(unsigned long note, void *ctx)
     mark('p');
 }
 
-static void signal_case(void)
+static void signal_case(const char *arg)
 {
+    (void)arg;
     CHECK_ERRNO(1, signal(SIGUSR1, on_usr1) != SIG_ERR);
     CHECK(2, machemu_pressure_handler_set(WARN, on_note, NULL) == KERN_SUCCESS);
     CHECK(3, machemu_pressure_send(0, WARN, 0) == KERN_SUCCESS);
@@ -287,14 +299,6 @@ static void signal_case(void)
 
 /* --- bad returns and handlers --------------------------------------------------------------- */
 
-static uint64_t trampoline;
-static void note_trampoline(unsigned long note, void *ctx)
-{
-    (void)note;
-    (void)ctx;
-    trampoline = (uint64_t)(uintptr_t)__builtin_return_address(0);
-}
-
 static uint64_t return_trap(void)
 {
     register uint64_t x0 __asm__("x0") = 0;
@@ -303,10 +307,12 @@ static uint64_t return_trap(void)
     return x0;
 }
 
-static void forged(void)
+static void forged(const char *arg)
 {
+    (void)arg;
+    static uint64_t trampoline;
     CHECK(1, return_trap() == KERN_INVALID_ARGUMENT);
-    CHECK(2, machemu_pressure_handler_set(WARN, note_trampoline, NULL) == KERN_SUCCESS);
+    CHECK(2, machemu_pressure_handler_set(WARN, upcall_note_trampoline, &trampoline) == KERN_SUCCESS);
     CHECK(3, machemu_pressure_send(0, WARN, 0) == KERN_SUCCESS);
     CHECK(4, trampoline != 0);
     CHECK(5, return_trap() == KERN_INVALID_ARGUMENT);
@@ -328,7 +334,7 @@ static uint64_t data_page_with_code(void)
 
 static void badhandler(const char *how)
 {
-    uint64_t at = strcmp(how, "noexec") == 0 ? data_page_with_code() : 0x10;
+    uint64_t at = how && strcmp(how, "noexec") == 0 ? data_page_with_code() : 0x10;
     CHECK(1, machemu_pressure_handler_set(WARN, (machemu_pressure_handler_t)(uintptr_t)at, NULL) ==
              KERN_SUCCESS);
     printf("badhandler: registered at %s\n", at == 0x10 ? "an unmapped address" : "data");
@@ -337,29 +343,23 @@ static void badhandler(const char *how)
     CHECK(2, 0);
 }
 
+static const struct {
+    const char *name;
+    void (*run)(const char *arg);
+} cases[] = {
+    { "regs", regs }, { "order", order }, { "dealloc", dealloc }, { "errors", errors },
+    { "fork", fork_case }, { "signal", signal_case }, { "forged", forged },
+    { "badhandler", badhandler },
+};
+
 int main(int argc, char **argv)
 {
-    const char *what = argc > 1 ? argv[1] : "";
-    if (!strcmp(what, "regs"))
-        regs(argc > 2 ? strtoull(argv[2], NULL, 0) : 20000);
-    else if (!strcmp(what, "order"))
-        order();
-    else if (!strcmp(what, "dealloc"))
-        dealloc();
-    else if (!strcmp(what, "errors"))
-        errors();
-    else if (!strcmp(what, "fork"))
-        fork_case();
-    else if (!strcmp(what, "signal"))
-        signal_case();
-    else if (!strcmp(what, "forged"))
-        forged();
-    else if (!strcmp(what, "badhandler") && argc > 2)
-        badhandler(argv[2]);
-    else {
-        fprintf(stderr, "usage: pressure regs [DELAY]|order|dealloc|errors|fork|signal|"
-                        "forged|badhandler unmapped|noexec\n");
-        return 2;
-    }
-    return 0;
+    for (size_t i = 0; argc > 1 && i < sizeof cases / sizeof *cases; i++)
+        if (!strcmp(argv[1], cases[i].name)) {
+            cases[i].run(argc > 2 ? argv[2] : NULL);
+            return 0;
+        }
+    fprintf(stderr, "usage: pressure regs [DELAY]|order|dealloc|errors|fork|signal|forged|"
+                    "badhandler unmapped|noexec\n");
+    return 2;
 }

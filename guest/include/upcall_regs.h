@@ -1,6 +1,7 @@
-/* Assembly for the memory-pressure upcall tests (guest/pressure.c, guest/macho/pressure.c):
- * a loop that holds a known value in every register while it runs, and a handler that
- * destroys them all, so a test sees whether the interrupted code got every register back.
+/* For the memory-pressure upcall tests (guest/pressure.c, guest/macho/pressure.c): in
+ * assembly, a loop that holds a known value in every register while it runs, and a handler
+ * that destroys them all, so a test sees whether the interrupted code got every register
+ * back; in C, a handler that notes where it returns to (the trampoline).
  *
  *   upcall_regs_loop(n, &dump)      sets x0-x27, x29, x30 to upcall_xpattern(r), q0-q31 to
  *                                   upcall_qpattern(r), NZCV to UPCALL_NZCV, FPCR and FPSR
@@ -52,6 +53,13 @@ static inline void upcall_qpattern(int r, uint64_t out[2])
 
 void upcall_regs_loop(uint64_t iterations, struct upcall_dump *dump);
 void upcall_clobber_handler(unsigned long note, void *ctx);
+
+/* A handler: its return address, the trampoline, in *(uint64_t *)ctx. */
+static inline void upcall_note_trampoline(unsigned long note, void *ctx)
+{
+    (void)note;
+    *(uint64_t *)ctx = (uint64_t)(uintptr_t)__builtin_return_address(0);
+}
 
 #ifdef __APPLE__
 #define UPCALL_SYM(name) "_" #name

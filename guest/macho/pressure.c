@@ -59,18 +59,11 @@ static void memorystatus(void)
            got.memlimit_active, got.memlimit_inactive);
 }
 
-static uint64_t trampoline;
-static void note_trampoline(unsigned long note, void *ctx)
-{
-    (void)note;
-    (void)ctx;
-    trampoline = (uint64_t)(uintptr_t)__builtin_return_address(0);
-}
-
 static void forged(void)
 {
-    CHECK(14, machemu_pressure_handler_set(NOTE_MEMORYSTATUS_PRESSURE_WARN, note_trampoline, NULL) ==
-              KERN_SUCCESS);
+    static uint64_t trampoline;
+    CHECK(14, machemu_pressure_handler_set(NOTE_MEMORYSTATUS_PRESSURE_WARN, upcall_note_trampoline,
+                                           &trampoline) == KERN_SUCCESS);
     CHECK(15, machemu_pressure_send(0, NOTE_MEMORYSTATUS_PRESSURE_WARN, 0) == KERN_SUCCESS);
     CHECK(16, trampoline != 0);
     printf("forged: jumping into the trampoline\n");
