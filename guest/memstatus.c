@@ -2,6 +2,7 @@
  * implements, its successes and its errors (each check its own exit status).
  *
  *   memstatus             all the checks, one line per area
+ *   memstatus pressure    prints GET_PRESSURE_STATUS and exits with it (0 or 1)
  *
  * Emulator only: qemu-aarch64 has no Darwin calls. */
 #include "guest_test.h"
@@ -186,8 +187,13 @@ static void other_process(void)
            "band and limit by pid; a reaped pid is ESRCH\n");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "pressure")) {
+        int rc = memorystatus_control(MEMORYSTATUS_CMD_GET_PRESSURE_STATUS, 0, 0, NULL, 0);
+        printf("pressure status %d\n", rc);
+        return rc == 0 || rc == 1 ? rc : 2;
+    }
     defaults();
     limits();
     priorities();

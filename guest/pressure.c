@@ -7,6 +7,8 @@
  *                          same number on every run (time is guest instructions).
  *   pressure order         delayed notes arrive by due time; notes sent while a handler
  *                          runs wait, in order, one of each kind
+ *   pressure listen [N]    for the unit test: takes NORMAL/WARN/CRITICAL, sends itself a
+ *                          WARN, computes N rounds; exits with the number of notes seen
  *   pressure dealloc       a handler frees a cache with mach_vm_deallocate
  *   pressure errors        no handler, unknown pid, bad notes and masks, unregistering
  *   pressure fork          a child has no handler of its parent's; a note wakes it in
@@ -126,6 +128,18 @@ static void order(const char *arg)
     CHECK(9, nseen == 4 && seen[0] == WARN && seen[1] == CRITICAL && seen[2] == NORMAL &&
              seen[3] == WARN);
     print_seen("sent inside a handler, one of each kind in order");
+}
+
+/* For tests/unit/test_pressure.c, which posts more notes from the emulator's side:
+ * takes the three levels, asks for one WARN in 1000 instructions, computes, prints what
+ * it saw and exits with the number of notes. */
+static void listen(const char *arg)
+{
+    CHECK(1, machemu_pressure_handler_set(ALL_LEVELS, record_note, NULL) == KERN_SUCCESS);
+    CHECK(2, machemu_pressure_send(0, WARN, 1000) == KERN_SUCCESS);
+    compute(arg ? strtoull(arg, NULL, 0) : 20000);
+    print_seen("listen");
+    exit(nseen);
 }
 
 /* --- dealloc ----------------------------------------------------------------------------- */
@@ -347,7 +361,7 @@ static const struct {
     const char *name;
     void (*run)(const char *arg);
 } cases[] = {
-    { "regs", regs }, { "order", order }, { "dealloc", dealloc }, { "errors", errors },
+    { "regs", regs }, { "order", order }, { "listen", listen }, { "dealloc", dealloc }, { "errors", errors },
     { "fork", fork_case }, { "signal", signal_case }, { "forged", forged },
     { "badhandler", badhandler },
 };
@@ -359,7 +373,7 @@ int main(int argc, char **argv)
             cases[i].run(argc > 2 ? argv[2] : NULL);
             return 0;
         }
-    fprintf(stderr, "usage: pressure regs [DELAY]|order|dealloc|errors|fork|signal|forged|"
+    fprintf(stderr, "usage: pressure regs [DELAY]|order|listen [N]|dealloc|errors|fork|signal|forged|"
                     "badhandler unmapped|noexec\n");
     return 2;
 }

@@ -1,0 +1,184 @@
+/* Unit tests for emu/pressure.h, the interface Jetsam uses: posting notes from the
+ * emulator's side, the upcall and memstatus hooks, band and limit setters, and the level
+ * memorystatus_control(GET_PRESSURE_STATUS) reports. Each runs a guest program of the
+ * build ($O/guest/pressure or memstatus: `make` first). */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/emu.h"
+#include "emu/pressure.h"
+#include "guest/include/machemu/abi.h"
+
+#define WARN MACHEMU_NOTE_PRESSURE_WARN
+#define CRITICAL MACHEMU_NOTE_PRESSURE_CRITICAL
+#define NORMAL MACHEMU_NOTE_PRESSURE_NORMAL
+
+static struct emu *load(const char *prog, const char *arg)
+{
+    char path[256], err[256];
+    const char *o = getenv("O") ? getenv("O") : "build";
+    snprintf(path, sizeof path, "%s/guest/%s", o, prog);
+    struct emu_options opt = { .mem_size = 64ull << 20, .root = ".", .tlb_sets = 512,
+                               .tlb_ways = 4 };
+    struct emu *emu = emu_create(&opt, err, sizeof err);
+    ck_assert_msg(emu, "emu_create: %s", err);
+    char *argv[] = { (char *)prog, (char *)arg, NULL };
+    char *envp[] = { NULL };
+    ck_assert_msg(emu_load(emu, path, arg ? 2 : 1, argv, envp, err, sizeof err) == 0,
+                  "%s (run make first)", err);
+    return emu;
+}
+
+/* --- the upcall hook, and posting from inside the emulator ------------------------------- */
+
+struct seen {
+    struct emu *emu;
+    int n;
+    uint32_t notes[8];
+    uint64_t icount[8];
+    int posts[6];
+    struct emu_memstatus before, after;
+    int band_too_high;
+    int changes;
+};
+
+static void on_change(void *ctx, struct task *t)
+{
+    (void)t;
+    ((struct seen *)ctx)->changes++;
+}
+
+/* At the first upcall (the WARN the guest sent itself), Jetsam's side of things: more
+ * notes for the same task while it is in its handler, and its band and limits. */
+static void on_upcall(void *ctx, struct task *t, uint32_t note, uint64_t icount)
+{
+    struct seen *s = ctx;
+    if (s->n < 8) {
+        s->notes[s->n] = note;
+        s->icount[s->n] = icount;
+    }
+    if (s->n++ > 0)
+        return;
+    ck_assert(emu_pressure_in_handler(t));
+    ck_assert_uint_eq(emu_pressure_handler_mask(t), NORMAL | WARN | CRITICAL);
+    s->posts[0] = emu_pressure_post(s->emu, t, CRITICAL);
+    s->posts[1] = emu_pressure_post(s->emu, t, NORMAL);
+    s->posts[2] = emu_pressure_post(s->emu, t, CRITICAL);        /* merged: one waits */
+    s->posts[3] = emu_pressure_post(s->emu, t, MACHEMU_NOTE_PROC_LIMIT_WARN);   /* not taken */
+    s->posts[4] = emu_pressure_post(s->emu, t, 0x8);
+    s->posts[5] = emu_pressure_post(s->emu, t, WARN | CRITICAL);
+    s->before = *emu_task_memstatus(t);
+    s->band_too_high = emu_task_set_band(s->emu, t, EMU_BAND_MAX + 1, 0);
+    ck_assert_int_eq(emu_task_set_band(s->emu, t, 30, 9), 0);
+    emu_task_set_memlimits(s->emu, t, (struct emu_memlimit){ 50, true },
+                           (struct emu_memlimit){ 0, true });
+    s->after = *emu_task_memstatus(t);
+}
+
+START_TEST(post_from_the_emulator_side)
+{
+    struct seen s = { 0 };
+    s.emu = load("pressure", "listen");
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ on_upcall, on_change, &s });
+    int status = emu_run(s.emu);
+    emu_destroy(s.emu);
+    ck_assert_int_eq(status, 3);                 /* the guest saw three notes */
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_uint_eq(s.notes[0], WARN);
+    ck_assert_uint_eq(s.notes[1], CRITICAL);
+    ck_assert_uint_eq(s.notes[2], NORMAL);
+    ck_assert_uint_ge(s.icount[0], 1000);        /* sent with a delay of 1000 instructions */
+    ck_assert_uint_ge(s.icount[2], s.icount[1]);
+    ck_assert_int_eq(s.posts[0], 1);
+    ck_assert_int_eq(s.posts[1], 1);
+    ck_assert_int_eq(s.posts[2], 1);
+    ck_assert_int_eq(s.posts[3], 0);
+    ck_assert_int_eq(s.posts[4], -EINVAL);
+    ck_assert_int_eq(s.posts[5], -EINVAL);
+}
+END_TEST
+
+START_TEST(band_and_limits_setters)
+{
+    struct seen s = { 0 };
+    s.emu = load("pressure", "listen");
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ on_upcall, on_change, &s });
+    emu_run(s.emu);
+    emu_destroy(s.emu);
+    ck_assert_int_eq(s.before.band, EMU_BAND_DEFAULT);
+    ck_assert_int_eq(s.before.active.mb, EMU_MEMLIMIT_NONE);
+    ck_assert_int_eq(s.before.inactive.mb, EMU_MEMLIMIT_NONE);
+    ck_assert_int_eq(s.band_too_high, -EINVAL);
+    ck_assert_int_eq(s.after.band, 30);
+    ck_assert_uint_eq(s.after.user_data, 9);
+    ck_assert_int_eq(s.after.active.mb, 50);
+    ck_assert(s.after.active.fatal);
+    ck_assert_int_eq(s.after.inactive.mb, EMU_MEMLIMIT_NONE);   /* 0 is none... */
+    ck_assert(!s.after.inactive.fatal);                           /* ...and not fatal */
+    ck_assert_int_eq(s.changes, 2);
+}
+END_TEST
+
+/* --- memorystatus_control through the hooks and the level -------------------------------- */
+
+/* guest/memstatus changes properties 13 times with success; refused calls change none. */
+START_TEST(memstatus_hook_counts_changes)
+{
+    struct seen s = { 0 };
+    s.emu = load("memstatus", NULL);
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ NULL, on_change, &s });
+    int status = emu_run(s.emu);
+    emu_destroy(s.emu);
+    ck_assert_int_eq(status, 0);
+    ck_assert_int_eq(s.changes, 13);
+}
+END_TEST
+
+START_TEST(pressure_status_follows_the_level)
+{
+    static const uint32_t levels[] = { NORMAL, WARN, CRITICAL };
+    for (int i = 0; i < 3; i++) {
+        struct emu *emu = load("memstatus", "pressure");
+        ck_assert_uint_eq(emu_pressure_level(emu), NORMAL);   /* where a machine starts */
+        emu_pressure_set_level(emu, levels[i]);
+        ck_assert_uint_eq(emu_pressure_level(emu), levels[i]);
+        int status = emu_run(emu);
+        emu_destroy(emu);
+        ck_assert_int_eq(status, levels[i] == NORMAL ? 0 : 1);
+    }
+}
+END_TEST
+
+START_TEST(note_names)
+{
+    ck_assert_str_eq(emu_pressure_note_name(WARN), "WARN");
+    ck_assert_str_eq(emu_pressure_note_name(MACHEMU_NOTE_PROC_LIMIT_CRITICAL), "PROC_LIMIT_CRITICAL");
+    ck_assert_str_eq(emu_pressure_note_name(WARN | CRITICAL), "?");
+}
+END_TEST
+
+static Suite *pressure_suite(void)
+{
+    Suite *s = suite_create("pressure");
+    TCase *tc = tcase_create("emu");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, post_from_the_emulator_side);
+    tcase_add_test(tc, band_and_limits_setters);
+    tcase_add_test(tc, memstatus_hook_counts_changes);
+    tcase_add_test(tc, pressure_status_follows_the_level);
+    tcase_add_test(tc, note_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(pressure_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
