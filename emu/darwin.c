@@ -54,6 +54,16 @@ static void trace(struct emu *emu, const char *kind, const char *name, int64_t n
             (unsigned long long)a[3], (long long)rc, suffix);
 }
 
+/* The name --strace gives a trap's kern_return_t; NULL for a port name or a count. */
+static const char *kern_name(int64_t rc)
+{
+    switch (rc) {
+    case KERN_NOT_RECEIVER: return "KERN_NOT_RECEIVER";
+    case KERN_INVALID_TASK: return "KERN_INVALID_TASK";
+    default: return rc > 0 && rc <= KERN_MEMORY_ERROR ? vm_kern_name((kern_return_t)rc) : NULL;
+    }
+}
+
 static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
 {
     const struct darwin_call *c = nr < MACH_NTRAPS && mach_traps[nr].fn ? &mach_traps[nr] : NULL;
@@ -61,8 +71,8 @@ static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
     int64_t rc = c ? ((mach_trap_fn)c->fn)(emu, a) : KERN_INVALID_ARGUMENT;
     if (emu->opt.strace) {
         char why[48] = "";
-        if (c && rc > 0 && rc <= KERN_MEMORY_ERROR)
-            snprintf(why, sizeof why, " %s", vm_kern_name((kern_return_t)rc));
+        if (c && kern_name(rc))
+            snprintf(why, sizeof why, " %s", kern_name(rc));
         trace(emu, "mach", c ? c->name : NULL, -nr, a, rc, why);
     }
     if (emu->task->exited)
