@@ -97,6 +97,9 @@ struct emu {
     int next_pid;
     uc_hook quantum_hook;          /* installed while more than one task lives */
     uint64_t icount, quantum_end;  /* guest instructions, counted per block */
+    int swap_fd;                   /* macos: the compressor's swap file, else -1 */
+    char *swap_dir;
+    bool swap_dir_made;            /* created by us: removed at exit */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
     enum emu_stop stop;
@@ -226,6 +229,11 @@ struct task *task_by_pid(struct emu *emu, int pid);
 void task_account_kernel(struct emu *emu, struct task *t);
 bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
+
+/* pager.c: the compressor of the machine (after fs_init: the swap file must be
+ * outside the root). 0, or -1 with err set. */
+int emu_pager_init(struct emu *emu, char *err, size_t errlen);
+void emu_pager_fini(struct emu *emu);
 
 /* fs.c: paths resolved inside the guest root. */
 int fs_init(struct emu *emu, const char *root, char *err, size_t errlen);
