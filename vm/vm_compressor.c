@@ -32,6 +32,8 @@ int vm_compressor_init(struct vm *vm, const struct vm_compressor_config *cfg)
     cc.codec = cfg->codec;
     if (cfg->segment_size)
         cc.segment_size = cfg->segment_size;
+    if (cfg->max_frames)
+        cc.max_frames = cfg->max_frames;
     cc.frames = (struct compressor_frame_ops){ .ctx = vm, .alloc = frame_alloc,
                                                .free = frame_free };
     struct compressor *c = compressor_create(&cc);
