@@ -7,6 +7,13 @@
  * (notify, kill). Time is always a count of guest instructions the caller passes as
  * `now`, never a clock, so a run replays identically.
  *
+ * Typical use: create the table once with the callbacks; memorystatus_add() when a task
+ * starts and memorystatus_remove() when it ends; memorystatus_set_notes() when a guest
+ * registers its pressure handler; after each quantum or VM change, memorystatus_update()
+ * the tasks that ran and call memorystatus_evaluate() with fresh counters, and again,
+ * with the victim's memory freed, for as long as it returns MEMORYSTATUS_DID_KILL.
+ * memorystatus_next_notify() says when a round of notes wants the next evaluation.
+ *
  * One evaluation, in this order:
  *  1. Level. memorystatus_level_next() from the counters (rules below).
  *  2. At most one kill (rules below); the caller frees the victim's memory, refreshes the
