@@ -30,6 +30,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     }
     emu->opt = *opt;
     emu->rootfd = -1;
+    emu->swap_fd = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
     emu->pressure.due = UINT64_MAX;
     emu->pressure.level = MACHEMU_NOTE_PRESSURE_NORMAL;
@@ -52,7 +53,8 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         emu->vm.trace = trace_fault;
         emu->vm.trace_ctx = opt->fault_trace;
     }
-    if (fs_init(emu, opt->root, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
+    if (fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
+        cpu_init(emu, err, errlen) < 0)
         goto fail;
     return emu;
 fail:
@@ -73,6 +75,7 @@ void emu_destroy(struct emu *emu)
         uc_close(emu->uc);
     free(emu->uc_frame);
     free(emu->dbg);
+    emu_pager_fini(emu);
     if (emu->vm.pages)
         vm_fini(&emu->vm);
     mmu_fini(&emu->mmu);
@@ -144,8 +147,8 @@ void emu_deliver_fault(struct emu *emu)
         return;
     }
     if (emu->fault_kr == KERN_RESOURCE_SHORTAGE) {
-        task_die(emu, SIGKILL, "out of memory: no free frame for a page fault, and dirty "
-                               "anonymous memory cannot be paged out without a compressor");
+        task_die(emu, SIGKILL, "out of memory: no free frame for a page fault, and the "
+                               "compressor has no room for more anonymous memory");
         return;
     }
     uint64_t addr = emu->fault.va;

@@ -10,6 +10,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compressor/compressor.h"
+
+/* ios: no backing store, the compressor is the only place for anonymous pages.
+ * macos: the compressor's full segments also go to a swap file. */
+enum emu_platform { EMU_PLATFORM_IOS, EMU_PLATFORM_MACOS };
+const char *emu_platform_name(enum emu_platform p);
+
 struct emu_options {
     uint64_t mem_size;             /* guest RAM in bytes (multiple of 16 KB) */
     const char *root;              /* guest root directory */
@@ -18,6 +25,10 @@ struct emu_options {
     FILE *strace;                  /* one line per system call, or NULL */
     FILE *vmmap;                   /* each task's vmmap listing when it exits, or NULL */
     uint64_t seed;                 /* for everything random the guest sees */
+    enum compressor_codec codec;   /* the compressor's (the CLI's default: hybrid) */
+    enum emu_platform platform;
+    const char *swap_dir;          /* macos: where the swap file goes (NULL: a new
+                                      directory under $TMPDIR, removed at exit) */
 };
 
 #define EMU_DEFAULT_MEM (256ull << 20)

@@ -138,6 +138,9 @@ struct emu {
         uint32_t level;            /* MACHEMU_NOTE_PRESSURE_NORMAL/WARN/CRITICAL */
         struct emu_pressure_hooks hooks;
     } pressure;
+    int swap_fd;                   /* macos: the compressor's swap file, else -1 */
+    char *swap_dir;
+    bool swap_dir_made;            /* created by us: removed at exit */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
     enum emu_stop stop;
@@ -285,6 +288,11 @@ void task_account_kernel(struct emu *emu, struct task *t);
 bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
 
+/* pager.c: the compressor of the machine (after fs_init: the swap file must be
+ * outside the root). 0, or -1 with err set. */
+int emu_pager_init(struct emu *emu, char *err, size_t errlen);
+void emu_pager_fini(struct emu *emu);
+
 /* fs.c: paths resolved inside the guest root. */
 int fs_init(struct emu *emu, const char *root, char *err, size_t errlen);
 int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode);   /* host fd */
@@ -320,7 +328,7 @@ void upcall_before_run(struct emu *emu);
 void upcall_deliver_pending(struct emu *emu);
 /* What fork and exec do to a task's handler. */
 void upcall_fork(struct task *child, const struct task *parent);
-void upcall_exec(struct task *t);
+void upcall_exec(struct emu *emu, struct task *t);
 
 /* memstat.c: the band and limits a task starts with (see emu/pressure.h). */
 void memstat_task_init(struct task *t);

@@ -377,8 +377,16 @@ static void fill_vm_statistics(struct vm *vm, struct vm_statistics64 *s)
         .cow_faults = v->cow_faults, .lookups = v->lookups, .hits = v->hits, .purges = v->purges,
         .purgeable_count = c.purgeable, .speculative_count = c.speculative,
         .throttled_count = c.throttled, .external_page_count = c.file_backed,
-        .internal_page_count = c.anonymous,
+        .internal_page_count = c.anonymous, .compressor_page_count = c.compressor_frames,
+        .total_uncompressed_pages_in_compressor = c.compressed,
     };
+    if (vm->compressor) {
+        const struct compressor_stats *cs = compressor_stats(vm->compressor);
+        s->compressions = cs->compressions;
+        s->decompressions = cs->decompressions;
+        s->swapins = cs->swapins;
+        s->swapouts = cs->swapouts;
+    }
 }
 
 static int64_t trap_host_statistics64(struct emu *emu, const uint64_t a[8])
@@ -411,6 +419,9 @@ static void fill_task_vm_info(struct vm_map *map, struct task_vm_info *t)
         .purgeable_volatile_resident = (uint64_t)u.volatile_resident * PAGE_SIZE,
         .purgeable_volatile_virtual = (uint64_t)u.volatile_virtual * PAGE_SIZE,
         .phys_footprint = (uint64_t)u.footprint * PAGE_SIZE,
+        .compressed = (uint64_t)u.compressed * PAGE_SIZE,
+        .compressed_peak = map->pmap ? (uint64_t)map->pmap->compressed_peak * PAGE_SIZE : 0,
+        .compressed_lifetime = map->pmap ? map->pmap->compressed_lifetime * PAGE_SIZE : 0,
         .min_address = map->min, .max_address = map->max,
     };
     t->internal_peak = t->internal;

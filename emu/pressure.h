@@ -60,10 +60,14 @@ void emu_task_set_memlimits(struct emu *emu, struct task *t, struct emu_memlimit
 
 /* Called back, when set: a handler starts running for note (the CPU is at its first
  * instruction; icount is emu's guest-instruction clock); a task's band or limits
- * changed. */
+ * changed; a task registered, replaced or dropped its handler (exec drops it), with the
+ * notes it now takes (emu_pressure_handler_mask). Each may post notes and set
+ * properties; none is called for a forked child, which starts with no handler and its
+ * parent's band and limits. */
 struct emu_pressure_hooks {
     void (*upcall)(void *ctx, struct task *t, uint32_t note, uint64_t icount);
     void (*memstatus)(void *ctx, struct task *t);
+    void (*handler)(void *ctx, struct task *t, uint32_t mask);
     void *ctx;
 };
 void emu_pressure_set_hooks(struct emu *emu, const struct emu_pressure_hooks *hooks);

@@ -469,7 +469,7 @@ static void reset_for_exec(struct emu *emu, struct task *t)
         if (t->sig[s].handler != (uint64_t)(uintptr_t)SIG_IGN)
             t->sig[s] = (struct guest_sigaction){ 0 };
     t->altstack_sp = t->altstack_size = 0;
-    upcall_exec(t);
+    upcall_exec(emu, t);
     for (int i = 0; i <= 28; i++)
         cpu_set_reg(emu, REG_X(i), 0);
     cpu_set_reg(emu, UC_ARM64_REG_X29, 0);

@@ -240,6 +240,8 @@ int64_t upcall_trap_handler_set(struct emu *emu, const uint64_t a[8])
     u->ctx = handler ? ctx : 0;
     u->mask = handler ? (uint32_t)mask : 0;
     filter_queue(u);
+    if (emu->pressure.hooks.handler)
+        emu->pressure.hooks.handler(emu->pressure.hooks.ctx, t, u->mask);
     return KERN_SUCCESS;
 }
 
@@ -275,7 +277,10 @@ void upcall_fork(struct task *child, const struct task *parent)
     };
 }
 
-void upcall_exec(struct task *t)
+void upcall_exec(struct emu *emu, struct task *t)
 {
+    bool had = t->upcall.handler != 0;
     t->upcall = (struct task_upcall){ 0 };
+    if (had && emu->pressure.hooks.handler)
+        emu->pressure.hooks.handler(emu->pressure.hooks.ctx, t, 0);
 }

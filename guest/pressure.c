@@ -13,6 +13,7 @@
  *   pressure errors        no handler, unknown pid, bad notes and masks, unregistering
  *   pressure fork          a child has no handler of its parent's; a note wakes it in
  *                          read() for its own handler, and the read then completes
+ *   pressure exec PATH     registers a handler, then execs PATH errors: the handler is gone
  *   pressure signal        a signal inside a pressure handler, a note inside a signal handler
  *   pressure forged        the return trap outside a handler is refused; then a jump into the
  *                          trampoline ends in the trap after it: SIGTRAP (exit 133)
@@ -268,6 +269,17 @@ static void fork_case(const char *arg)
            "it waited in read(), which then completed\n");
 }
 
+/* exec drops the handler: the new image starts with `errors`, whose first check is that
+ * a note to itself finds no handler. */
+static void exec_case(const char *path)
+{
+    CHECK(1, path != NULL);
+    CHECK(2, machemu_pressure_handler_set(WARN, count_calls, NULL) == KERN_SUCCESS);
+    char *argv[] = { (char *)path, "errors", NULL };
+    execv(path, argv);
+    CHECK_ERRNO(3, 0);
+}
+
 /* --- signals ------------------------------------------------------------------------------ */
 
 static volatile int sig_depth, trail_len;
@@ -362,7 +374,7 @@ static const struct {
     void (*run)(const char *arg);
 } cases[] = {
     { "regs", regs }, { "order", order }, { "listen", listen }, { "dealloc", dealloc }, { "errors", errors },
-    { "fork", fork_case }, { "signal", signal_case }, { "forged", forged },
+    { "fork", fork_case }, { "exec", exec_case }, { "signal", signal_case }, { "forged", forged },
     { "badhandler", badhandler },
 };
 
@@ -373,7 +385,7 @@ int main(int argc, char **argv)
             cases[i].run(argc > 2 ? argv[2] : NULL);
             return 0;
         }
-    fprintf(stderr, "usage: pressure regs [DELAY]|order|listen [N]|dealloc|errors|fork|signal|forged|"
+    fprintf(stderr, "usage: pressure regs [DELAY]|order|listen [N]|dealloc|errors|fork|exec PATH|signal|forged|"
                     "badhandler unmapped|noexec\n");
     return 2;
 }

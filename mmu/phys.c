@@ -38,7 +38,7 @@ const char *phys_use_name(enum phys_use use)
 {
     static const char *const names[PHYS_NUSES] = {
         [PHYS_FREE] = "free", [PHYS_PAGETABLE] = "page-table", [PHYS_VM] = "vm",
-        [PHYS_RESERVED] = "reserved", [PHYS_KERNEL] = "kernel",
+        [PHYS_RESERVED] = "reserved", [PHYS_KERNEL] = "kernel", [PHYS_COMPRESSOR] = "compressor",
     };
     return use < PHYS_NUSES ? names[use] : "?";
 }

@@ -14,6 +14,7 @@ enum phys_use {
     PHYS_VM,                       /* owned by the VM layer (vm_page) */
     PHYS_RESERVED,                 /* never handed out (frame 0) */
     PHYS_KERNEL,                   /* wired kernel memory: task, thread, map bookkeeping */
+    PHYS_COMPRESSOR,               /* segment memory of the compressor pool */
     PHYS_NUSES
 };
 
@@ -35,7 +36,7 @@ struct phys {
     uint32_t stale_code;
 };
 
-/* "free", "page-table", "vm", "reserved", "kernel". */
+/* "free", "page-table", "vm", "reserved", "kernel", "compressor". */
 const char *phys_use_name(enum phys_use use);
 
 /* 0, or -EINVAL (size not a multiple of 16 KB, or under 4 frames) / -ENOMEM. */

@@ -99,6 +99,7 @@ static void pv_del(struct mmu *m, pfn_t pfn, struct pmap *pm, uint64_t va)
 /* --- descriptors -------------------------------------------------------- */
 
 static bool pte_valid(pt_entry_t e) { return pt_is_table(e); } /* L3: a page */
+static bool pte_compressed(pt_entry_t e) { return !pte_valid(e) && (e & PT_COMPRESSED); }
 
 static vm_prot_t pte_rights(pt_entry_t e)
 {
@@ -136,11 +137,17 @@ static void set_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t e)
     tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
 }
 
-/* Drops one mapping; the caller invalidates the TLB. */
-static void unmap_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte)
+/* Drops one mapping, leaving `left` (0 or PT_COMPRESSED); the caller invalidates
+ * the TLB. */
+static void unmap_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t left)
 {
     pt_entry_t e = *pte;
-    *pte = 0;
+    *pte = left;
+    if (left) {
+        pm->compressed_lifetime++;
+        if (++pm->compressed > pm->compressed_peak)
+            pm->compressed_peak = pm->compressed;
+    }
     pv_del(pm->mmu, pt_pfn(e), pm, va);
     pm->resident--;
     if (e & PT_SW_WIRED)
@@ -176,7 +183,10 @@ static pt_entry_t *l3_table(struct pmap *pm, uint64_t va, uint64_t *span)
     return phys_ptr(p, t);
 }
 
-static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn fn, void *arg)
+/* Calls fn on the valid descriptors of [start, end), and on compressed markers too
+ * if `markers`. */
+static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn fn, void *arg,
+                         bool markers)
 {
     if (end > VA_USER_END)
         end = VA_USER_END;
@@ -191,7 +201,8 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
         uint64_t next = (va & ~(span - 1)) + span;
         for (; l3 && va < end && va < next; va += PAGE_SIZE) {
             pt_entry_t *pte = &l3[pt_index(va, 3)];
-            if (!pte_valid(*pte) || !fn(pm, va, pte, arg))
+            bool visit = pte_valid(*pte) || (markers && pte_compressed(*pte));
+            if (!visit || !fn(pm, va, pte, arg))
                 continue;
             if (per_page)
                 tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
@@ -204,10 +215,21 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
         tlb_invalidate_asid(&pm->mmu->tlb, pm->asid);
 }
 
+static bool forget_marker(struct pmap *pm, pt_entry_t *pte)
+{
+    if (!pte_compressed(*pte))
+        return false;
+    *pte = 0;
+    pm->compressed--;
+    return true;
+}
+
 static bool remove_cb(struct pmap *pm, uint64_t va, pt_entry_t *pte, void *arg)
 {
     (void)arg;
-    unmap_pte(pm, va, pte);
+    if (forget_marker(pm, pte))
+        return false;              /* nothing was translatable: no TLB entry */
+    unmap_pte(pm, va, pte, 0);
     return true;
 }
 
@@ -246,7 +268,7 @@ void pmap_destroy(struct pmap *pm)
     if (!pm)
         return;
     struct mmu *m = pm->mmu;
-    for_each_pte(pm, 0, VA_USER_END, remove_cb, NULL);
+    for_each_pte(pm, 0, VA_USER_END, remove_cb, NULL, true);
     unsigned freed = pt_free_tables(m->phys, pm->root);
     if (freed != pm->tables)
         pmap_panic("table count out of sync", freed);
@@ -286,9 +308,10 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
     if (!pte || pv_reserve(m))
         return -ENOMEM;
 
+    forget_marker(pm, pte);
     bool replacing = pte_valid(*pte);
     if (replacing)
-        unmap_pte(pm, va, pte);
+        unmap_pte(pm, va, pte, 0);
 
     uint8_t *attr = &m->attr[pfn];
     if (fault_type & VM_PROT_ALL)
@@ -317,15 +340,15 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
 
 void pmap_remove(struct pmap *pm, uint64_t start, uint64_t end)
 {
-    for_each_pte(pm, start, end, remove_cb, NULL);
+    for_each_pte(pm, start, end, remove_cb, NULL, true);
 }
 
 void pmap_protect(struct pmap *pm, uint64_t start, uint64_t end, vm_prot_t prot)
 {
     if (!(prot & VM_PROT_READ))
-        for_each_pte(pm, start, end, remove_cb, NULL);
+        for_each_pte(pm, start, end, remove_cb, NULL, false);
     else
-        for_each_pte(pm, start, end, lower_cb, &prot);
+        for_each_pte(pm, start, end, lower_cb, &prot, false);
 }
 
 void pmap_change_wiring(struct pmap *pm, uint64_t va, bool wired)
@@ -388,17 +411,28 @@ bool pmap_fast_fault(struct pmap *pm, uint64_t va, vm_prot_t access)
     return true;
 }
 
+static void unmap_all(struct mmu *m, pfn_t pfn, pt_entry_t left)
+{
+    uint32_t i;
+    while ((i = m->pv_head[pfn]) != 0) {
+        struct pmap *pm = m->pv[i].pmap;
+        uint64_t va = m->pv[i].va;
+        unmap_pte(pm, va, pv_pte(&m->pv[i], pfn), left);
+        tlb_invalidate_va(&m->tlb, pm->asid, va);
+    }
+}
+
+void pmap_disconnect_compressed(struct mmu *m, pfn_t pfn)
+{
+    check_frame(m, pfn);
+    unmap_all(m, pfn, PT_COMPRESSED);
+}
+
 void pmap_page_protect(struct mmu *m, pfn_t pfn, vm_prot_t prot)
 {
     check_frame(m, pfn);
     if (!(prot & VM_PROT_READ)) {
-        uint32_t i;
-        while ((i = m->pv_head[pfn]) != 0) {
-            struct pmap *pm = m->pv[i].pmap;
-            uint64_t va = m->pv[i].va;
-            unmap_pte(pm, va, pv_pte(&m->pv[i], pfn));
-            tlb_invalidate_va(&m->tlb, pm->asid, va);
-        }
+        unmap_all(m, pfn, 0);
         return;
     }
     for (uint32_t i = m->pv_head[pfn]; i; i = m->pv[i].next) {

@@ -57,6 +57,10 @@ struct pmap {
     uint32_t resident;             /* valid L3 mappings */
     uint32_t wired;                /* of which wired */
     uint32_t tables;               /* table frames including root */
+    uint32_t compressed;           /* PT_COMPRESSED markers: pages it had that went to
+                                      the compressor (its share of compressed memory) */
+    uint32_t compressed_peak;
+    uint64_t compressed_lifetime;  /* markers ever left */
 };
 
 /* 0, or -EINVAL / -ENOMEM. */
@@ -79,9 +83,11 @@ void pmap_activate(struct mmu *m, struct pmap *pm);
 
 /* Maps va -> pfn with at most `prot`. `fault_type` is the access being satisfied
  * (VM_PROT_NONE for a prefetch): it decides AF and whether write is granted now
- * (see above). Replaces any previous mapping at va. 0, or -ENOMEM (no table frame). */
+ * (see above). Replaces any previous mapping or compressed marker at va. 0, or
+ * -ENOMEM (no table frame). */
 int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
                vm_prot_t fault_type, bool wired);
+/* Removes mappings and compressed markers. */
 void pmap_remove(struct pmap *pm, uint64_t start, uint64_t end);
 /* Lowers the rights of [start, end) to prot; removes the mappings if no READ. */
 void pmap_protect(struct pmap *pm, uint64_t start, uint64_t end, vm_prot_t prot);
@@ -98,6 +104,10 @@ bool pmap_fast_fault(struct pmap *pm, uint64_t va, vm_prot_t access);
 
 /* Per-frame operations on every mapping of pfn (reverse map). */
 void pmap_page_protect(struct mmu *m, pfn_t pfn, vm_prot_t prot); /* NONE: unmap all */
+/* Unmaps every mapping of pfn, leaving a compressed marker in its place (the page
+ * is going to the compressor): each pmap's `compressed` counts it until the address
+ * is mapped again or removed. */
+void pmap_disconnect_compressed(struct mmu *m, pfn_t pfn);
 bool pmap_is_referenced(struct mmu *m, pfn_t pfn);
 bool pmap_is_modified(struct mmu *m, pfn_t pfn);
 void pmap_clear_reference(struct mmu *m, pfn_t pfn);

@@ -33,6 +33,10 @@ typedef uint64_t pt_entry_t;
 /* Software bits 55-58. */
 #define PT_SW_WIRED     (1ull << 55)
 #define PT_SW_WRITEABLE (1ull << 56) /* the VM allows writes; held RO until first write */
+/* An invalid L3 descriptor left where a page was mapped when the page went to the
+ * compressor (XNU's ARM_PTE_COMPRESSED): the walker sees a translation fault, the
+ * pmap counts it as this address space's compressed memory. */
+#define PT_COMPRESSED   (1ull << 62)
 #define PT_ADDR_MASK 0x0000ffffffffc000ull /* output address bits 47:14 */
 
 #define PT_ATTR_NORMAL 0           /* MAIR index used for normal write-back memory */

@@ -32,6 +32,13 @@ static void usage(FILE *out)
         "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
+        "      --codec NAME         compressor codec: wkdm, lz4 or hybrid (default hybrid:\n"
+        "                           WKdm, LZ4 when WKdm's output is 12 KB or more)\n"
+        "      --platform NAME      ios (default: no backing store, a full compressor raises\n"
+        "                           pressure) or macos (full compressor segments go to a\n"
+        "                           swap file)\n"
+        "      --swap-dir DIR       macos: directory for the swap file (default: a new one\n"
+        "                           under $TMPDIR, removed at exit); never inside --root\n"
         "  -h, --help               this text\n"
         "\n"
         "debug: the program stops at its first instruction; commands (help lists them) step,\n"
@@ -119,7 +126,7 @@ static bool parse_port(const char *s, int *port)
 static int parse_options(int argc, char **argv, enum command which, struct cli *c)
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
-           O_SNAPSHOT, O_SCRIPT, O_SIZE };
+           O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -129,13 +136,16 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB },
         { "view", no_argument, 0, O_VIEW }, { "snapshot", required_argument, 0, O_SNAPSHOT },
         { "view-script", required_argument, 0, O_SCRIPT },
-        { "view-size", required_argument, 0, O_SIZE }, { 0 },
+        { "view-size", required_argument, 0, O_SIZE }, { "codec", required_argument, 0, O_CODEC },
+        { "platform", required_argument, 0, O_PLATFORM },
+        { "swap-dir", required_argument, 0, O_SWAPDIR }, { 0 },
     };
     static const char *const names[] = { "run", "debug", "view" };
     const char *cmd = names[which];
     int ch;
     *c = (struct cli){ .o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
-                              .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS },
+                              .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS,
+                              .codec = COMPRESSOR_CODEC_HYBRID },
                        .dbg = { .gdb_port = -1 } };
     optind = 1;
     opterr = 0;                    /* one error line of our own, below */
@@ -170,6 +180,20 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             }
             break;
         }
+        case O_CODEC:
+            if (compressor_codec_parse(optarg, &c->o.codec) < 0) {
+                fprintf(stderr, "machemu: bad --codec '%s': want wkdm, lz4 or hybrid\n", optarg);
+                return -2;
+            }
+            break;
+        case O_PLATFORM:
+            if (strcmp(optarg, "ios") && strcmp(optarg, "macos")) {
+                fprintf(stderr, "machemu: bad --platform '%s': want ios or macos\n", optarg);
+                return -2;
+            }
+            c->o.platform = !strcmp(optarg, "macos") ? EMU_PLATFORM_MACOS : EMU_PLATFORM_IOS;
+            break;
+        case O_SWAPDIR: c->o.swap_dir = optarg; break;
         case 'x': c->dbg.script = optarg; break;
         case O_GDB:
             if (debug && parse_port(optarg, &c->dbg.gdb_port))
@@ -208,6 +232,10 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     }
     if (optind >= argc) {
         fprintf(stderr, "machemu: %s: no PROGRAM given (see machemu --help)\n", cmd);
+        return -2;
+    }
+    if (c->o.swap_dir && c->o.platform != EMU_PLATFORM_MACOS) {
+        fprintf(stderr, "machemu: %s: --swap-dir needs --platform macos (iOS has no swap)\n", cmd);
         return -2;
     }
     bool viewing = which == CMD_VIEW || c->view;

@@ -34,6 +34,7 @@ enum vm_page_queue {
 #define VM_PAGE_PRECIOUS 0x04
 
 struct vm_object;
+struct compressor;
 
 struct vm_page {                   /* <= 64 bytes, indexed by frame number */
     struct vm_object *object;
@@ -61,8 +62,9 @@ struct vm_stats {
     uint64_t reactivations;        /* inactive pages found referenced again */
     uint64_t deactivations;        /* active -> inactive, reference bit cleared */
     uint64_t reclaimed;            /* clean file pages dropped (re-read on the next fault) */
-    uint64_t throttled;            /* dirty anonymous pages parked: nowhere to send them */
-    uint64_t pageouts;             /* pages sent to a pager (the compressor, later) */
+    uint64_t throttled;            /* anonymous pages parked: the compressor is full or absent */
+    uint64_t pageouts;             /* pages written to a vnode pager (none yet: shared
+                                      writable file mappings are refused) */
     uint64_t purges;               /* pages of volatile purgeable objects emptied */
     uint64_t scans;                /* runs of the pageout scan */
     uint64_t shortages;            /* allocations refused: nothing left to reclaim */
@@ -74,6 +76,7 @@ enum vm_fault_kind {
     VM_FAULT_SOFT,                 /* page resident: (re)enter the mapping */
     VM_FAULT_PAGEIN,               /* read from the vnode pager */
     VM_FAULT_COW,                  /* copied into the top object */
+    VM_FAULT_DECOMPRESS,           /* brought back from the compressor (a hard fault) */
     VM_FAULT_FAST,                 /* reference/modify emulation, resolved by the pmap */
     VM_FAULT_INVALID,              /* not resolved: the guest gets a signal */
     VM_FAULT_NKINDS
@@ -116,6 +119,9 @@ struct vm {
     uint32_t objects;              /* live vm_objects */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
+    struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
+    bool compressor_full;          /* the last compression was refused for space:
+                                      retried once a compressed page leaves */
 };
 
 /* 0 or -ENOMEM. */
@@ -156,11 +162,13 @@ uint32_t vm_pageout_inactive_target(const struct vm *vm);
 /* Ages and reclaims until free frames reach the free target or nothing more can be
  * reclaimed: purges volatile objects, moves active pages to inactive clearing their
  * reference bits, reactivates the ones referenced since, drops clean file-backed
- * pages and parks dirty anonymous ones on the throttled queue. Returns frames freed. */
+ * pages, compresses anonymous ones (or parks them on the throttled queue when there
+ * is no compressor or it is full). Returns frames freed. */
 uint32_t vm_pageout_scan(struct vm *vm);
 /* Checks that every VM frame is on exactly one queue and that the counts add up
  * (free + active + inactive + speculative + throttled + wired + tables + kernel +
- * reserved = total); false with a reason otherwise. For tests. */
+ * compressor + reserved = total, and the compressor's frames are the pool's);
+ * false with a reason otherwise. For tests. */
 bool vm_page_queues_check(const struct vm *vm, char *why, size_t len);
 
 /* Wired kernel memory held for one owner (a task's structures, its threads' stacks,
@@ -175,10 +183,12 @@ kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
 void vm_kmem_release(struct vm *vm, struct vm_kmem *k);
 
 /* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and
- * page tables), throttled, file-backed, anonymous. */
+ * page tables), throttled, file-backed, anonymous, the compressor's. */
 struct vm_page_counts {
     uint32_t total, free, active, inactive, speculative, throttled, wired;
     uint32_t pagetables, kernel, file_backed, anonymous, purgeable;
+    uint32_t compressor_frames;    /* "Pages occupied by compressor" */
+    uint64_t compressed;           /* "Pages stored in compressor" */
 };
 void vm_page_counts(const struct vm *vm, struct vm_page_counts *c);
 void vm_print_stats(const struct vm *vm, FILE *out);

@@ -1,6 +1,7 @@
 /* vm/vm_fault.c — from a fault on a virtual address to a mapped frame. */
 #include <string.h>
 #include <time.h>
+#include "vm/vm_compressor.h"
 #include "vm/vm_fault.h"
 
 struct fault {
@@ -67,18 +68,30 @@ static void read_ahead(struct vm *vm, struct vm_object *obj, uint64_t offset)
     }
 }
 
-/* Finds the page for (top, offset) down the shadow chain, paging in from a vnode
- * pager where the chain ends in one. *pg NULL: nothing anywhere (zero fill). */
+/* Finds the page for (top, offset) down the shadow chain, decompressing it where
+ * an object has it in the compressor and paging in from a vnode pager where the
+ * chain ends in one. *pg NULL: nothing anywhere (zero fill). */
 static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64_t offset,
                                   struct vm_page **pg)
 {
     struct vm *vm = f->map->vm;
     struct vm_object *obj = top;
+    uint64_t top_offset = offset;
     for (;;) {
         f->source = obj;
         f->offset = offset;
         if ((*pg = vm_page_lookup(vm, obj, offset)))
             return KERN_SUCCESS;
+        if (vm_object_compressed_at(obj, offset)) {
+            kern_return_t kr = vm_compressor_pagein(vm, obj, offset, pg);
+            if (kr == KERN_ABORTED) {      /* purged meanwhile: look again from the top */
+                obj = top;
+                offset = top_offset;
+                continue;
+            }
+            f->kind = VM_FAULT_DECOMPRESS;
+            return kr;
+        }
         if (obj->vnode) {
             if (offset >= round_page(obj->vnode->size))
                 return KERN_MEMORY_ERROR;     /* past EOF: SIGBUS */

@@ -130,7 +130,9 @@ struct vm_map_usage {
     uint32_t volatile_resident, volatile_virtual;  /* of purgeable volatile objects */
     uint32_t wired;                /* user-wired pages mapped */
     uint32_t tables;               /* page-table frames */
-    uint32_t footprint;            /* phys_footprint: internal not volatile + tables */
+    uint32_t compressed;           /* its pages in the compressor (pmap markers) */
+    uint32_t footprint;            /* phys_footprint: internal not volatile +
+                                      compressed + tables */
 };
 void vm_map_usage(struct vm_map *map, struct vm_map_usage *u);
 

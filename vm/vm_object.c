@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "vm/vm_object.h"
+#include "vm/vm_compressor.h"
 
 struct vm_object *vm_object_allocate(struct vm *vm, uint64_t size)
 {
@@ -72,6 +72,7 @@ uint32_t vm_object_purge(struct vm_object *obj)
         vm_page_free(obj->vm, pg);
         n++;
     }
+    n += vm_compressor_free_range(obj, 0, obj->size);
     obj->vm->stats.purges += n;
     set_purgable_state(obj, VM_PURGABLE_EMPTY);
     return n;
@@ -160,7 +161,7 @@ bool vm_object_copies_lack(struct vm_object *obj, uint64_t offset)
 {
     uint64_t off;
     for (struct vm_object *c = obj->copies; c; c = c->copy_next)
-        if (copy_offset(c, offset, &off) && !vm_page_lookup(obj->vm, c, off))
+        if (copy_offset(c, offset, &off) && !vm_object_has_page(c, off))
             return true;
     return false;
 }
@@ -171,7 +172,7 @@ kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_p
     uint64_t off;
     bool pushed = false;
     for (struct vm_object *c = obj->copies; c; c = c->copy_next) {
-        if (!copy_offset(c, offset, &off) || vm_page_lookup(vm, c, off))
+        if (!copy_offset(c, offset, &off) || vm_object_has_page(c, off))
             continue;
         if (current)
             current->flags |= VM_PAGE_BUSY;
@@ -211,22 +212,42 @@ static void copy_replace(struct vm_object *obj, struct vm_object *heir)
     obj->copy_next = NULL;
 }
 
+/* Pages of below outside obj's window, or hidden by obj's own copy, are garbage. */
+static bool collapse_keeps(struct vm_object *obj, uint64_t below_off, uint64_t *off)
+{
+    *off = below_off - obj->shadow_offset;
+    return below_off >= obj->shadow_offset && *off < obj->size && !vm_object_has_page(obj, *off);
+}
+
+static void collapse_compressed(struct vm_object *obj, struct vm_object *below)
+{
+    uint64_t off;
+    for (uint64_t b = 0; below->compressed && b < below->size; b += PAGE_SIZE) {
+        if (!vm_object_compressed_at(below, b))
+            continue;
+        if (collapse_keeps(obj, b, &off))
+            vm_compressor_move(below, b, obj, off);
+        else
+            vm_compressor_free_range(below, b, b + PAGE_SIZE);
+    }
+    vm_compressor_release_slots(below);
+}
+
 static void collapse_one(struct vm_object *obj)
 {
     struct vm *vm = obj->vm;
     struct vm_object *below = obj->shadow;
-    uint64_t delta = obj->shadow_offset;
+    uint64_t off;
     while (below->memq) {
         struct vm_page *pg = below->memq;
-        uint64_t off = pg->offset - delta;
-        /* Pages outside obj's window, or hidden by obj's own copy, are garbage. */
-        if (pg->offset < delta || off >= obj->size || vm_page_lookup(vm, obj, off)) {
+        if (!collapse_keeps(obj, pg->offset, &off)) {
             vm_page_free(vm, pg);
             continue;
         }
         vm_page_remove(vm, pg);
         vm_page_insert(vm, pg, obj, off);
     }
+    collapse_compressed(obj, below);
     copy_replace(below, obj);              /* if below was a copy, obj is one now */
     obj->shadow = below->shadow;           /* takes over below's reference */
     obj->shadow_offset += below->shadow_offset;
@@ -241,12 +262,17 @@ void vm_object_collapse(struct vm_object *obj)
         collapse_one(obj);
 }
 
+bool vm_object_has_page(struct vm_object *obj, uint64_t offset)
+{
+    return vm_page_lookup(obj->vm, obj, offset) || vm_object_compressed_at(obj, offset);
+}
+
 struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
                                      struct vm_object **holder)
 {
     for (struct vm_object *o = top; o; offset += o->shadow_offset, o = o->shadow) {
         struct vm_page *pg = vm_page_lookup(o->vm, o, offset);
-        if (pg) {
+        if (pg || vm_object_compressed_at(o, offset)) {
             *holder = o;
             return pg;
         }
@@ -263,6 +289,7 @@ void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
         if (pg->offset >= start && pg->offset < end)
             vm_page_free(obj->vm, pg);
     }
+    vm_compressor_free_range(obj, start, end);
 }
 
 void vm_object_deallocate(struct vm_object *obj)
@@ -272,6 +299,8 @@ void vm_object_deallocate(struct vm_object *obj)
         struct vm_object *shadow = obj->shadow;
         while (obj->memq)
             vm_page_free(obj->vm, obj->memq);
+        vm_compressor_free_range(obj, 0, obj->size);
+        vm_compressor_release_slots(obj);
         if (obj->vnode) {
             obj->vnode->object = NULL;
             vnode_release(obj->vnode);

@@ -8,6 +8,7 @@
 #define VM_VM_OBJECT_H
 
 #include "vm/vm.h"
+#include "compressor/compressor.h"
 
 /* A host file as the vnode pager sees it. */
 struct vnode {
@@ -50,6 +51,11 @@ struct vm_object {
     struct vm_object *copies;      /* copies of this object (not referenced) */
     struct vm_object *copy_next;   /* next copy of the object this one shadows */
     struct vm_object *vol_prev, *vol_next;   /* in vm->volatile_head while VOLATILE */
+    /* Pages in the compressor: the slot map (vm/vm_compressor.h), page index ->
+     * handle, in chunks allocated on first use so that a handle never moves. */
+    compressor_handle_t **slots;
+    uint32_t nchunks;
+    uint32_t compressed;           /* pages of this object in the compressor */
 };
 
 struct vm_object *vm_object_allocate(struct vm *vm, uint64_t size);
@@ -73,10 +79,13 @@ struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size);
 kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state);
 /* Frees a volatile object's pages and marks it EMPTY; returns pages freed. */
 uint32_t vm_object_purge(struct vm_object *obj);
-/* The resident page for offset in top or down its shadow chain (offsets adjusted),
- * and the object holding it; NULL if none is resident. */
+/* The page for offset in top or down its shadow chain (offsets adjusted): the
+ * first object that has it resident or compressed is *holder; returns the
+ * resident page, NULL if it is compressed there (or *holder NULL: nowhere). */
 struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
                                      struct vm_object **holder);
+/* obj has the page at offset itself, resident or compressed. */
+bool vm_object_has_page(struct vm_object *obj, uint64_t offset);
 /* A copy of [offset, offset + size) of obj as it is now, for memory that others
  * keep writing in place (XNU's delayed copy): the copy shadows obj, obj's pages are
  * write-protected everywhere, and vm_object_push() saves a page into every copy
@@ -90,7 +99,7 @@ bool vm_object_copies_lack(struct vm_object *obj, uint64_t offset);
  * tasks seeing it through a copy fault onto the saved page. KERN_RESOURCE_SHORTAGE
  * if out of frames. */
 kern_return_t vm_object_push(struct vm_object *obj, uint64_t offset, struct vm_page *current);
-/* Frees the resident pages in [start, end) of obj. */
+/* Frees the resident and compressed pages in [start, end) of obj. */
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 static inline bool vm_object_internal(const struct vm_object *obj) { return obj->vnode == NULL; }
 

@@ -23,7 +23,7 @@ const char *vm_kern_name(kern_return_t kr)
 }
 
 static const char *const fault_kind_names[VM_FAULT_NKINDS] = {
-    "zero-fill", "soft", "pagein", "cow", "fast", "invalid",
+    "zero-fill", "soft", "pagein", "cow", "decompress", "fast", "invalid",
 };
 
 const char *vm_fault_kind_name(enum vm_fault_kind k)
@@ -236,6 +236,8 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
     c->throttled = vm->q[VM_PAGE_Q_THROTTLED].count;
     c->kernel = vm->phys->count[PHYS_KERNEL];
     c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables + c->kernel;
+    c->compressor_frames = vm->phys->count[PHYS_COMPRESSOR];
+    c->compressed = vm->compressor ? compressor_stats(vm->compressor)->pages : 0;
     for (uint32_t i = 0; i < vm->phys->nframes; i++) {
         const struct vm_object *obj = vm->pages[i].object;
         if (vm->phys->use[i] != PHYS_VM || !obj)
@@ -286,10 +288,17 @@ bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
             ok = false;
         }
     if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_KERNEL] +
-                      p->count[PHYS_RESERVED] != p->nframes) {
-        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + reserved %u != %u frames",
-                 p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE], p->count[PHYS_KERNEL],
-                 p->count[PHYS_RESERVED], p->nframes);
+                      p->count[PHYS_COMPRESSOR] + p->count[PHYS_RESERVED] != p->nframes) {
+        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + compressor %u + "
+                 "reserved %u != %u frames", p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE],
+                 p->count[PHYS_KERNEL], p->count[PHYS_COMPRESSOR], p->count[PHYS_RESERVED],
+                 p->nframes);
+        ok = false;
+    }
+    uint64_t pool = vm->compressor ? compressor_stats(vm->compressor)->frames : 0;
+    if (ok && pool != p->count[PHYS_COMPRESSOR]) {
+        snprintf(why, len, "the compressor holds %llu frames, phys counts %u",
+                 (unsigned long long)pool, p->count[PHYS_COMPRESSOR]);
         ok = false;
     }
     free(seen);
@@ -301,6 +310,7 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     struct vm_page_counts c;
     vm_page_counts(vm, &c);
     const struct vm_stats *s = &vm->stats;
+    const struct compressor_stats *cs = vm->compressor ? compressor_stats(vm->compressor) : NULL;
     fprintf(out, "Mach Virtual Memory Statistics: (page size of %llu bytes)\n",
             (unsigned long long)PAGE_SIZE);
 #define LINE(name, v) fprintf(out, "%-34s %12llu.\n", name ":", (unsigned long long)(v))
@@ -318,8 +328,14 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages purged", s->purges);
     LINE("File-backed pages", c.file_backed);
     LINE("Anonymous pages", c.anonymous);
+    LINE("Pages stored in compressor", c.compressed);
+    LINE("Pages occupied by compressor", c.compressor_frames);
+    LINE("Decompressions", cs ? cs->decompressions : 0);
+    LINE("Compressions", cs ? cs->compressions : 0);
     LINE("Pageins", s->pageins);
     LINE("Pageouts", s->pageouts);
+    LINE("Swapins", cs ? cs->swapins : 0);
+    LINE("Swapouts", cs ? cs->swapouts : 0);
     /* Beyond vm_stat: how the faults and the pageout scan went. */
     LINE("Pages used by page tables", c.pagetables);
     LINE("Pages of kernel bookkeeping", c.kernel);
@@ -332,6 +348,12 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages read ahead (speculative)", s->read_ahead);
     LINE("Pageout scans", s->scans);
     LINE("Allocations refused", s->shortages);
+    if (cs) {
+        LINE("Compressed bytes", cs->bytes_stored);
+        LINE("Compressions refused (pool full)", cs->rejected);
+        LINE("Compactions (minor / major)", cs->minor_compactions + cs->major_compactions);
+        LINE("Segments swapped out now", cs->segments_swapped);
+    }
     fprintf(out, "%-34s %5u / %u / %u pages\n", "Free min / target / reserve:",
             vm->targets.free_min, vm->targets.free_target, vm->targets.reserved);
 #undef LINE

@@ -3,9 +3,10 @@
  * The scan runs synchronously when an allocation finds fewer free frames than the
  * free target, so a run is deterministic. Reclaim order: volatile purgeable
  * objects, speculative pages, then the inactive queues, refilled from the head of
- * the active queue while they are below the inactive target. */
+ * the active queue while they are below the inactive target. Anonymous pages go to
+ * the compressor; those it refuses wait on the throttled queue until it has room. */
 #include <stdlib.h>
-#include "vm/vm_object.h"
+#include "vm/vm_compressor.h"
 
 #define SCAN_BATCH 64              /* pages looked at per frame still wanted */
 
@@ -52,9 +53,13 @@ static bool reclaimable(struct vm *vm, struct vm_page *pg)
     return !vm_object_internal(pg->object) && !pmap_is_modified(vm->mmu, vm_page_pfn(vm, pg));
 }
 
+static bool compressible(struct vm *vm, struct vm_page *pg)
+{
+    return vm->compressor && !vm->compressor_full && vm_object_internal(pg->object);
+}
+
 /* One inactive page: back to active if used since it was deactivated, else
- * dropped if clean and file-backed, else parked (no pager for dirty anonymous
- * memory until the compressor). */
+ * dropped if clean and file-backed, compressed if anonymous, else parked. */
 static void consider_inactive(struct vm *vm, struct vm_page *pg)
 {
     pfn_t pfn = vm_page_pfn(vm, pg);
@@ -66,7 +71,7 @@ static void consider_inactive(struct vm *vm, struct vm_page *pg)
     } else if (reclaimable(vm, pg)) {
         vm->stats.reclaimed++;
         vm_page_free(vm, pg);
-    } else {
+    } else if (!compressible(vm, pg) || vm_compressor_pageout(vm, pg) != KERN_SUCCESS) {
         vm_page_throttle(vm, pg);
     }
 }
@@ -98,6 +103,11 @@ static bool scan_step(struct vm *vm)
         return true;
     if ((pg = head_of(vm, VM_PAGE_Q_INACTIVE_EXTERNAL)) ||
         (pg = head_of(vm, VM_PAGE_Q_INACTIVE_INTERNAL))) {
+        consider_inactive(vm, pg);
+        return true;
+    }
+    /* Pages parked while the compressor was full, now that it has room. */
+    if ((pg = head_of(vm, VM_PAGE_Q_THROTTLED)) && compressible(vm, pg)) {
         consider_inactive(vm, pg);
         return true;
     }

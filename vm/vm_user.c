@@ -71,6 +71,11 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
     struct vm_page *pg = vm_object_chain_page(e->object, e->offset + (trunc_page(addr) - e->start),
                                               &holder);
     *ref_count = e->object->ref_count;
+    if (!pg && holder) {
+        *disposition = VM_PAGE_QUERY_PAGE_PAGED_OUT;   /* in the compressor */
+        *ref_count = holder->ref_count;
+        return KERN_SUCCESS;
+    }
     if (!pg)
         return KERN_SUCCESS;
     pfn_t pfn = vm_page_pfn(map->vm, pg);
@@ -132,9 +137,10 @@ void vm_map_usage(struct vm_map *map, struct vm_map_usage *u)
         .regions = map->nentries,
         .resident = map->pmap ? map->pmap->resident : 0,
         .tables = map->pmap ? map->pmap->tables : 0,
+        .compressed = map->pmap ? map->pmap->compressed : 0,
     };
     for (struct vm_map_entry *e = map->header.next; map->pmap && e != &map->header; e = e->next)
         entry_usage(map, e, u);
     u->resident_peak = map->stats.resident_peak > u->resident ? map->stats.resident_peak : u->resident;
-    u->footprint = u->internal - u->volatile_resident + u->tables;
+    u->footprint = u->internal - u->volatile_resident + u->compressed + u->tables;
 }

@@ -67,6 +67,11 @@ bad tlb-sets-not-power-of-two -g tlb -- run --tlb 3x4 "$HELLO"
 bad tlb-no-ways -g tlb -- run --tlb 64 "$HELLO"
 bad tlb-zero-ways -g tlb -- run --tlb 64x0 "$HELLO"
 bad seed-words -g seed -- run --seed many "$HELLO"
+bad codec-unknown -g codec -g 'wkdm, lz4 or hybrid' -- run --codec zstd "$HELLO"
+bad platform-unknown -g platform -g 'ios or macos' -- run --platform android "$HELLO"
+bad swap-dir-on-ios -g 'swap-dir' -g 'macos' -- run --swap-dir /tmp "$HELLO"
+bad swap-dir-missing -g 'no-such-dir' -- run --platform macos --swap-dir "$WORK/no-such-dir" "$HELLO"
+bad swap-dir-in-root -g 'inside the guest root' -- run --platform macos --root "$WORK" --swap-dir "$WORK" "$HELLO"
 bad trace-unwritable -g 'no-such-dir' -- run --trace-faults=/nonexistent/no-such-dir/t "$HELLO"
 
 # Programs that cannot run.

@@ -132,12 +132,13 @@ rowrite_traced() { # EMU_ROOT EMU_ERR
 compare faults-rowrite-traced -e 139 -c -o "--trace-faults=$SCRATCH/rowrite.trace" \
   -C rowrite_traced -- "$G/faults" rowrite
 
-# More dirty anonymous memory than the machine holds (no compressor yet): the task is
-# killed cleanly with SIGKILL and a reason, the emulator itself does not fail.
+# More incompressible anonymous memory than the machine and its compressor hold (iOS:
+# no swap): the task is killed cleanly with SIGKILL and a reason, the emulator itself
+# does not fail.
 oom_case() {
   local name=oom-anonymous root rc
   root=$(new_root "$name")
-  emu_run "$root" /dev/null "$root.out" "$root.err" -m 24M -- "$G/pageout" 1 23
+  emu_run "$root" /dev/null "$root.out" "$root.err" -m 24M -- "$G/compress" 64 random
   rc=$?
   if [ "$rc" = 137 ] && grep -q '^machemu: crash: .*SIGKILL.*out of memory' "$root.err"; then
     pass "$name"

@@ -72,6 +72,29 @@ pageout_happened() { # EMU_ROOT EMU_ERR: the --stats lines show the scan at work
 }
 compare pageout-16M-ram -o -m -o 16M -o --stats -C pageout_happened -- "$G/pageout" 32 4
 
+# The compressor: three times the RAM in heap-like anonymous memory, read back intact;
+# under each codec; and incompressible memory in macOS mode, swapped out and back in.
+stat_of() { grep -oE "^$1: +[0-9]+" "$2" | grep -oE '[0-9]+$'; }
+compressed_back() { # EMU_ROOT EMU_ERR: pages went to the compressor and came back
+  local c d
+  c=$(stat_of Compressions "$2"); d=$(stat_of Decompressions "$2")
+  [ "${c:-0}" -gt 8192 ] && [ "${d:-0}" -gt 8192 ] && return 0
+  echo "compressions ${c:-?}, decompressions ${d:-?}: want more than the RAM's 4096 pages each way"
+  return 1
+}
+compare compress-3x-64M-ram -o -m -o 64M -o --stats -C compressed_back -- "$G/compress" 192
+compare compress-wkdm -o -m -o 32M -o --codec=wkdm -- "$G/compress" 64
+compare compress-lz4 -o -m -o 32M -o --codec=lz4 -- "$G/compress" 64
+swapped_back() { # EMU_ROOT EMU_ERR: segments went to the swap file and came back
+  local o i
+  o=$(stat_of Swapouts "$2"); i=$(stat_of Swapins "$2")
+  [ "${o:-0}" -gt 0 ] && [ "${i:-0}" -gt 0 ] && return 0
+  echo "swapouts ${o:-?}, swapins ${i:-?}: want segments written out and read back"
+  return 1
+}
+compare compress-macos-swap -o -m -o 64M -o --platform=macos -o --stats -C swapped_back \
+  -- "$G/compress" 96 random
+
 trace_nonempty() { # EMU_ROOT EMU_ERR: the fault trace file was written
   [ -s "$SCRATCH/hello-trace.faults" ] || { echo "--trace-faults=FILE left FILE empty"; return 1; }
 }

@@ -83,19 +83,18 @@ mach_vm_cases() {
   run_expect mach-all "$all" "$G/mach_vm"
   task_self_cached
   purgeable_under_pressure
+  compressed_under_pressure
 }
 
-# Volatile purgeable memory emptied by the pageout scan when RAM runs short.
-purgeable_under_pressure() {
-  local name=purgeable-pressure root d="$SCRATCH/purgeable-pressure.out" st
+# A guest run under memory pressure whose stdout must be exactly the lines on stdin:
+# pressure_case NAME RAM PROGRAM ARGS... <<'EOF' ...
+pressure_case() {
+  local name=$1 ram=$2 root d="$SCRATCH/$1.out" st
+  shift 2
   root=$(new_root "$name")
   mkdir -p "$d"
-  cat >"$d/want" <<'EOF'
-purgeable: 4 MB filled and made volatile
-purgeable: emptied under memory pressure, counted as purges
-purgeable: touching it is SIGBUS until nonvolatile again, then it reads zeros
-EOF
-  emu_run "$root" /dev/null "$d/out" "$d/err" -m 16M -- "$G/purgeable" 4 14
+  cat >"$d/want"
+  emu_run "$root" /dev/null "$d/out" "$d/err" -m "$ram" -- "$@"
   st=$?
   if [ "$st" = 0 ] && cmp -s "$d/want" "$d/out"; then
     pass "$name"
@@ -104,6 +103,25 @@ EOF
     diff -u --label expected --label emulator "$d/want" "$d/out" | indent
     tail -n 5 "$d/err" | indent
   fi
+}
+
+# Volatile purgeable memory emptied by the pageout scan when RAM runs short.
+purgeable_under_pressure() {
+  pressure_case purgeable-pressure 16M "$G/purgeable" 4 14 <<'EOF'
+purgeable: 4 MB filled and made volatile
+purgeable: emptied under memory pressure, counted as purges
+purgeable: touching it is SIGBUS until nonvolatile again, then it reads zeros
+EOF
+}
+
+# Compressed memory as page_query, task_info and host_statistics64 report it.
+compressed_under_pressure() {
+  pressure_case compressed-pressure 16M "$G/compressed" 48 <<'EOF'
+compressed: 48 MB written
+compressed: the first page is paged out, the footprint counts it
+compressed: touched, it is back intact (a decompression)
+compressed: deallocated, its compressed pages are gone
+EOF
 }
 
 # mach_task_self() asks the kernel once: guest/mach_vm calls it more than once, and the

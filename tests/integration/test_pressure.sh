@@ -4,7 +4,8 @@
 #    every register and the clobbering handler's damage is undone (regs, at three delays);
 #    delivery order and coalescing (order); a handler that calls mach_vm_deallocate
 #    (dealloc); refusals and dropped notes (errors); fork and a child woken in read()
-#    (fork); nesting with signals (signal); exact stdout and status 0 for each;
+#    (fork); exec dropping the handler (exec); nesting with signals (signal); exact
+#    stdout and status 0 for each;
 #  - bad returns and handlers: a jump into the trampoline outside a handler (forged:
 #    SIGTRAP, 133), a handler at an unmapped address or in data (SIGSEGV, 139): one
 #    crash line, the emulator itself fine;
@@ -91,6 +92,19 @@ determinism() {
   verdict "$name"
 }
 
+# The program execs itself (a copy in the root): the new image has no handler.
+exec_case() {
+  local name=pressure-exec root st
+  root=$(new_root "$name")
+  D="$SCRATCH/$name.out"; mkdir -p "$D"
+  cp "$P" "$root/pressure"
+  emu_run "$root" /dev/null "$D/out" "$D/err" -- "$root/pressure" exec /pressure
+  st=$?
+  [ "$st" = 0 ] || WHY+=("exit status $(status_text "$st")")
+  grep -q '^errors: no handler' "$D/out" || WHY+=("the exec'd image did not run its checks")
+  verdict "$name"
+}
+
 pressure_cases() {
   regs_cases
   determinism
@@ -103,6 +117,7 @@ sent inside a handler, one of each kind in order: 0x2 0x4 0x1 0x2
 " "" -- "$P" errors
   expect pressure-fork 0 "fork: the child starts without a handler; the note to its pid ran its own while it waited in read(), which then completed
 " "" -- "$P" fork
+  exec_case
   expect pressure-signal 0 "signal: PSspSPps (P/p a pressure handler, S/s a signal handler: each nests in the other)
 " "" -- "$P" signal
   expect pressure-forged 133 "forged: the return trap outside a handler is KERN_INVALID_ARGUMENT

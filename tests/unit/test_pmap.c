@@ -376,6 +376,42 @@ START_TEST(page_protect_levels)
 }
 END_TEST
 
+START_TEST(compressed_markers_are_counted_until_replaced_or_removed)
+{
+    struct pmap *pm2 = pmap_create(&m);
+    ck_assert_ptr_nonnull(pm2);
+    pfn_t f = vm_frame(), g = vm_frame();
+    ck_assert_int_eq(pmap_enter(pm, 0x4000, f, RW, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(pmap_enter(pm2, 0x8000, f, RW, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(pmap_enter(pm, 0xc000, g, RW, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(xlate(0x4000, VM_PROT_READ, NULL, NULL), MMU_OK);
+
+    pmap_disconnect_compressed(&m, f);
+    ck_assert_uint_eq(pmap_mapping_count(&m, f), 0);
+    ck_assert_uint_eq(pm->compressed, 1);
+    ck_assert_uint_eq(pm2->compressed, 1);
+    ck_assert_uint_eq(pm->resident, 1);
+    ck_assert_uint_eq(pmap_pte(pm, 0x4000), PT_COMPRESSED);
+    ck_assert_uint_eq(pmap_extract(pm, 0x4000), PFN_NONE);
+    ck_assert_int_eq(xlate(0x4000, VM_PROT_READ, NULL, NULL), MMU_FAULT_TRANSLATION);
+
+    pmap_protect(pm, 0, 0x10000, VM_PROT_NONE);        /* markers stay */
+    ck_assert_uint_eq(pm->compressed, 1);
+    ck_assert_int_eq(pmap_enter(pm, 0x4000, g, RW, VM_PROT_READ, false), 0);
+    ck_assert_uint_eq(pm->compressed, 0);              /* replaced by a mapping */
+    pmap_remove(pm2, 0, 0x10000);
+    ck_assert_uint_eq(pm2->compressed, 0);             /* removed */
+    ck_assert_uint_eq(pmap_pte(pm2, 0x8000), 0);
+    ck_assert_uint_eq(pm2->compressed_peak, 1);
+    ck_assert_uint_eq(pm2->compressed_lifetime, 1);
+
+    pmap_disconnect_compressed(&m, g);
+    ck_assert_uint_eq(pm->compressed, 1);
+    pmap_destroy(pm2);                                 /* with a marker: tables freed */
+    ck_assert_uint_eq(count_sum(), NFRAMES);
+}
+END_TEST
+
 START_TEST(pv_pool_grows)
 {
     pfn_t f = vm_frame();
@@ -700,6 +736,7 @@ static Suite *pmap_suite(void)
     tcase_add_checked_fixture(rm, setup, teardown);
     tcase_add_test(rm, reverse_map_two_pmaps);
     tcase_add_test(rm, page_protect_levels);
+    tcase_add_test(rm, compressed_markers_are_counted_until_replaced_or_removed);
     tcase_add_test(rm, pv_pool_grows);
     tcase_add_test(rm, ref_mod_end_to_end);
     tcase_add_test(rm, write_to_untouched_page);

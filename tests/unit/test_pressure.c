@@ -16,20 +16,34 @@
 #define CRITICAL MACHEMU_NOTE_PRESSURE_CRITICAL
 #define NORMAL MACHEMU_NOTE_PRESSURE_NORMAL
 
-static struct emu *load(const char *prog, const char *arg)
+/* The guest program's path in the build, relative to the top of the tree (the guest
+ * root, so "/" + it names the same file inside the guest). */
+static const char *guest_path(const char *prog)
 {
-    char path[256], err[256];
-    const char *o = getenv("O") ? getenv("O") : "build";
-    snprintf(path, sizeof path, "%s/guest/%s", o, prog);
+    static char path[256];
+    snprintf(path, sizeof path, "%s/guest/%s", getenv("O") ? getenv("O") : "build", prog);
+    return path;
+}
+
+/* A machine with prog loaded with up to two arguments (NULL: none). */
+static struct emu *load2(const char *prog, const char *arg1, const char *arg2)
+{
+    char err[256];
     struct emu_options opt = { .mem_size = 64ull << 20, .root = ".", .tlb_sets = 512,
                                .tlb_ways = 4 };
     struct emu *emu = emu_create(&opt, err, sizeof err);
     ck_assert_msg(emu, "emu_create: %s", err);
-    char *argv[] = { (char *)prog, (char *)arg, NULL };
+    char *argv[] = { (char *)prog, (char *)arg1, (char *)arg2, NULL };
     char *envp[] = { NULL };
-    ck_assert_msg(emu_load(emu, path, arg ? 2 : 1, argv, envp, err, sizeof err) == 0,
+    int argc = arg1 ? (arg2 ? 3 : 2) : 1;
+    ck_assert_msg(emu_load(emu, guest_path(prog), argc, argv, envp, err, sizeof err) == 0,
                   "%s (run make first)", err);
     return emu;
+}
+
+static struct emu *load(const char *prog, const char *arg)
+{
+    return load2(prog, arg, NULL);
 }
 
 /* --- the upcall hook, and posting from inside the emulator ------------------------------- */
@@ -43,7 +57,19 @@ struct seen {
     struct emu_memstatus before, after;
     int band_too_high;
     int changes;
+    int registrations;
+    uint32_t mask, masks[4];
 };
+
+static void on_handler(void *ctx, struct task *t, uint32_t mask)
+{
+    struct seen *s = ctx;
+    if (s->registrations < 4)
+        s->masks[s->registrations] = mask;
+    s->registrations++;
+    s->mask = mask;
+    ck_assert_uint_eq(emu_pressure_handler_mask(t), mask);
+}
 
 static void on_change(void *ctx, struct task *t)
 {
@@ -82,7 +108,8 @@ START_TEST(post_from_the_emulator_side)
 {
     struct seen s = { 0 };
     s.emu = load("pressure", "listen");
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ on_upcall, on_change, &s });
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){
+        .upcall = on_upcall, .memstatus = on_change, .handler = on_handler, .ctx = &s });
     int status = emu_run(s.emu);
     emu_destroy(s.emu);
     ck_assert_int_eq(status, 3);                 /* the guest saw three notes */
@@ -98,6 +125,27 @@ START_TEST(post_from_the_emulator_side)
     ck_assert_int_eq(s.posts[3], 0);
     ck_assert_int_eq(s.posts[4], -EINVAL);
     ck_assert_int_eq(s.posts[5], -EINVAL);
+    ck_assert_int_eq(s.registrations, 1);
+    ck_assert_uint_eq(s.mask, NORMAL | WARN | CRITICAL);
+}
+END_TEST
+
+/* exec drops the handler: the hook hears the registration, then mask 0; the new image
+ * (`pressure errors`) registers its own later. */
+START_TEST(exec_drops_the_handler)
+{
+    struct seen s = { 0 };
+    char path[300];
+    snprintf(path, sizeof path, "/%s", guest_path("pressure"));
+    s.emu = load2("pressure", "exec", path);
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ .handler = on_handler, .ctx = &s });
+    int status = emu_run(s.emu);
+    emu_destroy(s.emu);
+    ck_assert_int_eq(status, 0);
+    ck_assert_int_ge(s.registrations, 3);
+    ck_assert_uint_eq(s.masks[0], WARN);
+    ck_assert_uint_eq(s.masks[1], 0);
+    ck_assert_uint_eq(s.masks[2], WARN);
 }
 END_TEST
 
@@ -105,7 +153,8 @@ START_TEST(band_and_limits_setters)
 {
     struct seen s = { 0 };
     s.emu = load("pressure", "listen");
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ on_upcall, on_change, &s });
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){
+        .upcall = on_upcall, .memstatus = on_change, .ctx = &s });
     emu_run(s.emu);
     emu_destroy(s.emu);
     ck_assert_int_eq(s.before.band, EMU_BAND_DEFAULT);
@@ -129,7 +178,7 @@ START_TEST(memstatus_hook_counts_changes)
 {
     struct seen s = { 0 };
     s.emu = load("memstatus", NULL);
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ NULL, on_change, &s });
+    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ .memstatus = on_change, .ctx = &s });
     int status = emu_run(s.emu);
     emu_destroy(s.emu);
     ck_assert_int_eq(status, 0);
@@ -166,6 +215,7 @@ static Suite *pressure_suite(void)
     TCase *tc = tcase_create("emu");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, post_from_the_emulator_side);
+    tcase_add_test(tc, exec_drops_the_handler);
     tcase_add_test(tc, band_and_limits_setters);
     tcase_add_test(tc, memstatus_hook_counts_changes);
     tcase_add_test(tc, pressure_status_follows_the_level);

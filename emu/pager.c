@@ -1,0 +1,100 @@
+/* emu/pager.c — the machine's compressor: iOS (memory only) or macOS (swap file). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "emu/internal.h"
+#include "vm/vm_compressor.h"
+
+#define SWAP_FILE "swapfile0"       /* as macOS names /private/var/vm/swapfile0 */
+
+static bool inside(const char *dir, const char *root)
+{
+    size_t n = strlen(root);
+    return !strncmp(dir, root, n) && (dir[n] == '/' || dir[n] == 0 || !strcmp(root, "/"));
+}
+
+/* The directory the swap file goes in: --swap-dir, or a new one under $TMPDIR that
+ * is removed again at exit. Never inside the guest root, where the guest could read
+ * other tasks' memory from it. */
+static int swap_dir(struct emu *emu, char *err, size_t errlen)
+{
+    if (emu->opt.swap_dir) {
+        emu->swap_dir = realpath(emu->opt.swap_dir, NULL);
+        if (!emu->swap_dir) {
+            snprintf(err, errlen, "swap directory %s: %s", emu->opt.swap_dir, strerror(errno));
+            return -1;
+        }
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/machemu-swap.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(templ) || !(emu->swap_dir = realpath(templ, NULL))) {
+            snprintf(err, errlen, "cannot create a swap directory %s: %s", templ, strerror(errno));
+            return -1;
+        }
+        emu->swap_dir_made = true;
+    }
+    if (inside(emu->swap_dir, emu->root)) {
+        snprintf(err, errlen, "swap directory %s is inside the guest root %s: the guest could "
+                 "read the swap file", emu->swap_dir, emu->root);
+        return -1;
+    }
+    return 0;
+}
+
+static int swap_open(struct emu *emu, char *err, size_t errlen)
+{
+    if (swap_dir(emu, err, errlen) < 0)
+        return -1;
+    int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    emu->swap_fd = dfd < 0 ? -1 : openat(dfd, SWAP_FILE, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW |
+                                                    O_CLOEXEC, 0600);
+    int e = errno;
+    if (dfd >= 0)
+        close(dfd);
+    if (emu->swap_fd < 0) {
+        snprintf(err, errlen, "swap file %s/%s: %s", emu->swap_dir, SWAP_FILE, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+int emu_pager_init(struct emu *emu, char *err, size_t errlen)
+{
+    emu->swap_fd = -1;
+    if (emu->opt.platform == EMU_PLATFORM_MACOS && swap_open(emu, err, errlen) < 0)
+        return -1;
+    struct vm_compressor_config cfg = { .codec = emu->opt.codec, .swap_fd = emu->swap_fd };
+    int rc = vm_compressor_init(&emu->vm, &cfg);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create the compressor: %s", strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+void emu_pager_fini(struct emu *emu)
+{
+    vm_compressor_fini(&emu->vm);
+    if (emu->swap_fd >= 0) {
+        close(emu->swap_fd);
+        int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            unlinkat(dfd, SWAP_FILE, 0);
+            close(dfd);
+        }
+    }
+    if (emu->swap_dir_made)
+        rmdir(emu->swap_dir);
+    free(emu->swap_dir);
+    emu->swap_dir = NULL;
+    emu->swap_fd = -1;
+}
+
+const char *emu_platform_name(enum emu_platform p)
+{
+    return p == EMU_PLATFORM_MACOS ? "macos" : "ios";
+}

@@ -1,0 +1,182 @@
+/* vm/vm_compressor.c — the compressor pager: slot maps, pageout into the pool,
+ * decompression on fault. */
+#include <errno.h>
+#include <stdlib.h>
+#include "vm/vm_compressor.h"
+
+#define SLOT_CHUNK 512u            /* handles per chunk: 2 KB, 8 MB of object */
+
+/* --- the pool's frames ---------------------------------------------------------- */
+
+/* The pool may dig into the reserve, as XNU's pageout thread does, but leaves half
+ * of it for page tables and kernel memory. */
+static void *frame_alloc(void *ctx)
+{
+    struct vm *vm = ctx;
+    if (vm->phys->count[PHYS_FREE] <= vm->targets.reserved / 2)
+        return NULL;
+    pfn_t pfn = phys_alloc(vm->phys, PHYS_COMPRESSOR);
+    return pfn == PFN_NONE ? NULL : phys_ptr(vm->phys, pfn);
+}
+
+static void frame_free(void *ctx, void *frame)
+{
+    struct vm *vm = ctx;
+    phys_free(vm->phys, (pfn_t)(((uint8_t *)frame - vm->phys->ram) >> PAGE_SHIFT));
+}
+
+int vm_compressor_init(struct vm *vm, const struct vm_compressor_config *cfg)
+{
+    struct compressor_config cc;
+    compressor_config_default(&cc, vm->phys->nframes);
+    cc.codec = cfg->codec;
+    if (cfg->segment_size)
+        cc.segment_size = cfg->segment_size;
+    if (cfg->max_frames)
+        cc.max_frames = cfg->max_frames;
+    cc.frames = (struct compressor_frame_ops){ .ctx = vm, .alloc = frame_alloc,
+                                               .free = frame_free };
+    struct compressor *c = compressor_create(&cc);
+    if (!c)
+        return -errno;
+    if (cfg->swap_fd >= 0 && compressor_swap_attach(c, cfg->swap_fd) < 0) {
+        compressor_destroy(c);
+        return -EINVAL;
+    }
+    vm->compressor = c;
+    return 0;
+}
+
+void vm_compressor_fini(struct vm *vm)
+{
+    compressor_destroy(vm->compressor);
+    vm->compressor = NULL;
+}
+
+/* --- slot maps ------------------------------------------------------------------ */
+
+static uint32_t chunks_for(const struct vm_object *obj)
+{
+    uint64_t pages = obj->size >> PAGE_SHIFT;
+    return (uint32_t)((pages + SLOT_CHUNK - 1) / SLOT_CHUNK);
+}
+
+compressor_handle_t *vm_object_slot(struct vm_object *obj, uint64_t offset, bool create)
+{
+    uint64_t index = offset >> PAGE_SHIFT;
+    if (offset >= obj->size)
+        return NULL;
+    if (!obj->slots) {
+        if (!create || !(obj->slots = calloc(chunks_for(obj), sizeof *obj->slots)))
+            return NULL;
+        obj->nchunks = chunks_for(obj);
+    }
+    compressor_handle_t **chunk = &obj->slots[index / SLOT_CHUNK];
+    if (!*chunk && (!create || !(*chunk = calloc(SLOT_CHUNK, sizeof **chunk))))
+        return NULL;
+    return &(*chunk)[index % SLOT_CHUNK];
+}
+
+bool vm_object_compressed_at(struct vm_object *obj, uint64_t offset)
+{
+    if (!obj->compressed)
+        return false;
+    compressor_handle_t *slot = vm_object_slot(obj, offset, false);
+    return slot && *slot != COMPRESSOR_NO_HANDLE;
+}
+
+void vm_compressor_release_slots(struct vm_object *obj)
+{
+    for (uint32_t i = 0; i < obj->nchunks; i++)
+        free(obj->slots[i]);
+    free(obj->slots);
+    obj->slots = NULL;
+    obj->nchunks = 0;
+}
+
+/* A compressed page left the pool: compressions refused for space may work now. */
+static void slot_emptied(struct vm_object *obj)
+{
+    obj->compressed--;
+    obj->vm->compressor_full = false;
+}
+
+uint32_t vm_compressor_free_range(struct vm_object *obj, uint64_t start, uint64_t end)
+{
+    uint32_t n = 0;
+    if (end > obj->size)
+        end = obj->size;
+    for (uint64_t off = start; obj->compressed && off < end; off += PAGE_SIZE) {
+        compressor_handle_t *slot = vm_object_slot(obj, off, false);
+        if (!slot) {
+            off = (off / (SLOT_CHUNK * PAGE_SIZE) + 1) * SLOT_CHUNK * PAGE_SIZE - PAGE_SIZE;
+            continue;              /* no chunk: skip to the next one */
+        }
+        if (*slot == COMPRESSOR_NO_HANDLE)
+            continue;
+        compressor_free(obj->vm->compressor, slot);
+        slot_emptied(obj);
+        n++;
+    }
+    return n;
+}
+
+void vm_compressor_move(struct vm_object *from, uint64_t from_off, struct vm_object *to,
+                        uint64_t to_off)
+{
+    compressor_handle_t *src = vm_object_slot(from, from_off, false);
+    compressor_handle_t *dst = vm_object_slot(to, to_off, true);
+    if (!dst) {                    /* no host memory for the map: the page is lost */
+        compressor_free(from->vm->compressor, src);
+        slot_emptied(from);
+        return;
+    }
+    *dst = *src;
+    *src = COMPRESSOR_NO_HANDLE;
+    compressor_rebind(from->vm->compressor, dst);
+    from->compressed--;
+    to->compressed++;
+}
+
+/* --- paging --------------------------------------------------------------------- */
+
+kern_return_t vm_compressor_pageout(struct vm *vm, struct vm_page *pg)
+{
+    struct vm_object *obj = pg->object;
+    compressor_handle_t *slot = vm_object_slot(obj, pg->offset, true);
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    if (!slot || compressor_put(vm->compressor, phys_ptr(vm->phys, pfn), slot) < 0) {
+        vm->compressor_full = true;
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    obj->compressed++;
+    pmap_disconnect_compressed(vm->mmu, pfn);
+    vm_page_free(vm, pg);
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_compressor_pagein(struct vm *vm, struct vm_object *obj, uint64_t offset,
+                                   struct vm_page **out)
+{
+    struct vm_page *pg = vm_page_grab(vm);
+    if (!pg)
+        return KERN_RESOURCE_SHORTAGE;
+    /* Finding a frame may have run the scan, which can purge obj. */
+    compressor_handle_t *slot = vm_object_slot(obj, offset, false);
+    if (!slot || *slot == COMPRESSOR_NO_HANDLE) {
+        vm_page_free(vm, pg);
+        return KERN_ABORTED;
+    }
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    phys_will_write(vm->phys, pfn);
+    int rc = compressor_get(vm->compressor, slot, phys_ptr(vm->phys, pfn));
+    if (rc < 0) {
+        vm_page_free(vm, pg);
+        return rc == -EIO || rc == -EINVAL ? KERN_MEMORY_ERROR : KERN_RESOURCE_SHORTAGE;
+    }
+    slot_emptied(obj);
+    vm_page_insert(vm, pg, obj, offset);
+    vm_page_activate(vm, pg);
+    *out = pg;
+    return KERN_SUCCESS;
+}
