@@ -6,6 +6,7 @@
 #include <string.h>
 #include "emu/debug.h"
 #include "emu/internal.h"
+#include "vm/vm_compressor.h"
 
 /* --- frames --------------------------------------------------------------------- */
 
@@ -98,11 +99,34 @@ uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t
 
 /* --- counters and tasks ------------------------------------------------------------ */
 
+static void compressor_counters(struct emu *emu, struct dbg_vm *out)
+{
+    const struct compressor *c = emu->vm.compressor;
+    const struct compressor_stats *cs = compressor_stats(c);
+    out->compressor = true;
+    out->compressor_pages = cs->pages;
+    out->compressor_frames = (uint32_t)cs->frames;
+    out->compressed_bytes = cs->bytes_stored;
+    out->compressions = cs->compressions;
+    out->decompressions = cs->decompressions;
+    out->swap = emu->swap_fd >= 0;
+    out->swapouts = cs->swapouts;
+    out->swapins = cs->swapins;
+    out->segments_swapped = cs->segments_swapped;
+    out->pages_swapped = cs->pages_swapped;
+    out->low_on_space = compressor_low_on_space(c);
+    out->full = emu->vm.compressor_full;
+    out->codec = compressor_codec_name(emu->opt.codec);
+}
+
 void dbg_vm_counters(struct emu *emu, struct dbg_vm *out)
 {
     *out = (struct dbg_vm){ .stats = emu->vm.stats, .targets = emu->vm.targets,
-                            .inactive_target = vm_pageout_inactive_target(&emu->vm) };
+                            .inactive_target = vm_pageout_inactive_target(&emu->vm),
+                            .codec = "none" };
     vm_page_counts(&emu->vm, &out->pages);
+    if (emu->vm.compressor)
+        compressor_counters(emu, out);
 }
 
 int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
@@ -110,7 +134,8 @@ int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
     struct task *t = dbg_live_task(emu, pid);
     if (!t)
         return -1;
-    *out = (struct dbg_task_memory){ .compressed = -1, .band = -1, .limit = -1 };
+    *out = (struct dbg_task_memory){ .compressed = t->map->pmap->compressed, .band = -1,
+                                     .limit = -1 };
     vm_map_usage(t->map, &out->usage);
     return 0;
 }
@@ -142,37 +167,86 @@ static uint8_t absent_state(const struct vm_map_entry *e, uint64_t va)
     return DBG_MEM_ZERO_FILL;
 }
 
-/* Resident pages of the entry's chain, top object first: the first one found for
- * a page is the one the guest sees. */
-static void mark_resident(struct emu *emu, struct task *t, const struct vm_map_entry *e,
-                          const struct range *r)
+/* The pages of the range seen through one object of an entry's chain; `decided`
+ * marks the pages an object above already has (resident or compressed). */
+struct chain_view {
+    const struct vm_map_entry *e;
+    const struct range *r;
+    uint64_t lo, hi;               /* the part of the range the entry covers */
+    uint8_t *decided;
+};
+
+/* The range's state for offset `top` of the entry's top object, or NULL if outside. */
+static uint8_t *state_at(const struct chain_view *cv, uint64_t top, uint64_t *va)
+{
+    const struct vm_map_entry *e = cv->e;
+    if (top < e->offset || top - e->offset >= e->end - e->start)
+        return NULL;
+    *va = e->start + (top - e->offset);
+    if (*va < cv->lo || *va >= cv->hi)
+        return NULL;
+    return &cv->r->st[(*va - cv->r->va) >> PAGE_SHIFT];
+}
+
+static void mark_resident(struct emu *emu, struct task *t, const struct chain_view *cv,
+                          const struct vm_object *o, uint64_t delta)
+{
+    for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
+        uint64_t va;
+        uint8_t *s = pg->offset < delta ? NULL : state_at(cv, pg->offset - delta, &va);
+        if (!s || cv->decided[s - cv->r->st])
+            continue;
+        pt_entry_t pte = pmap_pte(t->map->pmap, va);
+        bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
+        *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
+    }
+}
+
+static void mark_compressed(const struct chain_view *cv, struct vm_object *o, uint64_t delta)
+{
+    for (uint64_t va = cv->lo; o->compressed && va < cv->hi; va += PAGE_SIZE) {
+        uint8_t *s = &cv->r->st[(va - cv->r->va) >> PAGE_SHIFT];
+        if (!cv->decided[s - cv->r->st] &&
+            vm_object_compressed_at(o, cv->e->offset + (va - cv->e->start) + delta))
+            *s = DBG_MEM_COMPRESSED;
+    }
+}
+
+/* Pages an object has, resident or compressed, are decided: objects below cannot
+ * change what the guest sees there. */
+static void mark_decided(const struct chain_view *cv)
+{
+    for (uint64_t va = cv->lo; va < cv->hi; va += PAGE_SIZE) {
+        size_t i = (va - cv->r->va) >> PAGE_SHIFT;
+        uint8_t s = cv->r->st[i];
+        cv->decided[i] |= s == DBG_MEM_MAPPED || s == DBG_MEM_IN_OBJECT || s == DBG_MEM_COMPRESSED;
+    }
+}
+
+/* The objects of the entry's chain, top first: the first one that has a page,
+ * resident or compressed, is the one the guest sees. */
+static void mark_present(struct emu *emu, struct task *t, const struct chain_view *cv)
 {
     uint64_t delta = 0;            /* offset in this object minus offset in the top one */
-    for (const struct vm_object *o = e->object; o; delta += o->shadow_offset, o = o->shadow)
-        for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
-            uint64_t top = pg->offset - delta;
-            if (pg->offset < delta || top < e->offset || top - e->offset >= e->end - e->start)
-                continue;
-            uint64_t va = e->start + (top - e->offset);
-            if (va < r->va || (va - r->va) >> PAGE_SHIFT >= r->npages)
-                continue;
-            uint8_t *s = &r->st[(va - r->va) >> PAGE_SHIFT];
-            if (*s == DBG_MEM_MAPPED || *s == DBG_MEM_IN_OBJECT)
-                continue;
-            pt_entry_t pte = pmap_pte(t->map->pmap, va);
-            bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
-            *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
-        }
+    for (struct vm_object *o = cv->e->object; o; delta += o->shadow_offset, o = o->shadow) {
+        mark_resident(emu, t, cv, o, delta);
+        mark_compressed(cv, o, delta);
+        if (o->shadow)
+            mark_decided(cv);
+    }
 }
 
 static void entry_states(struct emu *emu, struct task *t, const struct vm_map_entry *e,
-                         const struct range *r)
+                         const struct range *r, uint8_t *decided)
 {
     uint64_t end = r->va + (r->npages << PAGE_SHIFT);
-    uint64_t lo = e->start > r->va ? e->start : r->va, hi = e->end < end ? e->end : end;
-    for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
+    struct chain_view cv = { e, r, e->start > r->va ? e->start : r->va, e->end < end ? e->end : end,
+                             decided };
+    for (uint64_t va = cv.lo; va < cv.hi; va += PAGE_SIZE) {
         r->st[(va - r->va) >> PAGE_SHIFT] = absent_state(e, va);
-    mark_resident(emu, t, e, r);
+        decided[(va - r->va) >> PAGE_SHIFT] = 0;
+    }
+    mark_present(emu, t, &cv);
 }
 
 size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)
@@ -182,6 +256,9 @@ size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uin
         return 0;
     if (npages > (VA_USER_END - va) >> PAGE_SHIFT)
         npages = (VA_USER_END - va) >> PAGE_SHIFT;
+    uint8_t *decided = malloc(npages);
+    if (!decided)
+        return 0;
     memset(out, DBG_MEM_UNMAPPED, npages);
     struct range r = { va, npages, out };
     uint64_t end = va + (npages << PAGE_SHIFT);
@@ -189,6 +266,7 @@ size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uin
     if (!vm_map_lookup_entry(t->map, va, &e))
         e = e->next;
     for (; e != &t->map->header && e->start < end; e = e->next)
-        entry_states(emu, t, e, &r);
+        entry_states(emu, t, e, &r, decided);
+    free(decided);
     return npages;
 }

@@ -2,6 +2,9 @@
 # Integration: `machemu debug`, driven by command scripts, by a terminal and by gdb.
 #  - zero fill, copy-on-write after fork, a protection fault: the fault-stop blocks, the
 #    table walk level by level, x through the MMU, object chains, frames and their mappings;
+#  - a decompress fault (segment and slot), a compressed marker in the walk, x reading a
+#    compressed page without decompressing it, compressed pages of objects and tasks, a
+#    compressor frame;
 #  - breakpoints, stepi, bt and registers; bad commands and options;
 #  - determinism: the fault trace under the debugger, with thousands of stops, equals the
 #    trace of `machemu run` (fault costs aside);
@@ -189,12 +192,69 @@ quit" -- "$G/faults" touch 2
   expect "^task 1000 at 0x[0-9a-f]+ <main\+0xc>:  " "stepi 3 from main"
   expect "^unknown command 'frobnicate' \(try help\)$" "unknown command message"
   expect "^unknown format letter 'q'" "bad format message"
-  expect "^this build's VM has no compressed pages yet \(no compressor\)$" "no-compressor message"
+  expect "^fault breakpoint 2$" "a fault breakpoint on decompressions"
   expect "^'sideways' is not a number, a register or a symbol$" "unknown kind message"
   expect "^no live task 77" "bad task message"
   expect "^pfn 99999999 is outside guest RAM$" "bad pfn message"
   expect "^no breakpoint 9$" "bad delete message"
   verdict debug-state
+}
+
+# --- a page in the compressor: the decompress fault, the marker, x without a fault -----------
+decompress_case() {
+  # guest/compress writes 48 MB into 16 MB of RAM, then reads it back from the start.
+  debug_session debug-decompress-map "break fault compressed"$'\n'"continue"$'\n'"vmmap"$'\n'"quit" \
+    -- -m 16M "$G/compress" 48
+  local lo hi
+  read -r lo hi < <(sed -nE 's/^anonymous +([0-9a-f]{16})-([0-9a-f]{16}) \[ +48M .*/0x\1 0x\2/p' "$D/out")
+  if [ -z "${lo:-}" ]; then
+    fail debug-decompress "no 48 MB buffer in the vmmap of guest/compress"; tail -n 20 "$D/out" | indent; return
+  fi
+  local b0 b1 i script
+  b0=$(printf '0x%x' $((lo))) b1=$(printf '0x%x' $((lo + 16384)))
+  script="break fault compressed $lo-$hi
+continue
+walk $b1
+vm_stat
+x/2gx $b1
+vm_stat
+walk $b1
+object $b1
+tasks"
+  for i in $(seq 1 1023); do script+=$'\n'"page $i"; done
+  script+=$'\n'"continue"$'\n'"x/2gx $b1"$'\n'"quit"
+  debug_session debug-decompress "$script" -- -m 16M "$G/compress" 48
+  # The first read of the buffer: its first page comes back from the compressor.
+  expect "^fault: task 1000 read at $b0, decompress \(translation fault, level 3, ESR 0x9200000[4-7]\)$" \
+    "decompress fault line (read, translation fault at level 3)"
+  expect "^  vm     decompressed the page at offset 0x0 of object [0-9]+ from the compressor \(segment [0-9]+, slot [0-9]+: (wkdm|sparse|lz4|raw), [0-9]+ bytes\) into a new frame; its slot is freed$" \
+    "decompress resolution with segment and slot"
+  expect "^  pte    0x[0-9a-f]{16} page pfn [0-9]+, AF=1, EL0 r--" "new PTE of the decompressed page"
+  expect "^fault breakpoint 1, stopped before the faulting instruction runs again in task 1000" "stop line"
+  # The next page is still compressed: a marker in its PTE, read without a fault.
+  expect "^  L3 .* desc 0x[0-9a-f]{16}  invalid: compressed marker \(the page went to the compressor\)$" \
+    "compressed marker in the walk"
+  expect "^  result  translation fault at level 3 \(ESR 0x[0-9a-f]+\): a compressed marker: the page went to the compressor, an access decompresses it$" \
+    "walk verdict on the marker"
+  expect "^  vm      not resident: in the compressor; the first touch decompresses it$" "walk's vm line"
+  expect "^  \(page $b1: not resident: in the compressor; the first touch decompresses it\)$" "x's page note"
+  # Block 1 of the heap-like pattern: its id 1024 + 0, then the flags word.
+  [ "$(grep -c "^$b1:  0x0000000000000400  0x0000000100000002$" "$D/out")" = 2 ] ||
+    WHY+=("x did not read block 1's words, compressed and then resident")
+  [ "$(grep -c 'invalid: compressed marker' "$D/out")" = 2 ] || WHY+=("the marker gone after x (x faulted?)")
+  local decomp comp
+  decomp=$(sed -n 's/^Decompressions: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  comp=$(sed -n 's/^Compressions: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  [ "$decomp" = 1 ] && [ "$comp" = 1 ] || WHY+=("x changed the compressor's counters")
+  expect "^  top object [0-9]+: anonymous, size 0x3000000, [0-9]+ resident, [1-9][0-9]* compressed, refs 1, the page is at offset 0x4000$" \
+    "compressed count in the object view"
+  expect "^      compressed \(offset\): 0x4000 0x8000 " "compressed offsets of the object"
+  expect "^\* 1000 +999 +running +[0-9]+ +[0-9]+ +[1-9][0-9]* +[0-9]+ KB" "compressed pages of the task"
+  expect "^frame [0-9]+ \(PA 0x[0-9a-f]+\): compressor, " "a frame of the compressor"
+  expect "^  compressor segment [0-9]+: frame [0-9]+ of its [0-9]+; [1-9][0-9]* pages stored in it, [0-9]+ of its [0-9]+ bytes live$" \
+    "the segment of a compressor frame"
+  expect "^fault: task 1000 read at $b1, decompress " "the second page decompressed on continue"
+  verdict debug-decompress
 }
 
 bad_usage_case() {
@@ -218,8 +278,10 @@ bad_usage_case() {
 same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
   local name=$1 script=$2; shift 2
   local root; root=$(new_root "$name.run")
+  # Standard output to a file, as under the debugger: a guest's stdio takes other paths
+  # (other code pages) for a file than for /dev/null.
   (cd "$root" && "${EMU[@]}" run --root "$root" --trace-faults="$SCRATCH/$name.run.trace" "$@" \
-    >/dev/null 2>&1)
+    >"$SCRATCH/$name.run.out" 2>&1)
   DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
   debug_session "$name" "$script" -- "$@"
   DBG_OPTS=()
@@ -246,6 +308,10 @@ determinism_cases() {
   s="break fault any"
   for i in $(seq 1 3000); do s+=$'\ncontinue'; done
   same_trace debug-same-faults-fork "$s" "$G/fork"
+  # Decompressions, with reads of compressed pages at every stop.
+  s="break fault compressed"
+  for i in $(seq 1 300); do s+=$'\ncontinue\nx/2gx 0x7f0000100000'; done
+  same_trace debug-same-faults-compress "$s"$'\ndelete\ncontinue' -m 16M "$G/compress" 24
 }
 
 # --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
@@ -347,6 +413,7 @@ zero_fill_case
 cow_case
 prot_case
 state_case
+decompress_case
 bad_usage_case
 determinism_cases
 tmux_case
