@@ -35,9 +35,10 @@ static struct dbg_frame_state frame_state(struct emu *emu, pfn_t pfn)
         fs.queue = emu->vm.pages[pfn].queue;
         fs.flags = page_flags(&emu->vm.pages[pfn]);
     }
-    if (emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED)
+    uint8_t attr = dbg_frame_attr(emu, pfn);
+    if (attr & PMAP_ATTR_REFERENCED)
         fs.flags |= DBG_FS_REFERENCED;
-    if (emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED)
+    if (attr & PMAP_ATTR_MODIFIED)
         fs.flags |= DBG_FS_MODIFIED;
     if (emu->phys.flags[pfn] & PHYS_F_CODE)
         fs.flags |= DBG_FS_CODE;

@@ -359,16 +359,21 @@ static const char *queue_name(unsigned q)
     return q < sizeof names / sizeof *names && names[q] ? names[q] : "other";
 }
 
+uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn)
+{
+    return emu->phys.use[pfn] == PHYS_VM ? emu->mmu.attr[pfn] : 0;
+}
+
 int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
 {
     if (pfn >= emu->phys.nframes)
         return -1;
     unsigned use = emu->phys.use[pfn];
+    uint8_t attr = dbg_frame_attr(emu, pfn);
     *out = (struct dbg_frame){ .pfn = pfn, .use = phys_use_name(use),
                                .code = emu->phys.flags[pfn] & PHYS_F_CODE,
-                               .referenced = emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED,
-                               .modified = emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED,
-                               .queue = "none" };
+                               .referenced = attr & PMAP_ATTR_REFERENCED,
+                               .modified = attr & PMAP_ATTR_MODIFIED, .queue = "none" };
     if (use == PHYS_VM) {
         const struct vm_page *pg = &emu->vm.pages[pfn];
         out->object = pg->object ? pg->object->id : 0;

@@ -153,6 +153,10 @@ static inline kern_return_t emu_vm_fault(struct emu *emu, uint64_t va, vm_prot_t
         dbg_before_fault(emu, va);
     return vm_fault(emu->task->map, va, access, NULL);
 }
+/* debug_inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
+ * page; 0 for other frames (a frame keeps its last page's bits until it is handed out
+ * as a page again). */
+uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn);
 /* debug_inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
 struct task *dbg_live_task(struct emu *emu, int pid);

@@ -117,34 +117,38 @@ void cmd_tlb(struct repl *r, int pid, bool all, FILE *out)
 #define MAX_CHAIN 32
 #define MAX_PAGES_SHOWN 64
 
+/* Before item i of a list printed eight a line after "      LABEL:": false once the
+ * items shown are done (the line then ends, saying how many were left out). */
+static bool list_next(FILE *out, const char *label, size_t i, size_t n)
+{
+    if (i == n || i == MAX_PAGES_SHOWN) {
+        if (n > MAX_PAGES_SHOWN)
+            fprintf(out, " ... (%zu more)", n - MAX_PAGES_SHOWN);
+        fputc('\n', out);
+        return false;
+    }
+    if (i == 0)
+        fprintf(out, "      %s:", label);
+    else if (i % 8 == 0)
+        fprintf(out, "\n%*s", (int)strlen(label) + 7, "");
+    fputc(' ', out);
+    return true;
+}
+
 static void object_compressed(struct repl *r, uint32_t id, FILE *out)
 {
     uint64_t offs[MAX_PAGES_SHOWN];
     size_t n = dbg_object_compressed(repl_emu(r), id, offs, MAX_PAGES_SHOWN);
-    if (n == 0)
-        return;
-    fprintf(out, "      compressed (offset):");
-    for (size_t i = 0; i < n && i < MAX_PAGES_SHOWN; i++)
-        fprintf(out, "%s 0x%llx", i % 8 == 0 && i ? "\n                         " : "",
-                (unsigned long long)offs[i]);
-    if (n > MAX_PAGES_SHOWN)
-        fprintf(out, " ... (%zu more)", n - MAX_PAGES_SHOWN);
-    fputc('\n', out);
+    for (size_t i = 0; n && list_next(out, "compressed (offset)", i, n); i++)
+        fprintf(out, "0x%llx", (unsigned long long)offs[i]);
 }
 
 static void object_pages(struct repl *r, uint32_t id, FILE *out)
 {
     struct dbg_object_page pages[MAX_PAGES_SHOWN];
     size_t n = dbg_object_pages(repl_emu(r), id, pages, MAX_PAGES_SHOWN);
-    if (n == 0)
-        return;
-    fprintf(out, "      resident (offset:pfn):");
-    for (size_t i = 0; i < n && i < MAX_PAGES_SHOWN; i++)
-        fprintf(out, "%s 0x%llx:%u", i % 8 == 0 && i ? "\n                           " : "",
-                (unsigned long long)pages[i].offset, pages[i].pfn);
-    if (n > MAX_PAGES_SHOWN)
-        fprintf(out, " ... (%zu more)", n - MAX_PAGES_SHOWN);
-    fputc('\n', out);
+    for (size_t i = 0; n && list_next(out, "resident (offset:pfn)", i, n); i++)
+        fprintf(out, "0x%llx:%u", (unsigned long long)pages[i].offset, pages[i].pfn);
 }
 
 static void print_chain(struct repl *r, const struct dbg_object *c, int n, uint64_t offset, FILE *out)
