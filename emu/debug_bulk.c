@@ -168,14 +168,19 @@ static uint8_t absent_state(const struct vm_map_entry *e, uint64_t va)
     return DBG_MEM_ZERO_FILL;
 }
 
-/* The pages of the range seen through one object of an entry's chain; `decided`
- * marks the pages an object above already has (resident or compressed). */
+/* The pages of the range seen through an entry's chain. */
 struct chain_view {
     const struct vm_map_entry *e;
     const struct range *r;
     uint64_t lo, hi;               /* the part of the range the entry covers */
-    uint8_t *decided;
 };
+
+/* A page some object of the chain has, resident or compressed: the first object
+ * (from the top) that has it decides what the guest sees, the ones below cannot. */
+static bool decided(uint8_t state)
+{
+    return state == DBG_MEM_MAPPED || state == DBG_MEM_IN_OBJECT || state == DBG_MEM_COMPRESSED;
+}
 
 /* The range's state for offset `top` of the entry's top object, or NULL if outside. */
 static uint8_t *state_at(const struct chain_view *cv, uint64_t top, uint64_t *va)
@@ -195,7 +200,7 @@ static void mark_resident(struct emu *emu, struct task *t, const struct chain_vi
     for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
         uint64_t va;
         uint8_t *s = pg->offset < delta ? NULL : state_at(cv, pg->offset - delta, &va);
-        if (!s || cv->decided[s - cv->r->st])
+        if (!s || decided(*s))
             continue;
         pt_entry_t pte = pmap_pte(t->map->pmap, va);
         bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
@@ -207,47 +212,23 @@ static void mark_compressed(const struct chain_view *cv, struct vm_object *o, ui
 {
     for (uint64_t va = cv->lo; o->compressed && va < cv->hi; va += PAGE_SIZE) {
         uint8_t *s = &cv->r->st[(va - cv->r->va) >> PAGE_SHIFT];
-        if (!cv->decided[s - cv->r->st] &&
-            vm_object_compressed_at(o, cv->e->offset + (va - cv->e->start) + delta))
+        if (!decided(*s) && vm_object_compressed_at(o, cv->e->offset + (va - cv->e->start) + delta))
             *s = DBG_MEM_COMPRESSED;
     }
 }
 
-/* Pages an object has, resident or compressed, are decided: objects below cannot
- * change what the guest sees there. */
-static void mark_decided(const struct chain_view *cv)
-{
-    for (uint64_t va = cv->lo; va < cv->hi; va += PAGE_SIZE) {
-        size_t i = (va - cv->r->va) >> PAGE_SHIFT;
-        uint8_t s = cv->r->st[i];
-        cv->decided[i] |= s == DBG_MEM_MAPPED || s == DBG_MEM_IN_OBJECT || s == DBG_MEM_COMPRESSED;
-    }
-}
-
-/* The objects of the entry's chain, top first: the first one that has a page,
- * resident or compressed, is the one the guest sees. */
-static void mark_present(struct emu *emu, struct task *t, const struct chain_view *cv)
-{
-    uint64_t delta = 0;            /* offset in this object minus offset in the top one */
-    for (struct vm_object *o = cv->e->object; o; delta += o->shadow_offset, o = o->shadow) {
-        mark_resident(emu, t, cv, o, delta);
-        mark_compressed(cv, o, delta);
-        if (o->shadow)
-            mark_decided(cv);
-    }
-}
-
 static void entry_states(struct emu *emu, struct task *t, const struct vm_map_entry *e,
-                         const struct range *r, uint8_t *decided)
+                         const struct range *r)
 {
     uint64_t end = r->va + (r->npages << PAGE_SHIFT);
-    struct chain_view cv = { e, r, e->start > r->va ? e->start : r->va, e->end < end ? e->end : end,
-                             decided };
-    for (uint64_t va = cv.lo; va < cv.hi; va += PAGE_SIZE) {
+    struct chain_view cv = { e, r, e->start > r->va ? e->start : r->va, e->end < end ? e->end : end };
+    for (uint64_t va = cv.lo; va < cv.hi; va += PAGE_SIZE)
         r->st[(va - r->va) >> PAGE_SHIFT] = absent_state(e, va);
-        decided[(va - r->va) >> PAGE_SHIFT] = 0;
+    uint64_t delta = 0;            /* offset in this object minus offset in the top one */
+    for (struct vm_object *o = e->object; o; delta += o->shadow_offset, o = o->shadow) {
+        mark_resident(emu, t, &cv, o, delta);
+        mark_compressed(&cv, o, delta);
     }
-    mark_present(emu, t, &cv);
 }
 
 size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)
@@ -257,9 +238,6 @@ size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uin
         return 0;
     if (npages > (VA_USER_END - va) >> PAGE_SHIFT)
         npages = (VA_USER_END - va) >> PAGE_SHIFT;
-    uint8_t *decided = malloc(npages);
-    if (!decided)
-        return 0;
     memset(out, DBG_MEM_UNMAPPED, npages);
     struct range r = { va, npages, out };
     uint64_t end = va + (npages << PAGE_SHIFT);
@@ -267,7 +245,6 @@ size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uin
     if (!vm_map_lookup_entry(t->map, va, &e))
         e = e->next;
     for (; e != &t->map->header && e->start < end; e = e->next)
-        entry_states(emu, t, e, &r, decided);
-    free(decided);
+        entry_states(emu, t, e, &r);
     return npages;
 }

@@ -257,6 +257,49 @@ tasks"
   verdict debug-decompress
 }
 
+# --- a shadow chain: the first object that has the page decides, compressed or not -------------
+shadow_compressed_case() {
+  # guest/forkcompress: a child's copy of block 0 sits above the parent's blocks; both
+  # go to the compressor, then the parent reads its blocks back.
+  local b0=0x7c0000000000 b1=0x7c0000004000
+  debug_session debug-shadow-compressed "break pressure_done
+continue
+task 1001
+x/2gx $b0
+x/2gx $b1
+object $b0
+task 1000
+x/2gx $b0
+delete
+break parent_checked
+continue
+task 1001
+x/2gx $b0
+x/2gx $b1
+continue" -- -m 16M "$G/forkcompress"
+  local note="not resident: in the compressor; the first touch decompresses it"
+  expect "^breakpoint 1, task 1000 at 0x[0-9a-f]+ <pressure_done>:  " "stop after the pressure"
+  [ "$(grep -c "^$b0:  0xc41d000000000000  0xc41d000000000001$" "$D/out")" = 2 ] ||
+    WHY+=("the child's block 0 is not its own copy at both stops")
+  [ "$(grep -c "^  (page $b0: $note)$" "$D/out")" = 3 ] || WHY+=("block 0 not compressed in both tasks")
+  expect "^  \(page $b1: $note\)$" "the parent's block 1 compressed under the child's chain"
+  [ "$(grep -c "^$b1:  0x0000000100000000  0x0000000100000001$" "$D/out")" = 2 ] ||
+    WHY+=("the child does not see the parent's block 1")
+  expect "^$b0:  0x0000000000000000  0x0000000000000001$" "the parent's own block 0"
+  expect "^  top object [0-9]+: anonymous, size 0x100000, 0 resident, 1 compressed, refs 1, the page is at offset 0x0$" \
+    "the child's top object with its compressed copy"
+  expect "^    shadows object [0-9]+: anonymous, size 0x100000, 0 resident, 64 compressed, refs 2, " \
+    "the parent's object below, all compressed"
+  # Once the parent has read its blocks back, block 1 is resident below the child's
+  # chain while block 0 stays compressed in the child's own object above.
+  expect "^breakpoint 2, task 1000 at 0x[0-9a-f]+ <parent_checked>:  " "stop after the parent's check"
+  expect "^  \(page $b1: resident in its object but not in the page tables\)$" \
+    "the parent's block 1 resident again, seen from the child"
+  expect "^forkcompress: parent and child read their own blocks back after 48 MB$" "the guest's result"
+  expect "^the program exited: status 0$" "a clean exit"
+  verdict debug-shadow-compressed
+}
+
 bad_usage_case() {
   local name=debug-usage out rc why=()
   out=$("${EMU[@]}" debug 2>&1); rc=$?
@@ -414,6 +457,7 @@ cow_case
 prot_case
 state_case
 decompress_case
+shadow_compressed_case
 bad_usage_case
 determinism_cases
 tmux_case

@@ -9,6 +9,8 @@
 #    page's frame free after the scan dropped it; the flash of the zero fill;
 #  - the pressure panel: the level the counters imply, the gauges' lengths, the
 #    compressor's bar; a level past normal because memory is compressed;
+#  - a forked child's address-space strip: its compressed copy of a page above the
+#    parent's page, resident again (the first object of the chain decides);
 #  - colour by owner after a fork; the address-space pane;
 #  - run --view --snapshot, --view-size; a viewed run makes the same faults as a plain
 #    one; bad options and script lines; a real window under Xvfb when xvfb-run exists.
@@ -30,7 +32,7 @@ export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_COMPRESSOR=28c8c8
 RGB_ZERO_FILL_FLASH=ffff46 RGB_DECOMPRESS_FLASH=5a6eff RGB_FREE_GAUGE=1e8c78 RGB_GAUGE_BG=24242c
 RGB_NORMAL=3cc850 RGB_WARNING=f0c83c RGB_CRITICAL=e63c3c
-RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850
+RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850 RGB_IN_OBJECT=e6b43c
 
 # view_session NAME SCRIPT -- [OPTS] PROGRAM ARGS: runs the script; the transcript in
 # $D/out, stderr in $D/err, the exit status in $RC, snapshots under $D.
@@ -247,6 +249,32 @@ else
   check_pressure_panel "$D/p.png"
 fi
 verdict view-pressure-compressed
+
+# --- a forked child's strip: its own compressed copy above the parent's resident page -------
+view_session shadow-strip "pane address 1001
+until-page 0x7c0000004000 compressed
+until-page 0x7c0000004000 resident
+page 0x7c0000000000
+page 0x7c0000004000
+layout
+snapshot @D@/chain.png
+quit" -- -m 16M "$G/forkcompress"
+grep -q '^view: page 0x7c0000000000 compressed$' "$D/out" &&
+  grep -q '^view: page 0x7c0000004000 resident$' "$D/out" ||
+  WHY+=("the child's block 0 not compressed, or block 1 not resident, once the parent read it back")
+strip=$(grep -m1 '^view: strip 0x7c0000000000-' "$D/out" | sed -E 's/^view: strip [^ ]+ //; s/[a-z]=//g')
+if [ -z "$strip" ] || [ ${#WHY[@]} -ne 0 ]; then
+  WHY+=("no strip for the child's buffer")
+else
+  # 64 pages, 5 pixels each: page 0, then page 1.
+  read -r sx sy sw sh <<<"$strip"
+  [ "$sw" = 320 ] || WHY+=("strip $sw pixels wide, want 5 for each of 64 pages")
+  got=$("$PNGPIXEL" "$D/chain.png" at $((sx + 2)) $((sy + sh / 2)))
+  [ "$got" = $RGB_COMPRESSOR ] || WHY+=("the child's block 0 is #$got, want compressed #$RGB_COMPRESSOR")
+  got=$("$PNGPIXEL" "$D/chain.png" at $((sx + 7)) $((sy + sh / 2)))
+  [ "$got" = $RGB_IN_OBJECT ] || WHY+=("block 1 is #$got, want resident, not mapped #$RGB_IN_OBJECT")
+fi
+verdict view-shadow-strip
 
 # --- colour by owner: a parent and its forked child ----------------------------------------
 view_session owner "run 3000000
