@@ -2,9 +2,10 @@
 # Integration: `machemu debug`, driven by command scripts, by a terminal and by gdb.
 #  - zero fill, copy-on-write after fork, a protection fault: the fault-stop blocks, the
 #    table walk level by level, x through the MMU, object chains, frames and their mappings;
-#  - a decompress fault (segment and slot), a compressed marker in the walk, x reading a
-#    compressed page without decompressing it, compressed pages of objects and tasks, a
-#    compressor frame;
+#  - a decompress fault (segment and slot; from the swap file in macOS mode), a compressed
+#    marker in the walk, x reading a compressed page without decompressing it, compressed
+#    pages of objects and tasks, a compressor frame; a forked child's compressed copy of a
+#    page above the parent's;
 #  - breakpoints, stepi, bt and registers; bad commands and options;
 #  - determinism: the fault trace under the debugger, with thousands of stops, equals the
 #    trace of `machemu run` (fault costs aside);
@@ -237,7 +238,8 @@ tasks"
   expect "^  result  translation fault at level 3 \(ESR 0x[0-9a-f]+\): a compressed marker: the page went to the compressor, an access decompresses it$" \
     "walk verdict on the marker"
   expect "^  vm      not resident: in the compressor; the first touch decompresses it$" "walk's vm line"
-  expect "^  \(page $b1: not resident: in the compressor; the first touch decompresses it\)$" "x's page note"
+  local note="not resident: in the compressor; the first touch decompresses it"
+  expect "^  \(page $b1: $note\)$" "x's page note"
   # Block 1 of the heap-like pattern: its id 1024 + 0, then the flags word.
   [ "$(grep -c "^$b1:  0x0000000000000400  0x0000000100000002$" "$D/out")" = 2 ] ||
     WHY+=("x did not read block 1's words, compressed and then resident")
@@ -255,6 +257,23 @@ tasks"
     "the segment of a compressor frame"
   expect "^fault: task 1000 read at $b1, decompress " "the second page decompressed on continue"
   verdict debug-decompress
+  # macOS: random data does not compress, segments go to the swap file and come back;
+  # x reads a page of a swapped-out segment from the file, leaving it there.
+  local b64; b64=$(printf '0x%x' $((lo + 64 * 16384)))
+  script="break fault compressed $lo-$hi"$'\n'"continue"$'\n'"vm_stat"$'\n'"x/2gx $b64"$'\n'"vm_stat"
+  for i in $(seq 1 40); do script+=$'\n'"continue"; done
+  script+=$'\n'"delete"$'\n'"break fault compressed $b64"$'\n'"continue"$'\n'"x/2gx $b64"
+  debug_session debug-decompress-swap "$script" -- -m 16M --platform macos "$G/compress" 48 random
+  expect "^  vm     decompressed the page at offset 0x[0-9a-f]+ of object [0-9]+ from the compressor \(segment [0-9]+, slot [0-9]+: raw, 16384 bytes; its segment was read back from the swap file\) into a new frame; its slot is freed$" \
+    "a decompression from a segment in the swap file"
+  expect "^  \(page $b64: $note\)$" "block 64 compressed at the first stop"
+  local swapins words
+  swapins=$(sed -n 's/^Swapins: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  [ "$swapins" = 1 ] || WHY+=("x swapped a segment in")
+  words=$(grep "^$b64:  " "$D/out" | sort -u | wc -l)
+  [ "$(grep -c "^$b64:  0x" "$D/out")" = 2 ] && [ "$words" = 1 ] ||
+    WHY+=("block 64 read from the swap file differs from block 64 resident again")
+  verdict debug-decompress-swap
 }
 
 # --- a shadow chain: the first object that has the page decides, compressed or not -------------
