@@ -83,6 +83,8 @@ compressed_back() { # EMU_ROOT EMU_ERR: pages went to the compressor and came ba
   return 1
 }
 compare compress-3x-64M-ram -o -m -o 64M -o --stats -C compressed_back -- "$G/compress" 192
+compare compress-3x-64M-ram-macos -o -m -o 64M -o --platform=macos -o --stats -C compressed_back \
+  -- "$G/compress" 192
 compare compress-wkdm -o -m -o 32M -o --codec=wkdm -- "$G/compress" 64
 compare compress-lz4 -o -m -o 32M -o --codec=lz4 -- "$G/compress" 64
 swapped_back() { # EMU_ROOT EMU_ERR: segments went to the swap file and came back
