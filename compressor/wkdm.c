@@ -35,31 +35,42 @@ const uint8_t wkdm_hash_slot[256] = {
      3, 13,  8,  3, 14,  9,  3, 14,  9,  4, 15,  9,  4, 15, 10,  5,
 };
 
-static once_flag simd_once = ONCE_FLAG_INIT;
-static bool simd;
+static once_flag loops_once = ONCE_FLAG_INIT;
+static enum wkdm_loops best_loops, loops;
 
-static void simd_init(void)
+static void loops_init(void)
 {
 #if WKDM_X86
-    simd = wkdm_x86_usable();
+    best_loops = wkdm_x86_best();
+#else
+    best_loops = WKDM_LOOPS_PORTABLE;
 #endif
+    loops = best_loops;
 }
 
-static bool use_simd(void)
+static enum wkdm_loops current_loops(void)
 {
-    call_once(&simd_once, simd_init);
-    return simd;
+    call_once(&loops_once, loops_init);
+    return loops;
 }
 
-bool wkdm_set_simd(bool on)
+enum wkdm_loops wkdm_set_loops(enum wkdm_loops limit)
 {
-    call_once(&simd_once, simd_init);
-    simd = false;
-#if WKDM_X86
-    if (on)
-        simd = wkdm_x86_usable();
-#endif
-    return simd;
+    call_once(&loops_once, loops_init);
+    loops = limit < best_loops ? limit : best_loops;
+    return loops;
+}
+
+const char *wkdm_loops_name(enum wkdm_loops l)
+{
+    switch (l) {
+    case WKDM_LOOPS_SSE41:
+        return "SSE4.1";
+    case WKDM_LOOPS_AVX512:
+        return "AVX-512 decoder, SSE4.1 encoder";
+    default:
+        return "portable C";
+    }
 }
 
 /* Byte arrays of small fields are packed through 64-bit registers whose byte k is
@@ -241,7 +252,7 @@ static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget)
     for (unsigned i = 0; i < 17; i++)
         e->dict[i] = 1;
     e->nmiss = e->nidx = e->nlow = 0;
-    bool x86 = use_simd();
+    bool x86 = current_loops() != WKDM_LOOPS_PORTABLE;
     for (unsigned b = 0; b < WKDM_PAGE_WORDS; b += BLOCK_WORDS) {
 #if WKDM_X86
         if (x86)
@@ -421,9 +432,13 @@ static int dense_decompress(const uint8_t *in, size_t len, uint8_t *page)
     struct dense_view v;
     if (dense_header(in, len, &v) < 0)
         return -1;
+    /* All of it at once: the passes below read its areas one after another. */
+    for (size_t off = 64; off < len; off += 64)
+        __builtin_prefetch(in + off);
 #if WKDM_X86
-    if (use_simd())
-        return wkdm_x86_decode(in, &v, page);
+    enum wkdm_loops l = current_loops();
+    if (l != WKDM_LOOPS_PORTABLE)
+        return wkdm_x86_decode(in, &v, page, l == WKDM_LOOPS_AVX512);
 #endif
     struct dense_dec d;
     if (dense_unpack(in, &v, &d) < 0)

@@ -484,7 +484,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    printf("WKdm loops: %s\n", wkdm_set_simd(!portable) ? "SSE4.1" : "portable C");
+    printf("WKdm loops: %s\n", wkdm_loops_name(wkdm_set_loops(portable ? WKDM_LOOPS_PORTABLE : WKDM_LOOPS_AVX512)));
     printf("%-14s %5s %5s | %-22s | %-22s | %-28s | %s\n", "", "", "", "WKdm", "LZ4",
            "hybrid", "WKdm / LZ4");
     printf("%-14s %5s %5s |%7s %7s %6s |%7s %7s %6s |%7s %7s %6s %5s |%5s %5s %5s\n", "corpus", "pages",
