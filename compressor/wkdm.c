@@ -382,23 +382,28 @@ static int dense_unpack(const uint8_t *in, struct dense_view *v, struct dense_de
     return 0;
 }
 
-/* Per tag: bits 31:0, what is kept of the dictionary entry; bits 63:32, what is
- * taken from the low bits. */
-static const uint64_t tag_masks[4] = {
-    [TAG_ZERO] = 0,
-    [TAG_PARTIAL] = (uint64_t)LOW_MASK << 32 | (uint32_t)~LOW_MASK,
-    [TAG_MISS] = 0,
-    [TAG_EXACT] = 0xffffffffu,
+/* What a tag makes of a word: (its entry & keep) | (low bits & low) | (MISS word &
+ * miss); the entry it writes, ORed with `sink` (EXACT and ZERO words write 16-31,
+ * which nothing reads, so that runs of EXACT words on one entry are not a chain of
+ * store-to-load forwards); how far it moves each stream. */
+struct tag_action {
+    uint32_t keep, low, miss;
+    uint8_t sink, miss_step, idx_step, low_step;
+};
+
+static const struct tag_action tag_actions[4] = {
+    [TAG_ZERO] = { 0, 0, 0, 16, 0, 0, 0 },
+    [TAG_PARTIAL] = { ~LOW_MASK, LOW_MASK, 0, 0, 0, 1, 1 },
+    [TAG_MISS] = { 0, 0, ~0u, 0, 1, 0, 0 },
+    [TAG_EXACT] = { ~0u, 0, 0, 16, 0, 1, 0 },
 };
 
 /* Selects are written as masks: with ?: the compiler may branch on the tag, which
- * mispredicts on every other word. Only PARTIAL and MISS words store into the
- * dictionary (the others into entry 16), so runs of EXACT words on one entry are not
- * a chain of store-to-load forwards. */
+ * mispredicts on every other word. */
 static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict page)
 {
-    uint32_t dict[17];
-    for (unsigned i = 0; i < 17; i++)
+    uint32_t dict[32];
+    for (unsigned i = 0; i < 32; i++)
         dict[i] = 1;
     const uint32_t *mp = d->miss;
     const uint8_t *ip = d->idx, *tp = d->tags, *end = d->tags + WKDM_PAGE_WORDS;
@@ -410,19 +415,16 @@ static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict p
             continue;
         }
         for (const uint8_t *group_end = tp + 16; tp < group_end; tp++, out += 4) {
-            unsigned t = *tp;
+            const struct tag_action *a = &tag_actions[*tp];
             uint32_t m = *mp;
-            unsigned is_miss = t == TAG_MISS;
-            uint32_t miss_sel = 0u - is_miss;
             unsigned x = *ip;
-            unsigned h = x ^ ((x ^ hash_of(m)) & miss_sel);
-            uint64_t mk = tag_masks[t];
-            uint32_t v = (dict[h] & (uint32_t)mk) | (*lp & (uint32_t)(mk >> 32)) | (m & miss_sel);
-            dict[t - 1u < 2u ? h : 16] = v;
+            unsigned h = x ^ ((x ^ hash_of(m)) & a->miss);
+            uint32_t v = (dict[h] & a->keep) | (*lp & a->low) | (m & a->miss);
+            dict[h | a->sink] = v;
             store32(out, v);
-            mp += is_miss;
-            ip += t & 1;
-            lp += t == TAG_PARTIAL;
+            mp += a->miss_step;
+            ip += a->idx_step;
+            lp += a->low_step;
         }
     }
 }
