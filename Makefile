@@ -17,6 +17,9 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 CS_LIBS      := $(shell pkg-config --libs capstone 2>/dev/null)
 LZ4_LIBS     := $(shell pkg-config --libs liblz4 2>/dev/null)
+# JetsamEvent reports (jetsam/jetsam_report.c) and the unit tests that read them back.
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null)
 # The viewer (tools/view*.c) and only it uses SDL2, SDL2_ttf and SDL2_image.
 SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image 2>/dev/null)
 SDL_LIBS     := $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image 2>/dev/null)
@@ -92,6 +95,9 @@ all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UC_CFLAGS) -MMD -MP -c $< -o $@
+$(O)/obj/jetsam/%.o: jetsam/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 $(filter $(O)/obj/tools/view%,$(TOOLS_OBJ)): $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SDL_CFLAGS) -MMD -MP -c $< -o $@
@@ -100,7 +106,7 @@ $(O)/obj/tests/pngpixel.o: tests/pngpixel.c
 	$(CC) $(CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 $(O)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -109,7 +115,7 @@ $(O)/lib%.a: $$(call obj_of,%)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-HOST_LIBS := $(UC_LIBS) $(CS_LIBS) $(LZ4_LIBS) -ledit -lm -lpthread
+HOST_LIBS := $(UC_LIBS) $(CS_LIBS) $(LZ4_LIBS) $(JANSSON_LIBS) -ledit -lm -lpthread
 $(MACHEMU): $(TOOLS_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(SDL_LIBS) $(HOST_LIBS)
 
@@ -182,7 +188,7 @@ integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN
 	@O=$(O) tests/run-all.sh integration
 
 demo:
-	@pkg-config --exists capstone check liblz4 sdl2 SDL2_ttf SDL2_image libpng 2>/dev/null && [ -n "$(UC_CFLAGS)" ] || scripts/deps.sh
+	@pkg-config --exists capstone check liblz4 jansson sdl2 SDL2_ttf SDL2_image libpng 2>/dev/null && [ -n "$(UC_CFLAGS)" ] || scripts/deps.sh
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(O)
 

@@ -164,6 +164,37 @@ int compressor_rebind(struct compressor *c, compressor_handle_t *owner);
 /* The form a live handle's page is stored in; -1 if not a live handle. */
 int compressor_form_of(const struct compressor *c, compressor_handle_t handle);
 
+/* ---- inspection (debuggers, viewers): nothing here changes the pool -------------- */
+
+/* Where a live handle's page is stored. */
+struct compressor_where {
+    enum compressor_form form;
+    uint32_t segment;              /* the segment's id (not for SINGLE) */
+    uint32_t slot;                 /* its slot in the segment (not for SINGLE) */
+    uint32_t size;                 /* compressed bytes (0 for SINGLE) */
+    uint32_t value;                /* SINGLE: the repeated 32-bit value */
+    bool swapped;                  /* the segment is in the swap file */
+};
+/* 0, or -EINVAL if h is not a live handle. */
+int compressor_locate(const struct compressor *c, compressor_handle_t h,
+                      struct compressor_where *w);
+/* Decodes the page of a live handle without counting a decompression, moving or
+ * freeing anything; a page of a swapped-out segment is read from the swap file, its
+ * segment stays there. 0, -EINVAL, -EIO (read failed, data corrupt) or -ENOMEM. */
+int compressor_inspect(const struct compressor *c, compressor_handle_t h, void *page);
+
+/* What a frame lent to the pool holds. */
+struct compressor_frame_info {
+    uint32_t segment;              /* the segment using it */
+    uint32_t index, nframes;       /* its place among the segment's frames, and how many */
+    uint32_t live_slots;           /* pages stored in the segment */
+    uint32_t used, live_bytes;     /* bytes the segment has filled, and of live pages */
+};
+/* 0, or -ENOENT if no segment of the pool uses `frame` (a host address that
+ * frame_ops->alloc returned). Costs O(frames held). */
+int compressor_frame_info(const struct compressor *c, const void *frame,
+                          struct compressor_frame_info *out);
+
 /* Major compaction. Returns the number of frames given back. */
 uint32_t compressor_compact(struct compressor *c);
 bool compressor_low_on_space(const struct compressor *c);

@@ -79,16 +79,7 @@ bool compressor_low_on_space(const struct compressor *c)
 
 /* ---- handles ----------------------------------------------------------------- */
 
-/* What a handle names: a live slot of a segment, a live single-value entry, or
- * nothing. */
-struct href {
-    enum { H_BAD, H_SINGLE, H_SLOT } kind;
-    struct cseg *s;
-    uint32_t i;                    /* H_SLOT: slot index */
-    uint32_t value;                /* H_SINGLE: the value */
-};
-
-static struct href resolve(const struct compressor *c, compressor_handle_t h)
+struct href pool_resolve(const struct compressor *c, compressor_handle_t h)
 {
     struct href r = { .kind = H_BAD };
     if (h & SV_BIT) {
@@ -114,7 +105,7 @@ static bool owned_by(const struct href *r, const compressor_handle_t *owner)
 
 int compressor_form_of(const struct compressor *c, compressor_handle_t handle)
 {
-    struct href r = resolve(c, handle);
+    struct href r = pool_resolve(c, handle);
     switch (r.kind) {
     case H_SINGLE:
         return COMPRESSOR_FORM_SINGLE;
@@ -127,7 +118,7 @@ int compressor_form_of(const struct compressor *c, compressor_handle_t handle)
 
 int compressor_rebind(struct compressor *c, compressor_handle_t *owner)
 {
-    struct href r = resolve(c, *owner);
+    struct href r = pool_resolve(c, *owner);
     if (r.kind == H_SLOT)
         r.s->slots[r.i].owner = owner;
     return r.kind == H_BAD ? -EINVAL : 0;
@@ -250,7 +241,7 @@ static int decode_slot(struct compressor *c, struct cseg *s, uint32_t i, void *p
 /* Decodes the page of h; with owner, h must be the page owned there. */
 static int load(struct compressor *c, compressor_handle_t h, const compressor_handle_t *owner, void *page)
 {
-    struct href r = resolve(c, h);
+    struct href r = pool_resolve(c, h);
     enum compressor_form form = COMPRESSOR_FORM_SINGLE;
     if (r.kind == H_BAD || (owner && !owned_by(&r, owner)))
         return -EINVAL;
@@ -277,7 +268,7 @@ static void uncount(struct compressor *c, enum compressor_form form, uint32_t si
 /* Frees the page of the live handle *owner. */
 static void release(struct compressor *c, compressor_handle_t *owner)
 {
-    struct href r = resolve(c, *owner);
+    struct href r = pool_resolve(c, *owner);
     if (r.kind == H_SINGLE) {
         sv_unref(&c->sv, *owner & ~SV_BIT);
         c->st.single_values = c->sv.live;
@@ -311,7 +302,7 @@ int compressor_get(struct compressor *c, compressor_handle_t *owner, void *page)
 
 int compressor_free(struct compressor *c, compressor_handle_t *owner)
 {
-    struct href r = resolve(c, *owner);
+    struct href r = pool_resolve(c, *owner);
     if (!owned_by(&r, owner))
         return -EINVAL;
     release(c, owner);

@@ -104,9 +104,21 @@ void sv_unref(struct sv_table *t, uint32_t index);
 
 /* swap.c */
 int swap_in(struct compressor *c, struct cseg *s);
+/* Reads n bytes at off of a swapped-out segment from the file, leaving it there. */
+int swap_read(const struct compressor *c, const struct cseg *s, uint32_t off, void *dst,
+              uint32_t n);
 void swap_release(struct compressor *c, struct cseg *s);
 
 /* pool.c */
 int pool_make_room(struct compressor *c, uint32_t frames);
+/* What a handle names: a live slot of a segment, a live single-value entry, or
+ * nothing. */
+struct href {
+    enum { H_BAD, H_SINGLE, H_SLOT } kind;
+    struct cseg *s;
+    uint32_t i;                    /* H_SLOT: slot index */
+    uint32_t value;                /* H_SINGLE: the value */
+};
+struct href pool_resolve(const struct compressor *c, compressor_handle_t h);
 
 #endif

@@ -135,3 +135,9 @@ void swap_release(struct compressor *c, struct cseg *s)
     put_block(c, s->swap_block);
     c->st.segments_swapped--;
 }
+
+int swap_read(const struct compressor *c, const struct cseg *s, uint32_t off, void *dst,
+              uint32_t n)
+{
+    return read_all(c->swap_fd, dst, n, block_offset(c, s->swap_block, 0) + (off_t)off);
+}

@@ -53,7 +53,7 @@ static bool translate(struct emu *emu, uint64_t va, vm_prot_t access, struct mmu
     for (int attempt = 0; attempt < 3; attempt++) {
         if (mmu_translate(&emu->mmu, va, access, x, &emu->fault) == MMU_OK)
             return true;
-        emu->fault_kr = vm_fault(emu->task->map, va, access, NULL);
+        emu->fault_kr = emu_vm_fault(emu, va, access);
         if (emu->fault_kr != KERN_SUCCESS)
             return false;
         task_account_kernel(emu, emu->task);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "emu/debug.h"
 #include "emu/internal.h"
+#include "vm/vm_compressor.h"
 
 #define NO_PC UINT64_MAX
 
@@ -38,6 +39,11 @@ struct dbg {
     uint64_t skip_block;           /* block already counted by the scheduler, or NO_PC */
     volatile sig_atomic_t interrupt;
     bool quiet;                    /* the debugger's own accesses: never a stop */
+    /* Where the page of the fault being handled was in the compressor (see
+     * dbg_before_fault): object and offset it had there. */
+    struct dbg_compressed_from from;
+    uint32_t from_object;
+    uint64_t from_offset;
     bool exited;
     void (*chain)(void *ctx, const struct vm_fault_event *ev);   /* --trace-faults */
     void *chain_ctx;
@@ -75,7 +81,7 @@ unsigned dbg_fault_class(const char *name)
         if (!strcmp(name, aliases[i].alias))
             return kind_named(aliases[i].kind);
     if (!strcmp(name, "compressed")) {
-        /* Whatever the VM calls a fault served by the compressor, if it has one. */
+        /* Whatever the VM calls a fault served by the compressor. */
         for (int k = 0; k < VM_FAULT_NKINDS; k++)
             if (strstr(vm_fault_kind_name((enum vm_fault_kind)k), "compress"))
                 return DBG_FAULT_KIND(k);
@@ -247,6 +253,38 @@ static int fault_match(struct emu *emu, const struct vm_fault_event *ev)
     return ev->kind == VM_FAULT_INVALID && emu->in_fill ? -1 : 0;
 }
 
+/* The first object of the chain that has the page decides: the fault will find it
+ * there, or resident in an object above (then the event names another object). */
+void dbg_before_fault(struct emu *emu, uint64_t va)
+{
+    struct dbg *d = emu->dbg;
+    struct vm_map_entry *e;
+    d->from.known = false;
+    if (!emu->vm.compressor || !compressor_stats(emu->vm.compressor)->pages ||
+        !vm_map_lookup_entry(emu->task->map, va, &e))
+        return;
+    uint64_t off = e->offset + (trunc_page(va) - e->start);
+    for (struct vm_object *o = e->object; o; off += o->shadow_offset, o = o->shadow) {
+        compressor_handle_t *slot = o->compressed ? vm_object_slot(o, off, false) : NULL;
+        struct compressor_where w;
+        if (!slot || *slot == COMPRESSOR_NO_HANDLE ||
+            compressor_locate(emu->vm.compressor, *slot, &w) < 0)
+            continue;
+        d->from = (struct dbg_compressed_from){ .known = true, .form = (uint8_t)w.form,
+                                                .swapped = w.swapped, .segment = w.segment,
+                                                .slot = w.slot, .size = w.size, .value = w.value };
+        d->from_object = o->id;
+        d->from_offset = off;
+        return;
+    }
+}
+
+static bool came_from_compressor(const struct dbg *d, const struct vm_fault_event *ev)
+{
+    return d->from.known && (ev->kind == VM_FAULT_DECOMPRESS || ev->kind == VM_FAULT_COW) &&
+           ev->object == d->from_object && ev->offset == d->from_offset;
+}
+
 static void record_fault(struct emu *emu, const struct vm_fault_event *ev)
 {
     struct dbg_event *e = emu->dbg->ev;
@@ -266,6 +304,8 @@ static void record_fault(struct emu *emu, const struct vm_fault_event *ev)
         f->mmu = emu->fault;
     if (vm_map_lookup_entry(map, ev->va, &ent) && ent->object)
         f->top_object = ent->object->id;
+    if (came_from_compressor(emu->dbg, ev))
+        f->from = emu->dbg->from;
 }
 
 static void on_fault(void *ctx, const struct vm_fault_event *ev)
@@ -276,15 +316,14 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
         d->chain(d->chain_ctx, ev);
     if (d->observer)
         d->observer(d->observer_ctx, ev);
-    if (d->quiet || emu->probe.active || !d->ev)
-        return;
-    int id = fault_match(emu, ev);
-    if (!id)
-        return;
-    if (d->ev->nfaults == 0)
-        d->ev->breakpoint = id > 0 ? id : 0;
-    record_fault(emu, ev);
-    cpu_request_stop(emu, STOP_DEBUG);
+    int id = d->quiet || emu->probe.active || !d->ev ? 0 : fault_match(emu, ev);
+    if (id) {
+        if (d->ev->nfaults == 0)
+            d->ev->breakpoint = id > 0 ? id : 0;
+        record_fault(emu, ev);
+        cpu_request_stop(emu, STOP_DEBUG);
+    }
+    d->from.known = false;
 }
 
 bool dbg_hold_fault(struct emu *emu)

@@ -41,9 +41,18 @@ const char *dbg_stop_name(enum dbg_stop why);
 #define DBG_FAULT_PROT    (1u << 31)
 #define DBG_FAULT_ANY     (DBG_FAULT_PROT | ((1u << VM_FAULT_NKINDS) - 1))
 /* "zero", "soft", "cow", "file", "compressed", "prot", "fast", "invalid", "any"
- * (or a kind's own name, e.g. "zero-fill") -> mask; 0 if unknown or if this build's
- * VM has no such fault (e.g. "compressed" before the compressor exists). */
+ * (or a kind's own name, e.g. "zero-fill", "decompress") -> mask; 0 if unknown. */
 unsigned dbg_fault_class(const char *name);
+
+/* Where a page was in the compressor before a fault brought it back (a decompress
+ * fault, or a copy-on-write from a page of a shadow object that was compressed). */
+struct dbg_compressed_from {
+    bool known;                    /* false: the page did not come from the compressor */
+    uint8_t form;                  /* enum compressor_form */
+    bool swapped;                  /* its segment was in the swap file (a swapin) */
+    uint32_t segment, slot, size;  /* not for a single-value page */
+    uint32_t value;                /* single-value page: the value */
+};
 
 #define DBG_MAX_FAULTS 8
 struct dbg_fault {
@@ -53,6 +62,7 @@ struct dbg_fault {
     struct mmu_fault mmu;          /* what the MMU reported (when !in_syscall) */
     uint32_t top_object;           /* object at the top of the entry's chain, 0 if none */
     pt_entry_t pte;                /* the page's descriptor once the VM was done */
+    struct dbg_compressed_from from;
 };
 
 struct dbg_event {
@@ -110,6 +120,8 @@ int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v);
 enum dbg_mem {
     DBG_MEM_MAPPED,                /* a valid descriptor maps the page */
     DBG_MEM_IN_OBJECT,             /* not in the tables; resident in the entry's chain */
+    DBG_MEM_COMPRESSED,            /* not resident: in the compressor (the first object of
+                                      the chain that has the page has it compressed) */
     DBG_MEM_ZERO_FILL,             /* not resident; the first touch zero-fills it */
     DBG_MEM_IN_FILE,               /* not resident; the first touch reads the file */
     DBG_MEM_PAST_EOF,              /* beyond the end of the mapped file (SIGBUS) */
@@ -118,8 +130,10 @@ enum dbg_mem {
 };
 const char *dbg_mem_name(enum dbg_mem m);
 enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va);
-/* Reads what the guest would read (ignoring protections) without changing anything;
- * returns how many bytes were read: it stops at the first page that cannot be read. */
+/* Reads what the guest would read (ignoring protections) without changing anything
+ * (a compressed page is decoded aside: no decompression is counted, no segment
+ * swapped in); returns how many bytes were read: it stops at the first page that
+ * cannot be read. */
 size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len);
 /* Writes as the running task's own store would, faulting pages in (copy-on-write
  * applies, protections too); returns how many bytes were written. */
@@ -156,6 +170,7 @@ struct dbg_task {
     uint64_t pc;
     asid_t asid;                   /* 0 once exited */
     uint64_t resident, mapped;     /* pages, bytes */
+    uint32_t compressed;           /* its pages in the compressor */
     uint32_t entries, tables;
 };
 int dbg_tasks(struct emu *emu, struct dbg_task *out, int max);
@@ -168,6 +183,7 @@ struct dbg_object {
     int ref_count;
     uint64_t size;
     uint32_t resident;
+    uint32_t compressed;           /* its pages in the compressor */
     uint64_t shadow_offset;        /* of the object below, 0 at the bottom */
     const char *pager;             /* guest path of the file; NULL: anonymous */
 };
@@ -183,6 +199,9 @@ struct dbg_object_page { uint64_t offset; pfn_t pfn; };
 /* Resident pages of object id in offset order; returns how many there are (may be
  * more than max, of which max are stored). */
 size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *out, size_t max);
+/* Offsets of the compressed pages of object id, in order; returns how many there are
+ * (may be more than max, of which the first max are stored). */
+size_t dbg_object_compressed(struct emu *emu, uint32_t id, uint64_t *out, size_t max);
 
 struct dbg_frame {
     pfn_t pfn;
@@ -195,6 +214,9 @@ struct dbg_frame {
     uint16_t wire_count;
     uint8_t flags;                 /* VM_PAGE_* */
     unsigned mappings;
+    /* compressor frames: the pool's segment whose memory it is */
+    bool in_segment;
+    struct compressor_frame_info segment;
 };
 /* -1 if pfn is outside RAM. */
 int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out);
@@ -234,23 +256,31 @@ uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t
  * -1 if pfn is outside RAM. */
 int dbg_frame_state(struct emu *emu, pfn_t pfn, struct dbg_frame_state *out);
 
-/* VM counters as numbers (what --stats prints), with the compressor's figures when
- * this build has one. */
+/* VM counters as numbers (what --stats prints), with the compressor's figures. */
 struct dbg_vm {
     struct vm_page_counts pages;
     struct vm_stats stats;
     struct vm_targets targets;
     uint32_t inactive_target;
-    bool compressor;               /* false: this build has no compressor, the next two are 0 */
+    bool compressor;               /* false: the machine has no compressor, the rest are 0 */
     uint64_t compressor_pages;     /* pages stored compressed */
     uint32_t compressor_frames;    /* frames the compressor pool occupies */
+    uint64_t compressed_bytes;     /* what the stored pages take in it */
+    uint64_t compressions, decompressions;
+    bool swap;                     /* a swap file is attached (--platform macos) */
+    uint64_t swapouts, swapins;    /* segments written to / read back from it */
+    uint64_t segments_swapped, pages_swapped;   /* in the swap file now */
+    bool low_on_space;             /* compressor_low_on_space(): pressure goes critical */
+    bool full;                     /* the last compression was refused for space */
+    const char *codec;             /* "hybrid", "wkdm", "lz4" */
 };
 void dbg_vm_counters(struct emu *emu, struct dbg_vm *out);
 
 /* One task's memory as task_info(TASK_VM_INFO) reports it, and what Jetsam knows. */
 struct dbg_task_memory {
     struct vm_map_usage usage;     /* pages: resident, footprint, internal, external, ... */
-    int64_t compressed;            /* pages in the compressor; -1: no compressor in this build */
+    int64_t compressed;            /* its pages in the compressor (its pmap's compressed
+                                      markers), as counted in the footprint */
     int band;                      /* Jetsam band; -1: no Jetsam in this build */
     int64_t limit;                 /* footprint limit in pages; -1: none */
 };
@@ -261,8 +291,9 @@ int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out);
  * returns how many there are (may exceed max), -1 if there is no such live task. */
 int dbg_regions(struct emu *emu, int pid, struct vm_region_info *out, int max);
 /* The state (enum dbg_mem) of each of npages pages from va (page aligned) into out,
- * as dbg_page_state would say for each: MAPPED, IN_OBJECT, ZERO_FILL, IN_FILE,
- * PAST_EOF, UNMAPPED. Costs O(npages + resident pages of the objects mapped there);
+ * as dbg_page_state would say for each: MAPPED, IN_OBJECT, COMPRESSED, ZERO_FILL,
+ * IN_FILE, PAST_EOF, UNMAPPED. Costs O(npages x objects holding compressed pages +
+ * resident pages of the objects mapped there);
  * returns npages, or 0 if there is no such live task (or va is not aligned). */
 size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out);
 

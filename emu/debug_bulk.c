@@ -6,6 +6,7 @@
 #include <string.h>
 #include "emu/debug.h"
 #include "emu/internal.h"
+#include "vm/vm_compressor.h"
 
 /* --- frames --------------------------------------------------------------------- */
 
@@ -34,9 +35,10 @@ static struct dbg_frame_state frame_state(struct emu *emu, pfn_t pfn)
         fs.queue = emu->vm.pages[pfn].queue;
         fs.flags = page_flags(&emu->vm.pages[pfn]);
     }
-    if (emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED)
+    uint8_t attr = dbg_frame_attr(emu, pfn);
+    if (attr & PMAP_ATTR_REFERENCED)
         fs.flags |= DBG_FS_REFERENCED;
-    if (emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED)
+    if (attr & PMAP_ATTR_MODIFIED)
         fs.flags |= DBG_FS_MODIFIED;
     if (emu->phys.flags[pfn] & PHYS_F_CODE)
         fs.flags |= DBG_FS_CODE;
@@ -98,11 +100,34 @@ uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t
 
 /* --- counters and tasks ------------------------------------------------------------ */
 
+static void compressor_counters(struct emu *emu, struct dbg_vm *out)
+{
+    const struct compressor *c = emu->vm.compressor;
+    const struct compressor_stats *cs = compressor_stats(c);
+    out->compressor = true;
+    out->compressor_pages = cs->pages;
+    out->compressor_frames = (uint32_t)cs->frames;
+    out->compressed_bytes = cs->bytes_stored;
+    out->compressions = cs->compressions;
+    out->decompressions = cs->decompressions;
+    out->swap = emu->swap_fd >= 0;
+    out->swapouts = cs->swapouts;
+    out->swapins = cs->swapins;
+    out->segments_swapped = cs->segments_swapped;
+    out->pages_swapped = cs->pages_swapped;
+    out->low_on_space = compressor_low_on_space(c);
+    out->full = emu->vm.compressor_full;
+    out->codec = compressor_codec_name(emu->opt.codec);
+}
+
 void dbg_vm_counters(struct emu *emu, struct dbg_vm *out)
 {
     *out = (struct dbg_vm){ .stats = emu->vm.stats, .targets = emu->vm.targets,
-                            .inactive_target = vm_pageout_inactive_target(&emu->vm) };
+                            .inactive_target = vm_pageout_inactive_target(&emu->vm),
+                            .codec = "none" };
     vm_page_counts(&emu->vm, &out->pages);
+    if (emu->vm.compressor)
+        compressor_counters(emu, out);
 }
 
 int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
@@ -110,7 +135,8 @@ int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
     struct task *t = dbg_live_task(emu, pid);
     if (!t)
         return -1;
-    *out = (struct dbg_task_memory){ .compressed = -1, .band = -1, .limit = -1 };
+    *out = (struct dbg_task_memory){ .compressed = t->map->pmap->compressed, .band = -1,
+                                     .limit = -1 };
     vm_map_usage(t->map, &out->usage);
     return 0;
 }
@@ -142,37 +168,67 @@ static uint8_t absent_state(const struct vm_map_entry *e, uint64_t va)
     return DBG_MEM_ZERO_FILL;
 }
 
-/* Resident pages of the entry's chain, top object first: the first one found for
- * a page is the one the guest sees. */
-static void mark_resident(struct emu *emu, struct task *t, const struct vm_map_entry *e,
-                          const struct range *r)
+/* The pages of the range seen through an entry's chain. */
+struct chain_view {
+    const struct vm_map_entry *e;
+    const struct range *r;
+    uint64_t lo, hi;               /* the part of the range the entry covers */
+};
+
+/* A page some object of the chain has, resident or compressed: the first object
+ * (from the top) that has it decides what the guest sees, the ones below cannot. */
+static bool decided(uint8_t state)
 {
-    uint64_t delta = 0;            /* offset in this object minus offset in the top one */
-    for (const struct vm_object *o = e->object; o; delta += o->shadow_offset, o = o->shadow)
-        for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
-            uint64_t top = pg->offset - delta;
-            if (pg->offset < delta || top < e->offset || top - e->offset >= e->end - e->start)
-                continue;
-            uint64_t va = e->start + (top - e->offset);
-            if (va < r->va || (va - r->va) >> PAGE_SHIFT >= r->npages)
-                continue;
-            uint8_t *s = &r->st[(va - r->va) >> PAGE_SHIFT];
-            if (*s == DBG_MEM_MAPPED || *s == DBG_MEM_IN_OBJECT)
-                continue;
-            pt_entry_t pte = pmap_pte(t->map->pmap, va);
-            bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
-            *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
-        }
+    return state == DBG_MEM_MAPPED || state == DBG_MEM_IN_OBJECT || state == DBG_MEM_COMPRESSED;
+}
+
+/* The range's state for offset `top` of the entry's top object, or NULL if outside. */
+static uint8_t *state_at(const struct chain_view *cv, uint64_t top, uint64_t *va)
+{
+    const struct vm_map_entry *e = cv->e;
+    if (top < e->offset || top - e->offset >= e->end - e->start)
+        return NULL;
+    *va = e->start + (top - e->offset);
+    if (*va < cv->lo || *va >= cv->hi)
+        return NULL;
+    return &cv->r->st[(*va - cv->r->va) >> PAGE_SHIFT];
+}
+
+static void mark_resident(struct emu *emu, struct task *t, const struct chain_view *cv,
+                          const struct vm_object *o, uint64_t delta)
+{
+    for (const struct vm_page *pg = o->memq; pg; pg = pg->listq_next) {
+        uint64_t va;
+        uint8_t *s = pg->offset < delta ? NULL : state_at(cv, pg->offset - delta, &va);
+        if (!s || decided(*s))
+            continue;
+        pt_entry_t pte = pmap_pte(t->map->pmap, va);
+        bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
+        *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
+    }
+}
+
+static void mark_compressed(const struct chain_view *cv, struct vm_object *o, uint64_t delta)
+{
+    for (uint64_t va = cv->lo; o->compressed && va < cv->hi; va += PAGE_SIZE) {
+        uint8_t *s = &cv->r->st[(va - cv->r->va) >> PAGE_SHIFT];
+        if (!decided(*s) && vm_object_compressed_at(o, cv->e->offset + (va - cv->e->start) + delta))
+            *s = DBG_MEM_COMPRESSED;
+    }
 }
 
 static void entry_states(struct emu *emu, struct task *t, const struct vm_map_entry *e,
                          const struct range *r)
 {
     uint64_t end = r->va + (r->npages << PAGE_SHIFT);
-    uint64_t lo = e->start > r->va ? e->start : r->va, hi = e->end < end ? e->end : end;
-    for (uint64_t va = lo; va < hi; va += PAGE_SIZE)
+    struct chain_view cv = { e, r, e->start > r->va ? e->start : r->va, e->end < end ? e->end : end };
+    for (uint64_t va = cv.lo; va < cv.hi; va += PAGE_SIZE)
         r->st[(va - r->va) >> PAGE_SHIFT] = absent_state(e, va);
-    mark_resident(emu, t, e, r);
+    uint64_t delta = 0;            /* offset in this object minus offset in the top one */
+    for (struct vm_object *o = e->object; o; delta += o->shadow_offset, o = o->shadow) {
+        mark_resident(emu, t, &cv, o, delta);
+        mark_compressed(&cv, o, delta);
+    }
 }
 
 size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)

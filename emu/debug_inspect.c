@@ -6,6 +6,7 @@
 #include <string.h>
 #include "emu/debug.h"
 #include "emu/internal.h"
+#include "vm/vm_compressor.h"
 
 /* A task with an address space: pid 0 is the one on the CPU. */
 struct task *dbg_live_task(struct emu *emu, int pid)
@@ -72,6 +73,7 @@ const char *dbg_mem_name(enum dbg_mem m)
 {
     static const char *const names[] = {
         "mapped", "resident in its object but not in the page tables",
+        "not resident: in the compressor; the first touch decompresses it",
         "not resident: the first touch zero-fills it",
         "not resident: the first touch reads it from the file",
         "past the end of the mapped file", "unmapped", "no such task",
@@ -90,6 +92,14 @@ static struct vm_page *resident_in(struct vm_object *obj, uint64_t offset)
 static const uint8_t *frame_bytes(struct emu *emu, pfn_t pfn)
 {
     return pfn && pfn < emu->phys.nframes ? phys_ptr(&emu->phys, pfn) : NULL;
+}
+
+/* The compressed page at (obj, offset) decoded into scratch, or NULL. */
+static const uint8_t *compressed_view(struct emu *emu, struct vm_object *obj, uint64_t offset,
+                                      uint8_t *scratch)
+{
+    compressor_handle_t *slot = vm_object_slot(obj, offset, false);
+    return slot && compressor_inspect(emu->vm.compressor, *slot, scratch) == 0 ? scratch : NULL;
 }
 
 /* The page at va as the guest would read it, in place or in scratch; NULL if it
@@ -113,6 +123,10 @@ static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, ui
         if (pg) {
             *state = DBG_MEM_IN_OBJECT;
             return frame_bytes(emu, vm_page_pfn(&emu->vm, pg));
+        }
+        if (vm_object_compressed_at(obj, off)) {
+            *state = DBG_MEM_COMPRESSED;
+            return compressed_view(emu, obj, off, scratch);
         }
         if (obj->vnode) {
             bool eof = off >= round_page(obj->vnode->size);
@@ -240,6 +254,7 @@ int dbg_tasks(struct emu *emu, struct dbg_task *out, int max)
             dbg_reg_read(emu, t->pid, DBG_REG_PC, &d->pc);
             d->asid = t->map->pmap->asid;
             d->resident = vm_map_resident(t->map);
+            d->compressed = t->map->pmap->compressed;
             d->mapped = t->map->size;
             d->entries = t->map->nentries;
             d->tables = t->map->pmap->tables;
@@ -257,7 +272,8 @@ static int chain_from(struct vm_object *obj, struct dbg_object *out, int max)
         if (n < max)
             out[n] = (struct dbg_object){
                 .id = obj->id, .ref_count = obj->ref_count, .size = obj->size,
-                .resident = obj->resident, .shadow_offset = obj->shadow ? obj->shadow_offset : 0,
+                .resident = obj->resident, .compressed = obj->compressed,
+                .shadow_offset = obj->shadow ? obj->shadow_offset : 0,
                 .pager = obj->vnode ? obj->vnode->path : NULL };
     return n;
 }
@@ -316,6 +332,19 @@ size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *ou
     return all ? n : 0;
 }
 
+size_t dbg_object_compressed(struct emu *emu, uint32_t id, uint64_t *out, size_t max)
+{
+    struct vm_object *obj = object_by_id(emu, id);
+    size_t n = 0;
+    for (uint64_t off = 0; obj && n < obj->compressed && off < obj->size; off += PAGE_SIZE)
+        if (vm_object_compressed_at(obj, off)) {
+            if (n < max)
+                out[n] = off;
+            n++;
+        }
+    return n;
+}
+
 /* --- frames ---------------------------------------------------------------------- */
 
 static const char *queue_name(unsigned q)
@@ -330,16 +359,21 @@ static const char *queue_name(unsigned q)
     return q < sizeof names / sizeof *names && names[q] ? names[q] : "other";
 }
 
+uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn)
+{
+    return emu->phys.use[pfn] == PHYS_VM ? emu->mmu.attr[pfn] : 0;
+}
+
 int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
 {
     if (pfn >= emu->phys.nframes)
         return -1;
     unsigned use = emu->phys.use[pfn];
+    uint8_t attr = dbg_frame_attr(emu, pfn);
     *out = (struct dbg_frame){ .pfn = pfn, .use = phys_use_name(use),
                                .code = emu->phys.flags[pfn] & PHYS_F_CODE,
-                               .referenced = emu->mmu.attr[pfn] & PMAP_ATTR_REFERENCED,
-                               .modified = emu->mmu.attr[pfn] & PMAP_ATTR_MODIFIED,
-                               .queue = "none" };
+                               .referenced = attr & PMAP_ATTR_REFERENCED,
+                               .modified = attr & PMAP_ATTR_MODIFIED, .queue = "none" };
     if (use == PHYS_VM) {
         const struct vm_page *pg = &emu->vm.pages[pfn];
         out->object = pg->object ? pg->object->id : 0;
@@ -348,6 +382,9 @@ int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
         out->wire_count = pg->wire_count;
         out->flags = pg->flags;
     }
+    if (use == PHYS_COMPRESSOR && emu->vm.compressor)
+        out->in_segment = compressor_frame_info(emu->vm.compressor, phys_ptr(&emu->phys, pfn),
+                                                &out->segment) == 0;
     for (uint32_t i = emu->mmu.pv_head[pfn]; i; i = emu->mmu.pv[i].next)
         out->mappings++;
     return 0;

@@ -142,6 +142,21 @@ void emu_deliver_fault(struct emu *emu);
 /* debug.c: true if the debugger keeps the fault in emu->fault to show it first
  * (it is delivered when the run resumes). */
 bool dbg_hold_fault(struct emu *emu);
+/* debug.c: called before the VM handles a fault of the running task at va, while a
+ * debugger is attached: notes where the page is in the compressor, if it is, since
+ * the fault takes it out (reads only). */
+void dbg_before_fault(struct emu *emu, uint64_t va);
+/* The running task's fault on va (cpu.c, uaccess.c): vm_fault, seen by the debugger. */
+static inline kern_return_t emu_vm_fault(struct emu *emu, uint64_t va, vm_prot_t access)
+{
+    if (emu->dbg)
+        dbg_before_fault(emu, va);
+    return vm_fault(emu->task->map, va, access, NULL);
+}
+/* debug_inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
+ * page; 0 for other frames (a frame keeps its last page's bits until it is handed out
+ * as a page again). */
+uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn);
 /* debug_inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
 struct task *dbg_live_task(struct emu *emu, int pid);

@@ -16,7 +16,7 @@ void *guest_ptr(struct emu *emu, uint64_t va, size_t len, vm_prot_t access)
                 phys_will_write(&emu->phys, x.pfn);
             return (uint8_t *)phys_ptr(&emu->phys, x.pfn) + (va & PAGE_MASK);
         }
-        if (vm_fault(emu->task->map, va, access, NULL) != KERN_SUCCESS)
+        if (emu_vm_fault(emu, va, access) != KERN_SUCCESS)
             return NULL;
     }
     return NULL;

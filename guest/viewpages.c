@@ -2,12 +2,13 @@
  * Usage: viewpages [FILE_MB [ANON_MB]]   (defaults 32 and 10)
  * Writes the anonymous page at 0x7e0000000000; reads a FILE_MB file, mapped
  * privately at 0x7d0000000000, twice from front to back; writes ANON_MB of other
- * anonymous memory; checks the first page last. Under machemu -m 16M the pageout
- * scan deactivates the first page and drops the file's first page while the file
- * is read, and parks (throttles) the first page once the file's pages are gone and
- * anonymous memory fills RAM, so a viewer script can watch each frame change
- * colour at a known address. With ANON_MB beyond the RAM the parked pages fill it
- * and, with no compressor to send them to, the guest is killed for want of memory. */
+ * anonymous memory (each 16 KB a few numbered words over a repeated byte: it
+ * compresses well, but not to a single value, so the compressor's segments hold
+ * it); checks the first page last. Under machemu -m 16M the pageout scan
+ * deactivates the first page and drops the file's first page while the file is
+ * read, and compresses the first page once anonymous memory fills RAM; the check
+ * at the end decompresses it. A viewer script can watch each frame change colour,
+ * and the page leave for the compressor and come back, at a known address. */
 #include "guest_test.h"
 #include "guest_file.h"
 #include <sys/mman.h>
@@ -50,7 +51,11 @@ int main(int argc, char **argv)
   unsigned char *fill = mmap(NULL, fill_len, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   CHECK_ERRNO(13, fill != MAP_FAILED);
-  memset(fill, 0xa5, fill_len);
+  for (size_t off = 0; off < fill_len; off += 16384) {
+    memset(fill + off, 0xa5, 16384);
+    for (size_t k = 0; k < 32; k++)
+      ((uint64_t *)(fill + off))[k] = off + k;
+  }
   for (size_t i = 0; i < 16384; i++)
     CHECK(10, anon[i] == 0x5a);
   printf("viewpages: %zu MB file read twice, %zu MB written, the first page intact\n",

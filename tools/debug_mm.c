@@ -19,9 +19,12 @@ static void walk_verdict(const struct dbg_walk *w, uint64_t va, FILE *out)
     if (w->trace.nsteps == 0)
         why = va >= VA_USER_END ? "the address is outside the 47-bit user range (TTBR0)"
                                 : "no root table";
+    else if (w->result == MMU_FAULT_TRANSLATION && w->fault.level < 3)
+        why = "no table below this level: nothing mapped in this region yet";
     else if (w->result == MMU_FAULT_TRANSLATION)
-        why = w->fault.level < 3 ? "no table below this level: nothing mapped in this region yet"
-                                 : "no valid page descriptor";
+        why = w->trace.step[w->trace.nsteps - 1].desc & PT_COMPRESSED
+              ? "a compressed marker: the page went to the compressor, an access decompresses it"
+              : "no valid page descriptor";
     else if (w->result == MMU_FAULT_ACCESS_FLAG)
         why = "AF clear: the first access will set it (reference emulation)";
     else
@@ -114,31 +117,51 @@ void cmd_tlb(struct repl *r, int pid, bool all, FILE *out)
 #define MAX_CHAIN 32
 #define MAX_PAGES_SHOWN 64
 
+/* Before item i of a list printed eight a line after "      LABEL:": false once the
+ * items shown are done (the line then ends, saying how many were left out). */
+static bool list_next(FILE *out, const char *label, size_t i, size_t n)
+{
+    if (i == n || i == MAX_PAGES_SHOWN) {
+        if (n > MAX_PAGES_SHOWN)
+            fprintf(out, " ... (%zu more)", n - MAX_PAGES_SHOWN);
+        fputc('\n', out);
+        return false;
+    }
+    if (i == 0)
+        fprintf(out, "      %s:", label);
+    else if (i % 8 == 0)
+        fprintf(out, "\n%*s", (int)strlen(label) + 7, "");
+    fputc(' ', out);
+    return true;
+}
+
+static void object_compressed(struct repl *r, uint32_t id, FILE *out)
+{
+    uint64_t offs[MAX_PAGES_SHOWN];
+    size_t n = dbg_object_compressed(repl_emu(r), id, offs, MAX_PAGES_SHOWN);
+    for (size_t i = 0; n && list_next(out, "compressed (offset)", i, n); i++)
+        fprintf(out, "0x%llx", (unsigned long long)offs[i]);
+}
+
 static void object_pages(struct repl *r, uint32_t id, FILE *out)
 {
     struct dbg_object_page pages[MAX_PAGES_SHOWN];
     size_t n = dbg_object_pages(repl_emu(r), id, pages, MAX_PAGES_SHOWN);
-    if (n == 0)
-        return;
-    fprintf(out, "      resident (offset:pfn):");
-    for (size_t i = 0; i < n && i < MAX_PAGES_SHOWN; i++)
-        fprintf(out, "%s 0x%llx:%u", i % 8 == 0 && i ? "\n                           " : "",
-                (unsigned long long)pages[i].offset, pages[i].pfn);
-    if (n > MAX_PAGES_SHOWN)
-        fprintf(out, " ... (%zu more)", n - MAX_PAGES_SHOWN);
-    fputc('\n', out);
+    for (size_t i = 0; n && list_next(out, "resident (offset:pfn)", i, n); i++)
+        fprintf(out, "0x%llx:%u", (unsigned long long)pages[i].offset, pages[i].pfn);
 }
 
 static void print_chain(struct repl *r, const struct dbg_object *c, int n, uint64_t offset, FILE *out)
 {
     for (int i = 0; i < n && i < MAX_CHAIN; i++) {
-        fprintf(out, "  %s object %u: %s, size 0x%llx, %u resident, compressed n/a, refs %d",
+        fprintf(out, "  %s object %u: %s, size 0x%llx, %u resident, %u compressed, refs %d",
                 i ? "  shadows" : "top", c[i].id, c[i].pager ? c[i].pager : "anonymous",
-                (unsigned long long)c[i].size, c[i].resident, c[i].ref_count);
+                (unsigned long long)c[i].size, c[i].resident, c[i].compressed, c[i].ref_count);
         if (offset != UINT64_MAX)
             fprintf(out, ", the page is at offset 0x%llx", (unsigned long long)offset);
         fputc('\n', out);
         object_pages(r, c[i].id, out);
+        object_compressed(r, c[i].id, out);
         if (offset != UINT64_MAX)
             offset += c[i].shadow_offset;
     }
@@ -196,6 +219,10 @@ void cmd_page(struct repl *r, pfn_t pfn, FILE *out)
                 (unsigned long long)f.offset, f.queue, f.wire_count,
                 f.flags & VM_PAGE_BUSY ? ", busy" : "", f.flags & VM_PAGE_DIRTY ? ", dirty" : "",
                 f.flags & VM_PAGE_PRECIOUS ? ", precious" : "");
+    if (f.in_segment)
+        fprintf(out, "  compressor segment %u: frame %u of its %u; %u pages stored in it, %u of "
+                "its %u bytes live\n", f.segment.segment, f.segment.index, f.segment.nframes,
+                f.segment.live_slots, f.segment.live_bytes, f.segment.used);
     struct dbg_mapping m[32];
     int n = dbg_frame_mappings(emu, pfn, m, 32);
     fprintf(out, "  %d mapping%s (reverse map)%s\n", n, n == 1 ? "" : "s", n ? ":" : "");
@@ -213,14 +240,14 @@ void cmd_tasks(struct repl *r, int focus, FILE *out)
 {
     struct dbg_task t[64];
     int n = dbg_tasks(repl_emu(r), t, 64);
-    fprintf(out, "  %-6s %-6s %-13s %-5s %-9s %-10s %-14s %s\n", "PID", "PPID", "STATE", "ASID",
-            "RESIDENT", "MAPPED", "PC", "NAME");
+    fprintf(out, "  %-6s %-6s %-13s %-5s %-9s %-10s %-10s %-14s %s\n", "PID", "PPID", "STATE",
+            "ASID", "RESIDENT", "COMPRESSED", "MAPPED", "PC", "NAME");
     for (int i = 0; i < n && i < 64; i++) {
         bool f = focus ? t[i].pid == focus : t[i].on_cpu;
         char mapped[24];
         snprintf(mapped, sizeof mapped, "%llu KB", (unsigned long long)(t[i].mapped >> 10));
-        fprintf(out, "%c %-6d %-6d %-13s %-5u %-9llu %-10s 0x%-12llx %s\n", f ? '*' : ' ', t[i].pid,
-                t[i].ppid, t[i].state, t[i].asid, (unsigned long long)t[i].resident, mapped,
-                (unsigned long long)t[i].pc, t[i].name);
+        fprintf(out, "%c %-6d %-6d %-13s %-5u %-9llu %-10u %-10s 0x%-12llx %s\n", f ? '*' : ' ',
+                t[i].pid, t[i].ppid, t[i].state, t[i].asid, (unsigned long long)t[i].resident,
+                t[i].compressed, mapped, (unsigned long long)t[i].pc, t[i].name);
     }
 }

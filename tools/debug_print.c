@@ -22,7 +22,8 @@ static void rights(vm_prot_t p, char out[4])
 void print_desc(FILE *out, pt_entry_t e, int level)
 {
     if (!(e & PT_VALID)) {
-        fprintf(out, "invalid");
+        fprintf(out, level == 3 && (e & PT_COMPRESSED)
+                ? "invalid: compressed marker (the page went to the compressor)" : "invalid");
         return;
     }
     if (!(e & PT_TYPE)) {
@@ -86,6 +87,19 @@ static const char *pager_of(struct repl *r, uint32_t id)
     return chain[0].pager;
 }
 
+/* " (segment 3, slot 17: wkdm, 2148 bytes)" and the like. */
+static void print_compressed_from(const struct dbg_compressed_from *c, FILE *out)
+{
+    if (!c->known)
+        return;
+    if (c->form == COMPRESSOR_FORM_SINGLE)
+        fprintf(out, " (a single-value page: 0x%08x repeated, no segment bytes)", c->value);
+    else
+        fprintf(out, " (segment %u, slot %u: %s, %u bytes%s)", c->segment, c->slot,
+                compressor_form_name((enum compressor_form)c->form), c->size,
+                c->swapped ? "; its segment was read back from the swap file" : "");
+}
+
 static void print_resolution(struct repl *r, const struct dbg_fault *f, FILE *out)
 {
     const struct vm_fault_event *ev = &f->ev;
@@ -107,8 +121,19 @@ static void print_resolution(struct repl *r, const struct dbg_fault *f, FILE *ou
                 ev->object, pager ? pager : "(closed)");
         break;
     case VM_FAULT_COW:
-        fprintf(out, "copy-on-write: copied the page at offset 0x%llx of object %u into object %u\n",
+        fprintf(out, "copy-on-write: copied the page at offset 0x%llx of object %u into object %u",
                 off, ev->object, f->top_object);
+        if (f->from.known) {
+            fprintf(out, ", after decompressing it from the compressor");
+            print_compressed_from(&f->from, out);
+        }
+        fputc('\n', out);
+        break;
+    case VM_FAULT_DECOMPRESS:
+        fprintf(out, "decompressed the page at offset 0x%llx of object %u from the compressor",
+                off, ev->object);
+        print_compressed_from(&f->from, out);
+        fprintf(out, " into a new frame; its slot is freed\n");
         break;
     case VM_FAULT_FAST:
         fprintf(out, "%s\n", ev->access & VM_PROT_WRITE
@@ -120,7 +145,8 @@ static void print_resolution(struct repl *r, const struct dbg_fault *f, FILE *ou
     case VM_FAULT_INVALID:
         fprintf(out, "not resolved: %s (%s)\n", vm_kern_name(ev->result),
                 ev->result == KERN_PROTECTION_FAILURE ? "the mapping does not allow this access"
-                : ev->result == KERN_MEMORY_ERROR ? "past the end of the mapped file"
+                : ev->result == KERN_MEMORY_ERROR ? "past the end of the mapped file, an emptied "
+                  "purgeable object, or compressed data that could not be read back"
                 : ev->result == KERN_RESOURCE_SHORTAGE ? "no free frame"
                 : "nothing is mapped there");
         break;

@@ -200,10 +200,8 @@ static bool fault_classes(int argc, char **argv, unsigned *classes, FILE *out)
     for (int i = 0; i < argc; i++) {
         unsigned c = dbg_fault_class(argv[i]);
         if (!c) {
-            fprintf(out, !strcmp(argv[i], "compressed")
-                    ? "this build's VM has no compressed pages yet (no compressor)\n"
-                    : "unknown fault kind '%s' (zero, soft, cow, file, compressed, prot, fast, "
-                      "invalid, any)\n", argv[i]);
+            fprintf(out, "unknown fault kind '%s' (zero, soft, cow, file, compressed, prot, fast, "
+                    "invalid, any)\n", argv[i]);
             return false;
         }
         *classes |= c;
@@ -224,7 +222,8 @@ static bool do_nextfault(struct repl *r, int argc, char **argv, const char *fmt,
 static bool is_fault_class_name(const char *s)
 {
     static const char *const names[] = { "zero", "soft", "cow", "file", "compressed", "prot",
-                                         "fast", "invalid", "any", "pagein", "zero-fill" };
+                                         "fast", "invalid", "any", "pagein", "zero-fill",
+                                         "decompress" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(s, names[i]))
             return true;
@@ -640,8 +639,8 @@ static bool do_vm_stat(struct repl *r, int argc, char **argv, const char *fmt, F
 static bool do_not_yet(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
     (void)r; (void)argc; (void)fmt;
-    fprintf(out, "%s: not in this build yet (the compressor, pressure levels and Jetsam have "
-            "not landed)\n", argv[0]);
+    fprintf(out, "%s: not in this build yet (memory pressure levels and Jetsam have not "
+            "landed; vm_stat shows the compressor)\n", argv[0]);
     return true;
 }
 
@@ -703,32 +702,40 @@ static const struct cmd cmds[] = {
       "go on until the next page fault of these kinds (default any)", do_nextfault },
     { "break", "b", "break ADDR | break fault [KIND...] [VA | LO-HI]",
       "stop before the instruction at ADDR; or after every fault of these kinds (zero, soft, cow,\n"
-      "      file, compressed, prot, fast, invalid, any; default any) in the range", do_break },
+      "      file, compressed (a decompress), prot, fast, invalid, any; default any) in the range",
+      do_break },
     { "delete", "d", "delete [ID]", "delete breakpoint ID (all without ID)", do_delete },
     { "info", NULL, "info breakpoints", "list breakpoints and how often they were hit", do_info },
     { "regs", NULL, "regs", "general registers, sp, pc and the flags", do_regs },
     { "x", NULL, "x/FMT ADDR [N]",
       "examine memory through the MMU without faulting it in: FMT is [count][x|d|u|c|s|i][b|h|w|g];\n"
-      "      pages that are not mapped say why", do_x },
+      "      pages that are not mapped say why (compressed pages are decoded aside, left compressed)",
+      do_x },
     { "disas", NULL, "disas [ADDR] [N]", "disassemble N instructions (default 8) at ADDR (default pc)",
       do_disas },
     { "bt", NULL, "bt", "backtrace by frame pointers", do_bt },
     { "walk", NULL, "walk ADDR [r|w|x]",
-      "the translation table walk, level by level: table, index, descriptor, where it stops and why",
+      "the translation table walk, level by level: table, index, descriptor, where it stops and\n"
+      "      why (a compressed marker: the page is in the compressor)",
       do_walk },
     { "tlb", NULL, "tlb [all]", "TLB geometry, counters and the entries of this task (all: every ASID)",
       do_tlb },
     { "object", NULL, "object VA | object #ID",
-      "the VM object behind VA (or with this id), its shadow chain and resident pages", do_object },
+      "the VM object behind VA (or with this id), its shadow chain, resident and compressed pages",
+      do_object },
     { "page", NULL, "page PFN",
-      "a physical frame: use, owner object, queue, ref/mod, every mapping (reverse map)", do_page },
+      "a physical frame: use, owner object, queue, ref/mod, every mapping (reverse map); a\n"
+      "      compressor frame: its segment", do_page },
     { "vmmap", NULL, "vmmap [PID|all]", "the map entries of this task (or PID, or every task)",
       do_vmmap },
-    { "vm_stat", NULL, "vm_stat", "the VM counters, TLB and MMU counters, per-task figures",
+    { "vm_stat", NULL, "vm_stat",
+      "the VM counters (the compressor's too), TLB and MMU counters, per-task figures",
       do_vm_stat },
-    { "pressure", NULL, "pressure", "memory pressure level (once the compressor lands)", do_not_yet },
+    { "pressure", NULL, "pressure", "memory pressure level (once pressure levels land)", do_not_yet },
     { "jetsam", NULL, "jetsam", "Jetsam bands and kills (once Jetsam lands)", do_not_yet },
-    { "tasks", NULL, "tasks", "every task; * marks the one the state commands look at", do_tasks },
+    { "tasks", NULL, "tasks",
+      "every task with its resident and compressed pages; * marks the one the state commands\n"
+      "      look at", do_tasks },
     { "task", NULL, "task [PID]", "look at task PID (registers, memory, walks); without PID: where",
       do_task },
     { "help", "h", "help [COMMAND]", "this list, or one command", do_help },

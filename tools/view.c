@@ -13,7 +13,8 @@
 #include "tools/view_ui.h"
 
 #define NEXT_FAULT_VM (DBG_FAULT_KIND(VM_FAULT_ZERO_FILL) | DBG_FAULT_KIND(VM_FAULT_SOFT) | \
-                       DBG_FAULT_KIND(VM_FAULT_PAGEIN) | DBG_FAULT_KIND(VM_FAULT_COW))
+                       DBG_FAULT_KIND(VM_FAULT_PAGEIN) | DBG_FAULT_KIND(VM_FAULT_COW) | \
+                       DBG_FAULT_KIND(VM_FAULT_DECOMPRESS))
 
 static void on_fault(void *ctx, const struct vm_fault_event *ev)
 {
@@ -35,12 +36,19 @@ static void sample_tlb(struct view *v)
     v->tlb_misses = s->misses;
 }
 
-static void sample_pressure(struct view *v)
+void view_pressure_input(const struct view *v, struct view_pressure_in *in)
 {
     const struct vm_page_counts *c = &v->vm.pages;
-    struct view_pressure_in in = { .active = c->active, .inactive = c->inactive, .free = c->free,
-                                   .speculative = c->speculative,
-                                   .compressed = v->vm.compressor_pages };
+    *in = (struct view_pressure_in){ .active = c->active, .inactive = c->inactive, .free = c->free,
+                                     .speculative = c->speculative,
+                                     .compressed = v->vm.compressor_pages,
+                                     .compressor_low = v->vm.low_on_space };
+}
+
+static void sample_pressure(struct view *v)
+{
+    struct view_pressure_in in;
+    view_pressure_input(v, &in);
     v->pressure = view_pressure_next(v->pressure, &in);
 }
 

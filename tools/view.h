@@ -37,6 +37,7 @@ enum view_class {
     VC_INACTIVE_FILE,              /* inactive-external */
     VC_SPECULATIVE,
     VC_THROTTLED,
+    VC_COMPRESSOR,                 /* segment memory of the compressor pool */
     VC_WIRED,                      /* user-wired VM pages */
     VC_PAGETABLE,
     VC_KERNEL,
@@ -58,11 +59,17 @@ enum view_colouring { VIEW_BY_STATE, VIEW_BY_OWNER };
 #define VIEW_RGB_SHARED   0xf0f0f0
 uint32_t view_frame_rgb(const struct dbg_frame_state *fs, enum view_colouring mode);
 uint32_t view_owner_rgb(int pid);
-/* The flash of a fault of this kind. */
+/* The flash of a fault of this kind (every kind its own colour). */
 uint32_t view_fault_rgb(enum vm_fault_kind k);
 /* A page of an address-space strip (enum dbg_mem). */
 uint32_t view_page_rgb(enum dbg_mem m);
-/* The state a strip pixel covering several pages shows: the most resident one. */
+/* "mapped", "resident", "compressed", "zero-fill", "in-file", "past-eof", "unmapped",
+ * "no-task": for scripts. */
+const char *view_page_key(enum dbg_mem m);
+/* The state with this key, or -1. */
+int view_page_by_key(const char *key);
+/* The state a strip pixel covering several pages shows: the most resident one
+ * (mapped, resident, compressed, in the file, zero-fill, past EOF, unmapped). */
 enum dbg_mem view_page_summary(const uint8_t *states, size_t n);
 
 /* --- the frame grid ------------------------------------------------------------------ */
@@ -135,7 +142,8 @@ struct view_flashes {
     uint32_t tick;
 };
 void view_flash_add(struct view_flashes *fl, pfn_t pfn, enum vm_fault_kind kind);
-/* The flashes still visible, newest first: calls fn for each (age 0 .. TICKS-1). */
+/* The flashes still visible, oldest first, so that a frame's newest flash is drawn
+ * last, over older ones: calls fn for each (age 0 .. TICKS-1). */
 void view_flash_each(const struct view_flashes *fl,
                      void (*fn)(void *ctx, const struct view_flash *f, unsigned age), void *ctx);
 

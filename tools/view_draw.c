@@ -148,8 +148,10 @@ static void layout_side(struct view *v)
     struct view_layout *l = &v->lay;
     int x = l->side.x, w = l->side.w, y = l->side.y;
     int ntasks = v->ntasks < 6 ? v->ntasks : 6;
-    l->pressure = (SDL_Rect){ x, y, w, lines(v, 7) + 40 };
+    l->pressure = (SDL_Rect){ x, y, w, lines(v, 6) + 40 };
     y += l->pressure.h + 6;
+    l->compressor = (SDL_Rect){ x, y, w, lines(v, 5) + 12 };
+    y += l->compressor.h + 6;
     l->tlb = (SDL_Rect){ x, y, w, lines(v, 3) + 8 };
     y += l->tlb.h + 6;
     l->tasks = (SDL_Rect){ x, y, w, lines(v, 1) + ntasks * (lines(v, 1) + 12) + 4 };
@@ -165,7 +167,7 @@ void view_compute_layout(struct view *v)
     int W, H;
     SDL_GetRendererOutputSize(v->ren, &W, &H);
     int side_w = W >= 1150 ? 480 : W * 2 / 5;
-    int legend_h = lines(v, 3) + 12;
+    int legend_h = lines(v, 4) + 14;
     l->status = (SDL_Rect){ 0, 0, W, v->font.h + 6 };
     int top = l->status.h + 6;
     l->side = (SDL_Rect){ W - side_w - 6, top, side_w, H - top - 6 };
@@ -331,11 +333,11 @@ static void draw_legend(struct view *v)
 {
     struct legend_pen p = { v, v->lay.legend.x, v->lay.legend.y };
     if (v->pane == VIEW_PANE_ADDRESS) {
-        static const enum dbg_mem pages[] = { DBG_MEM_MAPPED, DBG_MEM_IN_OBJECT, DBG_MEM_ZERO_FILL,
-                                              DBG_MEM_IN_FILE, DBG_MEM_PAST_EOF };
+        static const enum dbg_mem pages[] = { DBG_MEM_MAPPED, DBG_MEM_IN_OBJECT, DBG_MEM_COMPRESSED,
+                                              DBG_MEM_ZERO_FILL, DBG_MEM_IN_FILE, DBG_MEM_PAST_EOF };
         static const char *const names[] = { "resident, mapped", "resident, not mapped",
-                                             "absent: zero-fill", "absent: in the file",
-                                             "past end of file" };
+                                             "compressed", "absent: zero-fill",
+                                             "absent: in the file", "past end of file" };
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
             legend_item(&p, view_page_rgb(pages[i]), "%s", names[i]);
         return;
@@ -376,7 +378,7 @@ static const char *const help_lines[] = {
     "machemu view: keys",
     "",
     "space        pause / resume",
-    "n            run to the next page fault (zero-fill, soft, pagein, cow)",
+    "n            run to the next page fault (zero-fill, soft, pagein, cow, decompress)",
     "f            run to the next fault of any kind (ref/mod emulation too)",
     "i            run one instruction",
     "+ / -        faster / slower (instructions per redraw, 1 .. 10M)",

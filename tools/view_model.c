@@ -15,6 +15,7 @@ static const struct { const char *name, *key; uint32_t rgb; } classes[VC_NCLASSE
     [VC_INACTIVE_FILE] = { "inactive file", "inactive-file", 0x3c8ce6 },
     [VC_SPECULATIVE] = { "speculative", "speculative", 0x9b6ee6 },
     [VC_THROTTLED] = { "throttled", "throttled", 0xe6503c },
+    [VC_COMPRESSOR] = { "compressor", "compressor", 0x28c8c8 },
     [VC_WIRED] = { "wired", "wired", 0xd2d2d2 },
     [VC_PAGETABLE] = { "page tables", "page-tables", 0x965a32 },
     [VC_KERNEL] = { "kernel", "kernel", 0x78789b },
@@ -43,6 +44,7 @@ enum view_class view_frame_class(const struct dbg_frame_state *fs)
     case PHYS_PAGETABLE: return VC_PAGETABLE;
     case PHYS_VM: return vm_page_class(fs);
     case PHYS_KERNEL: return VC_KERNEL;
+    case PHYS_COMPRESSOR: return VC_COMPRESSOR;
     default: return VC_RESERVED;
     }
 }
@@ -104,7 +106,8 @@ uint32_t view_fault_rgb(enum vm_fault_kind k)
     static const uint32_t rgb[VM_FAULT_NKINDS] = {
         [VM_FAULT_ZERO_FILL] = 0xffff46, [VM_FAULT_SOFT] = 0xffffff,
         [VM_FAULT_PAGEIN] = 0x46e6ff, [VM_FAULT_COW] = 0xff46ff,
-        [VM_FAULT_FAST] = 0xffa046, [VM_FAULT_INVALID] = 0xff2828,
+        [VM_FAULT_DECOMPRESS] = 0x5a6eff, [VM_FAULT_FAST] = 0xffa046,
+        [VM_FAULT_INVALID] = 0xff2828,
     };
     return (unsigned)k < VM_FAULT_NKINDS ? rgb[k] : 0xffffff;
 }
@@ -114,6 +117,7 @@ uint32_t view_page_rgb(enum dbg_mem m)
     switch (m) {
     case DBG_MEM_MAPPED: return 0x3cc850;
     case DBG_MEM_IN_OBJECT: return 0xe6b43c;
+    case DBG_MEM_COMPRESSED: return classes[VC_COMPRESSOR].rgb;
     case DBG_MEM_ZERO_FILL: return 0x2a2d38;
     case DBG_MEM_IN_FILE: return 0x23415f;
     case DBG_MEM_PAST_EOF: return 0x5a2828;
@@ -121,12 +125,33 @@ uint32_t view_page_rgb(enum dbg_mem m)
     }
 }
 
+static const char *const page_keys[] = {
+    [DBG_MEM_MAPPED] = "mapped", [DBG_MEM_IN_OBJECT] = "resident",
+    [DBG_MEM_COMPRESSED] = "compressed", [DBG_MEM_ZERO_FILL] = "zero-fill",
+    [DBG_MEM_IN_FILE] = "in-file", [DBG_MEM_PAST_EOF] = "past-eof",
+    [DBG_MEM_UNMAPPED] = "unmapped", [DBG_MEM_NO_TASK] = "no-task",
+};
+
+const char *view_page_key(enum dbg_mem m)
+{
+    return (unsigned)m < sizeof page_keys / sizeof *page_keys ? page_keys[m] : "?";
+}
+
+int view_page_by_key(const char *key)
+{
+    for (size_t m = 0; m < sizeof page_keys / sizeof *page_keys; m++)
+        if (!strcmp(page_keys[m], key))
+            return (int)m;
+    return -1;
+}
+
 /* Higher is more resident. */
 static int residency(enum dbg_mem m)
 {
     switch (m) {
-    case DBG_MEM_MAPPED: return 5;
-    case DBG_MEM_IN_OBJECT: return 4;
+    case DBG_MEM_MAPPED: return 6;
+    case DBG_MEM_IN_OBJECT: return 5;
+    case DBG_MEM_COMPRESSED: return 4;
     case DBG_MEM_IN_FILE: return 3;
     case DBG_MEM_ZERO_FILL: return 2;
     case DBG_MEM_PAST_EOF: return 1;
@@ -283,12 +308,13 @@ void view_flash_add(struct view_flashes *fl, pfn_t pfn, enum vm_fault_kind kind)
 void view_flash_each(const struct view_flashes *fl,
                      void (*fn)(void *ctx, const struct view_flash *f, unsigned age), void *ctx)
 {
-    for (uint64_t i = 0; i < fl->total && i < VIEW_FLASHES; i++) {
-        const struct view_flash *f = &fl->f[(fl->total - 1 - i) % VIEW_FLASHES];
-        unsigned age = fl->tick - f->born;
-        if (age >= VIEW_FLASH_TICKS)
-            break;
-        fn(ctx, f, age);
+    uint64_t visible = 0;          /* counted from the newest */
+    while (visible < fl->total && visible < VIEW_FLASHES &&
+           fl->tick - fl->f[(fl->total - 1 - visible) % VIEW_FLASHES].born < VIEW_FLASH_TICKS)
+        visible++;
+    for (uint64_t i = fl->total - visible; i < fl->total; i++) {
+        const struct view_flash *f = &fl->f[i % VIEW_FLASHES];
+        fn(ctx, f, fl->tick - f->born);
     }
 }
 

@@ -1,5 +1,5 @@
-/* tools/view_panels.c — the side panels (pressure, TLB, tasks, the frame under the
- * mouse, the event log) and the address-space pane. */
+/* tools/view_panels.c — the side panels (pressure, compressor, TLB, tasks, the frame
+ * under the mouse, the event log) and the address-space pane. */
 #include <stdlib.h>
 #include <string.h>
 #include "tools/view_ui.h"
@@ -66,9 +66,9 @@ static void draw_pressure(struct view *v)
     ui_fill(v, &l->pressure_swatch, view_pressure_rgb(v->pressure));
     ui_text(v, p->x + 22 * v->font.w, y, 0, TEXT_RGB, "%s", view_pressure_name(v->pressure));
     y += fh + 2;
-    struct view_pressure_in in = { vm->pages.active, vm->pages.inactive, vm->pages.free,
-                                   vm->pages.speculative, vm->compressor_pages, false };
+    struct view_pressure_in in;
     struct view_pressure_gauge g;
+    view_pressure_input(v, &in);
     view_pressure_gauge(&in, &g);
     ui_text(v, p->x, y, p->w, TEXT_RGB, "available, not compressed: %llu of %llu pages (%d%%)",
             (unsigned long long)g.non_compressed, (unsigned long long)g.available,
@@ -99,16 +99,47 @@ static void draw_pressure(struct view *v)
     l->memory_bar = (SDL_Rect){ p->x, y, p->w, 10 };
     memory_bar(v, &l->memory_bar);
     y += 14;
-    if (vm->compressor)
-        ui_text(v, p->x, y, p->w, TEXT_RGB, "compressor: %llu pages in %u frames (ratio %.2f)",
-                (unsigned long long)vm->compressor_pages, vm->compressor_frames,
-                vm->compressor_frames ? (double)vm->compressor_pages / vm->compressor_frames : 0.0);
-    else
-        ui_text(v, p->x, y, p->w, DIM_RGB, "compressor: not in this build");
-    y += fh;
     ui_text(v, p->x, y, p->w, DIM_RGB, "pageout: %llu scans, %llu reclaimed, %llu throttled",
             (unsigned long long)vm->stats.scans, (unsigned long long)vm->stats.reclaimed,
             (unsigned long long)vm->stats.throttled);
+}
+
+/* --- compressor ------------------------------------------------------------------------------ */
+
+static void draw_compressor(struct view *v)
+{
+    struct view_layout *l = &v->lay;
+    const SDL_Rect *r = &l->compressor;
+    const struct dbg_vm *vm = &v->vm;
+    int fh = v->font.h, y = r->y;
+    char stored[24], held[24];
+    if (!vm->compressor) {
+        ui_text(v, r->x, y, r->w, DIM_RGB, "Compressor: none on this machine");
+        return;
+    }
+    ui_text(v, r->x, y, r->w, TITLE_RGB, "Compressor (%s%s)", vm->codec,
+            vm->swap ? ", swapping to a file" : ", no swap: iOS");
+    if (vm->low_on_space || vm->full)
+        ui_text(v, r->x + 34 * v->font.w, y, 0, view_pressure_rgb(VIEW_PRESSURE_CRITICAL), "%s",
+                vm->full ? "FULL: pages throttled" : "LOW ON SPACE");
+    y += fh + 2;
+    ui_text(v, r->x, y, r->w, TEXT_RGB, "%llu pages (%s) in %u frames (%s): %.1f to 1",
+            (unsigned long long)vm->compressor_pages,
+            human(vm->compressor_pages * PAGE_SIZE, stored, sizeof stored), vm->compressor_frames,
+            human((uint64_t)vm->compressor_frames * PAGE_SIZE, held, sizeof held),
+            vm->compressor_frames ? (double)vm->compressor_pages / vm->compressor_frames : 0.0);
+    y += fh + 2;
+    l->compressor_bar = (SDL_Rect){ r->x, y, r->w, 6 };    /* its frames, of all RAM */
+    ui_bar(v, &l->compressor_bar, v->nframes ? (double)vm->compressor_frames / v->nframes : 0,
+           view_class_rgb(VC_COMPRESSOR));
+    y += 10;
+    ui_text(v, r->x, y, r->w, DIM_RGB, "%llu compressions, %llu decompressions",
+            (unsigned long long)vm->compressions, (unsigned long long)vm->decompressions);
+    y += fh;
+    if (vm->swap)
+        ui_text(v, r->x, y, r->w, DIM_RGB, "swap: %llu out, %llu in; %llu segments (%llu pages) in "
+                "the file", (unsigned long long)vm->swapouts, (unsigned long long)vm->swapins,
+                (unsigned long long)vm->segments_swapped, (unsigned long long)vm->pages_swapped);
 }
 
 /* --- TLB and tasks ------------------------------------------------------------------------- */
@@ -132,6 +163,18 @@ static void draw_tlb(struct view *v)
     ui_bar(v, &bar, rate, view_class_rgb(VC_ACTIVE_ANON));
 }
 
+/* The footprint against all RAM, its compressed part at its end. */
+static void footprint_bar(struct view *v, const struct dbg_task_memory *m, const SDL_Rect *bar)
+{
+    double all = v->nframes, fp = m->usage.footprint < all ? m->usage.footprint : all;
+    double comp = m->compressed < fp ? (double)m->compressed : fp;
+    ui_bar(v, bar, fp / all, view_class_rgb(VC_INACTIVE_ANON));
+    int end = bar->x + (int)(fp / all * bar->w + 0.5), w = (int)(comp / all * bar->w + 0.5);
+    SDL_Rect part = { end - w, bar->y, w, bar->h };
+    if (part.w > 0)
+        ui_fill(v, &part, view_class_rgb(VC_COMPRESSOR));
+}
+
 static void draw_task(struct view *v, int i, int y)
 {
     const SDL_Rect *r = &v->lay.tasks;
@@ -152,13 +195,13 @@ static void draw_task(struct view *v, int i, int y)
     SDL_Rect res = { r->x, y + v->font.h + 1, r->w, 4 };
     ui_bar(v, &res, (double)m->usage.resident / v->nframes, view_class_rgb(VC_ACTIVE_ANON));
     SDL_Rect foot = { r->x, y + v->font.h + 6, r->w, 4 };
-    ui_bar(v, &foot, (double)m->usage.footprint / v->nframes, view_class_rgb(VC_INACTIVE_ANON));
+    footprint_bar(v, m, &foot);
 }
 
 static void draw_tasks(struct view *v)
 {
     const SDL_Rect *r = &v->lay.tasks;
-    ui_text(v, r->x, r->y, r->w, TITLE_RGB, "Tasks: resident, footprint (of all RAM), compressed, band");
+    ui_text(v, r->x, r->y, r->w, TITLE_RGB, "Tasks: resident, footprint (compressed part), band");
     int y = r->y + v->font.h + 2, shown = 0;
     for (int i = 0; i < v->ntasks && shown < 6; i++) {
         if (!v->mem_ok[i])
@@ -207,6 +250,12 @@ int view_frame_lines(struct view *v, pfn_t pfn, char lines[][100], int max)
         n = vm_page_lines(v, &f, lines, n);
     else
         snprintf(lines[n++], 100, "  use %s", f.use);
+    if (f.in_segment) {
+        snprintf(lines[n++], 100, "  segment %u of the pool: its frame %u of %u", f.segment.segment,
+                 f.segment.index, f.segment.nframes);
+        snprintf(lines[n++], 100, "  %u compressed pages, %u of %u bytes live", f.segment.live_slots,
+                 f.segment.live_bytes, f.segment.used);
+    }
     int owner = pfn < v->nframes ? v->frames[pfn].owner : 0;
     bool shared = pfn < v->nframes && (v->frames[pfn].flags & DBG_FS_SHARED);
     snprintf(lines[n++], 100, "  owner %s%.0d%s; %sreferenced, %smodified%s", owner ? "task " : "none",
@@ -255,6 +304,7 @@ static void draw_log(struct view *v)
 void view_draw_side(struct view *v)
 {
     draw_pressure(v);
+    draw_compressor(v);
     draw_tlb(v);
     draw_tasks(v);
     draw_frame(v);
@@ -279,15 +329,16 @@ static uint8_t *states_for(struct view *v, size_t npages)
 }
 
 /* The pages of one region as a strip: each pixel column shows the most resident
- * state of the pages under it. */
-static void draw_strip(struct view *v, int pid, const struct vm_region_info *r, const SDL_Rect *s)
+ * state of the pages under it. Returns the width drawn (a small region gets up to
+ * 12 pixels a page). */
+static int draw_strip(struct view *v, int pid, const struct vm_region_info *r, const SDL_Rect *s)
 {
     size_t npages = (r->end - r->start) >> PAGE_SHIFT;
     if (npages > (64ull << 30) >> PAGE_SHIFT)
         npages = (64ull << 30) >> PAGE_SHIFT;     /* the first 64 GB of a huge reservation */
     uint8_t *st = states_for(v, npages);
     if (!st || dbg_page_states(v->emu, pid, r->start, npages, st) != npages)
-        return;
+        return 0;
     int w = npages < (size_t)s->w / 2 ? (int)npages * (s->w / (int)npages < 12 ? s->w / (int)npages : 12)
                                       : s->w;
     for (int x = 0; x < w; x++) {
@@ -297,6 +348,7 @@ static void draw_strip(struct view *v, int pid, const struct vm_region_info *r, 
         SDL_Rect px = { s->x + x, s->y, 1, s->h };
         ui_fill(v, &px, view_page_rgb(view_page_summary(st + a, b - a)));
     }
+    return w;
 }
 
 static void region_row(struct view *v, int pid, const struct vm_region_info *r, int y)
@@ -308,7 +360,9 @@ static void region_row(struct view *v, int pid, const struct vm_region_info *r, 
             (unsigned long long)r->start, (unsigned long long)r->end, prot, r->tag ? r->tag : "");
     int sx = m->x + LABEL_CHARS * v->font.w + 8;
     SDL_Rect strip = { sx, y + 2, m->x + m->w - sx - 16 * v->font.w, ROW_H - 5 };
-    draw_strip(v, pid, r, &strip);
+    SDL_Rect drawn = { strip.x, strip.y, draw_strip(v, pid, r, &strip), strip.h };
+    if (v->nstrips < VIEW_MAX_REGIONS)
+        v->strips[v->nstrips++] = (struct view_strip){ r->start, r->end, drawn };
     ui_text(v, strip.x + strip.w + v->font.w, y, 0, DIM_RGB, "%u/%llu res", r->resident,
             (unsigned long long)((r->end - r->start) >> PAGE_SHIFT));
 }
@@ -321,6 +375,7 @@ void view_draw_address_space(struct view *v)
         if (v->tasks[i].on_cpu)
             pid = v->tasks[i].pid;
     int n = dbg_regions(v->emu, pid, v->regions, VIEW_MAX_REGIONS);
+    v->nstrips = 0;
     if (n < 0) {
         ui_text(v, m->x, m->y, m->w, TEXT_RGB, "task %d has no address space (t: next task)", pid);
         return;

@@ -85,11 +85,12 @@ static int cmd_continue(struct script *s, char **a, int n)
 
 static int cmd_nextfault(struct script *s, char **a, int n)
 {
-    static char *const vm_faults[] = { "zero", "soft", "pagein", "cow" };
-    unsigned mask = n > 1 ? fault_mask(a + 1, n - 1) : fault_mask(vm_faults, 4);
+    static char *const vm_faults[] = { "zero", "soft", "pagein", "cow", "decompress" };
+    unsigned mask = n > 1 ? fault_mask(a + 1, n - 1) : fault_mask(vm_faults, 5);
     struct dbg_event ev;
     if (!mask)
-        return bad(s, "%s: unknown fault kind (zero, soft, pagein, cow, fast, invalid, prot, any)", a[0]);
+        return bad(s, "%s: unknown fault kind (zero, soft, pagein, cow, decompress, fast, invalid, "
+                      "prot, any)", a[0]);
     if (view_resume(s->v, 0, mask, &ev) == DBG_STOP_EXIT)
         print_end(s->v);
     else
@@ -129,7 +130,7 @@ static int cmd_until_frame(struct script *s, char **a, int n)
     if (n < 3 || n > 4 || !number(a[1], &pfn) || pfn >= s->v->nframes || cls < 0 ||
         (n == 4 && !number(a[3], &max)))
         return bad(s, "%s: want until-frame PFN CLASS [MAX-FAULTS] (CLASS: free, active-anon, "
-                      "inactive-anon, inactive-file, throttled, ...)", a[0]);
+                      "inactive-anon, inactive-file, throttled, compressor, ...)", a[0]);
     struct dbg_event ev;
     while (!frame_is(s->v, (pfn_t)pfn, cls)) {
         if (faults++ == max || view_resume(s->v, 0, DBG_FAULT_ANY, &ev) == DBG_STOP_EXIT)
@@ -140,7 +141,54 @@ static int cmd_until_frame(struct script *s, char **a, int n)
     return 0;
 }
 
+/* The state of the page at va in the address-space pane's task (0: the running one). */
+static enum dbg_mem page_state(struct view *v, uint64_t va)
+{
+    return dbg_page_state(v->emu, v->as_pid, va);
+}
+
+static int cmd_until_page(struct script *s, char **a, int n)
+{
+    uint64_t va, max = 1000000, faults = 0;
+    int want = n >= 3 ? view_page_by_key(a[2]) : -1;
+    if (n < 3 || n > 4 || !number(a[1], &va) || want < 0 || (n == 4 && !number(a[3], &max)))
+        return bad(s, "%s: want until-page VA STATE [MAX-FAULTS] (STATE: mapped, resident, "
+                      "compressed, zero-fill, in-file, past-eof, unmapped)", a[0]);
+    struct dbg_event ev;
+    while ((int)page_state(s->v, va) != want) {
+        if (faults++ == max || view_resume(s->v, 0, DBG_FAULT_ANY, &ev) == DBG_STOP_EXIT)
+            return bad(s, "%s: the page did not get there", a[0]);
+    }
+    printf("view: page 0x%llx is %s after %llu faults\n", (unsigned long long)va, a[2],
+           (unsigned long long)faults);
+    return 0;
+}
+
 /* --- looking ------------------------------------------------------------------------ */
+
+static int cmd_page(struct script *s, char **a, int n)
+{
+    uint64_t va;
+    if (n != 2 || !number(a[1], &va))
+        return bad(s, "%s: want page VA", a[0]);
+    printf("view: page 0x%llx %s\n", (unsigned long long)va, view_page_key(page_state(s->v, va)));
+    return 0;
+}
+
+static int cmd_frames(struct script *s, char **a, int n)
+{
+    int cls = n == 2 ? view_class_by_key(a[1]) : -1;
+    if (cls < 0)
+        return bad(s, "%s: want frames CLASS (free, active-anon, compressor, ...)", a[0]);
+    struct view *v = s->v;
+    view_sample(v);
+    long first = -1;
+    for (uint32_t pfn = 0; pfn < v->nframes && first < 0; pfn++)
+        if ((int)view_frame_class(&v->frames[pfn]) == cls)
+            first = pfn;
+    printf("view: frames %s=%u first=%ld\n", a[1], v->class_count[cls], first);
+    return 0;
+}
 
 static int cmd_snapshot(struct script *s, char **a, int n)
 {
@@ -171,6 +219,13 @@ static int cmd_layout(struct script *s, char **a, int n)
     print_rect("available-gauge", &v->lay.avail_gauge);
     print_rect("free-gauge", &v->lay.free_gauge);
     print_rect("memory-bar", &v->lay.memory_bar);
+    print_rect("compressor-bar", &v->lay.compressor_bar);
+    for (int i = 0; v->pane == VIEW_PANE_ADDRESS && i < v->nstrips; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "strip 0x%llx-0x%llx", (unsigned long long)v->strips[i].start,
+                 (unsigned long long)v->strips[i].end);
+        print_rect(name, &v->strips[i].r);
+    }
     return 0;
 }
 
@@ -194,11 +249,15 @@ static int cmd_counters(struct script *s, char **a, int n)
         return bad(s, "%s takes no arguments", a[0]);
     view_sample(v);
     const struct vm_page_counts *c = &v->vm.pages;
+    const struct dbg_vm *vm = &v->vm;
     printf("view: counters total=%u free=%u active=%u inactive=%u speculative=%u throttled=%u "
-           "wired=%u free_min=%u free_target=%u compressor=%s level=%s\n", c->total, c->free,
-           c->active, c->inactive, c->speculative, c->throttled, c->wired, v->vm.targets.free_min,
-           v->vm.targets.free_target, v->vm.compressor ? "yes" : "none",
-           view_pressure_name(v->pressure));
+           "wired=%u free_min=%u free_target=%u compressor=%s compressed=%llu "
+           "compressor_frames=%u compressions=%llu decompressions=%llu low_on_space=%d "
+           "level=%s\n", c->total, c->free, c->active, c->inactive, c->speculative, c->throttled,
+           c->wired, vm->targets.free_min, vm->targets.free_target, vm->compressor ? "yes" : "none",
+           (unsigned long long)vm->compressor_pages, vm->compressor_frames,
+           (unsigned long long)vm->compressions, (unsigned long long)vm->decompressions,
+           vm->low_on_space, view_pressure_name(v->pressure));
     return 0;
 }
 
@@ -277,7 +336,8 @@ static const struct {
 } commands[] = {
     { "run", cmd_run }, { "continue", cmd_continue }, { "nextfault", cmd_nextfault },
     { "until-fault", cmd_until_fault }, { "until-frame", cmd_until_frame },
-    { "snapshot", cmd_snapshot }, { "layout", cmd_layout }, { "frame", cmd_frame },
+    { "until-page", cmd_until_page }, { "snapshot", cmd_snapshot }, { "layout", cmd_layout },
+    { "frame", cmd_frame }, { "page", cmd_page }, { "frames", cmd_frames },
     { "counters", cmd_counters }, { "select", cmd_select }, { "hover", cmd_mouse },
     { "click", cmd_mouse }, { "key", cmd_key }, { "colour", cmd_colour }, { "pane", cmd_pane },
     { "quit", cmd_quit },

@@ -22,8 +22,8 @@ struct view_font {
 /* Where things are on the window, recomputed from its size on every redraw. */
 struct view_layout {
     SDL_Rect status, main, legend, side;
-    SDL_Rect pressure, tlb, tasks, frame, log;
-    SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar;
+    SDL_Rect pressure, compressor, tlb, tasks, frame, log;
+    SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar, compressor_bar;
     struct view_grid grid;
 };
 
@@ -68,6 +68,8 @@ struct view {
     uint8_t *page_states;
     size_t page_states_cap;
     struct vm_region_info regions[VIEW_MAX_REGIONS];
+    struct view_strip { uint64_t start, end; SDL_Rect r; } strips[VIEW_MAX_REGIONS];
+    int nstrips;                   /* drawn in the address-space pane by the last redraw */
 
     struct view_log log;
     struct view_flashes flashes;
@@ -76,6 +78,8 @@ struct view {
 
 /* view.c */
 void view_sample(struct view *v);
+/* The counters the pressure level is computed from, as last sampled. */
+void view_pressure_input(const struct view *v, struct view_pressure_in *in);
 /* Runs `steps` instructions (0: no limit), stopping early at a fault of `faults`
  * (a DBG_FAULT_* mask) or at the end of the run; returns why it stopped. */
 enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults,

@@ -2,6 +2,10 @@
 # Integration: `machemu debug`, driven by command scripts, by a terminal and by gdb.
 #  - zero fill, copy-on-write after fork, a protection fault: the fault-stop blocks, the
 #    table walk level by level, x through the MMU, object chains, frames and their mappings;
+#  - a decompress fault (segment and slot; from the swap file in macOS mode), a compressed
+#    marker in the walk, x reading a compressed page without decompressing it, compressed
+#    pages of objects and tasks, a compressor frame; a forked child's compressed copy of a
+#    page above the parent's;
 #  - breakpoints, stepi, bt and registers; bad commands and options;
 #  - determinism: the fault trace under the debugger, with thousands of stops, equals the
 #    trace of `machemu run` (fault costs aside);
@@ -189,12 +193,130 @@ quit" -- "$G/faults" touch 2
   expect "^task 1000 at 0x[0-9a-f]+ <main\+0xc>:  " "stepi 3 from main"
   expect "^unknown command 'frobnicate' \(try help\)$" "unknown command message"
   expect "^unknown format letter 'q'" "bad format message"
-  expect "^this build's VM has no compressed pages yet \(no compressor\)$" "no-compressor message"
+  expect "^fault breakpoint 2$" "a fault breakpoint on decompressions"
   expect "^'sideways' is not a number, a register or a symbol$" "unknown kind message"
   expect "^no live task 77" "bad task message"
   expect "^pfn 99999999 is outside guest RAM$" "bad pfn message"
   expect "^no breakpoint 9$" "bad delete message"
   verdict debug-state
+}
+
+# --- a page in the compressor: the decompress fault, the marker, x without a fault -----------
+decompress_case() {
+  # guest/compress writes 48 MB into 16 MB of RAM, then reads it back from the start.
+  debug_session debug-decompress-map "break fault compressed"$'\n'"continue"$'\n'"vmmap"$'\n'"quit" \
+    -- -m 16M "$G/compress" 48
+  local lo hi
+  read -r lo hi < <(sed -nE 's/^anonymous +([0-9a-f]{16})-([0-9a-f]{16}) \[ +48M .*/0x\1 0x\2/p' "$D/out")
+  if [ -z "${lo:-}" ]; then
+    fail debug-decompress "no 48 MB buffer in the vmmap of guest/compress"; tail -n 20 "$D/out" | indent; return
+  fi
+  local b0 b1 i script
+  b0=$(printf '0x%x' $((lo))) b1=$(printf '0x%x' $((lo + 16384)))
+  script="break fault compressed $lo-$hi
+continue
+walk $b1
+vm_stat
+x/2gx $b1
+vm_stat
+walk $b1
+object $b1
+tasks"
+  for i in $(seq 1 1023); do script+=$'\n'"page $i"; done
+  script+=$'\n'"continue"$'\n'"x/2gx $b1"$'\n'"quit"
+  debug_session debug-decompress "$script" -- -m 16M "$G/compress" 48
+  # The first read of the buffer: its first page comes back from the compressor.
+  expect "^fault: task 1000 read at $b0, decompress \(translation fault, level 3, ESR 0x9200000[4-7]\)$" \
+    "decompress fault line (read, translation fault at level 3)"
+  expect "^  vm     decompressed the page at offset 0x0 of object [0-9]+ from the compressor \(segment [0-9]+, slot [0-9]+: (wkdm|sparse|lz4|raw), [0-9]+ bytes\) into a new frame; its slot is freed$" \
+    "decompress resolution with segment and slot"
+  expect "^  pte    0x[0-9a-f]{16} page pfn [0-9]+, AF=1, EL0 r--" "new PTE of the decompressed page"
+  expect "^fault breakpoint 1, stopped before the faulting instruction runs again in task 1000" "stop line"
+  # The next page is still compressed: a marker in its PTE, read without a fault.
+  expect "^  L3 .* desc 0x[0-9a-f]{16}  invalid: compressed marker \(the page went to the compressor\)$" \
+    "compressed marker in the walk"
+  expect "^  result  translation fault at level 3 \(ESR 0x[0-9a-f]+\): a compressed marker: the page went to the compressor, an access decompresses it$" \
+    "walk verdict on the marker"
+  expect "^  vm      not resident: in the compressor; the first touch decompresses it$" "walk's vm line"
+  local note="not resident: in the compressor; the first touch decompresses it"
+  expect "^  \(page $b1: $note\)$" "x's page note"
+  # Block 1 of the heap-like pattern: its id 1024 + 0, then the flags word.
+  [ "$(grep -c "^$b1:  0x0000000000000400  0x0000000100000002$" "$D/out")" = 2 ] ||
+    WHY+=("x did not read block 1's words, compressed and then resident")
+  [ "$(grep -c 'invalid: compressed marker' "$D/out")" = 2 ] || WHY+=("the marker gone after x (x faulted?)")
+  local decomp comp
+  decomp=$(sed -n 's/^Decompressions: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  comp=$(sed -n 's/^Compressions: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  [ "$decomp" = 1 ] && [ "$comp" = 1 ] || WHY+=("x changed the compressor's counters")
+  expect "^  top object [0-9]+: anonymous, size 0x3000000, [0-9]+ resident, [1-9][0-9]* compressed, refs 1, the page is at offset 0x4000$" \
+    "compressed count in the object view"
+  expect "^      compressed \(offset\): 0x4000 0x8000 " "compressed offsets of the object"
+  expect "^\* 1000 +999 +running +[0-9]+ +[0-9]+ +[1-9][0-9]* +[0-9]+ KB" "compressed pages of the task"
+  expect "^frame [0-9]+ \(PA 0x[0-9a-f]+\): compressor, " "a frame of the compressor"
+  expect "^  compressor segment [0-9]+: frame [0-9]+ of its [0-9]+; [1-9][0-9]* pages stored in it, [0-9]+ of its [0-9]+ bytes live$" \
+    "the segment of a compressor frame"
+  expect "^fault: task 1000 read at $b1, decompress " "the second page decompressed on continue"
+  verdict debug-decompress
+  # macOS: random data does not compress, segments go to the swap file and come back;
+  # x reads a page of a swapped-out segment from the file, leaving it there.
+  local b64; b64=$(printf '0x%x' $((lo + 64 * 16384)))
+  script="break fault compressed $lo-$hi"$'\n'"continue"$'\n'"vm_stat"$'\n'"x/2gx $b64"$'\n'"vm_stat"
+  for i in $(seq 1 40); do script+=$'\n'"continue"; done
+  script+=$'\n'"delete"$'\n'"break fault compressed $b64"$'\n'"continue"$'\n'"x/2gx $b64"
+  debug_session debug-decompress-swap "$script" -- -m 16M --platform macos "$G/compress" 48 random
+  expect "^  vm     decompressed the page at offset 0x[0-9a-f]+ of object [0-9]+ from the compressor \(segment [0-9]+, slot [0-9]+: raw, 16384 bytes; its segment was read back from the swap file\) into a new frame; its slot is freed$" \
+    "a decompression from a segment in the swap file"
+  expect "^  \(page $b64: $note\)$" "block 64 compressed at the first stop"
+  local swapins words
+  swapins=$(sed -n 's/^Swapins: *\([0-9]*\)\.$/\1/p' "$D/out" | sort -u | wc -l)
+  [ "$swapins" = 1 ] || WHY+=("x swapped a segment in")
+  words=$(grep "^$b64:  " "$D/out" | sort -u | wc -l)
+  [ "$(grep -c "^$b64:  0x" "$D/out")" = 2 ] && [ "$words" = 1 ] ||
+    WHY+=("block 64 read from the swap file differs from block 64 resident again")
+  verdict debug-decompress-swap
+}
+
+# --- a shadow chain: the first object that has the page decides, compressed or not -------------
+shadow_compressed_case() {
+  # guest/forkcompress: a child's copy of block 0 sits above the parent's blocks; both
+  # go to the compressor, then the parent reads its blocks back.
+  local b0=0x7c0000000000 b1=0x7c0000004000
+  debug_session debug-shadow-compressed "break pressure_done
+continue
+task 1001
+x/2gx $b0
+x/2gx $b1
+object $b0
+task 1000
+x/2gx $b0
+delete
+break parent_checked
+continue
+task 1001
+x/2gx $b0
+x/2gx $b1
+continue" -- -m 16M "$G/forkcompress"
+  local note="not resident: in the compressor; the first touch decompresses it"
+  expect "^breakpoint 1, task 1000 at 0x[0-9a-f]+ <pressure_done>:  " "stop after the pressure"
+  [ "$(grep -c "^$b0:  0xc41d000000000000  0xc41d000000000001$" "$D/out")" = 2 ] ||
+    WHY+=("the child's block 0 is not its own copy at both stops")
+  [ "$(grep -c "^  (page $b0: $note)$" "$D/out")" = 3 ] || WHY+=("block 0 not compressed in both tasks")
+  expect "^  \(page $b1: $note\)$" "the parent's block 1 compressed under the child's chain"
+  [ "$(grep -c "^$b1:  0x0000000100000000  0x0000000100000001$" "$D/out")" = 2 ] ||
+    WHY+=("the child does not see the parent's block 1")
+  expect "^$b0:  0x0000000000000000  0x0000000000000001$" "the parent's own block 0"
+  expect "^  top object [0-9]+: anonymous, size 0x100000, 0 resident, 1 compressed, refs 1, the page is at offset 0x0$" \
+    "the child's top object with its compressed copy"
+  expect "^    shadows object [0-9]+: anonymous, size 0x100000, 0 resident, 64 compressed, refs 2, " \
+    "the parent's object below, all compressed"
+  # Once the parent has read its blocks back, block 1 is resident below the child's
+  # chain while block 0 stays compressed in the child's own object above.
+  expect "^breakpoint 2, task 1000 at 0x[0-9a-f]+ <parent_checked>:  " "stop after the parent's check"
+  expect "^  \(page $b1: resident in its object but not in the page tables\)$" \
+    "the parent's block 1 resident again, seen from the child"
+  expect "^forkcompress: parent and child read their own blocks back after 48 MB$" "the guest's result"
+  expect "^the program exited: status 0$" "a clean exit"
+  verdict debug-shadow-compressed
 }
 
 bad_usage_case() {
@@ -218,8 +340,10 @@ bad_usage_case() {
 same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
   local name=$1 script=$2; shift 2
   local root; root=$(new_root "$name.run")
+  # Standard output to a file, as under the debugger: a guest's stdio takes other paths
+  # (other code pages) for a file than for /dev/null.
   (cd "$root" && "${EMU[@]}" run --root "$root" --trace-faults="$SCRATCH/$name.run.trace" "$@" \
-    >/dev/null 2>&1)
+    >"$SCRATCH/$name.run.out" 2>&1)
   DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
   debug_session "$name" "$script" -- "$@"
   DBG_OPTS=()
@@ -246,6 +370,10 @@ determinism_cases() {
   s="break fault any"
   for i in $(seq 1 3000); do s+=$'\ncontinue'; done
   same_trace debug-same-faults-fork "$s" "$G/fork"
+  # Decompressions, with reads of compressed pages at every stop.
+  s="break fault compressed"
+  for i in $(seq 1 300); do s+=$'\ncontinue\nx/2gx 0x7f0000100000'; done
+  same_trace debug-same-faults-compress "$s"$'\ndelete\ncontinue' -m 16M "$G/compress" 24
 }
 
 # --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
@@ -347,6 +475,8 @@ zero_fill_case
 cow_case
 prot_case
 state_case
+decompress_case
+shadow_compressed_case
 bad_usage_case
 determinism_cases
 tmux_case

@@ -2,10 +2,15 @@
 # Integration: `machemu view`, headless (SDL's dummy video driver, software renderer),
 # driven by --view-script; pixels are read back from its PNGs by build/tests/pngpixel
 # (libpng), independently of how the viewer wrote them.
-#  - a page's frame through its life: active anonymous after the write, inactive after
-#    the scan deactivated it, throttled once it is parked; a file page's frame free
-#    after the scan dropped it; the flash of the fault that brought the page in;
-#  - the pressure panel: the level the counters imply, the free gauge's length;
+#  - a page through its life: its frame active anonymous after the write, inactive after
+#    the scan deactivated it; compressed (the frame no longer the page's, the page's
+#    pixel of the address-space strip and the compressor's frames in their colour);
+#    decompressed by a fault (its flash) into a frame that is active again; a file
+#    page's frame free after the scan dropped it; the flash of the zero fill;
+#  - the pressure panel: the level the counters imply, the gauges' lengths, the
+#    compressor's bar; a level past normal because memory is compressed;
+#  - a forked child's address-space strip: its compressed copy of a page above the
+#    parent's page, resident again (the first object of the chain decides);
 #  - colour by owner after a fork; the address-space pane;
 #  - run --view --snapshot, --view-size; a viewed run makes the same faults as a plain
 #    one; bad options and script lines; a real window under Xvfb when xvfb-run exists.
@@ -24,9 +29,10 @@ PNGPIXEL=$BUILD/tests/pngpixel
 export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 # The palette the README documents (tools/view_model.c).
-RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_THROTTLED=e6503c
-RGB_ZERO_FILL_FLASH=ffff46 RGB_NORMAL=3cc850 RGB_FREE_GAUGE=1e8c78 RGB_GAUGE_BG=24242c
-RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850
+RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_COMPRESSOR=28c8c8
+RGB_ZERO_FILL_FLASH=ffff46 RGB_DECOMPRESS_FLASH=5a6eff RGB_FREE_GAUGE=1e8c78 RGB_GAUGE_BG=24242c
+RGB_NORMAL=3cc850 RGB_WARNING=f0c83c RGB_CRITICAL=e63c3c
+RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850 RGB_IN_OBJECT=e6b43c
 
 # view_session NAME SCRIPT -- [OPTS] PROGRAM ARGS: runs the script; the transcript in
 # $D/out, stderr in $D/err, the exit status in $RC, snapshots under $D.
@@ -67,20 +73,32 @@ expect_cell() {
   [ "$got" = "$3" ] || WHY+=("$4: frame $2 is #$got, want #$3")
 }
 
+# frame_block PFN N: what the N-th `frame PFN` of the transcript printed.
+frame_block() {
+  awk -v a="view> frame $1" -v k="$2" '$0 == a { n++; next } n == k && /^view>/ { exit } n == k' "$D/out"
+}
+
 # pfn_of KIND VA: the pfn= of the transcript's fault line for that kind and address.
 pfn_of() {
   grep -m1 "^view: fault task=[0-9]* va=$2 kind=$1 " "$D/out" | sed -n 's/.* pfn=\([0-9]*\)$/\1/p'
 }
 
-# --- one page's frame through its life (guest/viewpages under 16 MB) -------------------
+# --- one page through its life (guest/viewpages under 16 MB) -------------------------
+# Written (active anonymous), deactivated (inactive anonymous), compressed (its frame
+# is no longer the page's; the page's pixel in the address-space strip is compressed,
+# the compressor's frames have their colour), decompressed by a fault (its flash) and
+# resident again; meanwhile a file page's frame is freed by the scan.
 ANON=0x7e0000000000 FILE=0x7d0000000000
-# First the frame numbers: where the anonymous page and the file's first page land.
+# First the frame numbers: where the anonymous page and the file's first page land,
+# and where the anonymous page comes back from the compressor.
 view_session frame-life "until-fault zero $ANON
 until-fault pagein $FILE
+until-fault decompress $ANON
 quit" -- -m 16M "$G/viewpages" 32 24
-A=$(pfn_of zero-fill "$ANON") F=$(pfn_of pagein "$FILE")
-if [ -z "$A" ] || [ -z "$F" ]; then
-  WHY+=("no fault line for the anonymous page or the file page")
+A=$(pfn_of zero-fill "$ANON") F=$(pfn_of pagein "$FILE") P=$(pfn_of decompress "$ANON")
+OBJ=$(grep -m1 "^view: fault task=[0-9]* va=$ANON kind=zero-fill " "$D/out" | sed -n 's/.* object=\([0-9]*\) .*/\1/p')
+if [ -z "$A" ] || [ -z "$F" ] || [ -z "$P" ] || [ -z "$OBJ" ]; then
+  WHY+=("no fault line for the anonymous page ($A, object $OBJ), the file page ($F) or the decompression ($P)")
 else
   view_session frame-life "layout
 until-fault zero $ANON
@@ -93,48 +111,116 @@ snapshot @D@/inactive.png
 until-frame $F free
 snapshot @D@/dropped.png
 frame $F
-until-frame $A throttled
+until-page $ANON compressed
+page $ANON
 frame $A
-snapshot @D@/throttled.png
+frames compressor
+snapshot @D@/compressed.png
+pane address
+layout
+snapshot @D@/compressed-as.png
+pane physical
+until-fault decompress $ANON
+page $ANON
+frame $P
+snapshot @D@/decompressed.png
 continue" -- -m 16M "$G/viewpages" 32 24
   grid_geometry || WHY+=("no grid geometry in the transcript")
-  [ "$RC" = 137 ] || WHY+=("exit status $RC, want 137 (memory full of parked pages: no compressor)")
+  [ "$RC" = 0 ] || WHY+=("exit status $RC, want 0 (the compressor takes what does not fit)")
+  grep -q '^viewpages: 32 MB file read twice, 24 MB written, the first page intact$' "$D/out" ||
+    WHY+=("the guest did not read its page back intact")
   grep -q "^view: frame $A, PA .*: active anonymous$" "$D/out" || WHY+=("frame $A not active anonymous after the write")
   grep -q "^view:     task 1000 VA $ANON rw-$" "$D/out" || WHY+=("no mapping of $ANON in the frame panel")
   grep -q "^view: frame $A, PA .*: inactive anonymous$" "$D/out" || WHY+=("frame $A never inactive")
   grep -q "^view: frame $F, PA .*: free$" "$D/out" || WHY+=("frame $F not free after the scan")
-  grep -q "^view: frame $A, PA .*: throttled$" "$D/out" || WHY+=("frame $A never throttled")
+  grep -q "^view: page $ANON is compressed after [0-9]* faults$" "$D/out" &&
+    grep -q "^view: page $ANON compressed$" "$D/out" || WHY+=("the page at $ANON never compressed")
+  # The frame panel of the page's old frame, once the page is compressed: not the page.
+  after=$(frame_block "$A" 3)
+  [ -n "$after" ] && ! grep -q "^view:   object $OBJ (anonymous) offset 0x0$" <<<"$after" ||
+    WHY+=("frame $A still holds the page after its compression: $after")
+  read -r NCOMP CFRAME <<<"$(sed -n 's/^view: frames compressor=\([0-9]*\) first=\(-*[0-9]*\)$/\1 \2/p' "$D/out")"
+  [ "${NCOMP:-0}" -ge 1 ] && [ "${CFRAME:--1}" -ge 0 ] || WHY+=("no frame of the compressor ($NCOMP, $CFRAME)")
+  grep -q "^view: fault task=1000 va=$ANON kind=decompress object=$OBJ offset=0x0 pfn=$P$" "$D/out" ||
+    WHY+=("no decompress fault of object $OBJ into frame $P")
+  grep -q "^view: page $ANON mapped$" "$D/out" || WHY+=("the page not mapped again after the decompression")
+  back=$(frame_block "$P" "$(grep -c "^view> frame $P$" "$D/out")")
+  grep -q "^view: frame $P, PA .*: active anonymous$" <<<"$back" &&
+    grep -q "^view:   object $OBJ (anonymous) offset 0x0$" <<<"$back" || WHY+=("frame $P does not hold the page: $back")
+  strip=$(grep -m1 "^view: strip $ANON-" "$D/out" | sed -E 's/^view: strip [^ ]+ //; s/[a-z]=//g')
+  [ -n "$strip" ] || WHY+=("no strip of the entry at $ANON in the address-space layout")
   if [ ${#WHY[@]} -eq 0 ]; then
     expect_cell "$D/written.png" "$A" $RGB_ACTIVE_ANON "after the write"
     expect_cell "$D/written.png" "$A" $RGB_ZERO_FILL_FLASH "zero-fill flash" corner
     expect_cell "$D/inactive.png" "$A" $RGB_INACTIVE_ANON "after deactivation"
     expect_cell "$D/dropped.png" "$F" $RGB_FREE "after the scan dropped the file page"
-    expect_cell "$D/throttled.png" "$A" $RGB_THROTTLED "once parked"
+    expect_cell "$D/compressed.png" "$CFRAME" $RGB_COMPRESSOR "a frame of the compressor"
+    read -r sx sy _ sh <<<"$strip"
+    got=$("$PNGPIXEL" "$D/compressed-as.png" at $((sx + 1)) $((sy + sh / 2)))
+    [ "$got" = $RGB_COMPRESSOR ] || WHY+=("the page's strip pixel is #$got, want compressed #$RGB_COMPRESSOR")
+    expect_cell "$D/decompressed.png" "$P" $RGB_ACTIVE_ANON "resident again"
+    expect_cell "$D/decompressed.png" "$P" $RGB_DECOMPRESS_FLASH "decompress flash" corner
   fi
 fi
 verdict view-frame-life
 
 # --- the pressure panel: the level and the gauges the counters imply ---------------------
+gauge() { grep -m1 "^view: $1 " "$D/out" | sed -E 's/^view: [a-z-]+ //; s/[a-z]=//g'; }
+counter() { grep -m1 '^view: counters ' "$D/out" | sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
+# The level XNU's rule gives on these counters, from normal (the first sample).
+implied_level() {
+  awk -v f="$(counter free)" -v a="$(counter active)" -v i="$(counter inactive)" \
+      -v s="$(counter speculative)" -v c="$(counter compressed)" -v low="$(counter low_on_space)" '
+    BEGIN { nc = f + a + i + s; av = nc + c; compact = int(av * 10 / 20); unthrottle = int(av * 10 / 40)
+            if (low == 1 || nc < int(12 * unthrottle / 10)) print "critical"
+            else if (nc < compact) print "warning"; else print "normal" }'
+}
+# first_run PNG Y X0 X1: the length of the run of one colour that starts at X0, and its colour.
+first_run() {
+  "$PNGPIXEL" "$1" row "$2" "$3" "$4" | awk 'NR == 1 { split($1, r, "-"); print r[2] - r[1] + 1, $2 }'
+}
+# check_pressure_panel PNG: the swatch in the level's colour, the available gauge filled to
+# the uncompressed share of the available memory, the compressor's bar to its frames.
+check_pressure_panel() {
+  local png=$1 level want_rgb sx sy ax ay aw fx fy fw len rgb want
+  level=$(counter level)
+  case $level in normal) want_rgb=$RGB_NORMAL ;; warning) want_rgb=$RGB_WARNING ;; *) want_rgb=$RGB_CRITICAL ;; esac
+  read -r sx sy _ _ <<<"$(gauge pressure-swatch)"
+  got=$("$PNGPIXEL" "$png" at $((sx + 2)) $((sy + 2)))
+  [ "$got" = "$want_rgb" ] || WHY+=("pressure swatch #$got, want $level #$want_rgb")
+  read -r ax ay aw _ <<<"$(gauge available-gauge)"
+  want=$(awk -v f="$(counter free)" -v a="$(counter active)" -v i="$(counter inactive)" \
+    -v s="$(counter speculative)" -v c="$(counter compressed)" -v w="$aw" \
+    'BEGIN { nc = f + a + i + s; printf "%d", nc / (nc + c) * w + 0.5 }')
+  # The four thresholds cross the gauge as 1-pixel ticks, inside the filled part or not.
+  read -r len rgb <<<"$(first_run "$png" $((ay + 4)) "$ax" $((ax + aw - 1)))"
+  read -r fill lit <<<"$("$PNGPIXEL" "$png" row $((ay + 4)) "$ax" $((ax + aw - 1)) |
+    awk -v c="$want_rgb" -v bg=$RGB_GAUGE_BG '{ split($1, r, "-"); k = r[2] - r[1] + 1
+      if ($2 == c) f += k; if ($2 != bg) n += k } END { print f + 0, n + 0 }')"
+  [ "$rgb" = "$want_rgb" ] && [ "$lit" -ge "$want" ] && [ "$lit" -le $((want + 4)) ] &&
+    [ "$fill" -ge $((want - 4)) ] ||
+    WHY+=("available gauge: $fill px of #$want_rgb and $lit lit, want $want of $aw (starts #$rgb)")
+  read -r fx fy fw _ <<<"$(gauge compressor-bar)"
+  want=$(awk -v c="$(counter compressor_frames)" -v n="$(counter total)" -v w="$fw" \
+    'BEGIN { printf "%d", c / n * w + 0.5 }')
+  read -r len rgb <<<"$(first_run "$png" $((fy + 2)) "$fx" $((fx + fw - 1)))"
+  [ "$want" = 0 ] && [ "$rgb" = $RGB_GAUGE_BG ] || { [ "$rgb" = $RGB_COMPRESSOR ] && [ "$len" = "$want" ]; } ||
+    WHY+=("compressor bar: $len px of #$rgb, want $want of #$RGB_COMPRESSOR")
+}
+
 view_session pressure "until-fault zero $ANON
 run 2000000
 counters
 layout
 snapshot @D@/p.png
 quit" -- -m 16M "$G/viewpages" 32 0
-gauge() { grep -m1 "^view: $1 " "$D/out" | sed -E 's/^view: [a-z-]+ //'; }
-counter() { grep -m1 '^view: counters ' "$D/out" | sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
-if [ "$(counter level)" != normal ] || [ "$(counter compressor)" != none ]; then
-  WHY+=("counters say level $(counter level), compressor $(counter compressor); want normal, none")
+if [ "$(counter compressor)" != yes ] || [ "$(counter level)" != "$(implied_level)" ] ||
+   [ "$(counter level)" != normal ]; then
+  WHY+=("counters say level $(counter level) (implied $(implied_level)), compressor $(counter compressor); want normal, yes")
 else
-  read -r sx sy _ _ <<<"$(gauge pressure-swatch | sed 's/[a-z]=//g')"
-  got=$("$PNGPIXEL" "$D/p.png" at $((sx + 2)) $((sy + 2)))
-  [ "$got" = $RGB_NORMAL ] || WHY+=("pressure swatch #$got, want normal #$RGB_NORMAL")
-  # No compressor: all available memory is uncompressed, the gauge is full.
-  read -r ax ay aw _ <<<"$(gauge available-gauge | sed 's/[a-z]=//g')"
-  got=$("$PNGPIXEL" "$D/p.png" at $((ax + aw - 1)) $((ay + 4)))
-  [ "$got" = $RGB_NORMAL ] || WHY+=("available gauge ends in #$got, want full #$RGB_NORMAL")
+  check_pressure_panel "$D/p.png"
   # The free gauge: free pages over min(total, 4 x free_target), as long as the bar.
-  read -r fx fy fw _ <<<"$(gauge free-gauge | sed 's/[a-z]=//g')"
+  read -r fx fy fw _ <<<"$(gauge free-gauge)"
   free=$(counter free) target=$(counter free_target) total=$(counter total)
   want=$(awk -v f="$free" -v t="$target" -v n="$total" -v w="$fw" \
     'BEGIN { s = 4 * t < n ? 4 * t : n; x = f / s; if (x > 1) x = 1; printf "%d", x * w + 0.5 }')
@@ -146,6 +232,49 @@ else
   [ "$free" -lt "$total" ] || WHY+=("free $free of $total: nothing ran")
 fi
 verdict view-pressure
+
+# Memory written faster than it can stay uncompressed: after guest/compress has written
+# 48 MB into 16 MB, most of its memory is in the compressor and the level leaves normal.
+view_session pressure-compressed "nextfault decompress
+counters
+layout
+snapshot @D@/p.png
+quit" -- -m 16M "$G/compress" 48
+level=$(counter level) implied=$(implied_level)
+if [ "$(counter compressed)" -le 0 ] 2>/dev/null || [ "$(counter compressor_frames)" -le 0 ]; then
+  WHY+=("nothing compressed: $(grep -m1 '^view: counters ' "$D/out")")
+elif [ "$level" != "$implied" ] || [ "$level" = normal ]; then
+  WHY+=("level $level, the counters imply $implied (want warning or critical)")
+else
+  check_pressure_panel "$D/p.png"
+fi
+verdict view-pressure-compressed
+
+# --- a forked child's strip: its own compressed copy above the parent's resident page -------
+view_session shadow-strip "pane address 1001
+until-page 0x7c0000004000 compressed
+until-page 0x7c0000004000 resident
+page 0x7c0000000000
+page 0x7c0000004000
+layout
+snapshot @D@/chain.png
+quit" -- -m 16M "$G/forkcompress"
+grep -q '^view: page 0x7c0000000000 compressed$' "$D/out" &&
+  grep -q '^view: page 0x7c0000004000 resident$' "$D/out" ||
+  WHY+=("the child's block 0 not compressed, or block 1 not resident, once the parent read it back")
+strip=$(grep -m1 '^view: strip 0x7c0000000000-' "$D/out" | sed -E 's/^view: strip [^ ]+ //; s/[a-z]=//g')
+if [ -z "$strip" ] || [ ${#WHY[@]} -ne 0 ]; then
+  WHY+=("no strip for the child's buffer")
+else
+  # 64 pages, 5 pixels each: page 0, then page 1.
+  read -r sx sy sw sh <<<"$strip"
+  [ "$sw" = 320 ] || WHY+=("strip $sw pixels wide, want 5 for each of 64 pages")
+  got=$("$PNGPIXEL" "$D/chain.png" at $((sx + 2)) $((sy + sh / 2)))
+  [ "$got" = $RGB_COMPRESSOR ] || WHY+=("the child's block 0 is #$got, want compressed #$RGB_COMPRESSOR")
+  got=$("$PNGPIXEL" "$D/chain.png" at $((sx + 7)) $((sy + sh / 2)))
+  [ "$got" = $RGB_IN_OBJECT ] || WHY+=("block 1 is #$got, want resident, not mapped #$RGB_IN_OBJECT")
+fi
+verdict view-shadow-strip
 
 # --- colour by owner: a parent and its forked child ----------------------------------------
 view_session owner "run 3000000

@@ -739,6 +739,113 @@ START_TEST(swap_errors_lose_nothing)
 }
 END_TEST
 
+/* ---- inspection ------------------------------------------------------------------ */
+
+/* Every counter the pool keeps, to show that inspection changes none. */
+static void assert_stats_same(const struct compressor_stats *before)
+{
+    ck_assert_mem_eq(st, before, sizeof *before);
+}
+
+START_TEST(inspect_reads_without_changing_the_pool)
+{
+    enum { N = 40 };
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 64, 1000);
+    struct live l[N];
+    for (unsigned i = 0; i < N; i++)
+        put_page(c, &l[i], i % 4 == 0 ? PK_SINGLE : PK_HEAP, i);
+    struct compressor_stats before = *st;
+    for (unsigned i = 0; i < N; i++) {
+        struct compressor_where w;
+        compressor_handle_t h = l[i].h;
+        make_page(l[i].kind, l[i].seed, page);
+        memset(back, 0xee, sizeof back);
+        ck_assert_int_eq(compressor_inspect(c, h, back), 0);
+        ck_assert_mem_eq(back, page, TP_PAGE);
+        ck_assert_int_eq(compressor_locate(c, h, &w), 0);
+        ck_assert_int_eq((int)w.form, compressor_form_of(c, h));
+        ck_assert(!w.swapped);
+        if (w.form == COMPRESSOR_FORM_SINGLE) {
+            ck_assert_uint_eq(w.size, 0);
+            ck_assert_mem_eq(&w.value, page, 4);
+        } else {
+            ck_assert_uint_gt(w.size, 0);
+            ck_assert_uint_le(w.size, COMPRESSOR_KEEP_MAX);
+        }
+        ck_assert_uint_eq(l[i].h, h);
+    }
+    assert_stats_same(&before);
+    struct compressor_where w;
+    ck_assert_int_eq(compressor_locate(c, 0x12345, &w), -EINVAL);
+    ck_assert_int_eq(compressor_inspect(c, COMPRESSOR_NO_HANDLE, back), -EINVAL);
+    drain_and_destroy(c, l, N);
+}
+END_TEST
+
+START_TEST(frame_info_names_the_segment)
+{
+    enum { N = 30, MAX_SEGS = 64 };
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 64, 1000);
+    struct live l[N];
+    fill(c, l, N, PK_HEAP);
+    ck_assert_uint_gt(st->frames, 1);
+    ck_assert_uint_lt(fsrc.nrecent, MAX_TRACKED);      /* every frame was recorded */
+    uint32_t seg_ids[MAX_SEGS];
+    unsigned found = 0, pages = 0, nsegs = 0;
+    for (unsigned i = 0; i < fsrc.nrecent; i++) {
+        struct compressor_frame_info fi;
+        bool seen_frame = false;
+        for (unsigned k = 0; k < i; k++)
+            seen_frame |= fsrc.recent[k] == fsrc.recent[i];   /* freed, then handed out again */
+        if (seen_frame || compressor_frame_info(c, fsrc.recent[i], &fi) < 0)
+            continue;
+        found++;
+        ck_assert_uint_lt(fi.index, fi.nframes);
+        ck_assert_uint_le(fi.live_bytes, fi.used);
+        ck_assert_uint_le(fi.used, fi.nframes * TP_PAGE);
+        unsigned k = 0;
+        while (k < nsegs && seg_ids[k] != fi.segment)
+            k++;
+        if (k == nsegs) {
+            ck_assert_uint_lt(nsegs, MAX_SEGS);
+            seg_ids[nsegs++] = fi.segment;
+            pages += fi.live_slots;
+        }
+    }
+    ck_assert_uint_eq(found, st->frames);
+    ck_assert_uint_eq(nsegs, st->segments);
+    ck_assert_uint_eq(pages, N);
+    int local;
+    struct compressor_frame_info fi;
+    ck_assert_int_eq(compressor_frame_info(c, &local, &fi), -ENOENT);
+    drain_and_destroy(c, l, N);
+}
+END_TEST
+
+START_TEST(inspect_reads_swapped_segments_in_place)
+{
+    enum { N = 60 };
+    int fd = swap_file();
+    struct live l[N];
+    struct compressor *c = swapping_pool(fd, l, N);
+    ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    struct compressor_stats before = *st;
+    unsigned swapped = 0;
+    for (unsigned i = 0; i < N; i++) {
+        struct compressor_where w;
+        ck_assert_int_eq(compressor_locate(c, l[i].h, &w), 0);
+        swapped += w.swapped;
+        make_page(l[i].kind, l[i].seed, page);
+        ck_assert_int_eq(compressor_inspect(c, l[i].h, back), 0);
+        ck_assert_mem_eq(back, page, TP_PAGE);
+    }
+    ck_assert_uint_gt(swapped, 0);
+    assert_stats_same(&before);                         /* no swapin */
+    drain_and_destroy(c, l, N);
+    close(fd);
+}
+END_TEST
+
 static Suite *compressor_suite(void)
 {
     Suite *s = suite_create("compressor");
@@ -764,6 +871,8 @@ static Suite *compressor_suite(void)
     tcase_add_test(pool, bad_handles_are_refused);
     tcase_add_test(pool, config_is_validated);
     tcase_add_test(pool, corrupt_pool_data_is_an_error);
+    tcase_add_test(pool, inspect_reads_without_changing_the_pool);
+    tcase_add_test(pool, frame_info_names_the_segment);
     suite_add_tcase(s, pool);
 
     TCase *swap = tcase_create("swap");
@@ -771,6 +880,7 @@ static Suite *compressor_suite(void)
     tcase_add_test(swap, swap_out_and_in_round_trip);
     tcase_add_test(swap, explicit_swapout_gives_frames_back);
     tcase_add_test(swap, swap_errors_lose_nothing);
+    tcase_add_test(swap, inspect_reads_swapped_segments_in_place);
     suite_add_tcase(s, swap);
     return s;
 }

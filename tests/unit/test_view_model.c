@@ -1,6 +1,8 @@
 /* Unit tests for tools/view_model.c, the viewer's parts that need no SDL: frame
- * classes and colours, the grid layout for 16 MB .. 4 GB (and beyond), XNU's
- * pressure levels with their hysteresis, the event log and fault flashes. */
+ * classes and colours (the compressor's frames, the decompress flash, compressed
+ * pages of a strip), the grid layout for 16 MB .. 4 GB (and beyond), XNU's pressure
+ * levels with their hysteresis and compressed memory, the event log and fault
+ * flashes. */
 #include <check.h>
 #include <string.h>
 
@@ -21,6 +23,8 @@ START_TEST(class_of_every_use_and_queue)
     ck_assert_int_eq(view_frame_class(&fs), VC_KERNEL);
     fs.use = PHYS_RESERVED;
     ck_assert_int_eq(view_frame_class(&fs), VC_RESERVED);
+    fs.use = PHYS_COMPRESSOR;
+    ck_assert_int_eq(view_frame_class(&fs), VC_COMPRESSOR);
     fs = vm_frame(VM_PAGE_Q_ACTIVE, 0);
     ck_assert_int_eq(view_frame_class(&fs), VC_ACTIVE_ANON);
     fs = vm_frame(VM_PAGE_Q_ACTIVE, DBG_FS_FILE);
@@ -49,6 +53,23 @@ START_TEST(classes_have_distinct_colours_and_keys)
             ck_assert_uint_ne(view_class_rgb((enum view_class)a), view_class_rgb((enum view_class)b));
     }
     ck_assert_int_eq(view_class_by_key("compressed"), -1);
+    ck_assert_int_eq(view_class_by_key("compressor"), VC_COMPRESSOR);
+    ck_assert_str_eq(view_class_name(VC_COMPRESSOR), "compressor");
+}
+END_TEST
+
+START_TEST(every_fault_kind_flashes_its_own_colour)
+{
+    for (int a = 0; a < VM_FAULT_NKINDS; a++) {
+        uint32_t rgb = view_fault_rgb((enum vm_fault_kind)a);
+        ck_assert_uint_ne(rgb, 0x101014);
+        ck_assert_uint_ne(rgb, 0);
+        for (int b = a + 1; b < VM_FAULT_NKINDS; b++)
+            ck_assert_uint_ne(rgb, view_fault_rgb((enum vm_fault_kind)b));
+        /* a flash stands out from the frame it rings: no class has its colour */
+        for (int c = 0; c < VC_NCLASSES; c++)
+            ck_assert_uint_ne(rgb, view_class_rgb((enum view_class)c));
+    }
 }
 END_TEST
 
@@ -163,7 +184,7 @@ START_TEST(pressure_levels_with_hysteresis)
 {
     struct view_pressure_in in;
 #define NEXT(prev, nc) (in = avail(nc, 1000 - (nc)), view_pressure_next(prev, &in))
-    /* no compressor: everything available is uncompressed, the level stays normal */
+    /* nothing compressed: everything available is uncompressed, the level stays normal */
     in = avail(100, 0);
     ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_NORMAL);
     ck_assert_int_eq(NEXT(VIEW_PRESSURE_NORMAL, 510), VIEW_PRESSURE_NORMAL);
@@ -180,6 +201,20 @@ START_TEST(pressure_levels_with_hysteresis)
     in = avail(900, 100);
     in.compressor_low = true;
     ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_CRITICAL);
+    in.compressor_low = false;
+    ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_CRITICAL, &in), VIEW_PRESSURE_NORMAL);
+    /* guest/compress 48 under 16 MB, after its writes: 766 pages uncompressed, 2374 in
+     * the compressor: 24% of the available memory */
+    in = (struct view_pressure_in){ .active = 358, .inactive = 348, .free = 60,
+                                    .compressed = 2374 };
+    struct view_pressure_gauge g;
+    view_pressure_gauge(&in, &g);
+    ck_assert_uint_eq(g.non_compressed, 766);
+    ck_assert_uint_eq(g.available, 3140);
+    ck_assert_uint_eq(g.to_critical, 3140 * 10 / 40 * 12 / 10);
+    ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_CRITICAL);
+    in.compressed = 1000;                                   /* 43%: warning */
+    ck_assert_int_eq(view_pressure_next(VIEW_PRESSURE_NORMAL, &in), VIEW_PRESSURE_WARNING);
     ck_assert_str_eq(view_pressure_name(VIEW_PRESSURE_WARNING), "warning");
 }
 END_TEST
@@ -199,6 +234,12 @@ START_TEST(log_keeps_the_newest)
     view_log_fault(&log, &ev);
     ck_assert_str_eq(view_log_recent(&log, 0)->text, "1000 W 0x7e0000000000 cow obj 9+0x4000 pfn 77");
     ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, view_fault_rgb(VM_FAULT_COW));
+    ev.kind = VM_FAULT_DECOMPRESS;
+    ev.access = VM_PROT_READ;
+    view_log_fault(&log, &ev);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text,
+                     "1000 R 0x7e0000000000 decompress obj 9+0x4000 pfn 77");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, view_fault_rgb(VM_FAULT_DECOMPRESS));
 }
 END_TEST
 
@@ -224,9 +265,9 @@ START_TEST(flashes_fade)
     seen = 0;
     view_flash_each(&fl, collect, NULL);
     ck_assert_uint_eq(seen, 2);
-    ck_assert_uint_eq(pfns[0], 6);                 /* newest first */
-    ck_assert_uint_eq(ages[0], 0);
-    ck_assert_uint_eq(ages[1], 3);
+    ck_assert_uint_eq(pfns[1], 6);                 /* oldest first: the newest drawn on top */
+    ck_assert_uint_eq(ages[1], 0);
+    ck_assert_uint_eq(ages[0], 3);
     fl.tick += VIEW_FLASH_TICKS - 3;               /* the first is gone, the second not yet */
     seen = 0;
     view_flash_each(&fl, collect, NULL);
@@ -246,7 +287,19 @@ START_TEST(page_summary_and_speeds)
     ck_assert_int_eq(view_page_summary(st, 4), DBG_MEM_MAPPED);
     ck_assert_int_eq(view_page_summary(st, 2), DBG_MEM_IN_FILE);
     ck_assert_int_eq(view_page_summary(st, 0), DBG_MEM_UNMAPPED);
-    ck_assert_uint_ne(view_page_rgb(DBG_MEM_MAPPED), view_page_rgb(DBG_MEM_IN_OBJECT));
+    uint8_t squeezed[] = { DBG_MEM_ZERO_FILL, DBG_MEM_COMPRESSED, DBG_MEM_IN_FILE };
+    ck_assert_int_eq(view_page_summary(squeezed, 3), DBG_MEM_COMPRESSED);
+    squeezed[0] = DBG_MEM_IN_OBJECT;
+    ck_assert_int_eq(view_page_summary(squeezed, 3), DBG_MEM_IN_OBJECT);
+    /* every state of a strip its own colour; compressed pages in the compressor's */
+    for (int a = DBG_MEM_MAPPED; a <= DBG_MEM_UNMAPPED; a++)
+        for (int b = a + 1; b <= DBG_MEM_UNMAPPED; b++)
+            ck_assert_uint_ne(view_page_rgb((enum dbg_mem)a), view_page_rgb((enum dbg_mem)b));
+    ck_assert_uint_eq(view_page_rgb(DBG_MEM_COMPRESSED), view_class_rgb(VC_COMPRESSOR));
+    for (int m = DBG_MEM_MAPPED; m <= DBG_MEM_NO_TASK; m++)
+        ck_assert_int_eq(view_page_by_key(view_page_key((enum dbg_mem)m)), m);
+    ck_assert_str_eq(view_page_key(DBG_MEM_COMPRESSED), "compressed");
+    ck_assert_int_eq(view_page_by_key("squeezed"), -1);
     ck_assert_uint_eq(view_speed_steps(0), 1);
     ck_assert_uint_eq(view_speed_steps(-3), 1);
     ck_assert_uint_eq(view_speed_steps(VIEW_NSPEEDS + 4), 10000000);
@@ -261,6 +314,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, class_of_every_use_and_queue);
     tcase_add_test(tc, classes_have_distinct_colours_and_keys);
+    tcase_add_test(tc, every_fault_kind_flashes_its_own_colour);
     tcase_add_test(tc, colour_by_owner);
     tcase_add_test(tc, grid_fits_16M_to_4G);
     tcase_add_test(tc, grid_outside_and_empty);

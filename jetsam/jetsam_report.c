@@ -1,0 +1,243 @@
+/* jetsam/jetsam_report.c — JetsamEvent .ips reports (shape in jetsam/jetsam_report.h). */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jetsam/jetsam_report.h"
+
+static json_t *number(uint64_t v)
+{
+    /* json_int_t is long long. */
+    return json_integer(v > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)v);
+}
+
+/* json_object_set_new that remembers a failure in *ok. */
+static void put(json_t *obj, const char *key, json_t *value, bool *ok)
+{
+    if (!value || json_object_set_new(obj, key, value) < 0)
+        *ok = false;
+}
+
+static json_t *header(const struct memorystatus_kill *k, bool *ok)
+{
+    json_t *h = json_object();
+    if (!h)
+        return NULL;
+    put(h, "bug_type", json_string("298"), ok);
+    put(h, "os_version", json_string("machemu"), ok);
+    put(h, "timestamp", number(k->now), ok);
+    return h;
+}
+
+static json_t *memory_pages(const struct memorystatus_vm *vm, bool *ok)
+{
+    json_t *m = json_object();
+    if (!m)
+        return NULL;
+    put(m, "active", number(vm->active), ok);
+    put(m, "throttled", number(vm->throttled), ok);
+    put(m, "fileBacked", number(vm->file_backed), ok);
+    put(m, "wired", number(vm->wired), ok);
+    put(m, "anonymous", number(vm->anonymous), ok);
+    put(m, "purgeable", number(vm->purgeable), ok);
+    put(m, "inactive", number(vm->inactive), ok);
+    put(m, "free", number(vm->free), ok);
+    put(m, "speculative", number(vm->speculative), ok);
+    return m;
+}
+
+static json_t *memory_status(const struct memorystatus *ms, bool *ok)
+{
+    const struct memorystatus_vm *vm = memorystatus_last_vm(ms);
+    json_t *m = json_object();
+    if (!m)
+        return NULL;
+    put(m, "pageSize", number(memorystatus_page_size(ms)), ok);
+    put(m, "compressorSize", number(vm->compressor_frames), ok);
+    put(m, "uncompressed", number(vm->compressor_pages), ok);
+    put(m, "compressions", number(vm->compressions), ok);
+    put(m, "decompressions", number(vm->decompressions), ok);
+    put(m, "memoryPages", memory_pages(vm, ok), ok);
+    return m;
+}
+
+static json_t *states(const struct memorystatus_proc *p, bool *ok)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        { MEMORYSTATUS_STATE_FRONTMOST, "frontmost" },
+        { MEMORYSTATUS_STATE_SUSPENDED, "suspended" },
+        { MEMORYSTATUS_STATE_IDLE, "idle" },
+    };
+    json_t *a = json_array();
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((p->states & names[i].bit) && json_array_append_new(a, json_string(names[i].name)) < 0)
+            *ok = false;
+    return a;
+}
+
+static uint64_t since(uint64_t now, uint64_t then)
+{
+    return now > then ? now - then : 0;
+}
+
+static json_t *process(const struct memorystatus_proc *p, const struct memorystatus_kill *k,
+                       bool *ok)
+{
+    json_t *e = json_object();
+    if (!e)
+        return NULL;
+    put(e, "pid", json_integer(p->pid), ok);
+    put(e, "name", json_string(p->name), ok);
+    put(e, "priority", json_integer(p->band), ok);
+    put(e, "rpages", number(p->usage.footprint), ok);
+    put(e, "lifetimeMax", number(p->lifetime_max), ok);
+    put(e, "states", states(p, ok), ok);
+    if (p->killed)
+        put(e, "reason", json_string(memorystatus_cause_name(p->killed)), ok);
+    if (p->pid == k->pid)
+        put(e, "killDelta", number(since(k->now, k->round_start)), ok);
+    if (p->states & MEMORYSTATUS_STATE_IDLE)
+        put(e, "idleDelta", number(since(k->now, p->idle_since)), ok);
+    put(e, "age", number(since(k->now, p->launch_time)), ok);
+    put(e, "purgeable", number(p->usage.purgeable), ok);
+    put(e, "fds", number(p->usage.fds), ok);
+    put(e, "coalition", number(p->coalition), ok);
+    put(e, "cpuTime", number(p->usage.cpu_time), ok);
+    return e;
+}
+
+static const char *largest_process(const struct memorystatus *ms)
+{
+    const struct memorystatus_proc *best = NULL, *p;
+    for (size_t i = 0; (p = memorystatus_proc_at(ms, i)); i++)
+        if (!best || p->usage.footprint > best->usage.footprint)
+            best = p;
+    return best ? best->name : "";
+}
+
+static json_t *body(const struct memorystatus *ms, const struct memorystatus_kill *k, bool *ok)
+{
+    json_t *b = json_object(), *procs = json_array();
+    if (!b || !procs) {
+        json_decref(b);
+        json_decref(procs);
+        return NULL;
+    }
+    put(b, "product", json_string("machemu"), ok);
+    put(b, "memoryStatus", memory_status(ms, ok), ok);
+    put(b, "largestProcess", json_string(largest_process(ms)), ok);
+    const struct memorystatus_proc *p;
+    for (size_t i = 0; (p = memorystatus_proc_at(ms, i)); i++)
+        if (json_array_append_new(procs, process(p, k, ok)) < 0)
+            *ok = false;
+    put(b, "processes", procs, ok);
+    return b;
+}
+
+/* header + "\n" + body + "\n" from two dumps. */
+static char *join_dumps(json_t *h, json_t *b)
+{
+    char *hs = json_dumps(h, JSON_COMPACT);
+    char *bs = json_dumps(b, JSON_INDENT(2));
+    char *text = NULL;
+    if (hs && bs && (text = malloc(strlen(hs) + strlen(bs) + 3)))
+        sprintf(text, "%s\n%s\n", hs, bs);
+    free(hs);
+    free(bs);
+    return text;
+}
+
+char *jetsam_report_text(const struct memorystatus *ms, const struct memorystatus_kill *k)
+{
+    bool ok = true;
+    json_t *h = header(k, &ok), *b = body(ms, k, &ok);
+    char *text = ok && h && b ? join_dumps(h, b) : NULL;
+    json_decref(h);
+    json_decref(b);
+    return text;
+}
+
+/* ---- the file ------------------------------------------------------------------------ */
+
+/* mkdir -p: 0 or -errno. */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -ENAMETOOLONG;
+    for (char *s = buf + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return -errno;
+    struct stat st;
+    if (stat(buf, &st) < 0)
+        return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static void file_name_of(const char *name, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < len; i++) {
+        char c = name[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '.' || c == '_' || c == '-';
+        out[i] = plain ? c : '_';
+    }
+    out[i] = '\0';
+    if (i == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        snprintf(out, len, "unknown");
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    size_t len = strlen(text);
+    int rc = fwrite(text, 1, len, f) == len ? 0 : -EIO;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+static int fail(char *err, size_t errlen, int rc, const char *what, const char *where)
+{
+    snprintf(err, errlen, "reports: %s %s: %s", what, where, strerror(-rc));
+    return rc;
+}
+
+int jetsam_report_write(const struct memorystatus *ms, const struct memorystatus_kill *k,
+                        const char *dir, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    int rc = make_dirs(dir);
+    if (rc < 0)
+        return fail(err, errlen, rc, "cannot use directory", dir);
+    char name[MEMORYSTATUS_NAME_MAX];
+    file_name_of(k->name, name, sizeof name);
+    if (snprintf(path, pathlen, "%s/JetsamEvent-%llu-%s.ips", dir, (unsigned long long)k->seq,
+                 name) >= (int)pathlen)
+        return fail(err, errlen, -ENAMETOOLONG, "cannot write in", dir);
+    char *text = jetsam_report_text(ms, k);
+    if (!text)
+        return fail(err, errlen, -ENOMEM, "cannot build the report for", k->name);
+    rc = write_file(path, text);
+    free(text);
+    return rc < 0 ? fail(err, errlen, rc, "cannot write", path) : 0;
+}
