@@ -35,31 +35,42 @@ const uint8_t wkdm_hash_slot[256] = {
      3, 13,  8,  3, 14,  9,  3, 14,  9,  4, 15,  9,  4, 15, 10,  5,
 };
 
-static once_flag simd_once = ONCE_FLAG_INIT;
-static bool simd;
+static once_flag loops_once = ONCE_FLAG_INIT;
+static enum wkdm_loops best_loops, loops;
 
-static void simd_init(void)
+static void loops_init(void)
 {
 #if WKDM_X86
-    simd = wkdm_x86_usable();
+    best_loops = wkdm_x86_best();
+#else
+    best_loops = WKDM_LOOPS_PORTABLE;
 #endif
+    loops = best_loops;
 }
 
-static bool use_simd(void)
+static enum wkdm_loops current_loops(void)
 {
-    call_once(&simd_once, simd_init);
-    return simd;
+    call_once(&loops_once, loops_init);
+    return loops;
 }
 
-bool wkdm_set_simd(bool on)
+enum wkdm_loops wkdm_set_loops(enum wkdm_loops limit)
 {
-    call_once(&simd_once, simd_init);
-    simd = false;
-#if WKDM_X86
-    if (on)
-        simd = wkdm_x86_usable();
-#endif
-    return simd;
+    call_once(&loops_once, loops_init);
+    loops = limit < best_loops ? limit : best_loops;
+    return loops;
+}
+
+const char *wkdm_loops_name(enum wkdm_loops l)
+{
+    switch (l) {
+    case WKDM_LOOPS_SSE41:
+        return "SSE4.1";
+    case WKDM_LOOPS_AVX512:
+        return "AVX-512 decoder, SSE4.1 encoder";
+    default:
+        return "portable C";
+    }
 }
 
 /* Byte arrays of small fields are packed through 64-bit registers whose byte k is
@@ -241,7 +252,7 @@ static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget)
     for (unsigned i = 0; i < 17; i++)
         e->dict[i] = 1;
     e->nmiss = e->nidx = e->nlow = 0;
-    bool x86 = use_simd();
+    bool x86 = current_loops() != WKDM_LOOPS_PORTABLE;
     for (unsigned b = 0; b < WKDM_PAGE_WORDS; b += BLOCK_WORDS) {
 #if WKDM_X86
         if (x86)
@@ -371,23 +382,28 @@ static int dense_unpack(const uint8_t *in, struct dense_view *v, struct dense_de
     return 0;
 }
 
-/* Per tag: bits 31:0, what is kept of the dictionary entry; bits 63:32, what is
- * taken from the low bits. */
-static const uint64_t tag_masks[4] = {
-    [TAG_ZERO] = 0,
-    [TAG_PARTIAL] = (uint64_t)LOW_MASK << 32 | (uint32_t)~LOW_MASK,
-    [TAG_MISS] = 0,
-    [TAG_EXACT] = 0xffffffffu,
+/* What a tag makes of a word: (its entry & keep) | (low bits & low) | (MISS word &
+ * miss); the entry it writes, ORed with `sink` (EXACT and ZERO words write 16-31,
+ * which nothing reads, so that runs of EXACT words on one entry are not a chain of
+ * store-to-load forwards); how far it moves each stream. */
+struct tag_action {
+    uint32_t keep, low, miss;
+    uint8_t sink, miss_step, idx_step, low_step;
+};
+
+static const struct tag_action tag_actions[4] = {
+    [TAG_ZERO] = { 0, 0, 0, 16, 0, 0, 0 },
+    [TAG_PARTIAL] = { ~LOW_MASK, LOW_MASK, 0, 0, 0, 1, 1 },
+    [TAG_MISS] = { 0, 0, ~0u, 0, 1, 0, 0 },
+    [TAG_EXACT] = { ~0u, 0, 0, 16, 0, 1, 0 },
 };
 
 /* Selects are written as masks: with ?: the compiler may branch on the tag, which
- * mispredicts on every other word. Only PARTIAL and MISS words store into the
- * dictionary (the others into entry 16), so runs of EXACT words on one entry are not
- * a chain of store-to-load forwards. */
+ * mispredicts on every other word. */
 static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict page)
 {
-    uint32_t dict[17];
-    for (unsigned i = 0; i < 17; i++)
+    uint32_t dict[32];
+    for (unsigned i = 0; i < 32; i++)
         dict[i] = 1;
     const uint32_t *mp = d->miss;
     const uint8_t *ip = d->idx, *tp = d->tags, *end = d->tags + WKDM_PAGE_WORDS;
@@ -399,19 +415,16 @@ static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict p
             continue;
         }
         for (const uint8_t *group_end = tp + 16; tp < group_end; tp++, out += 4) {
-            unsigned t = *tp;
+            const struct tag_action *a = &tag_actions[*tp];
             uint32_t m = *mp;
-            unsigned is_miss = t == TAG_MISS;
-            uint32_t miss_sel = 0u - is_miss;
             unsigned x = *ip;
-            unsigned h = x ^ ((x ^ hash_of(m)) & miss_sel);
-            uint64_t mk = tag_masks[t];
-            uint32_t v = (dict[h] & (uint32_t)mk) | (*lp & (uint32_t)(mk >> 32)) | (m & miss_sel);
-            dict[t - 1u < 2u ? h : 16] = v;
+            unsigned h = x ^ ((x ^ hash_of(m)) & a->miss);
+            uint32_t v = (dict[h] & a->keep) | (*lp & a->low) | (m & a->miss);
+            dict[h | a->sink] = v;
             store32(out, v);
-            mp += is_miss;
-            ip += t & 1;
-            lp += t == TAG_PARTIAL;
+            mp += a->miss_step;
+            ip += a->idx_step;
+            lp += a->low_step;
         }
     }
 }
@@ -421,9 +434,13 @@ static int dense_decompress(const uint8_t *in, size_t len, uint8_t *page)
     struct dense_view v;
     if (dense_header(in, len, &v) < 0)
         return -1;
+    /* All of it at once: the passes below read its areas one after another. */
+    for (size_t off = 64; off < len; off += 64)
+        __builtin_prefetch(in + off);
 #if WKDM_X86
-    if (use_simd())
-        return wkdm_x86_decode(in, &v, page);
+    enum wkdm_loops l = current_loops();
+    if (l != WKDM_LOOPS_PORTABLE)
+        return wkdm_x86_decode(in, &v, page, l == WKDM_LOOPS_AVX512);
 #endif
     struct dense_dec d;
     if (dense_unpack(in, &v, &d) < 0)

@@ -66,10 +66,14 @@ void wkdm_fill(void *page, uint32_t value);
 /* Which form an output of len bytes claims to be (from its header only). */
 enum wkdm_form wkdm_form_of(const void *in, size_t len);
 
-/* The inner loops run with SSE4.1 where the CPU has it (x86-64), else in portable C;
- * both read and write the same format. wkdm_set_simd(false) forces portable C and
- * (true) goes back to the default: for tests and benchmarks, not thread-safe.
- * Returns whether the SIMD loops are in use. */
-bool wkdm_set_simd(bool on);
+/* The inner loops, all reading and writing the same format: portable C; SSE4.1
+ * (x86-64); or, for decompression, AVX-512 (F, BW, VL, CD, VBMI, VBMI2, with GFNI
+ * and BMI2), compression staying with SSE4.1. The default is the last this CPU runs. */
+enum wkdm_loops { WKDM_LOOPS_PORTABLE, WKDM_LOOPS_SSE41, WKDM_LOOPS_AVX512 };
+
+/* Uses the last loops of the list this CPU runs, up to `limit`, and returns them:
+ * for tests and benchmarks, not thread-safe. */
+enum wkdm_loops wkdm_set_loops(enum wkdm_loops limit);
+const char *wkdm_loops_name(enum wkdm_loops loops);
 
 #endif

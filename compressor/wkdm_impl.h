@@ -1,5 +1,6 @@
 /* compressor/wkdm_impl.h — internal to compressor/ (not part of its contract): what
- * the portable WKdm loops (wkdm.c) and the SSE4.1 ones (wkdm_x86.c) share. */
+ * the portable WKdm loops (wkdm.c), the SSE4.1 ones (wkdm_x86.c) and the AVX-512
+ * decoder (wkdm_avx512.c) share. */
 #ifndef COMPRESSOR_WKDM_IMPL_H
 #define COMPRESSOR_WKDM_IMPL_H
 
@@ -70,11 +71,16 @@ static inline bool dense_areas_match(const struct dense_view *v)
 }
 
 #if WKDM_X86
-/* wkdm_x86.c: true if this CPU runs the SSE4.1 loops (builds their tables once). */
-bool wkdm_x86_usable(void);
+/* wkdm_x86.c: the fastest loops this CPU runs (builds their tables once). */
+enum wkdm_loops wkdm_x86_best(void);
 void wkdm_x86_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e);
-/* Counts the tags, checks them against v's areas and decodes; 0 or -1. */
-int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page);
+/* Counts the tags, checks them against v's areas and decodes, with the AVX-512
+ * decoder if `avx512`, else with SSE4.1; 0 or -1. */
+int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page, bool avx512);
+/* wkdm_avx512.c: true if this CPU has all that the AVX-512 decoder uses. */
+bool wkdm_avx512_usable(void);
+/* Decodes an input whose tags agree with its areas (v's counts match). */
+void wkdm_avx512_decode(const uint8_t *in, const struct dense_view *v, uint8_t *page);
 #endif
 
 #endif

@@ -107,10 +107,12 @@ static void init(void)
         build_tables();
 }
 
-bool wkdm_x86_usable(void)
+enum wkdm_loops wkdm_x86_best(void)
 {
     call_once(&tables_once, init);
-    return usable;
+    if (!usable)
+        return WKDM_LOOPS_PORTABLE;
+    return wkdm_avx512_usable() ? WKDM_LOOPS_AVX512 : WKDM_LOOPS_SSE41;
 }
 
 /* The dictionary entry of each lane's word (see wkdm_hash_slot). */
@@ -263,12 +265,16 @@ static void resolve_words(const struct dec_bufs *restrict b, uint8_t *restrict p
     }
 }
 
-int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page)
+int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page, bool avx512)
 {
     const uint8_t *tags = in + 4 * HDR_WORDS;
     count_tags(tags, v);
     if (!dense_areas_match(v))
         return -1;
+    if (avx512) {
+        wkdm_avx512_decode(in, v, page);
+        return 0;
+    }
     struct dec_bufs b;
     unpack_areas(in, v, &b);
     expand_words(tags, &b, page);

@@ -1,15 +1,41 @@
 /* Unit tests for compressor/wkdm.c: round trips, the format, shortcuts, budgets,
  * and decompression of corrupted or truncated input (a deterministic fuzz loop that
- * also runs under `make asan`). */
+ * also runs under `make asan`), each with every set of inner loops this CPU runs
+ * (portable C, SSE4.1, AVX-512), which must also agree with each other. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "compressor/wkdm.h"
 #include "tests/unit/test_compressor_pages.h"
 
 static uint8_t page[TP_PAGE], back[TP_PAGE];
 static uint8_t out[WKDM_MAX_OUT];
+
+#define NLOOPS (WKDM_LOOPS_AVX512 + 1)
+
+/* Loop tests run once per set of loops; where this CPU lacks one, the best below. */
+static void use_loops(int i) { wkdm_set_loops((enum wkdm_loops)i); }
+
+/* Words that crowd few dictionary entries, so that a step of 16 words often holds
+ * MISS, PARTIAL and EXACT words on one entry, in every order: a few upper halves
+ * (bits 17:10 pick the entry), a few low halves, some zeros. */
+static void make_crowded_page(uint64_t seed, uint8_t *p)
+{
+    uint64_t s = seed * 0x9e3779b97f4a7c15ull + 99;
+    uint32_t uppers[6], lows[3];
+    for (unsigned k = 0; k < 6; k++)
+        uppers[k] = (uint32_t)tp_rand(&s) & ~0x3ffu & (k < 3 ? 0xfffc03ffu : ~0u);
+    for (unsigned k = 0; k < 3; k++)
+        lows[k] = (uint32_t)tp_rand(&s) & 0x3ff;
+    for (unsigned i = 0; i < TP_PAGE / 4; i++) {
+        uint64_t r = tp_rand(&s);
+        uint32_t w = uppers[r % 6] | lows[(r >> 8) % 3];
+        tp_put32(p, i, (r >> 16) % 7 == 0 ? 0 : w);
+    }
+}
 
 static uint32_t get32(const uint8_t *p, unsigned word)
 {
@@ -37,7 +63,7 @@ static int round_trip(const uint8_t *pg)
 
 START_TEST(round_trip_every_kind)
 {
-    wkdm_set_simd(_i == 0);
+    use_loops(_i);
     for (int k = 0; k < PK_NKINDS; k++) {
         for (uint64_t seed = 1; seed <= 20; seed++) {
             make_page((enum page_kind)k, seed, page);
@@ -61,31 +87,43 @@ START_TEST(round_trip_every_kind)
 }
 END_TEST
 
-/* The SIMD loops (where this CPU has them) and the portable ones write the same
- * bytes and read each other's output. */
-START_TEST(simd_and_portable_agree)
+START_TEST(round_trip_crowded_entries)
 {
-    static uint8_t simd_out[WKDM_MAX_OUT];
-    for (int k = 0; k < PK_NKINDS; k++)
+    use_loops(_i);
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        make_crowded_page(seed, page);
+        ck_assert_int_gt(round_trip(page), 0);
+    }
+}
+END_TEST
+
+/* Every set of loops writes the same bytes and reads every other's output. */
+START_TEST(all_loops_agree)
+{
+    static uint8_t first[WKDM_MAX_OUT];
+    for (int k = 0; k <= PK_NKINDS; k++)
         for (uint64_t seed = 1; seed <= 12; seed++) {
-            make_page((enum page_kind)k, seed, page);
-            uint32_t v1 = 0, v2 = 0;
-            wkdm_set_simd(true);
-            int n1 = wkdm_compress(page, simd_out, sizeof simd_out, &v1);
-            wkdm_set_simd(false);
-            int n2 = wkdm_compress(page, out, sizeof out, &v2);
-            ck_assert_int_eq(n1, n2);
-            ck_assert_uint_eq(v1, v2);
-            if (n1 <= 0)
-                continue;
-            ck_assert_mem_eq(simd_out, out, (size_t)n1);
-            memset(back, 0xee, sizeof back);
-            ck_assert_int_eq(wkdm_decompress(simd_out, (size_t)n1, back), 0);    /* portable */
-            ck_assert_mem_eq(back, page, TP_PAGE);
-            wkdm_set_simd(true);
-            memset(back, 0xee, sizeof back);
-            ck_assert_int_eq(wkdm_decompress(out, (size_t)n2, back), 0);
-            ck_assert_mem_eq(back, page, TP_PAGE);
+            if (k == PK_NKINDS)
+                make_crowded_page(seed, page);
+            else
+                make_page((enum page_kind)k, seed, page);
+            uint32_t v1 = 0, v = 0;
+            use_loops(0);
+            int n1 = wkdm_compress(page, first, sizeof first, &v1);
+            for (int l = 1; l < NLOOPS; l++) {
+                use_loops(l);
+                int n = wkdm_compress(page, out, sizeof out, &v);
+                ck_assert_int_eq(n, n1);
+                ck_assert_uint_eq(v, v1);
+                if (n > 0)
+                    ck_assert_mem_eq(out, first, (size_t)n);
+            }
+            for (int l = 0; l < NLOOPS && n1 > 0; l++) {
+                use_loops(l);
+                memset(back, 0xee, sizeof back);
+                ck_assert_int_eq(wkdm_decompress(first, (size_t)n1, back), 0);
+                ck_assert_mem_eq(back, page, TP_PAGE);
+            }
         }
 }
 END_TEST
@@ -209,7 +247,7 @@ static int decompress_exact(const uint8_t *in, size_t len)
 
 START_TEST(truncated_inputs_are_rejected)
 {
-    wkdm_set_simd(_i == 0);
+    use_loops(_i);
     for (int k = PK_SPARSE; k < PK_NKINDS; k++) {
         make_page((enum page_kind)k, 5, page);
         uint32_t v;
@@ -225,7 +263,7 @@ END_TEST
 
 START_TEST(corrupt_headers_are_rejected)
 {
-    wkdm_set_simd(_i == 0);
+    use_loops(_i);
     make_page(PK_HEAP, 11, page);
     uint32_t v;
     int n = wkdm_compress(page, out, sizeof out, &v);
@@ -267,42 +305,54 @@ START_TEST(corrupt_headers_are_rejected)
 }
 END_TEST
 
-/* Bit flips, byte overwrites, truncations and garbage over every page kind: each
- * result is a clean -1 or some page, with no access outside the buffers. */
+/* One corruption of a valid output in bad[0, *len): bit flips, a header or tag word
+ * overwritten, a truncation or extension, or garbage behind a valid header. */
+static void corrupt(uint8_t *bad, size_t *len, uint64_t *s)
+{
+    size_t n = *len;
+    uint64_t r = tp_rand(s);
+    switch (r % 4) {
+    case 0:
+        for (unsigned b = 0; b <= (r >> 8) % 8; b++) {
+            size_t at = tp_rand(s) % n;
+            bad[at] ^= (uint8_t)(1u << (tp_rand(s) % 8));
+        }
+        break;
+    case 1:
+        tp_put32(bad, (unsigned)((r >> 8) % (n / 4 < 300 ? n / 4 : 300)), (uint32_t)tp_rand(s));
+        break;
+    case 2:
+        *len = (r >> 8) % (n + 64);
+        if (*len > n)
+            memset(bad + n, 0xa5, *len - n);
+        break;
+    default:
+        for (size_t i = 12; i < n; i++)
+            bad[i] = (uint8_t)tp_rand(s);
+        break;
+    }
+}
+
+/* Compresses the iter-th page of the fuzz corpus into bad; its length. */
+static size_t fuzz_source(unsigned iter, uint8_t *bad)
+{
+    make_page((enum page_kind)(PK_SPARSE + iter % (PK_NKINDS - PK_SPARSE)), iter / 7, page);
+    uint32_t v;
+    int n = wkdm_compress(page, bad, WKDM_MAX_OUT, &v);
+    ck_assert_int_gt(n, 0);
+    return (size_t)n;
+}
+
+/* Each result is a clean -1 or some page, with no access outside the buffers. */
 START_TEST(fuzz_corrupted_inputs)
 {
-    wkdm_set_simd(_i == 0);
+    use_loops(_i);
     uint64_t s = 0x5eed;
     unsigned errors = 0, pages = 0;
     uint8_t bad[WKDM_MAX_OUT + 64];
     for (unsigned iter = 0; iter < 6000; iter++) {
-        make_page((enum page_kind)(PK_SPARSE + iter % (PK_NKINDS - PK_SPARSE)), iter / 7, page);
-        uint32_t v;
-        int n = wkdm_compress(page, out, sizeof out, &v);
-        ck_assert_int_gt(n, 0);
-        memcpy(bad, out, (size_t)n);
-        size_t len = (size_t)n;
-        uint64_t r = tp_rand(&s);
-        switch (r % 4) {
-        case 0:                                             /* flip 1..8 bits */
-            for (unsigned b = 0; b <= (r >> 8) % 8; b++) {
-                size_t at = tp_rand(&s) % len;
-                bad[at] ^= (uint8_t)(1u << (tp_rand(&s) % 8));
-            }
-            break;
-        case 1:                                             /* overwrite a header/tag word */
-            tp_put32(bad, (unsigned)((r >> 8) % (len / 4 < 300 ? len / 4 : 300)), (uint32_t)tp_rand(&s));
-            break;
-        case 2:                                             /* truncate or extend */
-            len = (r >> 8) % (len + 64);
-            if (len > (size_t)n)
-                memset(bad + n, 0xa5, len - (size_t)n);
-            break;
-        default:                                            /* garbage behind a valid header */
-            for (size_t i = 12; i < len; i++)
-                bad[i] = (uint8_t)tp_rand(&s);
-            break;
-        }
+        size_t len = fuzz_source(iter, bad);
+        corrupt(bad, &len, &s);
         if (decompress_exact(bad, len) < 0)
             errors++;
         else
@@ -314,12 +364,73 @@ START_TEST(fuzz_corrupted_inputs)
 }
 END_TEST
 
+/* A corrupted input that is still well formed decodes to the same page, whatever
+ * the loops: they replay the same dictionary. */
+START_TEST(corrupted_inputs_decode_alike)
+{
+    static uint8_t first[TP_PAGE];
+    uint64_t s = 0xd1ff;
+    unsigned compared = 0;
+    uint8_t bad[WKDM_MAX_OUT + 64];
+    for (unsigned iter = 0; iter < 3000; iter++) {
+        size_t len = fuzz_source(iter, bad);
+        corrupt(bad, &len, &s);
+        use_loops(0);
+        int r0 = wkdm_decompress(bad, len, first);
+        for (int l = 1; l < NLOOPS; l++) {
+            use_loops(l);
+            ck_assert_int_eq(wkdm_decompress(bad, len, back), r0);
+            if (r0 == 0)
+                ck_assert_mem_eq(back, first, TP_PAGE);
+        }
+        compared += r0 == 0;
+    }
+    ck_assert_uint_gt(compared, 300);
+}
+END_TEST
+
+/* n bytes that end where an inaccessible page begins. */
+static uint8_t *before_guard(size_t n, uint8_t **map, size_t *map_len)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE), body = (n + ps - 1) / ps * ps;
+    *map_len = body + ps;
+    *map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(*map, MAP_FAILED);
+    ck_assert_int_eq(mprotect(*map + body, ps, PROT_NONE), 0);
+    return *map + body - n;
+}
+
+/* AddressSanitizer does not see the vector loops' masked loads; a guard page right
+ * behind the input and behind the page faults on any read or write past them. */
+START_TEST(decoding_stops_at_a_guard_page)
+{
+    use_loops(_i);
+    uint8_t *in_map, *page_map, bad[WKDM_MAX_OUT + 64];
+    size_t in_map_len, page_map_len;
+    uint8_t *pg = before_guard(TP_PAGE, &page_map, &page_map_len);
+    uint64_t s = 0x9a4d;
+    unsigned decoded = 0;
+    for (unsigned iter = 0; iter < 1200; iter++) {
+        size_t len = fuzz_source(iter, bad);
+        if (iter % 3)
+            corrupt(bad, &len, &s);
+        uint8_t *in = before_guard(len, &in_map, &in_map_len);
+        memcpy(in, bad, len);
+        decoded += wkdm_decompress(in, len, pg) == 0;
+        munmap(in_map, in_map_len);
+    }
+    munmap(page_map, page_map_len);
+    ck_assert_uint_gt(decoded, 400);
+}
+END_TEST
+
 static Suite *wkdm_suite(void)
 {
     Suite *s = suite_create("wkdm");
     TCase *tc = tcase_create("codec");
-    tcase_add_loop_test(tc, round_trip_every_kind, 0, 2);
-    tcase_add_test(tc, simd_and_portable_agree);
+    tcase_add_loop_test(tc, round_trip_every_kind, 0, NLOOPS);
+    tcase_add_loop_test(tc, round_trip_crowded_entries, 0, NLOOPS);
+    tcase_add_test(tc, all_loops_agree);
     tcase_add_test(tc, heap_and_code_compress);
     tcase_add_test(tc, single_value_detection);
     tcase_add_test(tc, dense_format_fields);
@@ -328,12 +439,14 @@ static Suite *wkdm_suite(void)
     tcase_add_test(tc, random_page_hits_the_bound);
     suite_add_tcase(s, tc);
 
-    /* Iteration 0 with the SIMD loops (where available), 1 with portable C. */
+    /* Iteration i with loops i (portable C, SSE4.1, AVX-512) where this CPU has them. */
     TCase *bad = tcase_create("corrupt input");
     tcase_set_timeout(bad, 120);
-    tcase_add_loop_test(bad, truncated_inputs_are_rejected, 0, 2);
-    tcase_add_loop_test(bad, corrupt_headers_are_rejected, 0, 2);
-    tcase_add_loop_test(bad, fuzz_corrupted_inputs, 0, 2);
+    tcase_add_loop_test(bad, truncated_inputs_are_rejected, 0, NLOOPS);
+    tcase_add_loop_test(bad, corrupt_headers_are_rejected, 0, NLOOPS);
+    tcase_add_loop_test(bad, fuzz_corrupted_inputs, 0, NLOOPS);
+    tcase_add_test(bad, corrupted_inputs_decode_alike);
+    tcase_add_loop_test(bad, decoding_stops_at_a_guard_page, 0, NLOOPS);
     suite_add_tcase(s, bad);
     return s;
 }
