@@ -64,7 +64,7 @@ bool wkdm_avx512_usable(void)
     return usable;
 }
 
-/* ---- pass 1: the areas, one element each ---------------------------------------- */
+/* ---- decompression, pass 1: the areas, one element each -------------------------- */
 
 struct lanes {
     uint8_t idx[WKDM_PAGE_WORDS + 64];
@@ -94,7 +94,8 @@ TARGET512 static void unpack_lows(const uint8_t *p, size_t words, uint16_t *low)
     for (size_t w = 0; w < words; w += 5, low += 15) {
         __m512i x = _mm512_maskz_loadu_epi32(first_lanes(words - w) & 0x3f, p + 4 * w);
         __m512i fields = _mm512_srlv_epi32(_mm512_permutexvar_epi32(word, x), shift);
-        _mm256_storeu_si256((__m256i *)low, _mm512_cvtepi32_epi16(_mm512_and_si512(fields, _mm512_set1_epi32(LOW_MASK))));
+        fields = _mm512_and_si512(fields, _mm512_set1_epi32(LOW_MASK));
+        _mm256_storeu_si256((__m256i *)low, _mm512_cvtepi32_epi16(fields));
     }
 }
 
@@ -124,11 +125,13 @@ TARGET512 static inline __m512i reversed(__m512i v)
 
 TARGET512 static void hash_misses(const uint8_t *p, size_t n, uint8_t *slot)
 {
-    for (size_t k = 0; k < n; k += 16)
-        _mm_storeu_si128((__m128i *)(slot + k), _mm512_cvtepi32_epi8(hash16(_mm512_maskz_loadu_epi32(first_lanes(n - k), p + 4 * k))));
+    for (size_t k = 0; k < n; k += 16) {
+        __m512i w = _mm512_maskz_loadu_epi32(first_lanes(n - k), p + 4 * k);
+        _mm_storeu_si128((__m128i *)(slot + k), _mm512_cvtepi32_epi8(hash16(w)));
+    }
 }
 
-/* ---- pass 2: each word's own bits and entry --------------------------------------- */
+/* ---- decompression, pass 2: each word's own bits and entry ------------------------ */
 
 struct tag_masks {
     __mmask16 miss, part, exact, index, write;     /* index: PARTIAL or EXACT; write: MISS or PARTIAL */
@@ -150,7 +153,8 @@ TARGET512 static void expand_lanes(const uint8_t *tags, const uint8_t *miss, str
         __m512i own_miss = _mm512_maskz_expandloadu_epi32(k.miss, miss);
         __m512i own_low = _mm512_cvtepu16_epi32(_mm256_maskz_expandloadu_epi16(k.part, low));
         _mm512_storeu_si512(page + 64 * g, _mm512_or_si512(own_miss, own_low));
-        __m128i slot = _mm_or_si128(_mm_maskz_expandloadu_epi8(k.index, idx), _mm_maskz_expandloadu_epi8(k.miss, miss_slot));
+        __m128i slot = _mm_or_si128(_mm_maskz_expandloadu_epi8(k.index, idx),
+                                    _mm_maskz_expandloadu_epi8(k.miss, miss_slot));
         _mm_storeu_si128((__m128i *)(l->slot + 16 * g), slot);
         miss += 4 * __builtin_popcount(k.miss);
         miss_slot += __builtin_popcount(k.miss);
@@ -159,7 +163,7 @@ TARGET512 static void expand_lanes(const uint8_t *tags, const uint8_t *miss, str
     }
 }
 
-/* ---- pass 3: the steps, in order --------------------------------------------------- */
+/* ---- decompression, pass 3: the steps, in order ----------------------------------- */
 
 /* A step as far as it goes without the dictionary. Bit b of a `from` mask is set
  * where bit b of the result comes from the words of the step (`own`), not from the
@@ -182,7 +186,8 @@ TARGET512 static inline void plan_entries(struct step *st, struct tag_masks k, _
     st->entry_own = _mm512_ternarylogic_epi32(low_bits, writer, missed, 0xca);
     __mmask16 written = _mm512_test_epi32_mask(cols, _mm512_set1_epi32((int)0xffff0000u));
     __mmask16 miss_written = _mm512_test_epi32_mask(cols, _mm512_set1_epi32(0xffff));
-    st->entry_from = _mm512_mask_mov_epi32(_mm512_maskz_mov_epi32(written, low_bits), miss_written, _mm512_set1_epi32(-1));
+    st->entry_from = _mm512_mask_mov_epi32(_mm512_maskz_mov_epi32(written, low_bits), miss_written,
+                                           _mm512_set1_epi32(-1));
 }
 
 /* Per word: MISS and ZERO words are their own bits, a PARTIAL's low bits are its own;
@@ -199,7 +204,8 @@ TARGET512 static inline void plan_words(struct step *st, struct tag_masks k, __m
     writer = _mm512_mask_mov_epi32(writer, (__mmask16)~k.exact, own);
     missed = _mm512_mask_mov_epi32(missed, (__mmask16)~k.index, own);
     st->word_own = _mm512_ternarylogic_epi32(low_bits, writer, missed, 0xca);
-    st->word_from = _mm512_or_si512(_mm512_maskz_mov_epi32(low_own, low_bits), _mm512_maskz_mov_epi32(upper_own, upper_bits));
+    st->word_from = _mm512_or_si512(_mm512_maskz_mov_epi32(low_own, low_bits),
+                                    _mm512_maskz_mov_epi32(upper_own, upper_bits));
 }
 
 TARGET512 static inline struct step plan_step(uint32_t tags, const uint8_t *slot, const uint8_t *own_bits)
@@ -255,8 +261,9 @@ TARGET512 void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct d
         __mmask16 nonzero = _mm512_test_epi32_mask(w, w);
         __m512i slot = hash16(w);
         __m512i same = _mm512_and_si512(_mm512_conflict_epi32(slot), _mm512_broadcastmw_epi32(nonzero));
-        __m512i met = _mm512_mask_permutexvar_epi32(_mm512_permutexvar_epi32(slot, dict), _mm512_test_epi32_mask(same, same),
-                                                    _mm512_lzcnt_epi32(same), w_rev);
+        __m512i entry = _mm512_permutexvar_epi32(slot, dict);
+        __mmask16 after_one = _mm512_test_epi32_mask(same, same);
+        __m512i met = _mm512_mask_permutexvar_epi32(entry, after_one, _mm512_lzcnt_epi32(same), w_rev);
         __m512i cols = transpose_rows(_mm512_maskz_sllv_epi32(nonzero, _mm512_set1_epi32(1), slot));
         __m512i last = _mm512_permutexvar_epi32(_mm512_lzcnt_epi32(cols), w_rev);
         dict = _mm512_mask_mov_epi32(dict, _mm512_test_epi32_mask(cols, cols), last);
