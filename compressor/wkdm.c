@@ -67,7 +67,7 @@ const char *wkdm_loops_name(enum wkdm_loops l)
     case WKDM_LOOPS_SSE41:
         return "SSE4.1";
     case WKDM_LOOPS_AVX512:
-        return "AVX-512 decoder, SSE4.1 encoder";
+        return "AVX-512";
     default:
         return "portable C";
     }
@@ -252,10 +252,12 @@ static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget)
     for (unsigned i = 0; i < 17; i++)
         e->dict[i] = 1;
     e->nmiss = e->nidx = e->nlow = 0;
-    bool x86 = current_loops() != WKDM_LOOPS_PORTABLE;
+    enum wkdm_loops loops_now = current_loops();
     for (unsigned b = 0; b < WKDM_PAGE_WORDS; b += BLOCK_WORDS) {
 #if WKDM_X86
-        if (x86)
+        if (loops_now == WKDM_LOOPS_AVX512)
+            wkdm_avx512_scan_block(in, b, e);
+        else if (loops_now == WKDM_LOOPS_SSE41)
             wkdm_x86_scan_block(in, b, e);
         else
 #endif
@@ -263,7 +265,7 @@ static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget)
         if (dense_bytes(e->nmiss, e->nidx, e->nlow) > budget)
             return -1;
     }
-    (void)x86;
+    (void)loops_now;
     return 0;
 }
 

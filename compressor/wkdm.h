@@ -66,9 +66,9 @@ void wkdm_fill(void *page, uint32_t value);
 /* Which form an output of len bytes claims to be (from its header only). */
 enum wkdm_form wkdm_form_of(const void *in, size_t len);
 
-/* The inner loops, all reading and writing the same format: portable C; SSE4.1
- * (x86-64); or, for decompression, AVX-512 (F, BW, VL, CD, VBMI, VBMI2, with GFNI
- * and BMI2), compression staying with SSE4.1. The default is the last this CPU runs. */
+/* The inner loops, all writing the same bytes and reading each other's: portable C,
+ * SSE4.1 (x86-64), AVX-512 (F, BW, VL, CD, VBMI, VBMI2, with GFNI and BMI2). The
+ * default is the last of these this CPU runs. */
 enum wkdm_loops { WKDM_LOOPS_PORTABLE, WKDM_LOOPS_SSE41, WKDM_LOOPS_AVX512 };
 
 /* Uses the last loops of the list this CPU runs, up to `limit`, and returns them:

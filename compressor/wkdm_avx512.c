@@ -1,24 +1,27 @@
-/* compressor/wkdm_avx512.c — WKdm decompression with AVX-512 (F, BW, VL, CD, VBMI,
- * VBMI2) and GFNI, for x86-64 CPUs that have them (wkdm.c checks at run time). The
- * input has been validated: its tags agree with the sizes of its areas.
+/* compressor/wkdm_avx512.c — WKdm's inner loops with AVX-512 (F, BW, VL, CD, VBMI,
+ * VBMI2), GFNI and BMI2, for x86-64 CPUs that have them (wkdm.c checks at run time).
+ * Same format as the portable and SSE4.1 loops, byte for byte.
  *
- * The dictionary lives in one register and is never replayed word by word: a step
- * decodes the 16 words of one tag word at once. An entry's upper 22 bits change only
- * at a MISS (a PARTIAL keeps them), its low 10 bits at a MISS or a PARTIAL. So a word
- * that reads entry s takes its upper bits from the last MISS on s earlier in the
- * step, else from the entry as the step began, and its low bits from the last MISS
- * or PARTIAL on s earlier in the step, else from the entry: vpconflictd names those
- * lanes. After the step, entry s holds the bits of its last MISS / last writer of the
- * step, else what it held: those lanes come from a 16x32 bit matrix, one row per
- * word (bit s: it writes entry s, bit 16+s: it is a MISS on s), transposed with
- * vpermb, gf2p8affineqb, vpermb. Either way vplzcntd turns a mask of lanes into the
- * last one, counted from 15 down: the words are kept reversed for that lookup.
+ * Both directions work 16 words (one tag word) a step with the dictionary in one
+ * register, never replayed word by word. Within a step, a word meets its entry as
+ * the step began unless an earlier word of the step wrote it: vpconflictd names, per
+ * word, the earlier lanes on the same entry. After the step, each entry holds its
+ * last writer's word: those lanes come from a 16x32 bit matrix, one row per word
+ * (bit s: it writes entry s), transposed with vpermb, gf2p8affineqb, vpermb. Either
+ * way vplzcntd turns a mask of lanes into the last one, counted from 15 down: the
+ * words are kept reversed for that lookup.
  *
- * Three passes: the areas unpacked (indices and low bits to one per element, each
- * MISS word's entry); each word's own bits (its MISS word or low bits) expanded into
- * the page and the entry it reads into a byte array; then the steps in order, each
- * planned two steps before the dictionary reaches it, so that the long latency of a
- * plan does not stall the dictionary's chain (one vpternlogd per step). */
+ * Decompression knows a word's own bits only (its MISS word, or a PARTIAL's low
+ * bits), but an entry's upper 22 bits change only at a MISS (a PARTIAL keeps them),
+ * its low 10 bits at a MISS or a PARTIAL. So a word that reads entry s takes its
+ * upper bits from the step's last earlier MISS on s, else from the entry, and its low
+ * bits from the last earlier MISS or PARTIAL on s, else from the entry; the matrix
+ * has a second half, bit 16+s for a MISS on s, for the entry's upper bits. Its three
+ * passes: the areas unpacked (indices and low bits one per element, each MISS word's
+ * entry); each word's own bits expanded into the page and the entry it reads into a
+ * byte array; then the steps in order, each planned two steps before the dictionary
+ * reaches it, so that a plan's long latency does not stall the dictionary's chain (one
+ * vpternlogd per step). The input has been validated: its tags agree with its areas. */
 #include "compressor/wkdm_impl.h"
 
 #if WKDM_X86
@@ -61,7 +64,7 @@ bool wkdm_avx512_usable(void)
     return usable;
 }
 
-/* ---- pass 1: the areas, one element each ---------------------------------------- */
+/* ---- decompression, pass 1: the areas, one element each -------------------------- */
 
 struct lanes {
     uint8_t idx[WKDM_PAGE_WORDS + 64];
@@ -91,7 +94,8 @@ TARGET512 static void unpack_lows(const uint8_t *p, size_t words, uint16_t *low)
     for (size_t w = 0; w < words; w += 5, low += 15) {
         __m512i x = _mm512_maskz_loadu_epi32(first_lanes(words - w) & 0x3f, p + 4 * w);
         __m512i fields = _mm512_srlv_epi32(_mm512_permutexvar_epi32(word, x), shift);
-        _mm256_storeu_si256((__m256i *)low, _mm512_cvtepi32_epi16(_mm512_and_si512(fields, _mm512_set1_epi32(LOW_MASK))));
+        fields = _mm512_and_si512(fields, _mm512_set1_epi32(LOW_MASK));
+        _mm256_storeu_si256((__m256i *)low, _mm512_cvtepi32_epi16(fields));
     }
 }
 
@@ -103,13 +107,31 @@ TARGET512 static inline __m512i hash16(__m512i w)
     return _mm512_and_si512(_mm512_srli_epi16(p, 4), _mm512_set1_epi32(15));
 }
 
-TARGET512 static void hash_misses(const uint8_t *p, size_t n, uint8_t *slot)
+/* The transpose of 16 rows of 32 bits (one per lane): dword s holds column s in bits
+ * 15:0 and column 16+s in bits 31:16, bit l of each from lane l. */
+TARGET512 static inline __m512i transpose_rows(__m512i rows)
 {
-    for (size_t k = 0; k < n; k += 16)
-        _mm_storeu_si128((__m128i *)(slot + k), _mm512_cvtepi32_epi8(hash16(_mm512_maskz_loadu_epi32(first_lanes(n - k), p + 4 * k))));
+    __m512i blocks = _mm512_permutexvar_epi8(_mm512_loadu_si512(to_blocks), rows);
+    __m512i transposed = _mm512_gf2p8affine_epi64_epi8(_mm512_set1_epi64(0x8040201008040201ll), blocks, 0);
+    return _mm512_permutexvar_epi8(_mm512_loadu_si512(to_columns), transposed);
 }
 
-/* ---- pass 2: each word's own bits and entry --------------------------------------- */
+/* vplzcntd turns a mask of lanes into the last lane counted from 15 down (modulo
+ * 16, which is all vpermd reads): permutes by it read the words reversed. */
+TARGET512 static inline __m512i reversed(__m512i v)
+{
+    return _mm512_permutexvar_epi32(_mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), v);
+}
+
+TARGET512 static void hash_misses(const uint8_t *p, size_t n, uint8_t *slot)
+{
+    for (size_t k = 0; k < n; k += 16) {
+        __m512i w = _mm512_maskz_loadu_epi32(first_lanes(n - k), p + 4 * k);
+        _mm_storeu_si128((__m128i *)(slot + k), _mm512_cvtepi32_epi8(hash16(w)));
+    }
+}
+
+/* ---- decompression, pass 2: each word's own bits and entry ------------------------ */
 
 struct tag_masks {
     __mmask16 miss, part, exact, index, write;     /* index: PARTIAL or EXACT; write: MISS or PARTIAL */
@@ -131,7 +153,8 @@ TARGET512 static void expand_lanes(const uint8_t *tags, const uint8_t *miss, str
         __m512i own_miss = _mm512_maskz_expandloadu_epi32(k.miss, miss);
         __m512i own_low = _mm512_cvtepu16_epi32(_mm256_maskz_expandloadu_epi16(k.part, low));
         _mm512_storeu_si512(page + 64 * g, _mm512_or_si512(own_miss, own_low));
-        __m128i slot = _mm_or_si128(_mm_maskz_expandloadu_epi8(k.index, idx), _mm_maskz_expandloadu_epi8(k.miss, miss_slot));
+        __m128i slot = _mm_or_si128(_mm_maskz_expandloadu_epi8(k.index, idx),
+                                    _mm_maskz_expandloadu_epi8(k.miss, miss_slot));
         _mm_storeu_si128((__m128i *)(l->slot + 16 * g), slot);
         miss += 4 * __builtin_popcount(k.miss);
         miss_slot += __builtin_popcount(k.miss);
@@ -140,7 +163,7 @@ TARGET512 static void expand_lanes(const uint8_t *tags, const uint8_t *miss, str
     }
 }
 
-/* ---- pass 3: the steps, in order --------------------------------------------------- */
+/* ---- decompression, pass 3: the steps, in order ----------------------------------- */
 
 /* A step as far as it goes without the dictionary. Bit b of a `from` mask is set
  * where bit b of the result comes from the words of the step (`own`), not from the
@@ -157,15 +180,14 @@ TARGET512 static inline void plan_entries(struct step *st, struct tag_masks k, _
     const __m512i low_bits = _mm512_set1_epi32(LOW_MASK);
     __m512i rows = _mm512_or_si512(_mm512_maskz_sllv_epi32(k.write, _mm512_set1_epi32(0x10000), st->slot),
                                    _mm512_maskz_sllv_epi32(k.miss, _mm512_set1_epi32(1), st->slot));
-    __m512i blocks = _mm512_permutexvar_epi8(_mm512_loadu_si512(to_blocks), rows);
-    __m512i transposed = _mm512_gf2p8affine_epi64_epi8(_mm512_set1_epi64(0x8040201008040201ll), blocks, 0);
-    __m512i cols = _mm512_permutexvar_epi8(_mm512_loadu_si512(to_columns), transposed);
+    __m512i cols = transpose_rows(rows);
     __m512i writer = _mm512_permutexvar_epi32(_mm512_lzcnt_epi32(cols), own_rev);
     __m512i missed = _mm512_permutexvar_epi32(_mm512_lzcnt_epi32(_mm512_slli_epi32(cols, 16)), own_rev);
     st->entry_own = _mm512_ternarylogic_epi32(low_bits, writer, missed, 0xca);
     __mmask16 written = _mm512_test_epi32_mask(cols, _mm512_set1_epi32((int)0xffff0000u));
     __mmask16 miss_written = _mm512_test_epi32_mask(cols, _mm512_set1_epi32(0xffff));
-    st->entry_from = _mm512_mask_mov_epi32(_mm512_maskz_mov_epi32(written, low_bits), miss_written, _mm512_set1_epi32(-1));
+    st->entry_from = _mm512_mask_mov_epi32(_mm512_maskz_mov_epi32(written, low_bits), miss_written,
+                                           _mm512_set1_epi32(-1));
 }
 
 /* Per word: MISS and ZERO words are their own bits, a PARTIAL's low bits are its own;
@@ -182,17 +204,17 @@ TARGET512 static inline void plan_words(struct step *st, struct tag_masks k, __m
     writer = _mm512_mask_mov_epi32(writer, (__mmask16)~k.exact, own);
     missed = _mm512_mask_mov_epi32(missed, (__mmask16)~k.index, own);
     st->word_own = _mm512_ternarylogic_epi32(low_bits, writer, missed, 0xca);
-    st->word_from = _mm512_or_si512(_mm512_maskz_mov_epi32(low_own, low_bits), _mm512_maskz_mov_epi32(upper_own, upper_bits));
+    st->word_from = _mm512_or_si512(_mm512_maskz_mov_epi32(low_own, low_bits),
+                                    _mm512_maskz_mov_epi32(upper_own, upper_bits));
 }
 
 TARGET512 static inline struct step plan_step(uint32_t tags, const uint8_t *slot, const uint8_t *own_bits)
 {
-    const __m512i reverse = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     struct step st;
     struct tag_masks k = masks_of(tags);
     st.slot = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)slot));
     __m512i own = _mm512_loadu_si512(own_bits);
-    __m512i own_rev = _mm512_permutexvar_epi32(reverse, own);
+    __m512i own_rev = reversed(own);
     plan_entries(&st, k, own_rev);
     plan_words(&st, k, own, own_rev);
     return st;
@@ -220,6 +242,48 @@ TARGET512 static void resolve_steps(const uint8_t *tags, const uint8_t *slot, ui
     }
     apply_step(&a, &dict, page + WKDM_PAGE_SIZE - 128);
     apply_step(&b, &dict, page + WKDM_PAGE_SIZE - 64);
+}
+
+/* ---- compression ------------------------------------------------------------------ */
+
+/* Classifies 16 words a step. Every non-zero word meets the last earlier non-zero
+ * word of the step on its entry, else the entry as the step began, and replaces it:
+ * the same conflict and transpose as in decoding, with one kind of writer. */
+TARGET512 void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e)
+{
+    const __m512i upper_bits = _mm512_set1_epi32((int)~LOW_MASK);
+    __m512i dict = _mm512_loadu_si512(e->dict);
+    uint32_t *miss = e->miss + e->nmiss;
+    uint8_t *idx = e->idx + e->nidx;
+    uint16_t *low = e->low + e->nlow;
+    for (unsigned g = from; g < from + BLOCK_WORDS; g += 16) {
+        __m512i w = _mm512_loadu_si512(in + 4 * (size_t)g), w_rev = reversed(w);
+        __mmask16 nonzero = _mm512_test_epi32_mask(w, w);
+        __m512i slot = hash16(w);
+        __m512i same = _mm512_and_si512(_mm512_conflict_epi32(slot), _mm512_broadcastmw_epi32(nonzero));
+        __m512i entry = _mm512_permutexvar_epi32(slot, dict);
+        __mmask16 after_one = _mm512_test_epi32_mask(same, same);
+        __m512i met = _mm512_mask_permutexvar_epi32(entry, after_one, _mm512_lzcnt_epi32(same), w_rev);
+        __m512i cols = transpose_rows(_mm512_maskz_sllv_epi32(nonzero, _mm512_set1_epi32(1), slot));
+        __m512i last = _mm512_permutexvar_epi32(_mm512_lzcnt_epi32(cols), w_rev);
+        dict = _mm512_mask_mov_epi32(dict, _mm512_test_epi32_mask(cols, cols), last);
+
+        __m512i x = _mm512_xor_si512(w, met);
+        __mmask16 exact = _mm512_mask_testn_epi32_mask(nonzero, x, x);
+        __mmask16 upper = _mm512_mask_testn_epi32_mask(nonzero, x, upper_bits);   /* PARTIAL or EXACT */
+        __mmask16 missed = nonzero & ~upper, part = upper & ~exact;
+        store32(e->tagbits + g / 4, _pdep_u32(upper, 0x55555555u) | _pdep_u32(exact | missed, 0xaaaaaaaau));
+        _mm512_storeu_si512(miss, _mm512_maskz_compress_epi32(missed, w));
+        _mm_storeu_si128((__m128i *)idx, _mm_maskz_compress_epi8(upper, _mm512_cvtepi32_epi8(slot)));
+        _mm256_storeu_si256((__m256i *)low, _mm256_maskz_compress_epi16(part, _mm512_cvtepi32_epi16(w)));
+        miss += _mm_popcnt_u32(missed);
+        idx += _mm_popcnt_u32(upper);
+        low += _mm_popcnt_u32(part);
+    }
+    _mm512_storeu_si512(e->dict, dict);
+    e->nmiss = (unsigned)(miss - e->miss);
+    e->nidx = (unsigned)(idx - e->idx);
+    e->nlow = (unsigned)(low - e->low);
 }
 
 void wkdm_avx512_decode(const uint8_t *in, const struct dense_view *v, uint8_t *page)

@@ -81,6 +81,8 @@ int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page, bool
 bool wkdm_avx512_usable(void);
 /* Decodes an input whose tags agree with its areas (v's counts match). */
 void wkdm_avx512_decode(const uint8_t *in, const struct dense_view *v, uint8_t *page);
+/* As wkdm_x86_scan_block: classifies words [from, from + BLOCK_WORDS) into e. */
+void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e);
 #endif
 
 #endif
