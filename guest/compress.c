@@ -80,8 +80,7 @@ int main(int argc, char **argv)
     fill(w, blocks, random);
     printf("compress: wrote %zu MB of %s data\n", mb, random ? "random" : "heap-like");
     uint64_t a = verify(w, blocks, random, 0);
-    uint64_t b = verify(w, blocks, random, 1);
-    CHECK(4, a == b || blocks > 0);
+    verify(w, blocks, random, 1);
     printf("compress: read back intact twice, checksum %016llx\n", (unsigned long long)a);
     CHECK_ERRNO(5, munmap(w, mb << 20) == 0);
     return 0;
