@@ -152,6 +152,8 @@ static void unmap_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t 
     pm->resident--;
     if (e & PT_SW_WIRED)
         pm->wired--;
+    if (e & PT_SW_INTERNAL)
+        pm->internal--;
 }
 
 /* --- ranges ------------------------------------------------------------- */
@@ -289,7 +291,7 @@ void pmap_activate(struct mmu *m, struct pmap *pm)
 /* --- mappings ----------------------------------------------------------- */
 
 int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
-               vm_prot_t fault_type, bool wired)
+               vm_prot_t fault_type, unsigned options)
 {
     struct mmu *m = pm->mmu;
     va = trunc_page(va);
@@ -325,14 +327,16 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
     pt_entry_t e = pt_make_page(pfn, hw, fault_type & VM_PROT_ALL);
     if ((prot & VM_PROT_WRITE) && !write_now)
         e |= PT_SW_WRITEABLE;
-    if (wired)
+    if (options & PMAP_OPT_WIRED)
         e |= PT_SW_WIRED;
+    if (options & PMAP_OPT_INTERNAL)
+        e |= PT_SW_INTERNAL;
 
     *pte = e;
     pv_add(m, pfn, pm, va);
     pm->resident++;
-    if (wired)
-        pm->wired++;
+    pm->wired += (options & PMAP_OPT_WIRED) != 0;
+    pm->internal += (options & PMAP_OPT_INTERNAL) != 0;
     if (replacing)
         tlb_invalidate_va(&m->tlb, pm->asid, va);
     return 0;

@@ -56,6 +56,8 @@ struct pmap {
     asid_t asid;
     uint32_t resident;             /* valid L3 mappings */
     uint32_t wired;                /* of which wired */
+    uint32_t internal;             /* of which entered PMAP_OPT_INTERNAL (XNU's
+                                      internal ledger: the bulk of phys_footprint) */
     uint32_t tables;               /* table frames including root */
     uint32_t compressed;           /* PT_COMPRESSED markers: pages it had that went to
                                       the compressor (its share of compressed memory) */
@@ -85,8 +87,10 @@ void pmap_activate(struct mmu *m, struct pmap *pm);
  * (VM_PROT_NONE for a prefetch): it decides AF and whether write is granted now
  * (see above). Replaces any previous mapping or compressed marker at va. 0, or
  * -ENOMEM (no table frame). */
+#define PMAP_OPT_WIRED    0x1u
+#define PMAP_OPT_INTERNAL 0x2u     /* the page is anonymous memory (counted in `internal`) */
 int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
-               vm_prot_t fault_type, bool wired);
+               vm_prot_t fault_type, unsigned options);
 /* Removes mappings and compressed markers. */
 void pmap_remove(struct pmap *pm, uint64_t start, uint64_t end);
 /* Lowers the rights of [start, end) to prot; removes the mappings if no READ. */

@@ -33,6 +33,7 @@ typedef uint64_t pt_entry_t;
 /* Software bits 55-58. */
 #define PT_SW_WIRED     (1ull << 55)
 #define PT_SW_WRITEABLE (1ull << 56) /* the VM allows writes; held RO until first write */
+#define PT_SW_INTERNAL  (1ull << 57) /* an anonymous page: counts in the footprint */
 /* An invalid L3 descriptor left where a page was mapped when the page went to the
  * compressor (XNU's ARM_PTE_COMPRESSED): the walker sees a translation fault, the
  * pmap counts it as this address space's compressed memory. */

@@ -192,7 +192,9 @@ static kern_return_t fault_slow(struct fault *f)
     else
         vm_page_activate(vm, pg);
     f->pfn = vm_page_pfn(vm, pg);
-    if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, e->wired_count > 0) < 0)
+    unsigned opts = (e->wired_count ? PMAP_OPT_WIRED : 0) |
+                    (vm_object_internal(pg->object) ? PMAP_OPT_INTERNAL : 0);
+    if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, opts) < 0)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;

@@ -135,6 +135,9 @@ struct vm_map_usage {
                                       compressed + tables */
 };
 void vm_map_usage(struct vm_map *map, struct vm_map_usage *u);
+/* vm_map_usage()'s footprint from the pmap's ledgers, without visiting every page
+ * (only those of volatile purgeable regions): what Jetsam reads after each change. */
+uint32_t vm_map_footprint(struct vm_map *map);
 
 /* mach_vm_purgable_control on the object mapped at addr. */
 kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state);

@@ -144,3 +144,15 @@ void vm_map_usage(struct vm_map *map, struct vm_map_usage *u)
     u->resident_peak = map->stats.resident_peak > u->resident ? map->stats.resident_peak : u->resident;
     u->footprint = u->internal - u->volatile_resident + u->compressed + u->tables;
 }
+
+uint32_t vm_map_footprint(struct vm_map *map)
+{
+    if (!map->pmap)
+        return 0;
+    struct vm_map_usage vol = { 0 };
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
+        if (e->object && e->object->purgable == VM_PURGABLE_VOLATILE)
+            entry_usage(map, e, &vol);
+    const struct pmap *pm = map->pmap;
+    return pm->internal - vol.volatile_resident + pm->compressed + pm->tables;
+}

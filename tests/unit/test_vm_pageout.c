@@ -162,6 +162,46 @@ START_TEST(volatile_objects_are_emptied_first)
 }
 END_TEST
 
+/* Jetsam reads the footprint from the pmap's ledgers; it must match a walk of every page
+ * through each change: faults, a volatile region, unmapping, a purge. */
+static void footprint_agrees(uint32_t want)
+{
+    struct vm_map_usage u;
+    vm_map_usage(map, &u);
+    ck_assert_uint_eq(vm_map_footprint(map), u.footprint);
+    ck_assert_uint_eq(u.footprint, want + u.tables);
+}
+
+START_TEST(footprint_ledger_matches_a_page_walk)
+{
+    int state;
+    uint64_t a = BASE;
+    ck_assert_int_eq(vm_map_enter(map, &a, 4 * PG, VM_FLAGS_FIXED | VM_FLAGS_PURGABLE, NULL, 0,
+                                  false, RW, VM_PROT_ALL, VM_INHERIT_COPY, "cache"),
+                     KERN_SUCCESS);
+    enter_anon(BASE + 8 * PG, 4 * PG, RW, VM_PROT_ALL);
+    footprint_agrees(0);
+    for (unsigned i = 0; i < 4; i++) {
+        fault_ok(BASE + i * PG, W);
+        fault_ok(BASE + (8 + i) * PG, i & 1 ? R : W);
+    }
+    footprint_agrees(8);
+    state = VM_PURGABLE_VOLATILE;
+    ck_assert_int_eq(vm_map_purgable_control(map, BASE, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS);
+    footprint_agrees(4);                             /* volatile pages are not counted */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 10 * PG, BASE + 12 * PG), KERN_SUCCESS);
+    footprint_agrees(2);
+    want_frames(1);
+    vm_pageout_scan(&vm);                            /* purges the volatile region */
+    footprint_agrees(2);
+    state = VM_PURGABLE_NONVOLATILE;
+    ck_assert_int_eq(vm_map_purgable_control(map, BASE, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS);
+    fault_ok(BASE, W);
+    footprint_agrees(3);
+    destroy_and_check_frames();
+}
+END_TEST
+
 START_TEST(wired_pages_stay)
 {
     enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
@@ -309,6 +349,7 @@ int main(void)
     tcase_add_test(tc, referenced_pages_are_reactivated);
     tcase_add_test(tc, dirty_anonymous_pages_are_parked_not_lost);
     tcase_add_test(tc, volatile_objects_are_emptied_first);
+    tcase_add_test(tc, footprint_ledger_matches_a_page_walk);
     tcase_add_test(tc, wired_pages_stay);
     tcase_add_test(tc, page_query_and_region);
     tcase_add_test(tc, kernel_memory_is_wired_frames);
