@@ -110,6 +110,8 @@ struct vm {
     struct mmu *mmu;
     struct vm_targets targets;
     struct vm_object *volatile_head; /* purgeable objects marked volatile, oldest first */
+    uint32_t object_pages;         /* pages in some object (vm_page_insert) */
+    uint32_t external_pages;       /* of which in file-backed objects */
     struct vm_page *pages;         /* [phys->nframes] */
     struct vm_page **hash;         /* buckets */
     uint32_t hash_mask;

@@ -135,6 +135,8 @@ void vm_page_insert(struct vm *vm, struct vm_page *pg, struct vm_object *obj, ui
         obj->memq->listq_prev = pg;
     obj->memq = pg;
     obj->resident++;
+    vm->object_pages++;
+    vm->external_pages += !vm_object_internal(obj);
 }
 
 void vm_page_remove(struct vm *vm, struct vm_page *pg)
@@ -153,6 +155,8 @@ void vm_page_remove(struct vm *vm, struct vm_page *pg)
     if (pg->listq_next)
         pg->listq_next->listq_prev = pg->listq_prev;
     obj->resident--;
+    vm->object_pages--;
+    vm->external_pages -= !vm_object_internal(obj);
     pg->object = NULL;
     pg->hash_next = pg->listq_next = pg->listq_prev = NULL;
 }
@@ -238,17 +242,32 @@ void vm_page_counts(const struct vm *vm, struct vm_page_counts *c)
     c->wired = vm->q[VM_PAGE_Q_WIRED].count + c->pagetables + c->kernel;
     c->compressor_frames = vm->phys->count[PHYS_COMPRESSOR];
     c->compressed = vm->compressor ? compressor_stats(vm->compressor)->pages : 0;
+    c->file_backed = vm->external_pages;
+    c->anonymous = vm->object_pages - vm->external_pages;
+    for (const struct vm_object *o = vm->volatile_head; o; o = o->vol_next)
+        c->purgeable += o->resident;
+}
+
+/* The page counts vm_page_counts() keeps as it goes, against a walk of every frame. */
+static bool counts_ok(const struct vm *vm, char *why, size_t len)
+{
+    uint32_t anonymous = 0, file_backed = 0;
     for (uint32_t i = 0; i < vm->phys->nframes; i++) {
         const struct vm_object *obj = vm->pages[i].object;
         if (vm->phys->use[i] != PHYS_VM || !obj)
             continue;
         if (vm_object_internal(obj))
-            c->anonymous++;
+            anonymous++;
         else
-            c->file_backed++;
-        if (obj->purgable == VM_PURGABLE_VOLATILE)
-            c->purgeable++;
+            file_backed++;
     }
+    struct vm_page_counts c;
+    vm_page_counts(vm, &c);
+    if (c.anonymous == anonymous && c.file_backed == file_backed)
+        return true;
+    snprintf(why, len, "counted %u anonymous and %u file-backed pages, found %u and %u",
+             c.anonymous, c.file_backed, anonymous, file_backed);
+    return false;
 }
 
 static bool queue_walk_ok(const struct vm *vm, int q, uint8_t *seen, char *why, size_t len)
@@ -302,7 +321,7 @@ bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
         ok = false;
     }
     free(seen);
-    return ok;
+    return ok && counts_ok(vm, why, len);
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)
