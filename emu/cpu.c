@@ -98,6 +98,7 @@ static bool translate(struct emu *emu, uint64_t va, vm_prot_t access, struct mmu
         if (emu->fault_kr != KERN_SUCCESS)
             return false;
         task_account_kernel(emu, emu->task);
+        emu_jetsam_poll(emu);
     }
     /* The VM said yes three times and the MMU still says no: a broken invariant. */
     emu->fault_kr = KERN_FAILURE;
@@ -175,6 +176,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
     else
         linux_syscall(emu);     /* Linux ignores the immediate */
     task_account_kernel(emu, emu->task);
+    emu_jetsam_poll(emu);
     if (emu->phys.stale_code && emu->stop == STOP_NONE)
         cpu_request_stop(emu, STOP_RETRY);
 }

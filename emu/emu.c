@@ -34,6 +34,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
     emu->pressure.due = UINT64_MAX;
     emu->pressure.level = MACHEMU_NOTE_PRESSURE_NORMAL;
+    emu->alarm = UINT64_MAX;
     int rc = phys_init(&emu->phys, opt->mem_size);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create %llu bytes of guest RAM: %s",
@@ -54,7 +55,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         emu->vm.trace_ctx = opt->fault_trace;
     }
     if (fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
-        cpu_init(emu, err, errlen) < 0)
+        emu_jetsam_init(emu, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
         goto fail;
     return emu;
 fail:
@@ -75,6 +76,7 @@ void emu_destroy(struct emu *emu)
         uc_close(emu->uc);
     free(emu->uc_frame);
     free(emu->dbg);
+    emu_jetsam_fini(emu);
     emu_pager_fini(emu);
     if (emu->vm.pages)
         vm_fini(&emu->vm);
@@ -86,19 +88,20 @@ void emu_destroy(struct emu *emu)
     free(emu);
 }
 
-int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
-             char *const envp[], char *err, size_t errlen)
+/* A new task running the program at host path `path`; the current task (if any)
+ * keeps the CPU. NULL with err set. */
+static struct task *start_program(struct emu *emu, const char *path, int argc,
+                                  char *const argv[], char *const envp[], char *err,
+                                  size_t errlen)
 {
-    if (emu->tasks) {
-        snprintf(err, errlen, "a program is already loaded");
-        return -1;
-    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return NULL;
     }
-    emu->next_pid = 1000;
+    struct task *prev = emu->task;
+    if (prev && prev->map)
+        uc_context_save(emu->uc, prev->ctx);
     struct task *t = task_create(emu);
     struct pmap *pm = t ? pmap_create(&emu->mmu) : NULL;
     if (t) {
@@ -107,33 +110,91 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
         t->exe = fs_guest_path_of_host(emu, path);
         t->map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, VA_USER_END) : NULL;
     }
+    int rc = -1;
     if (!t || !t->cwd || !t->exe || !t->map) {
         if (pm && t && !t->map)
             pmap_destroy(pm);
-        close(fd);
         snprintf(err, errlen, "out of memory creating the task");
-        return -1;
+    } else {
+        emu->task = t;
+        t->map->owner = t->pid;
+        for (int gfd = 0; gfd < 3; gfd++) {
+            int host = fcntl(gfd, F_DUPFD_CLOEXEC, 0);
+            static const char *const names[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+            if (host >= 0 && fd_install(t, host, false, names[gfd], gfd) != gfd)
+                close(host);
+        }
+        pmap_activate(&emu->mmu, pm);
+        struct exec_start start;
+        char *exe = strdup(t->exe);
+        rc = exe ? exec_load(emu, t, fd, exe, argc, argv, envp, &start, err, errlen) : -1;
+        if (!exe)
+            snprintf(err, errlen, "out of memory creating the task");
+        free(exe);
+        if (rc == 0) {
+            exec_start_apply(emu, &start);
+            uc_context_save(emu->uc, t->ctx);
+        }
     }
-    emu->task = emu->init = t;
-    t->map->owner = t->pid;
-    for (int gfd = 0; gfd < 3; gfd++) {
-        int host = fcntl(gfd, F_DUPFD_CLOEXEC, 0);
-        static const char *const names[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
-        if (host >= 0 && fd_install(t, host, false, names[gfd], gfd) != gfd)
-            close(host);
-    }
-    pmap_activate(&emu->mmu, pm);
-    struct exec_start start;
-    char *exe = strdup(t->exe);
-    int rc = exe ? exec_load(emu, t, fd, exe, argc, argv, envp, &start, err, errlen) : -1;
-    if (!exe)
-        snprintf(err, errlen, "out of memory creating the task");
-    free(exe);
     close(fd);
-    if (rc < 0)
+    if (rc < 0 && t) {
+        for (struct task **pp = &emu->tasks; *pp; pp = &(*pp)->next)
+            if (*pp == t) {
+                *pp = t->next;
+                break;
+            }
+        task_free(t);
+        t = NULL;
+    }
+    emu->task = prev ? prev : t;
+    if (prev && prev->map && t) {
+        uc_context_restore(emu->uc, prev->ctx);
+        pmap_activate(&emu->mmu, prev->map->pmap);
+    }
+    return t;
+}
+
+static void apply_memstatus(struct emu *emu, struct task *t, const struct emu_memstatus *ms)
+{
+    if (!ms)
+        return;
+    emu_task_set_band(emu, t, ms->band, ms->user_data);
+    emu_task_set_memlimits(emu, t, ms->active, ms->inactive);
+}
+
+int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
+             char *const envp[], char *err, size_t errlen)
+{
+    if (emu->tasks) {
+        snprintf(err, errlen, "a program is already loaded");
         return -1;
-    exec_start_apply(emu, &start);
+    }
+    emu->next_pid = 1000;
+    struct task *t = start_program(emu, path, argc, argv, envp, err, errlen);
+    if (!t)
+        return -1;
+    emu->init = t;
+    t->jetsam_states = MEMORYSTATUS_STATE_FRONTMOST;   /* the app in front */
+    apply_memstatus(emu, t, emu->opt.memstatus);
     return 0;
+}
+
+int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
+              char *const envp[], const struct emu_memstatus *ms, unsigned states,
+              char *err, size_t errlen)
+{
+    if (!emu->tasks)
+        emu->next_pid = 1000;
+    struct task *t = start_program(emu, path, argc, argv, envp, err, errlen);
+    if (!t)
+        return -1;
+    t->ppid = 1;                   /* launchd's child, as an app is */
+    if (!emu->init)
+        emu->init = t;
+    t->jetsam_states = states;
+    apply_memstatus(emu, t, ms);
+    sched_update_quantum(emu);
+    return t->pid;
 }
 
 /* An access the VM refused: SIGSEGV (SIGBUS past EOF) to the guest. */
@@ -147,6 +208,8 @@ void emu_deliver_fault(struct emu *emu)
         return;
     }
     if (emu->fault_kr == KERN_RESOURCE_SHORTAGE) {
+        if (emu_jetsam_reclaim(emu))
+            return;                /* a kill made room: the access runs again */
         task_die(emu, SIGKILL, "out of memory: no free frame for a page fault, and the "
                                "compressor has no room for more anonymous memory");
         return;
@@ -191,10 +254,21 @@ static void run_current(struct emu *emu)
         emu_deliver_fault(emu);
 }
 
+static bool run_over(struct emu *emu)
+{
+    if (!emu->opt.run_all)
+        return emu->init->state == TASK_ZOMBIE;
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state != TASK_ZOMBIE)
+            return false;
+    return true;
+}
+
 bool emu_run_slice(struct emu *emu)
 {
     struct task *init = emu->init;
-    if (init->state == TASK_ZOMBIE)
+    emu_jetsam_before_run(emu);
+    if (run_over(emu))
         return false;
     if (emu->task->state == TASK_RUNNABLE && emu->stop != STOP_SWITCH) {
         run_current(emu);
@@ -210,12 +284,39 @@ bool emu_run_slice(struct emu *emu)
     return true;
 }
 
-int emu_run(struct emu *emu)
+void emu_run_prepare(struct emu *emu)
 {
     sched_update_quantum(emu);
+}
+
+int emu_run(struct emu *emu)
+{
+    emu_run_prepare(emu);
     while (emu_run_slice(emu))
         ;
     return emu->init->exit_status;
+}
+
+uint64_t emu_icount(const struct emu *emu)
+{
+    return emu->icount;
+}
+
+void emu_set_alarm(struct emu *emu, uint64_t icount)
+{
+    emu->alarm = icount;
+    sched_update_quantum(emu);
+}
+
+int emu_exit_status(const struct emu *emu, int pid, bool *ended)
+{
+    for (const struct task *t = emu->tasks; t; t = t->next)
+        if (t->pid == pid) {
+            *ended = t->state == TASK_ZOMBIE;
+            return *ended ? t->exit_status : 0;
+        }
+    *ended = false;
+    return -1;
 }
 
 void emu_print_stats(struct emu *emu, FILE *out)

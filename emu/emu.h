@@ -12,6 +12,8 @@
 
 #include "compressor/compressor.h"
 
+struct emu_memstatus;
+
 /* ios: no backing store, the compressor is the only place for anonymous pages.
  * macos: the compressor's full segments also go to a swap file. */
 enum emu_platform { EMU_PLATFORM_IOS, EMU_PLATFORM_MACOS };
@@ -29,6 +31,13 @@ struct emu_options {
     enum emu_platform platform;
     const char *swap_dir;          /* macos: where the swap file goes (NULL: a new
                                       directory under $TMPDIR, removed at exit) */
+    bool no_jetsam;                /* no pressure levels, notes or kills (emu/jetsam.h) */
+    const char *reports_dir;       /* JetsamEvent reports go here; NULL: none written */
+    uint64_t notify_spacing;       /* guest instructions between pressure notes; 0: XNU's */
+    const struct emu_memstatus *memstatus;   /* what emu_load's program starts with
+                                                (NULL: emu/pressure.h's defaults) */
+    bool run_all;                  /* emu_run ends when every task has ended, not the
+                                      first one (several programs, a scenario) */
 };
 
 #define EMU_DEFAULT_MEM (256ull << 20)
@@ -42,8 +51,27 @@ void emu_destroy(struct emu *emu);
 /* Loads a static AArch64 ELF executable from a host path; 0 or -1 with err set. */
 int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
              char *const envp[], char *err, size_t errlen);
+/* One more program, started next to those running (a scenario's app): a new task
+ * with no parent, with band and limits from ms (NULL: the defaults) and the Jetsam
+ * states given (MEMORYSTATUS_STATE_*). Its pid, or -1 with err set. Call it between
+ * emu_run_slice() calls, or before emu_run(). */
+int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
+              char *const envp[], const struct emu_memstatus *ms, unsigned states,
+              char *err, size_t errlen);
 /* Runs until the guest exits; returns its exit status (128+signo if killed). */
 int emu_run(struct emu *emu);
+/* One turn of the run loop (for tools that watch between turns): false once the run is
+ * over. Before the first, call emu_run_prepare(). */
+void emu_run_prepare(struct emu *emu);
+bool emu_run_slice(struct emu *emu);
+/* Guest instructions run so far (counted while several tasks run, Jetsam is on, or
+ * an alarm is set). */
+uint64_t emu_icount(const struct emu *emu);
+/* Stops the CPU at the first block boundary at or past `icount` guest instructions,
+ * so emu_run_slice() returns there (UINT64_MAX: no alarm). */
+void emu_set_alarm(struct emu *emu, uint64_t icount);
+/* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
+int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */
 void emu_print_stats(struct emu *emu, FILE *out);
 /* A vmmap-like listing of the task with this pid (0: every live task). */

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <unicorn/unicorn.h>
 #include "emu/emu.h"
+#include "emu/jetsam.h"
 #include "emu/pressure.h"
 #include "guest/include/machemu/abi.h"
 #include "vm/vm_fault.h"
@@ -93,6 +94,10 @@ struct task {
     uint64_t pending;              /* signals raised by kill/tgkill */
     struct task_upcall upcall;
     struct emu_memstatus memstatus;
+    unsigned jetsam_states;        /* MEMORYSTATUS_STATE_* */
+    uint64_t launched;             /* emu->icount when it was created */
+    uint64_t cpu_insns;            /* guest instructions it ran, up to ran_from */
+    uint64_t ran_from;             /* emu->icount when it last got the CPU */
     bool exited;
     int exit_status;               /* as emu_run returns it */
 };
@@ -119,6 +124,20 @@ struct upcall_timer {
 
 struct dbg;
 
+/* The memorystatus of the machine (jetsam.c). */
+struct emu_jetsam {
+    struct memorystatus *ms;       /* NULL: Jetsam off */
+    bool due;                      /* evaluate before the CPU runs again */
+    bool evaluating;
+    uint32_t step;                 /* free frames moved that call for an evaluation */
+    uint32_t last_free;            /* free frames at the last evaluation */
+    uint64_t last_scans;           /* pageout scans then */
+    uint64_t wake;                 /* icount at which a waiting note may go */
+    struct memorystatus_vm vm;     /* the counters of the latest evaluation */
+    emu_jetsam_listener listener;
+    void *listener_ctx;
+};
+
 struct emu {
     struct emu_options opt;
     uc_engine *uc;
@@ -138,6 +157,8 @@ struct emu {
         uint32_t level;            /* MACHEMU_NOTE_PRESSURE_NORMAL/WARN/CRITICAL */
         struct emu_pressure_hooks hooks;
     } pressure;
+    struct emu_jetsam jetsam;
+    uint64_t alarm;                /* emu_set_alarm(); UINT64_MAX: none */
     int swap_fd;                   /* macos: the compressor's swap file, else -1 */
     char *swap_dir;
     bool swap_dir_made;            /* created by us: removed at exit */
@@ -276,6 +297,8 @@ struct task *task_create(struct emu *emu);
 void task_free(struct task *t);
 /* Ends the current task with a wait4 status; wakes its parent. */
 void task_exit(struct emu *emu, int wstatus);
+/* The same for any task t, on the CPU or not (a kill): its memory is freed now. */
+void task_end(struct emu *emu, struct task *t, int wstatus);
 int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t tls,
                   uint64_t ctid);
 int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t options);
@@ -347,5 +370,18 @@ void upcall_exec(struct emu *emu, struct task *t);
 
 /* memstat.c: the band and limits a task starts with (see emu/pressure.h). */
 void memstat_task_init(struct task *t);
+
+/* jetsam.c (see emu/jetsam.h). */
+int emu_jetsam_init(struct emu *emu, char *err, size_t errlen);
+void emu_jetsam_fini(struct emu *emu);
+/* Cheap, from any hook: asks for an evaluation if the VM has moved enough. */
+void emu_jetsam_poll(struct emu *emu);
+/* With the CPU stopped: evaluates if one is due. */
+void emu_jetsam_before_run(struct emu *emu);
+/* Before a fault is refused for want of memory: true if a kill may have made room. */
+bool emu_jetsam_reclaim(struct emu *emu);
+void emu_jetsam_task_started(struct emu *emu, struct task *t);
+void emu_jetsam_task_changed(struct emu *emu, struct task *t);   /* band, limits, notes */
+void emu_jetsam_task_renamed(struct emu *emu, struct task *t);   /* exec */
 
 #endif

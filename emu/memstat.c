@@ -28,6 +28,7 @@ const struct emu_memstatus *emu_task_memstatus(const struct task *t)
 
 static void changed(struct emu *emu, struct task *t)
 {
+    emu_jetsam_task_changed(emu, t);
     if (emu->pressure.hooks.memstatus)
         emu->pressure.hooks.memstatus(emu->pressure.hooks.ctx, t);
 }

@@ -33,6 +33,7 @@ struct task *task_create(struct emu *emu)
     }
     t->pid = emu->next_pid++;
     memstat_task_init(t);
+    emu_jetsam_task_started(emu, t);
     struct task **pp = &emu->tasks;
     while (*pp)
         pp = &(*pp)->next;
@@ -132,12 +133,14 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     emu->icount += size / 4;
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
-    else if (emu->icount >= emu->pressure.due)
+    else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
+             emu->icount >= emu->alarm || emu->jetsam.due)
         cpu_request_stop(emu, STOP_UPCALL);
 }
 
 /* The block hook costs time on every block, so it is there only while needed: while
- * several tasks share the CPU or a delayed pressure note waits. */
+ * several tasks share the CPU, a delayed pressure note waits, Jetsam keeps time or a
+ * tool set an alarm. */
 static void set_block_hook(struct emu *emu, bool want)
 {
     if (want && !emu->quantum_hook) {
@@ -154,7 +157,8 @@ static void set_block_hook(struct emu *emu, bool want)
 
 void sched_update_quantum(struct emu *emu)
 {
-    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0);
+    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.ms ||
+                            emu->alarm != UINT64_MAX);
     emu->quantum_end = emu->icount + QUANTUM;
 }
 
@@ -173,6 +177,9 @@ static void switch_to(struct emu *emu, struct task *next)
         return;
     if (cur && cur->state != TASK_ZOMBIE)
         uc_context_save(emu->uc, cur->ctx);
+    if (cur)
+        cur->cpu_insns += emu->icount - cur->ran_from;
+    next->ran_from = emu->icount;
     uc_context_restore(emu->uc, next->ctx);
     emu->task = next;
     emu->stats.switches++;
@@ -394,10 +401,15 @@ static void release_vfork_parent(struct task *t)
 
 void task_exit(struct emu *emu, int wstatus)
 {
-    struct task *t = emu->task;
+    task_end(emu, emu->task, wstatus);
+}
+
+void task_end(struct emu *emu, struct task *t, int wstatus)
+{
+    bool current = t == emu->task;
     if (t->abi == TASK_ABI_DARWIN && WIFSIGNALED(wstatus))   /* its parent reads Darwin's numbers */
         wstatus = (wstatus & ~0x7f) | darwin_signo(WTERMSIG(wstatus));
-    if (t->clear_child_tid) {
+    if (current && t->clear_child_tid) {
         uint32_t zero = 0;
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
     }
@@ -414,14 +426,21 @@ void task_exit(struct emu *emu, int wstatus)
     t->exited = true;
     t->wstatus = wstatus;
     t->exit_status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
-    for (struct task *c = emu->tasks; c; c = c->next)
+    for (struct task *c = emu->tasks; c; c = c->next) {
         if (c->parent == t)
             c->parent = emu->init != t ? emu->init : NULL;
+        if (c->vfork_parent == t)
+            c->vfork_parent = NULL;
+    }
     if (t->parent) {
         wake(t->parent);
         t->parent->pending |= 1ull << (SIGCHLD - 1);
     }
-    cpu_request_stop(emu, STOP_EXIT);
+    if (current) {
+        t->cpu_insns += emu->icount - t->ran_from;
+        t->ran_from = emu->icount;
+        cpu_request_stop(emu, STOP_EXIT);
+    }
 }
 
 static bool child_matches(const struct task *c, const struct task *p, int64_t pid)
@@ -514,6 +533,7 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     }
     vm_map_destroy(old);
     reset_for_exec(emu, t);
+    emu_jetsam_task_renamed(emu, t);
     exec_start_apply(emu, &start);
     cpu_request_stop(emu, STOP_REDIRECT);
     return 0;

@@ -240,6 +240,7 @@ int64_t upcall_trap_handler_set(struct emu *emu, const uint64_t a[8])
     u->ctx = handler ? ctx : 0;
     u->mask = handler ? (uint32_t)mask : 0;
     filter_queue(u);
+    emu_jetsam_task_changed(emu, t);
     if (emu->pressure.hooks.handler)
         emu->pressure.hooks.handler(emu->pressure.hooks.ctx, t, u->mask);
     return KERN_SUCCESS;

@@ -193,8 +193,9 @@ static struct memorystatus_proc *choose_victim(struct memorystatus *ms,
     uint64_t avail = memorystatus_available_pages(vm);
     bool pressure = ms->level >= MEMORYSTATUS_LEVEL_WARNING ||
                     avail < memorystatus_pressure_pages(vm->total_pages);
-    bool shortage = ms->level == MEMORYSTATUS_LEVEL_CRITICAL ||
-                    avail < memorystatus_critical_pages(vm->total_pages);
+    bool shortage = ms->cfg.macos ? vm->compressor_low_on_space
+                                  : ms->level == MEMORYSTATUS_LEVEL_CRITICAL ||
+                                    avail < memorystatus_critical_pages(vm->total_pages);
     struct memorystatus_proc *p;
     if ((p = first_live(ms, over_fatal_limit))) {
         *cause = MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT;

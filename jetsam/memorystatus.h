@@ -285,6 +285,11 @@ struct memorystatus_config {
     uint32_t page_size;            /* bytes, a power of two (16384 on arm64 iOS) */
     uint64_t notify_spacing;       /* instructions between two pressure notes; 0: default */
     const char *reports_dir;       /* a JetsamEvent report per kill there; NULL: none */
+    /* macOS policy (XNU without CONFIG_JETSAM, a swap file behind the compressor): no
+     * kill for a page shortage or the critical level; rule 3 only while the compressor
+     * is low on space (memorystatus_kill_on_VM_compressor_space_shortage). Levels,
+     * notes, limits and idle exit as on iOS. */
+    bool macos;
     void *ctx;
     void (*notify)(void *ctx, int pid, uint32_t note);                  /* required */
     void (*kill)(void *ctx, const struct memorystatus_kill *k);         /* required */

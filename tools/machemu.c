@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emu/emu.h"
+#include "emu/pressure.h"
+#include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
 #include "tools/debug.h"
+#include "tools/scenario.h"
 #include "tools/view.h"
 
 extern char **environ;
@@ -16,6 +19,7 @@ static void usage(FILE *out)
         "usage: machemu run [options] PROGRAM [ARGS...]\n"
         "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
         "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
+        "       machemu scenario [options] [--programs DIR] FILE\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -39,6 +43,16 @@ static void usage(FILE *out)
         "                           swap file)\n"
         "      --swap-dir DIR       macos: directory for the swap file (default: a new one\n"
         "                           under $TMPDIR, removed at exit); never inside --root\n"
+        "      --band N             the program's Jetsam band, a number 0-210 or a name: idle,\n"
+        "                           background, foreground (the default), ...\n"
+        "      --memlimit MB[:fatal|soft]  its limit on phys_footprint (default: none). fatal,\n"
+        "                           the default kind, kills at once (per-process-limit); soft\n"
+        "                           lets it live until memory runs short (highwater)\n"
+        "      --reports DIR        where JetsamEvent reports go, one per kill (default ./reports)\n"
+        "      --no-jetsam          no pressure levels, notes or kills: a task then ends only\n"
+        "                           when a page fault finds no frame at all\n"
+        "      --notify-spacing N   guest instructions between two pressure notes (default\n"
+        "                           25000000: XNU's 250 ms at 100 MIPS)\n"
         "  -h, --help               this text\n"
         "\n"
         "debug: the program stops at its first instruction; commands (help lists them) step,\n"
@@ -54,7 +68,12 @@ static void usage(FILE *out)
         "      --snapshot FILE.png  run to the end, write a PNG of the window, quit\n"
         "      --view-script FILE   drive the viewer by commands first (see the README)\n"
         "      --view-size WxH      window size (default 1280x800)\n"
-        "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n");
+        "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n"
+        "\n"
+        "scenario: several apps on one machine under Jetsam, launched and moved between\n"
+        "foreground and background at given instruction counts (FILE's format: see the\n"
+        "README); prints a timeline of launches, levels, notes, kills and exits.\n"
+        "      --programs DIR       where the file's programs are (default: FILE's directory)\n");
 }
 
 /* "64M" -> bytes; 0 on error. */
@@ -90,14 +109,16 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW };
+enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
 
 struct cli {
     struct emu_options o;
+    struct emu_memstatus ms;
     bool stats;
     bool view;                     /* run --view */
     struct debug_options dbg;
     struct view_options vo;
+    const char *programs;          /* scenario: --programs */
 };
 
 static bool parse_view_size(const char *s, struct view_options *vo)
@@ -126,7 +147,8 @@ static bool parse_port(const char *s, int *port)
 static int parse_options(int argc, char **argv, enum command which, struct cli *c)
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
-           O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR };
+           O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
+           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -138,15 +160,23 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "view-script", required_argument, 0, O_SCRIPT },
         { "view-size", required_argument, 0, O_SIZE }, { "codec", required_argument, 0, O_CODEC },
         { "platform", required_argument, 0, O_PLATFORM },
-        { "swap-dir", required_argument, 0, O_SWAPDIR }, { 0 },
+        { "swap-dir", required_argument, 0, O_SWAPDIR }, { "band", required_argument, 0, O_BAND },
+        { "memlimit", required_argument, 0, O_MEMLIMIT },
+        { "reports", required_argument, 0, O_REPORTS },
+        { "no-jetsam", no_argument, 0, O_NOJETSAM },
+        { "notify-spacing", required_argument, 0, O_SPACING },
+        { "programs", required_argument, 0, O_PROGRAMS }, { 0 },
     };
-    static const char *const names[] = { "run", "debug", "view" };
+    static const char *const names[] = { "run", "debug", "view", "scenario" };
     const char *cmd = names[which];
     int ch;
     *c = (struct cli){ .o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
                               .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS,
-                              .codec = COMPRESSOR_CODEC_HYBRID },
+                              .codec = COMPRESSOR_CODEC_HYBRID, .reports_dir = "reports" },
+                       .ms = { .band = EMU_BAND_DEFAULT, .active = { EMU_MEMLIMIT_NONE, false },
+                               .inactive = { EMU_MEMLIMIT_NONE, false } },
                        .dbg = { .gdb_port = -1 } };
+    c->o.memstatus = &c->ms;
     optind = 1;
     opterr = 0;                    /* one error line of our own, below */
     while ((ch = getopt_long(argc, argv, debug ? "+:m:hx:" : "+:m:h", opts, NULL)) != -1) {
@@ -194,6 +224,47 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             c->o.platform = !strcmp(optarg, "macos") ? EMU_PLATFORM_MACOS : EMU_PLATFORM_IOS;
             break;
         case O_SWAPDIR: c->o.swap_dir = optarg; break;
+        case O_BAND: {
+            int band;
+            if (memorystatus_band_parse(optarg, &band) < 0) {
+                fprintf(stderr, "machemu: bad --band '%s': want 0-210 or a band name (idle, "
+                        "background, foreground, ...)\n", optarg);
+                return -2;
+            }
+            c->ms.band = band;
+            break;
+        }
+        case O_MEMLIMIT: {
+            uint32_t mb;
+            bool fatal;
+            if (memorystatus_limit_parse(optarg, &mb, &fatal) < 0 || mb == 0 || mb > INT32_MAX) {
+                fprintf(stderr, "machemu: bad --memlimit '%s': want MB, MB:fatal or MB:soft "
+                        "(e.g. 50:fatal)\n", optarg);
+                return -2;
+            }
+            c->ms.active = c->ms.inactive = (struct emu_memlimit){ (int32_t)mb, fatal };
+            break;
+        }
+        case O_REPORTS: c->o.reports_dir = optarg; break;
+        case O_NOJETSAM: c->o.no_jetsam = true; break;
+        case O_SPACING: {
+            char *end;
+            errno = 0;
+            c->o.notify_spacing = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || *optarg == '-' || c->o.notify_spacing == 0) {
+                fprintf(stderr, "machemu: bad --notify-spacing '%s': want a number of guest "
+                        "instructions, at least 1\n", optarg);
+                return -2;
+            }
+            break;
+        }
+        case O_PROGRAMS:
+            if (which != CMD_SCENARIO) {
+                fprintf(stderr, "machemu: %s: --programs belongs to machemu scenario\n", cmd);
+                return -2;
+            }
+            c->programs = optarg;
+            break;
         case 'x': c->dbg.script = optarg; break;
         case O_GDB:
             if (debug && parse_port(optarg, &c->dbg.gdb_port))
@@ -231,7 +302,17 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "machemu: %s: no PROGRAM given (see machemu --help)\n", cmd);
+        fprintf(stderr, "machemu: %s: no %s given (see machemu --help)\n", cmd,
+                which == CMD_SCENARIO ? "FILE" : "PROGRAM");
+        return -2;
+    }
+    if (which == CMD_SCENARIO && optind != argc - 1) {
+        fprintf(stderr, "machemu: scenario: one FILE, then nothing (got '%s' after it)\n",
+                argv[optind + 1]);
+        return -2;
+    }
+    if (which == CMD_SCENARIO && c->o.no_jetsam) {
+        fprintf(stderr, "machemu: scenario: --no-jetsam leaves nothing to watch\n");
         return -2;
     }
     if (c->o.swap_dir && c->o.platform != EMU_PLATFORM_MACOS) {
@@ -295,6 +376,53 @@ static int cmd_machine(int argc, char **argv, enum command which)
     return status;
 }
 
+/* The file's `options` words go before the command line's, which win. */
+static int cmd_scenario(int argc, char **argv)
+{
+    struct cli c;
+    int first = parse_options(argc, argv, CMD_SCENARIO, &c);
+    close_outputs(&c);
+    if (first <= 0)
+        return -first;
+    char err[512];
+    struct scenario *s = scenario_load(argv[first], c.programs, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "machemu: scenario: %s\n", err);
+        return 2;
+    }
+    int nopt, status = 2;
+    char **opt = scenario_options(s, &nopt);
+    char **v = calloc((size_t)(argc + nopt + 1), sizeof *v);
+    if (!v) {
+        scenario_free(s);
+        return 2;
+    }
+    int n = 0;
+    v[n++] = argv[0];
+    for (int i = 0; i < nopt; i++)
+        v[n++] = opt[i];
+    for (int i = 1; i < argc; i++)
+        v[n++] = argv[i];
+    if ((first = parse_options(n, v, CMD_SCENARIO, &c)) > 0) {
+        c.o.run_all = true;
+        struct emu *emu = emu_create(&c.o, err, sizeof err);
+        if (!emu) {
+            fprintf(stderr, "machemu: %s\n", err);
+        } else {
+            status = scenario_run(s, emu, stdout);
+            if (c.stats)
+                emu_print_stats(emu, stderr);
+            emu_destroy(emu);
+        }
+    } else {
+        status = -first;
+    }
+    close_outputs(&c);
+    free(v);
+    scenario_free(s);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -314,6 +442,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         if (!strcmp(argv[1], commands[i]))
             return cmd_machine(argc - 1, argv + 1, (enum command)i);
+    if (!strcmp(argv[1], "scenario"))
+        return cmd_scenario(argc - 1, argv + 1);
     fprintf(stderr, "machemu: unknown command '%s' (see machemu --help)\n", argv[1]);
     return 2;
 }

@@ -136,8 +136,9 @@ struct vm_map_usage {
 };
 void vm_map_usage(struct vm_map *map, struct vm_map_usage *u);
 /* vm_map_usage()'s footprint from the pmap's ledgers, without visiting every page
- * (only those of volatile purgeable regions): what Jetsam reads after each change. */
-uint32_t vm_map_footprint(struct vm_map *map);
+ * (only those of volatile purgeable regions): what Jetsam reads after each change.
+ * *volatile_resident (if not NULL) gets the resident pages of volatile regions. */
+uint32_t vm_map_footprint(struct vm_map *map, uint32_t *volatile_resident);
 
 /* mach_vm_purgable_control on the object mapped at addr. */
 kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state);

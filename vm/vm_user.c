@@ -145,8 +145,10 @@ void vm_map_usage(struct vm_map *map, struct vm_map_usage *u)
     u->footprint = u->internal - u->volatile_resident + u->compressed + u->tables;
 }
 
-uint32_t vm_map_footprint(struct vm_map *map)
+uint32_t vm_map_footprint(struct vm_map *map, uint32_t *volatile_resident)
 {
+    if (volatile_resident)
+        *volatile_resident = 0;
     if (!map->pmap)
         return 0;
     struct vm_map_usage vol = { 0 };
@@ -154,5 +156,7 @@ uint32_t vm_map_footprint(struct vm_map *map)
         if (e->object && e->object->purgable == VM_PURGABLE_VOLATILE)
             entry_usage(map, e, &vol);
     const struct pmap *pm = map->pmap;
+    if (volatile_resident)
+        *volatile_resident = vol.volatile_resident;
     return pm->internal - vol.volatile_resident + pm->compressed + pm->tables;
 }

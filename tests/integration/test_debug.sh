@@ -295,7 +295,7 @@ continue
 task 1001
 x/2gx $b0
 x/2gx $b1
-continue" -- -m 16M "$G/forkcompress"
+continue" -- -m 16M --no-jetsam "$G/forkcompress"
   local note="not resident: in the compressor; the first touch decompresses it"
   expect "^breakpoint 1, task 1000 at 0x[0-9a-f]+ <pressure_done>:  " "stop after the pressure"
   [ "$(grep -c "^$b0:  0xc41d000000000000  0xc41d000000000001$" "$D/out")" = 2 ] ||

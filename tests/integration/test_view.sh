@@ -94,7 +94,7 @@ ANON=0x7e0000000000 FILE=0x7d0000000000
 view_session frame-life "until-fault zero $ANON
 until-fault pagein $FILE
 until-fault decompress $ANON
-quit" -- -m 16M "$G/viewpages" 32 24
+quit" -- -m 16M --no-jetsam "$G/viewpages" 32 24
 A=$(pfn_of zero-fill "$ANON") F=$(pfn_of pagein "$FILE") P=$(pfn_of decompress "$ANON")
 OBJ=$(grep -m1 "^view: fault task=[0-9]* va=$ANON kind=zero-fill " "$D/out" | sed -n 's/.* object=\([0-9]*\) .*/\1/p')
 if [ -z "$A" ] || [ -z "$F" ] || [ -z "$P" ] || [ -z "$OBJ" ]; then

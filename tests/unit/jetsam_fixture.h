@@ -91,7 +91,7 @@ static inline void fx_level(void *ctx, enum memorystatus_level from, enum memory
     e->to = to;
 }
 
-static inline void fx_create(const char *reports_dir, uint64_t spacing)
+static inline void fx_create_for(const char *reports_dir, uint64_t spacing, bool macos)
 {
     memset(&fx, 0, sizeof fx);
     struct memorystatus_config cfg = {
@@ -102,9 +102,15 @@ static inline void fx_create(const char *reports_dir, uint64_t spacing)
         .notify = fx_notify,
         .kill = fx_kill,
         .level_changed = fx_level,
+        .macos = macos,
     };
     fx.ms = memorystatus_create(&cfg);
     ck_assert_ptr_nonnull(fx.ms);
+}
+
+static inline void fx_create(const char *reports_dir, uint64_t spacing)
+{
+    fx_create_for(reports_dir, spacing, false);
 }
 
 static inline void setup(void)

@@ -761,6 +761,26 @@ START_TEST(page_shortage_under_the_critical_threshold)
 }
 END_TEST
 
+/* macOS: a swap file behind the compressor, no CONFIG_JETSAM: neither the critical level
+ * nor a page shortage kills; a compressor low on space does, and idle exit stays. */
+START_TEST(macos_kills_only_for_compressor_space)
+{
+    memorystatus_destroy(fx.ms);
+    fx_create_for(NULL, SPACING, true);
+    spawn(1, "bg", 30, MB(10));
+    spawn(2, "idle", 0, MB(10));
+    struct memorystatus_vm vm = vm_avail(999);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 1);
+    expect_kills(MEMORYSTATUS_CAUSE_IDLE_EXIT, (int[]){ 2 }, 1);
+    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 1), 0);
+    ck_assert_int_eq(memorystatus_level(fx.ms), C);
+    vm = calm();
+    vm.compressor_low_on_space = true;
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 2), 1);
+    expect_kill(kill_event(1), 1, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE);
+}
+END_TEST
+
 START_TEST(idle_exit_under_the_idle_threshold)
 {
     spawn(1, "bg", 30, MB(10));
@@ -917,6 +937,7 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(kills, low_on_space_gives_compressor_space_shortage);
     tcase_add_test(kills, page_shortage_under_the_critical_threshold);
     tcase_add_test(kills, idle_exit_under_the_idle_threshold);
+    tcase_add_test(kills, macos_kills_only_for_compressor_space);
     tcase_add_test(kills, foreground_sorted_largest_first);
     tcase_add_test(kills, other_bands_keep_list_order);
     tcase_add_test(kills, moving_band_goes_to_the_tail);

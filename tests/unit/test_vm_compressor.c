@@ -92,7 +92,7 @@ START_TEST(pageout_leaves_a_marker_and_a_fault_decompresses)
     vm_map_usage(map, &u);
     ck_assert_uint_eq(u.compressed, 1);
     ck_assert_uint_eq(u.footprint, u.internal + 1 + u.tables);
-    ck_assert_uint_eq(vm_map_footprint(map), u.footprint);
+    ck_assert_uint_eq(vm_map_footprint(map, NULL), u.footprint);
     int disp, refs;
     ck_assert_int_eq(vm_map_page_query(map, BASE + PG, &disp, &refs), KERN_SUCCESS);
     ck_assert_int_eq(disp, VM_PAGE_QUERY_PAGE_PAGED_OUT);

@@ -1,0 +1,303 @@
+/* emu/jetsam.c — the machine's memorystatus (see emu/jetsam.h): keeps jetsam/'s table
+ * in step with the tasks, feeds it the VM's counters, and carries out what it decides. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emu/internal.h"
+#include "emu/jetsam.h"
+
+static void event(struct emu *emu, struct emu_jetsam_event ev)
+{
+    if (!emu->jetsam.listener)
+        return;
+    ev.icount = emu->icount;
+    ev.vm = &emu->jetsam.vm;
+    emu->jetsam.listener(emu->jetsam.listener_ctx, &ev);
+}
+
+static void on_notify(void *ctx, int pid, uint32_t note)
+{
+    struct emu *emu = ctx;
+    struct task *t = task_by_pid(emu, pid);
+    int delivered = t ? emu_pressure_post(emu, t, note) : 0;
+    event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_NOTE, .pid = pid,
+                                          .name = t ? t->name : "?", .note = note,
+                                          .delivered = delivered == 1 });
+}
+
+static void on_level(void *ctx, enum memorystatus_level from, enum memorystatus_level to)
+{
+    struct emu *emu = ctx;
+    emu_pressure_set_level(emu, memorystatus_level_note(to));
+    event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_LEVEL, .from = from, .to = to });
+}
+
+static void print_kill(const struct memorystatus_kill *k)
+{
+    const char *band = memorystatus_band_name(k->band);
+    fprintf(stderr, "machemu: jetsam: killed task %d (%s), band %d%s%s%s: %s, footprint %.1f MB",
+            k->pid, k->name, k->band, band ? " (" : "", band ? band : "", band ? ")" : "",
+            memorystatus_cause_name(k->cause), (double)(k->footprint * PAGE_SIZE) / (1 << 20));
+    if (k->report)
+        fprintf(stderr, "; report %s", k->report);
+    else if (k->report_error)
+        fprintf(stderr, "; no report: %s", k->report_error);
+    fputc('\n', stderr);
+}
+
+static void on_kill(void *ctx, const struct memorystatus_kill *k)
+{
+    struct emu *emu = ctx;
+    print_kill(k);
+    event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_KILL, .pid = k->pid,
+                                          .name = k->name, .kill = k });
+    struct task *t = task_by_pid(emu, k->pid);
+    if (t && t->map)
+        task_end(emu, t, SIGKILL);
+}
+
+int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    j->wake = UINT64_MAX;
+    j->step = emu->phys.nframes / 512 > 4 ? emu->phys.nframes / 512 : 4;
+    if (emu->opt.no_jetsam)
+        return 0;
+    struct memorystatus_config cfg = {
+        .page_size = (uint32_t)PAGE_SIZE,
+        .notify_spacing = emu->opt.notify_spacing,
+        .reports_dir = emu->opt.reports_dir,
+        .macos = emu->opt.platform == EMU_PLATFORM_MACOS,
+        .ctx = emu,
+        .notify = on_notify,
+        .kill = on_kill,
+        .level_changed = on_level,
+    };
+    if (!(j->ms = memorystatus_create(&cfg))) {
+        snprintf(err, errlen, "cannot create the memorystatus table: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void emu_jetsam_fini(struct emu *emu)
+{
+    memorystatus_destroy(emu->jetsam.ms);
+    emu->jetsam.ms = NULL;
+}
+
+void emu_jetsam_set_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx)
+{
+    emu->jetsam.listener = fn;
+    emu->jetsam.listener_ctx = ctx;
+}
+
+const struct memorystatus *emu_jetsam_table(const struct emu *emu)
+{
+    return emu->jetsam.ms;
+}
+
+static void mark_due(struct emu *emu)
+{
+    if (!emu->jetsam.ms)
+        return;
+    emu->jetsam.due = true;
+    /* Not from inside a TLB fill: a stop there leaves Unicorn's PC at the start of the
+     * block. The block hook stops at the next boundary instead. */
+    if (!emu->in_fill)
+        cpu_request_stop(emu, STOP_UPCALL);
+}
+
+void emu_jetsam_poll(struct emu *emu)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    if (!j->ms || j->due)
+        return;
+    uint32_t free = emu->phys.count[PHYS_FREE];
+    uint32_t moved = free > j->last_free ? free - j->last_free : j->last_free - free;
+    if (moved >= j->step || emu->vm.stats.scans != j->last_scans)
+        mark_due(emu);
+}
+
+/* --- the table follows the tasks --------------------------------------------------- */
+
+static uint32_t limit_mb(struct emu_memlimit l)
+{
+    return l.mb > 0 ? (uint32_t)l.mb : 0;
+}
+
+static struct memorystatus_limits limits_of(const struct task *t)
+{
+    return (struct memorystatus_limits){
+        .active_mb = limit_mb(t->memstatus.active),
+        .inactive_mb = limit_mb(t->memstatus.inactive),
+        .active_fatal = t->memstatus.active.fatal,
+        .inactive_fatal = t->memstatus.inactive.fatal,
+    };
+}
+
+static bool alive(const struct task *t)
+{
+    return t->state != TASK_ZOMBIE && t->map;
+}
+
+static void add_task(struct emu *emu, struct task *t)
+{
+    struct memorystatus *ms = emu->jetsam.ms;
+    struct memorystatus_spawn s = {
+        .pid = t->pid, .name = t->name ? t->name : "?", .band = t->memstatus.band,
+        .coalition = (uint64_t)t->pid, .launch_time = t->launched,
+    };
+    for (const struct task *p = t->parent; p; p = p->parent)
+        s.coalition = (uint64_t)p->pid;             /* the app that started it all */
+    if (memorystatus_add(ms, &s) < 0)
+        return;                                       /* out of host memory: not watched */
+    struct memorystatus_limits l = limits_of(t);
+    memorystatus_set_limits(ms, t->pid, &l);
+    memorystatus_set_notes(ms, t->pid, emu_pressure_handler_mask(t));
+    memorystatus_set_state(ms, t->pid, t->jetsam_states, emu->icount);
+}
+
+static uint64_t cpu_time(const struct emu *emu, const struct task *t)
+{
+    return t->cpu_insns + (t == emu->task ? emu->icount - t->ran_from : 0);
+}
+
+static uint32_t open_fds(const struct task *t)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < t->nfds; i++)
+        n += t->fds[i].host >= 0;
+    return n;
+}
+
+/* Drops the processes whose task is gone, adds new tasks, refreshes every footprint. */
+static void sync_tasks(struct emu *emu)
+{
+    struct memorystatus *ms = emu->jetsam.ms;
+    for (size_t i = 0; i < memorystatus_count(ms);) {
+        const struct memorystatus_proc *p = memorystatus_proc_at(ms, i);
+        struct task *t = task_by_pid(emu, p->pid);
+        if (t && alive(t))
+            i++;
+        else
+            memorystatus_remove(ms, p->pid);
+    }
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (!alive(t))
+            continue;
+        if (!memorystatus_find(ms, t->pid))
+            add_task(emu, t);
+        uint32_t vol;
+        struct memorystatus_usage u = {
+            .footprint = vm_map_footprint(t->map, &vol),
+            .cpu_time = cpu_time(emu, t),
+            .fds = open_fds(t),
+        };
+        u.purgeable = vol;
+        memorystatus_update(ms, t->pid, &u);
+    }
+}
+
+static void read_counters(struct emu *emu, struct memorystatus_vm *vm)
+{
+    struct vm_page_counts c;
+    vm_page_counts(&emu->vm, &c);
+    const struct compressor *pool = emu->vm.compressor;
+    const struct compressor_stats *cs = pool ? compressor_stats(pool) : NULL;
+    *vm = (struct memorystatus_vm){
+        .free = c.free, .active = c.active, .inactive = c.inactive,
+        .speculative = c.speculative, .throttled = c.throttled, .wired = c.wired,
+        .purgeable = c.purgeable, .file_backed = c.file_backed, .anonymous = c.anonymous,
+        .compressor_pages = c.compressed, .compressor_frames = c.compressor_frames,
+        .compressions = cs ? cs->compressions : 0,
+        .decompressions = cs ? cs->decompressions : 0,
+        .compressor_low_on_space = pool && (compressor_low_on_space(pool) ||
+                                            emu->vm.compressor_full),
+        .total_pages = c.total,
+    };
+}
+
+unsigned emu_jetsam_evaluate(struct emu *emu)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    j->due = false;
+    if (!j->ms || j->evaluating)
+        return 0;
+    j->evaluating = true;
+    unsigned all = 0, did;
+    do {
+        sync_tasks(emu);
+        read_counters(emu, &j->vm);
+        did = memorystatus_evaluate(j->ms, &j->vm, emu->icount);
+        all |= did;
+    } while (did & MEMORYSTATUS_DID_KILL);
+    j->last_free = emu->phys.count[PHYS_FREE];
+    j->last_scans = emu->vm.stats.scans;
+    j->wake = memorystatus_next_notify(j->ms, emu->icount);
+    j->evaluating = false;
+    return all;
+}
+
+void emu_jetsam_before_run(struct emu *emu)
+{
+    if (emu->jetsam.due || emu->icount >= emu->jetsam.wake)
+        emu_jetsam_evaluate(emu);
+}
+
+bool emu_jetsam_reclaim(struct emu *emu)
+{
+    return (emu_jetsam_evaluate(emu) & MEMORYSTATUS_DID_KILL) != 0;
+}
+
+/* --- what tasks and guests change ---------------------------------------------------- */
+
+void emu_jetsam_task_changed(struct emu *emu, struct task *t)
+{
+    struct memorystatus *ms = emu->jetsam.ms;
+    if (!ms || !memorystatus_find(ms, t->pid))
+        return;                    /* added with its properties at the next evaluation */
+    memorystatus_set_band(ms, t->pid, t->memstatus.band);
+    const struct memorystatus_proc *p = memorystatus_find(ms, t->pid);
+    struct memorystatus_limits l = limits_of(t);
+    if (memcmp(&p->limits, &l, sizeof l) != 0)
+        memorystatus_set_limits(ms, t->pid, &l);
+    memorystatus_set_notes(ms, t->pid, emu_pressure_handler_mask(t));
+    mark_due(emu);
+}
+
+/* exec: a new name, and the table hears of the process afresh. */
+void emu_jetsam_task_renamed(struct emu *emu, struct task *t)
+{
+    if (emu->jetsam.ms && memorystatus_remove(emu->jetsam.ms, t->pid) == 0)
+        mark_due(emu);
+}
+
+void emu_jetsam_task_started(struct emu *emu, struct task *t)
+{
+    t->launched = emu->icount;
+    t->ran_from = emu->icount;
+    mark_due(emu);
+}
+
+int emu_jetsam_set_band(struct emu *emu, int pid, int band)
+{
+    struct task *t = task_by_pid(emu, pid);
+    if (!t || !alive(t))
+        return -ESRCH;
+    return emu_task_set_band(emu, t, band, t->memstatus.user_data);
+}
+
+int emu_jetsam_set_state(struct emu *emu, int pid, unsigned states)
+{
+    struct task *t = task_by_pid(emu, pid);
+    if (!t || !alive(t))
+        return -ESRCH;
+    t->jetsam_states = states;
+    if (emu->jetsam.ms && memorystatus_find(emu->jetsam.ms, pid)) {
+        memorystatus_set_state(emu->jetsam.ms, pid, states, emu->icount);
+        mark_due(emu);
+    }
+    return 0;
+}

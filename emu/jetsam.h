@@ -1,0 +1,64 @@
+/* emu/jetsam.h — the machine's memorystatus: jetsam/'s policy driven by the VM.
+ *
+ * With Jetsam on (the default), every live task is in a memorystatus table with its
+ * band, limits and handler's notes (set from the CLI, by guests through
+ * memorystatus_control, or by a scenario). The table is evaluated at points fixed by the
+ * guest's own progress, so a run replays identically:
+ *   - after a page fault or a system call, once the free frames have moved by
+ *     `step` pages (1/512 of RAM, at least 4) or the pageout scan has run since the
+ *     last evaluation;
+ *   - when a task starts or ends, or changes its band, limits or handler;
+ *   - at the block where a waiting pressure note falls due (guest instructions);
+ *   - before a page fault is refused for want of memory (a kill may make room).
+ * Each evaluation reads the counters (vm_page_counts, the compressor's statistics) and
+ * each task's phys_footprint from its pmap ledgers, and calls memorystatus_evaluate()
+ * again for as long as it kills, the CPU stopped. Notes go to the guests' handlers
+ * (emu_pressure_post); a kill ends the victim at once with SIGKILL, whether it is on
+ * the CPU or not, frees all its memory before the next evaluation, prints one line on
+ * stderr and writes a JetsamEvent report into the reports directory.
+ *
+ * Time is emu's guest-instruction count: while Jetsam is on, instructions are counted
+ * at every block (each task's cpuTime and age, the spacing of notes). */
+#ifndef EMU_JETSAM_H
+#define EMU_JETSAM_H
+
+#include <stdint.h>
+
+#include "jetsam/memorystatus.h"
+
+struct emu;
+
+enum emu_jetsam_event_kind {
+    EMU_JETSAM_LEVEL,              /* the level changed: from, to */
+    EMU_JETSAM_NOTE,               /* a note was sent: pid, name, note, delivered */
+    EMU_JETSAM_KILL,               /* a task was killed: pid, name, kill */
+};
+
+struct emu_jetsam_event {
+    enum emu_jetsam_event_kind kind;
+    uint64_t icount;               /* guest instructions */
+    const struct memorystatus_vm *vm;   /* the counters of this evaluation */
+    enum memorystatus_level from, to;
+    int pid;
+    const char *name;
+    uint32_t note;
+    int delivered;                 /* 1: queued for its handler, 0: it has none */
+    const struct memorystatus_kill *kill;
+};
+
+/* Called for each event, during the evaluation (the table may be read, not changed). */
+typedef void (*emu_jetsam_listener)(void *ctx, const struct emu_jetsam_event *ev);
+void emu_jetsam_set_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx);
+
+/* The table (NULL with Jetsam off): bands, limits, footprints as of the last evaluation. */
+const struct memorystatus *emu_jetsam_table(const struct emu *emu);
+
+/* MEMORYSTATUS_STATE_* of a live task (a scenario's foreground switch). 0 or -ESRCH. */
+int emu_jetsam_set_state(struct emu *emu, int pid, unsigned states);
+/* The band of a live task, as memorystatus_control would set it. 0, -ESRCH or -EINVAL. */
+int emu_jetsam_set_band(struct emu *emu, int pid, int band);
+
+/* Evaluates now (the CPU must be stopped); the MEMORYSTATUS_DID_* bits of every round. */
+unsigned emu_jetsam_evaluate(struct emu *emu);
+
+#endif

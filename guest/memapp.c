@@ -1,0 +1,182 @@
+/* memapp: the apps of the Jetsam scenarios (guest/scenarios/). Each fills its memory
+ * with pseudo-random bytes (the compressor gains nothing on them), a megabyte at a
+ * time with some computing in between, so pressure rises as it would under an app.
+ *
+ *   memapp cache CACHE WORK [keep]
+ *       An app with a cache: CACHE MB filled first, then WORK MB of working memory.
+ *       Its pressure handler frees the whole cache (mach_vm_deallocate) on WARN or
+ *       CRITICAL, unless `keep`. At the end it checks every working page and says
+ *       whether the cache went.
+ *   memapp leak STEP_KB
+ *       Leaks STEP_KB at a time until it is killed; hears notes and ignores them.
+ *   memapp steady MB ROUNDS
+ *       Fills MB, then reads and rewrites all of it ROUNDS times, checking each word.
+ *   memapp grow MB
+ *       Grows to MB; its handler takes the per-process limit notes and the level notes,
+ *       and it reports which arrived once it is done (if it lives).
+ *
+ * Exit 0 when done; each failed check its own status (guest_test.h). */
+#include "guest_test.h"
+#include <stdbool.h>
+#include <mach/mach.h>
+#include <machemu/pressure.h>
+
+#define MB (1u << 20)
+#define NOTES_ALL (NOTE_MEMORYSTATUS_PRESSURE_NORMAL | NOTE_MEMORYSTATUS_PRESSURE_WARN | \
+                   NOTE_MEMORYSTATUS_PRESSURE_CRITICAL | NOTE_MEMORYSTATUS_PROC_LIMIT_WARN | \
+                   NOTE_MEMORYSTATUS_PROC_LIMIT_CRITICAL)
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ull;
+    x ^= x >> 27;
+    x *= 0x81dadef4bc2dd44dull;
+    return x ^ (x >> 33);
+}
+
+static volatile uint64_t sink;
+
+static void think(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        sink += mix(i);
+}
+
+static uint64_t *allocate(size_t bytes)
+{
+    mach_vm_address_t a = 0;
+    CHECK(2, mach_vm_allocate(mach_task_self(), &a, bytes, VM_FLAGS_ANYWHERE) == KERN_SUCCESS);
+    return (uint64_t *)(uintptr_t)a;
+}
+
+/* Fills [p, p + bytes) a megabyte at a time, thinking in between. */
+static void fill(uint64_t *p, size_t bytes, uint64_t seed)
+{
+    for (size_t i = 0; i < bytes / 8; i++) {
+        p[i] = mix(seed + i);
+        if (i % (MB / 8) == MB / 8 - 1)
+            think(20000);
+    }
+}
+
+static void check_fill(const uint64_t *p, size_t bytes, uint64_t seed)
+{
+    for (size_t i = 0; i < bytes / 8; i++)
+        CHECK(3, p[i] == mix(seed + i));
+}
+
+static unsigned long notes_seen;
+
+/* --- cache ------------------------------------------------------------------------ */
+
+static struct { uint64_t *p; size_t bytes; int freed_on; } cache;
+
+static void free_cache(unsigned long note, void *ctx)
+{
+    (void)ctx;
+    notes_seen |= note;
+    if (!cache.p || !(note & (NOTE_MEMORYSTATUS_PRESSURE_WARN | NOTE_MEMORYSTATUS_PRESSURE_CRITICAL)))
+        return;
+    mach_vm_deallocate(mach_task_self(), (mach_vm_address_t)(uintptr_t)cache.p, cache.bytes);
+    cache.p = NULL;
+    cache.freed_on = (int)note;
+}
+
+static int run_cache(int argc, char **argv)
+{
+    CHECK(1, argc >= 4);
+    size_t cache_mb = strtoul(argv[2], NULL, 0), work_mb = strtoul(argv[3], NULL, 0);
+    bool keep = argc > 4 && !strcmp(argv[4], "keep");
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, free_cache, NULL) == KERN_SUCCESS);
+    cache.bytes = cache_mb * MB;
+    uint64_t *c = allocate(cache.bytes);
+    if (!keep)
+        cache.p = c;
+    fill(c, cache.bytes, 1);
+    printf("memapp: cache of %zu MB filled\n", cache_mb);
+    fflush(stdout);
+    uint64_t *w = allocate(work_mb * MB);
+    fill(w, work_mb * MB, 2);
+    check_fill(w, work_mb * MB, 2);
+    if (cache.freed_on)
+        printf("memapp: freed the cache on %s; %zu MB of work intact\n",
+               cache.freed_on == NOTE_MEMORYSTATUS_PRESSURE_WARN ? "WARN" : "CRITICAL", work_mb);
+    else
+        printf("memapp: kept the cache; %zu MB of work intact\n", work_mb);
+    return 0;
+}
+
+/* --- leak, steady, grow ------------------------------------------------------------- */
+
+static void note_seen(unsigned long note, void *ctx)
+{
+    (void)ctx;
+    notes_seen |= note;
+}
+
+static int run_leak(int argc, char **argv)
+{
+    CHECK(1, argc >= 3);
+    size_t step = strtoul(argv[2], NULL, 0) * 1024;
+    CHECK(1, step > 0);
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    for (uint64_t seed = 1;; seed += step) {
+        uint64_t *p = allocate(step);
+        fill(p, step, seed);
+        think(20000);
+    }
+}
+
+static int run_steady(int argc, char **argv)
+{
+    CHECK(1, argc >= 4);
+    size_t bytes = strtoul(argv[2], NULL, 0) * MB;
+    unsigned rounds = (unsigned)strtoul(argv[3], NULL, 0);
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    uint64_t *p = allocate(bytes);
+    fill(p, bytes, 7);
+    for (unsigned r = 0; r < rounds; r++) {
+        check_fill(p, bytes, 7 + r);
+        for (size_t i = 0; i < bytes / 8; i++)
+            p[i] = mix(7 + r + 1 + i);
+        think(200000);
+    }
+    check_fill(p, bytes, 7 + rounds);
+    printf("memapp: %u rounds over %zu MB, every word intact\n", rounds, bytes / MB);
+    return 0;
+}
+
+static int run_grow(int argc, char **argv)
+{
+    CHECK(1, argc >= 3);
+    size_t mb = strtoul(argv[2], NULL, 0);
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    for (size_t i = 0; i < mb; i++) {
+        uint64_t *p = allocate(MB);
+        fill(p, MB, i * MB);
+        if (notes_seen & NOTE_MEMORYSTATUS_PROC_LIMIT_WARN) {
+            printf("memapp: PROC_LIMIT_WARN heard at %zu MB\n", i + 1);
+            fflush(stdout);
+            notes_seen &= ~(unsigned long)NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
+        }
+    }
+    printf("memapp: grew to %zu MB\n", mb);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    CHECK(1, argc >= 2);
+    if (!strcmp(argv[1], "cache"))
+        return run_cache(argc, argv);
+    if (!strcmp(argv[1], "leak"))
+        return run_leak(argc, argv);
+    if (!strcmp(argv[1], "steady"))
+        return run_steady(argc, argv);
+    if (!strcmp(argv[1], "grow"))
+        return run_grow(argc, argv);
+    CHECK(1, 0);
+    return 1;
+}
