@@ -85,12 +85,19 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
+# Scenario files sit next to the guest programs they run (../memapp).
+SCENARIOS := $(patsubst guest/scenarios/%,$(O)/guest/scenarios/%,$(wildcard guest/scenarios/*.scn))
+
 # Test helpers: tests/<name>.c -> build/tests/<name> (not run as unit tests).
 PNGPIXEL := $(O)/tests/pngpixel
 
 .PHONY: all check unit integration demo bench asan clean deps
 all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
-     $(PNGPIXEL)
+     $(PNGPIXEL) $(SCENARIOS)
+
+$(O)/guest/scenarios/%.scn: guest/scenarios/%.scn
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(O)/obj/emu/%.o: emu/%.c
 	@mkdir -p $(dir $@)
@@ -184,7 +191,7 @@ check: all
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL)
+integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
 	@O=$(O) tests/run-all.sh integration
 
 demo:

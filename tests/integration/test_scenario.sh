@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Integration: Jetsam on the machine — kills, reports, limits, and `machemu scenario`.
+#  - scenario leak (guest/scenarios/leak.scn): the leaking background app is killed with
+#    vm-pageshortage while the app in front finishes with every word intact; a JetsamEvent
+#    report names it with its reason; the same timeline on a second run;
+#  - scenario limit (limit.scn): PROC_LIMIT_WARN reaches the app's handler at 80% of its
+#    limit, then per-process-limit kills it; the app without a limit lives; deterministic;
+#  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
+#    live while memory is plentiful; --band and --memlimit show in the report;
+#  - bad scenario files and options: one error line each (file:line for the file).
+# Emulator only: qemu-aarch64 has no Jetsam.
+# Run on its own: tests/integration/test_scenario.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+
+SCN=$GUEST/scenarios
+APP=$GUEST/memapp
+
+# scenario NAME FILE [OPTS...]: runs FILE in a fresh root; sets D (out, err, the reports
+# directory reports/), ST, and TL (the timeline: the lines that start with '[').
+scenario() {
+  local name=$1 file=$2 root; shift 2
+  root=$(new_root "$name")
+  D=$root
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" scenario --root "$root" "$@" "$file" \
+      >"$D/out" 2>"$D/err")
+  ST=$?
+  grep '^\[' "$D/out" >"$D/timeline"
+}
+
+has() { # REGEX FILE WHAT
+  grep -Eq "$1" "$2" || WHY+=("no $3 (/$1/)")
+}
+
+# The report of the first kill is JSON that names the victim and its reason.
+report_names() { # FILE NAME REASON
+  if ! python3 - "$1" "$2" "$3" <<'PYEOF' 2>"$D/report.err"
+import json, sys
+path, name, reason = sys.argv[1:]
+with open(path) as f:
+    header = json.loads(f.readline())
+    body = json.loads(f.read())
+assert header["bug_type"] == "298", header
+assert body["memoryStatus"]["pageSize"] == 16384
+for key in ("free", "active", "inactive", "wired", "anonymous", "fileBacked", "compressor"):
+    assert key in body["memoryStatus"]["memoryPages"] or key == "compressor", key
+killed = [p for p in body["processes"] if p.get("reason")]
+assert len(killed) == 1 and killed[0]["reason"] == reason, killed
+assert killed[0]["name"] == name
+for key in ("pid", "rpages", "lifetimeMax", "age", "cpuTime", "priority"):
+    assert key in killed[0], key
+PYEOF
+  then
+    WHY+=("report $1 is not a JetsamEvent for $2 ($3): $(tail -n 1 "$D/report.err")")
+  fi
+}
+
+leak_case() {
+  scenario scenario-leak "$SCN/leak.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^\[ *[0-9]+\] kill +leaky \(pid 1001\), band 30 \(background\): vm-(pageshortage|compressor-space-shortage), footprint' \
+    "$D/timeline" "kill of the leaker in the timeline"
+  has '^\[ *[0-9]+\] exit +leaky \(pid 1001\) killed by signal 9$' "$D/timeline" "leaker's end"
+  has '^\[ *[0-9]+\] exit +front \(pid 1000\) status 0$' "$D/timeline" "front app's clean exit"
+  has '^memapp: 6 rounds over 16 MB, every word intact$' "$D/out" "front app's check"
+  has '^scenario end at [0-9]+: 1 exited, 1 killed' "$D/out" "summary"
+  grep -q 'kill +front' "$D/timeline" && WHY+=("the app in front was killed")
+  has '^machemu: jetsam: killed task 1001 \(memapp\), band 30 \(background\)' "$D/err" "kill line on stderr"
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-pageshortage \
+    || WHY+=("no report in reports/")
+  cp "$D/timeline" "$SCRATCH/leak.first"
+  verdict scenario-leak
+  scenario scenario-leak-again "$SCN/leak.scn"
+  cmp -s "$SCRATCH/leak.first" "$D/timeline" ||
+    WHY+=("the second run's timeline differs: $(diff "$SCRATCH/leak.first" "$D/timeline" | head -n 4 | tr '\n' ' ')")
+  verdict scenario-leak-same-timeline
+}
+
+limit_case() {
+  scenario scenario-limit "$SCN/limit.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^\[ *[0-9]+\] note +PROC_LIMIT_WARN -> front \(pid 1000\)$' "$D/timeline" "limit warning"
+  has '^memapp: PROC_LIMIT_WARN heard at (19|20|21) MB$' "$D/out" "the handler hearing it near 80% of 24 MB"
+  has '^\[ *[0-9]+\] kill +front \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB' \
+    "$D/timeline" "per-process-limit kill just past 24 MB"
+  has '^\[ *[0-9]+\] exit +mail \(pid 1001\) status 0$' "$D/timeline" "the other app's clean exit"
+  local warn kill
+  warn=$(grep -n 'PROC_LIMIT_WARN' "$D/timeline" | head -n 1 | cut -d: -f1)
+  kill=$(grep -n '\] kill ' "$D/timeline" | head -n 1 | cut -d: -f1)
+  [ -n "$warn" ] && [ -n "$kill" ] && [ "$warn" -lt "$kill" ] || WHY+=("the warning did not come before the kill")
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp per-process-limit \
+    || WHY+=("no report in reports/")
+  cp "$D/timeline" "$SCRATCH/limit.first"
+  verdict scenario-limit
+  scenario scenario-limit-again "$SCN/limit.scn"
+  cmp -s "$SCRATCH/limit.first" "$D/timeline" || WHY+=("the second run's timeline differs")
+  verdict scenario-limit-same-timeline
+}
+
+# run with --memlimit / --band: one app, no scenario.
+run_limit_cases() {
+  local root
+  root=$(new_root run-memlimit-fatal); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --memlimit 12 --band background -- "$APP" grow 30
+  ST=$?
+  [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
+  has '^machemu: jetsam: killed task 1000 \(memapp\), band 30 \(background\): per-process-limit, footprint 12\.[0-9] MB; report reports/JetsamEvent-1-memapp\.ips$' \
+    "$D/err" "the kill line"
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp per-process-limit
+  grep -q '"priority": 30' "$D/reports/JetsamEvent-1-memapp.ips" 2>/dev/null || WHY+=("the report does not show band 30")
+  verdict run-memlimit-fatal
+
+  root=$(new_root run-memlimit-soft); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --memlimit 12:soft -- "$APP" grow 30
+  ST=$?
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0: a soft limit kills only under pressure")
+  has '^memapp: PROC_LIMIT_WARN heard at' "$D/out" "the limit warning"
+  has '^memapp: grew to 30 MB$' "$D/out" "the app's end"
+  [ -d "$D/reports" ] && WHY+=("a report was written though nothing was killed")
+  verdict run-memlimit-soft
+
+  root=$(new_root run-reports-dir); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --memlimit 8 --reports "$root/elsewhere/deep" -- "$APP" grow 20
+  ST=$?
+  [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
+  [ -f "$root/elsewhere/deep/JetsamEvent-1-memapp.ips" ] || WHY+=("no report in --reports DIR (made with its parents)")
+  verdict run-reports-dir
+}
+
+# bad_case NAME STATUS REGEX ARGS...: the error line and status.
+bad_case() {
+  local name=$1 want=$2 re=$3; shift 3
+  local out rc
+  out=$("${EMU[@]}" "$@" 2>&1 >/dev/null); rc=$?
+  [ "$rc" = "$want" ] || WHY+=("exit status $rc, want $want")
+  [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || WHY+=("want one line, got: $out")
+  printf "%s\n" "$out" | grep -Eq -- "$re" || WHY+=("no /$re/ in: $out")
+  D=$SCRATCH; verdict "$name"
+}
+
+bad_cases() {
+  local f=$SCRATCH/bad.scn
+  printf 'options -m 64M\n\nfrobnicate now\n' >"$f"
+  bad_case scenario-bad-directive 2 "^machemu: scenario: .*bad\.scn:3: unknown directive 'frobnicate'" scenario "$f"
+  printf 'app a at soon -- ../memapp leak 1\n' >"$f"
+  bad_case scenario-bad-time 2 "bad\.scn:1: app a: bad time 'soon'" scenario "$f"
+  printf 'app a -- ../memapp leak 1\nforeground b at 10\n' >"$f"
+  bad_case scenario-unknown-app 2 "bad\.scn:2: foreground: no app named b" scenario "$f"
+  printf '# nothing\n' >"$f"
+  bad_case scenario-no-app 2 "no app to run" scenario "$f"
+  bad_case scenario-missing 2 "^machemu: scenario: .*nonexistent\.scn: No such file" scenario "$SCRATCH/nonexistent.scn"
+  bad_case scenario-no-jetsam 2 "no-jetsam leaves nothing to watch" scenario --no-jetsam "$SCN/leak.scn"
+  bad_case run-bad-band 2 "bad --band 'loud'" run --band loud "$APP" leak 1
+  bad_case run-bad-memlimit 2 "bad --memlimit '12:sometimes'" run --memlimit 12:sometimes "$APP" leak 1
+  bad_case run-programs-elsewhere 2 "--programs belongs to machemu scenario" run --programs /tmp "$APP" leak 1
+}
+
+leak_case
+limit_case
+run_limit_cases
+bad_cases
+finish
