@@ -115,7 +115,7 @@ struct compressor_config {
 };
 
 /* Defaults for a machine of ram_frames 16 KB frames: hybrid codec, 64 KB segments,
- * max_frames = ram_frames / 2, max_pages = 16 * ram_frames, host memory. */
+ * max_frames = 3/4 of ram_frames, max_pages = 16 * ram_frames, host memory. */
 void compressor_config_default(struct compressor_config *cfg, uint32_t ram_frames);
 
 struct compressor_stats {

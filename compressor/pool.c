@@ -11,7 +11,10 @@ void compressor_config_default(struct compressor_config *cfg, uint32_t ram_frame
     *cfg = (struct compressor_config){
         .codec = COMPRESSOR_CODEC_HYBRID,
         .segment_size = 64u << 10,
-        .max_frames = ram_frames / 2,
+        /* Pressure reaches warning when the compressor holds more than the
+         * non-compressed memory, about half of RAM: a pool capped there would be low
+         * on space before any warning, so it may take three quarters. */
+        .max_frames = ram_frames / 4 * 3,
         .max_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages,
     };
     if (cfg->max_frames < cfg->segment_size / FRAME_SIZE)

@@ -3,12 +3,18 @@
  * time with some computing in between, so pressure rises as it would under an app.
  *
  *   memapp cache CACHE WORK [keep]
- *       An app with a cache: CACHE MB filled first, then WORK MB of working memory.
+ *       An app with a cache: CACHE MB filled first, then WORK MB of working memory
+ *       (both `mixed`, see leak).
  *       Its pressure handler frees the whole cache (mach_vm_deallocate) on WARN or
  *       CRITICAL, unless `keep`. At the end it checks every working page and says
  *       whether the cache went.
- *   memapp leak STEP_KB
- *       Leaks STEP_KB at a time until it is killed; hears notes and ignores them.
+ *   memapp leak STEP_KB [mixed]
+ *       Leaks STEP_KB at a time until it is killed; hears notes and ignores them. With
+ *       `mixed`, each 16 KB block is 10 KB of random bytes and zeros: the compressor
+ *       keeps it in about 10 KB.
+ *   memapp system ROUNDS
+ *       The system's file-backed memory (a stand-in for SpringBoard and the shared
+ *       cache): reads every page of an 8 MB table in its own executable, ROUNDS times.
  *   memapp steady MB ROUNDS
  *       Fills MB, then reads and rewrites all of it ROUNDS times, checking each word.
  *   memapp grow MB
@@ -50,11 +56,18 @@ static uint64_t *allocate(size_t bytes)
     return (uint64_t *)(uintptr_t)a;
 }
 
+static bool mixed;                 /* 10 KB of each 16 KB block random, the rest zero */
+
+static uint64_t word(uint64_t seed, size_t i)
+{
+    return mixed && i % 2048 >= 1280 ? 0 : mix(seed + i);
+}
+
 /* Fills [p, p + bytes) a megabyte at a time, thinking in between. */
 static void fill(uint64_t *p, size_t bytes, uint64_t seed)
 {
     for (size_t i = 0; i < bytes / 8; i++) {
-        p[i] = mix(seed + i);
+        p[i] = word(seed, i);
         if (i % (MB / 8) == MB / 8 - 1)
             think(20000);
     }
@@ -63,7 +76,7 @@ static void fill(uint64_t *p, size_t bytes, uint64_t seed)
 static void check_fill(const uint64_t *p, size_t bytes, uint64_t seed)
 {
     for (size_t i = 0; i < bytes / 8; i++)
-        CHECK(3, p[i] == mix(seed + i));
+        CHECK(3, p[i] == word(seed, i));
 }
 
 static unsigned long notes_seen;
@@ -88,6 +101,7 @@ static int run_cache(int argc, char **argv)
     CHECK(1, argc >= 4);
     size_t cache_mb = strtoul(argv[2], NULL, 0), work_mb = strtoul(argv[3], NULL, 0);
     bool keep = argc > 4 && !strcmp(argv[4], "keep");
+    mixed = true;                  /* what the compressor can take, as an app's data */
     CHECK(4, machemu_pressure_handler_set(NOTES_ALL, free_cache, NULL) == KERN_SUCCESS);
     cache.bytes = cache_mb * MB;
     uint64_t *c = allocate(cache.bytes);
@@ -120,6 +134,7 @@ static int run_leak(int argc, char **argv)
     CHECK(1, argc >= 3);
     size_t step = strtoul(argv[2], NULL, 0) * 1024;
     CHECK(1, step > 0);
+    mixed = argc > 3 && !strcmp(argv[3], "mixed");
     CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
     for (uint64_t seed = 1;; seed += step) {
         uint64_t *p = allocate(step);
@@ -139,7 +154,7 @@ static int run_steady(int argc, char **argv)
     for (unsigned r = 0; r < rounds; r++) {
         check_fill(p, bytes, 7 + r);
         for (size_t i = 0; i < bytes / 8; i++)
-            p[i] = mix(7 + r + 1 + i);
+            p[i] = word(7 + r + 1, i);
         think(200000);
     }
     check_fill(p, bytes, 7 + rounds);
@@ -165,6 +180,26 @@ static int run_grow(int argc, char **argv)
     return 0;
 }
 
+/* Read-only data in the executable: file-backed pages, dropped under pressure and
+ * read from the file again. Initialized, so it is in the file, not zero-fill. */
+static const uint8_t table[8u << 20] = { 1 };
+
+static int run_system(int argc, char **argv)
+{
+    CHECK(1, argc >= 3);
+    unsigned rounds = (unsigned)strtoul(argv[2], NULL, 0);
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    uint64_t sum = 0;
+    for (unsigned r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < sizeof table; i += 4096)
+            sum += ((const volatile uint8_t *)table)[i];
+        think(400000);
+    }
+    CHECK(5, sum == rounds);
+    printf("memapp: read the 8 MB table %u times\n", rounds);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -177,6 +212,8 @@ int main(int argc, char **argv)
         return run_steady(argc, argv);
     if (!strcmp(argv[1], "grow"))
         return run_grow(argc, argv);
+    if (!strcmp(argv[1], "system"))
+        return run_system(argc, argv);
     CHECK(1, 0);
     return 1;
 }

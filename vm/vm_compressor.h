@@ -21,7 +21,7 @@
 struct vm_compressor_config {
     enum compressor_codec codec;
     uint32_t segment_size;         /* 0: the pool's default (64 KB) */
-    uint32_t max_frames;           /* 0: the pool's default (half the RAM) */
+    uint32_t max_frames;           /* 0: the pool's default (3/4 of the RAM) */
     int swap_fd;                   /* read-write swap file (macOS mode), or -1 */
 };
 

@@ -3,8 +3,9 @@
  * The scan runs synchronously when an allocation finds fewer free frames than the
  * free target, so a run is deterministic. Reclaim order: volatile purgeable
  * objects, speculative pages, then the inactive queues, refilled from the head of
- * the active queue while they are below the inactive target. Anonymous pages go to
- * the compressor; those it refuses wait on the throttled queue until it has room. */
+ * the active queue while they are below the inactive target, file-backed pages
+ * first unless the file cache is down to its minimum. Anonymous pages go to the
+ * compressor; those it refuses wait on the throttled queue until it has room. */
 #include <stdlib.h>
 #include "vm/vm_compressor.h"
 
@@ -51,6 +52,22 @@ static bool purge_one(struct vm *vm)
 static bool reclaimable(struct vm *vm, struct vm_page *pg)
 {
     return !vm_object_internal(pg->object) && !pmap_is_modified(vm->mmu, vm_page_pfn(vm, pg));
+}
+
+/* XNU's vps_calculate_filecache_min (vm_page_filecache_min_divisor 70): while the
+ * compressor has room, the file cache is not shrunk below 10/70 of the non-compressed
+ * memory. Dropping it all first would leave memorystatus_available_pages (free +
+ * file-backed) under Jetsam's critical line while the compressor could still take
+ * anonymous pages. */
+#define FILECACHE_MIN_DIVISOR 70
+static uint32_t filecache_min(const struct vm *vm)
+{
+    if (!vm->compressor || vm->compressor_full || compressor_low_on_space(vm->compressor))
+        return 0;
+    uint32_t non_compressed = vm->q[VM_PAGE_Q_ACTIVE].count + vm->q[VM_PAGE_Q_SPECULATIVE].count +
+                              vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count +
+                              vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count + free_frames(vm);
+    return (uint32_t)((uint64_t)non_compressed * 10 / FILECACHE_MIN_DIVISOR);
 }
 
 static bool compressible(struct vm *vm, struct vm_page *pg)
@@ -101,8 +118,11 @@ static bool scan_step(struct vm *vm)
     }
     if (balance_inactive(vm))
         return true;
-    if ((pg = head_of(vm, VM_PAGE_Q_INACTIVE_EXTERNAL)) ||
-        (pg = head_of(vm, VM_PAGE_Q_INACTIVE_INTERNAL))) {
+    struct vm_page *file = head_of(vm, VM_PAGE_Q_INACTIVE_EXTERNAL);
+    struct vm_page *anon = head_of(vm, VM_PAGE_Q_INACTIVE_INTERNAL);
+    if (anon && file && compressible(vm, anon) && vm->external_pages < filecache_min(vm))
+        file = NULL;
+    if ((pg = file ? file : anon)) {
         consider_inactive(vm, pg);
         return true;
     }

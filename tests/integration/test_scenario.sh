@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Integration: Jetsam on the machine — kills, reports, limits, and `machemu scenario`.
-#  - scenario leak (guest/scenarios/leak.scn): the leaking background app is killed with
-#    vm-pageshortage while the app in front finishes with every word intact; a JetsamEvent
-#    report names it with its reason; the same timeline on a second run;
+#  - scenario cache (cache.scn): pressure reaches warning, the app in front hears WARN,
+#    frees its cache, the level falls back to normal and the app finishes; cache-keep.scn,
+#    the same app keeping its cache, is killed at critical;
+#  - scenario leak (leak.scn): warning, WARN to the leaker first (the lower band), then at
+#    critical the leaking background app is killed with vm-pageshortage while the app in
+#    front finishes with every word intact; a JetsamEvent report names it with its
+#    reason; the same timeline on a second run;
 #  - scenario limit (limit.scn): PROC_LIMIT_WARN reaches the app's handler at 80% of its
 #    limit, then per-process-limit kills it; the app without a limit lives; deterministic;
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
@@ -56,17 +60,51 @@ PYEOF
   fi
 }
 
+# line_of REGEX: the number of the first timeline line matching it (empty if none).
+line_of() { grep -nE "$1" "$D/timeline" | head -n 1 | cut -d: -f1; }
+
+# in_order WHAT REGEX...: each matches a timeline line, each after the one before.
+in_order() {
+  local what=$1 prev=0 n re; shift
+  for re in "$@"; do
+    n=$(line_of "$re")
+    if [ -z "$n" ]; then WHY+=("$what: no line /$re/"); return; fi
+    [ "$n" -gt "$prev" ] || WHY+=("$what: /$re/ comes too early")
+    prev=$n
+  done
+}
+
+cache_case() {
+  scenario scenario-cache "$SCN/cache.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "cache freed on warning" '\] level +normal -> warning: ' '\] note +WARN -> front \(pid 1001\)$' \
+    '\] level +warning -> normal: ' '\] note +NORMAL -> front \(pid 1001\)$' '\] exit +front \(pid 1001\) status 0$'
+  has '^memapp: freed the cache on WARN; 30 MB of work intact$' "$D/out" "the app's report"
+  grep -q '\] kill ' "$D/timeline" && WHY+=("something was killed")
+  [ -d "$D/reports" ] && WHY+=("a report was written though nothing was killed")
+  verdict scenario-cache
+  scenario scenario-cache-keep "$SCN/cache-keep.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "cache kept, app killed" '\] level +normal -> warning: ' '\] note +WARN -> front \(pid 1001\)$' \
+    '\] level +warning -> critical: ' '\] kill +front \(pid 1001\), band 100 \(foreground\): vm-pageshortage, ' \
+    '\] exit +front \(pid 1001\) killed by signal 9$' '\] exit +springboard \(pid 1000\) status 0$'
+  verdict scenario-cache-keep
+}
+
 leak_case() {
   scenario scenario-leak "$SCN/leak.scn"
   [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
-  has '^\[ *[0-9]+\] kill +leaky \(pid 1001\), band 30 \(background\): vm-(pageshortage|compressor-space-shortage), footprint' \
-    "$D/timeline" "kill of the leaker in the timeline"
-  has '^\[ *[0-9]+\] exit +leaky \(pid 1001\) killed by signal 9$' "$D/timeline" "leaker's end"
-  has '^\[ *[0-9]+\] exit +front \(pid 1000\) status 0$' "$D/timeline" "front app's clean exit"
-  has '^memapp: 6 rounds over 16 MB, every word intact$' "$D/out" "front app's check"
-  has '^scenario end at [0-9]+: 1 exited, 1 killed' "$D/out" "summary"
+  in_order "pressure, notes, the leaker's death" '\] level +normal -> warning: ' \
+    '\] note +WARN -> leaky \(pid 1002\)$' '\] note +WARN -> front \(pid 1001\)$' \
+    '\] level +warning -> critical: ' \
+    '\] kill +leaky \(pid 1002\), band 30 \(background\): vm-(pageshortage|compressor-space-shortage), footprint' \
+    '\] report +reports/JetsamEvent-1-memapp\.ips$' '\] level +critical -> normal: ' \
+    '\] exit +front \(pid 1001\) status 0$'
+  has '^\[ *[0-9]+\] exit +leaky \(pid 1002\) killed by signal 9$' "$D/timeline" "leaker's end"
+  has '^memapp: 8 rounds over 12 MB, every word intact$' "$D/out" "front app's check"
+  has '^scenario end at [0-9]+: 2 exited, 1 killed, level normal$' "$D/out" "summary"
   grep -q 'kill +front' "$D/timeline" && WHY+=("the app in front was killed")
-  has '^machemu: jetsam: killed task 1001 \(memapp\), band 30 \(background\)' "$D/err" "kill line on stderr"
+  has '^machemu: jetsam: killed task 1002 \(memapp\), band 30 \(background\)' "$D/err" "kill line on stderr"
   [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-pageshortage \
     || WHY+=("no report in reports/")
   cp "$D/timeline" "$SCRATCH/leak.first"
@@ -156,6 +194,7 @@ bad_cases() {
   bad_case run-programs-elsewhere 2 "--programs belongs to machemu scenario" run --programs /tmp "$APP" leak 1
 }
 
+cache_case
 leak_case
 limit_case
 run_limit_cases

@@ -583,7 +583,7 @@ START_TEST(config_is_validated)
     compressor_config_default(&cfg, 4096);
     ck_assert_int_eq(cfg.codec, COMPRESSOR_CODEC_HYBRID);
     ck_assert_uint_eq(cfg.segment_size, 64 << 10);
-    ck_assert_uint_eq(cfg.max_frames, 2048);
+    ck_assert_uint_eq(cfg.max_frames, 3072);
     struct compressor *c = compressor_create(&cfg);
     ck_assert_ptr_nonnull(c);
     compressor_destroy(c);
