@@ -67,8 +67,8 @@ bool emu_run_slice(struct emu *emu);
 /* Guest instructions run so far (counted while several tasks run, Jetsam is on, or
  * an alarm is set). */
 uint64_t emu_icount(const struct emu *emu);
-/* Stops the CPU at the first block boundary at or past `icount` guest instructions,
- * so emu_run_slice() returns there (UINT64_MAX: no alarm). */
+/* Stops the CPU once, at the first block boundary at or past `icount` guest
+ * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
 void emu_set_alarm(struct emu *emu, uint64_t icount);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);

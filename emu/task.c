@@ -134,8 +134,11 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
     else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
-             emu->icount >= emu->alarm || emu->jetsam.due)
+             emu->icount >= emu->alarm || emu->jetsam.due) {
+        if (emu->icount >= emu->alarm)
+            emu->alarm = UINT64_MAX;   /* one stop per alarm */
         cpu_request_stop(emu, STOP_UPCALL);
+    }
 }
 
 /* The block hook costs time on every block, so it is there only while needed: while

@@ -14,6 +14,8 @@
 # Environment: O (build dir, default build), REPS (default 3), QEMU (default
 # qemu-aarch64), COMPUTE_N (default 4000000), MACHEMU (default $O/machemu),
 # COMP_PAGES (pages per corpus, default 1536), COMP_REPS (default 5).
+#   4. Jetsam: from a level change to the guest's handler, and killing a 64 MB task
+#      ($O/bench/jetsam_bench; references from the same run, see its header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +30,8 @@ G=$O/guest
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench"; do
+for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
+         "$O/bench/jetsam_bench" "$G/memapp"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -145,3 +148,7 @@ echo
 
 echo "== 3. compressor codecs (MB/s of 16 KB pages per CPU second, best of $COMP_REPS; ratio = bytes in / out; 1val = single-value pages; lz4 = pages hybrid gave to LZ4)"
 "$O/bench/compressor_bench" "$COMP_PAGES" "$COMP_REPS"
+echo
+
+echo "== 4. Jetsam (jetsam_bench, best of $REPS; guest instructions are the emulator's clock)"
+"$O/bench/jetsam_bench" "$G" "$REPS" 2>/dev/null | grep -v '^memapp:'
