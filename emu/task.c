@@ -158,11 +158,17 @@ static void set_block_hook(struct emu *emu, bool want)
     }
 }
 
+/* A lone task is never switched out: no stop at the end of its quantum. */
+static void start_quantum(struct emu *emu)
+{
+    emu->quantum_end = live_tasks(emu) > 1 ? emu->icount + QUANTUM : UINT64_MAX;
+}
+
 void sched_update_quantum(struct emu *emu)
 {
     set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.ms ||
                             emu->alarm != UINT64_MAX);
-    emu->quantum_end = emu->icount + QUANTUM;
+    start_quantum(emu);
 }
 
 void sched_count_instructions(struct emu *emu)
@@ -170,7 +176,7 @@ void sched_count_instructions(struct emu *emu)
     if (emu->quantum_hook)
         return;
     set_block_hook(emu, true);
-    emu->quantum_end = emu->icount + QUANTUM;
+    start_quantum(emu);
 }
 
 static void switch_to(struct emu *emu, struct task *next)
@@ -389,6 +395,7 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         p->state = TASK_BLOCKED_WAIT;
         cpu_request_stop(emu, STOP_SWITCH);
     }
+    start_quantum(emu);            /* two tasks now: the parent's turn ends */
     return c->pid;
 }
 
