@@ -126,6 +126,10 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
     }
     if (emu->stop == STOP_DEBUG)   /* the debugger shows this fault before the retry */
         return false;
+    if (emu->jetsam.due && (emu->stop == STOP_NONE || emu->stop == STOP_UPCALL)) {
+        emu->stop = STOP_UPCALL;   /* Jetsam evaluates, then this access runs again */
+        return false;
+    }
     if (emu->phys.stale_code) {
         /* A frame with translated code got new contents: flush the code cache
          * outside the CPU loop, then retry this access. */

@@ -129,6 +129,7 @@ struct emu_jetsam {
     struct memorystatus *ms;       /* NULL: Jetsam off */
     bool due;                      /* evaluate before the CPU runs again */
     bool evaluating;
+    bool clock;                    /* count instructions: a note waits or pressure is up */
     uint32_t step;                 /* free frames moved that call for an evaluation */
     uint32_t last_free;            /* free frames at the last evaluation */
     uint64_t last_scans;           /* pageout scans then */
@@ -206,9 +207,6 @@ struct cpu_handler_entry {
 void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
 
 /* emu.c */
-/* One turn of the run loop: runs the current task until the CPU stops, or switches
- * to the next task; false once the run is over. */
-bool emu_run_slice(struct emu *emu);
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
 

@@ -104,7 +104,8 @@ static void mark_due(struct emu *emu)
         return;
     emu->jetsam.due = true;
     /* Not from inside a TLB fill: a stop there leaves Unicorn's PC at the start of the
-     * block. The block hook stops at the next boundary instead. */
+     * block. The fill fails instead (on_tlb_fill), and the access runs again after the
+     * evaluation. */
     if (!emu->in_fill)
         cpu_request_stop(emu, STOP_UPCALL);
 }
@@ -236,6 +237,11 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     j->last_free = emu->phys.count[PHYS_FREE];
     j->last_scans = emu->vm.stats.scans;
     j->wake = memorystatus_next_notify(j->ms, emu->icount);
+    bool clock = j->wake != UINT64_MAX || memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL;
+    if (clock != j->clock) {
+        j->clock = clock;
+        sched_update_quantum(emu);
+    }
     j->evaluating = false;
     return all;
 }

@@ -17,8 +17,10 @@
  * the CPU or not, frees all its memory before the next evaluation, prints one line on
  * stderr and writes a JetsamEvent report into the reports directory.
  *
- * Time is emu's guest-instruction count: while Jetsam is on, instructions are counted
- * at every block (each task's cpuTime and age, the spacing of notes). */
+ * Time is emu's guest-instruction count (each task's cpuTime and age, the spacing of
+ * notes). Counting costs time at every block, so it runs only while it matters: while
+ * several tasks run, a note waits or the level is above normal. A lone app's age and
+ * cpuTime in a report therefore count only those stretches. */
 #ifndef EMU_JETSAM_H
 #define EMU_JETSAM_H
 

@@ -134,18 +134,22 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
     else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
-             emu->icount >= emu->alarm || emu->jetsam.due) {
+             emu->icount >= emu->alarm) {
         if (emu->icount >= emu->alarm)
             emu->alarm = UINT64_MAX;   /* one stop per alarm */
         cpu_request_stop(emu, STOP_UPCALL);
     }
 }
 
-/* The block hook costs time on every block, so it is there only while needed: while
- * several tasks share the CPU, a delayed pressure note waits, Jetsam keeps time or a
- * tool set an alarm. */
+/* The block hook costs time on every block (a fifth of a tight loop's speed), so it is
+ * there only while needed: while several tasks share the CPU, a delayed pressure note
+ * waits, Jetsam needs time (emu_jetsam.clock) or a tool set an alarm. */
 static void set_block_hook(struct emu *emu, bool want)
 {
+    /* Unicorn translates at the PC again when hooks change: not for a task that is
+     * gone. The switch to the next task comes back here. */
+    if (!emu->task || !emu->task->map)
+        return;
     if (want && !emu->quantum_hook) {
         if (uc_hook_add(emu->uc, &emu->quantum_hook, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0)
             != UC_ERR_OK)
@@ -166,7 +170,7 @@ static void start_quantum(struct emu *emu)
 
 void sched_update_quantum(struct emu *emu)
 {
-    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.ms ||
+    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.clock ||
                             emu->alarm != UINT64_MAX);
     start_quantum(emu);
 }

@@ -74,6 +74,11 @@ guest_row() {   # NAME MEM ARGS...: one row, machemu vs qemu
     eval "T_${name//[^a-zA-Z0-9]/_}=$m"
 }
 guest_row "compute $COMPUTE_N" 512M "$G/compute" "$COMPUTE_N"
+# Jetsam counts guest instructions at every block (its clock): the same run without it.
+tj_var="T_compute_${COMPUTE_N}"
+m=$(best "$MACHEMU" run -m 512M --no-jetsam "$G/compute" "$COMPUTE_N")
+printf '%-28s %10s %10s %8s   (with Jetsam: %sx this time)\n' "compute, --no-jetsam" "$m" - - \
+    "$(ratio "${!tj_var}" "$m")"
 SKB=1024 SPASS=400
 for mode in store load memset store-x load-x memset-x; do
     guest_row "stores $mode ${SKB}K x$SPASS" 64M "$G/bench_stores" "$mode" "$SKB" "$SPASS"

@@ -11,8 +11,6 @@
 #include "emu/pressure.h"
 #include "tools/scenario.h"
 
-#define PAGE_BYTES 16384.0
-
 extern char **environ;
 
 struct app {
@@ -369,7 +367,8 @@ static void on_event(void *ctx, const struct emu_jetsam_event *ev)
         memory_text(mem, sizeof mem, ev->vm);
         say(s, ev->icount, "kill", "%s (pid %d), band %s: %s, footprint %.1f MB; %s",
             app_name(s, ev->pid, ev->name), ev->pid, band, memorystatus_cause_name(ev->kill->cause),
-            (double)ev->kill->footprint * PAGE_BYTES / (1 << 20), mem);
+            (double)(ev->kill->footprint * memorystatus_page_size(emu_jetsam_table(s->emu))) /
+                (1 << 20), mem);
         if (ev->kill->report)
             say(s, ev->icount, "report", "%s", ev->kill->report);
         break;

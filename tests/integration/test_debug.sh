@@ -339,11 +339,14 @@ bad_usage_case() {
 # --- determinism: the same faults in the same order as machemu run ------------------------------
 same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
   local name=$1 script=$2; shift 2
-  local root; root=$(new_root "$name.run")
+  # The same root and launcher as the debugger's session: the guest's environment
+  # carries PWD and bash's $_ (the command run), and its size moves the first stack,
+  # and with it every fault after.
+  local root; root=$(new_root "$name")
   # Standard output to a file, as under the debugger: a guest's stdio takes other paths
   # (other code pages) for a file than for /dev/null.
-  (cd "$root" && "${EMU[@]}" run --root "$root" --trace-faults="$SCRATCH/$name.run.trace" "$@" \
-    >"$SCRATCH/$name.run.out" 2>&1)
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" \
+    --trace-faults="$SCRATCH/$name.run.trace" "$@" >"$SCRATCH/$name.run.out" 2>&1)
   DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
   debug_session "$name" "$script" -- "$@"
   DBG_OPTS=()
@@ -373,9 +376,7 @@ determinism_cases() {
   # Decompressions, with reads of compressed pages at every stop.
   s="break fault compressed"
   for i in $(seq 1 300); do s+=$'\ncontinue\nx/2gx 0x7f0000100000'; done
-  # Without Jetsam, as before it: with it, this comparison differed in one full-suite
-  # run in two (a decompression landing one frame off) and never alone; open.
-  same_trace debug-same-faults-compress "$s"$'\ndelete\ncontinue' -m 16M --no-jetsam "$G/compress" 24
+  same_trace debug-same-faults-compress "$s"$'\ndelete\ncontinue' -m 16M "$G/compress" 24
 }
 
 # --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
