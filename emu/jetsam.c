@@ -78,6 +78,7 @@ int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the memorystatus table: %s", strerror(errno));
         return -1;
     }
+    j->clock = emu->opt.run_all;   /* a scenario's timeline runs on it throughout */
     return 0;
 }
 
@@ -237,7 +238,8 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     j->last_free = emu->phys.count[PHYS_FREE];
     j->last_scans = emu->vm.stats.scans;
     j->wake = memorystatus_next_notify(j->ms, emu->icount);
-    bool clock = j->wake != UINT64_MAX || memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL;
+    bool clock = emu->opt.run_all || j->wake != UINT64_MAX ||
+                 memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL;
     if (clock != j->clock) {
         j->clock = clock;
         sched_update_quantum(emu);

@@ -19,8 +19,9 @@
  *
  * Time is emu's guest-instruction count (each task's cpuTime and age, the spacing of
  * notes). Counting costs time at every block, so it runs only while it matters: while
- * several tasks run, a note waits or the level is above normal. A lone app's age and
- * cpuTime in a report therefore count only those stretches. */
+ * several tasks run, a note waits or the level is above normal, and throughout a run
+ * of several programs (emu_options.run_all: a scenario's timeline). A lone app's age
+ * and cpuTime in a report otherwise count only those stretches. */
 #ifndef EMU_JETSAM_H
 #define EMU_JETSAM_H
 

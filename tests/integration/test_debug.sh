@@ -31,11 +31,12 @@ debug_session() {
   rm -rf "$D"; mkdir -p "$D"
   printf '%s\n' "$script" >"$D/script"
   local root; root=$(new_root "$name")
-  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${DBG_OPTS[@]}" \
+  (cd "$root" && "${DBG_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${DBG_OPTS[@]}" \
       -x "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
   RC=$?
 }
 DBG_OPTS=()
+DBG_ENV=()                         # a command prefix, e.g. (env -i LC_ALL=C)
 
 # Checks add reasons to WHY; verdict (lib.sh) reports them.
 expect() {   # expect REGEX WHAT: the transcript must match the extended regex
@@ -339,17 +340,18 @@ bad_usage_case() {
 # --- determinism: the same faults in the same order as machemu run ------------------------------
 same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
   local name=$1 script=$2; shift 2
-  # The same root and launcher as the debugger's session: the guest's environment
-  # carries PWD and bash's $_ (the command run), and its size moves the first stack,
-  # and with it every fault after.
+  # The same root, launcher and environment on both sides: the guest gets the host's
+  # environment, whose size moves its first stack, and with it every fault after.
   local root; root=$(new_root "$name")
+  local fixed=(env -i LC_ALL=C)
   # Standard output to a file, as under the debugger: a guest's stdio takes other paths
   # (other code pages) for a file than for /dev/null.
-  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" \
+  (cd "$root" && "${fixed[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" \
     --trace-faults="$SCRATCH/$name.run.trace" "$@" >"$SCRATCH/$name.run.out" 2>&1)
   DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
+  DBG_ENV=("${fixed[@]}")
   debug_session "$name" "$script" -- "$@"
-  DBG_OPTS=()
+  DBG_OPTS=() DBG_ENV=()
   local a="$SCRATCH/$name.a" b="$SCRATCH/$name.b"
   sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name.run.trace" >"$a"
   sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name.dbg.trace" >"$b"
