@@ -14,19 +14,10 @@
 #define BLOCK 16384u                    /* the unit of the pattern, not the page size */
 #define WORDS (BLOCK / 8)
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    x *= 0x81dadef4bc2dd44dull;
-    return x ^ (x >> 33);
-}
-
 /* Word i of block b. */
 static uint64_t heap_word(size_t b, size_t i)
 {
-    size_t used = (b % 8 == 0) ? WORDS : 48 + mix(b) % 64;
+    size_t used = (b % 8 == 0) ? WORDS : 48 + guest_mix(b) % 64;
     if (i >= used)
         return 0;
     switch (i % 4) {
@@ -39,7 +30,7 @@ static uint64_t heap_word(size_t b, size_t i)
 
 static uint64_t word_of(int random, size_t b, size_t i)
 {
-    return random ? mix(b * WORDS + i + 1) : heap_word(b, i);
+    return random ? guest_mix(b * WORDS + i + 1) : heap_word(b, i);
 }
 
 static void fill(uint64_t *w, size_t blocks, int random)

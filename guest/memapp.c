@@ -32,21 +32,12 @@
                    NOTE_MEMORYSTATUS_PRESSURE_CRITICAL | NOTE_MEMORYSTATUS_PROC_LIMIT_WARN | \
                    NOTE_MEMORYSTATUS_PROC_LIMIT_CRITICAL)
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    x *= 0x81dadef4bc2dd44dull;
-    return x ^ (x >> 33);
-}
-
 static volatile uint64_t sink;
 
 static void think(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        sink += mix(i);
+        sink += guest_mix(i);
 }
 
 static uint64_t *allocate(size_t bytes)
@@ -60,7 +51,7 @@ static bool mixed;                 /* 10 KB of each 16 KB block random, the rest
 
 static uint64_t word(uint64_t seed, size_t i)
 {
-    return mixed && i % 2048 >= 1280 ? 0 : mix(seed + i);
+    return mixed && i % 2048 >= 1280 ? 0 : guest_mix(seed + i);
 }
 
 /* Fills [p, p + bytes) a megabyte at a time, thinking in between. */

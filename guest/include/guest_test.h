@@ -86,4 +86,13 @@ static inline __attribute__((unused)) uint64_t guest_fnv1a(const void *p, size_t
 }
 #define GUEST_FNV_INIT 0xcbf29ce484222325ULL
 
+/* A 64-bit mixer (murmur3's finalizer constants): word i of pseudo-random data. */
+static inline __attribute__((unused)) uint64_t guest_mix(uint64_t x) {
+  x ^= x >> 31;
+  x *= 0x7fb5d329728ea185ull;
+  x ^= x >> 27;
+  x *= 0x81dadef4bc2dd44dull;
+  return x ^ (x >> 33);
+}
+
 #endif

@@ -47,8 +47,10 @@ with open(path) as f:
     body = json.loads(f.read())
 assert header["bug_type"] == "298", header
 assert body["memoryStatus"]["pageSize"] == 16384
-for key in ("free", "active", "inactive", "wired", "anonymous", "fileBacked", "compressor"):
-    assert key in body["memoryStatus"]["memoryPages"] or key == "compressor", key
+for key in ("free", "active", "inactive", "wired", "anonymous", "fileBacked"):
+    assert key in body["memoryStatus"]["memoryPages"], key
+for key in ("compressorSize", "uncompressed", "compressions", "decompressions"):
+    assert key in body["memoryStatus"], key
 killed = [p for p in body["processes"] if p.get("reason")]
 assert len(killed) == 1 and killed[0]["reason"] == reason, killed
 assert killed[0]["name"] == name
