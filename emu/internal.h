@@ -95,6 +95,8 @@ struct task {
     struct task_upcall upcall;
     struct emu_memstatus memstatus;
     unsigned jetsam_states;        /* MEMORYSTATUS_STATE_* */
+    uint64_t limit_trip;           /* pmap ledgers' sum past which its limit needs an
+                                      evaluation (0: not yet evaluated) */
     uint64_t launched;             /* emu->icount when it was created */
     uint64_t cpu_insns;            /* guest instructions it ran, up to ran_from */
     uint64_t ran_from;             /* emu->icount when it last got the CPU */

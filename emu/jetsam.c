@@ -111,6 +111,20 @@ static void mark_due(struct emu *emu)
         cpu_request_stop(emu, STOP_UPCALL);
 }
 
+/* An upper bound of the footprint (volatile pages not taken off): cheap enough for
+ * every fault, so a limit line is acted on at the page that crosses it. */
+static uint64_t ledgers(const struct task *t)
+{
+    const struct pmap *pm = t->map->pmap;
+    return pm ? (uint64_t)pm->internal + pm->compressed + pm->tables : 0;
+}
+
+static bool crossed_limit_line(const struct emu *emu)
+{
+    const struct task *t = emu->task;
+    return t && t->map && ledgers(t) > t->limit_trip;
+}
+
 void emu_jetsam_poll(struct emu *emu)
 {
     struct emu_jetsam *j = &emu->jetsam;
@@ -118,7 +132,7 @@ void emu_jetsam_poll(struct emu *emu)
         return;
     uint32_t free = emu->phys.count[PHYS_FREE];
     uint32_t moved = free > j->last_free ? free - j->last_free : j->last_free - free;
-    if (moved >= j->step || emu->vm.stats.scans != j->last_scans)
+    if (moved >= j->step || emu->vm.stats.scans != j->last_scans || crossed_limit_line(emu))
         mark_due(emu);
 }
 
@@ -221,6 +235,18 @@ static void read_counters(struct emu *emu, struct memorystatus_vm *vm)
     };
 }
 
+/* Where each task's ledgers next call for an evaluation, from the lines as the last
+ * round left them. The sum exceeds the footprint by the volatile pages. */
+static void set_limit_trips(struct emu *emu)
+{
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        const struct memorystatus_proc *p = memorystatus_find(emu->jetsam.ms, t->pid);
+        uint64_t line = p ? memorystatus_limit_line(emu->jetsam.ms, p) : UINT64_MAX;
+        uint64_t vol = p ? p->usage.purgeable : 0;
+        t->limit_trip = line > UINT64_MAX - vol ? UINT64_MAX : line + vol;
+    }
+}
+
 unsigned emu_jetsam_evaluate(struct emu *emu)
 {
     struct emu_jetsam *j = &emu->jetsam;
@@ -235,6 +261,7 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
         did = memorystatus_evaluate(j->ms, &j->vm, emu->icount);
         all |= did;
     } while (did & MEMORYSTATUS_DID_KILL);
+    set_limit_trips(emu);
     j->last_free = emu->phys.count[PHYS_FREE];
     j->last_scans = emu->vm.stats.scans;
     j->wake = memorystatus_next_notify(j->ms, emu->icount);

@@ -69,6 +69,19 @@ static uint32_t take_limit_note(struct memorystatus *ms, struct memorystatus_pro
     return NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
 }
 
+uint64_t memorystatus_limit_line(const struct memorystatus *ms, const struct memorystatus_proc *p)
+{
+    struct limit l = limit_in_force(p);
+    unsigned sent = (p->limit_notes_sent >> l.shift) & (SENT_WARN | SENT_CRITICAL);
+    if (p->killed || !l.bytes)
+        return UINT64_MAX;
+    if (!(sent & SENT_WARN))
+        return l.bytes * MEMORYSTATUS_LIMIT_WARN_PERCENT / (100ull * ms->cfg.page_size);
+    if (l.fatal || !(sent & SENT_CRITICAL))
+        return l.bytes / ms->cfg.page_size;
+    return UINT64_MAX;
+}
+
 static unsigned send_limit_notes(struct memorystatus *ms)
 {
     unsigned did = 0;

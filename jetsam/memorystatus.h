@@ -299,6 +299,12 @@ struct memorystatus_config {
 
 struct memorystatus;
 
+/* The footprint (pages) up to which p's limit in force asks nothing of an evaluation:
+ * one page more earns a PROC_LIMIT note or a per-process-limit kill. UINT64_MAX when the
+ * limit has nothing more to give (none, or a soft one whose notes were all sent). Lets
+ * the caller evaluate at the page that crosses a line instead of polling. */
+uint64_t memorystatus_limit_line(const struct memorystatus *ms, const struct memorystatus_proc *p);
+
 /* NULL with errno EINVAL (bad config) or ENOMEM. The config is copied (reports_dir too). */
 struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg);
 void memorystatus_destroy(struct memorystatus *ms);

@@ -543,6 +543,44 @@ START_TEST(jump_past_both_lines_gives_critical_only)
 }
 END_TEST
 
+static uint64_t line_of(int pid)
+{
+    return memorystatus_limit_line(fx.ms, memorystatus_find(fx.ms, pid));
+}
+
+/* Each line is the last quiet page: at it nothing happens, one page past it the next
+ * note or the kill comes; after the last one the line is gone. */
+static void walk_the_lines(bool fatal, uint32_t expect_last)
+{
+    frontmost_app(100, fatal);
+    ck_assert_uint_eq(line_of(1), MB(80));
+    uint64_t now = 0, line;
+    while ((line = line_of(1)) != UINT64_MAX) {
+        step(line, now++, 0);
+        set_footprint(1, line + 1);
+        ck_assert_uint_ne(evaluate_calm(now++), 0);
+        if (fx.n && fx.ev[fx.n - 1].kind == 'k')
+            break;
+    }
+    ck_assert_uint_eq(line, fatal ? MB(100) : UINT64_MAX);
+    ck_assert_uint_eq(fx.n, 2);
+    if (fatal)
+        expect_kill(1, 1, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
+    else
+        expect_note(1, 1, expect_last);
+}
+
+START_TEST(limit_line_is_the_last_quiet_page)
+{
+    walk_the_lines(false, LIMIT_CRIT);
+    teardown();
+    setup();
+    walk_the_lines(true, 0);
+    spawn(2, "nolimit", 100, MB(500));
+    ck_assert_uint_eq(line_of(2), UINT64_MAX);
+}
+END_TEST
+
 START_TEST(set_limits_rearms_the_notes)
 {
     frontmost_app(100, false);
@@ -918,6 +956,7 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(notes, limit_warning_past_80_percent_once);
     tcase_add_test(notes, soft_limit_critical_note_without_kill);
     tcase_add_test(notes, jump_past_both_lines_gives_critical_only);
+    tcase_add_test(notes, limit_line_is_the_last_quiet_page);
     tcase_add_test(notes, set_limits_rearms_the_notes);
     tcase_add_test(notes, active_and_inactive_limits_apart);
     tcase_add_test(notes, limit_notes_need_a_listener);
