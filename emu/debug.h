@@ -297,4 +297,15 @@ int dbg_regions(struct emu *emu, int pid, struct vm_region_info *out, int max);
  * returns npages, or 0 if there is no such live task (or va is not aligned). */
 size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out);
 
+/* --- books ---------------------------------------------------------------------- */
+
+/* Whether the machine's books balance: every frame on exactly one queue or class and
+ * the counts adding up (vm_page_queues_check), and what the machine counts equal to
+ * what the live tasks hold: page-table frames = their pmaps' tables, kernel frames =
+ * their kernel memory, live VM objects = the objects their maps reach (entries and
+ * shadow chains), pages stored in the compressor = those objects' compressed pages.
+ * After a task ends, killed or not, nothing it held may remain. False with the first
+ * difference in why. Costs a walk of every frame and every map. */
+bool dbg_books_balance(struct emu *emu, char *why, size_t len);
+
 #endif

@@ -1,0 +1,176 @@
+/* Unit tests for emu/jetsam.h on a whole machine: a kill returns everything the victim
+ * held (frames, compressor slots, page tables, kernel memory, objects) and the books
+ * balance after it (dbg_books_balance) and at the end, when the machine is back where
+ * it started. Each runs $O/guest/memapp (`make` first). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "emu/debug.h"
+#include "emu/emu.h"
+#include "emu/jetsam.h"
+#include "emu/pressure.h"
+
+static const char *memapp(void)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/guest/memapp", getenv("O") ? getenv("O") : "build");
+    return path;
+}
+
+struct watch {
+    struct emu *emu;
+    int kills;
+    int victim;
+    enum memorystatus_cause cause;
+    struct dbg_task_memory at_kill;    /* the victim's memory as it was killed */
+    bool checked;                      /* the books were checked after the kill */
+};
+
+static void on_event(void *ctx, const struct emu_jetsam_event *ev)
+{
+    struct watch *w = ctx;
+    if (ev->kind != EMU_JETSAM_KILL)
+        return;
+    w->kills++;
+    w->victim = ev->pid;
+    w->cause = ev->kill->cause;
+    w->checked = false;
+    ck_assert_int_eq(dbg_task_memory(w->emu, ev->pid, &w->at_kill), 0);
+}
+
+static struct emu *machine(uint64_t mb, bool run_all, struct watch *w)
+{
+    char err[256];
+    struct emu_options opt = { .mem_size = mb << 20, .root = ".", .tlb_sets = 512,
+                               .tlb_ways = 4, .run_all = run_all,
+                               .notify_spacing = 2000000 };
+    struct emu *emu = emu_create(&opt, err, sizeof err);
+    ck_assert_msg(emu, "emu_create: %s", err);
+    *w = (struct watch){ .emu = emu };
+    emu_jetsam_set_listener(emu, on_event, w);
+    return emu;
+}
+
+static int spawn(struct emu *emu, int band, struct emu_memlimit limit, unsigned states,
+                 const char *a1, const char *a2, const char *a3)
+{
+    char err[256];
+    char *argv[] = { (char *)memapp(), (char *)a1, (char *)a2, (char *)a3, NULL };
+    int argc = a3 ? 4 : 3;
+    char *envp[] = { NULL };
+    struct emu_memstatus ms = { .band = band, .active = limit, .inactive = limit };
+    int pid = emu_spawn(emu, memapp(), argc, argv, envp, &ms, states, err, sizeof err);
+    ck_assert_msg(pid > 0, "%s (run make first)", err);
+    return pid;
+}
+
+static void books_balance(struct emu *emu, const char *when)
+{
+    char why[256];
+    ck_assert_msg(dbg_books_balance(emu, why, sizeof why), "%s: %s", when, why);
+}
+
+static void check_after_kill(struct emu *emu, struct watch *w)
+{
+    if (!w->kills || w->checked)
+        return;
+    books_balance(emu, "after a kill");
+    ck_assert_int_lt(dbg_task_memory(emu, w->victim, &(struct dbg_task_memory){ 0 }), 0);
+    w->checked = true;
+}
+
+/* Runs to the end, checking the books at the first stop after each kill (several kills
+ * in one evaluation are checked together). */
+static void run(struct emu *emu, struct watch *w)
+{
+    emu_run_prepare(emu);
+    while (emu_run_slice(emu))
+        check_after_kill(emu, w);
+    check_after_kill(emu, w);
+}
+
+/* Once every task has ended: nothing is held, and the frames are all back. */
+static void back_to_start(struct emu *emu, const struct dbg_vm *start)
+{
+    books_balance(emu, "at the end");
+    struct dbg_vm end;
+    dbg_vm_counters(emu, &end);
+    ck_assert_uint_eq(end.pages.pagetables, 0);
+    ck_assert_uint_eq(end.pages.kernel, 0);
+    ck_assert_uint_eq(end.pages.compressed, 0);
+    ck_assert_uint_eq(end.pages.compressor_frames, 0);
+    ck_assert_uint_eq(end.pages.active + end.pages.inactive + end.pages.speculative +
+                      end.pages.throttled, 0);
+    ck_assert_uint_eq(end.pages.free, start->pages.free);
+}
+
+START_TEST(pressure_kill_returns_everything)
+{
+    struct watch w;
+    struct emu *emu = machine(64, true, &w);
+    struct dbg_vm start;
+    dbg_vm_counters(emu, &start);
+    books_balance(emu, "at the start");
+    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
+    /* File-backed memory, as the system's keeps available pages up until the
+     * compressor has filled (guest/scenarios/leak.scn). */
+    int system = spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
+    int front = spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST,
+                      "steady", "12", "8");
+    int leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
+    run(emu, &w);
+    ck_assert_int_eq(w.kills, 1);
+    ck_assert_int_eq(w.victim, leaky);
+    ck_assert(w.cause == MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE ||
+              w.cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE);
+    ck_assert_msg(w.at_kill.compressed > 0, "the victim had nothing in the compressor");
+    ck_assert_uint_gt(w.at_kill.usage.tables, 0);
+    ck_assert(w.checked);
+    bool ended;
+    ck_assert_int_eq(emu_exit_status(emu, leaky, &ended), 128 + SIGKILL);
+    ck_assert_int_eq(emu_exit_status(emu, front, &ended), 0);
+    ck_assert(ended);
+    ck_assert_int_eq(emu_exit_status(emu, system, &ended), 0);
+    ck_assert(ended);
+    back_to_start(emu, &start);
+    emu_destroy(emu);
+}
+END_TEST
+
+START_TEST(limit_kill_of_a_lone_task_returns_everything)
+{
+    struct watch w;
+    struct emu *emu = machine(64, false, &w);
+    struct dbg_vm start;
+    dbg_vm_counters(emu, &start);
+    struct emu_memlimit fatal = { 12, true };
+    int pid = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, fatal, 0, "grow", "30", NULL);
+    run(emu, &w);
+    ck_assert_int_eq(w.kills, 1);
+    ck_assert_int_eq(w.victim, pid);
+    ck_assert_int_eq(w.cause, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
+    /* One page past 12 MB: the limit is checked at the fault that crosses it. */
+    ck_assert_int_eq(w.at_kill.usage.footprint, 12 * 64 + 1);
+    bool ended;
+    ck_assert_int_eq(emu_exit_status(emu, pid, &ended), 128 + SIGKILL);
+    back_to_start(emu, &start);
+    emu_destroy(emu);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("emu_jetsam");
+    TCase *tc = tcase_create("kills");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, pressure_kill_returns_everything);
+    tcase_add_test(tc, limit_kill_of_a_lone_task_returns_everything);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
