@@ -97,8 +97,7 @@ pfn_t phys_alloc(struct phys *p, enum phys_use use)
     return f;
 }
 
-/* The CPU may hold translated code for this frame; its contents are changing. */
-static void mark_written(struct phys *p, pfn_t pfn)
+void phys_forget_code(struct phys *p, pfn_t pfn)
 {
     if (pfn >= p->nframes)
         phys_panic("frame out of range", pfn);
@@ -116,7 +115,7 @@ void phys_free(struct phys *p, pfn_t pfn)
         phys_panic("double free", pfn);
     if (p->use[pfn] == PHYS_RESERVED)
         phys_panic("free of a reserved frame", pfn);
-    mark_written(p, pfn);
+    phys_forget_code(p, pfn);
     p->count[p->use[pfn]]--;
     p->count[PHYS_FREE]++;
     p->use[pfn] = PHYS_FREE;
@@ -127,7 +126,7 @@ void phys_free(struct phys *p, pfn_t pfn)
 
 void phys_zero(struct phys *p, pfn_t pfn)
 {
-    mark_written(p, pfn);
+    phys_forget_code(p, pfn);
     memset(phys_ptr(p, pfn), 0, PAGE_SIZE);
 }
 
@@ -135,14 +134,14 @@ void phys_copy(struct phys *p, pfn_t dst, pfn_t src)
 {
     if (src >= p->nframes)
         phys_panic("copy from a frame out of range", src);
-    mark_written(p, dst);
+    phys_forget_code(p, dst);
     if (dst != src)
         memcpy(phys_ptr(p, dst), phys_ptr(p, src), PAGE_SIZE);
 }
 
 void phys_will_write(struct phys *p, pfn_t pfn)
 {
-    mark_written(p, pfn);
+    phys_forget_code(p, pfn);
 }
 
 uint32_t phys_take_stale_code(struct phys *p)

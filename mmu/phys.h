@@ -51,6 +51,10 @@ void phys_zero(struct phys *p, pfn_t pfn);
 void phys_copy(struct phys *p, pfn_t dst, pfn_t src);
 /* Call before writing into a frame from the host side. */
 void phys_will_write(struct phys *p, pfn_t pfn);
+/* The CPU's translated code of this frame is no longer to be trusted (its contents
+ * change, or a mapping it was fetched through lost its access flag or went): counted
+ * in stale_code if any was given out. */
+void phys_forget_code(struct phys *p, pfn_t pfn);
 /* Returns and resets the count of stale code frames. */
 uint32_t phys_take_stale_code(struct phys *p);
 

@@ -129,10 +129,27 @@ static pt_entry_t *pv_pte(const struct pv_entry *pv, pfn_t pfn)
     return pte;
 }
 
+static bool fetchable(pt_entry_t e)
+{
+    return (e & (PT_VALID | PT_AF)) == (PT_VALID | PT_AF) && !(e & PT_UXN);
+}
+
+/* The CPU runs code it translated without fetching through the TLB again, where
+ * hardware fetches through it at every instruction. When the mapping code was fetched
+ * through loses its access flag or goes, that code is dropped so that the next fetch
+ * faults as on hardware: a hot code page stays referenced, and a stop of the CPU
+ * (which always fetches afresh) changes nothing the VM sees. */
+static void fetch_mapping_changed(struct mmu *m, pt_entry_t old, pt_entry_t e)
+{
+    if (fetchable(old) && !fetchable(e))
+        phys_forget_code(m->phys, pt_pfn(old));
+}
+
 static void set_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t e)
 {
     if (*pte == e)
         return;
+    fetch_mapping_changed(pm->mmu, *pte, e);
     *pte = e;
     tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
 }
@@ -142,6 +159,7 @@ static void set_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t e)
 static void unmap_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t left)
 {
     pt_entry_t e = *pte;
+    fetch_mapping_changed(pm->mmu, e, left);
     *pte = left;
     if (left) {
         pm->compressed_lifetime++;

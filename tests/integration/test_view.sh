@@ -89,24 +89,15 @@ pfn_of() {
 # the compressor's frames have their colour), decompressed by a fault (its flash) and
 # resident again; meanwhile a file page's frame is freed by the scan.
 ANON=0x7e0000000000 FILE=0x7d0000000000
-# First the frame numbers: where the anonymous page and the file's first page land,
-# and where the anonymous page comes back from the compressor.
-# Which frame a page lands in depends on where the viewer stopped the CPU before (the
-# scan then sees other reference bits), so the run that finds the decompression's
-# frame stops where the checked run does.
-view_session frame-life "until-fault zero $ANON
-until-fault pagein $FILE
-quit" -- -m 16M --no-jetsam "$G/viewpages" 32 24
-A=$(pfn_of zero-fill "$ANON") F=$(pfn_of pagein "$FILE")
-view_session frame-life "until-fault zero $ANON
-until-fault pagein $FILE
-until-frame $A inactive-anon
-until-frame $F free
-until-page $ANON compressed
-until-fault decompress $ANON
-quit" -- -m 16M --no-jetsam "$G/viewpages" 32 24
-P=$(pfn_of decompress "$ANON")
-OBJ=$(grep -m1 "^view: fault task=[0-9]* va=$ANON kind=zero-fill " "$D/out" | sed -n 's/.* object=\([0-9]*\) .*/\1/p')
+# First the frame numbers, from a run the viewer never stops: where the anonymous page
+# and the file's first page land, and where the anonymous page comes back from the
+# compressor. The checked run stops many times; stops must not change where pages go.
+view_session frame-life "continue" -- -m 16M --no-jetsam --trace-faults="$SCRATCH/frame-life.trace" \
+  "$G/viewpages" 32 24
+traced() { grep -m1 "^fault task=[0-9]* va=$2 access=. kind=$1 " "$SCRATCH/frame-life.trace" |
+  sed -n "s/.* $3=\\([0-9]*\\) .*/\\1/p"; }
+A=$(traced zero-fill "$ANON" pfn) F=$(traced pagein "$FILE" pfn) P=$(traced decompress "$ANON" pfn)
+OBJ=$(traced zero-fill "$ANON" object)
 if [ -z "$A" ] || [ -z "$F" ] || [ -z "$P" ] || [ -z "$OBJ" ]; then
   WHY+=("no fault line for the anonymous page ($A, object $OBJ), the file page ($F) or the decompression ($P)")
 else

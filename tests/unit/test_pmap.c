@@ -485,6 +485,31 @@ START_TEST(ref_mod_end_to_end)
 }
 END_TEST
 
+/* Code fetched through a mapping is dropped (stale_code) when that mapping loses its
+ * access flag or goes; a data mapping, or code not fetched since, drops nothing. */
+START_TEST(code_is_dropped_with_its_fetch_mapping)
+{
+    pfn_t code = vm_frame(), data = vm_frame();
+    ck_assert_int_eq(pmap_enter(pm, 0x400000, code, RX, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(pmap_enter(pm, 0x800000, data, RW, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(xlate(0x800000, VM_PROT_READ, NULL, NULL), MMU_OK);
+    ck_assert_int_eq(xlate(0x400000, VM_PROT_EXECUTE, NULL, NULL), MMU_OK);
+    ck_assert(p.flags[code] & PHYS_F_CODE);
+    pmap_clear_reference(&m, data);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 0);
+    pmap_clear_reference(&m, code);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 1);
+    ck_assert(!(p.flags[code] & PHYS_F_CODE));
+    ck_assert(pmap_fast_fault(pm, 0x400000, VM_PROT_EXECUTE));
+    pmap_remove(pm, 0x400000, 0x404000);           /* not fetched since: nothing to drop */
+    ck_assert_uint_eq(phys_take_stale_code(&p), 0);
+    ck_assert_int_eq(pmap_enter(pm, 0x400000, code, RX, VM_PROT_READ, false), 0);
+    ck_assert_int_eq(xlate(0x400000, VM_PROT_EXECUTE, NULL, NULL), MMU_OK);
+    pmap_remove(pm, 0x400000, 0x404000);
+    ck_assert_uint_eq(phys_take_stale_code(&p), 1);
+}
+END_TEST
+
 /* A write to a never-touched writable page: AF fault first, one fix makes it writable. */
 START_TEST(write_to_untouched_page)
 {
@@ -739,6 +764,7 @@ static Suite *pmap_suite(void)
     tcase_add_test(rm, compressed_markers_are_counted_until_replaced_or_removed);
     tcase_add_test(rm, pv_pool_grows);
     tcase_add_test(rm, ref_mod_end_to_end);
+    tcase_add_test(rm, code_is_dropped_with_its_fetch_mapping);
     tcase_add_test(rm, write_to_untouched_page);
     tcase_add_test(rm, fast_fault_refuses);
     tcase_add_test(rm, fast_fault_fixes_every_mapping);
