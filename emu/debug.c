@@ -36,6 +36,7 @@ struct dbg {
     uint64_t last_pc;              /* of the last instruction hook */
     bool stop_set;                 /* a hook stopped the CPU */
     bool held;                     /* emu->fault waits to be delivered on resume */
+    int jetsam_hit;                /* the Jetsam breakpoint an evaluation matched, or 0 */
     uint64_t skip_block;           /* block already counted by the scheduler, or NO_PC */
     volatile sig_atomic_t interrupt;
     bool quiet;                    /* the debugger's own accesses: never a stop */
@@ -54,7 +55,7 @@ struct dbg {
 const char *dbg_stop_name(enum dbg_stop why)
 {
     static const char *const names[] = { "step", "breakpoint", "fault", "signal", "interrupt",
-                                         "exit" };
+                                         "exit", "jetsam" };
     return (unsigned)why < sizeof names / sizeof *names ? names[why] : "?";
 }
 
@@ -131,6 +132,12 @@ int dbg_break_fault(struct emu *emu, unsigned classes, uint64_t lo, uint64_t hi)
     return add_breakpoint(emu->dbg, (struct dbg_breakpoint){ .type = DBG_BP_FAULT,
                                                               .classes = classes,
                                                               .lo = lo, .hi = hi });
+}
+
+int dbg_break_jetsam(struct emu *emu, unsigned kinds)
+{
+    return add_breakpoint(emu->dbg, (struct dbg_breakpoint){ .type = DBG_BP_JETSAM,
+                                                              .classes = kinds });
 }
 
 static void remove_at(struct dbg *d, int i)
@@ -326,6 +333,19 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
     d->from.known = false;
 }
 
+void dbg_jetsam_event(struct emu *emu, enum emu_jetsam_event_kind kind)
+{
+    struct dbg *d = emu->dbg;
+    if (!d || !d->ev || d->jetsam_hit)
+        return;
+    for (int i = 0; i < d->nbp; i++)
+        if (d->bp[i].type == DBG_BP_JETSAM && (d->bp[i].classes & DBG_JETSAM_KIND(kind))) {
+            d->bp[i].hits++;
+            d->jetsam_hit = d->bp[i].id;
+            return;
+        }
+}
+
 bool dbg_hold_fault(struct emu *emu)
 {
     struct dbg *d = emu->dbg;
@@ -394,6 +414,7 @@ static void note_fault_stop(struct emu *emu)
 static void finish_resume(struct emu *emu, struct dbg_event *ev)
 {
     struct dbg *d = emu->dbg;
+    d->jetsam_hit = 0;
     if (d->exited) {
         ev->why = DBG_STOP_EXIT;
         ev->exit_status = emu->init->exit_status;
@@ -403,6 +424,15 @@ static void finish_resume(struct emu *emu, struct dbg_event *ev)
         ev->pc = cpu_reg(emu, UC_ARM64_REG_PC);
     }
     d->ev = NULL;
+}
+
+static bool jetsam_stop(const struct dbg *d, struct dbg_event *ev)
+{
+    if (!d->jetsam_hit)
+        return false;
+    ev->why = DBG_STOP_JETSAM;
+    ev->breakpoint = d->jetsam_hit;
+    return true;
 }
 
 void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct dbg_event *ev)
@@ -418,6 +448,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     d->steps_left = steps;
     d->once_faults = once_faults;
     d->stop_set = false;
+    d->jetsam_hit = 0;
     d->interrupt = 0;              /* a Ctrl-C at the prompt is not for this resume */
     if (d->held) {
         d->held = false;
@@ -427,6 +458,11 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     d->last_pc = NO_PC;
     d->resume_pc = cpu_reg(emu, UC_ARM64_REG_PC);
     for (;;) {
+        /* The evaluation the slice would start with, done first so that a Jetsam stop
+         * comes before the CPU runs on (the slice then finds nothing due). */
+        emu_jetsam_before_run(emu);
+        if (jetsam_stop(d, ev))
+            break;
         d->restarted = true;
         if (!emu_run_slice(emu)) {
             d->exited = true;
@@ -448,6 +484,8 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
             note_fault_stop(emu);
             break;
         }
+        if (jetsam_stop(d, ev))
+            break;
     }
     finish_resume(emu, ev);
 }

@@ -16,6 +16,7 @@
 #define EMU_DEBUG_H
 
 #include "emu/emu.h"
+#include "emu/jetsam.h"
 #include "vm/vm_map.h"
 
 /* Installs the debugger's hooks. Call once, after emu_load and before anything
@@ -32,6 +33,8 @@ enum dbg_stop {
                                       (a fault the VM refused, a CPU exception) */
     DBG_STOP_INTERRUPT,            /* dbg_interrupt() */
     DBG_STOP_EXIT,                 /* the run is over (the first task exited) */
+    DBG_STOP_JETSAM,               /* a Jetsam evaluation did what a Jetsam breakpoint
+                                      watches; the CPU stopped after it, before running on */
 };
 const char *dbg_stop_name(enum dbg_stop why);
 
@@ -87,12 +90,16 @@ bool dbg_exited(struct emu *emu);
 
 /* --- breakpoints ------------------------------------------------------------ */
 
-enum dbg_bp_type { DBG_BP_CODE, DBG_BP_FAULT };
+enum dbg_bp_type { DBG_BP_CODE, DBG_BP_FAULT, DBG_BP_JETSAM };
+/* What a Jetsam breakpoint watches: one bit per enum emu_jetsam_event_kind. */
+#define DBG_JETSAM_KIND(k) (1u << (k))
+#define DBG_JETSAM_ANY     (DBG_JETSAM_KIND(EMU_JETSAM_LEVEL) | DBG_JETSAM_KIND(EMU_JETSAM_NOTE) | \
+                            DBG_JETSAM_KIND(EMU_JETSAM_KILL))
 struct dbg_breakpoint {
     int id;
     enum dbg_bp_type type;
     uint64_t va;                   /* code */
-    unsigned classes;              /* fault: DBG_FAULT_* mask */
+    unsigned classes;              /* fault: DBG_FAULT_* mask; jetsam: DBG_JETSAM_* mask */
     uint64_t lo, hi;               /* fault: VA range [lo, hi) */
     uint64_t hits;
 };
@@ -101,6 +108,11 @@ struct dbg_breakpoint {
  * address returns the first one's id. */
 int dbg_break_code(struct emu *emu, uint64_t va);
 int dbg_break_fault(struct emu *emu, unsigned classes, uint64_t lo, uint64_t hi);
+/* Stops a resume once a Jetsam evaluation changed the level, sent a note or killed a
+ * task (kinds: DBG_JETSAM_* mask), as those events match: after the evaluation (all
+ * its rounds), before the CPU runs on. Evaluations outside a resume (emu_jetsam_evaluate
+ * at a stop) stop nothing. */
+int dbg_break_jetsam(struct emu *emu, unsigned kinds);
 /* Deletes one breakpoint (id > 0) or all (id 0); false if there is no such id. */
 bool dbg_break_delete(struct emu *emu, int id);
 /* Deletes the code breakpoint at va; false if none. */

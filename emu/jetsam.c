@@ -9,6 +9,8 @@
 
 static void event(struct emu *emu, struct emu_jetsam_event ev)
 {
+    if (emu->dbg)
+        dbg_jetsam_event(emu, ev.kind);
     if (!emu->jetsam.listener)
         return;
     ev.icount = emu->icount;

@@ -68,6 +68,22 @@ void cmd_object(struct repl *r, int pid, const char *arg, FILE *out);
 void cmd_page(struct repl *r, pfn_t pfn, FILE *out);
 void cmd_tasks(struct repl *r, int focus, FILE *out);
 
+/* --- memory pressure and Jetsam (tools/debug_jetsam.c) ----------------------------- */
+/* What Jetsam did (level changes, notes, kills), kept by the machine's Jetsam listener
+ * (emu_jetsam_set_listener: one per machine, so one log per session). NULL if out of
+ * memory. Detaching removes the listener. */
+struct jetsam_log;
+struct jetsam_log *jetsam_log_attach(struct emu *emu);
+void jetsam_log_detach(struct jetsam_log *l);
+/* Starts a stretch (a resume, an evaluation); print_new prints its events, one
+ * "jetsam: ..." line each (the last few dozen). */
+void jetsam_log_mark(struct jetsam_log *l);
+void jetsam_log_print_new(const struct jetsam_log *l, FILE *out);
+struct jetsam_log *repl_jetsam_log(struct repl *r);
+void cmd_pressure(struct repl *r, FILE *out);
+/* `jetsam [band PID BAND | state PID STATE... | eval]`: argv[0] is "jetsam". */
+void cmd_jetsam(struct repl *r, int argc, char **argv, FILE *out);
+
 /* --- gdb remote stub (tools/gdbstub.c) -------------------------------------------- */
 int gdbstub_serve(struct repl *r, int port);
 

@@ -209,6 +209,15 @@ void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
     case DBG_STOP_STEP:
         fprintf(out, "task %d at ", ev->pid);
         break;
+    case DBG_STOP_JETSAM:
+        jetsam_log_print_new(repl_jetsam_log(r), out);
+        fprintf(out, "jetsam breakpoint %d, ", ev->breakpoint);
+        if (!dbg_task_exists(repl_emu(r), ev->pid)) {
+            fprintf(out, "task %d, which was on the CPU, is gone\n", ev->pid);
+            return;
+        }
+        fprintf(out, "task %d at ", ev->pid);
+        break;
     }
     print_insn_line(r, ev->pid, ev->pc, out);
 }

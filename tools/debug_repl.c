@@ -10,6 +10,7 @@ struct repl {
     struct symtab *syms;
     int focus;                     /* pid the state commands look at; 0: the one on the CPU */
     int exit_status;               /* -1 while the program runs */
+    struct jetsam_log *jetsam;
 };
 
 #define MAX_ARGS 16
@@ -25,6 +26,11 @@ struct repl *repl_create(struct emu *emu, const char *program)
     if (!r)
         return NULL;
     r->emu = emu;
+    r->jetsam = jetsam_log_attach(emu);
+    if (!r->jetsam) {
+        free(r);
+        return NULL;
+    }
     r->syms = sym_load(program);
     r->exit_status = -1;
     return r;
@@ -35,10 +41,12 @@ void repl_destroy(struct repl *r)
     if (!r)
         return;
     sym_free(r->syms);
+    jetsam_log_detach(r->jetsam);
     free(r);
 }
 
 struct emu *repl_emu(struct repl *r) { return r->emu; }
+struct jetsam_log *repl_jetsam_log(struct repl *r) { return r->jetsam; }
 int repl_exit_status(struct repl *r) { return r->exit_status; }
 
 const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len)
@@ -148,9 +156,13 @@ static bool need_live(struct repl *r, FILE *out)
 {
     if (dbg_task_exists(r->emu, r->focus))
         return true;
-    fprintf(out, r->exit_status >= 0 ? "the program has exited (status %d)\n"
-                                     : "task %d has no address space any more\n",
-            r->exit_status >= 0 ? r->exit_status : r->focus);
+    if (r->exit_status >= 0)
+        fprintf(out, "the program has exited (status %d)\n", r->exit_status);
+    else if (r->focus)
+        fprintf(out, "task %d has no address space any more\n", r->focus);
+    else
+        fprintf(out, "the task that was on the CPU has no address space any more (killed or "
+                "exited: see `tasks`, `task PID`)\n");
     return false;
 }
 
@@ -159,6 +171,7 @@ static bool need_live(struct repl *r, FILE *out)
 void repl_resume(struct repl *r, uint64_t steps, unsigned once, struct dbg_event *ev)
 {
     fflush(stdout);
+    jetsam_log_mark(r->jetsam);
     dbg_resume(r->emu, steps, once, ev);
     r->focus = 0;
     if (ev->why == DBG_STOP_EXIT)
@@ -277,6 +290,37 @@ static bool break_fault(struct repl *r, int argc, char **argv, FILE *out)
     return true;
 }
 
+static const struct { const char *name; unsigned kinds; } jetsam_kinds[] = {
+    { "level", DBG_JETSAM_KIND(EMU_JETSAM_LEVEL) }, { "note", DBG_JETSAM_KIND(EMU_JETSAM_NOTE) },
+    { "kill", DBG_JETSAM_KIND(EMU_JETSAM_KILL) }, { "any", DBG_JETSAM_ANY },
+};
+#define NJETSAM_KINDS (sizeof jetsam_kinds / sizeof *jetsam_kinds)
+
+static bool break_jetsam(struct repl *r, int argc, char **argv, FILE *out)
+{
+    unsigned kinds = argc ? 0 : DBG_JETSAM_ANY;
+    for (int i = 0; i < argc; i++) {
+        size_t k = 0;
+        while (k < NJETSAM_KINDS && strcmp(argv[i], jetsam_kinds[k].name))
+            k++;
+        if (k == NJETSAM_KINDS) {
+            fprintf(out, "unknown Jetsam event '%s' (level, note, kill, any)\n", argv[i]);
+            return true;
+        }
+        kinds |= jetsam_kinds[k].kinds;
+    }
+    if (!emu_jetsam_table(r->emu)) {
+        fprintf(out, "Jetsam is off (--no-jetsam): nothing to stop at\n");
+        return true;
+    }
+    int id = dbg_break_jetsam(r->emu, kinds);
+    if (id < 0)
+        fprintf(out, "too many breakpoints (%d)\n", DBG_MAX_BREAKPOINTS);
+    else
+        fprintf(out, "jetsam breakpoint %d\n", id);
+    return true;
+}
+
 static bool do_break(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
     (void)fmt;
@@ -284,8 +328,11 @@ static bool do_break(struct repl *r, int argc, char **argv, const char *fmt, FIL
     char sym[128];
     if (argc > 1 && !strcmp(argv[1], "fault"))
         return break_fault(r, argc - 2, argv + 2, out);
+    if (argc > 1 && !strcmp(argv[1], "jetsam"))
+        return break_jetsam(r, argc - 2, argv + 2, out);
     if (argc != 2) {
-        fprintf(out, "usage: break ADDR | break fault [KIND...] [VA | LO-HI]\n");
+        fprintf(out, "usage: break ADDR | break fault [KIND...] [VA | LO-HI] | "
+                "break jetsam [level|note|kill|any]...\n");
         return true;
     }
     if (!eval_arg(r, argv[1], &va, out))
@@ -308,6 +355,20 @@ static bool do_delete(struct repl *r, int argc, char **argv, const char *fmt, FI
     if (!dbg_break_delete(r->emu, (int)id))
         fprintf(out, "no breakpoint %llu\n", (unsigned long long)id);
     return true;
+}
+
+static void jetsam_kind_names(unsigned kinds, FILE *out)
+{
+    const char *sep = "";
+    if (kinds == DBG_JETSAM_ANY) {
+        fprintf(out, "any");
+        return;
+    }
+    for (size_t k = 0; k < NJETSAM_KINDS; k++)
+        if (jetsam_kinds[k].kinds != DBG_JETSAM_ANY && (kinds & jetsam_kinds[k].kinds)) {
+            fprintf(out, "%s%s", sep, jetsam_kinds[k].name);
+            sep = ",";
+        }
 }
 
 static void class_names(unsigned c, FILE *out)
@@ -342,6 +403,9 @@ static bool do_info(struct repl *r, int argc, char **argv, const char *fmt, FILE
         if (bp[i].type == DBG_BP_CODE) {
             fprintf(out, "%-3d code   0x%llx%s", bp[i].id, (unsigned long long)bp[i].va,
                     repl_sym(r, bp[i].va, sym, sizeof sym));
+        } else if (bp[i].type == DBG_BP_JETSAM) {
+            fprintf(out, "%-3d jetsam ", bp[i].id);
+            jetsam_kind_names(bp[i].classes, out);
         } else {
             fprintf(out, "%-3d fault  ", bp[i].id);
             class_names(bp[i].classes, out);
@@ -636,11 +700,20 @@ static bool do_vm_stat(struct repl *r, int argc, char **argv, const char *fmt, F
     return true;
 }
 
-static bool do_not_yet(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+static bool do_pressure(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
-    (void)r; (void)argc; (void)fmt;
-    fprintf(out, "%s: not in this build yet (memory pressure levels and Jetsam have not "
-            "landed; vm_stat shows the compressor)\n", argv[0]);
+    (void)argv; (void)fmt;
+    if (argc > 1)
+        fprintf(out, "usage: pressure\n");
+    else
+        cmd_pressure(r, out);
+    return true;
+}
+
+static bool do_jetsam(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)fmt;
+    cmd_jetsam(r, argc, argv, out);
     return true;
 }
 
@@ -700,9 +773,11 @@ static const struct cmd cmds[] = {
     { "stepi", "si", "stepi [N]", "execute N instructions (default 1), then stop", do_stepi },
     { "nextfault", "nf", "nextfault [KIND...]",
       "go on until the next page fault of these kinds (default any)", do_nextfault },
-    { "break", "b", "break ADDR | break fault [KIND...] [VA | LO-HI]",
+    { "break", "b", "break ADDR | break fault [KIND...] [VA | LO-HI] | break jetsam [EVENT...]",
       "stop before the instruction at ADDR; or after every fault of these kinds (zero, soft, cow,\n"
-      "      file, compressed (a decompress), prot, fast, invalid, any; default any) in the range",
+      "      file, compressed (a decompress), prot, fast, invalid, any; default any) in the range;\n"
+      "      or after a Jetsam evaluation that changed the level, sent a note or killed a task\n"
+      "      (level, note, kill, any; default any), before the program runs on",
       do_break },
     { "delete", "d", "delete [ID]", "delete breakpoint ID (all without ID)", do_delete },
     { "info", NULL, "info breakpoints", "list breakpoints and how often they were hit", do_info },
@@ -731,8 +806,14 @@ static const struct cmd cmds[] = {
     { "vm_stat", NULL, "vm_stat",
       "the VM counters (the compressor's too), TLB and MMU counters, per-task figures",
       do_vm_stat },
-    { "pressure", NULL, "pressure", "memory pressure level (once pressure levels land)", do_not_yet },
-    { "jetsam", NULL, "jetsam", "Jetsam bands and kills (once Jetsam lands)", do_not_yet },
+    { "pressure", NULL, "pressure",
+      "the memory pressure level and why: Jetsam's last counters against the thresholds, the\n"
+      "      compressor, available and free pages against their lines, the notes last sent and waiting",
+      do_pressure },
+    { "jetsam", NULL, "jetsam [band PID BAND | state PID STATE... | eval]",
+      "the Jetsam table in kill order (band, states, footprint, limits, notes each process had)\n"
+      "      and the kills so far; band and state change a task's (STATE: frontmost, suspended,\n"
+      "      idle, or none); eval evaluates now and says what it did", do_jetsam },
     { "tasks", NULL, "tasks",
       "every task with its resident and compressed pages; * marks the one the state commands\n"
       "      look at", do_tasks },

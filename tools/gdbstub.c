@@ -259,7 +259,7 @@ static bool interrupt_waiting(struct stub *s)
 
 static void report(struct stub *s, const struct dbg_event *ev)
 {
-    if (ev->nfaults || ev->why == DBG_STOP_SIGNAL) {
+    if (ev->nfaults || ev->why == DBG_STOP_SIGNAL || ev->why == DBG_STOP_JETSAM) {
         char *text = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);

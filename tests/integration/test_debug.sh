@@ -7,6 +7,10 @@
 #    pages of objects and tasks, a compressor frame; a forked child's compressed copy of a
 #    page above the parent's;
 #  - breakpoints, stepi, bt and registers; bad commands and options;
+#  - pressure and jetsam: the level and its numbers at normal, warning and critical (the
+#    numbers the level changed on), Jetsam stops on level changes, notes and a kill, the
+#    table (bands, states, limits, notes sent), a band change in the kill order, the
+#    kills list, errors;
 #  - determinism: the fault trace under the debugger, with thousands of stops, equals the
 #    trace of `machemu run` (fault costs aside);
 #  - line editing and history through libedit, in a tmux terminal;
@@ -320,6 +324,187 @@ continue" -- -m 16M --no-jetsam "$G/forkcompress"
   verdict debug-shadow-compressed
 }
 
+# --- memory pressure and Jetsam: pressure, jetsam, break jetsam ---------------------------------
+# pressure_numbers_agree FILE: the lines of the last `pressure` block in FILE checked
+# against each other (the sums it shows) and its thresholds against the library's rule
+# (50%, 30%, 60%, 35% of the available memory, truncated); sets PRESSURE_NC, _WARN, _LEAVE.
+pressure_numbers_agree() {
+  local file=$1 nc a i f s avail cf warn crit normal leave
+  read -r nc a i f s < <(sed -nE 's/^  non-compressed  ([0-9]+) pages \(active ([0-9]+) \+ inactive ([0-9]+) \+ free ([0-9]+) \+ speculative ([0-9]+)\),$/\1 \2 \3 \4 \5/p' "$file" | tail -n 1)
+  read -r avail cf < <(sed -nE 's/^ +[0-9.]+% of ([0-9]+) available \(non-compressed \+ ([0-9]+) frames of the compressor\)$/\1 \2/p' "$file" | tail -n 1)
+  read -r warn crit < <(sed -nE 's/^  thresholds      normal -> warning below ([0-9]+) \(50%\), -> critical below ([0-9]+) \(30%\);$/\1 \2/p' "$file" | tail -n 1)
+  read -r normal leave < <(sed -nE 's/^ +back to normal above ([0-9]+) \(60%\), critical -> warning above ([0-9]+) \(35%\)$/\1 \2/p' "$file" | tail -n 1)
+  if [ -z "${nc:-}" ] || [ -z "${avail:-}" ] || [ -z "${warn:-}" ] || [ -z "${normal:-}" ]; then
+    WHY+=("pressure: no non-compressed, available or threshold lines"); return
+  fi
+  [ "$nc" = $((a + i + f + s)) ] || WHY+=("non-compressed $nc is not active + inactive + free + speculative")
+  [ "$avail" = $((nc + cf)) ] || WHY+=("available $avail is not non-compressed + compressor frames")
+  local c=$((avail * 10 / 40))
+  [ "$warn $crit $normal $leave" = "$((avail * 10 / 20)) $((12 * c / 10)) $((12 * (avail * 10 / 20) / 10)) $((14 * c / 10))" ] ||
+    WHY+=("thresholds $warn $crit $normal $leave are not those of $avail available pages")
+  PRESSURE_NC=$nc PRESSURE_WARN=$warn PRESSURE_LEAVE=$leave
+  local ap af ab
+  read -r ap af ab < <(sed -nE 's/^  available pages ([0-9]+) = free ([0-9]+) \+ file-backed ([0-9]+) .*/\1 \2 \3/p' "$file" | tail -n 1)
+  [ -n "${ap:-}" ] && [ "$ap" = $((af + ab)) ] || WHY+=("available pages ${ap:-?} are not free + file-backed")
+}
+
+pressure_normal_case() {
+  debug_session debug-pressure-normal "pressure
+jetsam
+break main
+continue
+pressure
+jetsam
+jetsam eval
+jetsam state 1000 idle suspended
+jetsam
+pressure now
+break jetsam sideways
+jetsam frob
+jetsam band
+jetsam band x 3
+jetsam band 77 3
+jetsam band 1000 999
+jetsam state 1000 sideways
+jetsam state 1000 none idle
+jetsam state 4242 none
+break jetsam kill note
+info breakpoints
+quit" -- "$G/hello"
+  expect "^  \(Jetsam has not evaluated yet: it does once the program runs; " \
+    "'not evaluated yet' at the first instruction"
+  expect "^  \(none yet: tasks join the table at Jetsam's first evaluation" "an empty table at first"
+  [ "$(grep -c '^pressure: normal$' "$D/out")" = 2 ] || WHY+=("not 'pressure: normal' twice")
+  expect "^  why             normal: [0-9]+ is not below [0-9]+ \(50%\), the way to warning$" \
+    "why normal"
+  expect "^  compressor      0 pages stored in 0 frames; low on space: no$" "empty compressor"
+  expect "^  free            [0-9]+ pages \(now [0-9]+\); the pageout scan's free_min [0-9]+, free_target [0-9]+$" \
+    "free against the targets"
+  expect "^  notes           last: none$" "no note yet"
+  pressure_numbers_agree "$D/out"
+  [ "${PRESSURE_NC:-0}" -ge "${PRESSURE_WARN:-1}" ] || WHY+=("normal with $PRESSURE_NC below $PRESSURE_WARN")
+  expect "^  1000 +hello +100 \(foreground\) +frontmost +[0-9]+\.[0-9] MB - +- +none +-$" \
+    "hello in the table: foreground, frontmost, no limits, no handler, no notes"
+  expect "^  1000 +hello +100 \(foreground\) +suspended,idle +[0-9]+\.[0-9] MB " "states set by jetsam state"
+  expect "^evaluated: nothing changed \(level normal\)$" "jetsam eval at normal"
+  expect "^2   jetsam note,kill, hit 0 times$" "a Jetsam breakpoint in the list"
+  expect "^no kills so far$" "no kills"
+  expect "^usage: pressure$" "pressure's usage"
+  expect "^unknown Jetsam event 'sideways' \(level, note, kill, any\)$" "bad break jetsam"
+  [ "$(grep -c '^usage: jetsam \[band PID BAND | state PID STATE... | eval\]$' "$D/out")" = 1 ] ||
+    WHY+=("jetsam's usage for an unknown subcommand")
+  expect "^usage: jetsam band PID BAND$" "jetsam band's usage"
+  expect "^'x' is not a pid$" "bad pid"
+  [ "$(grep -c '^no live task \(77\|4242\) (see `jetsam` or `tasks`)$' "$D/out")" = 2 ] ||
+    WHY+=("no 'no live task' for pids 77 and 4242")
+  expect "^'999' is not a band: 0-210 or a name " "bad band"
+  expect "^unknown state 'sideways' " "bad state"
+  expect "^unknown state 'none' \(frontmost, suspended, idle; or none alone\)$" "none with another state"
+  verdict debug-pressure-normal
+  debug_session debug-jetsam-off "pressure"$'\n'"jetsam"$'\n'"break jetsam"$'\n'"quit" -- --no-jetsam "$G/hello"
+  [ "$(grep -c '^Jetsam is off (--no-jetsam): no pressure levels, notes or kills$' "$D/out")" = 2 ] ||
+    WHY+=("pressure and jetsam do not say Jetsam is off")
+  expect "^Jetsam is off \(--no-jetsam\): nothing to stop at$" "break jetsam with Jetsam off"
+  verdict debug-jetsam-off
+}
+
+# Rising pressure in macOS mode (no page-shortage kill there): a leak of half-compressible
+# blocks fills the compressor until it holds more than the uncompressed memory.
+pressure_levels_case() {
+  debug_session debug-pressure-levels "break jetsam level
+continue
+pressure
+jetsam
+jetsam eval
+continue
+pressure
+info breakpoints
+quit" -- -m 32M --platform macos "$G/memapp" leak 256 mixed
+  local nc avail
+  read -r nc avail < <(sed -nE 's/^jetsam: level normal -> warning: non-compressed ([0-9]+) of ([0-9]+) available pages \([0-9.]+%\)$/\1 \2/p' "$D/out")
+  [ -n "${nc:-}" ] || WHY+=("no stop at normal -> warning")
+  expect "^jetsam: note WARN -> memapp \(pid 1000\), queued for its handler" "the WARN note in the stop block"
+  expect "^jetsam breakpoint 1, task 1000 at 0x[0-9a-f]+ <[a-z_]+\+0x[0-9a-f]+>:  " "the stop line"
+  expect "^pressure: warning$" "pressure: warning"
+  # The warning stop's pressure block shows the numbers the level changed on.
+  sed -n '/^pressure: warning$/,/^  (the counters/p' "$D/out" >"$D/warning"
+  sed -n '/^pressure: critical$/,/^  (the counters/p' "$D/out" >"$D/critical"
+  grep -q "^  non-compressed  ${nc:-x} pages " "$D/warning" &&
+    grep -Eq "^ +[0-9.]+% of ${avail:-x} available " "$D/warning" ||
+    WHY+=("pressure does not show the ${nc:-?} of ${avail:-?} pages the level changed on")
+  pressure_numbers_agree "$D/warning"
+  [ "${PRESSURE_NC:-0}" -lt "${PRESSURE_WARN:-0}" ] || WHY+=("warning with $PRESSURE_NC not below $PRESSURE_WARN")
+  expect "^  why             warning: [0-9]+ is neither above [0-9]+ \(60%\), the way back to normal,$" "why warning"
+  expect "^  notes           last: WARN -> memapp \(pid 1000\), queued for its handler" "the last note"
+  expect "^  1000 +memapp +100 \(foreground\) +frontmost +[0-9]+\.[0-9] MB - +- +N,W,C,LW,LC +WARN$" \
+    "memapp in the table with its handler's notes and WARN sent"
+  expect "^evaluated: nothing changed \(level warning\)$" "jetsam eval at the stop"
+  expect "^jetsam: level warning -> critical: non-compressed [0-9]+ of [0-9]+ available pages" \
+    "the stop at warning -> critical"
+  expect "^pressure: critical$" "pressure: critical"
+  expect "^  why             critical: [0-9]+ is not above [0-9]+ \(35%\), the way back to warning$" "why critical"
+  expect "^                  next: one waits, due at icount [0-9]+ \(in [0-9]+ instructions: notes are spaced\)$" \
+    "the CRITICAL note waiting"
+  expect "^1   jetsam level, hit 2 times$" "the breakpoint's hits"
+  pressure_numbers_agree "$D/critical"
+  [ "${PRESSURE_NC:-1}" -le "${PRESSURE_LEAVE:-0}" ] || WHY+=("critical with $PRESSURE_NC above $PRESSURE_LEAVE")
+  verdict debug-pressure-levels
+}
+
+# A fatal limit: PROC_LIMIT_WARN past 80% of it, then the kill, each a Jetsam stop.
+jetsam_kill_case() {
+  debug_session debug-jetsam-kill "break jetsam note
+continue
+jetsam
+delete
+break jetsam kill
+continue
+regs
+jetsam
+pressure
+continue" -- --memlimit 24 "$G/memapp" grow 40
+  expect "^jetsam: note PROC_LIMIT_WARN -> memapp \(pid 1000\), queued for its handler$" "the limit note"
+  expect "^  1000 +memapp +100 \(foreground\) +frontmost +(19|2[0-3])\.[0-9] MB 24 MB fatal\* +24 MB fatal +N,W,C,LW,LC +PROC_LIMIT_WARN \(active\)$" \
+    "memapp past 80% of its limit, the active limit in force, PROC_LIMIT_WARN sent"
+  expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB$" \
+    "the kill in the stop block"
+  expect "^jetsam breakpoint 2, task 1000, which was on the CPU, is gone$" "the stop line after the kill"
+  expect "^the task that was on the CPU has no address space any more \(killed or exited: " \
+    "regs after the kill"
+  expect "^kills so far:$" "the kills list"
+  expect "^  #1: memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB; report reports/JetsamEvent-1-memapp\.ips$" \
+    "the kill with its cause and report"
+  [ -s "$SCRATCH/debug-jetsam-kill/reports/JetsamEvent-1-memapp.ips" ] || WHY+=("no report file")
+  expect "^  \(no live process\)$" "an empty table after the kill"
+  expect "^  notes           last: PROC_LIMIT_WARN -> memapp \(pid 1000\)" "the last note in pressure"
+  expect "^the program exited: status 137$" "the exit by SIGKILL"
+  [ "$RC" = 137 ] || WHY+=("exit status $RC, expected 137")
+  verdict debug-jetsam-kill
+}
+
+# Bands: a change moves a task in the kill order at once, and the machine keeps it.
+jetsam_band_case() {
+  debug_session debug-jetsam-band "break work
+continue
+jetsam
+jetsam band 1001 idle
+jetsam
+jetsam band 1001 home
+continue
+jetsam
+quit" -- "$G/interleave"
+  local tables
+  tables=$(awk '/^Jetsam: level /{n++} /^  10[0-9][0-9] /{printf "%d %s %s\n", n, $1, $3}' "$D/out")
+  [ "$(grep -c '^1 ' <<<"$tables")" -ge 2 ] || WHY+=("the first table lacks the parent and the worker")
+  grep -q '^1 1001 100$' <<<"$tables" || WHY+=("the worker 1001 not in band 100 at first")
+  [ "$(grep '^2 ' <<<"$tables" | head -n 1)" = "2 1001 0" ] || WHY+=("after band idle, 1001 is not first in band 0")
+  [ "$(grep '^3 ' <<<"$tables" | tail -n 1)" = "3 1001 160" ] ||
+    WHY+=("after band home and a continue, 1001 is not last in band 160")
+  expect "^task 1001: band 0 \(idle\), at the tail of its list; Jetsam evaluates before the program runs on$" \
+    "jetsam band's answer"
+  verdict debug-jetsam-band
+}
+
 bad_usage_case() {
   local name=debug-usage out rc why=()
   out=$("${EMU[@]}" debug 2>&1); rc=$?
@@ -338,8 +523,8 @@ bad_usage_case() {
 }
 
 # --- determinism: the same faults in the same order as machemu run ------------------------------
-same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
-  local name=$1 script=$2; shift 2
+same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...  (JETSAM_STOPS=N: at least N Jetsam stops)
+  local name=$1 script=$2 stops=${JETSAM_STOPS:-0}; shift 2
   # The same root, launcher and environment on both sides: the guest gets the host's
   # environment, whose size moves its first stack, and with it every fault after.
   local root; root=$(new_root "$name")
@@ -357,6 +542,8 @@ same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...
   sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name.dbg.trace" >"$b"
   if [ ! -s "$a" ]; then
     fail "$name" "machemu run left no fault trace"
+  elif [ "$(grep -c '^jetsam breakpoint ' "$D/out")" -lt "$stops" ]; then
+    fail "$name" "fewer than $stops Jetsam stops under the debugger"
   elif cmp -s "$a" "$b"; then
     pass "$name"
   else
@@ -379,6 +566,12 @@ determinism_cases() {
   s="break fault compressed"
   for i in $(seq 1 300); do s+=$'\ncontinue\nx/2gx 0x7f0000100000'; done
   same_trace debug-same-faults-compress "$s"$'\ndelete\ncontinue' -m 16M "$G/compress" 24
+  # Jetsam stops (levels, notes delivered as upcalls, a kill) move nothing either.
+  s="break jetsam"
+  for i in $(seq 1 20); do s+=$'\ncontinue\npressure\njetsam'; done
+  JETSAM_STOPS=3 same_trace debug-same-faults-jetsam-levels "$s" -m 32M --platform macos \
+    "$G/memapp" cache 24 16
+  JETSAM_STOPS=2 same_trace debug-same-faults-jetsam-kill "$s" --memlimit 24 "$G/memapp" grow 40
 }
 
 # --- a terminal: libedit editing and history, Ctrl-C ------------------------------------------------------
@@ -482,6 +675,10 @@ prot_case
 state_case
 decompress_case
 shadow_compressed_case
+pressure_normal_case
+pressure_levels_case
+jetsam_kill_case
+jetsam_band_case
 bad_usage_case
 determinism_cases
 tmux_case
