@@ -700,6 +700,20 @@ static bool do_vm_stat(struct repl *r, int argc, char **argv, const char *fmt, F
     return true;
 }
 
+static bool do_books(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argv; (void)fmt;
+    char why[256];
+    if (argc > 1)
+        fprintf(out, "usage: books\n");
+    else if (dbg_books_balance(r->emu, why, sizeof why))
+        fprintf(out, "the books balance: every frame on one queue, and the page tables, kernel "
+                "memory, objects and compressed pages are the live tasks'\n");
+    else
+        fprintf(out, "the books do not balance: %s\n", why);
+    return true;
+}
+
 static bool do_pressure(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
     (void)argv; (void)fmt;
@@ -806,6 +820,10 @@ static const struct cmd cmds[] = {
     { "vm_stat", NULL, "vm_stat",
       "the VM counters (the compressor's too), TLB and MMU counters, per-task figures",
       do_vm_stat },
+    { "books", NULL, "books",
+      "check that the VM's books balance: every frame on exactly one queue, and the page-table\n"
+      "      frames, kernel frames, objects and compressed pages equal what the live tasks hold",
+      do_books },
     { "pressure", NULL, "pressure",
       "the memory pressure level and why: Jetsam's last counters against the thresholds, the\n"
       "      compressor, available and free pages against their lines, the notes last sent and waiting",

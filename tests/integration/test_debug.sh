@@ -462,12 +462,14 @@ continue
 regs
 jetsam
 pressure
+books
 continue" -- --memlimit 24 "$G/memapp" grow 40
   expect "^jetsam: note PROC_LIMIT_WARN -> memapp \(pid 1000\), queued for its handler$" "the limit note"
   expect "^  1000 +memapp +100 \(foreground\) +frontmost +(19|2[0-3])\.[0-9] MB 24 MB fatal\* +24 MB fatal +N,W,C,LW,LC +PROC_LIMIT_WARN \(active\)$" \
     "memapp past 80% of its limit, the active limit in force, PROC_LIMIT_WARN sent"
-  expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB$" \
+  expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.0 MB$" \
     "the kill in the stop block"
+  expect "^the books balance: every frame on one queue" "the books balancing after the kill"
   expect "^jetsam breakpoint 2, task 1000, which was on the CPU, is gone$" "the stop line after the kill"
   expect "^the task that was on the CPU has no address space any more \(killed or exited: " \
     "regs after the kill"
