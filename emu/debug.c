@@ -50,6 +50,8 @@ struct dbg {
     void *chain_ctx;
     void (*observer)(void *ctx, const struct vm_fault_event *ev); /* a viewer */
     void *observer_ctx;
+    bool (*driver)(void *ctx, bool more);                        /* a scenario */
+    void *driver_ctx;
 };
 
 const char *dbg_stop_name(enum dbg_stop why)
@@ -399,15 +401,23 @@ static int signal_of_held_fault(struct emu *emu)
     }
 }
 
+/* The plain run also fails this fill and runs the access again (on_tlb_fill: Jetsam
+ * is due, or translated code must be flushed), entering its block a second time. */
+static bool plain_run_retries(const struct emu *emu)
+{
+    return emu->jetsam.due || emu->phys.stale_code;
+}
+
 /* After a stop on an instruction's own data access, that instruction's block is
- * entered again on resume: see the top of this file. */
+ * entered again on resume: see the top of this file. Its second count stays when the
+ * plain run counts it twice as well. */
 static void note_fault_stop(struct emu *emu)
 {
     struct dbg_event *ev = emu->dbg->ev;
     const struct dbg_fault *last = &ev->faults[ev->nfaults - 1];
     ev->why = DBG_STOP_FAULT;
     if (emu->stop == STOP_DEBUG && !ev->faults_dropped && !last->in_syscall &&
-        last->ev.access != VM_PROT_EXECUTE)
+        last->ev.access != VM_PROT_EXECUTE && !plain_run_retries(emu))
         emu->dbg->skip_block = cpu_reg(emu, UC_ARM64_REG_PC);
 }
 
@@ -417,8 +427,8 @@ static void finish_resume(struct emu *emu, struct dbg_event *ev)
     d->jetsam_hit = 0;
     if (d->exited) {
         ev->why = DBG_STOP_EXIT;
-        ev->exit_status = emu->init->exit_status;
-        ev->pid = emu->init->pid;
+        ev->exit_status = emu->init ? emu->init->exit_status : 0;   /* none: a scenario */
+        ev->pid = emu->init ? emu->init->pid : 0;                   /* that launched nothing */
     } else {
         ev->pid = emu->task->pid;
         ev->pc = cpu_reg(emu, UC_ARM64_REG_PC);
@@ -433,6 +443,20 @@ static bool jetsam_stop(const struct dbg *d, struct dbg_event *ev)
     ev->why = DBG_STOP_JETSAM;
     ev->breakpoint = d->jetsam_hit;
     return true;
+}
+
+void dbg_run_driver(struct emu *emu, bool (*fn)(void *ctx, bool more), void *ctx)
+{
+    emu->dbg->driver = fn;
+    emu->dbg->driver_ctx = ctx;
+}
+
+/* One turn of the run loop, and the driver's turn after it; false once the run is over. */
+static bool run_turn(struct emu *emu)
+{
+    bool more = emu_run_slice(emu);
+    struct dbg *d = emu->dbg;
+    return d->driver ? d->driver(d->driver_ctx, more) : more;
 }
 
 void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct dbg_event *ev)
@@ -464,7 +488,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
         if (jetsam_stop(d, ev))
             break;
         d->restarted = true;
-        if (!emu_run_slice(emu)) {
+        if (!run_turn(emu)) {
             d->exited = true;
             break;
         }

@@ -84,6 +84,13 @@ struct dbg_event {
  * fault-class mask that also stops this resume (nextfault). Breakpoints on the
  * instruction at the resume point are not hit again. */
 void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct dbg_event *ev);
+/* A tool that acts between turns of the run loop, as a loop of its own around
+ * emu_run_slice() would (a scenario launching apps at their instruction counts):
+ * dbg_resume calls fn(ctx, more) after every turn with what emu_run_slice() returned,
+ * and the run is over when fn returns false. fn may spawn tasks and change their
+ * Jetsam band and state, as between emu_run_slice() calls. NULL: the run is over when
+ * emu_run_slice() says so. */
+void dbg_run_driver(struct emu *emu, bool (*fn)(void *ctx, bool more), void *ctx);
 /* Async-signal-safe: the running resume stops at the next instruction. */
 void dbg_interrupt(struct emu *emu);
 bool dbg_exited(struct emu *emu);

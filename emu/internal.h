@@ -137,8 +137,7 @@ struct emu_jetsam {
     uint64_t last_scans;           /* pageout scans then */
     uint64_t wake;                 /* icount at which a waiting note may go */
     struct memorystatus_vm vm;     /* the counters of the latest evaluation */
-    emu_jetsam_listener listener;
-    void *listener_ctx;
+    struct { emu_jetsam_listener fn; void *ctx; } listeners[EMU_JETSAM_LISTENERS];
 };
 
 struct emu {

@@ -11,11 +11,11 @@ static void event(struct emu *emu, struct emu_jetsam_event ev)
 {
     if (emu->dbg)
         dbg_jetsam_event(emu, ev.kind);
-    if (!emu->jetsam.listener)
-        return;
     ev.icount = emu->icount;
     ev.vm = &emu->jetsam.vm;
-    emu->jetsam.listener(emu->jetsam.listener_ctx, &ev);
+    for (int i = 0; i < EMU_JETSAM_LISTENERS; i++)
+        if (emu->jetsam.listeners[i].fn)
+            emu->jetsam.listeners[i].fn(emu->jetsam.listeners[i].ctx, &ev);
 }
 
 static void on_notify(void *ctx, int pid, uint32_t note)
@@ -90,10 +90,25 @@ void emu_jetsam_fini(struct emu *emu)
     emu->jetsam.ms = NULL;
 }
 
-void emu_jetsam_set_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx)
+int emu_jetsam_add_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx)
 {
-    emu->jetsam.listener = fn;
-    emu->jetsam.listener_ctx = ctx;
+    for (int i = 0; i < EMU_JETSAM_LISTENERS; i++)
+        if (!emu->jetsam.listeners[i].fn) {
+            emu->jetsam.listeners[i].fn = fn;
+            emu->jetsam.listeners[i].ctx = ctx;
+            return 0;
+        }
+    return -1;
+}
+
+void emu_jetsam_remove_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx)
+{
+    for (int i = 0; i < EMU_JETSAM_LISTENERS; i++)
+        if (emu->jetsam.listeners[i].fn == fn && emu->jetsam.listeners[i].ctx == ctx) {
+            emu->jetsam.listeners[i].fn = NULL;
+            emu->jetsam.listeners[i].ctx = NULL;
+            return;
+        }
 }
 
 const struct memorystatus *emu_jetsam_table(const struct emu *emu)

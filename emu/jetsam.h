@@ -49,9 +49,15 @@ struct emu_jetsam_event {
     const struct memorystatus_kill *kill;
 };
 
-/* Called for each event, during the evaluation (the table may be read, not changed). */
+/* Called for each event, during the evaluation (the table may be read, not changed).
+ * Several tools may listen at once (a scenario's timeline and a viewer): each listener
+ * hears every event, in the order they were added. */
 typedef void (*emu_jetsam_listener)(void *ctx, const struct emu_jetsam_event *ev);
-void emu_jetsam_set_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx);
+#define EMU_JETSAM_LISTENERS 4
+/* 0, or -1 when EMU_JETSAM_LISTENERS already listen. */
+int emu_jetsam_add_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx);
+/* Removes the listener added with this fn and ctx (nothing if there is none). */
+void emu_jetsam_remove_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx);
 
 /* The table (NULL with Jetsam off): bands, limits, footprints as of the last evaluation. */
 const struct memorystatus *emu_jetsam_table(const struct emu *emu);

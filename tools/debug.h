@@ -69,9 +69,9 @@ void cmd_page(struct repl *r, pfn_t pfn, FILE *out);
 void cmd_tasks(struct repl *r, int focus, FILE *out);
 
 /* --- memory pressure and Jetsam (tools/debug_jetsam.c) ----------------------------- */
-/* What Jetsam did (level changes, notes, kills), kept by the machine's Jetsam listener
- * (emu_jetsam_set_listener: one per machine, so one log per session). NULL if out of
- * memory. Detaching removes the listener. */
+/* What Jetsam did (level changes, notes, kills), kept by a Jetsam listener of the
+ * machine (emu_jetsam_add_listener). NULL if out of memory or of listener slots.
+ * Detaching removes the listener. */
 struct jetsam_log;
 struct jetsam_log *jetsam_log_attach(struct emu *emu);
 void jetsam_log_detach(struct jetsam_log *l);

@@ -78,7 +78,10 @@ struct jetsam_log *jetsam_log_attach(struct emu *emu)
     if (!l)
         return NULL;
     l->emu = emu;
-    emu_jetsam_set_listener(emu, on_event, l);
+    if (emu_jetsam_add_listener(emu, on_event, l) < 0) {
+        free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -86,7 +89,7 @@ void jetsam_log_detach(struct jetsam_log *l)
 {
     if (!l)
         return;
-    emu_jetsam_set_listener(l->emu, NULL, NULL);
+    emu_jetsam_remove_listener(l->emu, on_event, l);
     for (size_t i = 0; i < l->nkills; i++)
         free(l->kills[i].report);
     free(l->kills);

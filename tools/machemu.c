@@ -1,4 +1,5 @@
-/* tools/machemu.c — the command line: `machemu run|debug|view [options] PROGRAM [ARGS...]`. */
+/* tools/machemu.c — the command line: `machemu run|debug|view [options] PROGRAM [ARGS...]`,
+ * `machemu scenario [options] FILE`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static void usage(FILE *out)
         "usage: machemu run [options] PROGRAM [ARGS...]\n"
         "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
         "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
-        "       machemu scenario [options] [--programs DIR] FILE\n"
+        "       machemu scenario [options] [--programs DIR] [--view [viewer options]] FILE\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -63,8 +64,9 @@ static void usage(FILE *out)
         "      --gdb PORT           serve the GDB remote protocol on 127.0.0.1:PORT instead\n"
         "                           (0: any free port, printed); `monitor CMD` runs a command\n"
         "\n"
-        "view (or run --view): an SDL window onto physical memory, pressure, tasks, the TLB\n"
-        "and the faults as they happen; h in the window lists the keys.\n"
+        "view (or run --view, scenario --view): an SDL window onto physical memory, the\n"
+        "pressure level (Jetsam's), the compressor, tasks (band, footprint against limit),\n"
+        "the TLB, and faults, notes and kills as they happen; h in the window lists the keys.\n"
         "      --snapshot FILE.png  run to the end, write a PNG of the window, quit\n"
         "      --view-script FILE   drive the viewer by commands first (see the README)\n"
         "      --view-size WxH      window size (default 1280x800)\n"
@@ -73,7 +75,10 @@ static void usage(FILE *out)
         "scenario: several apps on one machine under Jetsam, launched and moved between\n"
         "foreground and background at given instruction counts (FILE's format: see the\n"
         "README); prints a timeline of launches, levels, notes, kills and exits.\n"
-        "      --programs DIR       where the file's programs are (default: FILE's directory)\n");
+        "      --programs DIR       where the file's programs are (default: FILE's directory)\n"
+        "      --view               watch it in the viewer; the timeline still goes to stdout,\n"
+        "                           the same as without; --snapshot, --view-script and\n"
+        "                           --view-size as for view\n");
 }
 
 /* "64M" -> bytes; 0 on error. */
@@ -275,8 +280,9 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                 fprintf(stderr, "machemu: %s: --gdb belongs to machemu debug\n", cmd);
             return -2;
         case O_VIEW:
-            if (which != CMD_RUN) {
-                fprintf(stderr, "machemu: %s: --view belongs to machemu run\n", cmd);
+            if (which != CMD_RUN && which != CMD_SCENARIO) {
+                fprintf(stderr, "machemu: %s: --view belongs to machemu run and machemu "
+                        "scenario\n", cmd);
                 return -2;
             }
             c->view = true;
@@ -322,7 +328,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     bool viewing = which == CMD_VIEW || c->view;
     if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width)) {
         fprintf(stderr, "machemu: %s: --snapshot, --view-script and --view-size belong to the "
-                "viewer (machemu view, or run --view)\n", cmd);
+                "viewer (machemu view, run --view or scenario --view)\n", cmd);
         return -2;
     }
     return optind;
@@ -376,6 +382,44 @@ static int cmd_machine(int argc, char **argv, enum command which)
     return status;
 }
 
+/* scenario --view: the viewer's run loop drives the scenario. */
+struct scenario_view {
+    struct scenario *s;
+    struct emu *emu;
+    bool started;
+};
+
+static void scenario_view_start(void *ctx)
+{
+    struct scenario_view *sv = ctx;
+    scenario_start(sv->s, sv->emu, stdout);
+    sv->started = true;
+}
+
+static bool scenario_view_step(void *ctx, bool more)
+{
+    return scenario_step(((struct scenario_view *)ctx)->s, more);
+}
+
+static const char *scenario_view_name(void *ctx, int pid)
+{
+    return scenario_app_name(((struct scenario_view *)ctx)->s, pid);
+}
+
+/* The scenario's status, or 2 if the viewer could not run (no window, a bad script). */
+static int view_scenario(struct scenario *s, struct emu *emu, struct view_options *vo)
+{
+    struct scenario_view sv = { s, emu, false };
+    struct view_driver driver = { scenario_view_start, scenario_view_step, scenario_view_name,
+                                  &sv };
+    char title[256];
+    snprintf(title, sizeof title, "scenario %s", scenario_name(s));
+    vo->driver = &driver;
+    int rc = view_main(emu, title, vo);
+    int status = sv.started ? scenario_finish(s) : 2;
+    return rc == 2 ? 2 : status;
+}
+
 /* The file's `options` words go before the command line's, which win. */
 static int cmd_scenario(int argc, char **argv)
 {
@@ -409,7 +453,7 @@ static int cmd_scenario(int argc, char **argv)
         if (!emu) {
             fprintf(stderr, "machemu: %s\n", err);
         } else {
-            status = scenario_run(s, emu, stdout);
+            status = c.view ? view_scenario(s, emu, &c.vo) : scenario_run(s, emu, stdout);
             if (c.stats)
                 emu_print_stats(emu, stderr);
             emu_destroy(emu);

@@ -22,6 +22,8 @@ struct app {
     int argc;
     int pid;                       /* 0 until launched, -1 if it could not be */
     bool ended;
+    bool killed;                   /* by Jetsam, at killed_at */
+    uint64_t killed_at;
 };
 
 enum step_kind { STEP_LAUNCH, STEP_FOREGROUND, STEP_BAND };
@@ -46,6 +48,7 @@ struct scenario {
     struct emu *emu;
     int front;                     /* the app in front, or -1 */
     int failed;
+    uint64_t alarm;                /* set for the next step */
 };
 
 /* --- reading the file ------------------------------------------------------------------ */
@@ -302,6 +305,12 @@ void scenario_free(struct scenario *s)
     free(s);
 }
 
+const char *scenario_name(const struct scenario *s)
+{
+    const char *slash = strrchr(s->path, '/');
+    return slash ? slash + 1 : s->path;
+}
+
 char **scenario_options(const struct scenario *s, int *n)
 {
     *n = s->noptions;
@@ -322,12 +331,24 @@ say(struct scenario *s, uint64_t at, const char *what, const char *fmt, ...)
     fflush(s->out);
 }
 
-static const char *app_name(const struct scenario *s, int pid, const char *fallback)
+static struct app *app_of(struct scenario *s, int pid)
 {
     for (int i = 0; i < s->napps; i++)
         if (s->apps[i].pid == pid)
-            return s->apps[i].name;
-    return fallback;                 /* a process an app forked */
+            return &s->apps[i];
+    return NULL;                     /* a process an app forked */
+}
+
+const char *scenario_app_name(struct scenario *s, int pid)
+{
+    const struct app *a = app_of(s, pid);
+    return a ? a->name : NULL;
+}
+
+static const char *app_name(struct scenario *s, int pid, const char *fallback)
+{
+    const char *name = scenario_app_name(s, pid);
+    return name ? name : fallback;
 }
 
 static void band_text(char *buf, size_t len, int band)
@@ -346,6 +367,17 @@ static void memory_text(char *buf, size_t len, const struct memorystatus_vm *vm)
              (unsigned long long)th.available, (unsigned long long)vm->compressor_pages,
              (unsigned long long)vm->compressor_frames,
              vm->compressor_low_on_space ? " (low on space)" : "");
+}
+
+/* Its exit is told at the kill's own count: when the run loop next hands over depends
+ * on who else stops the CPU (a viewer), the kill does not. */
+static void note_kill(struct scenario *s, const struct emu_jetsam_event *ev)
+{
+    struct app *a = app_of(s, ev->pid);
+    if (a) {
+        a->killed = true;
+        a->killed_at = ev->icount;
+    }
 }
 
 static void on_event(void *ctx, const struct emu_jetsam_event *ev)
@@ -371,6 +403,7 @@ static void on_event(void *ctx, const struct emu_jetsam_event *ev)
                 (1 << 20), mem);
         if (ev->kill->report)
             say(s, ev->icount, "report", "%s", ev->kill->report);
+        note_kill(s, ev);
         break;
     }
 }
@@ -440,7 +473,13 @@ static void run_steps(struct scenario *s, uint64_t now, bool idle)
             move(s, st, now);
         idle = false;              /* one step, then run what it started */
     }
-    emu_set_alarm(s->emu, s->next < s->nsteps ? s->steps[s->next].at : UINT64_MAX);
+    /* Only when it changes: setting it starts a new quantum, and a viewer returns
+     * from the run loop more often than the plain run does. */
+    uint64_t next = s->next < s->nsteps ? s->steps[s->next].at : UINT64_MAX;
+    if (next != s->alarm) {
+        s->alarm = next;
+        emu_set_alarm(s->emu, next);
+    }
 }
 
 static void report_exits(struct scenario *s, uint64_t now)
@@ -455,7 +494,8 @@ static void report_exits(struct scenario *s, uint64_t now)
             continue;
         a->ended = true;
         if (status > 128)
-            say(s, now, "exit", "%s (pid %d) killed by signal %d", a->name, a->pid, status - 128);
+            say(s, a->killed ? a->killed_at : now, "exit", "%s (pid %d) killed by signal %d",
+                a->name, a->pid, status - 128);
         else
             say(s, now, "exit", "%s (pid %d) status %d", a->name, a->pid, status);
     }
@@ -469,36 +509,60 @@ static bool all_ended(const struct scenario *s)
     return true;
 }
 
-int scenario_run(struct scenario *s, struct emu *emu, FILE *out)
+void scenario_start(struct scenario *s, struct emu *emu, FILE *out)
 {
     s->emu = emu;
     s->out = out;
-    emu_jetsam_set_listener(emu, on_event, s);
+    s->alarm = 0;                  /* not the machine's: the first run_steps sets it */
+    emu_jetsam_add_listener(emu, on_event, s);
     fprintf(out, "scenario %s: %d apps\n", s->path, s->napps);
     emu_run_prepare(emu);
     run_steps(s, 0, true);         /* the first launch, whenever it is due */
-    while (!all_ended(s)) {
-        bool more = emu_run_slice(emu);
-        uint64_t now = emu_icount(emu);
-        report_exits(s, now);
-        run_steps(s, now, !more);
-        if (!more && s->next >= s->nsteps && !all_ended(s)) {
-            say(s, now, "error", "the run stopped with apps still alive");
-            s->failed = 1;
-            break;
-        }
+}
+
+bool scenario_step(struct scenario *s, bool more)
+{
+    uint64_t now = emu_icount(s->emu);
+    report_exits(s, now);
+    run_steps(s, now, !more);
+    if (all_ended(s))
+        return false;
+    if (!more && s->next >= s->nsteps) {
+        say(s, now, "error", "the run stopped with apps still alive");
+        s->failed = 1;
+        return false;
     }
-    int killed = 0, exited = 0;
+    return true;
+}
+
+int scenario_finish(struct scenario *s)
+{
+    int killed = 0, exited = 0, alive = 0;
     for (int i = 0; i < s->napps; i++) {
-        bool ended;
-        int st = s->apps[i].pid > 0 ? emu_exit_status(emu, s->apps[i].pid, &ended) : 0;
-        killed += st > 128;
-        exited += s->apps[i].pid > 0 && st <= 128;
+        bool ended = false;
+        int st = s->apps[i].pid > 0 ? emu_exit_status(s->emu, s->apps[i].pid, &ended) : 0;
+        alive += s->apps[i].pid > 0 && !ended;
+        killed += ended && st > 128;
+        exited += ended && st <= 128;
     }
-    const struct memorystatus *ms = emu_jetsam_table(emu);
-    fprintf(out, "scenario end at %llu: %d exited, %d killed, level %s\n",
-            (unsigned long long)emu_icount(emu), exited, killed,
-            ms ? memorystatus_level_name(memorystatus_level(ms)) : "unknown (no Jetsam)");
-    emu_jetsam_set_listener(emu, NULL, NULL);
+    const struct memorystatus *ms = emu_jetsam_table(s->emu);
+    const char *level = ms ? memorystatus_level_name(memorystatus_level(ms)) : "unknown (no Jetsam)";
+    unsigned long long now = emu_icount(s->emu);
+    if (alive)
+        fprintf(s->out, "scenario stopped at %llu: %d exited, %d killed, %d running, level %s\n",
+                now, exited, killed, alive, level);
+    else
+        fprintf(s->out, "scenario end at %llu: %d exited, %d killed, level %s\n", now, exited,
+                killed, level);
+    emu_jetsam_remove_listener(s->emu, on_event, s);
     return s->failed;
+}
+
+int scenario_run(struct scenario *s, struct emu *emu, FILE *out)
+{
+    scenario_start(s, emu, out);
+    if (!all_ended(s))
+        while (scenario_step(s, emu_run_slice(emu)))
+            ;
+    return scenario_finish(s);
 }

@@ -22,6 +22,7 @@
 #ifndef TOOLS_SCENARIO_H
 #define TOOLS_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -37,5 +38,20 @@ char **scenario_options(const struct scenario *s, int *n);
 /* Runs it on a machine made with its options; the timeline goes to out. 0 if every app
  * launched (whatever became of them), 1 if one could not be loaded. */
 int scenario_run(struct scenario *s, struct emu *emu, FILE *out);
+
+/* The same run, driven from outside (the viewer's run loop, through dbg_run_driver):
+ * scenario_start() prints the header and launches what is due at 0; scenario_step()
+ * goes after every turn of the run loop with what emu_run_slice() returned, fires the
+ * steps that are due and returns false once the scenario is over; scenario_finish()
+ * prints the summary ("scenario stopped at ..." if apps still run) and returns what
+ * scenario_run() would. The timeline does not depend on how often the loop hands
+ * over: a driven run prints the lines of a plain one. */
+void scenario_start(struct scenario *s, struct emu *emu, FILE *out);
+bool scenario_step(struct scenario *s, bool more);
+int scenario_finish(struct scenario *s);
+/* The name of the app that runs as pid ("leaky"), NULL for any other task. */
+const char *scenario_app_name(struct scenario *s, int pid);
+/* The file's name without its directories ("leak.scn"). */
+const char *scenario_name(const struct scenario *s);
 
 #endif

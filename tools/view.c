@@ -45,10 +45,20 @@ void view_pressure_input(const struct view *v, struct view_pressure_in *in)
                                      .compressor_low = v->vm.low_on_space };
 }
 
+/* Jetsam's level and the counters it was evaluated on; without Jetsam, the viewer's
+ * own reading of the counters as they are now. */
 static void sample_pressure(struct view *v)
 {
+    const struct memorystatus *ms = emu_jetsam_table(v->emu);
+    v->jetsam_level = ms != NULL;
+    if (ms) {
+        view_pressure_gauge_jetsam(memorystatus_last_vm(ms), &v->gauge);
+        v->pressure = view_pressure_of(memorystatus_level(ms));
+        return;
+    }
     struct view_pressure_in in;
     view_pressure_input(v, &in);
+    view_pressure_gauge(&in, &v->gauge);
     v->pressure = view_pressure_next(v->pressure, &in);
 }
 
@@ -325,6 +335,16 @@ static int session(struct view *v, const struct view_options *o)
     return 0;
 }
 
+/* The driver's turn comes after every turn of the run loop, from the first. */
+static int drive(struct view *v, const struct view_options *o)
+{
+    if (o->driver) {
+        dbg_run_driver(v->emu, o->driver->step, o->driver->ctx);
+        o->driver->start(o->driver->ctx);
+    }
+    return session(v, o);
+}
+
 int view_main(struct emu *emu, const char *program, const struct view_options *o)
 {
     if (!debug_attach(emu))
@@ -339,12 +359,16 @@ int view_main(struct emu *emu, const char *program, const struct view_options *o
         free(v);
         return 2;
     }
-    *v = (struct view){ .emu = emu, .program = program, .frames = v->frames, .nframes = nframes,
-                        .speed = 5, .hover = PFN_NONE, .selected = PFN_NONE };
+    *v = (struct view){ .emu = emu, .program = program, .driver = o->driver,
+                        .frames = v->frames, .nframes = nframes, .speed = 5, .hover = PFN_NONE,
+                        .selected = PFN_NONE };
     dbg_fault_observer(emu, on_fault, v);
-    int rc = open_window(v, o) < 0 ? 2 : session(v, o);
-    if (rc == 0 && v->exited)
+    view_jetsam_listen(v, true);
+    int rc = open_window(v, o) < 0 ? 2 : drive(v, o);
+    if (rc == 0 && v->exited && !o->driver)
         rc = v->exit_status;
+    view_jetsam_listen(v, false);
+    dbg_run_driver(emu, NULL, NULL);
     dbg_fault_observer(emu, NULL, NULL);
     close_window(v);
     free(v->page_states);

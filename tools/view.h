@@ -14,15 +14,30 @@
 
 #include <stdarg.h>
 #include "emu/debug.h"
+#include "emu/jetsam.h"
+
+/* Something that drives the run besides the guest (a scenario): start() once the
+ * viewer has attached to the machine, before anything runs (it launches what is due at
+ * 0); step() after every turn of the run loop, as dbg_run_driver() says; name() names
+ * the tasks it knows in the task panel and the event log. */
+struct view_driver {
+    void (*start)(void *ctx);
+    bool (*step)(void *ctx, bool more);
+    const char *(*name)(void *ctx, int pid);   /* its name for a task (an app's), or NULL */
+    void *ctx;
+};
 
 struct view_options {
     const char *snapshot;          /* --snapshot FILE.png: written once the run ends, then quit */
     const char *script;            /* --view-script FILE: commands run first (see README) */
     int width, height;             /* --view-size WxH (0: 1280x800) */
+    const struct view_driver *driver;   /* NULL: the loaded program alone */
 };
 
-/* Runs the window on a machine with a program loaded; returns machemu's exit
- * status (the guest's if it ended, else 0; 2 if SDL or the font failed). */
+/* Runs the window on a machine with a program loaded (or, with a driver, on one the
+ * driver fills); `program` names it in the title. Returns machemu's exit status: the
+ * guest's if it ended (with a driver: 0), else 0; 2 if SDL or the font failed or the
+ * script had a bad line. */
 int view_main(struct emu *emu, const char *program, const struct view_options *o);
 
 /* --- what a frame looks like ------------------------------------------------------- */
@@ -131,17 +146,47 @@ void view_log_fault(struct view_log *l, const struct vm_fault_event *ev);
 /* The i-th newest line (0: the newest), NULL past the oldest kept. */
 const struct view_log_line *view_log_recent(const struct view_log *l, unsigned i);
 
+/* --- Jetsam ---------------------------------------------------------------------------------- */
+
+/* "30 background", "100 foreground", "55" (a band XNU does not name). */
+void view_band_text(char *buf, size_t len, int band);
+/* The limit in force for p (the active one while it is active, else the inactive one)
+ * in MB, 0 for none; *fatal whether crossing it kills at once. */
+uint32_t view_proc_limit(const struct memorystatus_proc *p, bool *fatal);
+/* "limit 24 MB fatal", "limit 12 MB soft", "no limit"; "(inactive)" after the inactive one. */
+void view_limit_text(char *buf, size_t len, const struct memorystatus_proc *p);
+#define VIEW_RGB_LIMIT_FATAL 0xff3c3c
+#define VIEW_RGB_LIMIT_SOFT  0xff8cc8
+#define VIEW_RGB_NOTE        0xb48cff
+#define VIEW_RGB_KILL        0xff1e78
+/* One line of the event log per Jetsam event, in the new level's colour, VIEW_RGB_NOTE or
+ * VIEW_RGB_KILL:
+ *   level normal -> warning (48% uncompressed)       (", compressor low on space")
+ *   note WARN -> 1002 memapp: to its handler         (or ": no handler, dropped")
+ *   kill 1002 memapp, band 30: vm-pageshortage, 50.3 MB    (its footprint)
+ * The percentage is of XNU's available memory (memorystatus_thresholds); page_size
+ * converts the footprint. */
+void view_log_jetsam(struct view_log *l, const struct emu_jetsam_event *ev, uint32_t page_size);
+enum view_pressure view_pressure_of(enum memorystatus_level level);
+/* The gauge of the counters Jetsam evaluated (memorystatus_thresholds: XNU's
+ * AVAILABLE_MEMORY, with the frames the compressor occupies). */
+void view_pressure_gauge_jetsam(const struct memorystatus_vm *vm, struct view_pressure_gauge *g);
+
 /* --- fault flashes -------------------------------------------------------------------------- */
 
 #define VIEW_FLASHES 4096          /* the newest faults flash; older ones are forgotten */
 #define VIEW_FLASH_TICKS 24        /* redraws (or script commands) a flash lasts */
+#define VIEW_FLASH_KILL VM_FAULT_NKINDS   /* a frame a Jetsam kill gave back */
 struct view_flash { pfn_t pfn; uint8_t kind; uint32_t born; };
 struct view_flashes {
     struct view_flash f[VIEW_FLASHES];
     uint64_t total;
     uint32_t tick;
 };
-void view_flash_add(struct view_flashes *fl, pfn_t pfn, enum vm_fault_kind kind);
+/* kind: an enum vm_fault_kind, or VIEW_FLASH_KILL. */
+void view_flash_add(struct view_flashes *fl, pfn_t pfn, unsigned kind);
+/* Its colour: the fault's (view_fault_rgb), VIEW_RGB_KILL for a kill's. */
+uint32_t view_flash_rgb(unsigned kind);
 /* The flashes still visible, oldest first, so that a frame's newest flash is drawn
  * last, over older ones: calls fn for each (age 0 .. TICKS-1). */
 void view_flash_each(const struct view_flashes *fl,

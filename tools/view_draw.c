@@ -143,18 +143,31 @@ void view_font_close(struct view *v)
 
 static int lines(const struct view *v, int n) { return n * v->font.h; }
 
+/* As many task rows as there are tasks, up to VIEW_TASK_ROWS, while the event log
+ * below keeps at least 8 lines. */
+static int task_rows(const struct view *v, int y_tasks)
+{
+    int rows = view_live_tasks(v), fixed = lines(v, 11) + 4 + 6 + lines(v, 9) + 10;
+    if (rows > VIEW_TASK_ROWS)
+        rows = VIEW_TASK_ROWS;
+    while (rows > 1 && y_tasks + rows * view_task_row_height(v) + fixed >
+                           v->lay.side.y + v->lay.side.h)
+        rows--;
+    return rows;
+}
+
 static void layout_side(struct view *v)
 {
     struct view_layout *l = &v->lay;
     int x = l->side.x, w = l->side.w, y = l->side.y;
-    int ntasks = v->ntasks < 6 ? v->ntasks : 6;
     l->pressure = (SDL_Rect){ x, y, w, lines(v, 6) + 40 };
     y += l->pressure.h + 6;
     l->compressor = (SDL_Rect){ x, y, w, lines(v, 5) + 12 };
     y += l->compressor.h + 6;
     l->tlb = (SDL_Rect){ x, y, w, lines(v, 3) + 8 };
     y += l->tlb.h + 6;
-    l->tasks = (SDL_Rect){ x, y, w, lines(v, 1) + ntasks * (lines(v, 1) + 12) + 4 };
+    l->task_rows = task_rows(v, y + lines(v, 1) + 4);
+    l->tasks = (SDL_Rect){ x, y, w, lines(v, 1) + 4 + l->task_rows * view_task_row_height(v) };
     y += l->tasks.h + 6;
     l->frame = (SDL_Rect){ x, y, w, lines(v, 11) + 4 };
     y += l->frame.h + 6;
@@ -248,7 +261,7 @@ static void draw_flash(void *ctx, const struct view_flash *f, unsigned age)
     SDL_Rect r;
     if (!cell_rect(v, f->pfn, &r))
         return;
-    set_colour(v, view_fault_rgb((enum vm_fault_kind)f->kind),
+    set_colour(v, view_flash_rgb(f->kind),
                (uint8_t)(255 - age * 200 / VIEW_FLASH_TICKS));
     if (r.w < 6) {
         SDL_RenderFillRect(v->ren, &r);
@@ -323,7 +336,7 @@ static void legend_owners(struct legend_pen *p)
     for (int i = 0; i < v->ntasks; i++)
         if (v->tasks[i].asid)
             legend_item(p, view_owner_rgb(v->tasks[i].pid), "task %d %s", v->tasks[i].pid,
-                        v->tasks[i].name);
+                        view_task_name(v, v->tasks[i].pid, v->tasks[i].name));
     legend_item(p, VIEW_RGB_SHARED, "shared by tasks");
     legend_item(p, VIEW_RGB_NO_OWNER, "no task");
     legend_item(p, view_class_rgb(VC_FREE), "free");
@@ -351,6 +364,7 @@ static void draw_legend(struct view *v)
     for (int k = 0; k < VM_FAULT_NKINDS; k++)
         legend_item(&p, view_fault_rgb((enum vm_fault_kind)k), "%s",
                     vm_fault_kind_name((enum vm_fault_kind)k));
+    legend_item(&p, view_flash_rgb(VIEW_FLASH_KILL), "killed");
 }
 
 /* --- status bar and help ------------------------------------------------------------------------ */

@@ -1,8 +1,10 @@
 /* tools/view_model.c — the viewer's parts that need no SDL: frame classes and
- * colours, the grid layout, pressure levels, the event log, fault flashes. */
+ * colours, the grid layout, pressure levels, the event log (faults and Jetsam's
+ * events), bands and limits as the task panel words them, fault flashes. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "emu/pressure.h"
 #include "tools/view.h"
 
 /* --- classes and colours ------------------------------------------------------------ */
@@ -298,9 +300,87 @@ const struct view_log_line *view_log_recent(const struct view_log *l, unsigned i
     return &l->line[(l->total - 1 - i) % VIEW_LOG_LINES];
 }
 
+/* --- Jetsam ------------------------------------------------------------------------------- */
+
+void view_band_text(char *buf, size_t len, int band)
+{
+    const char *name = memorystatus_band_name(band);
+    snprintf(buf, len, "%d%s%s", band, name ? " " : "", name ? name : "");
+}
+
+uint32_t view_proc_limit(const struct memorystatus_proc *p, bool *fatal)
+{
+    bool active = memorystatus_proc_is_active(p);
+    *fatal = active ? p->limits.active_fatal : p->limits.inactive_fatal;
+    return active ? p->limits.active_mb : p->limits.inactive_mb;
+}
+
+void view_limit_text(char *buf, size_t len, const struct memorystatus_proc *p)
+{
+    bool fatal;
+    uint32_t mb = view_proc_limit(p, &fatal);
+    if (!mb)
+        snprintf(buf, len, "no limit");
+    else
+        snprintf(buf, len, "limit %u MB %s%s", mb, fatal ? "fatal" : "soft",
+                 memorystatus_proc_is_active(p) ? "" : " (inactive)");
+}
+
+enum view_pressure view_pressure_of(enum memorystatus_level level)
+{
+    switch (level) {
+    case MEMORYSTATUS_LEVEL_WARNING: return VIEW_PRESSURE_WARNING;
+    case MEMORYSTATUS_LEVEL_CRITICAL: return VIEW_PRESSURE_CRITICAL;
+    default: return VIEW_PRESSURE_NORMAL;
+    }
+}
+
+void view_pressure_gauge_jetsam(const struct memorystatus_vm *vm, struct view_pressure_gauge *g)
+{
+    struct memorystatus_thresholds th = memorystatus_thresholds(vm);
+    *g = (struct view_pressure_gauge){
+        .non_compressed = th.non_compressed, .available = th.available,
+        .to_warning = th.enter_warning, .to_critical = th.enter_critical,
+        .warning_to_normal = th.leave_to_normal, .critical_to_warning = th.leave_critical,
+    };
+}
+
+static void log_level(struct view_log *l, const struct emu_jetsam_event *ev)
+{
+    struct memorystatus_thresholds th = memorystatus_thresholds(ev->vm);
+    view_log_add(l, view_pressure_rgb(view_pressure_of(ev->to)),
+                 "level %s -> %s (%llu%% uncompressed%s)", memorystatus_level_name(ev->from),
+                 memorystatus_level_name(ev->to),
+                 th.available ? (unsigned long long)(th.non_compressed * 100 / th.available) : 0ull,
+                 ev->vm->compressor_low_on_space ? ", compressor low on space" : "");
+}
+
+void view_log_jetsam(struct view_log *l, const struct emu_jetsam_event *ev, uint32_t page_size)
+{
+    switch (ev->kind) {
+    case EMU_JETSAM_LEVEL:
+        log_level(l, ev);
+        break;
+    case EMU_JETSAM_NOTE:
+        view_log_add(l, VIEW_RGB_NOTE, "note %s -> %d %s: %s", emu_pressure_note_name(ev->note),
+                     ev->pid, ev->name, ev->delivered ? "to its handler" : "no handler, dropped");
+        break;
+    case EMU_JETSAM_KILL:
+        view_log_add(l, VIEW_RGB_KILL, "kill %d %s, band %d: %s, %.1f MB", ev->pid,
+                     ev->name, ev->kill->band, memorystatus_cause_name(ev->kill->cause),
+                     (double)(ev->kill->footprint * page_size) / (1 << 20));
+        break;
+    }
+}
+
 /* --- flashes ------------------------------------------------------------------------------ */
 
-void view_flash_add(struct view_flashes *fl, pfn_t pfn, enum vm_fault_kind kind)
+uint32_t view_flash_rgb(unsigned kind)
+{
+    return kind == VIEW_FLASH_KILL ? VIEW_RGB_KILL : view_fault_rgb((enum vm_fault_kind)kind);
+}
+
+void view_flash_add(struct view_flashes *fl, pfn_t pfn, unsigned kind)
 {
     fl->f[fl->total++ % VIEW_FLASHES] = (struct view_flash){ pfn, (uint8_t)kind, fl->tick };
 }

@@ -1,5 +1,6 @@
-/* tools/view_panels.c — the side panels (pressure, compressor, TLB, tasks, the frame
- * under the mouse, the event log) and the address-space pane. */
+/* tools/view_panels.c — the side panels (pressure, compressor, TLB, the frame under
+ * the mouse, the event log; the tasks' panel is in view_jetsam.c) and the
+ * address-space pane. */
 #include <stdlib.h>
 #include <string.h>
 #include "tools/view_ui.h"
@@ -7,8 +8,6 @@
 #define TITLE_RGB 0xffffff
 #define TEXT_RGB  0xc8c8c8
 #define DIM_RGB   0x8c8c96
-
-static double mb(uint64_t pages) { return (double)(pages * PAGE_SIZE) / (1 << 20); }
 
 /* "1.5 GB", "16.0 KB" */
 static const char *human(uint64_t bytes, char *buf, size_t len)
@@ -65,11 +64,10 @@ static void draw_pressure(struct view *v)
     l->pressure_swatch = (SDL_Rect){ p->x + 17 * v->font.w, y + 1, 4 * v->font.w, fh - 2 };
     ui_fill(v, &l->pressure_swatch, view_pressure_rgb(v->pressure));
     ui_text(v, p->x + 22 * v->font.w, y, 0, TEXT_RGB, "%s", view_pressure_name(v->pressure));
+    ui_text(v, p->x + 31 * v->font.w, y, p->w - 31 * v->font.w, DIM_RGB, "%s",
+            v->jetsam_level ? "Jetsam's level" : "no Jetsam: the viewer's rule");
     y += fh + 2;
-    struct view_pressure_in in;
-    struct view_pressure_gauge g;
-    view_pressure_input(v, &in);
-    view_pressure_gauge(&in, &g);
+    const struct view_pressure_gauge g = v->gauge;
     ui_text(v, p->x, y, p->w, TEXT_RGB, "available, not compressed: %llu of %llu pages (%d%%)",
             (unsigned long long)g.non_compressed, (unsigned long long)g.available,
             pct(g.non_compressed, g.available));
@@ -142,7 +140,7 @@ static void draw_compressor(struct view *v)
                 (unsigned long long)vm->segments_swapped, (unsigned long long)vm->pages_swapped);
 }
 
-/* --- TLB and tasks ------------------------------------------------------------------------- */
+/* --- TLB ------------------------------------------------------------------------- */
 
 static void draw_tlb(struct view *v)
 {
@@ -161,55 +159,6 @@ static void draw_tlb(struct view *v)
                 (unsigned long long)t->stats.misses);
     SDL_Rect bar = { r->x, y + v->font.h + 2, r->w, 6 };
     ui_bar(v, &bar, rate, view_class_rgb(VC_ACTIVE_ANON));
-}
-
-/* The footprint against all RAM, its compressed part at its end. */
-static void footprint_bar(struct view *v, const struct dbg_task_memory *m, const SDL_Rect *bar)
-{
-    double all = v->nframes, fp = m->usage.footprint < all ? m->usage.footprint : all;
-    double comp = m->compressed < fp ? (double)m->compressed : fp;
-    ui_bar(v, bar, fp / all, view_class_rgb(VC_INACTIVE_ANON));
-    int end = bar->x + (int)(fp / all * bar->w + 0.5), w = (int)(comp / all * bar->w + 0.5);
-    SDL_Rect part = { end - w, bar->y, w, bar->h };
-    if (part.w > 0)
-        ui_fill(v, &part, view_class_rgb(VC_COMPRESSOR));
-}
-
-static void draw_task(struct view *v, int i, int y)
-{
-    const SDL_Rect *r = &v->lay.tasks;
-    const struct dbg_task *t = &v->tasks[i];
-    if (!v->mem_ok[i]) {
-        ui_text(v, r->x, y, r->w, DIM_RGB, "%d %s: %s", t->pid, t->name, t->state);
-        return;
-    }
-    const struct dbg_task_memory *m = &v->mem[i];
-    char band[16] = "n/a", comp[24] = "n/a";
-    if (m->band >= 0)
-        snprintf(band, sizeof band, "%d", m->band);
-    if (m->compressed >= 0)
-        snprintf(comp, sizeof comp, "%.1fM", mb((uint64_t)m->compressed));
-    ui_text(v, r->x, y, r->w, v->colouring == VIEW_BY_OWNER ? view_owner_rgb(t->pid) : TEXT_RGB,
-            "%d %-10.10s res %.1fM foot %.1fM compr %s band %s", t->pid, t->name,
-            mb(m->usage.resident), mb(m->usage.footprint), comp, band);
-    SDL_Rect res = { r->x, y + v->font.h + 1, r->w, 4 };
-    ui_bar(v, &res, (double)m->usage.resident / v->nframes, view_class_rgb(VC_ACTIVE_ANON));
-    SDL_Rect foot = { r->x, y + v->font.h + 6, r->w, 4 };
-    footprint_bar(v, m, &foot);
-}
-
-static void draw_tasks(struct view *v)
-{
-    const SDL_Rect *r = &v->lay.tasks;
-    ui_text(v, r->x, r->y, r->w, TITLE_RGB, "Tasks: resident, footprint (compressed part), band");
-    int y = r->y + v->font.h + 2, shown = 0;
-    for (int i = 0; i < v->ntasks && shown < 6; i++) {
-        if (!v->mem_ok[i])
-            continue;
-        draw_task(v, i, y);
-        y += v->font.h + 12;
-        shown++;
-    }
 }
 
 /* --- the frame panel ---------------------------------------------------------------------------- */
@@ -306,7 +255,7 @@ void view_draw_side(struct view *v)
     draw_pressure(v);
     draw_compressor(v);
     draw_tlb(v);
-    draw_tasks(v);
+    view_draw_tasks(v);
     draw_frame(v);
     draw_log(v);
 }

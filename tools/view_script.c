@@ -164,6 +164,39 @@ static int cmd_until_page(struct script *s, char **a, int n)
     return 0;
 }
 
+/* "view: released N frames: a,b,..." (the first 16). */
+static void print_released(const struct view_kill *k)
+{
+    printf("view: released %u frames of task %d:", k->frames, k->pid);
+    for (uint32_t i = 0; i < k->frames && i < sizeof k->first / sizeof *k->first; i++)
+        printf("%s%u", i ? "," : " ", k->first[i]);
+    printf("\n");
+}
+
+/* until-level LEVEL | until-note | until-kill: the next event of Jetsam's of that kind. */
+static int cmd_until_jetsam(struct script *s, char **a, int n)
+{
+    static const char *const levels[] = { "normal", "warning", "critical" };
+    int level = -1;
+    for (int i = 0; n == 2 && i < 3; i++)
+        if (!strcmp(a[1], levels[i]))
+            level = i;
+    bool want_level = !strcmp(a[0], "until-level");
+    if (want_level ? level < 0 : n != 1)
+        return bad(s, "%s: want until-level normal|warning|critical, until-note or until-kill", a[0]);
+    if (!emu_jetsam_table(s->v->emu))
+        return bad(s, "%s: no Jetsam on this machine (--no-jetsam)", a[0]);
+    enum emu_jetsam_event_kind kind = want_level ? EMU_JETSAM_LEVEL
+                                      : !strcmp(a[0], "until-note") ? EMU_JETSAM_NOTE
+                                                                    : EMU_JETSAM_KILL;
+    if (!view_until_jetsam(s->v, kind, (enum memorystatus_level)(level < 0 ? 0 : level)))
+        return bad(s, "%s: the run ended first", a[0]);
+    printf("view: at %llu: %s\n", (unsigned long long)s->v->wait.icount, s->v->wait.text);
+    if (kind == EMU_JETSAM_KILL)
+        print_released(&s->v->wait.kill);
+    return 0;
+}
+
 /* --- looking ------------------------------------------------------------------------ */
 
 static int cmd_page(struct script *s, char **a, int n)
@@ -187,6 +220,57 @@ static int cmd_frames(struct script *s, char **a, int n)
         if ((int)view_frame_class(&v->frames[pfn]) == cls)
             first = pfn;
     printf("view: frames %s=%u first=%ld\n", a[1], v->class_count[cls], first);
+    return 0;
+}
+
+static int cmd_log(struct script *s, char **a, int n)
+{
+    uint64_t want = 20;
+    if (n > 2 || (n == 2 && (!number(a[1], &want) || !want)))
+        return bad(s, "%s: want log [N] (the newest N lines, default 20)", a[0]);
+    unsigned k = 0;
+    while (k < want && view_log_recent(&s->v->log, k))
+        k++;
+    while (k-- > 0)
+        printf("view: log %s\n", view_log_recent(&s->v->log, k)->text);
+    return 0;
+}
+
+static int cmd_tasks(struct script *s, char **a, int n)
+{
+    struct view *v = s->v;
+    if (n != 1)
+        return bad(s, "%s takes no arguments", a[0]);
+    view_sample(v);
+    for (int i = 0; i < v->ntasks; i++) {
+        char lines[2][100];
+        if (!v->mem_ok[i])
+            continue;
+        view_task_lines(v, i, lines);
+        printf("view: %s\nview: %s\n", lines[0], lines[1]);
+    }
+    return 0;
+}
+
+/* The frames owned by a task (the owner colouring's owner) and the first 16 of them. */
+static int cmd_owned(struct script *s, char **a, int n)
+{
+    uint64_t pid;
+    if (n != 2 || !number(a[1], &pid) || !pid || pid > INT32_MAX)
+        return bad(s, "%s: want owned PID", a[0]);
+    struct view *v = s->v;
+    view_sample(v);
+    uint32_t count = 0;
+    char list[16 * 12] = "";
+    for (uint32_t pfn = 0; pfn < v->nframes; pfn++) {
+        if (v->frames[pfn].owner != (int32_t)pid)
+            continue;
+        if (count++ < 16)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%u", count > 1 ? "," : "",
+                     pfn);
+    }
+    printf("view: owned %llu frames=%u first=%s\n", (unsigned long long)pid, count,
+           count ? list : "none");
     return 0;
 }
 
@@ -220,6 +304,12 @@ static int cmd_layout(struct script *s, char **a, int n)
     print_rect("free-gauge", &v->lay.free_gauge);
     print_rect("memory-bar", &v->lay.memory_bar);
     print_rect("compressor-bar", &v->lay.compressor_bar);
+    print_rect("log-panel", &v->lay.log);
+    for (int i = 0; i < v->lay.ntask_bars; i++) {
+        const struct view_task_bar *b = &v->lay.task_bars[i];
+        printf("view: task-bar %d x=%d y=%d w=%d h=%d limit=%d\n", b->pid, b->foot.x, b->foot.y,
+               b->foot.w, b->foot.h, b->limit_x);
+    }
     for (int i = 0; v->pane == VIEW_PANE_ADDRESS && i < v->nstrips; i++) {
         char name[64];
         snprintf(name, sizeof name, "strip 0x%llx-0x%llx", (unsigned long long)v->strips[i].start,
@@ -253,11 +343,13 @@ static int cmd_counters(struct script *s, char **a, int n)
     printf("view: counters total=%u free=%u active=%u inactive=%u speculative=%u throttled=%u "
            "wired=%u free_min=%u free_target=%u compressor=%s compressed=%llu "
            "compressor_frames=%u compressions=%llu decompressions=%llu low_on_space=%d "
-           "level=%s\n", c->total, c->free, c->active, c->inactive, c->speculative, c->throttled,
-           c->wired, vm->targets.free_min, vm->targets.free_target, vm->compressor ? "yes" : "none",
+           "level=%s level_from=%s non_compressed=%llu available=%llu\n", c->total, c->free,
+           c->active, c->inactive, c->speculative, c->throttled, c->wired, vm->targets.free_min,
+           vm->targets.free_target, vm->compressor ? "yes" : "none",
            (unsigned long long)vm->compressor_pages, vm->compressor_frames,
            (unsigned long long)vm->compressions, (unsigned long long)vm->decompressions,
-           vm->low_on_space, view_pressure_name(v->pressure));
+           vm->low_on_space, view_pressure_name(v->pressure), v->jetsam_level ? "jetsam" : "viewer",
+           (unsigned long long)v->gauge.non_compressed, (unsigned long long)v->gauge.available);
     return 0;
 }
 
@@ -338,7 +430,9 @@ static const struct {
     { "until-fault", cmd_until_fault }, { "until-frame", cmd_until_frame },
     { "until-page", cmd_until_page }, { "snapshot", cmd_snapshot }, { "layout", cmd_layout },
     { "frame", cmd_frame }, { "page", cmd_page }, { "frames", cmd_frames },
-    { "counters", cmd_counters }, { "select", cmd_select }, { "hover", cmd_mouse },
+    { "counters", cmd_counters }, { "until-level", cmd_until_jetsam },
+    { "until-note", cmd_until_jetsam }, { "until-kill", cmd_until_jetsam }, { "log", cmd_log },
+    { "tasks", cmd_tasks }, { "owned", cmd_owned }, { "select", cmd_select }, { "hover", cmd_mouse },
     { "click", cmd_mouse }, { "key", cmd_key }, { "colour", cmd_colour }, { "pane", cmd_pane },
     { "quit", cmd_quit },
 };

@@ -1,6 +1,7 @@
 /* tools/view_ui.h — what the viewer's SDL files share (tools/view.c: window, run
  * control, input; tools/view_draw.c: drawing; tools/view_panels.c: the side panels;
- * tools/view_script.c: --view-script). Not a contract for anyone else. */
+ * tools/view_jetsam.c: Jetsam's events and the task panel; tools/view_script.c:
+ * --view-script). Not a contract for anyone else. */
 #ifndef TOOLS_VIEW_UI_H
 #define TOOLS_VIEW_UI_H
 
@@ -8,6 +9,7 @@
 #include "tools/view.h"
 
 #define VIEW_MAX_TASKS 64
+#define VIEW_TASK_ROWS 6               /* tasks the panel shows at most */
 #define VIEW_MAX_REGIONS 512
 #define VIEW_BG 0x101014
 
@@ -25,11 +27,36 @@ struct view_layout {
     SDL_Rect pressure, compressor, tlb, tasks, frame, log;
     SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar, compressor_bar;
     struct view_grid grid;
+    int task_rows;                 /* tasks the panel has room for */
+    struct view_task_bar {         /* drawn by the last redraw */
+        int pid;
+        SDL_Rect foot;             /* the footprint bar (all RAM wide) */
+        int limit_x;               /* the limit's tick, -1 if none is drawn */
+    } task_bars[VIEW_TASK_ROWS];
+    int ntask_bars;
+};
+
+/* The frames the last Jetsam kill gave back: those its victim owned at the kill. */
+struct view_kill {
+    int pid;
+    uint32_t frames;
+    pfn_t first[16];               /* the lowest of them */
+};
+
+/* A script waiting for one of Jetsam's events (view_until_jetsam). */
+struct view_wait {
+    bool active, hit;
+    enum emu_jetsam_event_kind kind;
+    enum memorystatus_level level; /* for EMU_JETSAM_LEVEL: the level it goes to */
+    uint64_t icount;               /* when it came */
+    char text[100];                /* its line in the event log */
+    struct view_kill kill;         /* for a kill: its frames */
 };
 
 struct view {
     struct emu *emu;
     const char *program;
+    const struct view_driver *driver;      /* NULL: none */
     SDL_Window *win;
     SDL_Renderer *ren;
     SDL_Texture *grid_tex;         /* one texel per grid cell */
@@ -48,6 +75,8 @@ struct view {
     bool mem_ok[VIEW_MAX_TASKS];
     int ntasks;
     enum view_pressure pressure;
+    struct view_pressure_gauge gauge;      /* of the counters the level comes from */
+    bool jetsam_level;                     /* the level is Jetsam's (else the viewer's rule) */
     uint64_t tlb_hits, tlb_misses;         /* at the previous sample */
     double tlb_recent;                     /* hit rate since then; < 0: no lookups */
 
@@ -72,6 +101,8 @@ struct view {
     int nstrips;                   /* drawn in the address-space pane by the last redraw */
 
     struct view_log log;
+    struct view_wait wait;
+    struct view_kill last_kill;
     struct view_flashes flashes;
     unsigned snapshots;            /* written with the key, for their names */
 };
@@ -108,6 +139,24 @@ void view_draw_side(struct view *v);
 void view_draw_address_space(struct view *v);
 /* The lines describing frame pfn (the frame panel; the script's `frame`). */
 int view_frame_lines(struct view *v, pfn_t pfn, char lines[][100], int max);
+
+/* view_jetsam.c */
+/* The driver's name for a task (a scenario's app), else its own. */
+const char *view_task_name(const struct view *v, int pid, const char *own);
+/* Starts (on) or stops hearing Jetsam's events: each becomes a line of the event log. */
+void view_jetsam_listen(struct view *v, bool on);
+/* Runs until Jetsam's next event of this kind (for a level change: to `level`); false
+ * if the run ended first. What came is in v->wait. */
+bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
+                       enum memorystatus_level level);
+/* The process Jetsam's table has for pid, NULL if none (no Jetsam, or not in it yet). */
+const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid);
+/* The task panel's lines for v->tasks[i] (sampled, with memory): 2. */
+int view_task_lines(struct view *v, int i, char lines[][100]);
+int view_task_row_height(const struct view *v);
+/* Tasks with an address space, as last sampled. */
+int view_live_tasks(const struct view *v);
+void view_draw_tasks(struct view *v);
 
 /* view_script.c: runs a --view-script; 0, or 2 on a bad line (after saying why). */
 int view_script(struct view *v, const char *path);

@@ -93,7 +93,7 @@ static void latency_once(const char *dir, struct latency *l, double *us_per_insn
 {
     struct emu *emu = machine(64, NULL);
     *l = (struct latency){ 0 };
-    emu_jetsam_set_listener(emu, on_event, l);
+    emu_jetsam_add_listener(emu, on_event, l);
     emu_pressure_set_hooks(emu, &(struct emu_pressure_hooks){ .upcall = on_upcall, .ctx = l });
     struct emu_memstatus home = { .band = MEMORYSTATUS_BAND_HOME, .active = { -1, false },
                                   .inactive = { -1, false } };
@@ -123,7 +123,7 @@ static double kill_once(const char *dir, const char *reports)
 {
     struct emu *emu = machine(256, reports);
     struct kill_time k = { 0 };
-    emu_jetsam_set_listener(emu, on_kill, &k);
+    emu_jetsam_add_listener(emu, on_kill, &k);
     struct emu_memstatus lim = { .band = 100, .active = { 64, true }, .inactive = { 64, true } };
     spawn(emu, dir, "grow 100", &lim);
     emu_run_prepare(emu);

@@ -7,8 +7,8 @@
 #    pixel of the address-space strip and the compressor's frames in their colour);
 #    decompressed by a fault (its flash) into a frame that is active again; a file
 #    page's frame free after the scan dropped it; the flash of the zero fill;
-#  - the pressure panel: the level the counters imply, the gauges' lengths, the
-#    compressor's bar; a level past normal because memory is compressed;
+#  - the pressure panel without Jetsam: the level the counters imply, the gauges'
+#    lengths, the compressor's bar; a level past normal because memory is compressed;
 #  - a forked child's address-space strip: its compressed copy of a page above the
 #    parent's page, resident again (the first object of the chain decides);
 #  - colour by owner after a fork; the address-space pane;
@@ -23,16 +23,9 @@ if emulator_is_qemu_standin; then
   finish
   exit 0
 fi
-G=$GUEST
-PNGPIXEL=$BUILD/tests/pngpixel
-[ -x "$PNGPIXEL" ] || { fail view "$PNGPIXEL not built (run make)"; finish; exit 1; }
-export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
-
-# The palette the README documents (tools/view_model.c).
-RGB_FREE=2a2d38 RGB_ACTIVE_ANON=3cc850 RGB_INACTIVE_ANON=e6b43c RGB_COMPRESSOR=28c8c8
-RGB_ZERO_FILL_FLASH=ffff46 RGB_DECOMPRESS_FLASH=5a6eff RGB_FREE_GAUGE=1e8c78 RGB_GAUGE_BG=24242c
-RGB_NORMAL=3cc850 RGB_WARNING=f0c83c RGB_CRITICAL=e63c3c
-RGB_TASK_1000=eb5271 RGB_TASK_1001=52eb60 RGB_MAPPED=3cc850 RGB_IN_OBJECT=e6b43c
+# shellcheck source=tests/integration/view_lib.sh
+. "$(dirname "$0")/view_lib.sh"
+require_pngpixel || { finish; exit 1; }
 
 # view_session NAME SCRIPT -- [OPTS] PROGRAM ARGS: runs the script; the transcript in
 # $D/out, stderr in $D/err, the exit status in $RC, snapshots under $D.
@@ -45,32 +38,6 @@ view_session() {
   (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" \
       --view-script "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
   RC=$?
-}
-
-
-# grid_geometry: reads "view: grid ..." of the transcript into GX GY CELL GAP COLS PER.
-grid_geometry() {
-  local line; line=$(grep -m1 '^view: grid ' "$D/out")
-  GX=$(sed -n 's/.* x=\([0-9]*\) .*/\1/p' <<<"$line")
-  GY=$(sed -n 's/.* y=\([0-9]*\) .*/\1/p' <<<"$line")
-  CELL=$(sed -n 's/.* cell=\([0-9]*\) .*/\1/p' <<<"$line")
-  COLS=$(sed -n 's/.* cols=\([0-9]*\) .*/\1/p' <<<"$line")
-  PER=$(sed -n 's/.* per_cell=\([0-9]*\) .*/\1/p' <<<"$line")
-  [ -n "$GX" ] && [ -n "$CELL" ] && [ -n "$COLS" ] && [ "${PER:-0}" -ge 1 ]
-}
-
-# cell_pixel PNG PFN [corner]: the colour at the centre (or top-left corner) of a frame's cell.
-cell_pixel() {
-  local png=$1 pfn=$2 where=${3:-centre} c=$(( $2 / PER ))
-  local x=$(( GX + (c % COLS) * CELL )) y=$(( GY + (c / COLS) * CELL ))
-  if [ "$where" = centre ]; then x=$(( x + CELL / 2 )); y=$(( y + CELL / 2 )); fi
-  "$PNGPIXEL" "$png" at "$x" "$y"
-}
-
-# expect_cell PNG PFN RGB WHAT
-expect_cell() {
-  local got; got=$(cell_pixel "$1" "$2" "${5:-centre}")
-  [ "$got" = "$3" ] || WHY+=("$4: frame $2 is #$got, want #$3")
 }
 
 # frame_block PFN N: what the N-th `frame PFN` of the transcript printed.
@@ -166,9 +133,8 @@ fi
 verdict view-frame-life
 
 # --- the pressure panel: the level and the gauges the counters imply ---------------------
-gauge() { grep -m1 "^view: $1 " "$D/out" | sed -E 's/^view: [a-z-]+ //; s/[a-z]=//g'; }
-counter() { grep -m1 '^view: counters ' "$D/out" | sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
-# The level XNU's rule gives on these counters, from normal (the first sample).
+# The level XNU's rule gives on these counters, from normal (the first sample): the
+# viewer's own rule, without Jetsam (--no-jetsam).
 implied_level() {
   awk -v f="$(counter free)" -v a="$(counter active)" -v i="$(counter inactive)" \
       -v s="$(counter speculative)" -v c="$(counter compressed)" -v low="$(counter low_on_space)" '
@@ -176,47 +142,17 @@ implied_level() {
             if (low == 1 || nc < int(12 * unthrottle / 10)) print "critical"
             else if (nc < compact) print "warning"; else print "normal" }'
 }
-# first_run PNG Y X0 X1: the length of the run of one colour that starts at X0, and its colour.
-first_run() {
-  "$PNGPIXEL" "$1" row "$2" "$3" "$4" | awk 'NR == 1 { split($1, r, "-"); print r[2] - r[1] + 1, $2 }'
-}
-# check_pressure_panel PNG: the swatch in the level's colour, the available gauge filled to
-# the uncompressed share of the available memory, the compressor's bar to its frames.
-check_pressure_panel() {
-  local png=$1 level want_rgb sx sy ax ay aw fx fy fw len rgb want
-  level=$(counter level)
-  case $level in normal) want_rgb=$RGB_NORMAL ;; warning) want_rgb=$RGB_WARNING ;; *) want_rgb=$RGB_CRITICAL ;; esac
-  read -r sx sy _ _ <<<"$(gauge pressure-swatch)"
-  got=$("$PNGPIXEL" "$png" at $((sx + 2)) $((sy + 2)))
-  [ "$got" = "$want_rgb" ] || WHY+=("pressure swatch #$got, want $level #$want_rgb")
-  read -r ax ay aw _ <<<"$(gauge available-gauge)"
-  want=$(awk -v f="$(counter free)" -v a="$(counter active)" -v i="$(counter inactive)" \
-    -v s="$(counter speculative)" -v c="$(counter compressed)" -v w="$aw" \
-    'BEGIN { nc = f + a + i + s; printf "%d", nc / (nc + c) * w + 0.5 }')
-  # The four thresholds cross the gauge as 1-pixel ticks, inside the filled part or not.
-  read -r len rgb <<<"$(first_run "$png" $((ay + 4)) "$ax" $((ax + aw - 1)))"
-  read -r fill lit <<<"$("$PNGPIXEL" "$png" row $((ay + 4)) "$ax" $((ax + aw - 1)) |
-    awk -v c="$want_rgb" -v bg=$RGB_GAUGE_BG '{ split($1, r, "-"); k = r[2] - r[1] + 1
-      if ($2 == c) f += k; if ($2 != bg) n += k } END { print f + 0, n + 0 }')"
-  [ "$rgb" = "$want_rgb" ] && [ "$lit" -ge "$want" ] && [ "$lit" -le $((want + 4)) ] &&
-    [ "$fill" -ge $((want - 4)) ] ||
-    WHY+=("available gauge: $fill px of #$want_rgb and $lit lit, want $want of $aw (starts #$rgb)")
-  read -r fx fy fw _ <<<"$(gauge compressor-bar)"
-  want=$(awk -v c="$(counter compressor_frames)" -v n="$(counter total)" -v w="$fw" \
-    'BEGIN { printf "%d", c / n * w + 0.5 }')
-  read -r len rgb <<<"$(first_run "$png" $((fy + 2)) "$fx" $((fx + fw - 1)))"
-  [ "$want" = 0 ] && [ "$rgb" = $RGB_GAUGE_BG ] || { [ "$rgb" = $RGB_COMPRESSOR ] && [ "$len" = "$want" ]; } ||
-    WHY+=("compressor bar: $len px of #$rgb, want $want of #$RGB_COMPRESSOR")
-}
 
+# Without Jetsam the viewer reads the level off the counters itself (with Jetsam the panel
+# shows Jetsam's: test_view_jetsam.sh).
 view_session pressure "until-fault zero $ANON
 run 2000000
 counters
 layout
 snapshot @D@/p.png
-quit" -- -m 16M "$G/viewpages" 32 0
+quit" -- -m 16M --no-jetsam "$G/viewpages" 32 0
 if [ "$(counter compressor)" != yes ] || [ "$(counter level)" != "$(implied_level)" ] ||
-   [ "$(counter level)" != normal ]; then
+   [ "$(counter level)" != normal ] || [ "$(counter level_from)" != viewer ]; then
   WHY+=("counters say level $(counter level) (implied $(implied_level)), compressor $(counter compressor); want normal, yes")
 else
   check_pressure_panel "$D/p.png"
@@ -240,7 +176,7 @@ view_session pressure-compressed "nextfault decompress
 counters
 layout
 snapshot @D@/p.png
-quit" -- -m 16M "$G/compress" 48
+quit" -- -m 16M --no-jetsam "$G/compress" 48
 level=$(counter level) implied=$(implied_level)
 if [ "$(counter compressed)" -le 0 ] 2>/dev/null || [ "$(counter compressor_frames)" -le 0 ]; then
   WHY+=("nothing compressed: $(grep -m1 '^view: counters ' "$D/out")")

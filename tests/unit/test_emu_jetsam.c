@@ -49,7 +49,7 @@ static struct emu *machine(uint64_t mb, bool run_all, struct watch *w)
     struct emu *emu = emu_create(&opt, err, sizeof err);
     ck_assert_msg(emu, "emu_create: %s", err);
     *w = (struct watch){ .emu = emu };
-    emu_jetsam_set_listener(emu, on_event, w);
+    ck_assert_int_eq(emu_jetsam_add_listener(emu, on_event, w), 0);
     return emu;
 }
 

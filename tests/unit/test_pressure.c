@@ -1,6 +1,7 @@
 /* Unit tests for emu/pressure.h, the interface Jetsam uses: posting notes from the
  * emulator's side, the upcall and memstatus hooks, band and limit setters, and the level
- * memorystatus_control(GET_PRESSURE_STATUS) reports. Each runs a guest program of the
+ * memorystatus_control(GET_PRESSURE_STATUS) reports; and emu/jetsam.h's listeners
+ * (several at once, each hearing every event). Each runs a guest program of the
  * build ($O/guest/pressure or memstatus: `make` first). */
 #include <check.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "emu/emu.h"
+#include "emu/jetsam.h"
 #include "emu/pressure.h"
 #include "guest/include/machemu/abi.h"
 
@@ -201,6 +203,55 @@ START_TEST(pressure_status_follows_the_level)
 }
 END_TEST
 
+/* --- emu/jetsam.h's listeners: each hears every event ------------------------------------ */
+
+struct heard { int level, note, kill; int kill_pid; };
+
+static void on_jetsam(void *ctx, const struct emu_jetsam_event *ev)
+{
+    struct heard *h = ctx;
+    h->level += ev->kind == EMU_JETSAM_LEVEL;
+    h->note += ev->kind == EMU_JETSAM_NOTE;
+    if (ev->kind == EMU_JETSAM_KILL) {
+        h->kill++;
+        h->kill_pid = ev->pid;
+    }
+}
+
+/* memapp grows past a 12 MB fatal limit: PROC_LIMIT_WARN at 80%, then the kill. */
+START_TEST(jetsam_listeners_all_hear)
+{
+    char err[256];
+    struct emu_memstatus lim = { .band = 100, .active = { 12, true }, .inactive = { 12, true } };
+    struct emu_options opt = { .mem_size = 64ull << 20, .root = ".", .tlb_sets = 512,
+                               .tlb_ways = 4, .memstatus = &lim };
+    struct emu *emu = emu_create(&opt, err, sizeof err);
+    ck_assert_msg(emu, "emu_create: %s", err);
+    char *argv[] = { "memapp", "grow", "30", NULL }, *envp[] = { NULL };
+    ck_assert_msg(emu_load(emu, guest_path("memapp"), 3, argv, envp, err, sizeof err) == 0,
+                  "%s (run make first)", err);
+    struct heard a = { 0 }, b = { 0 }, gone = { 0 }, spare[EMU_JETSAM_LISTENERS];
+    ck_assert_int_eq(emu_jetsam_add_listener(emu, on_jetsam, &a), 0);
+    ck_assert_int_eq(emu_jetsam_add_listener(emu, on_jetsam, &gone), 0);
+    ck_assert_int_eq(emu_jetsam_add_listener(emu, on_jetsam, &b), 0);
+    emu_jetsam_remove_listener(emu, on_jetsam, &gone);
+    int added = 0;
+    while (emu_jetsam_add_listener(emu, on_jetsam, &spare[added]) == 0)
+        added++;
+    ck_assert_int_eq(added, EMU_JETSAM_LISTENERS - 2);   /* the removed one's slot is free */
+    for (int i = 0; i < added; i++)
+        emu_jetsam_remove_listener(emu, on_jetsam, &spare[i]);
+    int status = emu_run(emu);
+    emu_destroy(emu);
+    ck_assert_int_eq(status, 128 + 9);
+    ck_assert_int_eq(a.kill, 1);
+    ck_assert_int_eq(a.kill_pid, 1000);
+    ck_assert_int_ge(a.note, 1);                          /* PROC_LIMIT_WARN */
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    ck_assert_int_eq(gone.kill + gone.note + gone.level, 0);
+}
+END_TEST
+
 START_TEST(note_names)
 {
     ck_assert_str_eq(emu_pressure_note_name(WARN), "WARN");
@@ -220,6 +271,7 @@ static Suite *pressure_suite(void)
     tcase_add_test(tc, memstatus_hook_counts_changes);
     tcase_add_test(tc, pressure_status_follows_the_level);
     tcase_add_test(tc, note_names);
+    tcase_add_test(tc, jetsam_listeners_all_hear);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,7 +2,8 @@
  * classes and colours (the compressor's frames, the decompress flash, compressed
  * pages of a strip), the grid layout for 16 MB .. 4 GB (and beyond), XNU's pressure
  * levels with their hysteresis and compressed memory, the event log and fault
- * flashes. */
+ * flashes; bands and limits as the task panel words them, Jetsam's events in the log,
+ * the pressure panel's gauge from Jetsam's counters. */
 #include <check.h>
 #include <string.h>
 
@@ -69,7 +70,11 @@ START_TEST(every_fault_kind_flashes_its_own_colour)
         /* a flash stands out from the frame it rings: no class has its colour */
         for (int c = 0; c < VC_NCLASSES; c++)
             ck_assert_uint_ne(rgb, view_class_rgb((enum view_class)c));
+        ck_assert_uint_eq(view_flash_rgb((unsigned)a), rgb);
+        ck_assert_uint_ne(view_flash_rgb(VIEW_FLASH_KILL), rgb);   /* a kill's frames stand out */
     }
+    for (int c = 0; c < VC_NCLASSES; c++)
+        ck_assert_uint_ne(view_flash_rgb(VIEW_FLASH_KILL), view_class_rgb((enum view_class)c));
 }
 END_TEST
 
@@ -308,6 +313,107 @@ START_TEST(page_summary_and_speeds)
 }
 END_TEST
 
+START_TEST(bands_and_limits_as_the_task_panel_says_them)
+{
+    char buf[64];
+    view_band_text(buf, sizeof buf, MEMORYSTATUS_BAND_BACKGROUND);
+    ck_assert_str_eq(buf, "30 background");
+    view_band_text(buf, sizeof buf, MEMORYSTATUS_BAND_FOREGROUND);
+    ck_assert_str_eq(buf, "100 foreground");
+    view_band_text(buf, sizeof buf, 55);
+    ck_assert_str_eq(buf, "55");
+
+    /* frontmost: the active limit; in the background band: the inactive one */
+    struct memorystatus_proc p = { .band = MEMORYSTATUS_BAND_FOREGROUND,
+                                   .states = MEMORYSTATUS_STATE_FRONTMOST,
+                                   .limits = { .active_mb = 24, .inactive_mb = 12,
+                                               .active_fatal = true, .inactive_fatal = false } };
+    bool fatal = false;
+    ck_assert_uint_eq(view_proc_limit(&p, &fatal), 24);
+    ck_assert(fatal);
+    view_limit_text(buf, sizeof buf, &p);
+    ck_assert_str_eq(buf, "limit 24 MB fatal");
+    p.band = MEMORYSTATUS_BAND_BACKGROUND;
+    p.states = 0;
+    ck_assert_uint_eq(view_proc_limit(&p, &fatal), 12);
+    ck_assert(!fatal);
+    view_limit_text(buf, sizeof buf, &p);
+    ck_assert_str_eq(buf, "limit 12 MB soft (inactive)");
+    p.limits = (struct memorystatus_limits){ 0 };
+    ck_assert_uint_eq(view_proc_limit(&p, &fatal), 0);
+    view_limit_text(buf, sizeof buf, &p);
+    ck_assert_str_eq(buf, "no limit");
+    ck_assert_uint_ne(VIEW_RGB_LIMIT_FATAL, VIEW_RGB_LIMIT_SOFT);
+}
+END_TEST
+
+START_TEST(jetsam_events_in_the_log)
+{
+    static struct view_log log;
+    memset(&log, 0, sizeof log);
+    struct memorystatus_vm vm = { .free = 100, .active = 300, .inactive = 100,
+                                  .compressor_frames = 500 };
+    struct emu_jetsam_event ev = { .kind = EMU_JETSAM_LEVEL, .vm = &vm,
+                                   .from = MEMORYSTATUS_LEVEL_NORMAL,
+                                   .to = MEMORYSTATUS_LEVEL_WARNING };
+    view_log_jetsam(&log, &ev, 16384);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text, "level normal -> warning (50% uncompressed)");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, view_pressure_rgb(VIEW_PRESSURE_WARNING));
+    vm.compressor_low_on_space = true;
+    ev.from = MEMORYSTATUS_LEVEL_WARNING;
+    ev.to = MEMORYSTATUS_LEVEL_CRITICAL;
+    view_log_jetsam(&log, &ev, 16384);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text,
+                     "level warning -> critical (50% uncompressed, compressor low on space)");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, view_pressure_rgb(VIEW_PRESSURE_CRITICAL));
+
+    ev = (struct emu_jetsam_event){ .kind = EMU_JETSAM_NOTE, .vm = &vm, .pid = 1002,
+                                    .name = "memapp", .note = NOTE_MEMORYSTATUS_PRESSURE_WARN,
+                                    .delivered = 1 };
+    view_log_jetsam(&log, &ev, 16384);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text, "note WARN -> 1002 memapp: to its handler");
+    ev.note = NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
+    ev.delivered = 0;
+    view_log_jetsam(&log, &ev, 16384);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text,
+                     "note PROC_LIMIT_WARN -> 1002 memapp: no handler, dropped");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, VIEW_RGB_NOTE);
+
+    struct memorystatus_kill k = { .pid = 1002, .band = 30, .footprint = 3220,
+                                   .cause = MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE };
+    ev = (struct emu_jetsam_event){ .kind = EMU_JETSAM_KILL, .vm = &vm, .pid = 1002,
+                                    .name = "memapp", .kill = &k };
+    view_log_jetsam(&log, &ev, 16384);
+    ck_assert_str_eq(view_log_recent(&log, 0)->text,
+                     "kill 1002 memapp, band 30: vm-pageshortage, 50.3 MB");
+    ck_assert_uint_eq(view_log_recent(&log, 0)->rgb, VIEW_RGB_KILL);
+    ck_assert_uint_eq(log.total, 5);
+}
+END_TEST
+
+START_TEST(pressure_panel_from_jetsam)
+{
+    ck_assert_int_eq(view_pressure_of(MEMORYSTATUS_LEVEL_NORMAL), VIEW_PRESSURE_NORMAL);
+    ck_assert_int_eq(view_pressure_of(MEMORYSTATUS_LEVEL_WARNING), VIEW_PRESSURE_WARNING);
+    ck_assert_int_eq(view_pressure_of(MEMORYSTATUS_LEVEL_CRITICAL), VIEW_PRESSURE_CRITICAL);
+    /* XNU's AVAILABLE_MEMORY counts the compressor's frames, not the pages it holds */
+    struct memorystatus_vm vm = { .free = 1000, .active = 500, .inactive = 400,
+                                  .speculative = 100, .compressor_pages = 9000,
+                                  .compressor_frames = 2000 };
+    struct view_pressure_gauge g;
+    view_pressure_gauge_jetsam(&vm, &g);
+    ck_assert_uint_eq(g.non_compressed, 2000);
+    ck_assert_uint_eq(g.available, 4000);
+    struct memorystatus_thresholds th = memorystatus_thresholds(&vm);
+    ck_assert_uint_eq(g.to_warning, th.enter_warning);
+    ck_assert_uint_eq(g.to_critical, th.enter_critical);
+    ck_assert_uint_eq(g.warning_to_normal, th.leave_to_normal);
+    ck_assert_uint_eq(g.critical_to_warning, th.leave_critical);
+    ck_assert_uint_eq(g.to_warning, 2000);
+    ck_assert_uint_eq(g.to_critical, 1200);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("view_model");
@@ -323,6 +429,9 @@ static Suite *suite(void)
     tcase_add_test(tc, log_keeps_the_newest);
     tcase_add_test(tc, flashes_fade);
     tcase_add_test(tc, page_summary_and_speeds);
+    tcase_add_test(tc, bands_and_limits_as_the_task_panel_says_them);
+    tcase_add_test(tc, jetsam_events_in_the_log);
+    tcase_add_test(tc, pressure_panel_from_jetsam);
     suite_add_tcase(s, tc);
     return s;
 }
