@@ -295,13 +295,12 @@ struct dbg_vm {
 };
 void dbg_vm_counters(struct emu *emu, struct dbg_vm *out);
 
-/* One task's memory as task_info(TASK_VM_INFO) reports it, and what Jetsam knows. */
+/* One task's memory as task_info(TASK_VM_INFO) reports it (its band and limits:
+ * emu_jetsam_table). */
 struct dbg_task_memory {
     struct vm_map_usage usage;     /* pages: resident, footprint, internal, external, ... */
     int64_t compressed;            /* its pages in the compressor (its pmap's compressed
                                       markers), as counted in the footprint */
-    int band;                      /* Jetsam band; -1: no Jetsam in this build */
-    int64_t limit;                 /* footprint limit in pages; -1: none */
 };
 /* -1 if the task has no address space (exited) or does not exist. */
 int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out);

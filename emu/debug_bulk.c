@@ -135,8 +135,7 @@ int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
     struct task *t = dbg_live_task(emu, pid);
     if (!t)
         return -1;
-    *out = (struct dbg_task_memory){ .compressed = t->map->pmap->compressed, .band = -1,
-                                     .limit = -1 };
+    *out = (struct dbg_task_memory){ .compressed = t->map->pmap->compressed };
     vm_map_usage(t->map, &out->usage);
     return 0;
 }
