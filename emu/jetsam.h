@@ -6,7 +6,8 @@
  * guest's own progress, so a run replays identically:
  *   - after a page fault or a system call, once the free frames have moved by
  *     `step` pages (1/512 of RAM, at least 4) or the pageout scan has run since the
- *     last evaluation;
+ *     last evaluation, or the task's pmap ledgers have passed a line of its limit
+ *     (memorystatus_limit_line: a note or a kill comes at the page that crosses it);
  *   - when a task starts or ends, or changes its band, limits or handler;
  *   - at the block where a waiting pressure note falls due (guest instructions);
  *   - before a page fault is refused for want of memory (a kill may make room).
