@@ -335,13 +335,14 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
     d->from.known = false;
 }
 
-void dbg_jetsam_event(struct emu *emu, enum emu_jetsam_event_kind kind)
+/* A Jetsam listener: the first Jetsam breakpoint an event of a resume matches. */
+static void on_jetsam(void *ctx, const struct emu_jetsam_event *ev)
 {
-    struct dbg *d = emu->dbg;
-    if (!d || !d->ev || d->jetsam_hit)
+    struct dbg *d = ((struct emu *)ctx)->dbg;
+    if (!d->ev || d->jetsam_hit)
         return;
     for (int i = 0; i < d->nbp; i++)
-        if (d->bp[i].type == DBG_BP_JETSAM && (d->bp[i].classes & DBG_JETSAM_KIND(kind))) {
+        if (d->bp[i].type == DBG_BP_JETSAM && (d->bp[i].classes & DBG_JETSAM_KIND(ev->kind))) {
             d->bp[i].hits++;
             d->jetsam_hit = d->bp[i].id;
             return;
@@ -365,8 +366,14 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
         snprintf(err, errlen, "out of host memory");
         return -1;
     }
+    if (emu_jetsam_add_listener(emu, on_jetsam, emu) < 0) {
+        free(d);
+        snprintf(err, errlen, "no Jetsam listener slot left for the debugger");
+        return -1;
+    }
     if (uc_hook_add(emu->uc, &h, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0) != UC_ERR_OK ||
         uc_hook_add(emu->uc, &h, UC_HOOK_CODE, (void *)on_code, emu, 1, 0) != UC_ERR_OK) {
+        emu_jetsam_remove_listener(emu, on_jetsam, emu);
         free(d);
         snprintf(err, errlen, "unicorn refused the debugger's hooks");
         return -1;

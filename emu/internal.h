@@ -214,8 +214,6 @@ void emu_deliver_fault(struct emu *emu);
 /* debug.c: true if the debugger keeps the fault in emu->fault to show it first
  * (it is delivered when the run resumes). */
 bool dbg_hold_fault(struct emu *emu);
-/* debug.c: a Jetsam event of this kind (jetsam.c), for the debugger's Jetsam stops. */
-void dbg_jetsam_event(struct emu *emu, enum emu_jetsam_event_kind kind);
 /* debug.c: called before the VM handles a fault of the running task at va, while a
  * debugger is attached: notes where the page is in the compressor, if it is, since
  * the fault takes it out (reads only). */

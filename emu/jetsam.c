@@ -9,8 +9,6 @@
 
 static void event(struct emu *emu, struct emu_jetsam_event ev)
 {
-    if (emu->dbg)
-        dbg_jetsam_event(emu, ev.kind);
     ev.icount = emu->icount;
     ev.vm = &emu->jetsam.vm;
     for (int i = 0; i < EMU_JETSAM_LISTENERS; i++)
