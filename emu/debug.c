@@ -384,6 +384,9 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
     emu->vm.trace = on_fault;
     emu->vm.trace_ctx = emu;
     emu->dbg = d;
+    /* Every instruction is hooked already: counting them all costs little more, and
+     * every "at" the debugger shows is then exact. */
+    emu->clock_always = true;
     sched_update_quantum(emu);     /* as emu_run does first */
     return 0;
 }

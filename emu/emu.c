@@ -29,6 +29,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         return NULL;
     }
     emu->opt = *opt;
+    emu->clock_always = opt->exact_clock;
     emu->rootfd = -1;
     emu->swap_fd = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
@@ -238,6 +239,8 @@ static void run_current(struct emu *emu)
         cpu_flush_tlb(emu);
     }
     emu->stop = STOP_NONE;
+    if (!emu->quantum_hook)
+        emu->clock_gaps++;
     uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
     if (emu->stop == STOP_NONE) {
         if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
@@ -300,6 +303,11 @@ int emu_run(struct emu *emu)
 uint64_t emu_icount(const struct emu *emu)
 {
     return emu->icount;
+}
+
+bool emu_clock_exact(const struct emu *emu)
+{
+    return emu->clock_gaps == 0;
 }
 
 void emu_set_alarm(struct emu *emu, uint64_t icount)

@@ -36,6 +36,8 @@ struct emu_options {
     uint64_t notify_spacing;       /* guest instructions between pressure notes; 0: XNU's */
     const struct emu_memstatus *memstatus;   /* what emu_load's program starts with
                                                 (NULL: emu/pressure.h's defaults) */
+    bool exact_clock;              /* count every guest instruction from boot (--clock
+                                      exact); otherwise only while something needs time */
     bool run_all;                  /* emu_run ends when every task has ended, not the
                                       first one (several programs, a scenario) */
 };
@@ -64,12 +66,15 @@ int emu_run(struct emu *emu);
  * over. Before the first, call emu_run_prepare(). */
 void emu_run_prepare(struct emu *emu);
 bool emu_run_slice(struct emu *emu);
-/* Guest instructions run so far (counted while several tasks run, Jetsam is on, or
- * an alarm is set). */
+/* Guest instructions run so far: all of them with exact_clock or a debugger attached,
+ * otherwise those run while something needed time (several tasks, Jetsam timing a
+ * limit, a note or raised pressure, an alarm). emu_clock_exact() says which. */
 uint64_t emu_icount(const struct emu *emu);
 /* Stops the CPU once, at the first block boundary at or past `icount` guest
  * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
 void emu_set_alarm(struct emu *emu, uint64_t icount);
+/* True when every guest instruction since boot has been counted. */
+bool emu_clock_exact(const struct emu *emu);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */

@@ -98,6 +98,7 @@ struct task {
     uint64_t limit_trip;           /* pmap ledgers' sum past which its limit needs an
                                       evaluation (0: not yet evaluated) */
     uint64_t launched;             /* emu->icount when it was created */
+    uint64_t gaps_at_launch;       /* emu->clock_gaps then */
     uint64_t cpu_insns;            /* guest instructions it ran, up to ran_from */
     uint64_t ran_from;             /* emu->icount when it last got the CPU */
     bool exited;
@@ -150,8 +151,10 @@ struct emu {
     struct task *tasks;            /* all tasks, in creation order */
     struct task *init;             /* the first task: its exit ends the run */
     int next_pid;
-    uc_hook quantum_hook;          /* installed while more than one task lives */
+    uc_hook quantum_hook;          /* the block hook that counts instructions */
     uint64_t icount, quantum_end;  /* guest instructions, counted per block */
+    bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
+    uint64_t clock_gaps;           /* CPU runs that may have gone uncounted */
     struct {                       /* memory-pressure notes (upcall.c) */
         struct upcall_timer timers[MACHEMU_PRESSURE_MAX_DELAYED];   /* by due time */
         int ntimers;

@@ -224,6 +224,7 @@ static void sync_tasks(struct emu *emu)
         struct memorystatus_usage u = {
             .footprint = vm_map_footprint(t->map, &vol),
             .cpu_time = cpu_time(emu, t),
+            .times_exact = t->gaps_at_launch == emu->clock_gaps,
             .fds = open_fds(t),
         };
         u.purgeable = vol;
@@ -262,6 +263,17 @@ static void set_limit_trips(struct emu *emu)
     }
 }
 
+/* A task that could be killed with no pressure first (past a memory limit, or idle)
+ * needs its age counted from the start: a lone one would otherwise be reported at 0. */
+static bool limits_in_play(const struct emu *emu)
+{
+    for (const struct task *t = emu->tasks; t; t = t->next)
+        if (alive(t) && (t->memstatus.active.mb > 0 || t->memstatus.inactive.mb > 0 ||
+                         t->memstatus.band == MEMORYSTATUS_BAND_IDLE))
+            return true;
+    return false;
+}
+
 unsigned emu_jetsam_evaluate(struct emu *emu)
 {
     struct emu_jetsam *j = &emu->jetsam;
@@ -281,7 +293,7 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     j->last_scans = emu->vm.stats.scans;
     j->wake = memorystatus_next_notify(j->ms, emu->icount);
     bool clock = emu->opt.run_all || j->wake != UINT64_MAX ||
-                 memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL;
+                 memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL || limits_in_play(emu);
     if (clock != j->clock) {
         j->clock = clock;
         sched_update_quantum(emu);
@@ -327,6 +339,7 @@ void emu_jetsam_task_renamed(struct emu *emu, struct task *t)
 void emu_jetsam_task_started(struct emu *emu, struct task *t)
 {
     t->launched = emu->icount;
+    t->gaps_at_launch = emu->clock_gaps;
     t->ran_from = emu->icount;
     mark_due(emu);
 }

@@ -141,9 +141,10 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     }
 }
 
-/* The block hook costs time on every block (a fifth of a tight loop's speed), so it is
- * there only while needed: while several tasks share the CPU, a delayed pressure note
- * waits, Jetsam needs time (emu_jetsam.clock) or a tool set an alarm. */
+/* The block hook costs time on every block (a fifth to a third of a tight loop's speed),
+ * so unless clock_always it is there only while needed: while several tasks share the
+ * CPU, a delayed pressure note waits, Jetsam needs time (emu_jetsam.clock) or a tool set
+ * an alarm. Taking it off opens a gap in the clock (emu->clock_gaps). */
 static void set_block_hook(struct emu *emu, bool want)
 {
     /* Unicorn translates at the PC again when hooks change: not for a task that is
@@ -158,6 +159,7 @@ static void set_block_hook(struct emu *emu, bool want)
     } else if (!want && emu->quantum_hook) {
         uc_hook_del(emu->uc, emu->quantum_hook);
         emu->quantum_hook = 0;
+        emu->clock_gaps++;
         uc_ctl_flush_tb(emu->uc);
     }
 }
@@ -170,7 +172,7 @@ static void start_quantum(struct emu *emu)
 
 void sched_update_quantum(struct emu *emu)
 {
-    set_block_hook(emu, live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.clock ||
+    set_block_hook(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.clock ||
                             emu->alarm != UINT64_MAX);
     start_quantum(emu);
 }

@@ -113,6 +113,7 @@ static json_t *process(const struct memorystatus_proc *p, const struct memorysta
     put(e, "fds", number(p->usage.fds), ok);
     put(e, "coalition", number(p->coalition), ok);
     put(e, "cpuTime", number(p->usage.cpu_time), ok);
+    put(e, "clockExact", json_boolean(p->usage.times_exact), ok);
     return e;
 }
 

@@ -13,7 +13,9 @@
  *                   ones: the cause string), killDelta (the victim of this report:
  *                   instructions since the first kill of its round), idleDelta (idle
  *                   ones: instructions since they became idle), age (instructions since
- *                   launch), purgeable (pages), fds, coalition, cpuTime (instructions)
+ *                   launch), purgeable (pages), fds, coalition, cpuTime (instructions),
+ *                   clockExact (machemu's own: false when the caller's clock skipped
+ *                   some of the process's life, so age and cpuTime are short)
  * Deviations, for determinism: every time is a count of guest instructions (Apple's
  * timestamp is a date, cpuTime seconds), there is no date, UUID or incident id. */
 #ifndef JETSAM_JETSAM_REPORT_H

@@ -235,6 +235,8 @@ struct memorystatus_usage {
     uint64_t purgeable;            /* pages */
     uint64_t cpu_time;             /* guest instructions it has run */
     uint32_t fds;                  /* open file descriptors */
+    bool times_exact;              /* cpu_time and its age count every instruction since
+                                      its launch (the caller's clock had no gap) */
 };
 
 struct memorystatus_spawn {

@@ -115,12 +115,6 @@ static double percent(uint64_t part, uint64_t whole)
 
 /* emu's instruction count runs only while Jetsam needs a clock (emu/jetsam.h): before
  * that it says nothing. */
-static void print_icount(const char *fmt, uint64_t icount, FILE *out)
-{
-    if (icount)
-        fprintf(out, fmt, (unsigned long long)icount);
-}
-
 /* "100 (foreground)", or "77" for a band XNU does not name. */
 static const char *band_label(int band, char *buf, size_t len)
 {
@@ -165,7 +159,7 @@ static void print_record(const struct jetsam_record *rec, FILE *out)
         print_kill_text(rec, out);
         break;
     }
-    print_icount(" (at icount %llu)", rec->icount, out);
+    fprintf(out, " (at icount %llu)", (unsigned long long)rec->icount);
     fputc('\n', out);
 }
 
@@ -256,12 +250,12 @@ static void print_note_lines(const struct jetsam_log *l, const struct memorystat
     if (l->last_level.seq) {
         fprintf(out, "; the last %s -> %s", memorystatus_level_name(l->last_level.from),
                 memorystatus_level_name(l->last_level.to));
-        print_icount(" at icount %llu", l->last_level.icount, out);
+        fprintf(out, " at icount %llu", (unsigned long long)l->last_level.icount);
     }
     fprintf(out, "\n  notes           last: ");
     if (l->last_note.seq) {
         print_note_text(&l->last_note, out);
-        print_icount(" at icount %llu", l->last_note.icount, out);
+        fprintf(out, " at icount %llu", (unsigned long long)l->last_note.icount);
         fputc('\n', out);
     } else {
         fprintf(out, "none\n");
@@ -393,7 +387,7 @@ static void print_kills(const struct jetsam_log *l, FILE *out)
     for (size_t i = 0; i < l->nkills; i++) {
         const struct jetsam_record *k = &l->kills[i];
         fprintf(out, "  #%llu", (unsigned long long)k->kill.seq);
-        print_icount(" at icount %llu", k->icount, out);
+        fprintf(out, " at icount %llu", (unsigned long long)k->icount);
         fprintf(out, ": ");
         print_kill_text(k, out);
         if (k->report)

@@ -54,6 +54,13 @@ static void usage(FILE *out)
         "                           when a page fault finds no frame at all\n"
         "      --notify-spacing N   guest instructions between two pressure notes (default\n"
         "                           25000000: XNU's 250 ms at 100 MIPS)\n"
+        "      --clock exact|auto   Jetsam's clock, in guest instructions: exact (the default\n"
+        "                           with Jetsam) counts every one, so each report's age and\n"
+        "                           cpuTime is whole; auto counts only while several tasks\n"
+        "                           run, a task has a limit or is idle, pressure is up or a\n"
+        "                           note waits, and runs compute-bound code up to a third\n"
+        "                           faster (reports then say \"clockExact\": false when a gap\n"
+        "                           shortened them; debug and view always count all)\n"
         "  -h, --help               this text\n"
         "\n"
         "debug: the program stops at its first instruction; commands (help lists them) step,\n"
@@ -124,6 +131,7 @@ struct cli {
     struct debug_options dbg;
     struct view_options vo;
     const char *programs;          /* scenario: --programs */
+    enum { CLOCK_DEFAULT, CLOCK_AUTO, CLOCK_EXACT } clock;
 };
 
 static bool parse_view_size(const char *s, struct view_options *vo)
@@ -153,7 +161,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
-           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS };
+           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -170,6 +178,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "reports", required_argument, 0, O_REPORTS },
         { "no-jetsam", no_argument, 0, O_NOJETSAM },
         { "notify-spacing", required_argument, 0, O_SPACING },
+        { "clock", required_argument, 0, O_CLOCK },
         { "programs", required_argument, 0, O_PROGRAMS }, { 0 },
     };
     static const char *const names[] = { "run", "debug", "view", "scenario" };
@@ -252,6 +261,13 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         }
         case O_REPORTS: c->o.reports_dir = optarg; break;
         case O_NOJETSAM: c->o.no_jetsam = true; break;
+        case O_CLOCK:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "exact")) {
+                fprintf(stderr, "machemu: bad --clock '%s': want auto or exact\n", optarg);
+                return -2;
+            }
+            c->clock = !strcmp(optarg, "exact") ? CLOCK_EXACT : CLOCK_AUTO;
+            break;
         case O_SPACING: {
             char *end;
             errno = 0;
@@ -325,6 +341,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         fprintf(stderr, "machemu: %s: --swap-dir needs --platform macos (iOS has no swap)\n", cmd);
         return -2;
     }
+    /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */
+    c->o.exact_clock = c->clock == CLOCK_DEFAULT ? !c->o.no_jetsam : c->clock == CLOCK_EXACT;
     bool viewing = which == CMD_VIEW || c->view;
     if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width)) {
         fprintf(stderr, "machemu: %s: --snapshot, --view-script and --view-size belong to the "

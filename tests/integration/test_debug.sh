@@ -421,7 +421,7 @@ pressure
 info breakpoints
 quit" -- -m 32M --platform macos "$G/memapp" leak 256 mixed
   local nc avail
-  read -r nc avail < <(sed -nE 's/^jetsam: level normal -> warning: non-compressed ([0-9]+) of ([0-9]+) available pages \([0-9.]+%\)$/\1 \2/p' "$D/out")
+  read -r nc avail < <(sed -nE 's/^jetsam: level normal -> warning: non-compressed ([0-9]+) of ([0-9]+) available pages \([0-9.]+%\) \(at icount [0-9]+\)$/\1 \2/p' "$D/out")
   [ -n "${nc:-}" ] || WHY+=("no stop at normal -> warning")
   expect "^jetsam: note WARN -> memapp \(pid 1000\), queued for its handler" "the WARN note in the stop block"
   expect "^jetsam breakpoint 1, task 1000 at 0x[0-9a-f]+ <[a-z_]+\+0x[0-9a-f]+>:  " "the stop line"
@@ -464,17 +464,29 @@ jetsam
 pressure
 books
 continue" -- --memlimit 24 "$G/memapp" grow 40
-  expect "^jetsam: note PROC_LIMIT_WARN -> memapp \(pid 1000\), queued for its handler$" "the limit note"
+  expect "^jetsam: note PROC_LIMIT_WARN -> memapp \(pid 1000\), queued for its handler \(at icount [1-9][0-9]*\)$" "the limit note"
   expect "^  1000 +memapp +100 \(foreground\) +frontmost +(19|2[0-3])\.[0-9] MB 24 MB fatal\* +24 MB fatal +N,W,C,LW,LC +PROC_LIMIT_WARN \(active\)$" \
     "memapp past 80% of its limit, the active limit in force, PROC_LIMIT_WARN sent"
-  expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.0 MB$" \
+  expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.0 MB \(at icount [1-9][0-9]*\)$" \
     "the kill in the stop block"
+  # The debugger counts every instruction: the kill's icount is the report's time and age.
+  local at
+  at=$(sed -nE 's/^jetsam: killed memapp .* \(at icount ([0-9]+)\)$/\1/p' "$D/out" | head -n 1)
+  python3 - "$SCRATCH/debug-jetsam-kill/reports/JetsamEvent-1-memapp.ips" "${at:-x}" <<'PYEOF' ||
+import json, sys
+with open(sys.argv[1]) as f:
+    header, body = json.loads(f.readline()), json.loads(f.read())
+p = body["processes"][0]
+assert header["timestamp"] == int(sys.argv[2]) == p["age"] == p["cpuTime"], (header, p)
+assert p["clockExact"] is True, p
+PYEOF
+    WHY+=("the report's timestamp, age and cpuTime are not the kill's icount ${at:-x}, exactly")
   expect "^the books balance: every frame on one queue" "the books balancing after the kill"
   expect "^jetsam breakpoint 2, task 1000, which was on the CPU, is gone$" "the stop line after the kill"
   expect "^the task that was on the CPU has no address space any more \(killed or exited: " \
     "regs after the kill"
   expect "^kills so far:$" "the kills list"
-  expect "^  #1: memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB; report reports/JetsamEvent-1-memapp\.ips$" \
+  expect "^  #1 at icount [1-9][0-9]*: memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.[0-9] MB; report reports/JetsamEvent-1-memapp\.ips$" \
     "the kill with its cause and report"
   [ -s "$SCRATCH/debug-jetsam-kill/reports/JetsamEvent-1-memapp.ips" ] || WHY+=("no report file")
   expect "^  \(no live process\)$" "an empty table after the kill"

@@ -11,6 +11,9 @@
 #    limit, then per-process-limit kills it; the app without a limit lives; deterministic;
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
 #    live while memory is plentiful; --band and --memlimit show in the report;
+#  - run --clock: by default a lone app's report times its whole life (pressure kill);
+#    auto leaves it untimed and says "clockExact": false, but times a limited app from
+#    its launch as exact does; the fault trace is the same under both;
 #  - bad scenario files and options: one error line each (file:line for the file).
 # Emulator only: qemu-aarch64 has no Jetsam.
 # Run on its own: tests/integration/test_scenario.sh   (see lib.sh for the environment)
@@ -56,6 +59,9 @@ assert len(killed) == 1 and killed[0]["reason"] == reason, killed
 assert killed[0]["name"] == name
 for key in ("pid", "rpages", "lifetimeMax", "age", "cpuTime", "priority"):
     assert key in killed[0], key
+# The clock counted its whole life: it ran, and never longer than it lived.
+assert killed[0]["clockExact"] is True, killed[0]
+assert 0 < killed[0]["cpuTime"] <= killed[0]["age"] <= header["timestamp"], (header, killed[0])
 assert not lifetime_max or killed[0]["lifetimeMax"] == int(lifetime_max), killed[0]
 PYEOF
   then
@@ -173,6 +179,51 @@ run_limit_cases() {
   verdict run-reports-dir
 }
 
+# report_times FILE: "AGE CPUTIME CLOCKEXACT" of the victim in a report.
+report_times() {
+  python3 - "$1" <<'PYEOF' 2>/dev/null
+import json, sys
+with open(sys.argv[1]) as f:
+    f.readline()
+    p = [p for p in json.loads(f.read())["processes"] if p.get("reason")][0]
+print(p["age"], p["cpuTime"], str(p["clockExact"]).lower())
+PYEOF
+}
+
+# --clock: a lone app at normal pressure, killed by pressure (no limit) and by its limit.
+# The default counts everything; auto skips what no one needed timed, and says so; either
+# way the VM does the same thing, fault for fault.
+run_clock_cases() {
+  local root a e clock
+  for clock in exact auto; do
+    root=$(new_root "run-clock-$clock"); D=$root
+    emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --clock "$clock" --trace-faults="$root/trace" -- "$APP" grow 300
+    sed 's/ cost=.*//' "$root/trace" >"$SCRATCH/clock-trace-$clock"
+  done
+  D=$SCRATCH/run-clock-exact
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-pageshortage \
+    || WHY+=("no report for the lone app's pressure kill")
+  verdict run-clock-default-exact
+  D=$SCRATCH/run-clock-auto
+  read -r a < <(report_times "$D/reports/JetsamEvent-1-memapp.ips")
+  # Killed in the evaluation that first saw pressure: auto never counted it.
+  [ "${a:-}" = "0 0 false" ] || WHY+=("--clock auto report: '${a:-none}', want '0 0 false' (untimed, and saying so)")
+  cmp -s "$SCRATCH/clock-trace-exact" "$SCRATCH/clock-trace-auto" || WHY+=("the fault traces differ between --clock exact and auto")
+  [ -s "$SCRATCH/clock-trace-auto" ] || WHY+=("no fault trace")
+  verdict run-clock-auto-says-so
+
+  # A limit makes auto count from the launch: the same figures as exact.
+  for clock in exact auto; do
+    root=$(new_root "run-clock-limit-$clock"); D=$root
+    emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --clock "$clock" --memlimit 12 -- "$APP" grow 30
+  done
+  read -r e < <(report_times "$SCRATCH/run-clock-limit-exact/reports/JetsamEvent-1-memapp.ips")
+  read -r a < <(report_times "$SCRATCH/run-clock-limit-auto/reports/JetsamEvent-1-memapp.ips")
+  [ -n "${e:-}" ] && [ "${e:-}" = "${a:-}" ] && [ "${e% *}" != "0 0" ] && [ "${e##* }" = true ] ||
+    WHY+=("limit kill: --clock exact says '${e:-none}', auto '${a:-none}'; want the same, whole and non-zero")
+  verdict run-clock-auto-times-limits
+}
+
 # bad_case NAME STATUS REGEX ARGS...: the error line and status.
 bad_case() {
   local name=$1 want=$2 re=$3; shift 3
@@ -198,6 +249,7 @@ bad_cases() {
   bad_case scenario-no-jetsam 2 "no-jetsam leaves nothing to watch" scenario --no-jetsam "$SCN/leak.scn"
   bad_case run-bad-band 2 "bad --band 'loud'" run --band loud "$APP" leak 1
   bad_case run-bad-memlimit 2 "bad --memlimit '12:sometimes'" run --memlimit 12:sometimes "$APP" leak 1
+  bad_case run-bad-clock 2 "bad --clock 'fast': want auto or exact" run --clock fast "$APP" leak 1
   bad_case run-programs-elsewhere 2 "--programs belongs to machemu scenario" run --programs /tmp "$APP" leak 1
 }
 
@@ -205,5 +257,6 @@ cache_case
 leak_case
 limit_case
 run_limit_cases
+run_clock_cases
 bad_cases
 finish

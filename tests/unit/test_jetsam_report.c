@@ -91,13 +91,13 @@ static void add_full(int pid, const char *name, int band, uint64_t launch,
 static void three_processes(void)
 {
     add_full(10, "backgroundd", 180, 500,
-             &(struct memorystatus_usage){ MB(8), 3, 12345, 7 });
+             &(struct memorystatus_usage){ MB(8), 3, 12345, 7, true });
     ck_assert_int_eq(memorystatus_set_state(fx.ms, 10, MEMORYSTATUS_STATE_IDLE, 1000), 0);
-    add_full(20, "Leaky App", 30, 100, &(struct memorystatus_usage){ MB(310), 0, 0, 0 });
-    struct memorystatus_usage leaky = { MB(300), 5, 777, 3 };
+    add_full(20, "Leaky App", 30, 100, &(struct memorystatus_usage){ MB(310), 0, 0, 0, true });
+    struct memorystatus_usage leaky = { MB(300), 5, 777, 3, true };
     ck_assert_int_eq(memorystatus_update(fx.ms, 20, &leaky), 0);
     ck_assert_int_eq(memorystatus_set_state(fx.ms, 20, MEMORYSTATUS_STATE_SUSPENDED, 0), 0);
-    add_full(30, "Front", 100, 200, &(struct memorystatus_usage){ MB(120), 0, 999, 12 });
+    add_full(30, "Front", 100, 200, &(struct memorystatus_usage){ MB(120), 0, 999, 12, false });
     ck_assert_int_eq(memorystatus_set_state(fx.ms, 30, MEMORYSTATUS_STATE_FRONTMOST, 0), 0);
 }
 
@@ -151,6 +151,7 @@ static void check_victim(json_t *p)
     ck_assert_int_eq(int_at(p, "fds"), 3);
     ck_assert_int_eq(int_at(p, "coalition"), 200);
     ck_assert_int_eq(int_at(p, "cpuTime"), 777);
+    ck_assert(json_is_true(json_object_get(p, "clockExact")));
 }
 
 static void check_bystanders(json_t *front, json_t *daemon)
@@ -160,6 +161,7 @@ static void check_bystanders(json_t *front, json_t *daemon)
     ck_assert_ptr_null(json_object_get(front, "reason"));
     ck_assert_ptr_null(json_object_get(front, "killDelta"));
     ck_assert_int_eq(int_at(front, "cpuTime"), 999);
+    ck_assert(json_is_false(json_object_get(front, "clockExact")));  /* its clock had a gap */
     ck_assert_int_eq(int_at(daemon, "pid"), 10);
     ck_assert_str_eq(str_at(daemon, "name"), "backgroundd");
     ck_assert_int_eq(int_at(daemon, "priority"), 180);
