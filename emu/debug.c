@@ -505,6 +505,8 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
         if (d->held) {
             ev->why = DBG_STOP_SIGNAL;
             ev->signo = signal_of_held_fault(emu);
+            if (ev->signo == SIGKILL)  /* no frame: emu_deliver_fault asks Jetsam first */
+                ev->victim = emu_jetsam_next_victim(emu, &ev->victim_cause);
             break;
         }
         if (d->stop_set)

@@ -77,6 +77,9 @@ struct dbg_event {
     unsigned faults_dropped;       /* beyond DBG_MAX_FAULTS */
     struct dbg_fault faults[DBG_MAX_FAULTS];
     int signo;                     /* DBG_STOP_SIGNAL: the signal the guest will get */
+    int victim;                    /* DBG_STOP_SIGNAL for want of a frame: the pid Jetsam
+                                      kills on continue (0: none, the task gets signo) */
+    enum memorystatus_cause victim_cause;
     int exit_status;               /* DBG_STOP_EXIT: as emu_run returns it */
 };
 

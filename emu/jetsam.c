@@ -302,6 +302,18 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     return all;
 }
 
+int emu_jetsam_next_victim(struct emu *emu, enum memorystatus_cause *cause)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    if (!j->ms)
+        return 0;
+    struct memorystatus_vm vm;
+    sync_tasks(emu);
+    read_counters(emu, &vm);
+    const struct memorystatus_proc *p = memorystatus_next_victim(j->ms, &vm, cause);
+    return p ? p->pid : 0;
+}
+
 void emu_jetsam_before_run(struct emu *emu)
 {
     if (emu->jetsam.due || emu->icount >= emu->jetsam.wake)

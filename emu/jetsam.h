@@ -70,5 +70,9 @@ int emu_jetsam_set_band(struct emu *emu, int pid, int band);
 
 /* Evaluates now (the CPU must be stopped); the MEMORYSTATUS_DID_* bits of every round. */
 unsigned emu_jetsam_evaluate(struct emu *emu);
+/* The pid an evaluation now would kill first (0: none, or Jetsam off) and its cause,
+ * without killing: the table takes in the tasks' present footprints, as the
+ * evaluation would first. The CPU must be stopped. */
+int emu_jetsam_next_victim(struct emu *emu, enum memorystatus_cause *cause);
 
 #endif

@@ -166,9 +166,9 @@ static unsigned send_pressure_note(struct memorystatus *ms, uint64_t now)
 /* ---- kills ------------------------------------------------------------------------------- */
 
 /* The first live process (lowest band, head of its band) that `want` accepts. */
-static struct memorystatus_proc *first_live(struct memorystatus *ms,
-                                            bool (*want)(const struct memorystatus *,
-                                                         const struct memorystatus_proc *))
+static const struct memorystatus_proc *first_live(const struct memorystatus *ms,
+                                                  bool (*want)(const struct memorystatus *,
+                                                               const struct memorystatus_proc *))
 {
     for (size_t i = 0; i < ms->n; i++)
         if (!ms->procs[i].killed && want(ms, &ms->procs[i]))
@@ -199,17 +199,32 @@ static bool in_idle_band(const struct memorystatus *ms, const struct memorystatu
     return p->band == MEMORYSTATUS_BAND_IDLE;
 }
 
-static struct memorystatus_proc *choose_victim(struct memorystatus *ms,
-                                               enum memorystatus_cause *cause)
+/* The first live process in kill order, where FOREGROUND goes largest first: what
+ * memorystatus_sort_foreground() then first_live() give, without moving anything. */
+static const struct memorystatus_proc *top_of_kill_order(const struct memorystatus *ms)
 {
-    const struct memorystatus_vm *vm = &ms->vm;
+    const struct memorystatus_proc *p = first_live(ms, any_process), *q;
+    if (!p || p->band != MEMORYSTATUS_BAND_FOREGROUND)
+        return p;
+    for (q = p + 1; q < ms->procs + ms->n && q->band == MEMORYSTATUS_BAND_FOREGROUND; q++)
+        if (!q->killed && q->usage.footprint > p->usage.footprint)
+            p = q;
+    return p;
+}
+
+/* Who dies first at this level with these counters, and why; NULL: nobody. */
+static const struct memorystatus_proc *choose_victim(const struct memorystatus *ms,
+                                                     enum memorystatus_level level,
+                                                     const struct memorystatus_vm *vm,
+                                                     enum memorystatus_cause *cause)
+{
     uint64_t avail = memorystatus_available_pages(vm);
-    bool pressure = ms->level >= MEMORYSTATUS_LEVEL_WARNING ||
+    bool pressure = level >= MEMORYSTATUS_LEVEL_WARNING ||
                     avail < memorystatus_pressure_pages(vm->total_pages);
     bool shortage = ms->cfg.macos ? vm->compressor_low_on_space
-                                  : ms->level == MEMORYSTATUS_LEVEL_CRITICAL ||
+                                  : level == MEMORYSTATUS_LEVEL_CRITICAL ||
                                     avail < memorystatus_critical_pages(vm->total_pages);
-    struct memorystatus_proc *p;
+    const struct memorystatus_proc *p;
     if ((p = first_live(ms, over_fatal_limit))) {
         *cause = MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT;
         return p;
@@ -219,13 +234,19 @@ static struct memorystatus_proc *choose_victim(struct memorystatus *ms,
         return p;
     }
     if (shortage) {
-        memorystatus_sort_foreground(ms);
         *cause = vm->compressor_low_on_space ? MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE
                                              : MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE;
-        return first_live(ms, any_process);
+        return top_of_kill_order(ms);
     }
     *cause = MEMORYSTATUS_CAUSE_IDLE_EXIT;
     return avail < memorystatus_idle_pages(vm->total_pages) ? first_live(ms, in_idle_band) : NULL;
+}
+
+const struct memorystatus_proc *memorystatus_next_victim(const struct memorystatus *ms,
+                                                         const struct memorystatus_vm *vm,
+                                                         enum memorystatus_cause *cause)
+{
+    return choose_victim(ms, memorystatus_level_next(ms->level, vm), vm, cause);
 }
 
 static void write_report(struct memorystatus *ms, struct memorystatus_kill *k)
@@ -242,11 +263,18 @@ static void write_report(struct memorystatus *ms, struct memorystatus_kill *k)
 static unsigned kill_one(struct memorystatus *ms, uint64_t now)
 {
     enum memorystatus_cause cause;
-    struct memorystatus_proc *p = choose_victim(ms, &cause);
-    if (!p) {
+    const struct memorystatus_proc *victim = choose_victim(ms, ms->level, &ms->vm, &cause);
+    if (!victim) {
         ms->kill_round = false;
         return 0;
     }
+    if (cause == MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE ||
+        cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE) {
+        int pid = victim->pid;
+        memorystatus_sort_foreground(ms);        /* the table in the order it kills */
+        victim = memorystatus_find(ms, pid);
+    }
+    struct memorystatus_proc *p = &ms->procs[victim - ms->procs];
     if (!ms->kill_round) {
         ms->kill_round = true;
         ms->kill_round_start = now;

@@ -307,6 +307,12 @@ struct memorystatus;
  * the caller evaluate at the page that crosses a line instead of polling. */
 uint64_t memorystatus_limit_line(const struct memorystatus *ms, const struct memorystatus_proc *p);
 
+/* The process an evaluation with these counters would kill first, and the cause; NULL
+ * if it would kill none. Changes nothing: for a debugger that says what will happen. */
+const struct memorystatus_proc *memorystatus_next_victim(const struct memorystatus *ms,
+                                                         const struct memorystatus_vm *vm,
+                                                         enum memorystatus_cause *cause);
+
 /* NULL with errno EINVAL (bad config) or ENOMEM. The config is copied (reports_dir too). */
 struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg);
 void memorystatus_destroy(struct memorystatus *ms);

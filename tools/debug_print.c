@@ -180,6 +180,25 @@ void print_fault(struct repl *r, const struct dbg_fault *f, FILE *out)
     fprintf(out, "\n  cost   %.1f us\n", ev->cost_ns / 1000.0);
 }
 
+/* A fault that found no free frame goes to Jetsam first: say whom it will kill. */
+static void print_signal_stop(const struct emu *emu, const struct dbg_event *ev, FILE *out)
+{
+    const struct memorystatus *ms = emu_jetsam_table(emu);
+    const struct memorystatus_proc *v = ev->victim ? memorystatus_find(ms, ev->victim) : NULL;
+    const char *cause = memorystatus_cause_name(ev->victim_cause);
+    if (ev->signo != SIGKILL)
+        fprintf(out, "task %d will get SIG%s on continue, at ", ev->pid, sigabbrev_np(ev->signo));
+    else if (v && v->pid == ev->pid)
+        fprintf(out, "task %d found no free frame: on continue Jetsam kills it (%s), at ",
+                ev->pid, cause);
+    else if (v)
+        fprintf(out, "task %d found no free frame: on continue Jetsam kills %s (pid %d, %s) "
+                "and the access runs again, at ", ev->pid, v->name, v->pid, cause);
+    else
+        fprintf(out, "task %d found no free frame and %s: it will get SIGKILL on continue, "
+                "at ", ev->pid, ms ? "Jetsam has no one to kill" : "Jetsam is off");
+}
+
 void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
 {
     for (int i = 0; i < ev->nfaults; i++)
@@ -201,7 +220,7 @@ void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
                 "runs again", ev->pid);
         break;
     case DBG_STOP_SIGNAL:
-        fprintf(out, "task %d will get SIG%s on continue, at ", ev->pid, sigabbrev_np(ev->signo));
+        print_signal_stop(repl_emu(r), ev, out);
         break;
     case DBG_STOP_INTERRUPT:
         fprintf(out, "interrupted: task %d at ", ev->pid);

@@ -10,7 +10,8 @@
 #  - pressure and jetsam: the level and its numbers at normal, warning and critical (the
 #    numbers the level changed on), Jetsam stops on level changes, notes and a kill, the
 #    table (bands, states, limits, notes sent), a band change in the kill order, the
-#    kills list, errors;
+#    kills list, every "at icount" (exact: the kill's is the report's age), errors; a
+#    fault that finds no free frame with Jetsam off;
 #  - determinism: the fault trace under the debugger, with thousands of stops, equals the
 #    trace of `machemu run` (fault costs aside);
 #  - line editing and history through libedit, in a tmux terminal;
@@ -408,6 +409,18 @@ quit" -- "$G/hello"
   verdict debug-jetsam-off
 }
 
+# No free frame and no Jetsam to make one: the fault stop says the task dies on continue.
+# (With Jetsam the stop names whom Jetsam kills instead: test_emu_jetsam.c checks that
+# prediction against the kill; memorystatus's next_victim_is_the_next_kill the rules.)
+no_frame_case() {
+  debug_session debug-no-frame "continue"$'\n'"continue" -- -m 16M --no-jetsam "$G/compress" 64 random
+  expect "^  vm     not resolved: KERN_RESOURCE_SHORTAGE \(no free frame\)$" "the fault's resolution"
+  expect "^task 1000 found no free frame and Jetsam is off: it will get SIGKILL on continue, at 0x[0-9a-f]+ <main\+0x[0-9a-f]+>:  " \
+    "the stop line"
+  expect "^the program exited: status 137$" "the SIGKILL on continue"
+  verdict debug-no-frame
+}
+
 # Rising pressure in macOS mode (no page-shortage kill there): a leak of half-compressible
 # blocks fills the compressor until it holds more than the uncompressed memory.
 pressure_levels_case() {
@@ -691,6 +704,7 @@ decompress_case
 shadow_compressed_case
 pressure_normal_case
 pressure_levels_case
+no_frame_case
 jetsam_kill_case
 jetsam_band_case
 bad_usage_case

@@ -160,6 +160,35 @@ START_TEST(limit_kill_of_a_lone_task_returns_everything)
 }
 END_TEST
 
+/* emu_jetsam_next_victim, asked between turns (where a debugger stops), names the
+ * task the next kill takes and its cause, before it happens. */
+START_TEST(next_victim_names_the_kill_before_it)
+{
+    struct watch w;
+    struct emu *emu = machine(64, true, &w);
+    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
+    spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
+    spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST, "steady", "12", "8");
+    int leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
+    int predicted = 0, quiet_turns = 0;
+    enum memorystatus_cause cause = MEMORYSTATUS_CAUSE_NONE;
+    emu_run_prepare(emu);
+    do {
+        if (!predicted) {
+            predicted = emu_jetsam_next_victim(emu, &cause);
+            quiet_turns += !predicted;
+            ck_assert_int_eq(w.kills, 0);           /* named before the kill, not after */
+        }
+    } while (emu_run_slice(emu));
+    ck_assert_int_gt(quiet_turns, 0);              /* nobody, while memory was plentiful */
+    ck_assert_int_eq(predicted, leaky);
+    ck_assert_int_eq(w.kills, 1);
+    ck_assert_int_eq(w.victim, predicted);
+    ck_assert_int_eq(w.cause, cause);
+    emu_destroy(emu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emu_jetsam");
@@ -167,6 +196,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, pressure_kill_returns_everything);
     tcase_add_test(tc, limit_kill_of_a_lone_task_returns_everything);
+    tcase_add_test(tc, next_victim_names_the_kill_before_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

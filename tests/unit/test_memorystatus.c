@@ -845,6 +845,38 @@ START_TEST(foreground_sorted_largest_first)
 }
 END_TEST
 
+/* The preview names each victim and cause before the evaluation kills it, and moves,
+ * calls and changes nothing itself. */
+START_TEST(next_victim_is_the_next_kill)
+{
+    spawn(1, "fg10", 100, MB(10));
+    spawn(2, "bg", 30, MB(8));
+    spawn(3, "fg40", 100, MB(40));
+    spawn(4, "limited", 100, MB(30));
+    set_limit(4, 20, true, 20, true);
+    enum memorystatus_cause cause = MEMORYSTATUS_CAUSE_NONE;
+    const struct memorystatus_proc *v = memorystatus_next_victim(fx.ms, &critical_vm, &cause);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(v->pid, 4);                                /* the fatal limit first */
+    ck_assert_int_eq(cause, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
+    int want[] = { 4, 2, 3, 1 };
+    for (int round = 0; round < 4; round++) {
+        size_t events = fx.n;
+        v = memorystatus_next_victim(fx.ms, &critical_vm, &cause);
+        ck_assert_ptr_nonnull(v);
+        ck_assert_int_eq(v->pid, want[round]);
+        ck_assert_uint_eq(fx.n, events);                        /* no callback */
+        ck_assert_int_eq(memorystatus_level(fx.ms), round ? C : N);
+        if (round == 1)
+            expect_order((int[]){ 2, 1, 3, 4 }, 4);             /* not sorted by the preview */
+        memorystatus_evaluate(fx.ms, &critical_vm, (uint64_t)round);
+        ck_assert_uint_eq(count_kind('k'), (size_t)round + 1);
+        expect_kill(kill_event((size_t)round), want[round], cause);
+    }
+    ck_assert_ptr_null(memorystatus_next_victim(fx.ms, &critical_vm, &cause));
+}
+END_TEST
+
 START_TEST(other_bands_keep_list_order)
 {
     spawn(1, "small", 30, MB(5));
@@ -978,6 +1010,7 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(kills, idle_exit_under_the_idle_threshold);
     tcase_add_test(kills, macos_kills_only_for_compressor_space);
     tcase_add_test(kills, foreground_sorted_largest_first);
+    tcase_add_test(kills, next_victim_is_the_next_kill);
     tcase_add_test(kills, other_bands_keep_list_order);
     tcase_add_test(kills, moving_band_goes_to_the_tail);
     tcase_add_test(kills, kill_callback_may_remove_processes);
