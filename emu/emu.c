@@ -305,11 +305,6 @@ uint64_t emu_icount(const struct emu *emu)
     return emu->icount;
 }
 
-bool emu_clock_exact(const struct emu *emu)
-{
-    return emu->clock_gaps == 0;
-}
-
 void emu_set_alarm(struct emu *emu, uint64_t icount)
 {
     emu->alarm = icount;

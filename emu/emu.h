@@ -68,13 +68,11 @@ void emu_run_prepare(struct emu *emu);
 bool emu_run_slice(struct emu *emu);
 /* Guest instructions run so far: all of them with exact_clock or a debugger attached,
  * otherwise those run while something needed time (several tasks, Jetsam timing a
- * limit, a note or raised pressure, an alarm). emu_clock_exact() says which. */
+ * limit, a note or raised pressure, an alarm). */
 uint64_t emu_icount(const struct emu *emu);
 /* Stops the CPU once, at the first block boundary at or past `icount` guest
  * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
 void emu_set_alarm(struct emu *emu, uint64_t icount);
-/* True when every guest instruction since boot has been counted. */
-bool emu_clock_exact(const struct emu *emu);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */

@@ -172,8 +172,8 @@ static void start_quantum(struct emu *emu)
 
 void sched_update_quantum(struct emu *emu)
 {
-    set_block_hook(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 || emu->jetsam.clock ||
-                            emu->alarm != UINT64_MAX);
+    set_block_hook(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 ||
+                            emu->jetsam.clock || emu->alarm != UINT64_MAX);
     start_quantum(emu);
 }
 
