@@ -66,6 +66,23 @@ static int spawn(struct emu *emu, int band, struct emu_memlimit limit, unsigned 
     return pid;
 }
 
+/* guest/scenarios/leak.scn's apps: the system's file-backed memory (it keeps available
+ * pages up until the compressor has filled), an app in front, a leaker behind it. */
+struct leak_scene {
+    int system, front, leaky;
+};
+
+static struct leak_scene leak_scene(struct emu *emu)
+{
+    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
+    struct leak_scene sc;
+    sc.system = spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
+    sc.front = spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST, "steady",
+                     "12", "8");
+    sc.leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
+    return sc;
+}
+
 static void books_balance(struct emu *emu, const char *when)
 {
     char why[256];
@@ -113,13 +130,8 @@ START_TEST(pressure_kill_returns_everything)
     struct dbg_vm start;
     dbg_vm_counters(emu, &start);
     books_balance(emu, "at the start");
-    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
-    /* File-backed memory, as the system's keeps available pages up until the
-     * compressor has filled (guest/scenarios/leak.scn). */
-    int system = spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
-    int front = spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST,
-                      "steady", "12", "8");
-    int leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
+    struct leak_scene sc = leak_scene(emu);
+    int system = sc.system, front = sc.front, leaky = sc.leaky;
     run(emu, &w);
     ck_assert_int_eq(w.kills, 1);
     ck_assert_int_eq(w.victim, leaky);
@@ -166,10 +178,7 @@ START_TEST(next_victim_names_the_kill_before_it)
 {
     struct watch w;
     struct emu *emu = machine(64, true, &w);
-    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
-    spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
-    spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST, "steady", "12", "8");
-    int leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
+    int leaky = leak_scene(emu).leaky;
     int predicted = 0, quiet_turns = 0;
     enum memorystatus_cause cause = MEMORYSTATUS_CAUSE_NONE;
     emu_run_prepare(emu);
