@@ -10,6 +10,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "emu/internal.h"
@@ -53,25 +54,44 @@ static void normalize(char *p)
     *out = 0;
 }
 
-char *fs_join(struct emu *emu, int dirfd, const char *path)
+/* The absolute guest path a relative path starts from: the cwd, or the
+ * directory a descriptor names. Linux answers ENOTDIR for a descriptor that is
+ * not a directory (a pipe, a file, a terminal), so do we. */
+static int dir_base(struct task *t, int dirfd, const char **base)
 {
-    struct task *t = emu->task;
+    if (dirfd == AT_FDCWD) {
+        *base = t->cwd;
+        return 0;
+    }
+    int host = fd_host(t, dirfd);
+    if (host < 0)
+        return host;
+    struct stat st;
+    if (fstat(host, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode) || t->fds[dirfd].path[0] != '/')
+        return -ENOTDIR;
+    *base = t->fds[dirfd].path;
+    return 0;
+}
+
+int fs_join(struct emu *emu, int dirfd, const char *path, char **out)
+{
     const char *base = "/";
     if (path[0] != '/') {
-        if (dirfd == AT_FDCWD)
-            base = t->cwd;
-        else if (dirfd >= 0 && dirfd < t->nfds && t->fds[dirfd].host >= 0)
-            base = t->fds[dirfd].path;
-        else
-            return NULL;
+        int rc = dir_base(emu->task, dirfd, &base);
+        if (rc < 0)
+            return rc;
     }
-    size_t n = strlen(base) + strlen(path) + 2;
+    /* normalize() may add one leading '/'; the base is absolute, so it never does. */
+    size_t n = strlen(base) + strlen(path) + 3;
     char *full = malloc(n);
     if (!full)
-        return NULL;
+        return -ENOMEM;
     snprintf(full, n, "%s/%s", base, path);
     normalize(full);
-    return full;
+    *out = full;
+    return 0;
 }
 
 static int open_in_root(struct emu *emu, const char *abs, int flags, int mode)
@@ -101,9 +121,10 @@ int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode)
 {
     if (!*path)
         return -ENOENT;
-    char *abs = fs_join(emu, dirfd, path);
-    if (!abs)
-        return dirfd == AT_FDCWD ? -ENOMEM : -EBADF;
+    char *abs;
+    int rc = fs_join(emu, dirfd, path, &abs);
+    if (rc < 0)
+        return rc;
     const char *dev = host_device(abs);
     int fd;
     if (dev) {
@@ -120,9 +141,10 @@ int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent,
 {
     if (!*path)
         return -ENOENT;
-    char *abs = fs_join(emu, dirfd, path);
-    if (!abs)
-        return -EBADF;
+    char *abs;
+    int rc = fs_join(emu, dirfd, path, &abs);
+    if (rc < 0)
+        return rc;
     char *slash = strrchr(abs, '/');
     if (slash[1] == 0) {                    /* the root itself: operate on it by fd */
         *parent = open_in_root(emu, "/", O_PATH | O_DIRECTORY, 0);
@@ -134,7 +156,7 @@ int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent,
     }
     free(abs);
     if (*parent < 0 || !*base) {
-        int rc = *parent < 0 ? *parent : -ENOMEM;
+        rc = *parent < 0 ? *parent : -ENOMEM;
         if (*parent >= 0)
             close(*parent);
         free(*base);

@@ -339,7 +339,7 @@ int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode); 
 int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent, char **base);
 /* The guest path of a host file: relative to the root if inside it, else "/name". */
 char *fs_guest_path_of_host(struct emu *emu, const char *host_path);
-char *fs_join(struct emu *emu, int dirfd, const char *path);     /* absolute guest path */
+int fs_join(struct emu *emu, int dirfd, const char *path, char **abs);  /* -errno or 0 */
 int fd_install(struct task *t, int host, bool cloexec, const char *path, int min);
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);

@@ -60,9 +60,12 @@ int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags,
     int host = fs_open(emu, dirfd_of(dirfd), path, flags & ~O_CLOEXEC, mode);
     if (host < 0)
         return host;
-    char *abs = fs_join(emu, dirfd_of(dirfd), path);
-    int fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
-    free(abs);
+    char *abs;
+    int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
+    if (fd == 0) {
+        fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
+        free(abs);
+    }
     if (fd < 0)
         close(host);
     return fd;
@@ -387,9 +390,10 @@ static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
     if (fd < 0)
         return fd;
     close(fd);
-    char *abs = fs_join(emu, dirfd, path);
-    if (!abs)
-        return -ENOMEM;
+    char *abs;
+    int rc = fs_join(emu, dirfd, path, &abs);
+    if (rc < 0)
+        return rc;
     free(emu->task->cwd);
     emu->task->cwd = abs;
     return 0;

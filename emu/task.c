@@ -519,8 +519,8 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     int fd = fs_open(emu, AT_FDCWD, path, O_RDONLY, 0);
     if (fd < 0)
         return fd;
-    char *abs = fs_join(emu, AT_FDCWD, path);
-    struct pmap *pm = abs ? pmap_create(&emu->mmu) : NULL;
+    char *abs = NULL;
+    struct pmap *pm = fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
     struct vm_map *old = t->map;
     struct vm_map *map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, old->max) : NULL;
     if (!map) {

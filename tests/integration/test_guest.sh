@@ -45,6 +45,8 @@ fork_exec
 
 # File and process system calls (works in the scratch root).
 compare files -- "$G/files"
+# *at calls from a descriptor that is not a directory: ENOTDIR, and the emulator lives on.
+compare dirfd -- "$G/dirfd"
 
 # Code written at run time: patched, remapped at the same address, filled by read(2).
 compare codegen -- "$G/codegen"
