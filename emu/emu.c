@@ -29,6 +29,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         return NULL;
     }
     emu->opt = *opt;
+    emu->jetsam.reports_fd = -1;
     emu->clock_always = opt->exact_clock;
     emu->rootfd = -1;
     emu->swap_fd = -1;
@@ -108,6 +109,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
     if (t) {
         t->ppid = 999;
         t->cwd = strdup("/");
+        t->umask = emu->user_umask;
         t->exe = fs_guest_path_of_host(emu, path);
         t->map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, VA_USER_END) : NULL;
     }
@@ -303,6 +305,11 @@ int emu_run(struct emu *emu)
 uint64_t emu_icount(const struct emu *emu)
 {
     return emu->icount;
+}
+
+const char *emu_root(const struct emu *emu)
+{
+    return emu->root;
 }
 
 void emu_set_alarm(struct emu *emu, uint64_t icount)

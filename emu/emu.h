@@ -75,6 +75,8 @@ uint64_t emu_icount(const struct emu *emu);
 void emu_set_alarm(struct emu *emu, uint64_t icount);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
+/* The guest root as a host path (where hostout must follow nothing). */
+const char *emu_root(const struct emu *emu);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */
 void emu_print_stats(struct emu *emu, FILE *out);
 /* A vmmap-like listing of the task with this pid (0: every live task). */

@@ -19,6 +19,8 @@
 
 int fs_init(struct emu *emu, const char *root, char *err, size_t errlen)
 {
+    emu->user_umask = umask(0);
+    umask(emu->user_umask);
     emu->root = realpath(root ? root : ".", NULL);
     if (!emu->root || (emu->rootfd = open(emu->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
         snprintf(err, errlen, "guest root %s: %s", root ? root : ".", strerror(errno));
@@ -94,6 +96,24 @@ int fs_join(struct emu *emu, int dirfd, const char *path, char **out)
     return 0;
 }
 
+static int open_in_root(struct emu *emu, const char *abs, int flags, int mode);
+
+/* The host gives what it creates the user's umask; the guest expects its own. So a
+ * file is first made with O_EXCL, to know that this call made it, and then given the
+ * mode the guest's umask says. */
+static int create_in_root(struct emu *emu, const char *abs, int flags, int mode)
+{
+    mode_t want = (mode_t)mode & 07777 & ~emu->task->umask;
+    bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+    int fd = open_in_root(emu, abs, tmpfile ? flags : flags | O_EXCL, mode);
+    bool made = fd >= 0;
+    if (fd == -EEXIST && !(flags & O_EXCL))
+        fd = open_in_root(emu, abs, flags, mode);
+    if (made)
+        fchmod(fd, want);
+    return fd;
+}
+
 static int open_in_root(struct emu *emu, const char *abs, int flags, int mode)
 {
     struct open_how how = {
@@ -131,7 +151,9 @@ int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode)
         fd = open(dev, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY)) | O_CLOEXEC);
         if (fd < 0)
             fd = -errno;
-    } else
+    } else if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE)
+        fd = create_in_root(emu, abs, flags, mode);
+    else
         fd = open_in_root(emu, abs, flags, mode);
     free(abs);
     return fd;

@@ -86,6 +86,7 @@ struct task {
     struct gfd *fds;
     int nfds;
     char *cwd;                     /* absolute guest path */
+    mode_t umask;                  /* the guest's own: the host process keeps the user's */
     struct guest_sigaction sig[GUEST_NSIG + 1];
     uint64_t sigmask;
     uint64_t sigtramp;              /* code page: mov x8, #139; svc #0 */
@@ -138,11 +139,13 @@ struct emu_jetsam {
     uint64_t last_scans;           /* pageout scans then */
     uint64_t wake;                 /* icount at which a waiting note may go */
     struct memorystatus_vm vm;     /* the counters of the latest evaluation */
+    int reports_fd;                /* opt.reports_dir, opened at the first report; -1 */
     struct { emu_jetsam_listener fn; void *ctx; } listeners[EMU_JETSAM_LISTENERS];
 };
 
 struct emu {
     struct emu_options opt;
+    mode_t user_umask;             /* machemu's, read at start: the first task's too */
     uc_engine *uc;
     struct phys phys;
     struct mmu mmu;

@@ -1,9 +1,12 @@
 /* emu/jetsam.c — the machine's memorystatus (see emu/jetsam.h): keeps jetsam/'s table
  * in step with the tasks, feeds it the VM's counters, and carries out what it decides. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "emu/hostout.h"
 #include "emu/internal.h"
 #include "emu/jetsam.h"
 
@@ -57,22 +60,55 @@ static void on_kill(void *ctx, const struct memorystatus_kill *k)
         task_end(emu, t, SIGKILL);
 }
 
+/* The directory is made and opened at the first report, so a run that kills no one
+ * leaves none behind; each report takes a name no file has (emu/hostout.h). */
+static int on_save_report(void *ctx, const char *name, const char *text, char *where,
+                          size_t wherelen, char *err, size_t errlen)
+{
+    struct emu *emu = ctx;
+    struct emu_jetsam *j = &emu->jetsam;
+    const char *dir = emu->opt.reports_dir;
+    char why[PATH_MAX + 128], made[NAME_MAX + 1];
+    if (j->reports_fd < 0) {
+        int fd = hostout_dir(emu->opt.root, dir, true, why, sizeof why);
+        if (fd < 0) {
+            snprintf(err, errlen, "reports: %s", why);
+            return fd;
+        }
+        j->reports_fd = fd;
+    }
+    int fd = hostout_create(j->reports_fd, name, made, sizeof made, why, sizeof why);
+    if (fd < 0) {
+        snprintf(err, errlen, "reports: %s/%s", dir, why);
+        return fd;
+    }
+    int rc = hostout_write_all(fd, text, strlen(text));
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc < 0)
+        snprintf(err, errlen, "reports: %s/%s: %s", dir, made, strerror(-rc));
+    else
+        snprintf(where, wherelen, "%s/%s", dir, made);
+    return rc;
+}
+
 int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
 {
     struct emu_jetsam *j = &emu->jetsam;
     j->wake = UINT64_MAX;
+    j->reports_fd = -1;
     j->step = emu->phys.nframes / 512 > 4 ? emu->phys.nframes / 512 : 4;
     if (emu->opt.no_jetsam)
         return 0;
     struct memorystatus_config cfg = {
         .page_size = (uint32_t)PAGE_SIZE,
         .notify_spacing = emu->opt.notify_spacing,
-        .reports_dir = emu->opt.reports_dir,
         .macos = emu->opt.platform == EMU_PLATFORM_MACOS,
         .ctx = emu,
         .notify = on_notify,
         .kill = on_kill,
         .level_changed = on_level,
+        .save_report = emu->opt.reports_dir ? on_save_report : NULL,
     };
     if (!(j->ms = memorystatus_create(&cfg))) {
         snprintf(err, errlen, "cannot create the memorystatus table: %s", strerror(errno));
@@ -86,6 +122,9 @@ void emu_jetsam_fini(struct emu *emu)
 {
     memorystatus_destroy(emu->jetsam.ms);
     emu->jetsam.ms = NULL;
+    if (emu->jetsam.reports_fd >= 0)
+        close(emu->jetsam.reports_fd);
+    emu->jetsam.reports_fd = -1;
 }
 
 int emu_jetsam_add_listener(struct emu *emu, emu_jetsam_listener fn, void *ctx)

@@ -240,8 +240,9 @@ static int64_t sys_futex(struct emu *emu, const uint64_t a[6])
 
 static int64_t sys_umask(struct emu *emu, const uint64_t a[6])
 {
-    (void)emu;
-    return umask((mode_t)(a[0] & 0777));
+    mode_t old = emu->task->umask;
+    emu->task->umask = (mode_t)(a[0] & 0777);
+    return old;
 }
 
 static int64_t sys_rt_sigaction(struct emu *emu, const uint64_t a[6])

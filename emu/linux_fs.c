@@ -545,14 +545,19 @@ int64_t sys_unlinkat(struct emu *emu, const uint64_t a[6])
     return at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
 }
 
+/* The mode the guest's umask gives it, not the host's (see create_in_root, fs.c). */
 static int64_t do_mkdirat(int dir, const char *base, void *ctx)
 {
-    return mkdirat(dir, base, *(mode_t *)ctx) < 0 ? -errno : 0;
+    mode_t mode = *(mode_t *)ctx;
+    if (mkdirat(dir, base, mode) < 0)
+        return -errno;
+    fchmodat(dir, base, mode, 0);
+    return 0;
 }
 
 int64_t sys_mkdirat(struct emu *emu, const uint64_t a[6])
 {
-    mode_t mode = (mode_t)a[2];
+    mode_t mode = (mode_t)a[2] & 01777 & ~emu->task->umask;
     return at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
 }
 

@@ -339,6 +339,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
     c->cwd = strdup(p->cwd);
+    c->umask = p->umask;
     c->brk_start = p->brk_start;
     c->brk_end = p->brk_end;
     c->mmap_hint = p->mmap_hint;

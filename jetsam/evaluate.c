@@ -1,6 +1,8 @@
 /* jetsam/evaluate.c — one evaluation: the level, one kill, per-process limit notes, one
  * pressure note (the rules are in jetsam/memorystatus.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "jetsam/jetsam_report.h"
 #include "jetsam/memorystatus_impl.h"
@@ -249,12 +251,21 @@ const struct memorystatus_proc *memorystatus_next_victim(const struct memorystat
     return choose_victim(ms, memorystatus_level_next(ms->level, vm), vm, cause);
 }
 
-static void write_report(struct memorystatus *ms, struct memorystatus_kill *k)
+static void save_report(struct memorystatus *ms, struct memorystatus_kill *k)
 {
-    if (!ms->cfg.reports_dir)
+    if (!ms->cfg.save_report)
         return;
-    if (jetsam_report_write(ms, k, ms->cfg.reports_dir, ms->report_path, sizeof ms->report_path,
-                            ms->report_error, sizeof ms->report_error) == 0)
+    char name[MEMORYSTATUS_NAME_MAX + 32];
+    jetsam_report_name(k, name, sizeof name);
+    char *text = jetsam_report_text(ms, k);
+    int rc = text ? ms->cfg.save_report(ms->cfg.ctx, name, text, ms->report_path,
+                                        sizeof ms->report_path, ms->report_error,
+                                        sizeof ms->report_error)
+                  : -ENOMEM;
+    if (!text)
+        snprintf(ms->report_error, sizeof ms->report_error, "out of memory for the report");
+    free(text);
+    if (rc == 0)
         k->report = ms->report_path;
     else
         k->report_error = ms->report_error;
@@ -290,7 +301,7 @@ static unsigned kill_one(struct memorystatus *ms, uint64_t now)
         .seq = ++ms->kills,
     };
     snprintf(k.name, sizeof k.name, "%s", p->name);
-    write_report(ms, &k);
+    save_report(ms, &k);
     ms->cfg.kill(ms->cfg.ctx, &k);
     return MEMORYSTATUS_DID_KILL;
 }

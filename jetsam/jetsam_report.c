@@ -1,12 +1,10 @@
 /* jetsam/jetsam_report.c — JetsamEvent .ips reports (shape in jetsam/jetsam_report.h). */
-#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "jetsam/jetsam_report.h"
 
@@ -168,77 +166,20 @@ char *jetsam_report_text(const struct memorystatus *ms, const struct memorystatu
     return text;
 }
 
-/* ---- the file ------------------------------------------------------------------------ */
+/* ---- the name ------------------------------------------------------------------------ */
 
-/* mkdir -p: 0 or -errno. */
-static int make_dirs(const char *dir)
+void jetsam_report_name(const struct memorystatus_kill *k, char *out, size_t len)
 {
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -ENAMETOOLONG;
-    for (char *s = buf + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    struct stat st;
-    if (stat(buf, &st) < 0)
-        return -errno;
-    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-static void file_name_of(const char *name, char *out, size_t len)
-{
+    char name[MEMORYSTATUS_NAME_MAX];
     size_t i = 0;
-    for (; name[i] && i + 1 < len; i++) {
-        char c = name[i];
+    for (; k->name[i] && i + 1 < sizeof name; i++) {
+        char c = k->name[i];
         bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                      c == '.' || c == '_' || c == '-';
-        out[i] = plain ? c : '_';
+        name[i] = plain ? c : '_';
     }
-    out[i] = '\0';
-    if (i == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-        snprintf(out, len, "unknown");
-}
-
-static int write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -errno;
-    size_t len = strlen(text);
-    int rc = fwrite(text, 1, len, f) == len ? 0 : -EIO;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    return rc;
-}
-
-static int fail(char *err, size_t errlen, int rc, const char *what, const char *where)
-{
-    snprintf(err, errlen, "reports: %s %s: %s", what, where, strerror(-rc));
-    return rc;
-}
-
-int jetsam_report_write(const struct memorystatus *ms, const struct memorystatus_kill *k,
-                        const char *dir, char *path, size_t pathlen, char *err, size_t errlen)
-{
-    int rc = make_dirs(dir);
-    if (rc < 0)
-        return fail(err, errlen, rc, "cannot use directory", dir);
-    char name[MEMORYSTATUS_NAME_MAX];
-    file_name_of(k->name, name, sizeof name);
-    if (snprintf(path, pathlen, "%s/JetsamEvent-%llu-%s.ips", dir, (unsigned long long)k->seq,
-                 name) >= (int)pathlen)
-        return fail(err, errlen, -ENAMETOOLONG, "cannot write in", dir);
-    char *text = jetsam_report_text(ms, k);
-    if (!text)
-        return fail(err, errlen, -ENOMEM, "cannot build the report for", k->name);
-    rc = write_file(path, text);
-    free(text);
-    return rc < 0 ? fail(err, errlen, rc, "cannot write", path) : 0;
+    name[i] = '\0';
+    if (i == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        snprintf(name, sizeof name, "unknown");
+    snprintf(out, len, "JetsamEvent-%llu-%s.ips", (unsigned long long)k->seq, name);
 }

@@ -29,10 +29,8 @@
  * line, a newline, the body and a newline, malloc'ed; NULL if out of memory. */
 char *jetsam_report_text(const struct memorystatus *ms, const struct memorystatus_kill *k);
 
-/* Writes DIR/JetsamEvent-<seq>-<name>.ips (the name with anything but letters, digits,
- * '.', '_' and '-' as '_'), creating DIR and its parents if missing. 0 with the path in
- * path[], or -errno with a one-line message in err[]. */
-int jetsam_report_write(const struct memorystatus *ms, const struct memorystatus_kill *k,
-                        const char *dir, char *path, size_t pathlen, char *err, size_t errlen);
+/* The report's file name, JetsamEvent-<seq>-<name>.ips, the name with anything but
+ * letters, digits, '.', '_' and '-' as '_' (so it is one path component); cut to len. */
+void jetsam_report_name(const struct memorystatus_kill *k, char *out, size_t len);
 
 #endif

@@ -26,10 +26,6 @@ struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg)
     ms->cfg = *cfg;
     if (!ms->cfg.notify_spacing)
         ms->cfg.notify_spacing = MEMORYSTATUS_NOTIFY_SPACING_DEFAULT;
-    if (cfg->reports_dir && !(ms->cfg.reports_dir = strdup(cfg->reports_dir))) {
-        free(ms);
-        return NULL;
-    }
     return ms;
 }
 
@@ -37,7 +33,6 @@ void memorystatus_destroy(struct memorystatus *ms)
 {
     if (!ms)
         return;
-    free((char *)ms->cfg.reports_dir);
     free(ms->procs);
     free(ms);
 }

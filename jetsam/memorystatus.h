@@ -280,13 +280,12 @@ struct memorystatus_kill {
                                       (the report's killDelta is now - round_start) */
     uint64_t seq;                  /* 1 for the first kill of this table, then 2, ... */
     const char *report;            /* path of its JetsamEvent report, or NULL */
-    const char *report_error;      /* why there is none although reports_dir is set */
+    const char *report_error;      /* why there is none although save_report is set */
 };
 
 struct memorystatus_config {
     uint32_t page_size;            /* bytes, a power of two (16384 on arm64 iOS) */
     uint64_t notify_spacing;       /* instructions between two pressure notes; 0: default */
-    const char *reports_dir;       /* a JetsamEvent report per kill there; NULL: none */
     /* macOS policy (XNU without CONFIG_JETSAM, a swap file behind the compressor): no
      * kill for a page shortage or the critical level; rule 3 only while the compressor
      * is low on space (memorystatus_kill_on_VM_compressor_space_shortage). Levels,
@@ -297,6 +296,11 @@ struct memorystatus_config {
     void (*kill)(void *ctx, const struct memorystatus_kill *k);         /* required */
     void (*level_changed)(void *ctx, enum memorystatus_level from,
                           enum memorystatus_level to);                  /* optional */
+    /* Keeps the JetsamEvent report of a kill, before the kill callback: its file name
+     * and text (jetsam/jetsam_report.h). 0 with where it went in where[], or -errno with
+     * one line in err[]. Optional: NULL, no reports. The table never touches files. */
+    int (*save_report)(void *ctx, const char *name, const char *text, char *where,
+                       size_t wherelen, char *err, size_t errlen);
 };
 
 struct memorystatus;
@@ -313,7 +317,7 @@ const struct memorystatus_proc *memorystatus_next_victim(const struct memorystat
                                                          const struct memorystatus_vm *vm,
                                                          enum memorystatus_cause *cause);
 
-/* NULL with errno EINVAL (bad config) or ENOMEM. The config is copied (reports_dir too). */
+/* NULL with errno EINVAL (bad config) or ENOMEM. The config is copied. */
 struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg);
 void memorystatus_destroy(struct memorystatus *ms);
 

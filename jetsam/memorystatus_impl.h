@@ -7,7 +7,7 @@
 #include "jetsam/memorystatus.h"
 
 struct memorystatus {
-    struct memorystatus_config cfg;        /* cfg.reports_dir is our own copy */
+    struct memorystatus_config cfg;
     struct memorystatus_proc *procs;       /* sorted by band; each band in list order */
     size_t n, cap;
     uint64_t generation;                   /* bumped by every add, remove and move */

@@ -2,9 +2,12 @@
  * `machemu scenario [options] FILE`. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "emu/emu.h"
+#include "emu/hostout.h"
 #include "emu/pressure.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
@@ -111,20 +114,16 @@ static uint64_t parse_size(const char *s)
     return (uint64_t)v << shift;
 }
 
-static FILE *open_out(const char *path)
-{
-    if (!path)
-        return stderr;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        fprintf(stderr, "machemu: %s: %s\n", path, strerror(errno));
-    return f;
-}
-
 enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
+
+/* The outputs a user may ask for, each stderr or a file of theirs. */
+enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, NOUTS };
+static const char *const out_option[NOUTS] = { "--trace-faults", "--strace", "--vmmap" };
 
 struct cli {
     struct emu_options o;
+    bool out_wanted[NOUTS];
+    const char *out_path[NOUTS];   /* NULL: stderr */
     struct emu_memstatus ms;
     bool stats;
     bool view;                     /* run --view */
@@ -205,9 +204,12 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             break;
         case O_ROOT: c->o.root = optarg; break;
         case O_STATS: c->stats = true; break;
-        case O_TRACE: if (!(c->o.fault_trace = open_out(optarg))) return -2; break;
-        case O_STRACE: if (!(c->o.strace = open_out(optarg))) return -2; break;
-        case O_VMMAP: if (!(c->o.vmmap = open_out(optarg))) return -2; break;
+        case O_TRACE: case O_STRACE: case O_VMMAP: {
+            int k = ch == O_TRACE ? OUT_TRACE : ch == O_STRACE ? OUT_STRACE : OUT_VMMAP;
+            c->out_wanted[k] = true;
+            c->out_path[k] = optarg;
+            break;
+        }
         case O_TLB:
             if (tlb_parse_geometry(optarg, &c->o.tlb_sets, &c->o.tlb_ways) < 0) {
                 fprintf(stderr, "machemu: bad --tlb '%s': want SETSxWAYS, sets a power of two "
@@ -217,9 +219,11 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             break;
         case O_SEED: {
             char *end;
+            errno = 0;
             c->o.seed = strtoull(optarg, &end, 0);
-            if (*end || !*optarg) {
-                fprintf(stderr, "machemu: bad --seed '%s'\n", optarg);
+            if (errno || *end || !*optarg || *optarg == '-') {
+                fprintf(stderr, "machemu: bad --seed '%s': want a number 0 to %llu\n", optarg,
+                        (unsigned long long)UINT64_MAX);
                 return -2;
             }
             break;
@@ -352,14 +356,56 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     return optind;
 }
 
-static void close_outputs(struct cli *c)
+static FILE **out_file(struct cli *c, int k)
 {
-    if (c->o.fault_trace && c->o.fault_trace != stderr)
-        fclose(c->o.fault_trace);
-    if (c->o.strace && c->o.strace != stderr)
-        fclose(c->o.strace);
-    if (c->o.vmmap && c->o.vmmap != stderr)
-        fclose(c->o.vmmap);
+    return k == OUT_TRACE ? &c->o.fault_trace : k == OUT_STRACE ? &c->o.strace : &c->o.vmmap;
+}
+
+/* Opened once the options are all known: the guest root decides what may be followed
+ * (emu/hostout.h). false with one line said. */
+static bool open_outputs(struct cli *c)
+{
+    for (int k = 0; k < NOUTS; k++) {
+        if (!c->out_wanted[k])
+            continue;
+        if (!c->out_path[k]) {
+            *out_file(c, k) = stderr;
+            continue;
+        }
+        char err[PATH_MAX + 128];
+        int fd = hostout_file(c->o.root, c->out_path[k], err, sizeof err);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!f) {
+            if (fd >= 0) {
+                snprintf(err, sizeof err, "%s: %s", c->out_path[k], strerror(errno));
+                close(fd);
+            }
+            fprintf(stderr, "machemu: %s %s\n", out_option[k], err);
+            return false;
+        }
+        *out_file(c, k) = f;
+    }
+    return true;
+}
+
+/* false if an output lost something (a full disk, /dev/full), said on stderr. */
+static bool close_outputs(struct cli *c)
+{
+    bool ok = true;
+    for (int k = 0; k < NOUTS; k++) {
+        FILE **f = out_file(c, k);
+        if (!*f || *f == stderr)
+            continue;
+        int bad = ferror(*f);
+        errno = bad ? EIO : 0;
+        if (fclose(*f) != 0 || bad) {
+            fprintf(stderr, "machemu: %s %s: cannot write: %s\n", out_option[k],
+                    c->out_path[k], strerror(errno ? errno : EIO));
+            ok = false;
+        }
+        *f = NULL;
+    }
+    return ok;
 }
 
 static int start(struct emu *emu, enum command which, const char *program, struct cli *c)
@@ -375,9 +421,11 @@ static int cmd_machine(int argc, char **argv, enum command which)
 {
     struct cli c;
     int first = parse_options(argc, argv, which, &c);
-    if (first <= 0) {
-        close_outputs(&c);
+    if (first <= 0)
         return -first;
+    if (!open_outputs(&c)) {
+        close_outputs(&c);
+        return 2;
     }
     char err[512];
     struct emu *emu = emu_create(&c.o, err, sizeof err);
@@ -396,8 +444,7 @@ static int cmd_machine(int argc, char **argv, enum command which)
             emu_print_stats(emu, stderr);
     }
     emu_destroy(emu);
-    close_outputs(&c);
-    return status;
+    return close_outputs(&c) ? status : 2;
 }
 
 /* scenario --view: the viewer's run loop drives the scenario. */
@@ -443,7 +490,6 @@ static int cmd_scenario(int argc, char **argv)
 {
     struct cli c;
     int first = parse_options(argc, argv, CMD_SCENARIO, &c);
-    close_outputs(&c);
     if (first <= 0)
         return -first;
     char err[512];
@@ -465,7 +511,7 @@ static int cmd_scenario(int argc, char **argv)
         v[n++] = opt[i];
     for (int i = 1; i < argc; i++)
         v[n++] = argv[i];
-    if ((first = parse_options(n, v, CMD_SCENARIO, &c)) > 0) {
+    if ((first = parse_options(n, v, CMD_SCENARIO, &c)) > 0 && open_outputs(&c)) {
         c.o.run_all = true;
         struct emu *emu = emu_create(&c.o, err, sizeof err);
         if (!emu) {
@@ -477,9 +523,10 @@ static int cmd_scenario(int argc, char **argv)
             emu_destroy(emu);
         }
     } else {
-        status = -first;
+        status = first <= 0 ? -first : 2;
     }
-    close_outputs(&c);
+    if (!close_outputs(&c))
+        status = 2;
     free(v);
     scenario_free(s);
     return status;

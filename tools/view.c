@@ -7,8 +7,11 @@
  * the software renderer draws, so snapshots are the same pixels on every machine
  * with the same font. */
 #include <SDL_image.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "emu/hostout.h"
 #include "tools/debug.h"
 #include "tools/view_ui.h"
 
@@ -134,12 +137,22 @@ static void next_task(struct view *v)
     }
 }
 
+static int save_png(struct view *v, int fd, const char *shown);
+
+/* Into the current directory, which is often the guest root: a fresh name, nothing
+ * the guest left there followed (emu/hostout.h). */
 static void snapshot_key(struct view *v)
 {
-    char path[64];
-    snprintf(path, sizeof path, "machemu-view-%u.png", ++v->snapshots);
-    if (view_snapshot(v, path) == 0)
-        view_log_add(&v->log, 0xffffff, "wrote %s", path);
+    char name[64], made[NAME_MAX + 1], err[PATH_MAX + 128];
+    snprintf(name, sizeof name, "machemu-view-%u.png", ++v->snapshots);
+    int dir = hostout_dir(emu_root(v->emu), ".", false, err, sizeof err);
+    int fd = dir < 0 ? dir : hostout_create(dir, name, made, sizeof made, err, sizeof err);
+    if (dir >= 0)
+        close(dir);
+    if (fd < 0)
+        fprintf(stderr, "machemu: view: %s\n", err);
+    else if (save_png(v, fd, made) == 0)
+        view_log_add(&v->log, 0xffffff, "wrote %s", made);
 }
 
 void view_key(struct view *v, SDL_Keycode key)
@@ -216,20 +229,42 @@ void view_redraw(struct view *v)
 
 int view_snapshot(struct view *v, const char *path)
 {
+    char err[PATH_MAX + 128];
+    int fd = hostout_file(emu_root(v->emu), path, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "machemu: view: %s\n", err);
+        return -1;
+    }
+    return save_png(v, fd, path);
+}
+
+/* The window as a PNG into fd, which it closes; `shown` names it in messages. */
+static int save_png(struct view *v, int fd, const char *shown)
+{
+    FILE *f = fdopen(fd, "wb");
+    SDL_RWops *rw = f ? SDL_RWFromFP(f, SDL_TRUE) : NULL;
+    if (!rw && f)
+        fclose(f);
+    else if (!f)
+        close(fd);
     int w, h;
     view_sample(v);
     view_draw(v);
     SDL_GetRendererOutputSize(v->ren, &w, &h);
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 24, SDL_PIXELFORMAT_RGB24);
     int rc = -1;
-    if (!s)
+    if (!s || !rw)
         fprintf(stderr, "machemu: view: %s\n", SDL_GetError());
     else if (SDL_RenderReadPixels(v->ren, NULL, SDL_PIXELFORMAT_RGB24, s->pixels, s->pitch) < 0)
         fprintf(stderr, "machemu: view: reading the window: %s\n", SDL_GetError());
-    else if (IMG_SavePNG(s, path) < 0)
-        fprintf(stderr, "machemu: view: %s: %s\n", path, IMG_GetError());
+    else if (IMG_SavePNG_RW(s, rw, 0) < 0)
+        fprintf(stderr, "machemu: view: %s: %s\n", shown, IMG_GetError());
     else
         rc = 0;
+    if (rw && SDL_RWclose(rw) < 0 && rc == 0) {
+        fprintf(stderr, "machemu: view: %s: %s\n", shown, SDL_GetError());
+        rc = -1;
+    }
     SDL_FreeSurface(s);
     SDL_RenderPresent(v->ren);
     return rc;

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jetsam/memorystatus.h"
@@ -22,8 +23,9 @@ struct event {
     int pid;
     uint32_t note;
     struct memorystatus_kill kill;
-    char report[PATH_MAX];
+    char report[PATH_MAX];         /* where save_report said it went */
     char report_error[PATH_MAX + 64];
+    char *report_text;             /* what it was given (fx_create(true, ...) only) */
     enum memorystatus_level from, to;
     size_t count_after;                 /* processes in the table after the callback */
 };
@@ -35,6 +37,8 @@ static struct {
     bool remove_on_kill;                /* the kill callback removes the victim */
     int remove_also;                    /* and this pid too, once (0: none) */
     int remove_on_note;                 /* the notify callback removes this pid, once */
+    int save_fails;                     /* save_report answers this -errno (0: saves) */
+    char *saved;                        /* the text of the report being saved */
 } fx;
 
 static inline struct event *record(char kind)
@@ -74,6 +78,8 @@ static inline void fx_kill(void *ctx, const struct memorystatus_kill *k)
         snprintf(e->report, sizeof e->report, "%s", k->report);
     if (k->report_error)
         snprintf(e->report_error, sizeof e->report_error, "%s", k->report_error);
+    e->report_text = fx.saved;
+    fx.saved = NULL;
     if (fx.remove_on_kill)
         ck_assert_int_eq(memorystatus_remove(fx.ms, k->pid), 0);
     remove_once(&fx.remove_also);
@@ -91,13 +97,29 @@ static inline void fx_level(void *ctx, enum memorystatus_level from, enum memory
     e->to = to;
 }
 
-static inline void fx_create_for(const char *reports_dir, uint64_t spacing, bool macos)
+/* Keeps the report in memory; its "place" is reports/NAME. */
+static inline int fx_save_report(void *ctx, const char *name, const char *text, char *where,
+                                 size_t wherelen, char *err, size_t errlen)
+{
+    ck_assert_ptr_eq(ctx, &fx);
+    ck_assert_ptr_null(fx.saved);
+    if (fx.save_fails) {
+        snprintf(err, errlen, "reports: %s: %s", name, strerror(-fx.save_fails));
+        return fx.save_fails;
+    }
+    fx.saved = strdup(text);
+    ck_assert_ptr_nonnull(fx.saved);
+    snprintf(where, wherelen, "reports/%s", name);
+    return 0;
+}
+
+static inline void fx_create_for(bool reports, uint64_t spacing, bool macos)
 {
     memset(&fx, 0, sizeof fx);
     struct memorystatus_config cfg = {
         .page_size = PAGE,
         .notify_spacing = spacing,
-        .reports_dir = reports_dir,
+        .save_report = reports ? fx_save_report : NULL,
         .ctx = &fx,
         .notify = fx_notify,
         .kill = fx_kill,
@@ -108,20 +130,22 @@ static inline void fx_create_for(const char *reports_dir, uint64_t spacing, bool
     ck_assert_ptr_nonnull(fx.ms);
 }
 
-static inline void fx_create(const char *reports_dir, uint64_t spacing)
+static inline void fx_create(bool reports, uint64_t spacing)
 {
-    fx_create_for(reports_dir, spacing, false);
+    fx_create_for(reports, spacing, false);
 }
 
 static inline void setup(void)
 {
-    fx_create(NULL, SPACING);
+    fx_create(false, SPACING);
 }
 
 static inline void teardown(void)
 {
     memorystatus_destroy(fx.ms);
     fx.ms = NULL;
+    for (size_t i = 0; i < fx.n; i++)
+        free(fx.ev[i].report_text);
 }
 
 static inline void set_footprint(int pid, uint64_t pages)

@@ -465,7 +465,7 @@ END_TEST
 START_TEST(default_spacing_is_250ms_of_guest_time)
 {
     memorystatus_destroy(fx.ms);
-    fx_create(NULL, 0);
+    fx_create(false, 0);
     five_processes();
     memorystatus_evaluate(fx.ms, &warning_vm, 0);
     ck_assert_uint_eq(MEMORYSTATUS_NOTIFY_SPACING_DEFAULT, 25000000u);
@@ -804,7 +804,7 @@ END_TEST
 START_TEST(macos_kills_only_for_compressor_space)
 {
     memorystatus_destroy(fx.ms);
-    fx_create_for(NULL, SPACING, true);
+    fx_create_for(false, SPACING, true);
     spawn(1, "bg", 30, MB(10));
     spawn(2, "idle", 0, MB(10));
     struct memorystatus_vm vm = vm_avail(999);
