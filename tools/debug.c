@@ -6,11 +6,13 @@
  * session. Ctrl-C stops a running program at its next instruction. */
 #include <editline/readline.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "tools/debug.h"
+#include "tools/textin.h"
 
 #define PROMPT "(machemu) "
 
@@ -41,22 +43,25 @@ static char *trim(char *s)
     return s;
 }
 
-/* false once a command asked to quit. */
-static bool run_lines(struct repl *r, FILE *in)
+/* 1 at the end of the input, 0 once a command asked to quit, -1 for input that is not
+ * lines of text (said on stderr). */
+static int run_lines(struct repl *r, FILE *in, const char *name)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    bool go = true;
-    while (go && getline(&line, &cap, in) > 0) {
+    char line[TEXTIN_LINE_MAX + 2], err[128];
+    int got;
+    for (unsigned n = 1; (got = textin_line(in, line, err, sizeof err)) > 0; n++) {
         char *cmd = trim(line);
         if (!*cmd)
             continue;
         printf(PROMPT "%s\n", cmd);
-        go = repl_exec(r, cmd, stdout);
+        bool go = repl_exec(r, cmd, stdout);
         fflush(stdout);
+        if (!go)
+            return 0;
     }
-    free(line);
-    return go;
+    if (got < 0)
+        fprintf(stderr, "machemu: %s: %s\n", name, err);
+    return got < 0 ? -1 : 1;
 }
 
 static void run_terminal(struct repl *r)
@@ -88,20 +93,21 @@ static int session(struct repl *r, const char *script)
     repl_print_where(r, stdout);
     printf("Type help for the commands.\n");
     if (script) {
-        FILE *f = fopen(script, "r");
+        char err[PATH_MAX + 64];
+        FILE *f = textin_open(script, err, sizeof err);
         if (!f) {
-            fprintf(stderr, "machemu: %s: %s\n", script, strerror(errno));
+            fprintf(stderr, "machemu: %s\n", err);
             return 2;
         }
-        bool go = run_lines(r, f);
+        int go = run_lines(r, f, script);
         fclose(f);
-        if (!go)
-            return 0;
+        if (go <= 0)
+            return go < 0 ? 2 : 0;
     }
     if (isatty(STDIN_FILENO))
         run_terminal(r);
-    else
-        run_lines(r, stdin);
+    else if (run_lines(r, stdin, "standard input") < 0)
+        return 2;
     return 0;
 }
 

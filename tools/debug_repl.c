@@ -442,6 +442,16 @@ static bool do_regs(struct repl *r, int argc, char **argv, const char *fmt, FILE
 
 struct xfmt { uint64_t count; char fmt; int size; };
 
+#define X_COUNT_MAX 4096           /* what x/FMT shows at once, however it is asked */
+
+static bool x_count_ok(uint64_t count, FILE *out)
+{
+    if (count >= 1 && count <= X_COUNT_MAX)
+        return true;
+    fprintf(out, "count must be 1 to %d\n", X_COUNT_MAX);
+    return false;
+}
+
 static bool parse_xfmt(const char *s, struct xfmt *x, FILE *out)
 {
     *x = (struct xfmt){ 1, 'x', 4 };
@@ -464,11 +474,7 @@ static bool parse_xfmt(const char *s, struct xfmt *x, FILE *out)
             return false;
         }
     }
-    if (x->count == 0 || x->count > 4096) {
-        fprintf(out, "count must be 1 to 4096\n");
-        return false;
-    }
-    return true;
+    return x_count_ok(x->count, out);
 }
 
 static void page_note(struct repl *r, uint64_t va, FILE *out)
@@ -568,7 +574,8 @@ static bool do_x(struct repl *r, int argc, char **argv, const char *fmt, FILE *o
         fprintf(out, "usage: x/FMT ADDR [N]\n");
         return true;
     }
-    if (!eval_arg(r, argv[1], &va, out) || (argc == 3 && !count_arg(argv[2], &x.count, out)))
+    if (!eval_arg(r, argv[1], &va, out) ||
+        (argc == 3 && (!count_arg(argv[2], &x.count, out) || !x_count_ok(x.count, out))))
         return true;
     if (x.fmt == 's')
         x_string(r, va, x.count, out);

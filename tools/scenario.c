@@ -10,6 +10,7 @@
 #include "emu/jetsam.h"
 #include "emu/pressure.h"
 #include "tools/scenario.h"
+#include "tools/textin.h"
 
 extern char **environ;
 
@@ -198,8 +199,37 @@ static int parse_move(struct scenario *s, struct reader *r, char **w, int n)
     return add_step(s, r, fg ? STEP_FOREGROUND : STEP_BAND, at, app, band);
 }
 
+/* What a file may set: the machine. Where output goes and which host files the apps
+ * see (--root, --reports, --trace-faults, ...) belong to the command line alone, so a
+ * scenario from elsewhere cannot write or read host files. */
+static const struct { const char *name; bool value; } machine_options[] = {
+    { "-m", true }, { "--memory", true }, { "--tlb", true }, { "--seed", true },
+    { "--codec", true }, { "--platform", true }, { "--notify-spacing", true },
+    { "--clock", true }, { "--stats", false },
+};
+
+/* Words used by the option at w[i]: 1 or 2; 0 if it is not a machine option. */
+static int machine_option(char **w, int i, int n)
+{
+    size_t len = strcspn(w[i], "=");
+    if (!strncmp(w[i], "-m", 2) && w[i][2])
+        return 1;                  /* -m64M */
+    for (size_t k = 0; k < sizeof machine_options / sizeof *machine_options; k++) {
+        if (strlen(machine_options[k].name) != len || strncmp(w[i], machine_options[k].name, len))
+            continue;
+        if (w[i][len] == '=')
+            return machine_options[k].value ? 1 : 0;
+        return machine_options[k].value ? (i + 1 < n ? 2 : 0) : 1;
+    }
+    return 0;
+}
+
 static int add_options(struct scenario *s, struct reader *r, char **w, int n)
 {
+    for (int i = 1, used; i < n; i += used)
+        if (!(used = machine_option(w, i, n)))
+            return bad(r, "options: '%s' is not a machine option (a file may set -m, --tlb, "
+                       "--seed, --codec, --platform, --notify-spacing, --clock, --stats)", w[i]);
     char **v = realloc(s->options, (size_t)(s->noptions + n) * sizeof *v);
     if (!v)
         return bad(r, "out of memory");
@@ -247,11 +277,9 @@ struct scenario *scenario_load(const char *path, const char *programs_dir, char 
                                size_t errlen)
 {
     struct reader r = { .path = path, .err = err, .errlen = errlen };
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    FILE *f = textin_open(path, err, errlen);
+    if (!f)
         return NULL;
-    }
     struct scenario *s = calloc(1, sizeof *s);
     char *copy = strdup(path), *dir = NULL;
     if (s && copy)
@@ -261,15 +289,17 @@ struct scenario *scenario_load(const char *path, const char *programs_dir, char 
         goto fail;
     }
     s->front = -1;
-    char line[4096];
-    while (fgets(line, sizeof line, f)) {
+    char line[TEXTIN_LINE_MAX + 2], why[128];
+    int got;
+    while ((got = textin_line(f, line, why, sizeof why)) > 0) {
         r.line++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            bad(&r, "line longer than %zu bytes", sizeof line - 2);
-            goto fail;
-        }
         if (parse_line(s, &r, line, dir) < 0)
             goto fail;
+    }
+    if (got < 0) {
+        r.line++;
+        bad(&r, "%s", why);
+        goto fail;
     }
     if (s->napps == 0) {
         snprintf(err, errlen, "%s: no app to run (want lines: app NAME ... -- PROGRAM)", path);

@@ -3,8 +3,10 @@
  * state, never a time), for tests and for reproducible pictures. Each command is
  * echoed as "view> LINE"; what it reports comes on lines starting "view: ". */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tools/textin.h"
 #include "tools/view_ui.h"
 
 #define MAX_ARGS 8
@@ -453,16 +455,15 @@ static int exec_line(struct script *s, char *line)
 
 int view_script(struct view *v, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    char err[PATH_MAX + 64], line[TEXTIN_LINE_MAX + 2];
+    FILE *f = textin_open(path, err, sizeof err);
     if (!f) {
-        fprintf(stderr, "machemu: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "machemu: %s\n", err);
         return 2;
     }
     struct script s = { v, path, 0 };
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (!rc && !v->quit && getline(&line, &cap, f) > 0) {
+    int rc = 0, got = 0;
+    while (!rc && !v->quit && (got = textin_line(f, line, err, sizeof err)) > 0) {
         s.line++;
         line[strcspn(line, "\r\n")] = 0;
         if (line[strspn(line, " \t")] && line[strspn(line, " \t")] != '#')
@@ -470,7 +471,10 @@ int view_script(struct view *v, const char *path)
         rc = exec_line(&s, line);
         fflush(stdout);
     }
-    free(line);
+    if (got < 0) {
+        s.line++;
+        rc = bad(&s, "%s", err);
+    }
     fclose(f);
     return rc;
 }
