@@ -89,16 +89,16 @@ static void run_terminal(struct repl *r)
 
 static int session(struct repl *r, const char *script)
 {
+    char err[PATH_MAX + 64];
+    FILE *f = script ? textin_open(script, err, sizeof err) : NULL;
+    if (script && !f) {
+        fprintf(stderr, "machemu: %s\n", err);
+        return 2;
+    }
     printf("machemu debug: ");
     repl_print_where(r, stdout);
     printf("Type help for the commands.\n");
-    if (script) {
-        char err[PATH_MAX + 64];
-        FILE *f = textin_open(script, err, sizeof err);
-        if (!f) {
-            fprintf(stderr, "machemu: %s\n", err);
-            return 2;
-        }
+    if (f) {
         int go = run_lines(r, f, script);
         fclose(f);
         if (go <= 0)

@@ -116,6 +116,58 @@ else
   skip cli-dynamic-elf "$GUEST_CC not found"
 fi
 
+# Input that never ends or is not text, and numbers out of range: one line, exit 2.
+bad seed-too-big -g 'bad --seed' -- run --seed 18446744073709551616 "$HELLO"
+bad seed-negative -g 'bad --seed' -- run --seed -1 "$HELLO"
+bad debug-script-dir -g 'Is a directory' -- debug -x / "$HELLO"
+bad scenario-dir -g 'Is a directory' -- scenario /
+bad scenario-endless -g 'NUL byte' -- scenario /dev/zero
+head -c 5000 /dev/zero | tr '\0' x >"$WORK/long.scn"
+bad scenario-long-line -g 'longer than 4096' -- scenario "$WORK/long.scn"
+bad strace-dir -g 'strace' -- run --strace="$WORK" "$HELLO"
+
+# An output that cannot be written is said at exit, and the status is 2.
+out_full() {
+  local name=cli-strace-full err="$SCRATCH/cli-strace-full.err" rc
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --strace=/dev/full "$HELLO" \
+     </dev/null >/dev/null 2>"$err") 2>/dev/null
+  rc=$?
+  if [ "$rc" = 2 ] && grep -q '^machemu: --strace /dev/full: cannot write: No space left on device$' "$err"; then
+    pass "$name"
+  else
+    fail "$name" "exit $(status_text "$rc")"; indent <"$err"
+  fi
+}
+out_full
+
+# The debugger's x/FMT ADDR N is capped like its count in FMT; its standard input is
+# read a bounded line at a time.
+debug_caps() {
+  local name=cli-debug-x-count out="$SCRATCH/cli-debug-x-count.out" rc
+  printf 'x/i $pc 100000000000\nx/4i $pc 5000\nquit\n' |
+    (cd "$WORK" && timeout -k 5 60 "${EMU[@]}" debug "$HELLO" >"$out" 2>&1)
+  rc=$?
+  if [ "$rc" -lt 124 ] && [ "$(grep -c '^count must be 1 to 4096$' "$out")" = 2 ]; then pass "$name"; else
+    fail "$name" "exit $(status_text "$rc")"; tail -n 5 "$out" | indent; fi
+  name=cli-debug-stdin-endless
+  (cd "$WORK" && timeout -k 5 60 "${EMU[@]}" debug "$HELLO" </dev/zero >"$out" 2>&1)
+  rc=$?
+  if [ "$rc" = 2 ] && grep -q '^machemu: standard input: a NUL byte' "$out"; then pass "$name"; else
+    fail "$name" "exit $(status_text "$rc")"; tail -n 5 "$out" | indent; fi
+  name=cli-debug-script-endless
+  (cd "$WORK" && timeout -k 5 60 "${EMU[@]}" debug -x /dev/zero "$HELLO" </dev/null >"$out" 2>&1)
+  rc=$?
+  if [ "$rc" = 2 ] && grep -q '^machemu: /dev/zero: a NUL byte' "$out"; then pass "$name"; else
+    fail "$name" "exit $(status_text "$rc")"; tail -n 5 "$out" | indent; fi
+  name=cli-view-script-endless
+  (cd "$WORK" && SDL_VIDEODRIVER=offscreen timeout -k 5 60 "${EMU[@]}" view \
+     --view-script /dev/zero "$HELLO" >"$out" 2>&1)
+  rc=$?
+  if [ "$rc" = 2 ] && grep -q 'NUL byte' "$out"; then pass "$name"; else
+    fail "$name" "exit $(status_text "$rc")"; tail -n 5 "$out" | indent; fi
+}
+debug_caps
+
 # --help: usage on stdout, nothing on stderr, status 0; so do --version and run --help.
 good_help() { # NAME PATTERN ARGS...
   local name=$1 want=$2; shift 2
