@@ -3,7 +3,7 @@
 #  - installs the Debian packages the build needs (apt-get install -y, only what is missing)
 #  - provides Unicorn >= 2.1.2: the system one if new enough, else libunicorn2t64 and
 #    libunicorn-dev from Debian unstable, extracted into .deps/ (never installed system-wide),
-#    else the verified copy in ../shared/deps/.
+#    else the same packages kept in scripts/unicorn/ (amd64 only), checked by SHA256SUMS.
 # The machine's apt configuration is never changed: unstable is reached through a private
 # sources list and private state directories, with the mirror taken from the machine's own
 # Debian source.
@@ -44,8 +44,9 @@ fetch_unstable_unicorn() {
   return $rc
 }
 
-fetch_shared_unicorn() {
-  local d="$top/../shared/deps"
+fetch_kept_unicorn() {
+  local d="$top/scripts/unicorn"
+  [ "$(dpkg --print-architecture)" = amd64 ] || { say "the kept copy is for amd64 only"; return 1; }
   [ -f "$d/SHA256SUMS" ] || { say "no $d"; return 1; }
   (cd "$d" && sha256sum -c --quiet SHA256SUMS) || { say "$d fails its SHA256SUMS"; return 1; }
   extract_unicorn "$d"/libunicorn2t64_*.deb "$d"/libunicorn-dev_*.deb
@@ -76,9 +77,11 @@ provide_unicorn() {
   fi
   local_unicorn_ok && { say "Unicorn already in $prefix"; return 0; }
   fetch_unstable_unicorn && local_unicorn_ok && return 0
-  say "could not fetch Unicorn from Debian unstable; using ../shared/deps"
-  fetch_shared_unicorn && local_unicorn_ok && return 0
-  say "no Unicorn >= $need_unicorn available"; return 1
+  say "could not fetch Unicorn from Debian unstable; using the copy in scripts/unicorn"
+  fetch_kept_unicorn && local_unicorn_ok && return 0
+  say "no Unicorn >= $need_unicorn: install libunicorn-dev >= $need_unicorn (Debian 13 or"
+  say "unstable has it), or put its libunicorn2t64 and libunicorn-dev .debs in scripts/unicorn"
+  return 1
 }
 
 install_packages
