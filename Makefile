@@ -12,7 +12,11 @@ DEPS_PC  := $(firstword $(wildcard $(CURDIR)/.deps/usr/lib/*/pkgconfig))
 PKG      := PKG_CONFIG_PATH=$(DEPS_PC)$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 UC_CFLAGS := $(shell $(PKG) --cflags unicorn 2>/dev/null)
 UC_LIBDIR := $(shell $(PKG) --variable=libdir unicorn 2>/dev/null)
-UC_LIBS   := $(shell $(PKG) --libs unicorn 2>/dev/null) $(if $(UC_LIBDIR),-Wl$(comma)-rpath$(comma)$(UC_LIBDIR))
+UC_LIBS   := $(shell $(PKG) --libs unicorn 2>/dev/null)
+# The project-local Unicorn is found relative to the binary ($ORIGIN), so the checkout
+# can move; $(call uc_rpath,BINARY) in each link that uses it.
+uc_rpath = $(if $(findstring $(CURDIR)/.deps,$(abspath $(UC_LIBDIR))),-Wl$(comma)-rpath$(comma)'$$ORIGIN/$(shell \
+             realpath -m --relative-to=$(abspath $(dir $(1))) $(abspath $(UC_LIBDIR)))')
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 CS_LIBS      := $(shell pkg-config --libs capstone 2>/dev/null)
@@ -25,6 +29,26 @@ SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image 2>/dev/null
 SDL_LIBS     := $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image 2>/dev/null)
 PNG_CFLAGS   := $(shell pkg-config --cflags libpng 2>/dev/null)
 PNG_LIBS     := $(shell pkg-config --libs libpng 2>/dev/null)
+
+# What the goals need, as pkg-config name:Debian package, checked before anything is
+# built so that a missing one is named at once (make demo installs them instead).
+PKGS_UNIT := check:check liblz4:liblz4-dev jansson:libjansson-dev
+PKGS_FULL := $(PKGS_UNIT) capstone:libcapstone-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
+             SDL2_image:libsdl2-image-dev libpng:libpng-dev
+missing_pkgs = $(foreach p,$(1),$(if $(shell $(PKG) --exists $(firstword $(subst :, ,$(p))) \
+                 2>/dev/null && echo y),,$(lastword $(subst :, ,$(p)))))
+GOALS := $(or $(MAKECMDGOALS),all)
+ifneq ($(filter-out demo clean layers deps check-unit,$(GOALS)),)
+MISSING := $(call missing_pkgs,$(PKGS_FULL))
+ifeq ($(strip $(UC_LIBS)),)
+MISSING += libunicorn-dev(>=2.1.2)
+endif
+else ifneq ($(filter check-unit,$(GOALS)),)
+MISSING := $(call missing_pkgs,$(PKGS_UNIT))
+endif
+ifneq ($(strip $(MISSING)),)
+$(error missing: $(strip $(MISSING)) (scripts/deps.sh installs them; make demo runs it))
+endif
 
 all:
 .SECONDEXPANSION:
@@ -91,8 +115,8 @@ SCENARIOS := $(patsubst guest/scenarios/%,$(O)/guest/scenarios/%,$(wildcard gues
 # Test helpers: tests/<name>.c -> build/tests/<name> (not run as unit tests).
 PNGPIXEL := $(O)/tests/pngpixel
 
-.PHONY: all check unit integration demo bench asan clean deps
-all: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
+.PHONY: all check check-unit layers unit integration demo bench asan clean deps
+all: layers $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
      $(PNGPIXEL) $(SCENARIOS)
 
 $(O)/guest/scenarios/%.scn: guest/scenarios/%.scn
@@ -124,7 +148,7 @@ $(O)/lib%.a: $$(call obj_of,%)
 
 HOST_LIBS := $(UC_LIBS) $(CS_LIBS) $(LZ4_LIBS) $(JANSSON_LIBS) -ledit -lm -lpthread
 $(MACHEMU): $(TOOLS_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(SDL_LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TOOLS_OBJ) $(LIBS) $(SDL_LIBS) $(HOST_LIBS) $(call uc_rpath,$@)
 
 $(PNGPIXEL): $(O)/obj/tests/pngpixel.o
 	@mkdir -p $(dir $@)
@@ -135,11 +159,29 @@ TEST_EXTRA_gdb_packet := $(O)/obj/tools/gdb_packet.o
 TEST_EXTRA_view_model := $(O)/obj/tools/view_model.o
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_EXTRA_$*) $(LIBS) $(CHECK_LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_EXTRA_$*) $(LIBS) $(CHECK_LIBS) $(HOST_LIBS) $(call uc_rpath,$@)
+
+# A layer's unit tests link that layer and those below it, nothing else: a call that
+# points up fails to link (and `make layers` catches the include). None needs Unicorn,
+# SDL, capstone or a cross compiler, so `make check-unit` runs on a bare machine.
+UNIT_mmu        := mmu phys pmap pt tlb
+UNIT_compressor := compressor wkdm
+UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout
+UNIT_jetsam     := memorystatus jetsam_report
+LAYER_LIBS_mmu        := $(O)/libmmu.a
+LAYER_LIBS_compressor := $(O)/libcompressor.a $(LZ4_LIBS)
+LAYER_LIBS_vm         := $(O)/libvm.a $(O)/libcompressor.a $(O)/libmmu.a $(LZ4_LIBS)
+LAYER_LIBS_jetsam     := $(O)/libjetsam.a $(JANSSON_LIBS)
+LAYER_UNITS := $(foreach l,mmu compressor vm jetsam,$(UNIT_$(l)))
+layer_of = $(firstword $(foreach l,mmu compressor vm jetsam,$(if $(filter $(1),$(UNIT_$(l))),$(l))))
+LAYER_UNIT_BIN := $(patsubst %,$(O)/tests/test_%,$(LAYER_UNITS))
+$(LAYER_UNIT_BIN): $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(filter %.a,$$(LAYER_LIBS_$$(call layer_of,$$*)))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LAYER_LIBS_$(call layer_of,$*)) $(CHECK_LIBS) -lm
 
 $(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(HOST_LIBS) $(call uc_rpath,$@)
 
 $(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
@@ -185,8 +227,15 @@ $(MACHEMU_CC): guest/sdk/machemu-cc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' -e 's|@MACHO_CC@|$(MACHO_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
-check: all
-	@O=$(O) tests/run-all.sh
+check: all layers
+	@O=$(O) JOBS=$(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1) tests/run-all.sh
+
+# The unit tests of the layers below emu/, alone: a C compiler, check, liblz4, jansson.
+check-unit: layers $(LAYER_UNIT_BIN)
+	@O=$(O) UNITS="$(LAYER_UNITS)" tests/run-all.sh unit
+
+layers:
+	@scripts/check-layers.sh
 
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit

@@ -58,8 +58,15 @@ extract_unicorn() {
   local pc
   pc=$(find "$prefix.tmp" -name unicorn.pc | head -n 1)
   [ -n "$pc" ] || { say "no unicorn.pc in the packages"; return 1; }
-  # Point the .pc file at the project-local prefix.
-  sed -i -E "s#^(prefix|exec_prefix|libdir|includedir)=/usr#\1=$prefix/usr#" "$pc"
+  # Paths in the .pc file relative to the file itself (pkg-config's ${pcfiledir}), so the
+  # checkout can move: /usr/X becomes ${pcfiledir}/<from usr/lib/TRIPLET/pkgconfig to X>.
+  local pcdir=${pc#"$prefix.tmp"} key val
+  pcdir=$(dirname "$pcdir")
+  for key in prefix exec_prefix libdir includedir; do
+    val=$(sed -n -E "s#^$key=(/usr.*)#\1#p" "$pc")
+    [ -n "$val" ] || continue
+    sed -i -E "s#^$key=.*#$key=\${pcfiledir}/$(realpath -m --relative-to="$pcdir" "$val")#" "$pc"
+  done
   rm -rf "$prefix"; mv "$prefix.tmp" "$prefix"
   # The -dev package's libunicorn.so symlink points at the runtime .so.2 from the other package.
   say "Unicorn $(PKG_CONFIG_PATH=$(dirname "${pc/#$prefix.tmp/$prefix}") pkg-config --modversion unicorn) in $prefix"

@@ -12,7 +12,9 @@
 # Exit status: 1 if anything failed or nothing ran (skips do not count as run), else 0.
 #
 # Environment: O (build directory, default build), UNIT_TIMEOUT (seconds per unit test
-# program, default 600), and those of tests/integration/lib.sh (MACHEMU, QEMU, ...).
+# program, default 600), UNITS (only these unit tests, by name without test_), JOBS
+# (integration scripts run at once; make -jN check passes N), and those of
+# tests/integration/lib.sh (MACHEMU, QEMU, ...).
 set -u
 mode=${1:-all}
 case $mode in
@@ -29,9 +31,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/machemu-run-all.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 run_unit() {
-  local t found=0
+  local t found=0 only=" ${UNITS:-} "
   for t in "$O"/tests/test_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
+    [ "$only" = "  " ] || [[ $only == *" ${t##*/test_} "* ]] || continue
     found=1
     local name; name=$(basename "$t")
     echo "== unit: $name"
@@ -64,25 +67,45 @@ run_unit() {
   [ "$found" = 1 ] || echo "== unit: no test programs in $O/tests (run make)"
 }
 
+# count_integration NAME OUT RC: adds one script's PASS/FAIL/SKIP lines to the totals.
+count_integration() {
+  local p f k
+  p=$(grep -c '^PASS: ' "$2")
+  f=$(grep -c '^FAIL: ' "$2")
+  k=$(grep -c '^SKIP: ' "$2")
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))
+  if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "FAIL: $1: exit status $3 with no failed case reported"
+  fi
+}
+
+# One script at a time, its output as it comes; with JOBS > 1, JOBS at a time, each
+# one's output shown whole, in the scripts' order, once it has ended.
 run_integration() {
-  local s found=0
-  for s in tests/integration/test_*.sh; do
-    [ -f "$s" ] || continue
-    found=1
-    echo "== integration: $(basename "$s")"
-    bash "$s" </dev/null 2>&1 | tee "$tmp/it.out"
-    local rc=${PIPESTATUS[0]}
-    local p f k
-    p=$(grep -c '^PASS: ' "$tmp/it.out")
-    f=$(grep -c '^FAIL: ' "$tmp/it.out")
-    k=$(grep -c '^SKIP: ' "$tmp/it.out")
-    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-      failed=$((failed + 1))
-      echo "FAIL: $(basename "$s"): exit status $rc with no failed case reported"
-    fi
+  local s scripts=()
+  for s in tests/integration/test_*.sh; do [ -f "$s" ] && scripts+=("$s"); done
+  [ ${#scripts[@]} -gt 0 ] || { echo "FAIL: integration: no tests/integration/test_*.sh"; failed=$((failed + 1)); return; }
+  local jobs=${JOBS:-1} i
+  [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+  if [ "$jobs" -eq 1 ]; then
+    for s in "${scripts[@]}"; do
+      echo "== integration: $(basename "$s")"
+      bash "$s" </dev/null 2>&1 | tee "$tmp/it.out"
+      count_integration "$(basename "$s")" "$tmp/it.out" "${PIPESTATUS[0]}"
+    done
+    return
+  fi
+  for i in "${!scripts[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    ( bash "${scripts[$i]}" </dev/null >"$tmp/it.$i.out" 2>&1; echo $? >"$tmp/it.$i.rc" ) &
   done
-  [ "$found" = 1 ] || { echo "FAIL: integration: no tests/integration/test_*.sh"; failed=$((failed + 1)); }
+  wait
+  for i in "${!scripts[@]}"; do
+    echo "== integration: $(basename "${scripts[$i]}")"
+    cat "$tmp/it.$i.out"
+    count_integration "$(basename "${scripts[$i]}")" "$tmp/it.$i.out" "$(cat "$tmp/it.$i.rc")"
+  done
 }
 
 case $mode in
