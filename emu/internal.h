@@ -326,7 +326,7 @@ void sched_count_instructions(struct emu *emu);
 void task_wake_for_delivery(struct task *t);
 struct task *task_by_pid(struct emu *emu, int pid);
 /* Brings the task's wired kernel memory in line with its size (task, thread,
- * mappings, map entries: the costs of XNU-FACTS). */
+ * mappings, map entries: Apple's figures, see docs/fidelity.md). */
 void task_account_kernel(struct emu *emu, struct task *t);
 bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);

@@ -96,7 +96,7 @@ struct vm_fault_event {
     uint64_t cost_ns;
 };
 
-/* Paging thresholds in frames, from the iOS formulas (XNU-FACTS): computed once
+/* Paging thresholds in frames, from XNU's iOS formulas (docs/fidelity.md): computed once
  * from the frames free when the VM starts. User allocations never dip into the
  * reserve, which is kept for page tables. */
 struct vm_targets {
