@@ -19,10 +19,11 @@
  * stderr and writes a JetsamEvent report into the reports directory.
  *
  * Time is emu's guest-instruction count (each task's cpuTime and age, the spacing of
- * notes). Counting costs time at every block, so it runs only while it matters: while
- * several tasks run, a note waits or the level is above normal, and throughout a run
- * of several programs (emu_options.run_all: a scenario's timeline). A lone app's age
- * and cpuTime in a report otherwise count only those stretches. */
+ * notes). By default every instruction counts (emu_options.exact_clock, the CLI's
+ * --clock exact), as it does under the debugger and the viewer. With --clock auto it
+ * counts only while it matters: several tasks run, a note waits, the level is above
+ * normal, a task has a limit or is idle, or throughout a scenario (run_all); reports
+ * then say "clockExact": false where a gap shortened a process's age or cpuTime. */
 #ifndef EMU_JETSAM_H
 #define EMU_JETSAM_H
 
