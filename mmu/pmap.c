@@ -302,8 +302,7 @@ void pmap_destroy(struct pmap *pm)
 void pmap_activate(struct mmu *m, struct pmap *pm)
 {
     m->current = pm;
-    if (m->tlb.on_drop)
-        m->tlb.on_drop(m->tlb.ctx);
+    tlb_flush_cpu(&m->tlb);
 }
 
 /* --- mappings ----------------------------------------------------------- */

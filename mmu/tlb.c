@@ -95,8 +95,9 @@ bool tlb_lookup(struct tlb *t, asid_t asid, uint64_t va, struct tlb_entry *out)
     return true;
 }
 
-static void dropped(struct tlb *t)
+void tlb_flush_cpu(struct tlb *t)
 {
+    t->cpu_holds_evicted = false;
     if (t->on_drop)
         t->on_drop(t->ctx);
 }
@@ -121,10 +122,11 @@ void tlb_insert(struct tlb *t, asid_t asid, uint64_t va, pfn_t pfn, vm_prot_t pr
 {
     uint64_t vpn = va >> PAGE_SHIFT;
     struct tlb_entry *e = victim(t, asid, vpn);
-    if (e->valid) {
-        if (e->vpn != vpn || e->asid != asid)
-            t->stats.evictions++;
-        dropped(t);
+    if (e->valid && (e->vpn != vpn || e->asid != asid)) {
+        t->stats.evictions++;
+        t->cpu_holds_evicted = true;
+    } else if (e->valid) {
+        tlb_flush_cpu(t);          /* the same page, another frame or protection */
     }
     *e = (struct tlb_entry){ .vpn = vpn, .pfn = pfn, .asid = asid,
                              .prot = (uint8_t)(prot & VM_PROT_ALL), .valid = 1,
@@ -143,8 +145,8 @@ static unsigned drop(struct tlb_entry *e)
 static void finish(struct tlb *t, unsigned n)
 {
     t->stats.dropped += n;
-    if (n)
-        dropped(t);
+    if (n || t->cpu_holds_evicted)
+        tlb_flush_cpu(t);
 }
 
 void tlb_invalidate_va(struct tlb *t, asid_t asid, uint64_t va)

@@ -1,7 +1,11 @@
 /* mmu/tlb.h — an ASID-tagged, set-associative TLB of 16 KB translations.
  *
- * The CPU's own (Unicorn's) TLB is only a cache of this one: whenever an entry is
- * dropped or changed here, on_drop is called so the owner can flush the CPU's. */
+ * The CPU's own (Unicorn's) TLB caches translations this one made. It may keep one
+ * that a capacity eviction dropped here: the page tables still say the same, so the
+ * translation is still right, and flushing the CPU's TLB for every eviction cost more
+ * than the whole walk. What makes a translation wrong always reaches it: on_drop is
+ * called when an entry is replaced, on every TLBI that finds an entry, on every TLBI at
+ * all while the CPU may hold evicted entries, and by tlb_flush_cpu (an ASID switch). */
 #ifndef MMU_TLB_H
 #define MMU_TLB_H
 
@@ -29,8 +33,9 @@ struct tlb {
     struct tlb_entry *e;           /* sets * ways */
     uint32_t clock;
     struct tlb_stats stats;
-    void (*on_drop)(void *ctx);    /* an entry was evicted, invalidated or replaced */
+    void (*on_drop)(void *ctx);    /* flush the CPU's TLB (see above) */
     void *ctx;
+    bool cpu_holds_evicted;        /* evictions since the last on_drop */
 };
 
 /* 0, or -EINVAL (sets not a power of two, ways 0, sets*ways > 65536) / -ENOMEM. */
@@ -46,5 +51,7 @@ void tlb_insert(struct tlb *t, asid_t asid, uint64_t va, pfn_t pfn, vm_prot_t pr
 void tlb_invalidate_va(struct tlb *t, asid_t asid, uint64_t va);   /* TLBI VAE1 */
 void tlb_invalidate_asid(struct tlb *t, asid_t asid);              /* TLBI ASIDE1 */
 void tlb_invalidate_all(struct tlb *t);                            /* TLBI VMALLE1 */
+/* The CPU's TLB must hold nothing more (a switch to another address space). */
+void tlb_flush_cpu(struct tlb *t);
 
 #endif

@@ -104,7 +104,7 @@ START_TEST(lru_eviction_within_set)
     ck_assert(hit(1, page(0), NULL));          /* page 4 is now least recent */
     tlb_insert(&t, 1, page(8), 18, VM_PROT_READ);
     ck_assert_uint_eq(t.stats.evictions, 1);
-    ck_assert_int_eq(drops, 1);
+    ck_assert_int_eq(drops, 0);                 /* an eviction is silent */
     ck_assert(!hit(1, page(4), NULL));
     pfn_t f;
     ck_assert(hit(1, page(0), &f));
@@ -116,6 +116,28 @@ START_TEST(lru_eviction_within_set)
     ck_assert(!hit(1, page(0), NULL));
     ck_assert(hit(1, page(8), NULL));
     ck_assert_uint_eq(t.stats.evictions, 2);
+}
+END_TEST
+
+/* Evictions leave the CPU's TLB alone, but then every TLBI must reach it, even one
+ * for a page no longer here: the CPU may still hold that page. */
+START_TEST(invalidation_after_eviction_reaches_the_cpu)
+{
+    tlb_insert(&t, 1, page(0), 10, VM_PROT_READ);
+    tlb_insert(&t, 1, page(4), 14, VM_PROT_READ);
+    tlb_insert(&t, 1, page(8), 18, VM_PROT_READ);      /* evicts page 0 */
+    ck_assert_int_eq(drops, 0);
+    tlb_invalidate_va(&t, 1, page(0));                 /* not here any more */
+    ck_assert_int_eq(drops, 1);
+    tlb_invalidate_va(&t, 1, page(0));                 /* flushed since: nothing to do */
+    ck_assert_int_eq(drops, 1);
+    tlb_insert(&t, 1, page(12), 22, VM_PROT_READ);     /* another eviction */
+    tlb_invalidate_asid(&t, 7);
+    ck_assert_int_eq(drops, 2);
+    tlb_insert(&t, 1, page(8), 19, VM_PROT_WRITE);     /* replaced: flushed at once */
+    ck_assert_int_eq(drops, 3);
+    tlb_flush_cpu(&t);
+    ck_assert_int_eq(drops, 4);
 }
 END_TEST
 
@@ -255,6 +277,7 @@ static Suite *tlb_suite(void)
     tcase_add_test(tc, parse_geometry);
     tcase_add_test(tc, miss_fill_hit);
     tcase_add_test(tc, lru_eviction_within_set);
+    tcase_add_test(tc, invalidation_after_eviction_reaches_the_cpu);
     tcase_add_test(tc, sets_are_independent);
     tcase_add_test(tc, replace_same_key);
     tcase_add_test(tc, asid_isolation);
