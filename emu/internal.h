@@ -210,6 +210,12 @@ struct cpu_handler_entry {
 };
 void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
 
+/* cpu_el0.c: puts the CPU at EL0 with the controls Linux gives user code. */
+uc_err cpu_el0_init(uc_engine *uc);
+/* For an undefined instruction at the PC: true if it was one that Linux carries out
+ * for user code (WFI, MRS of an ID register), now done, with the PC past it. */
+bool cpu_el0_emulate(struct emu *emu);
+
 /* emu.c */
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
