@@ -618,8 +618,8 @@ int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
     return fsync(host) < 0 ? -errno : 0;
 }
 
-/* ppoll: guest fds to host fds; blocks the task (not the machine) when other
- * tasks can run. A signal mask argument is accepted and not applied. */
+/* ppoll: guest fds to host fds; a wait blocks the task, not the machine. A signal
+ * mask argument is accepted and not applied. */
 int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
@@ -629,14 +629,11 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
     struct pollfd g[256], h[256];
     if (nfds && copyin(emu, g, a[0], nfds * sizeof *g) < 0)
         return -EFAULT;
-    int64_t timeout_ms = -1;
+    uint64_t timeout_ns = UINT64_MAX;   /* no timeout: never */
     if (a[2]) {
-        int64_t ts[2];
-        if (copyin(emu, ts, a[2], sizeof ts) < 0)
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        timeout_ms = ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+        int rc = guest_timespec_ns(emu, a[2], &timeout_ns);
+        if (rc < 0)
+            return rc;
     }
     for (uint64_t i = 0; i < nfds; i++) {
         h[i] = g[i];
@@ -647,13 +644,9 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
     bool woken_by_deadline = t->timed_out;
     t->timed_out = false;
     int n = poll(h, nfds, 0);
-    if (n == 0 && timeout_ms != 0 && !woken_by_deadline) {
-        if (task_can_block(emu) && nfds <= 8) {
-            uint64_t deadline = timeout_ms < 0 ? 0 : task_now_ns() + (uint64_t)timeout_ms * 1000000u;
-            task_block_io(emu, h, (int)nfds, deadline);
-            return EMU_RESTART;
-        }
-        n = poll(h, nfds, timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms);
+    if (n == 0 && timeout_ns != 0 && !woken_by_deadline) {
+        task_block_io(emu, h, (int)nfds, a[2] ? deadline_after(timeout_ns) : 0);
+        return EMU_RESTART;
     }
     if (n < 0)
         return -errno;

@@ -47,7 +47,14 @@ static bool run_lines(struct repl *r, FILE *in)
     char *line = NULL;
     size_t cap = 0;
     bool go = true;
-    while (go && getline(&line, &cap, in) > 0) {
+    while (go) {
+        errno = 0;
+        if (getline(&line, &cap, in) <= 0) {
+            if (errno != EINTR)
+                break;
+            clearerr(in);          /* a Ctrl-C between two commands */
+            continue;
+        }
         char *cmd = trim(line);
         if (!*cmd)
             continue;
