@@ -518,7 +518,9 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
             break;
         }
         /* The tool's fd or time limit ended a wait: a slice ends there, early. */
-        if (emu_take_wake(emu) && d->stepping) {
+        bool woken = emu->wait.woken;
+        emu->wait.woken = false;
+        if (woken && d->stepping) {
             ev->why = DBG_STOP_STEP;
             break;
         }
