@@ -415,7 +415,7 @@ const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
     CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
     CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
-    CALL(68, pwrite64), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
+    CALL(68, pwrite64), CALL(72, pselect6), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
     CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
     CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
     NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),

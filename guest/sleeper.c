@@ -1,7 +1,9 @@
 /* sleeper: long and huge timeouts, which must neither overflow nor hold the machine.
  *   sleeper sleep SECONDS   prints, sleeps in nanosleep, prints again (a debugger's or a
  *                           shell's Ctrl-C must get through meanwhile)
- *   sleeper timeouts        ppoll and the sleeps with ordinary, zero and huge timespecs;
+ *   sleeper block read|select   waits for ever for a pipe nobody writes to (as sleep)
+ *   sleeper timeouts        ppoll, pselect6 and the sleeps with ordinary, zero and huge
+ *                           timespecs;
  *                           exit 0, one line per check
  */
 #include "guest_test.h"
@@ -10,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,6 +51,44 @@ static void check_ppoll(void) {
   printf("ppoll on a ready pipe with {INT64_MAX, 999999999} and with no timeout: 1 at once\n");
   close(p[0]);
   close(p[1]);
+}
+
+static long pselect_raw(int n, fd_set *r, fd_set *w, struct timespec *ts) {
+  return syscall(SYS_pselect6, n, r, w, NULL, ts, NULL);
+}
+
+static void check_pselect(void) {
+  int p[2];
+  CHECK_ERRNO(40, pipe(p) == 0);
+  fd_set r, w;
+  struct timespec zero = { 0, 0 }, ms20 = { 0, 20000000 }, bad = { 0, -1 };
+  FD_ZERO(&r);
+  FD_SET(p[0], &r);
+  double t0 = now_s(CLOCK_MONOTONIC);
+  CHECK(41, pselect_raw(p[0] + 1, &r, NULL, &zero) == 0 && !FD_ISSET(p[0], &r));
+  FD_SET(p[0], &r);
+  CHECK(42, pselect_raw(p[0] + 1, &r, NULL, &ms20) == 0 && now_s(CLOCK_MONOTONIC) - t0 >= 0.019);
+  printf("pselect6 on an empty pipe: 0 at once with {0,0}, 0 after 20 ms with {0,20ms}\n");
+  FD_SET(p[0], &r);
+  CHECK(43, pselect_raw(p[0] + 1, &r, NULL, &bad) == -1 && errno == EINVAL);
+  printf("pselect6 with tv_nsec = -1: EINVAL\n");
+  CHECK_ERRNO(44, write(p[1], "x", 1) == 1);
+  struct timespec huge = huge_ts();
+  FD_ZERO(&w);
+  FD_SET(p[0], &r);
+  FD_SET(p[1], &w);
+  t0 = now_s(CLOCK_MONOTONIC);
+  CHECK(45, pselect_raw(p[1] + 1, &r, &w, &huge) == 2 && FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w));
+  FD_SET(p[0], &r);
+  CHECK(46, select(p[0] + 1, &r, NULL, NULL, NULL) == 1 && FD_ISSET(p[0], &r));
+  CHECK(47, now_s(CLOCK_MONOTONIC) - t0 < 5);
+  printf("pselect6 with {INT64_MAX, 999999999}, select with none: the ready fds at once\n");
+  close(p[1]);
+  FD_ZERO(&r);
+  FD_SET(p[1], &r);
+  CHECK(48, pselect_raw(p[1] + 1, &r, NULL, &zero) == -1 && errno == EBADF);
+  printf("pselect6 on a closed fd: EBADF\n");
+  close(p[0]);
 }
 
 static void on_usr1(int sig) { (void)sig; }
@@ -123,9 +164,23 @@ int main(int argc, char **argv) {
     printf("slept: %d\n", rc);
     return 0;
   }
+  if (argc == 3 && strcmp(argv[1], "block") == 0) {
+    int p[2];
+    char b;
+    CHECK_ERRNO(2, pipe(p) == 0);
+    printf("waiting in %s\n", argv[2]);
+    fflush(stdout);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    long rc = strcmp(argv[2], "read") == 0 ? read(p[0], &b, 1) : select(p[0] + 1, &r, NULL, NULL, NULL);
+    printf("%s returned %ld\n", argv[2], rc);
+    return 0;
+  }
   CHECK(1, argc == 2 && strcmp(argv[1], "timeouts") == 0);
   setvbuf(stdout, NULL, _IOLBF, 0);
   check_ppoll();
+  check_pselect();
   check_sleeps();
   return 0;
 }

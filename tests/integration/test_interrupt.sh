@@ -5,7 +5,8 @@
 #    a child's sleep of INT64_MAX seconds that its parent interrupts with a handled signal
 #    (the parent runs while the child sleeps; EINTR, with the time left);
 #  - `machemu debug` on a guest that sleeps 60 s: SIGINT (commands on standard input) and
-#    Ctrl-C (a tmux terminal) stop it, twice, the prompt coming back within 3 s each time;
+#    Ctrl-C (a tmux terminal) stop it, the prompt coming back within 3 s each time; the
+#    same for a guest blocked in read(2) and in select(2) on a pipe nobody writes to;
 #  - the gdb stub: gdb's interrupt byte stops the sleeping guest (python3 as gdb; SKIPPED
 #    without it); Ctrl-C while the stub waits for gdb ends it;
 #  - `machemu run`: SIGINT ends the sleeping run at once (status 130).
@@ -57,6 +58,28 @@ debug_sigint() {
   verdict "$name"
 }
 debug_sigint
+
+# A lone task blocked in read(2) or select(2) on a pipe nobody writes to: one SIGINT.
+debug_sigint_blocked() {
+  local how=$1 name=debug-sigint-$1 D="$SCRATCH/debug-sigint-$1.out" root
+  rm -rf "$D"; mkdir -p "$D"; root=$(new_root "$name")
+  printf 'continue\nquit\n' >"$D/in"
+  (cd "$root" && exec "${EMU[@]}" debug --root "$root" "$G/sleeper" block "$how" \
+      <"$D/in" >"$D/out" 2>"$D/err") &
+  local pid=$!
+  within 10 lines "$D/out" "^waiting in $how\$" 1 || WHY+=("the guest did not start waiting")
+  sleep 0.5
+  kill -INT "$pid"
+  within 3 lines "$D/out" '^interrupted: task 1000 at 0x[0-9a-f]+ <[a-z_0-9]+\+0x[0-9a-f]+>:  svc #0$' 1 ||
+    WHY+=("SIGINT did not stop the waiting guest within 3 s")
+  within 3 gone "$pid" || WHY+=("quit did not end the session")
+  reap "$pid"; local rc=$?
+  [ "$rc" = 0 ] || WHY+=("exit status $rc")
+  lines "$D/out" "^$how returned" 1 && WHY+=("the guest's $how returned")
+  verdict "$name"
+}
+debug_sigint_blocked read
+debug_sigint_blocked select
 
 # The same at a terminal: Ctrl-C in tmux, through libedit's prompt.
 debug_tmux() {
