@@ -165,6 +165,8 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
 {
     (void)uc;
     struct emu *emu = ctx;
+    if (intno == 1 && cpu_el0_emulate(emu))   /* EXCP_UDEF that Linux would emulate */
+        return;
     if (intno != 2) {              /* not EXCP_SWI: undefined instruction, brk, ... */
         emu->fault.kind = MMU_OK;
         emu->fault_kr = (kern_return_t)intno;
@@ -196,7 +198,8 @@ int cpu_init(struct emu *emu, char *err, size_t errlen)
         (e = uc_ctl_tlb_mode(emu->uc, UC_TLB_VIRTUAL)) != UC_ERR_OK ||
         (e = uc_mem_map_ptr(emu->uc, 0, emu->phys.size, UC_PROT_ALL, emu->phys.ram)) != UC_ERR_OK ||
         (e = uc_hook_add(emu->uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, emu, 1, 0)) != UC_ERR_OK ||
-        (e = uc_hook_add(emu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK)
+        (e = uc_hook_add(emu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK ||
+        (e = cpu_el0_init(emu->uc)) != UC_ERR_OK)
         goto fail;
     if (!(emu->uc_frame = calloc(emu->phys.nframes, 1))) {
         snprintf(err, errlen, "out of host memory");

@@ -484,6 +484,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     d->stop_set = false;
     d->jetsam_hit = 0;
     d->interrupt = 0;              /* a Ctrl-C at the prompt is not for this resume */
+    emu_take_wake(emu);
     if (d->held) {
         d->held = false;
         emu_deliver_fault(emu);
@@ -516,6 +517,13 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
             ev->why = DBG_STOP_INTERRUPT;
             break;
         }
+        /* The tool's fd or time limit ended a wait: a slice ends there, early. */
+        bool woken = emu->wait.woken;
+        emu->wait.woken = false;
+        if (woken && d->stepping) {
+            ev->why = DBG_STOP_STEP;
+            break;
+        }
         if (ev->nfaults) {
             note_fault_stop(emu);
             break;
@@ -528,8 +536,10 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
 
 void dbg_interrupt(struct emu *emu)
 {
-    if (emu->dbg)
+    if (emu->dbg) {
         emu->dbg->interrupt = 1;
+        emu_wake(emu);             /* a machine waiting on the host for its tasks */
+    }
 }
 
 bool dbg_exited(struct emu *emu)

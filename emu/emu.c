@@ -33,6 +33,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     emu->clock_always = opt->exact_clock;
     emu->rootfd = -1;
     emu->swap_fd = -1;
+    emu->wait.pipe[0] = emu->wait.pipe[1] = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
     emu->pressure.due = UINT64_MAX;
     emu->pressure.level = MACHEMU_NOTE_PRESSURE_NORMAL;
@@ -56,7 +57,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         emu->vm.trace = trace_fault;
         emu->vm.trace_ctx = opt->fault_trace;
     }
-    if (fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
+    if (emu_wait_init(emu, err, errlen) < 0 || fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
         emu_jetsam_init(emu, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
         goto fail;
     return emu;
@@ -86,6 +87,7 @@ void emu_destroy(struct emu *emu)
     phys_fini(&emu->phys);
     if (emu->rootfd >= 0)
         close(emu->rootfd);
+    emu_wait_fini(emu);
     free(emu->root);
     free(emu);
 }

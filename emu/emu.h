@@ -73,6 +73,15 @@ uint64_t emu_icount(const struct emu *emu);
 /* Stops the CPU once, at the first block boundary at or past `icount` guest
  * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
 void emu_set_alarm(struct emu *emu, uint64_t icount);
+/* While every task is blocked, the machine waits on the host (for a sleep's end, a
+ * pipe, a terminal). emu_wake() ends that wait, or the next one, early: emu_run_slice()
+ * returns with nothing done. Async-signal-safe (a debugger's Ctrl-C handler). */
+void emu_wake(struct emu *emu);
+/* Such a wait also ends when fd is readable (-1: none; a debugger's socket) and after
+ * limit_ms (-1: none; a viewer that draws). */
+void emu_wait_options(struct emu *emu, int fd, int limit_ms);
+/* True if a wait ended early since the last call; forgets it. */
+bool emu_take_wake(struct emu *emu);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* The guest root as a host path (where hostout must follow nothing). */

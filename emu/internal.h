@@ -62,8 +62,12 @@ struct task {
     enum task_state state;
     enum task_abi abi;
     uc_context *ctx;               /* CPU state while not running */
-    struct pollfd wait[8];         /* host fds a TASK_BLOCKED_IO task waits for */
-    int nwait;
+    struct pollfd *wait;           /* host fds a TASK_BLOCKED_IO task waits for */
+    int nwait, wait_cap;
+    struct {                       /* the nanosleep it is blocked in (linux.c) */
+        uint64_t until;            /* CLOCK_MONOTONIC ns; 0: none */
+        uint64_t rem;              /* guest address for the time left, or 0 */
+    } sleep;
     uint64_t deadline_ns;          /* CLOCK_MONOTONIC; 0 = none */
     bool timed_out;                /* woken by the deadline, not by an fd */
     struct task *vfork_parent;     /* blocked until this task execs or exits */
@@ -188,6 +192,12 @@ struct emu {
     bool uc_tlb_stale;             /* flush Unicorn's TLB before continuing */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
+    struct {                       /* waits on the host (wait.c) */
+        int pipe[2];               /* emu_wake() writes, a wait watches */
+        int fd;                    /* the tool's fd that also ends a wait, or -1 */
+        int limit_ms;              /* the longest wait, or -1 */
+        bool woken;                /* a wait ended early, not yet taken */
+    } wait;
 };
 #define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
 #define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */
@@ -212,6 +222,12 @@ struct cpu_handler_entry {
     int nargs;
 };
 void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
+
+/* cpu_el0.c: puts the CPU at EL0 with the controls Linux gives user code. */
+uc_err cpu_el0_init(uc_engine *uc);
+/* For an undefined instruction at the PC: true if it was one that Linux carries out
+ * for user code (WFI, MRS of an ID register), now done, with the PC past it. */
+bool cpu_el0_emulate(struct emu *emu);
 
 /* emu.c */
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
@@ -308,11 +324,11 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
                   uint64_t ctid);
 int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t options);
 int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp);
-/* If an I/O call on host fd would block and another task can run, blocks the current
- * task and returns true: the caller returns EMU_RESTART. */
+/* If an I/O call on host fd would block, blocks the current task and returns true:
+ * the caller returns EMU_RESTART. */
 bool task_would_block(struct emu *emu, int host, short events);
-/* Blocks the current task on a set of host pollfds (at most 8) until one is ready
- * or the deadline passes; the system call restarts. */
+/* Blocks the current task on a set of host pollfds until one is ready or the deadline
+ * (CLOCK_MONOTONIC ns; 0: none) passes; the system call restarts. */
 void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns);
 /* Picks the next task to run (waiting for I/O if all are blocked) and switches to it;
  * false if none can ever run again. */
@@ -328,8 +344,24 @@ struct task *task_by_pid(struct emu *emu, int pid);
 /* Brings the task's wired kernel memory in line with its size (task, thread,
  * mappings, map entries: Apple's figures, see docs/fidelity.md). */
 void task_account_kernel(struct emu *emu, struct task *t);
-bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
+
+/* wait.c */
+int emu_wait_init(struct emu *emu, char *err, size_t errlen);
+void emu_wait_fini(struct emu *emu);
+enum wait_end {
+    WAIT_READY,                    /* a guest fd, a deadline, or nothing yet: look again */
+    WAIT_WOKEN,                    /* emu_wake(), the tool's fd or the time limit */
+    WAIT_FAILED,
+};
+/* Waits for fds[0..n) or the deadline (CLOCK_MONOTONIC ns; 0: none); fds must have two
+ * spare entries past n. */
+enum wait_end emu_wait_host(struct emu *emu, struct pollfd *fds, nfds_t n, uint64_t deadline);
+/* now + ns, saturating: UINT64_MAX is never. */
+uint64_t deadline_after(uint64_t ns);
+/* The guest's struct timespec at addr in ns, saturating; -EFAULT, or -EINVAL for a
+ * negative or unnormalized one. */
+int guest_timespec_ns(struct emu *emu, uint64_t addr, uint64_t *ns);
 
 /* pager.c: the compressor of the machine (after fs_init: the swap file must be
  * outside the root). 0, or -1 with err set. */
@@ -352,6 +384,9 @@ void vmmap_print_task(struct emu *emu, struct task *t, FILE *out);
 
 /* linux.c */
 void linux_syscall(struct emu *emu);
+/* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
+ * in returns EINTR (with the time left), as Linux returns it for a handler. */
+void linux_sleep_interrupted(struct emu *emu);
 
 /* signal.c */
 /* Delivers signo to the task at the current CPU state (with siginfo fields); if the

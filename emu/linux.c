@@ -174,24 +174,75 @@ static int64_t sys_gettimeofday(struct emu *emu, const uint64_t a[6])
     return a[0] && copyout(emu, a[0], g, sizeof g) < 0 ? -EFAULT : 0;
 }
 
-static int64_t sleep_for(struct emu *emu, uint64_t req)
+/* nanosleep and clock_nanosleep block the task, not the machine (other tasks run, and
+ * a debugger's Ctrl-C ends the machine's wait), until a deadline kept in the task while
+ * the call restarts. A handler that interrupts it makes it return EINTR. */
+static int64_t sleep_ns(struct emu *emu, uint64_t ns, uint64_t rem)
 {
-    int64_t g[2];
-    if (copyin(emu, g, req, sizeof g) < 0)
-        return -EFAULT;
-    if (g[0] < 0 || g[1] < 0 || g[1] >= 1000000000)
+    struct task *t = emu->task;
+    if (!t->sleep.until) {         /* a new call */
+        if (ns == 0)
+            return 0;
+        t->sleep.until = deadline_after(ns);
+        t->sleep.rem = rem;
+    } else if (task_now_ns() >= t->sleep.until) {   /* the restart at the deadline */
+        t->sleep.until = 0;
+        t->timed_out = false;
+        return 0;
+    }
+    struct pollfd none = { .fd = -1 };
+    task_block_io(emu, &none, 0, t->sleep.until);
+    return EMU_RESTART;
+}
+
+void linux_sleep_interrupted(struct emu *emu)
+{
+    struct task *t = emu->task;
+    if (!t->sleep.until)
+        return;
+    uint64_t now = task_now_ns(), left = t->sleep.until > now ? t->sleep.until - now : 0;
+    int64_t g[2] = { (int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u) };
+    if (t->sleep.rem)
+        copyout(emu, t->sleep.rem, g, sizeof g);   /* a bad address: Linux ignores it too */
+    t->sleep.until = 0;
+    t->timed_out = false;
+    cpu_set_reg(emu, REG_X(0), (uint64_t)-EINTR);
+    cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) + 4);   /* past the svc */
+}
+
+static int64_t sys_nanosleep(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t ns = 0;
+    int rc = emu->task->sleep.until ? 0 : guest_timespec_ns(emu, a[0], &ns);
+    return rc < 0 ? rc : sleep_ns(emu, ns, a[1]);
+}
+
+#define L_TIMER_ABSTIME 1
+
+/* The time until an absolute deadline on clock c; -EINVAL for a clock one cannot sleep on. */
+static int64_t ns_until(clockid_t c, uint64_t at, uint64_t *ns)
+{
+    struct timespec now;
+    if ((c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME && c != CLOCK_TAI) ||
+        clock_gettime(c, &now) < 0)
         return -EINVAL;
-    struct timespec ts = { g[0], g[1] };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    uint64_t n = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    *ns = at > n ? at - n : 0;
     return 0;
 }
 
-static int64_t sys_nanosleep(struct emu *emu, const uint64_t a[6]) { return sleep_for(emu, a[0]); }
-
 static int64_t sys_clock_nanosleep(struct emu *emu, const uint64_t a[6])
 {
-    return a[1] ? -EINVAL : sleep_for(emu, a[2]);   /* TIMER_ABSTIME unsupported */
+    clockid_t c = (clockid_t)a[0];
+    uint64_t ns = 0, unused;
+    if (emu->task->sleep.until)    /* the restart: the deadline is kept */
+        return sleep_ns(emu, 0, 0);
+    int64_t rc = guest_timespec_ns(emu, a[2], &ns);
+    if (rc == 0 && (a[1] & L_TIMER_ABSTIME))
+        rc = ns_until(c, ns, &ns);
+    else if (rc == 0)
+        rc = ns_until(c, 0, &unused);   /* the clock must exist */
+    return rc < 0 ? rc : sleep_ns(emu, ns, a[1] & L_TIMER_ABSTIME ? 0 : a[3]);
 }
 
 /* Deterministic: a run's bytes depend only on the seed (see DESIGN: determinism). */
@@ -365,7 +416,7 @@ const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
     CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
     CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
-    CALL(68, pwrite64), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
+    CALL(68, pwrite64), CALL(72, pselect6), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
     CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
     CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
     NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),

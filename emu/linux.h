@@ -66,5 +66,6 @@ int64_t sys_ftruncate(struct emu *, const uint64_t a[6]);
 int64_t sys_fsync(struct emu *, const uint64_t a[6]);
 int64_t sys_symlinkat(struct emu *, const uint64_t a[6]);
 int64_t sys_ppoll(struct emu *, const uint64_t a[6]);
+int64_t sys_pselect6(struct emu *, const uint64_t a[6]);
 
 #endif

@@ -627,8 +627,24 @@ int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
     return fsync(host) < 0 ? -errno : 0;
 }
 
-/* ppoll: guest fds to host fds; blocks the task (not the machine) when other
- * tasks can run. A signal mask argument is accepted and not applied. */
+/* The ready fds of h now, or, if none is and the timeout (timed: else none) allows,
+ * blocks the task (not the machine) and gives EMU_RESTART: the call runs again when
+ * one is ready or at the deadline, when it gives 0. -errno. */
+static int poll_or_block(struct emu *emu, struct pollfd *h, nfds_t n, bool timed, uint64_t ns)
+{
+    struct task *t = emu->task;
+    bool woken_by_deadline = t->timed_out;
+    t->timed_out = false;
+    int ready = poll(h, n, 0);
+    if (ready == 0 && ns != 0 && !woken_by_deadline) {
+        task_block_io(emu, h, (int)n, timed ? deadline_after(ns) : 0);
+        return EMU_RESTART;
+    }
+    return ready < 0 ? -errno : ready;
+}
+
+/* ppoll: guest fds to host fds. A signal mask argument is accepted and not applied;
+ * the time left is not written back (Linux does). */
 int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
@@ -638,14 +654,11 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
     struct pollfd g[256], h[256];
     if (nfds && copyin(emu, g, a[0], nfds * sizeof *g) < 0)
         return -EFAULT;
-    int64_t timeout_ms = -1;
+    uint64_t timeout_ns = UINT64_MAX;   /* no timeout: never */
     if (a[2]) {
-        int64_t ts[2];
-        if (copyin(emu, ts, a[2], sizeof ts) < 0)
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        timeout_ms = ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+        int rc = guest_timespec_ns(emu, a[2], &timeout_ns);
+        if (rc < 0)
+            return rc;
     }
     for (uint64_t i = 0; i < nfds; i++) {
         h[i] = g[i];
@@ -653,20 +666,69 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
         if (g[i].fd >= 0 && h[i].fd < 0)
             h[i].fd = INT_MAX;   /* poll reports POLLNVAL for it */
     }
-    bool woken_by_deadline = t->timed_out;
-    t->timed_out = false;
-    int n = poll(h, nfds, 0);
-    if (n == 0 && timeout_ms != 0 && !woken_by_deadline) {
-        if (task_can_block(emu) && nfds <= 8) {
-            uint64_t deadline = timeout_ms < 0 ? 0 : task_now_ns() + (uint64_t)timeout_ms * 1000000u;
-            task_block_io(emu, h, (int)nfds, deadline);
-            return EMU_RESTART;
-        }
-        n = poll(h, nfds, timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms);
-    }
+    int n = poll_or_block(emu, h, nfds, a[2] != 0, timeout_ns);
     if (n < 0)
-        return -errno;
+        return n;
     for (uint64_t i = 0; i < nfds; i++)
         g[i].revents = h[i].revents;
     return nfds && copyout(emu, a[0], g, nfds * sizeof *g) < 0 ? -EFAULT : n;
+}
+
+/* pselect6 (glibc's select and pselect) as a poll of the fds in the three sets; the
+ * same caveats as ppoll. */
+#define SELECT_MAX 1024                /* FD_SETSIZE */
+#define SELECT_IN  (POLLIN | POLLHUP | POLLERR)
+#define SELECT_OUT (POLLOUT | POLLERR)
+
+int64_t sys_pselect6(struct emu *emu, const uint64_t a[6])
+{
+    int64_t nfd = (int64_t)(int32_t)a[0];
+    if (nfd < 0)
+        return -EINVAL;
+    if (nfd > SELECT_MAX)
+        nfd = SELECT_MAX;
+    uint64_t set[3][SELECT_MAX / 64] = { { 0 } };
+    size_t bytes = (size_t)(nfd + 63) / 64 * 8;
+    for (int k = 0; k < 3; k++)
+        if (a[1 + k] && bytes && copyin(emu, set[k], a[1 + k], bytes) < 0)
+            return -EFAULT;
+    uint64_t timeout_ns = UINT64_MAX;
+    if (a[4]) {
+        int rc = guest_timespec_ns(emu, a[4], &timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    static const short events[3] = { POLLIN, POLLOUT, POLLPRI };
+    struct pollfd h[SELECT_MAX];
+    int fdof[SELECT_MAX];
+    nfds_t n = 0;
+    for (int fd = 0; fd < nfd; fd++) {
+        short ev = 0;
+        for (int k = 0; k < 3; k++)
+            if (set[k][fd / 64] >> (fd % 64) & 1)
+                ev |= events[k];
+        if (!ev)
+            continue;
+        int host = fd_host(emu->task, fd);
+        if (host < 0)
+            return -EBADF;
+        h[n] = (struct pollfd){ .fd = host, .events = ev };
+        fdof[n++] = fd;
+    }
+    int ready = poll_or_block(emu, h, n, a[4] != 0, timeout_ns);
+    if (ready < 0)
+        return ready;
+    static const short fires[3] = { SELECT_IN, SELECT_OUT, POLLPRI };
+    uint64_t out[3][SELECT_MAX / 64] = { { 0 } };
+    int64_t count = 0;
+    for (nfds_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            if ((h[i].events & events[k]) && (h[i].revents & fires[k])) {
+                out[k][fdof[i] / 64] |= 1ull << (fdof[i] % 64);
+                count++;
+            }
+    for (int k = 0; k < 3; k++)
+        if (a[1 + k] && bytes && copyout(emu, a[1 + k], out[k], bytes) < 0)
+            return -EFAULT;
+    return count;
 }

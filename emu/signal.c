@@ -116,6 +116,7 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     uint8_t *f = calloc(1, FRAME_SIZE);
     if (!f)
         return -ENOMEM;
+    linux_sleep_interrupted(emu);
     cpu_save_user(emu, &cs);
     put32(f + 0, (uint32_t)signo);
     put32(f + 8, (uint32_t)code);

@@ -80,6 +80,7 @@ void task_free(struct task *t)
     release_resources(t);
     if (t->ctx)
         uc_context_free(t->ctx);
+    free(t->wait);
     free(t->name);
     free(t->exe);
     free(t->cwd);
@@ -226,45 +227,58 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Nobody can run: wait on the host until a blocked task's fd is ready or its
- * deadline passes. */
-static bool wait_for_io(struct emu *emu)
+/* Nobody can run: wait on the host until a blocked task's fd is ready, its deadline
+ * passes or a tool wakes the machine (wait.c). */
+static enum wait_end wait_for_io(struct emu *emu)
 {
-    enum { MAX = 256 };
-    struct pollfd fds[MAX];
-    struct task *who[MAX];
-    nfds_t n = 0;
+    nfds_t n = 0, cap = 2;
     uint64_t deadline = 0;
-    for (struct task *t = emu->tasks; t; t = t->next) {
-        if (t->state != TASK_BLOCKED_IO)
-            continue;
-        for (int i = 0; i < t->nwait && n < MAX; i++) {
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state == TASK_BLOCKED_IO) {
+            cap += (nfds_t)t->nwait;
+            if (t->deadline_ns && (!deadline || t->deadline_ns < deadline))
+                deadline = t->deadline_ns;
+        }
+    if (cap == 2 && !deadline)
+        return WAIT_FAILED;        /* nothing can ever wake anyone */
+    struct pollfd *fds = malloc(cap * sizeof *fds);
+    struct task **who = malloc(cap * sizeof *who);
+    if (!fds || !who) {
+        free(fds);
+        free(who);
+        return WAIT_FAILED;
+    }
+    for (struct task *t = emu->tasks; t; t = t->next)
+        for (int i = 0; t->state == TASK_BLOCKED_IO && i < t->nwait; i++) {
             fds[n] = t->wait[i];
             who[n++] = t;
         }
-        if (t->deadline_ns && (!deadline || t->deadline_ns < deadline))
-            deadline = t->deadline_ns;
-    }
-    if (n == 0 && !deadline)
-        return false;
-    int timeout = -1;
-    if (deadline) {
-        uint64_t now = monotonic_ns();
-        timeout = deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
-    }
-    while (poll(fds, n, timeout) < 0)
-        if (errno != EINTR)
-            return false;
-    for (nfds_t i = 0; i < n; i++)
+    enum wait_end end = emu_wait_host(emu, fds, n, deadline);
+    for (nfds_t i = 0; end != WAIT_FAILED && i < n; i++)
         if (fds[i].revents)
             wake(who[i]);
+    free(fds);
+    free(who);
     uint64_t now = monotonic_ns();
     for (struct task *t = emu->tasks; t; t = t->next)
         if (t->state == TASK_BLOCKED_IO && t->deadline_ns && t->deadline_ns <= now) {
             t->timed_out = true;
             wake(t);
         }
-    return true;
+    return end;
+}
+
+/* The wait ended early with the current task gone: a tool that looks at the machine
+ * now needs a task with an address space on the CPU. */
+static void keep_a_live_task(struct emu *emu)
+{
+    if (emu->task && emu->task->state != TASK_ZOMBIE)
+        return;
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state != TASK_ZOMBIE && t->map) {
+            switch_to(emu, t);
+            return;
+        }
 }
 
 bool sched_next(struct emu *emu)
@@ -277,17 +291,32 @@ bool sched_next(struct emu *emu)
             signal_deliver_pending(emu);
             return true;
         }
-        if (!wait_for_io(emu))
+        switch (wait_for_io(emu)) {
+        case WAIT_FAILED:
             return false;
+        case WAIT_WOKEN:
+            keep_a_live_task(emu);
+            return true;
+        case WAIT_READY:
+            break;
+        }
     }
 }
 
 void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns)
 {
     struct task *t = emu->task;
+    if (n > t->wait_cap) {
+        struct pollfd *w = realloc(t->wait, (size_t)n * sizeof *w);
+        if (w) {
+            t->wait = w;
+            t->wait_cap = n;
+        }
+    }
     t->state = TASK_BLOCKED_IO;
-    t->nwait = n < 8 ? n : 8;
-    memcpy(t->wait, fds, (size_t)t->nwait * sizeof *fds);
+    t->nwait = n < t->wait_cap ? n : t->wait_cap;   /* short of memory: fewer fds */
+    if (t->nwait)
+        memcpy(t->wait, fds, (size_t)t->nwait * sizeof *fds);
     t->deadline_ns = deadline_ns;
     t->timed_out = false;
     cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) - 4);
@@ -297,15 +326,10 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
 bool task_would_block(struct emu *emu, int host, short events)
 {
     struct pollfd p = { .fd = host, .events = events };
-    if (live_tasks(emu) < 2 || (fcntl(host, F_GETFL) & O_NONBLOCK) || poll(&p, 1, 0) != 0)
+    if ((fcntl(host, F_GETFL) & O_NONBLOCK) || poll(&p, 1, 0) != 0)
         return false;
     task_block_io(emu, &p, 1, 0);
     return true;
-}
-
-bool task_can_block(struct emu *emu)
-{
-    return live_tasks(emu) > 1;
 }
 
 uint64_t task_now_ns(void)

@@ -174,6 +174,7 @@ void upcall_deliver_pending(struct emu *emu)
     if (u->active || !u->nqueued || !u->handler || t->exited)
         return;
     uint32_t note = dequeue(u);
+    linux_sleep_interrupted(emu);
     cpu_save_user(emu, &u->saved);
     cpu_enter_handler(emu, &(struct cpu_handler_entry){
         .pc = u->handler, .sp = (u->saved.sp - RED_ZONE) & ~15ull, .fp = u->saved.x[29],

@@ -49,7 +49,7 @@ static int run_lines(struct repl *r, FILE *in, const char *name)
 {
     char line[TEXTIN_LINE_MAX + 2], err[128];
     int got;
-    for (unsigned n = 1; (got = textin_line(in, line, err, sizeof err)) > 0; n++) {
+    while ((got = textin_line(in, line, err, sizeof err)) > 0) {
         char *cmd = trim(line);
         if (!*cmd)
             continue;

@@ -479,18 +479,23 @@ int gdbstub_serve(struct repl *r, int port)
     }
     fprintf(stderr, "machemu: waiting for gdb on 127.0.0.1:%d\n", bound);
     fflush(stderr);
-    do
-        s.fd = accept(ls, NULL, NULL);
-    while (s.fd < 0 && errno == EINTR);
+    s.fd = accept(ls, NULL, NULL);
     close(ls);
+    if (s.fd < 0 && errno == EINTR) {  /* Ctrl-C: nobody came */
+        fprintf(stderr, "machemu: interrupted while waiting for gdb\n");
+        return 130;
+    }
     if (s.fd < 0) {
         fprintf(stderr, "machemu: accept: %s\n", strerror(errno));
         return 2;
     }
+    /* gdb's interrupt byte must end a wait of the machine for a sleeping guest. */
+    emu_wait_options(s.emu, s.fd, -1);
     signal(SIGPIPE, SIG_IGN);
     gdbp_reader_init(&s.rd);
     snprintf(s.stop, sizeof s.stop, "T05thread:1;");
     serve(&s);
+    emu_wait_options(s.emu, -1, -1);
     close(s.fd);
     free(s.last);
     return 0;

@@ -23,7 +23,14 @@ int textin_line(FILE *f, char *buf, char *err, size_t errlen)
 {
     size_t n = 0;
     int c = 0;
-    while (n < TEXTIN_LINE_MAX + 1 && (c = getc(f)) != EOF) {
+    while (n < TEXTIN_LINE_MAX + 1) {
+        errno = 0;
+        if ((c = getc(f)) == EOF) {
+            if (!ferror(f) || errno != EINTR)
+                break;
+            clearerr(f);           /* a signal (the debugger's Ctrl-C) between reads */
+            continue;
+        }
         if (c == 0) {
             snprintf(err, errlen, "a NUL byte in a line: not a text file");
             return -1;

@@ -399,9 +399,12 @@ int view_main(struct emu *emu, const char *program, const struct view_options *o
                         .selected = PFN_NONE };
     dbg_fault_observer(emu, on_fault, v);
     view_jetsam_listen(v, true);
+    /* While every task sleeps the window still draws and takes keys (and SDL's Ctrl-C). */
+    emu_wait_options(emu, -1, 100);
     int rc = open_window(v, o) < 0 ? 2 : drive(v, o);
     if (rc == 0 && v->exited && !o->driver)
         rc = v->exit_status;
+    emu_wait_options(emu, -1, -1);
     view_jetsam_listen(v, false);
     dbg_run_driver(emu, NULL, NULL);
     dbg_fault_observer(emu, NULL, NULL);

@@ -5,6 +5,8 @@
  *                  KERN_PROTECTION_FAILURE, 138
  *   crash brk      a brk instruction: EXC_BREAKPOINT (SIGTRAP), 133
  *   crash udf      an undefined instruction: EXC_BAD_INSTRUCTION (SIGILL), 132
+ *   crash el1      mrs x0, CurrentEL: undefined at EL0, EXC_BAD_INSTRUCTION, 132
+ *   crash midr     mrs x0, MIDR_EL1: XNU does not emulate it (Linux does), the same
  *   crash abort    abort(): SIGABRT, 134, no report (as a signal, not an exception) */
 #include <stdlib.h>
 #include "guest_test.h"
@@ -24,6 +26,10 @@ int main(int argc, char **argv)
         __asm__ volatile("brk #1");
     else if (!strcmp(how, "udf"))
         __asm__ volatile("udf #0");
+    else if (!strcmp(how, "el1"))
+        __asm__ volatile("mrs x0, CurrentEL" ::: "x0");
+    else if (!strcmp(how, "midr"))
+        __asm__ volatile("mrs x0, midr_el1" ::: "x0");
     else if (!strcmp(how, "abort"))
         abort();
     return 0;

@@ -207,6 +207,8 @@ text_report() {
 }
 brk_report() { report "$1" EXC_BREAKPOINT SIGTRAP '0x0000000000000001, 0x00000000d4200020'; }
 udf_report() { report "$1" EXC_BAD_INSTRUCTION SIGILL '0x0000000000000001, 0x0000000000000000'; }
+el1_report() { report "$1" EXC_BAD_INSTRUCTION SIGILL '0x0000000000000001, 0x00000000d5384240'; }
+midr_report() { report "$1" EXC_BAD_INSTRUCTION SIGILL '0x0000000000000001, 0x00000000d5380000'; }
 rowrite_report() {
   local addr; addr=$(sed -n 's/^fault address 0x\([0-9a-f]*\)$/\1/p' "$1")
   [ -n "$addr" ] || { echo "the guest printed no fault address"; return 1; }
@@ -222,6 +224,10 @@ macho crash-brk 133 'crash: brk
 ' brk_report -- "$M/crash" brk
 macho crash-udf 132 'crash: udf
 ' udf_report -- "$M/crash" udf
+macho crash-el1 132 'crash: el1
+' el1_report -- "$M/crash" el1
+macho crash-midr 132 'crash: midr
+' midr_report -- "$M/crash" midr
 macho crash-abort 134 'crash: abort
 ' no_report -- "$M/crash" abort
 macho vm-rowrite 138 '' rowrite_report -- "$M/vm" rowrite
