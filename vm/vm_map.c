@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vm/vm_fault.h"
+#include "vm/vm_map_tree.h"
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max)
 {
@@ -26,6 +27,7 @@ static void entry_free(struct vm_map_entry *e)
 
 static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
 {
+    vm_map_tree_remove(map, e);
     e->prev->next = e->next;
     e->next->prev = e->prev;
     map->nentries--;
@@ -42,6 +44,7 @@ static void entry_link_after(struct vm_map *map, struct vm_map_entry *after, str
     after->next = e;
     map->nentries++;
     map->size += e->end - e->start;
+    vm_map_tree_insert(map, e);
 }
 
 void vm_map_destroy(struct vm_map *map)
@@ -50,30 +53,31 @@ void vm_map_destroy(struct vm_map *map)
         return;
     if (map->pmap)
         pmap_destroy(map->pmap);
-    while (map->header.next != &map->header) {
-        struct vm_map_entry *e = map->header.next;
-        entry_unlink(map, e);
-        entry_free(e);
+    for (struct vm_map_entry *e = map->header.next, *next; e != &map->header; e = next) {
+        next = e->next;
+        entry_free(e);             /* the whole tree goes: no need to keep it balanced */
     }
     free(map);
 }
 
+/* Whether e is the last entry starting at or below addr. */
+static bool is_floor(const struct vm_map *map, const struct vm_map_entry *e, uint64_t addr)
+{
+    return e != &map->header && e->start <= addr &&
+           (e->next == &map->header || addr < e->next->start);
+}
+
 bool vm_map_lookup_entry(struct vm_map *map, uint64_t addr, struct vm_map_entry **entry)
 {
+    /* Accesses tend to stay in an entry or move on to the next: those before the tree. */
     struct vm_map_entry *e = map->hint;
-    if (e == &map->header || addr < e->start)
-        e = map->header.next;
-    /* Walk forward from the hint (or the start): the list is sorted. */
-    struct vm_map_entry *prev = e->prev;
-    for (; e != &map->header && e->start <= addr; prev = e, e = e->next) {
-        if (addr < e->end) {
-            map->hint = e;
-            *entry = e;
-            return true;
-        }
-    }
-    *entry = prev;
-    return false;
+    if (!is_floor(map, e, addr) && !is_floor(map, e = e->next, addr))
+        e = vm_map_tree_floor(map, addr);
+    *entry = e;
+    if (e == &map->header || addr >= e->end)
+        return false;
+    map->hint = e;
+    return true;
 }
 
 /* Splits e so that an entry starts exactly at addr (start < addr < end). */
@@ -144,9 +148,10 @@ static bool merge_next(struct vm_map *map, struct vm_map_entry *e)
     struct vm_map_entry *n = e->next;
     if (e == &map->header || n == &map->header || !entries_mergeable(e, n))
         return false;
+    /* e grows first, so that the entry above n has its gap right once n is gone. */
+    e->end = n->end;
     entry_unlink(map, n);
     map->size += n->end - n->start;    /* the range stays mapped, now by e */
-    e->end = n->end;
     entry_free(n);
     return true;
 }
@@ -167,20 +172,23 @@ kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size
 {
     mask |= PAGE_MASK;
     uint64_t start = (hint < map->min ? map->min : hint);
-    struct vm_map_entry *e;
+    struct vm_map_entry *e;        /* the entry below the hole tried */
     if (vm_map_lookup_entry(map, start, &e))
         start = e->end;
-    for (e = e->next;; e = e->next) {
-        start = (start + mask) & ~mask;
-        uint64_t limit = e == &map->header ? map->max : e->start;
-        if (start && start + size >= start && start + size <= limit) {
-            *addr = start;
+    for (;;) {
+        struct vm_map_entry *next = e->next;
+        uint64_t limit = next == &map->header ? map->max : next->start;
+        uint64_t at = (start + mask) & ~mask;
+        if (at >= start && at && at + size >= at && at + size <= limit) {
+            *addr = at;
             return KERN_SUCCESS;
         }
-        if (e == &map->header)
+        if (next == &map->header)
             return KERN_NO_SPACE;
-        if (e->end > start)
-            start = e->end;
+        /* On to the next hole that is big enough before alignment: the tree skips the
+         * smaller ones, however many there are. */
+        e = vm_map_tree_next_gap(map, next, size)->prev;
+        start = e->end;
     }
 }
 

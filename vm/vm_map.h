@@ -1,8 +1,9 @@
 /* vm/vm_map.h — address spaces: sorted, non-overlapping entries over objects.
  *
  * Entries are 16 KB aligned and kept in a doubly linked list around a sentinel,
- * with a hint for lookups near the last one. Operations on part of an entry clip
- * it first; neighbours that became compatible are coalesced. */
+ * with a hint for lookups near the last one and a balanced tree over the list
+ * (vm_map_tree.c) for the others and for finding free space. Operations on part of
+ * an entry clip it first; neighbours that became compatible are coalesced. */
 #ifndef VM_VM_MAP_H
 #define VM_VM_MAP_H
 
@@ -10,8 +11,17 @@
 
 enum vm_inherit { VM_INHERIT_SHARE = 0, VM_INHERIT_COPY = 1, VM_INHERIT_NONE = 2 };
 
+/* An entry's place in its map's tree (vm_map_tree.h). */
+struct vm_map_node {
+    struct vm_map_entry *child[2], *parent;   /* child[0] is the lower side */
+    uint64_t gap;                  /* free bytes just below the entry */
+    uint64_t max_gap;              /* the largest gap in its subtree */
+    int height;
+};
+
 struct vm_map_entry {
     struct vm_map_entry *prev, *next;
+    struct vm_map_node node;
     uint64_t start, end;
     struct vm_object *object;      /* NULL: anonymous, allocated on first fault */
     uint64_t offset;
@@ -39,6 +49,7 @@ struct vm_map {
     struct pmap *pmap;
     struct vm_map_entry header;    /* sentinel: header.next is the lowest entry */
     struct vm_map_entry *hint;
+    struct vm_map_entry *root;     /* of the tree over the entries */
     uint32_t nentries;
     uint64_t min, max;             /* usable range */
     uint64_t size;                 /* bytes mapped */
