@@ -14,6 +14,7 @@ struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uin
     map->header.next = map->header.prev = &map->header;
     map->header.start = map->header.end = max;
     map->hint = &map->header;
+    map->max_entries = VM_MAP_MAX_ENTRIES_DEFAULT;
     map->min = min;
     map->max = max;
     return map;
@@ -115,19 +116,63 @@ static bool clip_end(struct vm_map *map, struct vm_map_entry *e, uint64_t addr)
     return true;
 }
 
-/* Clips the entries overlapping [start, end) to its bounds; returns the first
- * entry at or after start (may be &header). */
-static struct vm_map_entry *clip_range(struct vm_map *map, uint64_t start, uint64_t end, bool *ok)
+/* Whether the map may hold `count` entries: within the limit, or no more than now
+ * (a map over a lowered limit may still shrink). */
+static bool room_for(const struct vm_map *map, uint64_t count)
+{
+    return count <= map->max_entries || count <= map->nentries;
+}
+
+/* 1 if addr falls strictly inside an entry, which a clip there would split. */
+static unsigned splits_at(struct vm_map *map, uint64_t addr)
 {
     struct vm_map_entry *e;
-    *ok = true;
-    if (vm_map_lookup_entry(map, start, &e))
-        *ok = clip_start(map, e, start);
-    else
+    return vm_map_lookup_entry(map, addr, &e) && e->start < addr;
+}
+
+/* The entries the map would have with [start, end) unmapped. */
+static uint64_t entries_without(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    uint64_t n = map->nentries;
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, start, &e))
         e = e->next;
-    for (struct vm_map_entry *x = e; *ok && x != &map->header && x->start < end; x = x->next)
-        *ok = clip_end(map, x, end);
-    return e;
+    else if (e->start < start)
+        n++;                       /* its part below start stays */
+    for (; e != &map->header && e->start < end; e = e->next)
+        if (e->end <= end)
+            n--;                   /* its part above end, if any, stays */
+    return n;
+}
+
+/* Clips the entries overlapping [start, end) to its bounds; *first is the first entry
+ * at or after start (may be &header). An empty range splits nothing. */
+static kern_return_t clip_bounds(struct vm_map *map, uint64_t start, uint64_t end,
+                                 struct vm_map_entry **first)
+{
+    struct vm_map_entry *e;
+    bool ok = true;
+    if (!vm_map_lookup_entry(map, start, &e))
+        e = e->next;
+    else if (start == end)
+        e = e->start == start ? e : e->next;
+    else
+        ok = clip_start(map, e, start);
+    for (struct vm_map_entry *x = e; ok && x != &map->header && x->start < end; x = x->next)
+        ok = clip_end(map, x, end);
+    *first = e;
+    return ok ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+/* clip_bounds() for a range whose entries stay: KERN_NO_SPACE, and no change, if
+ * the splits would take the map past its limit. */
+static kern_return_t clip_range(struct vm_map *map, uint64_t start, uint64_t end,
+                                struct vm_map_entry **first)
+{
+    unsigned splits = start < end ? splits_at(map, start) + splits_at(map, end) : 0;
+    if (!room_for(map, (uint64_t)map->nentries + splits))
+        return KERN_NO_SPACE;
+    return clip_bounds(map, start, end, first);
 }
 
 static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_entry *b)
@@ -140,6 +185,15 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
     if (a->object == NULL && b->object == NULL)
         return true;
     return a->object == b->object && a->offset + (a->end - a->start) == b->offset;
+}
+
+/* Whether e, to be linked after prev, would merge with prev or with prev's successor. */
+static bool merges_into(const struct vm_map *map, const struct vm_map_entry *prev,
+                        const struct vm_map_entry *e)
+{
+    const struct vm_map_entry *next = prev->next;
+    return (prev != &map->header && entries_mergeable(prev, e)) ||
+           (next != &map->header && entries_mergeable(e, next));
 }
 
 /* Absorbs e's successor into e if they are compatible. */
@@ -243,10 +297,12 @@ kern_return_t vm_map_remove(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_INVALID_ARGUMENT;
     if (start == end)
         return KERN_SUCCESS;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    if (!room_for(map, entries_without(map, start, end)))
+        return KERN_NO_SPACE;      /* a hole in the middle of an entry, at the limit */
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_bounds(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     remove_entries(map, e, end);
     return KERN_SUCCESS;
 }
@@ -267,7 +323,9 @@ kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, in
             goto fail;
         kr = KERN_NO_SPACE;
         if (flags & VM_FLAGS_OVERWRITE) {
-            if ((kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
+            /* All or nothing: the limit is checked before anything is unmapped. */
+            if (!room_for(map, entries_without(map, *addr, *addr + size) + 1) ||
+                (kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
                 goto fail;
         } else if (!vm_map_range_free(map, *addr, *addr + size)) {
             goto fail;
@@ -292,6 +350,11 @@ kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, in
     e->inheritance = (uint8_t)inh;
     e->tag = tag;
     vm_map_lookup_entry(map, e->start, &prev);
+    if (!merges_into(map, prev, e) && !room_for(map, (uint64_t)map->nentries + 1)) {
+        free(e);
+        kr = KERN_NO_SPACE;
+        goto fail;
+    }
     entry_link_after(map, prev, e);
     simplify_range(map, e->start, e->end);
     return KERN_SUCCESS;
@@ -313,10 +376,9 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
     for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
         if (prot & ~x->max_protection)
             return KERN_PROTECTION_FAILURE;    /* even set_max can only lower */
-    bool ok;
-    e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next) {
         if (set_max) {
             e->max_protection = prot;
@@ -361,10 +423,10 @@ kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
 {
     if ((start | end) & PAGE_MASK || end < start)
         return KERN_INVALID_ARGUMENT;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next) {
         if (e->wired_count || e->inheritance == VM_INHERIT_SHARE || !e->object)
             continue;
@@ -382,10 +444,10 @@ kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uin
     if (new_start < map->min || new_start + size > map->max ||
         !vm_map_range_free(map, new_start, new_start + size))
         return KERN_NO_SPACE;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     /* Detach the entries, then relink them at their new place. */
     struct vm_map_entry *moved = NULL, **tail = &moved;
     while (e != &map->header && e->start < end) {
@@ -412,10 +474,10 @@ kern_return_t vm_map_inherit(struct vm_map *map, uint64_t start, uint64_t end, e
 {
     if ((start | end) & PAGE_MASK || end < start || inh > VM_INHERIT_NONE)
         return KERN_INVALID_ARGUMENT;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next)
         e->inheritance = (uint8_t)inh;
     simplify_range(map, start, end);
@@ -463,10 +525,9 @@ kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_p
         return kr;
     if (!wire_limit_ok(map->vm, (end - start) >> PAGE_SHIFT))
         return KERN_RESOURCE_SHORTAGE;
-    bool ok;
-    struct vm_map_entry *first = clip_range(map, start, end, &ok), *e;
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *first, *e;
+    if ((kr = clip_range(map, start, end, &first)) != KERN_SUCCESS)
+        return kr;
     for (e = first; e != &map->header && e->start < end; e = e->next)
         if ((kr = wire_entry(map, e, access)) != KERN_SUCCESS)
             break;
@@ -483,10 +544,10 @@ kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_INVALID_ARGUMENT;
     if (!vm_map_range_mapped(map, start, end))
         return start == end ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next)
         unwire_entry(map, e);
     simplify_range(map, start, end);
@@ -526,6 +587,7 @@ struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
     struct vm_map *map = vm_map_create(old->vm, pmap, old->min, old->max);
     if (!map)
         return NULL;
+    map->max_entries = old->max_entries;
     for (struct vm_map_entry *e = old->header.next; e != &old->header; e = e->next) {
         if (e->inheritance == VM_INHERIT_NONE)
             continue;

@@ -2,8 +2,8 @@
  * vm_map_enter FIXED / ANYWHERE / OVERWRITE, clipping by protect and remove, coalescing
  * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, frame
  * accounting after vm_map_destroy; lookups and first-fit searches among many entries
- * (the tree over the list). Guest memory is read and written through pmap_extract +
- * phys_ptr after vm_fault made it resident. */
+ * (the tree over the list), and the limit on entries. Guest memory is read and written
+ * through pmap_extract + phys_ptr after vm_fault made it resident. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,7 +488,7 @@ START_TEST(destroy_frees_everything)
 }
 END_TEST
 
-/* --- many entries ----------------------------------------- */
+/* --- many entries, and the limit on them ------------------------------------- */
 
 static void assert_tree(void)
 {
@@ -650,6 +650,108 @@ START_TEST(random_operations_keep_the_tree_in_step)
 }
 END_TEST
 
+/* At the limit, an enter that needs an entry of its own fails; one that merges does not. */
+START_TEST(limit_refuses_new_entries)
+{
+    map->max_entries = 6;
+    for (unsigned i = 0; i < 6; i++)
+        enter_at(BASE + 2 * i * PG, PG, RW, VM_PROT_ALL);
+    uint64_t a = BASE + 20 * PG;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    a = 0;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    struct vm_object *obj = vm_object_allocate(&vm, PG);
+    a = BASE + 20 * PG;
+    ck_assert_int_eq(vm_map_enter(map, &a, PG, VM_FLAGS_FIXED, obj, 0, false, RW, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "obj"), KERN_NO_SPACE);
+    ck_assert_uint_eq(vm.objects, 0);          /* the reference was consumed */
+    ck_assert_uint_eq(map->nentries, 6);
+
+    /* Filling the hole between the first two merges all three: 5 entries. */
+    enter_at(BASE + PG, PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 5);
+    enter_at(BASE + 30 * PG, PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 6);
+
+    /* OVERWRITE: of one whole entry, fine; of free space or part of an entry, no room,
+     * and nothing is unmapped first. */
+    poke(BASE + 30 * PG, 0x42);
+    a = BASE + 30 * PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 6);
+    ck_assert_uint_eq(peek(BASE + 30 * PG), 0);
+    a = BASE + 40 * PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_NO_SPACE);
+    poke(BASE + PG, 0x43);
+    a = BASE + PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_uint_eq(peek(BASE + PG), 0x43);
+    assert_entry(0, BASE, BASE + 3 * PG);
+
+    /* An entry given back makes room for one. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 30 * PG, BASE + 31 * PG), KERN_SUCCESS);
+    a = 0;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, R, VM_PROT_ALL), KERN_SUCCESS);
+    a = 0;                         /* next to it, but it could not merge */
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 6);
+    assert_tree();
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* Splitting an entry takes more entries: at the limit every call that would split
+ * fails with KERN_NO_SPACE and leaves the entry as it was. */
+START_TEST(split_at_limit_changes_nothing)
+{
+    map->max_entries = 3;
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        poke(BASE + i * PG, (uint8_t)(0x70 + i));
+    enter_at(BASE + 10 * PG, PG, R, VM_PROT_ALL);
+    enter_at(BASE + 20 * PG, PG, R, VM_PROT_ALL);
+    uint64_t mid = BASE + PG, mid_end = BASE + 2 * PG;
+    ck_assert_int_eq(vm_map_protect(map, mid, mid_end, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_remove(map, mid, mid_end), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_inherit(map, mid, mid_end, VM_INHERIT_NONE), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_discard(map, mid, mid_end), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_wire(map, mid, mid_end, R), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_move(map, mid, PG, BASE + 30 * PG), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 3);
+    assert_entry(0, BASE, BASE + 4 * PG);
+    ck_assert_uint_eq(nth(0)->protection, RW);
+    ck_assert_uint_eq(nth(0)->inheritance, VM_INHERIT_COPY);
+    ck_assert_uint_eq(nth(0)->wired_count, 0);
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert_uint_eq(peek(BASE + i * PG), 0x70 + i);
+    poke(mid, 0x55);                           /* still writable */
+
+    /* Whole entries, and cutting one end off, need no new entry. */
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + 4 * PG, R, false), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + 4 * PG, RW, false), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 3);
+    ck_assert_uint_eq(peek(mid), 0x55);
+    /* A child has the same limit. */
+    struct vm_map *child = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(child);
+    ck_assert_uint_eq(child->max_entries, 3);
+    vm_map_destroy(child);
+
+    /* A limit lowered below the count: the map may shrink, not grow. */
+    map->max_entries = 1;
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 3 * PG, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 10 * PG, BASE + 11 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 2);
+    map->max_entries = 4;
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 3 * PG, R, false), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 4);
+    assert_tree();
+    destroy_and_check_frames();
+}
+END_TEST
+
 static Suite *vm_map_suite(void)
 {
     Suite *s = suite_create("vm_map");
@@ -678,11 +780,13 @@ static Suite *vm_map_suite(void)
     tcase_add_test(mv, destroy_frees_everything);
     suite_add_tcase(s, mv);
 
-    TCase *many = tcase_create("many entries");
+    TCase *many = tcase_create("many entries and the limit");
     tcase_add_checked_fixture(many, setup, teardown);
     tcase_set_timeout(many, 60);
     tcase_add_test(many, lookup_among_many_entries);
     tcase_add_test(many, random_operations_keep_the_tree_in_step);
+    tcase_add_test(many, limit_refuses_new_entries);
+    tcase_add_test(many, split_at_limit_changes_nothing);
     suite_add_tcase(s, many);
     return s;
 }
