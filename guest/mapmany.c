@@ -16,7 +16,7 @@
 #include <mach/mach.h>
 #include <sys/mman.h>
 
-#define MAX_MAPS 70000         /* above any limit this program expects to meet */
+#define MAX_MAPS 100000        /* above any limit this program expects to meet */
 
 static size_t ps;
 static size_t stride = 1;      /* only pages i % stride == 0 are written and checked */

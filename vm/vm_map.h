@@ -65,9 +65,10 @@ struct vm_map {
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max);
 void vm_map_destroy(struct vm_map *map);   /* also destroys the pmap */
 
-/* A new map for a child task (with old's max_entries): each entry by its inheritance — SHARE maps the same
- * object, COPY shares it copy-on-write (both entries marked needs_copy, the
- * parent's mappings write-protected), NONE leaves a hole. NULL if out of memory. */
+/* A new map for a child task, with old's max_entries: each entry by its inheritance —
+ * SHARE maps the same object, COPY shares it copy-on-write (both entries marked
+ * needs_copy, the parent's mappings write-protected), NONE leaves a hole. NULL if out
+ * of memory. */
 struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap);
 /* Objects between the entry at addr and the bottom of its shadow chain (0 if none). */
 unsigned vm_map_shadow_depth(struct vm_map *map, uint64_t addr);
