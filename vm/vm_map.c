@@ -39,6 +39,9 @@ static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
 
 static void entry_link_after(struct vm_map *map, struct vm_map_entry *after, struct vm_map_entry *e)
 {
+    /* Sorted and disjoint. */
+    VM_ASSERT(e->start < e->end && (after == &map->header || after->end <= e->start));
+    VM_ASSERT(after->next == &map->header || e->end <= after->next->start);
     e->prev = after;
     e->next = after->next;
     after->next->prev = e;
