@@ -3,6 +3,7 @@
 #include <time.h>
 #include "vm/vm_compressor.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_map_tree.h"
 
 struct fault {
     struct vm_map *map;
@@ -216,8 +217,8 @@ static void count(struct vm *vm, struct vm_map *map, enum vm_fault_kind kind)
     }
 }
 
-/* Every this many faults, builds with invariants walk every frame, the map's tables
- * and its pages (O(RAM + mapped pages)); the O(1) checks run at every fault. */
+/* Every this many faults, builds with invariants walk every frame, the map's tables,
+ * entries and pages (O(RAM + mapped pages)); the O(1) checks run at every fault. */
 #define BOOKS_WALK_EVERY 1024
 
 static bool books(bool ok, const char *why)
@@ -259,6 +260,7 @@ static void check_after_fault(struct vm_map *map, const struct fault *f)
     VM_ASSERT(books(vm_page_queues_check(vm, why, sizeof why), why));
     VM_ASSERT(books(pmap_check(map->pmap, why, sizeof why), why));
     VM_ASSERT(books(footprint_ok(map, why, sizeof why), why));
+    VM_ASSERT(books(vm_map_tree_check(map, why, sizeof why), why));
 }
 
 kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,

@@ -1,4 +1,4 @@
-/* vm/vm_map_tree.h — the index over a map's entry list (for vm_map.c only).
+/* vm/vm_map_tree.h — the index over a map's entry list (for vm/ only).
  *
  * An AVL tree holding the entries in list order, so that lookups by address take
  * O(log n) however many entries a task makes. Each node also knows the free space
