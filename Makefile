@@ -4,7 +4,9 @@ CC      ?= cc
 O       ?= build
 SAN     ?=
 OPT     ?= -O2 -g
-CFLAGS  := $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(SAN) $(EXTRA_CFLAGS)
+# -DMACHEMU_INVARIANTS: the VM's and the pmap's invariant checks (mmu/invariant.h).
+INVARIANTS ?=
+CFLAGS  := $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(SAN) $(INVARIANTS) $(EXTRA_CFLAGS)
 LDFLAGS += $(SAN)
 
 # Unicorn >= 2.1.2: the system one, or the project-local copy scripts/deps.sh puts in .deps/.
@@ -252,7 +254,8 @@ bench: all
 	@O=$(O) scripts/bench.sh
 
 asan:
-	@$(MAKE) --no-print-directory O=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" check
+	@$(MAKE) --no-print-directory O=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" \
+	  INVARIANTS=-DMACHEMU_INVARIANTS check
 
 clean:
 	rm -rf build build-asan

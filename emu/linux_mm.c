@@ -131,7 +131,9 @@ int64_t sys_mmap(struct emu *emu, const uint64_t a[6])
     } else {
         rc = mmap_file(emu, &addr, len, flags, prot, (int)a[4], off, shared);
     }
-    if (rc == -ENOMEM && (lflags & L_MAP_FIXED_NOREPLACE))
+    /* ENOMEM also means the map is full: EEXIST only for a range in use. */
+    if (rc == -ENOMEM && (lflags & L_MAP_FIXED_NOREPLACE) &&
+        !vm_map_range_free(t->map, addr, addr + len))
         rc = -EEXIST;
     return rc < 0 ? rc : (int64_t)addr;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmu/invariant.h"
 #include "mmu/pmap.h"
 
 #define PV_INITIAL 64
@@ -74,8 +75,17 @@ static int pv_reserve(struct mmu *m)
     return 0;
 }
 
+static bool pv_find(const struct mmu *m, pfn_t pfn, const struct pmap *pm, uint64_t va)
+{
+    for (uint32_t i = m->pv_head[pfn]; i; i = m->pv[i].next)
+        if (m->pv[i].pmap == pm && m->pv[i].va == va)
+            return true;
+    return false;
+}
+
 static void pv_add(struct mmu *m, pfn_t pfn, struct pmap *pm, uint64_t va)
 {
+    PMAP_ASSERT(m->pv_free != 0 && !pv_find(m, pfn, pm, va));
     uint32_t i = m->pv_free;
     m->pv_free = m->pv[i].next;
     m->pv[i] = (struct pv_entry){ .pmap = pm, .va = va, .next = m->pv_head[pfn] };
@@ -167,6 +177,9 @@ static void unmap_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t 
             pm->compressed_peak = pm->compressed;
     }
     pv_del(pm->mmu, pt_pfn(e), pm, va);
+    PMAP_ASSERT(pm->resident > 0);
+    PMAP_ASSERT(!(e & PT_SW_WIRED) || pm->wired > 0);
+    PMAP_ASSERT(!(e & PT_SW_INTERNAL) || pm->internal > 0);
     pm->resident--;
     if (e & PT_SW_WIRED)
         pm->wired--;
@@ -239,6 +252,7 @@ static bool forget_marker(struct pmap *pm, pt_entry_t *pte)
 {
     if (!pte_compressed(*pte))
         return false;
+    PMAP_ASSERT(pm->compressed > 0);
     *pte = 0;
     pm->compressed--;
     return true;
@@ -354,6 +368,7 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
     pm->resident++;
     pm->wired += (options & PMAP_OPT_WIRED) != 0;
     pm->internal += (options & PMAP_OPT_INTERNAL) != 0;
+    PMAP_ASSERT(pm->wired <= pm->resident && pm->internal <= pm->resident);
     if (replacing)
         tlb_invalidate_va(&m->tlb, pm->asid, va);
     return 0;
@@ -378,6 +393,7 @@ void pmap_change_wiring(struct pmap *pm, uint64_t va, bool wired)
     if (!pte || !pte_valid(*pte) || !(*pte & PT_SW_WIRED) == !wired)
         return;
     *pte ^= PT_SW_WIRED;
+    PMAP_ASSERT(wired || pm->wired > 0);
     if (wired)
         pm->wired++;
     else
@@ -511,4 +527,71 @@ unsigned pmap_mapping_count(struct mmu *m, pfn_t pfn)
     for (uint32_t i = m->pv_head[pfn]; i; i = m->pv[i].next)
         n++;
     return n;
+}
+
+/* --- checks ------------------------------------------------------------- */
+
+struct ledger_walk {
+    uint32_t resident, wired, internal, compressed;
+    char *why;
+    size_t len;
+    bool ok;
+};
+
+static bool count_cb(struct pmap *pm, uint64_t va, pt_entry_t *pte, void *arg)
+{
+    struct ledger_walk *w = arg;
+    if (pte_compressed(*pte)) {
+        w->compressed++;
+        return false;
+    }
+    w->resident++;
+    w->wired += (*pte & PT_SW_WIRED) != 0;
+    w->internal += (*pte & PT_SW_INTERNAL) != 0;
+    pfn_t pfn = pt_pfn(*pte);
+    const struct mmu *m = pm->mmu;
+    if (w->ok && (pfn == 0 || pfn >= m->phys->nframes || m->phys->use[pfn] != PHYS_VM ||
+                  !pv_find(m, pfn, pm, va))) {
+        snprintf(w->why, w->len, "0x%llx: frame %u is not the VM's or has no pv entry",
+                 (unsigned long long)va, pfn);
+        w->ok = false;
+    }
+    return false;                  /* nothing changed: no TLB invalidation */
+}
+
+static uint32_t count_tables(const struct phys *p, pfn_t t, int level)
+{
+    uint32_t n = 1;
+    const pt_entry_t *d = phys_ptr(p, t);
+    for (unsigned i = 0; level < 3 && i < (level == 0 ? 2 : PT_ENTRIES); i++)
+        if (pt_is_table(d[i]))
+            n += count_tables(p, pt_pfn(d[i]), level + 1);
+    return n;
+}
+
+static bool ledger_differs(char *why, size_t len, const char *what, uint32_t kept, uint32_t found)
+{
+    if (kept == found)
+        return false;
+    snprintf(why, len, "%s: the pmap counts %u, its tables hold %u", what, kept, found);
+    return true;
+}
+
+bool pmap_check(struct pmap *pm, char *why, size_t len)
+{
+    struct ledger_walk w = { .why = why, .len = len, .ok = true };
+    for_each_pte(pm, 0, VA_USER_END, count_cb, &w, true);
+    if (!w.ok)
+        return false;
+    uint32_t pv = 0;
+    const struct mmu *m = pm->mmu;
+    for (uint32_t i = 1; i < m->pv_cap; i++)
+        pv += m->pv[i].pmap == pm;
+    return !ledger_differs(why, len, "resident pages", pm->resident, w.resident) &&
+           !ledger_differs(why, len, "wired pages", pm->wired, w.wired) &&
+           !ledger_differs(why, len, "internal pages", pm->internal, w.internal) &&
+           !ledger_differs(why, len, "compressed markers", pm->compressed, w.compressed) &&
+           !ledger_differs(why, len, "pv entries", pm->resident, pv) &&
+           !ledger_differs(why, len, "table frames", pm->tables,
+                           count_tables(pm->mmu->phys, pm->root, 0));
 }

@@ -119,4 +119,10 @@ void pmap_clear_modify(struct mmu *m, pfn_t pfn);
 void pmap_set_modify(struct mmu *m, pfn_t pfn);
 unsigned pmap_mapping_count(struct mmu *m, pfn_t pfn);
 
+/* The pmap's ledgers against a walk of its tables: resident, wired, internal pages,
+ * compressed markers and table frames as counted, every valid descriptor on its frame's
+ * pv list and no other pv entry of this pmap. False with the first difference in why.
+ * Costs a walk of every table and of the pv pool: for tests and invariant checks. */
+bool pmap_check(struct pmap *pm, char *why, size_t len);
+
 #endif

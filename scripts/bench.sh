@@ -9,6 +9,8 @@
 #      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages);
 #   2c. per fault kind: soft refault, copy-on-write, pagein, and fork of 64 MB
 #      (bench_vm, timed inside the guest, qemu-aarch64 as the host-kernel reference).
+#   2d. many mappings: 50,000 one-page mappings made and unmapped (mapmany map),
+#      machemu vs qemu-aarch64.
 #   3. compressor codecs: WKdm, LZ4 and hybrid on page corpora built on this host
 #      ($O/bench/compressor_bench; the reference is LZ4 on the same pages).
 # Environment: O (build dir, default build), REPS (default 3), QEMU (default
@@ -31,7 +33,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
-         "$O/bench/jetsam_bench" "$G/memapp"; do
+         "$O/bench/jetsam_bench" "$G/memapp" "$G/mapmany"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -152,6 +154,11 @@ vm_row soft "< 1.5 us (mprotect NONE/RW then re-touch; Linux keeps the PTEs: no 
 vm_row cow "< 5 us (child writes after fork; 3rd round, frames already host-backed)"
 vm_row pagein "(64 MB file mapped again after munmap: machemu reads it again, Linux's page cache keeps it)"
 vm_row fork "(whole fork() with $VMB MB resident)"
+echo
+
+echo "== 2d. many mappings (mapmany map N: N one-page mappings that cannot merge, every 64th touched, all unmapped)"
+printf '%-28s %10s %10s %8s\n' benchmark machemu qemu ratio
+guest_row "mapmany map 50000" 256M "$G/mapmany" map 50000
 echo
 
 echo "== 3. compressor codecs (MB/s of 16 KB pages per CPU second, best of $COMP_REPS; ratio = bytes in / out; 1val = single-value pages; lz4 = pages hybrid gave to LZ4)"

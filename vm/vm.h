@@ -8,7 +8,13 @@
 #define VM_VM_H
 
 #include <stdio.h>
+#include "mmu/invariant.h"
 #include "mmu/pmap.h"
+
+/* VM_ASSERT(cond): an invariant of the VM, checked only in builds with
+ * MACHEMU_INVARIANTS (`make asan`; see mmu/invariant.h). */
+#define VM_ASSERT(cond) MMU_INVARIANT(cond)
+#define VM_INVARIANTS MMU_INVARIANTS
 
 /* kern_return_t and the KERN_* codes: the one definition the guest SDK also uses. */
 #include "guest/include/mach/kern_return.h"
@@ -170,8 +176,10 @@ uint32_t vm_pageout_scan(struct vm *vm);
 /* Checks that every VM frame is on exactly one queue and that the counts add up
  * (free + active + inactive + speculative + throttled + wired + tables + kernel +
  * compressor + reserved = total, and the compressor's frames are the pool's);
- * false with a reason otherwise. For tests. */
+ * false with a reason otherwise. For tests; costs a walk of every frame. */
 bool vm_page_queues_check(const struct vm *vm, char *why, size_t len);
+/* Only the sums of vm_page_queues_check(), from the counts kept: O(1). */
+bool vm_page_totals_check(const struct vm *vm, char *why, size_t len);
 
 /* Wired kernel memory held for one owner (a task's structures, its threads' stacks,
  * its map entries and pv entries), in whole frames. */

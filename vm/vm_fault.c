@@ -3,6 +3,7 @@
 #include <time.h>
 #include "vm/vm_compressor.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_map_tree.h"
 
 struct fault {
     struct vm_map *map;
@@ -78,6 +79,8 @@ static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64
     struct vm_object *obj = top;
     uint64_t top_offset = offset;
     for (;;) {
+        /* Shadow offsets keep every level's offset inside an anonymous object. */
+        VM_ASSERT(!vm_object_internal(obj) || offset < obj->size);
         f->source = obj;
         f->offset = offset;
         if ((*pg = vm_page_lookup(vm, obj, offset)))
@@ -214,6 +217,52 @@ static void count(struct vm *vm, struct vm_map *map, enum vm_fault_kind kind)
     }
 }
 
+/* Every this many faults, builds with invariants walk every frame, the map's tables,
+ * entries and pages (O(RAM + mapped pages)); the O(1) checks run at every fault. */
+#define BOOKS_WALK_EVERY 1024
+
+static bool books(bool ok, const char *why)
+{
+    if (!ok)
+        fprintf(stderr, "vm: books do not balance: %s\n", why);
+    return ok;
+}
+
+/* The ledgers Jetsam reads against a walk of the map's pages. */
+static bool footprint_ok(struct vm_map *map, char *why, size_t len)
+{
+    struct vm_map_usage u;
+    vm_map_usage(map, &u);
+    uint32_t ledger = vm_map_footprint(map, NULL);
+    snprintf(why, len, "footprint %u from the ledgers, %u from the pages", ledger, u.footprint);
+    return ledger == u.footprint;
+}
+
+/* After a resolved fault: the page is mapped at va with AF set and the access
+ * allowed, it belongs to an object and sits on a queue (active or wired after a
+ * slow fault), and the books still balance. */
+static void check_after_fault(struct vm_map *map, const struct fault *f)
+{
+    struct vm *vm = map->vm;
+    pt_entry_t pte = pmap_pte(map->pmap, f->va);
+    VM_ASSERT(f->pfn != PFN_NONE && pmap_extract(map->pmap, f->va) == f->pfn);
+    VM_ASSERT((pte & PT_AF) && (pt_page_prot(pte) & f->access) == (f->access & VM_PROT_ALL));
+    const struct vm_page *pg = &vm->pages[f->pfn];
+    VM_ASSERT(pg->object && pg->queue != VM_PAGE_NOT_ON_Q);
+    VM_ASSERT(f->kind == VM_FAULT_FAST ||
+              pg->queue == (pg->wire_count ? VM_PAGE_Q_WIRED : VM_PAGE_Q_ACTIVE));
+    const struct pmap *pm = map->pmap;
+    VM_ASSERT(pm->wired <= pm->resident && pm->internal <= pm->resident);
+    char why[256];
+    VM_ASSERT(books(vm_page_totals_check(vm, why, sizeof why), why));
+    if (vm->stats.faults % BOOKS_WALK_EVERY)
+        return;
+    VM_ASSERT(books(vm_page_queues_check(vm, why, sizeof why), why));
+    VM_ASSERT(books(pmap_check(map->pmap, why, sizeof why), why));
+    VM_ASSERT(books(footprint_ok(map, why, sizeof why), why));
+    VM_ASSERT(books(vm_map_tree_check(map, why, sizeof why), why));
+}
+
 kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
                        enum vm_fault_kind *kind)
 {
@@ -232,6 +281,8 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
             f.kind = VM_FAULT_INVALID;
     }
     count(vm, map, f.kind);
+    if (VM_INVARIANTS && kr == KERN_SUCCESS)
+        check_after_fault(map, &f);
     if (kind)
         *kind = f.kind;
     if (vm->trace) {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vm/vm_fault.h"
+#include "vm/vm_map_tree.h"
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max)
 {
@@ -13,6 +14,7 @@ struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uin
     map->header.next = map->header.prev = &map->header;
     map->header.start = map->header.end = max;
     map->hint = &map->header;
+    map->max_entries = VM_MAP_MAX_ENTRIES_DEFAULT;
     map->min = min;
     map->max = max;
     return map;
@@ -26,6 +28,7 @@ static void entry_free(struct vm_map_entry *e)
 
 static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
 {
+    vm_map_tree_remove(map, e);
     e->prev->next = e->next;
     e->next->prev = e->prev;
     map->nentries--;
@@ -36,12 +39,16 @@ static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
 
 static void entry_link_after(struct vm_map *map, struct vm_map_entry *after, struct vm_map_entry *e)
 {
+    /* Sorted and disjoint. */
+    VM_ASSERT(e->start < e->end && (after == &map->header || after->end <= e->start));
+    VM_ASSERT(after->next == &map->header || e->end <= after->next->start);
     e->prev = after;
     e->next = after->next;
     after->next->prev = e;
     after->next = e;
     map->nentries++;
     map->size += e->end - e->start;
+    vm_map_tree_insert(map, e);
 }
 
 void vm_map_destroy(struct vm_map *map)
@@ -50,30 +57,31 @@ void vm_map_destroy(struct vm_map *map)
         return;
     if (map->pmap)
         pmap_destroy(map->pmap);
-    while (map->header.next != &map->header) {
-        struct vm_map_entry *e = map->header.next;
-        entry_unlink(map, e);
-        entry_free(e);
+    for (struct vm_map_entry *e = map->header.next, *next; e != &map->header; e = next) {
+        next = e->next;
+        entry_free(e);             /* the whole tree goes: no need to keep it balanced */
     }
     free(map);
 }
 
+/* Whether e is the last entry starting at or below addr. */
+static bool is_floor(const struct vm_map *map, const struct vm_map_entry *e, uint64_t addr)
+{
+    return e != &map->header && e->start <= addr &&
+           (e->next == &map->header || addr < e->next->start);
+}
+
 bool vm_map_lookup_entry(struct vm_map *map, uint64_t addr, struct vm_map_entry **entry)
 {
+    /* Accesses tend to stay in an entry or move on to the next: those before the tree. */
     struct vm_map_entry *e = map->hint;
-    if (e == &map->header || addr < e->start)
-        e = map->header.next;
-    /* Walk forward from the hint (or the start): the list is sorted. */
-    struct vm_map_entry *prev = e->prev;
-    for (; e != &map->header && e->start <= addr; prev = e, e = e->next) {
-        if (addr < e->end) {
-            map->hint = e;
-            *entry = e;
-            return true;
-        }
-    }
-    *entry = prev;
-    return false;
+    if (!is_floor(map, e, addr) && !is_floor(map, e = e->next, addr))
+        e = vm_map_tree_floor(map, addr);
+    *entry = e;
+    if (e == &map->header || addr >= e->end)
+        return false;
+    map->hint = e;
+    return true;
 }
 
 /* Splits e so that an entry starts exactly at addr (start < addr < end). */
@@ -111,19 +119,63 @@ static bool clip_end(struct vm_map *map, struct vm_map_entry *e, uint64_t addr)
     return true;
 }
 
-/* Clips the entries overlapping [start, end) to its bounds; returns the first
- * entry at or after start (may be &header). */
-static struct vm_map_entry *clip_range(struct vm_map *map, uint64_t start, uint64_t end, bool *ok)
+/* Whether the map may hold `count` entries: within the limit, or no more than now
+ * (a map over a lowered limit may still shrink). */
+static bool room_for(const struct vm_map *map, uint64_t count)
+{
+    return count <= map->max_entries || count <= map->nentries;
+}
+
+/* 1 if addr falls strictly inside an entry, which a clip there would split. */
+static unsigned splits_at(struct vm_map *map, uint64_t addr)
 {
     struct vm_map_entry *e;
-    *ok = true;
-    if (vm_map_lookup_entry(map, start, &e))
-        *ok = clip_start(map, e, start);
-    else
+    return vm_map_lookup_entry(map, addr, &e) && e->start < addr;
+}
+
+/* The entries the map would have with [start, end) unmapped. */
+static uint64_t entries_without(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    uint64_t n = map->nentries;
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, start, &e))
         e = e->next;
-    for (struct vm_map_entry *x = e; *ok && x != &map->header && x->start < end; x = x->next)
-        *ok = clip_end(map, x, end);
-    return e;
+    else if (e->start < start)
+        n++;                       /* its part below start stays */
+    for (; e != &map->header && e->start < end; e = e->next)
+        if (e->end <= end)
+            n--;                   /* its part above end, if any, stays */
+    return n;
+}
+
+/* Clips the entries overlapping [start, end) to its bounds; *first is the first entry
+ * at or after start (may be &header). An empty range splits nothing. */
+static kern_return_t clip_bounds(struct vm_map *map, uint64_t start, uint64_t end,
+                                 struct vm_map_entry **first)
+{
+    struct vm_map_entry *e;
+    bool ok = true;
+    if (!vm_map_lookup_entry(map, start, &e))
+        e = e->next;
+    else if (start == end)
+        e = e->start == start ? e : e->next;
+    else
+        ok = clip_start(map, e, start);
+    for (struct vm_map_entry *x = e; ok && x != &map->header && x->start < end; x = x->next)
+        ok = clip_end(map, x, end);
+    *first = e;
+    return ok ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+/* clip_bounds() for a range whose entries stay: KERN_NO_SPACE, and no change, if
+ * the splits would take the map past its limit. */
+static kern_return_t clip_range(struct vm_map *map, uint64_t start, uint64_t end,
+                                struct vm_map_entry **first)
+{
+    unsigned splits = start < end ? splits_at(map, start) + splits_at(map, end) : 0;
+    if (!room_for(map, (uint64_t)map->nentries + splits))
+        return KERN_NO_SPACE;
+    return clip_bounds(map, start, end, first);
 }
 
 static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_entry *b)
@@ -138,15 +190,25 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
     return a->object == b->object && a->offset + (a->end - a->start) == b->offset;
 }
 
+/* Whether e, to be linked after prev, would merge with prev or with prev's successor. */
+static bool merges_into(const struct vm_map *map, const struct vm_map_entry *prev,
+                        const struct vm_map_entry *e)
+{
+    const struct vm_map_entry *next = prev->next;
+    return (prev != &map->header && entries_mergeable(prev, e)) ||
+           (next != &map->header && entries_mergeable(e, next));
+}
+
 /* Absorbs e's successor into e if they are compatible. */
 static bool merge_next(struct vm_map *map, struct vm_map_entry *e)
 {
     struct vm_map_entry *n = e->next;
     if (e == &map->header || n == &map->header || !entries_mergeable(e, n))
         return false;
+    /* e grows first, so that the entry above n has its gap right once n is gone. */
+    e->end = n->end;
     entry_unlink(map, n);
     map->size += n->end - n->start;    /* the range stays mapped, now by e */
-    e->end = n->end;
     entry_free(n);
     return true;
 }
@@ -167,20 +229,23 @@ kern_return_t vm_map_find_space(struct vm_map *map, uint64_t hint, uint64_t size
 {
     mask |= PAGE_MASK;
     uint64_t start = (hint < map->min ? map->min : hint);
-    struct vm_map_entry *e;
+    struct vm_map_entry *e;        /* the entry below the hole tried */
     if (vm_map_lookup_entry(map, start, &e))
         start = e->end;
-    for (e = e->next;; e = e->next) {
-        start = (start + mask) & ~mask;
-        uint64_t limit = e == &map->header ? map->max : e->start;
-        if (start && start + size >= start && start + size <= limit) {
-            *addr = start;
+    for (;;) {
+        struct vm_map_entry *next = e->next;
+        uint64_t limit = next == &map->header ? map->max : next->start;
+        uint64_t at = (start + mask) & ~mask;
+        if (at >= start && at && at + size >= at && at + size <= limit) {
+            *addr = at;
             return KERN_SUCCESS;
         }
-        if (e == &map->header)
+        if (next == &map->header)
             return KERN_NO_SPACE;
-        if (e->end > start)
-            start = e->end;
+        /* On to the next hole that is big enough before alignment: the tree skips the
+         * smaller ones, however many there are. */
+        e = vm_map_tree_next_gap(map, next, size)->prev;
+        start = e->end;
     }
 }
 
@@ -235,10 +300,12 @@ kern_return_t vm_map_remove(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_INVALID_ARGUMENT;
     if (start == end)
         return KERN_SUCCESS;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    if (!room_for(map, entries_without(map, start, end)))
+        return KERN_NO_SPACE;      /* a hole in the middle of an entry, at the limit */
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_bounds(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     remove_entries(map, e, end);
     return KERN_SUCCESS;
 }
@@ -259,7 +326,9 @@ kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, in
             goto fail;
         kr = KERN_NO_SPACE;
         if (flags & VM_FLAGS_OVERWRITE) {
-            if ((kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
+            /* All or nothing: the limit is checked before anything is unmapped. */
+            if (!room_for(map, entries_without(map, *addr, *addr + size) + 1) ||
+                (kr = vm_map_remove(map, *addr, *addr + size)) != KERN_SUCCESS)
                 goto fail;
         } else if (!vm_map_range_free(map, *addr, *addr + size)) {
             goto fail;
@@ -284,6 +353,11 @@ kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, in
     e->inheritance = (uint8_t)inh;
     e->tag = tag;
     vm_map_lookup_entry(map, e->start, &prev);
+    if (!merges_into(map, prev, e) && !room_for(map, (uint64_t)map->nentries + 1)) {
+        free(e);
+        kr = KERN_NO_SPACE;
+        goto fail;
+    }
     entry_link_after(map, prev, e);
     simplify_range(map, e->start, e->end);
     return KERN_SUCCESS;
@@ -305,10 +379,9 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
     for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
         if (prot & ~x->max_protection)
             return KERN_PROTECTION_FAILURE;    /* even set_max can only lower */
-    bool ok;
-    e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next) {
         if (set_max) {
             e->max_protection = prot;
@@ -353,10 +426,10 @@ kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
 {
     if ((start | end) & PAGE_MASK || end < start)
         return KERN_INVALID_ARGUMENT;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next) {
         if (e->wired_count || e->inheritance == VM_INHERIT_SHARE || !e->object)
             continue;
@@ -374,10 +447,10 @@ kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uin
     if (new_start < map->min || new_start + size > map->max ||
         !vm_map_range_free(map, new_start, new_start + size))
         return KERN_NO_SPACE;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     /* Detach the entries, then relink them at their new place. */
     struct vm_map_entry *moved = NULL, **tail = &moved;
     while (e != &map->header && e->start < end) {
@@ -404,10 +477,10 @@ kern_return_t vm_map_inherit(struct vm_map *map, uint64_t start, uint64_t end, e
 {
     if ((start | end) & PAGE_MASK || end < start || inh > VM_INHERIT_NONE)
         return KERN_INVALID_ARGUMENT;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next)
         e->inheritance = (uint8_t)inh;
     simplify_range(map, start, end);
@@ -455,10 +528,9 @@ kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_p
         return kr;
     if (!wire_limit_ok(map->vm, (end - start) >> PAGE_SHIFT))
         return KERN_RESOURCE_SHORTAGE;
-    bool ok;
-    struct vm_map_entry *first = clip_range(map, start, end, &ok), *e;
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *first, *e;
+    if ((kr = clip_range(map, start, end, &first)) != KERN_SUCCESS)
+        return kr;
     for (e = first; e != &map->header && e->start < end; e = e->next)
         if ((kr = wire_entry(map, e, access)) != KERN_SUCCESS)
             break;
@@ -475,10 +547,10 @@ kern_return_t vm_map_unwire(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_INVALID_ARGUMENT;
     if (!vm_map_range_mapped(map, start, end))
         return start == end ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
-    bool ok;
-    struct vm_map_entry *e = clip_range(map, start, end, &ok);
-    if (!ok)
-        return KERN_RESOURCE_SHORTAGE;
+    struct vm_map_entry *e;
+    kern_return_t kr = clip_range(map, start, end, &e);
+    if (kr != KERN_SUCCESS)
+        return kr;
     for (; e != &map->header && e->start < end; e = e->next)
         unwire_entry(map, e);
     simplify_range(map, start, end);
@@ -518,6 +590,7 @@ struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
     struct vm_map *map = vm_map_create(old->vm, pmap, old->min, old->max);
     if (!map)
         return NULL;
+    map->max_entries = old->max_entries;
     for (struct vm_map_entry *e = old->header.next; e != &old->header; e = e->next) {
         if (e->inheritance == VM_INHERIT_NONE)
             continue;

@@ -1,8 +1,10 @@
 /* vm/vm_map.h — address spaces: sorted, non-overlapping entries over objects.
  *
  * Entries are 16 KB aligned and kept in a doubly linked list around a sentinel,
- * with a hint for lookups near the last one. Operations on part of an entry clip
- * it first; neighbours that became compatible are coalesced. */
+ * with a hint for lookups near the last one and a balanced tree over the list
+ * (vm_map_tree.c) for the others and for finding free space. Operations on part of
+ * an entry clip it first; neighbours that became compatible are coalesced. A map
+ * holds at most max_entries entries: what would need more fails with KERN_NO_SPACE. */
 #ifndef VM_VM_MAP_H
 #define VM_VM_MAP_H
 
@@ -10,8 +12,17 @@
 
 enum vm_inherit { VM_INHERIT_SHARE = 0, VM_INHERIT_COPY = 1, VM_INHERIT_NONE = 2 };
 
+/* An entry's place in its map's tree (vm_map_tree.h). */
+struct vm_map_node {
+    struct vm_map_entry *child[2], *parent;   /* child[0] is the lower side */
+    uint64_t gap;                  /* free bytes just below the entry */
+    uint64_t max_gap;              /* the largest gap in its subtree */
+    int height;
+};
+
 struct vm_map_entry {
     struct vm_map_entry *prev, *next;
+    struct vm_map_node node;
     uint64_t start, end;
     struct vm_object *object;      /* NULL: anonymous, allocated on first fault */
     uint64_t offset;
@@ -34,12 +45,17 @@ struct vm_map_stats {
     uint64_t reactivations;        /* its faults on pages the scan had deactivated */
 };
 
+/* Linux's default vm.max_map_count. */
+#define VM_MAP_MAX_ENTRIES_DEFAULT 65530
+
 struct vm_map {
     struct vm *vm;
     struct pmap *pmap;
     struct vm_map_entry header;    /* sentinel: header.next is the lowest entry */
     struct vm_map_entry *hint;
+    struct vm_map_entry *root;     /* of the tree over the entries */
     uint32_t nentries;
+    uint32_t max_entries;          /* VM_MAP_MAX_ENTRIES_DEFAULT unless changed */
     uint64_t min, max;             /* usable range */
     uint64_t size;                 /* bytes mapped */
     int owner;                     /* task id, for traces */
@@ -49,16 +65,22 @@ struct vm_map {
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max);
 void vm_map_destroy(struct vm_map *map);   /* also destroys the pmap */
 
-/* A new map for a child task: each entry by its inheritance — SHARE maps the same
- * object, COPY shares it copy-on-write (both entries marked needs_copy, the
- * parent's mappings write-protected), NONE leaves a hole. NULL if out of memory. */
+/* A new map for a child task, with old's max_entries: each entry by its inheritance —
+ * SHARE maps the same object, COPY shares it copy-on-write (both entries marked
+ * needs_copy, the parent's mappings write-protected), NONE leaves a hole. NULL if out
+ * of memory. */
 struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap);
 /* Objects between the entry at addr and the bottom of its shadow chain (0 if none). */
 unsigned vm_map_shadow_depth(struct vm_map *map, uint64_t addr);
 
 /* Maps [*addr, *addr + size) to obj at offset (obj's reference is consumed; NULL for
  * anonymous memory). size and *addr must be page aligned; *addr is updated for
- * ANYWHERE. */
+ * ANYWHERE. KERN_NO_SPACE also when the map has max_entries entries and the new one
+ * would not merge with a neighbour.
+ *
+ * The calls below that act on part of an entry split it, which takes one more entry
+ * at each end inside one: at the limit they fail with KERN_NO_SPACE and change nothing
+ * (vm_map_remove only when it splits one entry in two). */
 kern_return_t vm_map_enter(struct vm_map *map, uint64_t *addr, uint64_t size, int flags,
                            struct vm_object *obj, uint64_t offset, bool needs_copy,
                            vm_prot_t cur, vm_prot_t max, enum vm_inherit inh, const char *tag);

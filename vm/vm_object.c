@@ -115,14 +115,27 @@ struct vm_object *vm_object_for_vnode(struct vm *vm, struct vnode *vn)
     return obj;
 }
 
+/* obj's window on the object it shadows: page aligned, and inside it if that is
+ * anonymous (a file object may be mapped past its end). */
+static bool window_ok(const struct vm_object *obj)
+{
+    const struct vm_object *below = obj->shadow;
+    return !below || (!(obj->shadow_offset & PAGE_MASK) && !(obj->size & PAGE_MASK) &&
+                      (!vm_object_internal(below) ||
+                       (obj->shadow_offset <= below->size &&
+                        obj->size <= below->size - obj->shadow_offset)));
+}
+
 kern_return_t vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size)
 {
     struct vm_object *below = *obj;
+    VM_ASSERT(below->ref_count > 0);
     struct vm_object *top = vm_object_allocate(below->vm, size);
     if (!top)
         return KERN_RESOURCE_SHORTAGE;
     top->shadow = below;           /* takes over the caller's reference */
     top->shadow_offset = *offset;
+    VM_ASSERT(window_ok(top));
     *obj = top;
     *offset = 0;
     return KERN_SUCCESS;
@@ -130,6 +143,7 @@ kern_return_t vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_
 
 void vm_object_reference(struct vm_object *obj)
 {
+    VM_ASSERT(!obj || obj->ref_count > 0);     /* no coming back from the dead */
     if (obj)
         obj->ref_count++;
 }
@@ -142,6 +156,7 @@ struct vm_object *vm_object_copy_delayed(struct vm_object *obj, uint64_t offset,
     vm_object_reference(obj);
     copy->shadow = obj;
     copy->shadow_offset = offset;
+    VM_ASSERT(window_ok(copy));
     copy->copy_next = obj->copies;
     obj->copies = copy;
     /* Every write to obj's pages must fault from now on, so the old page is pushed. */
@@ -249,8 +264,10 @@ static void collapse_one(struct vm_object *obj)
     }
     collapse_compressed(obj, below);
     copy_replace(below, obj);              /* if below was a copy, obj is one now */
+    VM_ASSERT(below->resident == 0 && below->compressed == 0);
     obj->shadow = below->shadow;           /* takes over below's reference */
     obj->shadow_offset += below->shadow_offset;
+    VM_ASSERT(window_ok(obj));
     vm->objects--;
     vm->stats.collapses++;
     free(below);
@@ -295,11 +312,17 @@ void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
 void vm_object_deallocate(struct vm_object *obj)
 {
     /* Iterative down the shadow chain: a long chain must not recurse deeply. */
-    while (obj && --obj->ref_count == 0) {
+    while (obj) {
+        VM_ASSERT(obj->ref_count > 0);
+        if (--obj->ref_count > 0)
+            return;
         struct vm_object *shadow = obj->shadow;
+        /* Its copies hold references to it: it cannot go before them. */
+        VM_ASSERT(!obj->copies && obj->vm->objects > 0);
         while (obj->memq)
             vm_page_free(obj->vm, obj->memq);
         vm_compressor_free_range(obj, 0, obj->size);
+        VM_ASSERT(obj->resident == 0 && obj->compressed == 0);
         vm_compressor_release_slots(obj);
         if (obj->vnode) {
             obj->vnode->object = NULL;

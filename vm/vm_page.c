@@ -72,7 +72,14 @@ static void queue_remove(struct vm *vm, struct vm_page *pg)
 {
     if (pg->queue == VM_PAGE_NOT_ON_Q)
         return;
+    VM_ASSERT(pg->queue < VM_PAGE_NQUEUES && vm->q[pg->queue].count > 0);
     struct vm_page_queue_head *q = &vm->q[pg->queue];
+    pfn_t pfn = vm_page_pfn(vm, pg);
+    /* Its neighbours (or the head and tail) must point back at it. */
+    VM_ASSERT(pg->pageq_prev == PFN_NONE ? q->head == pfn
+                                         : vm->pages[pg->pageq_prev].pageq_next == pfn);
+    VM_ASSERT(pg->pageq_next == PFN_NONE ? q->tail == pfn
+                                         : vm->pages[pg->pageq_next].pageq_prev == pfn);
     if (pg->pageq_prev != PFN_NONE)
         vm->pages[pg->pageq_prev].pageq_next = pg->pageq_next;
     else
@@ -90,6 +97,10 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
     queue_remove(vm, pg);
     struct vm_page_queue_head *q = &vm->q[which];
     pfn_t pfn = vm_page_pfn(vm, pg);
+    VM_ASSERT(which > VM_PAGE_NOT_ON_Q && which < VM_PAGE_NQUEUES);
+    VM_ASSERT(vm->phys->use[pfn] == PHYS_VM);
+    /* A wired page sits on the wired queue and nowhere else. */
+    VM_ASSERT((pg->wire_count != 0) == (which == VM_PAGE_Q_WIRED));
     pg->pageq_next = PFN_NONE;
     pg->pageq_prev = q->tail;
     if (q->tail != PFN_NONE)
@@ -122,8 +133,19 @@ struct vm_page *vm_page_grab(struct vm *vm)
     return pg;
 }
 
+/* Whether a page of obj at offset is in the hash (no lookup counted). */
+static bool hashed(const struct vm *vm, const struct vm_object *obj, uint64_t offset)
+{
+    for (const struct vm_page *pg = vm->hash[hash_of(vm, obj, offset)]; pg; pg = pg->hash_next)
+        if (pg->object == obj && pg->offset == offset)
+            return true;
+    return false;
+}
+
 void vm_page_insert(struct vm *vm, struct vm_page *pg, struct vm_object *obj, uint64_t offset)
 {
+    VM_ASSERT(!pg->object && obj->ref_count > 0 && !(offset & PAGE_MASK));
+    VM_ASSERT(!hashed(vm, obj, offset));
     uint32_t b = hash_of(vm, obj, offset);
     pg->object = obj;
     pg->offset = offset;
@@ -144,6 +166,7 @@ void vm_page_remove(struct vm *vm, struct vm_page *pg)
     struct vm_object *obj = pg->object;
     if (!obj)
         return;
+    VM_ASSERT(obj->resident > 0 && vm->object_pages > 0);
     struct vm_page **pp = &vm->hash[hash_of(vm, obj, pg->offset)];
     while (*pp != pg)
         pp = &(*pp)->hash_next;
@@ -175,7 +198,9 @@ struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t of
 void vm_page_free(struct vm *vm, struct vm_page *pg)
 {
     pfn_t pfn = vm_page_pfn(vm, pg);
+    VM_ASSERT(vm->phys->use[pfn] == PHYS_VM && !(pg->flags & VM_PAGE_BUSY));
     pmap_page_protect(vm->mmu, pfn, VM_PROT_NONE);
+    VM_ASSERT(pmap_mapping_count(vm->mmu, pfn) == 0);
     vm_page_remove(vm, pg);
     queue_remove(vm, pg);
     pg->wire_count = 0;
@@ -218,12 +243,14 @@ void vm_page_throttle(struct vm *vm, struct vm_page *pg)
 
 void vm_page_wire(struct vm *vm, struct vm_page *pg)
 {
+    VM_ASSERT(pg->object && pg->wire_count < UINT16_MAX);
     if (pg->wire_count++ == 0)
         queue_enter_tail(vm, pg, VM_PAGE_Q_WIRED);
 }
 
 void vm_page_unwire(struct vm *vm, struct vm_page *pg)
 {
+    VM_ASSERT(pg->wire_count > 0 && pg->queue == VM_PAGE_Q_WIRED);
     if (pg->wire_count && --pg->wire_count == 0)
         queue_enter_tail(vm, pg, VM_PAGE_Q_ACTIVE);
 }
@@ -291,37 +318,43 @@ static bool queue_walk_ok(const struct vm *vm, int q, uint8_t *seen, char *why, 
     return true;
 }
 
+bool vm_page_totals_check(const struct vm *vm, char *why, size_t len)
+{
+    const struct phys *p = vm->phys;
+    uint32_t queued = 0;
+    for (int q = VM_PAGE_Q_ACTIVE; q < VM_PAGE_NQUEUES; q++)
+        queued += vm->q[q].count;
+    if (p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_KERNEL] +
+            p->count[PHYS_COMPRESSOR] + p->count[PHYS_RESERVED] != p->nframes) {
+        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + compressor %u + "
+                 "reserved %u != %u frames", p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE],
+                 p->count[PHYS_KERNEL], p->count[PHYS_COMPRESSOR], p->count[PHYS_RESERVED],
+                 p->nframes);
+        return false;
+    }
+    uint64_t pool = vm->compressor ? compressor_stats(vm->compressor)->frames : 0;
+    if (pool != p->count[PHYS_COMPRESSOR]) {
+        snprintf(why, len, "the compressor holds %llu frames, phys counts %u",
+                 (unsigned long long)pool, p->count[PHYS_COMPRESSOR]);
+        return false;
+    }
+    return true;
+}
+
 bool vm_page_queues_check(const struct vm *vm, char *why, size_t len)
 {
     const struct phys *p = vm->phys;
     uint8_t *seen = calloc(p->nframes, 1);
     bool ok = seen != NULL;
-    uint32_t queued = 0;
-    for (int q = VM_PAGE_Q_ACTIVE; ok && q < VM_PAGE_NQUEUES; q++) {
+    for (int q = VM_PAGE_Q_ACTIVE; ok && q < VM_PAGE_NQUEUES; q++)
         ok = queue_walk_ok(vm, q, seen, why, len);
-        queued += vm->q[q].count;
-    }
     for (uint32_t i = 0; ok && i < p->nframes; i++)
         if (p->use[i] == PHYS_VM && !seen[i]) {
             snprintf(why, len, "frame %u is the VM's but on no queue", i);
             ok = false;
         }
-    if (ok && p->count[PHYS_FREE] + queued + p->count[PHYS_PAGETABLE] + p->count[PHYS_KERNEL] +
-                      p->count[PHYS_COMPRESSOR] + p->count[PHYS_RESERVED] != p->nframes) {
-        snprintf(why, len, "free %u + queued %u + tables %u + kernel %u + compressor %u + "
-                 "reserved %u != %u frames", p->count[PHYS_FREE], queued, p->count[PHYS_PAGETABLE],
-                 p->count[PHYS_KERNEL], p->count[PHYS_COMPRESSOR], p->count[PHYS_RESERVED],
-                 p->nframes);
-        ok = false;
-    }
-    uint64_t pool = vm->compressor ? compressor_stats(vm->compressor)->frames : 0;
-    if (ok && pool != p->count[PHYS_COMPRESSOR]) {
-        snprintf(why, len, "the compressor holds %llu frames, phys counts %u",
-                 (unsigned long long)pool, p->count[PHYS_COMPRESSOR]);
-        ok = false;
-    }
     free(seen);
-    return ok && counts_ok(vm, why, len);
+    return ok && vm_page_totals_check(vm, why, len) && counts_ok(vm, why, len);
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmu/invariant.h"
 #include "mmu/pmap.h"
 
 #define NFRAMES 256
@@ -636,6 +637,8 @@ static void check_consistency(struct pmap **pms)
             ck_assert_msg(found, "mapping missing from the reverse map");
         }
         ck_assert_uint_eq(pms[i]->resident, valid);
+        char why[128];
+        ck_assert_msg(pmap_check(pms[i], why, sizeof why), "%s", why);
         resident += valid;
     }
     for (int j = 0; j < NPAGES; j++)
@@ -732,6 +735,48 @@ START_TEST(random_accounting)
 }
 END_TEST
 
+/* pmap_check against a pmap whose ledgers are made wrong one at a time. */
+START_TEST(check_finds_broken_ledgers)
+{
+    pfn_t f = vm_frame(), g = vm_frame();
+    ck_assert_int_eq(pmap_enter(pm, 0x10000, f, RW, VM_PROT_WRITE, PMAP_OPT_WIRED), 0);
+    ck_assert_int_eq(pmap_enter(pm, 0x40000000, g, RW, 0, PMAP_OPT_INTERNAL), 0);
+    ck_assert_int_eq(pmap_enter(pm, 0x14000, g, RW, 0, PMAP_OPT_INTERNAL), 0);
+    pmap_disconnect_compressed(&m, g);       /* two compressed markers */
+    ck_assert_int_eq(pmap_enter(pm, 0x18000, g, RX, 0, 0), 0);
+    char why[128];
+    ck_assert_msg(pmap_check(pm, why, sizeof why), "%s", why);
+    struct { uint32_t *counter; const char *name; } ledgers[] = {
+        { &pm->resident, "resident pages" }, { &pm->wired, "wired pages" },
+        { &pm->internal, "internal pages" }, { &pm->compressed, "compressed markers" },
+        { &pm->tables, "table frames" },
+    };
+    for (unsigned i = 0; i < sizeof ledgers / sizeof *ledgers; i++) {
+        ++*ledgers[i].counter;
+        ck_assert(!pmap_check(pm, why, sizeof why));
+        ck_assert_msg(strstr(why, ledgers[i].name), "%s: %s", ledgers[i].name, why);
+        --*ledgers[i].counter;
+    }
+    /* A mapping its frame's reverse map has lost. */
+    uint32_t head = m.pv_head[f];
+    m.pv_head[f] = 0;
+    ck_assert(!pmap_check(pm, why, sizeof why));
+    ck_assert_msg(strstr(why, "no pv entry"), "%s", why);
+    m.pv_head[f] = head;
+    ck_assert_msg(pmap_check(pm, why, sizeof why), "%s", why);
+}
+END_TEST
+
+/* With invariant checks built in (make asan), a pmap whose resident count is wrong
+ * aborts at the removal that would take it below zero. */
+START_TEST(broken_resident_count_aborts)
+{
+    ck_assert_int_eq(pmap_enter(pm, 0x10000, vm_frame(), RW, 0, 0), 0);
+    pm->resident = 0;
+    pmap_remove(pm, 0x10000, 0x14000);
+}
+END_TEST
+
 static Suite *pmap_suite(void)
 {
     Suite *s = suite_create("pmap");
@@ -776,6 +821,9 @@ static Suite *pmap_suite(void)
     tcase_set_timeout(acc, 30);
     tcase_add_test(acc, destroy_frees_tables_and_tlb);
     tcase_add_test(acc, random_accounting);
+    tcase_add_test(acc, check_finds_broken_ledgers);
+    if (MMU_INVARIANTS)
+        tcase_add_test_raise_signal(acc, broken_resident_count_aborts, SIGABRT);
     suite_add_tcase(s, acc);
     return s;
 }

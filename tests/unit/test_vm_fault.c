@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,6 +245,7 @@ START_TEST(cow_at_object_offset)
         ck_assert_ptr_nonnull(pg);
         memset(phys_ptr(&p, vm_page_pfn(&vm, pg)), 0x70 + i, PG);
         vm_page_insert(&vm, pg, obj, i * PG);
+        vm_page_activate(&vm, pg);             /* every VM page is on a queue */
     }
     enter_obj(BASE, PG, obj, PG, true, RW);
     ck_assert_int_eq(fault_ok(BASE, W), VM_FAULT_COW);
@@ -530,6 +532,33 @@ START_TEST(fork_exit_loop_keeps_chain_short)
 }
 END_TEST
 
+/* The O(1) sums that builds with invariants check after every fault. */
+START_TEST(totals_check_finds_a_miscount)
+{
+    enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        fault_ok(BASE + i * PG, W);
+    char why[200];
+    ck_assert_msg(vm_page_totals_check(&vm, why, sizeof why), "%s", why);
+    vm.q[VM_PAGE_Q_ACTIVE].count++;
+    ck_assert(!vm_page_totals_check(&vm, why, sizeof why));
+    ck_assert_msg(strstr(why, "queued 5"), "%s", why);
+    vm.q[VM_PAGE_Q_ACTIVE].count--;
+    ck_assert_msg(vm_page_queues_check(&vm, why, sizeof why), "%s", why);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* With invariant checks built in (make asan), taking a reference on an object whose
+ * last one is gone aborts. */
+START_TEST(reference_to_a_dead_object_aborts)
+{
+    struct vm_object *obj = vm_object_allocate(&vm, PG);
+    obj->ref_count = 0;
+    vm_object_reference(obj);
+}
+END_TEST
+
 static Suite *vm_fault_suite(void)
 {
     Suite *s = suite_create("vm_fault");
@@ -567,6 +596,9 @@ static Suite *vm_fault_suite(void)
     tcase_set_timeout(acc, 30);
     tcase_add_test(acc, trace_hook_sees_every_fault);
     tcase_add_test(acc, exhaustion_and_accounting);
+    tcase_add_test(acc, totals_check_finds_a_miscount);
+    if (VM_INVARIANTS)
+        tcase_add_test_raise_signal(acc, reference_to_a_dead_object_aborts, SIGABRT);
     suite_add_tcase(s, acc);
     return s;
 }

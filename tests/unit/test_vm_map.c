@@ -1,14 +1,16 @@
 /* Unit tests for vm/vm_map.c on an in-process machine (phys + mmu + vm + one map):
  * vm_map_enter FIXED / ANYWHERE / OVERWRITE, clipping by protect and remove, coalescing
- * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, and frame
- * accounting after vm_map_destroy. Guest memory is read and written through
- * pmap_extract + phys_ptr after vm_fault made it resident. */
+ * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, frame
+ * accounting after vm_map_destroy; lookups and first-fit searches among many entries
+ * (the tree over the list), and the limit on entries. Guest memory is read and written
+ * through pmap_extract + phys_ptr after vm_fault made it resident. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
+#include "vm/vm_map_tree.h"
 #include "tests/unit/vm_fixture.h"
 
 
@@ -486,6 +488,270 @@ START_TEST(destroy_frees_everything)
 }
 END_TEST
 
+/* --- many entries, and the limit on them ------------------------------------- */
+
+static void assert_tree(void)
+{
+    char why[200];
+    ck_assert_msg(vm_map_tree_check(map, why, sizeof why), "%s", why);
+}
+
+/* The first fit as the list alone would find it, entry by entry. */
+static kern_return_t first_fit_by_walk(uint64_t hint, uint64_t size, uint64_t mask, uint64_t *addr)
+{
+    mask |= PAGE_MASK;
+    uint64_t at = hint < map->min ? map->min : hint;
+    for (struct vm_map_entry *e = map->header.next;; e = e->next) {
+        at = (at + mask) & ~mask;
+        uint64_t limit = e == &map->header ? map->max : e->start;
+        if (at + size <= limit) {
+            *addr = at;
+            return KERN_SUCCESS;
+        }
+        if (e == &map->header)
+            return KERN_NO_SPACE;
+        if (e->end > at)
+            at = e->end;
+    }
+}
+
+#define MANY 20000u
+#define OVERWRITE (VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)
+
+static uint64_t many_at(unsigned i) { return BASE + 2ull * i * PG; }
+
+/* One-page entries with a one-page hole between each two; every third removed. */
+START_TEST(lookup_among_many_entries)
+{
+    for (unsigned i = 0; i < MANY; i++)
+        enter_at(many_at(i), PG, i % 2 ? R : RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, MANY);
+    assert_tree();
+    for (unsigned round = 0; round < 2; round++) {
+        /* Out of order, so that the hint rarely helps. */
+        for (unsigned k = 0; k < MANY; k++) {
+            unsigned i = (unsigned)((k * 7919ull) % MANY);
+            bool gone = round == 1 && i % 3 == 0;
+            struct vm_map_entry *e;
+            ck_assert(vm_map_lookup_entry(map, many_at(i) + 5, &e) == !gone);
+            if (!gone)
+                ck_assert_uint_eq(e->start, many_at(i));
+            ck_assert(!vm_map_lookup_entry(map, many_at(i) + PG, &e));
+            if (!gone)
+                ck_assert_uint_eq(e->start, many_at(i));   /* the entry below the hole */
+        }
+        for (unsigned i = 0; round == 0 && i < MANY; i += 3)
+            ck_assert_int_eq(vm_map_remove(map, many_at(i), many_at(i) + PG), KERN_SUCCESS);
+        assert_tree();
+    }
+    ck_assert_uint_eq(map->nentries, MANY - (MANY + 2) / 3);
+    struct vm_map_entry *e;
+    ck_assert(!vm_map_lookup_entry(map, BASE - 1, &e));
+    ck_assert_ptr_eq(e, &map->header);
+
+    /* Holes of one page everywhere, of three where an entry went: the first fit from
+     * any hint, for any size and alignment, is the one a walk of the list finds. */
+    const uint64_t sizes[] = { PG, 2 * PG, 3 * PG, 4 * PG };
+    const uint64_t masks[] = { 0, 2 * PG - 1, 8 * PG - 1 };
+    for (unsigned k = 0; k < 3000; k++) {
+        uint64_t hint = BASE + ((k * 104729ull) % (2 * MANY + 10)) * PG - 4 * PG;
+        uint64_t size = sizes[k % 4], mask = masks[(k / 4) % 3], got = 0, want = 0;
+        kern_return_t kr = vm_map_find_space(map, hint, size, mask, &got);
+        ck_assert_int_eq(kr, first_fit_by_walk(hint, size, mask, &want));
+        ck_assert_msg(got == want, "hint 0x%llx size %llu mask 0x%llx: 0x%llx, a walk finds 0x%llx",
+                      (unsigned long long)hint, (unsigned long long)size, (unsigned long long)mask,
+                      (unsigned long long)got, (unsigned long long)want);
+    }
+    uint64_t got;
+    ck_assert_int_eq(vm_map_find_space(map, (1ull << 47) - PG, 2 * PG, 0, &got), KERN_NO_SPACE);
+    destroy_and_check_frames();
+}
+END_TEST
+
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 17;
+    rnd_state ^= rnd_state << 5;
+    return rnd_state % n;
+}
+
+#define WINDOW 64u
+
+/* Random enters, overwrites, removals and protections over a small window against a
+ * page-by-page model: lookups agree with it, the tree with the list, and neighbours
+ * that can merge have merged. */
+START_TEST(random_operations_keep_the_tree_in_step)
+{
+    vm_prot_t model[WINDOW] = { 0 };           /* 0: unmapped */
+    for (unsigned step = 0; step < 6000; step++) {
+        uint32_t a = rnd(WINDOW), n = 1 + rnd(6), op = rnd(5);
+        if (a + n > WINDOW)
+            n = WINDOW - a;
+        uint64_t va = BASE + a * PG, len = n * PG;
+        vm_prot_t prot = rnd(2) ? R : RW;
+        bool free_ = true, mapped = true;
+        for (uint32_t i = a; i < a + n; i++) {
+            free_ &= model[i] == 0;
+            mapped &= model[i] != 0;
+        }
+        uint64_t at = va;
+        switch (op) {
+        case 0:
+            ck_assert_int_eq(enter(&at, len, VM_FLAGS_FIXED, prot, VM_PROT_ALL),
+                             free_ ? KERN_SUCCESS : KERN_NO_SPACE);
+            break;
+        case 1:
+            ck_assert_int_eq(enter(&at, len, OVERWRITE, prot, VM_PROT_ALL), KERN_SUCCESS);
+            free_ = true;
+            break;
+        case 2:
+            ck_assert_int_eq(vm_map_remove(map, va, va + len), KERN_SUCCESS);
+            prot = 0;
+            free_ = true;
+            break;
+        case 3:
+            ck_assert_int_eq(vm_map_protect(map, va, va + len, prot, false),
+                             mapped ? KERN_SUCCESS : KERN_INVALID_ADDRESS);
+            free_ = mapped;
+            break;
+        default: {
+            /* ANYWHERE from va: the first free run of n pages (past the window: free). */
+            uint32_t want = a;
+            for (uint32_t i = a; i < want + n && i < WINDOW; i++)
+                if (model[i])
+                    want = i + 1;
+            ck_assert_int_eq(enter(&at, len, VM_FLAGS_ANYWHERE, prot, VM_PROT_ALL), KERN_SUCCESS);
+            ck_assert_uint_eq(at, BASE + want * PG);
+            a = want;
+            if (a + n > WINDOW)        /* outside the model: taken away again */
+                ck_assert_int_eq(vm_map_remove(map, at, at + len), KERN_SUCCESS);
+            free_ = a + n <= WINDOW;
+            break;
+        }
+        }
+        for (uint32_t i = a; free_ && i < a + n; i++)
+            model[i] = prot;
+        assert_tree();
+        unsigned runs = 0;
+        for (uint32_t i = 0; i < WINDOW; i++) {
+            struct vm_map_entry *e;
+            bool in = vm_map_lookup_entry(map, BASE + i * PG + 1, &e);
+            ck_assert_msg(in == (model[i] != 0), "step %u: page %u", step, i);
+            if (in)
+                ck_assert_uint_eq(e->protection, model[i]);
+            runs += model[i] && (i == 0 || model[i - 1] != model[i]);
+        }
+        ck_assert_msg(map->nentries == runs, "step %u: %u entries for %u runs", step,
+                      map->nentries, runs);
+    }
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* At the limit, an enter that needs an entry of its own fails; one that merges does not. */
+START_TEST(limit_refuses_new_entries)
+{
+    map->max_entries = 6;
+    for (unsigned i = 0; i < 6; i++)
+        enter_at(BASE + 2 * i * PG, PG, RW, VM_PROT_ALL);
+    uint64_t a = BASE + 20 * PG;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_FIXED, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    a = 0;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    struct vm_object *obj = vm_object_allocate(&vm, PG);
+    a = BASE + 20 * PG;
+    ck_assert_int_eq(vm_map_enter(map, &a, PG, VM_FLAGS_FIXED, obj, 0, false, RW, VM_PROT_ALL,
+                                  VM_INHERIT_COPY, "obj"), KERN_NO_SPACE);
+    ck_assert_uint_eq(vm.objects, 0);          /* the reference was consumed */
+    ck_assert_uint_eq(map->nentries, 6);
+
+    /* Filling the hole between the first two merges all three: 5 entries. */
+    enter_at(BASE + PG, PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 5);
+    enter_at(BASE + 30 * PG, PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 6);
+
+    /* OVERWRITE: of one whole entry, fine; of free space or part of an entry, no room,
+     * and nothing is unmapped first. */
+    poke(BASE + 30 * PG, 0x42);
+    a = BASE + 30 * PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 6);
+    ck_assert_uint_eq(peek(BASE + 30 * PG), 0);
+    a = BASE + 40 * PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_NO_SPACE);
+    poke(BASE + PG, 0x43);
+    a = BASE + PG;
+    ck_assert_int_eq(enter(&a, PG, OVERWRITE, R, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_uint_eq(peek(BASE + PG), 0x43);
+    assert_entry(0, BASE, BASE + 3 * PG);
+
+    /* An entry given back makes room for one. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 30 * PG, BASE + 31 * PG), KERN_SUCCESS);
+    a = 0;
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, R, VM_PROT_ALL), KERN_SUCCESS);
+    a = 0;                         /* next to it, but it could not merge */
+    ck_assert_int_eq(enter(&a, PG, VM_FLAGS_ANYWHERE, RW, VM_PROT_ALL), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 6);
+    assert_tree();
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* Splitting an entry takes more entries: at the limit every call that would split
+ * fails with KERN_NO_SPACE and leaves the entry as it was. */
+START_TEST(split_at_limit_changes_nothing)
+{
+    map->max_entries = 3;
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 4; i++)
+        poke(BASE + i * PG, (uint8_t)(0x70 + i));
+    enter_at(BASE + 10 * PG, PG, R, VM_PROT_ALL);
+    enter_at(BASE + 20 * PG, PG, R, VM_PROT_ALL);
+    uint64_t mid = BASE + PG, mid_end = BASE + 2 * PG;
+    ck_assert_int_eq(vm_map_protect(map, mid, mid_end, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + PG, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_remove(map, mid, mid_end), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_inherit(map, mid, mid_end, VM_INHERIT_NONE), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_discard(map, mid, mid_end), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_wire(map, mid, mid_end, R), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_move(map, mid, PG, BASE + 30 * PG), KERN_NO_SPACE);
+    ck_assert_uint_eq(map->nentries, 3);
+    assert_entry(0, BASE, BASE + 4 * PG);
+    ck_assert_uint_eq(nth(0)->protection, RW);
+    ck_assert_uint_eq(nth(0)->inheritance, VM_INHERIT_COPY);
+    ck_assert_uint_eq(nth(0)->wired_count, 0);
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert_uint_eq(peek(BASE + i * PG), 0x70 + i);
+    poke(mid, 0x55);                           /* still writable */
+
+    /* Whole entries, and cutting one end off, need no new entry. */
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + 4 * PG, R, false), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_protect(map, BASE, BASE + 4 * PG, RW, false), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 3);
+    ck_assert_uint_eq(peek(mid), 0x55);
+    /* A child has the same limit. */
+    struct vm_map *child = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(child);
+    ck_assert_uint_eq(child->max_entries, 3);
+    vm_map_destroy(child);
+
+    /* A limit lowered below the count: the map may shrink, not grow. */
+    map->max_entries = 1;
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 3 * PG, R, false), KERN_NO_SPACE);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 10 * PG, BASE + 11 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 2);
+    map->max_entries = 4;
+    ck_assert_int_eq(vm_map_protect(map, BASE + 2 * PG, BASE + 3 * PG, R, false), KERN_SUCCESS);
+    ck_assert_uint_eq(map->nentries, 4);
+    assert_tree();
+    destroy_and_check_frames();
+}
+END_TEST
+
 static Suite *vm_map_suite(void)
 {
     Suite *s = suite_create("vm_map");
@@ -513,6 +779,15 @@ static Suite *vm_map_suite(void)
     tcase_add_test(mv, discard_cow_anonymous_reads_zero);
     tcase_add_test(mv, destroy_frees_everything);
     suite_add_tcase(s, mv);
+
+    TCase *many = tcase_create("many entries and the limit");
+    tcase_add_checked_fixture(many, setup, teardown);
+    tcase_set_timeout(many, 60);
+    tcase_add_test(many, lookup_among_many_entries);
+    tcase_add_test(many, random_operations_keep_the_tree_in_step);
+    tcase_add_test(many, limit_refuses_new_entries);
+    tcase_add_test(many, split_at_limit_changes_nothing);
+    suite_add_tcase(s, many);
     return s;
 }
 
