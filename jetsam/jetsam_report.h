@@ -1,4 +1,4 @@
-/* jetsam/jetsam_report.h — JetsamEvent reports (.ips), one per kill, written with jansson.
+/* jetsam/jetsam_report.h — JetsamEvent reports (.ips), one per kill, built with jansson.
  *
  * The shape of Apple's JetsamEvent .ips: a first line of JSON (the header: bug_type "298",
  * os_version, timestamp), then the body as indented JSON:

@@ -29,7 +29,7 @@ struct view_driver {
 
 struct view_options {
     const char *snapshot;          /* --snapshot FILE.png: written once the run ends, then quit */
-    const char *script;            /* --view-script FILE: commands run first (see README) */
+    const char *script;            /* --view-script FILE: commands run first (docs/viewer.md) */
     int width, height;             /* --view-size WxH (0: 1280x800) */
     const struct view_driver *driver;   /* NULL: the loaded program alone */
 };

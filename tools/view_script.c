@@ -450,7 +450,7 @@ static int exec_line(struct script *s, char *line)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(a[0], commands[i].name))
             return commands[i].fn(s, a, n);
-    return bad(s, "unknown command '%s' (see the README's Viewer section)", a[0]);
+    return bad(s, "unknown command '%s' (see docs/viewer.md)", a[0]);
 }
 
 int view_script(struct view *v, const char *path)

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # What the viewer's tests share (test_view.sh, test_view_jetsam.sh), sourced after lib.sh:
-# the palette the README documents (tools/view_model.c), and reading a transcript of a
+# the palette docs/viewer.md documents (tools/view_model.c), and reading a transcript of a
 # --view-script ($D/out) and its PNGs (build/tests/pngpixel, libpng).
 
 G=$GUEST
