@@ -182,6 +182,11 @@ struct vm_kmem {
 /* Holds as many frames as `bytes` needs, taking or returning the difference. Kernel
  * allocations may use the reserve; KERN_RESOURCE_SHORTAGE when nothing is left. */
 kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
+/* The same for memory a user asked for (a new task's, at fork): it takes nothing when
+ * the pageout scan cannot leave free_target frames free after it, so a fork loop meets a
+ * refusal while the tasks that run still find frames for their faults without a scan
+ * taking their own pages back at every one. */
+kern_return_t vm_kmem_charge(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
 void vm_kmem_release(struct vm *vm, struct vm_kmem *k);
 
 /* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and
