@@ -226,6 +226,7 @@ void emu_deliver_fault(struct emu *emu)
 
 static void run_current(struct emu *emu)
 {
+    sched_before_run(emu);
     upcall_before_run(emu);
     if (phys_take_stale_code(&emu->phys)) {
         uc_ctl_flush_tb(emu->uc);

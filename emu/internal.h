@@ -315,6 +315,9 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
+/* With the CPU stopped, before the current task runs: a quantum that started while
+ * the CPU ran (a fork) gets the block hook that counts it. */
+void sched_before_run(struct emu *emu);
 /* Makes sure guest instructions are being counted (the block hook is installed);
  * call with the CPU stopped. */
 void sched_count_instructions(struct emu *emu);

@@ -177,6 +177,12 @@ void sched_update_quantum(struct emu *emu)
     start_quantum(emu);
 }
 
+void sched_before_run(struct emu *emu)
+{
+    if (emu->quantum_end != UINT64_MAX && !emu->quantum_hook)
+        set_block_hook(emu, true);
+}
+
 void sched_count_instructions(struct emu *emu)
 {
     if (emu->quantum_hook)
@@ -401,7 +407,13 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         p->state = TASK_BLOCKED_WAIT;
         cpu_request_stop(emu, STOP_SWITCH);
     }
-    start_quantum(emu);            /* two tasks now: the parent's turn ends */
+    /* Two tasks now: the parent's turn becomes a quantum. One already running is not
+     * renewed, or the children of a fork loop would never run. */
+    if (emu->quantum_end == UINT64_MAX) {
+        start_quantum(emu);
+        if (!emu->quantum_hook)
+            cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
+    }
     return c->pid;
 }
 
