@@ -40,9 +40,13 @@ struct emu_options {
                                       exact); otherwise only while something needs time */
     bool run_all;                  /* emu_run ends when every task has ended, not the
                                       first one (several programs, a scenario) */
+    unsigned max_tasks;            /* tasks the machine holds at once, zombies included;
+                                      fork past it gives EAGAIN (0: EMU_DEFAULT_MAX_TASKS) */
 };
 
 #define EMU_DEFAULT_MEM (256ull << 20)
+/* kern.maxproc of arm64 XNU: NPROC in bsd/conf/param.c, 1000 (the ASID space bounds it). */
+#define EMU_DEFAULT_MAX_TASKS 1000
 #define EMU_DEFAULT_TLB_SETS 512
 #define EMU_DEFAULT_TLB_WAYS 4
 
