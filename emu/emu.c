@@ -318,6 +318,13 @@ uint64_t emu_icount(const struct emu *emu)
     return emu->icount;
 }
 
+uint64_t emu_idle_until(struct emu *emu, uint64_t icount)
+{
+    if (icount > emu->icount && icount != UINT64_MAX)
+        emu->icount = icount;
+    return emu->icount;
+}
+
 void emu_set_alarm(struct emu *emu, uint64_t icount)
 {
     emu->alarm = icount;

@@ -70,13 +70,18 @@ int emu_run(struct emu *emu);
  * over. Before the first, call emu_run_prepare(). */
 void emu_run_prepare(struct emu *emu);
 bool emu_run_slice(struct emu *emu);
-/* Guest instructions run so far: all of them with exact_clock or a debugger attached,
- * otherwise those run while something needed time (several tasks, Jetsam timing a
- * limit, a note or raised pressure, an alarm). */
+/* The machine's clock: guest instructions run so far (all of them with exact_clock or a
+ * debugger attached, otherwise those run while something needed time: several tasks,
+ * Jetsam timing a limit, a note or raised pressure, an alarm), plus idle time
+ * (emu_idle_until). */
 uint64_t emu_icount(const struct emu *emu);
 /* Stops the CPU once, at the first block boundary at or past `icount` guest
  * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
 void emu_set_alarm(struct emu *emu, uint64_t icount);
+/* Idle time: once emu_run_slice() has returned false (nothing can run), the clock moves
+ * on to `icount` (never back), as a device's clock goes on while its CPU sleeps; no
+ * instruction runs and no task is charged for it. Returns the clock. */
+uint64_t emu_idle_until(struct emu *emu, uint64_t icount);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */

@@ -257,7 +257,7 @@ static void switch_to(struct emu *emu, struct task *next)
         return;
     if (cur && cur->state != TASK_ZOMBIE)
         uc_context_save(emu->uc, cur->ctx);
-    if (cur)
+    if (cur && cur->state != TASK_ZOMBIE)   /* a zombie's time ended with it (idle time) */
         cur->cpu_insns += emu->icount - cur->ran_from;
     next->ran_from = emu->icount;
     uc_context_restore(emu->uc, next->ctx);
