@@ -15,6 +15,16 @@
 
 const char *vm_kern_name(kern_return_t kr);
 
+/* Why the VM last refused an access with KERN_MEMORY_ERROR (the guest's SIGBUS). */
+enum vm_memory_error {
+    VM_MEMORY_ERROR_PAST_EOF,      /* past the end of the mapped file */
+    VM_MEMORY_ERROR_PAGEIN,        /* the mapped file could not be read */
+    VM_MEMORY_ERROR_PURGED,        /* its volatile purgeable object was emptied */
+    VM_MEMORY_ERROR_SWAPIN,        /* its compressed copy could not be read back */
+};
+/* "past the end of the mapped file", ... */
+const char *vm_memory_error_text(enum vm_memory_error e);
+
 /* Page queues (XNU vm_page.h vm_page_q_state). Every frame the VM owns is on
  * exactly one of them between operations; free frames and page tables are counted
  * by phys. */
@@ -122,6 +132,7 @@ struct vm {
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
+    enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
     bool compressor_full;          /* the last compression was refused for space:
                                       retried once a compressed page leaves */
 };
