@@ -172,7 +172,7 @@ struct emu {
     uint64_t alarm;                /* emu_set_alarm(); UINT64_MAX: none */
     int swap_fd;                   /* macos: the compressor's swap file, else -1 */
     char *swap_dir;
-    char swap_name[16];            /* the swap file in it: swapfileN, made by this run */
+    char swap_name[24];            /* the swap file in it: swapfileN, made by this run */
     bool swap_dir_made;            /* created by us: removed at exit */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;

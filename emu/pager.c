@@ -9,7 +9,7 @@
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
 
-#define SWAP_FILES 1000           /* swapfile0 .. swapfile999, named as macOS names
+#define SWAP_FILES 1000u          /* swapfile0 .. swapfile999, named as macOS names
                                      /private/var/vm/swapfile0, 1, ... */
 
 static bool inside(const char *dir, const char *root)
@@ -51,14 +51,13 @@ static int swap_dir(struct emu *emu, char *err, size_t errlen)
  * a directory each get their own file, and none truncates another's. */
 static int swap_create(struct emu *emu, int dfd)
 {
-    for (int i = 0; i < SWAP_FILES; i++) {
-        snprintf(emu->swap_name, sizeof emu->swap_name, "swapfile%d", i);
+    for (unsigned i = 0; i < SWAP_FILES; i++) {
+        snprintf(emu->swap_name, sizeof emu->swap_name, "swapfile%u", i);
         int fd = openat(dfd, emu->swap_name,
                         O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
-    snprintf(emu->swap_name, sizeof emu->swap_name, "swapfile%d", SWAP_FILES - 1);
     errno = EEXIST;
     return -1;
 }
@@ -73,7 +72,7 @@ static int swap_open(struct emu *emu, char *err, size_t errlen)
     if (dfd >= 0)
         close(dfd);
     if (emu->swap_fd < 0 && e == EEXIST)
-        snprintf(err, errlen, "swap directory %s: swapfile0 to swapfile%d exist already",
+        snprintf(err, errlen, "swap directory %s: swapfile0 to swapfile%u exist already",
                  emu->swap_dir, SWAP_FILES - 1);
     else if (emu->swap_fd < 0)
         snprintf(err, errlen, "swap file %s/%s: %s", emu->swap_dir,
