@@ -44,7 +44,9 @@
  * can be written to it, oldest first, and their frames given back
  * (compressor_swapout); compressor_put() swaps out by itself instead of failing for
  * frames. A page whose segment is swapped out is read back with its whole segment
- * on demand by compressor_get()/compressor_peek() (a swapin).
+ * on demand by compressor_get()/compressor_peek() (a swapin), and checked against a
+ * sum of its bytes taken when it was written: a segment the file no longer holds as it
+ * was (cut short, written over from outside) is -EIO, never some other data.
  *
  * Not thread-safe: one caller at a time. */
 #ifndef COMPRESSOR_COMPRESSOR_H

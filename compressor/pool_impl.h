@@ -36,6 +36,7 @@ struct cseg {
     struct cslot *slots;
     uint32_t nframes;              /* frames populated from the start */
     uint64_t swap_block;           /* CSEG_SWAPPED: where it is in the swap file */
+    uint64_t swap_sum;             /* and the sum of its bytes as they were written */
     struct cseg *older, *newer;    /* age queue: sealed segments in memory */
     uint8_t *frames[];
 };

@@ -2,6 +2,7 @@
  * provides, in blocks of segment_size, and read back whole on demand. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "compressor/pool_impl.h"
@@ -65,6 +66,25 @@ static size_t frame_bytes(const struct cseg *s, uint32_t f)
     return s->used - start < FRAME_SIZE ? s->used - start : FRAME_SIZE;
 }
 
+/* A sum of the segment's data, to know it again when it comes back: the swap file is
+ * outside the machine, and what someone else did to it (cut it short and let it grow
+ * again as a hole, wrote over it) must end as a read error, never as wrong data. */
+static uint64_t segment_sum(const struct cseg *s)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ s->used;
+    for (uint32_t f = 0; f < s->nframes; f++) {
+        const uint8_t *p = s->frames[f];
+        size_t n = frame_bytes(s, f);
+        for (size_t i = 0; i < n; i += 8) {
+            uint64_t w = 0;
+            memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+            h = (h ^ w) * 0x100000001b3ull;
+            h ^= h >> 29;
+        }
+    }
+    return h;
+}
+
 static off_t block_offset(const struct compressor *c, uint64_t block, uint32_t f)
 {
     return (off_t)(block * c->cfg.segment_size + (uint64_t)f * FRAME_SIZE);
@@ -74,6 +94,7 @@ static off_t block_offset(const struct compressor *c, uint64_t block, uint32_t f
 static int swap_out_one(struct compressor *c, struct cseg *s)
 {
     cseg_compact(c, s);
+    uint64_t sum = segment_sum(s);
     uint64_t block = take_block(c);
     for (uint32_t f = 0; f < s->nframes; f++) {
         int r = write_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, block, f));
@@ -87,6 +108,7 @@ static int swap_out_one(struct compressor *c, struct cseg *s)
     age_unlink(c, s);
     s->state = CSEG_SWAPPED;
     s->swap_block = block;
+    s->swap_sum = sum;
     c->st.segments--;
     c->st.segments_swapped++;
     c->st.pages_swapped += s->live_slots;
@@ -116,6 +138,10 @@ int swap_in(struct compressor *c, struct cseg *s)
     int r = cseg_populate(c, s, s->used);
     for (uint32_t f = 0; r == 0 && f < s->nframes; f++)
         r = read_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, s->swap_block, f));
+    if (r == 0 && segment_sum(s) != s->swap_sum) {
+        c->st.corrupt++;
+        r = -EIO;
+    }
     if (r < 0) {
         cseg_drop_frames(c, s);
         return r;

@@ -194,6 +194,8 @@ struct dbg_task {
     uint64_t resident, mapped;     /* pages, bytes */
     uint32_t compressed;           /* its pages in the compressor */
     uint32_t entries, tables;
+    uint32_t kernel;               /* frames of wired kernel memory it holds (a zombie:
+                                      its process, until reaped) */
 };
 int dbg_tasks(struct emu *emu, struct dbg_task *out, int max);
 bool dbg_task_exists(struct emu *emu, int pid);
@@ -322,10 +324,11 @@ size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uin
 
 /* Whether the machine's books balance: every frame on exactly one queue or class and
  * the counts adding up (vm_page_queues_check), and what the machine counts equal to
- * what the live tasks hold: page-table frames = their pmaps' tables, kernel frames =
- * their kernel memory, live VM objects = the objects their maps reach (entries and
+ * what the tasks hold: page-table frames = the live ones' pmaps' tables, kernel frames =
+ * the kernel memory of every task (a zombie keeps its process structure, one frame,
+ * until it is reaped), live VM objects = the objects their maps reach (entries and
  * shadow chains), pages stored in the compressor = those objects' compressed pages.
- * After a task ends, killed or not, nothing it held may remain. False with the first
+ * After a task ends, killed or not, nothing else it held may remain. False with the first
  * difference in why. Costs a walk of every frame and every map. */
 bool dbg_books_balance(struct emu *emu, char *why, size_t len);
 

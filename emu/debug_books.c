@@ -67,10 +67,8 @@ static bool held_by_tasks(const struct emu *emu, struct held *h)
         h->compressed += s.v[i]->compressed;
     free(s.v);
     for (const struct task *t = emu->tasks; t; t = t->next) {
-        if (!t->map)
-            continue;              /* ended: holds nothing, so counts for nothing */
-        h->kernel += t->kmem.n;
-        if (t->map->pmap)
+        h->kernel += t->kmem.n;    /* a zombie's process structure too, until reaped */
+        if (t->map && t->map->pmap)
             h->tables += t->map->pmap->tables;
     }
     return ok;
@@ -80,7 +78,7 @@ static bool differ(char *why, size_t len, const char *what, uint64_t machine, ui
 {
     if (machine == tasks)
         return false;
-    snprintf(why, len, "%s: the machine counts %llu, the live tasks hold %llu", what,
+    snprintf(why, len, "%s: the machine counts %llu, the tasks hold %llu", what,
              (unsigned long long)machine, (unsigned long long)tasks);
     return true;
 }

@@ -249,7 +249,7 @@ int dbg_tasks(struct emu *emu, struct dbg_task *out, int max)
         struct dbg_task *d = &out[n];
         *d = (struct dbg_task){ .pid = t->pid, .ppid = t->ppid, .name = t->name ? t->name : "?",
                                 .exe = t->exe ? t->exe : "?", .state = state_name(emu, t),
-                                .on_cpu = t == emu->task };
+                                .on_cpu = t == emu->task, .kernel = t->kmem.n };
         if (t->map) {
             dbg_reg_read(emu, t->pid, DBG_REG_PC, &d->pc);
             d->asid = t->map->pmap->asid;

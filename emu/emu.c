@@ -73,7 +73,7 @@ void emu_destroy(struct emu *emu)
     while (emu->tasks) {
         struct task *t = emu->tasks;
         emu->tasks = t->next;
-        task_free(t);
+        task_free(emu, t);
     }
     if (emu->uc)
         uc_close(emu->uc);
@@ -103,12 +103,19 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
+    if (!task_slot_free(emu)) {
+        snprintf(err, errlen, "%s: the machine holds %u tasks already (its task limit)", path,
+                 emu->opt.max_tasks ? emu->opt.max_tasks : EMU_DEFAULT_MAX_TASKS);
+        close(fd);
+        return NULL;
+    }
     struct task *prev = emu->task;
     if (prev && prev->map)
         uc_context_save(emu->uc, prev->ctx);
     struct task *t = task_create(emu);
     struct pmap *pm = t ? pmap_create(&emu->mmu) : NULL;
     if (t) {
+        t->app = true;
         t->ppid = 999;
         t->cwd = strdup("/");
         t->umask = emu->user_umask;
@@ -136,6 +143,11 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         if (!exe)
             snprintf(err, errlen, "out of memory creating the task");
         free(exe);
+        if (rc == 0 && task_charge_kernel(emu, t) != KERN_SUCCESS) {
+            snprintf(err, errlen, "%s: no guest memory left for the new task's kernel "
+                     "structures", path);
+            rc = -1;
+        }
         if (rc == 0) {
             exec_start_apply(emu, &start);
             uc_context_save(emu->uc, t->ctx);
@@ -148,7 +160,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
                 *pp = t->next;
                 break;
             }
-        task_free(t);
+        task_free(emu, t);
         t = NULL;
     }
     emu->task = prev ? prev : t;
@@ -230,6 +242,7 @@ void emu_deliver_fault(struct emu *emu)
 
 static void run_current(struct emu *emu)
 {
+    sched_before_run(emu);
     upcall_before_run(emu);
     if (phys_take_stale_code(&emu->phys)) {
         uc_ctl_flush_tb(emu->uc);
@@ -312,6 +325,13 @@ uint64_t emu_icount(const struct emu *emu)
 const char *emu_root(const struct emu *emu)
 {
     return emu->root;
+}
+
+uint64_t emu_idle_until(struct emu *emu, uint64_t icount)
+{
+    if (icount > emu->icount && icount != UINT64_MAX)
+        emu->icount = icount;
+    return emu->icount;
 }
 
 void emu_set_alarm(struct emu *emu, uint64_t icount)

@@ -40,9 +40,13 @@ struct emu_options {
                                       exact); otherwise only while something needs time */
     bool run_all;                  /* emu_run ends when every task has ended, not the
                                       first one (several programs, a scenario) */
+    unsigned max_tasks;            /* tasks the machine holds at once, zombies included;
+                                      fork past it gives EAGAIN (0: EMU_DEFAULT_MAX_TASKS) */
 };
 
 #define EMU_DEFAULT_MEM (256ull << 20)
+/* kern.maxproc of arm64 XNU: NPROC in bsd/conf/param.c, 1000 (the ASID space bounds it). */
+#define EMU_DEFAULT_MAX_TASKS 1000
 #define EMU_DEFAULT_TLB_SETS 512
 #define EMU_DEFAULT_TLB_WAYS 4
 
@@ -66,9 +70,10 @@ int emu_run(struct emu *emu);
  * over. Before the first, call emu_run_prepare(). */
 void emu_run_prepare(struct emu *emu);
 bool emu_run_slice(struct emu *emu);
-/* Guest instructions run so far: all of them with exact_clock or a debugger attached,
- * otherwise those run while something needed time (several tasks, Jetsam timing a
- * limit, a note or raised pressure, an alarm). */
+/* The machine's clock: guest instructions run so far (all of them with exact_clock or a
+ * debugger attached, otherwise those run while something needed time: several tasks,
+ * Jetsam timing a limit, a note or raised pressure, an alarm), plus idle time
+ * (emu_idle_until). */
 uint64_t emu_icount(const struct emu *emu);
 /* Stops the CPU once, at the first block boundary at or past `icount` guest
  * instructions, so emu_run_slice() returns there (UINT64_MAX: no alarm). */
@@ -82,6 +87,10 @@ void emu_wake(struct emu *emu);
 void emu_wait_options(struct emu *emu, int fd, int limit_ms);
 /* True if a wait ended early since the last call; forgets it. */
 bool emu_take_wake(struct emu *emu);
+/* Idle time: once emu_run_slice() has returned false (nothing can run), the clock moves
+ * on to `icount` (never back), as a device's clock goes on while its CPU sleeps; no
+ * instruction runs and no task is charged for it. Returns the clock. */
+uint64_t emu_idle_until(struct emu *emu, uint64_t icount);
 /* The exit status of the task with this pid (0 if it has not ended; -1: no such task). */
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* The guest root as a host path (where hostout must follow nothing). */

@@ -80,6 +80,8 @@ struct task {
         uint32_t tables, entries;
     } last;
     int pid, ppid;
+    bool app;                      /* started by the machine (emu_load, emu_spawn), not
+                                      forked: launchd's child, reaped as it ends */
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
     struct vm_map *map;
@@ -91,7 +93,9 @@ struct task {
     int nfds;
     char *cwd;                     /* absolute guest path */
     mode_t umask;                  /* the guest's own: the host process keeps the user's */
-    struct guest_sigaction sig[GUEST_NSIG + 1];
+    struct guest_sigaction *sig;   /* [GUEST_NSIG + 1]; freed at exit, with the map, the
+                                      fds, the CPU context and cwd: a zombie keeps only
+                                      what wait4, the stats and reports read */
     uint64_t sigmask;
     uint64_t sigtramp;              /* code page: mov x8, #139; svc #0 */
     uint64_t altstack_sp, altstack_size;
@@ -158,6 +162,8 @@ struct emu {
     struct task *tasks;            /* all tasks, in creation order */
     struct task *init;             /* the first task: its exit ends the run */
     int next_pid;
+    unsigned unwaited;             /* ended forked tasks nobody will reap: freed at the
+                                      next switch */
     uc_hook quantum_hook;          /* the block hook that counts instructions */
     uint64_t icount, quantum_end;  /* guest instructions, counted per block */
     bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
@@ -173,6 +179,7 @@ struct emu {
     uint64_t alarm;                /* emu_set_alarm(); UINT64_MAX: none */
     int swap_fd;                   /* macos: the compressor's swap file, else -1 */
     char *swap_dir;
+    char swap_name[24];            /* the swap file in it: swapfileN, made by this run */
     bool swap_dir_made;            /* created by us: removed at exit */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
@@ -315,7 +322,10 @@ int macho_load(struct emu *emu, struct task *t, int fd, uint64_t size, const cha
 /* task.c */
 #define EMU_RESTART (-512)         /* a system call that blocked: run it again later */
 struct task *task_create(struct emu *emu);
-void task_free(struct task *t);
+void task_free(struct emu *emu, struct task *t);
+/* Another task fits under the machine's limit (emu_options.max_tasks); zombies not yet
+ * reaped count, as each still holds its process structure. */
+bool task_slot_free(const struct emu *emu);
 /* Ends the current task with a wait4 status; wakes its parent. */
 void task_exit(struct emu *emu, int wstatus);
 /* The same for any task t, on the CPU or not (a kill): its memory is freed now. */
@@ -334,6 +344,9 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
+/* With the CPU stopped, before the current task runs: a quantum that started while
+ * the CPU ran (a fork) gets the block hook that counts it. */
+void sched_before_run(struct emu *emu);
 /* Makes sure guest instructions are being counted (the block hook is installed);
  * call with the CPU stopped. */
 void sched_count_instructions(struct emu *emu);
@@ -342,8 +355,13 @@ void sched_count_instructions(struct emu *emu);
 void task_wake_for_delivery(struct task *t);
 struct task *task_by_pid(struct emu *emu, int pid);
 /* Brings the task's wired kernel memory in line with its size (task, thread,
- * mappings, map entries: Apple's figures, see docs/fidelity.md). */
-void task_account_kernel(struct emu *emu, struct task *t);
+ * mappings, map entries: Apple's figures, see docs/fidelity.md); short of frames it stays
+ * under-counted and says KERN_RESOURCE_SHORTAGE. A zombie keeps the process's share. */
+kern_return_t task_account_kernel(struct emu *emu, struct task *t);
+/* The first charge of a new task (fork, a launch): a user's request, so it leaves the
+ * reserve alone and fails rather than take part of it. */
+kern_return_t task_charge_kernel(struct emu *emu, struct task *t);
+bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
 
 /* wait.c */

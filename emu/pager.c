@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
 
-#define SWAP_FILE "swapfile0"       /* as macOS names /private/var/vm/swapfile0 */
+#define SWAP_FILES 1000u          /* swapfile0 .. swapfile999, named as macOS names
+                                     /private/var/vm/swapfile0, 1, ... */
 
 static bool inside(const char *dir, const char *root)
 {
@@ -45,21 +47,52 @@ static int swap_dir(struct emu *emu, char *err, size_t errlen)
     return 0;
 }
 
+/* The first swapfileN the directory does not hold, made here (O_EXCL): runs that share
+ * a directory each get their own file, and none truncates another's. */
+static int swap_create(struct emu *emu, int dfd)
+{
+    for (unsigned i = 0; i < SWAP_FILES; i++) {
+        snprintf(emu->swap_name, sizeof emu->swap_name, "swapfile%u", i);
+        int fd = openat(dfd, emu->swap_name,
+                        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
 static int swap_open(struct emu *emu, char *err, size_t errlen)
 {
     if (swap_dir(emu, err, errlen) < 0)
         return -1;
     int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    emu->swap_fd = dfd < 0 ? -1 : openat(dfd, SWAP_FILE, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW |
-                                                    O_CLOEXEC, 0600);
+    emu->swap_fd = dfd < 0 ? -1 : swap_create(emu, dfd);
     int e = errno;
     if (dfd >= 0)
         close(dfd);
-    if (emu->swap_fd < 0) {
-        snprintf(err, errlen, "swap file %s/%s: %s", emu->swap_dir, SWAP_FILE, strerror(e));
-        return -1;
-    }
-    return 0;
+    if (emu->swap_fd < 0 && e == EEXIST)
+        snprintf(err, errlen, "swap directory %s: swapfile0 to swapfile%u exist already",
+                 emu->swap_dir, SWAP_FILES - 1);
+    else if (emu->swap_fd < 0)
+        snprintf(err, errlen, "swap file %s/%s: %s", emu->swap_dir,
+                 dfd < 0 ? "" : emu->swap_name, strerror(e));
+    return emu->swap_fd < 0 ? -1 : 0;
+}
+
+/* Removes the swap file this run made, if its name still leads to it: nothing else in
+ * the directory is ours to delete. */
+static void swap_remove(struct emu *emu)
+{
+    struct stat ours, named;
+    int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    if (fstat(emu->swap_fd, &ours) == 0 &&
+        fstatat(dfd, emu->swap_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+        ours.st_dev == named.st_dev && ours.st_ino == named.st_ino)
+        unlinkat(dfd, emu->swap_name, 0);
+    close(dfd);
 }
 
 int emu_pager_init(struct emu *emu, char *err, size_t errlen)
@@ -80,12 +113,8 @@ void emu_pager_fini(struct emu *emu)
 {
     vm_compressor_fini(&emu->vm);
     if (emu->swap_fd >= 0) {
+        swap_remove(emu);
         close(emu->swap_fd);
-        int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            unlinkat(dfd, SWAP_FILE, 0);
-            close(dfd);
-        }
     }
     if (emu->swap_dir_made)
         rmdir(emu->swap_dir);

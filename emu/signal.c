@@ -98,7 +98,7 @@ static void die_of_fault(struct emu *emu, int signo, uint64_t addr)
     snprintf(why, sizeof why, "%s of 0x%llx, %s (%s fault, level %d), %s",
              acc[emu->fault.access & 7], (unsigned long long)addr,
              emu->fault_kr == KERN_PROTECTION_FAILURE ? "protection violation"
-             : emu->fault_kr == KERN_MEMORY_ERROR ? "past the end of the mapped file"
+             : emu->fault_kr == KERN_MEMORY_ERROR ? vm_memory_error_text(emu->vm.memory_error)
              : "unmapped address",
              mmu_fault_name(emu->fault.kind), emu->fault.level, where);
     task_die(emu, signo, why);

@@ -27,7 +27,11 @@
 struct task *task_create(struct emu *emu)
 {
     struct task *t = calloc(1, sizeof *t);
-    if (!t || uc_context_alloc(emu->uc, &t->ctx) != UC_ERR_OK) {
+    if (t)
+        t->sig = calloc(GUEST_NSIG + 1, sizeof *t->sig);
+    if (!t || !t->sig || uc_context_alloc(emu->uc, &t->ctx) != UC_ERR_OK) {
+        if (t)
+            free(t->sig);
         free(t);
         return NULL;
     }
@@ -41,26 +45,48 @@ struct task *task_create(struct emu *emu)
     return t;
 }
 
-/* What a task costs the kernel (Apple's "About the Virtual Memory System"): the task
- * itself, one thread blocked in the kernel, 32 bytes per mapping, 160 per region. */
+bool task_slot_free(const struct emu *emu)
+{
+    unsigned max = emu->opt.max_tasks ? emu->opt.max_tasks : EMU_DEFAULT_MAX_TASKS, n = 0;
+    for (const struct task *t = emu->tasks; t && n < max; t = t->next)
+        n += t->state != TASK_ZOMBIE || t->parent;   /* not yet reaped */
+    return n < max;
+}
+
+/* What a task costs the kernel (Apple's "About the Virtual Memory System"): the process
+ * itself, one thread blocked in the kernel, the task's and the thread's Mach ports, 32
+ * bytes per mapping, 160 per region. A zombie has only the process left, which it
+ * keeps until it is reaped. */
 #define KMEM_TASK    16384
 #define KMEM_THREAD  21504
+#define KMEM_PORT    116
 #define KMEM_MAPPING 32
 #define KMEM_REGION  160
 
-void task_account_kernel(struct emu *emu, struct task *t)
+static uint64_t kernel_bytes(const struct task *t)
 {
     if (!t->map)
-        return;
-    uint64_t bytes = KMEM_TASK + KMEM_THREAD + KMEM_MAPPING * (uint64_t)t->map->pmap->resident +
-                     KMEM_REGION * (uint64_t)t->map->nentries;
-    vm_kmem_resize(&emu->vm, &t->kmem, bytes);   /* short of frames: stays under-counted */
+        return KMEM_TASK;
+    return KMEM_TASK + KMEM_THREAD + 2 * KMEM_PORT +
+           KMEM_MAPPING * (uint64_t)t->map->pmap->resident +
+           KMEM_REGION * (uint64_t)t->map->nentries;
 }
 
-static void release_resources(struct task *t)
+kern_return_t task_account_kernel(struct emu *emu, struct task *t)
 {
-    if (t->map)
-        vm_kmem_release(t->map->vm, &t->kmem);
+    if (!t->map)
+        return KERN_SUCCESS;       /* exited: what it keeps was settled then */
+    return vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));
+}
+
+kern_return_t task_charge_kernel(struct emu *emu, struct task *t)
+{
+    return vm_kmem_charge(&emu->vm, &t->kmem, kernel_bytes(t));
+}
+
+/* Everything only a live task needs; its kernel memory shrinks to the process's. */
+static void release_live(struct emu *emu, struct task *t)
+{
     vm_map_destroy(t->map);
     t->map = NULL;
     for (int i = 0; i < t->nfds; i++)
@@ -71,19 +97,28 @@ static void release_resources(struct task *t)
     free(t->fds);
     t->fds = NULL;
     t->nfds = 0;
+    if (t->ctx)
+        uc_context_free(t->ctx);
+    t->ctx = NULL;
+    free(t->sig);
+    t->sig = NULL;
+    free(t->cwd);
+    t->cwd = NULL;
+    free(t->wait);
+    t->wait = NULL;
+    t->nwait = 0;
+    if (t->kmem.n > 1)
+        vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));   /* only shrinks */
 }
 
-void task_free(struct task *t)
+void task_free(struct emu *emu, struct task *t)
 {
     if (!t)
         return;
-    release_resources(t);
-    if (t->ctx)
-        uc_context_free(t->ctx);
-    free(t->wait);
+    release_live(emu, t);
+    vm_kmem_release(&emu->vm, &t->kmem);
     free(t->name);
     free(t->exe);
-    free(t->cwd);
     free(t);
 }
 
@@ -94,6 +129,32 @@ static void unlink_task(struct emu *emu, struct task *t)
             *pp = t->next;
             return;
         }
+}
+
+/* Nobody will wait for t: launchd reaps an app at once, and an orphan whose adopter
+ * has gone is reaped by the kernel. Its process goes; an app's record stays for the
+ * tools (exit status, stats), a forked task's is freed (free_unwaited) once it is not
+ * the one on the CPU. */
+static void reap_unwaited(struct emu *emu, struct task *t)
+{
+    vm_kmem_release(&emu->vm, &t->kmem);
+    if (!t->app)
+        emu->unwaited++;
+}
+
+static void free_unwaited(struct emu *emu)
+{
+    struct task **pp = &emu->tasks;
+    while (emu->unwaited && *pp) {
+        struct task *t = *pp;
+        if (t->state == TASK_ZOMBIE && !t->parent && !t->app && t != emu->task) {
+            *pp = t->next;
+            task_free(emu, t);
+            emu->unwaited--;
+        } else {
+            pp = &t->next;
+        }
+    }
 }
 
 struct task *task_by_pid(struct emu *emu, int pid)
@@ -178,6 +239,12 @@ void sched_update_quantum(struct emu *emu)
     start_quantum(emu);
 }
 
+void sched_before_run(struct emu *emu)
+{
+    if (emu->quantum_end != UINT64_MAX && !emu->quantum_hook)
+        set_block_hook(emu, true);
+}
+
 void sched_count_instructions(struct emu *emu)
 {
     if (emu->quantum_hook)
@@ -193,7 +260,7 @@ static void switch_to(struct emu *emu, struct task *next)
         return;
     if (cur && cur->state != TASK_ZOMBIE)
         uc_context_save(emu->uc, cur->ctx);
-    if (cur)
+    if (cur && cur->state != TASK_ZOMBIE)   /* a zombie's time ended with it (idle time) */
         cur->cpu_insns += emu->icount - cur->ran_from;
     next->ran_from = emu->icount;
     uc_context_restore(emu->uc, next->ctx);
@@ -287,6 +354,7 @@ bool sched_next(struct emu *emu)
         struct task *next = pick_runnable(emu);
         if (next) {
             switch_to(emu, next);
+            free_unwaited(emu);
             sched_update_quantum(emu);
             signal_deliver_pending(emu);
             return true;
@@ -369,7 +437,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->mmap_hint = p->mmap_hint;
     c->stack_top = p->stack_top;
     c->sigtramp = p->sigtramp;
-    memcpy(c->sig, p->sig, sizeof c->sig);
+    memcpy(c->sig, p->sig, (GUEST_NSIG + 1) * sizeof *c->sig);
     c->sigmask = p->sigmask;
     c->altstack_sp = p->altstack_sp;
     c->altstack_size = p->altstack_size;
@@ -397,13 +465,17 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
      * may only exec or _exit, which behave the same). */
     if ((flags & L_CLONE_THREAD) || ((flags & L_CLONE_VM) && !(flags & L_CLONE_VFORK)))
         return -ENOSYS;
+    if (!task_slot_free(emu))
+        return -EAGAIN;            /* XNU's answer at kern.maxproc */
     struct task *c = task_create(emu);
     if (!c)
-        return -EAGAIN;
+        return -ENOMEM;
     int rc = copy_task(emu, c, p);
+    if (rc == 0 && task_charge_kernel(emu, c) != KERN_SUCCESS)
+        rc = -ENOMEM;
     if (rc < 0) {
         unlink_task(emu, c);
-        task_free(c);
+        task_free(emu, c);
         return rc;
     }
     uc_context_save(emu->uc, c->ctx);
@@ -426,7 +498,13 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         p->state = TASK_BLOCKED_WAIT;
         cpu_request_stop(emu, STOP_SWITCH);
     }
-    start_quantum(emu);            /* two tasks now: the parent's turn ends */
+    /* Two tasks now: the parent's turn becomes a quantum. One already running is not
+     * renewed, or the children of a fork loop would never run. */
+    if (emu->quantum_end == UINT64_MAX) {
+        start_quantum(emu);
+        if (!emu->quantum_hook)
+            cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
+    }
     return c->pid;
 }
 
@@ -462,26 +540,33 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
     t->last.mapped = t->map->size;
     t->last.tables = t->map->pmap ? t->map->pmap->tables : 0;
     t->last.entries = t->map->nentries;
-    release_resources(t);
+    release_live(emu, t);
     t->state = TASK_ZOMBIE;
     t->exited = true;
     t->wstatus = wstatus;
     t->exit_status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+    struct task *adopter = emu->init != t && emu->init->state != TASK_ZOMBIE ? emu->init : NULL;
     for (struct task *c = emu->tasks; c; c = c->next) {
-        if (c->parent == t)
-            c->parent = emu->init != t ? emu->init : NULL;
+        if (c->parent == t) {
+            c->parent = adopter;
+            if (!adopter && c->state == TASK_ZOMBIE)
+                reap_unwaited(emu, c);
+        }
         if (c->vfork_parent == t)
             c->vfork_parent = NULL;
     }
     if (t->parent) {
         wake(t->parent);
         t->parent->pending |= 1ull << (SIGCHLD - 1);
+    } else {
+        reap_unwaited(emu, t);
     }
     if (current) {
         t->cpu_insns += emu->icount - t->ran_from;
         t->ran_from = emu->icount;
         cpu_request_stop(emu, STOP_EXIT);
     }
+    free_unwaited(emu);            /* t too, unless on the CPU; the callers are done with it */
 }
 
 static bool child_matches(const struct task *c, const struct task *p, int64_t pid)
@@ -514,7 +599,7 @@ int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t opti
         return -EFAULT;
     int rc = zombie->pid;
     unlink_task(emu, zombie);
-    task_free(zombie);
+    task_free(emu, zombie);
     return rc;
 }
 

@@ -1,12 +1,14 @@
 /* compress: writes more anonymous memory than the machine has, then reads every
  * byte back, forwards and backwards.
- * Usage: compress MB [heap|random]
+ * Usage: compress MB [heap|random [pause]]
  *  heap    pages as an app's heap looks after a while: most pages lightly used
  *          (a few records, then zeros), one in eight full of records (ids,
  *          flags, pointers, short strings). Compressible: machemu keeps it all in
  *          its compressor (test: -m 64M with 192 MB).
  *  random  pseudo-random bytes: incompressible. Under --platform ios the task is
  *          killed once the compressor is full; --platform macos swaps it out.
+ *  pause   after writing, waits for a line on stdin before reading back (a test does
+ *          something to the machine's swap file meanwhile).
  * The output does not depend on the RAM size or the page size. */
 #include "guest_test.h"
 #include <sys/mman.h>
@@ -63,13 +65,19 @@ int main(int argc, char **argv)
 {
     size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 64;
     int random = argc > 2 && !strcmp(argv[2], "random");
-    CHECK(1, mb > 0 && (argc < 3 || random || !strcmp(argv[2], "heap")));
+    int pause = argc > 3 && !strcmp(argv[3], "pause");
+    CHECK(1, mb > 0 && (argc < 3 || random || !strcmp(argv[2], "heap")) && (argc < 4 || pause));
     size_t blocks = (mb << 20) / BLOCK;
     uint64_t *w = mmap(NULL, mb << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
                        MAP_NORESERVE, -1, 0);
     CHECK_ERRNO(2, w != MAP_FAILED);
     fill(w, blocks, random);
     printf("compress: wrote %zu MB of %s data\n", mb, random ? "random" : "heap-like");
+    if (pause) {
+        char c;
+        fflush(stdout);
+        CHECK_ERRNO(4, read(0, &c, 1) == 1);
+    }
     uint64_t a = verify(w, blocks, random, 0);
     verify(w, blocks, random, 1);
     printf("compress: read back intact twice, checksum %016llx\n", (unsigned long long)a);

@@ -829,7 +829,7 @@ static const struct cmd cmds[] = {
       do_vm_stat },
     { "books", NULL, "books",
       "check that the VM's books balance: every frame on exactly one queue, and the page-table\n"
-      "      frames, kernel frames, objects and compressed pages equal what the live tasks hold",
+      "      frames, kernel frames, objects and compressed pages equal what the tasks hold",
       do_books },
     { "pressure", NULL, "pressure",
       "the memory pressure level and why: Jetsam's last counters against the thresholds, the\n"

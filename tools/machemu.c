@@ -64,6 +64,8 @@ static void usage(FILE *out)
         "                           note waits, and runs compute-bound code up to a third\n"
         "                           faster (reports then say \"clockExact\": false when a gap\n"
         "                           shortened them; debug and view always count all)\n"
+        "      --maxproc N          tasks the machine holds at once, zombies included; fork\n"
+        "                           past it fails with EAGAIN (default 1000: kern.maxproc)\n"
         "  -h, --help               this text\n"
         "\n"
         "debug: the program stops at its first instruction; commands (help lists them) step,\n"
@@ -160,7 +162,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
-           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK };
+           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -178,6 +180,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "no-jetsam", no_argument, 0, O_NOJETSAM },
         { "notify-spacing", required_argument, 0, O_SPACING },
         { "clock", required_argument, 0, O_CLOCK },
+        { "maxproc", required_argument, 0, O_MAXPROC },
         { "programs", required_argument, 0, O_PROGRAMS }, { 0 },
     };
     static const char *const names[] = { "run", "debug", "view", "scenario" };
@@ -281,6 +284,18 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                         "instructions, at least 1\n", optarg);
                 return -2;
             }
+            break;
+        }
+        case O_MAXPROC: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || !*optarg || *optarg == '-' || v == 0 || v > 1000000) {
+                fprintf(stderr, "machemu: bad --maxproc '%s': want a number of tasks, "
+                        "1-1000000\n", optarg);
+                return -2;
+            }
+            c->o.max_tasks = (unsigned)v;
             break;
         }
         case O_PROGRAMS:

@@ -492,16 +492,15 @@ static void move(struct scenario *s, const struct step *st, uint64_t now)
         old >= 0 && old != st->app ? " to the background" : "");
 }
 
-/* The steps due at `now` (all of them once nothing runs: time stands still then). */
-static void run_steps(struct scenario *s, uint64_t now, bool idle)
+/* The steps due at `now`. */
+static void run_steps(struct scenario *s, uint64_t now)
 {
-    while (s->next < s->nsteps && (s->steps[s->next].at <= now || idle)) {
+    while (s->next < s->nsteps && s->steps[s->next].at <= now) {
         const struct step *st = &s->steps[s->next++];
         if (st->kind == STEP_LAUNCH)
             launch(s, st->app, now);
         else
             move(s, st, now);
-        idle = false;              /* one step, then run what it started */
     }
     /* Only when it changes: setting it starts a new quantum, and a viewer returns
      * from the run loop more often than the plain run does. */
@@ -539,6 +538,13 @@ static bool all_ended(const struct scenario *s)
     return true;
 }
 
+/* Nothing runs (before the first launch, after every app has ended, or while every task
+ * waits for another): idle time passes until the next step, and the clock with it. */
+static uint64_t idle_until_next_step(struct scenario *s)
+{
+    return emu_idle_until(s->emu, s->next < s->nsteps ? s->steps[s->next].at : 0);
+}
+
 void scenario_start(struct scenario *s, struct emu *emu, FILE *out)
 {
     s->emu = emu;
@@ -547,17 +553,18 @@ void scenario_start(struct scenario *s, struct emu *emu, FILE *out)
     emu_jetsam_add_listener(emu, on_event, s);
     fprintf(out, "scenario %s: %d apps\n", s->path, s->napps);
     emu_run_prepare(emu);
-    run_steps(s, 0, true);         /* the first launch, whenever it is due */
+    run_steps(s, idle_until_next_step(s));
 }
 
 bool scenario_step(struct scenario *s, bool more)
 {
     uint64_t now = emu_icount(s->emu);
     report_exits(s, now);
-    run_steps(s, now, !more);
+    bool waiting = !more && s->next < s->nsteps;
+    run_steps(s, waiting ? idle_until_next_step(s) : now);
     if (all_ended(s))
         return false;
-    if (!more && s->next >= s->nsteps) {
+    if (!more && !waiting) {
         say(s, now, "error", "the run stopped with apps still alive");
         s->failed = 1;
         return false;

@@ -14,7 +14,10 @@
  *   foreground NAME at T NAME comes to the front (band foreground, frontmost); the app
  *                        in front before goes to the background band
  *   band NAME B at T     NAME moves to band B
- * T counts guest instructions, with an optional k, M or G (10^3, 10^6, 10^9).
+ * T counts guest instructions, with an optional k, M or G (10^3, 10^6, 10^9). While
+ * nothing runs (before the first launch, once every app launched so far has ended, or
+ * while every task waits for another) idle time passes: the clock moves straight on to
+ * the next step's T, with no instruction run and no task charged for it.
  *
  * The run ends when every app has ended. The timeline goes to stdout, one line per
  * launch, level change, note, kill, foreground switch and exit, each with the

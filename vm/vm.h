@@ -21,6 +21,16 @@
 
 const char *vm_kern_name(kern_return_t kr);
 
+/* Why the VM last refused an access with KERN_MEMORY_ERROR (the guest's SIGBUS). */
+enum vm_memory_error {
+    VM_MEMORY_ERROR_PAST_EOF,      /* past the end of the mapped file */
+    VM_MEMORY_ERROR_PAGEIN,        /* the mapped file could not be read */
+    VM_MEMORY_ERROR_PURGED,        /* its volatile purgeable object was emptied */
+    VM_MEMORY_ERROR_SWAPIN,        /* its compressed copy could not be read back */
+};
+/* "past the end of the mapped file", ... */
+const char *vm_memory_error_text(enum vm_memory_error e);
+
 /* Page queues (XNU vm_page.h vm_page_q_state). Every frame the VM owns is on
  * exactly one of them between operations; free frames and page tables are counted
  * by phys. */
@@ -128,6 +138,7 @@ struct vm {
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
+    enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
     bool compressor_full;          /* the last compression was refused for space:
                                       retried once a compressed page leaves */
 };
@@ -190,6 +201,11 @@ struct vm_kmem {
 /* Holds as many frames as `bytes` needs, taking or returning the difference. Kernel
  * allocations may use the reserve; KERN_RESOURCE_SHORTAGE when nothing is left. */
 kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
+/* The same for memory a user asked for (a new task's, at fork): it takes nothing when
+ * the pageout scan cannot leave free_target frames free after it, so a fork loop meets a
+ * refusal while the tasks that run still find frames for their faults without a scan
+ * taking their own pages back at every one. */
+kern_return_t vm_kmem_charge(struct vm *vm, struct vm_kmem *k, uint64_t bytes);
 void vm_kmem_release(struct vm *vm, struct vm_kmem *k);
 
 /* Frame totals for vm_stat: free, active, inactive, speculative, wired (vm pages and

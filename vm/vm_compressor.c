@@ -172,7 +172,10 @@ kern_return_t vm_compressor_pagein(struct vm *vm, struct vm_object *obj, uint64_
     int rc = compressor_get(vm->compressor, slot, phys_ptr(vm->phys, pfn));
     if (rc < 0) {
         vm_page_free(vm, pg);
-        return rc == -EIO || rc == -EINVAL ? KERN_MEMORY_ERROR : KERN_RESOURCE_SHORTAGE;
+        if (rc != -EIO && rc != -EINVAL)
+            return KERN_RESOURCE_SHORTAGE;
+        vm->memory_error = VM_MEMORY_ERROR_SWAPIN;
+        return KERN_MEMORY_ERROR;
     }
     slot_emptied(obj);
     vm_page_insert(vm, pg, obj, offset);

@@ -34,6 +34,7 @@ static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t of
         phys_will_write(vm->phys, pfn);
         if (vnode_pagein(obj->vnode, offset, phys_ptr(vm->phys, pfn)) < 0) {
             vm_page_free(vm, pg);
+            vm->memory_error = VM_MEMORY_ERROR_PAGEIN;
             return KERN_MEMORY_ERROR;
         }
         vm->stats.pageins++;
@@ -96,8 +97,10 @@ static kern_return_t chain_lookup(struct fault *f, struct vm_object *top, uint64
             return kr;
         }
         if (obj->vnode) {
-            if (offset >= round_page(obj->vnode->size))
-                return KERN_MEMORY_ERROR;     /* past EOF: SIGBUS */
+            if (offset >= round_page(obj->vnode->size)) {
+                vm->memory_error = VM_MEMORY_ERROR_PAST_EOF;
+                return KERN_MEMORY_ERROR;     /* SIGBUS */
+            }
             f->kind = VM_FAULT_PAGEIN;
             kern_return_t kr = page_fill(vm, obj, offset, pg);
             if (kr == KERN_SUCCESS) {
@@ -160,8 +163,10 @@ static kern_return_t fault_slow(struct fault *f)
         if (kr != KERN_SUCCESS)
             return kr;
     }
-    if (!pg && top->purgable == VM_PURGABLE_EMPTY)
+    if (!pg && top->purgable == VM_PURGABLE_EMPTY) {
+        vm->memory_error = VM_MEMORY_ERROR_PURGED;
         return KERN_MEMORY_ERROR;      /* emptied while volatile: XNU fails the access */
+    }
     if (!pg) {
         if ((kr = page_fill(vm, top, offset, &pg)) != KERN_SUCCESS)
             return kr;

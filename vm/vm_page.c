@@ -22,6 +22,18 @@ const char *vm_kern_name(kern_return_t kr)
     return "KERN_?";
 }
 
+const char *vm_memory_error_text(enum vm_memory_error e)
+{
+    switch (e) {
+    case VM_MEMORY_ERROR_PAST_EOF: return "past the end of the mapped file";
+    case VM_MEMORY_ERROR_PAGEIN: return "the mapped file could not be read";
+    case VM_MEMORY_ERROR_PURGED: return "its volatile purgeable memory was emptied";
+    case VM_MEMORY_ERROR_SWAPIN:
+        return "its compressed page could not be read back (swap file unreadable or damaged)";
+    }
+    return "memory error";
+}
+
 static const char *const fault_kind_names[VM_FAULT_NKINDS] = {
     "zero-fill", "soft", "pagein", "cow", "decompress", "fast", "invalid",
 };

@@ -150,9 +150,14 @@ uint32_t vm_pageout_scan(struct vm *vm)
     return free_frames(vm) - start;
 }
 
+static uint32_t kmem_frames(uint64_t bytes)
+{
+    return (uint32_t)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT);
+}
+
 kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes)
 {
-    uint32_t want = (uint32_t)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT);
+    uint32_t want = kmem_frames(bytes);
     while (k->n > want)
         phys_free(vm->phys, k->frames[--k->n]);
     if (k->n == want)
@@ -173,6 +178,18 @@ kern_return_t vm_kmem_resize(struct vm *vm, struct vm_kmem *k, uint64_t bytes)
         k->frames[k->n++] = pfn;
     }
     return KERN_SUCCESS;
+}
+
+kern_return_t vm_kmem_charge(struct vm *vm, struct vm_kmem *k, uint64_t bytes)
+{
+    uint32_t want = kmem_frames(bytes), more = want > k->n ? want - k->n : 0;
+    if (free_frames(vm) < vm->targets.free_target + more)
+        vm_pageout_scan(vm);
+    if (free_frames(vm) < vm->targets.free_target + more) {
+        vm->stats.shortages++;
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    return vm_kmem_resize(vm, k, bytes);
 }
 
 void vm_kmem_release(struct vm *vm, struct vm_kmem *k)

@@ -4,7 +4,9 @@
  * numbers, execve), time and ids. Works in the current directory (the guest root).
  *
  *   bsd            the checks, one line per area
- *   bsd child N    used by the exec check: prints its argument and exits with N */
+ *   bsd child N    used by the exec check: prints its argument and exits with N
+ *   bsd forks      forks children that exit at once, unreaped, until fork fails (the
+ *                  machine's task limit); prints the errno, reaps them, forks again */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -118,9 +120,36 @@ static const char *executable_path(char **apple)
     return "/bsd";
 }
 
+static int forks(void)
+{
+    long n = 0;
+    pid_t pid;
+    while (n < 100000 && (pid = fork()) != 0) {
+        if (pid < 0)
+            break;
+        n++;
+    }
+    if (pid == 0)
+        _exit(3);
+    int err = pid < 0 ? errno : 0, status;
+    long reaped = 0;
+    while (wait(&status) > 0)
+        reaped += WIFEXITED(status) && WEXITSTATUS(status) == 3;
+    CHECK(70, errno == ECHILD && reaped == n);
+    CHECK_ERRNO(71, (pid = fork()) >= 0);
+    if (pid == 0)
+        _exit(4);
+    CHECK(72, waitpid(pid, &status, 0) == pid && WEXITSTATUS(status) == 4);
+    printf("forks: errno %d%s after %ld children; all reaped, and fork works again\n", err,
+           err == EAGAIN ? " (EAGAIN)" : "", n);
+    return 0;
+}
+
 int main(int argc, char **argv, char **envp, char **apple)
 {
     (void)envp;
+    if (argc == 2 && !strcmp(argv[1], "forks"))
+        return forks();
     if (argc == 3 && !strcmp(argv[1], "child")) {
         printf("exec'd child says %s\n", argv[2]);
         return atoi(argv[2]);

@@ -9,6 +9,8 @@
 #    reason; the same timeline on a second run;
 #  - scenario limit (limit.scn): PROC_LIMIT_WARN reaches the app's handler at 80% of its
 #    limit, then per-process-limit kills it; the app without a limit lives; deterministic;
+#  - apps launched `at` a count while nothing runs (before the first, after the first has
+#    ended): idle time takes the clock to each launch, and both run;
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
 #    live while memory is plentiful; --band and --memlimit show in the report;
 #  - run --clock: by default a lone app's report times its whole life (pressure kill);
@@ -149,6 +151,21 @@ limit_case() {
   verdict scenario-limit-same-timeline
 }
 
+# An app launched `at` a count after the others have ended: idle time carries the clock
+# there, the app runs, and so does one launched `at` a count before anything runs.
+idle_case() {
+  local f=$SCRATCH/idle.scn
+  printf 'options -m 64M\napp first at 1M -- memapp steady 1 1\napp later at 200M -- memapp steady 1 1\n' >"$f"
+  scenario scenario-idle-launch "$f" --programs "$GUEST"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "idle time up to each launch" '^\[ +1000000\] launch +first \(pid 1000\)' \
+    '\] exit +first \(pid 1000\) status 0$' '^\[ +200000000\] launch +later \(pid 1001\)' \
+    '\] exit +later \(pid 1001\) status 0$'
+  has '^scenario end at [0-9]+: 2 exited, 0 killed, level normal$' "$D/out" "summary"
+  grep -q '\] error ' "$D/timeline" && WHY+=("an error line: $(grep '\] error ' "$D/timeline")")
+  verdict scenario-idle-launch
+}
+
 # run with --memlimit / --band: one app, no scenario.
 run_limit_cases() {
   local root
@@ -256,6 +273,7 @@ bad_cases() {
 cache_case
 leak_case
 limit_case
+idle_case
 run_limit_cases
 run_clock_cases
 bad_cases

@@ -727,12 +727,63 @@ START_TEST(swap_errors_lose_nothing)
 
     /* A swap file cut short: the read fails, the page stays stored. */
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    off_t size = lseek(fd, 0, SEEK_END);
     ck_assert_int_eq(ftruncate(fd, 0), 0);
     ck_assert_int_eq(compressor_get(c, &l[0].h, back), -EIO);
     ck_assert_uint_ne(l[0].h, COMPRESSOR_NO_HANDLE);
     assert_frames_exact(c);
+    /* Grown again to its size, a hole of zeros: read in full, and still an error. */
+    ck_assert_int_eq(ftruncate(fd, size), 0);
+    uint64_t corrupt = st->corrupt;
+    ck_assert_int_eq(compressor_get(c, &l[0].h, back), -EIO);
+    ck_assert_uint_eq(st->corrupt, corrupt + 1);
+    ck_assert_uint_ne(l[0].h, COMPRESSOR_NO_HANDLE);
+    assert_frames_exact(c);
     for (unsigned i = 0; i < N; i++)
         ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+    assert_pool_empty(c);
+    compressor_destroy(c);
+    close(fd);
+}
+END_TEST
+
+/* Every segment's data moved one block down the file: incompressible pages are stored
+ * whole, so each block holds another segment's valid data, laid out as its own. A page
+ * whose segment was swapped reads as an error, never as some other page's contents;
+ * the rest read intact. */
+START_TEST(a_damaged_swap_file_is_an_error_not_wrong_data)
+{
+    enum { N = 40, SEG = 64 << 10 };
+    int fd = swap_file();
+    struct live l[N];
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, SEG, 4096, 100000);
+    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    for (unsigned i = 0; i < N; i++)
+        put_page(c, &l[i], PK_RANDOM, i);
+    ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    off_t size = lseek(fd, 0, SEEK_END);
+    ck_assert_int_gt(size, 2 * SEG);
+    uint8_t *buf = malloc((size_t)size);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(pread(fd, buf, (size_t)size, 0), size);
+    ck_assert_int_eq(pwrite(fd, buf + SEG, (size_t)(size - SEG), 0), size - SEG);
+    ck_assert_int_eq(ftruncate(fd, size - SEG), 0);
+    free(buf);
+    unsigned failed = 0;
+    uint64_t corrupt = st->corrupt;
+    for (unsigned i = 0; i < N; i++) {
+        make_page(l[i].kind, l[i].seed, page);
+        int rc = compressor_get(c, &l[i].h, back);
+        if (rc == 0) {
+            ck_assert_mem_eq(back, page, TP_PAGE);
+        } else {
+            ck_assert_int_eq(rc, -EIO);
+            failed++;
+            ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+        }
+    }
+    ck_assert_uint_gt(failed, N / 2);
+    ck_assert_uint_ge(st->corrupt, corrupt + 1);
     assert_pool_empty(c);
     compressor_destroy(c);
     close(fd);
@@ -880,6 +931,7 @@ static Suite *compressor_suite(void)
     tcase_add_test(swap, swap_out_and_in_round_trip);
     tcase_add_test(swap, explicit_swapout_gives_frames_back);
     tcase_add_test(swap, swap_errors_lose_nothing);
+    tcase_add_test(swap, a_damaged_swap_file_is_an_error_not_wrong_data);
     tcase_add_test(swap, inspect_reads_swapped_segments_in_place);
     suite_add_tcase(s, swap);
     return s;

@@ -303,6 +303,31 @@ static uint64_t next_rand(void)
     return rng;
 }
 
+/* A user's kernel memory (a new task's) stops where fewer than free_target frames would
+ * be left; the kernel's own growth goes on below. */
+START_TEST(a_charge_leaves_free_target_free)
+{
+    struct vm_kmem held = { 0 }, k = { 0 };
+    uint32_t above = p.count[PHYS_FREE] - vm.targets.free_target;
+    ck_assert_int_eq(vm_kmem_resize(&vm, &held, (uint64_t)(above - 2) * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(p.count[PHYS_FREE], vm.targets.free_target + 2);
+    uint64_t refused = vm.stats.shortages;
+    ck_assert_int_eq(vm_kmem_charge(&vm, &k, 3 * PG), KERN_RESOURCE_SHORTAGE);
+    ck_assert_uint_eq(k.n, 0);
+    ck_assert_uint_eq(vm.stats.shortages, refused + 1);
+    ck_assert_int_eq(vm_kmem_charge(&vm, &k, 2 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(p.count[PHYS_FREE], vm.targets.free_target);
+    ck_assert_int_eq(vm_kmem_charge(&vm, &k, 2 * PG), KERN_SUCCESS);   /* nothing more */
+    ck_assert_int_eq(vm_kmem_charge(&vm, &k, 3 * PG), KERN_RESOURCE_SHORTAGE);
+    ck_assert_int_eq(vm_kmem_resize(&vm, &k, 3 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(p.count[PHYS_FREE], vm.targets.free_target - 1);
+    check_queues();
+    vm_kmem_release(&vm, &k);
+    vm_kmem_release(&vm, &held);
+    destroy_and_check_frames();
+}
+END_TEST
+
 START_TEST(queues_stay_consistent_under_a_mixed_load)
 {
     char path[64];
@@ -355,6 +380,7 @@ int main(void)
     tcase_add_test(tc, wired_pages_stay);
     tcase_add_test(tc, page_query_and_region);
     tcase_add_test(tc, kernel_memory_is_wired_frames);
+    tcase_add_test(tc, a_charge_leaves_free_target_free);
     tcase_add_test(tc, queues_stay_consistent_under_a_mixed_load);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
