@@ -469,10 +469,18 @@ static int listen_on(int port, int *bound)
     return fd;
 }
 
+void gdbstub_session(struct repl *r, int fd)
+{
+    struct stub s = { .r = r, .emu = repl_emu(r), .fd = fd };
+    gdbp_reader_init(&s.rd);
+    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
+    serve(&s);
+    free(s.last);
+}
+
 int gdbstub_serve(struct repl *r, int port)
 {
-    struct stub s = { .r = r, .emu = repl_emu(r), .fd = -1 };
-    int bound, ls = listen_on(port, &bound);
+    int fd, bound, ls = listen_on(port, &bound);
     if (ls < 0) {
         fprintf(stderr, "machemu: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
         return 2;
@@ -480,18 +488,15 @@ int gdbstub_serve(struct repl *r, int port)
     fprintf(stderr, "machemu: waiting for gdb on 127.0.0.1:%d\n", bound);
     fflush(stderr);
     do
-        s.fd = accept(ls, NULL, NULL);
-    while (s.fd < 0 && errno == EINTR);
+        fd = accept(ls, NULL, NULL);
+    while (fd < 0 && errno == EINTR);
     close(ls);
-    if (s.fd < 0) {
+    if (fd < 0) {
         fprintf(stderr, "machemu: accept: %s\n", strerror(errno));
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    gdbp_reader_init(&s.rd);
-    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
-    serve(&s);
-    close(s.fd);
-    free(s.last);
+    gdbstub_session(r, fd);
+    close(fd);
     return 0;
 }

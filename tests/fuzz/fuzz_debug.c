@@ -5,41 +5,20 @@
  * runs it. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "emu/debug.h"
-#include "emu/emu.h"
 #include "tests/fuzz/support.h"
 #include "tools/debug.h"
 
 #define MAX_LINES 64
 
-static char program[64];
-static FILE *sink;
-
-static void setup(void)
-{
-    static uint8_t image[4096];
-    size_t n = fz_image(FZ_ELF_EXEC, image, sizeof image);
-    FZ_CHECK(n > 0);
-    FZ_CHECK(fz_memfile(image, n, program, sizeof program) >= 0);
-    sink = fopen("/dev/null", "w");
-    FZ_CHECK(sink);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[256];
-    char *argv[] = { program, NULL }, *envp[] = { NULL };
+    static FILE *sink;
     if (!sink)
-        setup();
-    struct emu *emu = fz_machine();
-    FZ_CHECK(emu_load(emu, program, 1, argv, envp, err, sizeof err) == 0);
-    FZ_CHECK(dbg_attach(emu, err, sizeof err) == 0);
-    struct repl *r = repl_create(emu, program);
-    FZ_CHECK(r);
+        FZ_CHECK((sink = fopen("/dev/null", "w")));
+    struct repl *r = fz_debug_session();
     const uint8_t *p = data, *end = data + size;
     for (int lines = 0; p < end && lines < MAX_LINES; lines++) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
@@ -54,7 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         p += len + 1;
     }
-    repl_destroy(r);
-    emu_destroy(emu);
+    fz_debug_end(r);
     return 0;
 }

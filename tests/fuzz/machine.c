@@ -1,5 +1,4 @@
 /* tests/fuzz/machine.c — machines for the fuzz targets that need one. */
-#define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,4 +95,29 @@ void fz_load_bytes(const uint8_t *data, size_t size, const uint8_t magic[4])
         return;
     fz_load(path);
     close(fd);
+}
+
+struct repl *fz_debug_session(void)
+{
+    static char program[64];
+    char err[256];
+    if (!program[0]) {
+        static uint8_t image[4096];
+        size_t n = fz_image(FZ_ELF_EXEC, image, sizeof image);
+        FZ_CHECK(n > 0 && fz_memfile(image, n, program, sizeof program) >= 0);
+    }
+    char *argv[] = { program, NULL }, *envp[] = { NULL };
+    struct emu *emu = fz_machine();
+    FZ_CHECK(emu_load(emu, program, 1, argv, envp, err, sizeof err) == 0);
+    FZ_CHECK(dbg_attach(emu, err, sizeof err) == 0);
+    struct repl *r = repl_create(emu, program);
+    FZ_CHECK(r);
+    return r;
+}
+
+void fz_debug_end(struct repl *r)
+{
+    struct emu *emu = repl_emu(r);
+    repl_destroy(r);
+    emu_destroy(emu);
 }

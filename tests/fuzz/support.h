@@ -51,4 +51,11 @@ void fz_load(const char *path);
 /* fz_load of a file holding data[0, size) with magic over its first four bytes. */
 void fz_load_bytes(const uint8_t *data, size_t size, const uint8_t magic[4]);
 
+struct repl;
+/* A debugging session (tools/debug.h) on a new machine with the elf-exec program
+ * loaded and stopped before its first instruction, as `machemu debug` starts one. */
+struct repl *fz_debug_session(void);
+/* Ends it and destroys its machine. */
+void fz_debug_end(struct repl *r);
+
 #endif
