@@ -260,4 +260,6 @@ asan:
 clean:
 	rm -rf build build-asan
 
+include tests/fuzz/fuzz.mk
+
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

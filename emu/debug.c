@@ -550,6 +550,8 @@ bool dbg_exited(struct emu *emu)
 size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len)
 {
     size_t done = 0;
+    if (!dbg_live_task(emu, 0))
+        return 0;                  /* it exited or was killed: no map to fault in */
     emu->dbg->quiet = true;
     while (done < len) {
         size_t n = PAGE_SIZE - ((va + done) & PAGE_MASK);

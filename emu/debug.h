@@ -158,7 +158,8 @@ enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va);
  * cannot be read. */
 size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len);
 /* Writes as the running task's own store would, faulting pages in (copy-on-write
- * applies, protections too); returns how many bytes were written. */
+ * applies, protections too); returns how many bytes were written (none once that
+ * task has no address space: it exited or was killed). */
 size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len);
 
 /* --- translation --------------------------------------------------------------- */

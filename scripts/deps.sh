@@ -18,6 +18,7 @@ pkgs=(build-essential pkg-config libcapstone-dev libsdl2-dev check liblz4-dev li
       libsdl2-ttf-dev libsdl2-image-dev libpng-dev fonts-dejavu-core xvfb
       libedit-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross clang lld qemu-user
       gdb-multiarch tmux llvm
+      libclang-rt-14-dev   # clang's sanitizer and libFuzzer runtimes (make fuzz)
       xz-utils ca-certificates)
 
 install_packages() {

@@ -86,5 +86,8 @@ void cmd_jetsam(struct repl *r, int argc, char **argv, FILE *out);
 
 /* --- gdb remote stub (tools/gdbstub.c) -------------------------------------------- */
 int gdbstub_serve(struct repl *r, int port);
+/* Serves the gdb connected to fd until it disconnects, kills or detaches (a detach runs
+ * the program to its end); fd stays open. */
+void gdbstub_session(struct repl *r, int fd);
 
 #endif

@@ -1,7 +1,8 @@
 /* tools/debug_sym.c — function and object symbols of the program's ELF file, for
  * "main+0x24" in listings and `break main`. Only fixed-address (ET_EXEC) images:
  * their symbol values are the addresses the guest runs at. Every offset read from
- * the file is checked against its size. */
+ * the file is checked against its size, and tables must be aligned as linkers align
+ * them (the file is read into one malloc'ed buffer and its tables used in place). */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static struct symtab *parse(const unsigned char *f, size_t size)
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f;
     if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
         eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_EXEC ||
-        eh->e_shentsize != sizeof(Elf64_Shdr) ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % _Alignof(Elf64_Shdr) ||
         !in_file(size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
         return NULL;
     const Elf64_Shdr *sh = (const Elf64_Shdr *)(f + eh->e_shoff);
@@ -68,7 +69,8 @@ static struct symtab *parse(const unsigned char *f, size_t size)
         if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
             continue;
         const Elf64_Shdr *str = &sh[sh[i].sh_link];
-        if (!in_file(size, sh[i].sh_offset, sh[i].sh_size) ||
+        if (sh[i].sh_offset % _Alignof(Elf64_Sym) ||
+            !in_file(size, sh[i].sh_offset, sh[i].sh_size) ||
             !in_file(size, str->sh_offset, str->sh_size) || str->sh_size == 0)
             return NULL;
         struct symtab *t = calloc(1, sizeof *t);

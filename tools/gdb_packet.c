@@ -141,8 +141,9 @@ int gdbp_hex_decode(const char *in, size_t nchars, void *out)
     if (nchars % 2)
         return -1;
     for (size_t i = 0; i < nchars; i += 2) {
-        int hi = hexval(in[i]), lo = hexval(in[i + 1]);
-        if (hi < 0 || lo < 0)
+        /* A short string ends at a bad digit, its NUL: read nothing after that. */
+        int hi = hexval(in[i]), lo = hi < 0 ? -1 : hexval(in[i + 1]);
+        if (lo < 0)
             return -1;
         ((uint8_t *)out)[i / 2] = (uint8_t)(hi << 4 | lo);
     }

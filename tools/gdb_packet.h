@@ -40,7 +40,8 @@ int gdbp_frame(const void *payload, size_t len, char *out, size_t cap);
 
 /* Two lowercase hex digits per byte, NUL-terminated (out holds 2n+1). */
 void gdbp_hex_encode(const void *in, size_t n, char *out);
-/* nchars hex digits (even) into nchars/2 bytes; -1 on a bad digit or odd count. */
+/* nchars hex digits (even) into nchars/2 bytes; -1 on a bad digit or odd count. A
+ * string shorter than nchars gives -1 and is not read past its NUL. */
 int gdbp_hex_decode(const char *in, size_t nchars, void *out);
 /* A hex number at *s, advancing *s; false if there is no digit or it overflows. */
 bool gdbp_parse_hex(const char **s, uint64_t *v);

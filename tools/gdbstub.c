@@ -469,34 +469,39 @@ static int listen_on(int port, int *bound)
     return fd;
 }
 
+void gdbstub_session(struct repl *r, int fd)
+{
+    struct stub s = { .r = r, .emu = repl_emu(r), .fd = fd };
+    /* gdb's interrupt byte must end a wait of the machine for a sleeping guest. */
+    emu_wait_options(s.emu, fd, -1);
+    gdbp_reader_init(&s.rd);
+    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
+    serve(&s);
+    emu_wait_options(s.emu, -1, -1);
+    free(s.last);
+}
+
 int gdbstub_serve(struct repl *r, int port)
 {
-    struct stub s = { .r = r, .emu = repl_emu(r), .fd = -1 };
-    int bound, ls = listen_on(port, &bound);
+    int fd, bound, ls = listen_on(port, &bound);
     if (ls < 0) {
         fprintf(stderr, "machemu: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
         return 2;
     }
     fprintf(stderr, "machemu: waiting for gdb on 127.0.0.1:%d\n", bound);
     fflush(stderr);
-    s.fd = accept(ls, NULL, NULL);
+    fd = accept(ls, NULL, NULL);
     close(ls);
-    if (s.fd < 0 && errno == EINTR) {  /* Ctrl-C: nobody came */
+    if (fd < 0 && errno == EINTR) {    /* Ctrl-C: nobody came */
         fprintf(stderr, "machemu: interrupted while waiting for gdb\n");
         return 130;
     }
-    if (s.fd < 0) {
+    if (fd < 0) {
         fprintf(stderr, "machemu: accept: %s\n", strerror(errno));
         return 2;
     }
-    /* gdb's interrupt byte must end a wait of the machine for a sleeping guest. */
-    emu_wait_options(s.emu, s.fd, -1);
     signal(SIGPIPE, SIG_IGN);
-    gdbp_reader_init(&s.rd);
-    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
-    serve(&s);
-    emu_wait_options(s.emu, -1, -1);
-    close(s.fd);
-    free(s.last);
+    gdbstub_session(r, fd);
+    close(fd);
     return 0;
 }

@@ -2,6 +2,7 @@
  * decoding, acknowledgements and the hex helpers of the GDB remote protocol. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/gdb_packet.h"
@@ -135,6 +136,26 @@ START_TEST(hex_helpers)
 }
 END_TEST
 
+/* Register and memory packets hand the helpers what is left of the payload, which may
+ * be shorter than the digits they want: they stop at its NUL (make asan checks that
+ * nothing after it is read: the strings here end where their allocations do). */
+START_TEST(hex_helpers_stop_at_the_end)
+{
+    uint8_t b[8];
+    uint64_t v;
+    static const char *const shorts[] = { "", "1", "12", "123" };
+    for (size_t i = 0; i < sizeof shorts / sizeof *shorts; i++) {
+        size_t n = strlen(shorts[i]) + 1;
+        char *s = malloc(n);
+        ck_assert_ptr_nonnull(s);
+        memcpy(s, shorts[i], n);
+        ck_assert_int_eq(gdbp_hex_decode(s, 4 + 2 * (n & 1), b), -1);
+        ck_assert_int_eq(gdbp_parse_hex_le(s, 4, &v), -1);
+        free(s);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("gdb_packet");
@@ -147,6 +168,7 @@ static Suite *suite(void)
     tcase_add_test(tc, run_length_decoding);
     tcase_add_test(tc, overflow_is_reported);
     tcase_add_test(tc, hex_helpers);
+    tcase_add_test(tc, hex_helpers_stop_at_the_end);
     suite_add_tcase(s, tc);
     return s;
 }
