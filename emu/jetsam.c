@@ -102,6 +102,7 @@ int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
         return 0;
     struct memorystatus_config cfg = {
         .page_size = (uint32_t)PAGE_SIZE,
+        .insns_per_ms = emu->opt.guest_mips * 1000,
         .notify_spacing = emu->opt.notify_spacing,
         .macos = emu->opt.platform == EMU_PLATFORM_MACOS,
         .ctx = emu,
@@ -330,7 +331,7 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     set_limit_trips(emu);
     j->last_free = emu->phys.count[PHYS_FREE];
     j->last_scans = emu->vm.stats.scans;
-    j->wake = memorystatus_next_notify(j->ms, emu->icount);
+    j->wake = memorystatus_next_timer(j->ms, emu->icount);
     bool clock = emu->opt.run_all || j->wake != UINT64_MAX ||
                  memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL || limits_in_play(emu);
     if (clock != j->clock) {
@@ -349,7 +350,7 @@ int emu_jetsam_next_victim(struct emu *emu, enum memorystatus_cause *cause)
     struct memorystatus_vm vm;
     sync_tasks(emu);
     read_counters(emu, &vm);
-    const struct memorystatus_proc *p = memorystatus_next_victim(j->ms, &vm, cause);
+    const struct memorystatus_proc *p = memorystatus_next_victim(j->ms, &vm, emu->icount, cause);
     return p ? p->pid : 0;
 }
 
@@ -371,7 +372,7 @@ void emu_jetsam_task_changed(struct emu *emu, struct task *t)
     struct memorystatus *ms = emu->jetsam.ms;
     if (!ms || !memorystatus_find(ms, t->pid))
         return;                    /* added with its properties at the next evaluation */
-    memorystatus_set_band(ms, t->pid, t->memstatus.band);
+    memorystatus_set_band(ms, t->pid, t->memstatus.band, emu->icount);
     const struct memorystatus_proc *p = memorystatus_find(ms, t->pid);
     struct memorystatus_limits l = limits_of(t);
     if (memcmp(&p->limits, &l, sizeof l) != 0)

@@ -478,7 +478,7 @@ pressure
 books
 continue" -- --memlimit 24 "$G/memapp" grow 40
   expect "^jetsam: note PROC_LIMIT_WARN -> memapp \(pid 1000\), queued for its handler \(at icount [1-9][0-9]*\)$" "the limit note"
-  expect "^  1000 +memapp +100 \(foreground\) +frontmost +(19|2[0-3])\.[0-9] MB 24 MB fatal\* +24 MB fatal +N,W,C,LW,LC +PROC_LIMIT_WARN \(active\)$" \
+  expect "^  1000 +memapp +100 \(foreground\) +frontmost +(19|2[0-3])\.[0-9] MB 24 MB fatal\* +24 MB fatal +N,W,C,LW,LC +PROC_LIMIT_WARN$" \
     "memapp past 80% of its limit, the active limit in force, PROC_LIMIT_WARN sent"
   expect "^jetsam: killed memapp \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.0 MB \(at icount [1-9][0-9]*\)$" \
     "the kill in the stop block"
