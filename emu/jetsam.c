@@ -53,6 +53,11 @@ static void on_kill(void *ctx, const struct memorystatus_kill *k)
 {
     struct emu *emu = ctx;
     print_kill(k);
+    if (k->cause == MEMORYSTATUS_CAUSE_FC_THRASHING ||
+        k->cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING) {
+        emu->jetsam.fc_pressure = false;       /* vm_thrashing_jetsam_done */
+        memorystatus_fc_restart(&emu->jetsam.fc);
+    }
     event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_KILL, .pid = k->pid,
                                           .name = k->name, .kill = k });
     struct task *t = task_by_pid(emu, k->pid);
@@ -287,8 +292,22 @@ static void read_counters(struct emu *emu, struct memorystatus_vm *vm)
         .decompressions = cs ? cs->decompressions : 0,
         .compressor_low_on_space = pool && (compressor_low_on_space(pool) ||
                                             emu->vm.compressor_full),
+        .filecache_thrashing = emu->jetsam.fc_pressure,
         .total_pages = c.total,
     };
+}
+
+/* The phantom cache's pressure, as the compressor thread would find it now; only with a
+ * compressor (vm_phantom_cache_init). */
+static void sample_phantom_cache(struct emu *emu)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    if (!emu->vm.compressor)
+        return;
+    if (memorystatus_fc_pressure(j->ms, &j->fc, emu->icount, emu->vm.phantom.added,
+                                 emu->vm.phantom.found, &j->vm))
+        j->fc_pressure = true;
+    j->vm.filecache_thrashing = j->fc_pressure;
 }
 
 /* Where each task's ledgers next call for an evaluation, from the lines as the last
@@ -325,6 +344,7 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     do {
         sync_tasks(emu);
         read_counters(emu, &j->vm);
+        sample_phantom_cache(emu);
         did = memorystatus_evaluate(j->ms, &j->vm, emu->icount);
         all |= did;
     } while (did & MEMORYSTATUS_DID_KILL);

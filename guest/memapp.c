@@ -12,9 +12,10 @@
  *       Leaks STEP_KB at a time until it is killed; hears notes and ignores them. With
  *       `mixed`, each 16 KB block is 10 KB of random bytes and zeros: the compressor
  *       keeps it in about 10 KB.
- *   memapp system ROUNDS
+ *   memapp system ROUNDS [MB]
  *       The system's file-backed memory (a stand-in for SpringBoard and the shared
- *       cache): reads every page of an 8 MB table in its own executable, ROUNDS times.
+ *       cache): reads every page of an 8 MB table in its own executable (or of its first
+ *       MB), ROUNDS times.
  *   memapp steady MB ROUNDS [exit] [mixed]
  *       Fills MB, then reads and rewrites all of it ROUNDS times, checking each word.
  *       With `exit`, ends by exit_group at once, silently (no libc exit path); with
@@ -206,15 +207,17 @@ static int run_system(int argc, char **argv)
 {
     CHECK(1, argc >= 3);
     unsigned rounds = (unsigned)strtoul(argv[2], NULL, 0);
+    size_t bytes = argc > 3 ? strtoul(argv[3], NULL, 0) * MB : sizeof table;
+    CHECK(1, bytes > 0 && bytes <= sizeof table);
     CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
     uint64_t sum = 0;
     for (unsigned r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < sizeof table; i += 4096)
+        for (size_t i = 0; i < bytes; i += 4096)
             sum += ((const volatile uint8_t *)table)[i];
         think(400000);
     }
     CHECK(5, sum == rounds);
-    printf("memapp: read the 8 MB table %u times\n", rounds);
+    printf("memapp: read the %zu MB table %u times\n", bytes / MB, rounds);
     return 0;
 }
 

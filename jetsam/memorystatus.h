@@ -424,6 +424,26 @@ uint64_t memorystatus_next_notify(const struct memorystatus *ms, uint64_t now);
 uint64_t memorystatus_next_timer(const struct memorystatus *ms, uint64_t now);
 /* Guest instructions in ms milliseconds of XNU's time, at this table's scale. */
 uint64_t memorystatus_ms(const struct memorystatus *ms, uint64_t ms_count);
+
+/* ---- file-cache thrashing (vm_phantom_cache_check_pressure) --------------------------- */
+/* The caller's sampler of the phantom cache: zero it to start. */
+struct memorystatus_fc_sampler {
+    uint64_t period_start;         /* the evaluation period's start (250 ms) */
+    uint64_t added0, found0;       /* the cache's counts then */
+    uint32_t history;              /* bit 0: the current period thrashes, bit 1 the last... */
+    bool restart;                  /* start a new period at the next call */
+};
+/* Feeds the phantom cache's running counts (ghosts added: file pages evicted; found:
+ * evicted pages read again) at `now`: a period of 250 ms thrashes once 1000 ghosts
+ * were added and 1000 found in it, at least half as many found as added (the flash
+ * threshold); pressure is four periods in a row thrashing, unless file-backed pages
+ * are more than half of AVAILABLE_MEMORY. The caller holds the answer
+ * (memorystatus_vm.filecache_thrashing) until a thrashing kill, then restarts. */
+bool memorystatus_fc_pressure(const struct memorystatus *ms, struct memorystatus_fc_sampler *s,
+                              uint64_t now, uint64_t added, uint64_t found,
+                              const struct memorystatus_vm *vm);
+/* vm_phantom_cache_restart_sample: the next call starts a new period. */
+void memorystatus_fc_restart(struct memorystatus_fc_sampler *s);
 /* The counters of the last evaluation (zero before the first) and the page size. */
 const struct memorystatus_vm *memorystatus_last_vm(const struct memorystatus *ms);
 uint32_t memorystatus_page_size(const struct memorystatus *ms);

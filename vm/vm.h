@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include "mmu/pmap.h"
+#include "vm/vm_phantom_cache.h"
 
 /* kern_return_t and the KERN_* codes: the one definition the guest SDK also uses. */
 #include "guest/include/mach/kern_return.h"
@@ -124,6 +125,7 @@ struct vm {
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
     bool compressor_full;          /* the last compression was refused for space:
                                       retried once a compressed page leaves */
+    struct vm_phantom_cache phantom; /* ghosts of evicted file pages */
 };
 
 /* 0 or -ENOMEM. */

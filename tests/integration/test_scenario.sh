@@ -16,7 +16,8 @@
 #    (twice the RAM compressed, no kill), pageshortage.scn (vm-pageshortage when free +
 #    file-backed fall under 5% of RAM), highwater.scn (a soft limit enforced only under
 #    the soft threshold), idle-exit.scn, reaper.scn (long-idle-exit after 300 s in the IDLE
-#    band), sustained.scn (sustained-memory-pressure 10 minutes after the level rose);
+#    band), sustained.scn (sustained-memory-pressure 10 minutes after the level rose),
+#    fc-thrashing.scn (the phantom cache finds evicted file pages read again);
 #    notes: suspended.scn (no note to a suspended app), limit-warn.scn (PRESSURE_WARN near
 #    the app's own limit);
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
@@ -291,6 +292,21 @@ idle_cases() {
   verdict scenario-sustained-pressure
 }
 
+fc_thrashing_case() {
+  scenario scenario-fc-thrashing "$SCN/fc-thrashing.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  local first
+  first=$(grep -m 1 '\] kill ' "$D/timeline")
+  grep -Eq '\] kill +bg \(pid 1002\), band 30 \(background\): fc-thrashing, ' <<<"$first" ||
+    WHY+=("the first kill is not the background app's fc-thrashing: $first")
+  grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
+  available_at '\] kill +bg' 102 2048 "the pages at the fc-thrashing kill (32 MB: critical 102)"
+  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] &&
+    report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp fc-thrashing || WHY+=("no report in reports/")
+  verdict scenario-fc-thrashing
+}
+
 # run with --memlimit / --band: one app, no scenario.
 run_limit_cases() {
   local root
@@ -406,6 +422,7 @@ pageshortage_case
 highwater_case
 notes_cases
 idle_cases
+fc_thrashing_case
 run_limit_cases
 run_clock_cases
 bad_cases

@@ -1326,6 +1326,42 @@ START_TEST(macos_kills_only_when_unhealthy)
 }
 END_TEST
 
+/* vm_phantom_cache_check_pressure: a 250 ms period thrashes with 1000 ghosts added and
+ * 1000 found, at least half as many found as added; pressure after four in a row; none
+ * while file pages are more than half of AVAILABLE_MEMORY; a restart starts over. */
+static bool fc_period(struct memorystatus_fc_sampler *s, uint64_t *added, uint64_t *found,
+                      uint64_t t, uint64_t add, uint64_t find, const struct memorystatus_vm *vm)
+{
+    memorystatus_fc_pressure(fx.ms, s, t, *added, *found, vm);          /* the period's start */
+    *added += add;
+    *found += find;
+    return memorystatus_fc_pressure(fx.ms, s, t + 100, *added, *found, vm);
+}
+
+START_TEST(file_cache_thrashing_from_the_phantom_cache)
+{
+    struct memorystatus_fc_sampler s = { 0 };
+    struct memorystatus_vm vm = calm();                 /* 4000 file pages of 10000 */
+    uint64_t added = 0, found = 0, t = 1000;
+    for (int k = 0; k < 3; k++, t += 250)
+        ck_assert(!fc_period(&s, &added, &found, t, 1000, 1000, &vm));
+    ck_assert(fc_period(&s, &added, &found, t, 1000, 1000, &vm));     /* the fourth */
+    t += 250;
+    ck_assert(!fc_period(&s, &added, &found, t, 2002, 1000, &vm));    /* under half found */
+    t += 250;
+    for (int k = 0; k < 3; k++, t += 250)
+        ck_assert(!fc_period(&s, &added, &found, t, 1000, 999, &vm)); /* under 1000 */
+    for (int k = 0; k < 4; k++, t += 250)
+        fc_period(&s, &added, &found, t, 3000, 1500, &vm);
+    ck_assert(memorystatus_fc_pressure(fx.ms, &s, t - 100, added, found, &vm));
+    struct memorystatus_vm cache_rich = vm_at(4000, 0);                /* 4000 of 8000 */
+    cache_rich.file_backed = 4001;
+    ck_assert(!memorystatus_fc_pressure(fx.ms, &s, t - 99, added, found, &cache_rich));
+    memorystatus_fc_restart(&s);
+    ck_assert(!memorystatus_fc_pressure(fx.ms, &s, t - 98, added, found, &vm));
+}
+END_TEST
+
 static Suite *memorystatus_suite(void)
 {
     Suite *s = suite_create("memorystatus");
@@ -1394,6 +1430,7 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(kills, page_shortage_under_the_critical_threshold);
     tcase_add_test(kills, idle_exit_under_the_idle_threshold);
     tcase_add_test(kills, kill_cause_of_an_unhealthy_system);
+    tcase_add_test(kills, file_cache_thrashing_from_the_phantom_cache);
     tcase_add_test(kills, long_idle_exit_by_the_reaper);
     tcase_add_test(kills, sustained_pressure_kills_the_idle_band);
     tcase_add_test(kills, sustained_pressure_cancelled_by_normal);
