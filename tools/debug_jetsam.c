@@ -267,13 +267,14 @@ static void print_note_lines(const struct jetsam_log *l, const struct memorystat
     }
     uint64_t next = memorystatus_next_notify(ms, now);
     if (next == UINT64_MAX)
-        fprintf(out, "                  next: none waits (no process listening for this level's "
-                "note is still to hear it)\n");
+        fprintf(out, "                  next: none (the pressure thread sleeps until the level "
+                "changes)\n");
     else if (next <= now)
-        fprintf(out, "                  next: one waits, due now (at the next evaluation)\n");
+        fprintf(out, "                  next: the pressure thread's turn is due now (at the next "
+                "evaluation)\n");
     else
-        fprintf(out, "                  next: one waits, due at icount %llu (in %llu "
-                "instructions: notes are spaced)\n", (unsigned long long)next,
+        fprintf(out, "                  next: the pressure thread's turn at icount %llu (in %llu "
+                "instructions: notes are spaced, a fall waits 5 s)\n", (unsigned long long)next,
                 (unsigned long long)(next - now));
 }
 

@@ -456,7 +456,7 @@ quit" -- -m 32M --platform macos "$G/memapp" leak 256 mixed
     "the stop at warning -> critical"
   expect "^pressure: critical$" "pressure: critical"
   expect "^  why             critical: [0-9]+ is not above [0-9]+ \(35%\), the way back to warning$" "why critical"
-  expect "^                  next: one waits, due at icount [0-9]+ \(in [0-9]+ instructions: notes are spaced\)$" \
+  expect "^                  next: the pressure thread's turn at icount [0-9]+ \(in [0-9]+ instructions: notes are spaced, a fall waits 5 s\)$" \
     "the CRITICAL note waiting"
   expect "^1   jetsam level, hit 2 times$" "the breakpoint's hits"
   pressure_numbers_agree "$D/critical"

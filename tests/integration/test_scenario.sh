@@ -20,6 +20,9 @@
 #    fc-thrashing.scn (the phantom cache finds evicted file pages read again);
 #    notes: suspended.scn (no note to a suspended app), limit-warn.scn (PRESSURE_WARN near
 #    the app's own limit);
+#  - run: one 192 MB malloc on a 64 MB machine is not refused (no overcommit heuristic):
+#    with --no-jetsam the compressor holds it all; with Jetsam the lone app, which has no
+#    file cache, dies of vm-pageshortage, not of a failed malloc;
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
 #    live while memory is plentiful; --band and --memlimit show in the report;
 #  - run --clock: by default a lone app's report times its whole life (pressure kill);
@@ -337,6 +340,29 @@ run_limit_cases() {
   verdict run-reports-dir
 }
 
+# A malloc three times the RAM (hog's one malloc of 192 MB on 64 MB).
+run_overcommit_cases() {
+  local root n
+  root=$(new_root run-malloc-3x-ram); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --no-jetsam --stats -- "$GUEST/hog" 192 one
+  ST=$?
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^hog: wrote 192 MB of heap-like data in one malloc$' "$D/out" "the malloc and the writes"
+  has '^hog: every word intact, checksum ' "$D/out" "every word read back"
+  n=$(sed -nE 's/^Compressions: +([0-9]+)\.$/\1/p' "$D/err")
+  [ "${n:-0}" -gt 4096 ] || WHY+=("Compressions ${n:-none}, want more than 4096")
+  verdict run-malloc-3x-ram-no-jetsam
+
+  root=$(new_root run-malloc-3x-ram-jetsam); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M -- "$GUEST/hog" 192 one
+  ST=$?
+  [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
+  grep -q 'malloc of' "$D/out" && WHY+=("the malloc failed")
+  has '^machemu: jetsam: killed task 1000 \(hog\), band 100 \(foreground\): vm-pageshortage, ' "$D/err" \
+    "the page-shortage kill of a lone app"
+  verdict run-malloc-3x-ram-jetsam
+}
+
 # report_times FILE: "AGE CPUTIME CLOCKEXACT" of the victim in a report.
 report_times() {
   python3 - "$1" <<'PYEOF' 2>/dev/null
@@ -424,6 +450,7 @@ notes_cases
 idle_cases
 fc_thrashing_case
 run_limit_cases
+run_overcommit_cases
 run_clock_cases
 bad_cases
 finish
