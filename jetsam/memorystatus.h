@@ -54,7 +54,7 @@
  * starts a 25 s resting period for that level: a later wake at the same level within it
  * sends nothing, one after it re-arms every process for that level.
  * Candidates for WARN and CRITICAL: not killed, listening for the level's note, not yet
- * notified at this level, neither suspended, in a band >= BACKGROUND_OPPORTUNISTIC (20),
+ * notified at this level, not suspended, in a band >= BACKGROUND_OPPORTUNISTIC (20),
  * with a footprint of at least 6 whole MB. NORMAL: the same, to those notified WARN or
  * CRITICAL since their last NORMAL (it clears both marks). Order: rising pressure (a level
  * at or above the one the last choice was made at) lowest band first, ties by the largest
