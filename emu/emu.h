@@ -34,6 +34,8 @@ struct emu_options {
     bool no_jetsam;                /* no pressure levels, notes or kills (emu/jetsam.h) */
     const char *reports_dir;       /* JetsamEvent reports go here; NULL: none written */
     uint64_t notify_spacing;       /* guest instructions between pressure notes; 0: XNU's */
+    uint64_t guest_mips;           /* guest instructions per microsecond of XNU's time, for
+                                      every period of Jetsam's (0: 100) */
     const struct emu_memstatus *memstatus;   /* what emu_load's program starts with
                                                 (NULL: emu/pressure.h's defaults) */
     bool exact_clock;              /* count every guest instruction from boot (--clock

@@ -147,6 +147,9 @@ struct emu_jetsam {
     uint64_t last_scans;           /* pageout scans then */
     uint64_t wake;                 /* icount at which a waiting note may go */
     struct memorystatus_vm vm;     /* the counters of the latest evaluation */
+    struct memorystatus_fc_sampler fc; /* the phantom cache over time */
+    bool fc_pressure;              /* memorystatus_phantom_cache_pressure: held until a
+                                      thrashing kill */
     int reports_fd;                /* opt.reports_dir, opened at the first report; -1 */
     struct { emu_jetsam_listener fn; void *ctx; } listeners[EMU_JETSAM_LISTENERS];
 };

@@ -53,6 +53,11 @@ static void on_kill(void *ctx, const struct memorystatus_kill *k)
 {
     struct emu *emu = ctx;
     print_kill(k);
+    if (k->cause == MEMORYSTATUS_CAUSE_FC_THRASHING ||
+        k->cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING) {
+        emu->jetsam.fc_pressure = false;       /* vm_thrashing_jetsam_done */
+        memorystatus_fc_restart(&emu->jetsam.fc);
+    }
     event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_KILL, .pid = k->pid,
                                           .name = k->name, .kill = k });
     struct task *t = task_by_pid(emu, k->pid);
@@ -102,6 +107,7 @@ int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
         return 0;
     struct memorystatus_config cfg = {
         .page_size = (uint32_t)PAGE_SIZE,
+        .insns_per_ms = emu->opt.guest_mips * 1000,
         .notify_spacing = emu->opt.notify_spacing,
         .macos = emu->opt.platform == EMU_PLATFORM_MACOS,
         .ctx = emu,
@@ -311,8 +317,22 @@ static void read_counters(struct emu *emu, struct memorystatus_vm *vm)
         .decompressions = cs ? cs->decompressions : 0,
         .compressor_low_on_space = pool && (compressor_low_on_space(pool) ||
                                             emu->vm.compressor_full),
+        .filecache_thrashing = emu->jetsam.fc_pressure,
         .total_pages = c.total,
     };
+}
+
+/* The phantom cache's pressure, as the compressor thread would find it now; only with a
+ * compressor (vm_phantom_cache_init). */
+static void sample_phantom_cache(struct emu *emu)
+{
+    struct emu_jetsam *j = &emu->jetsam;
+    if (!emu->vm.compressor)
+        return;
+    if (memorystatus_fc_pressure(j->ms, &j->fc, emu->icount, emu->vm.phantom.added,
+                                 emu->vm.phantom.found, &j->vm))
+        j->fc_pressure = true;
+    j->vm.filecache_thrashing = j->fc_pressure;
 }
 
 /* Where each task's ledgers next call for an evaluation, from the lines as the last
@@ -349,13 +369,14 @@ unsigned emu_jetsam_evaluate(struct emu *emu)
     do {
         sync_tasks(emu);
         read_counters(emu, &j->vm);
+        sample_phantom_cache(emu);
         did = memorystatus_evaluate(j->ms, &j->vm, emu->icount);
         all |= did;
     } while (did & MEMORYSTATUS_DID_KILL);
     set_limit_trips(emu);
     j->last_free = emu->phys.count[PHYS_FREE];
     j->last_scans = emu->vm.stats.scans;
-    j->wake = memorystatus_next_notify(j->ms, emu->icount);
+    j->wake = memorystatus_next_timer(j->ms, emu->icount);
     bool clock = emu->opt.run_all || j->wake != UINT64_MAX ||
                  memorystatus_level(j->ms) != MEMORYSTATUS_LEVEL_NORMAL || limits_in_play(emu);
     if (clock != j->clock) {
@@ -374,7 +395,7 @@ int emu_jetsam_next_victim(struct emu *emu, enum memorystatus_cause *cause)
     struct memorystatus_vm vm;
     sync_tasks(emu);
     read_counters(emu, &vm);
-    const struct memorystatus_proc *p = memorystatus_next_victim(j->ms, &vm, cause);
+    const struct memorystatus_proc *p = memorystatus_next_victim(j->ms, &vm, emu->icount, cause);
     return p ? p->pid : 0;
 }
 
@@ -396,7 +417,7 @@ void emu_jetsam_task_changed(struct emu *emu, struct task *t)
     struct memorystatus *ms = emu->jetsam.ms;
     if (!ms || !memorystatus_find(ms, t->pid))
         return;                    /* added with its properties at the next evaluation */
-    memorystatus_set_band(ms, t->pid, t->memstatus.band);
+    memorystatus_set_band(ms, t->pid, t->memstatus.band, emu->icount);
     const struct memorystatus_proc *p = memorystatus_find(ms, t->pid);
     struct memorystatus_limits l = limits_of(t);
     if (memcmp(&p->limits, &l, sizeof l) != 0)

@@ -9,7 +9,9 @@
  *     last evaluation, or the task's pmap ledgers have passed a line of its limit
  *     (memorystatus_limit_line: a note or a kill comes at the page that crosses it);
  *   - when a task starts or ends, or changes its band, limits or handler;
- *   - at the block where a waiting pressure note falls due (guest instructions);
+ *   - at the block where a timer of the table falls due (guest instructions): the
+ *     pressure thread's next note, sustained pressure, the reaper
+ *     (memorystatus_next_timer);
  *   - before a page fault is refused for want of memory (a kill may make room).
  * Each evaluation reads the counters (vm_page_counts, the compressor's statistics) and
  * each task's phys_footprint from its pmap ledgers, and calls memorystatus_evaluate()

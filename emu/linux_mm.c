@@ -40,13 +40,6 @@ static bool range_ok(uint64_t addr, uint64_t len)
     return !(addr & PAGE_MASK) && addr + len >= addr && addr + len <= VA_USER_END;
 }
 
-/* Linux's default overcommit heuristic: one request for more private memory
- * than the machine has is refused up front. */
-static bool too_big(struct emu *emu, uint64_t len)
-{
-    return len > emu->phys.size;
-}
-
 int64_t sys_brk(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
@@ -55,8 +48,6 @@ int64_t sys_brk(struct emu *emu, const uint64_t a[6])
         return (int64_t)t->brk_end;
     if (new_end > old_end) {
         uint64_t at = old_end;
-        if (too_big(emu, new_end - old_end))
-            return (int64_t)t->brk_end;
         if (vm_map_enter(t->map, &at, new_end - old_end, VM_FLAGS_FIXED, NULL, 0, false,
                          VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY,
                          "heap") != KERN_SUCCESS)
@@ -120,9 +111,9 @@ int64_t sys_mmap(struct emu *emu, const uint64_t a[6])
             addr = t->mmap_hint;
         flags = VM_FLAGS_ANYWHERE;
     }
+    /* No overcommit heuristic, as on iOS: only the address space refuses a size; the
+     * pages are paid for when touched (the compressor, Jetsam). */
     bool shared = type != L_MAP_PRIVATE;
-    if (!shared && (prot & VM_PROT_WRITE) && !(lflags & L_MAP_NORESERVE) && too_big(emu, len))
-        return -ENOMEM;
     int64_t rc;
     if (lflags & L_MAP_ANONYMOUS) {
         rc = linux_errno_of(vm_map_enter(t->map, &addr, len, flags, NULL, 0, false, prot,

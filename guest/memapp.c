@@ -12,15 +12,20 @@
  *       Leaks STEP_KB at a time until it is killed; hears notes and ignores them. With
  *       `mixed`, each 16 KB block is 10 KB of random bytes and zeros: the compressor
  *       keeps it in about 10 KB.
- *   memapp system ROUNDS
+ *   memapp system ROUNDS [MB]
  *       The system's file-backed memory (a stand-in for SpringBoard and the shared
- *       cache): reads every page of an 8 MB table in its own executable, ROUNDS times.
- *   memapp steady MB ROUNDS [exit]
+ *       cache): reads every page of an 8 MB table in its own executable (or of its first
+ *       MB), ROUNDS times.
+ *   memapp steady MB ROUNDS [exit] [mixed]
  *       Fills MB, then reads and rewrites all of it ROUNDS times, checking each word.
- *       With `exit`, ends by exit_group at once, silently (no libc exit path).
- *   memapp grow MB
+ *       With `exit`, ends by exit_group at once, silently (no libc exit path); with
+ *       `mixed`, the data is as leak's `mixed`.
+ *   memapp grow MB [warn]
  *       Grows to MB; its handler takes the per-process limit notes and the level notes,
- *       and it reports which arrived once it is done (if it lives).
+ *       and it says when PROC_LIMIT_WARN arrives. With `warn` it registers for
+ *       PRESSURE_WARN alone, as a UIKit app's memory warning does, and says when that
+ *       arrives (iOS sends it near the app's own limit).
+
  *
  * Exit 0 when done; each failed check its own status (guest_test.h). */
 #include "guest_test.h"
@@ -149,6 +154,12 @@ static int run_steady(int argc, char **argv)
     CHECK(1, argc >= 4);
     size_t bytes = strtoul(argv[2], NULL, 0) * MB;
     unsigned rounds = (unsigned)strtoul(argv[3], NULL, 0);
+    bool exit_now = false;
+    for (int i = 4; i < argc; i++) {
+        exit_now |= !strcmp(argv[i], "exit");
+        mixed |= !strcmp(argv[i], "mixed");
+        CHECK(1, !strcmp(argv[i], "exit") || !strcmp(argv[i], "mixed"));
+    }
     CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
     uint64_t *p = allocate(bytes);
     fill(p, bytes, 7);
@@ -159,7 +170,7 @@ static int run_steady(int argc, char **argv)
         think(200000);
     }
     check_fill(p, bytes, 7 + rounds);
-    if (argc > 4 && !strcmp(argv[4], "exit"))
+    if (exit_now)
         exit_group_now(0);
     printf("memapp: %u rounds over %zu MB, every word intact\n", rounds, bytes / MB);
     return 0;
@@ -169,14 +180,19 @@ static int run_grow(int argc, char **argv)
 {
     CHECK(1, argc >= 3);
     size_t mb = strtoul(argv[2], NULL, 0);
-    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    bool warn_only = argc > 3 && !strcmp(argv[3], "warn");
+    unsigned long listen = warn_only ? NOTE_MEMORYSTATUS_PRESSURE_WARN : NOTES_ALL;
+    unsigned long watch = warn_only ? NOTE_MEMORYSTATUS_PRESSURE_WARN
+                                    : NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
+    CHECK(4, machemu_pressure_handler_set(listen, note_seen, NULL) == KERN_SUCCESS);
     for (size_t i = 0; i < mb; i++) {
         uint64_t *p = allocate(MB);
         fill(p, MB, i * MB);
-        if (notes_seen & NOTE_MEMORYSTATUS_PROC_LIMIT_WARN) {
-            printf("memapp: PROC_LIMIT_WARN heard at %zu MB\n", i + 1);
+        if (notes_seen & watch) {
+            printf("memapp: %s heard at %zu MB\n", warn_only ? "PRESSURE_WARN" : "PROC_LIMIT_WARN",
+                   i + 1);
             fflush(stdout);
-            notes_seen &= ~(unsigned long)NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
+            notes_seen &= ~watch;
         }
     }
     printf("memapp: grew to %zu MB\n", mb);
@@ -191,15 +207,17 @@ static int run_system(int argc, char **argv)
 {
     CHECK(1, argc >= 3);
     unsigned rounds = (unsigned)strtoul(argv[2], NULL, 0);
+    size_t bytes = argc > 3 ? strtoul(argv[3], NULL, 0) * MB : sizeof table;
+    CHECK(1, bytes > 0 && bytes <= sizeof table);
     CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
     uint64_t sum = 0;
     for (unsigned r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < sizeof table; i += 4096)
+        for (size_t i = 0; i < bytes; i += 4096)
             sum += ((const volatile uint8_t *)table)[i];
         think(400000);
     }
     CHECK(5, sum == rounds);
-    printf("memapp: read the 8 MB table %u times\n", rounds);
+    printf("memapp: read the %zu MB table %u times\n", bytes / MB, rounds);
     return 0;
 }
 

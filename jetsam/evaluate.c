@@ -1,5 +1,5 @@
-/* jetsam/evaluate.c — one evaluation: the level, one kill, per-process limit notes, one
- * pressure note (the rules are in jetsam/memorystatus.h). */
+/* jetsam/evaluate.c — one evaluation: the level, one kill, per-process limit notes, the
+ * pressure thread's notes (the rules are in jetsam/memorystatus.h; notes in notify.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,249 +7,229 @@
 #include "jetsam/jetsam_report.h"
 #include "jetsam/memorystatus_impl.h"
 
-#define SENT_WARN      0x1u
-#define SENT_CRITICAL  0x2u
-#define PRESSURE_NOTES (NOTE_MEMORYSTATUS_PRESSURE_WARN | NOTE_MEMORYSTATUS_PRESSURE_CRITICAL)
-
 /* ---- the limit in force --------------------------------------------------------------- */
-
-struct limit {
-    uint64_t bytes;                /* 0: none */
-    bool fatal;
-    unsigned shift;                /* of its bits in limit_notes_sent */
-};
-
-static struct limit limit_in_force(const struct memorystatus_proc *p)
-{
-    const struct memorystatus_limits *l = &p->limits;
-    if (memorystatus_proc_is_active(p))
-        return (struct limit){ (uint64_t)l->active_mb << 20, l->active_fatal, 0 };
-    return (struct limit){ (uint64_t)l->inactive_mb << 20, l->inactive_fatal, 2 };
-}
 
 static bool over_limit(const struct memorystatus *ms, const struct memorystatus_proc *p,
                        bool fatal)
 {
-    struct limit l = limit_in_force(p);
-    return l.bytes && l.fatal == fatal && memorystatus_footprint_bytes(ms, p) > l.bytes;
+    const struct memorystatus_limits *l = &p->limits;
+    bool active = memorystatus_proc_is_active(p);
+    uint64_t bytes = (uint64_t)(active ? l->active_mb : l->inactive_mb) << 20;
+    bool is_fatal = active ? l->active_fatal : l->inactive_fatal;
+    return bytes && is_fatal == fatal && memorystatus_footprint_bytes(ms, p) > bytes;
 }
 
 /* ---- level ------------------------------------------------------------------------------ */
 
-static unsigned update_level(struct memorystatus *ms)
+/* The level, and whether the pressure thread is woken (a change, or a stuck level). */
+static unsigned update_level(struct memorystatus *ms, uint64_t now, bool *wake)
 {
     enum memorystatus_level from = ms->level;
     enum memorystatus_level to = memorystatus_level_next(from, &ms->vm);
+    ms->level = to;
+    *wake = memorystatus_level_wakes(ms, from, now);
     if (to == from)
         return 0;
-    ms->level = to;
-    ms->falling = to < from;
     if (ms->cfg.level_changed)
         ms->cfg.level_changed(ms->cfg.ctx, from, to);
     return MEMORYSTATUS_DID_LEVEL;
 }
 
-/* ---- per-process limit notes --------------------------------------------------------- */
+/* ---- whom the rules pick ------------------------------------------------------------------ */
 
-/* The PROC_LIMIT note p has earned and not had yet (marked as sent), or 0. */
-static uint32_t take_limit_note(struct memorystatus *ms, struct memorystatus_proc *p)
+/* memorystatus_health_check: what the memorystatus thread sees. */
+struct health {
+    uint64_t available;
+    struct memorystatus_page_thresholds t;
+    bool below_soft, below_idle, below_critical, below_reaper;
+    bool exhausted, compressor_thrashing, filecache_thrashing;
+    bool healthy;
+};
+
+static struct health health_of(const struct memorystatus *ms, const struct memorystatus_vm *vm)
 {
-    struct limit l = limit_in_force(p);
-    if (p->killed || !l.bytes)
-        return 0;
-    uint64_t bytes = memorystatus_footprint_bytes(ms, p);
-    unsigned sent = (p->limit_notes_sent >> l.shift) & (SENT_WARN | SENT_CRITICAL);
-    if (bytes > l.bytes) {
-        if (l.fatal || (sent & SENT_CRITICAL))
-            return 0;
-        p->limit_notes_sent |= (SENT_WARN | SENT_CRITICAL) << l.shift;
-        return NOTE_MEMORYSTATUS_PROC_LIMIT_CRITICAL;
+    struct health h = {
+        .available = memorystatus_available_pages(vm),
+        .t = memorystatus_page_thresholds(vm->total_pages, ms->cfg.page_size),
+        .exhausted = vm->compressor_low_on_space,
+    };
+    if (ms->cfg.macos) {
+        h.healthy = !h.exhausted;
+        return h;
     }
-    if ((sent & SENT_WARN) || bytes * 100 <= l.bytes * MEMORYSTATUS_LIMIT_WARN_PERCENT)
-        return 0;
-    p->limit_notes_sent |= SENT_WARN << l.shift;
-    return NOTE_MEMORYSTATUS_PROC_LIMIT_WARN;
+    h.below_soft = h.available < h.t.soft;
+    h.below_idle = h.available < h.t.idle;
+    h.below_critical = h.available < h.t.critical;
+    h.below_reaper = h.available < h.t.reaper;
+    h.compressor_thrashing = vm->compressor_thrashing;
+    h.filecache_thrashing = vm->filecache_thrashing &&
+                            !(h.compressor_thrashing && h.exhausted);
+    h.healthy = !(h.below_critical || h.compressor_thrashing || h.exhausted ||
+                  h.filecache_thrashing);
+    return h;
 }
 
-uint64_t memorystatus_limit_line(const struct memorystatus *ms, const struct memorystatus_proc *p)
-{
-    struct limit l = limit_in_force(p);
-    unsigned sent = (p->limit_notes_sent >> l.shift) & (SENT_WARN | SENT_CRITICAL);
-    if (p->killed || !l.bytes)
-        return UINT64_MAX;
-    if (!(sent & SENT_WARN))
-        return l.bytes * MEMORYSTATUS_LIMIT_WARN_PERCENT / (100ull * ms->cfg.page_size);
-    if (l.fatal || !(sent & SENT_CRITICAL))
-        return l.bytes / ms->cfg.page_size;
-    return UINT64_MAX;
-}
+typedef bool (*want_fn)(const struct memorystatus *, const struct memorystatus_proc *,
+                        uint64_t now);
 
-static unsigned send_limit_notes(struct memorystatus *ms)
-{
-    unsigned did = 0;
-    size_t i = 0;
-    while (i < ms->n) {
-        struct memorystatus_proc *p = &ms->procs[i++];
-        uint32_t note = take_limit_note(ms, p);
-        if (!(note & p->notes))
-            continue;
-        uint64_t generation = ms->generation;
-        ms->cfg.notify(ms->cfg.ctx, p->pid, note);
-        did = MEMORYSTATUS_DID_LIMIT;
-        if (ms->generation != generation)
-            i = 0;         /* the table changed under us; what was sent stays marked */
-    }
-    return did;
-}
-
-/* ---- pressure notes ------------------------------------------------------------------- */
-
-static bool is_pressure_candidate(const struct memorystatus *ms,
-                                  const struct memorystatus_proc *p, uint32_t note)
-{
-    if (p->killed || !(p->notes & note) || p->notified == note)
-        return false;
-    if (ms->level == MEMORYSTATUS_LEVEL_NORMAL)
-        return (p->notified & PRESSURE_NOTES) != 0;
-    return memorystatus_footprint_bytes(ms, p) >= MEMORYSTATUS_NOTIFY_MIN_BYTES;
-}
-
-/* Rising: the least important first; falling: the most important first; then the
- * largest footprint; then list order (the first found). */
-static bool notify_before(const struct memorystatus *ms, const struct memorystatus_proc *a,
-                          const struct memorystatus_proc *b)
-{
-    if (a->band != b->band)
-        return ms->falling ? a->band > b->band : a->band < b->band;
-    return a->usage.footprint > b->usage.footprint;
-}
-
-static struct memorystatus_proc *pressure_candidate(const struct memorystatus *ms)
-{
-    uint32_t note = memorystatus_level_note(ms->level);
-    struct memorystatus_proc *best = NULL;
-    for (size_t i = 0; i < ms->n; i++) {
-        struct memorystatus_proc *p = &ms->procs[i];
-        if (is_pressure_candidate(ms, p, note) && (!best || notify_before(ms, p, best)))
-            best = p;
-    }
-    return best;
-}
-
-/* The earliest time the next pressure note may go out. */
-static uint64_t spacing_ends(const struct memorystatus *ms)
-{
-    if (!ms->notified_once)
-        return 0;
-    uint64_t due = ms->last_notify + ms->cfg.notify_spacing;
-    return due < ms->last_notify ? UINT64_MAX : due;
-}
-
-uint64_t memorystatus_next_notify(const struct memorystatus *ms, uint64_t now)
-{
-    if (!pressure_candidate(ms))
-        return UINT64_MAX;
-    uint64_t due = spacing_ends(ms);
-    return due > now ? due : now;
-}
-
-static unsigned send_pressure_note(struct memorystatus *ms, uint64_t now)
-{
-    struct memorystatus_proc *p = pressure_candidate(ms);
-    if (!p || spacing_ends(ms) > now)
-        return 0;
-    p->notified = memorystatus_level_note(ms->level);
-    ms->notified_once = true;
-    ms->last_notify = now;
-    ms->cfg.notify(ms->cfg.ctx, p->pid, p->notified);
-    return MEMORYSTATUS_DID_NOTIFY;
-}
-
-/* ---- kills ------------------------------------------------------------------------------- */
-
-/* The first live process (lowest band, head of its band) that `want` accepts. */
-static const struct memorystatus_proc *first_live(const struct memorystatus *ms,
-                                                  bool (*want)(const struct memorystatus *,
-                                                               const struct memorystatus_proc *))
+/* The first live process, lowest band first, head of its band first, that `want` accepts. */
+static const struct memorystatus_proc *first_live(const struct memorystatus *ms, want_fn want,
+                                                  uint64_t now)
 {
     for (size_t i = 0; i < ms->n; i++)
-        if (!ms->procs[i].killed && want(ms, &ms->procs[i]))
+        if (!ms->procs[i].killed && want(ms, &ms->procs[i], now))
             return &ms->procs[i];
     return NULL;
 }
 
-static bool over_fatal_limit(const struct memorystatus *ms, const struct memorystatus_proc *p)
+static bool over_fatal_limit(const struct memorystatus *ms, const struct memorystatus_proc *p,
+                             uint64_t now)
 {
+    (void)now;
     return over_limit(ms, p, true);
 }
 
-static bool over_soft_limit(const struct memorystatus *ms, const struct memorystatus_proc *p)
+static bool over_soft_limit(const struct memorystatus *ms, const struct memorystatus_proc *p,
+                            uint64_t now)
 {
+    (void)now;
     return over_limit(ms, p, false);
 }
 
-static bool any_process(const struct memorystatus *ms, const struct memorystatus_proc *p)
+static bool in_idle_band(const struct memorystatus *ms, const struct memorystatus_proc *p,
+                         uint64_t now)
 {
     (void)ms;
-    (void)p;
-    return true;
-}
-
-static bool in_idle_band(const struct memorystatus *ms, const struct memorystatus_proc *p)
-{
-    (void)ms;
+    (void)now;
     return p->band == MEMORYSTATUS_BAND_IDLE;
 }
 
-/* The first live process in kill order, where FOREGROUND goes largest first: what
- * memorystatus_sort_foreground() then first_live() give, without moving anything. */
-static const struct memorystatus_proc *top_of_kill_order(const struct memorystatus *ms)
+/* _memstat_proc_is_reapable: in the IDLE band for the reaper's minimum age (no relaunch
+ * probability is known here, which XNU's default mask accepts). */
+static bool reapable(const struct memorystatus *ms, const struct memorystatus_proc *p,
+                     uint64_t now)
 {
-    const struct memorystatus_proc *p = first_live(ms, any_process), *q;
-    if (!p || p->band != MEMORYSTATUS_BAND_FOREGROUND)
-        return p;
-    for (q = p + 1; q < ms->procs + ms->n && q->band == MEMORYSTATUS_BAND_FOREGROUND; q++)
-        if (!q->killed && q->usage.footprint > p->usage.footprint)
-            p = q;
-    return p;
+    return p->band == MEMORYSTATUS_BAND_IDLE && now >= p->band_since &&
+           now - p->band_since >= memorystatus_ms(ms, MEMORYSTATUS_REAPER_AGE_MS);
 }
 
-/* Who dies first at this level with these counters, and why; NULL: nobody. */
-static const struct memorystatus_proc *choose_victim(const struct memorystatus *ms,
-                                                     enum memorystatus_level level,
-                                                     const struct memorystatus_vm *vm,
-                                                     enum memorystatus_cause *cause)
+/* memorystatus_kill_top_process: the first live process in kill order, the FOREGROUND
+ * band in memorystatus_sort_bucket's order; found without moving anything. */
+static const struct memorystatus_proc *top_process(const struct memorystatus *ms)
 {
-    uint64_t avail = memorystatus_available_pages(vm);
-    bool pressure = level >= MEMORYSTATUS_LEVEL_WARNING ||
-                    avail < memorystatus_pressure_pages(vm->total_pages);
-    bool shortage = ms->cfg.macos ? vm->compressor_low_on_space
-                                  : level == MEMORYSTATUS_LEVEL_CRITICAL ||
-                                    avail < memorystatus_critical_pages(vm->total_pages);
-    const struct memorystatus_proc *p;
-    if ((p = first_live(ms, over_fatal_limit))) {
-        *cause = MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT;
-        return p;
+    size_t first, order[ms->n ? ms->n : 1];
+    size_t nfg = memorystatus_foreground_order(ms, order, &first);
+    for (size_t i = 0; i < ms->n; i++) {
+        size_t at = i >= first && i < first + nfg ? order[i - first] : i;
+        if (!ms->procs[at].killed)
+            return &ms->procs[at];
     }
-    if (pressure && (p = first_live(ms, over_soft_limit))) {
-        *cause = MEMORYSTATUS_CAUSE_HIGHWATER;
-        return p;
+    return NULL;
+}
+
+/* memorystatus_pick_kill_cause on iOS. */
+static enum memorystatus_cause unhealthy_cause(const struct health *h)
+{
+    if (h->compressor_thrashing)
+        return MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING;
+    if (h->exhausted)
+        return MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE;
+    if (h->filecache_thrashing)
+        return MEMORYSTATUS_CAUSE_FC_THRASHING;
+    return MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE;
+}
+
+/* The reaper's side of memstat_evaluate_page_shortage: a sweep starts below the reaper
+ * threshold once the rescan delay has passed and some process is old enough. */
+static bool reaper_sweeping(const struct memorystatus *ms, const struct health *h, uint64_t now)
+{
+    if (ms->reaper_sweeping)
+        return true;
+    return h->below_reaper && now >= ms->reaper_after && first_live(ms, reapable, now);
+}
+
+struct pick {
+    const struct memorystatus_proc *victim;
+    enum memorystatus_cause cause;
+    bool top;                      /* a top-process kill: the FOREGROUND band is sorted */
+    bool sweep_ends;               /* the reaper found nobody: its sweep is over */
+};
+
+/* memorystatus_pick_action with CONFIG_JETSAM, then the sustained-pressure kills. */
+static struct pick pick_ios(const struct memorystatus *ms, const struct health *h, uint64_t now)
+{
+    struct pick k = { 0 };
+    if (h->below_soft || !h->healthy) {
+        if (h->exhausted)
+            return (struct pick){ top_process(ms), MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE, true, false };
+        if ((k.victim = first_live(ms, over_soft_limit, now))) {
+            k.cause = MEMORYSTATUS_CAUSE_HIGHWATER;
+            return k;
+        }
     }
-    if (shortage) {
-        *cause = vm->compressor_low_on_space ? MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE
-                                             : MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE;
-        return top_of_kill_order(ms);
+    if (h->below_idle && h->healthy && (k.victim = first_live(ms, in_idle_band, now))) {
+        k.cause = MEMORYSTATUS_CAUSE_IDLE_EXIT;
+        return k;
     }
-    *cause = MEMORYSTATUS_CAUSE_IDLE_EXIT;
-    return avail < memorystatus_idle_pages(vm->total_pages) ? first_live(ms, in_idle_band) : NULL;
+    if (h->healthy && reaper_sweeping(ms, h, now)) {
+        k.cause = MEMORYSTATUS_CAUSE_LONG_IDLE_EXIT;
+        k.victim = first_live(ms, reapable, now);
+        k.sweep_ends = !k.victim;
+        if (k.victim)
+            return k;
+    }
+    if (!h->healthy)
+        return (struct pick){ top_process(ms), unhealthy_cause(h), true, k.sweep_ends };
+    const struct sustained *s = &ms->sus;
+    if (s->killing && now >= s->next_kill && s->kills_left && ms->level != MEMORYSTATUS_LEVEL_NORMAL &&
+        (k.victim = first_live(ms, in_idle_band, now)))
+        k.cause = MEMORYSTATUS_CAUSE_SUSTAINED_PRESSURE;
+    return k;
+}
+
+/* memorystatus_pick_action without CONFIG_JETSAM, and the pressure thread's idle exits. */
+static struct pick pick_macos(const struct memorystatus *ms, const struct health *h,
+                              uint64_t now)
+{
+    struct pick k = { 0 };
+    if (!h->healthy) {
+        if ((k.victim = first_live(ms, over_soft_limit, now))) {
+            k.cause = MEMORYSTATUS_CAUSE_HIGHWATER;
+            return k;
+        }
+        return (struct pick){ top_process(ms), MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE, true, false };
+    }
+    if (ms->level != MEMORYSTATUS_LEVEL_NORMAL && now >= ms->macos_idle_next &&
+        (k.victim = first_live(ms, in_idle_band, now)))
+        k.cause = MEMORYSTATUS_CAUSE_IDLE_EXIT;
+    return k;
+}
+
+static struct pick pick_victim(const struct memorystatus *ms, const struct memorystatus_vm *vm,
+                               uint64_t now)
+{
+    struct pick k = { first_live(ms, over_fatal_limit, now), MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT,
+                      false, false };
+    if (k.victim)
+        return k;
+    struct health h = health_of(ms, vm);
+    k = ms->cfg.macos ? pick_macos(ms, &h, now) : pick_ios(ms, &h, now);
+    if (!k.victim)
+        k.cause = MEMORYSTATUS_CAUSE_NONE;
+    return k;
 }
 
 const struct memorystatus_proc *memorystatus_next_victim(const struct memorystatus *ms,
                                                          const struct memorystatus_vm *vm,
+                                                         uint64_t now,
                                                          enum memorystatus_cause *cause)
 {
-    return choose_victim(ms, memorystatus_level_next(ms->level, vm), vm, cause);
+    struct pick k = pick_victim(ms, vm, now);
+    *cause = k.cause;
+    return k.victim;
 }
+
+/* ---- the kill ------------------------------------------------------------------------------- */
 
 static void save_report(struct memorystatus *ms, struct memorystatus_kill *k)
 {
@@ -271,38 +251,77 @@ static void save_report(struct memorystatus *ms, struct memorystatus_kill *k)
         k->report_error = ms->report_error;
 }
 
+/* What a kill of this cause does to the timers that chose it. */
+static void account_kill(struct memorystatus *ms, enum memorystatus_cause cause, uint64_t now)
+{
+    if (cause == MEMORYSTATUS_CAUSE_SUSTAINED_PRESSURE) {
+        ms->sus.kills_left--;
+        ms->sus.next_kill = now + memorystatus_ms(ms, MEMORYSTATUS_SUSTAINED_DELAY_MS);
+    } else if (cause == MEMORYSTATUS_CAUSE_IDLE_EXIT && ms->cfg.macos) {
+        ms->macos_idle_next = now + memorystatus_ms(ms, MEMORYSTATUS_MACOS_IDLE_EXIT_MS);
+    } else if (cause == MEMORYSTATUS_CAUSE_LONG_IDLE_EXIT) {
+        ms->reaper_sweeping = true;
+    }
+}
+
+static void end_sweep(struct memorystatus *ms, uint64_t now)
+{
+    ms->reaper_sweeping = false;
+    ms->reaper_after = now + memorystatus_ms(ms, MEMORYSTATUS_REAPER_RESCAN_MS);
+}
+
+/* The sustained-pressure thread call fires: its loop may kill twice the IDLE band. */
+static void sustained_timer(struct memorystatus *ms, uint64_t now)
+{
+    struct sustained *s = &ms->sus;
+    if (s->fires_at != NEVER && now >= s->fires_at) {
+        s->fires_at = NEVER;
+        s->killing = true;
+        s->next_kill = now;
+        s->kills_left = 0;
+        for (size_t i = 0; i < ms->n; i++)
+            s->kills_left += 2 * (!ms->procs[i].killed && ms->procs[i].band == MEMORYSTATUS_BAND_IDLE);
+    }
+    if (s->killing && now >= s->next_kill &&
+        (!s->kills_left || ms->level == MEMORYSTATUS_LEVEL_NORMAL ||
+         !first_live(ms, in_idle_band, now)))
+        s->killing = false;
+}
+
 static unsigned kill_one(struct memorystatus *ms, uint64_t now)
 {
-    enum memorystatus_cause cause;
-    const struct memorystatus_proc *victim = choose_victim(ms, ms->level, &ms->vm, &cause);
-    if (!victim) {
+    sustained_timer(ms, now);
+    struct pick k = pick_victim(ms, &ms->vm, now);
+    if (k.sweep_ends)
+        end_sweep(ms, now);
+    if (!k.victim) {
         ms->kill_round = false;
         return 0;
     }
-    if (cause == MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE ||
-        cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE) {
-        int pid = victim->pid;
+    if (k.top) {
+        int pid = k.victim->pid;
         memorystatus_sort_foreground(ms);        /* the table in the order it kills */
-        victim = memorystatus_find(ms, pid);
+        k.victim = memorystatus_find(ms, pid);
     }
-    struct memorystatus_proc *p = &ms->procs[victim - ms->procs];
+    struct memorystatus_proc *p = &ms->procs[k.victim - ms->procs];
     if (!ms->kill_round) {
         ms->kill_round = true;
         ms->kill_round_start = now;
     }
-    p->killed = cause;
-    struct memorystatus_kill k = {
+    p->killed = k.cause;
+    account_kill(ms, k.cause, now);
+    struct memorystatus_kill kill = {
         .pid = p->pid,
         .band = p->band,
-        .cause = cause,
+        .cause = k.cause,
         .footprint = p->usage.footprint,
         .now = now,
         .round_start = ms->kill_round_start,
         .seq = ++ms->kills,
     };
-    snprintf(k.name, sizeof k.name, "%s", p->name);
-    save_report(ms, &k);
-    ms->cfg.kill(ms->cfg.ctx, &k);
+    snprintf(kill.name, sizeof kill.name, "%s", p->name);
+    save_report(ms, &kill);
+    ms->cfg.kill(ms->cfg.ctx, &kill);
     return MEMORYSTATUS_DID_KILL;
 }
 
@@ -310,8 +329,41 @@ unsigned memorystatus_evaluate(struct memorystatus *ms, const struct memorystatu
                                uint64_t now)
 {
     ms->vm = *vm;
-    unsigned did = update_level(ms);
+    bool wake;
+    unsigned did = update_level(ms, now, &wake);
     did |= kill_one(ms, now);
-    did |= send_limit_notes(ms);
-    return did | send_pressure_note(ms, now);
+    did |= memorystatus_send_limit_notes(ms);
+    return did | memorystatus_pressure_thread(ms, wake, now);
+}
+
+/* The next time a timer of the kill rules wants an evaluation (the reaper's only while the
+ * last counters were under its threshold: memory moving wakes the table anyway). */
+static uint64_t next_kill_timer(const struct memorystatus *ms, uint64_t now)
+{
+    uint64_t t = ms->sus.fires_at;
+    if (ms->sus.killing && ms->sus.next_kill < t)
+        t = ms->sus.next_kill;
+    if (ms->cfg.macos && ms->level != MEMORYSTATUS_LEVEL_NORMAL && ms->macos_idle_next > now &&
+        ms->macos_idle_next < t && first_live(ms, in_idle_band, now))
+        t = ms->macos_idle_next;
+    struct health h = health_of(ms, &ms->vm);
+    uint64_t age = memorystatus_ms(ms, MEMORYSTATUS_REAPER_AGE_MS);
+    for (size_t i = 0; h.below_reaper && i < ms->n; i++) {
+        const struct memorystatus_proc *p = &ms->procs[i];
+        if (p->killed || p->band != MEMORYSTATUS_BAND_IDLE || p->band_since > UINT64_MAX - age)
+            continue;
+        uint64_t ripe = p->band_since + age;
+        if (ripe < ms->reaper_after)
+            ripe = ms->reaper_after;
+        if (ripe > now && ripe < t)
+            t = ripe;
+    }
+    return t;
+}
+
+uint64_t memorystatus_next_timer(const struct memorystatus *ms, uint64_t now)
+{
+    uint64_t t = memorystatus_next_notify(ms, now), k = next_kill_timer(ms, now);
+    t = k < t ? k : t;
+    return t == NEVER || t > now ? t : now;
 }

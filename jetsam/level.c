@@ -50,17 +50,29 @@ uint64_t memorystatus_available_pages(const struct memorystatus_vm *vm)
     return vm->free + vm->file_backed;
 }
 
-uint64_t memorystatus_critical_pages(uint64_t total_pages)
+/* memorystatus_init's fallbacks when the device tree gives no megabytes (kern_memorystatus.c):
+ * up to 3 GB 5% and 1:2:3:4, from 3 to 6 GB 4% and 4:9:15:18, above 4% and 1:2:3:4. */
+#define SMALL_MEMORY_BYTES   (3ull << 30)
+#define MEDIUM_MEMORY_BYTES  (6ull << 30)
+
+struct memorystatus_page_thresholds memorystatus_page_thresholds(uint64_t total_pages,
+                                                                 uint32_t page_size)
 {
-    return total_pages * MEMORYSTATUS_CRITICAL_PERCENT / 100;
+    uint64_t bytes = total_pages * page_size;
+    bool small = bytes <= SMALL_MEMORY_BYTES;
+    bool medium = !small && bytes <= MEDIUM_MEMORY_BYTES;
+    uint64_t critical = (small ? 5 : 4) * total_pages / 100;
+    uint64_t num_idle = medium ? 9 : 2, num_soft = medium ? 15 : 3, num_reaper = medium ? 18 : 4;
+    uint64_t denom = medium ? 4 : 1;
+    return (struct memorystatus_page_thresholds){
+        .critical = critical,
+        .idle = num_idle * critical / denom,
+        .soft = num_soft * critical / denom,
+        .reaper = num_reaper * critical / denom,
+    };
 }
 
-uint64_t memorystatus_idle_pages(uint64_t total_pages)
+uint64_t memorystatus_backoff_pages(const struct memorystatus_page_thresholds *t)
 {
-    return MEMORYSTATUS_IDLE_FACTOR * memorystatus_critical_pages(total_pages);
-}
-
-uint64_t memorystatus_pressure_pages(uint64_t total_pages)
-{
-    return MEMORYSTATUS_PRESSURE_FACTOR * memorystatus_critical_pages(total_pages);
+    return t->soft - (t->soft - t->critical) / 2;
 }

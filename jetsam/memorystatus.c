@@ -24,8 +24,13 @@ struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg)
     if (!ms)
         return NULL;
     ms->cfg = *cfg;
+    if (!ms->cfg.insns_per_ms)
+        ms->cfg.insns_per_ms = MEMORYSTATUS_INSTRUCTIONS_PER_MS;
     if (!ms->cfg.notify_spacing)
-        ms->cfg.notify_spacing = MEMORYSTATUS_NOTIFY_SPACING_DEFAULT;
+        ms->cfg.notify_spacing = memorystatus_ms(ms, MEMORYSTATUS_NOTIFY_SPACING_MS);
+    ms->nt.choice_level = -1;
+    ms->nt.next_warning_at = ms->nt.next_critical_at = NEVER;
+    ms->sus.fires_at = NEVER;
     return ms;
 }
 
@@ -111,6 +116,7 @@ int memorystatus_add(struct memorystatus *ms, const struct memorystatus_spawn *s
         .band = s->band,
         .coalition = s->coalition,
         .launch_time = s->launch_time,
+        .band_since = s->launch_time,
     };
     strncpy(p.name, s->name, sizeof p.name - 1);
     insert_at_band_tail(ms, &p);
@@ -126,7 +132,7 @@ int memorystatus_remove(struct memorystatus *ms, int pid)
     return 0;
 }
 
-int memorystatus_set_band(struct memorystatus *ms, int pid, int band)
+int memorystatus_set_band(struct memorystatus *ms, int pid, int band, uint64_t now)
 {
     if (!valid_band(band))
         return -EINVAL;
@@ -137,6 +143,7 @@ int memorystatus_set_band(struct memorystatus *ms, int pid, int band)
         return 0;
     struct memorystatus_proc p = ms->procs[i];
     p.band = band;
+    p.band_since = now;
     remove_at(ms, i);
     insert_at_band_tail(ms, &p);
     return 0;
@@ -151,7 +158,7 @@ int memorystatus_set_limits(struct memorystatus *ms, int pid, const struct memor
     if (!p)
         return -ESRCH;
     p->limits = *l;
-    p->limit_notes_sent = 0;
+    p->limit_state &= ~(MEMORYSTATUS_LIMIT_WARNED | MEMORYSTATUS_LIMIT_EXCEEDED);
     return 0;
 }
 
@@ -177,6 +184,9 @@ int memorystatus_set_notes(struct memorystatus *ms, int pid, uint32_t notes)
     struct memorystatus_proc *p = memorystatus_lookup(ms, pid);
     if (!p)
         return -ESRCH;
+    if (p->notes != notes)         /* a new registration: new knotes */
+        p->limit_state &= MEMORYSTATUS_LIMIT_ACTIVE | MEMORYSTATUS_LIMIT_WARNED |
+                          MEMORYSTATUS_LIMIT_EXCEEDED;
     p->notes = notes;
     return 0;
 }
@@ -211,21 +221,127 @@ uint64_t memorystatus_footprint_bytes(const struct memorystatus *ms,
     return pages * ms->cfg.page_size;
 }
 
-void memorystatus_sort_foreground(struct memorystatus *ms)
+/* The FOREGROUND band's bounds in procs. */
+static size_t foreground_band(const struct memorystatus *ms, size_t *first)
 {
-    size_t first = 0;
-    while (first < ms->n && ms->procs[first].band < MEMORYSTATUS_BAND_FOREGROUND)
-        first++;
-    size_t end = first;
+    size_t i = 0;
+    while (i < ms->n && ms->procs[i].band < MEMORYSTATUS_BAND_FOREGROUND)
+        i++;
+    size_t end = i;
     while (end < ms->n && ms->procs[end].band == MEMORYSTATUS_BAND_FOREGROUND)
         end++;
-    for (size_t i = first + 1; i < end; i++) {
-        struct memorystatus_proc p = ms->procs[i];
-        size_t j = i;
-        for (; j > first && ms->procs[j - 1].usage.footprint < p.usage.footprint; j--)
-            ms->procs[j] = ms->procs[j - 1];
-        ms->procs[j] = p;
+    *first = i;
+    return end - i;
+}
+
+static uint64_t coalition_pages(const struct memorystatus *ms, uint64_t coalition)
+{
+    uint64_t pages = 0;
+    for (size_t i = 0; i < ms->n; i++)
+        if (ms->procs[i].coalition == coalition && !ms->procs[i].killed)
+            pages += ms->procs[i].usage.footprint;
+    return pages;
+}
+
+static bool is_leader(const struct memorystatus_proc *p)
+{
+    return p->coalition == (uint64_t)p->pid;
+}
+
+/* Moves order[at] to the front of order[0..at]. */
+static void to_front(size_t *order, size_t at)
+{
+    size_t x = order[at];
+    memmove(&order[1], &order[0], at * sizeof *order);
+    order[0] = x;
+}
+
+static size_t position(const size_t *order, size_t n, size_t index)
+{
+    size_t k = 0;
+    while (k < n && order[k] != index)
+        k++;
+    return k;
+}
+
+/* memorystatus_sort_by_largest_process_locked: largest first, stable. */
+static void largest_first(const struct memorystatus *ms, size_t *order, size_t n)
+{
+    for (size_t k = 1; k < n; k++) {
+        size_t x = order[k], j = k;
+        for (; j > 0 && ms->procs[order[j - 1]].usage.footprint < ms->procs[x].usage.footprint; j--)
+            order[j] = order[j - 1];
+        order[j] = x;
     }
+}
+
+/* One coalition to the front, as memorystatus_move_list_locked does: the leader first,
+ * then its members smallest to largest, so the largest member ends at the front and the
+ * leader behind its members. */
+static void coalition_to_front(const struct memorystatus *ms, size_t *order, size_t n,
+                               size_t leader)
+{
+    to_front(order, position(order, n, leader));
+    uint64_t coal = ms->procs[leader].coalition;
+    size_t moved = 1;
+    for (;;) {
+        size_t pick = SIZE_MAX;
+        for (size_t k = moved; k < n; k++) {
+            const struct memorystatus_proc *p = &ms->procs[order[k]];
+            if (p->coalition != coal || is_leader(p))
+                continue;
+            if (pick == SIZE_MAX || p->usage.footprint < ms->procs[order[pick]].usage.footprint)
+                pick = k;
+        }
+        if (pick == SIZE_MAX)
+            return;
+        to_front(order, pick);
+        moved++;
+    }
+}
+
+size_t memorystatus_foreground_order(const struct memorystatus *ms, size_t *order, size_t *first)
+{
+    size_t n = foreground_band(ms, first);
+    for (size_t k = 0; k < n; k++)
+        order[k] = *first + k;
+    /* The leaders, smallest coalition first (memstat_asc_cmp), list order on ties. */
+    size_t leaders[n ? n : 1], nl = 0;
+    for (size_t k = 0; k < n; k++)
+        if (is_leader(&ms->procs[order[k]]))
+            leaders[nl++] = order[k];
+    for (size_t a = 1; a < nl; a++) {
+        size_t x = leaders[a], b = a;
+        uint64_t px = coalition_pages(ms, ms->procs[x].coalition);
+        for (; b > 0 && coalition_pages(ms, ms->procs[leaders[b - 1]].coalition) > px; b--)
+            leaders[b] = leaders[b - 1];
+        leaders[b] = x;
+    }
+    if (nl == 0) {
+        largest_first(ms, order, n);
+        return n;
+    }
+    for (size_t a = 0; a < nl; a++)
+        coalition_to_front(ms, order, n, leaders[a]);
+    return n;
+}
+
+void memorystatus_sort_foreground(struct memorystatus *ms)
+{
+    size_t first, order[ms->n ? ms->n : 1];
+    size_t n = memorystatus_foreground_order(ms, order, &first);
+    if (n < 2)
+        return;
+    struct memorystatus_proc band[n];
+    for (size_t k = 0; k < n; k++)
+        band[k] = ms->procs[order[k]];
+    memcpy(&ms->procs[first], band, n * sizeof *band);
+}
+
+uint64_t memorystatus_ms(const struct memorystatus *ms, uint64_t ms_count)
+{
+    uint64_t per = ms->cfg.insns_per_ms;
+    return ms_count > UINT64_MAX / per ? UINT64_MAX : ms_count * per;
 }
 
 enum memorystatus_level memorystatus_level(const struct memorystatus *ms)

@@ -230,14 +230,19 @@ static void print_memory_lines(struct emu *emu, const struct memorystatus_vm *vm
             (unsigned long long)vm->compressor_pages, (unsigned long long)vm->compressor_frames,
             vm->compressor_low_on_space ? "yes" : "no");
     uint64_t total = vm->total_pages;
+    struct memorystatus_page_thresholds t =
+        memorystatus_page_thresholds(total, memorystatus_page_size(emu_jetsam_table(emu)));
     fprintf(out, "  available pages %llu = free %llu + file-backed %llu (memorystatus_available_"
-            "pages):\n                  page-shortage kills below %llu (5%% of %llu), idle exit "
-            "below %llu,\n                  soft limits enforced below %llu\n",
-            (unsigned long long)memorystatus_available_pages(vm), (unsigned long long)vm->free,
-            (unsigned long long)vm->file_backed,
-            (unsigned long long)memorystatus_critical_pages(total), (unsigned long long)total,
-            (unsigned long long)memorystatus_idle_pages(total),
-            (unsigned long long)memorystatus_pressure_pages(total));
+            "pages):\n                  page-shortage kills below %llu (%.0f%% of %llu), idle "
+            "exit below %llu,\n                  soft limits enforced below %llu, long-idle exit "
+            "below %llu\n", (unsigned long long)memorystatus_available_pages(vm),
+            (unsigned long long)vm->free, (unsigned long long)vm->file_backed,
+            (unsigned long long)t.critical, percent(t.critical, total), (unsigned long long)total,
+            (unsigned long long)t.idle, (unsigned long long)t.soft, (unsigned long long)t.reaper);
+    if (vm->compressor_thrashing || vm->filecache_thrashing)
+        fprintf(out, "  thrashing       %s%s%s\n", vm->compressor_thrashing ? "the compressor" : "",
+                vm->compressor_thrashing && vm->filecache_thrashing ? " and " : "",
+                vm->filecache_thrashing ? "the file cache (phantom cache)" : "");
     fprintf(out, "  free            %llu pages (now %u); the pageout scan's free_min %u, "
             "free_target %u\n", (unsigned long long)vm->free, d.pages.free, d.targets.free_min,
             d.targets.free_target);
@@ -262,13 +267,14 @@ static void print_note_lines(const struct jetsam_log *l, const struct memorystat
     }
     uint64_t next = memorystatus_next_notify(ms, now);
     if (next == UINT64_MAX)
-        fprintf(out, "                  next: none waits (no process listening for this level's "
-                "note is still to hear it)\n");
+        fprintf(out, "                  next: none (the pressure thread sleeps until the level "
+                "changes)\n");
     else if (next <= now)
-        fprintf(out, "                  next: one waits, due now (at the next evaluation)\n");
+        fprintf(out, "                  next: the pressure thread's turn is due now (at the next "
+                "evaluation)\n");
     else
-        fprintf(out, "                  next: one waits, due at icount %llu (in %llu "
-                "instructions: notes are spaced)\n", (unsigned long long)next,
+        fprintf(out, "                  next: the pressure thread's turn at icount %llu (in %llu "
+                "instructions: notes are spaced, a fall waits 5 s)\n", (unsigned long long)next,
                 (unsigned long long)(next - now));
 }
 
@@ -341,26 +347,22 @@ static void print_listens(uint32_t notes, FILE *out)
     fprintf(out, " %-13s", *buf ? buf : "none");
 }
 
-/* The last pressure note, then the limit lines crossed (bits 0-1 active, 2-3 inactive). */
+/* Every kind of note it was sent, the last one first. */
 static void print_heard(const struct memorystatus_proc *p, FILE *out)
 {
-    static const char *const which[] = { "active", "inactive" };
-    const char *sep = " ";
-    if (p->notified) {
-        fprintf(out, " %s", emu_pressure_note_name(p->notified));
-        sep = ", ";
-    }
-    for (int i = 0; i < 2; i++) {
-        unsigned sent = (p->limit_notes_sent >> (2 * i)) & 3;
-        if (!sent)
-            continue;
-        fprintf(out, "%s%s (%s)", sep, emu_pressure_note_name(sent & 2
-                ? NOTE_MEMORYSTATUS_PROC_LIMIT_CRITICAL : NOTE_MEMORYSTATUS_PROC_LIMIT_WARN),
-                which[i]);
-        sep = ", ";
-    }
-    if (!p->notified && !p->limit_notes_sent)
+    static const uint32_t kinds[] = {
+        NOTE_MEMORYSTATUS_PRESSURE_NORMAL, NOTE_MEMORYSTATUS_PRESSURE_WARN,
+        NOTE_MEMORYSTATUS_PRESSURE_CRITICAL, NOTE_MEMORYSTATUS_PROC_LIMIT_WARN,
+        NOTE_MEMORYSTATUS_PROC_LIMIT_CRITICAL,
+    };
+    if (!p->notes_sent) {
         fprintf(out, " -");
+        return;
+    }
+    fprintf(out, " %s", emu_pressure_note_name(p->last_note));
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if ((p->notes_sent & kinds[i]) && kinds[i] != p->last_note)
+            fprintf(out, ", %s", emu_pressure_note_name(kinds[i]));
 }
 
 static void print_proc(const struct memorystatus_proc *p, FILE *out)

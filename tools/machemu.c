@@ -57,6 +57,10 @@ static void usage(FILE *out)
         "                           when a page fault finds no frame at all\n"
         "      --notify-spacing N   guest instructions between two pressure notes (default\n"
         "                           25000000: XNU's 250 ms at 100 MIPS)\n"
+        "      --guest-mips N       the guest's speed in millions of instructions a second,\n"
+        "                           which turns every period of Jetsam's (notes, resting and\n"
+        "                           smoothing, sustained pressure, the reaper) into\n"
+        "                           instructions (default 100)\n"
         "      --clock exact|auto   Jetsam's clock, in guest instructions: exact (the default\n"
         "                           with Jetsam) counts every one, so each report's age and\n"
         "                           cpuTime is whole; auto counts only while several tasks\n"
@@ -162,7 +166,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
-           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC };
+           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -179,6 +183,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "reports", required_argument, 0, O_REPORTS },
         { "no-jetsam", no_argument, 0, O_NOJETSAM },
         { "notify-spacing", required_argument, 0, O_SPACING },
+        { "guest-mips", required_argument, 0, O_MIPS },
         { "clock", required_argument, 0, O_CLOCK },
         { "maxproc", required_argument, 0, O_MAXPROC },
         { "programs", required_argument, 0, O_PROGRAMS }, { 0 },
@@ -296,6 +301,18 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                 return -2;
             }
             c->o.max_tasks = (unsigned)v;
+            break;
+        }
+        case O_MIPS: {
+            char *end;
+            errno = 0;
+            c->o.guest_mips = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || *optarg == '-' || c->o.guest_mips == 0 ||
+                c->o.guest_mips > 1000000) {
+                fprintf(stderr, "machemu: bad --guest-mips '%s': want a number 1 to 1000000\n",
+                        optarg);
+                return -2;
+            }
             break;
         }
         case O_PROGRAMS:

@@ -27,13 +27,13 @@ struct app {
     uint64_t killed_at;
 };
 
-enum step_kind { STEP_LAUNCH, STEP_FOREGROUND, STEP_BAND };
+enum step_kind { STEP_LAUNCH, STEP_FOREGROUND, STEP_BAND, STEP_STATE };
 
 struct step {
     enum step_kind kind;
     uint64_t at;
     int app;
-    int band;
+    int band;                      /* STEP_STATE: the MEMORYSTATUS_STATE_* bits */
     int line;                      /* order in the file: ties keep it */
 };
 
@@ -199,13 +199,53 @@ static int parse_move(struct scenario *s, struct reader *r, char **w, int n)
     return add_step(s, r, fg ? STEP_FOREGROUND : STEP_BAND, at, app, band);
 }
 
+/* "none", or suspended and idle joined by commas, as MEMORYSTATUS_STATE_* bits; -1. */
+static int parse_states(const char *word)
+{
+    if (!strcmp(word, "none"))
+        return 0;
+    int states = 0;
+    for (const char *p = word; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 9 && !strncmp(p, "suspended", len))
+            states |= MEMORYSTATUS_STATE_SUSPENDED;
+        else if (len == 4 && !strncmp(p, "idle", len))
+            states |= MEMORYSTATUS_STATE_IDLE;
+        else
+            return -1;
+        p += len + (p[len] == ',');
+    }
+    return states ? states : -1;
+}
+
+/* state NAME STATES at T */
+static int parse_state(struct scenario *s, struct reader *r, char **w, int n)
+{
+    if (n != 5 || strcmp(w[3], "at"))
+        return bad(r, "want: state NAME none|suspended|idle|suspended,idle at T");
+    int app = find_app(s, w[1]);
+    if (app < 0)
+        return bad(r, "state: no app named %s above", w[1]);
+    int states = parse_states(w[2]);
+    if (states < 0)
+        return bad(r, "state %s: bad states '%s' (none, suspended, idle, suspended,idle)", w[1],
+                   w[2]);
+    uint64_t at;
+    if (!parse_time(w[4], &at))
+        return bad(r, "state %s: bad time '%s'", w[1], w[4]);
+    if (at < s->apps[app].at)
+        return bad(r, "state %s: at %s, before the app is launched", w[1], w[4]);
+    return add_step(s, r, STEP_STATE, at, app, states);
+}
+
 /* What a file may set: the machine. Where output goes and which host files the apps
  * see (--root, --reports, --trace-faults, ...) belong to the command line alone, so a
  * scenario from elsewhere cannot write or read host files. */
 static const struct { const char *name; bool value; } machine_options[] = {
     { "-m", true }, { "--memory", true }, { "--tlb", true }, { "--seed", true },
     { "--codec", true }, { "--platform", true }, { "--notify-spacing", true },
-    { "--clock", true }, { "--stats", false },
+    { "--guest-mips", true }, { "--clock", true }, { "--stats", false },
+    { "--maxproc", true },
 };
 
 /* Words used by the option at w[i]: 1 or 2; 0 if it is not a machine option. */
@@ -229,7 +269,8 @@ static int add_options(struct scenario *s, struct reader *r, char **w, int n)
     for (int i = 1, used; i < n; i += used)
         if (!(used = machine_option(w, i, n)))
             return bad(r, "options: '%s' is not a machine option (a file may set -m, --tlb, "
-                       "--seed, --codec, --platform, --notify-spacing, --clock, --stats)", w[i]);
+                       "--seed, --codec, --platform, --notify-spacing, --guest-mips, --clock, "
+                       "--stats, --maxproc)", w[i]);
     char **v = realloc(s->options, (size_t)(s->noptions + n) * sizeof *v);
     if (!v)
         return bad(r, "out of memory");
@@ -260,9 +301,11 @@ static int parse_line(struct scenario *s, struct reader *r, char *line, const ch
         return parse_app(s, r, w, n, dir);
     if (!strcmp(w[0], "foreground") || !strcmp(w[0], "band"))
         return parse_move(s, r, w, n);
+    if (!strcmp(w[0], "state"))
+        return parse_state(s, r, w, n);
     if (!strcmp(w[0], "options"))
         return add_options(s, r, w, n);
-    return bad(r, "unknown directive '%s' (app, foreground, band, options)", w[0]);
+    return bad(r, "unknown directive '%s' (app, foreground, band, state, options)", w[0]);
 }
 
 static int by_time(const void *a, const void *b)
@@ -464,13 +507,34 @@ static void launch(struct scenario *s, int i, uint64_t now)
         a->frontmost ? ", frontmost" : "");
 }
 
+static const char *const step_words[] = {
+    [STEP_FOREGROUND] = "foreground", [STEP_BAND] = "band", [STEP_STATE] = "state",
+};
+
+/* The frontmost state stays the foreground directive's. */
+static void set_states(struct scenario *s, struct app *a, const struct step *st, uint64_t now)
+{
+    unsigned states = (unsigned)st->band;
+    if (s->front >= 0 && &s->apps[s->front] == a)
+        states |= MEMORYSTATUS_STATE_FRONTMOST;
+    emu_jetsam_set_state(s->emu, a->pid, states);
+    say(s, now, "state", "%s (pid %d) -> %s%s%s", a->name, a->pid,
+        states & MEMORYSTATUS_STATE_SUSPENDED ? "suspended" : "",
+        (states & MEMORYSTATUS_STATE_SUSPENDED) && (states & MEMORYSTATUS_STATE_IDLE) ? "," : "",
+        states & MEMORYSTATUS_STATE_IDLE ? "idle"
+        : states & MEMORYSTATUS_STATE_SUSPENDED ? "" : "none");
+}
+
 static void move(struct scenario *s, const struct step *st, uint64_t now)
 {
     struct app *a = &s->apps[st->app];
     char band[48];
     if (a->pid <= 0 || a->ended) {
-        say(s, now, st->kind == STEP_FOREGROUND ? "foreground" : "band", "%s: not running",
-            a->name);
+        say(s, now, step_words[st->kind], "%s: not running", a->name);
+        return;
+    }
+    if (st->kind == STEP_STATE) {
+        set_states(s, a, st, now);
         return;
     }
     if (st->kind == STEP_BAND) {

@@ -14,6 +14,9 @@
  *   foreground NAME at T NAME comes to the front (band foreground, frontmost); the app
  *                        in front before goes to the background band
  *   band NAME B at T     NAME moves to band B
+ *   state NAME S at T    NAME's Jetsam states become S: none, suspended, idle or
+ *                        suspended,idle (a suspended app is skipped by pressure notes
+ *                        and has its inactive limit in force; it goes on running)
  * T counts guest instructions, with an optional k, M or G (10^3, 10^6, 10^9). While
  * nothing runs (before the first launch, once every app launched so far has ended, or
  * while every task waits for another) idle time passes: the clock moves straight on to

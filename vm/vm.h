@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "mmu/invariant.h"
 #include "mmu/pmap.h"
+#include "vm/vm_phantom_cache.h"
 
 /* VM_ASSERT(cond): an invariant of the VM, checked only in builds with
  * MACHEMU_INVARIANTS (`make asan`; see mmu/invariant.h). */
@@ -141,6 +142,7 @@ struct vm {
     enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
     bool compressor_full;          /* the last compression was refused for space:
                                       retried once a compressed page leaves */
+    struct vm_phantom_cache phantom; /* ghosts of evicted file pages */
 };
 
 /* 0 or -ENOMEM. */

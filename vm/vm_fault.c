@@ -42,6 +42,8 @@ static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t of
         phys_zero(vm->phys, pfn);
     }
     vm_page_insert(vm, pg, obj, offset);
+    if (obj->vnode)
+        vm_phantom_cache_update(&vm->phantom, pg);
     vm_page_activate(vm, pg);      /* on a queue at once, even if the fault fails later */
     *out = pg;
     return KERN_SUCCESS;

@@ -53,7 +53,7 @@ int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
     while (buckets < p->nframes)
         buckets <<= 1;
     vm->hash = calloc(buckets, sizeof *vm->hash);
-    if (!vm->pages || !vm->hash) {
+    if (!vm->pages || !vm->hash || vm_phantom_cache_init(&vm->phantom, p->nframes) < 0) {
         vm_fini(vm);
         return -ENOMEM;
     }
@@ -69,6 +69,7 @@ void vm_fini(struct vm *vm)
 {
     free(vm->pages);
     free(vm->hash);
+    vm_phantom_cache_fini(&vm->phantom);
     vm->pages = NULL;
     vm->hash = NULL;
 }

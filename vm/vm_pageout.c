@@ -87,6 +87,7 @@ static void consider_inactive(struct vm *vm, struct vm_page *pg)
         vm_page_activate(vm, pg);
     } else if (reclaimable(vm, pg)) {
         vm->stats.reclaimed++;
+        vm_phantom_cache_add_ghost(&vm->phantom, pg);
         vm_page_free(vm, pg);
     } else if (!compressible(vm, pg) || vm_compressor_pageout(vm, pg) != KERN_SUCCESS) {
         vm_page_throttle(vm, pg);

@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Integration: Jetsam on the machine — kills, reports, limits, and `machemu scenario`.
 #  - scenario cache (cache.scn): pressure reaches warning, the app in front hears WARN,
-#    frees its cache, the level falls back to normal and the app finishes; cache-keep.scn,
-#    the same app keeping its cache, is killed at critical;
-#  - scenario leak (leak.scn): warning, WARN to the leaker first (the lower band), then at
-#    critical the leaking background app is killed with vm-pageshortage while the app in
-#    front finishes with every word intact; a JetsamEvent report names it with its
-#    reason; the same timeline on a second run;
+#    frees its cache, the level falls back to normal and the app hears NORMAL once it has
+#    stayed there 5 s, then finishes; cache-keep.scn, the same app keeping its cache,
+#    hears WARN and CRITICAL and lives on through critical until the compressor is low
+#    on space (the level never kills on iOS), then dies of vm-compressor-space-shortage;
+#  - scenario leak (leak.scn): warning, WARN to the leaker first (the lower band), then
+#    the leaking background app is killed (the compressor low on space, or a page
+#    shortage) while the app in front finishes with every word intact; a JetsamEvent
+#    report names it with its reason; the same timeline on a second run;
 #  - scenario limit (limit.scn): PROC_LIMIT_WARN reaches the app's handler at 80% of its
 #    limit, then per-process-limit kills it; the app without a limit lives; deterministic;
 #  - apps launched `at` a count while nothing runs (before the first, after the first has
 #    ended): idle time takes the clock to each launch, and both run;
+#  - what triggers each kill (memorystatus_pick_action): compressor.scn (the compressor
+#    grows through warning and critical, the kill only once it is low on space), hog.scn
+#    (twice the RAM compressed, no kill), pageshortage.scn (vm-pageshortage when free +
+#    file-backed fall under 5% of RAM), highwater.scn (a soft limit enforced only under
+#    the soft threshold), idle-exit.scn, reaper.scn (long-idle-exit after 300 s in the IDLE
+#    band), sustained.scn (sustained-memory-pressure 10 minutes after the level rose),
+#    fc-thrashing.scn (the phantom cache finds evicted file pages read again);
+#    notes: suspended.scn (no note to a suspended app), limit-warn.scn (PRESSURE_WARN near
+#    the app's own limit);
+#  - run: one 192 MB malloc on a 64 MB machine is not refused (no overcommit heuristic):
+#    with --no-jetsam the compressor holds it all; with Jetsam the lone app, which has no
+#    file cache, dies of vm-pageshortage, not of a failed malloc;
 #  - run --memlimit: fatal kills with per-process-limit and a report; soft lets the app
 #    live while memory is plentiful; --band and --memlimit show in the report;
 #  - run --clock: by default a lone app's report times its whole life (pressure kill);
@@ -71,6 +85,21 @@ PYEOF
   fi
 }
 
+# memory_of REGEX: "ICOUNT FREE FILE COMPRESSED" of the first timeline line matching it.
+memory_of() {
+  grep -E "$1" "$D/timeline" | head -n 1 |
+    sed -nE 's/^\[ *([0-9]+)\].* free ([0-9]+), file-backed ([0-9]+), .* compressor ([0-9]+) pages .*/\1 \2 \3 \4/p'
+}
+
+# available_at REGEX LO HI WHAT: free + file-backed of that line is in [LO, HI).
+available_at() {
+  local at free file comp
+  read -r at free file comp < <(memory_of "$1")
+  if [ -z "${free:-}" ]; then WHY+=("$4: no line /$1/"); return; fi
+  [ $((free + file)) -ge "$2" ] && [ $((free + file)) -lt "$3" ] ||
+    WHY+=("$4: free $free + file-backed $file not in [$2, $3)")
+}
+
 # line_of REGEX: the number of the first timeline line matching it (empty if none).
 line_of() { grep -nE "$1" "$D/timeline" | head -n 1 | cut -d: -f1; }
 
@@ -97,13 +126,19 @@ cache_case() {
   scenario scenario-cache-keep "$SCN/cache-keep.scn"
   [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
   in_order "cache kept, app killed" '\] level +normal -> warning: ' '\] note +WARN -> front \(pid 1001\)$' \
-    '\] level +warning -> critical: ' '\] kill +front \(pid 1001\), band 100 \(foreground\): vm-pageshortage, ' \
+    '\] level +warning -> critical: ' '\] note +CRITICAL -> front \(pid 1001\)$' \
+    '\] kill +front \(pid 1001\), band 100 \(foreground\): vm-compressor-space-shortage, .*\(low on space\)$' \
     '\] exit +front \(pid 1001\) killed by signal 9$' '\] exit +springboard \(pid 1000\) status 0$'
+  # Critical, and alive: the kill waited for the compressor.
+  [ "$(line_of '\] level +warning -> critical: ')" -lt "$(line_of '\] note +CRITICAL -> front')" ] ||
+    WHY+=("no CRITICAL note while the app lived at critical")
   verdict scenario-cache-keep
 }
 
 leak_case() {
-  scenario scenario-leak "$SCN/leak.scn"
+  # The two runs' roots have names of one length: the guest's environment (PWD) moves its
+  # first stack, and with it the instruction counts.
+  scenario scenario-leak-1 "$SCN/leak.scn"
   [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
   in_order "pressure, notes, the leaker's death" '\] level +normal -> warning: ' \
     '\] note +WARN -> leaky \(pid 1002\)$' '\] note +WARN -> front \(pid 1001\)$' \
@@ -124,14 +159,14 @@ leak_case() {
     || WHY+=("no report in reports/")
   cp "$D/timeline" "$SCRATCH/leak.first"
   verdict scenario-leak
-  scenario scenario-leak-again "$SCN/leak.scn"
+  scenario scenario-leak-2 "$SCN/leak.scn"
   cmp -s "$SCRATCH/leak.first" "$D/timeline" ||
     WHY+=("the second run's timeline differs: $(diff "$SCRATCH/leak.first" "$D/timeline" | head -n 4 | tr '\n' ' ')")
   verdict scenario-leak-same-timeline
 }
 
 limit_case() {
-  scenario scenario-limit "$SCN/limit.scn"
+  scenario scenario-limit-1 "$SCN/limit.scn"
   [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
   has '^\[ *[0-9]+\] note +PROC_LIMIT_WARN -> front \(pid 1000\)$' "$D/timeline" "limit warning"
   has '^memapp: PROC_LIMIT_WARN heard at 19 MB$' "$D/out" "the handler hearing it at 80% of 24 MB"
@@ -146,7 +181,7 @@ limit_case() {
     $((24 * 64 + 1)) || WHY+=("no report in reports/")
   cp "$D/timeline" "$SCRATCH/limit.first"
   verdict scenario-limit
-  scenario scenario-limit-again "$SCN/limit.scn"
+  scenario scenario-limit-2 "$SCN/limit.scn"
   cmp -s "$SCRATCH/limit.first" "$D/timeline" || WHY+=("the second run's timeline differs")
   verdict scenario-limit-same-timeline
 }
@@ -164,6 +199,132 @@ idle_case() {
   has '^scenario end at [0-9]+: 2 exited, 0 killed, level normal$' "$D/out" "summary"
   grep -q '\] error ' "$D/timeline" && WHY+=("an error line: $(grep '\] error ' "$D/timeline")")
   verdict scenario-idle-launch
+}
+
+# 64 MB: 4096 pages; critical 204 (5%), idle 408, soft 612, reaper 816. Jetsam evaluates
+# each time the free pages move by 8, so a kill comes within 8 pages of its line.
+compressor_case() {
+  scenario scenario-compressor "$SCN/compressor.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "the compressor grows, then the kill" '\] level +normal -> warning: ' \
+    '\] level +warning -> critical: ' \
+    '\] kill +front \(pid 1001\), band 100 \(foreground\): vm-compressor-space-shortage, .*\(low on space\)$'
+  local prev=0 c
+  for re in '\] level +normal -> warning' '\] level +warning -> critical' '\] kill +front'; do
+    read -r _ _ _ c < <(memory_of "$re")
+    [ "${c:-0}" -gt "$prev" ] || WHY+=("compressor ${c:-?} pages at /$re/, not above $prev")
+    prev=${c:-0}
+  done
+  [ "$(grep -c '\] kill ' "$D/timeline")" = 1 ] || WHY+=("more than the one kill")
+  [ -f "$D/reports/JetsamEvent-1-hog.ips" ] &&
+    report_names "$D/reports/JetsamEvent-1-hog.ips" hog vm-compressor-space-shortage ||
+    WHY+=("no report in reports/")
+  verdict scenario-compressor
+
+  scenario scenario-hog "$SCN/hog.scn" --stats
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^hog: every word intact, checksum ' "$D/out" "the app's check of 128 MB"
+  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app's clean exit"
+  grep -q '\] kill ' "$D/timeline" && WHY+=("something was killed")
+  local n
+  n=$(sed -nE 's/^Compressions: +([0-9]+)\.$/\1/p' "$D/err")
+  [ "${n:-0}" -gt 4096 ] || WHY+=("Compressions ${n:-none}, want more than 4096")
+  verdict scenario-hog-twice-the-ram
+}
+
+pageshortage_case() {
+  scenario scenario-pageshortage "$SCN/pageshortage.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^\[ *[0-9]+\] kill +hog \(pid 1001\), band 30 \(background\): vm-pageshortage, ' "$D/timeline" \
+    "the page-shortage kill"
+  available_at '\] kill +hog' 196 204 "the kill"
+  grep -q 'low on space' "$D/timeline" && WHY+=("the compressor was low on space")
+  has '^\[ *[0-9]+\] exit +front \(pid 1000\) status 0$' "$D/timeline" "the app in front's exit"
+  verdict scenario-pageshortage-under-5-percent
+}
+
+highwater_case() {
+  scenario scenario-highwater "$SCN/highwater.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "past the soft limit, alive at warning, killed later" \
+    '\] note +PROC_LIMIT_WARN -> front \(pid 1002\)$' '\] note +PROC_LIMIT_CRITICAL -> front \(pid 1002\)$' \
+    '\] level +normal -> warning: ' '\] note +WARN -> front \(pid 1002\)$' \
+    '\] kill +front \(pid 1002\), band 100 \(foreground\): highwater, footprint'
+  available_at '\] level +normal -> warning' 612 4096 "warning, with the soft limit not enforced"
+  available_at '\] kill +front' 604 612 "the highwater kill"
+  verdict scenario-highwater-under-the-soft-threshold
+}
+
+notes_cases() {
+  scenario scenario-suspended "$SCN/suspended.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "the awake app hears the levels" '\] state +asleep \(pid 1003\) -> suspended$' \
+    '\] note +WARN -> awake \(pid 1002\)$' '\] note +CRITICAL -> awake \(pid 1002\)$'
+  grep -q '\] note .* -> asleep' "$D/timeline" && WHY+=("the suspended app heard a note")
+  verdict scenario-suspended-hears-nothing
+
+  scenario scenario-limit-warn "$SCN/limit-warn.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  in_order "WARN near its own limit, then the kill" '\] note +WARN -> front \(pid 1000\)$' \
+    '\] kill +front \(pid 1000\), band 100 \(foreground\): per-process-limit, footprint 24\.0 MB'
+  has '^memapp: PRESSURE_WARN heard at 19 MB$' "$D/out" "the handler hearing it at 80% of 24 MB"
+  grep -q '\] level ' "$D/timeline" && WHY+=("the system level moved")
+  verdict scenario-limit-warn-as-pressure-warn
+}
+
+idle_cases() {
+  scenario scenario-idle-exit "$SCN/idle-exit.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  local first
+  first=$(grep -m 1 '\] kill ' "$D/timeline")
+  grep -Eq '\] kill +daemon1 \(pid 1002\), band 0 \(idle\): idle-exit, ' <<<"$first" ||
+    WHY+=("the first kill is not daemon1's idle exit: $first")
+  grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space at the idle exit")
+  available_at '\] kill +daemon1' 400 408 "the idle exit"
+  verdict scenario-idle-exit
+
+  scenario scenario-reaper "$SCN/reaper.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^\[ *30000000[0-9]\] kill +daemon \(pid 1002\), band 0 \(idle\): long-idle-exit, ' "$D/timeline" \
+    "the long-idle exit at 300 s (1 MIPS)"
+  available_at '\] kill +daemon' 408 816 "the long-idle exit"
+  [ "$(grep -c '\] kill ' "$D/timeline")" = 1 ] || WHY+=("more than the one kill")
+  verdict scenario-reaper-long-idle-exit
+
+  scenario scenario-sustained "$SCN/sustained.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  local rise k1 k2
+  rise=$(sed -nE 's/^\[ *([0-9]+)\] level +normal -> warning: .*/\1/p' "$D/timeline" | head -n 1)
+  k1=$(sed -nE 's/^\[ *([0-9]+)\] kill +daemon1 \(pid 1002\), band 0 \(idle\): sustained-memory-pressure, .*/\1/p' "$D/timeline")
+  k2=$(sed -nE 's/^\[ *([0-9]+)\] kill +daemon2 \(pid 1003\), band 0 \(idle\): sustained-memory-pressure, .*/\1/p' "$D/timeline")
+  if [ -z "$rise" ] || [ -z "$k1" ] || [ -z "$k2" ]; then
+    WHY+=("no rise of the level or no sustained-pressure kills")
+  else
+    [ $((k1 - rise)) -ge 600000000 ] && [ $((k1 - rise)) -lt 600001000 ] ||
+      WHY+=("daemon1 killed $((k1 - rise)) instructions after the rise, want 10 minutes (600000000)")
+    [ $((k2 - k1)) -ge 500000 ] && [ $((k2 - k1)) -lt 501000 ] ||
+      WHY+=("daemon2 killed $((k2 - k1)) after daemon1, want 500 ms (500000)")
+  fi
+  grep -q '\] level +[a-z]+ -> normal' "$D/timeline" &&
+    [ "$(line_of '\] level +[a-z]+ -> normal')" -lt "$(line_of '\] kill +daemon2')" ] &&
+    WHY+=("pressure fell before the kills")
+  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
+  verdict scenario-sustained-pressure
+}
+
+fc_thrashing_case() {
+  scenario scenario-fc-thrashing "$SCN/fc-thrashing.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  local first
+  first=$(grep -m 1 '\] kill ' "$D/timeline")
+  grep -Eq '\] kill +bg \(pid 1002\), band 30 \(background\): fc-thrashing, ' <<<"$first" ||
+    WHY+=("the first kill is not the background app's fc-thrashing: $first")
+  grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
+  available_at '\] kill +bg' 102 2048 "the pages at the fc-thrashing kill (32 MB: critical 102)"
+  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] &&
+    report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp fc-thrashing || WHY+=("no report in reports/")
+  verdict scenario-fc-thrashing
 }
 
 # run with --memlimit / --band: one app, no scenario.
@@ -194,6 +355,29 @@ run_limit_cases() {
   [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
   [ -f "$root/elsewhere/deep/JetsamEvent-1-memapp.ips" ] || WHY+=("no report in --reports DIR (made with its parents)")
   verdict run-reports-dir
+}
+
+# A malloc three times the RAM (hog's one malloc of 192 MB on 64 MB).
+run_overcommit_cases() {
+  local root n
+  root=$(new_root run-malloc-3x-ram); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --no-jetsam --stats -- "$GUEST/hog" 192 one
+  ST=$?
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  has '^hog: wrote 192 MB of heap-like data in one malloc$' "$D/out" "the malloc and the writes"
+  has '^hog: every word intact, checksum ' "$D/out" "every word read back"
+  n=$(sed -nE 's/^Compressions: +([0-9]+)\.$/\1/p' "$D/err")
+  [ "${n:-0}" -gt 4096 ] || WHY+=("Compressions ${n:-none}, want more than 4096")
+  verdict run-malloc-3x-ram-no-jetsam
+
+  root=$(new_root run-malloc-3x-ram-jetsam); D=$root
+  emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M -- "$GUEST/hog" 192 one
+  ST=$?
+  [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
+  grep -q 'malloc of' "$D/out" && WHY+=("the malloc failed")
+  has '^machemu: jetsam: killed task 1000 \(hog\), band 100 \(foreground\): vm-pageshortage, ' "$D/err" \
+    "the page-shortage kill of a lone app"
+  verdict run-malloc-3x-ram-jetsam
 }
 
 # report_times FILE: "AGE CPUTIME CLOCKEXACT" of the victim in a report.
@@ -260,6 +444,8 @@ bad_cases() {
   bad_case scenario-bad-time 2 "bad\.scn:1: app a: bad time 'soon'" scenario "$f"
   printf 'app a -- ../memapp leak 1\nforeground b at 10\n' >"$f"
   bad_case scenario-unknown-app 2 "bad\.scn:2: foreground: no app named b" scenario "$f"
+  printf 'app a -- ../memapp leak 1\nstate a asleep at 10\n' >"$f"
+  bad_case scenario-bad-state 2 "bad\.scn:2: state a: bad states 'asleep'" scenario "$f"
   printf '# nothing\n' >"$f"
   bad_case scenario-no-app 2 "no app to run" scenario "$f"
   bad_case scenario-missing 2 "^machemu: scenario: .*nonexistent\.scn: No such file" scenario "$SCRATCH/nonexistent.scn"
@@ -267,6 +453,7 @@ bad_cases() {
   bad_case run-bad-band 2 "bad --band 'loud'" run --band loud "$APP" leak 1
   bad_case run-bad-memlimit 2 "bad --memlimit '12:sometimes'" run --memlimit 12:sometimes "$APP" leak 1
   bad_case run-bad-clock 2 "bad --clock 'fast': want auto or exact" run --clock fast "$APP" leak 1
+  bad_case run-bad-guest-mips 2 "bad --guest-mips '0': want a number 1 to 1000000" run --guest-mips 0 "$APP" leak 1
   bad_case run-programs-elsewhere 2 "--programs belongs to machemu scenario" run --programs /tmp "$APP" leak 1
 }
 
@@ -274,7 +461,14 @@ cache_case
 leak_case
 limit_case
 idle_case
+compressor_case
+pageshortage_case
+highwater_case
+notes_cases
+idle_cases
+fc_thrashing_case
 run_limit_cases
+run_overcommit_cases
 run_clock_cases
 bad_cases
 finish

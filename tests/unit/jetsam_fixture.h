@@ -14,8 +14,11 @@
 
 #define PAGE 16384u
 #define MB(n) ((uint64_t)(n) * 64)      /* pages of 16 KB */
-#define SPACING 1000u                   /* instructions between two pressure notes */
-#define TOTAL 10000u                    /* RAM pages: critical 500, idle 1000, pressure 1500 */
+#define MS 1u                           /* instructions in an XNU millisecond (insns_per_ms) */
+#define SPACING (250u * MS)             /* between two pressure notes: XNU's 250 ms */
+#define SECONDS(n) ((uint64_t)(n) * 1000 * MS)
+#define TOTAL 10000u                    /* RAM pages: critical 500, idle 1000, soft 1500,
+                                           reaper 2000; notes unspaced at 1000 or less */
 #define MAX_EVENTS 128
 
 struct event {
@@ -118,6 +121,7 @@ static inline void fx_create_for(bool reports, uint64_t spacing, bool macos)
     memset(&fx, 0, sizeof fx);
     struct memorystatus_config cfg = {
         .page_size = PAGE,
+        .insns_per_ms = MS,
         .notify_spacing = spacing,
         .save_report = reports ? fx_save_report : NULL,
         .ctx = &fx,
@@ -171,7 +175,7 @@ static inline void set_limit(int pid, uint32_t active_mb, bool active_fatal, uin
 }
 
 /* Counters with `nc` non-compressed pages (all active) and `frames` compressor frames,
- * and 4000 available pages (file-backed), so only the level matters. */
+ * and 4000 available pages (file-backed): healthy, so only the level matters. */
 static inline struct memorystatus_vm vm_at(uint64_t nc, uint64_t frames)
 {
     return (struct memorystatus_vm){

@@ -1,8 +1,13 @@
-/* Unit tests for jetsam/memorystatus.h: the level machine at each threshold (both sides,
- * hysteresis, low on space, XNU's truncating arithmetic), the process table (bands as
- * lists, setters, names), pressure notes (order, 6 MB floor, listeners, already notified,
- * spacing in instructions), per-process limit notes, and kills (order and cause of every
- * rule, one per evaluation, callbacks that remove processes). */
+/* Unit tests for jetsam/memorystatus.h, each rule next to the XNU routine it follows: the
+ * level machine at each threshold (vm_pressure_response: both sides, hysteresis, low on
+ * space, truncating arithmetic), the page-shortage thresholds by RAM size
+ * (memorystatus_init), the process table (bands as lists, setters, names), the pressure
+ * thread's notes (memorystatus_update_vm_pressure, vm_pressure_select_optimal_candidate_
+ * to_notify: order, eligibility, 6 MB floor, spacing, smoothing, resting periods, the
+ * 30-minute re-notify), limit notes (memorystatus_warn_process and the phys_footprint
+ * ledger), and kills (memorystatus_pick_action, memorystatus_pick_kill_cause: the trigger
+ * and cause of every rule, the reaper, sustained pressure, the coalition sort, macOS). Time
+ * runs at one instruction per XNU millisecond (jetsam_fixture.h). */
 #include <errno.h>
 
 #include "tests/unit/jetsam_fixture.h"
@@ -86,6 +91,8 @@ START_TEST(thresholds_truncate_as_xnu)
 }
 END_TEST
 
+/* AVAILABLE_NON_COMPRESSED_MEMORY, AVAILABLE_MEMORY and, for kills,
+ * memorystatus_available_pages (VM_CHECK_MEMORYSTATUS: free + pageable external). */
 START_TEST(which_counters_count)
 {
     struct memorystatus_vm vm = {
@@ -101,13 +108,43 @@ START_TEST(which_counters_count)
 }
 END_TEST
 
-START_TEST(available_page_thresholds)
+/* memorystatus_init's fallbacks (kern_memorystatus.c): 5% and 1:2:3:4 up to 3 GB, 4% and
+ * 4:9:15:18 up to 6 GB, 4% and 1:2:3:4 above, each value truncated. */
+static const struct {
+    uint64_t pages;
+    uint32_t page_size;
+    uint64_t critical, idle, soft, reaper;
+} page_thresholds[] = {
+    { TOTAL, PAGE, 500, 1000, 1500, 2000 },
+    { 10019, PAGE, 500, 1000, 1500, 2000 },                 /* 500.95 truncated */
+    { 10020, PAGE, 501, 1002, 1503, 2004 },
+    { 4096, PAGE, 204, 408, 612, 816 },                      /* 64 MB */
+    { 196608, PAGE, 9830, 19660, 29490, 39320 },             /* 3 GB exactly: small */
+    { 196609, PAGE, 7864, 17694, 29490, 35388 },             /* a page more: medium */
+    { 393216, PAGE, 15728, 35388, 58980, 70776 },            /* 6 GB: still medium */
+    { 524288, PAGE, 20971, 41942, 62913, 83884 },            /* 8 GB: large, 1:2:3:4 */
+    { 786432, 4096, 39321, 78642, 117963, 157284 },          /* 3 GB of 4 KB pages */
+};
+
+START_TEST(page_thresholds_by_ram_size)
 {
-    ck_assert_uint_eq(memorystatus_critical_pages(TOTAL), 500);
-    ck_assert_uint_eq(memorystatus_idle_pages(TOTAL), 1000);
-    ck_assert_uint_eq(memorystatus_pressure_pages(TOTAL), 1500);
-    ck_assert_uint_eq(memorystatus_critical_pages(10019), 500);
-    ck_assert_uint_eq(memorystatus_critical_pages(10020), 501);
+    struct memorystatus_page_thresholds t =
+        memorystatus_page_thresholds(page_thresholds[_i].pages, page_thresholds[_i].page_size);
+    ck_assert_uint_eq(t.critical, page_thresholds[_i].critical);
+    ck_assert_uint_eq(t.idle, page_thresholds[_i].idle);
+    ck_assert_uint_eq(t.soft, page_thresholds[_i].soft);
+    ck_assert_uint_eq(t.reaper, page_thresholds[_i].reaper);
+}
+END_TEST
+
+/* memorystatus_update_vm_pressure's backoff: halfway from the soft threshold down to the
+ * critical one. */
+START_TEST(backoff_is_halfway_from_soft_to_critical)
+{
+    struct memorystatus_page_thresholds t = memorystatus_page_thresholds(TOTAL, PAGE);
+    ck_assert_uint_eq(memorystatus_backoff_pages(&t), 1000);
+    t = memorystatus_page_thresholds(10020, PAGE);              /* 1503 - 1002 / 2 */
+    ck_assert_uint_eq(memorystatus_backoff_pages(&t), 1002);
 }
 END_TEST
 
@@ -143,6 +180,7 @@ START_TEST(add_find_remove)
     ck_assert_int_eq(p->band, 30);
     ck_assert_uint_eq(p->coalition, 3);
     ck_assert_uint_eq(p->launch_time, 99);
+    ck_assert_uint_eq(p->band_since, 99);
     ck_assert_uint_eq(p->notes, 0);
     ck_assert_int_eq(p->killed, MEMORYSTATUS_CAUSE_NONE);
     struct memorystatus_spawn bad[] = {
@@ -185,14 +223,16 @@ START_TEST(bands_are_lists)
     spawn(4, "d", 100, 0);
     spawn(5, "e", 0, 0);
     expect_order((int[]){ 2, 5, 1, 3, 4 }, 5);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 2, 30), 0);       /* to the tail */
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 2, 30, 7), 0);    /* to the tail */
     expect_order((int[]){ 5, 1, 3, 2, 4 }, 5);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 30), 0);       /* same band: stays */
+    ck_assert_uint_eq(memorystatus_find(fx.ms, 2)->band_since, 7);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 30, 8), 0);    /* same band: stays */
     expect_order((int[]){ 5, 1, 3, 2, 4 }, 5);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 4, 0), 0);
+    ck_assert_uint_eq(memorystatus_find(fx.ms, 1)->band_since, 0);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 4, 0, 9), 0);
     expect_order((int[]){ 5, 4, 1, 3, 2 }, 5);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 4, 211), -EINVAL);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 9, 10), -ESRCH);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 4, 211, 9), -EINVAL);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 9, 10, 9), -ESRCH);
 }
 END_TEST
 
@@ -330,15 +370,6 @@ END_TEST
 
 /* ---- pressure notes ------------------------------------------------------------------ */
 
-static void five_processes(void)
-{
-    spawn(1, "a", 0, MB(10));
-    spawn(2, "b", 30, MB(20));
-    spawn(3, "c", 30, MB(40));
-    spawn(4, "d", 100, MB(50));
-    spawn(5, "e", 0, MB(5));            /* under 6 MB */
-}
-
 /* Evaluates at now = t0, t0 + SPACING, ... for `rounds` spacings. */
 static void evaluate_spaced(const struct memorystatus_vm *vm, uint64_t t0, int rounds)
 {
@@ -346,7 +377,7 @@ static void evaluate_spaced(const struct memorystatus_vm *vm, uint64_t t0, int r
         memorystatus_evaluate(fx.ms, vm, t0 + (uint64_t)i * SPACING);
 }
 
-/* The pressure notes recorded, from event `from` on, as pids, each with `note`. */
+/* The notes recorded from event `from` on, as pids, each with `note`. */
 static void expect_notes(size_t from, uint32_t note, const int *pids, size_t n)
 {
     size_t k = 0;
@@ -359,13 +390,25 @@ static void expect_notes(size_t from, uint32_t note, const int *pids, size_t n)
     ck_assert_uint_eq(k, n);
 }
 
+static struct memorystatus_vm normal_vm(void)
+{
+    return vm_at(601, 399);
+}
+
+/* vm_pressure_select_optimal_candidate_to_notify, rising pressure: the least important
+ * (lowest band) first, then the largest; one note per INTER_NOTIFICATION_DELAY. */
 START_TEST(rising_pressure_lowest_band_first_then_largest)
 {
-    five_processes();
+    spawn(1, "a", 30, MB(10));
+    spawn(2, "b", 40, MB(20));
+    spawn(3, "c", 40, MB(40));
+    spawn(4, "d", 100, MB(50));
+    spawn(5, "e", 30, MB(5));           /* under 6 MB */
     ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, 0),
                       MEMORYSTATUS_DID_LEVEL | MEMORYSTATUS_DID_NOTIFY);
     ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, SPACING - 1), 0);
-    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 500), SPACING);
+    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 100), SPACING);
+    ck_assert_uint_eq(memorystatus_next_timer(fx.ms, 100), SPACING);
     ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, SPACING), MEMORYSTATUS_DID_NOTIFY);
     evaluate_spaced(&warning_vm, 2 * SPACING, 5);
     expect_notes(0, WARN, (int[]){ 1, 3, 2, 4 }, 4);
@@ -375,112 +418,223 @@ START_TEST(rising_pressure_lowest_band_first_then_largest)
 }
 END_TEST
 
-START_TEST(six_megabytes_is_the_floor)
+/* memorystatus_bg_pressure_eligible: no note to a suspended process, nor below
+ * BACKGROUND_OPPORTUNISTIC (the IDLE and aging bands have nothing to give back). */
+START_TEST(suspended_and_low_bands_hear_nothing)
 {
-    spawn(1, "at", 0, MB(6));
-    spawn(2, "under", 0, MB(6) - 1);
+    spawn(1, "idle", 0, MB(50));
+    spawn(2, "aging", 10, MB(50));
+    spawn(3, "opportunistic", 20, MB(10));
+    spawn(4, "suspended", 30, MB(50));
+    spawn(5, "front", 100, MB(10));
+    ck_assert_int_eq(memorystatus_set_state(fx.ms, 4, MEMORYSTATUS_STATE_SUSPENDED, 0), 0);
+    evaluate_spaced(&warning_vm, 0, 6);
+    expect_notes(0, WARN, (int[]){ 3, 5 }, 2);
+}
+END_TEST
+
+/* VM_PRESSURE_MINIMUM_RSIZE: 6 whole megabytes, at every level, NORMAL included. */
+START_TEST(six_whole_megabytes_is_the_floor)
+{
+    spawn(1, "at", 30, MB(6));
+    spawn(2, "under", 30, MB(6) - 1);   /* 5.99 MB: 5 whole */
     evaluate_spaced(&warning_vm, 0, 4);
     expect_notes(0, WARN, (int[]){ 1 }, 1);
+    set_footprint(1, MB(6) - 1);
+    size_t mark = fx.n;
+    struct memorystatus_vm normal = normal_vm();
+    evaluate_spaced(&normal, SECONDS(1), 40);                   /* past the smoothing */
+    ck_assert_uint_eq(fx.n, mark + 1);                          /* the level change only */
+    ck_assert_uint_eq(memorystatus_find(fx.ms, 1)->notified, WARN);
 }
 END_TEST
 
-START_TEST(falling_pressure_most_important_first)
+/* Footprints compare in whole megabytes; equals go in table order. */
+START_TEST(ties_by_whole_megabytes_then_table_order)
 {
-    five_processes();
-    memorystatus_evaluate(fx.ms, &critical_vm, 0);             /* kills a, tells c */
-    expect_kill(kill_event(0), 1, MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE);
-    expect_notes(0, CRIT, (int[]){ 3 }, 1);
+    spawn(1, "x", 30, MB(10) + 63);
+    spawn(2, "y", 30, MB(10));
+    spawn(3, "z", 30, MB(11));
+    evaluate_spaced(&warning_vm, 0, 4);
+    expect_notes(0, WARN, (int[]){ 3, 1, 2 }, 3);
+}
+END_TEST
+
+/* memorystatus_update_vm_pressure: no delay between notes once the available pages are at
+ * or under the backoff threshold (halfway from soft to critical: 1000 here). */
+START_TEST(no_spacing_near_critical)
+{
+    spawn(1, "a", 30, MB(10));
+    spawn(2, "b", 40, MB(10));
+    spawn(3, "c", 100, MB(10));
+    struct memorystatus_vm vm = warning_vm;
+    vm.file_backed = 1001;
+    memorystatus_evaluate(fx.ms, &vm, 0);
+    ck_assert_uint_eq(count_kind('n'), 1);                      /* spaced */
+    vm.file_backed = 1000;
+    memorystatus_evaluate(fx.ms, &vm, SPACING);
+    expect_notes(0, WARN, (int[]){ 1, 2, 3 }, 3);               /* the rest at once */
+    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, SPACING), UINT64_MAX); /* round over */
+}
+END_TEST
+
+/* Two processes, bands 30 and 100, 10 and 20 MB, told CRITICAL in a round that is over. */
+static void critical_round_done(void)
+{
+    spawn(1, "bg", 30, MB(10));
+    spawn(2, "fg", 100, MB(20));
+    evaluate_spaced(&critical_vm, 0, 3);
+    expect_notes(0, CRIT, (int[]){ 1, 2 }, 2);
+    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 3 * SPACING), UINT64_MAX);
+}
+
+/* VM_PRESSURE_DECREASED_SMOOTHING_PERIOD: after pressure falls, nothing for 5 s; then the
+ * first choice is the most important process, the next ones least important first again
+ * (the choice compares the level with the one the last choice was made at). */
+START_TEST(falling_pressure_waits_five_seconds)
+{
+    critical_round_done();
     size_t mark = fx.n;
     struct memorystatus_vm down = vm_at(351, 649);             /* critical -> warning */
-    evaluate_spaced(&down, SPACING, 4);
-    ck_assert_int_eq(memorystatus_level(fx.ms), W);
-    expect_notes(mark, WARN, (int[]){ 4, 3, 2 }, 3);
-    set_footprint(2, MB(1));            /* under 6 MB now: still told pressure ended */
-    mark = fx.n;
-    struct memorystatus_vm normal = vm_at(601, 399);
-    evaluate_spaced(&normal, 10 * SPACING, 5);
-    expect_notes(mark, NORM, (int[]){ 4, 3, 2 }, 3);           /* not e: never told */
+    uint64_t t0 = SECONDS(1);
+    for (uint64_t t = t0; t < t0 + SECONDS(5); t += SPACING)
+        memorystatus_evaluate(fx.ms, &down, t);
+    ck_assert_uint_eq(count_kind('n'), 2);                      /* nothing yet */
+    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, t0 + SECONDS(5) - 1), t0 + SECONDS(5));
+    evaluate_spaced(&down, t0 + SECONDS(5), 3);
+    expect_notes(mark, WARN, (int[]){ 2, 1 }, 2);
 }
 END_TEST
 
-START_TEST(already_notified_at_this_level_is_skipped)
+/* The same, but the level rises again within the 5 s: the thread goes on at once. */
+START_TEST(smoothing_ends_when_pressure_rises_again)
 {
-    five_processes();
-    evaluate_spaced(&warning_vm, 0, 4);
+    critical_round_done();
+    struct memorystatus_vm down = vm_at(351, 649);
+    memorystatus_evaluate(fx.ms, &down, SECONDS(1));
+    memorystatus_evaluate(fx.ms, &down, SECONDS(1) + SPACING);
     size_t mark = fx.n;
-    struct memorystatus_vm normal = vm_at(601, 399);
-    memorystatus_evaluate(fx.ms, &normal, 4 * SPACING);         /* NORMAL to d only */
-    expect_notes(mark, NORM, (int[]){ 4 }, 1);
+    spawn(3, "new", 30, MB(8));
+    memorystatus_evaluate(fx.ms, &critical_vm, SECONDS(2));    /* back up: no wait */
+    expect_notes(mark, CRIT, (int[]){ 3 }, 1);
+}
+END_TEST
+
+/* Back at normal: NORMAL goes, after the smoothing, to those told WARN or CRITICAL since
+ * their last NORMAL, most important first; it clears both marks. */
+START_TEST(normal_only_to_those_told_of_pressure)
+{
+    critical_round_done();
+    spawn(3, "never-told", 30, MB(30));
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 3, NORM), 0);
+    size_t mark = fx.n;
+    struct memorystatus_vm normal = normal_vm();
+    evaluate_spaced(&normal, SECONDS(1), 30);
+    expect_notes(mark + 1, NORM, (int[]){ 2, 1 }, 2);
+    ck_assert_uint_eq(memorystatus_find(fx.ms, 1)->notified, 0);
+    ck_assert_uint_eq(memorystatus_find(fx.ms, 2)->notified, 0);
+}
+END_TEST
+
+/* WARNING_ and CRITICAL_NOTIFICATION_RESTING_PERIOD: once a round at a level ran out of
+ * candidates, a return to that level within 25 s sends nothing; a return after it
+ * re-arms everybody for that level. */
+START_TEST(resting_periods_of_25_seconds)
+{
+    spawn(1, "bg", 30, MB(10));
+    spawn(2, "fg", 100, MB(20));
+    evaluate_spaced(&warning_vm, 0, 3);                         /* WARN round over at 500 */
+    expect_notes(0, WARN, (int[]){ 1, 2 }, 2);
+    size_t mark = fx.n;
+    evaluate_spaced(&critical_vm, 1000, 3);                     /* CRITICAL round over */
+    expect_notes(mark, CRIT, (int[]){ 1, 2 }, 2);
     mark = fx.n;
-    struct memorystatus_vm up = vm_at(499, 501);
-    evaluate_spaced(&up, 4 * SPACING + 500, 4);
-    ck_assert_int_eq(memorystatus_level(fx.ms), W);
-    expect_notes(mark, WARN, (int[]){ 4 }, 1);                  /* a, b, c were still at WARN */
-    spawn(6, "late", 0, MB(8));
-    memorystatus_evaluate(fx.ms, &up, 20 * SPACING);
-    expect_note(fx.n - 1, 6, WARN);
+    struct memorystatus_vm down = vm_at(351, 649);
+    evaluate_spaced(&down, 2000, 40);                           /* warning within 25 s */
+    evaluate_spaced(&critical_vm, 20000, 4);                    /* critical within 25 s */
+    ck_assert_uint_eq(count_kind('n'), 4);
+    ck_assert_uint_eq(fx.n, mark + 2);                          /* the level changes only */
+    mark = fx.n;
+    evaluate_spaced(&down, SECONDS(30), 30);                    /* after: everyone again */
+    expect_notes(mark + 1, WARN, (int[]){ 2, 1 }, 2);
+}
+END_TEST
+
+/* PRESSURE_LEVEL_STUCK_THRESHOLD_MINS: a level unchanged for 30 minutes is a new
+ * transition; the resting period counts as over, so everyone hears the level again. */
+START_TEST(stuck_level_renotifies_after_30_minutes)
+{
+    spawn(1, "bg", 30, MB(10));
+    spawn(2, "fg", 100, MB(20));
+    evaluate_spaced(&warning_vm, 0, 3);
+    size_t mark = fx.n;
+    memorystatus_evaluate(fx.ms, &warning_vm, SECONDS(30 * 60) - 1);
+    ck_assert_uint_eq(fx.n, mark);
+    evaluate_spaced(&warning_vm, SECONDS(30 * 60), 3);
+    expect_notes(mark, WARN, (int[]){ 1, 2 }, 2);
+    mark = fx.n;
+    memorystatus_evaluate(fx.ms, &warning_vm, SECONDS(59 * 60));
+    ck_assert_uint_eq(fx.n, mark);                              /* the clock restarted */
+}
+END_TEST
+
+/* The thread reads the level at each turn: a round at warning goes on at critical. */
+START_TEST(a_round_follows_the_level)
+{
+    spawn(1, "bg", 30, MB(10));
+    spawn(2, "fg", 100, MB(20));
+    memorystatus_evaluate(fx.ms, &warning_vm, 0);
+    evaluate_spaced(&critical_vm, SPACING, 3);
+    expect_event(1, 'n', 1);
+    ck_assert_uint_eq(fx.ev[1].note, WARN);
+    expect_note(3, 1, CRIT);
+    expect_note(4, 2, CRIT);
+    ck_assert_uint_eq(count_kind('n'), 3);
 }
 END_TEST
 
 START_TEST(only_listeners_for_the_note)
 {
-    five_processes();
+    spawn(1, "a", 30, MB(10));
+    spawn(2, "b", 30, MB(20));
+    spawn(3, "c", 40, MB(40));
     ck_assert_int_eq(memorystatus_set_notes(fx.ms, 3, CRIT), 0);
     ck_assert_int_eq(memorystatus_set_notes(fx.ms, 2, 0), 0);
     evaluate_spaced(&warning_vm, 0, 4);
-    expect_notes(0, WARN, (int[]){ 1, 4 }, 2);
+    expect_notes(0, WARN, (int[]){ 1 }, 1);
     size_t mark = fx.n;
-    memorystatus_evaluate(fx.ms, &critical_vm, 4 * SPACING);   /* kills a */
-    expect_notes(mark, CRIT, (int[]){ 3 }, 1);
-}
-END_TEST
-
-START_TEST(spacing_spans_level_changes)
-{
-    five_processes();
-    memorystatus_evaluate(fx.ms, &warning_vm, 100);
-    struct memorystatus_vm normal = vm_at(601, 399);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &normal, 110), MEMORYSTATUS_DID_LEVEL);
-    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 110), 100 + SPACING);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &normal, 100 + SPACING - 1), 0);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &normal, 100 + SPACING),
-                      MEMORYSTATUS_DID_NOTIFY);
-    expect_note(fx.n - 1, 1, NORM);
-    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 2000), UINT64_MAX);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &normal, UINT64_MAX), 0);
-}
-END_TEST
-
-START_TEST(time_going_back_sends_nothing_early)
-{
-    five_processes();
-    memorystatus_evaluate(fx.ms, &warning_vm, 5000);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, 10), 0);
-    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 10), 5000 + SPACING);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, 5000 + SPACING),
-                      MEMORYSTATUS_DID_NOTIFY);
+    evaluate_spaced(&critical_vm, SECONDS(1), 4);
+    expect_notes(mark, CRIT, (int[]){ 1, 3 }, 2);
 }
 END_TEST
 
 START_TEST(default_spacing_is_250ms_of_guest_time)
 {
-    memorystatus_destroy(fx.ms);
-    fx_create(false, 0);
-    five_processes();
-    memorystatus_evaluate(fx.ms, &warning_vm, 0);
+    struct memorystatus_config cfg = { .page_size = PAGE, .notify = fx_notify, .kill = fx_kill,
+                                       .ctx = &fx };
+    struct memorystatus *ms = memorystatus_create(&cfg);
+    ck_assert_ptr_nonnull(ms);
+    struct memorystatus_spawn s = { .pid = 1, .name = "a", .band = 30 };
+    ck_assert_int_eq(memorystatus_add(ms, &s), 0);
+    ck_assert_int_eq(memorystatus_set_notes(ms, 1, WARN), 0);
+    struct memorystatus_usage u = { .footprint = MB(10) };
+    ck_assert_int_eq(memorystatus_update(ms, 1, &u), 0);
+    memorystatus_evaluate(ms, &warning_vm, 0);
     ck_assert_uint_eq(MEMORYSTATUS_NOTIFY_SPACING_DEFAULT, 25000000u);
-    ck_assert_uint_eq(memorystatus_next_notify(fx.ms, 0), MEMORYSTATUS_NOTIFY_SPACING_DEFAULT);
+    ck_assert_uint_eq(memorystatus_next_notify(ms, 0), MEMORYSTATUS_NOTIFY_SPACING_DEFAULT);
+    ck_assert_uint_eq(memorystatus_ms(ms, 5000), 500000000u);  /* 5 s at 100 MIPS */
+    memorystatus_destroy(ms);
 }
 END_TEST
 
 START_TEST(killed_processes_hear_nothing)
 {
-    five_processes();
+    spawn(1, "a", 30, MB(10));
+    spawn(2, "b", 40, MB(20));
     set_limit(1, 5, true, 5, true);                             /* a is over: killed */
-    memorystatus_evaluate(fx.ms, &warning_vm, 0);
+    evaluate_spaced(&warning_vm, 0, 4);
     expect_kill(kill_event(0), 1, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
-    evaluate_spaced(&warning_vm, SPACING, 4);
-    expect_notes(0, WARN, (int[]){ 3, 2, 4 }, 3);
+    expect_notes(0, WARN, (int[]){ 2 }, 1);
 }
 END_TEST
 
@@ -506,40 +660,79 @@ static void step(uint64_t pages, uint64_t now, unsigned did)
     ck_assert_uint_eq(evaluate_calm(now), did);
 }
 
-START_TEST(limit_warning_past_80_percent_once)
+/* PHYS_FOOTPRINT_WARNING_LEVEL and the ledger's warning: past 80% of the limit once, again
+ * after the footprint fell back to 80% or less (LEDGER_WARNING_DIPPED_BELOW). */
+START_TEST(limit_warning_past_80_percent_rearmed_below)
 {
     frontmost_app(100, true);
     step(MB(80), 0, 0);
     step(MB(80) + 1, 1, MEMORYSTATUS_DID_LIMIT);
-    step(MB(80) + 1, 2, 0);
-    step(MB(100), 3, 0);                                        /* at a fatal limit: alive */
-    step(MB(100) + 1, 4, MEMORYSTATUS_DID_KILL);                /* no CRITICAL note first */
-    ck_assert_uint_eq(fx.n, 2);
+    step(MB(90), 2, 0);
+    step(MB(80), 3, 0);                                         /* dipped: re-armed */
+    step(MB(81), 4, MEMORYSTATUS_DID_LIMIT);
+    step(MB(100), 5, 0);                                        /* at a fatal limit: alive */
+    step(MB(100) + 1, 6, MEMORYSTATUS_DID_KILL);                /* no CRITICAL note first */
+    ck_assert_uint_eq(fx.n, 3);
     expect_note(0, 1, LIMIT_WARN);
-    expect_kill(1, 1, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
+    expect_note(1, 1, LIMIT_WARN);
+    expect_kill(2, 1, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
 }
 END_TEST
 
-START_TEST(soft_limit_critical_note_without_kill)
+/* memorystatus_warn_process on iOS: an app not registered for PROC_LIMIT_WARN hears
+ * PRESSURE_CRITICAL near its limit, or PRESSURE_WARN if it takes only that; it does not
+ * count as told of system pressure. */
+START_TEST(ios_app_hears_its_limit_as_pressure)
+{
+    static const struct { uint32_t listens, hears; } cases[] = {
+        { NORM | WARN | CRIT, CRIT }, { WARN, WARN }, { WARN | LIMIT_WARN, LIMIT_WARN },
+        { NORM | LIMIT_CRIT, 0 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        teardown();
+        setup();
+        frontmost_app(100, true);
+        ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, cases[c].listens), 0);
+        step(MB(81), 0, cases[c].hears ? MEMORYSTATUS_DID_LIMIT : 0);
+        ck_assert_uint_eq(fx.n, cases[c].hears ? 1 : 0);
+        if (cases[c].hears)
+            expect_note(0, 1, cases[c].hears);
+        ck_assert_uint_eq(memorystatus_find(fx.ms, 1)->notified, 0);
+    }
+}
+END_TEST
+
+/* A soft limit's PROC_LIMIT_CRITICAL goes off once (LF_CALLED_BACK) until the limit is
+ * set again (ledger_set_limit). */
+START_TEST(soft_limit_critical_once_until_set_again)
 {
     frontmost_app(100, false);
     step(MB(81), 0, MEMORYSTATUS_DID_LIMIT);
     step(MB(100), 1, 0);
     step(MB(100) + 1, 2, MEMORYSTATUS_DID_LIMIT);
     step(MB(100) + 1, 3, 0);
-    ck_assert_uint_eq(fx.n, 2);
+    step(MB(90), 4, 0);                                         /* still warned */
+    step(MB(120), 5, 0);                                        /* called back already */
+    set_limit(1, 100, false, 0, false);
+    step(MB(120), 6, MEMORYSTATUS_DID_LIMIT);
+    ck_assert_uint_eq(fx.n, 3);
     expect_note(0, 1, LIMIT_WARN);
     expect_note(1, 1, LIMIT_CRIT);
+    expect_note(2, 1, LIMIT_CRIT);
 }
 END_TEST
 
+/* A jump past both lines: only the limit's callback (the ledger checks the warning only
+ * under the limit); falling back between them then gives the warning. */
 START_TEST(jump_past_both_lines_gives_critical_only)
 {
     frontmost_app(100, false);
     step(MB(150), 0, MEMORYSTATUS_DID_LIMIT);
     step(MB(150), 1, 0);
-    ck_assert_uint_eq(fx.n, 1);
+    step(MB(90), 2, MEMORYSTATUS_DID_LIMIT);
+    ck_assert_uint_eq(fx.n, 2);
     expect_note(0, 1, LIMIT_CRIT);
+    expect_note(1, 1, LIMIT_WARN);
 }
 END_TEST
 
@@ -581,17 +774,7 @@ START_TEST(limit_line_is_the_last_quiet_page)
 }
 END_TEST
 
-START_TEST(set_limits_rearms_the_notes)
-{
-    frontmost_app(100, false);
-    step(MB(90), 0, MEMORYSTATUS_DID_LIMIT);
-    set_limit(1, 100, false, 0, false);
-    step(MB(90), 1, MEMORYSTATUS_DID_LIMIT);
-    ck_assert_uint_eq(fx.n, 2);
-    expect_note(1, 1, LIMIT_WARN);
-}
-END_TEST
-
+/* Turning active or inactive puts the other limit in force: a new ledger limit, armed. */
 START_TEST(active_and_inactive_limits_apart)
 {
     spawn(1, "bg", 30, 0);
@@ -609,10 +792,43 @@ START_TEST(active_and_inactive_limits_apart)
 }
 END_TEST
 
+/* memorystatus_warn_process on macOS: PROC_LIMIT_WARN only; for a soft limit once per
+ * active/inactive state until the process registers again, for a fatal one each time. */
+START_TEST(macos_limit_warnings)
+{
+    teardown();
+    fx_create_for(false, SPACING, true);
+    frontmost_app(100, false);
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, WARN | CRIT | LIMIT_CRIT), 0);
+    step(MB(81), 0, 0);                                         /* no PRESSURE_* stand-in */
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, MEMORYSTATUS_NOTES_ALL), 0);
+    step(MB(70), 1, 0);
+    step(MB(81), 2, MEMORYSTATUS_DID_LIMIT);
+    step(MB(70), 3, 0);
+    step(MB(81), 4, 0);                                         /* once for a soft limit */
+    step(MB(101), 5, MEMORYSTATUS_DID_LIMIT);
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, WARN), 0);
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, MEMORYSTATUS_NOTES_ALL), 0);
+    step(MB(70), 6, 0);
+    step(MB(81), 7, MEMORYSTATUS_DID_LIMIT);                    /* registered again */
+    set_limit(1, 100, true, 0, false);
+    step(MB(70), 8, 0);
+    step(MB(81), 9, MEMORYSTATUS_DID_LIMIT);
+    step(MB(70), 10, 0);
+    step(MB(81), 11, MEMORYSTATUS_DID_LIMIT);                   /* fatal: every time */
+    ck_assert_uint_eq(fx.n, 5);
+    expect_note(0, 1, LIMIT_WARN);
+    expect_note(1, 1, LIMIT_CRIT);
+    expect_note(2, 1, LIMIT_WARN);
+    expect_note(3, 1, LIMIT_WARN);
+    expect_note(4, 1, LIMIT_WARN);
+}
+END_TEST
+
 START_TEST(limit_notes_need_a_listener)
 {
     frontmost_app(100, false);
-    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, WARN | CRIT), 0);
+    ck_assert_int_eq(memorystatus_set_notes(fx.ms, 1, NORM), 0);
     set_footprint(1, MB(150));
     ck_assert_uint_eq(evaluate_calm(0), 0);
     ck_assert_uint_eq(fx.n, 0);
@@ -667,6 +883,13 @@ static int evaluate_until_quiet(const struct memorystatus_vm *vm, uint64_t now)
     return -1;
 }
 
+/* Available pages under the critical threshold (500): a page shortage. */
+static struct memorystatus_vm shortage(void)
+{
+    return vm_avail(499);
+}
+
+/* memorystatus_on_ledger_footprint_exceeded: a fatal limit kills at once, at any level. */
 START_TEST(fatal_limit_kills_at_once)
 {
     fx.remove_on_kill = true;
@@ -714,28 +937,36 @@ START_TEST(one_kill_per_evaluation_lowest_band_first)
 }
 END_TEST
 
+/* memorystatus_pick_action on iOS: the pressure level drives notes only. */
+START_TEST(level_never_kills_on_ios)
+{
+    spawn(1, "idle", 0, MB(10));
+    spawn(2, "bg", 30, MB(10));
+
+    set_limit(2, 5, false, 5, false);
+    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 0), 0);
+    ck_assert_int_eq(memorystatus_level(fx.ms), C);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 1), 0);
+}
+END_TEST
+
 static void soft_over(int pid, int band)
 {
     spawn(pid, "soft", band, MB(60));
     set_limit(pid, 50, false, 50, false);
 }
 
-START_TEST(highwater_needs_pressure)
+/* MEMORYSTATUS_KILL_HIWATER: soft limits are enforced under the soft (pressure) threshold
+ * only, not at a pressure level. */
+START_TEST(highwater_only_under_the_soft_threshold)
 {
     soft_over(1, 30);
     ck_assert_uint_eq(evaluate_calm(0), MEMORYSTATUS_DID_LIMIT);  /* the note, no kill */
+    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &warning_vm, 1) & MEMORYSTATUS_DID_KILL, 0);
     struct memorystatus_vm vm = vm_avail(1500);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &vm, 1), 0);
-    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 2), 1);
-    expect_kills(MEMORYSTATUS_CAUSE_HIGHWATER, (int[]){ 1 }, 1);
-}
-END_TEST
-
-START_TEST(highwater_under_the_pressure_threshold)
-{
-    soft_over(1, 30);
-    struct memorystatus_vm vm = vm_avail(1499);
-    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 1);
+    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &vm, 2) & MEMORYSTATUS_DID_KILL, 0);
+    vm = vm_avail(1499);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 3), 1);
     expect_kills(MEMORYSTATUS_CAUSE_HIGHWATER, (int[]){ 1 }, 1);
 }
 END_TEST
@@ -747,7 +978,8 @@ START_TEST(highwater_lowest_band_head_first)
     soft_over(3, 0);
     spawn(4, "under", 0, MB(10));
     set_limit(4, 50, false, 50, false);
-    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 0), 3);
+    struct memorystatus_vm vm = vm_avail(1200);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 3);
     expect_kills(MEMORYSTATUS_CAUSE_HIGHWATER, (int[]){ 2, 3, 1 }, 3);
 }
 END_TEST
@@ -757,68 +989,45 @@ START_TEST(fatal_limit_before_highwater)
     soft_over(1, 0);
     spawn(2, "fatal", 100, MB(60));
     set_limit(2, 50, true, 50, true);
-    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 0), 2);
+    struct memorystatus_vm vm = vm_avail(1200);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 2);
     expect_kill(kill_event(0), 2, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
     expect_kill(kill_event(1), 1, MEMORYSTATUS_CAUSE_HIGHWATER);
-    ck_assert_int_eq(memorystatus_find(fx.ms, 1)->killed, MEMORYSTATUS_CAUSE_HIGHWATER);
 }
 END_TEST
 
-START_TEST(critical_kills_upward_head_of_band_first)
+/* memorystatus_pick_action: an exhausted compressor is checked before the soft limits,
+ * and kills the top process (idle band first), whatever the available pages say. */
+START_TEST(compressor_exhaustion_before_highwater)
 {
-    spawn(1, "bg", 30, MB(10));
-    spawn(2, "idle-small", 0, MB(5));
-    spawn(3, "idle-big", 0, MB(50));
-    spawn(4, "fg", 100, MB(20));
-    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 0), 4);
-    expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 2, 3, 1, 4 }, 4);
-}
-END_TEST
-
-START_TEST(low_on_space_gives_compressor_space_shortage)
-{
-    spawn(1, "bg", 30, MB(10));
+    soft_over(1, 30);
+    spawn(2, "idle", 0, MB(5));
     struct memorystatus_vm vm = calm();
     vm.compressor_low_on_space = true;
-    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 1);
-    expect_kills(MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE, (int[]){ 1 }, 1);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 2);
+    expect_kills(MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE, (int[]){ 2, 1 }, 2);
 }
 END_TEST
 
+/* memstat_evaluate_page_shortage: a page shortage under the critical threshold (strict),
+ * free and file-backed pages counted; the top process, lowest band first. */
 START_TEST(page_shortage_under_the_critical_threshold)
 {
     spawn(1, "bg", 30, MB(10));
+    spawn(2, "fg", 100, MB(10));
     struct memorystatus_vm vm = vm_avail(500);
     ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 0);
     vm = vm_avail(499);
     vm.free = 400;
     vm.file_backed = 99;                /* file-backed pages count as available */
-    ck_assert_int_eq(evaluate_until_quiet(&vm, 1), 1);
-    expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 1 }, 1);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 1), 2);
+    expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 1, 2 }, 2);
     ck_assert_int_eq(memorystatus_level(fx.ms), N);
 }
 END_TEST
 
-/* macOS: a swap file behind the compressor, no CONFIG_JETSAM: neither the critical level
- * nor a page shortage kills; a compressor low on space does, and idle exit stays. */
-START_TEST(macos_kills_only_for_compressor_space)
-{
-    memorystatus_destroy(fx.ms);
-    fx_create_for(false, SPACING, true);
-    spawn(1, "bg", 30, MB(10));
-    spawn(2, "idle", 0, MB(10));
-    struct memorystatus_vm vm = vm_avail(999);
-    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 1);
-    expect_kills(MEMORYSTATUS_CAUSE_IDLE_EXIT, (int[]){ 2 }, 1);
-    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 1), 0);
-    ck_assert_int_eq(memorystatus_level(fx.ms), C);
-    vm = calm();
-    vm.compressor_low_on_space = true;
-    ck_assert_int_eq(evaluate_until_quiet(&vm, 2), 1);
-    expect_kill(kill_event(1), 1, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE);
-}
-END_TEST
-
+/* MEMORYSTATUS_KILL_IDLE: under the idle threshold, a healthy system exits idle processes
+ * only; under the critical one the idle band goes first with the shortage's cause. */
 START_TEST(idle_exit_under_the_idle_threshold)
 {
     spawn(1, "bg", 30, MB(10));
@@ -829,19 +1038,156 @@ START_TEST(idle_exit_under_the_idle_threshold)
     vm = vm_avail(999);
     ck_assert_int_eq(evaluate_until_quiet(&vm, 1), 2);          /* bg survives */
     expect_kills(MEMORYSTATUS_CAUSE_IDLE_EXIT, (int[]){ 2, 3 }, 2);
+    spawn(4, "idle3", 0, MB(10));
+    vm = shortage();
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 2), 2);
+    expect_kill(kill_event(2), 4, MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE);
+    expect_kill(kill_event(3), 1, MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE);
 }
 END_TEST
 
+/* memorystatus_pick_kill_cause: compressor thrashing, then exhaustion, then the file
+ * cache; file-cache thrashing does not count while the compressor both thrashes and is
+ * exhausted (memorystatus_health_check). */
+START_TEST(kill_cause_of_an_unhealthy_system)
+{
+    static const struct {
+        bool thrashing, exhausted, filecache;
+        uint64_t avail;
+        enum memorystatus_cause cause;
+    } cases[] = {
+        { true, false, false, 4000, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING },
+        { true, true, true, 4000, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE },
+        { false, true, true, 499, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE },
+        { false, false, true, 499, MEMORYSTATUS_CAUSE_FC_THRASHING },
+        { true, false, true, 499, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING },
+        { false, false, false, 499, MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE },
+        { false, false, false, 500, MEMORYSTATUS_CAUSE_NONE },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        teardown();
+        setup();
+        spawn(1, "fg", 100, MB(10));
+        struct memorystatus_vm vm = vm_avail(cases[c].avail);
+        vm.compressor_thrashing = cases[c].thrashing;
+        vm.compressor_low_on_space = cases[c].exhausted;
+        vm.filecache_thrashing = cases[c].filecache;
+        enum memorystatus_cause cause = MEMORYSTATUS_CAUSE_JETTISONED;
+        const struct memorystatus_proc *v = memorystatus_next_victim(fx.ms, &vm, 0, &cause);
+        ck_assert_int_eq(cause, cases[c].cause);
+        ck_assert(!v == (cases[c].cause == MEMORYSTATUS_CAUSE_NONE));
+        memorystatus_evaluate(fx.ms, &vm, 0);
+        ck_assert_uint_eq(count_kind('k'), cases[c].cause != MEMORYSTATUS_CAUSE_NONE);
+        if (count_kind('k'))
+            expect_kill(kill_event(0), 1, cases[c].cause);
+    }
+}
+END_TEST
+
+/* _memstat_proc_is_reapable and the reaper's sweep: under the reaper threshold (2000),
+ * a healthy system exits IDLE-band processes that have been in the band 300 s
+ * (long-idle-exit); a sweep ends when none is left, the next starts 300 s later (here
+ * at 600 s, although "young" is old enough at 500 s). */
+START_TEST(long_idle_exit_by_the_reaper)
+{
+    spawn(1, "old", 0, MB(10));
+    struct memorystatus_spawn s = { .pid = 2, .name = "young", .band = 30,
+                                    .launch_time = SECONDS(100) };
+    ck_assert_int_eq(memorystatus_add(fx.ms, &s), 0);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 2, 0, SECONDS(200)), 0);
+    spawn(3, "bg", 30, MB(10));
+    struct memorystatus_vm vm = vm_avail(1999);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, SECONDS(300) - 1), 0);
+    ck_assert_uint_eq(memorystatus_next_timer(fx.ms, 0), SECONDS(300));
+    struct memorystatus_vm plenty = vm_avail(2000);
+    ck_assert_int_eq(evaluate_until_quiet(&plenty, SECONDS(300)), 0);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, SECONDS(300)), 1);
+    expect_kills(MEMORYSTATUS_CAUSE_LONG_IDLE_EXIT, (int[]){ 1 }, 1);
+    ck_assert_uint_eq(memorystatus_next_timer(fx.ms, SECONDS(400)), SECONDS(600));
+    ck_assert_int_eq(evaluate_until_quiet(&vm, SECONDS(500)), 0);   /* the sweep ended */
+    ck_assert_int_eq(evaluate_until_quiet(&vm, SECONDS(600) - 1), 0);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, SECONDS(600)), 1);
+    expect_kills(MEMORYSTATUS_CAUSE_LONG_IDLE_EXIT, (int[]){ 1, 2 }, 2);
+}
+END_TEST
+
+/* sustained_pressure_handler: ten minutes after the pressure thread saw the level leave
+ * normal, it kills the IDLE band every 500 ms while pressure stays, up to twice the
+ * band's size; a return to normal first cancels it. */
+START_TEST(sustained_pressure_kills_the_idle_band)
+{
+    spawn(1, "idle1", 0, MB(10));
+    spawn(2, "idle2", 0, MB(10));
+    spawn(3, "bg", 30, MB(20));
+    evaluate_spaced(&warning_vm, 0, 2);                         /* bg told, round over */
+    ck_assert_uint_eq(memorystatus_next_timer(fx.ms, SECONDS(1)), SECONDS(600));
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(600) - 1), 0);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(600)), 1);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(600) + 499), 0);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(600) + 500), 1);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(601)), 0);  /* no idle left */
+    expect_kills(MEMORYSTATUS_CAUSE_SUSTAINED_PRESSURE, (int[]){ 1, 2 }, 2);
+    ck_assert_int_eq(memorystatus_find(fx.ms, 3)->killed, MEMORYSTATUS_CAUSE_NONE);
+}
+END_TEST
+
+START_TEST(sustained_pressure_cancelled_by_normal)
+{
+    spawn(1, "idle", 0, MB(10));
+    spawn(3, "bg", 30, MB(20));
+    evaluate_spaced(&warning_vm, 0, 3);
+    struct memorystatus_vm normal = normal_vm();
+    evaluate_spaced(&normal, SECONDS(1), 30);                   /* the NORMAL round, done */
+    evaluate_spaced(&warning_vm, SECONDS(10), 3);               /* rises again: rescheduled */
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(600)), 0);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, SECONDS(610)), 1);
+    expect_kills(MEMORYSTATUS_CAUSE_SUSTAINED_PRESSURE, (int[]){ 1 }, 1);
+}
+END_TEST
+
+/* memorystatus_sort_by_largest_process_locked, without coalitions: the FOREGROUND band is
+ * re-sorted largest first before a top-process kill; other bands keep list order. */
 START_TEST(foreground_sorted_largest_first)
 {
     spawn(1, "fg10", 100, MB(10));
     spawn(2, "fg30a", 100, MB(30));
     spawn(3, "fg30b", 100, MB(30));
     spawn(4, "home", 160, MB(90));
-    memorystatus_evaluate(fx.ms, &critical_vm, 0);
+    struct memorystatus_vm vm = shortage();
+    memorystatus_evaluate(fx.ms, &vm, 0);
     expect_order((int[]){ 2, 3, 1, 4 }, 4);                     /* re-sorted in place */
-    evaluate_until_quiet(&critical_vm, 1);
+    evaluate_until_quiet(&vm, 1);
     expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 2, 3, 1, 4 }, 4);
+}
+END_TEST
+
+static void spawn_in(int pid, int band, uint64_t coalition, uint64_t pages)
+{
+    struct memorystatus_spawn s = { .pid = pid, .name = "p", .band = band, .coalition = coalition };
+    ck_assert_int_eq(memorystatus_add(fx.ms, &s), 0);
+    set_footprint(pid, pages);
+}
+
+/* memorystatus_sort_by_largest_coalition_locked: coalitions led from the band, largest
+ * (all members counted) first; in one, members largest first, the leader last; the band's
+ * others after them. */
+START_TEST(foreground_sorted_by_coalition)
+{
+    spawn_in(10, 100, 10, MB(10));      /* leader of A: 10 + 30 + 5 = 45 MB */
+    spawn_in(30, 100, 99, MB(50));      /* its leader is elsewhere */
+    spawn_in(11, 100, 10, MB(30));
+    spawn_in(20, 100, 20, MB(60));      /* leader of B: 60 + 20 = 80 MB */
+    spawn_in(12, 100, 10, MB(5));
+    spawn_in(21, 30, 20, MB(20));
+    spawn_in(99, 160, 99, MB(1));
+    struct memorystatus_vm vm = shortage();
+    enum memorystatus_cause cause;
+    ck_assert_int_eq(memorystatus_next_victim(fx.ms, &vm, 0, &cause)->pid, 21);
+    memorystatus_evaluate(fx.ms, &vm, 0);
+    expect_order((int[]){ 21, 20, 11, 12, 10, 30, 99 }, 7);
+    ck_assert_int_eq(memorystatus_next_victim(fx.ms, &vm, 0, &cause)->pid, 20);
+    evaluate_until_quiet(&vm, 1);
+    expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 21, 20, 11, 12, 10, 30, 99 }, 7);
 }
 END_TEST
 
@@ -854,26 +1200,26 @@ START_TEST(next_victim_is_the_next_kill)
     spawn(3, "fg40", 100, MB(40));
     spawn(4, "limited", 100, MB(30));
     set_limit(4, 20, true, 20, true);
+    struct memorystatus_vm vm = shortage();
     enum memorystatus_cause cause = MEMORYSTATUS_CAUSE_NONE;
-    const struct memorystatus_proc *v = memorystatus_next_victim(fx.ms, &critical_vm, &cause);
+    const struct memorystatus_proc *v = memorystatus_next_victim(fx.ms, &vm, 0, &cause);
     ck_assert_ptr_nonnull(v);
     ck_assert_int_eq(v->pid, 4);                                /* the fatal limit first */
     ck_assert_int_eq(cause, MEMORYSTATUS_CAUSE_PER_PROCESS_LIMIT);
     int want[] = { 4, 2, 3, 1 };
     for (int round = 0; round < 4; round++) {
         size_t events = fx.n;
-        v = memorystatus_next_victim(fx.ms, &critical_vm, &cause);
+        v = memorystatus_next_victim(fx.ms, &vm, (uint64_t)round, &cause);
         ck_assert_ptr_nonnull(v);
         ck_assert_int_eq(v->pid, want[round]);
         ck_assert_uint_eq(fx.n, events);                        /* no callback */
-        ck_assert_int_eq(memorystatus_level(fx.ms), round ? C : N);
         if (round == 1)
             expect_order((int[]){ 2, 1, 3, 4 }, 4);             /* not sorted by the preview */
-        memorystatus_evaluate(fx.ms, &critical_vm, (uint64_t)round);
+        memorystatus_evaluate(fx.ms, &vm, (uint64_t)round);
         ck_assert_uint_eq(count_kind('k'), (size_t)round + 1);
         expect_kill(kill_event((size_t)round), want[round], cause);
     }
-    ck_assert_ptr_null(memorystatus_next_victim(fx.ms, &critical_vm, &cause));
+    ck_assert_ptr_null(memorystatus_next_victim(fx.ms, &vm, 5, &cause));
 }
 END_TEST
 
@@ -881,7 +1227,8 @@ START_TEST(other_bands_keep_list_order)
 {
     spawn(1, "small", 30, MB(5));
     spawn(2, "large", 30, MB(50));
-    evaluate_until_quiet(&critical_vm, 0);
+    struct memorystatus_vm vm = shortage();
+    evaluate_until_quiet(&vm, 0);
     expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 1, 2 }, 2);
 }
 END_TEST
@@ -890,9 +1237,10 @@ START_TEST(moving_band_goes_to_the_tail)
 {
     spawn(1, "first", 0, MB(5));
     spawn(2, "second", 0, MB(5));
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 30), 0);
-    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 0), 0);
-    memorystatus_evaluate(fx.ms, &critical_vm, 0);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 30, 0), 0);
+    ck_assert_int_eq(memorystatus_set_band(fx.ms, 1, 0, 0), 0);
+    struct memorystatus_vm vm = shortage();
+    memorystatus_evaluate(fx.ms, &vm, 0);
     expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 2 }, 1);
 }
 END_TEST
@@ -904,11 +1252,12 @@ START_TEST(kill_callback_may_remove_processes)
     spawn(2, "b", 10, MB(10));
     spawn(3, "c", 30, MB(10));
     fx.remove_also = 3;
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &critical_vm, 0) & MEMORYSTATUS_DID_KILL,
+    struct memorystatus_vm vm = shortage();
+    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &vm, 0) & MEMORYSTATUS_DID_KILL,
                       MEMORYSTATUS_DID_KILL);
     ck_assert_uint_eq(memorystatus_count(fx.ms), 1);
     ck_assert_ptr_null(memorystatus_find(fx.ms, 1));
-    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 1), 1);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 1), 1);
     expect_kills(MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE, (int[]){ 1, 2 }, 2);
     ck_assert_uint_eq(memorystatus_count(fx.ms), 0);
 }
@@ -918,10 +1267,11 @@ START_TEST(kill_rounds_and_sequence_numbers)
 {
     for (int pid = 1; pid <= 3; pid++)
         spawn(pid, "p", 30, MB(10));
-    memorystatus_evaluate(fx.ms, &critical_vm, 100);
-    memorystatus_evaluate(fx.ms, &critical_vm, 200);
+    struct memorystatus_vm vm = shortage();
+    memorystatus_evaluate(fx.ms, &vm, 100);
+    memorystatus_evaluate(fx.ms, &vm, 200);
     evaluate_calm(300);                                         /* nothing to kill: round over */
-    memorystatus_evaluate(fx.ms, &critical_vm, 400);
+    memorystatus_evaluate(fx.ms, &vm, 400);
     ck_assert_uint_eq(count_kind('k'), 3);
     uint64_t starts[3], seqs[3];
     for (size_t i = 0, k = 0; i < fx.n; i++) {
@@ -942,9 +1292,73 @@ END_TEST
 START_TEST(nothing_left_to_kill)
 {
     spawn(1, "only", 30, MB(10));
-    ck_assert_int_eq(evaluate_until_quiet(&critical_vm, 0), 1);
+    struct memorystatus_vm vm = shortage();
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 1);
     ck_assert_int_eq(memorystatus_find(fx.ms, 1)->killed, MEMORYSTATUS_CAUSE_VM_PAGESHORTAGE);
-    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &critical_vm, 1) & MEMORYSTATUS_DID_KILL, 0);
+    ck_assert_uint_eq(memorystatus_evaluate(fx.ms, &vm, 1) & MEMORYSTATUS_DID_KILL, 0);
+}
+END_TEST
+
+/* memorystatus_pick_action without CONFIG_JETSAM (macOS): only an unhealthy system (the
+ * compressor low on space) kills, soft limits first, then the top process; idle exits
+ * come from the pressure thread while the level is not normal, 1 s apart. */
+START_TEST(macos_kills_only_when_unhealthy)
+{
+    teardown();
+    fx_create_for(false, SPACING, true);
+    spawn(1, "bg", 30, MB(10));
+    soft_over(2, 100);
+    spawn(3, "idle1", 0, MB(10));
+    spawn(4, "idle2", 0, MB(10));
+    struct memorystatus_vm vm = vm_avail(10);
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 0), 0);         /* no page-shortage kill */
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 1), 1);
+    expect_kill(kill_event(0), 3, MEMORYSTATUS_CAUSE_IDLE_EXIT);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 1000), 0);
+    ck_assert_uint_eq(memorystatus_next_timer(fx.ms, 1000), 1001);
+    ck_assert_int_eq(evaluate_until_quiet(&warning_vm, 1001), 1);
+    expect_kill(kill_event(1), 4, MEMORYSTATUS_CAUSE_IDLE_EXIT);
+    vm = calm();
+    vm.compressor_low_on_space = true;
+    ck_assert_int_eq(evaluate_until_quiet(&vm, 2000), 2);
+    expect_kill(kill_event(2), 2, MEMORYSTATUS_CAUSE_HIGHWATER);
+    expect_kill(kill_event(3), 1, MEMORYSTATUS_CAUSE_VM_COMPRESSOR_SPACE_SHORTAGE);
+}
+END_TEST
+
+/* vm_phantom_cache_check_pressure: a 250 ms period thrashes with 1000 ghosts added and
+ * 1000 found, at least half as many found as added; pressure after four in a row; none
+ * while file pages are more than half of AVAILABLE_MEMORY; a restart starts over. */
+static bool fc_period(struct memorystatus_fc_sampler *s, uint64_t *added, uint64_t *found,
+                      uint64_t t, uint64_t add, uint64_t find, const struct memorystatus_vm *vm)
+{
+    memorystatus_fc_pressure(fx.ms, s, t, *added, *found, vm);          /* the period's start */
+    *added += add;
+    *found += find;
+    return memorystatus_fc_pressure(fx.ms, s, t + 100, *added, *found, vm);
+}
+
+START_TEST(file_cache_thrashing_from_the_phantom_cache)
+{
+    struct memorystatus_fc_sampler s = { 0 };
+    struct memorystatus_vm vm = calm();                 /* 4000 file pages of 10000 */
+    uint64_t added = 0, found = 0, t = 1000;
+    for (int k = 0; k < 3; k++, t += 250)
+        ck_assert(!fc_period(&s, &added, &found, t, 1000, 1000, &vm));
+    ck_assert(fc_period(&s, &added, &found, t, 1000, 1000, &vm));     /* the fourth */
+    t += 250;
+    ck_assert(!fc_period(&s, &added, &found, t, 2002, 1000, &vm));    /* under half found */
+    t += 250;
+    for (int k = 0; k < 3; k++, t += 250)
+        ck_assert(!fc_period(&s, &added, &found, t, 1000, 999, &vm)); /* under 1000 */
+    for (int k = 0; k < 4; k++, t += 250)
+        fc_period(&s, &added, &found, t, 3000, 1500, &vm);
+    ck_assert(memorystatus_fc_pressure(fx.ms, &s, t - 100, added, found, &vm));
+    struct memorystatus_vm cache_rich = vm_at(4000, 0);                /* 4000 of 8000 */
+    cache_rich.file_backed = 4001;
+    ck_assert(!memorystatus_fc_pressure(fx.ms, &s, t - 99, added, found, &cache_rich));
+    memorystatus_fc_restart(&s);
+    ck_assert(!memorystatus_fc_pressure(fx.ms, &s, t - 98, added, found, &vm));
 }
 END_TEST
 
@@ -957,7 +1371,9 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(levels, low_on_space_holds_critical);
     tcase_add_test(levels, thresholds_truncate_as_xnu);
     tcase_add_test(levels, which_counters_count);
-    tcase_add_test(levels, available_page_thresholds);
+    tcase_add_loop_test(levels, page_thresholds_by_ram_size, 0,
+                        (int)(sizeof page_thresholds / sizeof page_thresholds[0]));
+    tcase_add_test(levels, backoff_is_halfway_from_soft_to_critical);
     tcase_add_test(levels, evaluate_reports_level_changes);
     suite_add_tcase(s, levels);
 
@@ -977,20 +1393,26 @@ static Suite *memorystatus_suite(void)
     TCase *notes = tcase_create("notes");
     tcase_add_checked_fixture(notes, setup, teardown);
     tcase_add_test(notes, rising_pressure_lowest_band_first_then_largest);
-    tcase_add_test(notes, six_megabytes_is_the_floor);
-    tcase_add_test(notes, falling_pressure_most_important_first);
-    tcase_add_test(notes, already_notified_at_this_level_is_skipped);
+    tcase_add_test(notes, suspended_and_low_bands_hear_nothing);
+    tcase_add_test(notes, six_whole_megabytes_is_the_floor);
+    tcase_add_test(notes, ties_by_whole_megabytes_then_table_order);
+    tcase_add_test(notes, no_spacing_near_critical);
+    tcase_add_test(notes, falling_pressure_waits_five_seconds);
+    tcase_add_test(notes, smoothing_ends_when_pressure_rises_again);
+    tcase_add_test(notes, normal_only_to_those_told_of_pressure);
+    tcase_add_test(notes, resting_periods_of_25_seconds);
+    tcase_add_test(notes, stuck_level_renotifies_after_30_minutes);
+    tcase_add_test(notes, a_round_follows_the_level);
     tcase_add_test(notes, only_listeners_for_the_note);
-    tcase_add_test(notes, spacing_spans_level_changes);
-    tcase_add_test(notes, time_going_back_sends_nothing_early);
     tcase_add_test(notes, default_spacing_is_250ms_of_guest_time);
     tcase_add_test(notes, killed_processes_hear_nothing);
-    tcase_add_test(notes, limit_warning_past_80_percent_once);
-    tcase_add_test(notes, soft_limit_critical_note_without_kill);
+    tcase_add_test(notes, limit_warning_past_80_percent_rearmed_below);
+    tcase_add_test(notes, ios_app_hears_its_limit_as_pressure);
+    tcase_add_test(notes, soft_limit_critical_once_until_set_again);
     tcase_add_test(notes, jump_past_both_lines_gives_critical_only);
     tcase_add_test(notes, limit_line_is_the_last_quiet_page);
-    tcase_add_test(notes, set_limits_rearms_the_notes);
     tcase_add_test(notes, active_and_inactive_limits_apart);
+    tcase_add_test(notes, macos_limit_warnings);
     tcase_add_test(notes, limit_notes_need_a_listener);
     tcase_add_test(notes, note_callback_may_remove_processes);
     suite_add_tcase(s, notes);
@@ -1000,22 +1422,27 @@ static Suite *memorystatus_suite(void)
     tcase_add_test(kills, fatal_limit_kills_at_once);
     tcase_add_test(kills, fatal_limit_follows_the_active_state);
     tcase_add_test(kills, one_kill_per_evaluation_lowest_band_first);
-    tcase_add_test(kills, highwater_needs_pressure);
-    tcase_add_test(kills, highwater_under_the_pressure_threshold);
+    tcase_add_test(kills, level_never_kills_on_ios);
+    tcase_add_test(kills, highwater_only_under_the_soft_threshold);
     tcase_add_test(kills, highwater_lowest_band_head_first);
     tcase_add_test(kills, fatal_limit_before_highwater);
-    tcase_add_test(kills, critical_kills_upward_head_of_band_first);
-    tcase_add_test(kills, low_on_space_gives_compressor_space_shortage);
+    tcase_add_test(kills, compressor_exhaustion_before_highwater);
     tcase_add_test(kills, page_shortage_under_the_critical_threshold);
     tcase_add_test(kills, idle_exit_under_the_idle_threshold);
-    tcase_add_test(kills, macos_kills_only_for_compressor_space);
+    tcase_add_test(kills, kill_cause_of_an_unhealthy_system);
+    tcase_add_test(kills, file_cache_thrashing_from_the_phantom_cache);
+    tcase_add_test(kills, long_idle_exit_by_the_reaper);
+    tcase_add_test(kills, sustained_pressure_kills_the_idle_band);
+    tcase_add_test(kills, sustained_pressure_cancelled_by_normal);
     tcase_add_test(kills, foreground_sorted_largest_first);
+    tcase_add_test(kills, foreground_sorted_by_coalition);
     tcase_add_test(kills, next_victim_is_the_next_kill);
     tcase_add_test(kills, other_bands_keep_list_order);
     tcase_add_test(kills, moving_band_goes_to_the_tail);
     tcase_add_test(kills, kill_callback_may_remove_processes);
     tcase_add_test(kills, kill_rounds_and_sequence_numbers);
     tcase_add_test(kills, nothing_left_to_kill);
+    tcase_add_test(kills, macos_kills_only_when_unhealthy);
     suite_add_tcase(s, kills);
     return s;
 }

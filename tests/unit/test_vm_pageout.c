@@ -3,7 +3,8 @@
  * targets from the iOS formulas, clean file pages dropped and paged in again (with
  * read-ahead onto the speculative queue),
  * reactivation by reference bits, dirty anonymous pages parked, volatile objects
- * emptied, and the queue invariant through a mixed workload. */
+ * emptied, ghosts of evicted file pages in the phantom cache, and the queue invariant
+ * through a mixed workload. */
 #include <check.h>
 #include "tests/unit/vm_fixture.h"
 
@@ -98,6 +99,49 @@ START_TEST(referenced_pages_are_reactivated)
     ck_assert_uint_eq(vm.stats.reclaimed, 7);
     ck_assert_uint_eq(pmap_extract(pm, BASE), PFN_NONE);
     check_queues();
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* vm_phantom_cache_add_ghost and vm_phantom_cache_update: each file page the pageout
+ * drops leaves a ghost; a page-in of it finds the ghost once. */
+START_TEST(evicted_file_pages_leave_ghosts)
+{
+    char path[64];
+    enter_obj(BASE, 8 * PG, file_object(8 * PG, path), 0, true, R);
+    for (unsigned i = 0; i < 8; i++)
+        fault_ok(BASE + i * PG, R);
+    ck_assert_uint_eq(vm.phantom.added, 0);
+    ck_assert_uint_eq(vm.phantom.found, 0);             /* first reads: no ghost */
+    for (unsigned i = 0; i < 8; i++)
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + i * PG)]);
+    want_frames(8);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.stats.reclaimed, 8);
+    ck_assert_uint_eq(vm.phantom.added, 8);
+    ck_assert_int_eq(fault_ok(BASE + 5 * PG, R), VM_FAULT_PAGEIN);
+    ck_assert_uint_eq(vm.phantom.found, 1);
+    vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + 5 * PG)]);
+    ck_assert_int_eq(fault_ok(BASE + 5 * PG, R), VM_FAULT_FAST);
+    ck_assert_uint_eq(vm.phantom.found, 1);             /* resident: no page-in */
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* The ring holds RAM's pages / 10 / 4 ghosts (16 here, four pages each): a page evicted
+ * long ago has lost its ghost. */
+START_TEST(old_ghosts_are_forgotten)
+{
+    char path[64];
+    uint64_t len = 2ull * RAM;
+    enter_obj(BASE, len, file_object(len, path), 0, true, R);
+    for (uint64_t off = 0; off < len; off += PG)
+        fault_ok(BASE + off, R);
+    ck_assert_uint_eq(vm.phantom.size, 16);
+    ck_assert_uint_gt(vm.phantom.added, 16 * 4);
+    ck_assert_uint_eq(vm.phantom.found, 0);
+    ck_assert_int_eq(fault_ok(BASE, R), VM_FAULT_PAGEIN);
+    ck_assert_uint_eq(vm.phantom.found, 0);
     destroy_and_check_frames();
 }
 END_TEST
@@ -374,6 +418,8 @@ int main(void)
     tcase_add_test(tc, targets_follow_the_ios_formulas);
     tcase_add_test(tc, clean_file_pages_are_dropped_and_paged_in_again);
     tcase_add_test(tc, referenced_pages_are_reactivated);
+    tcase_add_test(tc, evicted_file_pages_leave_ghosts);
+    tcase_add_test(tc, old_ghosts_are_forgotten);
     tcase_add_test(tc, dirty_anonymous_pages_are_parked_not_lost);
     tcase_add_test(tc, volatile_objects_are_emptied_first);
     tcase_add_test(tc, footprint_ledger_matches_a_page_walk);
