@@ -65,43 +65,22 @@ LIBS    := $(foreach l,$(LAYERS),$(if $(call src_of,$(l)),$(O)/lib$(l).a))
 TOOLS_OBJ := $(call obj_of,tools)
 MACHEMU   := $(O)/machemu
 
-# Guest SDK (guest/include/mach, guest/sdk): libmach.a for ELF guests, the same for
-# Mach-O guests, the headers copied next to them, and build/guest/machemu-cc.
-GUEST_CC     ?= aarch64-linux-gnu-gcc
-GUEST_AR     ?= aarch64-linux-gnu-ar
-MACHO_CC     ?= clang --target=arm64-apple-ios
-MACHO_AR     ?= $(firstword $(shell which llvm-ar llvm-ar-14 2>/dev/null) llvm-ar)
-SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h guest/include/sys/*.h)
-LIBMACH_SRC  := $(wildcard guest/sdk/libmach/*.c)
-LIBMACH_CFLAGS := -O2 -ffreestanding -Wall -Wextra -Werror -Iguest/include
-LIBMACH       := $(O)/guest/libmach.a
-LIBMACH_MACHO := $(O)/guest/macho/libmach.a
-MACHEMU_CC    := $(O)/guest/machemu-cc
-GUEST_SDK     := $(MACHEMU_CC) $(LIBMACH) $(patsubst guest/include/%,$(O)/guest/include/%,$(SDK_HEADERS))
+# The guest SDK (headers, libmach, the Mach-O libc, machemu-cc): its variables and rules.
+include guest/sdk/sdk.mk
 
-# Mach-O SDK: the libc of guest/sdk/libc (headers copied to build/guest/macho/include),
-# its start routine crt1.o, and libmach.a, for `machemu-cc --macho`.
-LIBC_SRC      := $(filter-out guest/sdk/libc/start.c,$(wildcard guest/sdk/libc/*.c))
-LIBC_HEADERS  := $(shell find guest/sdk/libc/include -name '*.h')
-LIBC_CFLAGS   := -O2 -ffreestanding -nostdlibinc -Wall -Wextra -Werror \
-                 -isystem guest/sdk/libc/include -Iguest/include
-LIBC_MACHO    := $(O)/guest/macho/libc.a
-CRT_MACHO     := $(O)/guest/macho/crt1.o
-MACHO_SDK     := $(GUEST_SDK) $(LIBMACH_MACHO) $(LIBC_MACHO) $(CRT_MACHO) \
-                 $(patsubst guest/sdk/libc/include/%,$(O)/guest/macho/include/%,$(LIBC_HEADERS))
+# Mach-O guest programs: guest/programs/macho/<name>.c -> build/guest/macho/<name>, built
+# with machemu-cc --macho (PIE unless the program's MACHO_LDFLAGS say -no_pie).
+MACHO_GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include -Iguest/programs
+MACHO_GUEST_SRC := $(wildcard guest/programs/macho/*.c)
+MACHO_GUEST_BIN := $(patsubst guest/programs/macho/%.c,$(O)/guest/macho/%,$(MACHO_GUEST_SRC))
 
-# Mach-O guest programs: guest/macho/<name>.c -> build/guest/macho/<name>, built with
-# machemu-cc --macho (PIE unless the program's MACHO_LDFLAGS say -no_pie).
-MACHO_GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include
-MACHO_GUEST_SRC := $(wildcard guest/macho/*.c)
-MACHO_GUEST_BIN := $(patsubst guest/macho/%.c,$(O)/guest/macho/%,$(MACHO_GUEST_SRC))
-
-# Guest programs: guest/<name>.c -> build/guest/<name> (static AArch64 Linux ELF), built
-# with machemu-cc, so each may use the Mach API (libmach.a adds nothing to the others).
-GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include
-GUEST_SRC    := $(wildcard guest/*.c)
-GUEST_BIN    := $(patsubst guest/%.c,$(O)/guest/%,$(GUEST_SRC))
-GUEST_COMMON := $(wildcard guest/include/*.h)
+# Guest programs: guest/programs/<name>.c (tests) and guest/bench/<name>.c (benchmarks)
+# -> build/guest/<name> (static AArch64 Linux ELF), built with machemu-cc, so each may
+# use the Mach API (libmach.a adds nothing to the others).
+GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include -Iguest/programs
+GUEST_SRC    := $(wildcard guest/programs/*.c guest/bench/*.c)
+GUEST_BIN    := $(patsubst %.c,$(O)/guest/%,$(notdir $(GUEST_SRC)))
+GUEST_COMMON := $(wildcard guest/programs/*.h)
 
 # Unit tests: tests/unit/test_<name>.c -> build/tests/test_<name>.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -185,49 +164,20 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(HOST_LIBS) $(call uc_rpath,$@)
 
-$(O)/guest/%: guest/%.c $(GUEST_COMMON) $(GUEST_SDK)
+$(O)/guest/%: guest/programs/%.c $(GUEST_COMMON) $(GUEST_SDK)
+	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
+$(O)/guest/%: guest/bench/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
 
-$(O)/guest/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
-	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(LIBMACH_CFLAGS) -c $< -o $@
-$(LIBMACH): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/obj/libmach/%.o,$(LIBMACH_SRC))
-	rm -f $@ && $(GUEST_AR) rcs $@ $^
-
-$(O)/guest/macho/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
-	@mkdir -p $(dir $@)
-	$(MACHO_CC) $(LIBMACH_CFLAGS) -c $< -o $@
-$(LIBMACH_MACHO): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/macho/obj/libmach/%.o,$(LIBMACH_SRC))
-	rm -f $@ && $(MACHO_AR) rcs $@ $^
-
-$(O)/guest/include/%.h: guest/include/%.h
-	@mkdir -p $(dir $@)
-	cp $< $@
-
-$(O)/guest/macho/obj/libc/%.o: guest/sdk/libc/%.c $(wildcard guest/sdk/libc/*.h) guest/sdk/bsd_svc.h $(LIBC_HEADERS) $(SDK_HEADERS)
-	@mkdir -p $(dir $@)
-	$(MACHO_CC) $(LIBC_CFLAGS) -c $< -o $@
-$(LIBC_MACHO): $(patsubst guest/sdk/libc/%.c,$(O)/guest/macho/obj/libc/%.o,$(LIBC_SRC))
-	rm -f $@ && $(MACHO_AR) rcs $@ $^
-$(CRT_MACHO): $(O)/guest/macho/obj/libc/start.o
-	cp $< $@
-$(O)/guest/macho/include/%.h: guest/sdk/libc/include/%.h
-	@mkdir -p $(dir $@)
-	cp $< $@
-
-$(O)/guest/macho/%: guest/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
+$(O)/guest/macho/%: guest/programs/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
 	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
 $(O)/guest/macho/nopie: MACHO_LDFLAGS := -Wl,-no_pie
-$(O)/guest/macho/nopie: guest/macho/pie.c
+$(O)/guest/macho/nopie: guest/programs/macho/pie.c
 # nocrt: no libc and no start routine; LC_MAIN is main, which returns to the loader's stub.
-$(O)/guest/macho/nocrt: guest/macho/nocrt.c $(SDK_HEADERS)
+$(O)/guest/macho/nocrt: guest/programs/macho/nocrt.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)
 	$(MACHO_CC) -O2 -ffreestanding -nostdlibinc -nostdlib -fuse-ld=lld -Wall -Wextra -Werror \
 	  -Iguest/include -o $@ $<
-
-$(MACHEMU_CC): guest/sdk/machemu-cc.in
-	@mkdir -p $(dir $@)
-	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' -e 's|@MACHO_CC@|$(MACHO_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 check: all layers
 	@O=$(O) JOBS=$(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1) tests/run-all.sh

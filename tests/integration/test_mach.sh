@@ -19,7 +19,7 @@ AREAS=(ports allocate deallocate protect map copy readwrite region pagequery wir
        purgeable hoststats taskinfo)
 
 # Checks of guest/mach_vm where machemu answers differently from XNU (the comment at each
-# check in guest/mach_vm.c gives XNU's reasoning). A case failing at one of these exit codes
+# check in guest/programs/mach_vm.c gives XNU's reasoning). A case failing at one of these exit codes
 # is a SKIP naming the deviation, unless STRICT_MACH=1; any other failure is a FAIL.
 declare -A DEVIATION=()   # none known today
 STRICT_MACH=${STRICT_MACH:-0}

@@ -79,11 +79,11 @@ fi
 [ -f "$RTLIB" ] || skip_all "no compiler support library for aarch64 (libgcc.a of gcc-aarch64-linux-gnu, or compiler-rt)"
 
 MUSL_CFLAGS=(--target=aarch64-linux-musl -static -fuse-ld=lld -nostdlib -nostdinc
-  -isystem "$MI" -isystem "$RESDIR/include" -I"$TOP/guest/include" -O2 -Wall -Wextra)
+  -isystem "$MI" -isystem "$RESDIR/include" -I"$TOP/guest/include" -I"$TOP/guest/programs" -O2 -Wall -Wextra)
 
 # build PROG: $MG/PROG up to date, or prints why not and returns 1.
 build() {
-  local p=$1 src=$TOP/guest/$1.c out=$MG/$1
+  local p=$1 src=$TOP/guest/programs/$1.c out=$MG/$1
   [ -f "$src" ] || { echo "guest/$p.c missing"; return 1; }
   local newer=0 f
   if [ -x "$out" ]; then

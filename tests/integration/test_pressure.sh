@@ -12,7 +12,7 @@
 #  - the same run twice gives the same output, with or without --strace; --strace names
 #    the traps and the upcall;
 #  - guest/memstatus (ELF): every memorystatus_control command, its errors, another pid;
-#  - guest/macho/pressure (Mach-O): the register check and memorystatus_control, and the
+#  - guest/programs/macho/pressure (Mach-O): the register check and memorystatus_control, and the
 #    forged return as a crash report (EXC_BREAKPOINT).
 # Emulator only: qemu-aarch64 has no Darwin traps.
 # Run on its own: tests/integration/test_pressure.sh   (see lib.sh for the environment)

@@ -9,7 +9,7 @@
 #    is reaped, so with the limit lifted the fork loop meets ENOMEM when guest RAM runs
 #    out, and the emulator's own memory (max RSS, by /usr/bin/time) stays within a
 #    bound of what a run touching all of guest RAM needs (tasks-zombie-rss);
-#  - guest/macho/bsd forks (Mach-O): fork past --maxproc is Darwin's EAGAIN, 35;
+#  - guest/programs/macho/bsd forks (Mach-O): fork past --maxproc is Darwin's EAGAIN, 35;
 #  - guest/spinwait: a parent that spins without blocking lets its children run, with
 #    Jetsam's exact clock and without it (--no-jetsam, --clock auto).
 # Run on its own: tests/integration/test_tasks.sh   (see lib.sh for the environment)

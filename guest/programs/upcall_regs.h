@@ -1,4 +1,4 @@
-/* For the memory-pressure upcall tests (guest/pressure.c, guest/macho/pressure.c): in
+/* For the memory-pressure upcall tests (guest/programs/pressure.c, guest/programs/macho/pressure.c): in
  * assembly, a loop that holds a known value in every register while it runs, and a handler
  * that destroys them all, so a test sees whether the interrupted code got every register
  * back; in C, a handler that notes where it returns to (the trampoline).

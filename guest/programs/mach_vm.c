@@ -1,4 +1,4 @@
-/* guest/mach_vm.c — the Mach VM interface seen from a guest program, with XNU's
+/* guest/programs/mach_vm.c — the Mach VM interface seen from a guest program, with XNU's
  * semantics: every mach_vm_* call, host_statistics64 and task_info, each with its
  * success and error cases. machemu only (svc #0x80 means nothing to qemu-aarch64).
  *

@@ -1,4 +1,4 @@
-/* guest/mapmany.c — many small mappings, and the limit on how many a process may have.
+/* guest/programs/mapmany.c — many small mappings, and the limit on how many a process may have.
  *
  *   mapmany touch N   N one-page anonymous mappings, alternately read-write and read-only
  *                     so that no two merge: writes each writable page, reads each one,

@@ -1,0 +1,58 @@
+# guest/sdk/sdk.mk — the guest SDK, included by the Makefile: the Mach headers
+# (guest/include), libmach.a for ELF and for Mach-O guests, the Mach-O libc with its start
+# routine, and build/guest/machemu-cc, the compiler wrapper that uses them.
+
+GUEST_CC     ?= aarch64-linux-gnu-gcc
+GUEST_AR     ?= aarch64-linux-gnu-ar
+MACHO_CC     ?= clang --target=arm64-apple-ios
+MACHO_AR     ?= $(firstword $(shell which llvm-ar llvm-ar-14 2>/dev/null) llvm-ar)
+SDK_HEADERS  := $(wildcard guest/include/mach/*.h guest/include/machemu/*.h guest/include/sys/*.h)
+LIBMACH_SRC  := $(wildcard guest/sdk/libmach/*.c)
+LIBMACH_CFLAGS := -O2 -ffreestanding -Wall -Wextra -Werror -Iguest/include
+LIBMACH       := $(O)/guest/libmach.a
+LIBMACH_MACHO := $(O)/guest/macho/libmach.a
+MACHEMU_CC    := $(O)/guest/machemu-cc
+GUEST_SDK     := $(MACHEMU_CC) $(LIBMACH) $(patsubst guest/include/%,$(O)/guest/include/%,$(SDK_HEADERS))
+
+# Mach-O SDK: the libc of guest/sdk/libc (headers copied to build/guest/macho/include),
+# its start routine crt1.o, and libmach.a, for `machemu-cc --macho`.
+LIBC_SRC      := $(filter-out guest/sdk/libc/start.c,$(wildcard guest/sdk/libc/*.c))
+LIBC_HEADERS  := $(shell find guest/sdk/libc/include -name '*.h')
+LIBC_CFLAGS   := -O2 -ffreestanding -nostdlibinc -Wall -Wextra -Werror \
+                 -isystem guest/sdk/libc/include -Iguest/include
+LIBC_MACHO    := $(O)/guest/macho/libc.a
+CRT_MACHO     := $(O)/guest/macho/crt1.o
+MACHO_SDK     := $(GUEST_SDK) $(LIBMACH_MACHO) $(LIBC_MACHO) $(CRT_MACHO) \
+                 $(patsubst guest/sdk/libc/include/%,$(O)/guest/macho/include/%,$(LIBC_HEADERS))
+
+
+$(O)/guest/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(LIBMACH_CFLAGS) -c $< -o $@
+$(LIBMACH): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/obj/libmach/%.o,$(LIBMACH_SRC))
+	rm -f $@ && $(GUEST_AR) rcs $@ $^
+
+$(O)/guest/macho/obj/libmach/%.o: guest/sdk/libmach/%.c guest/sdk/libmach/trap.h guest/sdk/bsd_svc.h $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(MACHO_CC) $(LIBMACH_CFLAGS) -c $< -o $@
+$(LIBMACH_MACHO): $(patsubst guest/sdk/libmach/%.c,$(O)/guest/macho/obj/libmach/%.o,$(LIBMACH_SRC))
+	rm -f $@ && $(MACHO_AR) rcs $@ $^
+
+$(O)/guest/include/%.h: guest/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(O)/guest/macho/obj/libc/%.o: guest/sdk/libc/%.c $(wildcard guest/sdk/libc/*.h) guest/sdk/bsd_svc.h $(LIBC_HEADERS) $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(MACHO_CC) $(LIBC_CFLAGS) -c $< -o $@
+$(LIBC_MACHO): $(patsubst guest/sdk/libc/%.c,$(O)/guest/macho/obj/libc/%.o,$(LIBC_SRC))
+	rm -f $@ && $(MACHO_AR) rcs $@ $^
+$(CRT_MACHO): $(O)/guest/macho/obj/libc/start.o
+	cp $< $@
+$(O)/guest/macho/include/%.h: guest/sdk/libc/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(MACHEMU_CC): guest/sdk/machemu-cc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' -e 's|@MACHO_CC@|$(MACHO_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
