@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guest/include/machemu/abi.h"   /* the bands: MACHEMU_JETSAM_PRIORITY_* */
+
 struct emu;
 struct task;
 
@@ -36,8 +38,8 @@ uint32_t emu_pressure_level(const struct emu *emu);
 /* Jetsam bands (XNU's JETSAM_PRIORITY_*), and what a task starts with: the program
  * machemu runs is the app in front (FOREGROUND), with no memory limit; a forked child
  * takes its parent's band and limits; exec keeps them (the process stays). */
-#define EMU_BAND_DEFAULT 100
-#define EMU_BAND_MAX     210
+#define EMU_BAND_DEFAULT MACHEMU_JETSAM_PRIORITY_FOREGROUND
+#define EMU_BAND_MAX     MACHEMU_JETSAM_PRIORITY_MAX
 #define EMU_MEMLIMIT_NONE (-1)
 
 struct emu_memlimit {

@@ -22,12 +22,7 @@ typedef uint32_t pfn_t;            /* physical frame number: PA = pfn << PAGE_SH
 #define PFN_NONE UINT32_MAX
 
 /* Mach protection bits; an access type is one of them. */
-typedef unsigned vm_prot_t;
-#define VM_PROT_NONE    0u
-#define VM_PROT_READ    1u
-#define VM_PROT_WRITE   2u
-#define VM_PROT_EXECUTE 4u
-#define VM_PROT_ALL     7u
+#include "guest/include/mach/vm_prot.h"   /* vm_prot_t and VM_PROT_*: the guest ABI */
 
 enum mmu_fault_kind {
     MMU_OK = 0,

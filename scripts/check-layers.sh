@@ -4,15 +4,15 @@
 # violation and exits 1 if there is any; prints the count of files checked otherwise.
 #
 #   tools -> emu -> jetsam, vm -> mmu, compressor      (guest/include: the guest ABI,
-#                                                        for vm, emu and tools)
+#                                                        the one source of its constants)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 # What each layer's files may include, besides their own folder.
 declare -A may=(
-  [mmu]=""
+  [mmu]="guest"
   [compressor]=""
-  [jetsam]="vm mmu compressor"
+  [jetsam]="vm mmu compressor guest"
   [vm]="mmu compressor guest"
   [emu]="jetsam vm mmu compressor guest"
   [tools]="emu jetsam vm mmu compressor guest"

@@ -129,6 +129,24 @@ struct machemu_vm_map_args {
 #define MACHEMU_MEMSTAT_SET_MEMLIMIT_PROPERTIES    7  /* buffer: machemu_memstat_memlimit */
 #define MACHEMU_MEMSTAT_GET_MEMLIMIT_PROPERTIES    8  /* buffer: machemu_memstat_memlimit */
 #define MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL      0x1
+/* Jetsam bands, XNU's JETSAM_PRIORITY_* (bsd/sys/kern_memorystatus.h): lower dies first. */
+#define MACHEMU_JETSAM_PRIORITY_IDLE                         0
+#define MACHEMU_JETSAM_PRIORITY_AGING_BAND1                 10
+#define MACHEMU_JETSAM_PRIORITY_BACKGROUND_OPPORTUNISTIC    20
+#define MACHEMU_JETSAM_PRIORITY_BACKGROUND                  30
+#define MACHEMU_JETSAM_PRIORITY_MAIL                        40
+#define MACHEMU_JETSAM_PRIORITY_PHONE                       50
+#define MACHEMU_JETSAM_PRIORITY_FREEZER                     75
+#define MACHEMU_JETSAM_PRIORITY_UI_SUPPORT                  80
+#define MACHEMU_JETSAM_PRIORITY_FOREGROUND_SUPPORT          90
+#define MACHEMU_JETSAM_PRIORITY_FOREGROUND                 100
+#define MACHEMU_JETSAM_PRIORITY_AUDIO_AND_ACCESSORY        120
+#define MACHEMU_JETSAM_PRIORITY_CONDUCTOR                  130
+#define MACHEMU_JETSAM_PRIORITY_DRIVER_APPLE               150
+#define MACHEMU_JETSAM_PRIORITY_HOME                       160
+#define MACHEMU_JETSAM_PRIORITY_EXECUTIVE                  170
+#define MACHEMU_JETSAM_PRIORITY_IMPORTANT                  180
+#define MACHEMU_JETSAM_PRIORITY_CRITICAL                   190
 #define MACHEMU_JETSAM_PRIORITY_MAX              210
 #define MACHEMU_JETSAM_PRIORITY_DEFAULT          180  /* what priority -1 stands for */
 
