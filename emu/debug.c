@@ -196,13 +196,12 @@ static void stop_here(struct emu *emu, enum dbg_stop why, int bp, uint64_t pc)
     cpu_request_stop(emu, STOP_DEBUG);
 }
 
-static void on_code(uc_engine *uc, uint64_t pc, uint32_t size, void *ctx)
+static void on_code(void *ctx, uint64_t pc, uint32_t size)
 {
-    (void)uc;
     (void)size;
     struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
-    if (emu->probe.active || !d->ev)
+    if (cpu_replaying(emu) || !d->ev)
         return;
     /* The same instruction right after a restart: it was aborted (a TLB fill asked
      * for a retry) and runs again; it was counted and checked the first time. */
@@ -232,13 +231,12 @@ static void on_code(uc_engine *uc, uint64_t pc, uint32_t size, void *ctx)
         d->steps_left--;
 }
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+static void on_block(void *ctx, uint64_t addr, uint32_t size)
 {
-    (void)uc;
     struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
-    if (addr == d->skip_block && !emu->probe.active) {
-        if (emu->quantum_hook)
+    if (addr == d->skip_block && !cpu_replaying(emu)) {
+        if (cpu_clock_on(emu))
             emu->icount -= size / 4;
         d->skip_block = NO_PC;
     }
@@ -305,7 +303,7 @@ static void record_fault(struct emu *emu, const struct vm_fault_event *ev)
     struct vm_map *map = emu->task->map;
     struct vm_map_entry *ent;
     *f = (struct dbg_fault){ .ev = *ev, .in_syscall = !emu->in_fill,
-                             .pc = cpu_reg(emu, UC_ARM64_REG_PC),
+                             .pc = cpu_reg(emu, CPU_PC),
                              .pte = pmap_pte(map->pmap, ev->va) };
     if (f->in_syscall)
         f->pc -= 4;                /* the PC is past the svc */
@@ -325,7 +323,7 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
         d->chain(d->chain_ctx, ev);
     if (d->observer)
         d->observer(d->observer_ctx, ev);
-    int id = d->quiet || emu->probe.active || !d->ev ? 0 : fault_match(emu, ev);
+    int id = d->quiet || cpu_replaying(emu) || !d->ev ? 0 : fault_match(emu, ev);
     if (id) {
         if (d->ev->nfaults == 0)
             d->ev->breakpoint = id > 0 ? id : 0;
@@ -361,7 +359,6 @@ bool dbg_hold_fault(struct emu *emu)
 int dbg_attach(struct emu *emu, char *err, size_t errlen)
 {
     struct dbg *d = calloc(1, sizeof *d);
-    uc_hook h;
     if (!d) {
         snprintf(err, errlen, "out of host memory");
         return -1;
@@ -371,8 +368,8 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
         snprintf(err, errlen, "no Jetsam listener slot left for the debugger");
         return -1;
     }
-    if (uc_hook_add(emu->uc, &h, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(emu->uc, &h, UC_HOOK_CODE, (void *)on_code, emu, 1, 0) != UC_ERR_OK) {
+    if (cpu_add_hook(emu, CPU_HOOK_BLOCK, on_block, emu) < 0 ||
+        cpu_add_hook(emu, CPU_HOOK_CODE, on_code, emu) < 0) {
         emu_jetsam_remove_listener(emu, on_jetsam, emu);
         free(d);
         snprintf(err, errlen, "unicorn refused the debugger's hooks");
@@ -428,7 +425,7 @@ static void note_fault_stop(struct emu *emu)
     ev->why = DBG_STOP_FAULT;
     if (emu->stop == STOP_DEBUG && !ev->faults_dropped && !last->in_syscall &&
         last->ev.access != VM_PROT_EXECUTE && !plain_run_retries(emu))
-        emu->dbg->skip_block = cpu_reg(emu, UC_ARM64_REG_PC);
+        emu->dbg->skip_block = cpu_reg(emu, CPU_PC);
 }
 
 static void finish_resume(struct emu *emu, struct dbg_event *ev)
@@ -441,7 +438,7 @@ static void finish_resume(struct emu *emu, struct dbg_event *ev)
         ev->pid = emu->init ? emu->init->pid : 0;                   /* that launched nothing */
     } else {
         ev->pid = emu->task->pid;
-        ev->pc = cpu_reg(emu, UC_ARM64_REG_PC);
+        ev->pc = cpu_reg(emu, CPU_PC);
     }
     d->ev = NULL;
 }
@@ -491,7 +488,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     }
     d->first = true;
     d->last_pc = NO_PC;
-    d->resume_pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    d->resume_pc = cpu_reg(emu, CPU_PC);
     for (;;) {
         /* The evaluation the slice would start with, done first so that a Jetsam stop
          * comes before the CPU runs on (the slice then finds nothing due). */

@@ -22,31 +22,25 @@ bool dbg_task_exists(struct emu *emu, int pid)
 
 /* --- registers ---------------------------------------------------------------- */
 
-static int uc_reg_of(int reg)
+/* The CPU numbers x0 to cpsr as GDB does. */
+_Static_assert((int)DBG_REG_FP == CPU_FP && (int)DBG_REG_LR == CPU_LR &&
+               (int)DBG_REG_SP == CPU_SP && (int)DBG_REG_PC == CPU_PC &&
+               (int)DBG_REG_CPSR == CPU_NZCV, "GDB's register numbers");
+
+static bool reg_exists(int reg)
 {
-    if (reg >= 0 && reg <= 28)
-        return REG_X(reg);
-    switch (reg) {
-    case DBG_REG_FP: return UC_ARM64_REG_X29;
-    case DBG_REG_LR: return UC_ARM64_REG_X30;
-    case DBG_REG_SP: return UC_ARM64_REG_SP;
-    case DBG_REG_PC: return UC_ARM64_REG_PC;
-    case DBG_REG_CPSR: return UC_ARM64_REG_NZCV;
-    default: return -1;
-    }
+    return reg >= 0 && reg < DBG_NREGS;
 }
 
 int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
 {
     struct task *t = dbg_live_task(emu, pid);
-    int r = uc_reg_of(reg);
-    if (!t || r < 0)
+    if (!t || !reg_exists(reg))
         return -1;
-    *v = 0;
     if (t == emu->task)
-        *v = cpu_reg(emu, r);
+        *v = cpu_reg(emu, (enum cpu_reg)reg);
     else
-        uc_context_reg_read(t->ctx, r, v);
+        *v = cpu_context_reg(t->ctx, (enum cpu_reg)reg);
     if (reg == DBG_REG_CPSR)
         *v &= 0xffffffffu;
     return 0;
@@ -55,15 +49,14 @@ int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
 int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
 {
     struct task *t = dbg_live_task(emu, pid);
-    int r = uc_reg_of(reg);
-    if (!t || r < 0)
+    if (!t || !reg_exists(reg))
         return -1;
     if (reg == DBG_REG_CPSR)
         v &= 0xf0000000u;          /* EL0 can change only the flags */
     if (t == emu->task)
-        cpu_set_reg(emu, r, v);
+        cpu_set_reg(emu, (enum cpu_reg)reg, v);
     else
-        uc_context_reg_write(t->ctx, r, &v);
+        cpu_context_set_reg(t->ctx, (enum cpu_reg)reg, v);
     return 0;
 }
 

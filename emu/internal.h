@@ -3,7 +3,7 @@
 #define EMU_INTERNAL_H
 
 #include <poll.h>
-#include <unicorn/unicorn.h>
+#include "emu/cpu.h"
 #include "emu/emu.h"
 #include "emu/jetsam.h"
 #include "emu/pressure.h"
@@ -35,14 +35,6 @@ enum task_state {
     TASK_ZOMBIE,                   /* exited, not yet reaped */
 };
 
-/* Everything user code can see and change: what a signal frame or an upcall saves. */
-struct cpu_user_state {
-    uint64_t x[31];                /* x0..x30 */
-    uint64_t sp, pc, nzcv;
-    uint32_t fpsr, fpcr;
-    uint8_t q[32][16];
-};
-
 #define UPCALL_NOTE_KINDS 5        /* the MACHEMU_NOTE_* values */
 
 /* A task's memory-pressure handler and the upcall in progress (upcall.c). */
@@ -61,7 +53,7 @@ struct task {
     struct task *parent;
     enum task_state state;
     enum task_abi abi;
-    uc_context *ctx;               /* CPU state while not running */
+    struct cpu_context *ctx;       /* CPU state while not running */
     struct pollfd *wait;           /* host fds a TASK_BLOCKED_IO task waits for */
     int nwait, wait_cap;
     struct {                       /* the nanosleep it is blocked in (linux.c) */
@@ -114,19 +106,6 @@ struct task {
     int exit_status;               /* as emu_run returns it */
 };
 
-/* Why uc_emu_start returned. */
-enum emu_stop {
-    STOP_NONE,
-    STOP_EXIT,                     /* the task exited */
-    STOP_FAULT,                    /* an access the VM could not resolve */
-    STOP_REDIRECT,                 /* a system call changed the PC (signal, sigreturn) */
-    STOP_RETRY,                    /* something to do outside the CPU, then continue */
-    STOP_SWITCH,                   /* the task blocked or its quantum ran out */
-    STOP_DEBUG,                    /* the debugger stops here (emu/debug.c) */
-    STOP_UPCALL,                   /* a pressure note may be due: deliver it, continue;
-                                      the weakest reason, any other replaces it */
-};
-
 /* A pressure note sent with a delay (upcall.c). */
 struct upcall_timer {
     uint64_t due;                  /* emu->icount at which it is posted */
@@ -157,7 +136,7 @@ struct emu_jetsam {
 struct emu {
     struct emu_options opt;
     mode_t user_umask;             /* machemu's, read at start: the first task's too */
-    uc_engine *uc;
+    struct cpu *cpu;               /* Unicorn and its state (cpu.c) */
     struct phys phys;
     struct mmu mmu;
     struct vm vm;
@@ -167,8 +146,7 @@ struct emu {
     int next_pid;
     unsigned unwaited;             /* ended forked tasks nobody will reap: freed at the
                                       next switch */
-    uc_hook quantum_hook;          /* the block hook that counts instructions */
-    uint64_t icount, quantum_end;  /* guest instructions, counted per block */
+    uint64_t icount, quantum_end;  /* guest instructions, counted per block (cpu_set_clock) */
     bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
     uint64_t clock_gaps;           /* CPU runs that may have gone uncounted */
     struct {                       /* memory-pressure notes (upcall.c) */
@@ -191,15 +169,9 @@ struct emu {
     kern_return_t fault_kr;
     uint64_t insns_hint;
     struct {
-        uint64_t uc_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
+        uint64_t cpu_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
     } stats;
-    struct {                       /* see emu_precise_fault_address() */
-        bool active, found;
-        uint64_t page, addr;
-    } probe;
     uint64_t rng;                  /* xorshift state for getrandom */
-    uint8_t *uc_frame;             /* per frame: UCF_*, see on_tlb_fill() */
-    bool uc_tlb_stale;             /* flush Unicorn's TLB before continuing */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
     struct {                       /* waits on the host (wait.c) */
@@ -209,36 +181,6 @@ struct emu {
         bool woken;                /* a wait ended early, not yet taken */
     } wait;
 };
-#define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
-#define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */
-
-/* cpu.c */
-int cpu_init(struct emu *emu, char *err, size_t errlen);
-/* The exact address of a data fault on `page` (replays the instruction). */
-uint64_t emu_precise_fault_address(struct emu *emu, uint64_t page);
-uint64_t cpu_reg(struct emu *emu, int reg);
-void cpu_set_reg(struct emu *emu, int reg, uint64_t v);
-#define REG_X(n) (UC_ARM64_REG_X0 + (n))   /* x0..x28 */
-void cpu_flush_tlb(struct emu *emu);
-void cpu_request_stop(struct emu *emu, enum emu_stop why);
-
-void cpu_save_user(struct emu *emu, struct cpu_user_state *s);
-void cpu_load_user(struct emu *emu, const struct cpu_user_state *s);
-/* Where a handler starts: the CPU jumps to pc with these sp, x29, x30 and arguments in
- * x0.. (the other registers keep their values), and stops with STOP_REDIRECT. */
-struct cpu_handler_entry {
-    uint64_t pc, sp, fp, lr;
-    uint64_t arg[3];
-    int nargs;
-};
-void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
-
-/* cpu_el0.c: puts the CPU at EL0 with the controls Linux gives user code. */
-uc_err cpu_el0_init(uc_engine *uc);
-/* For an undefined instruction at the PC: true if it was one that Linux carries out
- * for user code (WFI, MRS of an ID register), now done, with the PC past it. */
-bool cpu_el0_emulate(struct emu *emu);
-
 /* emu.c */
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
