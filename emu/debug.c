@@ -54,13 +54,6 @@ struct dbg {
     void *driver_ctx;
 };
 
-const char *dbg_stop_name(enum dbg_stop why)
-{
-    static const char *const names[] = { "step", "breakpoint", "fault", "signal", "interrupt",
-                                         "exit", "jetsam" };
-    return (unsigned)why < sizeof names / sizeof *names ? names[why] : "?";
-}
-
 /* --- fault classes -------------------------------------------------------------- */
 
 static unsigned kind_named(const char *name)
@@ -537,11 +530,6 @@ void dbg_interrupt(struct emu *emu)
         emu->dbg->interrupt = 1;
         emu_wake(emu);             /* a machine waiting on the host for its tasks */
     }
-}
-
-bool dbg_exited(struct emu *emu)
-{
-    return emu->dbg->exited;
 }
 
 size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len)

@@ -36,7 +36,6 @@ enum dbg_stop {
     DBG_STOP_JETSAM,               /* a Jetsam evaluation did what a Jetsam breakpoint
                                       watches; the CPU stopped after it, before running on */
 };
-const char *dbg_stop_name(enum dbg_stop why);
 
 /* Fault classes for filters: one bit per enum vm_fault_kind, and DBG_FAULT_PROT for
  * an access the mapping's protection forbids (a KERN_PROTECTION_FAILURE). */
@@ -96,7 +95,6 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
 void dbg_run_driver(struct emu *emu, bool (*fn)(void *ctx, bool more), void *ctx);
 /* Async-signal-safe: the running resume stops at the next instruction. */
 void dbg_interrupt(struct emu *emu);
-bool dbg_exited(struct emu *emu);
 
 /* --- breakpoints ------------------------------------------------------------ */
 
@@ -176,8 +174,6 @@ struct dbg_walk {
 /* The walk an EL0 `access` to va would do now (no TLB, no side effects); -1 if
  * there is no such task. */
 int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg_walk *w);
-/* The L3 descriptor for va (0 if none). */
-pt_entry_t dbg_pte(struct emu *emu, int pid, uint64_t va);
 const struct tlb *dbg_tlb(struct emu *emu);
 const struct mmu_stats *dbg_mmu_stats(struct emu *emu);
 /* The task whose address space has this ASID, 0 if none. */

@@ -186,12 +186,6 @@ int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg
     return 0;
 }
 
-pt_entry_t dbg_pte(struct emu *emu, int pid, uint64_t va)
-{
-    struct task *t = dbg_live_task(emu, pid);
-    return t && va < VA_USER_END ? pmap_pte(t->map->pmap, va) : 0;
-}
-
 const struct tlb *dbg_tlb(struct emu *emu)
 {
     return &emu->mmu.tlb;
