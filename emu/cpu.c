@@ -122,13 +122,15 @@ void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v)
 
 /* --- stopping, flushing ---------------------------------------------------------- */
 
-void cpu_flush_tlb(struct emu *emu)
+/* Forgets every translation Unicorn holds (when the MMU's TLB drops one). */
+static void cpu_flush_tlb(struct emu *emu)
 {
     uc_ctl_flush_tlb(emu->cpu->uc);
     emu->stats.cpu_tlb_flushes++;
 }
 
-void cpu_flush_code(struct emu *emu)
+/* Forgets every translated instruction. */
+static void cpu_flush_code(struct emu *emu)
 {
     uc_ctl_flush_tb(emu->cpu->uc);
 }

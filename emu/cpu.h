@@ -92,10 +92,6 @@ void cpu_run(struct emu *emu);
 /* Stops the running CPU (from a hook or a system call) for `why`, unless a stronger
  * reason is set already. */
 void cpu_request_stop(struct emu *emu, enum emu_stop why);
-/* Forgets every translation the CPU holds (when the MMU's TLB drops one). */
-void cpu_flush_tlb(struct emu *emu);
-/* Forgets every translated instruction. */
-void cpu_flush_code(struct emu *emu);
 /* The exact address of a data fault on `page` (replays the instruction); the CPU's
  * state is as it was before. */
 uint64_t cpu_fault_address(struct emu *emu, uint64_t page);

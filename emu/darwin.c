@@ -13,7 +13,7 @@ static const struct { int lx, dw; } errno_map[] = {
     { ETIMEDOUT, 60 }, { EOVERFLOW, 84 }, { ECANCELED, 89 }, { EILSEQ, 92 }, { ENOTCONN, 57 },
 };
 
-int darwin_errno(int lx)
+static int darwin_errno(int lx)
 {
     for (size_t i = 0; i < sizeof errno_map / sizeof *errno_map; i++)
         if (errno_map[i].lx == lx)

@@ -39,7 +39,8 @@ static void sample_tlb(struct view *v)
     v->tlb_misses = s->misses;
 }
 
-void view_pressure_input(const struct view *v, struct view_pressure_in *in)
+/* The counters the pressure level is computed from, as last sampled. */
+static void view_pressure_input(const struct view *v, struct view_pressure_in *in)
 {
     const struct vm_page_counts *c = &v->vm.pages;
     *in = (struct view_pressure_in){ .active = c->active, .inactive = c->inactive, .free = c->free,
@@ -220,7 +221,8 @@ static void handle_event(struct view *v, const SDL_Event *e)
 
 /* --- drawing and snapshots -------------------------------------------------------------- */
 
-void view_redraw(struct view *v)
+/* Samples, draws and presents one frame. */
+static void view_redraw(struct view *v)
 {
     view_sample(v);
     view_draw(v);

@@ -25,7 +25,7 @@ void ui_fill(struct view *v, const SDL_Rect *r, uint32_t rgb)
     SDL_RenderFillRect(v->ren, r);
 }
 
-void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb)
+static void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb)
 {
     set_colour(v, rgb, 255);
     SDL_RenderDrawRect(v->ren, r);

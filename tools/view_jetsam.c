@@ -75,7 +75,8 @@ bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
     return v->wait.hit;
 }
 
-const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid)
+/* The process Jetsam's table has for pid, NULL if none (no Jetsam, or not in it yet). */
+static const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid)
 {
     const struct memorystatus *ms = emu_jetsam_table(v->emu);
     return ms ? memorystatus_find(ms, pid) : NULL;
