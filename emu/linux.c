@@ -408,9 +408,15 @@ static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], si, sizeof si);
 }
 
+struct linux_call {
+    const char *name;
+    int64_t (*fn)(struct emu *emu, const uint64_t a[6]);
+};
+
+#define LINUX_NSYSCALLS 450
 #define CALL(nr, fn) [nr] = { #fn, sys_##fn }
 #define NAMED(nr, name, fn) [nr] = { name, sys_##fn }
-const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
+static const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(17, getcwd), CALL(23, dup), CALL(24, dup3), CALL(25, fcntl), CALL(29, ioctl),
     CALL(34, mkdirat), CALL(35, unlinkat), CALL(36, symlinkat), NAMED(38, "renameat", renameat2),
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
