@@ -41,7 +41,7 @@ struct dbg {
     volatile sig_atomic_t interrupt;
     bool quiet;                    /* the debugger's own accesses: never a stop */
     /* Where the page of the fault being handled was in the compressor (see
-     * dbg_before_fault): object and offset it had there. */
+     * before_fault): object and offset it had there. */
     struct dbg_compressed_from from;
     uint32_t from_object;
     uint64_t from_offset;
@@ -253,10 +253,13 @@ static int fault_match(struct emu *emu, const struct vm_fault_event *ev)
     return ev->kind == VM_FAULT_INVALID && emu->in_fill ? -1 : 0;
 }
 
-/* The first object of the chain that has the page decides: the fault will find it
- * there, or resident in an object above (then the event names another object). */
-void dbg_before_fault(struct emu *emu, uint64_t va)
+/* The fault watch's first call, before the VM handles a fault: notes where the page
+ * is in the compressor, if it is, since the fault takes it out. The first object of
+ * the chain that has the page decides: the fault will find it there, or resident in
+ * an object above (then the event names another object). */
+static void before_fault(void *ctx, uint64_t va)
 {
+    struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
     struct vm_map_entry *e;
     d->from.known = false;
@@ -340,10 +343,12 @@ static void on_jetsam(void *ctx, const struct emu_jetsam_event *ev)
         }
 }
 
-bool dbg_hold_fault(struct emu *emu)
+/* The fault watch's second: during a resume, a fault the guest gets a signal for is
+ * shown first (DBG_STOP_SIGNAL) and delivered when the run resumes. */
+static bool hold_fault(void *ctx)
 {
-    struct dbg *d = emu->dbg;
-    if (!d || !d->ev)
+    struct dbg *d = ((struct emu *)ctx)->dbg;
+    if (!d->ev)
         return false;
     d->held = true;
     return true;
@@ -374,6 +379,7 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
     emu->vm.trace = on_fault;
     emu->vm.trace_ctx = emu;
     emu->dbg = d;
+    emu->fault_watch = (struct emu_fault_watch){ before_fault, hold_fault, emu };
     /* Every instruction is hooked already: counting them all costs little more, and
      * every "at" the debugger shows is then exact. */
     emu->clock_always = true;

@@ -238,12 +238,18 @@ void emu_deliver_fault(struct emu *emu)
         signal_deliver(emu, SIGSEGV, emu->fault_kr == KERN_PROTECTION_FAILURE ? 2 : 1, addr);
 }
 
+static bool fault_held(struct emu *emu)
+{
+    const struct emu_fault_watch *w = &emu->fault_watch;
+    return w->hold && w->hold(w->ctx);
+}
+
 static void run_current(struct emu *emu)
 {
     sched_before_run(emu);
     upcall_before_run(emu);
     cpu_run(emu);
-    if (emu->stop == STOP_FAULT && !dbg_hold_fault(emu))
+    if (emu->stop == STOP_FAULT && !fault_held(emu))
         emu_deliver_fault(emu);
 }
 

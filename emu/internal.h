@@ -115,6 +115,17 @@ struct upcall_timer {
 
 struct dbg;
 
+/* Who watches the CPU's faults besides the VM's fault trace: the debugger (debug.c),
+ * which registers itself. Unset fields: nobody. */
+struct emu_fault_watch {
+    /* Before the VM handles a fault of the running task at va (it may only read). */
+    void (*before)(void *ctx, uint64_t va);
+    /* The CPU stopped on a fault the VM refused or an exception (emu->fault): true
+     * keeps it there to be shown first; it is delivered when the run resumes. */
+    bool (*hold)(void *ctx);
+    void *ctx;
+};
+
 /* The memorystatus of the machine (jetsam.c). */
 struct emu_jetsam {
     struct memorystatus *ms;       /* NULL: Jetsam off */
@@ -174,6 +185,7 @@ struct emu {
     uint64_t rng;                  /* xorshift state for getrandom */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
+    struct emu_fault_watch fault_watch;
     struct {                       /* waits on the host (wait.c) */
         int pipe[2];               /* emu_wake() writes, a wait watches */
         int fd;                    /* the tool's fd that also ends a wait, or -1 */
@@ -185,18 +197,11 @@ struct emu {
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
 
-/* debug.c: true if the debugger keeps the fault in emu->fault to show it first
- * (it is delivered when the run resumes). */
-bool dbg_hold_fault(struct emu *emu);
-/* debug.c: called before the VM handles a fault of the running task at va, while a
- * debugger is attached: notes where the page is in the compressor, if it is, since
- * the fault takes it out (reads only). */
-void dbg_before_fault(struct emu *emu, uint64_t va);
-/* The running task's fault on va (cpu.c, uaccess.c): vm_fault, seen by the debugger. */
+/* The running task's fault on va (cpu.c, uaccess.c): vm_fault, seen by the fault watch. */
 static inline kern_return_t emu_vm_fault(struct emu *emu, uint64_t va, vm_prot_t access)
 {
-    if (emu->dbg)
-        dbg_before_fault(emu, va);
+    if (emu->fault_watch.before)
+        emu->fault_watch.before(emu->fault_watch.ctx, va);
     return vm_fault(emu->task->map, va, access, NULL);
 }
 /* debug_inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
