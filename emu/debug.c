@@ -538,10 +538,26 @@ void dbg_interrupt(struct emu *emu)
     }
 }
 
+/* --- changing the guest -------------------------------------------------------- */
+
+int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
+{
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS)   /* numbered as the CPU's (inspect.c) */
+        return -1;
+    if (reg == INSPECT_REG_CPSR)
+        v &= 0xf0000000u;          /* EL0 can change only the flags */
+    if (t == emu->task)
+        cpu_set_reg(emu, (enum cpu_reg)reg, v);
+    else
+        cpu_context_set_reg(t->ctx, (enum cpu_reg)reg, v);
+    return 0;
+}
+
 size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len)
 {
     size_t done = 0;
-    if (!dbg_live_task(emu, 0))
+    if (!inspect_live_task(emu, 0))
         return 0;                  /* it exited or was killed: no map to fault in */
     emu->dbg->quiet = true;
     while (done < len) {

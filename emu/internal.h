@@ -204,13 +204,13 @@ static inline kern_return_t emu_vm_fault(struct emu *emu, uint64_t va, vm_prot_t
         emu->fault_watch.before(emu->fault_watch.ctx, va);
     return vm_fault(emu->task->map, va, access, NULL);
 }
-/* debug_inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
+/* inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
  * page; 0 for other frames (a frame keeps its last page's bits until it is handed out
  * as a page again). */
-uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn);
-/* debug_inspect.c: the task with this pid and an address space (0: the running one),
+uint8_t inspect_frame_attr(struct emu *emu, pfn_t pfn);
+/* inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
-struct task *dbg_live_task(struct emu *emu, int pid);
+struct task *inspect_live_task(struct emu *emu, int pid);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);

@@ -1,14 +1,16 @@
 /* tools/debug.h — `machemu debug`: the REPL, its commands, symbols and the gdb stub.
  *
- * The machine side (stops, registers, memory, walks, objects) is emu/debug.h; this
- * layer parses commands and prints. Everything printed for a stop or an inspection
- * is a function of the guest's state only (no host addresses or times), except the
- * "cost" of a fault, so transcripts can be compared. */
+ * The machine side is emu/debug.h (stops, breakpoints, resume) and emu/inspect.h
+ * (registers, memory, walks, objects); this layer parses commands and prints.
+ * Everything printed for a stop or an inspection is a function of the guest's state
+ * only (no host addresses or times), except the "cost" of a fault, so transcripts can
+ * be compared. */
 #ifndef TOOLS_DEBUG_H
 #define TOOLS_DEBUG_H
 
 #include <stdio.h>
 #include "emu/debug.h"
+#include "emu/inspect.h"
 
 struct debug_options {
     const char *script;            /* -x FILE: commands run first */

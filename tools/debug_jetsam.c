@@ -224,8 +224,8 @@ static void print_level_lines(const struct memorystatus_vm *vm, enum memorystatu
 
 static void print_memory_lines(struct emu *emu, const struct memorystatus_vm *vm, FILE *out)
 {
-    struct dbg_vm d;
-    dbg_vm_counters(emu, &d);
+    struct inspect_vm d;
+    inspect_vm_counters(emu, &d);
     fprintf(out, "  compressor      %llu pages stored in %llu frames; low on space: %s\n",
             (unsigned long long)vm->compressor_pages, (unsigned long long)vm->compressor_frames,
             vm->compressor_low_on_space ? "yes" : "no");

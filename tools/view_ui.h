@@ -6,6 +6,7 @@
 #define TOOLS_VIEW_UI_H
 
 #include <SDL.h>
+#include "emu/debug.h"
 #include "tools/view.h"
 
 #define VIEW_MAX_TASKS 64
@@ -66,12 +67,12 @@ struct view {
     struct view_layout lay;
 
     /* the machine, sampled before each redraw */
-    struct dbg_frame_state *frames;
+    struct inspect_frame_state *frames;
     uint32_t nframes;
     uint32_t class_count[VC_NCLASSES];
-    struct dbg_vm vm;
-    struct dbg_task tasks[VIEW_MAX_TASKS];
-    struct dbg_task_memory mem[VIEW_MAX_TASKS];
+    struct inspect_vm vm;
+    struct inspect_task tasks[VIEW_MAX_TASKS];
+    struct inspect_task_memory mem[VIEW_MAX_TASKS];
     bool mem_ok[VIEW_MAX_TASKS];
     int ntasks;
     enum view_pressure pressure;
