@@ -22,8 +22,8 @@ declare -A lib_home=(
   [unicorn/]="emu/cpu"
   [lz4]="compressor"
   [jansson]="jetsam"
-  [capstone/]="tools/debug"
-  [editline/]="tools/debug"
+  [capstone/]="tools/repl"
+  [editline/]="tools/repl"
   [SDL]="tools/view"
 )
 

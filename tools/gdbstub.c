@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "tools/debug.h"
 #include "tools/gdb_packet.h"
+#include "tools/repl.h"
 
 #define SLICE 1000000              /* instructions between checks for an interrupt */
 

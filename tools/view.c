@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "emu/hostout.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 #include "tools/view_ui.h"
 
 #define NEXT_FAULT_VM (DBG_FAULT_KIND(VM_FAULT_ZERO_FILL) | DBG_FAULT_KIND(VM_FAULT_SOFT) | \

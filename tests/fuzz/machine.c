@@ -9,7 +9,7 @@
 #include "emu/emu.h"
 #include "emu/inspect.h"
 #include "tests/fuzz/support.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static char root[64];
 

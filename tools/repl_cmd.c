@@ -1,9 +1,9 @@
-/* tools/debug_repl.c — the debugger's commands: parsing, execution and state views. */
+/* tools/repl_cmd.c — the debugger's commands: parsing, execution and state views. */
 #include <capstone/capstone.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 struct repl {
     struct emu *emu;

@@ -1,8 +1,8 @@
-/* tools/debug_print.c — descriptors, instructions and the fault-stop block. */
+/* tools/repl_print.c — descriptors, instructions and the fault-stop block. */
 #include <capstone/capstone.h>
 #include <signal.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static const char *const access_names[] = { "?", "read", "write", "?", "execute" };
 

@@ -1,7 +1,7 @@
-/* tools/debug_mm.c — the memory-system commands: walk, tlb, object, page, tasks. */
+/* tools/repl_mm.c — the memory-system commands: walk, tlb, object, page, tasks. */
 #include <stdlib.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static const char *const level_span[] = { "128 TB", "64 GB", "32 MB", "16 KB" };
 
