@@ -311,7 +311,6 @@ kern_return_t task_account_kernel(struct emu *emu, struct task *t);
 /* The first charge of a new task (fork, a launch): a user's request, so it leaves the
  * reserve alone and fails rather than take part of it. */
 kern_return_t task_charge_kernel(struct emu *emu, struct task *t);
-bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
 
 /* wait.c */
