@@ -185,7 +185,7 @@ struct emu {
     uint64_t rng;                  /* xorshift state for getrandom */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
-    struct emu_fault_watch fault_watch;
+    struct emu_fault_watch fault_watch;   /* the debugger's, once attached */
     struct {                       /* waits on the host (wait.c) */
         int pipe[2];               /* emu_wake() writes, a wait watches */
         int fd;                    /* the tool's fd that also ends a wait, or -1 */
@@ -193,6 +193,7 @@ struct emu {
         bool woken;                /* a wait ended early, not yet taken */
     } wait;
 };
+
 /* emu.c */
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
