@@ -2,82 +2,152 @@
  *
  * Unicorn runs in virtual-TLB mode with 16 KB pages: each miss in its TLB calls
  * on_tlb_fill(), which asks mmu_translate() and, on a fault, vm_fault(). Unicorn's
- * TLB is only a cache of ours: whenever ours drops an entry it is flushed whole. */
+ * TLB is only a cache of ours: whenever ours drops an entry it is flushed whole.
+ *
+ * Everything else the machine does with Unicorn is here too: registers and saved
+ * contexts, running and stopping, the code cache, the exact address of a fault (a
+ * replay), the clock that counts guest instructions, and the debugger's hooks. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "emu/cpu_unicorn.h"
 #include "emu/darwin.h"
 
-uint64_t cpu_reg(struct emu *emu, int reg)
+/* --- registers ------------------------------------------------------------------- */
+
+static int uc_reg_of(enum cpu_reg reg)
+{
+    static const int named[CPU_NREGS] = {
+        [CPU_FP] = UC_ARM64_REG_X29, [CPU_LR] = UC_ARM64_REG_X30, [CPU_SP] = UC_ARM64_REG_SP,
+        [CPU_PC] = UC_ARM64_REG_PC, [CPU_NZCV] = UC_ARM64_REG_NZCV,
+        [CPU_FPSR] = UC_ARM64_REG_FPSR, [CPU_FPCR] = UC_ARM64_REG_FPCR,
+        [CPU_TPIDR_EL0] = UC_ARM64_REG_TPIDR_EL0,
+    };
+    return reg <= 28 ? UC_ARM64_REG_X0 + (int)reg : named[reg];   /* x0..x28 are in a row */
+}
+
+uint64_t cpu_reg(struct emu *emu, enum cpu_reg reg)
 {
     uint64_t v = 0;
-    uc_reg_read(emu->uc, reg, &v);
+    uc_reg_read(emu->cpu->uc, uc_reg_of(reg), &v);
     return v;
 }
 
-void cpu_set_reg(struct emu *emu, int reg, uint64_t v)
+void cpu_set_reg(struct emu *emu, enum cpu_reg reg, uint64_t v)
 {
-    uc_reg_write(emu->uc, reg, &v);
+    uc_reg_write(emu->cpu->uc, uc_reg_of(reg), &v);
 }
 
 void cpu_save_user(struct emu *emu, struct cpu_user_state *s)
 {
-    for (int i = 0; i <= 28; i++)
-        s->x[i] = cpu_reg(emu, REG_X(i));
-    s->x[29] = cpu_reg(emu, UC_ARM64_REG_X29);
-    s->x[30] = cpu_reg(emu, UC_ARM64_REG_X30);
-    s->sp = cpu_reg(emu, UC_ARM64_REG_SP);
-    s->pc = cpu_reg(emu, UC_ARM64_REG_PC);
-    s->nzcv = cpu_reg(emu, UC_ARM64_REG_NZCV);
-    s->fpsr = (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPSR);
-    s->fpcr = (uint32_t)cpu_reg(emu, UC_ARM64_REG_FPCR);
+    for (int i = 0; i <= 30; i++)
+        s->x[i] = cpu_reg(emu, CPU_X(i));
+    s->sp = cpu_reg(emu, CPU_SP);
+    s->pc = cpu_reg(emu, CPU_PC);
+    s->nzcv = cpu_reg(emu, CPU_NZCV);
+    s->fpsr = (uint32_t)cpu_reg(emu, CPU_FPSR);
+    s->fpcr = (uint32_t)cpu_reg(emu, CPU_FPCR);
     for (int i = 0; i < 32; i++)
-        uc_reg_read(emu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
+        uc_reg_read(emu->cpu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
 }
 
 void cpu_load_user(struct emu *emu, const struct cpu_user_state *s)
 {
-    for (int i = 0; i <= 28; i++)
-        cpu_set_reg(emu, REG_X(i), s->x[i]);
-    cpu_set_reg(emu, UC_ARM64_REG_X29, s->x[29]);
-    cpu_set_reg(emu, UC_ARM64_REG_X30, s->x[30]);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, s->sp);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, s->pc);
-    cpu_set_reg(emu, UC_ARM64_REG_NZCV, s->nzcv & 0xf0000000u);   /* only the flags */
-    cpu_set_reg(emu, UC_ARM64_REG_FPSR, s->fpsr);
-    cpu_set_reg(emu, UC_ARM64_REG_FPCR, s->fpcr);
+    for (int i = 0; i <= 30; i++)
+        cpu_set_reg(emu, CPU_X(i), s->x[i]);
+    cpu_set_reg(emu, CPU_SP, s->sp);
+    cpu_set_reg(emu, CPU_PC, s->pc);
+    cpu_set_reg(emu, CPU_NZCV, s->nzcv & 0xf0000000u);   /* only the flags */
+    cpu_set_reg(emu, CPU_FPSR, s->fpsr);
+    cpu_set_reg(emu, CPU_FPCR, s->fpcr);
     for (int i = 0; i < 32; i++)
-        uc_reg_write(emu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
+        uc_reg_write(emu->cpu->uc, UC_ARM64_REG_Q0 + i, s->q[i]);
 }
 
 void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e)
 {
     for (int i = 0; i < e->nargs; i++)
-        cpu_set_reg(emu, REG_X(i), e->arg[i]);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, e->sp);
-    cpu_set_reg(emu, UC_ARM64_REG_X29, e->fp);
-    cpu_set_reg(emu, UC_ARM64_REG_X30, e->lr);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, e->pc);
+        cpu_set_reg(emu, CPU_X(i), e->arg[i]);
+    cpu_set_reg(emu, CPU_SP, e->sp);
+    cpu_set_reg(emu, CPU_FP, e->fp);
+    cpu_set_reg(emu, CPU_LR, e->lr);
+    cpu_set_reg(emu, CPU_PC, e->pc);
     cpu_request_stop(emu, STOP_REDIRECT);
 }
 
-void cpu_flush_tlb(struct emu *emu)
+/* --- contexts ---------------------------------------------------------------------- */
+
+struct cpu_context {
+    uc_context *uc;
+};
+
+struct cpu_context *cpu_context_create(struct emu *emu)
 {
-    uc_ctl_flush_tlb(emu->uc);
-    emu->stats.uc_tlb_flushes++;
+    struct cpu_context *c = malloc(sizeof *c);
+    if (c && uc_context_alloc(emu->cpu->uc, &c->uc) != UC_ERR_OK) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void cpu_context_free(struct cpu_context *c)
+{
+    if (c)
+        uc_context_free(c->uc);
+    free(c);
+}
+
+void cpu_context_save(struct emu *emu, struct cpu_context *c)
+{
+    uc_context_save(emu->cpu->uc, c->uc);
+}
+
+void cpu_context_restore(struct emu *emu, const struct cpu_context *c)
+{
+    uc_context_restore(emu->cpu->uc, c->uc);
+}
+
+uint64_t cpu_context_reg(const struct cpu_context *c, enum cpu_reg reg)
+{
+    uint64_t v = 0;
+    uc_context_reg_read(c->uc, uc_reg_of(reg), &v);
+    return v;
+}
+
+void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v)
+{
+    uc_context_reg_write(c->uc, uc_reg_of(reg), &v);
+}
+
+/* --- stopping, flushing ---------------------------------------------------------- */
+
+/* Forgets every translation Unicorn holds (when the MMU's TLB drops one). */
+static void cpu_flush_tlb(struct emu *emu)
+{
+    uc_ctl_flush_tlb(emu->cpu->uc);
+    emu->stats.cpu_tlb_flushes++;
+}
+
+/* Forgets every translated instruction. */
+static void cpu_flush_code(struct emu *emu)
+{
+    uc_ctl_flush_tb(emu->cpu->uc);
 }
 
 void cpu_request_stop(struct emu *emu, enum emu_stop why)
 {
     if (emu->stop == STOP_NONE || emu->stop == STOP_UPCALL || why == STOP_EXIT)
         emu->stop = why;
-    uc_emu_stop(emu->uc);
+    uc_emu_stop(emu->cpu->uc);
 }
 
 static void on_tlb_drop(void *ctx)
 {
     cpu_flush_tlb(ctx);
 }
+
+/* --- translation ------------------------------------------------------------------ */
 
 static vm_prot_t access_of(uc_mem_type type)
 {
@@ -109,9 +179,10 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 {
     (void)uc;
     struct emu *emu = ctx;
+    struct cpu *cpu = emu->cpu;
     struct mmu_xlate x;
     emu->stats.fills++;
-    if (emu->probe.active && trunc_page(va) == emu->probe.page) {
+    if (cpu->probe.active && trunc_page(va) == cpu->probe.page) {
         r->paddr = 0;              /* frame 0: reserved, never mapped, a safe scratch */
         r->perms = UC_PROT_READ | UC_PROT_WRITE;
         return true;
@@ -143,11 +214,11 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
      * is dropped. While a frame may hold translated code, each writable entry for it
      * is executable, and each store to it is checked. (BENCHMARKS.md, store path.) */
     uc_prot perms = (uc_prot)x.prot;
-    uint8_t *uf = &emu->uc_frame[x.pfn];
+    uint8_t *uf = &cpu->frame[x.pfn];
     if (type == UC_MEM_FETCH) {
         if (*uf & UCF_NOEXEC) {
             *uf = UCF_FETCHED;
-            emu->uc_tlb_stale = true;
+            cpu->tlb_stale = true;
             emu->stop = STOP_RETRY;
             return false;
         }
@@ -160,6 +231,8 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
     r->perms = perms;
     return true;
 }
+
+/* --- exceptions and system calls --------------------------------------------------- */
 
 static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
 {
@@ -175,7 +248,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
     }
     emu->stats.syscalls++;
     /* The PC is past the svc; its immediate names the personality. */
-    const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, UC_ARM64_REG_PC) - 4, 4, VM_PROT_EXECUTE);
+    const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, CPU_PC) - 4, 4, VM_PROT_EXECUTE);
     uint32_t imm = insn ? (*insn >> 5) & 0xffff : 0;
     if (imm == 0x80)
         darwin_syscall(emu);
@@ -187,21 +260,28 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
         cpu_request_stop(emu, STOP_RETRY);
 }
 
+/* --- creating, running ------------------------------------------------------------- */
+
 int cpu_init(struct emu *emu, char *err, size_t errlen)
 {
     uc_err e;
     uc_hook h;
-    if ((e = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &emu->uc)) != UC_ERR_OK)
+    if (!(emu->cpu = calloc(1, sizeof *emu->cpu))) {
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
+    uc_engine **uc = &emu->cpu->uc;
+    if ((e = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, uc)) != UC_ERR_OK)
         goto fail;
-    if ((e = uc_ctl_set_cpu_model(emu->uc, UC_CPU_ARM64_MAX)) != UC_ERR_OK ||
-        (e = uc_ctl_set_page_size(emu->uc, (uint32_t)PAGE_SIZE)) != UC_ERR_OK ||
-        (e = uc_ctl_tlb_mode(emu->uc, UC_TLB_VIRTUAL)) != UC_ERR_OK ||
-        (e = uc_mem_map_ptr(emu->uc, 0, emu->phys.size, UC_PROT_ALL, emu->phys.ram)) != UC_ERR_OK ||
-        (e = uc_hook_add(emu->uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, emu, 1, 0)) != UC_ERR_OK ||
-        (e = uc_hook_add(emu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK ||
-        (e = cpu_el0_init(emu->uc)) != UC_ERR_OK)
+    if ((e = uc_ctl_set_cpu_model(*uc, UC_CPU_ARM64_MAX)) != UC_ERR_OK ||
+        (e = uc_ctl_set_page_size(*uc, (uint32_t)PAGE_SIZE)) != UC_ERR_OK ||
+        (e = uc_ctl_tlb_mode(*uc, UC_TLB_VIRTUAL)) != UC_ERR_OK ||
+        (e = uc_mem_map_ptr(*uc, 0, emu->phys.size, UC_PROT_ALL, emu->phys.ram)) != UC_ERR_OK ||
+        (e = uc_hook_add(*uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, emu, 1, 0)) != UC_ERR_OK ||
+        (e = uc_hook_add(*uc, &h, UC_HOOK_INTR, (void *)on_interrupt, emu, 1, 0)) != UC_ERR_OK ||
+        (e = cpu_el0_init(*uc)) != UC_ERR_OK)
         goto fail;
-    if (!(emu->uc_frame = calloc(emu->phys.nframes, 1))) {
+    if (!(emu->cpu->frame = calloc(emu->phys.nframes, 1))) {
         snprintf(err, errlen, "out of host memory");
         return -1;
     }
@@ -213,15 +293,59 @@ fail:
     return -1;
 }
 
+void cpu_fini(struct emu *emu)
+{
+    if (!emu->cpu)
+        return;
+    if (emu->cpu->uc)
+        uc_close(emu->cpu->uc);
+    free(emu->cpu->frame);
+    free(emu->cpu);
+    emu->cpu = NULL;
+}
+
+void cpu_run(struct emu *emu)
+{
+    struct cpu *cpu = emu->cpu;
+    if (phys_take_stale_code(&emu->phys)) {
+        cpu_flush_code(emu);
+        emu->stats.tb_flushes++;
+        /* No translated code is left anywhere (UCF_NOEXEC entries stay valid). */
+        for (uint32_t f = 0; f < emu->phys.nframes; f++)
+            cpu->frame[f] &= (uint8_t)~UCF_FETCHED;
+    }
+    if (cpu->tlb_stale) {
+        cpu->tlb_stale = false;
+        cpu_flush_tlb(emu);
+    }
+    emu->stop = STOP_NONE;
+    if (!cpu->clock)
+        emu->clock_gaps++;
+    uc_err err = uc_emu_start(cpu->uc, cpu_reg(emu, CPU_PC), 0, 0, 0);
+    if (emu->stop == STOP_NONE) {
+        if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
+            emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
+                                             .kind = MMU_FAULT_TRANSLATION };
+            emu->fault_kr = KERN_INVALID_ADDRESS;
+        } else {                        /* Unicorn refused the instruction: SIGILL */
+            emu->fault.kind = MMU_OK;
+            emu->fault_kr = 0;
+        }
+        emu->stop = STOP_FAULT;
+    }
+}
+
+/* --- the exact address of a fault ----------------------------------------------------- */
+
 static void on_probe_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
                             int64_t value, void *ctx)
 {
     (void)uc; (void)type; (void)size; (void)value;
-    struct emu *emu = ctx;
+    struct cpu *cpu = ((struct emu *)ctx)->cpu;
     /* The hook may see the virtual address or the physical one (scratch frame 0). */
-    if (!emu->probe.found && (trunc_page(addr) == emu->probe.page || addr < PAGE_SIZE)) {
-        emu->probe.found = true;
-        emu->probe.addr = emu->probe.page | (addr & PAGE_MASK);
+    if (!cpu->probe.found && (trunc_page(addr) == cpu->probe.page || addr < PAGE_SIZE)) {
+        cpu->probe.found = true;
+        cpu->probe.addr = cpu->probe.page | (addr & PAGE_MASK);
     }
 }
 
@@ -229,32 +353,108 @@ static void on_probe_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int 
  * guest expects in si_addr, the faulting instruction is run once more with that
  * page backed by the scratch frame and a memory hook watching it; then the CPU
  * state is put back as it was. */
-uint64_t emu_precise_fault_address(struct emu *emu, uint64_t page)
+uint64_t cpu_fault_address(struct emu *emu, uint64_t page)
 {
+    struct cpu *cpu = emu->cpu;
     uc_context *saved;
     uc_hook h;
-    if (uc_context_alloc(emu->uc, &saved) != UC_ERR_OK)
+    if (uc_context_alloc(cpu->uc, &saved) != UC_ERR_OK)
         return page;
-    uc_context_save(emu->uc, saved);
+    uc_context_save(cpu->uc, saved);
     struct mmu_fault fault = emu->fault;
     kern_return_t kr = emu->fault_kr;
-    emu->probe.active = true;
-    emu->probe.found = false;
-    emu->probe.page = trunc_page(page);
-    if (uc_hook_add(emu->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_probe_access,
+    cpu->probe.active = true;
+    cpu->probe.found = false;
+    cpu->probe.page = trunc_page(page);
+    if (uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_probe_access,
                     emu, 1, 0) == UC_ERR_OK) {
-        uc_ctl_flush_tb(emu->uc);
+        cpu_flush_code(emu);
         cpu_flush_tlb(emu);
-        uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 1);
-        uc_hook_del(emu->uc, h);
+        uc_emu_start(cpu->uc, cpu_reg(emu, CPU_PC), 0, 0, 1);
+        uc_hook_del(cpu->uc, h);
     }
-    emu->probe.active = false;
-    uc_ctl_flush_tb(emu->uc);
+    cpu->probe.active = false;
+    cpu_flush_code(emu);
     cpu_flush_tlb(emu);
-    uc_context_restore(emu->uc, saved);
+    uc_context_restore(cpu->uc, saved);
     uc_context_free(saved);
     emu->fault = fault;
     emu->fault_kr = kr;
     emu->stop = STOP_FAULT;
-    return emu->probe.found ? emu->probe.addr : page;
+    return cpu->probe.found ? cpu->probe.addr : page;
+}
+
+bool cpu_replaying(const struct emu *emu)
+{
+    return emu->cpu->probe.active;
+}
+
+/* --- the clock ------------------------------------------------------------------------- */
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+{
+    (void)uc;
+    (void)addr;
+    struct emu *emu = ctx;
+    emu->icount += size / 4;
+    if (emu->icount >= emu->quantum_end)
+        cpu_request_stop(emu, STOP_SWITCH);
+    else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
+             emu->icount >= emu->alarm) {
+        if (emu->icount >= emu->alarm)
+            emu->alarm = UINT64_MAX;   /* one stop per alarm */
+        cpu_request_stop(emu, STOP_UPCALL);
+    }
+}
+
+/* The block hook costs time on every block (a fifth to a third of a tight loop's speed),
+ * so the scheduler keeps it only while it needs it (sched_update_quantum). */
+void cpu_set_clock(struct emu *emu, bool on)
+{
+    struct cpu *cpu = emu->cpu;
+    /* Unicorn translates at the PC again when hooks change: not for a task that is
+     * gone. The switch to the next task comes back here. */
+    if (!emu->task || !emu->task->map)
+        return;
+    if (on && !cpu->clock) {
+        if (uc_hook_add(cpu->uc, &cpu->clock, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0)
+            != UC_ERR_OK)
+            cpu->clock = 0;
+        cpu_flush_code(emu);
+    } else if (!on && cpu->clock) {
+        uc_hook_del(cpu->uc, cpu->clock);
+        cpu->clock = 0;
+        emu->clock_gaps++;
+        cpu_flush_code(emu);
+    }
+}
+
+bool cpu_clock_on(const struct emu *emu)
+{
+    return emu->cpu->clock != 0;
+}
+
+/* --- the debugger's hooks --------------------------------------------------------------- */
+
+static void on_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+{
+    (void)uc;
+    const struct cpu_hook *h = ctx;
+    h->fn(h->ctx, addr, size);
+}
+
+int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
+                 void (*fn)(void *ctx, uint64_t addr, uint32_t size), void *ctx)
+{
+    struct cpu *cpu = emu->cpu;
+    uc_hook h;
+    if (cpu->nhooks == CPU_MAX_HOOKS)
+        return -1;
+    struct cpu_hook *slot = &cpu->hooks[cpu->nhooks];
+    *slot = (struct cpu_hook){ fn, ctx };
+    if (uc_hook_add(cpu->uc, &h, kind == CPU_HOOK_CODE ? UC_HOOK_CODE : UC_HOOK_BLOCK,
+                    (void *)on_hook, slot, 1, 0) != UC_ERR_OK)
+        return -1;
+    cpu->nhooks++;
+    return 0;
 }

@@ -12,7 +12,7 @@
  * Linux guests, showing only the fields Linux shows (Documentation/arch/arm64/
  * cpu-feature-registers). XNU emulates no MRS: a Darwin guest gets
  * EXC_BAD_INSTRUCTION. */
-#include "emu/internal.h"
+#include "emu/cpu_unicorn.h"
 
 #define SCTLR_DZE        (1ull << 14)
 #define SCTLR_UCT        (1ull << 15)
@@ -73,7 +73,7 @@ static const struct id_view {
 static uint64_t cpu_id_reg(struct emu *emu, uint32_t crm, uint32_t op2)
 {
     uc_arm64_cp_reg r = sysreg(0, crm, op2);
-    if (uc_reg_read(emu->uc, UC_ARM64_REG_CP_REG, &r) != UC_ERR_OK)
+    if (uc_reg_read(emu->cpu->uc, UC_ARM64_REG_CP_REG, &r) != UC_ERR_OK)
         r.val = 0;
     return r.val;
 }
@@ -103,12 +103,12 @@ static bool id_reg_for_user(struct emu *emu, uint32_t crm, uint32_t op2, uint64_
 
 static void step_over(struct emu *emu, uint64_t pc)
 {
-    cpu_set_reg(emu, UC_ARM64_REG_PC, pc + 4);
+    cpu_set_reg(emu, CPU_PC, pc + 4);
 }
 
 bool cpu_el0_emulate(struct emu *emu)
 {
-    uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    uint64_t pc = cpu_reg(emu, CPU_PC);
     const uint32_t *p = guest_ptr(emu, pc, 4, VM_PROT_EXECUTE);
     if (!p)
         return false;
@@ -122,8 +122,7 @@ bool cpu_el0_emulate(struct emu *emu)
         id_reg_for_user(emu, insn >> 8 & 0xf, insn >> 5 & 7, &v)) {
         uint32_t rt = insn & 0x1f;
         if (rt != 31)              /* xzr: the value goes nowhere */
-            cpu_set_reg(emu, rt <= 28 ? REG_X(rt) : rt == 29 ? UC_ARM64_REG_X29
-                                                              : UC_ARM64_REG_X30, v);
+            cpu_set_reg(emu, CPU_X(rt), v);
         step_over(emu, pc);
         return true;
     }

@@ -13,7 +13,7 @@ static const struct { int lx, dw; } errno_map[] = {
     { ETIMEDOUT, 60 }, { EOVERFLOW, 84 }, { ECANCELED, 89 }, { EILSEQ, 92 }, { ENOTCONN, 57 },
 };
 
-int darwin_errno(int lx)
+static int darwin_errno(int lx)
 {
     for (size_t i = 0; i < sizeof errno_map / sizeof *errno_map; i++)
         if (errno_map[i].lx == lx)
@@ -78,7 +78,7 @@ static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
     if (emu->task->exited)
         return;
     if (emu->stop != STOP_REDIRECT)    /* the return trap restored x0 with the rest */
-        cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+        cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     upcall_deliver_pending(emu);
 }
 
@@ -91,23 +91,23 @@ static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
               rc < 0 && rc > -4096 ? " (error)" : "");
     if (emu->task->exited || rc == EMU_RESTART || emu->stop == STOP_REDIRECT)
         return;
-    uint64_t nzcv = cpu_reg(emu, UC_ARM64_REG_NZCV) & ~(uint64_t)NZCV_C;
+    uint64_t nzcv = cpu_reg(emu, CPU_NZCV) & ~(uint64_t)NZCV_C;
     if (rc < 0 && rc > -4096) {
         nzcv |= NZCV_C;
         rc = darwin_errno((int)-rc);
     }
-    cpu_set_reg(emu, UC_ARM64_REG_NZCV, nzcv);
-    cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+    cpu_set_reg(emu, CPU_NZCV, nzcv);
+    cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
     upcall_deliver_pending(emu);
 }
 
 void darwin_syscall(struct emu *emu)
 {
-    int64_t nr = (int64_t)cpu_reg(emu, UC_ARM64_REG_X16);
+    int64_t nr = (int64_t)cpu_reg(emu, CPU_X(16));
     uint64_t a[8];
     for (int i = 0; i < 8; i++)
-        a[i] = cpu_reg(emu, REG_X(i));
+        a[i] = cpu_reg(emu, CPU_X(i));
     if (nr < 0)
         mach_trap(emu, -nr, a);
     else

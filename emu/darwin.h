@@ -25,8 +25,6 @@ extern const struct darwin_call mach_traps[MACH_NTRAPS];
 extern const struct darwin_call bsd_calls[BSD_NCALLS];
 
 void darwin_syscall(struct emu *emu);
-/* Darwin's errno for a Linux one (they differ above 34). */
-int darwin_errno(int linux_errno);
 /* Signal numbers: machemu keeps Linux's inside; Darwin's differ for BUS, USR1/2, CHLD,
  * STOP/TSTP/CONT, URG, IO, SYS. 0 if the other side has no such signal. */
 int darwin_signo(int linux_signo);

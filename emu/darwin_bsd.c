@@ -180,11 +180,11 @@ static int64_t bsd_fork(struct emu *emu, const uint64_t a[8])
     if (pid < 0)
         return pid;
     struct task *child = task_by_pid(emu, (int)pid);
-    uint64_t zero = 0, one = 1, nzcv = cpu_reg(emu, UC_ARM64_REG_NZCV) & ~(1ull << 29);
-    uc_context_reg_write(child->ctx, UC_ARM64_REG_X0, &zero);
-    uc_context_reg_write(child->ctx, UC_ARM64_REG_X1, &one);
-    uc_context_reg_write(child->ctx, UC_ARM64_REG_NZCV, &nzcv);
-    cpu_set_reg(emu, REG_X(1), 0);
+    uint64_t nzcv = cpu_reg(emu, CPU_NZCV) & ~(1ull << 29);
+    cpu_context_set_reg(child->ctx, CPU_X(0), 0);
+    cpu_context_set_reg(child->ctx, CPU_X(1), 1);
+    cpu_context_set_reg(child->ctx, CPU_NZCV, nzcv);
+    cpu_set_reg(emu, CPU_X(1), 0);
     return pid;
 }
 

@@ -17,7 +17,7 @@ struct exception {
 
 static void classify(struct emu *emu, int signo, uint64_t addr, struct exception *x)
 {
-    uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    uint64_t pc = cpu_reg(emu, CPU_PC);
     if (emu->fault.kind == MMU_OK) {           /* an instruction, not an access */
         bool bkpt = signo == SIGTRAP;
         const uint32_t *insn = guest_ptr(emu, pc, 4, VM_PROT_EXECUTE);
@@ -104,17 +104,15 @@ static void thread_state(struct emu *emu, FILE *out)
     fprintf(out, "Thread 0 crashed with ARM Thread State (64-bit):\n");
     for (int i = 0; i < 33; i++) {
         static const char *const named[] = { "fp", "lr", "sp", "pc" };
-        static const int regs[] = { UC_ARM64_REG_X29, UC_ARM64_REG_X30, UC_ARM64_REG_SP,
-                                    UC_ARM64_REG_PC };
         char name[16];
         if (i < 29)
             snprintf(name, sizeof name, "x%d", i);
         else
             snprintf(name, sizeof name, "%s", named[i - 29]);
-        uint64_t v = cpu_reg(emu, i < 29 ? REG_X(i) : regs[i - 29]);
+        uint64_t v = cpu_reg(emu, (enum cpu_reg)i);   /* x0..x30, sp, pc */
         fprintf(out, "%6s: 0x%016llx%s", name, (unsigned long long)v, i % 4 == 3 ? "\n" : " ");
     }
-    fprintf(out, "  cpsr: 0x%08llx\n", (unsigned long long)cpu_reg(emu, UC_ARM64_REG_NZCV));
+    fprintf(out, "  cpsr: 0x%08llx\n", (unsigned long long)cpu_reg(emu, CPU_NZCV));
 }
 
 static void fault_note(struct emu *emu, FILE *out, uint64_t addr)
@@ -136,7 +134,7 @@ int darwin_crash_report(struct emu *emu, int signo, uint64_t addr)
     int dsig = darwin_signo(x.signo);
     FILE *out = stderr;
     fprintf(out, "machemu: crash: task %d (%s): %s (SIG%s), %s, pc=0x%llx\n", t->pid, name, x.type,
-            sigabbrev_np(x.signo), x.codes, (unsigned long long)cpu_reg(emu, UC_ARM64_REG_PC));
+            sigabbrev_np(x.signo), x.codes, (unsigned long long)cpu_reg(emu, CPU_PC));
     fprintf(out, "Process:             %s [%d]\n", name, t->pid);
     fprintf(out, "Path:                %s\n", t->exe ? t->exe : "?");
     fprintf(out, "Parent Process:      [%d]\n", t->ppid);

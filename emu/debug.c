@@ -41,7 +41,7 @@ struct dbg {
     volatile sig_atomic_t interrupt;
     bool quiet;                    /* the debugger's own accesses: never a stop */
     /* Where the page of the fault being handled was in the compressor (see
-     * dbg_before_fault): object and offset it had there. */
+     * before_fault): object and offset it had there. */
     struct dbg_compressed_from from;
     uint32_t from_object;
     uint64_t from_offset;
@@ -53,13 +53,6 @@ struct dbg {
     bool (*driver)(void *ctx, bool more);                        /* a scenario */
     void *driver_ctx;
 };
-
-const char *dbg_stop_name(enum dbg_stop why)
-{
-    static const char *const names[] = { "step", "breakpoint", "fault", "signal", "interrupt",
-                                         "exit", "jetsam" };
-    return (unsigned)why < sizeof names / sizeof *names ? names[why] : "?";
-}
 
 /* --- fault classes -------------------------------------------------------------- */
 
@@ -196,13 +189,12 @@ static void stop_here(struct emu *emu, enum dbg_stop why, int bp, uint64_t pc)
     cpu_request_stop(emu, STOP_DEBUG);
 }
 
-static void on_code(uc_engine *uc, uint64_t pc, uint32_t size, void *ctx)
+static void on_code(void *ctx, uint64_t pc, uint32_t size)
 {
-    (void)uc;
     (void)size;
     struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
-    if (emu->probe.active || !d->ev)
+    if (cpu_replaying(emu) || !d->ev)
         return;
     /* The same instruction right after a restart: it was aborted (a TLB fill asked
      * for a retry) and runs again; it was counted and checked the first time. */
@@ -232,13 +224,12 @@ static void on_code(uc_engine *uc, uint64_t pc, uint32_t size, void *ctx)
         d->steps_left--;
 }
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+static void on_block(void *ctx, uint64_t addr, uint32_t size)
 {
-    (void)uc;
     struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
-    if (addr == d->skip_block && !emu->probe.active) {
-        if (emu->quantum_hook)
+    if (addr == d->skip_block && !cpu_replaying(emu)) {
+        if (cpu_clock_on(emu))
             emu->icount -= size / 4;
         d->skip_block = NO_PC;
     }
@@ -262,10 +253,13 @@ static int fault_match(struct emu *emu, const struct vm_fault_event *ev)
     return ev->kind == VM_FAULT_INVALID && emu->in_fill ? -1 : 0;
 }
 
-/* The first object of the chain that has the page decides: the fault will find it
- * there, or resident in an object above (then the event names another object). */
-void dbg_before_fault(struct emu *emu, uint64_t va)
+/* The fault watch's first call, before the VM handles a fault: notes where the page
+ * is in the compressor, if it is, since the fault takes it out. The first object of
+ * the chain that has the page decides: the fault will find it there, or resident in
+ * an object above (then the event names another object). */
+static void before_fault(void *ctx, uint64_t va)
 {
+    struct emu *emu = ctx;
     struct dbg *d = emu->dbg;
     struct vm_map_entry *e;
     d->from.known = false;
@@ -305,7 +299,7 @@ static void record_fault(struct emu *emu, const struct vm_fault_event *ev)
     struct vm_map *map = emu->task->map;
     struct vm_map_entry *ent;
     *f = (struct dbg_fault){ .ev = *ev, .in_syscall = !emu->in_fill,
-                             .pc = cpu_reg(emu, UC_ARM64_REG_PC),
+                             .pc = cpu_reg(emu, CPU_PC),
                              .pte = pmap_pte(map->pmap, ev->va) };
     if (f->in_syscall)
         f->pc -= 4;                /* the PC is past the svc */
@@ -325,7 +319,7 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
         d->chain(d->chain_ctx, ev);
     if (d->observer)
         d->observer(d->observer_ctx, ev);
-    int id = d->quiet || emu->probe.active || !d->ev ? 0 : fault_match(emu, ev);
+    int id = d->quiet || cpu_replaying(emu) || !d->ev ? 0 : fault_match(emu, ev);
     if (id) {
         if (d->ev->nfaults == 0)
             d->ev->breakpoint = id > 0 ? id : 0;
@@ -349,10 +343,12 @@ static void on_jetsam(void *ctx, const struct emu_jetsam_event *ev)
         }
 }
 
-bool dbg_hold_fault(struct emu *emu)
+/* The fault watch's second: during a resume, a fault the guest gets a signal for is
+ * shown first (DBG_STOP_SIGNAL) and delivered when the run resumes. */
+static bool hold_fault(void *ctx)
 {
-    struct dbg *d = emu->dbg;
-    if (!d || !d->ev)
+    struct dbg *d = ((struct emu *)ctx)->dbg;
+    if (!d->ev)
         return false;
     d->held = true;
     return true;
@@ -361,7 +357,6 @@ bool dbg_hold_fault(struct emu *emu)
 int dbg_attach(struct emu *emu, char *err, size_t errlen)
 {
     struct dbg *d = calloc(1, sizeof *d);
-    uc_hook h;
     if (!d) {
         snprintf(err, errlen, "out of host memory");
         return -1;
@@ -371,8 +366,8 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
         snprintf(err, errlen, "no Jetsam listener slot left for the debugger");
         return -1;
     }
-    if (uc_hook_add(emu->uc, &h, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(emu->uc, &h, UC_HOOK_CODE, (void *)on_code, emu, 1, 0) != UC_ERR_OK) {
+    if (cpu_add_hook(emu, CPU_HOOK_BLOCK, on_block, emu) < 0 ||
+        cpu_add_hook(emu, CPU_HOOK_CODE, on_code, emu) < 0) {
         emu_jetsam_remove_listener(emu, on_jetsam, emu);
         free(d);
         snprintf(err, errlen, "unicorn refused the debugger's hooks");
@@ -384,6 +379,7 @@ int dbg_attach(struct emu *emu, char *err, size_t errlen)
     emu->vm.trace = on_fault;
     emu->vm.trace_ctx = emu;
     emu->dbg = d;
+    emu->fault_watch = (struct emu_fault_watch){ before_fault, hold_fault, emu };
     /* Every instruction is hooked already: counting them all costs little more, and
      * every "at" the debugger shows is then exact. */
     emu->clock_always = true;
@@ -428,7 +424,7 @@ static void note_fault_stop(struct emu *emu)
     ev->why = DBG_STOP_FAULT;
     if (emu->stop == STOP_DEBUG && !ev->faults_dropped && !last->in_syscall &&
         last->ev.access != VM_PROT_EXECUTE && !plain_run_retries(emu))
-        emu->dbg->skip_block = cpu_reg(emu, UC_ARM64_REG_PC);
+        emu->dbg->skip_block = cpu_reg(emu, CPU_PC);
 }
 
 static void finish_resume(struct emu *emu, struct dbg_event *ev)
@@ -441,7 +437,7 @@ static void finish_resume(struct emu *emu, struct dbg_event *ev)
         ev->pid = emu->init ? emu->init->pid : 0;                   /* that launched nothing */
     } else {
         ev->pid = emu->task->pid;
-        ev->pc = cpu_reg(emu, UC_ARM64_REG_PC);
+        ev->pc = cpu_reg(emu, CPU_PC);
     }
     d->ev = NULL;
 }
@@ -491,7 +487,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     }
     d->first = true;
     d->last_pc = NO_PC;
-    d->resume_pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    d->resume_pc = cpu_reg(emu, CPU_PC);
     for (;;) {
         /* The evaluation the slice would start with, done first so that a Jetsam stop
          * comes before the CPU runs on (the slice then finds nothing due). */
@@ -542,15 +538,26 @@ void dbg_interrupt(struct emu *emu)
     }
 }
 
-bool dbg_exited(struct emu *emu)
+/* --- changing the guest -------------------------------------------------------- */
+
+int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
 {
-    return emu->dbg->exited;
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS)   /* numbered as the CPU's (inspect.c) */
+        return -1;
+    if (reg == INSPECT_REG_CPSR)
+        v &= 0xf0000000u;          /* EL0 can change only the flags */
+    if (t == emu->task)
+        cpu_set_reg(emu, (enum cpu_reg)reg, v);
+    else
+        cpu_context_set_reg(t->ctx, (enum cpu_reg)reg, v);
+    return 0;
 }
 
 size_t dbg_write(struct emu *emu, uint64_t va, const void *buf, size_t len)
 {
     size_t done = 0;
-    if (!dbg_live_task(emu, 0))
+    if (!inspect_live_task(emu, 0))
         return 0;                  /* it exited or was killed: no map to fault in */
     emu->dbg->quiet = true;
     while (done < len) {

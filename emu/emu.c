@@ -75,9 +75,7 @@ void emu_destroy(struct emu *emu)
         emu->tasks = t->next;
         task_free(emu, t);
     }
-    if (emu->uc)
-        uc_close(emu->uc);
-    free(emu->uc_frame);
+    cpu_fini(emu);
     free(emu->dbg);
     emu_jetsam_fini(emu);
     emu_pager_fini(emu);
@@ -111,7 +109,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
     }
     struct task *prev = emu->task;
     if (prev && prev->map)
-        uc_context_save(emu->uc, prev->ctx);
+        cpu_context_save(emu, prev->ctx);
     struct task *t = task_create(emu);
     struct pmap *pm = t ? pmap_create(&emu->mmu) : NULL;
     if (t) {
@@ -150,7 +148,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         }
         if (rc == 0) {
             exec_start_apply(emu, &start);
-            uc_context_save(emu->uc, t->ctx);
+            cpu_context_save(emu, t->ctx);
         }
     }
     close(fd);
@@ -165,7 +163,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
     }
     emu->task = prev ? prev : t;
     if (prev && prev->map && t) {
-        uc_context_restore(emu->uc, prev->ctx);
+        cpu_context_restore(emu, prev->ctx);
         pmap_activate(&emu->mmu, prev->map->pmap);
     }
     return t;
@@ -221,7 +219,7 @@ void emu_deliver_fault(struct emu *emu)
         int intno = emu->fault_kr;
         /* EXCP_BKPT (brk) is a trap; anything else an illegal instruction. */
         signal_deliver(emu, intno == 7 ? SIGTRAP : SIGILL, 1 /* TRAP_BRKPT, ILL_ILLOPC */,
-                       cpu_reg(emu, UC_ARM64_REG_PC));
+                       cpu_reg(emu, CPU_PC));
         return;
     }
     if (emu->fault_kr == KERN_RESOURCE_SHORTAGE) {
@@ -233,44 +231,25 @@ void emu_deliver_fault(struct emu *emu)
     }
     uint64_t addr = emu->fault.va;
     if (emu->fault.access != VM_PROT_EXECUTE)
-        addr = emu_precise_fault_address(emu, addr);
+        addr = cpu_fault_address(emu, addr);
     if (emu->fault_kr == KERN_MEMORY_ERROR)
         signal_deliver(emu, SIGBUS, 2 /* BUS_ADRERR */, addr);
     else
         signal_deliver(emu, SIGSEGV, emu->fault_kr == KERN_PROTECTION_FAILURE ? 2 : 1, addr);
 }
 
+static bool fault_held(struct emu *emu)
+{
+    const struct emu_fault_watch *w = &emu->fault_watch;
+    return w->hold && w->hold(w->ctx);
+}
+
 static void run_current(struct emu *emu)
 {
     sched_before_run(emu);
     upcall_before_run(emu);
-    if (phys_take_stale_code(&emu->phys)) {
-        uc_ctl_flush_tb(emu->uc);
-        emu->stats.tb_flushes++;
-        /* No translated code is left anywhere (UCF_NOEXEC entries stay valid). */
-        for (uint32_t f = 0; f < emu->phys.nframes; f++)
-            emu->uc_frame[f] &= (uint8_t)~UCF_FETCHED;
-    }
-    if (emu->uc_tlb_stale) {
-        emu->uc_tlb_stale = false;
-        cpu_flush_tlb(emu);
-    }
-    emu->stop = STOP_NONE;
-    if (!emu->quantum_hook)
-        emu->clock_gaps++;
-    uc_err err = uc_emu_start(emu->uc, cpu_reg(emu, UC_ARM64_REG_PC), 0, 0, 0);
-    if (emu->stop == STOP_NONE) {
-        if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
-            emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,
-                                             .kind = MMU_FAULT_TRANSLATION };
-            emu->fault_kr = KERN_INVALID_ADDRESS;
-        } else {                        /* Unicorn refused the instruction: SIGILL */
-            emu->fault.kind = MMU_OK;
-            emu->fault_kr = 0;
-        }
-        emu->stop = STOP_FAULT;
-    }
-    if (emu->stop == STOP_FAULT && !dbg_hold_fault(emu))
+    cpu_run(emu);
+    if (emu->stop == STOP_FAULT && !fault_held(emu))
         emu_deliver_fault(emu);
 }
 
@@ -372,7 +351,7 @@ void emu_print_stats(struct emu *emu, FILE *out)
     fprintf(out, "CPU: TLB fills %llu (faulting %llu), CPU TLB flushes %llu, code cache flushes %llu, "
             "system calls %llu\n",
             (unsigned long long)emu->stats.fills, (unsigned long long)emu->stats.fill_faults,
-            (unsigned long long)emu->stats.uc_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
+            (unsigned long long)emu->stats.cpu_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
             (unsigned long long)emu->stats.syscalls);
     for (struct task *t = emu->tasks; t; t = t->next) {
         bool live = t->map != NULL;

@@ -17,7 +17,6 @@ struct emu_memstatus;
 /* ios: no backing store, the compressor is the only place for anonymous pages.
  * macos: the compressor's full segments also go to a swap file. */
 enum emu_platform { EMU_PLATFORM_IOS, EMU_PLATFORM_MACOS };
-const char *emu_platform_name(enum emu_platform p);
 
 struct emu_options {
     uint64_t mem_size;             /* guest RAM in bytes (multiple of 16 KB) */

@@ -3,7 +3,7 @@
 #define EMU_INTERNAL_H
 
 #include <poll.h>
-#include <unicorn/unicorn.h>
+#include "emu/cpu.h"
 #include "emu/emu.h"
 #include "emu/jetsam.h"
 #include "emu/pressure.h"
@@ -35,14 +35,6 @@ enum task_state {
     TASK_ZOMBIE,                   /* exited, not yet reaped */
 };
 
-/* Everything user code can see and change: what a signal frame or an upcall saves. */
-struct cpu_user_state {
-    uint64_t x[31];                /* x0..x30 */
-    uint64_t sp, pc, nzcv;
-    uint32_t fpsr, fpcr;
-    uint8_t q[32][16];
-};
-
 #define UPCALL_NOTE_KINDS 5        /* the MACHEMU_NOTE_* values */
 
 /* A task's memory-pressure handler and the upcall in progress (upcall.c). */
@@ -61,7 +53,7 @@ struct task {
     struct task *parent;
     enum task_state state;
     enum task_abi abi;
-    uc_context *ctx;               /* CPU state while not running */
+    struct cpu_context *ctx;       /* CPU state while not running */
     struct pollfd *wait;           /* host fds a TASK_BLOCKED_IO task waits for */
     int nwait, wait_cap;
     struct {                       /* the nanosleep it is blocked in (linux.c) */
@@ -114,19 +106,6 @@ struct task {
     int exit_status;               /* as emu_run returns it */
 };
 
-/* Why uc_emu_start returned. */
-enum emu_stop {
-    STOP_NONE,
-    STOP_EXIT,                     /* the task exited */
-    STOP_FAULT,                    /* an access the VM could not resolve */
-    STOP_REDIRECT,                 /* a system call changed the PC (signal, sigreturn) */
-    STOP_RETRY,                    /* something to do outside the CPU, then continue */
-    STOP_SWITCH,                   /* the task blocked or its quantum ran out */
-    STOP_DEBUG,                    /* the debugger stops here (emu/debug.c) */
-    STOP_UPCALL,                   /* a pressure note may be due: deliver it, continue;
-                                      the weakest reason, any other replaces it */
-};
-
 /* A pressure note sent with a delay (upcall.c). */
 struct upcall_timer {
     uint64_t due;                  /* emu->icount at which it is posted */
@@ -135,6 +114,17 @@ struct upcall_timer {
 };
 
 struct dbg;
+
+/* Who watches the CPU's faults besides the VM's fault trace: the debugger (debug.c),
+ * which registers itself. Unset fields: nobody. */
+struct emu_fault_watch {
+    /* Before the VM handles a fault of the running task at va (it may only read). */
+    void (*before)(void *ctx, uint64_t va);
+    /* The CPU stopped on a fault the VM refused or an exception (emu->fault): true
+     * keeps it there to be shown first; it is delivered when the run resumes. */
+    bool (*hold)(void *ctx);
+    void *ctx;
+};
 
 /* The memorystatus of the machine (jetsam.c). */
 struct emu_jetsam {
@@ -157,7 +147,7 @@ struct emu_jetsam {
 struct emu {
     struct emu_options opt;
     mode_t user_umask;             /* machemu's, read at start: the first task's too */
-    uc_engine *uc;
+    struct cpu *cpu;               /* Unicorn and its state (cpu.c) */
     struct phys phys;
     struct mmu mmu;
     struct vm vm;
@@ -167,8 +157,7 @@ struct emu {
     int next_pid;
     unsigned unwaited;             /* ended forked tasks nobody will reap: freed at the
                                       next switch */
-    uc_hook quantum_hook;          /* the block hook that counts instructions */
-    uint64_t icount, quantum_end;  /* guest instructions, counted per block */
+    uint64_t icount, quantum_end;  /* guest instructions, counted per block (cpu_set_clock) */
     bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
     uint64_t clock_gaps;           /* CPU runs that may have gone uncounted */
     struct {                       /* memory-pressure notes (upcall.c) */
@@ -191,17 +180,12 @@ struct emu {
     kern_return_t fault_kr;
     uint64_t insns_hint;
     struct {
-        uint64_t uc_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
+        uint64_t cpu_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
     } stats;
-    struct {                       /* see emu_precise_fault_address() */
-        bool active, found;
-        uint64_t page, addr;
-    } probe;
     uint64_t rng;                  /* xorshift state for getrandom */
-    uint8_t *uc_frame;             /* per frame: UCF_*, see on_tlb_fill() */
-    bool uc_tlb_stale;             /* flush Unicorn's TLB before continuing */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
+    struct emu_fault_watch fault_watch;   /* the debugger's, once attached */
     struct {                       /* waits on the host (wait.c) */
         int pipe[2];               /* emu_wake() writes, a wait watches */
         int fd;                    /* the tool's fd that also ends a wait, or -1 */
@@ -209,61 +193,25 @@ struct emu {
         bool woken;                /* a wait ended early, not yet taken */
     } wait;
 };
-#define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
-#define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */
-
-/* cpu.c */
-int cpu_init(struct emu *emu, char *err, size_t errlen);
-/* The exact address of a data fault on `page` (replays the instruction). */
-uint64_t emu_precise_fault_address(struct emu *emu, uint64_t page);
-uint64_t cpu_reg(struct emu *emu, int reg);
-void cpu_set_reg(struct emu *emu, int reg, uint64_t v);
-#define REG_X(n) (UC_ARM64_REG_X0 + (n))   /* x0..x28 */
-void cpu_flush_tlb(struct emu *emu);
-void cpu_request_stop(struct emu *emu, enum emu_stop why);
-
-void cpu_save_user(struct emu *emu, struct cpu_user_state *s);
-void cpu_load_user(struct emu *emu, const struct cpu_user_state *s);
-/* Where a handler starts: the CPU jumps to pc with these sp, x29, x30 and arguments in
- * x0.. (the other registers keep their values), and stops with STOP_REDIRECT. */
-struct cpu_handler_entry {
-    uint64_t pc, sp, fp, lr;
-    uint64_t arg[3];
-    int nargs;
-};
-void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e);
-
-/* cpu_el0.c: puts the CPU at EL0 with the controls Linux gives user code. */
-uc_err cpu_el0_init(uc_engine *uc);
-/* For an undefined instruction at the PC: true if it was one that Linux carries out
- * for user code (WFI, MRS of an ID register), now done, with the PC past it. */
-bool cpu_el0_emulate(struct emu *emu);
 
 /* emu.c */
 /* Gives the guest the signal for the unresolved fault or CPU exception in emu->fault. */
 void emu_deliver_fault(struct emu *emu);
 
-/* debug.c: true if the debugger keeps the fault in emu->fault to show it first
- * (it is delivered when the run resumes). */
-bool dbg_hold_fault(struct emu *emu);
-/* debug.c: called before the VM handles a fault of the running task at va, while a
- * debugger is attached: notes where the page is in the compressor, if it is, since
- * the fault takes it out (reads only). */
-void dbg_before_fault(struct emu *emu, uint64_t va);
-/* The running task's fault on va (cpu.c, uaccess.c): vm_fault, seen by the debugger. */
+/* The running task's fault on va (cpu.c, uaccess.c): vm_fault, seen by the fault watch. */
 static inline kern_return_t emu_vm_fault(struct emu *emu, uint64_t va, vm_prot_t access)
 {
-    if (emu->dbg)
-        dbg_before_fault(emu, va);
+    if (emu->fault_watch.before)
+        emu->fault_watch.before(emu->fault_watch.ctx, va);
     return vm_fault(emu->task->map, va, access, NULL);
 }
-/* debug_inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
+/* inspect.c: the pmap's reference/modify attributes of a frame that holds a VM
  * page; 0 for other frames (a frame keeps its last page's bits until it is handed out
  * as a page again). */
-uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn);
-/* debug_inspect.c: the task with this pid and an address space (0: the running one),
+uint8_t inspect_frame_attr(struct emu *emu, pfn_t pfn);
+/* inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
-struct task *dbg_live_task(struct emu *emu, int pid);
+struct task *inspect_live_task(struct emu *emu, int pid);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);
@@ -364,7 +312,6 @@ kern_return_t task_account_kernel(struct emu *emu, struct task *t);
 /* The first charge of a new task (fork, a launch): a user's request, so it leaves the
  * reserve alone and fails rather than take part of it. */
 kern_return_t task_charge_kernel(struct emu *emu, struct task *t);
-bool task_can_block(struct emu *emu);   /* another task could run meanwhile */
 uint64_t task_now_ns(void);
 
 /* wait.c */

@@ -206,8 +206,8 @@ void linux_sleep_interrupted(struct emu *emu)
         copyout(emu, t->sleep.rem, g, sizeof g);   /* a bad address: Linux ignores it too */
     t->sleep.until = 0;
     t->timed_out = false;
-    cpu_set_reg(emu, REG_X(0), (uint64_t)-EINTR);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) + 4);   /* past the svc */
+    cpu_set_reg(emu, CPU_X(0), (uint64_t)-EINTR);
+    cpu_set_reg(emu, CPU_PC, cpu_reg(emu, CPU_PC) + 4);   /* past the svc */
 }
 
 static int64_t sys_nanosleep(struct emu *emu, const uint64_t a[6])
@@ -342,7 +342,7 @@ static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
     struct task *t = emu->task;
     struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss, old = {
         t->altstack_sp, t->altstack_size ? 0 : G_SS_DISABLE, 0, t->altstack_size };
-    uint64_t sp = cpu_reg(emu, UC_ARM64_REG_SP);
+    uint64_t sp = cpu_reg(emu, CPU_SP);
     bool on = t->altstack_size && sp - t->altstack_sp <= t->altstack_size;
     if (on)
         old.flags = G_SS_ONSTACK;
@@ -408,9 +408,15 @@ static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], si, sizeof si);
 }
 
+struct linux_call {
+    const char *name;
+    int64_t (*fn)(struct emu *emu, const uint64_t a[6]);
+};
+
+#define LINUX_NSYSCALLS 450
 #define CALL(nr, fn) [nr] = { #fn, sys_##fn }
 #define NAMED(nr, name, fn) [nr] = { name, sys_##fn }
-const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
+static const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(17, getcwd), CALL(23, dup), CALL(24, dup3), CALL(25, fcntl), CALL(29, ioctl),
     CALL(34, mkdirat), CALL(35, unlinkat), CALL(36, symlinkat), NAMED(38, "renameat", renameat2),
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
@@ -447,9 +453,9 @@ void signal_deliver_pending(struct emu *emu)
 
 void linux_syscall(struct emu *emu)
 {
-    uint64_t nr = cpu_reg(emu, UC_ARM64_REG_X8), a[6];
+    uint64_t nr = cpu_reg(emu, CPU_X(8)), a[6];
     for (int i = 0; i < 6; i++)
-        a[i] = cpu_reg(emu, REG_X(i));
+        a[i] = cpu_reg(emu, CPU_X(i));
     const struct linux_call *c = nr < LINUX_NSYSCALLS && linux_calls[nr].fn ? &linux_calls[nr] : NULL;
     int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
     if (emu->opt.strace) {
@@ -464,7 +470,7 @@ void linux_syscall(struct emu *emu)
     /* sigreturn restored x0 with everything else; a blocked call runs again later. */
     if (nr == 139 || (nr == 221 && rc == 0) || emu->task->exited || rc == EMU_RESTART)
         return;
-    cpu_set_reg(emu, REG_X(0), (uint64_t)rc);
+    cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
     upcall_deliver_pending(emu);
 }

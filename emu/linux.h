@@ -5,19 +5,6 @@
 #include <sys/stat.h>
 #include "emu/internal.h"
 
-typedef int64_t (*linux_fn)(struct emu *emu, const uint64_t a[6]);
-
-struct linux_call {
-    const char *name;
-    linux_fn fn;
-};
-
-#define LINUX_NSYSCALLS 450
-extern const struct linux_call linux_calls[LINUX_NSYSCALLS];
-
-/* A negative errno for a kern_return_t from the VM. */
-int64_t linux_errno_of(kern_return_t kr);
-
 /* linux.c */
 int64_t sys_wait4(struct emu *, const uint64_t a[6]);
 int64_t sys_execve(struct emu *, const uint64_t a[6]);

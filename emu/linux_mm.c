@@ -16,7 +16,8 @@
 #define L_MREMAP_FIXED        2
 #define L_MADV_DONTNEED       4
 
-int64_t linux_errno_of(kern_return_t kr)
+/* A negative errno for a kern_return_t from the VM. */
+static int64_t linux_errno_of(kern_return_t kr)
 {
     switch (kr) {
     case KERN_SUCCESS: return 0;

@@ -143,8 +143,8 @@ int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int arg
 void exec_start_apply(struct emu *emu, const struct exec_start *s)
 {
     for (int i = 0; i < 4; i++)
-        cpu_set_reg(emu, REG_X(i), s->x[i]);
-    cpu_set_reg(emu, UC_ARM64_REG_X30, s->lr);
-    cpu_set_reg(emu, UC_ARM64_REG_SP, s->sp);
-    cpu_set_reg(emu, UC_ARM64_REG_PC, s->pc);
+        cpu_set_reg(emu, CPU_X(i), s->x[i]);
+    cpu_set_reg(emu, CPU_LR, s->lr);
+    cpu_set_reg(emu, CPU_SP, s->sp);
+    cpu_set_reg(emu, CPU_PC, s->pc);
 }

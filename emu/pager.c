@@ -122,8 +122,3 @@ void emu_pager_fini(struct emu *emu)
     emu->swap_dir = NULL;
     emu->swap_fd = -1;
 }
-
-const char *emu_platform_name(enum emu_platform p)
-{
-    return p == EMU_PLATFORM_MACOS ? "macos" : "ios";
-}

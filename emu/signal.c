@@ -70,7 +70,7 @@ static void describe_address(struct emu *emu, uint64_t addr, char *buf, size_t l
 void task_die(struct emu *emu, int signo, const char *why)
 {
     struct task *t = emu->task;
-    uint64_t pc = cpu_reg(emu, UC_ARM64_REG_PC);
+    uint64_t pc = cpu_reg(emu, CPU_PC);
     fprintf(stderr, "machemu: crash: task %d (%s) killed by %s at pc=0x%llx: %s\n", t->pid,
             t->name ? t->name : "?", signame(signo), (unsigned long long)pc, why);
     task_exit(emu, signo);
@@ -168,7 +168,7 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr)
         die_of_fault(emu, signo, addr);
         return;
     }
-    uint64_t sp = cpu_reg(emu, UC_ARM64_REG_SP);
+    uint64_t sp = cpu_reg(emu, CPU_SP);
     bool on_alt = t->altstack_size && sp - t->altstack_sp <= t->altstack_size;
     if ((sa->flags & G_SA_ONSTACK) && t->altstack_size && !on_alt)
         sp = t->altstack_sp + t->altstack_size;
@@ -197,7 +197,7 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr)
 int signal_sigreturn(struct emu *emu)
 {
     struct task *t = emu->task;
-    uint64_t frame = cpu_reg(emu, UC_ARM64_REG_SP);
+    uint64_t frame = cpu_reg(emu, CPU_SP);
     uint8_t *f = malloc(FRAME_SIZE);
     if (!f || copyin(emu, f, frame, FRAME_SIZE) < 0) {
         free(f);

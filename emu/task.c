@@ -29,7 +29,9 @@ struct task *task_create(struct emu *emu)
     struct task *t = calloc(1, sizeof *t);
     if (t)
         t->sig = calloc(GUEST_NSIG + 1, sizeof *t->sig);
-    if (!t || !t->sig || uc_context_alloc(emu->uc, &t->ctx) != UC_ERR_OK) {
+    if (t && t->sig)
+        t->ctx = cpu_context_create(emu);
+    if (!t || !t->ctx) {
         if (t)
             free(t->sig);
         free(t);
@@ -97,8 +99,7 @@ static void release_live(struct emu *emu, struct task *t)
     free(t->fds);
     t->fds = NULL;
     t->nfds = 0;
-    if (t->ctx)
-        uc_context_free(t->ctx);
+    cpu_context_free(t->ctx);
     t->ctx = NULL;
     free(t->sig);
     t->sig = NULL;
@@ -187,69 +188,34 @@ void task_wake_for_delivery(struct task *t)
 
 /* --- switching ------------------------------------------------------------ */
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
-{
-    (void)uc;
-    (void)addr;
-    struct emu *emu = ctx;
-    emu->icount += size / 4;
-    if (emu->icount >= emu->quantum_end)
-        cpu_request_stop(emu, STOP_SWITCH);
-    else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
-             emu->icount >= emu->alarm) {
-        if (emu->icount >= emu->alarm)
-            emu->alarm = UINT64_MAX;   /* one stop per alarm */
-        cpu_request_stop(emu, STOP_UPCALL);
-    }
-}
-
-/* The block hook costs time on every block (a fifth to a third of a tight loop's speed),
- * so unless clock_always it is there only while needed: while several tasks share the
- * CPU, a delayed pressure note waits, Jetsam needs time (emu_jetsam.clock) or a tool set
- * an alarm. Taking it off opens a gap in the clock (emu->clock_gaps). */
-static void set_block_hook(struct emu *emu, bool want)
-{
-    /* Unicorn translates at the PC again when hooks change: not for a task that is
-     * gone. The switch to the next task comes back here. */
-    if (!emu->task || !emu->task->map)
-        return;
-    if (want && !emu->quantum_hook) {
-        if (uc_hook_add(emu->uc, &emu->quantum_hook, UC_HOOK_BLOCK, (void *)on_block, emu, 1, 0)
-            != UC_ERR_OK)
-            emu->quantum_hook = 0;
-        uc_ctl_flush_tb(emu->uc);
-    } else if (!want && emu->quantum_hook) {
-        uc_hook_del(emu->uc, emu->quantum_hook);
-        emu->quantum_hook = 0;
-        emu->clock_gaps++;
-        uc_ctl_flush_tb(emu->uc);
-    }
-}
-
 /* A lone task is never switched out: no stop at the end of its quantum. */
 static void start_quantum(struct emu *emu)
 {
     emu->quantum_end = live_tasks(emu) > 1 ? emu->icount + QUANTUM : UINT64_MAX;
 }
 
+/* The clock (cpu_set_clock) costs time on every block (a fifth to a third of a tight
+ * loop's speed), so unless clock_always it runs only while needed: while several tasks
+ * share the CPU, a delayed pressure note waits, Jetsam needs time (emu_jetsam.clock) or
+ * a tool set an alarm. Stopping it opens a gap in the clock (emu->clock_gaps). */
 void sched_update_quantum(struct emu *emu)
 {
-    set_block_hook(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 ||
-                            emu->jetsam.clock || emu->alarm != UINT64_MAX);
+    cpu_set_clock(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 ||
+                           emu->jetsam.clock || emu->alarm != UINT64_MAX);
     start_quantum(emu);
 }
 
 void sched_before_run(struct emu *emu)
 {
-    if (emu->quantum_end != UINT64_MAX && !emu->quantum_hook)
-        set_block_hook(emu, true);
+    if (emu->quantum_end != UINT64_MAX && !cpu_clock_on(emu))
+        cpu_set_clock(emu, true);
 }
 
 void sched_count_instructions(struct emu *emu)
 {
-    if (emu->quantum_hook)
+    if (cpu_clock_on(emu))
         return;
-    set_block_hook(emu, true);
+    cpu_set_clock(emu, true);
     start_quantum(emu);
 }
 
@@ -259,11 +225,11 @@ static void switch_to(struct emu *emu, struct task *next)
     if (cur == next)
         return;
     if (cur && cur->state != TASK_ZOMBIE)
-        uc_context_save(emu->uc, cur->ctx);
+        cpu_context_save(emu, cur->ctx);
     if (cur && cur->state != TASK_ZOMBIE)   /* a zombie's time ended with it (idle time) */
         cur->cpu_insns += emu->icount - cur->ran_from;
     next->ran_from = emu->icount;
-    uc_context_restore(emu->uc, next->ctx);
+    cpu_context_restore(emu, next->ctx);
     emu->task = next;
     emu->stats.switches++;
     pmap_activate(&emu->mmu, next->map->pmap);
@@ -387,7 +353,7 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
         memcpy(t->wait, fds, (size_t)t->nwait * sizeof *fds);
     t->deadline_ns = deadline_ns;
     t->timed_out = false;
-    cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) - 4);
+    cpu_set_reg(emu, CPU_PC, cpu_reg(emu, CPU_PC) - 4);
     cpu_request_stop(emu, STOP_SWITCH);
 }
 
@@ -478,13 +444,12 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         task_free(emu, c);
         return rc;
     }
-    uc_context_save(emu->uc, c->ctx);
-    uint64_t zero = 0;
-    uc_context_reg_write(c->ctx, UC_ARM64_REG_X0, &zero);
+    cpu_context_save(emu, c->ctx);
+    cpu_context_set_reg(c->ctx, CPU_X(0), 0);
     if (newsp)
-        uc_context_reg_write(c->ctx, UC_ARM64_REG_SP, &newsp);
+        cpu_context_set_reg(c->ctx, CPU_SP, newsp);
     if (flags & L_CLONE_SETTLS)
-        uc_context_reg_write(c->ctx, UC_ARM64_REG_TPIDR_EL0, &tls);
+        cpu_context_set_reg(c->ctx, CPU_TPIDR_EL0, tls);
     if (flags & L_CLONE_CHILD_SETTID)
         c->set_child_tid = ctid;
     if (flags & L_CLONE_CHILD_CLEARTID)
@@ -502,7 +467,7 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
      * renewed, or the children of a fork loop would never run. */
     if (emu->quantum_end == UINT64_MAX) {
         start_quantum(emu);
-        if (!emu->quantum_hook)
+        if (!cpu_clock_on(emu))
             cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
     }
     return c->pid;
@@ -590,7 +555,7 @@ int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t opti
         if (options & L_WNOHANG)
             return 0;
         t->state = TASK_BLOCKED_WAIT;
-        cpu_set_reg(emu, UC_ARM64_REG_PC, cpu_reg(emu, UC_ARM64_REG_PC) - 4);
+        cpu_set_reg(emu, CPU_PC, cpu_reg(emu, CPU_PC) - 4);
         cpu_request_stop(emu, STOP_SWITCH);
         return EMU_RESTART;
     }
@@ -616,10 +581,10 @@ static void reset_for_exec(struct emu *emu, struct task *t)
     t->altstack_sp = t->altstack_size = 0;
     upcall_exec(emu, t);
     for (int i = 0; i <= 28; i++)
-        cpu_set_reg(emu, REG_X(i), 0);
-    cpu_set_reg(emu, UC_ARM64_REG_X29, 0);
-    cpu_set_reg(emu, UC_ARM64_REG_X30, 0);
-    cpu_set_reg(emu, UC_ARM64_REG_TPIDR_EL0, 0);
+        cpu_set_reg(emu, CPU_X(i), 0);
+    cpu_set_reg(emu, CPU_FP, 0);
+    cpu_set_reg(emu, CPU_LR, 0);
+    cpu_set_reg(emu, CPU_TPIDR_EL0, 0);
     release_vfork_parent(t);
 }
 

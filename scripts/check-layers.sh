@@ -19,12 +19,17 @@ declare -A may=(
 )
 # Outside libraries and the only places that may include them.
 declare -A lib_home=(
-  [unicorn/]="emu"
+  [unicorn/]="emu/cpu"
   [lz4]="compressor"
   [jansson]="jetsam"
-  [capstone/]="tools/debug"
-  [editline/]="tools/debug"
+  [capstone/]="tools/repl"
+  [editline/]="tools/repl"
   [SDL]="tools/view"
+)
+
+# Headers private to a part of a layer, and the only places that may include them.
+declare -A private_home=(
+  [emu/cpu_unicorn.h]="emu/cpu"
 )
 
 bad=0 files=0
@@ -33,6 +38,11 @@ for layer in "${!may[@]}"; do
     [ -f "$f" ] || continue
     files=$((files + 1))
     while IFS=: read -r line inc; do
+      home=${private_home[$inc]:-}
+      if [ -n "$home" ] && [[ $f != "$home"* ]]; then
+        echo "$f:$line: includes \"$inc\": only $home* may"
+        bad=$((bad + 1))
+      fi
       dir=${inc%%/*}
       [ "$dir" = "$inc" ] && continue                # "x.h": the same folder
       [ "$dir" = "$layer" ] && continue

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "tools/debug.h"
 #include "tools/gdb_packet.h"
+#include "tools/repl.h"
 
 #define SLICE 1000000              /* instructions between checks for an interrupt */
 
@@ -80,14 +80,14 @@ static void send_console(struct stub *s, const char *text, size_t len)
 
 /* --- registers and target description ------------------------------------------- */
 
-static int reg_bytes(int reg) { return reg == DBG_REG_CPSR ? 4 : 8; }
+static int reg_bytes(int reg) { return reg == INSPECT_REG_CPSR ? 4 : 8; }
 
 static void reply_all_regs(struct stub *s)
 {
-    char out[DBG_NREGS * 16 + 1], *p = out;
-    for (int reg = 0; reg < DBG_NREGS; reg++) {
+    char out[INSPECT_NREGS * 16 + 1], *p = out;
+    for (int reg = 0; reg < INSPECT_NREGS; reg++) {
         uint64_t v = 0;
-        dbg_reg_read(s->emu, 0, reg, &v);
+        inspect_reg(s->emu, 0, reg, &v);
         gdbp_hex_le(v, reg_bytes(reg), p);
         p += 2 * reg_bytes(reg);
     }
@@ -96,7 +96,7 @@ static void reply_all_regs(struct stub *s)
 
 static void write_all_regs(struct stub *s, const char *hex)
 {
-    for (int reg = 0; reg < DBG_NREGS; reg++) {
+    for (int reg = 0; reg < INSPECT_NREGS; reg++) {
         uint64_t v;
         if (strlen(hex) < (size_t)2 * reg_bytes(reg) || gdbp_parse_hex_le(hex, reg_bytes(reg), &v)) {
             send_str(s, "E01");
@@ -112,7 +112,7 @@ static void reg_one(struct stub *s, const char *p, bool write)
 {
     uint64_t reg, v;
     char out[17];
-    if (!gdbp_parse_hex(&p, &reg) || reg >= DBG_NREGS) {
+    if (!gdbp_parse_hex(&p, &reg) || reg >= INSPECT_NREGS) {
         send_str(s, write ? "E01" : "E00");
         return;
     }
@@ -124,7 +124,7 @@ static void reg_one(struct stub *s, const char *p, bool write)
             send_str(s, "OK");
         return;
     }
-    dbg_reg_read(s->emu, 0, (int)reg, &v);
+    inspect_reg(s->emu, 0, (int)reg, &v);
     gdbp_hex_le(v, reg_bytes((int)reg), out);
     send_str(s, out);
 }
@@ -188,7 +188,7 @@ static void read_memory(struct stub *s, const char *p)
         len = GDBP_MAX / 2;
     uint8_t *buf = malloc(len ? len : 1);
     char *hex = malloc(2 * len + 1);
-    size_t n = buf && hex ? dbg_read(s->emu, 0, addr, buf, len) : 0;
+    size_t n = buf && hex ? inspect_read(s->emu, 0, addr, buf, len) : 0;
     if (n == 0) {
         send_str(s, "E14");       /* EFAULT */
     } else {
@@ -285,7 +285,7 @@ static void run(struct stub *s, const char *p, bool step)
     struct dbg_event ev;
     uint64_t addr;
     if (*p && gdbp_parse_hex(&p, &addr))
-        dbg_reg_write(s->emu, 0, DBG_REG_PC, addr);
+        dbg_reg_write(s->emu, 0, INSPECT_REG_PC, addr);
     if (repl_exit_status(s->r) >= 0) {
         send_str(s, s->stop);
         return;

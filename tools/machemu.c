@@ -11,7 +11,7 @@
 #include "emu/pressure.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 #include "tools/scenario.h"
 #include "tools/view.h"
 

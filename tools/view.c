@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "emu/hostout.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 #include "tools/view_ui.h"
 
 #define NEXT_FAULT_VM (DBG_FAULT_KIND(VM_FAULT_ZERO_FILL) | DBG_FAULT_KIND(VM_FAULT_SOFT) | \
@@ -32,14 +32,15 @@ static void on_fault(void *ctx, const struct vm_fault_event *ev)
 
 static void sample_tlb(struct view *v)
 {
-    const struct tlb_stats *s = &dbg_tlb(v->emu)->stats;
+    const struct tlb_stats *s = &inspect_tlb(v->emu)->stats;
     uint64_t dh = s->hits - v->tlb_hits, dm = s->misses - v->tlb_misses;
     v->tlb_recent = dh + dm ? (double)dh / (double)(dh + dm) : -1;
     v->tlb_hits = s->hits;
     v->tlb_misses = s->misses;
 }
 
-void view_pressure_input(const struct view *v, struct view_pressure_in *in)
+/* The counters the pressure level is computed from, as last sampled. */
+static void view_pressure_input(const struct view *v, struct view_pressure_in *in)
 {
     const struct vm_page_counts *c = &v->vm.pages;
     *in = (struct view_pressure_in){ .active = c->active, .inactive = c->inactive, .free = c->free,
@@ -67,15 +68,15 @@ static void sample_pressure(struct view *v)
 
 void view_sample(struct view *v)
 {
-    dbg_frame_states(v->emu, v->frames, v->nframes);
+    inspect_frame_states(v->emu, v->frames, v->nframes);
     memset(v->class_count, 0, sizeof v->class_count);
     for (uint32_t i = 0; i < v->nframes; i++)
         v->class_count[view_frame_class(&v->frames[i])]++;
-    dbg_vm_counters(v->emu, &v->vm);
-    int n = dbg_tasks(v->emu, v->tasks, VIEW_MAX_TASKS);
+    inspect_vm_counters(v->emu, &v->vm);
+    int n = inspect_tasks(v->emu, v->tasks, VIEW_MAX_TASKS);
     v->ntasks = n < VIEW_MAX_TASKS ? n : VIEW_MAX_TASKS;
     for (int i = 0; i < v->ntasks; i++)
-        v->mem_ok[i] = dbg_task_memory(v->emu, v->tasks[i].pid, &v->mem[i]) == 0;
+        v->mem_ok[i] = inspect_task_memory(v->emu, v->tasks[i].pid, &v->mem[i]) == 0;
     sample_pressure(v);
     sample_tlb(v);
 }
@@ -128,7 +129,7 @@ static void next_task(struct view *v)
         if (v->tasks[i].pid == v->as_pid)
             cur = i;
     for (int k = 1; k <= v->ntasks; k++) {
-        const struct dbg_task *t = &v->tasks[(cur + k + v->ntasks) % v->ntasks];
+        const struct inspect_task *t = &v->tasks[(cur + k + v->ntasks) % v->ntasks];
         if (t->asid) {
             v->as_pid = t->pid;
             v->as_scroll = 0;
@@ -220,7 +221,8 @@ static void handle_event(struct view *v, const SDL_Event *e)
 
 /* --- drawing and snapshots -------------------------------------------------------------- */
 
-void view_redraw(struct view *v)
+/* Samples, draws and presents one frame. */
+static void view_redraw(struct view *v)
 {
     view_sample(v);
     view_draw(v);
@@ -385,8 +387,8 @@ int view_main(struct emu *emu, const char *program, const struct view_options *o
     if (!debug_attach(emu))
         return 2;
     struct view *v = calloc(1, sizeof *v);
-    struct dbg_frame_state probe;
-    uint32_t nframes = dbg_frame_states(emu, &probe, 1);
+    struct inspect_frame_state probe;
+    uint32_t nframes = inspect_frame_states(emu, &probe, 1);
     if (v)
         v->frames = calloc(nframes, sizeof *v->frames);
     if (!v || !v->frames) {

@@ -3,8 +3,9 @@
  * Physical memory as a grid of 16 KB frames coloured by page queue or by owner task,
  * fault flashes, a legend; pressure gauges, per-task bars, the TLB hit rate, an event
  * log; the frame under the mouse (owner object, offset, queue, every mapping); one
- * task's address space. The machine is driven through emu/debug.h (dbg_resume), so a
- * viewed run makes the same faults in the same order as `machemu run`.
+ * task's address space. The machine is read through emu/inspect.h and driven through
+ * emu/debug.h (dbg_resume), so a viewed run makes the same faults in the same order as
+ * `machemu run`.
  *
  * This header is the viewer's contract: the entry point, and the parts that do not
  * need SDL (classes and colours, grid layout, pressure levels, the event log), which
@@ -13,7 +14,7 @@
 #define TOOLS_VIEW_H
 
 #include <stdarg.h>
-#include "emu/debug.h"
+#include "emu/inspect.h"
 #include "emu/jetsam.h"
 
 /* Something that drives the run besides the guest (a scenario): start() once the
@@ -60,7 +61,7 @@ enum view_class {
     VC_VM_UNQUEUED,                /* a VM frame between queues (in the middle of an operation) */
     VC_NCLASSES
 };
-enum view_class view_frame_class(const struct dbg_frame_state *fs);
+enum view_class view_frame_class(const struct inspect_frame_state *fs);
 const char *view_class_name(enum view_class c);      /* "active anonymous" */
 const char *view_class_key(enum view_class c);       /* "active-anon": for scripts */
 /* The class with this key, or -1. */
@@ -72,20 +73,20 @@ enum view_colouring { VIEW_BY_STATE, VIEW_BY_OWNER };
  * VIEW_RGB_NO_OWNER; frames several tasks reach in VIEW_RGB_SHARED. */
 #define VIEW_RGB_NO_OWNER 0x5a5a64
 #define VIEW_RGB_SHARED   0xf0f0f0
-uint32_t view_frame_rgb(const struct dbg_frame_state *fs, enum view_colouring mode);
+uint32_t view_frame_rgb(const struct inspect_frame_state *fs, enum view_colouring mode);
 uint32_t view_owner_rgb(int pid);
 /* The flash of a fault of this kind (every kind its own colour). */
 uint32_t view_fault_rgb(enum vm_fault_kind k);
-/* A page of an address-space strip (enum dbg_mem). */
-uint32_t view_page_rgb(enum dbg_mem m);
+/* A page of an address-space strip (enum inspect_mem). */
+uint32_t view_page_rgb(enum inspect_mem m);
 /* "mapped", "resident", "compressed", "zero-fill", "in-file", "past-eof", "unmapped",
  * "no-task": for scripts. */
-const char *view_page_key(enum dbg_mem m);
+const char *view_page_key(enum inspect_mem m);
 /* The state with this key, or -1. */
 int view_page_by_key(const char *key);
 /* The state a strip pixel covering several pages shows: the most resident one
  * (mapped, resident, compressed, in the file, zero-fill, past EOF, unmapped). */
-enum dbg_mem view_page_summary(const uint8_t *states, size_t n);
+enum inspect_mem view_page_summary(const uint8_t *states, size_t n);
 
 /* --- the frame grid ------------------------------------------------------------------ */
 

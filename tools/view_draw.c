@@ -25,7 +25,7 @@ void ui_fill(struct view *v, const SDL_Rect *r, uint32_t rgb)
     SDL_RenderFillRect(v->ren, r);
 }
 
-void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb)
+static void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb)
 {
     set_colour(v, rgb, 255);
     SDL_RenderDrawRect(v->ren, r);
@@ -346,8 +346,10 @@ static void draw_legend(struct view *v)
 {
     struct legend_pen p = { v, v->lay.legend.x, v->lay.legend.y };
     if (v->pane == VIEW_PANE_ADDRESS) {
-        static const enum dbg_mem pages[] = { DBG_MEM_MAPPED, DBG_MEM_IN_OBJECT, DBG_MEM_COMPRESSED,
-                                              DBG_MEM_ZERO_FILL, DBG_MEM_IN_FILE, DBG_MEM_PAST_EOF };
+        static const enum inspect_mem pages[] = {
+            INSPECT_MEM_MAPPED, INSPECT_MEM_IN_OBJECT, INSPECT_MEM_COMPRESSED,
+            INSPECT_MEM_ZERO_FILL, INSPECT_MEM_IN_FILE, INSPECT_MEM_PAST_EOF,
+        };
         static const char *const names[] = { "resident, mapped", "resident, not mapped",
                                              "compressed", "absent: zero-fill",
                                              "absent: in the file", "past end of file" };

@@ -21,7 +21,7 @@ static void mark_victim(struct view *v, int pid)
 {
     struct view_kill *k = &v->last_kill;
     *k = (struct view_kill){ .pid = pid };
-    dbg_frame_states(v->emu, v->frames, v->nframes);
+    inspect_frame_states(v->emu, v->frames, v->nframes);
     for (uint32_t pfn = 0; pfn < v->nframes; pfn++) {
         if (v->frames[pfn].owner != pid)
             continue;
@@ -75,7 +75,8 @@ bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
     return v->wait.hit;
 }
 
-const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid)
+/* The process Jetsam's table has for pid, NULL if none (no Jetsam, or not in it yet). */
+static const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid)
 {
     const struct memorystatus *ms = emu_jetsam_table(v->emu);
     return ms ? memorystatus_find(ms, pid) : NULL;
@@ -117,8 +118,8 @@ static void jetsam_line(struct view *v, int pid, char *line)
 
 int view_task_lines(struct view *v, int i, char lines[][100])
 {
-    const struct dbg_task *t = &v->tasks[i];
-    const struct dbg_task_memory *m = &v->mem[i];
+    const struct inspect_task *t = &v->tasks[i];
+    const struct inspect_task_memory *m = &v->mem[i];
     char comp[24] = "n/a";
     if (m->compressed >= 0)
         snprintf(comp, sizeof comp, "%.1fM", mb((uint64_t)m->compressed));
@@ -137,7 +138,7 @@ static int bar_x(const SDL_Rect *bar, double part, double whole)
 
 /* The footprint against all RAM, its compressed part at its end; past the limit, the
  * limit's colour. */
-static void footprint_bar(struct view *v, const struct dbg_task_memory *m, const SDL_Rect *bar,
+static void footprint_bar(struct view *v, const struct inspect_task_memory *m, const SDL_Rect *bar,
                           double limit_pages, uint32_t limit_rgb)
 {
     double all = v->nframes, fp = m->usage.footprint < all ? m->usage.footprint : all;
@@ -168,8 +169,8 @@ static int limit_tick(struct view *v, const SDL_Rect *bar, double limit_pages, u
 static void draw_task(struct view *v, int i, int y)
 {
     const SDL_Rect *r = &v->lay.tasks;
-    const struct dbg_task *t = &v->tasks[i];
-    const struct dbg_task_memory *m = &v->mem[i];
+    const struct inspect_task *t = &v->tasks[i];
+    const struct inspect_task_memory *m = &v->mem[i];
     char lines[2][100];
     view_task_lines(v, i, lines);
     ui_text(v, r->x, y, r->w, v->colouring == VIEW_BY_OWNER ? view_owner_rgb(t->pid) : TEXT_RGB,

@@ -25,9 +25,9 @@ static const struct { const char *name, *key; uint32_t rgb; } classes[VC_NCLASSE
     [VC_VM_UNQUEUED] = { "VM, on no queue", "unqueued", 0xdc64b4 },
 };
 
-static enum view_class vm_page_class(const struct dbg_frame_state *fs)
+static enum view_class vm_page_class(const struct inspect_frame_state *fs)
 {
-    bool file = fs->flags & DBG_FS_FILE;
+    bool file = fs->flags & INSPECT_FS_FILE;
     switch (fs->queue) {
     case VM_PAGE_Q_ACTIVE: return file ? VC_ACTIVE_FILE : VC_ACTIVE_ANON;
     case VM_PAGE_Q_INACTIVE_INTERNAL: return VC_INACTIVE_ANON;
@@ -39,7 +39,7 @@ static enum view_class vm_page_class(const struct dbg_frame_state *fs)
     }
 }
 
-enum view_class view_frame_class(const struct dbg_frame_state *fs)
+enum view_class view_frame_class(const struct inspect_frame_state *fs)
 {
     switch (fs->use) {
     case PHYS_FREE: return VC_FREE;
@@ -94,11 +94,11 @@ uint32_t view_owner_rgb(int pid)
     return hsv_rgb(fmod(pid * 137.508, 360.0), 0.65, 0.92);
 }
 
-uint32_t view_frame_rgb(const struct dbg_frame_state *fs, enum view_colouring mode)
+uint32_t view_frame_rgb(const struct inspect_frame_state *fs, enum view_colouring mode)
 {
     if (mode == VIEW_BY_STATE || fs->use == PHYS_FREE)
         return view_class_rgb(view_frame_class(fs));
-    if (fs->flags & DBG_FS_SHARED)
+    if (fs->flags & INSPECT_FS_SHARED)
         return VIEW_RGB_SHARED;
     return fs->owner ? view_owner_rgb(fs->owner) : VIEW_RGB_NO_OWNER;
 }
@@ -114,27 +114,27 @@ uint32_t view_fault_rgb(enum vm_fault_kind k)
     return (unsigned)k < VM_FAULT_NKINDS ? rgb[k] : 0xffffff;
 }
 
-uint32_t view_page_rgb(enum dbg_mem m)
+uint32_t view_page_rgb(enum inspect_mem m)
 {
     switch (m) {
-    case DBG_MEM_MAPPED: return 0x3cc850;
-    case DBG_MEM_IN_OBJECT: return 0xe6b43c;
-    case DBG_MEM_COMPRESSED: return classes[VC_COMPRESSOR].rgb;
-    case DBG_MEM_ZERO_FILL: return 0x2a2d38;
-    case DBG_MEM_IN_FILE: return 0x23415f;
-    case DBG_MEM_PAST_EOF: return 0x5a2828;
+    case INSPECT_MEM_MAPPED: return 0x3cc850;
+    case INSPECT_MEM_IN_OBJECT: return 0xe6b43c;
+    case INSPECT_MEM_COMPRESSED: return classes[VC_COMPRESSOR].rgb;
+    case INSPECT_MEM_ZERO_FILL: return 0x2a2d38;
+    case INSPECT_MEM_IN_FILE: return 0x23415f;
+    case INSPECT_MEM_PAST_EOF: return 0x5a2828;
     default: return 0x101014;
     }
 }
 
 static const char *const page_keys[] = {
-    [DBG_MEM_MAPPED] = "mapped", [DBG_MEM_IN_OBJECT] = "resident",
-    [DBG_MEM_COMPRESSED] = "compressed", [DBG_MEM_ZERO_FILL] = "zero-fill",
-    [DBG_MEM_IN_FILE] = "in-file", [DBG_MEM_PAST_EOF] = "past-eof",
-    [DBG_MEM_UNMAPPED] = "unmapped", [DBG_MEM_NO_TASK] = "no-task",
+    [INSPECT_MEM_MAPPED] = "mapped", [INSPECT_MEM_IN_OBJECT] = "resident",
+    [INSPECT_MEM_COMPRESSED] = "compressed", [INSPECT_MEM_ZERO_FILL] = "zero-fill",
+    [INSPECT_MEM_IN_FILE] = "in-file", [INSPECT_MEM_PAST_EOF] = "past-eof",
+    [INSPECT_MEM_UNMAPPED] = "unmapped", [INSPECT_MEM_NO_TASK] = "no-task",
 };
 
-const char *view_page_key(enum dbg_mem m)
+const char *view_page_key(enum inspect_mem m)
 {
     return (unsigned)m < sizeof page_keys / sizeof *page_keys ? page_keys[m] : "?";
 }
@@ -148,25 +148,25 @@ int view_page_by_key(const char *key)
 }
 
 /* Higher is more resident. */
-static int residency(enum dbg_mem m)
+static int residency(enum inspect_mem m)
 {
     switch (m) {
-    case DBG_MEM_MAPPED: return 6;
-    case DBG_MEM_IN_OBJECT: return 5;
-    case DBG_MEM_COMPRESSED: return 4;
-    case DBG_MEM_IN_FILE: return 3;
-    case DBG_MEM_ZERO_FILL: return 2;
-    case DBG_MEM_PAST_EOF: return 1;
+    case INSPECT_MEM_MAPPED: return 6;
+    case INSPECT_MEM_IN_OBJECT: return 5;
+    case INSPECT_MEM_COMPRESSED: return 4;
+    case INSPECT_MEM_IN_FILE: return 3;
+    case INSPECT_MEM_ZERO_FILL: return 2;
+    case INSPECT_MEM_PAST_EOF: return 1;
     default: return 0;
     }
 }
 
-enum dbg_mem view_page_summary(const uint8_t *states, size_t n)
+enum inspect_mem view_page_summary(const uint8_t *states, size_t n)
 {
-    enum dbg_mem best = DBG_MEM_UNMAPPED;
+    enum inspect_mem best = INSPECT_MEM_UNMAPPED;
     for (size_t i = 0; i < n; i++)
-        if (residency((enum dbg_mem)states[i]) > residency(best))
-            best = (enum dbg_mem)states[i];
+        if (residency((enum inspect_mem)states[i]) > residency(best))
+            best = (enum inspect_mem)states[i];
     return best;
 }
 

@@ -58,7 +58,7 @@ static void draw_pressure(struct view *v)
 {
     struct view_layout *l = &v->lay;
     const SDL_Rect *p = &l->pressure;
-    const struct dbg_vm *vm = &v->vm;
+    const struct inspect_vm *vm = &v->vm;
     int fh = v->font.h, y = p->y;
     ui_text(v, p->x, y, p->w, TITLE_RGB, "Memory pressure");
     l->pressure_swatch = (SDL_Rect){ p->x + 17 * v->font.w, y + 1, 4 * v->font.w, fh - 2 };
@@ -108,7 +108,7 @@ static void draw_compressor(struct view *v)
 {
     struct view_layout *l = &v->lay;
     const SDL_Rect *r = &l->compressor;
-    const struct dbg_vm *vm = &v->vm;
+    const struct inspect_vm *vm = &v->vm;
     int fh = v->font.h, y = r->y;
     char stored[24], held[24];
     if (!vm->compressor) {
@@ -145,7 +145,7 @@ static void draw_compressor(struct view *v)
 static void draw_tlb(struct view *v)
 {
     const SDL_Rect *r = &v->lay.tlb;
-    const struct tlb *t = dbg_tlb(v->emu);
+    const struct tlb *t = inspect_tlb(v->emu);
     uint64_t all = t->stats.hits + t->stats.misses;
     double rate = all ? (double)t->stats.hits / (double)all : 0;
     ui_text(v, r->x, r->y, r->w, TITLE_RGB, "TLB %ux%u: hit rate %.2f%%", t->sets, t->ways, rate * 100);
@@ -153,7 +153,7 @@ static void draw_tlb(struct view *v)
     if (v->tlb_recent >= 0)
         ui_text(v, r->x, y, r->w, TEXT_RGB, "%.2f%% since the last redraw; %llu misses, %llu walks",
                 v->tlb_recent * 100, (unsigned long long)t->stats.misses,
-                (unsigned long long)dbg_mmu_stats(v->emu)->walks);
+                (unsigned long long)inspect_mmu_stats(v->emu)->walks);
     else
         ui_text(v, r->x, y, r->w, TEXT_RGB, "no lookups since the last redraw; %llu misses",
                 (unsigned long long)t->stats.misses);
@@ -173,11 +173,11 @@ static const char *pte_rights(pt_entry_t pte, char *buf)
     return buf;
 }
 
-static int vm_page_lines(struct view *v, const struct dbg_frame *f, char lines[][100], int n)
+static int vm_page_lines(struct view *v, const struct inspect_frame *f, char lines[][100], int n)
 {
-    struct dbg_object obj;
+    struct inspect_object obj;
     const char *what = "anonymous";
-    if (f->object && dbg_object_chain(v->emu, f->object, &obj, 1) > 0 && obj.pager)
+    if (f->object && inspect_object_chain(v->emu, f->object, &obj, 1) > 0 && obj.pager)
         what = obj.pager;
     snprintf(lines[n++], 100, "  object %u (%s) offset 0x%llx", f->object, what,
              (unsigned long long)f->offset);
@@ -188,9 +188,9 @@ static int vm_page_lines(struct view *v, const struct dbg_frame *f, char lines[]
 
 int view_frame_lines(struct view *v, pfn_t pfn, char lines[][100], int max)
 {
-    struct dbg_frame f;
-    struct dbg_frame_state fs;
-    if (max < 8 || dbg_frame(v->emu, pfn, &f) < 0 || dbg_frame_state(v->emu, pfn, &fs) < 0)
+    struct inspect_frame f;
+    struct inspect_frame_state fs;
+    if (max < 8 || inspect_frame(v->emu, pfn, &f) < 0 || inspect_frame_state(v->emu, pfn, &fs) < 0)
         return 0;
     int n = 0;
     snprintf(lines[n++], 100, "frame %u, PA 0x%llx: %s", pfn, (unsigned long long)pfn << PAGE_SHIFT,
@@ -206,12 +206,12 @@ int view_frame_lines(struct view *v, pfn_t pfn, char lines[][100], int max)
                  f.segment.live_bytes, f.segment.used);
     }
     int owner = pfn < v->nframes ? v->frames[pfn].owner : 0;
-    bool shared = pfn < v->nframes && (v->frames[pfn].flags & DBG_FS_SHARED);
+    bool shared = pfn < v->nframes && (v->frames[pfn].flags & INSPECT_FS_SHARED);
     snprintf(lines[n++], 100, "  owner %s%.0d%s; %sreferenced, %smodified%s", owner ? "task " : "none",
              owner, shared ? " and others" : "", f.referenced ? "" : "not ",
              f.modified ? "" : "not ", f.code ? ", code" : "");
-    struct dbg_mapping m[8];
-    int nm = dbg_frame_mappings(v->emu, pfn, m, 8);
+    struct inspect_mapping m[8];
+    int nm = inspect_frame_mappings(v->emu, pfn, m, 8);
     snprintf(lines[n++], 100, "  %d mapping%s (reverse map)%s", nm, nm == 1 ? "" : "s", nm ? ":" : "");
     for (int i = 0; i < nm && i < 8 && n < max; i++) {
         char rights[48];
@@ -286,7 +286,7 @@ static int draw_strip(struct view *v, int pid, const struct vm_region_info *r, c
     if (npages > (64ull << 30) >> PAGE_SHIFT)
         npages = (64ull << 30) >> PAGE_SHIFT;     /* the first 64 GB of a huge reservation */
     uint8_t *st = states_for(v, npages);
-    if (!st || dbg_page_states(v->emu, pid, r->start, npages, st) != npages)
+    if (!st || inspect_page_states(v->emu, pid, r->start, npages, st) != npages)
         return 0;
     int w = npages < (size_t)s->w / 2 ? (int)npages * (s->w / (int)npages < 12 ? s->w / (int)npages : 12)
                                       : s->w;
@@ -323,7 +323,7 @@ void view_draw_address_space(struct view *v)
     for (int i = 0; !pid && i < v->ntasks; i++)
         if (v->tasks[i].on_cpu)
             pid = v->tasks[i].pid;
-    int n = dbg_regions(v->emu, pid, v->regions, VIEW_MAX_REGIONS);
+    int n = inspect_regions(v->emu, pid, v->regions, VIEW_MAX_REGIONS);
     v->nstrips = 0;
     if (n < 0) {
         ui_text(v, m->x, m->y, m->w, TEXT_RGB, "task %d has no address space (t: next task)", pid);

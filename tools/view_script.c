@@ -121,8 +121,8 @@ static int cmd_until_fault(struct script *s, char **a, int n)
 
 static bool frame_is(struct view *v, pfn_t pfn, int cls)
 {
-    struct dbg_frame_state fs;
-    return dbg_frame_state(v->emu, pfn, &fs) == 0 && (int)view_frame_class(&fs) == cls;
+    struct inspect_frame_state fs;
+    return inspect_frame_state(v->emu, pfn, &fs) == 0 && (int)view_frame_class(&fs) == cls;
 }
 
 static int cmd_until_frame(struct script *s, char **a, int n)
@@ -144,9 +144,9 @@ static int cmd_until_frame(struct script *s, char **a, int n)
 }
 
 /* The state of the page at va in the address-space pane's task (0: the running one). */
-static enum dbg_mem page_state(struct view *v, uint64_t va)
+static enum inspect_mem page_state(struct view *v, uint64_t va)
 {
-    return dbg_page_state(v->emu, v->as_pid, va);
+    return inspect_page_state(v->emu, v->as_pid, va);
 }
 
 static int cmd_until_page(struct script *s, char **a, int n)
@@ -341,7 +341,7 @@ static int cmd_counters(struct script *s, char **a, int n)
         return bad(s, "%s takes no arguments", a[0]);
     view_sample(v);
     const struct vm_page_counts *c = &v->vm.pages;
-    const struct dbg_vm *vm = &v->vm;
+    const struct inspect_vm *vm = &v->vm;
     printf("view: counters total=%u free=%u active=%u inactive=%u speculative=%u throttled=%u "
            "wired=%u free_min=%u free_target=%u compressor=%s compressed=%llu "
            "compressor_frames=%u compressions=%llu decompressions=%llu low_on_space=%d "

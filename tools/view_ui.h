@@ -6,6 +6,7 @@
 #define TOOLS_VIEW_UI_H
 
 #include <SDL.h>
+#include "emu/debug.h"
 #include "tools/view.h"
 
 #define VIEW_MAX_TASKS 64
@@ -66,12 +67,12 @@ struct view {
     struct view_layout lay;
 
     /* the machine, sampled before each redraw */
-    struct dbg_frame_state *frames;
+    struct inspect_frame_state *frames;
     uint32_t nframes;
     uint32_t class_count[VC_NCLASSES];
-    struct dbg_vm vm;
-    struct dbg_task tasks[VIEW_MAX_TASKS];
-    struct dbg_task_memory mem[VIEW_MAX_TASKS];
+    struct inspect_vm vm;
+    struct inspect_task tasks[VIEW_MAX_TASKS];
+    struct inspect_task_memory mem[VIEW_MAX_TASKS];
     bool mem_ok[VIEW_MAX_TASKS];
     int ntasks;
     enum view_pressure pressure;
@@ -109,8 +110,6 @@ struct view {
 
 /* view.c */
 void view_sample(struct view *v);
-/* The counters the pressure level is computed from, as last sampled. */
-void view_pressure_input(const struct view *v, struct view_pressure_in *in);
 /* Runs `steps` instructions (0: no limit), stopping early at a fault of `faults`
  * (a DBG_FAULT_* mask) or at the end of the run; returns why it stopped. */
 enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults,
@@ -119,8 +118,6 @@ void view_key(struct view *v, SDL_Keycode key);
 void view_mouse(struct view *v, int x, int y, bool click);
 /* Draws the window as it is now and writes it as a PNG; 0, or -1 with a message. */
 int view_snapshot(struct view *v, const char *path);
-/* Samples, draws and presents one frame. */
-void view_redraw(struct view *v);
 
 /* view_draw.c */
 int view_font_open(struct view *v, char *err, size_t errlen);
@@ -128,7 +125,6 @@ void view_font_close(struct view *v);
 void view_compute_layout(struct view *v);
 void view_draw(struct view *v);
 void ui_fill(struct view *v, const SDL_Rect *r, uint32_t rgb);
-void ui_outline(struct view *v, const SDL_Rect *r, uint32_t rgb);
 /* Draws text at (x, y), clipped to max_w pixels (0: no limit); returns its width. */
 int ui_text(struct view *v, int x, int y, int max_w, uint32_t rgb, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
@@ -149,8 +145,6 @@ void view_jetsam_listen(struct view *v, bool on);
  * if the run ended first. What came is in v->wait. */
 bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
                        enum memorystatus_level level);
-/* The process Jetsam's table has for pid, NULL if none (no Jetsam, or not in it yet). */
-const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid);
 /* The task panel's lines for v->tasks[i] (sampled, with memory): 2. */
 int view_task_lines(struct view *v, int i, char lines[][100]);
 int view_task_row_height(const struct view *v);

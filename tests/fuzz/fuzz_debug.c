@@ -1,5 +1,5 @@
-/* fuzz_debug — the debugger's command interpreter (repl_exec in tools/debug_repl.c, and
- * the commands of tools/debug_mm.c, debug_jetsam.c, debug_print.c it calls): the input
+/* fuzz_debug — the debugger's command interpreter (repl_exec in tools/repl_cmd.c, and
+ * the commands of tools/repl_mm.c, repl_jetsam.c, repl_print.c it calls): the input
  * is a command script, one command a line, run on a fresh machine stopped at the start
  * of a small program (support.c's elf-exec, with symbols) as `machemu debug -x FILE`
  * runs it. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tests/fuzz/support.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 #define MAX_LINES 64
 

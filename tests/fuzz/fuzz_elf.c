@@ -1,5 +1,5 @@
 /* fuzz_elf — the ELF loader (emu/elf.c, through emu_load and emu/loader.c) and the
- * debugger's symbol reader (tools/debug_sym.c): the input is the program file, its
+ * debugger's symbol reader (tools/repl_sym.c): the input is the program file, its
  * first four bytes always the ELF magic, so every input reaches elf.c. */
 #include "tests/fuzz/support.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/support.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 /* Reads the stub's replies so its writes never block. */
 static void *drain(void *arg)

@@ -7,8 +7,9 @@
 
 #include "emu/debug.h"
 #include "emu/emu.h"
+#include "emu/inspect.h"
 #include "tests/fuzz/support.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static char root[64];
 
@@ -54,7 +55,7 @@ struct emu *fz_machine(void)
 static void check_books(struct emu *emu, const char *when)
 {
     char why[256];
-    if (!dbg_books_balance(emu, why, sizeof why)) {
+    if (!inspect_books_balance(emu, why, sizeof why)) {
         fprintf(stderr, "fuzz: the books do not balance %s: %s\n", when, why);
         abort();
     }

@@ -52,7 +52,7 @@ void fz_load(const char *path);
 void fz_load_bytes(const uint8_t *data, size_t size, const uint8_t magic[4]);
 
 struct repl;
-/* A debugging session (tools/debug.h) on a new machine with the elf-exec program
+/* A debugging session (tools/repl.h) on a new machine with the elf-exec program
  * loaded and stopped before its first instruction, as `machemu debug` starts one. */
 struct repl *fz_debug_session(void);
 /* Ends it and destroys its machine. */

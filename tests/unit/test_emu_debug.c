@@ -7,6 +7,7 @@
 
 #include "emu/debug.h"
 #include "emu/emu.h"
+#include "emu/inspect.h"
 
 static const char *hello(void)
 {
@@ -45,16 +46,16 @@ START_TEST(memory_writes_stop_at_exit)
 {
     struct emu *emu = debugged_hello();
     uint64_t sp, v = 0x1122334455667788ull, back = 0;
-    ck_assert_int_eq(dbg_reg_read(emu, 0, DBG_REG_SP, &sp), 0);
+    ck_assert_int_eq(inspect_reg(emu, 0, INSPECT_REG_SP, &sp), 0);
     ck_assert_uint_eq(dbg_write(emu, sp - 64, &v, sizeof v), sizeof v);
-    ck_assert_uint_eq(dbg_read(emu, 0, sp - 64, &back, sizeof back), sizeof back);
+    ck_assert_uint_eq(inspect_read(emu, 0, sp - 64, &back, sizeof back), sizeof back);
     ck_assert_uint_eq(back, v);
     run_to_exit(emu);
-    ck_assert(!dbg_task_exists(emu, 0));
+    ck_assert(!inspect_task_exists(emu, 0));
     ck_assert_uint_eq(dbg_write(emu, sp - 64, &v, sizeof v), 0);
-    ck_assert_uint_eq(dbg_read(emu, 0, sp - 64, &back, sizeof back), 0);
-    ck_assert_int_eq(dbg_reg_write(emu, 0, DBG_REG_PC, 0x400000), -1);
-    ck_assert_int_eq(dbg_reg_read(emu, 0, DBG_REG_PC, &back), -1);
+    ck_assert_uint_eq(inspect_read(emu, 0, sp - 64, &back, sizeof back), 0);
+    ck_assert_int_eq(dbg_reg_write(emu, 0, INSPECT_REG_PC, 0x400000), -1);
+    ck_assert_int_eq(inspect_reg(emu, 0, INSPECT_REG_PC, &back), -1);
     emu_destroy(emu);
 }
 END_TEST

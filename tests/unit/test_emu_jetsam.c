@@ -1,14 +1,14 @@
 /* Unit tests for emu/jetsam.h on a whole machine: a kill returns everything the victim
  * held (frames, compressor slots, page tables, kernel memory, objects) and the books
- * balance after it (dbg_books_balance) and at the end, when the machine is back where
+ * balance after it (inspect_books_balance) and at the end, when the machine is back where
  * it started. Each runs $O/guest/memapp (`make` first). */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "emu/debug.h"
 #include "emu/emu.h"
+#include "emu/inspect.h"
 #include "emu/jetsam.h"
 #include "emu/pressure.h"
 
@@ -24,7 +24,7 @@ struct watch {
     int kills;
     int victim;
     enum memorystatus_cause cause;
-    struct dbg_task_memory at_kill;    /* the victim's memory as it was killed */
+    struct inspect_task_memory at_kill; /* the victim's memory as it was killed */
     bool checked;                      /* the books were checked after the kill */
 };
 
@@ -37,7 +37,7 @@ static void on_event(void *ctx, const struct emu_jetsam_event *ev)
     w->victim = ev->pid;
     w->cause = ev->kill->cause;
     w->checked = false;
-    ck_assert_int_eq(dbg_task_memory(w->emu, ev->pid, &w->at_kill), 0);
+    ck_assert_int_eq(inspect_task_memory(w->emu, ev->pid, &w->at_kill), 0);
 }
 
 static struct emu *machine(uint64_t mb, bool run_all, struct watch *w)
@@ -86,7 +86,7 @@ static struct leak_scene leak_scene(struct emu *emu)
 static void books_balance(struct emu *emu, const char *when)
 {
     char why[256];
-    ck_assert_msg(dbg_books_balance(emu, why, sizeof why), "%s: %s", when, why);
+    ck_assert_msg(inspect_books_balance(emu, why, sizeof why), "%s: %s", when, why);
 }
 
 static void check_after_kill(struct emu *emu, struct watch *w)
@@ -94,7 +94,7 @@ static void check_after_kill(struct emu *emu, struct watch *w)
     if (!w->kills || w->checked)
         return;
     books_balance(emu, "after a kill");
-    ck_assert_int_lt(dbg_task_memory(emu, w->victim, &(struct dbg_task_memory){ 0 }), 0);
+    ck_assert_int_lt(inspect_task_memory(emu, w->victim, &(struct inspect_task_memory){ 0 }), 0);
     w->checked = true;
 }
 
@@ -109,11 +109,11 @@ static void run(struct emu *emu, struct watch *w)
 }
 
 /* Once every task has ended: nothing is held, and the frames are all back. */
-static void back_to_start(struct emu *emu, const struct dbg_vm *start)
+static void back_to_start(struct emu *emu, const struct inspect_vm *start)
 {
     books_balance(emu, "at the end");
-    struct dbg_vm end;
-    dbg_vm_counters(emu, &end);
+    struct inspect_vm end;
+    inspect_vm_counters(emu, &end);
     ck_assert_uint_eq(end.pages.pagetables, 0);
     ck_assert_uint_eq(end.pages.kernel, 0);
     ck_assert_uint_eq(end.pages.compressed, 0);
@@ -127,8 +127,8 @@ START_TEST(pressure_kill_returns_everything)
 {
     struct watch w;
     struct emu *emu = machine(64, true, &w);
-    struct dbg_vm start;
-    dbg_vm_counters(emu, &start);
+    struct inspect_vm start;
+    inspect_vm_counters(emu, &start);
     books_balance(emu, "at the start");
     struct leak_scene sc = leak_scene(emu);
     int system = sc.system, front = sc.front, leaky = sc.leaky;
@@ -155,8 +155,8 @@ START_TEST(limit_kill_of_a_lone_task_returns_everything)
 {
     struct watch w;
     struct emu *emu = machine(64, false, &w);
-    struct dbg_vm start;
-    dbg_vm_counters(emu, &start);
+    struct inspect_vm start;
+    inspect_vm_counters(emu, &start);
     struct emu_memlimit fatal = { 12, true };
     int pid = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, fatal, 0, "grow", "30", NULL);
     run(emu, &w);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/debug.h"
 #include "emu/emu.h"
+#include "emu/inspect.h"
 
 #define MAX_TASKS 64
 
@@ -80,26 +80,26 @@ static int load(struct emu *emu, const char *prog, const char *a1, const char *a
 static void books_balance(struct emu *emu, const char *when)
 {
     char why[256];
-    ck_assert_msg(dbg_books_balance(emu, why, sizeof why), "%s: %s", when, why);
+    ck_assert_msg(inspect_books_balance(emu, why, sizeof why), "%s: %s", when, why);
 }
 
 static uint32_t kernel_frames(struct emu *emu)
 {
-    struct dbg_vm vm;
-    dbg_vm_counters(emu, &vm);
+    struct inspect_vm vm;
+    inspect_vm_counters(emu, &vm);
     return vm.pages.kernel;
 }
 
 /* What one turn of the run loop left behind. */
 struct census {
     int tasks, zombies, live_children;
-    uint32_t kernel;               /* frames the tasks hold, by dbg_tasks */
+    uint32_t kernel;               /* frames the tasks hold, by inspect_tasks */
 };
 
 static struct census count(struct emu *emu, int parent)
 {
-    static struct dbg_task t[4096];
-    int n = dbg_tasks(emu, t, 4096);
+    static struct inspect_task t[4096];
+    int n = inspect_tasks(emu, t, 4096);
     ck_assert_int_le(n, 4096);
     struct census c = { .tasks = n };
     for (int i = 0; i < n; i++) {

@@ -9,14 +9,14 @@
 
 #include "tools/view.h"
 
-static struct dbg_frame_state vm_frame(enum vm_page_queue q, uint8_t flags)
+static struct inspect_frame_state vm_frame(enum vm_page_queue q, uint8_t flags)
 {
-    return (struct dbg_frame_state){ .use = PHYS_VM, .queue = (uint8_t)q, .flags = flags };
+    return (struct inspect_frame_state){ .use = PHYS_VM, .queue = (uint8_t)q, .flags = flags };
 }
 
 START_TEST(class_of_every_use_and_queue)
 {
-    struct dbg_frame_state fs = { .use = PHYS_FREE };
+    struct inspect_frame_state fs = { .use = PHYS_FREE };
     ck_assert_int_eq(view_frame_class(&fs), VC_FREE);
     fs.use = PHYS_PAGETABLE;
     ck_assert_int_eq(view_frame_class(&fs), VC_PAGETABLE);
@@ -28,13 +28,13 @@ START_TEST(class_of_every_use_and_queue)
     ck_assert_int_eq(view_frame_class(&fs), VC_COMPRESSOR);
     fs = vm_frame(VM_PAGE_Q_ACTIVE, 0);
     ck_assert_int_eq(view_frame_class(&fs), VC_ACTIVE_ANON);
-    fs = vm_frame(VM_PAGE_Q_ACTIVE, DBG_FS_FILE);
+    fs = vm_frame(VM_PAGE_Q_ACTIVE, INSPECT_FS_FILE);
     ck_assert_int_eq(view_frame_class(&fs), VC_ACTIVE_FILE);
     fs = vm_frame(VM_PAGE_Q_INACTIVE_INTERNAL, 0);
     ck_assert_int_eq(view_frame_class(&fs), VC_INACTIVE_ANON);
-    fs = vm_frame(VM_PAGE_Q_INACTIVE_EXTERNAL, DBG_FS_FILE);
+    fs = vm_frame(VM_PAGE_Q_INACTIVE_EXTERNAL, INSPECT_FS_FILE);
     ck_assert_int_eq(view_frame_class(&fs), VC_INACTIVE_FILE);
-    fs = vm_frame(VM_PAGE_Q_SPECULATIVE, DBG_FS_FILE);
+    fs = vm_frame(VM_PAGE_Q_SPECULATIVE, INSPECT_FS_FILE);
     ck_assert_int_eq(view_frame_class(&fs), VC_SPECULATIVE);
     fs = vm_frame(VM_PAGE_Q_THROTTLED, 0);
     ck_assert_int_eq(view_frame_class(&fs), VC_THROTTLED);
@@ -80,18 +80,18 @@ END_TEST
 
 START_TEST(colour_by_owner)
 {
-    struct dbg_frame_state a = vm_frame(VM_PAGE_Q_ACTIVE, 0), b = a, shared = a, none = a;
+    struct inspect_frame_state a = vm_frame(VM_PAGE_Q_ACTIVE, 0), b = a, shared = a, none = a;
     a.owner = 1000;
     b.owner = 1001;
     shared.owner = 1000;
-    shared.flags |= DBG_FS_SHARED;
+    shared.flags |= INSPECT_FS_SHARED;
     ck_assert_uint_eq(view_frame_rgb(&a, VIEW_BY_STATE), view_class_rgb(VC_ACTIVE_ANON));
     ck_assert_uint_eq(view_frame_rgb(&a, VIEW_BY_OWNER), view_owner_rgb(1000));
     ck_assert_uint_ne(view_owner_rgb(1000), view_owner_rgb(1001));
     ck_assert_uint_ne(view_frame_rgb(&a, VIEW_BY_OWNER), view_frame_rgb(&b, VIEW_BY_OWNER));
     ck_assert_uint_eq(view_frame_rgb(&shared, VIEW_BY_OWNER), VIEW_RGB_SHARED);
     ck_assert_uint_eq(view_frame_rgb(&none, VIEW_BY_OWNER), VIEW_RGB_NO_OWNER);
-    struct dbg_frame_state free_frame = { .use = PHYS_FREE };
+    struct inspect_frame_state free_frame = { .use = PHYS_FREE };
     ck_assert_uint_eq(view_frame_rgb(&free_frame, VIEW_BY_OWNER), view_class_rgb(VC_FREE));
     /* eight consecutive pids: eight different hues */
     for (int p = 1000; p < 1008; p++)
@@ -288,22 +288,24 @@ END_TEST
 
 START_TEST(page_summary_and_speeds)
 {
-    uint8_t st[] = { DBG_MEM_ZERO_FILL, DBG_MEM_IN_FILE, DBG_MEM_MAPPED, DBG_MEM_UNMAPPED };
-    ck_assert_int_eq(view_page_summary(st, 4), DBG_MEM_MAPPED);
-    ck_assert_int_eq(view_page_summary(st, 2), DBG_MEM_IN_FILE);
-    ck_assert_int_eq(view_page_summary(st, 0), DBG_MEM_UNMAPPED);
-    uint8_t squeezed[] = { DBG_MEM_ZERO_FILL, DBG_MEM_COMPRESSED, DBG_MEM_IN_FILE };
-    ck_assert_int_eq(view_page_summary(squeezed, 3), DBG_MEM_COMPRESSED);
-    squeezed[0] = DBG_MEM_IN_OBJECT;
-    ck_assert_int_eq(view_page_summary(squeezed, 3), DBG_MEM_IN_OBJECT);
+    uint8_t st[] = { INSPECT_MEM_ZERO_FILL, INSPECT_MEM_IN_FILE, INSPECT_MEM_MAPPED,
+                     INSPECT_MEM_UNMAPPED };
+    ck_assert_int_eq(view_page_summary(st, 4), INSPECT_MEM_MAPPED);
+    ck_assert_int_eq(view_page_summary(st, 2), INSPECT_MEM_IN_FILE);
+    ck_assert_int_eq(view_page_summary(st, 0), INSPECT_MEM_UNMAPPED);
+    uint8_t squeezed[] = { INSPECT_MEM_ZERO_FILL, INSPECT_MEM_COMPRESSED, INSPECT_MEM_IN_FILE };
+    ck_assert_int_eq(view_page_summary(squeezed, 3), INSPECT_MEM_COMPRESSED);
+    squeezed[0] = INSPECT_MEM_IN_OBJECT;
+    ck_assert_int_eq(view_page_summary(squeezed, 3), INSPECT_MEM_IN_OBJECT);
     /* every state of a strip its own colour; compressed pages in the compressor's */
-    for (int a = DBG_MEM_MAPPED; a <= DBG_MEM_UNMAPPED; a++)
-        for (int b = a + 1; b <= DBG_MEM_UNMAPPED; b++)
-            ck_assert_uint_ne(view_page_rgb((enum dbg_mem)a), view_page_rgb((enum dbg_mem)b));
-    ck_assert_uint_eq(view_page_rgb(DBG_MEM_COMPRESSED), view_class_rgb(VC_COMPRESSOR));
-    for (int m = DBG_MEM_MAPPED; m <= DBG_MEM_NO_TASK; m++)
-        ck_assert_int_eq(view_page_by_key(view_page_key((enum dbg_mem)m)), m);
-    ck_assert_str_eq(view_page_key(DBG_MEM_COMPRESSED), "compressed");
+    for (int a = INSPECT_MEM_MAPPED; a <= INSPECT_MEM_UNMAPPED; a++)
+        for (int b = a + 1; b <= INSPECT_MEM_UNMAPPED; b++)
+            ck_assert_uint_ne(view_page_rgb((enum inspect_mem)a),
+                              view_page_rgb((enum inspect_mem)b));
+    ck_assert_uint_eq(view_page_rgb(INSPECT_MEM_COMPRESSED), view_class_rgb(VC_COMPRESSOR));
+    for (int m = INSPECT_MEM_MAPPED; m <= INSPECT_MEM_NO_TASK; m++)
+        ck_assert_int_eq(view_page_by_key(view_page_key((enum inspect_mem)m)), m);
+    ck_assert_str_eq(view_page_key(INSPECT_MEM_COMPRESSED), "compressed");
     ck_assert_int_eq(view_page_by_key("squeezed"), -1);
     ck_assert_uint_eq(view_speed_steps(0), 1);
     ck_assert_uint_eq(view_speed_steps(-3), 1);

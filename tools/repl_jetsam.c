@@ -1,4 +1,4 @@
-/* tools/debug_jetsam.c — memory pressure and Jetsam in the debugger: `pressure`,
+/* tools/repl_jetsam.c — memory pressure and Jetsam in the debugger: `pressure`,
  * `jetsam`, and the log of what Jetsam did (levels, notes, kills), kept by the
  * machine's Jetsam listener. Every number shown is the glue's or the library's own
  * (the counters of the last evaluation, memorystatus_thresholds()), so the output
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emu/pressure.h"
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 #define RECENT_MAX 32              /* events kept for stop blocks and `jetsam eval` */
 
@@ -224,8 +224,8 @@ static void print_level_lines(const struct memorystatus_vm *vm, enum memorystatu
 
 static void print_memory_lines(struct emu *emu, const struct memorystatus_vm *vm, FILE *out)
 {
-    struct dbg_vm d;
-    dbg_vm_counters(emu, &d);
+    struct inspect_vm d;
+    inspect_vm_counters(emu, &d);
     fprintf(out, "  compressor      %llu pages stored in %llu frames; low on space: %s\n",
             (unsigned long long)vm->compressor_pages, (unsigned long long)vm->compressor_frames,
             vm->compressor_low_on_space ? "yes" : "no");

@@ -1,75 +1,53 @@
-/* emu/debug_inspect.c — what a debugger reads: registers, memory as the guest would
- * see it, the table walk, tasks, objects and frames. Nothing here changes the guest
- * or the VM's counters (pages are found by scanning objects, not by the counted
- * lookup), except the two writers. */
+/* emu/inspect.c — reading the machine: registers, memory as the guest would see it,
+ * the table walk, tasks, objects and frames. Nothing here changes the guest or the
+ * VM's counters (pages are found by scanning objects, not by the counted lookup). */
 #include <stdlib.h>
 #include <string.h>
-#include "emu/debug.h"
+#include "emu/inspect.h"
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
 
 /* A task with an address space: pid 0 is the one on the CPU. */
-struct task *dbg_live_task(struct emu *emu, int pid)
+struct task *inspect_live_task(struct emu *emu, int pid)
 {
     struct task *t = pid ? task_by_pid(emu, pid) : emu->task;
     return t && t->map ? t : NULL;
 }
 
-bool dbg_task_exists(struct emu *emu, int pid)
+bool inspect_task_exists(struct emu *emu, int pid)
 {
-    return dbg_live_task(emu, pid) != NULL;
+    return inspect_live_task(emu, pid) != NULL;
 }
 
 /* --- registers ---------------------------------------------------------------- */
 
-static int uc_reg_of(int reg)
+/* The CPU numbers x0 to cpsr as GDB does, and so do INSPECT_REG_* (and dbg_reg_write). */
+_Static_assert((int)INSPECT_REG_FP == CPU_FP && (int)INSPECT_REG_LR == CPU_LR &&
+               (int)INSPECT_REG_SP == CPU_SP && (int)INSPECT_REG_PC == CPU_PC &&
+               (int)INSPECT_REG_CPSR == CPU_NZCV, "GDB's register numbers");
+
+static bool reg_exists(int reg)
 {
-    if (reg >= 0 && reg <= 28)
-        return REG_X(reg);
-    switch (reg) {
-    case DBG_REG_FP: return UC_ARM64_REG_X29;
-    case DBG_REG_LR: return UC_ARM64_REG_X30;
-    case DBG_REG_SP: return UC_ARM64_REG_SP;
-    case DBG_REG_PC: return UC_ARM64_REG_PC;
-    case DBG_REG_CPSR: return UC_ARM64_REG_NZCV;
-    default: return -1;
-    }
+    return reg >= 0 && reg < INSPECT_NREGS;
 }
 
-int dbg_reg_read(struct emu *emu, int pid, int reg, uint64_t *v)
+int inspect_reg(struct emu *emu, int pid, int reg, uint64_t *v)
 {
-    struct task *t = dbg_live_task(emu, pid);
-    int r = uc_reg_of(reg);
-    if (!t || r < 0)
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || !reg_exists(reg))
         return -1;
-    *v = 0;
     if (t == emu->task)
-        *v = cpu_reg(emu, r);
+        *v = cpu_reg(emu, (enum cpu_reg)reg);
     else
-        uc_context_reg_read(t->ctx, r, v);
-    if (reg == DBG_REG_CPSR)
+        *v = cpu_context_reg(t->ctx, (enum cpu_reg)reg);
+    if (reg == INSPECT_REG_CPSR)
         *v &= 0xffffffffu;
-    return 0;
-}
-
-int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
-{
-    struct task *t = dbg_live_task(emu, pid);
-    int r = uc_reg_of(reg);
-    if (!t || r < 0)
-        return -1;
-    if (reg == DBG_REG_CPSR)
-        v &= 0xf0000000u;          /* EL0 can change only the flags */
-    if (t == emu->task)
-        cpu_set_reg(emu, r, v);
-    else
-        uc_context_reg_write(t->ctx, r, &v);
     return 0;
 }
 
 /* --- memory ------------------------------------------------------------------- */
 
-const char *dbg_mem_name(enum dbg_mem m)
+const char *inspect_mem_name(enum inspect_mem m)
 {
     static const char *const names[] = {
         "mapped", "resident in its object but not in the page tables",
@@ -105,64 +83,64 @@ static const uint8_t *compressed_view(struct emu *emu, struct vm_object *obj, ui
 /* The page at va as the guest would read it, in place or in scratch; NULL if it
  * cannot be read. Walks the shadow chain as vm_fault would, without its effects. */
 static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, uint8_t *scratch,
-                                enum dbg_mem *state)
+                                enum inspect_mem *state)
 {
     pt_entry_t e = pmap_pte(t->map->pmap, va);
     if (pt_is_table(e) && frame_bytes(emu, pt_pfn(e))) {
-        *state = DBG_MEM_MAPPED;
+        *state = INSPECT_MEM_MAPPED;
         return frame_bytes(emu, pt_pfn(e));
     }
     struct vm_map_entry *ent;
     if (!vm_map_lookup_entry(t->map, va, &ent)) {
-        *state = DBG_MEM_UNMAPPED;
+        *state = INSPECT_MEM_UNMAPPED;
         return NULL;
     }
     uint64_t off = ent->offset + (trunc_page(va) - ent->start);
     for (struct vm_object *obj = ent->object; obj; obj = obj->shadow) {
         struct vm_page *pg = resident_in(obj, off);
         if (pg) {
-            *state = DBG_MEM_IN_OBJECT;
+            *state = INSPECT_MEM_IN_OBJECT;
             return frame_bytes(emu, vm_page_pfn(&emu->vm, pg));
         }
         if (vm_object_compressed_at(obj, off)) {
-            *state = DBG_MEM_COMPRESSED;
+            *state = INSPECT_MEM_COMPRESSED;
             return compressed_view(emu, obj, off, scratch);
         }
         if (obj->vnode) {
             bool eof = off >= round_page(obj->vnode->size);
-            *state = eof ? DBG_MEM_PAST_EOF : DBG_MEM_IN_FILE;
+            *state = eof ? INSPECT_MEM_PAST_EOF : INSPECT_MEM_IN_FILE;
             return !eof && vnode_pagein(obj->vnode, off, scratch) == 0 ? scratch : NULL;
         }
         off += obj->shadow_offset;
     }
-    *state = DBG_MEM_ZERO_FILL;
+    *state = INSPECT_MEM_ZERO_FILL;
     memset(scratch, 0, PAGE_SIZE);
     return scratch;
 }
 
-enum dbg_mem dbg_page_state(struct emu *emu, int pid, uint64_t va)
+enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     if (!t)
-        return DBG_MEM_NO_TASK;
+        return INSPECT_MEM_NO_TASK;
     if (va >= VA_USER_END)
-        return DBG_MEM_UNMAPPED;
+        return INSPECT_MEM_UNMAPPED;
     uint8_t *scratch = malloc(PAGE_SIZE);
-    enum dbg_mem state = DBG_MEM_UNMAPPED;
+    enum inspect_mem state = INSPECT_MEM_UNMAPPED;
     if (scratch)
         page_view(emu, t, va, scratch, &state);
     free(scratch);
     return state;
 }
 
-size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
+size_t inspect_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     uint8_t *scratch = t ? malloc(PAGE_SIZE) : NULL;
     size_t done = 0;
     while (scratch && done < len) {
         uint64_t at = va + done;
-        enum dbg_mem state;
+        enum inspect_mem state;
         if (at < va || at >= VA_USER_END)
             break;
         const uint8_t *page = page_view(emu, t, at, scratch, &state);
@@ -180,9 +158,9 @@ size_t dbg_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 
 /* --- translation ----------------------------------------------------------------- */
 
-int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg_walk *w)
+int inspect_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct inspect_walk *w)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     if (!t)
         return -1;
     memset(w, 0, sizeof *w);
@@ -193,23 +171,17 @@ int dbg_walk(struct emu *emu, int pid, uint64_t va, vm_prot_t access, struct dbg
     return 0;
 }
 
-pt_entry_t dbg_pte(struct emu *emu, int pid, uint64_t va)
-{
-    struct task *t = dbg_live_task(emu, pid);
-    return t && va < VA_USER_END ? pmap_pte(t->map->pmap, va) : 0;
-}
-
-const struct tlb *dbg_tlb(struct emu *emu)
+const struct tlb *inspect_tlb(struct emu *emu)
 {
     return &emu->mmu.tlb;
 }
 
-const struct mmu_stats *dbg_mmu_stats(struct emu *emu)
+const struct mmu_stats *inspect_mmu_stats(struct emu *emu)
 {
     return &emu->mmu.stats;
 }
 
-int dbg_pid_of_asid(struct emu *emu, asid_t asid)
+int inspect_pid_of_asid(struct emu *emu, asid_t asid)
 {
     for (struct task *t = emu->tasks; t; t = t->next)
         if (t->map && t->map->pmap->asid == asid)
@@ -240,18 +212,18 @@ static const char *state_name(struct emu *emu, const struct task *t)
     return "?";
 }
 
-int dbg_tasks(struct emu *emu, struct dbg_task *out, int max)
+int inspect_tasks(struct emu *emu, struct inspect_task *out, int max)
 {
     int n = 0;
     for (struct task *t = emu->tasks; t; t = t->next, n++) {
         if (n >= max)
             continue;
-        struct dbg_task *d = &out[n];
-        *d = (struct dbg_task){ .pid = t->pid, .ppid = t->ppid, .name = t->name ? t->name : "?",
+        struct inspect_task *d = &out[n];
+        *d = (struct inspect_task){ .pid = t->pid, .ppid = t->ppid, .name = t->name ? t->name : "?",
                                 .exe = t->exe ? t->exe : "?", .state = state_name(emu, t),
                                 .on_cpu = t == emu->task, .kernel = t->kmem.n };
         if (t->map) {
-            dbg_reg_read(emu, t->pid, DBG_REG_PC, &d->pc);
+            inspect_reg(emu, t->pid, INSPECT_REG_PC, &d->pc);
             d->asid = t->map->pmap->asid;
             d->resident = vm_map_resident(t->map);
             d->compressed = t->map->pmap->compressed;
@@ -265,12 +237,12 @@ int dbg_tasks(struct emu *emu, struct dbg_task *out, int max)
 
 /* --- objects -------------------------------------------------------------------- */
 
-static int chain_from(struct vm_object *obj, struct dbg_object *out, int max)
+static int chain_from(struct vm_object *obj, struct inspect_object *out, int max)
 {
     int n = 0;
     for (; obj; obj = obj->shadow, n++)
         if (n < max)
-            out[n] = (struct dbg_object){
+            out[n] = (struct inspect_object){
                 .id = obj->id, .ref_count = obj->ref_count, .size = obj->size,
                 .resident = obj->resident, .compressed = obj->compressed,
                 .shadow_offset = obj->shadow ? obj->shadow_offset : 0,
@@ -278,10 +250,10 @@ static int chain_from(struct vm_object *obj, struct dbg_object *out, int max)
     return n;
 }
 
-int dbg_object_chain_at(struct emu *emu, int pid, uint64_t va, struct dbg_object *out, int max,
-                        uint64_t *offset, const char **entry_tag)
+int inspect_object_chain_at(struct emu *emu, int pid, uint64_t va, struct inspect_object *out,
+                            int max, uint64_t *offset, const char **entry_tag)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     struct vm_map_entry *e;
     if (!t || !vm_map_lookup_entry(t->map, va, &e))
         return -1;
@@ -303,7 +275,7 @@ static struct vm_object *object_by_id(struct emu *emu, uint32_t id)
     return NULL;
 }
 
-int dbg_object_chain(struct emu *emu, uint32_t id, struct dbg_object *out, int max)
+int inspect_object_chain(struct emu *emu, uint32_t id, struct inspect_object *out, int max)
 {
     struct vm_object *obj = object_by_id(emu, id);
     return obj ? chain_from(obj, out, max) : -1;
@@ -311,19 +283,20 @@ int dbg_object_chain(struct emu *emu, uint32_t id, struct dbg_object *out, int m
 
 static int by_offset(const void *a, const void *b)
 {
-    const struct dbg_object_page *x = a, *y = b;
+    const struct inspect_object_page *x = a, *y = b;
     return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *out, size_t max)
+size_t inspect_object_pages(struct emu *emu, uint32_t id, struct inspect_object_page *out,
+                            size_t max)
 {
     struct vm_object *obj = object_by_id(emu, id);
     if (!obj)
         return 0;
-    struct dbg_object_page *all = malloc((obj->resident + 1) * sizeof *all);
+    struct inspect_object_page *all = malloc((obj->resident + 1) * sizeof *all);
     size_t n = 0;
     for (struct vm_page *pg = obj->memq; all && pg && n < obj->resident; pg = pg->listq_next)
-        all[n++] = (struct dbg_object_page){ pg->offset, vm_page_pfn(&emu->vm, pg) };
+        all[n++] = (struct inspect_object_page){ pg->offset, vm_page_pfn(&emu->vm, pg) };
     if (all)
         qsort(all, n, sizeof *all, by_offset);
     if (all)
@@ -332,7 +305,7 @@ size_t dbg_object_pages(struct emu *emu, uint32_t id, struct dbg_object_page *ou
     return all ? n : 0;
 }
 
-size_t dbg_object_compressed(struct emu *emu, uint32_t id, uint64_t *out, size_t max)
+size_t inspect_object_compressed(struct emu *emu, uint32_t id, uint64_t *out, size_t max)
 {
     struct vm_object *obj = object_by_id(emu, id);
     size_t n = 0;
@@ -359,18 +332,18 @@ static const char *queue_name(unsigned q)
     return q < sizeof names / sizeof *names && names[q] ? names[q] : "other";
 }
 
-uint8_t dbg_frame_attr(struct emu *emu, pfn_t pfn)
+uint8_t inspect_frame_attr(struct emu *emu, pfn_t pfn)
 {
     return emu->phys.use[pfn] == PHYS_VM ? emu->mmu.attr[pfn] : 0;
 }
 
-int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
+int inspect_frame(struct emu *emu, pfn_t pfn, struct inspect_frame *out)
 {
     if (pfn >= emu->phys.nframes)
         return -1;
     unsigned use = emu->phys.use[pfn];
-    uint8_t attr = dbg_frame_attr(emu, pfn);
-    *out = (struct dbg_frame){ .pfn = pfn, .use = phys_use_name(use),
+    uint8_t attr = inspect_frame_attr(emu, pfn);
+    *out = (struct inspect_frame){ .pfn = pfn, .use = phys_use_name(use),
                                .code = emu->phys.flags[pfn] & PHYS_F_CODE,
                                .referenced = attr & PMAP_ATTR_REFERENCED,
                                .modified = attr & PMAP_ATTR_MODIFIED, .queue = "none" };
@@ -390,7 +363,7 @@ int dbg_frame(struct emu *emu, pfn_t pfn, struct dbg_frame *out)
     return 0;
 }
 
-int dbg_frame_mappings(struct emu *emu, pfn_t pfn, struct dbg_mapping *out, int max)
+int inspect_frame_mappings(struct emu *emu, pfn_t pfn, struct inspect_mapping *out, int max)
 {
     int n = 0;
     if (pfn >= emu->phys.nframes)
@@ -398,7 +371,7 @@ int dbg_frame_mappings(struct emu *emu, pfn_t pfn, struct dbg_mapping *out, int 
     for (uint32_t i = emu->mmu.pv_head[pfn]; i; i = emu->mmu.pv[i].next, n++) {
         const struct pv_entry *pv = &emu->mmu.pv[i];
         if (n < max)
-            out[n] = (struct dbg_mapping){ pid_of_pmap(emu, pv->pmap), pv->va,
+            out[n] = (struct inspect_mapping){ pid_of_pmap(emu, pv->pmap), pv->va,
                                            pmap_pte(pv->pmap, pv->va) };
     }
     return n;

@@ -1,4 +1,4 @@
-/* tools/debug_sym.c — function and object symbols of the program's ELF file, for
+/* tools/repl_sym.c — function and object symbols of the program's ELF file, for
  * "main+0x24" in listings and `break main`. Only fixed-address (ET_EXEC) images:
  * their symbol values are the addresses the guest runs at. Every offset read from
  * the file is checked against its size, and tables must be aligned as linkers align
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 struct sym {
     uint64_t addr, size;

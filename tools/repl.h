@@ -1,14 +1,16 @@
-/* tools/debug.h — `machemu debug`: the REPL, its commands, symbols and the gdb stub.
+/* tools/repl.h — `machemu debug`: the REPL, its commands, symbols and the gdb stub.
  *
- * The machine side (stops, registers, memory, walks, objects) is emu/debug.h; this
- * layer parses commands and prints. Everything printed for a stop or an inspection
- * is a function of the guest's state only (no host addresses or times), except the
- * "cost" of a fault, so transcripts can be compared. */
-#ifndef TOOLS_DEBUG_H
-#define TOOLS_DEBUG_H
+ * The machine side is emu/debug.h (stops, breakpoints, resume) and emu/inspect.h
+ * (registers, memory, walks, objects); this layer parses commands and prints.
+ * Everything printed for a stop or an inspection is a function of the guest's state
+ * only (no host addresses or times), except the "cost" of a fault, so transcripts can
+ * be compared. */
+#ifndef TOOLS_REPL_H
+#define TOOLS_REPL_H
 
 #include <stdio.h>
 #include "emu/debug.h"
+#include "emu/inspect.h"
 
 struct debug_options {
     const char *script;            /* -x FILE: commands run first */
@@ -23,7 +25,7 @@ bool debug_attach(struct emu *emu);
  * (the guest's if it ended, else 0). */
 int debug_main(struct emu *emu, const char *program, const struct debug_options *o);
 
-/* --- symbols (tools/debug_sym.c): functions and objects of a static ELF ----------- */
+/* --- symbols (tools/repl_sym.c): functions and objects of a static ELF ----------- */
 struct symtab;
 struct symtab *sym_load(const char *path);            /* NULL if none (not an error) */
 void sym_free(struct symtab *s);
@@ -31,7 +33,7 @@ void sym_free(struct symtab *s);
 bool sym_describe(const struct symtab *s, uint64_t addr, char *buf, size_t len);
 bool sym_lookup(const struct symtab *s, const char *name, uint64_t *addr);
 
-/* --- the command interpreter (tools/debug_repl.c) --------------------------------- */
+/* --- the command interpreter (tools/repl_cmd.c) --------------------------------- */
 struct repl;
 struct repl *repl_create(struct emu *emu, const char *program);
 void repl_destroy(struct repl *r);
@@ -52,7 +54,7 @@ struct emu *repl_emu(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);
 
-/* --- printing helpers shared by the commands (tools/debug_print.c) ----------------- */
+/* --- printing helpers shared by the commands (tools/repl_print.c) ----------------- */
 /* One line describing a descriptor found at `level` (3: page). */
 void print_desc(FILE *out, pt_entry_t e, int level);
 void print_fault(struct repl *r, const struct dbg_fault *f, FILE *out);
@@ -61,14 +63,14 @@ void print_insn_line(struct repl *r, int pid, uint64_t pc, FILE *out);
 /* " <sym+off>" or "" */
 const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len);
 
-/* --- the memory-system commands (tools/debug_mm.c) -------------------------------- */
+/* --- the memory-system commands (tools/repl_mm.c) -------------------------------- */
 void cmd_walk(struct repl *r, int pid, uint64_t va, vm_prot_t access, FILE *out);
 void cmd_tlb(struct repl *r, int pid, bool all, FILE *out);
 void cmd_object(struct repl *r, int pid, const char *arg, FILE *out);
 void cmd_page(struct repl *r, pfn_t pfn, FILE *out);
 void cmd_tasks(struct repl *r, int focus, FILE *out);
 
-/* --- memory pressure and Jetsam (tools/debug_jetsam.c) ----------------------------- */
+/* --- memory pressure and Jetsam (tools/repl_jetsam.c) ----------------------------- */
 /* What Jetsam did (level changes, notes, kills), kept by a Jetsam listener of the
  * machine (emu_jetsam_add_listener). NULL if out of memory or of listener slots.
  * Detaching removes the listener. */

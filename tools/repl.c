@@ -1,4 +1,4 @@
-/* tools/debug.c — a `machemu debug` session: where commands come from.
+/* tools/repl.c — a `machemu debug` session: where commands come from.
  *
  * Commands come from -x FILE first, then from the terminal through libedit (line
  * editing and history), or, when standard input is not a terminal, from it line by
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 #include "tools/textin.h"
 
 #define PROMPT "(machemu) "

@@ -1,51 +1,51 @@
-/* emu/debug_bulk.c — the whole machine at once, for viewers: the state and owner of
+/* emu/inspect_bulk.c — the whole machine at once, for viewers: the state and owner of
  * every frame, the VM counters, a task's memory, its map entries and the state of
- * each page of a range. Reads only, like the rest of the debugger's inspection:
+ * each page of a range. Reads only, like the rest of emu/inspect.h:
  * pages are found by scanning objects (no counted lookups), tables by reading them. */
 #include <stdlib.h>
 #include <string.h>
-#include "emu/debug.h"
+#include "emu/inspect.h"
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
 
 /* --- frames --------------------------------------------------------------------- */
 
-static void set_owner(struct dbg_frame_state *fs, int pid)
+static void set_owner(struct inspect_frame_state *fs, int pid)
 {
     if (!fs->owner)
         fs->owner = pid;
     else if (fs->owner != pid)
-        fs->flags |= DBG_FS_SHARED;
+        fs->flags |= INSPECT_FS_SHARED;
 }
 
 static uint8_t page_flags(const struct vm_page *pg)
 {
     uint8_t f = 0;
     if (pg->object && !vm_object_internal(pg->object))
-        f |= DBG_FS_FILE;
+        f |= INSPECT_FS_FILE;
     if (pg->object && pg->object->purgable == VM_PURGABLE_VOLATILE)
-        f |= DBG_FS_VOLATILE;
+        f |= INSPECT_FS_VOLATILE;
     return f;
 }
 
-static struct dbg_frame_state frame_state(struct emu *emu, pfn_t pfn)
+static struct inspect_frame_state frame_state(struct emu *emu, pfn_t pfn)
 {
-    struct dbg_frame_state fs = { .use = emu->phys.use[pfn], .queue = VM_PAGE_NOT_ON_Q };
+    struct inspect_frame_state fs = { .use = emu->phys.use[pfn], .queue = VM_PAGE_NOT_ON_Q };
     if (fs.use == PHYS_VM) {
         fs.queue = emu->vm.pages[pfn].queue;
         fs.flags = page_flags(&emu->vm.pages[pfn]);
     }
-    uint8_t attr = dbg_frame_attr(emu, pfn);
+    uint8_t attr = inspect_frame_attr(emu, pfn);
     if (attr & PMAP_ATTR_REFERENCED)
-        fs.flags |= DBG_FS_REFERENCED;
+        fs.flags |= INSPECT_FS_REFERENCED;
     if (attr & PMAP_ATTR_MODIFIED)
-        fs.flags |= DBG_FS_MODIFIED;
+        fs.flags |= INSPECT_FS_MODIFIED;
     if (emu->phys.flags[pfn] & PHYS_F_CODE)
-        fs.flags |= DBG_FS_CODE;
+        fs.flags |= INSPECT_FS_CODE;
     return fs;
 }
 
-int dbg_frame_state(struct emu *emu, pfn_t pfn, struct dbg_frame_state *out)
+int inspect_frame_state(struct emu *emu, pfn_t pfn, struct inspect_frame_state *out)
 {
     if (pfn >= emu->phys.nframes)
         return -1;
@@ -55,7 +55,7 @@ int dbg_frame_state(struct emu *emu, pfn_t pfn, struct dbg_frame_state *out)
 
 /* Marks the table frames of one pmap's tree, from `table` at `level` down. */
 static void own_tables(struct emu *emu, pfn_t table, int level, int pid,
-                       struct dbg_frame_state *out, uint32_t n)
+                       struct inspect_frame_state *out, uint32_t n)
 {
     if (table >= n || emu->phys.use[table] != PHYS_PAGETABLE)
         return;
@@ -70,7 +70,7 @@ static void own_tables(struct emu *emu, pfn_t table, int level, int pid,
 }
 
 static void own_pages(struct emu *emu, const struct vm_map *map, int pid,
-                      struct dbg_frame_state *out, uint32_t n)
+                      struct inspect_frame_state *out, uint32_t n)
 {
     for (const struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
         for (const struct vm_object *o = e->object; o; o = o->shadow)
@@ -81,7 +81,7 @@ static void own_pages(struct emu *emu, const struct vm_map *map, int pid,
             }
 }
 
-uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t max)
+uint32_t inspect_frame_states(struct emu *emu, struct inspect_frame_state *out, uint32_t max)
 {
     uint32_t n = emu->phys.nframes < max ? emu->phys.nframes : max;
     for (pfn_t pfn = 0; pfn < n; pfn++)
@@ -100,7 +100,7 @@ uint32_t dbg_frame_states(struct emu *emu, struct dbg_frame_state *out, uint32_t
 
 /* --- counters and tasks ------------------------------------------------------------ */
 
-static void compressor_counters(struct emu *emu, struct dbg_vm *out)
+static void compressor_counters(struct emu *emu, struct inspect_vm *out)
 {
     const struct compressor *c = emu->vm.compressor;
     const struct compressor_stats *cs = compressor_stats(c);
@@ -120,9 +120,9 @@ static void compressor_counters(struct emu *emu, struct dbg_vm *out)
     out->codec = compressor_codec_name(emu->opt.codec);
 }
 
-void dbg_vm_counters(struct emu *emu, struct dbg_vm *out)
+void inspect_vm_counters(struct emu *emu, struct inspect_vm *out)
 {
-    *out = (struct dbg_vm){ .stats = emu->vm.stats, .targets = emu->vm.targets,
+    *out = (struct inspect_vm){ .stats = emu->vm.stats, .targets = emu->vm.targets,
                             .inactive_target = vm_pageout_inactive_target(&emu->vm),
                             .codec = "none" };
     vm_page_counts(&emu->vm, &out->pages);
@@ -130,19 +130,19 @@ void dbg_vm_counters(struct emu *emu, struct dbg_vm *out)
         compressor_counters(emu, out);
 }
 
-int dbg_task_memory(struct emu *emu, int pid, struct dbg_task_memory *out)
+int inspect_task_memory(struct emu *emu, int pid, struct inspect_task_memory *out)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     if (!t)
         return -1;
-    *out = (struct dbg_task_memory){ .compressed = t->map->pmap->compressed };
+    *out = (struct inspect_task_memory){ .compressed = t->map->pmap->compressed };
     vm_map_usage(t->map, &out->usage);
     return 0;
 }
 
-int dbg_regions(struct emu *emu, int pid, struct vm_region_info *out, int max)
+int inspect_regions(struct emu *emu, int pid, struct vm_region_info *out, int max)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     if (!t)
         return -1;
     int n = 0;
@@ -163,8 +163,8 @@ static uint8_t absent_state(const struct vm_map_entry *e, uint64_t va)
     uint64_t off = e->offset + (va - e->start);
     for (const struct vm_object *o = e->object; o; off += o->shadow_offset, o = o->shadow)
         if (o->vnode)
-            return off >= round_page(o->vnode->size) ? DBG_MEM_PAST_EOF : DBG_MEM_IN_FILE;
-    return DBG_MEM_ZERO_FILL;
+            return off >= round_page(o->vnode->size) ? INSPECT_MEM_PAST_EOF : INSPECT_MEM_IN_FILE;
+    return INSPECT_MEM_ZERO_FILL;
 }
 
 /* The pages of the range seen through an entry's chain. */
@@ -178,7 +178,8 @@ struct chain_view {
  * (from the top) that has it decides what the guest sees, the ones below cannot. */
 static bool decided(uint8_t state)
 {
-    return state == DBG_MEM_MAPPED || state == DBG_MEM_IN_OBJECT || state == DBG_MEM_COMPRESSED;
+    return state == INSPECT_MEM_MAPPED || state == INSPECT_MEM_IN_OBJECT ||
+           state == INSPECT_MEM_COMPRESSED;
 }
 
 /* The range's state for offset `top` of the entry's top object, or NULL if outside. */
@@ -203,7 +204,7 @@ static void mark_resident(struct emu *emu, struct task *t, const struct chain_vi
             continue;
         pt_entry_t pte = pmap_pte(t->map->pmap, va);
         bool mapped = pt_is_table(pte) && pt_pfn(pte) == vm_page_pfn(&emu->vm, pg);
-        *s = mapped ? DBG_MEM_MAPPED : DBG_MEM_IN_OBJECT;
+        *s = mapped ? INSPECT_MEM_MAPPED : INSPECT_MEM_IN_OBJECT;
     }
 }
 
@@ -212,7 +213,7 @@ static void mark_compressed(const struct chain_view *cv, struct vm_object *o, ui
     for (uint64_t va = cv->lo; o->compressed && va < cv->hi; va += PAGE_SIZE) {
         uint8_t *s = &cv->r->st[(va - cv->r->va) >> PAGE_SHIFT];
         if (!decided(*s) && vm_object_compressed_at(o, cv->e->offset + (va - cv->e->start) + delta))
-            *s = DBG_MEM_COMPRESSED;
+            *s = INSPECT_MEM_COMPRESSED;
     }
 }
 
@@ -230,14 +231,14 @@ static void entry_states(struct emu *emu, struct task *t, const struct vm_map_en
     }
 }
 
-size_t dbg_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)
+size_t inspect_page_states(struct emu *emu, int pid, uint64_t va, size_t npages, uint8_t *out)
 {
-    struct task *t = dbg_live_task(emu, pid);
+    struct task *t = inspect_live_task(emu, pid);
     if (!t || (va & PAGE_MASK) || va >= VA_USER_END)
         return 0;
     if (npages > (VA_USER_END - va) >> PAGE_SHIFT)
         npages = (VA_USER_END - va) >> PAGE_SHIFT;
-    memset(out, DBG_MEM_UNMAPPED, npages);
+    memset(out, INSPECT_MEM_UNMAPPED, npages);
     struct range r = { va, npages, out };
     uint64_t end = va + (npages << PAGE_SHIFT);
     struct vm_map_entry *e;

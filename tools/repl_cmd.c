@@ -1,9 +1,9 @@
-/* tools/debug_repl.c — the debugger's commands: parsing, execution and state views. */
+/* tools/repl_cmd.c — the debugger's commands: parsing, execution and state views. */
 #include <capstone/capstone.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 struct repl {
     struct emu *emu;
@@ -63,8 +63,8 @@ const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len)
 static int reg_by_name(const char *s)
 {
     static const struct { const char *name; int reg; } named[] = {
-        { "fp", DBG_REG_FP }, { "lr", DBG_REG_LR }, { "sp", DBG_REG_SP }, { "pc", DBG_REG_PC },
-        { "cpsr", DBG_REG_CPSR },
+        { "fp", INSPECT_REG_FP }, { "lr", INSPECT_REG_LR }, { "sp", INSPECT_REG_SP },
+        { "pc", INSPECT_REG_PC }, { "cpsr", INSPECT_REG_CPSR },
     };
     if (*s == '$')
         s++;
@@ -89,7 +89,7 @@ static bool eval_term(struct repl *r, const char *t, uint64_t *v, char *err, siz
         if (!*end)
             return true;
     } else if ((reg = reg_by_name(t)) >= 0) {
-        if (dbg_reg_read(r->emu, r->focus, reg, v) == 0)
+        if (inspect_reg(r->emu, r->focus, reg, v) == 0)
             return true;
         snprintf(err, errlen, "no live task to read %s from", t);
         return false;
@@ -154,7 +154,7 @@ static bool count_arg(const char *s, uint64_t *n, FILE *out)
 
 static bool need_live(struct repl *r, FILE *out)
 {
-    if (dbg_task_exists(r->emu, r->focus))
+    if (inspect_task_exists(r->emu, r->focus))
         return true;
     if (r->exit_status >= 0)
         fprintf(out, "the program has exited (status %d)\n", r->exit_status);
@@ -424,17 +424,17 @@ static bool do_info(struct repl *r, int argc, char **argv, const char *fmt, FILE
 static bool do_regs(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
 {
     (void)argc; (void)argv; (void)fmt;
-    uint64_t v[DBG_NREGS];
+    uint64_t v[INSPECT_NREGS];
     char sym[128];
     if (!need_live(r, out))
         return true;
-    for (int i = 0; i < DBG_NREGS; i++)
-        dbg_reg_read(r->emu, r->focus, i, &v[i]);
+    for (int i = 0; i < INSPECT_NREGS; i++)
+        inspect_reg(r->emu, r->focus, i, &v[i]);
     for (int i = 0; i < 31; i++)
         fprintf(out, "x%-2d 0x%016llx%s", i, (unsigned long long)v[i], i % 3 == 2 || i == 30 ? "\n" : "  ");
-    fprintf(out, "sp  0x%016llx  pc  0x%016llx%s\n", (unsigned long long)v[DBG_REG_SP],
-            (unsigned long long)v[DBG_REG_PC], repl_sym(r, v[DBG_REG_PC], sym, sizeof sym));
-    uint64_t f = v[DBG_REG_CPSR];
+    fprintf(out, "sp  0x%016llx  pc  0x%016llx%s\n", (unsigned long long)v[INSPECT_REG_SP],
+            (unsigned long long)v[INSPECT_REG_PC], repl_sym(r, v[INSPECT_REG_PC], sym, sizeof sym));
+    uint64_t f = v[INSPECT_REG_CPSR];
     fprintf(out, "cpsr 0x%08llx [%s%s%s%s ] EL0\n", (unsigned long long)f, f >> 31 & 1 ? " N" : "",
             f >> 30 & 1 ? " Z" : "", f >> 29 & 1 ? " C" : "", f >> 28 & 1 ? " V" : "");
     return true;
@@ -479,20 +479,21 @@ static bool parse_xfmt(const char *s, struct xfmt *x, FILE *out)
 
 static void page_note(struct repl *r, uint64_t va, FILE *out)
 {
-    enum dbg_mem m = dbg_page_state(r->emu, r->focus, va);
-    if (m != DBG_MEM_MAPPED)
-        fprintf(out, "  (page 0x%llx: %s)\n", (unsigned long long)(va & ~PAGE_MASK), dbg_mem_name(m));
+    enum inspect_mem m = inspect_page_state(r->emu, r->focus, va);
+    if (m != INSPECT_MEM_MAPPED)
+        fprintf(out, "  (page 0x%llx: %s)\n", (unsigned long long)(va & ~PAGE_MASK),
+                inspect_mem_name(m));
 }
 
 static void x_string(struct repl *r, uint64_t va, uint64_t count, FILE *out)
 {
     for (uint64_t i = 0; i < count; i++) {
         char s[257];
-        size_t n = dbg_read(r->emu, r->focus, va, s, sizeof s - 1);
+        size_t n = inspect_read(r->emu, r->focus, va, s, sizeof s - 1);
         s[n] = 0;
         if (n == 0) {
             fprintf(out, "0x%llx: cannot read: %s\n", (unsigned long long)va,
-                    dbg_mem_name(dbg_page_state(r->emu, r->focus, va)));
+                    inspect_mem_name(inspect_page_state(r->emu, r->focus, va)));
             return;
         }
         size_t len = strlen(s);
@@ -539,8 +540,9 @@ static void x_units(struct repl *r, uint64_t va, const struct xfmt *x, FILE *out
         }
         if (col == 0)
             fprintf(out, "0x%llx%s:", (unsigned long long)at, repl_sym(r, at, sym, sizeof sym));
-        if (dbg_read(r->emu, r->focus, at, &v, (size_t)x->size) != (size_t)x->size) {
-            fprintf(out, "  cannot read: %s", dbg_mem_name(dbg_page_state(r->emu, r->focus, at)));
+        if (inspect_read(r->emu, r->focus, at, &v, (size_t)x->size) != (size_t)x->size) {
+            fprintf(out, "  cannot read: %s",
+                    inspect_mem_name(inspect_page_state(r->emu, r->focus, at)));
             col = 1;
             break;
         }
@@ -557,7 +559,7 @@ static void x_units(struct repl *r, uint64_t va, const struct xfmt *x, FILE *out
 static void disas(struct repl *r, uint64_t va, uint64_t n, FILE *out)
 {
     uint64_t pc = 0;
-    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &pc);
+    inspect_reg(r->emu, r->focus, INSPECT_REG_PC, &pc);
     for (uint64_t i = 0; i < n; i++, va += 4) {
         fprintf(out, "%s", va == pc ? "=> " : "   ");
         print_insn_line(r, r->focus, va, out);
@@ -592,7 +594,7 @@ static bool do_disas(struct repl *r, int argc, char **argv, const char *fmt, FIL
     uint64_t va, n = 8;
     if (!need_live(r, out))
         return true;
-    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &va);
+    inspect_reg(r->emu, r->focus, INSPECT_REG_PC, &va);
     if ((argc > 1 && !eval_arg(r, argv[1], &va, out)) || (argc > 2 && !count_arg(argv[2], &n, out)))
         return true;
     disas(r, va & ~3ull, n > 1024 ? 1024 : n, out);
@@ -606,13 +608,13 @@ static bool do_bt(struct repl *r, int argc, char **argv, const char *fmt, FILE *
     char sym[128];
     if (!need_live(r, out))
         return true;
-    dbg_reg_read(r->emu, r->focus, DBG_REG_PC, &pc);
-    dbg_reg_read(r->emu, r->focus, DBG_REG_FP, &fp);
+    inspect_reg(r->emu, r->focus, INSPECT_REG_PC, &pc);
+    inspect_reg(r->emu, r->focus, INSPECT_REG_FP, &fp);
     fprintf(out, "#0  0x%llx%s\n", (unsigned long long)pc, repl_sym(r, pc, sym, sizeof sym));
     /* A frame record is {previous fp, return address} at fp; each is older (higher). */
     for (int depth = 1; fp && depth < 64; depth++) {
         uint64_t rec[2];
-        if (dbg_read(r->emu, r->focus, fp, rec, sizeof rec) != sizeof rec) {
+        if (inspect_read(r->emu, r->focus, fp, rec, sizeof rec) != sizeof rec) {
             fprintf(out, "    (frame record at 0x%llx cannot be read)\n", (unsigned long long)fp);
             break;
         }
@@ -689,11 +691,11 @@ static bool do_vmmap(struct repl *r, int argc, char **argv, const char *fmt, FIL
     if (!all && !pid) {
         if (!need_live(r, out))
             return true;
-        struct dbg_walk w;
-        dbg_walk(r->emu, r->focus, 0, VM_PROT_READ, &w);
+        struct inspect_walk w;
+        inspect_walk(r->emu, r->focus, 0, VM_PROT_READ, &w);
         pid = (uint64_t)w.pid;
     }
-    if (!all && !dbg_task_exists(r->emu, (int)pid))
+    if (!all && !inspect_task_exists(r->emu, (int)pid))
         fprintf(out, "no live task %llu (see `tasks`)\n", (unsigned long long)pid);
     else
         emu_print_vmmap(r->emu, (int)pid, out);
@@ -713,7 +715,7 @@ static bool do_books(struct repl *r, int argc, char **argv, const char *fmt, FIL
     char why[256];
     if (argc > 1)
         fprintf(out, "usage: books\n");
-    else if (dbg_books_balance(r->emu, why, sizeof why))
+    else if (inspect_books_balance(r->emu, why, sizeof why))
         fprintf(out, "the books balance: every frame on one queue, and the page tables, kernel "
                 "memory, objects and compressed pages are the live tasks'\n");
     else
@@ -747,13 +749,13 @@ static bool do_tasks(struct repl *r, int argc, char **argv, const char *fmt, FIL
 
 void repl_print_where(struct repl *r, FILE *out)
 {
-    struct dbg_task t[64];
+    struct inspect_task t[64];
     uint64_t pc;
-    int n = dbg_tasks(r->emu, t, 64);
+    int n = inspect_tasks(r->emu, t, 64);
     for (int i = 0; i < n && i < 64; i++)
         if (r->focus ? t[i].pid == r->focus : t[i].on_cpu) {
             fprintf(out, "task %d (%s), %s, at ", t[i].pid, t[i].name, t[i].state);
-            if (dbg_reg_read(r->emu, t[i].pid, DBG_REG_PC, &pc) == 0)
+            if (inspect_reg(r->emu, t[i].pid, INSPECT_REG_PC, &pc) == 0)
                 print_insn_line(r, t[i].pid, pc, out);
             else
                 fprintf(out, "(exited)\n");
@@ -770,7 +772,7 @@ static bool do_task(struct repl *r, int argc, char **argv, const char *fmt, FILE
     }
     if (!count_arg(argv[1], &pid, out))
         return true;
-    if (!dbg_task_exists(r->emu, (int)pid)) {
+    if (!inspect_task_exists(r->emu, (int)pid)) {
         fprintf(out, "no live task %llu (see `tasks`)\n", (unsigned long long)pid);
         return true;
     }

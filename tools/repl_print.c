@@ -1,8 +1,8 @@
-/* tools/debug_print.c — descriptors, instructions and the fault-stop block. */
+/* tools/repl_print.c — descriptors, instructions and the fault-stop block. */
 #include <capstone/capstone.h>
 #include <signal.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static const char *const access_names[] = { "?", "read", "write", "?", "execute" };
 
@@ -58,8 +58,9 @@ static void disas_one(struct repl *r, int pid, uint64_t pc, char *buf, size_t le
     static bool cs_ready;
     uint8_t code[4];
     cs_insn *insn;
-    if (dbg_read(repl_emu(r), pid, pc, code, 4) != 4) {
-        snprintf(buf, len, "(cannot read: %s)", dbg_mem_name(dbg_page_state(repl_emu(r), pid, pc)));
+    if (inspect_read(repl_emu(r), pid, pc, code, 4) != 4) {
+        snprintf(buf, len, "(cannot read: %s)",
+                 inspect_mem_name(inspect_page_state(repl_emu(r), pid, pc)));
         return;
     }
     if (!cs_ready && cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) == CS_ERR_OK)
@@ -81,8 +82,8 @@ void print_insn_line(struct repl *r, int pid, uint64_t pc, FILE *out)
 
 static const char *pager_of(struct repl *r, uint32_t id)
 {
-    struct dbg_object chain[1];
-    if (dbg_object_chain(repl_emu(r), id, chain, 1) < 1)
+    struct inspect_object chain[1];
+    if (inspect_object_chain(repl_emu(r), id, chain, 1) < 1)
         return NULL;
     return chain[0].pager;
 }
@@ -231,7 +232,7 @@ void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
     case DBG_STOP_JETSAM:
         jetsam_log_print_new(repl_jetsam_log(r), out);
         fprintf(out, "jetsam breakpoint %d, ", ev->breakpoint);
-        if (!dbg_task_exists(repl_emu(r), ev->pid)) {
+        if (!inspect_task_exists(repl_emu(r), ev->pid)) {
             fprintf(out, "task %d, which was on the CPU, is gone\n", ev->pid);
             return;
         }

@@ -1,9 +1,9 @@
-/* emu/debug_books.c — do the machine's books balance? (see dbg_books_balance) */
+/* emu/inspect_books.c — do the machine's books balance? (see inspect_books_balance) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "emu/debug.h"
+#include "emu/inspect.h"
 #include "emu/internal.h"
 
 struct object_set {
@@ -83,7 +83,7 @@ static bool differ(char *why, size_t len, const char *what, uint64_t machine, ui
     return true;
 }
 
-bool dbg_books_balance(struct emu *emu, char *why, size_t len)
+bool inspect_books_balance(struct emu *emu, char *why, size_t len)
 {
     if (!vm_page_queues_check(&emu->vm, why, len))
         return false;

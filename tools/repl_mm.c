@@ -1,11 +1,11 @@
-/* tools/debug_mm.c — the memory-system commands: walk, tlb, object, page, tasks. */
+/* tools/repl_mm.c — the memory-system commands: walk, tlb, object, page, tasks. */
 #include <stdlib.h>
 #include <string.h>
-#include "tools/debug.h"
+#include "tools/repl.h"
 
 static const char *const level_span[] = { "128 TB", "64 GB", "32 MB", "16 KB" };
 
-static void walk_verdict(const struct dbg_walk *w, uint64_t va, FILE *out)
+static void walk_verdict(const struct inspect_walk *w, uint64_t va, FILE *out)
 {
     if (w->result == MMU_OK) {
         char r[4] = { w->x.prot & 1 ? 'r' : '-', w->x.prot & 2 ? 'w' : '-', w->x.prot & 4 ? 'x' : '-', 0 };
@@ -37,10 +37,10 @@ static void walk_verdict(const struct dbg_walk *w, uint64_t va, FILE *out)
 
 void cmd_walk(struct repl *r, int pid, uint64_t va, vm_prot_t access, FILE *out)
 {
-    struct dbg_walk w;
+    struct inspect_walk w;
     struct emu *emu = repl_emu(r);
     static const char *const acc[] = { "?", "read", "write", "?", "execute" };
-    if (dbg_walk(emu, pid, va, access, &w) < 0) {
+    if (inspect_walk(emu, pid, va, access, &w) < 0) {
         fprintf(out, "no such task\n");
         return;
     }
@@ -56,9 +56,9 @@ void cmd_walk(struct repl *r, int pid, uint64_t va, vm_prot_t access, FILE *out)
         fputc('\n', out);
     }
     walk_verdict(&w, va, out);
-    enum dbg_mem m = dbg_page_state(emu, pid, va);
-    if (m != DBG_MEM_MAPPED)
-        fprintf(out, "  vm      %s\n", dbg_mem_name(m));
+    enum inspect_mem m = inspect_page_state(emu, pid, va);
+    if (m != INSPECT_MEM_MAPPED)
+        fprintf(out, "  vm      %s\n", inspect_mem_name(m));
 }
 
 /* --- tlb --------------------------------------------------------------------------- */
@@ -66,7 +66,7 @@ void cmd_walk(struct repl *r, int pid, uint64_t va, vm_prot_t access, FILE *out)
 static void tlb_counters(struct repl *r, const struct tlb *t, FILE *out)
 {
     const struct tlb_stats *s = &t->stats;
-    const struct mmu_stats *m = dbg_mmu_stats(repl_emu(r));
+    const struct mmu_stats *m = inspect_mmu_stats(repl_emu(r));
     fprintf(out, "  hits %llu, misses %llu, fills %llu, evictions %llu; TLBI va %llu, asid %llu, "
             "all %llu (%llu entries dropped)\n",
             (unsigned long long)s->hits, (unsigned long long)s->misses,
@@ -85,9 +85,9 @@ static void tlb_counters(struct repl *r, const struct tlb *t, FILE *out)
 void cmd_tlb(struct repl *r, int pid, bool all, FILE *out)
 {
     struct emu *emu = repl_emu(r);
-    const struct tlb *t = dbg_tlb(emu);
-    struct dbg_walk w;
-    asid_t asid = dbg_walk(emu, pid, 0, VM_PROT_READ, &w) == 0 ? w.asid : 0;
+    const struct tlb *t = inspect_tlb(emu);
+    struct inspect_walk w;
+    asid_t asid = inspect_walk(emu, pid, 0, VM_PROT_READ, &w) == 0 ? w.asid : 0;
     unsigned valid = 0, shown = 0;
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         valid += t->e[i].valid;
@@ -104,7 +104,7 @@ void cmd_tlb(struct repl *r, int pid, bool all, FILE *out)
                 continue;
             char rt[4] = { e->prot & 1 ? 'r' : '-', e->prot & 2 ? 'w' : '-', e->prot & 4 ? 'x' : '-', 0 };
             fprintf(out, "  %-5u %-4u %-5u %-6d 0x%-16llx %-7u %s\n", s, wy, e->asid,
-                    dbg_pid_of_asid(emu, e->asid), (unsigned long long)(e->vpn << PAGE_SHIFT),
+                    inspect_pid_of_asid(emu, e->asid), (unsigned long long)(e->vpn << PAGE_SHIFT),
                     e->pfn, rt);
             shown++;
         }
@@ -138,20 +138,20 @@ static bool list_next(FILE *out, const char *label, size_t i, size_t n)
 static void object_compressed(struct repl *r, uint32_t id, FILE *out)
 {
     uint64_t offs[MAX_PAGES_SHOWN];
-    size_t n = dbg_object_compressed(repl_emu(r), id, offs, MAX_PAGES_SHOWN);
+    size_t n = inspect_object_compressed(repl_emu(r), id, offs, MAX_PAGES_SHOWN);
     for (size_t i = 0; n && list_next(out, "compressed (offset)", i, n); i++)
         fprintf(out, "0x%llx", (unsigned long long)offs[i]);
 }
 
 static void object_pages(struct repl *r, uint32_t id, FILE *out)
 {
-    struct dbg_object_page pages[MAX_PAGES_SHOWN];
-    size_t n = dbg_object_pages(repl_emu(r), id, pages, MAX_PAGES_SHOWN);
+    struct inspect_object_page pages[MAX_PAGES_SHOWN];
+    size_t n = inspect_object_pages(repl_emu(r), id, pages, MAX_PAGES_SHOWN);
     for (size_t i = 0; n && list_next(out, "resident (offset:pfn)", i, n); i++)
         fprintf(out, "0x%llx:%u", (unsigned long long)pages[i].offset, pages[i].pfn);
 }
 
-static void print_chain(struct repl *r, const struct dbg_object *c, int n, uint64_t offset, FILE *out)
+static void print_chain(struct repl *r, const struct inspect_object *c, int n, uint64_t offset, FILE *out)
 {
     for (int i = 0; i < n && i < MAX_CHAIN; i++) {
         fprintf(out, "  %s object %u: %s, size 0x%llx, %u resident, %u compressed, refs %d",
@@ -171,13 +171,13 @@ static void print_chain(struct repl *r, const struct dbg_object *c, int n, uint6
 
 void cmd_object(struct repl *r, int pid, const char *arg, FILE *out)
 {
-    struct dbg_object chain[MAX_CHAIN];
+    struct inspect_object chain[MAX_CHAIN];
     char err[128];
     uint64_t v;
     if (arg[0] == '#') {
         char *end;
         unsigned long id = strtoul(arg + 1, &end, 10);
-        int n = *end || !arg[1] ? -1 : dbg_object_chain(repl_emu(r), (uint32_t)id, chain, MAX_CHAIN);
+        int n = *end || !arg[1] ? -1 : inspect_object_chain(repl_emu(r), (uint32_t)id, chain, MAX_CHAIN);
         if (n < 0)
             fprintf(out, "no object #%s reachable from a task's map\n", arg + 1);
         else
@@ -190,7 +190,7 @@ void cmd_object(struct repl *r, int pid, const char *arg, FILE *out)
     }
     uint64_t offset;
     const char *tag;
-    int n = dbg_object_chain_at(repl_emu(r), pid, v, chain, MAX_CHAIN, &offset, &tag);
+    int n = inspect_object_chain_at(repl_emu(r), pid, v, chain, MAX_CHAIN, &offset, &tag);
     if (n < 0) {
         fprintf(out, "0x%llx: not mapped in this task\n", (unsigned long long)v);
         return;
@@ -205,9 +205,9 @@ void cmd_object(struct repl *r, int pid, const char *arg, FILE *out)
 
 void cmd_page(struct repl *r, pfn_t pfn, FILE *out)
 {
-    struct dbg_frame f;
+    struct inspect_frame f;
     struct emu *emu = repl_emu(r);
-    if (dbg_frame(emu, pfn, &f) < 0) {
+    if (inspect_frame(emu, pfn, &f) < 0) {
         fprintf(out, "pfn %u is outside guest RAM\n", pfn);
         return;
     }
@@ -223,8 +223,8 @@ void cmd_page(struct repl *r, pfn_t pfn, FILE *out)
         fprintf(out, "  compressor segment %u: frame %u of its %u; %u pages stored in it, %u of "
                 "its %u bytes live\n", f.segment.segment, f.segment.index, f.segment.nframes,
                 f.segment.live_slots, f.segment.live_bytes, f.segment.used);
-    struct dbg_mapping m[32];
-    int n = dbg_frame_mappings(emu, pfn, m, 32);
+    struct inspect_mapping m[32];
+    int n = inspect_frame_mappings(emu, pfn, m, 32);
     fprintf(out, "  %d mapping%s (reverse map)%s\n", n, n == 1 ? "" : "s", n ? ":" : "");
     for (int i = 0; i < n && i < 32; i++) {
         fprintf(out, "    task %-5d VA 0x%-14llx pte 0x%016llx ", m[i].pid,
@@ -238,8 +238,8 @@ void cmd_page(struct repl *r, pfn_t pfn, FILE *out)
 
 void cmd_tasks(struct repl *r, int focus, FILE *out)
 {
-    struct dbg_task t[64];
-    int n = dbg_tasks(repl_emu(r), t, 64);
+    struct inspect_task t[64];
+    int n = inspect_tasks(repl_emu(r), t, 64);
     fprintf(out, "  %-6s %-6s %-13s %-5s %-9s %-10s %-10s %-14s %s\n", "PID", "PPID", "STATE",
             "ASID", "RESIDENT", "COMPRESSED", "MAPPED", "PC", "NAME");
     for (int i = 0; i < n && i < 64; i++) {
