@@ -36,7 +36,7 @@ $(O)/libfuzztools.a: $(FUZZ_SUPPORT) $(FUZZ_TOOLS_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/fuzz_%: $(O)/obj/tests/fuzz/fuzz_%.o $(O)/libfuzztools.a $(LIBS)
-	$(CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(O)/libfuzztools.a $(LIBS) $(HOST_LIBS)
+	$(CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(O)/libfuzztools.a $(LIBS) $(HOST_LIBS) $(call uc_rpath,$@)
 
 $(O)/mkseeds: $(O)/obj/tests/fuzz/mkseeds.o $(O)/obj/tests/fuzz/support.o $(O)/libcompressor.a
 	$(CC) $(FUZZ_SAN) -o $@ $^ $(LZ4_LIBS)
