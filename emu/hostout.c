@@ -178,9 +178,14 @@ static int open_named(int dir, const char *base, bool inside, const char *path, 
     struct stat st;
     if (fd < 0)
         return fail(err, errlen, errno, "%s", path);
-    if (fstat(fd, &st) < 0 || (inside && !S_ISREG(st.st_mode) && (errno = EPERM)) ||
-        (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) || fcntl(fd, F_SETFL, 0) < 0) {
-        int e = errno;
+    int e = 0;
+    if (fstat(fd, &st) < 0)
+        e = errno;
+    else if (inside && !S_ISREG(st.st_mode))
+        e = EPERM;                 /* replaced since check_inside looked */
+    else if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) || fcntl(fd, F_SETFL, 0) < 0)
+        e = errno;
+    if (e) {
         close(fd);
         return fail(err, errlen, e, "%s", path);
     }
