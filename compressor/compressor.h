@@ -8,18 +8,19 @@
  *   wkdm    WKdm; an output over COMPRESSOR_KEEP_MAX bytes is stored RAW;
  *   lz4     LZ4 (after the single-value check); over COMPRESSOR_KEEP_MAX: RAW;
  *   hybrid  as arm64 XNU: WKdm first, and LZ4 when WKdm's output would be at least
- *           COMPRESSOR_HYBRID_LZ4_AT (12 KB); over COMPRESSOR_KEEP_MAX: RAW.
- * Rule for incompressible pages: a page is stored RAW, never refused, when no codec
- * gets it to 14 KB or less. Storing it costs a whole frame (no gain), but it is the
- * only place a dirty anonymous page can go on iOS, and a compressed form that saves
- * under 1/8 of a page is not worth a decompression on every fault.
+ *           COMPRESSOR_HYBRID_LZ4_AT (12 KB), even when LZ4's is the larger;
+ *           over COMPRESSOR_KEEP_MAX: RAW.
+ * As in XNU, a page is stored RAW only when no codec fits it in PAGE_SIZE - 4
+ * (16380) bytes: it is never refused, since the compressor is the only place a dirty
+ * anonymous page can go on iOS.
  *
  * The pool. Compressed pages are stored back to back in segments (segment_size:
- * 64 KB or 256 KB as in XNU) whose memory is 16 KB frames the caller provides
- * through compressor_frame_ops and which are populated as a segment fills and given
- * back as it empties or shrinks: stats.frames is always the number of frames the pool
- * holds, which the VM counts as "Pages occupied by compressor". SINGLE pages take no
- * segment bytes: they are refcounted entries of a single-value table.
+ * 256 KB on iOS, 64 KB on arm64 macOS, as XNU's c_seg_bufsize) whose memory is 16 KB
+ * frames the caller provides through compressor_frame_ops and which are populated as
+ * a segment fills and given back as it empties or shrinks: stats.frames is always the
+ * number of frames the pool holds, which the VM counts as "Pages occupied by
+ * compressor". SINGLE pages take no segment bytes: they are refcounted entries of a
+ * single-value table.
  *
  * Handles and their owners. compressor_put() writes the page's handle into *owner
  * (the slot-map entry of the VM object) and remembers `owner`. Compaction moves
@@ -33,20 +34,25 @@
  *
  * Compaction. Minor: when a quarter of a segment's bytes are dead (freed slots), its
  * live slots slide down and its tail frames are given back; it runs by itself when a
- * page is freed. Major: compressor_compact() merges sparse segments (half full or
- * less) into older ones; compressor_put() also tries it before giving up for space.
+ * page is freed. Major: compressor_compact() walks the segments oldest first and
+ * moves the pages of each into the one before it unless both are 90% full, as XNU's
+ * c_seg_major_compact_ok; the caller runs it when compressor_needs_major_compact()
+ * says so (vm_compressor_needs_to_major_compact).
  *
- * Space. The pool holds at most max_frames frames and max_pages pages; past either
+ * Space (vm_compressor_set_size). The pool has at most max_segments segments (in
+ * memory and swapped out) and stores at most max_pages pages; past either
  * compressor_put() fails with -ENOSPC. compressor_low_on_space() is true past 98% of
- * either limit (the frames limit does not count when a swap file is attached).
+ * either limit. Frames are not a limit of the pool: when the frame source has none,
+ * compressor_put() fails with -ENOMEM (after swapping out, in macOS mode).
  *
- * Swap (macOS mode). With a file attached (compressor_swap_attach), sealed segments
- * can be written to it, oldest first, and their frames given back
- * (compressor_swapout); compressor_put() swaps out by itself instead of failing for
- * frames. A page whose segment is swapped out is read back with its whole segment
- * on demand by compressor_get()/compressor_peek() (a swapin), and checked against a
- * sum of its bytes taken when it was written: a segment the file no longer holds as it
- * was (cut short, written over from outside) is -EIO, never some other data.
+ * Swap (macOS mode). With swap enabled (compressor_swap_enable), sealed segments are
+ * written whole to swap files, oldest first, and their frames given back
+ * (compressor_swapout); the pool asks the caller for a new file whenever the free
+ * space of the ones it has falls under a quarter of a file, as vm_swapfile_create
+ * does, up to max_files. A page whose segment is swapped out is read back with its
+ * whole segment on demand by compressor_get()/compressor_peek() (a swapin), and checked
+ * against a sum of its bytes taken when it was written: a segment the file no longer
+ * holds as it was (cut short, written over from outside) is -EIO, never some other data.
  *
  * Not thread-safe: one caller at a time. */
 #ifndef COMPRESSOR_COMPRESSOR_H
@@ -57,7 +63,7 @@
 #include <stdint.h>
 
 #define COMPRESSOR_PAGE_SIZE      16384u
-#define COMPRESSOR_KEEP_MAX       14336u          /* largest compressed form kept */
+#define COMPRESSOR_KEEP_MAX       16380u          /* largest compressed form kept: PAGE_SIZE - 4 */
 #define COMPRESSOR_HYBRID_LZ4_AT  12288u          /* hybrid: WKdm output this big -> LZ4 */
 #define COMPRESSOR_ENCODE_MAX     COMPRESSOR_PAGE_SIZE   /* room compressor_encode needs */
 #define COMPRESSOR_MAX_SEGMENT    (4u << 20)
@@ -111,22 +117,33 @@ struct compressor_frame_ops {
 struct compressor_config {
     enum compressor_codec codec;
     uint32_t segment_size;         /* bytes: a multiple of 16 KB, 16 KB .. 4 MB */
-    uint32_t max_frames;           /* frames the pool may occupy (>= 1 segment) */
+    uint32_t max_segments;         /* segments it may have, swapped out ones included */
     uint32_t max_pages;            /* pages it may store */
     struct compressor_frame_ops frames;
 };
 
-/* Defaults for a machine of ram_frames 16 KB frames: hybrid codec, 64 KB segments,
- * max_frames = 3/4 of ram_frames, max_pages = 16 * ram_frames, host memory. */
-void compressor_config_default(struct compressor_config *cfg, uint32_t ram_frames);
+enum compressor_platform { COMPRESSOR_IOS, COMPRESSOR_MACOS };
+
+/* XNU's sizes for a machine of ram_frames 16 KB frames (vm_compressor_set_size):
+ *   iOS    256 KB segments; a pool of the RAM's size; max_segments = pool /
+ *          (segment + 16 KB); max_pages = max_segments x pages per segment x 2 (x 1
+ *          above 2 GB of RAM), at least the RAM in pages: about 1.9x RAM up to 2 GB;
+ *   macOS  64 KB segments; a pool of 16x the RAM up to 4 GB (8x up to 8 GB, 4x up to
+ *          32 GB, else 2x; at most 192 GB); multiplier 1 up to 8 GB (2 up to 32 GB,
+ *          else 4).
+ * Hybrid codec, host memory. max_segments is at most what handles can name. */
+void compressor_config_default(struct compressor_config *cfg, uint64_t ram_frames,
+                               enum compressor_platform platform);
 
 struct compressor_stats {
     /* now */
     uint64_t pages;                /* pages stored ("Pages stored in compressor") */
     uint64_t frames;               /* frames held ("Pages occupied by compressor") */
     uint64_t segments;             /* segments in memory */
-    uint64_t segments_swapped;     /* segments in the swap file */
+    uint64_t segments_swapped;     /* segments in swap files */
     uint64_t pages_swapped;        /* pages in those */
+    uint64_t swap_files;           /* swap files in use */
+    uint64_t swap_blocks, swap_blocks_used;   /* segment-sized blocks in them, and used */
     uint64_t bytes_stored;         /* compressed bytes of the pages stored */
     uint64_t single_values;        /* distinct values in the single-value table */
     uint64_t pages_by_form[COMPRESSOR_NFORMS];
@@ -148,8 +165,8 @@ struct compressor *compressor_create(const struct compressor_config *cfg);
 void compressor_destroy(struct compressor *c);
 
 /* Compresses and stores a 16 KB page; sets *owner to its handle. 0, -ENOSPC (pool
- * full: page count or frame limit, after compaction and swapout), -ENOMEM (no
- * frame from frame_ops, or no host memory). On error *owner is untouched. */
+ * full: its page or segment limit), -ENOMEM (no frame from frame_ops, even after
+ * swapping out, or no host memory). On error *owner is untouched. */
 int compressor_put(struct compressor *c, const void *page, compressor_handle_t *owner);
 /* Decompresses the page of *owner into page and frees it (*owner = 0). 0, -EINVAL
  * (not a live handle owned by `owner`; a single-value handle has no one owner and
@@ -197,18 +214,48 @@ struct compressor_frame_info {
 int compressor_frame_info(const struct compressor *c, const void *frame,
                           struct compressor_frame_info *out);
 
-/* Major compaction. Returns the number of frames given back. */
+/* Major compaction: each sealed segment, oldest first, takes the pages of the ones
+ * after it while it has room, unless both it and the next are 90% full
+ * (c_seg_major_compact_ok). Returns the number of frames given back. */
 uint32_t compressor_compact(struct compressor *c);
+/* vm_compressor_needs_to_major_compact: the pool has at least 1/8 of the segments of
+ * its nearing limit, and the room left in its segments in memory (their capacity
+ * less the frames it holds) is more than 1/8 of their capacity. */
+bool compressor_needs_major_compact(const struct compressor *c);
+/* vm_compressor_low_on_space: more than 98% of max_pages stored, or more than 98% of
+ * max_segments in use. */
 bool compressor_low_on_space(const struct compressor *c);
+/* vm_compressor_out_of_space: max_pages stored, or max_segments in use. */
+bool compressor_out_of_space(const struct compressor *c);
 const struct compressor_stats *compressor_stats(const struct compressor *c);
+const struct compressor_config *compressor_config_of(const struct compressor *c);
 
-/* Attaches a swap file opened for reading and writing (the caller chooses and
- * confines it; the pool writes at offsets that are multiples of segment_size and
- * never closes it). fd < 0 detaches (only when nothing is swapped out). 0 or -EINVAL. */
-int compressor_swap_attach(struct compressor *c, int fd);
+/* Swap files (macOS mode). The pool asks `create` for each new file: a new, empty
+ * file opened for reading and writing, whose fd it returns (or -errno). The caller
+ * confines and names it, keeps it, and closes it after compressor_destroy(); the
+ * pool writes in it at offsets that are multiples of segment_size, below
+ * file_blocks x segment_size. A file is asked for whenever fewer than
+ * file_blocks / 4 blocks are free (vm_swapfile_hiwater_segs, as XNU asks for a
+ * 256 MB file ahead of its 1 GB ones), at most max_files in all; a failed creation
+ * is tried again at the next need. */
+struct compressor_swap_ops {
+    void *ctx;
+    int (*create)(void *ctx);
+    uint32_t file_blocks;          /* segments per file, >= 4 */
+    uint32_t max_files;            /* >= 1 */
+};
+/* 0, or -EINVAL (bad ops, or swap already enabled). */
+int compressor_swap_enable(struct compressor *c, const struct compressor_swap_ops *ops);
 /* Swaps out sealed segments, oldest first, until at least `frames` frames were given
- * back or none is left. Returns the frames given back, or -errno (-ENODEV: no swap
- * file; -EIO etc. from the write, with nothing lost). */
+ * back or none is left. Returns the frames given back, or -errno (-ENODEV: no swap;
+ * -ENOSPC: no room in the files and no new one; -EIO etc. from the write, with
+ * nothing lost) when none could be. */
 int compressor_swapout(struct compressor *c, uint32_t frames);
+/* vm_swap_low_on_space: fewer than 1/8 of the creation threshold (file_blocks / 32)
+ * blocks free, and no new file to be had (max_files reached, or the last creation
+ * failed). False without swap. */
+bool compressor_swap_low(const struct compressor *c);
+/* vm_swap_out_of_space: max_files files and fewer than 8 blocks free. */
+bool compressor_swap_out_of_space(const struct compressor *c);
 
 #endif

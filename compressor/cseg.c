@@ -80,13 +80,11 @@ void cseg_destroy(struct compressor *c, struct cseg *s)
     free(s);
 }
 
-/* Populates frames until [0, end) is backed. 0, -ENOSPC (frame limit), -ENOMEM. */
+/* Populates frames until [0, end) is backed. 0, or -ENOMEM (no frame). */
 int cseg_populate(struct compressor *c, struct cseg *s, uint32_t end)
 {
     uint32_t need = (end + FRAME_SIZE - 1) / FRAME_SIZE;
     while (s->nframes < need) {
-        if (c->st.frames >= c->cfg.max_frames)
-            return -ENOSPC;
         uint8_t *f = c->cfg.frames.alloc ? c->cfg.frames.alloc(c->cfg.frames.ctx)
                                          : aligned_alloc(FRAME_SIZE, FRAME_SIZE);
         if (!f)

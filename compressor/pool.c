@@ -5,29 +5,44 @@
 
 #include "compressor/pool_impl.h"
 
-void compressor_config_default(struct compressor_config *cfg, uint32_t ram_frames)
+#define GB (1ull << 30)
+
+/* vm_compressor_set_size: the pool, its segment limit and its stored-page limit. */
+void compressor_config_default(struct compressor_config *cfg, uint64_t ram_frames,
+                               enum compressor_platform platform)
 {
-    uint64_t pages = 16ull * ram_frames;
+    uint64_t ram = ram_frames * FRAME_SIZE, pool = ram, multiplier;
+    uint32_t seg = platform == COMPRESSOR_MACOS ? 64u << 10 : 256u << 10;
+    if (platform == COMPRESSOR_MACOS) {
+        pool = ram * (ram <= 4 * GB ? 16 : ram <= 8 * GB ? 8 : ram <= 32 * GB ? 4 : 2);
+        if (pool > 192 * GB)
+            pool = 192 * GB;
+        multiplier = ram <= 8 * GB ? 1 : ram <= 32 * GB ? 2 : 4;
+    } else {
+        multiplier = ram <= 2 * GB ? 2 : 1;
+    }
+    /* Each segment's buffer is allocated with one page more than it holds. */
+    uint64_t segments = pool / (seg + FRAME_SIZE);
+    if (segments > MAX_SEG_IDS)
+        segments = MAX_SEG_IDS;           /* what a handle can name */
+    if (segments == 0)
+        segments = 1;
+    uint64_t pages = segments * (seg / FRAME_SIZE) * multiplier;
+    if (pages < ram_frames)
+        pages = ram_frames;
     *cfg = (struct compressor_config){
         .codec = COMPRESSOR_CODEC_HYBRID,
-        .segment_size = 64u << 10,
-        /* Pressure reaches warning when the compressor holds more than the
-         * non-compressed memory, about half of RAM: a pool capped there would be low
-         * on space before any warning, so it may take three quarters. */
-        .max_frames = ram_frames / 4 * 3,
+        .segment_size = seg,
+        .max_segments = (uint32_t)segments,
         .max_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages,
     };
-    if (cfg->max_frames < cfg->segment_size / FRAME_SIZE)
-        cfg->max_frames = cfg->segment_size / FRAME_SIZE;
-    if (cfg->max_pages == 0)
-        cfg->max_pages = 1;
 }
 
 static bool config_ok(const struct compressor_config *cfg)
 {
     return cfg->codec <= COMPRESSOR_CODEC_HYBRID && cfg->segment_size % FRAME_SIZE == 0 &&
            cfg->segment_size >= FRAME_SIZE && cfg->segment_size <= COMPRESSOR_MAX_SEGMENT &&
-           cfg->max_frames >= cfg->segment_size / FRAME_SIZE && cfg->max_pages >= 1 &&
+           cfg->max_segments >= 1 && cfg->max_segments <= MAX_SEG_IDS && cfg->max_pages >= 1 &&
            !cfg->frames.alloc == !cfg->frames.free;
 }
 
@@ -42,7 +57,6 @@ struct compressor *compressor_create(const struct compressor_config *cfg)
         return NULL;
     c->cfg = *cfg;
     c->frames_per_seg = cfg->segment_size / FRAME_SIZE;
-    c->swap_fd = -1;
     c->scratch = malloc(COMPRESSOR_ENCODE_MAX);
     c->moving = malloc(COMPRESSOR_PAGE_SIZE);
     if (!c->scratch || !c->moving || sv_init(&c->sv) < 0) {
@@ -66,6 +80,7 @@ void compressor_destroy(struct compressor *c)
     free(c->seg);
     free(c->free_ids);
     free(c->free_blocks);
+    free(c->files);
     free(c->scratch);
     free(c->moving);
     free(c);
@@ -73,11 +88,27 @@ void compressor_destroy(struct compressor *c)
 
 const struct compressor_stats *compressor_stats(const struct compressor *c) { return &c->st; }
 
+const struct compressor_config *compressor_config_of(const struct compressor *c) { return &c->cfg; }
+
+/* The *_nearing_limit values of vm_compressor_set_size. */
+static uint64_t nearing(uint32_t limit) { return (uint64_t)limit * 98 / 100; }
+
 bool compressor_low_on_space(const struct compressor *c)
 {
-    if (c->st.pages * 100 > (uint64_t)c->cfg.max_pages * 98)
-        return true;
-    return c->swap_fd < 0 && c->st.frames * 100 > (uint64_t)c->cfg.max_frames * 98;
+    return c->st.pages > nearing(c->cfg.max_pages) ||
+           pool_segments(c) > nearing(c->cfg.max_segments);
+}
+
+bool compressor_out_of_space(const struct compressor *c)
+{
+    return c->st.pages >= c->cfg.max_pages || pool_segments(c) >= c->cfg.max_segments;
+}
+
+bool compressor_needs_major_compact(const struct compressor *c)
+{
+    uint64_t incore = c->st.segments, per_seg = c->frames_per_seg;
+    return pool_segments(c) >= nearing(c->cfg.max_segments) / 8 &&
+           incore * per_seg - c->st.frames > incore / 8 * per_seg;
 }
 
 /* ---- handles ----------------------------------------------------------------- */
@@ -129,17 +160,14 @@ int compressor_rebind(struct compressor *c, compressor_handle_t *owner)
 
 /* ---- put ------------------------------------------------------------------------ */
 
-/* Frees at least `frames` frames if it can: major compaction, then swapout.
- * Returns the number freed. */
-int pool_make_room(struct compressor *c, uint32_t frames)
+/* Populates s up to end; without a frame, swaps out segments to free some first
+ * (macOS mode: the swapper catching up with the compressor). */
+int pool_populate(struct compressor *c, struct cseg *s, uint32_t end)
 {
-    uint32_t got = compressor_compact(c);
-    if (got < frames && c->swap_fd >= 0) {
-        int r = compressor_swapout(c, frames - got);
-        if (r > 0)
-            got += (uint32_t)r;
-    }
-    return (int)got;
+    int r = cseg_populate(c, s, end);
+    if (r == -ENOMEM && swap_on(c) && compressor_swapout(c, c->frames_per_seg) > 0)
+        r = cseg_populate(c, s, end);
+    return r;
 }
 
 static struct cseg *open_segment_for(struct compressor *c, uint32_t size, int *err)
@@ -147,6 +175,10 @@ static struct cseg *open_segment_for(struct compressor *c, uint32_t size, int *e
     if (c->open && !cseg_fits(c, c->open, size))
         cseg_seal(c, c->open);
     if (!c->open) {
+        if (pool_segments(c) >= c->cfg.max_segments) {
+            *err = -ENOSPC;
+            return NULL;
+        }
         c->open = cseg_create(c);
         if (!c->open)
             *err = c->nseg_ids >= MAX_SEG_IDS && !c->nfree_ids ? -ENOSPC : -ENOMEM;
@@ -157,27 +189,24 @@ static struct cseg *open_segment_for(struct compressor *c, uint32_t size, int *e
 static int store_bytes(struct compressor *c, const struct compressor_encoding *enc,
                        compressor_handle_t *owner, compressor_handle_t *h)
 {
-    for (bool retried = false;; retried = true) {
-        int r = 0;
-        struct cseg *s = open_segment_for(c, enc->size, &r);
-        if (!s)
-            return r;
-        r = cseg_populate(c, s, s->used + slot_bytes(enc->size));
-        if (r == 0) {
-            uint32_t i = cseg_append(s, c->scratch, enc->size, (uint8_t)enc->form, owner);
-            if (i != UINT32_MAX) {
-                *h = seg_handle(s->id, i);
-                return 0;
-            }
-            r = -ENOMEM;
+    int r = 0;
+    struct cseg *s = open_segment_for(c, enc->size, &r);
+    if (!s)
+        return r;
+    r = pool_populate(c, s, s->used + slot_bytes(enc->size));
+    if (r == 0) {
+        uint32_t i = cseg_append(s, c->scratch, enc->size, (uint8_t)enc->form, owner);
+        if (i != UINT32_MAX) {
+            *h = seg_handle(s->id, i);
+            return 0;
         }
-        if (s->live_slots == 0)
-            cseg_destroy(c, s);
-        else
-            cseg_trim(c, s);
-        if (r != -ENOSPC || retried || pool_make_room(c, 1) == 0)
-            return r;
+        r = -ENOMEM;
     }
+    if (s->live_slots == 0)
+        cseg_destroy(c, s);
+    else
+        cseg_trim(c, s);
+    return r;
 }
 
 static int store_single(struct compressor *c, uint32_t value, compressor_handle_t *h)
@@ -342,27 +371,37 @@ static enum merge_result merge_into(struct compressor *c, struct cseg *dst, stru
     return MERGED_ALL;
 }
 
+/* c_seg_major_compact_ok: not when both are 90% full (C_MAJOR_COMPACTION_SIZE_APPROPRIATE),
+ * nor when dst is full (within 512 bytes of its end, c_seg_off_limit, or out of slots). */
+static bool major_ok(const struct compressor *c, const struct cseg *dst, const struct cseg *src)
+{
+    uint32_t full = c->cfg.segment_size / 100 * 90;
+    if (src->live_bytes >= full && dst->live_bytes >= full)
+        return false;
+    return dst->used + 512 < c->cfg.segment_size && dst->nslots < COMPRESSOR_MAX_SLOTS;
+}
+
 uint32_t compressor_compact(struct compressor *c)
 {
     uint64_t before = c->st.frames;
     uint64_t moved = c->st.slots_moved;
-    struct cseg *dst = NULL;
-    for (struct cseg *s = c->oldest, *next; s; s = next) {
+    struct cseg *dst = c->oldest;
+    for (struct cseg *s = dst ? dst->newer : NULL, *next; s; s = next) {
         next = s->newer;
-        if (s->live_bytes > c->cfg.segment_size / 2)
-            continue;                               /* not sparse */
-        if (!dst) {
+        if (!major_ok(c, dst, s)) {
             dst = s;
             continue;
         }
         cseg_compact(c, dst);
         enum merge_result r = merge_into(c, dst, s);
-        if (s->live_slots == 0)
+        if (s->live_slots == 0) {
             cseg_destroy(c, s);
-        else if (r == NO_FRAMES)
+        } else if (r == NO_FRAMES) {
             break;
-        else
+        } else {
+            cseg_compact(c, s);
             dst = s;
+        }
     }
     if (c->st.slots_moved != moved)
         c->st.major_compactions++;

@@ -27,6 +27,11 @@ struct cslot {
     compressor_handle_t *owner;    /* NULL: dead */
 };
 
+struct swap_file {
+    int fd;
+    uint32_t hwm;                  /* blocks [0, hwm) have been handed out */
+};
+
 struct cseg {
     uint32_t id;
     enum cseg_state state;
@@ -35,7 +40,7 @@ struct cseg {
     uint32_t nslots, live_slots, slots_cap;
     struct cslot *slots;
     uint32_t nframes;              /* frames populated from the start */
-    uint64_t swap_block;           /* CSEG_SWAPPED: where it is in the swap file */
+    uint64_t swap_block;           /* CSEG_SWAPPED: file x file_blocks + block in it */
     uint64_t swap_sum;             /* and the sum of its bytes as they were written */
     struct cseg *older, *newer;    /* age queue: sealed segments in memory */
     uint8_t *frames[];
@@ -62,9 +67,11 @@ struct compressor {
     struct cseg *open;             /* receives new pages */
     struct cseg *oldest, *newest;
     struct sv_table sv;
-    int swap_fd;
-    uint64_t swap_blocks;          /* blocks ever used in the swap file */
-    uint64_t *free_blocks;
+    struct compressor_swap_ops swap; /* create NULL: no swap */
+    struct swap_file *files;
+    uint32_t nfiles;
+    bool create_failed;            /* the last new file could not be had */
+    uint64_t *free_blocks;         /* blocks given back, below their file's hwm */
     uint32_t nfree_blocks, free_blocks_cap;
     struct compressor_stats st;
     uint8_t *scratch;              /* COMPRESSOR_ENCODE_MAX: encoder output, reads */
@@ -104,6 +111,7 @@ bool sv_lookup(const struct sv_table *t, uint32_t index, uint32_t *value);
 void sv_unref(struct sv_table *t, uint32_t index);
 
 /* swap.c */
+static inline bool swap_on(const struct compressor *c) { return c->swap.create != NULL; }
 int swap_in(struct compressor *c, struct cseg *s);
 /* Reads n bytes at off of a swapped-out segment from the file, leaving it there. */
 int swap_read(const struct compressor *c, const struct cseg *s, uint32_t off, void *dst,
@@ -111,7 +119,12 @@ int swap_read(const struct compressor *c, const struct cseg *s, uint32_t off, vo
 void swap_release(struct compressor *c, struct cseg *s);
 
 /* pool.c */
-int pool_make_room(struct compressor *c, uint32_t frames);
+/* All segments, in memory and swapped out (XNU's c_segment_count). */
+static inline uint64_t pool_segments(const struct compressor *c)
+{
+    return c->st.segments + c->st.segments_swapped;
+}
+int pool_populate(struct compressor *c, struct cseg *s, uint32_t end);
 /* What a handle names: a live slot of a segment, a live single-value entry, or
  * nothing. */
 struct href {

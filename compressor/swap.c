@@ -1,5 +1,8 @@
-/* compressor/swap.c — macOS mode: sealed segments written to a swap file the caller
- * provides, in blocks of segment_size, and read back whole on demand. */
+/* compressor/swap.c — macOS mode: sealed segments written to swap files the caller
+ * creates on demand, in blocks of segment_size, and read back whole on demand.
+ *
+ * A block is named by one number, file x file_blocks + block in the file. Blocks
+ * given back go on a free list; a file hands out new blocks from its start. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,26 +10,82 @@
 
 #include "compressor/pool_impl.h"
 
-int compressor_swap_attach(struct compressor *c, int fd)
+int compressor_swap_enable(struct compressor *c, const struct compressor_swap_ops *ops)
 {
-    if (c->st.segments_swapped)
-        return -EINVAL;                 /* their data is in the current file */
-    c->swap_fd = fd < 0 ? -1 : fd;
+    if (swap_on(c) || !ops || !ops->create || ops->file_blocks < 4 || ops->max_files < 1)
+        return -EINVAL;
+    c->swap = *ops;
     return 0;
 }
 
-static uint64_t take_block(struct compressor *c)
+static uint64_t blocks_free(const struct compressor *c)
 {
-    return c->nfree_blocks ? c->free_blocks[--c->nfree_blocks] : c->swap_blocks++;
+    return c->st.swap_blocks - c->st.swap_blocks_used;
+}
+
+static bool may_create(const struct compressor *c)
+{
+    return c->nfiles < c->swap.max_files;
+}
+
+bool compressor_swap_low(const struct compressor *c)
+{
+    if (!swap_on(c))
+        return false;
+    return blocks_free(c) * 32 < c->swap.file_blocks && (!may_create(c) || c->create_failed);
+}
+
+bool compressor_swap_out_of_space(const struct compressor *c)
+{
+    return swap_on(c) && !may_create(c) && blocks_free(c) < 8;
+}
+
+/* vm_swapfile_create_thread: a new file while less than a quarter of one is free. */
+static void add_files(struct compressor *c)
+{
+    while (blocks_free(c) * 4 < c->swap.file_blocks && may_create(c)) {
+        struct swap_file *f = realloc(c->files, (c->nfiles + 1) * sizeof *f);
+        if (!f)
+            break;
+        c->files = f;
+        int fd = c->swap.create(c->swap.ctx);
+        c->create_failed = fd < 0;
+        if (fd < 0)
+            break;
+        c->files[c->nfiles++] = (struct swap_file){ .fd = fd };
+        c->st.swap_files = c->nfiles;
+        c->st.swap_blocks += c->swap.file_blocks;
+    }
+}
+
+/* A free block, or false if there is none and no new file. */
+static bool take_block(struct compressor *c, uint64_t *block)
+{
+    add_files(c);
+    if (c->nfree_blocks) {
+        *block = c->free_blocks[--c->nfree_blocks];
+    } else {
+        uint32_t f = 0;
+        while (f < c->nfiles && c->files[f].hwm == c->swap.file_blocks)
+            f++;
+        if (f == c->nfiles)
+            return false;
+        *block = (uint64_t)f * c->swap.file_blocks + c->files[f].hwm++;
+    }
+    c->st.swap_blocks_used++;
+    return true;
 }
 
 static void put_block(struct compressor *c, uint64_t block)
 {
+    c->st.swap_blocks_used--;
     if (c->nfree_blocks == c->free_blocks_cap) {
         uint32_t cap = c->free_blocks_cap ? 2 * c->free_blocks_cap : 64;
         uint64_t *b = realloc(c->free_blocks, cap * sizeof *b);
-        if (!b)
-            return;                     /* the block is only lost file space */
+        if (!b) {
+            c->st.swap_blocks--;        /* the block is only lost file space */
+            return;
+        }
         c->free_blocks = b;
         c->free_blocks_cap = cap;
     }
@@ -85,9 +144,15 @@ static uint64_t segment_sum(const struct cseg *s)
     return h;
 }
 
+static int block_fd(const struct compressor *c, uint64_t block)
+{
+    return c->files[block / c->swap.file_blocks].fd;
+}
+
 static off_t block_offset(const struct compressor *c, uint64_t block, uint32_t f)
 {
-    return (off_t)(block * c->cfg.segment_size + (uint64_t)f * FRAME_SIZE);
+    uint64_t in_file = block % c->swap.file_blocks;
+    return (off_t)(in_file * c->cfg.segment_size + (uint64_t)f * FRAME_SIZE);
 }
 
 /* Returns the frames given back, or -errno with the segment still in memory. */
@@ -95,9 +160,12 @@ static int swap_out_one(struct compressor *c, struct cseg *s)
 {
     cseg_compact(c, s);
     uint64_t sum = segment_sum(s);
-    uint64_t block = take_block(c);
+    uint64_t block;
+    if (!take_block(c, &block))
+        return -ENOSPC;
     for (uint32_t f = 0; f < s->nframes; f++) {
-        int r = write_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, block, f));
+        int r = write_all(block_fd(c, block), s->frames[f], frame_bytes(s, f),
+                          block_offset(c, block, f));
         if (r < 0) {
             put_block(c, block);
             return r;
@@ -118,7 +186,7 @@ static int swap_out_one(struct compressor *c, struct cseg *s)
 
 int compressor_swapout(struct compressor *c, uint32_t frames)
 {
-    if (c->swap_fd < 0)
+    if (!swap_on(c))
         return -ENODEV;
     uint32_t got = 0;
     while (got < frames && c->oldest) {
@@ -132,12 +200,10 @@ int compressor_swapout(struct compressor *c, uint32_t frames)
 
 int swap_in(struct compressor *c, struct cseg *s)
 {
-    uint32_t need = (s->used + FRAME_SIZE - 1) / FRAME_SIZE;
-    if (c->st.frames + need > c->cfg.max_frames)
-        pool_make_room(c, (uint32_t)(c->st.frames + need - c->cfg.max_frames));
-    int r = cseg_populate(c, s, s->used);
+    int r = pool_populate(c, s, s->used);
     for (uint32_t f = 0; r == 0 && f < s->nframes; f++)
-        r = read_all(c->swap_fd, s->frames[f], frame_bytes(s, f), block_offset(c, s->swap_block, f));
+        r = read_all(block_fd(c, s->swap_block), s->frames[f], frame_bytes(s, f),
+                     block_offset(c, s->swap_block, f));
     if (r == 0 && segment_sum(s) != s->swap_sum) {
         c->st.corrupt++;
         r = -EIO;
@@ -165,5 +231,5 @@ void swap_release(struct compressor *c, struct cseg *s)
 int swap_read(const struct compressor *c, const struct cseg *s, uint32_t off, void *dst,
               uint32_t n)
 {
-    return read_all(c->swap_fd, dst, n, block_offset(c, s->swap_block, 0) + (off_t)off);
+    return read_all(block_fd(c, s->swap_block), dst, n, block_offset(c, s->swap_block, 0) + (off_t)off);
 }

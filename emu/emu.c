@@ -32,7 +32,6 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     emu->jetsam.reports_fd = -1;
     emu->clock_always = opt->exact_clock;
     emu->rootfd = -1;
-    emu->swap_fd = -1;
     emu->wait.pipe[0] = emu->wait.pipe[1] = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
     emu->pressure.due = UINT64_MAX;

@@ -15,7 +15,7 @@
 struct emu_memstatus;
 
 /* ios: no backing store, the compressor is the only place for anonymous pages.
- * macos: the compressor's full segments also go to a swap file. */
+ * macos: the compressor's segments also go to swap files. */
 enum emu_platform { EMU_PLATFORM_IOS, EMU_PLATFORM_MACOS };
 
 struct emu_options {
@@ -28,8 +28,10 @@ struct emu_options {
     uint64_t seed;                 /* for everything random the guest sees */
     enum compressor_codec codec;   /* the compressor's (the CLI's default: hybrid) */
     enum emu_platform platform;
-    const char *swap_dir;          /* macos: where the swap file goes (NULL: a new
+    const char *swap_dir;          /* macos: where the swap files go (NULL: a new
                                       directory under $TMPDIR, removed at exit) */
+    uint64_t swap_size;            /* macos: swap space at most, in files of the RAM's
+                                      size (0: EMU_SWAP_FILES of them) */
     bool no_jetsam;                /* no pressure levels, notes or kills (emu/jetsam.h) */
     const char *reports_dir;       /* JetsamEvent reports go here; NULL: none written */
     uint64_t notify_spacing;       /* guest instructions between pressure notes; 0: XNU's */

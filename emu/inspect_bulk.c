@@ -110,7 +110,7 @@ static void compressor_counters(struct emu *emu, struct inspect_vm *out)
     out->compressed_bytes = cs->bytes_stored;
     out->compressions = cs->compressions;
     out->decompressions = cs->decompressions;
-    out->swap = emu->swap_fd >= 0;
+    out->swap = emu->opt.platform == EMU_PLATFORM_MACOS;
     out->swapouts = cs->swapouts;
     out->swapins = cs->swapins;
     out->segments_swapped = cs->segments_swapped;

@@ -35,7 +35,7 @@ enum task_state {
     TASK_ZOMBIE,                   /* exited, not yet reaped */
 };
 
-#define UPCALL_NOTE_KINDS 5        /* the MACHEMU_NOTE_* values */
+#define UPCALL_NOTE_KINDS 6        /* the MACHEMU_NOTE_* values */
 
 /* A task's memory-pressure handler and the upcall in progress (upcall.c). */
 struct task_upcall {
@@ -144,6 +144,8 @@ struct emu_jetsam {
     struct { emu_jetsam_listener fn; void *ctx; } listeners[EMU_JETSAM_LISTENERS];
 };
 
+#define EMU_SWAP_FILES 100        /* macos: swap files at most (VM_MAX_SWAP_FILE_NUM) */
+
 struct emu {
     struct emu_options opt;
     mode_t user_umask;             /* machemu's, read at start: the first task's too */
@@ -169,9 +171,12 @@ struct emu {
     } pressure;
     struct emu_jetsam jetsam;
     uint64_t alarm;                /* emu_set_alarm(); UINT64_MAX: none */
-    int swap_fd;                   /* macos: the compressor's swap file, else -1 */
+    int swap_fds[EMU_SWAP_FILES];  /* macos: the swap files this run made, */
+    unsigned swap_names[EMU_SWAP_FILES];   /* swapfileN: their N, */
+    unsigned nswap;                /* how many */
+    uint64_t low_swap_next;        /* icount before which no low-swap note is sent again */
+    uint64_t low_swap_notes;       /* rounds of low-swap notes sent */
     char *swap_dir;
-    char swap_name[24];            /* the swap file in it: swapfileN, made by this run */
     bool swap_dir_made;            /* created by us: removed at exit */
     int rootfd;                    /* O_PATH directory: the guest root */
     char *root;
@@ -331,10 +336,13 @@ uint64_t deadline_after(uint64_t ns);
  * negative or unnormalized one. */
 int guest_timespec_ns(struct emu *emu, uint64_t addr, uint64_t *ns);
 
-/* pager.c: the compressor of the machine (after fs_init: the swap file must be
+/* pager.c: the compressor of the machine (after fs_init: the swap files must be
  * outside the root). 0, or -1 with err set. */
 int emu_pager_init(struct emu *emu, char *err, size_t errlen);
 void emu_pager_fini(struct emu *emu);
+/* pageout.c: what the VM asks of the machine (struct vm_env): guest time, the
+ * pressure level, and the low-swap notes. */
+void emu_pageout_init(struct emu *emu);
 
 /* fs.c: paths resolved inside the guest root. */
 int fs_init(struct emu *emu, const char *root, char *err, size_t errlen);

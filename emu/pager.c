@@ -1,4 +1,4 @@
-/* emu/pager.c — the machine's compressor: iOS (memory only) or macOS (swap file). */
+/* emu/pager.c — the machine's compressor: iOS (memory only) or macOS (swap files). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,8 +9,10 @@
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
 
-#define SWAP_FILES 1000u          /* swapfile0 .. swapfile999, named as macOS names
-                                     /private/var/vm/swapfile0, 1, ... */
+/* Swap files are named as macOS names /private/var/vm/swapfile0, 1, ...; each is as
+ * large as the RAM, and there are at most EMU_SWAP_FILES of them (XNU's
+ * VM_MAX_SWAP_FILE_NUM on macOS). */
+#define SWAP_NAMES 1000u
 
 static bool inside(const char *dir, const char *root)
 {
@@ -47,78 +49,97 @@ static int swap_dir(struct emu *emu, char *err, size_t errlen)
     return 0;
 }
 
-/* The first swapfileN the directory does not hold, made here (O_EXCL): runs that share
- * a directory each get their own file, and none truncates another's. */
-static int swap_create(struct emu *emu, int dfd)
+/* compressor_swap_ops.create: the first swapfileN the directory does not hold, made
+ * here (O_EXCL), so that runs sharing a directory never touch each other's files. */
+static int swap_create(void *ctx)
 {
-    for (unsigned i = 0; i < SWAP_FILES; i++) {
-        snprintf(emu->swap_name, sizeof emu->swap_name, "swapfile%u", i);
-        int fd = openat(dfd, emu->swap_name,
-                        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
-static int swap_open(struct emu *emu, char *err, size_t errlen)
-{
-    if (swap_dir(emu, err, errlen) < 0)
-        return -1;
-    int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    emu->swap_fd = dfd < 0 ? -1 : swap_create(emu, dfd);
-    int e = errno;
-    if (dfd >= 0)
-        close(dfd);
-    if (emu->swap_fd < 0 && e == EEXIST)
-        snprintf(err, errlen, "swap directory %s: swapfile0 to swapfile%u exist already",
-                 emu->swap_dir, SWAP_FILES - 1);
-    else if (emu->swap_fd < 0)
-        snprintf(err, errlen, "swap file %s/%s: %s", emu->swap_dir,
-                 dfd < 0 ? "" : emu->swap_name, strerror(e));
-    return emu->swap_fd < 0 ? -1 : 0;
-}
-
-/* Removes the swap file this run made, if its name still leads to it: nothing else in
- * the directory is ours to delete. */
-static void swap_remove(struct emu *emu)
-{
-    struct stat ours, named;
+    struct emu *emu = ctx;
+    if (emu->nswap == EMU_SWAP_FILES)
+        return -ENOSPC;
     int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
-        return;
-    if (fstat(emu->swap_fd, &ours) == 0 &&
-        fstatat(dfd, emu->swap_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-        ours.st_dev == named.st_dev && ours.st_ino == named.st_ino)
-        unlinkat(dfd, emu->swap_name, 0);
+        return -errno;
+    int fd = -EEXIST;
+    for (unsigned i = emu->nswap ? emu->swap_names[emu->nswap - 1] + 1 : 0;
+         fd == -EEXIST && i < SWAP_NAMES; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "swapfile%u", i);
+        fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            fd = -errno;
+            continue;
+        }
+        emu->swap_fds[emu->nswap] = fd;
+        emu->swap_names[emu->nswap++] = i;
+    }
     close(dfd);
+    return fd;
+}
+
+/* Removes the swap files this run made, each only if its name still leads to it. */
+static void swap_remove(struct emu *emu)
+{
+    int dfd = open(emu->swap_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (unsigned i = 0; i < emu->nswap; i++) {
+        char name[24];
+        struct stat ours, named;
+        snprintf(name, sizeof name, "swapfile%u", emu->swap_names[i]);
+        if (dfd >= 0 && fstat(emu->swap_fds[i], &ours) == 0 &&
+            fstatat(dfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ours.st_dev == named.st_dev && ours.st_ino == named.st_ino)
+            unlinkat(dfd, name, 0);
+        close(emu->swap_fds[i]);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    emu->nswap = 0;
+}
+
+/* Files the RAM's size (a Mac's are 1 GB), as many as --swap-size holds, at least one
+ * and at most EMU_SWAP_FILES. */
+static struct compressor_swap_ops swap_ops(struct emu *emu)
+{
+    const uint64_t segment = 64u << 10;          /* macOS's */
+    uint64_t ram = (uint64_t)emu->phys.nframes * PAGE_SIZE, file = ram;
+    if (emu->opt.swap_size && emu->opt.swap_size < file)
+        file = emu->opt.swap_size;
+    uint64_t files = emu->opt.swap_size ? emu->opt.swap_size / file : EMU_SWAP_FILES;
+    uint64_t blocks = file / segment;
+    return (struct compressor_swap_ops){
+        .ctx = emu, .create = swap_create,
+        .file_blocks = blocks < 4 ? 4 : blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)blocks,
+        .max_files = files < 1 ? 1 : files > EMU_SWAP_FILES ? EMU_SWAP_FILES : (uint32_t)files };
 }
 
 int emu_pager_init(struct emu *emu, char *err, size_t errlen)
 {
-    emu->swap_fd = -1;
-    if (emu->opt.platform == EMU_PLATFORM_MACOS && swap_open(emu, err, errlen) < 0)
+    bool macos = emu->opt.platform == EMU_PLATFORM_MACOS;
+    if (macos && swap_dir(emu, err, errlen) < 0)
         return -1;
-    struct vm_compressor_config cfg = { .codec = emu->opt.codec, .swap_fd = emu->swap_fd };
+    struct vm_compressor_config cfg = { .codec = emu->opt.codec, .macos = macos };
+    if (macos)
+        cfg.swap = swap_ops(emu);
     int rc = vm_compressor_init(&emu->vm, &cfg);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create the compressor: %s", strerror(-rc));
         return -1;
     }
+    emu_pageout_init(emu);
     return 0;
 }
 
 void emu_pager_fini(struct emu *emu)
 {
     vm_compressor_fini(&emu->vm);
-    if (emu->swap_fd >= 0) {
+    if (emu->swap_dir)
         swap_remove(emu);
-        close(emu->swap_fd);
-    }
     if (emu->swap_dir_made)
         rmdir(emu->swap_dir);
     free(emu->swap_dir);
     emu->swap_dir = NULL;
-    emu->swap_fd = -1;
+}
+
+const char *emu_platform_name(enum emu_platform p)
+{
+    return p == EMU_PLATFORM_MACOS ? "macos" : "ios";
 }

@@ -39,6 +39,7 @@ const char *emu_pressure_note_name(uint32_t note)
     case MACHEMU_NOTE_PRESSURE_NORMAL: return "NORMAL";
     case MACHEMU_NOTE_PRESSURE_WARN: return "WARN";
     case MACHEMU_NOTE_PRESSURE_CRITICAL: return "CRITICAL";
+    case MACHEMU_NOTE_LOW_SWAP: return "LOW_SWAP";
     case MACHEMU_NOTE_PROC_LIMIT_WARN: return "PROC_LIMIT_WARN";
     case MACHEMU_NOTE_PROC_LIMIT_CRITICAL: return "PROC_LIMIT_CRITICAL";
     default: return "?";

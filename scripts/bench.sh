@@ -18,6 +18,8 @@
 # COMP_PAGES (pages per corpus, default 1536), COMP_REPS (default 5).
 #   4. Jetsam: from a level change to the guest's handler, and killing a 64 MB task
 #      ($O/bench/jetsam_bench; references from the same run, see its header).
+#   5. the cost of compression: guest/compress with 2x or 3x the RAM, against the same
+#      run with RAM enough for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,7 @@ G=$O/guest
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-for p in "$MACHEMU" "$G/compute" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
+for p in "$MACHEMU" "$G/compute" "$G/compress" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
          "$O/bench/jetsam_bench" "$G/memapp" "$G/mapmany"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
@@ -167,3 +169,21 @@ echo
 
 echo "== 4. Jetsam (jetsam_bench, best of $REPS; guest instructions are the emulator's clock)"
 "$O/bench/jetsam_bench" "$G" "$REPS" 2>/dev/null | grep -v '^memapp:'
+echo
+
+echo "== 5. the cost of compression (guest/compress MB: written, then read back twice; the same run with RAM enough for it)"
+printf '%-44s %10s %10s %8s %12s\n' benchmark squeezed roomy ratio compressions
+squeeze_row() {   # NAME MB KIND RAM OPTS...: 'compress MB KIND' under RAM, against 512M
+    local name=$1 mb=$2 kind=$3 ram=$4; shift 4
+    local r t c
+    r=$(best "$MACHEMU" run -m 512M --stats "$@" "$G/compress" "$mb" "$kind")
+    t=$(best "$MACHEMU" run -m "$ram" --stats "$@" "$G/compress" "$mb" "$kind")
+    c=$(stat_field 'Compressions: *')
+    printf '%-44s %10s %10s %7sx %12s\n' "$name" "$t" "$r" "$(ratio "$t" "$r")" "$c"
+}
+squeeze_row "ios 2x RAM (128 MB heap in 64M)" 128 heap 64M --no-jetsam
+for codec in hybrid wkdm lz4; do
+    squeeze_row "macos 3x RAM (192 MB heap in 64M), $codec" 192 heap 64M --platform macos --codec "$codec"
+    squeeze_row "macos 3x RAM (192 MB mixed in 64M), $codec" 192 mixed 64M --platform macos --codec "$codec"
+done
+

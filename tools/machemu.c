@@ -43,10 +43,12 @@ static void usage(FILE *out)
         "      --codec NAME         compressor codec: wkdm, lz4 or hybrid (default hybrid:\n"
         "                           WKdm, LZ4 when WKdm's output is 12 KB or more)\n"
         "      --platform NAME      ios (default: no backing store, a full compressor raises\n"
-        "                           pressure) or macos (full compressor segments go to a\n"
-        "                           swap file)\n"
-        "      --swap-dir DIR       macos: directory for the swap file (default: a new one\n"
+        "                           pressure) or macos (compressor segments go to swap\n"
+        "                           files, as macOS's swapper sends them)\n"
+        "      --swap-dir DIR       macos: directory for the swap files (default: a new one\n"
         "                           under $TMPDIR, removed at exit); never inside --root\n"
+        "      --swap-size SIZE     macos: swap space at most, in files the RAM's size\n"
+        "                           (default: 100 of them, macOS's limit)\n"
         "      --band N             the program's Jetsam band, a number 0-210 or a name: idle,\n"
         "                           background, foreground (the default), ...\n"
         "      --memlimit MB[:fatal|soft]  its limit on phys_footprint (default: none). fatal,\n"
@@ -166,7 +168,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
 {
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
-           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS };
+           O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS,
+           O_SWAPSIZE };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -179,6 +182,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "view-size", required_argument, 0, O_SIZE }, { "codec", required_argument, 0, O_CODEC },
         { "platform", required_argument, 0, O_PLATFORM },
         { "swap-dir", required_argument, 0, O_SWAPDIR }, { "band", required_argument, 0, O_BAND },
+        { "swap-size", required_argument, 0, O_SWAPSIZE },
         { "memlimit", required_argument, 0, O_MEMLIMIT },
         { "reports", required_argument, 0, O_REPORTS },
         { "no-jetsam", no_argument, 0, O_NOJETSAM },
@@ -250,6 +254,12 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             c->o.platform = !strcmp(optarg, "macos") ? EMU_PLATFORM_MACOS : EMU_PLATFORM_IOS;
             break;
         case O_SWAPDIR: c->o.swap_dir = optarg; break;
+        case O_SWAPSIZE:
+            if (!(c->o.swap_size = parse_size(optarg))) {
+                fprintf(stderr, "machemu: bad --swap-size '%s': want a size such as 64M\n", optarg);
+                return -2;
+            }
+            break;
         case O_BAND: {
             int band;
             if (memorystatus_band_parse(optarg, &band) < 0) {
@@ -373,8 +383,9 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         fprintf(stderr, "machemu: scenario: --no-jetsam leaves nothing to watch\n");
         return -2;
     }
-    if (c->o.swap_dir && c->o.platform != EMU_PLATFORM_MACOS) {
-        fprintf(stderr, "machemu: %s: --swap-dir needs --platform macos (iOS has no swap)\n", cmd);
+    if ((c->o.swap_dir || c->o.swap_size) && c->o.platform != EMU_PLATFORM_MACOS) {
+        fprintf(stderr, "machemu: %s: --%s needs --platform macos (iOS has no swap)\n", cmd,
+                c->o.swap_dir ? "swap-dir" : "swap-size");
         return -2;
     }
     /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */

@@ -119,7 +119,7 @@ static void draw_compressor(struct view *v)
             vm->swap ? ", swapping to a file" : ", no swap: iOS");
     if (vm->low_on_space || vm->full)
         ui_text(v, r->x + 34 * v->font.w, y, 0, view_pressure_rgb(VIEW_PRESSURE_CRITICAL), "%s",
-                vm->full ? "FULL: pages throttled" : "LOW ON SPACE");
+                vm->full ? "FULL: pages refused" : "LOW ON SPACE");
     y += fh + 2;
     ui_text(v, r->x, y, r->w, TEXT_RGB, "%llu pages (%s) in %u frames (%s): %.1f to 1",
             (unsigned long long)vm->compressor_pages,

@@ -63,6 +63,7 @@ struct vm_page {                   /* <= 64 bytes, indexed by frame number */
     uint16_t wire_count;
     uint8_t queue;                 /* enum vm_page_queue */
     uint8_t flags;                 /* VM_PAGE_* */
+    uint8_t spec_bin;              /* on the speculative queue: its aging bin (0: aged) */
 };
 
 _Static_assert(sizeof(struct vm_page) <= 64, "one small record per 16 KB frame");
@@ -79,13 +80,21 @@ struct vm_stats {
     uint64_t reactivations;        /* inactive pages found referenced again */
     uint64_t deactivations;        /* active -> inactive, reference bit cleared */
     uint64_t reclaimed;            /* clean file pages dropped (re-read on the next fault) */
-    uint64_t throttled;            /* anonymous pages parked: the compressor is full or absent */
+    uint64_t throttled;            /* anonymous pages parked: there is no compressor */
     uint64_t pageouts;             /* pages written to a vnode pager (none yet: shared
                                       writable file mappings are refused) */
     uint64_t purges;               /* pages of volatile purgeable objects emptied */
     uint64_t scans;                /* runs of the pageout scan */
     uint64_t shortages;            /* allocations refused: nothing left to reclaim */
     uint64_t read_ahead;           /* pages read ahead of a sequential page-in */
+    uint64_t reactivation_limit;   /* referenced pages taken anyway: the reactivation
+                                      limit of the scan was reached */
+    uint64_t filecache_reactivated;/* file pages kept: the file cache is at its floor */
+    uint64_t compressor_refused;   /* anonymous pages reactivated: the compressor
+                                      refused them (full, or no frame) */
+    uint64_t purged_objects;       /* volatile objects emptied by the scan */
+    uint64_t forced_purges;        /* of which before their token was ripe */
+    uint64_t speculative_aged;     /* speculative bins aged into the stealable queue */
 };
 
 enum vm_fault_kind {
@@ -113,13 +122,53 @@ struct vm_fault_event {
     uint64_t cost_ns;
 };
 
-/* Paging thresholds in frames, from XNU's iOS formulas (docs/fidelity.md): computed once
- * from the frames free when the VM starts. User allocations never dip into the
- * reserve, which is kept for page tables. */
+/* Paging thresholds in frames, from XNU's iOS formulas (vm_page_free_reserve,
+ * docs/fidelity.md): computed from the frames free when the VM starts. User
+ * allocations never dip into the reserve, which is kept for the compressor, page
+ * tables and kernel memory. */
 struct vm_targets {
     uint32_t reserved;
     uint32_t free_min;
     uint32_t free_target;
+};
+
+/* memorystatus_vm_pressure_level, as the machine around the VM knows it. */
+enum vm_pressure_level {
+    VM_PRESSURE_NORMAL, VM_PRESSURE_WARNING, VM_PRESSURE_URGENT, VM_PRESSURE_CRITICAL
+};
+
+/* What the VM asks of the machine around it. Every member may be NULL: then time
+ * stands still and the level is normal. */
+struct vm_env {
+    void *ctx;
+    uint64_t (*now_ms)(void *ctx);                 /* guest time (speculative aging) */
+    enum vm_pressure_level (*pressure)(void *ctx); /* forced purges (vps_purge_object) */
+    /* macOS mode, after a scan or a swapout: swap is low on space (vm_swap_low_on_space)
+     * or not; called at each such point while it is, and once when it stops. */
+    void (*swap_low)(void *ctx, bool low);
+};
+
+/* The speculative queue's aging bins (XNU's vm_page_queue_speculative): read-ahead
+ * pages join bin age_index, which closes 500 ms after it opened; the pages of a bin
+ * that is aged (stealable) move to bin 0, the head of the queue, where the scan
+ * takes them first. Bins follow each other on the one queue in age order. */
+#define VM_SPECULATIVE_BINS 10     /* VM_PAGE_DEFAULT_MAX_SPECULATIVE_AGE_Q */
+#define VM_SPECULATIVE_BIN_MS 500  /* VM_PAGE_SPECULATIVE_Q_AGE_MS */
+struct vm_speculative {
+    uint8_t age_index, steal_index;
+    uint32_t count[VM_SPECULATIVE_BINS + 1];
+    uint64_t closes_ms[VM_SPECULATIVE_BINS + 1];
+};
+
+/* Purgeable token aging (XNU's vm_purgeable.c, one FIFO queue): a token joins when an
+ * object becomes volatile, counting the pages that entered an inactive queue since the
+ * token before; each page that leaves an inactive queue takes one from the first
+ * unripe token. A token at 0 is ripe: the scan may empty one volatile object for it. */
+struct vm_purge_tokens {
+    uint32_t *count;               /* tokens, oldest first, from head */
+    uint32_t head, n, cap;         /* ring */
+    uint32_t ripe;                 /* tokens at the head with count 0 (available_for_purge) */
+    int64_t new_pages;             /* pages entered inactive since the last token */
 };
 
 struct vm {
@@ -140,8 +189,17 @@ struct vm {
     void *trace_ctx;
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
     enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
-    bool compressor_full;          /* the last compression was refused for space:
-                                      retried once a compressed page leaves */
+    bool compressor_full;          /* the last compression was refused for space (the
+                                      page or segment limit): cleared when a compressed
+                                      page leaves, or at the next scan */
+    bool macos;                    /* macOS mode: swap behind the compressor, macOS's
+                                      pageout rules where they differ (vm_compressor_init) */
+    uint64_t compactions_at;       /* pool pages freed when the last major compaction
+                                      ran (vm_compressor_maintain) */
+    bool swap_was_low;             /* what env.swap_low heard last */
+    struct vm_env env;
+    struct vm_speculative spec;
+    struct vm_purge_tokens tokens;
     struct vm_phantom_cache phantom; /* ghosts of evicted file pages */
 };
 
@@ -169,23 +227,56 @@ struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t of
 void vm_page_activate(struct vm *vm, struct vm_page *pg);
 /* To the tail of the inactive queue of its kind, reference bit cleared in the pmap. */
 void vm_page_deactivate(struct vm *vm, struct vm_page *pg);
+/* vm_page_balance_inactive: up to max pages from the head of the active queue to the
+ * inactive queues while those (with the speculative queue) are under the inactive
+ * target. Also run for three whenever a page leaves an inactive queue. */
+void vm_page_balance_inactive(struct vm *vm, int max);
+/* Onto the speculative queue (read ahead), in the current aging bin (vm.h). */
 void vm_page_speculate(struct vm *vm, struct vm_page *pg);
+/* Makes the pages of bin b stealable (bin 0). */
+void vm_page_speculate_ageit(struct vm *vm, uint8_t b);
 void vm_page_throttle(struct vm *vm, struct vm_page *pg);
 void vm_page_wire(struct vm *vm, struct vm_page *pg);
 void vm_page_unwire(struct vm *vm, struct vm_page *pg);
 
 /* vm_pageout.c */
+/* vm_page_free_reserve for a machine of nframes frames with free_count free: the
+ * reserve (XNU's 100 pages, plus 28 for the compressor, at most 1/8 of the frames),
+ * free_min = reserve + 10 + free/200 and free_target = reserve + 15 + free/100 ("free"
+ * counted after the reserve), capped at 1500 and 2000, target >= min + 5. */
+void vm_pageout_targets_for(uint32_t nframes, uint32_t free_count, bool compressor,
+                            struct vm_targets *t);
 /* free_target/free_min/reserve from the free frames now (call once the boot-time
- * frames are taken, or again after resizing). */
+ * frames are taken, or again after resizing or adding the compressor). */
 void vm_pageout_init_targets(struct vm *vm);
 /* inactive_target = (active + inactive + speculative) / 2. */
 uint32_t vm_pageout_inactive_target(const struct vm *vm);
-/* Ages and reclaims until free frames reach the free target or nothing more can be
- * reclaimed: purges volatile objects, moves active pages to inactive clearing their
- * reference bits, reactivates the ones referenced since, drops clean file-backed
- * pages, compresses anonymous ones (or parks them on the throttled queue when there
- * is no compressor or it is full). Returns frames freed. */
+/* vm_pageout_scan: ages and reclaims until free frames reach the free target or
+ * nothing more can be reclaimed. Each step keeps the inactive queues at their target
+ * (moving active pages there, reference bit cleared), empties a volatile object whose
+ * token is ripe (or any, in the groups the pressure level forces), ages the
+ * speculative bins, then takes one victim (vps_choose_victim_page): an aged
+ * speculative page, else anonymous and file-backed inactive pages in turn (at most
+ * two anonymous ones in a row), minding the file cache's floor. A victim referenced
+ * since its deactivation is reactivated, up to the scan's reactivation limit; a clean
+ * file-backed one is dropped; an anonymous one is compressed, or reactivated if the
+ * compressor refuses it, or parked on the throttled queue if there is no compressor.
+ * Afterwards the compressor is compacted, and in macOS mode swapped out, as it
+ * needs. Returns frames freed. */
 uint32_t vm_pageout_scan(struct vm *vm);
+/* The purgeable tokens (vm_purgeable.c): a volatile object joins (token_add), an
+ * object stops being volatile (delete_first: purged or destroyed; delete_last: made
+ * nonvolatile again), pages enter and leave the inactive queues. */
+void vm_purgeable_token_add(struct vm *vm);
+void vm_purgeable_token_delete_first(struct vm *vm);
+void vm_purgeable_token_delete_last(struct vm *vm);
+void vm_purgeable_page_inactive(struct vm *vm);
+void vm_purgeable_q_advance(struct vm *vm);
+/* Empties one volatile object if a token is ripe (the lowest group first), or, with
+ * force_below > 0, the first one in a group below it; true if it did
+ * (vm_purgeable_object_purge_one). */
+bool vm_purgeable_purge_one(struct vm *vm, int force_below);
+void vm_purgeable_fini(struct vm *vm);
 /* Checks that every VM frame is on exactly one queue and that the counts add up
  * (free + active + inactive + speculative + throttled + wired + tables + kernel +
  * compressor + reserved = total, and the compressor's frames are the pool's);

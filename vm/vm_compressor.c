@@ -28,22 +28,24 @@ static void frame_free(void *ctx, void *frame)
 int vm_compressor_init(struct vm *vm, const struct vm_compressor_config *cfg)
 {
     struct compressor_config cc;
-    compressor_config_default(&cc, vm->phys->nframes);
+    compressor_config_default(&cc, vm->phys->nframes, cfg->macos ? COMPRESSOR_MACOS : COMPRESSOR_IOS);
     cc.codec = cfg->codec;
-    if (cfg->segment_size)
-        cc.segment_size = cfg->segment_size;
-    if (cfg->max_frames)
-        cc.max_frames = cfg->max_frames;
+    if (cfg->max_pages)
+        cc.max_pages = cfg->max_pages;
+    if (cfg->max_segments)
+        cc.max_segments = cfg->max_segments;
     cc.frames = (struct compressor_frame_ops){ .ctx = vm, .alloc = frame_alloc,
                                                .free = frame_free };
     struct compressor *c = compressor_create(&cc);
     if (!c)
         return -errno;
-    if (cfg->swap_fd >= 0 && compressor_swap_attach(c, cfg->swap_fd) < 0) {
+    if (cfg->swap.create && compressor_swap_enable(c, &cfg->swap) < 0) {
         compressor_destroy(c);
         return -EINVAL;
     }
     vm->compressor = c;
+    vm->macos = cfg->macos;
+    vm_pageout_init_targets(vm);
     return 0;
 }
 
@@ -145,8 +147,9 @@ kern_return_t vm_compressor_pageout(struct vm *vm, struct vm_page *pg)
     struct vm_object *obj = pg->object;
     compressor_handle_t *slot = vm_object_slot(obj, pg->offset, true);
     pfn_t pfn = vm_page_pfn(vm, pg);
-    if (!slot || compressor_put(vm->compressor, phys_ptr(vm->phys, pfn), slot) < 0) {
-        vm->compressor_full = true;
+    int rc = slot ? compressor_put(vm->compressor, phys_ptr(vm->phys, pfn), slot) : -ENOMEM;
+    if (rc < 0) {
+        vm->compressor_full |= rc == -ENOSPC;
         return KERN_RESOURCE_SHORTAGE;
     }
     obj->compressed++;
@@ -181,5 +184,54 @@ kern_return_t vm_compressor_pagein(struct vm *vm, struct vm_object *obj, uint64_
     vm_page_insert(vm, pg, obj, offset);
     vm_page_activate(vm, pg);
     *out = pg;
+    if (!vm->macos)
+        vm_compressor_maintain(vm);    /* decompressions fragment the pool */
     return KERN_SUCCESS;
+}
+
+/* --- the compactor-swapper ---------------------------------------------------------- */
+
+bool vm_compressor_needs_to_swap(const struct vm *vm)
+{
+    uint64_t non_compressed = vm->q[VM_PAGE_Q_ACTIVE].count +
+                              vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count +
+                              vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count +
+                              vm->q[VM_PAGE_Q_SPECULATIVE].count + vm->phys->count[PHYS_FREE];
+    uint64_t available = non_compressed + vm->phys->count[PHYS_COMPRESSOR];
+    /* vm_compressor_majorcompact_threshold_divisor: 13 up to 3 GB, else 25. */
+    uint64_t divisor = (uint64_t)vm->phys->nframes * PAGE_SIZE > (3ull << 30) ? 25 : 13;
+    uint32_t reserve = vm->targets.reserved;
+    return non_compressed < available * 10 / divisor ||
+           (reserve > 56 && vm->phys->count[PHYS_FREE] < reserve - 56);
+}
+
+/* A major compaction costs a walk of the pool: after one, the next waits until an
+ * eighth of its segments' worth of pages has left it. */
+static bool compaction_due(struct vm *vm)
+{
+    const struct compressor_stats *st = compressor_stats(vm->compressor);
+    uint64_t left = st->compressions - st->pages;     /* pages that left the pool */
+    uint64_t spacing = (st->segments + st->segments_swapped) / 8 *
+                       (compressor_config_of(vm->compressor)->segment_size / PAGE_SIZE);
+    return left >= vm->compactions_at + spacing && compressor_needs_major_compact(vm->compressor);
+}
+
+static void swap_as_needed(struct vm *vm)
+{
+    struct compressor *c = vm->compressor;
+    while (vm_compressor_needs_to_swap(vm) && compressor_swapout(c, 1) > 0)
+        ;
+    if (vm->env.swap_low && (compressor_swap_low(c) || vm->swap_was_low))
+        vm->env.swap_low(vm->env.ctx, vm->swap_was_low = compressor_swap_low(c));
+}
+
+void vm_compressor_maintain(struct vm *vm)
+{
+    if (compaction_due(vm)) {
+        const struct compressor_stats *st = compressor_stats(vm->compressor);
+        compressor_compact(vm->compressor);
+        vm->compactions_at = st->compressions - st->pages;
+    }
+    if (vm->macos)
+        swap_as_needed(vm);
 }

@@ -11,8 +11,9 @@
  * share of compressed memory) and frees its frame; a fault on it decompresses into
  * a new frame and frees the slot (a hard fault, VM_FAULT_DECOMPRESS).
  *
- * iOS mode has no backing store: when the pool is full, pages are throttled and
- * pressure rises. macOS mode attaches a swap file: full segments go to it. */
+ * iOS mode has no backing store: when the pool is full, the scan reactivates the
+ * anonymous pages it refuses and pressure rises. macOS mode swaps: segments go to
+ * swap files ahead of need, as vm_swapout_thread sends them (vm_compressor_maintain). */
 #ifndef VM_VM_COMPRESSOR_H
 #define VM_VM_COMPRESSOR_H
 
@@ -20,12 +21,15 @@
 
 struct vm_compressor_config {
     enum compressor_codec codec;
-    uint32_t segment_size;         /* 0: the pool's default (64 KB) */
-    uint32_t max_frames;           /* 0: the pool's default (3/4 of the RAM) */
-    int swap_fd;                   /* read-write swap file (macOS mode), or -1 */
+    bool macos;                    /* macOS mode: XNU's macOS sizes, swap */
+    uint32_t max_pages;            /* 0: XNU's limits for the RAM (vm_compressor_set_size) */
+    uint32_t max_segments;
+    /* macOS mode: where swap files come from (compressor_swap_ops; create NULL: none). */
+    struct compressor_swap_ops swap;
 };
 
-/* Creates the pool for vm (its limits relative to RAM). 0, or -errno. */
+/* Creates the pool for vm (its limits relative to RAM) and sets vm->macos; the paging
+ * targets are computed again with the compressor's reserve. 0, or -errno. */
 int vm_compressor_init(struct vm *vm, const struct vm_compressor_config *cfg);
 /* After every object is gone. */
 void vm_compressor_fini(struct vm *vm);
@@ -36,8 +40,18 @@ compressor_handle_t *vm_object_slot(struct vm_object *obj, uint64_t offset, bool
 bool vm_object_compressed_at(struct vm_object *obj, uint64_t offset);
 
 /* Compresses pg (an unwired page of an internal object) and frees its frame.
- * KERN_RESOURCE_SHORTAGE if the pool refused it (full: vm->compressor_full is set). */
+ * KERN_RESOURCE_SHORTAGE if the pool refused it: full (vm->compressor_full is set), or
+ * no frame for it. */
 kern_return_t vm_compressor_pageout(struct vm *vm, struct vm_page *pg);
+/* What XNU's compactor-swapper thread does when it is woken (after a scan, and on
+ * iOS after a decompression; vm_consider_waking_compactor_swapper): a major
+ * compaction when the pool needs one, and in macOS mode, swapouts of the oldest
+ * segments while compressor_needs_to_swap() holds. Then tells env.swap_low. */
+void vm_compressor_maintain(struct vm *vm);
+/* compressor_needs_to_swap, macOS: non-compressed memory (active + inactive +
+ * speculative + free) under 10/13 of that plus the compressor's frames (10/25 above
+ * 3 GB of RAM), or free frames under the reserve less 56. */
+bool vm_compressor_needs_to_swap(const struct vm *vm);
 /* Decompresses the page at (obj, offset) into a new resident, active page. KERN_ABORTED
  * if the page left the compressor while a frame was found (look it up again),
  * KERN_RESOURCE_SHORTAGE (no frame), KERN_MEMORY_ERROR (data lost or corrupt). */

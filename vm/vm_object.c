@@ -54,15 +54,31 @@ static void volatile_link(struct vm_object *obj)
     *pp = obj;
 }
 
-static void set_purgable_state(struct vm_object *obj, int state)
+/* A new state, with the token queue kept in step as XNU's
+ * vm_object_purgable_control does: a token when the object becomes volatile; the
+ * last one goes when it becomes nonvolatile again, the first one when it is emptied
+ * or destroyed (unless the purge took one already). Setting it volatile again moves
+ * it to the end of the queue and keeps the tokens. */
+enum token_change { TOKEN_KEEP, TOKEN_FIRST, TOKEN_LAST };
+
+static void set_purgable_state(struct vm_object *obj, int state, enum token_change leaving)
 {
+    bool was_volatile = obj->purgable == VM_PURGABLE_VOLATILE;
     volatile_unlink(obj);
+    if (was_volatile && state != VM_PURGABLE_VOLATILE) {
+        if (leaving == TOKEN_FIRST)
+            vm_purgeable_token_delete_first(obj->vm);
+        else if (leaving == TOKEN_LAST)
+            vm_purgeable_token_delete_last(obj->vm);
+    }
+    if (state == VM_PURGABLE_VOLATILE && !was_volatile)
+        vm_purgeable_token_add(obj->vm);
     obj->purgable = (uint8_t)state;
     if (state == VM_PURGABLE_VOLATILE)
         volatile_link(obj);
 }
 
-uint32_t vm_object_purge(struct vm_object *obj)
+static uint32_t purge(struct vm_object *obj, enum token_change token)
 {
     uint32_t n = 0;
     for (struct vm_page *pg = obj->memq, *next; pg; pg = next) {
@@ -74,8 +90,18 @@ uint32_t vm_object_purge(struct vm_object *obj)
     }
     n += vm_compressor_free_range(obj, 0, obj->size);
     obj->vm->stats.purges += n;
-    set_purgable_state(obj, VM_PURGABLE_EMPTY);
+    set_purgable_state(obj, VM_PURGABLE_EMPTY, token);
     return n;
+}
+
+uint32_t vm_object_purge(struct vm_object *obj)
+{
+    return purge(obj, TOKEN_FIRST);
+}
+
+uint32_t vm_object_purge_token_taken(struct vm_object *obj)
+{
+    return purge(obj, TOKEN_KEEP);
 }
 
 kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state)
@@ -89,13 +115,15 @@ kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int
     }
     if (control != VM_PURGABLE_SET_STATE)
         return KERN_INVALID_ARGUMENT;
-    int want = *state & 3;         /* the other bits are ordering hints */
+    int want = *state & 3;         /* the other bits: group and ordering hints */
     if (want == VM_PURGABLE_DENY)
         return KERN_INVALID_ARGUMENT;
+    if (want == VM_PURGABLE_VOLATILE)
+        obj->purge_group = (uint8_t)((*state & VM_PURGEABLE_GROUP_MASK) >> VM_PURGEABLE_GROUP_SHIFT);
     if (want == VM_PURGABLE_EMPTY)
         vm_object_purge(obj);
     else if (!(want == VM_PURGABLE_VOLATILE && old == VM_PURGABLE_EMPTY))
-        set_purgable_state(obj, want);   /* an emptied object stays empty until NONVOLATILE */
+        set_purgable_state(obj, want, TOKEN_LAST);   /* an emptied object stays empty until NONVOLATILE */
     *state = old;
     return KERN_SUCCESS;
 }
@@ -328,7 +356,8 @@ void vm_object_deallocate(struct vm_object *obj)
             obj->vnode->object = NULL;
             vnode_release(obj->vnode);
         }
-        volatile_unlink(obj);
+        if (obj->purgable == VM_PURGABLE_VOLATILE)
+            set_purgable_state(obj, VM_PURGABLE_EMPTY, TOKEN_FIRST);
         copy_replace(obj, NULL);
         obj->vm->objects--;
         free(obj);

@@ -28,6 +28,9 @@ enum vm_purgable_state {
     VM_PURGABLE_EMPTY = 2,         /* emptied: a fault is a memory error until NONVOLATILE */
     VM_PURGABLE_DENY = 3,
 };
+#define VM_PURGEABLE_GROUPS      8          /* NUM_VOLATILE_GROUPS */
+#define VM_PURGEABLE_GROUP_SHIFT 8          /* VM_VOLATILE_GROUP_SHIFT */
+#define VM_PURGEABLE_GROUP_MASK  (7 << VM_PURGEABLE_GROUP_SHIFT)
 enum vm_purgable_control {
     VM_PURGABLE_SET_STATE = 0,
     VM_PURGABLE_GET_STATE = 1,
@@ -46,6 +49,8 @@ struct vm_object {
     struct vnode *vnode;           /* pager: NULL = anonymous (internal) */
     uint64_t last_pagein;          /* offset of the last page-in: detects sequential reads */
     uint8_t purgable;              /* enum vm_purgable_state */
+    uint8_t purge_group;           /* volatile group 0..7 (VM_VOLATILE_GROUP_*): lower
+                                      groups are emptied first */
     /* Delayed copies (XNU's copy objects): each copy shadows this object and gets a
      * page's old contents pushed into it before the page is first changed here. */
     struct vm_object *copies;      /* copies of this object (not referenced) */
@@ -77,8 +82,10 @@ struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size);
  * in *state; GET_STATE reads it. KERN_INVALID_ARGUMENT if obj is not purgeable or
  * the state is not one of NONVOLATILE, VOLATILE, EMPTY. */
 kern_return_t vm_object_purgable_control(struct vm_object *obj, int control, int *state);
-/* Frees a volatile object's pages and marks it EMPTY; returns pages freed. */
+/* Frees a volatile object's pages and marks it EMPTY; returns pages freed. Its first
+ * purgeable token goes with it (vm_object_purge_token_taken: the caller took one). */
 uint32_t vm_object_purge(struct vm_object *obj);
+uint32_t vm_object_purge_token_taken(struct vm_object *obj);
 /* The page for offset in top or down its shadow chain (offsets adjusted): the
  * first object that has it resident or compressed is *holder; returns the
  * resident page, NULL if it is compressed there (or *holder NULL: nowhere). */

@@ -61,12 +61,14 @@ int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
     for (int q = 0; q < VM_PAGE_NQUEUES; q++)
         vm->q[q].head = vm->q[q].tail = PFN_NONE;
     vm->next_object_id = 1;
+    vm->spec.age_index = vm->spec.steal_index = 1;
     vm_pageout_init_targets(vm);
     return 0;
 }
 
 void vm_fini(struct vm *vm)
 {
+    vm_purgeable_fini(vm);
     free(vm->pages);
     free(vm->hash);
     vm_phantom_cache_fini(&vm->phantom);
@@ -102,7 +104,28 @@ static void queue_remove(struct vm *vm, struct vm_page *pg)
     else
         q->tail = pg->pageq_prev;
     q->count--;
+    bool was_inactive = pg->queue == VM_PAGE_Q_INACTIVE_INTERNAL ||
+                        pg->queue == VM_PAGE_Q_INACTIVE_EXTERNAL;
+    if (pg->queue == VM_PAGE_Q_SPECULATIVE)
+        vm->spec.count[pg->spec_bin]--;
     pg->queue = VM_PAGE_NOT_ON_Q;
+    /* As vm_page_queues_remove: a page leaving an inactive queue ages the purgeable
+     * tokens and brings up to three active pages to the inactive queues. */
+    if (was_inactive) {
+        vm_purgeable_q_advance(vm);
+        vm_page_balance_inactive(vm, 3);
+    }
+}
+
+void vm_page_balance_inactive(struct vm *vm, int max)
+{
+    uint32_t target = vm_pageout_inactive_target(vm);
+    pfn_t pfn;
+    while (max-- && vm->q[VM_PAGE_Q_INACTIVE_INTERNAL].count +
+                    vm->q[VM_PAGE_Q_INACTIVE_EXTERNAL].count +
+                    vm->q[VM_PAGE_Q_SPECULATIVE].count < target &&
+           (pfn = vm->q[VM_PAGE_Q_ACTIVE].head) != PFN_NONE)
+        vm_page_deactivate(vm, &vm->pages[pfn]);
 }
 
 static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_queue which)
@@ -123,6 +146,8 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
     q->tail = pfn;
     q->count++;
     pg->queue = (uint8_t)which;
+    if (which == VM_PAGE_Q_INACTIVE_INTERNAL || which == VM_PAGE_Q_INACTIVE_EXTERNAL)
+        vm_purgeable_page_inactive(vm);
 }
 
 struct vm_page *vm_page_grab(struct vm *vm)
@@ -240,10 +265,47 @@ void vm_page_deactivate(struct vm *vm, struct vm_page *pg)
                                                             : VM_PAGE_Q_INACTIVE_EXTERNAL);
 }
 
+static uint64_t now_ms(const struct vm *vm)
+{
+    return vm->env.now_ms ? vm->env.now_ms(vm->env.ctx) : 0;
+}
+
+/* Moves the pages of bin b to bin 0, where the scan may take them
+ * (vm_page_speculate_ageit). */
+void vm_page_speculate_ageit(struct vm *vm, uint8_t b)
+{
+    for (pfn_t pfn = vm->q[VM_PAGE_Q_SPECULATIVE].head; pfn != PFN_NONE && vm->spec.count[b];
+         pfn = vm->pages[pfn].pageq_next)
+        if (vm->pages[pfn].spec_bin == b) {
+            vm->pages[pfn].spec_bin = 0;
+            vm->spec.count[b]--;
+            vm->spec.count[0]++;
+        }
+    vm->stats.speculative_aged++;
+}
+
+/* vm_page_speculate: into the current bin, or the next one once it has closed (whose
+ * pages, if it still has some, are aged first). */
 void vm_page_speculate(struct vm *vm, struct vm_page *pg)
 {
-    if (pg->wire_count == 0)
-        queue_enter_tail(vm, pg, VM_PAGE_Q_SPECULATIVE);
+    if (pg->wire_count)
+        return;
+    struct vm_speculative *sp = &vm->spec;
+    uint64_t now = now_ms(vm);
+    if (vm->q[VM_PAGE_Q_SPECULATIVE].count == 0) {
+        sp->age_index = sp->steal_index = 1;
+        sp->closes_ms[1] = now + VM_SPECULATIVE_BIN_MS;
+    } else if (now >= sp->closes_ms[sp->age_index]) {
+        sp->age_index = sp->age_index % VM_SPECULATIVE_BINS + 1;
+        if (sp->age_index == sp->steal_index)
+            sp->steal_index = sp->age_index % VM_SPECULATIVE_BINS + 1;
+        if (sp->count[sp->age_index])
+            vm_page_speculate_ageit(vm, sp->age_index);
+        sp->closes_ms[sp->age_index] = now + VM_SPECULATIVE_BIN_MS;
+    }
+    queue_enter_tail(vm, pg, VM_PAGE_Q_SPECULATIVE);
+    pg->spec_bin = sp->age_index;
+    sp->count[sp->age_index]++;
 }
 
 void vm_page_throttle(struct vm *vm, struct vm_page *pg)
@@ -410,6 +472,9 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     LINE("Pages deactivated", s->deactivations);
     LINE("Clean file pages reclaimed", s->reclaimed);
     LINE("Anonymous pages throttled", s->throttled);
+    LINE("Anonymous pages refused", s->compressor_refused);
+    LINE("Taken past the reactivation limit", s->reactivation_limit);
+    LINE("Volatile objects purged", s->purged_objects);
     LINE("Pages read ahead (speculative)", s->read_ahead);
     LINE("Pageout scans", s->scans);
     LINE("Allocations refused", s->shortages);
@@ -418,6 +483,7 @@ void vm_print_stats(const struct vm *vm, FILE *out)
         LINE("Compressions refused (pool full)", cs->rejected);
         LINE("Compactions (minor / major)", cs->minor_compactions + cs->major_compactions);
         LINE("Segments swapped out now", cs->segments_swapped);
+        LINE("Swap files used", cs->swap_files);
     }
     fprintf(out, "%-34s %5u / %u / %u pages\n", "Free min / target / reserve:",
             vm->targets.free_min, vm->targets.free_target, vm->targets.reserved);

@@ -1,5 +1,5 @@
 /* compressed: memory the VM compressed, as the Mach API reports it.
- * Usage: compressed MB   (run with less RAM than MB, e.g. machemu -m 16M compressed 48)
+ * Usage: compressed MB   (run with less RAM than MB, e.g. machemu -m 16M compressed 28)
  * Fills MB of lightly used heap-like pages, then checks that the oldest page is paged
  * out (mach_vm_page_query), that task_info counts compressed memory in the footprint,
  * that host_statistics64 shows the compressor holding more pages than frames, and that

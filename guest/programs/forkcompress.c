@@ -1,6 +1,6 @@
 /* forkcompress: a parent's pages and a forked child's copy of one of them, all sent
  * to the compressor, for the debugger's look at shadow chains.
- * Usage: forkcompress [PRESSURE_MB]   (default 48)
+ * Usage: forkcompress [PRESSURE_MB]   (default 24)
  * Maps 1 MB at 0x7c0000000000 and writes it (word i of 16 KB block b: b << 32 | i),
  * then forks. The child writes its own copy of block 0 (0xc41d << 48 | i) and waits
  * on a pipe. The parent writes PRESSURE_MB of other memory (a few words in each
@@ -59,7 +59,7 @@ static void child(uint64_t *buf, int ready, int go)
 
 int main(int argc, char **argv)
 {
-  size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 48;
+  size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 24;
   uint64_t *buf = mmap((void *)BUF_VA, BUF_LEN, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   CHECK_ERRNO(1, buf == (uint64_t *)BUF_VA);

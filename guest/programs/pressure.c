@@ -194,13 +194,13 @@ static void errors(const char *arg)
     CHECK(1, machemu_pressure_send(0, WARN, 0) == KERN_NOT_RECEIVER);
     CHECK(2, machemu_pressure_send(0, WARN, 1000) == KERN_NOT_RECEIVER);
     CHECK(3, machemu_pressure_handler_set(0, count_calls, NULL) == KERN_INVALID_ARGUMENT);
-    CHECK(4, machemu_pressure_handler_set(0x8, count_calls, NULL) == KERN_INVALID_ARGUMENT);
+    CHECK(4, machemu_pressure_handler_set(0x40, count_calls, NULL) == KERN_INVALID_ARGUMENT);
     CHECK(5, machemu_pressure_handler_set(WARN | 0x100, count_calls, NULL) == KERN_INVALID_ARGUMENT);
     CHECK(6, machemu_pressure_handler_set(WARN, count_calls, NULL) == KERN_SUCCESS);
     CHECK(7, machemu_pressure_send(0, CRITICAL, 0) == KERN_NOT_RECEIVER);
     CHECK(8, machemu_pressure_send(0, 0, 0) == KERN_INVALID_ARGUMENT);
     CHECK(9, machemu_pressure_send(0, WARN | CRITICAL, 0) == KERN_INVALID_ARGUMENT);
-    CHECK(10, machemu_pressure_send(0, 0x8, 0) == KERN_INVALID_ARGUMENT);
+    CHECK(10, machemu_pressure_send(0, 0x40, 0) == KERN_INVALID_ARGUMENT);
     CHECK(11, machemu_pressure_send(999999, WARN, 0) == KERN_INVALID_TASK);
     CHECK(12, machemu_pressure_send(-1, WARN, 0) == KERN_INVALID_TASK);
     CHECK(13, calls == 0);

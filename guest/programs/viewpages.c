@@ -5,9 +5,8 @@
  * anonymous memory (each 16 KB a few numbered words over a repeated byte: it
  * compresses well, but not to a single value, so the compressor's segments hold
  * it); checks the first page last. Under machemu -m 16M the pageout scan
- * deactivates the first page and drops the file's first page while the file is
- * read, and compresses the first page once anonymous memory fills RAM; the check
- * at the end decompresses it. A viewer script can watch each frame change colour,
+ * compresses the first page (the oldest anonymous one) and drops the file's first
+ * page while the file is read; the check at the end decompresses it. A viewer script can watch each frame change colour,
  * and the page leave for the compressor and come back, at a known address. */
 #include "guest_test.h"
 #include "guest_file.h"

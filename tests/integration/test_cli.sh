@@ -72,6 +72,8 @@ bad platform-unknown -g platform -g 'ios or macos' -- run --platform android "$H
 bad swap-dir-on-ios -g 'swap-dir' -g 'macos' -- run --swap-dir /tmp "$HELLO"
 bad swap-dir-missing -g 'no-such-dir' -- run --platform macos --swap-dir "$WORK/no-such-dir" "$HELLO"
 bad swap-dir-in-root -g 'inside the guest root' -- run --platform macos --root "$WORK" --swap-dir "$WORK" "$HELLO"
+bad swap-size-on-ios -g 'swap-size' -g 'macos' -- run --swap-size 64M "$HELLO"
+bad swap-size-words -g 'swap-size' -- run --platform macos --swap-size lots "$HELLO"
 bad trace-unwritable -g 'no-such-dir' -- run --trace-faults=/nonexistent/no-such-dir/t "$HELLO"
 
 # Programs that cannot run.

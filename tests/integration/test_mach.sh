@@ -116,8 +116,8 @@ EOF
 
 # Compressed memory as page_query, task_info and host_statistics64 report it.
 compressed_under_pressure() {
-  pressure_case compressed-pressure 16M "$G/compressed" 48 <<'EOF'
-compressed: 48 MB written
+  pressure_case compressed-pressure 16M "$G/compressed" 28 <<'EOF'
+compressed: 28 MB written
 compressed: the first page is paged out, the footprint counts it
 compressed: touched, it is back intact (a decompression)
 compressed: deallocated, its compressed pages are gone

@@ -1,6 +1,7 @@
 /* Unit tests for compressor/: codec choice (WKdm, LZ4, hybrid, raw), the pool
  * (single values, segments, minor and major compaction with owner rewrites, frame
- * accounting, limits), swap out/in, and bad or corrupted input. */
+ * accounting, XNU's limits and sizes), swap out/in across several files, and bad or
+ * corrupted input. Where a test checks a rule of XNU, the XNU function is named. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -52,13 +53,14 @@ static void fs_free(void *ctx, void *f)
 static struct frame_source fsrc;
 static const struct compressor_stats *st;      /* of the last pool make_pool made */
 
-static struct compressor *make_pool(enum compressor_codec codec, uint32_t seg, uint32_t max_frames,
+/* A pool of host frames (fsrc.limit bounds them) with its own segment and page limits. */
+static struct compressor *make_pool(enum compressor_codec codec, uint32_t seg, uint32_t max_segments,
                                     uint32_t max_pages)
 {
     memset(&fsrc, 0, sizeof fsrc);
     fsrc.limit = UINT32_MAX;
     struct compressor_config cfg = {
-        .codec = codec, .segment_size = seg, .max_frames = max_frames, .max_pages = max_pages,
+        .codec = codec, .segment_size = seg, .max_segments = max_segments, .max_pages = max_pages,
         .frames = { .ctx = &fsrc, .alloc = fs_alloc, .free = fs_free },
     };
     struct compressor *c = compressor_create(&cfg);
@@ -121,6 +123,14 @@ static void get_page(struct compressor *c, struct live *l)
 
 /* ---- codecs ------------------------------------------------------------------ */
 
+/* n random bytes, then zeros: LZ4 stores it in a little more than n bytes. */
+static void make_sized(uint8_t *p, unsigned n, uint64_t seed)
+{
+    memset(p, 0, TP_PAGE);
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)tp_rand(&seed);
+}
+
 static enum compressor_form expected_form(enum compressor_codec codec, enum page_kind k)
 {
     if (k == PK_ZERO || k == PK_SINGLE)
@@ -180,6 +190,30 @@ START_TEST(hybrid_follows_the_12k_rule)
         }
     ck_assert_uint_gt(chose_wkdm, 0);
     ck_assert_uint_gt(chose_lz4, 0);                    /* text pages */
+}
+END_TEST
+
+/* XNU stores a page raw only when no codec fits it in PAGE_SIZE - 4 bytes (the
+ * metacompressor's and c_compress_page's rule): 14.8 KB of random bytes stay
+ * compressed under every codec, a whole page of them does not. */
+START_TEST(raw_only_past_16380_bytes)
+{
+    struct compressor_encoding e;
+    make_sized(page, 14800, 7);
+    for (unsigned ci = 0; ci < NCODECS; ci++) {
+        compressor_encode(codecs[ci], page, enc_buf, &e);
+        ck_assert_int_ne(e.form, COMPRESSOR_FORM_RAW);
+        ck_assert_uint_gt(e.size, 14336);               /* past the old 14 KB rule */
+        ck_assert_uint_le(e.size, 16380);
+        ck_assert_int_eq(compressor_decode(&e, enc_buf, back), 0);
+        ck_assert_mem_eq(back, page, TP_PAGE);
+    }
+    make_page(PK_RANDOM, 3, page);
+    for (unsigned ci = 0; ci < NCODECS; ci++) {
+        compressor_encode(codecs[ci], page, enc_buf, &e);
+        ck_assert_int_eq(e.form, COMPRESSOR_FORM_RAW);
+        ck_assert_uint_eq(e.size, TP_PAGE);
+    }
 }
 END_TEST
 
@@ -453,20 +487,32 @@ START_TEST(major_compaction_merges_sparse_segments)
 }
 END_TEST
 
-/* At the frame limit a put compacts the pool to make room, then stores its page.
- * (One-frame segments, so that merging two sparse ones gives a frame back.) */
-START_TEST(put_at_the_limit_compacts_first)
+/* At the segment limit a put fails; once pages are freed, the pool asks for a major
+ * compaction (vm_compressor_needs_to_major_compact), which merges segments and gives
+ * segments back, and puts work again. */
+START_TEST(segment_limit_until_major_compaction)
 {
-    enum { N = 200 };
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 16 << 10, 12, 100000);
+    enum { N = 1200, SEGS = 24 };
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, SEGS, 100000);
     static struct live l[N];
     memset(l, 0, sizeof l);
     unsigned n = put_until_full(c, l, 0, N);
     ck_assert_uint_lt(n, N);                            /* the limit was reached */
+    ck_assert_uint_eq(st->segments, SEGS);
+    ck_assert(compressor_out_of_space(c));
+    ck_assert(compressor_low_on_space(c));
+    make_page(PK_HEAP, n, page);
+    ck_assert_int_eq(compressor_put(c, page, &l[n].h), -ENOSPC);
     free_some(c, l, n, 3, 6);
+    ck_assert(compressor_needs_major_compact(c));
+    ck_assert_uint_eq(put_until_full(c, l, n, n + 1), n);   /* no compaction by itself */
+    uint64_t segments = st->segments;
+    ck_assert_uint_gt(compressor_compact(c), 0);
+    ck_assert_uint_lt(st->segments, segments);
+    ck_assert_uint_eq(st->major_compactions, 1);
+    ck_assert(!compressor_needs_major_compact(c));
     ck_assert_uint_gt(put_until_full(c, l, n, N), n);
-    ck_assert_uint_gt(st->major_compactions, 0);
-    ck_assert_uint_le(st->frames, 12);
+    ck_assert_uint_le(st->segments, SEGS);
     drain_and_destroy(c, l, N);
 }
 END_TEST
@@ -496,37 +542,165 @@ START_TEST(rebind_follows_moved_handles)
 }
 END_TEST
 
+/* vm_compressor_low_on_space: more than 98% of either limit (the *_nearing_limit
+ * values of vm_compressor_set_size); vm_compressor_out_of_space: at either limit. */
 START_TEST(limits_and_low_on_space)
 {
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 8, 1000);
-    ck_assert(!compressor_low_on_space(c));
-    struct live l[9];
-    for (unsigned i = 0; i < 8; i++)
-        put_page(c, &l[i], PK_RANDOM, i);               /* raw: a frame each */
-    ck_assert_uint_eq(st->frames, 8);
+    /* 100 segments of 16 KB: raw pages take one each. Nearing: 98. */
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 16 << 10, 100, 100000);
+    static struct live l[101];
+    for (unsigned i = 0; i < 98; i++)
+        put_page(c, &l[i], PK_RANDOM, i);
+    ck_assert_uint_eq(st->segments, 98);
+    ck_assert(!compressor_low_on_space(c));             /* 98 is not more than 98 */
+    put_page(c, &l[98], PK_RANDOM, 98);
     ck_assert(compressor_low_on_space(c));
-    make_page(PK_RANDOM, 8, page);
+    ck_assert(!compressor_out_of_space(c));
+    put_page(c, &l[99], PK_RANDOM, 99);
+    ck_assert(compressor_out_of_space(c));
+    make_page(PK_RANDOM, 100, page);
     compressor_handle_t h = COMPRESSOR_NO_HANDLE;
     ck_assert_int_eq(compressor_put(c, page, &h), -ENOSPC);
     ck_assert_uint_eq(h, COMPRESSOR_NO_HANDLE);
     ck_assert_uint_eq(st->rejected, 1);
-    memset(page, 0, sizeof page);                       /* single values need no frame */
+    memset(page, 0, sizeof page);                       /* single values need no segment */
     ck_assert_int_eq(compressor_put(c, page, &h), 0);
     ck_assert_int_eq(compressor_free(c, &h), 0);
-    for (unsigned i = 0; i < 8; i++)
+    for (unsigned i = 0; i < 100; i++)
         get_page(c, &l[i]);
     ck_assert(!compressor_low_on_space(c));
     compressor_destroy(c);
 
-    c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 64, 5);
-    for (unsigned i = 0; i < 5; i++)
-        put_page(c, &l[i], PK_HEAP, i);
-    ck_assert(compressor_low_on_space(c));
-    make_page(PK_HEAP, 5, page);
+    /* 200 pages: nearing 196. Single values count as stored pages. */
+    c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 1000, 200);
+    compressor_handle_t z[200];
+    memset(page, 0, sizeof page);
+    for (unsigned i = 0; i < 200; i++) {
+        ck_assert(!compressor_out_of_space(c));
+        ck_assert_int_eq(compressor_low_on_space(c), i > 196);
+        ck_assert_int_eq(compressor_put(c, page, &z[i]), 0);
+    }
+    ck_assert(compressor_out_of_space(c));
     ck_assert_int_eq(compressor_put(c, page, &h), -ENOSPC);
     ck_assert_uint_eq(st->rejected, 1);
+    ck_assert_uint_eq(st->frames, 0);                   /* pages, not frames, were the limit */
+    for (unsigned i = 0; i < 200; i++)
+        ck_assert_int_eq(compressor_free(c, &z[i]), 0);
     compressor_destroy(c);
     ck_assert_uint_eq(fsrc.outstanding, 0);
+}
+END_TEST
+
+/* vm_compressor_set_size on iOS and arm64 macOS, against the figures worked out by
+ * hand from XNU's constants. */
+START_TEST(sizes_follow_vm_compressor_set_size)
+{
+    struct compressor_config cfg;
+    const uint64_t MB = 1u << 20 >> 14, GB = 1u << 30 >> 14;   /* in 16 KB frames */
+    compressor_config_default(&cfg, 64 * MB, COMPRESSOR_IOS);
+    ck_assert_int_eq(cfg.codec, COMPRESSOR_CODEC_HYBRID);
+    ck_assert_uint_eq(cfg.segment_size, 256 << 10);
+    ck_assert_uint_eq(cfg.max_segments, 240);           /* 64 MB / 272 KB */
+    ck_assert_uint_eq(cfg.max_pages, 240 * 16 * 2);     /* 7680: 1.875 x the RAM */
+    compressor_config_default(&cfg, 2 * GB, COMPRESSOR_IOS);
+    ck_assert_uint_eq(cfg.max_segments, 7710);
+    ck_assert_uint_eq(cfg.max_pages, 7710 * 16 * 2);
+    compressor_config_default(&cfg, 4 * GB, COMPRESSOR_IOS);     /* multiplier 1 ... */
+    ck_assert_uint_eq(cfg.max_segments, 15420);
+    ck_assert_uint_eq(cfg.max_pages, 4 * GB);                    /* ... raised to the RAM */
+    compressor_config_default(&cfg, 64 * MB, COMPRESSOR_MACOS);
+    ck_assert_uint_eq(cfg.segment_size, 64 << 10);
+    ck_assert_uint_eq(cfg.max_segments, 13107);         /* 16 x 64 MB / 80 KB */
+    ck_assert_uint_eq(cfg.max_pages, 13107 * 4);
+    compressor_config_default(&cfg, 2 * GB, COMPRESSOR_MACOS);
+    ck_assert_uint_eq(cfg.max_segments, 419430);        /* 32 GB / 80 KB */
+    ck_assert_uint_eq(cfg.max_pages, 419430u * 4);
+    /* 16 GB: 4x and a multiplier of 2; XNU's 838860 segments are more than a handle
+     * can name (as XNU clamps c_segments_limit to its slot mapping's bits). */
+    compressor_config_default(&cfg, 16 * GB, COMPRESSOR_MACOS);
+    ck_assert_uint_eq(cfg.max_segments, 524287);
+    ck_assert_uint_eq(cfg.max_pages, 524287u * 4 * 2);
+    struct compressor *c = compressor_create(&cfg);
+    ck_assert_ptr_nonnull(c);                           /* within what handles name */
+    compressor_destroy(c);
+    compressor_config_default(&cfg, 1, COMPRESSOR_IOS);          /* smaller than a segment */
+    ck_assert_uint_eq(cfg.max_segments, 1);
+    ck_assert_uint_eq(cfg.max_pages, 32);
+}
+END_TEST
+
+/* vm_compressor_needs_to_major_compact: enough segments (1/8 of the nearing limit) and
+ * more than 1/8 of their room unused. */
+START_TEST(needs_major_compact_as_xnu)
+{
+    enum { N = 64 };
+    /* 64 KB segments (4 frames); nearing limit of 400 segments: 392, /8 = 49. */
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 400, 100000);
+    static struct live l[4 * N];
+    for (unsigned i = 0; i < 4 * 48; i++)
+        put_page(c, &l[i], PK_RANDOM, i);               /* 48 full segments */
+    ck_assert_uint_eq(st->segments, 48);
+    ck_assert(!compressor_needs_major_compact(c));      /* full, and too few */
+    for (unsigned i = 0; i < 4 * 48; i += 4)
+        ck_assert_int_eq(compressor_free(c, &l[i].h), 0);   /* 1/4 of each: a frame back */
+    ck_assert(!compressor_needs_major_compact(c));      /* still too few segments */
+    for (unsigned i = 4 * 48; i < 4 * 50; i++)
+        put_page(c, &l[i], PK_RANDOM, i);
+    ck_assert_uint_eq(st->segments, 50);
+    ck_assert(compressor_needs_major_compact(c));
+    compressor_compact(c);                              /* raw pages: no frame freed */
+    ck_assert_uint_eq(st->segments, 39);                /* 149 sealed pages, four to a */
+                                                        /* segment, and the open one */
+    ck_assert(!compressor_needs_major_compact(c));
+    drain_and_destroy(c, l, 4 * 50);
+}
+END_TEST
+
+
+/* c_seg_major_compact_ok: a segment takes pages from the next unless both are 90%
+ * full or it is full itself; a 75%-full one takes from a 75%-full neighbour. */
+START_TEST(major_compaction_as_c_seg_major_compact_ok)
+{
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_LZ4, 64 << 10, 400, 100000);
+    struct live l[13];
+    struct compressor_encoding e;
+    make_sized(page, 14800, 1);
+    compressor_encode(COMPRESSOR_CODEC_LZ4, page, enc_buf, &e);
+    ck_assert_uint_ge(4 * e.size, (64 << 10) / 100 * 90);  /* four make 90% ... */
+    ck_assert_uint_lt(4 * e.size + 512 + 64, 64 << 10);     /* ... with room left */
+    for (unsigned i = 0; i < 9; i++) {
+        make_sized(page, 14800, 1 + i);
+        l[i].h = COMPRESSOR_NO_HANDLE;
+        ck_assert_int_eq(compressor_put(c, page, &l[i].h), 0);
+    }
+    ck_assert_uint_eq(st->segments, 3);                 /* two sealed, one open */
+    ck_assert_uint_eq(compressor_compact(c), 0);
+    ck_assert_uint_eq(st->slots_moved, 0);
+    ck_assert_uint_eq(st->major_compactions, 0);
+    for (unsigned i = 0; i < 9; i++)
+        ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+    assert_pool_empty(c);
+    compressor_destroy(c);
+
+    /* Raw pages, four to a segment. A quarter freed in two neighbours: the first
+     * takes one page of the second, which is left half full. */
+    c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 400, 100000);
+    for (unsigned i = 0; i < 13; i++)
+        put_page(c, &l[i], PK_RANDOM, i);
+    ck_assert_uint_eq(st->segments, 4);                 /* three sealed, one open */
+    ck_assert_int_eq(compressor_free(c, &l[4].h), 0);
+    ck_assert_int_eq(compressor_free(c, &l[9].h), 0);
+    ck_assert_uint_eq(st->minor_compactions, 2);        /* a quarter dead: slid down */
+    uint64_t frames = st->frames;
+    ck_assert_uint_eq(compressor_compact(c), 0);        /* the same frames, differently */
+    ck_assert_uint_eq(st->frames, frames);
+    ck_assert_uint_eq(st->slots_moved, 1);
+    ck_assert_uint_eq(st->major_compactions, 1);
+    for (unsigned i = 0; i < 13; i++)
+        if (l[i].h)
+            get_page(c, &l[i]);
+    assert_pool_empty(c);
+    compressor_destroy(c);
 }
 END_TEST
 
@@ -580,25 +754,28 @@ END_TEST
 START_TEST(config_is_validated)
 {
     struct compressor_config cfg;
-    compressor_config_default(&cfg, 4096);
-    ck_assert_int_eq(cfg.codec, COMPRESSOR_CODEC_HYBRID);
-    ck_assert_uint_eq(cfg.segment_size, 64 << 10);
-    ck_assert_uint_eq(cfg.max_frames, 3072);
+    compressor_config_default(&cfg, 4096, COMPRESSOR_IOS);
     struct compressor *c = compressor_create(&cfg);
     ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(compressor_config_of(c)->max_pages, cfg.max_pages);
     compressor_destroy(c);
     const uint32_t bad_sizes[] = { 0, 8192, 65536 + 4096, 8u << 20 };
     for (unsigned i = 0; i < 4; i++) {
-        compressor_config_default(&cfg, 4096);
+        compressor_config_default(&cfg, 4096, COMPRESSOR_IOS);
         cfg.segment_size = bad_sizes[i];
         errno = 0;
         ck_assert_ptr_null(compressor_create(&cfg));
         ck_assert_int_eq(errno, EINVAL);
     }
-    compressor_config_default(&cfg, 4096);
-    cfg.max_frames = 3;                                 /* less than one segment */
+    compressor_config_default(&cfg, 4096, COMPRESSOR_IOS);
+    cfg.max_segments = 0;
     ck_assert_ptr_null(compressor_create(&cfg));
-    compressor_config_default(&cfg, 4096);
+    cfg.max_segments = 1u << 20;                        /* more than handles can name */
+    ck_assert_ptr_null(compressor_create(&cfg));
+    compressor_config_default(&cfg, 4096, COMPRESSOR_IOS);
+    cfg.max_pages = 0;
+    ck_assert_ptr_null(compressor_create(&cfg));
+    compressor_config_default(&cfg, 4096, COMPRESSOR_IOS);
     cfg.frames.alloc = fs_alloc;                        /* alloc without free */
     ck_assert_ptr_null(compressor_create(&cfg));
 }
@@ -621,22 +798,57 @@ END_TEST
 
 /* ---- swap ---------------------------------------------------------------------- */
 
-static int swap_file(void)
+/* Swap files handed to the pool: new unlinked temporary files, or `forced` (a pipe,
+ * say) while it is set, or an error while `fail` is. */
+struct swap_source {
+    int fds[64];
+    unsigned n;
+    int forced, fail;
+};
+
+static struct swap_source ssrc;
+
+static int ss_create(void *ctx)
 {
-    char path[] = "/tmp/machemu-swap-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    unlink(path);
+    struct swap_source *ss = ctx;
+    if (ss->fail)
+        return -ss->fail;
+    ck_assert_uint_lt(ss->n, 64);
+    int fd = ss->forced;
+    if (fd < 0) {
+        char path[] = "/tmp/machemu-swap-XXXXXX";
+        fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        unlink(path);
+    }
+    ss->fds[ss->n++] = fd;
     return fd;
+}
+
+static void enable_swap(struct compressor *c, uint32_t file_blocks, uint32_t max_files)
+{
+    memset(&ssrc, 0, sizeof ssrc);
+    ssrc.forced = -1;
+    struct compressor_swap_ops ops = { .ctx = &ssrc, .create = ss_create,
+                                       .file_blocks = file_blocks, .max_files = max_files };
+    ck_assert_int_eq(compressor_swap_enable(c, &ops), 0);
+}
+
+static void close_swap_files(void)
+{
+    for (unsigned i = 0; i < ssrc.n; i++)
+        if (ssrc.fds[i] != ssrc.forced)
+            close(ssrc.fds[i]);
 }
 
 START_TEST(swap_out_and_in_round_trip)
 {
     enum { N = 300 };
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 16, 100000);
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 100000, 100000);
     ck_assert_int_eq(compressor_swapout(c, 1), -ENODEV);
-    int fd = swap_file();
-    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    enable_swap(c, 1024, 4);
+    ck_assert_uint_eq(ssrc.n, 0);                       /* a file only when needed */
+    fsrc.limit = 16;                                    /* the frame source runs dry */
     ck_assert(!compressor_low_on_space(c));
     static struct live l[N];
     for (unsigned i = 0; i < N; i++)
@@ -645,6 +857,8 @@ START_TEST(swap_out_and_in_round_trip)
     ck_assert_uint_gt(st->swapouts, 0);
     ck_assert_uint_gt(st->segments_swapped, 0);
     ck_assert_uint_gt(st->pages_swapped, 0);
+    ck_assert_uint_eq(st->swap_files, 1);
+    ck_assert_uint_eq(st->swap_blocks_used, st->segments_swapped);
     assert_frames_exact(c);
     /* Read back in a scattered order: segments come back on demand. */
     for (unsigned k = 0; k < N; k++) {
@@ -656,17 +870,19 @@ START_TEST(swap_out_and_in_round_trip)
         ck_assert_uint_le(st->frames, 16);
     }
     ck_assert_uint_gt(st->swapins, 0);
+    ck_assert_uint_eq(st->swap_blocks_used, 0);
     assert_pool_empty(c);
     compressor_destroy(c);
-    close(fd);
+    close_swap_files();
 }
 END_TEST
 
-/* A pool without a frame limit, swapping to fd, holding n heap pages. */
-static struct compressor *swapping_pool(int fd, struct live *l, unsigned n)
+/* A pool swapping to files of file_blocks blocks, holding n heap pages. */
+static struct compressor *swapping_pool(struct live *l, unsigned n, uint32_t file_blocks,
+                                        uint32_t max_files)
 {
-    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 4096, 100000);
-    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 100000, 100000);
+    enable_swap(c, file_blocks, max_files);
     fill(c, l, n, PK_HEAP);
     return c;
 }
@@ -674,15 +890,15 @@ static struct compressor *swapping_pool(int fd, struct live *l, unsigned n)
 START_TEST(explicit_swapout_gives_frames_back)
 {
     enum { N = 60 };
-    int fd = swap_file();
     struct live l[N];
-    struct compressor *c = swapping_pool(fd, l, N);
+    struct compressor *c = swapping_pool(l, N, 1024, 4);
     uint64_t frames = st->frames;
     int got = compressor_swapout(c, UINT32_MAX);
     ck_assert_int_gt(got, 0);
     ck_assert_uint_eq(st->frames, frames - (uint64_t)got);
     ck_assert_uint_lt(st->frames, 5);                   /* only the open segment is left */
-    ck_assert_int_eq(compressor_swap_attach(c, -1), -EINVAL);   /* data in the file */
+    struct compressor_swap_ops ops = { .create = ss_create, .file_blocks = 8, .max_files = 1 };
+    ck_assert_int_eq(compressor_swap_enable(c, &ops), -EINVAL);   /* already */
     check_live(c, l, N, NULL);
     ck_assert_uint_gt(st->swapins, 0);
     /* Freeing pages of a swapped-out segment needs no read. */
@@ -692,31 +908,99 @@ START_TEST(explicit_swapout_gives_frames_back)
         ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
     ck_assert_uint_eq(st->swapins, swapins);
     ck_assert_uint_eq(st->segments_swapped, 0);
-    ck_assert_int_eq(compressor_swap_attach(c, -1), 0);
+    ck_assert_uint_eq(st->swap_blocks_used, 0);
     compressor_destroy(c);
-    close(fd);
+    close_swap_files();
+}
+END_TEST
+
+/* vm_swapfile_create_thread and vm_swap_put: a new file as soon as less than a quarter
+ * of one is free, blocks taken from every file and reused once free; past the last
+ * file, vm_swap_low_on_space and vm_swap_out_of_space. */
+START_TEST(swap_spreads_over_several_files)
+{
+    enum { N = 1000 };
+    static struct live l[N];
+    /* 64-block files, at most 3: new files at 16 free blocks, low under 2 free. */
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 100000, 100000);
+    enable_swap(c, 64, 3);
+    ck_assert(!compressor_swap_low(c));
+    unsigned n = 0;
+    for (unsigned k = 0; k < 4; k++, n++)
+        put_page(c, &l[n], PK_RANDOM, n);               /* the open segment */
+    while (n < N && !compressor_swap_out_of_space(c)) {
+        for (unsigned k = 0; k < 4; k++, n++)
+            put_page(c, &l[n], PK_RANDOM, n);           /* one segment */
+        ck_assert_int_gt(compressor_swapout(c, 4), 0);
+        uint64_t free_blocks = st->swap_blocks - st->swap_blocks_used;
+        ck_assert_uint_eq(st->swap_files, ssrc.n);
+        ck_assert(free_blocks >= 15 || st->swap_files == 3);   /* made before the take */
+        ck_assert_int_eq(compressor_swap_low(c), free_blocks < 2);
+    }
+    ck_assert_uint_eq(st->swap_files, 3);
+    ck_assert_uint_eq(st->swap_blocks, 3 * 64);
+    ck_assert_uint_eq(st->swap_blocks_used, 3 * 64 - 7);  /* fewer than 8 free: out */
+    /* Segments in all three files read back right. */
+    for (unsigned i = 0; i < n; i += 37)
+        check_page(c, &l[i]);
+    /* Fill the files, then one more: no room. */
+    while (st->swap_blocks_used < st->swap_blocks) {
+        for (unsigned k = 0; k < 4; k++, n++)
+            put_page(c, &l[n], PK_RANDOM, n);
+        ck_assert_int_gt(compressor_swapout(c, 4), 0);
+    }
+    ck_assert(compressor_swap_low(c));
+    for (unsigned k = 0; k < 4; k++, n++)
+        put_page(c, &l[n], PK_RANDOM, n);
+    ck_assert_int_eq(compressor_swapout(c, 4), -ENOSPC);
+    ck_assert_uint_eq(ssrc.n, 3);                       /* never more than max_files */
+    /* Blocks freed in the first file are used again. */
+    for (unsigned i = 0; i < 40; i++)
+        ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
+    ck_assert(!compressor_swap_low(c));
+    ck_assert(!compressor_swap_out_of_space(c));
+    ck_assert_int_gt(compressor_swapout(c, 4), 0);
+    ck_assert_uint_eq(st->swap_files, 3);
+    drain_and_destroy(c, l, n);
+    close_swap_files();
 }
 END_TEST
 
 START_TEST(swap_errors_lose_nothing)
 {
     enum { N = 40 };
+    struct live l[N];
+    /* No file to be had: vm_swap_low_on_space once the last creation failed. */
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 100000, 100000);
+    enable_swap(c, 64, 4);
+    fill(c, l, N, PK_HEAP);
+    ssrc.fail = ENOSPC;
+    uint64_t frames = st->frames;
+    ck_assert_int_eq(compressor_swapout(c, 1), -ENOSPC);
+    ck_assert_uint_eq(st->frames, frames);
+    ck_assert(compressor_swap_low(c));
+    ck_assert(!compressor_swap_out_of_space(c));        /* more files may come */
+    check_live(c, l, N, NULL);
+
+    /* A file that cannot be written (a pipe): nothing lost. */
     int pipefd[2];
     ck_assert_int_eq(pipe(pipefd), 0);
-    struct live l[N];
-    struct compressor *c = swapping_pool(pipefd[1], l, N);        /* pwrite fails */
-    uint64_t frames = st->frames;
+    ssrc.fail = 0;
+    ssrc.forced = pipefd[1];
     ck_assert_int_eq(compressor_swapout(c, 1), -ESPIPE);
+    ck_assert(!compressor_swap_low(c));                 /* a file was had */
     ck_assert_uint_eq(st->frames, frames);
     ck_assert_uint_eq(st->segments_swapped, 0);
+    ck_assert_uint_eq(st->swap_blocks_used, 0);
     check_live(c, l, N, NULL);
+    compressor_destroy(c);
     close(pipefd[0]);
     close(pipefd[1]);
+    close_swap_files();
 
     /* No frame to bring a segment back: the page stays stored, and reads once a
      * frame is free again. */
-    int fd = swap_file();
-    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    c = swapping_pool(l, N, 1024, 4);
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
     fsrc.limit = fsrc.outstanding;
     ck_assert_int_eq(compressor_get(c, &l[0].h, back), -ENOMEM);
@@ -727,6 +1011,7 @@ START_TEST(swap_errors_lose_nothing)
 
     /* A swap file cut short: the read fails, the page stays stored. */
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    int fd = ssrc.fds[0];
     off_t size = lseek(fd, 0, SEEK_END);
     ck_assert_int_eq(ftruncate(fd, 0), 0);
     ck_assert_int_eq(compressor_get(c, &l[0].h, back), -EIO);
@@ -743,7 +1028,7 @@ START_TEST(swap_errors_lose_nothing)
         ck_assert_int_eq(compressor_free(c, &l[i].h), 0);
     assert_pool_empty(c);
     compressor_destroy(c);
-    close(fd);
+    close_swap_files();
 }
 END_TEST
 
@@ -754,13 +1039,14 @@ END_TEST
 START_TEST(a_damaged_swap_file_is_an_error_not_wrong_data)
 {
     enum { N = 40, SEG = 64 << 10 };
-    int fd = swap_file();
     struct live l[N];
     struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, SEG, 4096, 100000);
-    ck_assert_int_eq(compressor_swap_attach(c, fd), 0);
+    enable_swap(c, 1024, 1);
     for (unsigned i = 0; i < N; i++)
         put_page(c, &l[i], PK_RANDOM, i);
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
+    ck_assert_uint_eq(ssrc.n, 1);
+    int fd = ssrc.fds[0];
     off_t size = lseek(fd, 0, SEEK_END);
     ck_assert_int_gt(size, 2 * SEG);
     uint8_t *buf = malloc((size_t)size);
@@ -786,7 +1072,7 @@ START_TEST(a_damaged_swap_file_is_an_error_not_wrong_data)
     ck_assert_uint_ge(st->corrupt, corrupt + 1);
     assert_pool_empty(c);
     compressor_destroy(c);
-    close(fd);
+    close_swap_files();
 }
 END_TEST
 
@@ -876,9 +1162,8 @@ END_TEST
 START_TEST(inspect_reads_swapped_segments_in_place)
 {
     enum { N = 60 };
-    int fd = swap_file();
     struct live l[N];
-    struct compressor *c = swapping_pool(fd, l, N);
+    struct compressor *c = swapping_pool(l, N, 1024, 4);
     ck_assert_int_gt(compressor_swapout(c, UINT32_MAX), 0);
     struct compressor_stats before = *st;
     unsigned swapped = 0;
@@ -893,7 +1178,7 @@ START_TEST(inspect_reads_swapped_segments_in_place)
     ck_assert_uint_gt(swapped, 0);
     assert_stats_same(&before);                         /* no swapin */
     drain_and_destroy(c, l, N);
-    close(fd);
+    close_swap_files();
 }
 END_TEST
 
@@ -903,6 +1188,7 @@ static Suite *compressor_suite(void)
     TCase *codec = tcase_create("codecs");
     tcase_add_test(codec, codec_round_trip_every_kind);
     tcase_add_test(codec, hybrid_follows_the_12k_rule);
+    tcase_add_test(codec, raw_only_past_16380_bytes);
     tcase_add_test(codec, codec_names);
     tcase_add_test(codec, decode_rejects_bad_input);
     tcase_add_test(codec, fuzz_lz4_input);
@@ -915,9 +1201,12 @@ static Suite *compressor_suite(void)
     tcase_add_test(pool, accounting_exact_after_many_cycles);
     tcase_add_test(pool, minor_compaction_keeps_pages_and_handles_valid);
     tcase_add_test(pool, major_compaction_merges_sparse_segments);
-    tcase_add_test(pool, put_at_the_limit_compacts_first);
+    tcase_add_test(pool, segment_limit_until_major_compaction);
     tcase_add_test(pool, rebind_follows_moved_handles);
     tcase_add_test(pool, limits_and_low_on_space);
+    tcase_add_test(pool, sizes_follow_vm_compressor_set_size);
+    tcase_add_test(pool, needs_major_compact_as_xnu);
+    tcase_add_test(pool, major_compaction_as_c_seg_major_compact_ok);
     tcase_add_test(pool, frame_source_running_dry);
     tcase_add_test(pool, bad_handles_are_refused);
     tcase_add_test(pool, config_is_validated);
@@ -930,6 +1219,7 @@ static Suite *compressor_suite(void)
     tcase_set_timeout(swap, 60);
     tcase_add_test(swap, swap_out_and_in_round_trip);
     tcase_add_test(swap, explicit_swapout_gives_frames_back);
+    tcase_add_test(swap, swap_spreads_over_several_files);
     tcase_add_test(swap, swap_errors_lose_nothing);
     tcase_add_test(swap, a_damaged_swap_file_is_an_error_not_wrong_data);
     tcase_add_test(swap, inspect_reads_swapped_segments_in_place);

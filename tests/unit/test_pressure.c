@@ -96,7 +96,7 @@ static void on_upcall(void *ctx, struct task *t, uint32_t note, uint64_t icount)
     s->posts[1] = emu_pressure_post(s->emu, t, NORMAL);
     s->posts[2] = emu_pressure_post(s->emu, t, CRITICAL);        /* merged: one waits */
     s->posts[3] = emu_pressure_post(s->emu, t, MACHEMU_NOTE_PROC_LIMIT_WARN);   /* not taken */
-    s->posts[4] = emu_pressure_post(s->emu, t, 0x8);
+    s->posts[4] = emu_pressure_post(s->emu, t, 0x40);
     s->posts[5] = emu_pressure_post(s->emu, t, WARN | CRITICAL);
     s->before = *emu_task_memstatus(t);
     s->band_too_high = emu_task_set_band(s->emu, t, EMU_BAND_MAX + 1, 0);

@@ -2,22 +2,53 @@
  * compressed by pageout and by the scan, decompressed by faults byte for byte; the
  * pmap's compressed markers and footprint; page_query; copy-on-write from a
  * compressed page below; collapse moving compressed pages; slots freed with their
- * object or by a purge; a full pool throttles and recovers; macOS swap; and the frame
- * books (queues + compressor frames) balancing throughout. */
+ * object or by a purge; XNU's limits on stored pages, a full pool whose refused pages
+ * go back to the active queue; macOS swap ahead of need, over several files, and the
+ * low-swap signal; and the frame books (queues + compressor frames) balancing
+ * throughout. Where a test checks a rule of XNU, the XNU function is named. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include "tests/unit/vm_fixture.h"
 #include "vm/vm_compressor.h"
 
-static void setup_with(uint32_t max_frames, int swap_fd)
+/* Swap files for macOS mode: unlinked temporary files, at most `max` of them. */
+static int swap_fds[64];
+static unsigned nswap;
+
+static int make_swap_file(void *ctx)
+{
+    (void)ctx;
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_lt(nswap, 64);
+    int fd = dup(fileno(f));
+    fclose(f);
+    return swap_fds[nswap++] = fd;
+}
+
+/* A compressor with XNU's limits for the 8 MB machine (max_pages 0), or others. */
+static void setup_with(uint32_t max_pages, bool macos, uint32_t file_blocks, uint32_t max_files)
 {
     setup();
-    struct vm_compressor_config cfg = { .codec = COMPRESSOR_CODEC_HYBRID,
-                                        .max_frames = max_frames, .swap_fd = swap_fd };
+    struct vm_compressor_config cfg = { .codec = COMPRESSOR_CODEC_HYBRID, .macos = macos,
+                                        .max_pages = max_pages };
+    if (macos)
+        cfg.swap = (struct compressor_swap_ops){ .create = make_swap_file,
+                                                 .file_blocks = file_blocks,
+                                                 .max_files = max_files };
+    nswap = 0;
     ck_assert_int_eq(vm_compressor_init(&vm, &cfg), 0);
 }
 
-static void setup_compressor(void) { setup_with(0, -1); }
+static void setup_compressor(void) { setup_with(0, false, 0, 0); }
+
+static void close_swap_files(void)
+{
+    for (unsigned i = 0; i < nswap; i++)
+        close(swap_fds[i]);
+    nswap = 0;
+}
 
 static void teardown_compressor(void)
 {
@@ -25,6 +56,7 @@ static void teardown_compressor(void)
         vm_map_destroy(map);
     map = NULL;
     vm_compressor_fini(&vm);
+    close_swap_files();
     teardown();
 }
 
@@ -35,6 +67,14 @@ static void check_books(void)
 }
 
 static const struct compressor_stats *cstats(void) { return compressor_stats(vm.compressor); }
+
+/* Runs a scan as an allocation short of frames would. */
+static void want_frames_scan(void)
+{
+    vm.targets.free_target = p.count[PHYS_FREE] + 1;
+    vm_pageout_scan(&vm);
+    vm_pageout_init_targets(&vm);
+}
 
 /* Word i of page n: heap-like (compressible) or pseudo-random. */
 static uint32_t word(uint64_t n, uint32_t i, bool random)
@@ -110,23 +150,70 @@ START_TEST(pageout_leaves_a_marker_and_a_fault_decompresses)
 }
 END_TEST
 
-START_TEST(the_scan_fits_three_times_the_ram)
+/* vm_compressor_set_size: an 8 MB iPhone's pool holds 30 segments' worth, 960 pages
+ * (1.875x the RAM): 1.5x the RAM of heap pages fits, and comes back intact. */
+START_TEST(the_scan_fits_what_xnu_allows)
 {
-    uint64_t pages = 3 * (RAM / PG);
+    ck_assert_uint_eq(compressor_config_of(vm.compressor)->max_pages, 960);
+    uint64_t pages = 3 * (RAM / PG) / 2;
     enter_anon(BASE, pages * PG, RW, VM_PROT_ALL);
     for (uint64_t n = 0; n < pages; n++) {
         write_page(BASE + n * PG, n, false);
     }
-    ck_assert_uint_gt(cstats()->compressions, RAM / PG);
+    ck_assert_uint_gt(cstats()->compressions, RAM / PG / 2);
     ck_assert_uint_eq(vm.stats.throttled, 0);
     check_books();
     for (uint64_t n = pages; n-- > 0;)
         expect_page(BASE + n * PG, n, false);
-    ck_assert_uint_gt(cstats()->decompressions, RAM / PG);
+    ck_assert_uint_gt(cstats()->decompressions, RAM / PG / 2);
     check_books();
     destroy_and_check_frames();
     ck_assert_uint_eq(cstats()->pages, 0);
     ck_assert_uint_eq(p.count[PHYS_COMPRESSOR], 0);
+}
+END_TEST
+
+/* The binding limit is stored pages, not frames: past 960 stored pages the pool
+ * refuses heap pages while most of the RAM is still outside it, and it was low on
+ * space (vm_compressor_low_on_space) before that. The pages it refuses go back to the
+ * active queue, never to the throttled one (the compressor is on), and the fault
+ * that finds no frame fails. */
+START_TEST(the_pool_stops_at_its_stored_page_limit)
+{
+    uint64_t pages = 3 * (RAM / PG), first = 700;
+    enter_anon(BASE, first * PG, RW, VM_PROT_ALL);          /* two objects: the second */
+    enter_anon(BASE + (first + 1) * PG, (pages - first) * PG, RW, VM_PROT_ALL);  /* goes */
+    kern_return_t kr = KERN_SUCCESS;
+    uint64_t n = 0;
+    bool was_low = false;
+    for (; n < pages && kr == KERN_SUCCESS; n++) {
+        enum vm_fault_kind k;
+        uint64_t va = BASE + (n + (n >= first)) * PG;
+        was_low |= compressor_low_on_space(vm.compressor) && cstats()->pages < 960;
+        if ((kr = vm_fault(map, va, RW, &k)) == KERN_SUCCESS)
+            memset(gptr(va), (int)n | 1, 64);
+    }
+    ck_assert_int_eq(kr, KERN_RESOURCE_SHORTAGE);
+    ck_assert_uint_gt(n, first);
+    ck_assert(was_low);
+    ck_assert_uint_eq(cstats()->pages, 960);
+    ck_assert_uint_lt(cstats()->frames, RAM / PG / 4);      /* frames were not the limit */
+    ck_assert_uint_gt(cstats()->rejected, 0);
+    ck_assert_uint_gt(vm.stats.compressor_refused, 0);
+    ck_assert_uint_eq(vm.stats.throttled, 0);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_THROTTLED].count, 0);
+    ck_assert(vm.compressor_full);
+    check_books();
+    /* Memory given back: the faults work again, every page reads back. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + (first + 1) * PG, BASE + (pages + 1) * PG),
+                     KERN_SUCCESS);
+    for (uint64_t k = 0; k < first; k++) {
+        if (pmap_extract(map->pmap, BASE + k * PG) == PFN_NONE)
+            fault_ok(BASE + k * PG, R);
+        ck_assert_uint_eq(*gptr(BASE + k * PG + 63), (uint8_t)((int)k | 1));
+    }
+    check_books();
+    destroy_and_check_frames();
 }
 END_TEST
 
@@ -220,23 +307,43 @@ START_TEST(a_purge_frees_compressed_pages)
 }
 END_TEST
 
-START_TEST(a_full_pool_throttles_then_recovers)
+/* A pool of 8 pages: the scan reactivates what it refuses (vps_deal_with_throttled_queues,
+ * vm_pageout_compress_page's failure path), and takes pages again once room is made. */
+START_TEST(a_full_pool_reactivates_then_recovers)
 {
     teardown_compressor();
-    setup_with(8, -1);                           /* 8 frames: about 8 random pages */
-    uint64_t pages = RAM / PG;
-    enter_anon(BASE, pages * PG, RW, VM_PROT_ALL);
+    setup_with(8, false, 0, 0);
+    uint64_t pages = RAM / PG, first = 100;
+    enter_anon(BASE, first * PG, RW, VM_PROT_ALL);
+    enter_anon(BASE + (first + 1) * PG, (pages - first) * PG, RW, VM_PROT_ALL);
     uint64_t n = 0;
-    for (; n < pages && vm.stats.throttled == 0; n++)
-        write_page(BASE + n * PG, n, true);
-    ck_assert_uint_gt(vm.stats.throttled, 0);
+    kern_return_t kr = KERN_SUCCESS;
+    for (; n < pages && kr == KERN_SUCCESS; n++) {
+        enum vm_fault_kind k;
+        uint64_t va = BASE + (n + (n >= first)) * PG;
+        if ((kr = vm_fault(map, va, RW, &k)) == KERN_SUCCESS)
+            write_page(va, n, true);
+    }
+    ck_assert_int_eq(kr, KERN_RESOURCE_SHORTAGE);
+    ck_assert_uint_gt(n, first);
+    ck_assert_uint_eq(vm.stats.throttled, 0);
     ck_assert(vm.compressor_full);
     ck_assert_uint_gt(cstats()->rejected, 0);
+    ck_assert_uint_eq(cstats()->pages, 8);
     check_books();
+    /* The second object goes; the first one's pages come back, and the pool takes
+     * pages again. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + (first + 1) * PG, BASE + (pages + 1) * PG),
+                     KERN_SUCCESS);
     uint64_t compressions = cstats()->compressions;
-    for (uint64_t k = 0; k < n; k++)             /* bring compressed pages back */
+    for (uint64_t k = 0; k < first; k++)
         expect_page(BASE + k * PG, k, true);
-    ck_assert(!vm.compressor_full || cstats()->compressions > compressions);
+    ck_assert_uint_eq(cstats()->pages, 0);
+    ck_assert(!vm.compressor_full);
+    enter_anon(BASE + (first + 1) * PG, (pages - first) * PG, RW, VM_PROT_ALL);
+    for (uint64_t k = first; k < pages && cstats()->compressions == compressions; k++)
+        write_page(BASE + (k + 1) * PG, k, true);
+    ck_assert_uint_gt(cstats()->compressions, compressions);
     check_books();
     destroy_and_check_frames();
 }
@@ -245,21 +352,83 @@ END_TEST
 START_TEST(macos_mode_swaps_segments_out_and_back)
 {
     teardown_compressor();
-    FILE *swap = tmpfile();
-    ck_assert_ptr_nonnull(swap);
-    setup_with(8, fileno(swap));
+    setup_with(0, true, 64, 16);
     uint64_t pages = 2 * (RAM / PG);             /* random: only swap can hold it */
     enter_anon(BASE, pages * PG, RW, VM_PROT_ALL);
     for (uint64_t n = 0; n < pages; n++)
         write_page(BASE + n * PG, n, true);
     ck_assert_uint_gt(cstats()->swapouts, 0);
+    ck_assert_uint_gt(cstats()->swap_files, 1);          /* 64 blocks (4 MB) a file */
+    ck_assert_uint_eq(cstats()->swap_files, nswap);
     for (uint64_t n = 0; n < pages; n++)
         expect_page(BASE + n * PG, n, true);
     ck_assert_uint_gt(cstats()->swapins, 0);
     check_books();
     destroy_and_check_frames();
-    vm_compressor_fini(&vm);
-    fclose(swap);
+}
+END_TEST
+
+/* compressor_needs_to_swap (macOS): segments go out as soon as the compressor holds
+ * more than 3/13 of the memory, long before frames run short: heap pages that the
+ * pool could hold in memory go to swap all the same, and after each scan the
+ * condition no longer holds. */
+START_TEST(macos_swaps_ahead_of_need)
+{
+    teardown_compressor();
+    setup_with(0, true, 1024, 4);
+    uint64_t pages = 3 * (RAM / PG);
+    enter_anon(BASE, pages * PG, RW, VM_PROT_ALL);
+    for (uint64_t n = 0; n < pages; n++) {
+        write_page(BASE + n * PG, n, false);
+        if (cstats()->swapouts == 0)
+            ck_assert(!vm_compressor_needs_to_swap(&vm) || vm.stats.scans == 0 ||
+                      p.count[PHYS_FREE] < vm.targets.free_min);
+    }
+    ck_assert_uint_gt(cstats()->swapouts, 0);
+    ck_assert_uint_le(p.count[PHYS_COMPRESSOR] * 13,
+                      (uint64_t)3 * (p.count[PHYS_COMPRESSOR] + vm.q[VM_PAGE_Q_ACTIVE].count +
+                       vm.q[VM_PAGE_Q_INACTIVE_INTERNAL].count + p.count[PHYS_FREE]) + 13 * 4);
+    for (uint64_t n = 0; n < pages; n++)
+        expect_page(BASE + n * PG, n, false);
+    check_books();
+    destroy_and_check_frames();
+}
+END_TEST
+
+static unsigned low_calls, high_calls;
+static void swap_low(void *ctx, bool low)
+{
+    (void)ctx;
+    low ? low_calls++ : high_calls++;
+}
+
+/* vm_swap_low_on_space: with one small swap file, random pages fill it; the VM says
+ * so (env.swap_low) after each scan while it is, and once when it is not any more. */
+START_TEST(macos_says_when_swap_is_low)
+{
+    teardown_compressor();
+    setup_with(0, true, 64, 1);
+    vm.env.swap_low = swap_low;
+    low_calls = high_calls = 0;
+    uint64_t pages = 2 * (RAM / PG);
+    enter_anon(BASE, pages * PG, RW, VM_PROT_ALL);
+    uint64_t n = 0;
+    kern_return_t kr = KERN_SUCCESS;
+    for (; n < pages && kr == KERN_SUCCESS && !low_calls; n++) {
+        enum vm_fault_kind k;
+        if ((kr = vm_fault(map, BASE + n * PG, RW, &k)) == KERN_SUCCESS)
+            write_page(BASE + n * PG, n, true);
+    }
+    ck_assert_uint_gt(low_calls, 0);
+    ck_assert_uint_eq(high_calls, 0);
+    ck_assert(compressor_swap_low(vm.compressor));
+    ck_assert_uint_eq(nswap, 1);
+    check_books();
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + pages * PG), KERN_SUCCESS);
+    enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
+    want_frames_scan();
+    ck_assert_uint_eq(high_calls, 1);
+    destroy_and_check_frames();
 }
 END_TEST
 
@@ -269,13 +438,16 @@ int main(void)
     TCase *tc = tcase_create("pager");
     tcase_add_checked_fixture(tc, setup_compressor, teardown_compressor);
     tcase_add_test(tc, pageout_leaves_a_marker_and_a_fault_decompresses);
-    tcase_add_test(tc, the_scan_fits_three_times_the_ram);
+    tcase_add_test(tc, the_scan_fits_what_xnu_allows);
+    tcase_add_test(tc, the_pool_stops_at_its_stored_page_limit);
     tcase_add_test(tc, copy_on_write_from_a_compressed_page_below);
     tcase_add_test(tc, collapse_moves_compressed_pages_up);
     tcase_add_test(tc, removing_memory_frees_its_compressed_pages);
     tcase_add_test(tc, a_purge_frees_compressed_pages);
-    tcase_add_test(tc, a_full_pool_throttles_then_recovers);
+    tcase_add_test(tc, a_full_pool_reactivates_then_recovers);
     tcase_add_test(tc, macos_mode_swaps_segments_out_and_back);
+    tcase_add_test(tc, macos_swaps_ahead_of_need);
+    tcase_add_test(tc, macos_says_when_swap_is_low);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

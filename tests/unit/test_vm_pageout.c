@@ -1,12 +1,15 @@
 /* Unit tests for the page queues and the pageout scan (vm/vm_pageout.c), wiring,
  * purgeable objects and the queries behind mach_vm_page_query / mach_vm_region:
- * targets from the iOS formulas, clean file pages dropped and paged in again (with
- * read-ahead onto the speculative queue),
- * reactivation by reference bits, dirty anonymous pages parked, volatile objects
- * emptied, ghosts of evicted file pages in the phantom cache, and the queue invariant
- * through a mixed workload. */
+ * targets from vm_page_free_reserve, clean file pages dropped and paged in again
+ * (with read-ahead onto the speculative queue), reactivation by reference bits and its
+ * limit, victims chosen as vps_choose_victim_page does, the speculative aging bins,
+ * purgeable token aging and forced purges, dirty anonymous pages parked when there is
+ * no compressor, ghosts of evicted file pages in the phantom cache, and the queue
+ * invariant through a mixed workload. Where a test checks a rule of XNU, the XNU
+ * function is named. */
 #include <check.h>
 #include "tests/unit/vm_fixture.h"
+#include "vm/vm_compressor.h"
 
 static void check_queues(void)
 {
@@ -31,14 +34,32 @@ static void want_frames(uint32_t n)
     vm.targets.free_target = p.count[PHYS_FREE] + n;
 }
 
-START_TEST(targets_follow_the_ios_formulas)
+/* vm_page_free_reserve on iOS: a reserve of 100 + 28 pages whatever the RAM, the caps
+ * on the totals; a machine of a few MB keeps 7/8 of its frames. */
+START_TEST(targets_follow_vm_page_free_reserve)
 {
-    /* 8 MB: 512 frames, frame 0 reserved. */
-    uint32_t reserve = 512 / 64 + 28, avail = 511 - reserve;
+    struct vm_targets t;
+    const uint32_t MB = 64;                             /* frames */
+    vm_pageout_targets_for(64 * MB, 64 * MB - 100, true, &t);
+    ck_assert_uint_eq(t.reserved, 128);
+    ck_assert_uint_eq(t.free_min, 128 + 10 + (64 * MB - 228) / 200);
+    ck_assert_uint_eq(t.free_target, 128 + 15 + (64 * MB - 228) / 100);
+    vm_pageout_targets_for(64 * MB, 64 * MB - 100, false, &t);
+    ck_assert_uint_eq(t.reserved, 100);                 /* no compressor: no 28 */
+    /* 4 GB: the target's total is capped (2000), the min's not yet. */
+    vm_pageout_targets_for(4096 * MB, 4096 * MB, true, &t);
+    ck_assert_uint_eq(t.free_target, 2000);
+    ck_assert_uint_eq(t.free_min, 128 + 10 + (4096 * MB - 128) / 200);
+    /* 8 GB: both capped at the totals (1500, 2000), the reserve still 128. */
+    vm_pageout_targets_for(8192 * MB, 8192 * MB, true, &t);
+    ck_assert_uint_eq(t.reserved, 128);
+    ck_assert_uint_eq(t.free_min, 1500);
+    ck_assert_uint_eq(t.free_target, 2000);
+    /* 8 MB (the fixture, no compressor): the reserve is 1/8 of the frames. */
+    uint32_t reserve = 512 / 8, avail = 511 - reserve;
     ck_assert_uint_eq(vm.targets.reserved, reserve);
     ck_assert_uint_eq(vm.targets.free_min, reserve + 10 + avail / 200);
     ck_assert_uint_eq(vm.targets.free_target, reserve + 15 + avail / 100);
-    ck_assert_uint_ge(vm.targets.free_target, vm.targets.free_min + 5);
     check_queues();
 }
 END_TEST
@@ -156,8 +177,10 @@ START_TEST(dirty_anonymous_pages_are_parked_not_lost)
     }
     want_frames(16);
     ck_assert_uint_eq(vm_pageout_scan(&vm), 0);
-    ck_assert_uint_eq(vm.q[VM_PAGE_Q_THROTTLED].count, 16);
-    ck_assert_uint_eq(vm.stats.throttled, 16);
+    /* The inactive target is half of active + inactive: the last page stays active. */
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_THROTTLED].count, 15);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_ACTIVE].count, 1);
+    ck_assert_uint_eq(vm.stats.throttled, 15);
     check_queues();
     for (unsigned i = 0; i < 16; i++) {
         fault_ok(BASE + i * PG, R);    /* fast (AF cleared) or nothing to do */
@@ -337,6 +360,275 @@ START_TEST(kernel_memory_is_wired_frames)
 }
 END_TEST
 
+/* n pages of a file at va and n anonymous pages at va2, all on their inactive queues
+ * with their reference bits clear. */
+static void inactive_file_and_anon(uint64_t va, uint64_t va2, unsigned n)
+{
+    char path[64];
+    enter_obj(va, n * PG, file_object(n * PG, path), 0, true, R);
+    enter_anon(va2, n * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < n; i++) {
+        fault_ok(va + i * PG, R);
+        fault_ok(va2 + i * PG, W);
+        memset(gptr(va2 + i * PG), (int)i + 1, 256);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, va + i * PG)]);
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, va2 + i * PG)]);
+    }
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_INACTIVE_EXTERNAL].count, n);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_INACTIVE_INTERNAL].count, n);
+}
+
+static void with_compressor(void)
+{
+    struct vm_compressor_config cfg = { .codec = COMPRESSOR_CODEC_HYBRID };
+    ck_assert_int_eq(vm_compressor_init(&vm, &cfg), 0);
+}
+
+static void without_compressor(void)
+{
+    destroy_and_check_frames();
+    vm_compressor_fini(&vm);
+}
+
+/* vps_choose_victim_page: with the file cache under its floor's reach (the compressor
+ * low on space: no floor) and small beside Jetsam's critical line, anonymous and
+ * file-backed pages are taken in turn, at most ANONS_GRABBED_LIMIT (2) anonymous ones
+ * in a row. */
+START_TEST(victims_interleave_anonymous_and_file_pages)
+{
+    with_compressor();
+    static compressor_handle_t z[941];
+    uint8_t zero[PG] = { 0 };
+    for (unsigned i = 0; i < 941; i++)              /* 941 of 960: low on space */
+        ck_assert_int_eq(compressor_put(vm.compressor, zero, &z[i]), 0);
+    ck_assert(compressor_low_on_space(vm.compressor));
+    inactive_file_and_anon(BASE, BASE + 64 * PG, 40);
+    const struct compressor_stats *cs = compressor_stats(vm.compressor);
+    uint64_t c0 = cs->compressions;
+    want_frames(9);
+    vm_pageout_scan(&vm);
+    uint64_t anon = cs->compressions - c0, file = vm.stats.reclaimed;
+    ck_assert_uint_ge(file, 3);
+    ck_assert_uint_ge(anon, 2 * file);              /* A A F A A F ...: cut anywhere */
+    ck_assert_uint_le(anon, 2 * file + 2);
+    ck_assert_uint_eq(vm.stats.throttled, 0);
+    for (unsigned i = 0; i < 941; i++)
+        ck_assert_int_eq(compressor_free(vm.compressor, &z[i]), 0);
+    check_queues();
+    without_compressor();
+}
+END_TEST
+
+/* The same, with a file cache well above the critical line (file pages x 2 > critical
+ * x 5, vm_pageout_memorystatus_fb_factor): file pages only. */
+START_TEST(a_large_file_cache_goes_first)
+{
+    with_compressor();
+    static compressor_handle_t z[941];
+    uint8_t zero[PG] = { 0 };
+    for (unsigned i = 0; i < 941; i++)
+        ck_assert_int_eq(compressor_put(vm.compressor, zero, &z[i]), 0);
+    inactive_file_and_anon(BASE, BASE + 128 * PG, 100);   /* 100 x 2 > 25 x 5 */
+    uint64_t c0 = compressor_stats(vm.compressor)->compressions;
+    want_frames(9);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(compressor_stats(vm.compressor)->compressions, c0);
+    ck_assert_uint_eq(vm.stats.reclaimed, 9);
+    for (unsigned i = 0; i < 941; i++)
+        ck_assert_int_eq(compressor_free(vm.compressor, &z[i]), 0);
+    check_queues();
+    without_compressor();
+}
+END_TEST
+
+/* vps_calculate_filecache_min: while the compressor has room, a file cache under 10/70
+ * of the non-compressed memory is kept: anonymous pages go, and once there are none
+ * the file pages met are reactivated, all but one in a hundred. */
+START_TEST(the_file_cache_floor_keeps_file_pages)
+{
+    with_compressor();
+    inactive_file_and_anon(BASE, BASE + 64 * PG, 40);    /* 40 < 10/70 of ~450 */
+    const struct compressor_stats *cs = compressor_stats(vm.compressor);
+    want_frames(16);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.stats.reclaimed, 0);
+    ck_assert_uint_ge(cs->compressions, 16);
+    for (unsigned i = 0; i < 40; i++)                     /* no anonymous page left */
+        if (pmap_extract(pm, BASE + (64 + i) * PG) != PFN_NONE)
+            vm_compressor_pageout(&vm, &vm.pages[pmap_extract(pm, BASE + (64 + i) * PG)]);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_INACTIVE_INTERNAL].count, 0);
+    uint64_t reactivated = vm.stats.filecache_reactivated;
+    want_frames(2);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.stats.filecache_reactivated, reactivated);   /* no anonymous: taken */
+    ck_assert_uint_ge(vm.stats.reclaimed, 1);
+    check_queues();
+    without_compressor();
+}
+END_TEST
+
+/* VM_PAGE_REACTIVATE_LIMIT: one scan reactivates at most (active + inactive) / 4
+ * referenced pages; past that it takes them anyway. */
+START_TEST(reactivations_are_limited_per_scan)
+{
+    char path[64];
+    enter_obj(BASE, 64 * PG, file_object(64 * PG, path), 0, true, R);
+    for (unsigned i = 0; i < 64; i++)
+        fault_ok(BASE + i * PG, R);
+    for (unsigned i = 0; i < 64; i++)
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + i * PG)]);
+    for (unsigned i = 0; i < 64; i++)
+        ck_assert_int_eq(fault_ok(BASE + i * PG, R), VM_FAULT_FAST);   /* referenced again */
+    want_frames(4);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.stats.reactivations, 15);      /* the 16th reaches the limit */
+    ck_assert_uint_eq(vm.stats.reactivation_limit, 4);
+    ck_assert_uint_eq(vm.stats.reclaimed, 4);
+    check_queues();
+    destroy_and_check_frames();
+}
+END_TEST
+
+static uint64_t clock_ms;
+static uint64_t fake_now(void *ctx) { (void)ctx; return clock_ms; }
+
+/* n pages of obj from offset `from`, read ahead: onto the speculative queue. */
+static void read_ahead(struct vm_object *obj, unsigned from, unsigned n)
+{
+    for (unsigned i = from; i < from + n; i++) {
+        struct vm_page *pg = vm_page_grab(&vm);
+        ck_assert_ptr_nonnull(pg);
+        vm_page_insert(&vm, pg, obj, (uint64_t)i * PG);
+        vm_page_speculate(&vm, pg);
+    }
+}
+
+/* vm_page_speculate and vps_age_speculative_queue: read-ahead pages wait in 500 ms
+ * bins and are taken only once their bin is 5 s past its close (or the queue is over
+ * 5% of active + inactive); a bin reused after ten is aged at once. */
+START_TEST(speculative_pages_age_in_bins)
+{
+    char path[64];
+    vm.env.now_ms = fake_now;
+    clock_ms = 1000;
+    struct vm_object *spec = file_object(64 * PG, path);
+    enter_obj(BASE, 200 * PG, file_object(200 * PG, path), 0, true, R);
+    for (unsigned i = 0; i < 200; i++)
+        fault_ok(BASE + i * PG, R);                     /* 200 active: a target of 10 */
+    read_ahead(spec, 0, 4);                             /* bin 1, closes at 1500 */
+    clock_ms = 1600;
+    read_ahead(spec, 4, 4);                             /* bin 2, closes at 2100 */
+    ck_assert_uint_eq(vm.spec.count[1], 4);
+    ck_assert_uint_eq(vm.spec.count[2], 4);
+    want_frames(4);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_SPECULATIVE].count, 8);    /* young: kept */
+    ck_assert_uint_eq(vm.stats.reclaimed, 4);
+    clock_ms = 1500 + 5000;                             /* bin 1 is ripe, bin 2 not */
+    want_frames(4);
+    vm_pageout_scan(&vm);
+    ck_assert_uint_eq(vm.q[VM_PAGE_Q_SPECULATIVE].count, 4);
+    ck_assert_uint_eq(vm.spec.count[2], 4);
+    ck_assert_uint_eq(vm.stats.speculative_aged, 1);
+    ck_assert_uint_eq(vm.stats.reclaimed, 8);
+    /* Ten bins later bin 2's turn comes again: its pages are aged on the way. */
+    for (unsigned b = 0; b < 10; b++) {
+        clock_ms += 600;
+        read_ahead(spec, 8 + b, 1);
+    }
+    ck_assert_uint_eq(vm.spec.count[0], 4);
+    ck_assert_uint_eq(vm.spec.count[2], 1);
+    vm_object_deallocate(spec);
+    check_queues();
+    destroy_and_check_frames();
+}
+END_TEST
+
+static enum vm_pressure_level level;
+static enum vm_pressure_level fake_level(void *ctx) { (void)ctx; return level; }
+
+static uint64_t purgeable_at(uint64_t va, unsigned n, int group)
+{
+    uint64_t a = va;
+    ck_assert_int_eq(vm_map_enter(map, &a, n * PG, VM_FLAGS_FIXED | VM_FLAGS_PURGABLE, NULL, 0,
+                                  false, RW, VM_PROT_ALL, VM_INHERIT_COPY, "purgeable"),
+                     KERN_SUCCESS);
+    for (unsigned i = 0; i < n; i++)
+        fault_ok(va + i * PG, W);
+    int state = VM_PURGABLE_VOLATILE | group << 8;    /* VM_VOLATILE_GROUP_SHIFT */
+    ck_assert_int_eq(vm_map_purgable_control(map, va, VM_PURGABLE_SET_STATE, &state), KERN_SUCCESS);
+    return va;
+}
+
+static int state_of(uint64_t va)
+{
+    int state;
+    ck_assert_int_eq(vm_map_purgable_control(map, va, VM_PURGABLE_GET_STATE, &state), KERN_SUCCESS);
+    return state & 3;
+}
+
+/* vm_purgeable_token_add, vm_purgeable_q_advance_all, vm_purgeable_object_purge_one: a
+ * volatile object waits until the pages that were inactive when it became volatile
+ * have left the inactive queues; under pressure the groups below 2 (warning), 5
+ * (urgent) or 8 (critical) go without waiting (vps_purge_object). */
+START_TEST(purgeable_tokens_age_and_pressure_forces)
+{
+    enter_anon(BASE, 20 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 20; i++) {
+        fault_ok(BASE + i * PG, W);
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + i * PG)]);
+    }
+    uint64_t a = purgeable_at(BASE + 32 * PG, 4, 0);  /* its token counts 20 pages */
+    ck_assert_uint_eq(vm.tokens.n, 1);
+    ck_assert_uint_eq(vm.tokens.ripe, 0);
+    ck_assert(!vm_purgeable_purge_one(&vm, 0));
+    for (unsigned i = 0; i < 19; i++)                  /* 19 of them leave */
+        vm_page_activate(&vm, &vm.pages[pmap_extract(pm, BASE + i * PG)]);
+    ck_assert(!vm_purgeable_purge_one(&vm, 0));
+    ck_assert_int_eq(state_of(a), VM_PURGABLE_VOLATILE);
+    vm_page_activate(&vm, &vm.pages[pmap_extract(pm, BASE + 19 * PG)]);
+    ck_assert_uint_eq(vm.tokens.ripe, 1);
+    ck_assert(vm_purgeable_purge_one(&vm, 0));
+    ck_assert_int_eq(state_of(a), VM_PURGABLE_EMPTY);
+    ck_assert_uint_eq(vm.tokens.n, 0);
+
+    /* Two more, in groups 1 and 4, behind 20 inactive anonymous pages: not ripe.
+     * Ten file pages give the scan something to free at normal pressure. */
+    char path[64];
+    enter_obj(BASE + 64 * PG, 10 * PG, file_object(10 * PG, path), 0, true, R);
+    for (unsigned i = 0; i < 10; i++) {
+        fault_ok(BASE + (64 + i) * PG, R);
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + (64 + i) * PG)]);
+    }
+    for (unsigned i = 0; i < 20; i++)
+        vm_page_deactivate(&vm, &vm.pages[pmap_extract(pm, BASE + i * PG)]);
+    uint64_t g1 = purgeable_at(BASE + 40 * PG, 4, 1), g4 = purgeable_at(BASE + 48 * PG, 4, 4);
+    vm.env.pressure = fake_level;
+    level = VM_PRESSURE_NORMAL;
+    want_frames(1);
+    vm_pageout_scan(&vm);                              /* two parked, a file page freed */
+    ck_assert_uint_eq(vm.stats.reclaimed, 1);
+    ck_assert_int_eq(state_of(g1), VM_PURGABLE_VOLATILE);
+    ck_assert_int_eq(state_of(g4), VM_PURGABLE_VOLATILE);
+    level = VM_PRESSURE_WARNING;                       /* groups 0 and 1 */
+    want_frames(4);
+    vm_pageout_scan(&vm);
+    ck_assert_int_eq(state_of(g1), VM_PURGABLE_EMPTY);
+    ck_assert_int_eq(state_of(g4), VM_PURGABLE_VOLATILE);
+    ck_assert_uint_eq(vm.stats.forced_purges, 1);
+    level = VM_PRESSURE_CRITICAL;                      /* groups 0 to 7 */
+    want_frames(4);
+    vm_pageout_scan(&vm);
+    ck_assert_int_eq(state_of(g4), VM_PURGABLE_EMPTY);
+    ck_assert_uint_eq(vm.stats.forced_purges, 2);
+    ck_assert_uint_eq(vm.stats.purged_objects, 3);     /* the first by hand */
+    check_queues();
+    destroy_and_check_frames();
+}
+END_TEST
+
 /* xorshift: the same workload every run. */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
@@ -415,7 +707,7 @@ int main(void)
     TCase *tc = tcase_create("pageout");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, targets_follow_the_ios_formulas);
+    tcase_add_test(tc, targets_follow_vm_page_free_reserve);
     tcase_add_test(tc, clean_file_pages_are_dropped_and_paged_in_again);
     tcase_add_test(tc, referenced_pages_are_reactivated);
     tcase_add_test(tc, evicted_file_pages_leave_ghosts);
@@ -428,6 +720,12 @@ int main(void)
     tcase_add_test(tc, kernel_memory_is_wired_frames);
     tcase_add_test(tc, a_charge_leaves_free_target_free);
     tcase_add_test(tc, queues_stay_consistent_under_a_mixed_load);
+    tcase_add_test(tc, victims_interleave_anonymous_and_file_pages);
+    tcase_add_test(tc, a_large_file_cache_goes_first);
+    tcase_add_test(tc, the_file_cache_floor_keeps_file_pages);
+    tcase_add_test(tc, reactivations_are_limited_per_scan);
+    tcase_add_test(tc, speculative_pages_age_in_bins);
+    tcase_add_test(tc, purgeable_tokens_age_and_pressure_forces);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -71,9 +71,10 @@
 #define MACHEMU_NOTE_PRESSURE_NORMAL      0x00000001u
 #define MACHEMU_NOTE_PRESSURE_WARN        0x00000002u
 #define MACHEMU_NOTE_PRESSURE_CRITICAL    0x00000004u
+#define MACHEMU_NOTE_LOW_SWAP             0x00000008u   /* macOS mode: swap nearly full */
 #define MACHEMU_NOTE_PROC_LIMIT_WARN      0x00000010u
 #define MACHEMU_NOTE_PROC_LIMIT_CRITICAL  0x00000020u
-#define MACHEMU_NOTE_ALL                  0x00000037u
+#define MACHEMU_NOTE_ALL                  0x0000003fu
 #define MACHEMU_PRESSURE_MAX_DELAYED      256
 
 /* mach_vm_map's arguments past the eighth (arm64 passes them on the stack, and the
