@@ -132,6 +132,8 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
             static const char *const names[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
             if (host >= 0 && fd_install(t, host, false, names[gfd], gfd) != gfd)
                 close(host);
+            else if (host >= 0)
+                t->fds[gfd].stream = (int8_t)gfd;
         }
         pmap_activate(&emu->mmu, pm);
         struct exec_start start;

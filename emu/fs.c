@@ -225,7 +225,7 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
     char *p = strdup(path ? path : "?");
     if (!p)
         return -ENOMEM;
-    t->fds[fd] = (struct gfd){ .host = host, .cloexec = cloexec, .path = p };
+    t->fds[fd] = (struct gfd){ .host = host, .cloexec = cloexec, .path = p, .stream = -1 };
     return fd;
 }
 

@@ -20,6 +20,8 @@ struct gfd {                       /* a guest file descriptor */
     int host;                      /* -1: closed */
     bool cloexec;
     char *path;                    /* absolute guest path it was opened with */
+    int8_t stream;                 /* 0-2: a dup of the host's stdin, stdout or stderr
+                                      that the run was given; -1: opened by a guest */
 };
 
 /* Which system-call personality and fault reporting a task's image expects. */

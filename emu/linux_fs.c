@@ -267,12 +267,23 @@ static int put_stat(struct emu *emu, uint64_t dst, const struct stat *st)
     return copyout(emu, dst, &g, sizeof g);
 }
 
+/* The host's own streams keep their type, mode and size, but not the host's device,
+ * inode and times: libc keeps a stat of stdout in guest memory, and host facts there
+ * would change how its pages compress, so two runs of one program would differ. */
 int64_t file_fstat(struct emu *emu, int fd, struct stat *st)
 {
     int host = fd_host(emu->task, fd);
     if (host < 0)
         return host;
-    return fstat(host, st) < 0 ? -errno : 0;
+    if (fstat(host, st) < 0)
+        return -errno;
+    int stream = emu->task->fds[fd].stream;
+    if (stream >= 0) {
+        st->st_dev = 0;
+        st->st_ino = (ino_t)stream + 1;
+        st->st_atim = st->st_mtim = st->st_ctim = (struct timespec){ 0 };
+    }
+    return 0;
 }
 
 int64_t sys_fstat(struct emu *emu, const uint64_t a[6])
@@ -426,6 +437,8 @@ static int64_t dup_to(struct task *t, int old, int min, bool exact, bool cloexec
     free(path);
     if (fd < 0)
         close(h2);
+    else
+        t->fds[fd].stream = t->fds[old].stream;
     return fd;
 }
 

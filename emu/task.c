@@ -385,6 +385,7 @@ static int copy_fds(struct task *c, const struct task *p)
             close(h);
             return -ENOMEM;
         }
+        c->fds[i].stream = p->fds[i].stream;
     }
     return 0;
 }

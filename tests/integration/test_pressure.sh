@@ -92,6 +92,35 @@ determinism() {
   verdict "$name"
 }
 
+# Host facts never reach guest memory through the standard streams: two runs with
+# stdout in two different files see the same stat, and a program whose stack is
+# compressed takes the same faults on the same frames in both (a stat with the host's
+# inode and times compressed to another size and moved the compressor's frames).
+streams_case() {
+  local name=stdio-stat-same first
+  session "$name-1" -- "$GUEST/stdstat"
+  first=$(cat "$D/out")
+  session "$name-2" -- "$GUEST/stdstat"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
+  grep -q '^1: type 100000 ' "$D/out" || WHY+=("stdout is not a regular file: $(head -c 200 "$D/out")")
+  [ "$first" = "$(cat "$D/out")" ] || WHY+=("two runs differ: $(diff <(echo "$first") "$D/out" | tr '\n' ' ')")
+  verdict "$name"
+
+  name=stdio-same-frames
+  local i
+  for i in 1 2 3; do
+    session "$name-$i" --trace-faults="$SCRATCH/$name-$i.trace" -m 16M -- "$GUEST/compress" 24
+    sed -E 's/ cost=[0-9.]+us//' "$SCRATCH/$name-$i.trace" >"$SCRATCH/$name-$i.t"
+  done
+  [ -s "$SCRATCH/$name-1.t" ] || WHY+=("no fault trace")
+  grep -q ' kind=decompress ' "$SCRATCH/$name-1.t" || WHY+=("nothing was decompressed")
+  for i in 2 3; do
+    cmp -s "$SCRATCH/$name-1.t" "$SCRATCH/$name-$i.t" ||
+      WHY+=("run $i differs from run 1: $(diff "$SCRATCH/$name-1.t" "$SCRATCH/$name-$i.t" | head -n 2 | tr '\n' ' ')")
+  done
+  verdict "$name"
+}
+
 # The program execs itself (a copy in the root): the new image has no handler.
 exec_case() {
   local name=pressure-exec root st
@@ -108,6 +137,7 @@ exec_case() {
 pressure_cases() {
   regs_cases
   determinism
+  streams_case
   expect pressure-order 0 "delayed, by due time: 0x2 0x4 0x1 0x1
 sent inside a handler, one of each kind in order: 0x2 0x4 0x1 0x2
 " "" -- "$P" order
