@@ -399,7 +399,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     emu->icount += size / 4;
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
-    else if (emu->icount >= emu->pressure.due || emu->icount >= emu->jetsam.wake ||
+    else if (emu->icount >= emu->notes.due || emu->icount >= emu->jetsam.wake ||
              emu->icount >= emu->alarm) {
         if (emu->icount >= emu->alarm)
             emu->alarm = UINT64_MAX;   /* one stop per alarm */

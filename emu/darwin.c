@@ -79,7 +79,7 @@ static void mach_trap(struct emu *emu, int64_t nr, const uint64_t a[8])
         return;
     if (emu->stop != STOP_REDIRECT)    /* the return trap restored x0 with the rest */
         cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
-    upcall_deliver_pending(emu);
+    jetsam_notes_deliver(emu);
 }
 
 static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
@@ -99,7 +99,7 @@ static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
     cpu_set_reg(emu, CPU_NZCV, nzcv);
     cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
-    upcall_deliver_pending(emu);
+    jetsam_notes_deliver(emu);
 }
 
 void darwin_syscall(struct emu *emu)

@@ -35,12 +35,12 @@ int linux_signo(int darwin_signo);
  * choice: SIGSEGV, SIGBUS, SIGILL, SIGTRAP); returns the signal it dies of instead. */
 int darwin_crash_report(struct emu *emu, int signo, uint64_t addr);
 
-/* upcall.c: the pressure traps -110..-112 (machemu/abi.h). */
-int64_t upcall_trap_handler_set(struct emu *emu, const uint64_t a[8]);
-int64_t upcall_trap_return(struct emu *emu, const uint64_t a[8]);
-int64_t upcall_trap_send(struct emu *emu, const uint64_t a[8]);
+/* jetsam_notes.c: the pressure traps -110..-112 (machemu/abi.h). */
+int64_t jetsam_trap_handler_set(struct emu *emu, const uint64_t a[8]);
+int64_t jetsam_trap_return(struct emu *emu, const uint64_t a[8]);
+int64_t jetsam_trap_send(struct emu *emu, const uint64_t a[8]);
 
-/* memstat.c: memorystatus_control (BSD 440). */
+/* jetsam_control.c: memorystatus_control (BSD 440). */
 int64_t darwin_memorystatus_control(struct emu *emu, const uint64_t a[8]);
 
 #endif

@@ -34,8 +34,8 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     emu->rootfd = -1;
     emu->wait.pipe[0] = emu->wait.pipe[1] = -1;
     emu->rng = opt->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
-    emu->pressure.due = UINT64_MAX;
-    emu->pressure.level = MACHEMU_NOTE_PRESSURE_NORMAL;
+    emu->notes.due = UINT64_MAX;
+    emu->notes.level = MACHEMU_NOTE_PRESSURE_NORMAL;
     emu->alarm = UINT64_MAX;
     int rc = phys_init(&emu->phys, opt->mem_size);
     if (rc < 0) {
@@ -170,12 +170,11 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
     return t;
 }
 
-static void apply_memstatus(struct emu *emu, struct task *t, const struct emu_memstatus *ms)
+static void apply_memstatus(struct emu *emu, struct task *t, const struct emu_jetsam_props *ms)
 {
     if (!ms)
         return;
-    emu_task_set_band(emu, t, ms->band, ms->user_data);
-    emu_task_set_memlimits(emu, t, ms->active, ms->inactive);
+    jetsam_task_set(emu, t, ms);
 }
 
 int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
@@ -196,7 +195,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
 }
 
 int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
-              char *const envp[], const struct emu_memstatus *ms, unsigned states,
+              char *const envp[], const struct emu_jetsam_props *ms, unsigned states,
               char *err, size_t errlen)
 {
     if (!emu->tasks)
@@ -248,7 +247,7 @@ static bool fault_held(struct emu *emu)
 static void run_current(struct emu *emu)
 {
     sched_before_run(emu);
-    upcall_before_run(emu);
+    jetsam_notes_before_run(emu);
     cpu_run(emu);
     if (emu->stop == STOP_FAULT && !fault_held(emu))
         emu_deliver_fault(emu);

@@ -12,7 +12,7 @@
 
 #include "compressor/compressor.h"
 
-struct emu_memstatus;
+struct emu_jetsam_props;
 
 /* ios: no backing store, the compressor is the only place for anonymous pages.
  * macos: the compressor's segments also go to swap files. */
@@ -37,8 +37,8 @@ struct emu_options {
     uint64_t notify_spacing;       /* guest instructions between pressure notes; 0: XNU's */
     uint64_t guest_mips;           /* guest instructions per microsecond of XNU's time, for
                                       every period of Jetsam's (0: 100) */
-    const struct emu_memstatus *memstatus;   /* what emu_load's program starts with
-                                                (NULL: emu/pressure.h's defaults) */
+    const struct emu_jetsam_props *memstatus;   /* what emu_load's program starts with
+                                                (NULL: emu/jetsam.h's defaults) */
     bool exact_clock;              /* count every guest instruction from boot (--clock
                                       exact); otherwise only while something needs time */
     bool run_all;                  /* emu_run ends when every task has ended, not the
@@ -65,7 +65,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
  * states given (MEMORYSTATUS_STATE_*). Its pid, or -1 with err set. Call it between
  * emu_run_slice() calls, or before emu_run(). */
 int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
-              char *const envp[], const struct emu_memstatus *ms, unsigned states,
+              char *const envp[], const struct emu_jetsam_props *ms, unsigned states,
               char *err, size_t errlen);
 /* Runs until the guest exits; returns its exit status (128+signo if killed). */
 int emu_run(struct emu *emu);

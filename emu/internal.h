@@ -6,7 +6,6 @@
 #include "emu/cpu.h"
 #include "emu/emu.h"
 #include "emu/jetsam.h"
-#include "emu/pressure.h"
 #include "guest/include/machemu/abi.h"
 #include "vm/vm_fault.h"
 
@@ -39,7 +38,7 @@ enum task_state {
 
 #define UPCALL_NOTE_KINDS 6        /* the MACHEMU_NOTE_* values */
 
-/* A task's memory-pressure handler and the upcall in progress (upcall.c). */
+/* A task's memory-pressure handler and the upcall in progress (jetsam_notes.c). */
 struct task_upcall {
     uint64_t handler, ctx;         /* handler 0: none registered */
     uint32_t mask;                 /* the notes it takes */
@@ -96,7 +95,7 @@ struct task {
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
     struct task_upcall upcall;
-    struct emu_memstatus memstatus;
+    struct emu_jetsam_props memstatus;
     unsigned jetsam_states;        /* MEMORYSTATUS_STATE_* */
     uint64_t limit_trip;           /* pmap ledgers' sum past which its limit needs an
                                       evaluation (0: not yet evaluated) */
@@ -108,8 +107,8 @@ struct task {
     int exit_status;               /* as emu_run returns it */
 };
 
-/* A pressure note sent with a delay (upcall.c). */
-struct upcall_timer {
+/* A pressure note sent with a delay (jetsam_notes.c). */
+struct jetsam_note_timer {
     uint64_t due;                  /* emu->icount at which it is posted */
     int pid;
     uint32_t note;
@@ -164,13 +163,13 @@ struct emu {
     uint64_t icount, quantum_end;  /* guest instructions, counted per block (cpu_set_clock) */
     bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
     uint64_t clock_gaps;           /* CPU runs that may have gone uncounted */
-    struct {                       /* memory-pressure notes (upcall.c) */
-        struct upcall_timer timers[MACHEMU_PRESSURE_MAX_DELAYED];   /* by due time */
+    struct {                       /* memory-pressure notes (jetsam_notes.c) */
+        struct jetsam_note_timer timers[MACHEMU_PRESSURE_MAX_DELAYED];   /* by due time */
         int ntimers;
         uint64_t due;              /* the first timer's; UINT64_MAX when none */
         uint32_t level;            /* MACHEMU_NOTE_PRESSURE_NORMAL/WARN/CRITICAL */
-        struct emu_pressure_hooks hooks;
-    } pressure;
+        struct emu_jetsam_hooks hooks;
+    } notes;
     struct emu_jetsam jetsam;
     uint64_t alarm;                /* emu_set_alarm(); UINT64_MAX: none */
     int swap_fds[EMU_SWAP_FILES];  /* macos: the swap files this run made, */
@@ -375,19 +374,21 @@ void signal_deliver_pending(struct emu *emu);
 int signal_sigreturn(struct emu *emu);
 void task_die(struct emu *emu, int signo, const char *why);
 
-/* upcall.c: memory-pressure notes (see emu/pressure.h and machemu/abi.h). */
+/* jetsam_notes.c: memory-pressure notes (see emu/jetsam.h and machemu/abi.h). */
 /* With the CPU stopped, before the current task runs: posts the delayed notes now due,
  * keeps instructions counted while some wait, and starts the current task's handler
  * if a note waits for it. */
-void upcall_before_run(struct emu *emu);
+void jetsam_notes_before_run(struct emu *emu);
 /* At a system call's return: starts the current task's handler if a note waits. */
-void upcall_deliver_pending(struct emu *emu);
+void jetsam_notes_deliver(struct emu *emu);
 /* What fork and exec do to a task's handler. */
-void upcall_fork(struct task *child, const struct task *parent);
-void upcall_exec(struct emu *emu, struct task *t);
+void jetsam_notes_fork(struct task *child, const struct task *parent);
+void jetsam_notes_exec(struct emu *emu, struct task *t);
 
-/* memstat.c: the band and limits a task starts with (see emu/pressure.h). */
-void memstat_task_init(struct task *t);
+/* jetsam_control.c: the band and limits a task starts with (see emu/jetsam.h), and
+ * their one setter: 0, or -EINVAL for a band outside 0..EMU_JETSAM_BAND_MAX. */
+void jetsam_task_init(struct task *t);
+int jetsam_task_set(struct emu *emu, struct task *t, const struct emu_jetsam_props *p);
 
 /* jetsam.c (see emu/jetsam.h). */
 int emu_jetsam_init(struct emu *emu, char *err, size_t errlen);

@@ -23,7 +23,7 @@ static void on_notify(void *ctx, int pid, uint32_t note)
 {
     struct emu *emu = ctx;
     struct task *t = task_by_pid(emu, pid);
-    int delivered = t ? emu_pressure_post(emu, t, note) : 0;
+    int delivered = t ? emu_jetsam_post_note(emu, t, note) : 0;
     event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_NOTE, .pid = pid,
                                           .name = t ? t->name : "?", .note = note,
                                           .delivered = delivered == 1 });
@@ -32,7 +32,7 @@ static void on_notify(void *ctx, int pid, uint32_t note)
 static void on_level(void *ctx, enum memorystatus_level from, enum memorystatus_level to)
 {
     struct emu *emu = ctx;
-    emu_pressure_set_level(emu, memorystatus_level_note(to));
+    emu_jetsam_set_level(emu, memorystatus_level_note(to));
     event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_LEVEL, .from = from, .to = to });
 }
 
@@ -198,7 +198,7 @@ void emu_jetsam_poll(struct emu *emu)
 
 /* --- the table follows the tasks --------------------------------------------------- */
 
-static uint32_t limit_mb(struct emu_memlimit l)
+static uint32_t limit_mb(struct emu_jetsam_limit l)
 {
     return l.mb > 0 ? (uint32_t)l.mb : 0;
 }
@@ -231,7 +231,7 @@ static void add_task(struct emu *emu, struct task *t)
         return;                                       /* out of host memory: not watched */
     struct memorystatus_limits l = limits_of(t);
     memorystatus_set_limits(ms, t->pid, &l);
-    memorystatus_set_notes(ms, t->pid, emu_pressure_handler_mask(t));
+    memorystatus_set_notes(ms, t->pid, emu_jetsam_handler_mask(t));
     memorystatus_set_state(ms, t->pid, t->jetsam_states, emu->icount);
 }
 
@@ -422,7 +422,7 @@ void emu_jetsam_task_changed(struct emu *emu, struct task *t)
     struct memorystatus_limits l = limits_of(t);
     if (memcmp(&p->limits, &l, sizeof l) != 0)
         memorystatus_set_limits(ms, t->pid, &l);
-    memorystatus_set_notes(ms, t->pid, emu_pressure_handler_mask(t));
+    memorystatus_set_notes(ms, t->pid, emu_jetsam_handler_mask(t));
     mark_due(emu);
 }
 
@@ -441,12 +441,18 @@ void emu_jetsam_task_started(struct emu *emu, struct task *t)
     mark_due(emu);
 }
 
-int emu_jetsam_set_band(struct emu *emu, int pid, int band)
+const struct emu_jetsam_props *emu_jetsam_props(struct emu *emu, int pid)
+{
+    struct task *t = task_by_pid(emu, pid);
+    return t && alive(t) ? &t->memstatus : NULL;
+}
+
+int emu_jetsam_set_props(struct emu *emu, int pid, const struct emu_jetsam_props *p)
 {
     struct task *t = task_by_pid(emu, pid);
     if (!t || !alive(t))
         return -ESRCH;
-    return emu_task_set_band(emu, t, band, t->memstatus.user_data);
+    return jetsam_task_set(emu, t, p);
 }
 
 int emu_jetsam_set_state(struct emu *emu, int pid, unsigned states)

@@ -472,5 +472,5 @@ void linux_syscall(struct emu *emu)
         return;
     cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
-    upcall_deliver_pending(emu);
+    jetsam_notes_deliver(emu);
 }

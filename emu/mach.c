@@ -455,7 +455,7 @@ const struct darwin_call mach_traps[MACH_NTRAPS] = {
     TRAP(VM_REGION, vm_region), TRAP(VM_PAGE_QUERY, vm_page_query),
     TRAP(VM_PURGABLE_CONTROL, vm_purgable_control), TRAP(HOST_STATISTICS64, host_statistics64),
     TRAP(TASK_INFO, task_info),
-    [MACHEMU_TRAP_PRESSURE_HANDLER_SET] = { "pressure_handler_set", (void *)upcall_trap_handler_set },
-    [MACHEMU_TRAP_PRESSURE_RETURN] = { "pressure_return", (void *)upcall_trap_return },
-    [MACHEMU_TRAP_PRESSURE_SEND] = { "pressure_send", (void *)upcall_trap_send },
+    [MACHEMU_TRAP_PRESSURE_HANDLER_SET] = { "pressure_handler_set", (void *)jetsam_trap_handler_set },
+    [MACHEMU_TRAP_PRESSURE_RETURN] = { "pressure_return", (void *)jetsam_trap_return },
+    [MACHEMU_TRAP_PRESSURE_SEND] = { "pressure_send", (void *)jetsam_trap_send },
 };

@@ -2,7 +2,7 @@
  * time for the speculative bins, the pressure level for forced purges, and, in macOS
  * mode, the low-swap notes. */
 #include "emu/internal.h"
-#include "emu/pressure.h"
+#include "emu/jetsam.h"
 
 /* no_paging_space_action_throttle_delay_ns: 5 s between two rounds of low-swap notes. */
 #define LOW_SWAP_SPACING (5000ull * MEMORYSTATUS_INSTRUCTIONS_PER_MS)
@@ -16,7 +16,7 @@ static uint64_t now_ms(void *ctx)
 static enum vm_pressure_level pressure(void *ctx)
 {
     const struct emu *emu = ctx;
-    switch (emu->pressure.level) {
+    switch (emu->notes.level) {
     case MACHEMU_NOTE_PRESSURE_CRITICAL: return VM_PRESSURE_CRITICAL;
     case MACHEMU_NOTE_PRESSURE_WARN: return VM_PRESSURE_WARNING;
     default: return VM_PRESSURE_NORMAL;
@@ -37,7 +37,7 @@ static void swap_low(void *ctx, bool low)
     emu->low_swap_next = emu->icount + LOW_SWAP_SPACING;
     emu->low_swap_notes++;
     for (struct task *t = emu->tasks; t; t = t->next)
-        emu_pressure_post(emu, t, MACHEMU_NOTE_LOW_SWAP);
+        emu_jetsam_post_note(emu, t, MACHEMU_NOTE_LOW_SWAP);
 }
 
 void emu_pageout_init(struct emu *emu)

@@ -38,7 +38,7 @@ struct task *task_create(struct emu *emu)
         return NULL;
     }
     t->pid = emu->next_pid++;
-    memstat_task_init(t);
+    jetsam_task_init(t);
     emu_jetsam_task_started(emu, t);
     struct task **pp = &emu->tasks;
     while (*pp)
@@ -200,7 +200,7 @@ static void start_quantum(struct emu *emu)
  * a tool set an alarm. Stopping it opens a gap in the clock (emu->clock_gaps). */
 void sched_update_quantum(struct emu *emu)
 {
-    cpu_set_clock(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 ||
+    cpu_set_clock(emu, emu->clock_always || live_tasks(emu) > 1 || emu->notes.ntimers > 0 ||
                            emu->jetsam.clock || emu->alarm != UINT64_MAX);
     start_quantum(emu);
 }
@@ -409,7 +409,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->altstack_sp = p->altstack_sp;
     c->altstack_size = p->altstack_size;
     c->altstack_flags = p->altstack_flags;
-    upcall_fork(c, p);
+    jetsam_notes_fork(c, p);
     c->memstatus = p->memstatus;
     if (!c->name || !c->exe || !c->cwd)
         return -ENOMEM;
@@ -580,7 +580,7 @@ static void reset_for_exec(struct emu *emu, struct task *t)
         if (t->sig[s].handler != (uint64_t)(uintptr_t)SIG_IGN)
             t->sig[s] = (struct guest_sigaction){ 0 };
     t->altstack_sp = t->altstack_size = 0;
-    upcall_exec(emu, t);
+    jetsam_notes_exec(emu, t);
     for (int i = 0; i <= 28; i++)
         cpu_set_reg(emu, CPU_X(i), 0);
     cpu_set_reg(emu, CPU_FP, 0);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "emu/emu.h"
 #include "emu/hostout.h"
-#include "emu/pressure.h"
+#include "emu/jetsam.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
 #include "tools/repl.h"
@@ -132,7 +132,7 @@ struct cli {
     struct emu_options o;
     bool out_wanted[NOUTS];
     const char *out_path[NOUTS];   /* NULL: stderr */
-    struct emu_memstatus ms;
+    struct emu_jetsam_props ms;
     bool stats;
     bool view;                     /* run --view */
     struct debug_options dbg;
@@ -198,8 +198,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     *c = (struct cli){ .o = { .mem_size = EMU_DEFAULT_MEM, .root = ".",
                               .tlb_sets = EMU_DEFAULT_TLB_SETS, .tlb_ways = EMU_DEFAULT_TLB_WAYS,
                               .codec = COMPRESSOR_CODEC_HYBRID, .reports_dir = "reports" },
-                       .ms = { .band = EMU_BAND_DEFAULT, .active = { EMU_MEMLIMIT_NONE, false },
-                               .inactive = { EMU_MEMLIMIT_NONE, false } },
+                       .ms = { .band = EMU_JETSAM_BAND_DEFAULT, .active = { EMU_JETSAM_LIMIT_NONE, false },
+                               .inactive = { EMU_JETSAM_LIMIT_NONE, false } },
                        .dbg = { .gdb_port = -1 } };
     c->o.memstatus = &c->ms;
     optind = 1;
@@ -278,7 +278,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                         "(e.g. 50:fatal)\n", optarg);
                 return -2;
             }
-            c->ms.active = c->ms.inactive = (struct emu_memlimit){ (int32_t)mb, fatal };
+            c->ms.active = c->ms.inactive = (struct emu_jetsam_limit){ (int32_t)mb, fatal };
             break;
         }
         case O_REPORTS: c->o.reports_dir = optarg; break;

@@ -5,7 +5,7 @@
  * explains the level the machine is at rather than a level worked out anew. */
 #include <stdlib.h>
 #include <string.h>
-#include "emu/pressure.h"
+#include "emu/jetsam.h"
 #include "tools/repl.h"
 
 #define RECENT_MAX 32              /* events kept for stop blocks and `jetsam eval` */
@@ -136,7 +136,7 @@ static void print_kill_text(const struct jetsam_record *k, FILE *out)
 
 static void print_note_text(const struct jetsam_record *n, FILE *out)
 {
-    fprintf(out, "%s -> %s (pid %d), %s", emu_pressure_note_name(n->note), n->name, n->pid,
+    fprintf(out, "%s -> %s (pid %d), %s", emu_jetsam_note_name(n->note), n->name, n->pid,
             n->delivered ? "queued for its handler" : "dropped: it has no handler for it");
 }
 
@@ -359,10 +359,10 @@ static void print_heard(const struct memorystatus_proc *p, FILE *out)
         fprintf(out, " -");
         return;
     }
-    fprintf(out, " %s", emu_pressure_note_name(p->last_note));
+    fprintf(out, " %s", emu_jetsam_note_name(p->last_note));
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
         if ((p->notes_sent & kinds[i]) && kinds[i] != p->last_note)
-            fprintf(out, ", %s", emu_pressure_note_name(kinds[i]));
+            fprintf(out, ", %s", emu_jetsam_note_name(kinds[i]));
 }
 
 static void print_proc(const struct memorystatus_proc *p, FILE *out)
@@ -452,7 +452,10 @@ static void jetsam_band(struct repl *r, int argc, char **argv, FILE *out)
                 "home, critical, ...)\n", argv[2]);
         return;
     }
-    if (emu_jetsam_set_band(repl_emu(r), pid, band) < 0) {
+    const struct emu_jetsam_props *cur = emu_jetsam_props(repl_emu(r), pid);
+    struct emu_jetsam_props p = cur ? *cur : (struct emu_jetsam_props){ 0 };
+    p.band = band;
+    if (!cur || emu_jetsam_set_props(repl_emu(r), pid, &p) < 0) {
         say_no_task(pid, out);
         return;
     }

@@ -8,7 +8,6 @@
 #include <string.h>
 #include "emu/emu.h"
 #include "emu/jetsam.h"
-#include "emu/pressure.h"
 #include "tools/scenario.h"
 #include "tools/textin.h"
 
@@ -17,7 +16,7 @@ extern char **environ;
 struct app {
     char *name;
     uint64_t at;
-    struct emu_memstatus ms;
+    struct emu_jetsam_props ms;
     bool frontmost;
     char **argv;                   /* PROGRAM (resolved) and its arguments */
     int argc;
@@ -130,8 +129,8 @@ static int parse_app(struct scenario *s, struct reader *r, char **w, int n, cons
     if (find_app(s, w[1]) >= 0)
         return bad(r, "app %s: named twice", w[1]);
     struct app a = {
-        .ms = { .band = EMU_BAND_DEFAULT, .active = { EMU_MEMLIMIT_NONE, false },
-                .inactive = { EMU_MEMLIMIT_NONE, false } },
+        .ms = { .band = EMU_JETSAM_BAND_DEFAULT, .active = { EMU_JETSAM_LIMIT_NONE, false },
+                .inactive = { EMU_JETSAM_LIMIT_NONE, false } },
     };
     int i = 2;
     for (; i < n && strcmp(w[i], "--"); i++) {
@@ -152,7 +151,7 @@ static int parse_app(struct scenario *s, struct reader *r, char **w, int n, cons
             bool fatal;
             if (memorystatus_limit_parse(w[++i], &mb, &fatal) < 0 || !mb || mb > INT32_MAX)
                 return bad(r, "app %s: bad memlimit '%s' (MB, MB:fatal or MB:soft)", w[1], w[i]);
-            a.ms.active = a.ms.inactive = (struct emu_memlimit){ (int32_t)mb, fatal };
+            a.ms.active = a.ms.inactive = (struct emu_jetsam_limit){ (int32_t)mb, fatal };
         } else {
             return bad(r, "app %s: unknown word '%s'", w[1], w[i]);
         }
@@ -464,7 +463,7 @@ static void on_event(void *ctx, const struct emu_jetsam_event *ev)
             memorystatus_level_name(ev->to), mem);
         break;
     case EMU_JETSAM_NOTE:
-        say(s, ev->icount, "note", "%s -> %s (pid %d)%s", emu_pressure_note_name(ev->note),
+        say(s, ev->icount, "note", "%s -> %s (pid %d)%s", emu_jetsam_note_name(ev->note),
             app_name(s, ev->pid, ev->name), ev->pid, ev->delivered ? "" : ": it has no handler");
         break;
     case EMU_JETSAM_KILL:
@@ -525,6 +524,16 @@ static void set_states(struct scenario *s, struct app *a, const struct step *st,
         : states & MEMORYSTATUS_STATE_SUSPENDED ? "" : "none");
 }
 
+static void set_band(struct scenario *s, int pid, int band)
+{
+    const struct emu_jetsam_props *cur = emu_jetsam_props(s->emu, pid);
+    if (cur) {
+        struct emu_jetsam_props p = *cur;
+        p.band = band;
+        emu_jetsam_set_props(s->emu, pid, &p);
+    }
+}
+
 static void move(struct scenario *s, const struct step *st, uint64_t now)
 {
     struct app *a = &s->apps[st->app];
@@ -538,7 +547,7 @@ static void move(struct scenario *s, const struct step *st, uint64_t now)
         return;
     }
     if (st->kind == STEP_BAND) {
-        emu_jetsam_set_band(s->emu, a->pid, st->band);
+        set_band(s, a->pid, st->band);
         band_text(band, sizeof band, st->band);
         say(s, now, "band", "%s (pid %d) -> %s", a->name, a->pid, band);
         return;
@@ -546,9 +555,9 @@ static void move(struct scenario *s, const struct step *st, uint64_t now)
     int old = s->front;
     if (old >= 0 && old != st->app && !s->apps[old].ended) {
         emu_jetsam_set_state(s->emu, s->apps[old].pid, 0);
-        emu_jetsam_set_band(s->emu, s->apps[old].pid, MEMORYSTATUS_BAND_BACKGROUND);
+        set_band(s, s->apps[old].pid, MEMORYSTATUS_BAND_BACKGROUND);
     }
-    emu_jetsam_set_band(s->emu, a->pid, MEMORYSTATUS_BAND_FOREGROUND);
+    set_band(s, a->pid, MEMORYSTATUS_BAND_FOREGROUND);
     emu_jetsam_set_state(s->emu, a->pid, MEMORYSTATUS_STATE_FRONTMOST);
     s->front = st->app;
     say(s, now, "foreground", "%s (pid %d) to the front%s%s%s", a->name, a->pid,

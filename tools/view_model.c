@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "emu/pressure.h"
+#include "emu/jetsam.h"
 #include "tools/view.h"
 
 /* --- classes and colours ------------------------------------------------------------ */
@@ -362,7 +362,7 @@ void view_log_jetsam(struct view_log *l, const struct emu_jetsam_event *ev, uint
         log_level(l, ev);
         break;
     case EMU_JETSAM_NOTE:
-        view_log_add(l, VIEW_RGB_NOTE, "note %s -> %d %s: %s", emu_pressure_note_name(ev->note),
+        view_log_add(l, VIEW_RGB_NOTE, "note %s -> %d %s: %s", emu_jetsam_note_name(ev->note),
                      ev->pid, ev->name, ev->delivered ? "to its handler" : "no handler, dropped");
         break;
     case EMU_JETSAM_KILL:

@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include "emu/emu.h"
 #include "emu/jetsam.h"
-#include "emu/pressure.h"
 
 extern char **environ;
 
@@ -44,7 +43,7 @@ static struct emu *machine(uint64_t mb, const char *reports)
     return emu;
 }
 
-static int spawn(struct emu *emu, const char *dir, const char *args, const struct emu_memstatus *ms)
+static int spawn(struct emu *emu, const char *dir, const char *args, const struct emu_jetsam_props *ms)
 {
     char path[4096], buf[256], err[256], *argv[8];
     snprintf(path, sizeof path, "%s/memapp", dir);
@@ -94,8 +93,8 @@ static void latency_once(const char *dir, struct latency *l, double *us_per_insn
     struct emu *emu = machine(64, NULL);
     *l = (struct latency){ 0 };
     emu_jetsam_add_listener(emu, on_event, l);
-    emu_pressure_set_hooks(emu, &(struct emu_pressure_hooks){ .upcall = on_upcall, .ctx = l });
-    struct emu_memstatus home = { .band = MEMORYSTATUS_BAND_HOME, .active = { -1, false },
+    emu_jetsam_set_hooks(emu, &(struct emu_jetsam_hooks){ .upcall = on_upcall, .ctx = l });
+    struct emu_jetsam_props home = { .band = MEMORYSTATUS_BAND_HOME, .active = { -1, false },
                                   .inactive = { -1, false } };
     spawn(emu, dir, "system 60", &home);
     l->front = spawn(emu, dir, "cache 40 30", NULL);
@@ -124,7 +123,7 @@ static double kill_once(const char *dir, const char *reports)
     struct emu *emu = machine(256, reports);
     struct kill_time k = { 0 };
     emu_jetsam_add_listener(emu, on_kill, &k);
-    struct emu_memstatus lim = { .band = 100, .active = { 64, true }, .inactive = { 64, true } };
+    struct emu_jetsam_props lim = { .band = 100, .active = { 64, true }, .inactive = { 64, true } };
     spawn(emu, dir, "grow 100", &lim);
     emu_run_prepare(emu);
     while (emu_run_slice(emu) && !k.at_us)

@@ -10,7 +10,6 @@
 #include "emu/emu.h"
 #include "emu/inspect.h"
 #include "emu/jetsam.h"
-#include "emu/pressure.h"
 
 static const char *memapp(void)
 {
@@ -53,14 +52,14 @@ static struct emu *machine(uint64_t mb, bool run_all, struct watch *w)
     return emu;
 }
 
-static int spawn(struct emu *emu, int band, struct emu_memlimit limit, unsigned states,
+static int spawn(struct emu *emu, int band, struct emu_jetsam_limit limit, unsigned states,
                  const char *a1, const char *a2, const char *a3)
 {
     char err[256];
     char *argv[] = { (char *)memapp(), (char *)a1, (char *)a2, (char *)a3, NULL };
     int argc = a3 ? 4 : 3;
     char *envp[] = { NULL };
-    struct emu_memstatus ms = { .band = band, .active = limit, .inactive = limit };
+    struct emu_jetsam_props ms = { .band = band, .active = limit, .inactive = limit };
     int pid = emu_spawn(emu, memapp(), argc, argv, envp, &ms, states, err, sizeof err);
     ck_assert_msg(pid > 0, "%s (run make first)", err);
     return pid;
@@ -74,10 +73,10 @@ struct leak_scene {
 
 static struct leak_scene leak_scene(struct emu *emu)
 {
-    struct emu_memlimit none = { EMU_MEMLIMIT_NONE, false };
+    struct emu_jetsam_limit none = { EMU_JETSAM_LIMIT_NONE, false };
     struct leak_scene sc;
     sc.system = spawn(emu, MEMORYSTATUS_BAND_HOME, none, 0, "system", "60", NULL);
-    sc.front = spawn(emu, EMU_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST, "steady",
+    sc.front = spawn(emu, EMU_JETSAM_BAND_DEFAULT, none, MEMORYSTATUS_STATE_FRONTMOST, "steady",
                      "12", "8");
     sc.leaky = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, none, 0, "leak", "512", "mixed");
     return sc;
@@ -157,7 +156,7 @@ START_TEST(limit_kill_of_a_lone_task_returns_everything)
     struct emu *emu = machine(64, false, &w);
     struct inspect_vm start;
     inspect_vm_counters(emu, &start);
-    struct emu_memlimit fatal = { 12, true };
+    struct emu_jetsam_limit fatal = { 12, true };
     int pid = spawn(emu, MEMORYSTATUS_BAND_BACKGROUND, fatal, 0, "grow", "30", NULL);
     run(emu, &w);
     ck_assert_int_eq(w.kills, 1);

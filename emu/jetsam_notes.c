@@ -1,4 +1,4 @@
-/* emu/upcall.c — memory-pressure notes delivered to guest handlers as upcalls.
+/* emu/jetsam_notes.c — memory-pressure notes delivered to guest handlers as upcalls.
  *
  * A note interrupts its task as a signal does: the whole user context is saved, the
  * handler runs as handler(note, ctx) on the task's own stack, below the 128-byte red
@@ -13,7 +13,7 @@
  *
  * Notes are delivered only at safe points, all decided by guest instructions, never
  * by the clock: the return of a system call, a CPU stop after a fault was resolved
- * (emu_pressure_post asks for one), and the block boundary at which a delayed note
+ * (emu_jetsam_post_note asks for one), and the block boundary at which a delayed note
  * falls due (the scheduler's block hook counts instructions while one waits). */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,7 +33,7 @@ static bool note_valid(uint64_t note)
     return note && !(note & (note - 1)) && (note & MACHEMU_NOTE_ALL);
 }
 
-const char *emu_pressure_note_name(uint32_t note)
+const char *emu_jetsam_note_name(uint32_t note)
 {
     switch (note) {
     case MACHEMU_NOTE_PRESSURE_NORMAL: return "NORMAL";
@@ -55,7 +55,7 @@ trace(struct emu *emu, const struct task *t, uint32_t note, const char *fmt, ...
     va_list ap;
     va_start(ap, fmt);
     fprintf(emu->opt.strace, "[%d] upcall pressure %s (0x%x) ", t->pid,
-            emu_pressure_note_name(note), note);
+            emu_jetsam_note_name(note), note);
     vfprintf(emu->opt.strace, fmt, ap);
     fputc('\n', emu->opt.strace);
     va_end(ap);
@@ -95,7 +95,7 @@ static bool wants(const struct task *t, uint32_t note)
     return t->state != TASK_ZOMBIE && t->upcall.handler && (t->upcall.mask & note);
 }
 
-int emu_pressure_post(struct emu *emu, struct task *t, uint32_t note)
+int emu_jetsam_post_note(struct emu *emu, struct task *t, uint32_t note)
 {
     if (!note_valid(note))
         return -EINVAL;
@@ -108,67 +108,67 @@ int emu_pressure_post(struct emu *emu, struct task *t, uint32_t note)
     return 1;
 }
 
-uint32_t emu_pressure_handler_mask(const struct task *t)
+uint32_t emu_jetsam_handler_mask(const struct task *t)
 {
     return t->upcall.handler ? t->upcall.mask : 0;
 }
 
-bool emu_pressure_in_handler(const struct task *t)
+bool emu_jetsam_in_handler(const struct task *t)
 {
     return t->upcall.active;
 }
 
-void emu_pressure_set_level(struct emu *emu, uint32_t note_level)
+void emu_jetsam_set_level(struct emu *emu, uint32_t note_level)
 {
-    emu->pressure.level = note_level;
+    emu->notes.level = note_level;
 }
 
-uint32_t emu_pressure_level(const struct emu *emu)
+uint32_t emu_jetsam_level(const struct emu *emu)
 {
-    return emu->pressure.level;
+    return emu->notes.level;
 }
 
-void emu_pressure_set_hooks(struct emu *emu, const struct emu_pressure_hooks *hooks)
+void emu_jetsam_set_hooks(struct emu *emu, const struct emu_jetsam_hooks *hooks)
 {
-    emu->pressure.hooks = hooks ? *hooks : (struct emu_pressure_hooks){ 0 };
+    emu->notes.hooks = hooks ? *hooks : (struct emu_jetsam_hooks){ 0 };
 }
 
 /* --- delayed notes ------------------------------------------------------------------ */
 
 static kern_return_t add_timer(struct emu *emu, int pid, uint32_t note, uint64_t delay)
 {
-    if (emu->pressure.ntimers == MACHEMU_PRESSURE_MAX_DELAYED)
+    if (emu->notes.ntimers == MACHEMU_PRESSURE_MAX_DELAYED)
         return KERN_RESOURCE_SHORTAGE;
     uint64_t due = emu->icount + delay < emu->icount ? UINT64_MAX - 1 : emu->icount + delay;
-    struct upcall_timer *v = emu->pressure.timers;
-    int i = emu->pressure.ntimers++;
+    struct jetsam_note_timer *v = emu->notes.timers;
+    int i = emu->notes.ntimers++;
     for (; i > 0 && v[i - 1].due > due; i--)     /* equal due times keep their order */
         v[i] = v[i - 1];
-    v[i] = (struct upcall_timer){ .due = due, .pid = pid, .note = note };
-    emu->pressure.due = v[0].due;
+    v[i] = (struct jetsam_note_timer){ .due = due, .pid = pid, .note = note };
+    emu->notes.due = v[0].due;
     cpu_request_stop(emu, STOP_UPCALL);          /* to start counting instructions */
     return KERN_SUCCESS;
 }
 
 static void fire_due_timers(struct emu *emu)
 {
-    struct upcall_timer *v = emu->pressure.timers;
+    struct jetsam_note_timer *v = emu->notes.timers;
     int n = 0;
-    while (n < emu->pressure.ntimers && v[n].due <= emu->icount) {
+    while (n < emu->notes.ntimers && v[n].due <= emu->icount) {
         struct task *t = task_by_pid(emu, v[n].pid);
-        if (t && emu_pressure_post(emu, t, v[n].note) == 0)
+        if (t && emu_jetsam_post_note(emu, t, v[n].note) == 0)
             trace(emu, t, v[n].note, "dropped: no handler takes it any more");
         n++;
     }
-    emu->pressure.ntimers -= n;
-    for (int i = 0; i < emu->pressure.ntimers; i++)
+    emu->notes.ntimers -= n;
+    for (int i = 0; i < emu->notes.ntimers; i++)
         v[i] = v[i + n];
-    emu->pressure.due = emu->pressure.ntimers ? v[0].due : UINT64_MAX;
+    emu->notes.due = emu->notes.ntimers ? v[0].due : UINT64_MAX;
 }
 
 /* --- delivery and return ------------------------------------------------------------ */
 
-void upcall_deliver_pending(struct emu *emu)
+void jetsam_notes_deliver(struct emu *emu)
 {
     struct task *t = emu->task;
     struct task_upcall *u = &t->upcall;
@@ -183,20 +183,20 @@ void upcall_deliver_pending(struct emu *emu)
     u->active = true;
     trace(emu, t, note, "-> handler 0x%llx, interrupted at pc=0x%llx",
           (unsigned long long)u->handler, (unsigned long long)u->saved.pc);
-    if (emu->pressure.hooks.upcall)
-        emu->pressure.hooks.upcall(emu->pressure.hooks.ctx, t, note, emu->icount);
+    if (emu->notes.hooks.upcall)
+        emu->notes.hooks.upcall(emu->notes.hooks.ctx, t, note, emu->icount);
 }
 
-void upcall_before_run(struct emu *emu)
+void jetsam_notes_before_run(struct emu *emu)
 {
-    if (emu->icount >= emu->pressure.due)
+    if (emu->icount >= emu->notes.due)
         fire_due_timers(emu);
-    if (emu->pressure.ntimers)
+    if (emu->notes.ntimers)
         sched_count_instructions(emu);
-    upcall_deliver_pending(emu);
+    jetsam_notes_deliver(emu);
 }
 
-int64_t upcall_trap_return(struct emu *emu, const uint64_t a[8])
+int64_t jetsam_trap_return(struct emu *emu, const uint64_t a[8])
 {
     (void)a;
     struct task *t = emu->task;
@@ -226,7 +226,7 @@ static kern_return_t map_trampoline(struct emu *emu, struct task *t)
     return KERN_SUCCESS;
 }
 
-int64_t upcall_trap_handler_set(struct emu *emu, const uint64_t a[8])
+int64_t jetsam_trap_handler_set(struct emu *emu, const uint64_t a[8])
 {
     struct task *t = emu->task;
     struct task_upcall *u = &t->upcall;
@@ -243,12 +243,12 @@ int64_t upcall_trap_handler_set(struct emu *emu, const uint64_t a[8])
     u->mask = handler ? (uint32_t)mask : 0;
     filter_queue(u);
     emu_jetsam_task_changed(emu, t);
-    if (emu->pressure.hooks.handler)
-        emu->pressure.hooks.handler(emu->pressure.hooks.ctx, t, u->mask);
+    if (emu->notes.hooks.handler)
+        emu->notes.hooks.handler(emu->notes.hooks.ctx, t, u->mask);
     return KERN_SUCCESS;
 }
 
-int64_t upcall_trap_send(struct emu *emu, const uint64_t a[8])
+int64_t jetsam_trap_send(struct emu *emu, const uint64_t a[8])
 {
     int64_t pid = (int64_t)a[0];
     if (!note_valid(a[1]))
@@ -262,7 +262,7 @@ int64_t upcall_trap_send(struct emu *emu, const uint64_t a[8])
         return KERN_NOT_RECEIVER;
     if (a[2])
         return add_timer(emu, t->pid, note, a[2]);
-    emu_pressure_post(emu, t, note);
+    emu_jetsam_post_note(emu, t, note);
     return KERN_SUCCESS;
 }
 
@@ -271,7 +271,7 @@ int64_t upcall_trap_send(struct emu *emu, const uint64_t a[8])
 /* As on XNU, where a process's kevents stay with it: the child has no handler. It is
  * a copy of the parent's memory, though, so if the parent was inside a handler the
  * child is too, and returns through the same trampoline to the same code. */
-void upcall_fork(struct task *child, const struct task *parent)
+void jetsam_notes_fork(struct task *child, const struct task *parent)
 {
     child->upcall = (struct task_upcall){
         .active = parent->upcall.active,
@@ -280,10 +280,10 @@ void upcall_fork(struct task *child, const struct task *parent)
     };
 }
 
-void upcall_exec(struct emu *emu, struct task *t)
+void jetsam_notes_exec(struct emu *emu, struct task *t)
 {
     bool had = t->upcall.handler != 0;
     t->upcall = (struct task_upcall){ 0 };
-    if (had && emu->pressure.hooks.handler)
-        emu->pressure.hooks.handler(emu->pressure.hooks.ctx, t, 0);
+    if (had && emu->notes.hooks.handler)
+        emu->notes.hooks.handler(emu->notes.hooks.ctx, t, 0);
 }

@@ -1,10 +1,10 @@
-/* emu/memstat.c — each task's memorystatus properties (Jetsam band, memory limits) and
+/* emu/jetsam_control.c — each task's memorystatus properties (Jetsam band, memory limits) and
  * the Darwin call that sets them, memorystatus_control (BSD 440), with XNU's commands,
  * layouts and errors (bsd/kern/kern_memorystatus.c).
  *
  * Every guest counts as privileged (XNU wants root or an entitlement), so a task may
  * set another live task's properties. What jetsam/ does with them is its business: it
- * reads them with emu_task_memstatus() and hears of changes through the memstatus hook. */
+ * reads them from the task and hears of changes through the memstatus hook. */
 #include <errno.h>
 #include "emu/darwin.h"
 
@@ -12,48 +12,36 @@ _Static_assert(sizeof(struct machemu_memstat_priority) == 16, "XNU's priority pr
 _Static_assert(sizeof(struct machemu_memstat_memlimit) == 16, "XNU's memlimit properties");
 _Static_assert(sizeof(struct machemu_memstat_entry) == 24, "XNU's priority entry");
 
-void memstat_task_init(struct task *t)
+void jetsam_task_init(struct task *t)
 {
-    t->memstatus = (struct emu_memstatus){
-        .band = EMU_BAND_DEFAULT,
-        .active = { EMU_MEMLIMIT_NONE, false },
-        .inactive = { EMU_MEMLIMIT_NONE, false },
+    t->memstatus = (struct emu_jetsam_props){
+        .band = EMU_JETSAM_BAND_DEFAULT,
+        .active = { EMU_JETSAM_LIMIT_NONE, false },
+        .inactive = { EMU_JETSAM_LIMIT_NONE, false },
     };
-}
-
-const struct emu_memstatus *emu_task_memstatus(const struct task *t)
-{
-    return &t->memstatus;
 }
 
 static void changed(struct emu *emu, struct task *t)
 {
     emu_jetsam_task_changed(emu, t);
-    if (emu->pressure.hooks.memstatus)
-        emu->pressure.hooks.memstatus(emu->pressure.hooks.ctx, t);
+    if (emu->notes.hooks.memstatus)
+        emu->notes.hooks.memstatus(emu->notes.hooks.ctx, t);
 }
 
-int emu_task_set_band(struct emu *emu, struct task *t, int32_t band, uint64_t user_data)
+static struct emu_jetsam_limit normalized(struct emu_jetsam_limit l)
 {
-    if (band < 0 || band > EMU_BAND_MAX)
+    return l.mb > 0 ? l : (struct emu_jetsam_limit){ EMU_JETSAM_LIMIT_NONE, false };
+}
+
+int jetsam_task_set(struct emu *emu, struct task *t, const struct emu_jetsam_props *p)
+{
+    if (p->band < 0 || p->band > EMU_JETSAM_BAND_MAX)
         return -EINVAL;
-    t->memstatus.band = band;
-    t->memstatus.user_data = user_data;
+    t->memstatus = *p;
+    t->memstatus.active = normalized(p->active);
+    t->memstatus.inactive = normalized(p->inactive);
     changed(emu, t);
     return 0;
-}
-
-static struct emu_memlimit normalized(struct emu_memlimit l)
-{
-    return l.mb > 0 ? l : (struct emu_memlimit){ EMU_MEMLIMIT_NONE, false };
-}
-
-void emu_task_set_memlimits(struct emu *emu, struct task *t, struct emu_memlimit active,
-                            struct emu_memlimit inactive)
-{
-    t->memstatus.active = normalized(active);
-    t->memstatus.inactive = normalized(inactive);
-    changed(emu, t);
 }
 
 /* --- memorystatus_control ------------------------------------------------------------ */
@@ -86,21 +74,23 @@ static int64_t set_priority_properties(struct emu *emu, struct task *t, uint64_t
     int rc = copyin_struct(emu, &p, sizeof p, buf, size);
     if (rc < 0)
         return rc;
-    return emu_task_set_band(emu, t, p.priority == -1 ? MACHEMU_JETSAM_PRIORITY_DEFAULT : p.priority,
-                             p.user_data);
+    struct emu_jetsam_props props = t->memstatus;
+    props.band = p.priority == -1 ? MACHEMU_JETSAM_PRIORITY_DEFAULT : p.priority;
+    props.user_data = p.user_data;
+    return jetsam_task_set(emu, t, &props);
 }
 
 /* HIGH_WATER_MARK (soft) and TASK_LIMIT (fatal): one limit, active and inactive alike. */
 static int64_t set_one_limit(struct emu *emu, struct task *t, uint32_t mb, bool fatal)
 {
-    struct emu_memlimit l = { (int32_t)mb, fatal };
-    emu_task_set_memlimits(emu, t, l, l);
-    return 0;
+    struct emu_jetsam_props props = t->memstatus;
+    props.active = props.inactive = (struct emu_jetsam_limit){ (int32_t)mb, fatal };
+    return jetsam_task_set(emu, t, &props);
 }
 
-static struct emu_memlimit limit_from(int32_t mb, uint32_t attr)
+static struct emu_jetsam_limit limit_from(int32_t mb, uint32_t attr)
 {
-    return (struct emu_memlimit){ mb, (attr & MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL) != 0 };
+    return (struct emu_jetsam_limit){ mb, (attr & MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL) != 0 };
 }
 
 static int64_t set_memlimit_properties(struct emu *emu, struct task *t, uint64_t buf, uint64_t size)
@@ -111,12 +101,13 @@ static int64_t set_memlimit_properties(struct emu *emu, struct task *t, uint64_t
         return rc;
     if ((m.memlimit_active_attr | m.memlimit_inactive_attr) & ~MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL)
         return -EINVAL;
-    emu_task_set_memlimits(emu, t, limit_from(m.memlimit_active, m.memlimit_active_attr),
-                           limit_from(m.memlimit_inactive, m.memlimit_inactive_attr));
-    return 0;
+    struct emu_jetsam_props props = t->memstatus;
+    props.active = limit_from(m.memlimit_active, m.memlimit_active_attr);
+    props.inactive = limit_from(m.memlimit_inactive, m.memlimit_inactive_attr);
+    return jetsam_task_set(emu, t, &props);
 }
 
-static uint32_t attr_of(struct emu_memlimit l)
+static uint32_t attr_of(struct emu_jetsam_limit l)
 {
     return l.fatal ? MACHEMU_MEMSTAT_MEMLIMIT_ATTR_FATAL : 0;
 }
@@ -124,7 +115,7 @@ static uint32_t attr_of(struct emu_memlimit l)
 static int64_t get_memlimit_properties(struct emu *emu, const struct task *t, uint64_t buf,
                                        uint64_t size)
 {
-    const struct emu_memstatus *ms = &t->memstatus;
+    const struct emu_jetsam_props *ms = &t->memstatus;
     struct machemu_memstat_memlimit m = {
         .memlimit_active = ms->active.mb, .memlimit_active_attr = attr_of(ms->active),
         .memlimit_inactive = ms->inactive.mb, .memlimit_inactive_attr = attr_of(ms->inactive),
@@ -175,7 +166,7 @@ int64_t darwin_memorystatus_control(struct emu *emu, const uint64_t a[8])
     uint64_t buf = a[3], size = a[4];
     switch (cmd) {
     case MACHEMU_MEMSTAT_GET_PRESSURE_STATUS:
-        return emu->pressure.level != MACHEMU_NOTE_PRESSURE_NORMAL;
+        return emu->notes.level != MACHEMU_NOTE_PRESSURE_NORMAL;
     case MACHEMU_MEMSTAT_GET_PRIORITY_LIST:
         return get_priority_list(emu, (int32_t)a[1], buf, size);
     case MACHEMU_MEMSTAT_SET_PRIORITY_PROPERTIES:

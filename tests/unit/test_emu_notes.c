@@ -1,4 +1,4 @@
-/* Unit tests for emu/pressure.h, the interface Jetsam uses: posting notes from the
+/* Unit tests for emu/jetsam.h, the interface Jetsam uses: posting notes from the
  * emulator's side, the upcall and memstatus hooks, band and limit setters, and the level
  * memorystatus_control(GET_PRESSURE_STATUS) reports; and emu/jetsam.h's listeners
  * (several at once, each hearing every event). Each runs a guest program of the
@@ -11,12 +11,12 @@
 
 #include "emu/emu.h"
 #include "emu/jetsam.h"
-#include "emu/pressure.h"
 #include "guest/include/machemu/abi.h"
 
 #define WARN MACHEMU_NOTE_PRESSURE_WARN
 #define CRITICAL MACHEMU_NOTE_PRESSURE_CRITICAL
 #define NORMAL MACHEMU_NOTE_PRESSURE_NORMAL
+#define FIRST_PID 1000                   /* the pid emu_load gives the program */
 
 /* The guest program's path in the build, relative to the top of the tree (the guest
  * root, so "/" + it names the same file inside the guest). */
@@ -56,7 +56,7 @@ struct seen {
     uint32_t notes[8];
     uint64_t icount[8];
     int posts[6];
-    struct emu_memstatus before, after;
+    struct emu_jetsam_props before, after;
     int band_too_high;
     int changes;
     int registrations;
@@ -70,7 +70,7 @@ static void on_handler(void *ctx, struct task *t, uint32_t mask)
         s->masks[s->registrations] = mask;
     s->registrations++;
     s->mask = mask;
-    ck_assert_uint_eq(emu_pressure_handler_mask(t), mask);
+    ck_assert_uint_eq(emu_jetsam_handler_mask(t), mask);
 }
 
 static void on_change(void *ctx, struct task *t)
@@ -90,27 +90,30 @@ static void on_upcall(void *ctx, struct task *t, uint32_t note, uint64_t icount)
     }
     if (s->n++ > 0)
         return;
-    ck_assert(emu_pressure_in_handler(t));
-    ck_assert_uint_eq(emu_pressure_handler_mask(t), NORMAL | WARN | CRITICAL);
-    s->posts[0] = emu_pressure_post(s->emu, t, CRITICAL);
-    s->posts[1] = emu_pressure_post(s->emu, t, NORMAL);
-    s->posts[2] = emu_pressure_post(s->emu, t, CRITICAL);        /* merged: one waits */
-    s->posts[3] = emu_pressure_post(s->emu, t, MACHEMU_NOTE_PROC_LIMIT_WARN);   /* not taken */
-    s->posts[4] = emu_pressure_post(s->emu, t, 0x40);
-    s->posts[5] = emu_pressure_post(s->emu, t, WARN | CRITICAL);
-    s->before = *emu_task_memstatus(t);
-    s->band_too_high = emu_task_set_band(s->emu, t, EMU_BAND_MAX + 1, 0);
-    ck_assert_int_eq(emu_task_set_band(s->emu, t, 30, 9), 0);
-    emu_task_set_memlimits(s->emu, t, (struct emu_memlimit){ 50, true },
-                           (struct emu_memlimit){ 0, true });
-    s->after = *emu_task_memstatus(t);
+    ck_assert(emu_jetsam_in_handler(t));
+    ck_assert_uint_eq(emu_jetsam_handler_mask(t), NORMAL | WARN | CRITICAL);
+    s->posts[0] = emu_jetsam_post_note(s->emu, t, CRITICAL);
+    s->posts[1] = emu_jetsam_post_note(s->emu, t, NORMAL);
+    s->posts[2] = emu_jetsam_post_note(s->emu, t, CRITICAL);        /* merged: one waits */
+    s->posts[3] = emu_jetsam_post_note(s->emu, t, MACHEMU_NOTE_PROC_LIMIT_WARN);   /* not taken */
+    s->posts[4] = emu_jetsam_post_note(s->emu, t, 0x40);
+    s->posts[5] = emu_jetsam_post_note(s->emu, t, WARN | CRITICAL);
+    s->before = *emu_jetsam_props(s->emu, FIRST_PID);
+    struct emu_jetsam_props p = s->before;
+    p.band = EMU_JETSAM_BAND_MAX + 1;
+    s->band_too_high = emu_jetsam_set_props(s->emu, FIRST_PID, &p);
+    p = (struct emu_jetsam_props){ .band = 30, .user_data = 9, .active = { 50, true },
+                                   .inactive = { 0, true } };
+    ck_assert_int_eq(emu_jetsam_set_props(s->emu, FIRST_PID, &p), 0);
+    ck_assert_int_eq(emu_jetsam_set_props(s->emu, FIRST_PID + 1, &p), -ESRCH);
+    s->after = *emu_jetsam_props(s->emu, FIRST_PID);
 }
 
 START_TEST(post_from_the_emulator_side)
 {
     struct seen s = { 0 };
     s.emu = load("pressure", "listen");
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){
+    emu_jetsam_set_hooks(s.emu, &(struct emu_jetsam_hooks){
         .upcall = on_upcall, .memstatus = on_change, .handler = on_handler, .ctx = &s });
     int status = emu_run(s.emu);
     emu_destroy(s.emu);
@@ -140,7 +143,7 @@ START_TEST(exec_drops_the_handler)
     char path[300];
     snprintf(path, sizeof path, "/%s", guest_path("pressure"));
     s.emu = load2("pressure", "exec", path);
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ .handler = on_handler, .ctx = &s });
+    emu_jetsam_set_hooks(s.emu, &(struct emu_jetsam_hooks){ .handler = on_handler, .ctx = &s });
     int status = emu_run(s.emu);
     emu_destroy(s.emu);
     ck_assert_int_eq(status, 0);
@@ -155,21 +158,21 @@ START_TEST(band_and_limits_setters)
 {
     struct seen s = { 0 };
     s.emu = load("pressure", "listen");
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){
+    emu_jetsam_set_hooks(s.emu, &(struct emu_jetsam_hooks){
         .upcall = on_upcall, .memstatus = on_change, .ctx = &s });
     emu_run(s.emu);
     emu_destroy(s.emu);
-    ck_assert_int_eq(s.before.band, EMU_BAND_DEFAULT);
-    ck_assert_int_eq(s.before.active.mb, EMU_MEMLIMIT_NONE);
-    ck_assert_int_eq(s.before.inactive.mb, EMU_MEMLIMIT_NONE);
+    ck_assert_int_eq(s.before.band, EMU_JETSAM_BAND_DEFAULT);
+    ck_assert_int_eq(s.before.active.mb, EMU_JETSAM_LIMIT_NONE);
+    ck_assert_int_eq(s.before.inactive.mb, EMU_JETSAM_LIMIT_NONE);
     ck_assert_int_eq(s.band_too_high, -EINVAL);
     ck_assert_int_eq(s.after.band, 30);
     ck_assert_uint_eq(s.after.user_data, 9);
     ck_assert_int_eq(s.after.active.mb, 50);
     ck_assert(s.after.active.fatal);
-    ck_assert_int_eq(s.after.inactive.mb, EMU_MEMLIMIT_NONE);   /* 0 is none... */
+    ck_assert_int_eq(s.after.inactive.mb, EMU_JETSAM_LIMIT_NONE);   /* 0 is none... */
     ck_assert(!s.after.inactive.fatal);                           /* ...and not fatal */
-    ck_assert_int_eq(s.changes, 2);
+    ck_assert_int_eq(s.changes, 1);
 }
 END_TEST
 
@@ -180,7 +183,7 @@ START_TEST(memstatus_hook_counts_changes)
 {
     struct seen s = { 0 };
     s.emu = load("memstatus", NULL);
-    emu_pressure_set_hooks(s.emu, &(struct emu_pressure_hooks){ .memstatus = on_change, .ctx = &s });
+    emu_jetsam_set_hooks(s.emu, &(struct emu_jetsam_hooks){ .memstatus = on_change, .ctx = &s });
     int status = emu_run(s.emu);
     emu_destroy(s.emu);
     ck_assert_int_eq(status, 0);
@@ -193,9 +196,9 @@ START_TEST(pressure_status_follows_the_level)
     static const uint32_t levels[] = { NORMAL, WARN, CRITICAL };
     for (int i = 0; i < 3; i++) {
         struct emu *emu = load("memstatus", "pressure");
-        ck_assert_uint_eq(emu_pressure_level(emu), NORMAL);   /* where a machine starts */
-        emu_pressure_set_level(emu, levels[i]);
-        ck_assert_uint_eq(emu_pressure_level(emu), levels[i]);
+        ck_assert_uint_eq(emu_jetsam_level(emu), NORMAL);   /* where a machine starts */
+        emu_jetsam_set_level(emu, levels[i]);
+        ck_assert_uint_eq(emu_jetsam_level(emu), levels[i]);
         int status = emu_run(emu);
         emu_destroy(emu);
         ck_assert_int_eq(status, levels[i] == NORMAL ? 0 : 1);
@@ -222,7 +225,7 @@ static void on_jetsam(void *ctx, const struct emu_jetsam_event *ev)
 START_TEST(jetsam_listeners_all_hear)
 {
     char err[256];
-    struct emu_memstatus lim = { .band = 100, .active = { 12, true }, .inactive = { 12, true } };
+    struct emu_jetsam_props lim = { .band = 100, .active = { 12, true }, .inactive = { 12, true } };
     struct emu_options opt = { .mem_size = 64ull << 20, .root = ".", .tlb_sets = 512,
                                .tlb_ways = 4, .memstatus = &lim };
     struct emu *emu = emu_create(&opt, err, sizeof err);
@@ -254,9 +257,9 @@ END_TEST
 
 START_TEST(note_names)
 {
-    ck_assert_str_eq(emu_pressure_note_name(WARN), "WARN");
-    ck_assert_str_eq(emu_pressure_note_name(MACHEMU_NOTE_PROC_LIMIT_CRITICAL), "PROC_LIMIT_CRITICAL");
-    ck_assert_str_eq(emu_pressure_note_name(WARN | CRITICAL), "?");
+    ck_assert_str_eq(emu_jetsam_note_name(WARN), "WARN");
+    ck_assert_str_eq(emu_jetsam_note_name(MACHEMU_NOTE_PROC_LIMIT_CRITICAL), "PROC_LIMIT_CRITICAL");
+    ck_assert_str_eq(emu_jetsam_note_name(WARN | CRITICAL), "?");
 }
 END_TEST
 
