@@ -245,7 +245,7 @@ static int64_t sys_clock_nanosleep(struct emu *emu, const uint64_t a[6])
     return rc < 0 ? rc : sleep_ns(emu, ns, a[1] & L_TIMER_ABSTIME ? 0 : a[3]);
 }
 
-/* Deterministic: a run's bytes depend only on the seed (see DESIGN: determinism). */
+/* Deterministic: a run's bytes depend only on the seed (docs/design.md, Determinism). */
 static int64_t sys_getrandom(struct emu *emu, const uint64_t a[6])
 {
     uint64_t len = a[1] > 65536 ? 65536 : a[1];
