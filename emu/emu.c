@@ -7,6 +7,21 @@
 #include <unistd.h>
 #include "emu/internal.h"
 
+/* phys_footprint and its parts, as task_info and Jetsam see them (vm_map.h). */
+static void print_ledgers(FILE *out, struct task *t)
+{
+    struct vm_ledgers l = t->last.ledgers;
+    if (t->map)
+        vm_map_ledgers(t->map, &l);
+    fprintf(out, "  phys_footprint %u pages (peak %u) = internal %u - alternate %u + compressed %u "
+            "- alternate %u + purgeable nonvolatile %u + compressed %u + page tables %u; "
+            "not counted: purgeable volatile %u + compressed %u\n",
+            l.phys_footprint, l.phys_footprint_peak, l.internal, l.alternate_accounting,
+            l.internal_compressed, l.alternate_accounting_compressed, l.purgeable_nonvolatile,
+            l.purgeable_nonvolatile_compressed, l.page_table, l.purgeable_volatile,
+            l.purgeable_volatile_compressed);
+}
+
 static void trace_fault(void *ctx, const struct vm_fault_event *ev)
 {
     FILE *out = ctx;
@@ -368,5 +383,6 @@ void emu_print_stats(struct emu *emu, FILE *out)
                 (unsigned long long)f[VM_FAULT_COW], (unsigned long long)f[VM_FAULT_FAST],
                 (unsigned long long)f[VM_FAULT_INVALID],
                 (unsigned long long)(live ? t->map->stats : t->last.stats).reactivations);
+        print_ledgers(out, t);
     }
 }

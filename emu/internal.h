@@ -71,6 +71,7 @@ struct task {
         struct vm_map_stats stats;
         uint64_t resident, mapped;
         uint32_t tables, entries;
+        struct vm_ledgers ledgers;
     } last;
     int pid, ppid;
     bool app;                      /* started by the machine (emu_load, emu_spawn), not

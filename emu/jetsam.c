@@ -290,14 +290,15 @@ static void sync_tasks(struct emu *emu)
             continue;
         if (!memorystatus_find(ms, t->pid))
             add_task(emu, t);
-        uint32_t vol;
+        struct vm_ledgers l;
+        vm_map_ledgers(t->map, &l);
         struct memorystatus_usage u = {
-            .footprint = vm_map_footprint(t->map, &vol),
+            .footprint = l.phys_footprint,
             .cpu_time = cpu_time(emu, t),
             .times_exact = t->gaps_at_launch == emu->clock_gaps,
             .fds = open_fds(t),
         };
-        u.purgeable = vol;
+        u.purgeable = l.purgeable_volatile;
         memorystatus_update(ms, t->pid, &u);
     }
 }

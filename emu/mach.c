@@ -406,7 +406,32 @@ static int64_t trap_host_statistics64(struct emu *emu, const uint64_t a[8])
     return info_out(emu, a[2], a[3], &s, HOST_VM_INFO64_COUNT, count);
 }
 
-static void fill_task_vm_info(struct vm_map *map, struct task_vm_info *t)
+/* os_proc_available_memory: what the limit in force leaves (0: no limit, or Jetsam off). */
+static uint64_t limit_remaining(struct emu *emu, const struct task *task, uint64_t footprint)
+{
+    const struct memorystatus *ms = emu_jetsam_table(emu);
+    const struct memorystatus_proc *p = ms ? memorystatus_find(ms, task->pid) : NULL;
+    if (!p)
+        return 0;
+    uint64_t mb = memorystatus_proc_is_active(p) ? p->limits.active_mb : p->limits.inactive_mb;
+    return mb << 20 > footprint ? (mb << 20) - footprint : 0;
+}
+
+static void fill_ledgers(struct emu *emu, struct vm_map *map, struct task_vm_info *t)
+{
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    t->ledger_phys_footprint_peak = (int64_t)l.phys_footprint_peak * PAGE_SIZE;
+    t->ledger_purgeable_nonvolatile = (int64_t)l.purgeable_nonvolatile * PAGE_SIZE;
+    t->ledger_purgeable_novolatile_compressed =
+        (int64_t)l.purgeable_nonvolatile_compressed * PAGE_SIZE;
+    t->ledger_purgeable_volatile = (int64_t)l.purgeable_volatile * PAGE_SIZE;
+    t->ledger_purgeable_volatile_compressed = (int64_t)l.purgeable_volatile_compressed * PAGE_SIZE;
+    t->limit_bytes_remaining = limit_remaining(emu, emu->task, t->phys_footprint);
+    t->decompressions = (int32_t)map->stats.faults[VM_FAULT_DECOMPRESS];
+}
+
+static void fill_task_vm_info(struct emu *emu, struct vm_map *map, struct task_vm_info *t)
 {
     struct vm_map_usage u;
     vm_map_usage(map, &u);
@@ -426,6 +451,7 @@ static void fill_task_vm_info(struct vm_map *map, struct task_vm_info *t)
     };
     t->internal_peak = t->internal;
     t->external_peak = t->external;
+    fill_ledgers(emu, map, t);
 }
 
 static int64_t trap_task_info(struct emu *emu, const uint64_t a[8])
@@ -441,7 +467,7 @@ static int64_t trap_task_info(struct emu *emu, const uint64_t a[8])
     if (count < TASK_VM_INFO_REV0_COUNT)
         return KERN_INVALID_ARGUMENT;
     struct task_vm_info t;
-    fill_task_vm_info(map, &t);
+    fill_task_vm_info(emu, map, &t);
     return info_out(emu, a[2], a[3], &t, TASK_VM_INFO_COUNT, count);
 }
 

@@ -505,6 +505,7 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
     t->last.resident = vm_map_resident(t->map);
     t->last.mapped = t->map->size;
     t->last.tables = t->map->pmap ? t->map->pmap->tables : 0;
+    vm_map_ledgers(t->map, &t->last.ledgers);
     t->last.entries = t->map->nentries;
     release_live(emu, t);
     t->state = TASK_ZOMBIE;

@@ -109,7 +109,6 @@ static void pv_del(struct mmu *m, pfn_t pfn, struct pmap *pm, uint64_t va)
 /* --- descriptors -------------------------------------------------------- */
 
 static bool pte_valid(pt_entry_t e) { return pt_is_table(e); } /* L3: a page */
-static bool pte_compressed(pt_entry_t e) { return !pte_valid(e) && (e & PT_COMPRESSED); }
 
 static vm_prot_t pte_rights(pt_entry_t e)
 {
@@ -234,7 +233,7 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
         uint64_t next = (va & ~(span - 1)) + span;
         for (; l3 && va < end && va < next; va += PAGE_SIZE) {
             pt_entry_t *pte = &l3[pt_index(va, 3)];
-            bool visit = pte_valid(*pte) || (markers && pte_compressed(*pte));
+            bool visit = pte_valid(*pte) || (markers && pt_is_compressed(*pte));
             if (!visit || !fn(pm, va, pte, arg))
                 continue;
             if (per_page)
@@ -250,7 +249,7 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
 
 static bool forget_marker(struct pmap *pm, pt_entry_t *pte)
 {
-    if (!pte_compressed(*pte))
+    if (!pt_is_compressed(*pte))
         return false;
     PMAP_ASSERT(pm->compressed > 0);
     *pte = 0;
@@ -541,7 +540,7 @@ struct ledger_walk {
 static bool count_cb(struct pmap *pm, uint64_t va, pt_entry_t *pte, void *arg)
 {
     struct ledger_walk *w = arg;
-    if (pte_compressed(*pte)) {
+    if (pt_is_compressed(*pte)) {
         w->compressed++;
         return false;
     }

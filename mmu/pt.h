@@ -49,6 +49,8 @@ static inline unsigned pt_index(uint64_t va, int level)
 
 static inline pfn_t pt_pfn(pt_entry_t e) { return (pfn_t)((e & PT_ADDR_MASK) >> PAGE_SHIFT); }
 static inline bool pt_is_table(pt_entry_t e) { return (e & (PT_VALID | PT_TYPE)) == (PT_VALID | PT_TYPE); }
+/* An L3 entry that maps nothing but marks a page that went to the compressor. */
+static inline bool pt_is_compressed(pt_entry_t e) { return !pt_is_table(e) && (e & PT_COMPRESSED); }
 
 pt_entry_t pt_make_table(pfn_t table);
 /* An L3 page descriptor for EL0 with `prot` (READ implied by any access),

@@ -185,6 +185,7 @@ struct vm {
     struct vm_stats stats;
     uint32_t next_object_id;
     uint32_t objects;              /* live vm_objects */
+    uint32_t purgeable_objects;    /* of which purgeable: footprints need a walk */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */

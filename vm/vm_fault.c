@@ -208,6 +208,8 @@ static kern_return_t fault_slow(struct fault *f)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);       /* keeps the footprint's peak */
     return KERN_SUCCESS;
 }
 
@@ -240,9 +242,11 @@ static bool footprint_ok(struct vm_map *map, char *why, size_t len)
 {
     struct vm_map_usage u;
     vm_map_usage(map, &u);
-    uint32_t ledger = vm_map_footprint(map, NULL);
-    snprintf(why, len, "footprint %u from the ledgers, %u from the pages", ledger, u.footprint);
-    return ledger == u.footprint;
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    snprintf(why, len, "footprint %u from the ledgers, %u from the pages", l.phys_footprint,
+             u.footprint);
+    return l.phys_footprint == u.footprint;
 }
 
 /* After a resolved fault: the page is mapped at va with AF set and the access

@@ -42,6 +42,7 @@ struct vm_map_entry {
 struct vm_map_stats {
     uint64_t faults[VM_FAULT_NKINDS];
     uint32_t resident_peak;        /* most pages the pmap has mapped at once */
+    uint32_t footprint_peak;       /* highest phys_footprint (ledger_phys_footprint_peak) */
     uint64_t reactivations;        /* its faults on pages the scan had deactivated */
 };
 
@@ -153,14 +154,33 @@ struct vm_map_usage {
     uint32_t wired;                /* user-wired pages mapped */
     uint32_t tables;               /* page-table frames */
     uint32_t compressed;           /* its pages in the compressor (pmap markers) */
-    uint32_t footprint;            /* phys_footprint: internal not volatile +
-                                      compressed + tables */
+    uint32_t volatile_compressed;  /* of purgeable volatile objects, in the compressor */
+    uint32_t footprint;            /* phys_footprint, from a walk of every page */
 };
 void vm_map_usage(struct vm_map *map, struct vm_map_usage *u);
-/* vm_map_usage()'s footprint from the pmap's ledgers, without visiting every page
- * (only those of volatile purgeable regions): what Jetsam reads after each change.
- * *volatile_resident (if not NULL) gets the resident pages of volatile regions. */
-uint32_t vm_map_footprint(struct vm_map *map, uint32_t *volatile_resident);
+
+/* A task's phys_footprint and the ledgers it is made of (XNU's task ledgers), in
+ * pages:
+ *   phys_footprint = (internal - alternate_accounting)
+ *                  + (internal_compressed - alternate_accounting_compressed)
+ *                  + iokit_mapped
+ *                  + purgeable_nonvolatile + purgeable_nonvolatile_compressed
+ *                  + page_table
+ * Pages of purgeable objects are internal but taken out again as alternate
+ * accounting, then counted by the object's state: nonvolatile in the footprint,
+ * volatile or empty not. machemu maps no device memory: iokit_mapped is 0. */
+struct vm_ledgers {
+    uint32_t internal, internal_compressed;
+    uint32_t alternate_accounting, alternate_accounting_compressed;
+    uint32_t iokit_mapped;
+    uint32_t purgeable_nonvolatile, purgeable_nonvolatile_compressed;
+    uint32_t purgeable_volatile, purgeable_volatile_compressed;
+    uint32_t page_table;
+    uint32_t phys_footprint, phys_footprint_peak;
+};
+/* From the pmap's counters, visiting only the pages of purgeable regions: what Jetsam
+ * reads after each change. Its phys_footprint equals vm_map_usage()'s. */
+void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l);
 
 /* mach_vm_purgable_control on the object mapped at addr. */
 kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state);

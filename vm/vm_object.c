@@ -23,8 +23,10 @@ struct vm_object *vm_object_allocate(struct vm *vm, uint64_t size)
 struct vm_object *vm_object_allocate_purgable(struct vm *vm, uint64_t size)
 {
     struct vm_object *obj = vm_object_allocate(vm, size);
-    if (obj)
+    if (obj) {
         obj->purgable = VM_PURGABLE_NONVOLATILE;
+        vm->purgeable_objects++;
+    }
     return obj;
 }
 
@@ -360,6 +362,8 @@ void vm_object_deallocate(struct vm_object *obj)
             set_purgable_state(obj, VM_PURGABLE_EMPTY, TOKEN_FIRST);
         copy_replace(obj, NULL);
         obj->vm->objects--;
+        if (obj->purgable != VM_PURGABLE_DENY)
+            obj->vm->purgeable_objects--;
         free(obj);
         obj = shadow;
     }

@@ -108,15 +108,23 @@ kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int con
     return vm_object_purgable_control(e->object, control, state);
 }
 
+static bool volatile_entry(const struct vm_map_entry *e)
+{
+    return e->object && (e->object->purgable == VM_PURGABLE_VOLATILE ||
+                         e->object->purgable == VM_PURGABLE_EMPTY);
+}
+
 static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct vm_map_usage *u)
 {
-    bool vol = e->object && e->object->purgable == VM_PURGABLE_VOLATILE;
+    bool vol = volatile_entry(e);
     if (vol)
         u->volatile_virtual += (uint32_t)((e->end - e->start) >> PAGE_SHIFT);
     for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
         pfn_t pfn = pmap_extract(map->pmap, va);
-        if (pfn == PFN_NONE)
+        if (pfn == PFN_NONE) {
+            u->volatile_compressed += vol && pt_is_compressed(pmap_pte(map->pmap, va));
             continue;
+        }
         const struct vm_page *pg = &map->vm->pages[pfn];
         if (!pg->object || !vm_object_internal(pg->object)) {
             u->external++;
@@ -142,21 +150,60 @@ void vm_map_usage(struct vm_map *map, struct vm_map_usage *u)
     for (struct vm_map_entry *e = map->header.next; map->pmap && e != &map->header; e = e->next)
         entry_usage(map, e, u);
     u->resident_peak = map->stats.resident_peak > u->resident ? map->stats.resident_peak : u->resident;
-    u->footprint = u->internal - u->volatile_resident + u->compressed + u->tables;
+    u->footprint = u->internal - u->volatile_resident + u->compressed - u->volatile_compressed +
+                   u->tables;
 }
 
-uint32_t vm_map_footprint(struct vm_map *map, uint32_t *volatile_resident)
+/* The internal pages an entry of a purgeable object has mapped and left in the
+ * compressor: its alternate accounting. */
+static void purgeable_pages(struct vm_map *map, const struct vm_map_entry *e, uint32_t *resident,
+                            uint32_t *compressed)
 {
-    if (volatile_resident)
-        *volatile_resident = 0;
-    if (!map->pmap)
-        return 0;
-    struct vm_map_usage vol = { 0 };
-    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
-        if (e->object && e->object->purgable == VM_PURGABLE_VOLATILE)
-            entry_usage(map, e, &vol);
+    *resident = *compressed = 0;
+    for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
+        pfn_t pfn = pmap_extract(map->pmap, va);
+        if (pfn == PFN_NONE)
+            *compressed += pt_is_compressed(pmap_pte(map->pmap, va));
+        else if (map->vm->pages[pfn].object && vm_object_internal(map->vm->pages[pfn].object))
+            (*resident)++;
+    }
+}
+
+static void purgeable_ledgers(struct vm_map *map, struct vm_ledgers *l)
+{
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
+        if (!e->object || e->object->purgable == VM_PURGABLE_DENY)
+            continue;
+        uint32_t res, comp;
+        purgeable_pages(map, e, &res, &comp);
+        l->alternate_accounting += res;
+        l->alternate_accounting_compressed += comp;
+        if (volatile_entry(e)) {
+            l->purgeable_volatile += res;
+            l->purgeable_volatile_compressed += comp;
+        } else {
+            l->purgeable_nonvolatile += res;
+            l->purgeable_nonvolatile_compressed += comp;
+        }
+    }
+}
+
+void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
+{
+    *l = (struct vm_ledgers){ 0 };
     const struct pmap *pm = map->pmap;
-    if (volatile_resident)
-        *volatile_resident = vol.volatile_resident;
-    return pm->internal - vol.volatile_resident + pm->compressed + pm->tables;
+    if (!pm)
+        return;
+    l->internal = pm->internal;
+    l->internal_compressed = pm->compressed;
+    l->page_table = pm->tables;
+    if (map->vm->purgeable_objects)
+        purgeable_ledgers(map, l);
+    l->phys_footprint = (l->internal - l->alternate_accounting) +
+                        (l->internal_compressed - l->alternate_accounting_compressed) +
+                        l->iokit_mapped + l->purgeable_nonvolatile +
+                        l->purgeable_nonvolatile_compressed + l->page_table;
+    if (l->phys_footprint > map->stats.footprint_peak)
+        map->stats.footprint_peak = l->phys_footprint;
+    l->phys_footprint_peak = map->stats.footprint_peak;
 }

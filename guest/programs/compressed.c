@@ -3,8 +3,10 @@
  * Fills MB of lightly used heap-like pages, then checks that the oldest page is paged
  * out (mach_vm_page_query), that task_info counts compressed memory in the footprint,
  * that host_statistics64 shows the compressor holding more pages than frames, and that
- * touching the page brings it back intact and counts a decompression, and that
- * deallocating the memory takes its compressed pages out of the task's count. */
+ * touching the page brings it back intact and counts a decompression, that a purgeable
+ * region is counted by its state (XNU's ledgers: nonvolatile in the footprint, volatile
+ * not), and that deallocating the memory takes its compressed pages out of the task's
+ * count. */
 #include "guest_test.h"
 #include <mach/mach.h>
 
@@ -61,7 +63,26 @@ int main(int argc, char **argv)
         CHECK(13, w[i] == word(0, i));
     CHECK(14, disposition(at) & VM_PAGE_QUERY_PAGE_PRESENT);
     CHECK(15, host_vm().decompressions > before);
+    CHECK(18, task_vm().decompressions > 0);
     printf("compressed: touched, it is back intact (a decompression)\n");
+
+    mach_vm_address_t pu = 0;
+    CHECK(19, mach_vm_allocate(mach_task_self(), &pu, 4 * pg, VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE) ==
+                  KERN_SUCCESS);
+    memset((void *)pu, 7, 4 * pg);
+    task_vm_info_data_t nv = task_vm();
+    CHECK(20, nv.ledger_purgeable_nonvolatile + nv.ledger_purgeable_novolatile_compressed ==
+                  (int64_t)(4 * pg) && nv.ledger_purgeable_volatile == 0);
+    int state = VM_PURGABLE_VOLATILE;
+    CHECK(21, mach_vm_purgable_control(mach_task_self(), pu, VM_PURGABLE_SET_STATE, &state) ==
+                  KERN_SUCCESS);
+    task_vm_info_data_t vo = task_vm();
+    CHECK(22, vo.ledger_purgeable_volatile + vo.ledger_purgeable_volatile_compressed ==
+                  (int64_t)(4 * pg) && vo.ledger_purgeable_nonvolatile == 0);
+    CHECK(23, nv.phys_footprint - vo.phys_footprint == 4 * pg);
+    CHECK(24, vo.ledger_phys_footprint_peak >= (int64_t)nv.phys_footprint &&
+                  vo.limit_bytes_remaining == 0);   /* no memory limit */
+    printf("compressed: a purgeable region leaves the footprint when it turns volatile\n");
     uint64_t compressed = task_vm().compressed;
     CHECK(16, mach_vm_deallocate(mach_task_self(), at, len) == KERN_SUCCESS);
     /* What is left is the program's own data and stack, compressed too. */

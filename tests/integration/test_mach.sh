@@ -120,6 +120,7 @@ compressed_under_pressure() {
 compressed: 28 MB written
 compressed: the first page is paged out, the footprint counts it
 compressed: touched, it is back intact (a decompression)
+compressed: a purgeable region leaves the footprint when it turns volatile
 compressed: deallocated, its compressed pages are gone
 EOF
 }

@@ -132,7 +132,10 @@ START_TEST(pageout_leaves_a_marker_and_a_fault_decompresses)
     vm_map_usage(map, &u);
     ck_assert_uint_eq(u.compressed, 1);
     ck_assert_uint_eq(u.footprint, u.internal + 1 + u.tables);
-    ck_assert_uint_eq(vm_map_footprint(map, NULL), u.footprint);
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    ck_assert_uint_eq(l.phys_footprint, u.footprint);
+    ck_assert_uint_eq(l.internal_compressed, 1);
     int disp, refs;
     ck_assert_int_eq(vm_map_page_query(map, BASE + PG, &disp, &refs), KERN_SUCCESS);
     ck_assert_int_eq(disp, VM_PAGE_QUERY_PAGE_PAGED_OUT);
@@ -307,6 +310,50 @@ START_TEST(a_purge_frees_compressed_pages)
 }
 END_TEST
 
+/* phys_footprint by XNU's formula (osfmk/kern/task.c): a purgeable region's pages are
+ * internal but moved to alternate accounting, then counted by state; compressed pages of
+ * a volatile object leave the footprint with its resident ones. */
+START_TEST(footprint_counts_purgeable_pages_by_state)
+{
+    uint64_t a = BASE;
+    ck_assert_int_eq(vm_map_enter(map, &a, 4 * PG, VM_FLAGS_FIXED | VM_FLAGS_PURGABLE, NULL, 0,
+                                  false, RW, VM_PROT_ALL, VM_INHERIT_COPY, "purgeable"),
+                     KERN_SUCCESS);
+    enter_anon(BASE + 8 * PG, 2 * PG, RW, VM_PROT_ALL);
+    for (int n = 0; n < 4; n++)
+        write_page(BASE + n * PG, n, false);
+    for (int n = 0; n < 2; n++)
+        write_page(BASE + (8 + n) * PG, n, false);
+    ck_assert_int_eq(vm_compressor_pageout(&vm, page_at(BASE)), KERN_SUCCESS);
+    ck_assert_int_eq(vm_compressor_pageout(&vm, page_at(BASE + 8 * PG)), KERN_SUCCESS);
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    ck_assert_uint_eq(l.internal, 4);
+    ck_assert_uint_eq(l.internal_compressed, 2);
+    ck_assert_uint_eq(l.alternate_accounting, 3);
+    ck_assert_uint_eq(l.alternate_accounting_compressed, 1);
+    ck_assert_uint_eq(l.purgeable_nonvolatile, 3);
+    ck_assert_uint_eq(l.purgeable_nonvolatile_compressed, 1);
+    ck_assert_uint_eq(l.purgeable_volatile + l.purgeable_volatile_compressed, 0);
+    ck_assert_uint_eq(l.phys_footprint, 6 + l.page_table);
+
+    int state = VM_PURGABLE_VOLATILE;
+    ck_assert_int_eq(vm_map_purgable_control(map, BASE, VM_PURGABLE_SET_STATE, &state),
+                     KERN_SUCCESS);
+    vm_map_ledgers(map, &l);
+    ck_assert_uint_eq(l.purgeable_volatile, 3);
+    ck_assert_uint_eq(l.purgeable_volatile_compressed, 1);
+    ck_assert_uint_eq(l.purgeable_nonvolatile + l.purgeable_nonvolatile_compressed, 0);
+    ck_assert_uint_eq(l.phys_footprint, 2 + l.page_table);   /* the anonymous region only */
+    ck_assert_uint_eq(l.phys_footprint_peak, 6 + l.page_table);
+    struct vm_map_usage u;
+    vm_map_usage(map, &u);
+    ck_assert_uint_eq(u.footprint, l.phys_footprint);
+    ck_assert_uint_eq(u.volatile_compressed, 1);
+    destroy_and_check_frames();
+}
+END_TEST
+
 /* A pool of 8 pages: the scan reactivates what it refuses (vps_deal_with_throttled_queues,
  * vm_pageout_compress_page's failure path), and takes pages again once room is made. */
 START_TEST(a_full_pool_reactivates_then_recovers)
@@ -444,6 +491,7 @@ int main(void)
     tcase_add_test(tc, collapse_moves_compressed_pages_up);
     tcase_add_test(tc, removing_memory_frees_its_compressed_pages);
     tcase_add_test(tc, a_purge_frees_compressed_pages);
+    tcase_add_test(tc, footprint_counts_purgeable_pages_by_state);
     tcase_add_test(tc, a_full_pool_reactivates_then_recovers);
     tcase_add_test(tc, macos_mode_swaps_segments_out_and_back);
     tcase_add_test(tc, macos_swaps_ahead_of_need);

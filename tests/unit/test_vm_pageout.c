@@ -235,9 +235,11 @@ static void footprint_agrees(uint32_t want)
 {
     struct vm_map_usage u;
     vm_map_usage(map, &u);
-    uint32_t vol;
-    ck_assert_uint_eq(vm_map_footprint(map, &vol), u.footprint);
-    ck_assert_uint_eq(vol, u.volatile_resident);
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    ck_assert_uint_eq(l.phys_footprint, u.footprint);
+    ck_assert_uint_eq(l.purgeable_volatile, u.volatile_resident);
+    ck_assert_uint_eq(l.purgeable_volatile_compressed, u.volatile_compressed);
     ck_assert_uint_eq(u.footprint, want + u.tables);
 }
 

@@ -197,6 +197,19 @@ struct task_vm_info {
     uint64_t compressed, compressed_peak, compressed_lifetime;
     uint64_t phys_footprint;                       /* rev1 */
     uint64_t min_address, max_address;             /* rev2 */
+    int64_t ledger_phys_footprint_peak;            /* rev3 */
+    int64_t ledger_purgeable_nonvolatile, ledger_purgeable_novolatile_compressed;
+    int64_t ledger_purgeable_volatile, ledger_purgeable_volatile_compressed;
+    int64_t ledger_tag_network_nonvolatile, ledger_tag_network_nonvolatile_compressed;
+    int64_t ledger_tag_network_volatile, ledger_tag_network_volatile_compressed;
+    int64_t ledger_tag_media_footprint, ledger_tag_media_footprint_compressed;
+    int64_t ledger_tag_media_nofootprint, ledger_tag_media_nofootprint_compressed;
+    int64_t ledger_tag_graphics_footprint, ledger_tag_graphics_footprint_compressed;
+    int64_t ledger_tag_graphics_nofootprint, ledger_tag_graphics_nofootprint_compressed;
+    int64_t ledger_tag_neural_footprint, ledger_tag_neural_footprint_compressed;
+    int64_t ledger_tag_neural_nofootprint, ledger_tag_neural_nofootprint_compressed;
+    uint64_t limit_bytes_remaining;                /* rev4 */
+    int32_t decompressions;                        /* rev5 */
 };
 #pragma pack(pop)
 
