@@ -154,11 +154,13 @@ LAYER_LIBS_compressor := $(O)/libcompressor.a $(LZ4_LIBS)
 LAYER_LIBS_vm         := $(O)/libvm.a $(O)/libcompressor.a $(O)/libmmu.a $(LZ4_LIBS)
 LAYER_LIBS_jetsam     := $(O)/libjetsam.a $(JANSSON_LIBS)
 LAYER_UNITS := $(foreach l,mmu compressor vm jetsam,$(UNIT_$(l)))
-layer_of = $(firstword $(foreach l,mmu compressor vm jetsam,$(if $(filter $(1),$(UNIT_$(l))),$(l))))
 LAYER_UNIT_BIN := $(patsubst %,$(O)/tests/test_%,$(LAYER_UNITS))
-$(LAYER_UNIT_BIN): $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(filter %.a,$$(LAYER_LIBS_$$(call layer_of,$$*)))
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LAYER_LIBS_$(call layer_of,$*)) $(CHECK_LIBS) -lm
+define layer_unit_rule
+$(patsubst %,$(O)/tests/test_%,$(UNIT_$(1))): $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(filter %.a,$(LAYER_LIBS_$(1)))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $(LAYER_LIBS_$(1)) $$(CHECK_LIBS) -lm
+endef
+$(foreach l,mmu compressor vm jetsam,$(eval $(call layer_unit_rule,$(l))))
 
 $(O)/bench/%: $(O)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)

@@ -183,6 +183,23 @@ int compressor_rebind(struct compressor *c, compressor_handle_t *owner);
 /* The form a live handle's page is stored in; -1 if not a live handle. */
 int compressor_form_of(const struct compressor *c, compressor_handle_t handle);
 
+/* ---- the working-set sample (thrashing detection) ------------------------------------ */
+
+/* The caller's clock, in seconds (never 0): it stamps each new segment, and a page
+ * read back from a segment that never went to swap counts in the sample by the
+ * segment's age (XNU's c_creation_ts and age_of_decompressions_during_sample_period). */
+#define COMPRESSOR_SAMPLE_MAX_AGE 1800   /* DECOMPRESSION_SAMPLE_MAX_AGE: 30 min */
+struct compressor_sample {
+    uint32_t compressions, decompressions;
+    uint32_t by_age[COMPRESSOR_SAMPLE_MAX_AGE];   /* decompressions by segment age */
+    uint32_t overage;                             /* from segments older than that */
+};
+void compressor_set_time(struct compressor *c, uint64_t now_s);
+const struct compressor_sample *compressor_sample(const struct compressor *c);
+void compressor_sample_reset(struct compressor *c);
+/* The stamp of the oldest segment in memory (the head of the age queue); false if none. */
+bool compressor_oldest_segment(const struct compressor *c, uint64_t *created_s);
+
 /* ---- inspection (debuggers, viewers): nothing here changes the pool -------------- */
 
 /* Where a live handle's page is stored. */

@@ -42,6 +42,7 @@ struct cseg *cseg_create(struct compressor *c)
     }
     s->id = id;
     s->state = CSEG_OPEN;
+    s->created_s = c->now_s;
     c->seg[id] = s;
     c->st.segments++;
     return s;

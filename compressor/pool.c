@@ -241,6 +241,7 @@ int compressor_put(struct compressor *c, const void *page, compressor_handle_t *
     st->single_values = c->sv.live;
     st->compressions++;
     st->compressions_by_form[enc.form]++;
+    c->sample.compressions++;
     st->bytes_in += COMPRESSOR_PAGE_SIZE;
     st->bytes_out += enc.size;
     st->bytes_out_by_form[enc.form] += enc.size;
@@ -324,12 +325,50 @@ int compressor_peek(struct compressor *c, compressor_handle_t handle, void *page
     return load(c, handle, NULL, page);
 }
 
+static void sample_decompression(struct compressor *c, compressor_handle_t h)
+{
+    struct href r = pool_resolve(c, h);
+    if (r.kind != H_SLOT || r.s->swapped_in)
+        return;
+    uint64_t age = c->now_s > r.s->created_s ? c->now_s - r.s->created_s : 0;
+    if (age < COMPRESSOR_SAMPLE_MAX_AGE)
+        c->sample.by_age[age]++;
+    else
+        c->sample.overage++;
+    c->sample.decompressions++;
+}
+
 int compressor_get(struct compressor *c, compressor_handle_t *owner, void *page)
 {
     int r = load(c, *owner, owner, page);
-    if (r == 0)
+    if (r == 0) {
+        sample_decompression(c, *owner);
         release(c, owner);
+    }
     return r;
+}
+
+void compressor_set_time(struct compressor *c, uint64_t now_s)
+{
+    c->now_s = now_s;
+}
+
+const struct compressor_sample *compressor_sample(const struct compressor *c)
+{
+    return &c->sample;
+}
+
+void compressor_sample_reset(struct compressor *c)
+{
+    memset(&c->sample, 0, sizeof c->sample);
+}
+
+bool compressor_oldest_segment(const struct compressor *c, uint64_t *created_s)
+{
+    if (!c->oldest)
+        return false;
+    *created_s = c->oldest->created_s;
+    return true;
 }
 
 int compressor_free(struct compressor *c, compressor_handle_t *owner)

@@ -43,6 +43,8 @@ struct cseg {
     uint64_t swap_block;           /* CSEG_SWAPPED: file x file_blocks + block in it */
     uint64_t swap_sum;             /* and the sum of its bytes as they were written */
     struct cseg *older, *newer;    /* age queue: sealed segments in memory */
+    uint64_t created_s;            /* compressor_set_time's clock at creation */
+    bool swapped_in;               /* read back from swap once: no longer sampled */
     uint8_t *frames[];
 };
 
@@ -74,6 +76,8 @@ struct compressor {
     uint64_t *free_blocks;         /* blocks given back, below their file's hwm */
     uint32_t nfree_blocks, free_blocks_cap;
     struct compressor_stats st;
+    uint64_t now_s;                /* compressor_set_time */
+    struct compressor_sample sample;
     uint8_t *scratch;              /* COMPRESSOR_ENCODE_MAX: encoder output, reads */
     uint8_t *moving;               /* a slot in transit in major compaction, which a
                                     * put may run while its page is in scratch */

@@ -200,6 +200,7 @@ int compressor_swapout(struct compressor *c, uint32_t frames)
 
 int swap_in(struct compressor *c, struct cseg *s)
 {
+    s->swapped_in = true;
     int r = pool_populate(c, s, s->used);
     for (uint32_t f = 0; r == 0 && f < s->nframes; f++)
         r = read_all(block_fd(c, s->swap_block), s->frames[f], frame_bytes(s, f),

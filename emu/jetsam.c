@@ -9,6 +9,7 @@
 #include "emu/hostout.h"
 #include "emu/internal.h"
 #include "emu/jetsam.h"
+#include "vm/vm_compressor.h"
 
 static void event(struct emu *emu, struct emu_jetsam_event ev)
 {
@@ -56,7 +57,10 @@ static void on_kill(void *ctx, const struct memorystatus_kill *k)
     if (k->cause == MEMORYSTATUS_CAUSE_FC_THRASHING ||
         k->cause == MEMORYSTATUS_CAUSE_VM_COMPRESSOR_THRASHING) {
         emu->jetsam.fc_pressure = false;       /* vm_thrashing_jetsam_done */
-        memorystatus_fc_restart(&emu->jetsam.fc);
+        if (emu->vm.thrashing.target_age_s)
+            vm_compressor_thrashing_done(&emu->vm);
+        else
+            memorystatus_fc_restart(&emu->jetsam.fc);
     }
     event(emu, (struct emu_jetsam_event){ .kind = EMU_JETSAM_KILL, .pid = k->pid,
                                           .name = k->name, .kill = k });
@@ -318,6 +322,7 @@ static void read_counters(struct emu *emu, struct memorystatus_vm *vm)
         .decompressions = cs ? cs->decompressions : 0,
         .compressor_low_on_space = pool && (compressor_low_on_space(pool) ||
                                             emu->vm.compressor_full),
+        .compressor_thrashing = vm_compressor_is_thrashing(&emu->vm),
         .filecache_thrashing = emu->jetsam.fc_pressure,
         .total_pages = c.total,
     };

@@ -5,12 +5,18 @@
 #include "emu/jetsam.h"
 
 /* no_paging_space_action_throttle_delay_ns: 5 s between two rounds of low-swap notes. */
-#define LOW_SWAP_SPACING (5000ull * MEMORYSTATUS_INSTRUCTIONS_PER_MS)
+#define LOW_SWAP_SPACING_MS 5000u
+
+/* Guest instructions in a millisecond of XNU's time (--guest-mips), as Jetsam counts. */
+static uint64_t insns_per_ms(const struct emu *emu)
+{
+    return emu->opt.guest_mips ? emu->opt.guest_mips * 1000 : MEMORYSTATUS_INSTRUCTIONS_PER_MS;
+}
 
 static uint64_t now_ms(void *ctx)
 {
     const struct emu *emu = ctx;
-    return emu->icount / MEMORYSTATUS_INSTRUCTIONS_PER_MS;
+    return emu->icount / insns_per_ms(emu);
 }
 
 static enum vm_pressure_level pressure(void *ctx)
@@ -34,7 +40,7 @@ static void swap_low(void *ctx, bool low)
     }
     if (emu->opt.no_jetsam || emu->icount < emu->low_swap_next)
         return;
-    emu->low_swap_next = emu->icount + LOW_SWAP_SPACING;
+    emu->low_swap_next = emu->icount + LOW_SWAP_SPACING_MS * insns_per_ms(emu);
     emu->low_swap_notes++;
     for (struct task *t = emu->tasks; t; t = t->next)
         emu_jetsam_post_note(emu, t, MACHEMU_NOTE_LOW_SWAP);

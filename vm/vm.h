@@ -160,6 +160,16 @@ struct vm_speculative {
     uint64_t closes_ms[VM_SPECULATIVE_BINS + 1];
 };
 
+/* Compressor thrashing detection (XNU's compute_swapout_target_age): sample and
+ * evaluation periods in guest ms, and the age past which segments are taken to be
+ * outside the working set (swapout_target_age, guest s; 0: none). */
+struct vm_thrashing {
+    uint64_t sample_start_ms, eval_start_ms;
+    uint32_t last_eval_compressions, last_eval_decompressions;
+    bool need_reset;
+    uint64_t target_age_s;
+};
+
 /* Purgeable token aging (XNU's vm_purgeable.c, one FIFO queue): a token joins when an
  * object becomes volatile, counting the pages that entered an inactive queue since the
  * token before; each page that leaves an inactive queue takes one from the first
@@ -201,6 +211,7 @@ struct vm {
     struct vm_env env;
     struct vm_speculative spec;
     struct vm_purge_tokens tokens;
+    struct vm_thrashing thrashing;
     struct vm_phantom_cache phantom; /* ghosts of evicted file pages */
 };
 

@@ -142,8 +142,21 @@ void vm_compressor_move(struct vm_object *from, uint64_t from_off, struct vm_obj
 
 /* --- paging --------------------------------------------------------------------- */
 
+static uint64_t now_ms(const struct vm *vm)
+{
+    return vm->env.now_ms ? vm->env.now_ms(vm->env.ctx) : 0;
+}
+
+/* The compressor's clock: seconds of guest time, counted from 1 as a device's clock
+ * never reads 0 (a target age of 0 means none). */
+static uint64_t now_s(const struct vm *vm)
+{
+    return now_ms(vm) / 1000 + 1;
+}
+
 kern_return_t vm_compressor_pageout(struct vm *vm, struct vm_page *pg)
 {
+    compressor_set_time(vm->compressor, now_s(vm));
     struct vm_object *obj = pg->object;
     compressor_handle_t *slot = vm_object_slot(obj, pg->offset, true);
     pfn_t pfn = vm_page_pfn(vm, pg);
@@ -172,6 +185,7 @@ kern_return_t vm_compressor_pagein(struct vm *vm, struct vm_object *obj, uint64_
     }
     pfn_t pfn = vm_page_pfn(vm, pg);
     phys_will_write(vm->phys, pfn);
+    compressor_set_time(vm->compressor, now_s(vm));
     int rc = compressor_get(vm->compressor, slot, phys_ptr(vm->phys, pfn));
     if (rc < 0) {
         vm_page_free(vm, pg);
@@ -234,4 +248,109 @@ void vm_compressor_maintain(struct vm *vm)
     }
     if (vm->macos)
         swap_as_needed(vm);
+    else
+        vm_compressor_is_thrashing(vm);    /* samples as compressor_needs_to_swap does */
+}
+
+/* --- thrashing detection (compute_swapout_target_age, vm_compressor_is_thrashing) ---- */
+
+#define EVAL_PERIOD_MS        250u  /* compressor_eval_period_in_msecs */
+#define SAMPLE_MIN_MS         500u  /* compressor_sample_min_in_msecs */
+#define SAMPLE_MAX_MS       10000u  /* compressor_sample_max_in_msecs */
+#define THRASHING_PER_10MS     50u  /* compressor_thrashing_threshold_per_10msecs */
+#define THRASHING_MIN_PER_10MS 20u  /* compressor_thrashing_min_per_10msecs */
+
+/* The age under which 95% of the sample's decompressions fall, and the working set
+ * that implies (pages a second); false if the ages go past the histogram. */
+static bool working_set(const struct compressor_sample *s, uint64_t sample_ms, uint64_t *pages)
+{
+    uint64_t target = s->decompressions / 100 * 95, total = 0, ws = 0;
+    uint32_t age = 0;
+    for (; age < COMPRESSOR_SAMPLE_MAX_AGE; age++) {
+        total += s->by_age[age];
+        ws += (uint64_t)age * s->by_age[age];
+        if (total >= target)
+            break;
+    }
+    if (age == COMPRESSOR_SAMPLE_MAX_AGE)
+        return false;
+    *pages = ws * 1000 / sample_ms;
+    return true;
+}
+
+/* The age that the oldest 1% of the sample's decompressions reach. */
+static uint32_t aging_age(const struct compressor_sample *s)
+{
+    uint64_t target = s->decompressions / 100, total = s->overage;
+    uint32_t age = COMPRESSOR_SAMPLE_MAX_AGE - 1;
+    for (; age > 0; age--) {
+        total += s->by_age[age];
+        if (total >= target)
+            break;
+    }
+    return age;
+}
+
+static void judge_sample(struct vm *vm, const struct compressor_sample *s, uint64_t sample_ms,
+                         uint64_t now_s)
+{
+    struct vm_thrashing *t = &vm->thrashing;
+    t->target_age_s = 0;
+    uint64_t pages;
+    if (working_set(s, sample_ms, &pages) && pages < compressor_stats(vm->compressor)->pages)
+        t->target_age_s = now_s - aging_age(s);
+    t->need_reset = true;
+}
+
+static void swapout_target_age(struct vm *vm)
+{
+    struct vm_thrashing *t = &vm->thrashing;
+    const struct compressor_sample *s = compressor_sample(vm->compressor);
+    uint64_t now = now_ms(vm), in_sample = now - t->sample_start_ms;
+    bool eval_reset = false;
+    if (t->need_reset || in_sample >= SAMPLE_MAX_MS) {
+        t->need_reset = eval_reset = true;
+    } else if (now - t->eval_start_ms >= EVAL_PERIOD_MS) {
+        uint64_t in_eval = now - t->eval_start_ms;
+        uint64_t min_ops = THRASHING_MIN_PER_10MS * in_eval / 10;
+        eval_reset = true;
+        if (s->compressions - t->last_eval_compressions < min_ops ||
+            s->decompressions - t->last_eval_decompressions < min_ops) {
+            t->target_age_s = 0;
+            t->need_reset = true;
+        } else {
+            t->last_eval_compressions = s->compressions;
+            t->last_eval_decompressions = s->decompressions;
+            if (in_sample >= SAMPLE_MIN_MS && s->decompressions > THRASHING_PER_10MS * in_sample / 10)
+                judge_sample(vm, s, in_sample, now_s(vm));
+        }
+    }
+    if (t->need_reset) {
+        compressor_sample_reset(vm->compressor);
+        t->sample_start_ms = now;
+        t->last_eval_compressions = t->last_eval_decompressions = 0;
+        t->need_reset = false;
+    }
+    if (eval_reset)
+        t->eval_start_ms = now;
+}
+
+bool vm_compressor_is_thrashing(struct vm *vm)
+{
+    if (!vm->compressor || vm->macos)
+        return false;
+    swapout_target_age(vm);
+    uint64_t oldest;
+    if (vm->thrashing.target_age_s && compressor_oldest_segment(vm->compressor, &oldest) &&
+        oldest > vm->thrashing.target_age_s)
+        vm->thrashing.target_age_s = 0;
+    return vm->thrashing.target_age_s != 0;
+}
+
+void vm_compressor_thrashing_done(struct vm *vm)
+{
+    if (vm->thrashing.target_age_s) {
+        vm->thrashing.target_age_s = 0;
+        vm->thrashing.need_reset = true;
+    }
 }

@@ -52,6 +52,14 @@ void vm_compressor_maintain(struct vm *vm);
  * speculative + free) under 10/13 of that plus the compressor's frames (10/25 above
  * 3 GB of RAM), or free frames under the reserve less 56. */
 bool vm_compressor_needs_to_swap(const struct vm *vm);
+/* vm_compressor_is_thrashing (iOS): the decompressions of the last half second or more
+ * of guest time came at 50 or more per 10 ms, 95% of them from segments young enough
+ * that the working set they imply is smaller than the compressor's contents, and the
+ * oldest segment in memory is no younger than the age that 1% of them exceed. Runs
+ * compute_swapout_target_age's sampling; false until a sample is complete. */
+bool vm_compressor_is_thrashing(struct vm *vm);
+/* After a kill for thrashing: detection starts over (vm_thrashing_jetsam_done). */
+void vm_compressor_thrashing_done(struct vm *vm);
 /* Decompresses the page at (obj, offset) into a new resident, active page. KERN_ABORTED
  * if the page left the compressor while a frame was found (look it up again),
  * KERN_RESOURCE_SHORTAGE (no frame), KERN_MEMORY_ERROR (data lost or corrupt). */

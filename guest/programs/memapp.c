@@ -20,6 +20,10 @@
  *       Fills MB, then reads and rewrites all of it ROUNDS times, checking each word.
  *       With `exit`, ends by exit_group at once, silently (no libc exit path); with
  *       `mixed`, the data is as leak's `mixed`.
+ *   memapp touch MB ROUNDS
+ *       Fills MB (`mixed`), then reads one word of every 16 KB block, ROUNDS times, as
+ *       fast as it can: with MB past what RAM holds, nearly every read brings a page
+ *       back from the compressor and sends another there (the compressor thrashes).
  *   memapp grow MB [warn]
  *       Grows to MB; its handler takes the per-process limit notes and the level notes,
  *       and it says when PROC_LIMIT_WARN arrives. With `warn` it registers for
@@ -176,6 +180,23 @@ static int run_steady(int argc, char **argv)
     return 0;
 }
 
+static int run_touch(int argc, char **argv)
+{
+    CHECK(1, argc >= 4);
+    size_t bytes = strtoul(argv[2], NULL, 0) * MB;
+    unsigned rounds = (unsigned)strtoul(argv[3], NULL, 0);
+    mixed = true;
+    CHECK(4, machemu_pressure_handler_set(NOTES_ALL, note_seen, NULL) == KERN_SUCCESS);
+    uint64_t *p = allocate(bytes);
+    fill(p, bytes, 7);
+    const size_t per = 16384 / 8;
+    for (unsigned r = 0; r < rounds; r++)
+        for (size_t i = 0; i < bytes / 8; i += per)
+            CHECK(5, p[i] == word(7, i));
+    printf("memapp: touched every page of %zu MB %u times\n", bytes / MB, rounds);
+    return 0;
+}
+
 static int run_grow(int argc, char **argv)
 {
     CHECK(1, argc >= 3);
@@ -233,6 +254,8 @@ int main(int argc, char **argv)
         return run_steady(argc, argv);
     if (!strcmp(argv[1], "grow"))
         return run_grow(argc, argv);
+    if (!strcmp(argv[1], "touch"))
+        return run_touch(argc, argv);
     if (!strcmp(argv[1], "system"))
         return run_system(argc, argv);
     CHECK(1, 0);

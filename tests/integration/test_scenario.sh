@@ -19,7 +19,9 @@
 #    file-backed fall under 5% of RAM), highwater.scn (a soft limit enforced only under
 #    the soft threshold), idle-exit.scn, reaper.scn (long-idle-exit after 300 s in the IDLE
 #    band), sustained.scn (sustained-memory-pressure 10 minutes after the level rose),
-#    fc-thrashing.scn (the phantom cache finds evicted file pages read again);
+#    fc-thrashing.scn (the phantom cache finds evicted file pages read again),
+#    compressor-thrashing.scn (pages back from the compressor within the second they
+#    went, thousands a second);
 #    notes: suspended.scn (no note to a suspended app), limit-warn.scn (PRESSURE_WARN near
 #    the app's own limit);
 #  - run: one 192 MB malloc on a 64 MB machine is not refused (no overcommit heuristic):
@@ -328,6 +330,24 @@ fc_thrashing_case() {
   verdict scenario-fc-thrashing
 }
 
+compressor_thrashing_case() {
+  scenario scenario-compressor-thrashing "$SCN/compressor-thrashing.scn"
+  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
+  local first
+  first=$(grep -m 1 '\] kill ' "$D/timeline")
+  grep -Eq '\] kill +bg \(pid 1000\), band 30 \(background\): vm-compressor-thrashing, ' <<<"$first" ||
+    WHY+=("the first kill is not the background app's vm-compressor-thrashing: $first")
+  grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
+  [ "$(grep -c '\] kill ' "$D/timeline")" = 1 ] || WHY+=("more than one kill")
+  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
+  [ "$(line_of '\] kill +bg')" -lt "$(line_of '\] exit +front')" ] ||
+    WHY+=("the kill came after the app in front had ended")
+  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] &&
+    report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-compressor-thrashing ||
+    WHY+=("no report in reports/")
+  verdict scenario-compressor-thrashing
+}
+
 # run with --memlimit / --band: one app, no scenario.
 run_limit_cases() {
   local root
@@ -470,6 +490,7 @@ highwater_case
 notes_cases
 idle_cases
 fc_thrashing_case
+compressor_thrashing_case
 run_limit_cases
 run_overcommit_cases
 run_clock_cases

@@ -517,6 +517,33 @@ START_TEST(segment_limit_until_major_compaction)
 }
 END_TEST
 
+/* The working-set sample: puts and gets counted, each get from a segment by the
+ * segment's age on the caller's clock (age_of_decompressions_during_sample_period);
+ * single values have no segment and no age. */
+START_TEST(decompressions_are_sampled_by_segment_age)
+{
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_WKDM, 64 << 10, 64, 1000);
+    struct live l[3];
+    compressor_set_time(c, 5);
+    put_page(c, &l[0], PK_CODE, 1);
+    put_page(c, &l[1], PK_CODE, 2);
+    put_page(c, &l[2], PK_SINGLE, 3);
+    compressor_set_time(c, 8);
+    get_page(c, &l[0]);
+    get_page(c, &l[2]);
+    compressor_set_time(c, 5 + COMPRESSOR_SAMPLE_MAX_AGE);
+    get_page(c, &l[1]);
+    const struct compressor_sample *s = compressor_sample(c);
+    ck_assert_uint_eq(s->compressions, 3);
+    ck_assert_uint_eq(s->decompressions, 2);
+    ck_assert_uint_eq(s->by_age[3], 1);
+    ck_assert_uint_eq(s->overage, 1);
+    compressor_sample_reset(c);
+    ck_assert_uint_eq(s->compressions + s->decompressions + s->by_age[3] + s->overage, 0);
+    compressor_destroy(c);
+}
+END_TEST
+
 START_TEST(rebind_follows_moved_handles)
 {
     enum { N = 100 };
@@ -1203,6 +1230,7 @@ static Suite *compressor_suite(void)
     tcase_add_test(pool, major_compaction_merges_sparse_segments);
     tcase_add_test(pool, segment_limit_until_major_compaction);
     tcase_add_test(pool, rebind_follows_moved_handles);
+    tcase_add_test(pool, decompressions_are_sampled_by_segment_age);
     tcase_add_test(pool, limits_and_low_on_space);
     tcase_add_test(pool, sizes_follow_vm_compressor_set_size);
     tcase_add_test(pool, needs_major_compact_as_xnu);

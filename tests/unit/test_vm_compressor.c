@@ -354,6 +354,55 @@ START_TEST(footprint_counts_purgeable_pages_by_state)
 }
 END_TEST
 
+/* Guest time for thrashing detection, moved by the tests. */
+static uint64_t clock_ms;
+static uint64_t test_now(void *ctx) { (void)ctx; return clock_ms; }
+
+/* 64 pages that are written, compressed and read back again and again, one operation
+ * every `step_us` of guest time, for `ms`; whether the VM called it thrashing. */
+static bool churn(uint64_t ms, uint64_t step_us)
+{
+    bool thrashing = false;
+    uint64_t end_us = clock_ms * 1000 + ms * 1000;
+    for (uint64_t us = clock_ms * 1000, n = 0; us < end_us; us += 2 * step_us, n++) {
+        uint64_t va = BASE + (256 + n % 64) * PG;
+        clock_ms = us / 1000;
+        write_page(va, n, false);                  /* decompresses it, after the first round */
+        clock_ms = (us + step_us) / 1000;
+        ck_assert_int_eq(vm_compressor_pageout(&vm, page_at(va)), KERN_SUCCESS);
+        thrashing = vm_compressor_is_thrashing(&vm);
+        if (thrashing)
+            break;
+    }
+    return thrashing;
+}
+
+/* compute_swapout_target_age and vm_compressor_is_thrashing: half a second of
+ * decompressions at 50 or more per 10 ms, from segments a second old at most, while
+ * the pool also holds pages compressed long before: thrashing. Below 20 operations per
+ * 10 ms the sample starts over and nothing is found; after a kill for thrashing
+ * (vm_thrashing_jetsam_done) detection starts again from nothing. */
+START_TEST(churning_young_pages_over_old_ones_is_thrashing)
+{
+    vm.env = (struct vm_env){ .now_ms = test_now };
+    clock_ms = 0;
+    enter_anon(BASE, 320 * PG, RW, VM_PROT_ALL);
+    for (uint64_t n = 0; n < 256; n++) {            /* the old data: compressed at 0 s */
+        write_page(BASE + n * PG, n, false);
+        ck_assert_int_eq(vm_compressor_pageout(&vm, page_at(BASE + n * PG)), KERN_SUCCESS);
+    }
+    ck_assert(!vm_compressor_is_thrashing(&vm));
+    clock_ms = 20000;
+    ck_assert(churn(3000, 50));                     /* 10,000 a second */
+    ck_assert_uint_gt(vm.thrashing.target_age_s, 0);
+    vm_compressor_thrashing_done(&vm);
+    ck_assert(!vm_compressor_is_thrashing(&vm));
+    ck_assert(!churn(3000, 500));                   /* 1000 a second: too few */
+    check_books();
+    destroy_and_check_frames();
+}
+END_TEST
+
 /* A pool of 8 pages: the scan reactivates what it refuses (vps_deal_with_throttled_queues,
  * vm_pageout_compress_page's failure path), and takes pages again once room is made. */
 START_TEST(a_full_pool_reactivates_then_recovers)
@@ -492,6 +541,7 @@ int main(void)
     tcase_add_test(tc, removing_memory_frees_its_compressed_pages);
     tcase_add_test(tc, a_purge_frees_compressed_pages);
     tcase_add_test(tc, footprint_counts_purgeable_pages_by_state);
+    tcase_add_test(tc, churning_young_pages_over_old_ones_is_thrashing);
     tcase_add_test(tc, a_full_pool_reactivates_then_recovers);
     tcase_add_test(tc, macos_mode_swaps_segments_out_and_back);
     tcase_add_test(tc, macos_swaps_ahead_of_need);
