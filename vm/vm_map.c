@@ -281,6 +281,38 @@ static void unwire_pages(struct vm_map *map, struct vm_map_entry *e)
     }
 }
 
+/* Whether an entry of the map other than `gone` maps part of obj's [start, end), or
+ * some reference to obj is not an entry of this map (a shadow, a copy, another task,
+ * the machine): then the range may still be reached. */
+static bool range_reachable(struct vm_map *map, const struct vm_map_entry *gone,
+                            uint64_t start, uint64_t end)
+{
+    struct vm_object *obj = gone->object;
+    int refs = 1;
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
+        if (e == gone || e->object != obj)
+            continue;
+        if (e->offset < end && start < e->offset + (e->end - e->start))
+            return true;
+        refs++;
+    }
+    return refs != obj->ref_count || obj->copies;
+}
+
+/* An anonymous object outlives the entry going when the entry was a piece of a
+ * bigger one (neighbouring mappings merged, or one clipped): its pages in the range
+ * nothing else can reach are garbage, freed now rather than with the last piece. */
+static void free_unreachable_pages(struct vm_map *map, const struct vm_map_entry *gone)
+{
+    struct vm_object *obj = gone->object;
+    if (!obj || obj->ref_count < 2 || !vm_object_internal(obj) ||
+        (!obj->resident && !obj->compressed))
+        return;
+    uint64_t start = gone->offset, end = start + (gone->end - gone->start);
+    if (!range_reachable(map, gone, start, end))
+        vm_object_page_remove(obj, start, end);
+}
+
 static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t end)
 {
     while (e != &map->header && e->start < end) {
@@ -288,6 +320,7 @@ static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t 
         if (e->wired_count)
             unwire_pages(map, e);
         pmap_remove(map->pmap, e->start, e->end);
+        free_unreachable_pages(map, e);
         entry_unlink(map, e);
         entry_free(e);
         e = next;
