@@ -11,6 +11,7 @@
 struct cpu_hook {
     void (*fn)(void *ctx, uint64_t addr, uint32_t size);
     void *ctx;
+    struct emu *emu;
 };
 
 struct cpu {
