@@ -1,5 +1,5 @@
-/* emu/cpu_unicorn.h — what emu/cpu.c and emu/cpu_el0.c share: Unicorn, and the CPU's
- * own state. No other file includes this (scripts/check-layers.sh). */
+/* emu/cpu_unicorn.h — what emu/cpu.c, emu/cpu_el0.c and emu/cpu_raw.c share: Unicorn,
+ * and the CPU's own state. No other file includes this (scripts/check-layers.sh). */
 #ifndef EMU_CPU_UNICORN_H
 #define EMU_CPU_UNICORN_H
 
