@@ -395,6 +395,31 @@ START_TEST(remove_frees_the_pages_of_a_merged_neighbour)
 }
 END_TEST
 
+/* Pieces moved apart no longer sit at one distance from their offsets: the pages of
+ * the piece removed go all the same; pages another entry maps twice stay. */
+START_TEST(remove_frees_moved_pieces_and_keeps_what_is_mapped_twice)
+{
+    enter_at(BASE, 8 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, (uint8_t)(0x50 + i));
+    struct vm_object *obj = nth(0)->object;
+    ck_assert_int_eq(vm_map_move(map, BASE + 4 * PG, 4 * PG, BASE + 32 * PG), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 4 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 4);
+    for (unsigned i = 4; i < 8; i++)
+        ck_assert_uint_eq(peek(BASE + 28 * PG + i * PG), 0x50 + i);
+
+    /* The same pages mapped a second time in the map: removing one mapping keeps them. */
+    vm_object_reference(obj);
+    enter_obj(BASE + 64 * PG, 4 * PG, obj, 4 * PG, false, RW);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 32 * PG, BASE + 36 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 4);
+    for (unsigned i = 4; i < 8; i++)
+        ck_assert_uint_eq(peek(BASE + 60 * PG + i * PG), 0x50 + i);
+    destroy_and_check_frames();
+}
+END_TEST
+
 /* What another task still maps stays: a child forked before the unmap reads it. */
 START_TEST(remove_keeps_the_pages_a_child_maps)
 {
@@ -823,6 +848,7 @@ static Suite *vm_map_suite(void)
     tcase_add_test(cl, remove_middle_clips);
     tcase_add_test(cl, remove_frees_the_pages_of_a_merged_neighbour);
     tcase_add_test(cl, remove_keeps_the_pages_a_child_maps);
+    tcase_add_test(cl, remove_frees_moved_pieces_and_keeps_what_is_mapped_twice);
     suite_add_tcase(s, cl);
 
     TCase *mv = tcase_create("move and discard");
