@@ -328,21 +328,11 @@ struct vm_page *vm_object_chain_page(struct vm_object *top, uint64_t offset,
 
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
 {
-    /* A range smaller than the resident set is looked up page by page: unmapping the
-     * pieces of a big object one by one must not walk all its pages each time. */
-    if ((end - start) >> PAGE_SHIFT < obj->resident) {
-        for (uint64_t off = start; off < end; off += PAGE_SIZE) {
-            struct vm_page *pg = vm_page_lookup(obj->vm, obj, off);
-            if (pg)
-                vm_page_free(obj->vm, pg);
-        }
-    } else {
-        struct vm_page *pg = obj->memq, *next;
-        for (; pg; pg = next) {
-            next = pg->listq_next;
-            if (pg->offset >= start && pg->offset < end)
-                vm_page_free(obj->vm, pg);
-        }
+    struct vm_page *pg = obj->memq, *next;
+    for (; pg; pg = next) {
+        next = pg->listq_next;
+        if (pg->offset >= start && pg->offset < end)
+            vm_page_free(obj->vm, pg);
     }
     vm_compressor_free_range(obj, start, end);
 }
