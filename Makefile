@@ -171,6 +171,10 @@ $(O)/guest/%: guest/programs/%.c $(GUEST_COMMON) $(GUEST_SDK)
 $(O)/guest/%: guest/bench/%.c $(GUEST_COMMON) $(GUEST_SDK)
 	$(MACHEMU_CC) $(GUEST_CFLAGS) -o $@ $<
 
+# bench_raw: no libc, so that a bare Unicorn (tests/bench/raw_unicorn.c) runs it too.
+$(O)/guest/bench_raw: GUEST_CFLAGS += -nostdlib -ffreestanding -fno-stack-protector \
+    -fno-tree-loop-distribute-patterns
+
 $(O)/guest/macho/%: guest/programs/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
 	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
 $(O)/guest/macho/nopie: MACHO_LDFLAGS := -Wl,-no_pie

@@ -2,7 +2,7 @@
  *
  * Unicorn runs in virtual-TLB mode with 16 KB pages: each miss in its TLB calls
  * on_tlb_fill(), which asks mmu_translate() and, on a fault, vm_fault(). Unicorn's
- * TLB is only a cache of ours: whenever ours drops an entry it is flushed whole.
+ * TLB is only a cache of ours: it is flushed whole when ours invalidates an entry.
  *
  * Everything else the machine does with Unicorn is here too: registers and saved
  * contexts, running and stopping, the code cache, the exact address of a fault (a
@@ -149,6 +149,8 @@ static void on_tlb_drop(void *ctx)
 
 /* --- translation ------------------------------------------------------------------ */
 
+static void clock_rearm(struct emu *emu);
+
 static vm_prot_t access_of(uc_mem_type type)
 {
     switch (type) {
@@ -190,6 +192,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
     emu->in_fill = true;
     bool ok = translate(emu, va, access_of(type), &x);
     emu->in_fill = false;
+    clock_rearm(emu);              /* a fault may have set a timer */
     if (!ok) {
         emu->stats.fill_faults++;
         emu->stop = STOP_FAULT;
@@ -256,6 +259,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
         linux_syscall(emu);     /* Linux ignores the immediate */
     task_account_kernel(emu, emu->task);
     emu_jetsam_poll(emu);
+    clock_rearm(emu);
     if (emu->phys.stale_code && emu->stop == STOP_NONE)
         cpu_request_stop(emu, STOP_RETRY);
 }
@@ -321,6 +325,7 @@ void cpu_run(struct emu *emu)
     emu->stop = STOP_NONE;
     if (!cpu->clock)
         emu->clock_gaps++;
+    clock_rearm(emu);
     uc_err err = uc_emu_start(cpu->uc, cpu_reg(emu, CPU_PC), 0, 0, 0);
     if (emu->stop == STOP_NONE) {
         if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
@@ -391,12 +396,22 @@ bool cpu_replaying(const struct emu *emu)
 
 /* --- the clock ------------------------------------------------------------------------- */
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+/* The events the clock stops for change only outside the CPU or in its callbacks (a
+ * system call, a fault, the block hook itself): each of those rearms the threshold. */
+static void clock_rearm(struct emu *emu)
 {
-    (void)uc;
-    (void)addr;
-    struct emu *emu = ctx;
-    emu->icount += size / 4;
+    uint64_t next = emu->quantum_end;
+    if (emu->pressure.due < next)
+        next = emu->pressure.due;
+    if (emu->jetsam.wake < next)
+        next = emu->jetsam.wake;
+    if (emu->alarm < next)
+        next = emu->alarm;
+    emu->clock_next = next;
+}
+
+static void clock_event(struct emu *emu)
+{
     if (emu->icount >= emu->quantum_end)
         cpu_request_stop(emu, STOP_SWITCH);
     else if (emu->icount >= emu->notes.due || emu->icount >= emu->jetsam.wake ||
@@ -405,6 +420,16 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
             emu->alarm = UINT64_MAX;   /* one stop per alarm */
         cpu_request_stop(emu, STOP_UPCALL);
     }
+    clock_rearm(emu);
+}
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
+{
+    (void)uc;
+    (void)addr;
+    struct emu *emu = ctx;
+    if ((emu->icount += size / 4) >= emu->clock_next)
+        clock_event(emu);
 }
 
 /* The block hook costs time on every block (a fifth to a third of a tight loop's speed),
@@ -441,6 +466,7 @@ static void on_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     (void)uc;
     const struct cpu_hook *h = ctx;
     h->fn(h->ctx, addr, size);
+    clock_rearm(h->emu);           /* a debugger may set an alarm */
 }
 
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
@@ -451,7 +477,7 @@ int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
     if (cpu->nhooks == CPU_MAX_HOOKS)
         return -1;
     struct cpu_hook *slot = &cpu->hooks[cpu->nhooks];
-    *slot = (struct cpu_hook){ fn, ctx };
+    *slot = (struct cpu_hook){ fn, ctx, emu };
     if (uc_hook_add(cpu->uc, &h, kind == CPU_HOOK_CODE ? UC_HOOK_CODE : UC_HOOK_BLOCK,
                     (void *)on_hook, slot, 1, 0) != UC_ERR_OK)
         return -1;

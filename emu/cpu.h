@@ -1,7 +1,8 @@
 /* emu/cpu.h — the CPU of the machine: registers, saved contexts, running, the clock.
  *
  * Unicorn executes the guest's instructions, and only emu/cpu.c and emu/cpu_el0.c see
- * it: every other file of the machine uses the operations and types declared here.
+ * it (and emu/cpu_raw.c, a bare Unicorn for benchmarks): every other file of the
+ * machine uses the operations and types declared here.
  * Unicorn never translates an address on its own (emu/cpu.c explains how its TLB is
  * filled from the MMU's); it only stops when the machine asks it to, and the reason is
  * in emu->stop. */
@@ -121,5 +122,14 @@ enum cpu_hook_kind {
  * turned on. 0, or -1 if the CPU refused the hook. */
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
                  void (*fn)(void *ctx, uint64_t addr, uint32_t size), void *ctx);
+
+/* --- a bare Unicorn, the benchmarks' yardstick (cpu_raw.c) ---------------------------- */
+
+/* Runs a static AArch64 ELF on Unicorn alone, configured as the machine's CPU but with
+ * every address its own physical one in ram_size bytes of RAM: no MMU, VM or clock.
+ * The program may only write to fd 1 or 2 and exit. Its exit status, or -1 with err
+ * set. */
+int cpu_raw_run(const char *path, int argc, char *const argv[], uint64_t ram_size,
+                char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
-/* emu/cpu_unicorn.h — what emu/cpu.c and emu/cpu_el0.c share: Unicorn, and the CPU's
- * own state. No other file includes this (scripts/check-layers.sh). */
+/* emu/cpu_unicorn.h — what emu/cpu.c, emu/cpu_el0.c and emu/cpu_raw.c share: Unicorn,
+ * and the CPU's own state. No other file includes this (scripts/check-layers.sh). */
 #ifndef EMU_CPU_UNICORN_H
 #define EMU_CPU_UNICORN_H
 
@@ -11,6 +11,7 @@
 struct cpu_hook {
     void (*fn)(void *ctx, uint64_t addr, uint32_t size);
     void *ctx;
+    struct emu *emu;
 };
 
 struct cpu {

@@ -345,6 +345,24 @@ int emu_exit_status(const struct emu *emu, int pid, bool *ended)
     return -1;
 }
 
+/* The emulator's own resident memory and its peak, in KB, from /proc (0 if unknown). */
+static void host_rss(uint64_t *now_kb, uint64_t *peak_kb)
+{
+    char line[128];
+    unsigned long long v;
+    *now_kb = *peak_kb = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmRSS: %llu", &v) == 1)
+            *now_kb = v;
+        else if (sscanf(line, "VmHWM: %llu", &v) == 1)
+            *peak_kb = v;
+    }
+    fclose(f);
+}
+
 void emu_print_stats(struct emu *emu, FILE *out)
 {
     vm_print_stats(&emu->vm, out);
@@ -368,6 +386,12 @@ void emu_print_stats(struct emu *emu, FILE *out)
             (unsigned long long)emu->stats.fills, (unsigned long long)emu->stats.fill_faults,
             (unsigned long long)emu->stats.cpu_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
             (unsigned long long)emu->stats.syscalls);
+    uint64_t rss, rss_peak;
+    host_rss(&rss, &rss_peak);
+    fprintf(out, "Host memory: resident %llu MB, peak %llu MB; free frames given back %llu "
+            "(%u times), free frames still host-backed %u\n",
+            (unsigned long long)(rss >> 10), (unsigned long long)(rss_peak >> 10),
+            (unsigned long long)emu->phys.released, emu->phys.trims, emu->phys.backed_free);
     for (struct task *t = emu->tasks; t; t = t->next) {
         bool live = t->map != NULL;
         const uint64_t *f = live ? t->map->stats.faults : t->last.stats.faults;

@@ -162,6 +162,9 @@ struct emu {
     unsigned unwaited;             /* ended forked tasks nobody will reap: freed at the
                                       next switch */
     uint64_t icount, quantum_end;  /* guest instructions, counted per block (cpu_set_clock) */
+    uint64_t clock_next;           /* the first of quantum_end, pressure.due, jetsam.wake
+                                      and alarm: the block hook's one compare, beside
+                                      icount (cpu.c, clock_rearm) */
     bool clock_always;             /* count from boot to end (--clock exact, a debugger) */
     uint64_t clock_gaps;           /* CPU runs that may have gone uncounted */
     struct {                       /* memory-pressure notes (jetsam_notes.c) */

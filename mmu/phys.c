@@ -3,6 +3,7 @@
  * The buffer is an anonymous mapping, so untouched frames cost no host memory.
  * Frame 0 is reserved: a descriptor with output address 0 is never a real mapping. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ int phys_init(struct phys *p, uint64_t size)
     /* Ascending list: the first allocations get the lowest frames. */
     for (pfn_t f = 1; f < p->nframes; f++) {
         p->use[f] = PHYS_FREE;
+        p->flags[f] = PHYS_F_RELEASED;     /* never touched: no host memory yet */
         p->next[f] = f + 1 < p->nframes ? f + 1 : PFN_NONE;
     }
     p->free_head = 1;
@@ -91,6 +93,9 @@ pfn_t phys_alloc(struct phys *p, enum phys_use use)
         return PFN_NONE;
     p->free_head = p->next[f];
     p->next[f] = PFN_NONE;
+    if (!(p->flags[f] & PHYS_F_RELEASED))
+        p->backed_free--;
+    p->flags[f] = 0;
     p->use[f] = (uint8_t)use;
     p->count[PHYS_FREE]--;
     p->count[use]++;
@@ -122,6 +127,41 @@ void phys_free(struct phys *p, pfn_t pfn)
     p->flags[pfn] = 0;
     p->next[pfn] = p->free_head;
     p->free_head = pfn;
+    if (++p->backed_free > PHYS_TRIM_AT(p->nframes))
+        phys_trim(p, PHYS_TRIM_KEEP(p->nframes));
+}
+
+/* Gives back the host memory of frames [first, end). */
+static void release_run(struct phys *p, pfn_t first, pfn_t end)
+{
+    if (first < end)
+        madvise(phys_ptr(p, first), (size_t)(end - first) << PAGE_SHIFT, MADV_DONTNEED);
+}
+
+void phys_trim(struct phys *p, uint32_t keep)
+{
+    /* The free list is most recently freed first: those are kept warm. */
+    uint32_t seen = 0;
+    for (pfn_t f = p->free_head; f != PFN_NONE; f = p->next[f])
+        if (++seen > keep && !(p->flags[f] & PHYS_F_RELEASED)) {
+            p->flags[f] |= PHYS_F_RELEASED;
+            p->backed_free--;
+            p->released++;
+        }
+    /* One call per run of neighbouring released frames (given back before or now). */
+    pfn_t run = PFN_NONE;
+    for (pfn_t f = 1; f < p->nframes; f++) {
+        bool out = p->use[f] == PHYS_FREE && (p->flags[f] & PHYS_F_RELEASED);
+        if (out && run == PFN_NONE)
+            run = f;
+        else if (!out && run != PFN_NONE) {
+            release_run(p, run, f);
+            run = PFN_NONE;
+        }
+    }
+    if (run != PFN_NONE)
+        release_run(p, run, p->nframes);
+    p->trims++;
 }
 
 void phys_zero(struct phys *p, pfn_t pfn)

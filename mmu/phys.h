@@ -20,6 +20,7 @@ enum phys_use {
 
 /* Frame flags kept beside the use. */
 #define PHYS_F_CODE 0x1            /* a translation of this frame was given out for fetch */
+#define PHYS_F_RELEASED 0x2        /* free, and its host memory given back (or never used) */
 
 struct phys {
     uint8_t *ram;                  /* host view of guest PA 0 .. size */
@@ -34,7 +35,19 @@ struct phys {
      * side since the last call to phys_take_stale_code(): the CPU's translation
      * cache must be flushed before they can be executed again. */
     uint32_t stale_code;
+    /* Free frames whose host memory may still be resident: past PHYS_TRIM_AT of them
+     * (a peak gone), all but the PHYS_TRIM_KEEP most recently freed, which the next
+     * allocations take, are given back to the host (madvise), so the emulator's RSS
+     * falls after the guest's peak. */
+    uint32_t backed_free;
+    uint64_t released;             /* frames given back so far */
+    uint32_t trims;                /* times frames were given back */
 };
+
+/* Of nframes: give back when more than 3/8 of the frames are free and host-backed,
+ * down to 1/8. */
+#define PHYS_TRIM_AT(nframes)   ((nframes) / 8 * 3)
+#define PHYS_TRIM_KEEP(nframes) ((nframes) / 8)
 
 /* "free", "page-table", "vm", "reserved", "kernel", "compressor". */
 const char *phys_use_name(enum phys_use use);
@@ -55,6 +68,10 @@ void phys_will_write(struct phys *p, pfn_t pfn);
  * change, or a mapping it was fetched through lost its access flag or went): counted
  * in stale_code if any was given out. */
 void phys_forget_code(struct phys *p, pfn_t pfn);
+/* Gives the host memory of the free frames back to the host, but for the `keep` most
+ * recently freed (phys_free does so past PHYS_TRIM_AT). Their contents read as zero
+ * afterwards. */
+void phys_trim(struct phys *p, uint32_t keep);
 /* Returns and resets the count of stale code frames. */
 uint32_t phys_take_stale_code(struct phys *p);
 

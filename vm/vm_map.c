@@ -281,13 +281,77 @@ static void unwire_pages(struct vm_map *map, struct vm_map_entry *e)
     }
 }
 
+/* Whether an entry of the map other than `gone` maps part of obj's [start, end), or
+ * some reference to obj is not an entry of this map (a shadow, a copy, another task,
+ * the machine): then the range may still be reached. */
+static bool range_reachable(struct vm_map *map, const struct vm_map_entry *gone,
+                            uint64_t start, uint64_t end)
+{
+    struct vm_object *obj = gone->object;
+    int refs = 1;
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
+        if (e == gone || e->object != obj)
+            continue;
+        if (e->offset < end && start < e->offset + (e->end - e->start))
+            return true;
+        refs++;
+    }
+    return refs != obj->ref_count || obj->copies;
+}
+
+/* Whether every reference to obj is an entry of this map, each at the same distance
+ * between address and offset (the pieces of one mapping): then, the entries being
+ * disjoint, no two of them map the same page of obj. */
+static bool map_owns_in_one_piece(struct vm_map *map, const struct vm_map_entry *gone)
+{
+    struct vm_object *obj = gone->object;
+    uint64_t delta = gone->start - gone->offset;
+    int refs = 0;
+    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
+        if (e->object != obj)
+            continue;
+        if (e->start - e->offset != delta)
+            return false;
+        refs++;
+    }
+    return refs == obj->ref_count && !obj->copies;
+}
+
+/* What one removal learnt of the object of its last entry: the entries of one object
+ * come in a row, and a removal of many of them must not scan the map for each. */
+struct removal {
+    const struct vm_object *obj;
+    bool owned;                    /* map_owns_in_one_piece() */
+};
+
+/* An anonymous object outlives the entry going when the entry was a piece of a
+ * bigger one (neighbouring mappings merged, or one clipped): its pages in the range
+ * nothing else can reach are garbage, freed now rather than with the last piece. */
+static void free_unreachable_pages(struct vm_map *map, const struct vm_map_entry *gone,
+                                   struct removal *r)
+{
+    struct vm_object *obj = gone->object;
+    if (!obj || obj->ref_count < 2 || !vm_object_internal(obj) ||
+        (!obj->resident && !obj->compressed))
+        return;
+    if (r->obj != obj) {
+        r->obj = obj;
+        r->owned = map_owns_in_one_piece(map, gone);
+    }
+    uint64_t start = gone->offset, end = start + (gone->end - gone->start);
+    if (r->owned || !range_reachable(map, gone, start, end))
+        vm_object_page_remove(obj, start, end);
+}
+
 static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t end)
 {
+    struct removal r = { NULL, false };
     while (e != &map->header && e->start < end) {
         struct vm_map_entry *next = e->next;
         if (e->wired_count)
             unwire_pages(map, e);
         pmap_remove(map->pmap, e->start, e->end);
+        free_unreachable_pages(map, e, &r);
         entry_unlink(map, e);
         entry_free(e);
         e = next;

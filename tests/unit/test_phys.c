@@ -1,9 +1,12 @@
-/* Unit tests for mmu/phys.c: frame allocation, accounting and stale-code tracking. */
+/* Unit tests for mmu/phys.c: frame allocation, accounting, stale-code tracking, and
+ * host memory given back after a peak. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmu/phys.h"
 
@@ -156,6 +159,59 @@ START_TEST(host_writes_mark_code_stale)
 }
 END_TEST
 
+/* Whether every host page of the frame is resident (mincore). */
+static bool host_resident(pfn_t f)
+{
+    size_t hp = (size_t)sysconf(_SC_PAGESIZE), n = PAGE_SIZE / hp;
+    unsigned char vec[PAGE_SIZE / 512];
+    ck_assert_int_eq(mincore(phys_ptr(&p, f), PAGE_SIZE, vec), 0);
+    for (size_t i = 0; i < n; i++)
+        if (!(vec[i] & 1))
+            return false;
+    return true;
+}
+
+/* Past 3/8 of the frames free and host-backed, all but the 1/8 most recently freed go
+ * back to the host: not resident, zero when taken again, and usable. */
+START_TEST(freed_frames_go_back_to_the_host_past_a_peak)
+{
+    pfn_t f[NFRAMES];
+    for (int i = 1; i < NFRAMES; i++) {
+        f[i] = phys_alloc(&p, PHYS_VM);
+        memset(phys_ptr(&p, f[i]), 0x5a, PAGE_SIZE);
+        ck_assert(host_resident(f[i]));
+    }
+    ck_assert_uint_eq(p.backed_free, 0);
+    uint32_t at = PHYS_TRIM_AT(NFRAMES), keep = PHYS_TRIM_KEEP(NFRAMES);
+    for (uint32_t i = 1; i <= at; i++)
+        phys_free(&p, f[i]);
+    ck_assert_uint_eq(p.backed_free, at);
+    ck_assert_uint_eq(p.trims, 0);
+    ck_assert(host_resident(f[1]));
+    phys_free(&p, f[at + 1]);                  /* one past: a trim */
+    ck_assert_uint_eq(p.trims, 1);
+    ck_assert_uint_eq(p.released, at + 1 - keep);
+    ck_assert_uint_eq(p.backed_free, keep);
+    for (uint32_t i = 1; i <= at + 1; i++) {
+        bool kept = i > at + 1 - keep;         /* the most recently freed */
+        ck_assert_msg(host_resident(f[i]) == kept, "frame %u resident %d", i, !kept);
+        ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, f[i]))[100], kept ? 0x5a : 0);
+    }
+    /* Allocation takes the warm frames first, then the others, which work as before. */
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), f[at + 1]);
+    ck_assert_uint_eq(p.backed_free, keep - 1);
+    for (uint32_t i = 0; i < at; i++) {
+        pfn_t g = phys_alloc(&p, PHYS_VM);
+        ck_assert_uint_ne(g, PFN_NONE);
+        memset(phys_ptr(&p, g), 0x33, PAGE_SIZE);
+        ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, g))[PAGE_SIZE - 1], 0x33);
+    }
+    ck_assert_uint_eq(p.backed_free, 0);
+    ck_assert_uint_eq(p.count[PHYS_FREE], 0);
+    ck_assert_uint_eq(count_sum(&p), NFRAMES);
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
     pfn_t a = phys_alloc(&p, PHYS_VM);
@@ -194,6 +250,7 @@ static Suite *phys_suite(void)
     tcase_add_test(tc, counts_sum_after_random_sequence);
     tcase_add_test(tc, free_of_code_frame_is_stale);
     tcase_add_test(tc, host_writes_mark_code_stale);
+    tcase_add_test(tc, freed_frames_go_back_to_the_host_past_a_peak);
     suite_add_tcase(s, tc);
 
     TCase *bad = tcase_create("invariants");

@@ -2,7 +2,7 @@
  * compressed by pageout and by the scan, decompressed by faults byte for byte; the
  * pmap's compressed markers and footprint; page_query; copy-on-write from a
  * compressed page below; collapse moving compressed pages; slots freed with their
- * object or by a purge; XNU's limits on stored pages, a full pool whose refused pages
+ * object, with the unmapped piece of a merged object, or by a purge; XNU's limits on stored pages, a full pool whose refused pages
  * go back to the active queue; macOS swap ahead of need, over several files, and the
  * low-swap signal; and the frame books (queues + compressor frames) balancing
  * throughout. Where a test checks a rule of XNU, the XNU function is named. */
@@ -291,6 +291,28 @@ START_TEST(removing_memory_frees_its_compressed_pages)
 }
 END_TEST
 
+/* Two neighbours merged into one entry and one object: unmapping one frees its
+ * compressed pages at once. */
+START_TEST(removing_a_merged_neighbour_frees_its_compressed_pages)
+{
+    enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
+    enter_anon(BASE + 4 * PG, 4 * PG, RW, VM_PROT_ALL);
+    for (int n = 0; n < 8; n++) {
+        write_page(BASE + n * PG, n, true);
+        ck_assert_int_eq(vm_compressor_pageout(&vm, page_at(BASE + n * PG)), KERN_SUCCESS);
+    }
+    struct vm_object *obj = map->header.next->object;
+    ck_assert_uint_eq(obj->compressed, 8);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 4 * PG, BASE + 8 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->compressed, 4);
+    ck_assert_uint_eq(cstats()->pages, 4);
+    check_books();
+    for (int n = 0; n < 4; n++)
+        expect_page(BASE + n * PG, n, true);
+    destroy_and_check_frames();
+}
+END_TEST
+
 START_TEST(a_purge_frees_compressed_pages)
 {
     uint64_t a = BASE;
@@ -539,6 +561,7 @@ int main(void)
     tcase_add_test(tc, copy_on_write_from_a_compressed_page_below);
     tcase_add_test(tc, collapse_moves_compressed_pages_up);
     tcase_add_test(tc, removing_memory_frees_its_compressed_pages);
+    tcase_add_test(tc, removing_a_merged_neighbour_frees_its_compressed_pages);
     tcase_add_test(tc, a_purge_frees_compressed_pages);
     tcase_add_test(tc, footprint_counts_purgeable_pages_by_state);
     tcase_add_test(tc, churning_young_pages_over_old_ones_is_thrashing);

@@ -1,5 +1,6 @@
 /* Unit tests for vm/vm_map.c on an in-process machine (phys + mmu + vm + one map):
- * vm_map_enter FIXED / ANYWHERE / OVERWRITE, clipping by protect and remove, coalescing
+ * vm_map_enter FIXED / ANYWHERE / OVERWRITE, clipping by protect and remove (and the
+ * pages of a removed piece freed unless something else maps them), coalescing
  * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, frame
  * accounting after vm_map_destroy; lookups and first-fit searches among many entries
  * (the tree over the list), and the limit on entries. Guest memory is read and written
@@ -341,6 +342,7 @@ START_TEST(remove_middle_clips)
     ck_assert_uint_eq(nth(0)->offset, 4 * PG);
     ck_assert_uint_eq(nth(1)->offset, 9 * PG);
     ck_assert_int_eq(obj->ref_count, 2);
+    ck_assert_uint_eq(obj->resident, 6);           /* the hole's pages are freed */
     ck_assert_uint_eq(pmap_extract(pm, BASE + 3 * PG), PFN_NONE);
     ck_assert_uint_eq(pmap_extract(pm, BASE + 4 * PG), PFN_NONE);
     ck_assert_int_eq(vm_fault(map, BASE + 3 * PG, VM_PROT_READ, NULL), KERN_INVALID_ADDRESS);
@@ -362,6 +364,81 @@ START_TEST(remove_middle_clips)
     ck_assert_uint_eq(map->size, 0);
     ck_assert_uint_eq(vm.objects, 0);              /* the last reference went with it */
     ck_assert_int_eq(vm_map_remove(map, BASE + 1, BASE + PG), KERN_INVALID_ARGUMENT);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* Two untouched neighbours merge into one entry, which gets one object at its first
+ * fault: unmapping one of them must free its pages then, not when the other goes. */
+START_TEST(remove_frees_the_pages_of_a_merged_neighbour)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    enter_at(BASE + 4 * PG, 4 * PG, RW, VM_PROT_ALL);
+    ck_assert_uint_eq(map->nentries, 1);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, (uint8_t)(0x40 + i));
+    struct vm_object *obj = nth(0)->object;
+    ck_assert_uint_eq(obj->resident, 8);
+    uint32_t free_before = p.count[PHYS_FREE];
+
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 4 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 4);
+    ck_assert_uint_eq(p.count[PHYS_FREE], free_before + 4);
+    /* A hole in the middle of what is left frees its page; the rest stays. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 5 * PG, BASE + 6 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 3);
+    ck_assert_uint_eq(p.count[PHYS_FREE], free_before + 5);
+    for (unsigned i = 4; i < 8; i++)
+        if (i != 5)
+            ck_assert_uint_eq(peek(BASE + i * PG), 0x40 + i);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* Pieces moved apart no longer sit at one distance from their offsets: the pages of
+ * the piece removed go all the same; pages another entry maps twice stay. */
+START_TEST(remove_frees_moved_pieces_and_keeps_what_is_mapped_twice)
+{
+    enter_at(BASE, 8 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, (uint8_t)(0x50 + i));
+    struct vm_object *obj = nth(0)->object;
+    ck_assert_int_eq(vm_map_move(map, BASE + 4 * PG, 4 * PG, BASE + 32 * PG), KERN_SUCCESS);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 4 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 4);
+    for (unsigned i = 4; i < 8; i++)
+        ck_assert_uint_eq(peek(BASE + 28 * PG + i * PG), 0x50 + i);
+
+    /* The same pages mapped a second time in the map: removing one mapping keeps them. */
+    vm_object_reference(obj);
+    enter_obj(BASE + 64 * PG, 4 * PG, obj, 4 * PG, false, RW);
+    ck_assert_int_eq(vm_map_remove(map, BASE + 32 * PG, BASE + 36 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 4);
+    for (unsigned i = 4; i < 8; i++)
+        ck_assert_uint_eq(peek(BASE + 60 * PG + i * PG), 0x50 + i);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* What another task still maps stays: a child forked before the unmap reads it. */
+START_TEST(remove_keeps_the_pages_a_child_maps)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    enter_at(BASE + 4 * PG, 4 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, (uint8_t)(0x60 + i));
+    struct vm_object *obj = nth(0)->object;
+    struct vm_map *child = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(child);
+
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 4 * PG), KERN_SUCCESS);
+    ck_assert_uint_eq(obj->resident, 8);
+    for (unsigned i = 0; i < 4; i++) {
+        ck_assert_int_eq(vm_fault(child, BASE + i * PG, R, NULL), KERN_SUCCESS);
+        pfn_t f = pmap_extract(child->pmap, BASE + i * PG);
+        ck_assert_uint_eq(*(uint8_t *)phys_ptr(&p, f), 0x60 + i);
+    }
+    vm_map_destroy(child);
     destroy_and_check_frames();
 }
 END_TEST
@@ -769,6 +846,9 @@ static Suite *vm_map_suite(void)
     tcase_add_test(cl, protect_untouched_merges_back);
     tcase_add_test(cl, protect_beyond_max_fails_and_changes_nothing);
     tcase_add_test(cl, remove_middle_clips);
+    tcase_add_test(cl, remove_frees_the_pages_of_a_merged_neighbour);
+    tcase_add_test(cl, remove_keeps_the_pages_a_child_maps);
+    tcase_add_test(cl, remove_frees_moved_pieces_and_keeps_what_is_mapped_twice);
     suite_add_tcase(s, cl);
 
     TCase *mv = tcase_create("move and discard");
