@@ -401,8 +401,8 @@ bool cpu_replaying(const struct emu *emu)
 static void clock_rearm(struct emu *emu)
 {
     uint64_t next = emu->quantum_end;
-    if (emu->pressure.due < next)
-        next = emu->pressure.due;
+    if (emu->notes.due < next)
+        next = emu->notes.due;
     if (emu->jetsam.wake < next)
         next = emu->jetsam.wake;
     if (emu->alarm < next)
