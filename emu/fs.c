@@ -210,7 +210,7 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
     int fd = min < 0 ? 0 : min;
     while (fd < t->nfds && t->fds[fd].host >= 0)
         fd++;
-    if (fd >= MAX_FDS)
+    if (fd >= MAX_FDS || (uint64_t)fd >= t->rlim[GUEST_RLIMIT_NOFILE][0])
         return -EMFILE;
     if (fd >= t->nfds) {
         int n = fd + 16 > MAX_FDS ? MAX_FDS : fd + 16;

@@ -11,6 +11,9 @@
 #include "vm/vm_fault.h"
 
 #define GUEST_NSIG 64
+#define GUEST_NRLIMITS 16
+#define GUEST_RLIMIT_NOFILE 7
+#define GUEST_UID 1000             /* the ids every guest has (docs/run.md) */
 
 struct guest_sigaction {
     uint64_t handler, flags, restorer, mask;
@@ -93,6 +96,21 @@ struct task {
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
+    struct {                       /* a system call blocked and restarting (linux.c) */
+        bool eintr;                /* a handler ends it with EINTR (sigsuspend, poll) */
+        uint64_t done;             /* bytes a write or MSG_WAITALL read moved so far:
+                                      what a handler makes it return */
+        bool restore_mask;         /* sigsuspend, pselect6, ppoll: the mask to restore */
+        uint64_t saved_mask;       /* when the call ends or in the handler's frame */
+    } call;
+    struct {                       /* ITIMER_REAL (alarm, setitimer): CLOCK_MONOTONIC ns */
+        uint64_t due, interval;    /* due 0: disarmed */
+    } itimer;
+    int pgid, sid;                 /* process group and session */
+    struct task_cred {             /* fake credentials: the guest is one ordinary user */
+        uint32_t ruid, euid, suid, rgid, egid, sgid;
+    } cred;
+    uint64_t rlim[GUEST_NRLIMITS][2];   /* soft and hard, RLIM_INFINITY = UINT64_MAX */
     struct task_upcall upcall;
     struct emu_memstatus memstatus;
     unsigned jetsam_states;        /* MEMORYSTATUS_STATE_* */
@@ -363,6 +381,13 @@ void linux_syscall(struct emu *emu);
 /* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
  * in returns EINTR (with the time left), as Linux returns it for a handler. */
 void linux_sleep_interrupted(struct emu *emu);
+/* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
+void linux_post_signal(struct task *t, int signo);
+/* The defaults of a new task: credentials, limits, its group and session. */
+void linux_task_defaults(struct emu *emu, struct task *t);
+/* Fires the interval timers now due (posting SIGALRM); the earliest still armed (0:
+ * none). */
+uint64_t linux_timers_fire(struct emu *emu);
 
 /* signal.c */
 /* Delivers signo to the task at the current CPU state (with siginfo fields); if the
@@ -372,6 +397,8 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr);
 void signal_deliver_pending(struct emu *emu);
 int signal_sigreturn(struct emu *emu);
 void task_die(struct emu *emu, int signo, const char *why);
+/* The signal would run a handler or end the task (not ignored, by choice or default). */
+bool signal_acts(const struct task *t, int signo);
 
 /* upcall.c: memory-pressure notes (see emu/pressure.h and machemu/abi.h). */
 /* With the CPU stopped, before the current task runs: posts the delayed notes now due,

@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -15,7 +17,8 @@
 #include <unistd.h>
 #include "emu/linux.h"
 
-#define IO_MAX   (1u << 20)        /* bytes moved per read/write call */
+#define IO_MAX   (1u << 20)        /* bytes moved per host read or write */
+#define RW_MAX   0x7ffff000u       /* bytes one call moves at most (Linux's MAX_RW_COUNT) */
 #define L_AT_FDCWD (-100)
 #define L_AT_SYMLINK_NOFOLLOW 0x100
 #define L_AT_REMOVEDIR 0x200
@@ -51,15 +54,44 @@ static int get_path(struct emu *emu, uint64_t gptr, char *buf)
     return copyinstr(emu, buf, gptr, PATH_MAX);
 }
 
+/* A FIFO's blocking open waits for the other end; the host's must not, or the whole
+ * machine would wait. So every open is made non-blocking, then made what the guest
+ * asked. An open for reading returns at once (its reads wait for data, as a poll of
+ * the FIFO does); one for writing with no reader yet waits in the scheduler, looking
+ * again every few milliseconds. */
+#define FIFO_RETRY_NS 5000000u
+
+static bool is_fifo_at(struct emu *emu, int dirfd, const char *path)
+{
+    struct stat st;
+    int fd = fs_open(emu, dirfd, path, O_PATH, 0);
+    bool fifo = fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    if (fd >= 0)
+        close(fd);
+    return fifo;
+}
+
 int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode)
 {
     char path[PATH_MAX];
     int rc = get_path(emu, gpath, path);
     if (rc < 0)
         return rc;
-    int host = fs_open(emu, dirfd_of(dirfd), path, flags & ~O_CLOEXEC, mode);
+    emu->task->timed_out = false;
+    bool path_only = flags & O_PATH;
+    int host = fs_open(emu, dirfd_of(dirfd), path, (flags & ~O_CLOEXEC) | (path_only ? 0 : O_NONBLOCK), mode);
+    if (host == -ENXIO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY &&
+        is_fifo_at(emu, dirfd_of(dirfd), path)) {
+        task_block_io(emu, NULL, 0, deadline_after(FIFO_RETRY_NS));
+        return EMU_RESTART;
+    }
     if (host < 0)
         return host;
+    if (!path_only && !(flags & O_NONBLOCK)) {
+        int fl = fcntl(host, F_GETFL);
+        if (fl >= 0)
+            fcntl(host, F_SETFL, fl & ~O_NONBLOCK);
+    }
     char *abs;
     int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
     if (fd == 0) {
@@ -92,26 +124,143 @@ static int check_writable(struct emu *emu, uint64_t buf, size_t len)
     return 0;
 }
 
+/* Pipes, FIFOs and sockets: the other end may be another guest task, so the host must
+ * never block in them. */
+static bool is_stream(int host)
+{
+    struct stat st;
+    return fstat(host, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+static bool host_nonblocking(int host)
+{
+    int fl = fcntl(host, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int64_t file_write_some(int host, const void *buf, size_t len)
+{
+    struct stat st;
+    if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        ssize_t n = send(host, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        return n < 0 ? -errno : n;
+    }
+    /* A pipe that polls writable has a free page: a write of at most PIPE_BUF bytes
+     * goes in whole (atomically, as the guest expects of such a write) at once. */
+    size_t done = 0;
+    while (done < len) {
+        struct pollfd p = { .fd = host, .events = POLLOUT };
+        if (poll(&p, 1, 0) < 0 || !(p.revents & (POLLOUT | POLLERR)))
+            break;
+        size_t n = len - done < PIPE_BUF ? len - done : PIPE_BUF;
+        ssize_t w = write(host, (const char *)buf + done, n);
+        if (w < 0) {
+            if (!done)
+                return -errno;
+            break;
+        }
+        done += (size_t)w;
+    }
+    return done ? (int64_t)done : -EAGAIN;
+}
+
+/* A write to a pipe or socket: what fits now; the rest after the task has waited for
+ * room (the call restarts, with the count so far in t->call.done), as a blocking write
+ * on Linux moves everything unless a handler interrupts it. A reader gone: SIGPIPE. */
+struct giov { uint64_t base, len; };
+
+/* The guest bytes [at, at+n) of what a write sends: one buffer or an iovec. */
+struct wsrc {
+    uint64_t buf;                  /* the buffer, or with iov the array */
+    const struct giov *iov;
+    uint64_t niov;
+};
+
+static int wsrc_copyin(struct emu *emu, const struct wsrc *s, uint64_t at, char *dst, size_t n)
+{
+    if (!s->iov)
+        return copyin(emu, dst, s->buf + at, n);
+    for (uint64_t i = 0; n && i < s->niov; i++) {
+        if (at >= s->iov[i].len) {
+            at -= s->iov[i].len;
+            continue;
+        }
+        size_t k = s->iov[i].len - at < n ? (size_t)(s->iov[i].len - at) : n;
+        if (copyin(emu, dst, s->iov[i].base + at, k) < 0)
+            return -EFAULT;
+        dst += k;
+        n -= k;
+        at = 0;
+    }
+    return 0;
+}
+
+static int64_t write_stream(struct emu *emu, int host, const struct wsrc *src, uint64_t len)
+{
+    struct task *t = emu->task;
+    uint64_t done = t->call.done;
+    size_t n = len - done > IO_MAX ? IO_MAX : (size_t)(len - done);
+    char *tmp = malloc(n ? n : 1);
+    if (!tmp)
+        return done ? (int64_t)done : -ENOMEM;
+    int64_t w = wsrc_copyin(emu, src, done, tmp, n);
+    if (w == 0)
+        w = file_write_some(host, tmp, n);
+    free(tmp);
+    if (w == -EPIPE)
+        linux_post_signal(t, SIGPIPE);
+    if (w < 0 && w != -EAGAIN)
+        return done ? (int64_t)done : w;
+    done += w > 0 ? (uint64_t)w : 0;
+    if (done == len || host_nonblocking(host))
+        return done ? (int64_t)done : -EAGAIN;
+    t->call.done = done;
+    struct pollfd p = { .fd = host, .events = POLLOUT };
+    task_block_io(emu, &p, 1, 0);
+    return EMU_RESTART;
+}
+
 static int64_t do_read(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
 {
     int host = fd_host(emu->task, fd);
     if (host < 0)
         return host;
-    if (len > IO_MAX)
-        len = IO_MAX;
-    if (buf + len < buf || check_writable(emu, buf, len) < 0)
+    if (len > RW_MAX)
+        len = RW_MAX;
+    if (buf + len < buf)
         return -EFAULT;
     if (off < 0 && task_would_block(emu, host, POLLIN))
         return EMU_RESTART;
-    char *tmp = malloc(len ? len : 1);
+    /* A regular file gives everything asked for, a chunk at a time; a pipe, socket or
+     * terminal what it holds now. */
+    bool all = !is_stream(host);
+    size_t chunk = len > IO_MAX ? IO_MAX : (size_t)len;
+    char *tmp = malloc(chunk ? chunk : 1);
     if (!tmp)
         return -ENOMEM;
-    ssize_t n = off < 0 ? read(host, tmp, len) : pread(host, tmp, len, off);
-    int64_t rc = n < 0 ? -errno : n;
-    if (n > 0 && copyout(emu, buf, tmp, (size_t)n) < 0)
-        rc = -EFAULT;
+    uint64_t done = 0;
+    int64_t rc = 0;
+    do {
+        size_t want = len - done < chunk ? (size_t)(len - done) : chunk;
+        if (check_writable(emu, buf + done, want) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        ssize_t n = off < 0 ? read(host, tmp, want) : pread(host, tmp, want, off + (int64_t)done);
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        if (n > 0 && copyout(emu, buf + done, tmp, (size_t)n) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        done += (uint64_t)n;
+        if ((size_t)n < want)
+            break;
+    } while (all && done < len);
     free(tmp);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
@@ -119,20 +268,33 @@ static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int
     int host = fd_host(emu->task, fd);
     if (host < 0)
         return host;
-    if (len > IO_MAX)
-        len = IO_MAX;
-    char *tmp = malloc(len ? len : 1);
+    if (len > RW_MAX)
+        len = RW_MAX;
+    if (off < 0 && is_stream(host))
+        return write_stream(emu, host, &(struct wsrc){ .buf = buf }, len);
+    size_t chunk = len > IO_MAX ? IO_MAX : (size_t)len;
+    char *tmp = malloc(chunk ? chunk : 1);
     if (!tmp)
         return -ENOMEM;
-    int64_t rc = copyin(emu, tmp, buf, len);
-    if (rc == 0 && off < 0 && task_would_block(emu, host, POLLOUT))
-        rc = EMU_RESTART;
-    if (rc == 0) {
-        ssize_t n = off < 0 ? write(host, tmp, len) : pwrite(host, tmp, len, off);
-        rc = n < 0 ? -errno : n;
-    }
+    uint64_t done = 0;
+    int64_t rc = 0;
+    do {
+        size_t want = len - done < chunk ? (size_t)(len - done) : chunk;
+        if (copyin(emu, tmp, buf + done, want) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        ssize_t n = off < 0 ? write(host, tmp, want) : pwrite(host, tmp, want, off + (int64_t)done);
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        done += (uint64_t)n;
+        if ((size_t)n < want)
+            break;
+    } while (done < len);
     free(tmp);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 int64_t sys_read(struct emu *emu, const uint64_t a[6]) { return do_read(emu, (int)a[0], a[1], a[2], -1); }
@@ -148,8 +310,7 @@ int64_t sys_pwrite64(struct emu *emu, const uint64_t a[6])
     return (int64_t)a[3] < 0 ? -EINVAL : do_write(emu, (int)a[0], a[1], a[2], (int64_t)a[3]);
 }
 
-struct giov { uint64_t base, len; };
-
+/* Linux refuses a negative length and moves at most RW_MAX bytes in all. */
 static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov **iov, uint64_t *total)
 {
     if (cnt > 1024)
@@ -163,39 +324,46 @@ static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov 
     }
     *total = 0;
     for (uint64_t i = 0; i < cnt; i++) {
-        if ((int64_t)(*iov)[i].len < 0 || *total + (*iov)[i].len > IO_MAX)
-            (*iov)[i].len = *total >= IO_MAX ? 0 : IO_MAX - *total;
+        if ((int64_t)(*iov)[i].len < 0) {
+            free(*iov);
+            return -EINVAL;
+        }
+        if ((*iov)[i].len > RW_MAX - *total)
+            (*iov)[i].len = RW_MAX - *total;
         *total += (*iov)[i].len;
     }
     return 0;
 }
 
-/* One host write of the gathered buffers keeps pipe writes atomic. */
+/* To a pipe or socket the gathered bytes go as one write (atomic up to PIPE_BUF);
+ * to a file, one buffer after the other until one is short. */
 int64_t sys_writev(struct emu *emu, const uint64_t a[6])
 {
     struct giov *iov;
-    uint64_t total;
+    uint64_t total, done = 0;
     int host = fd_host(emu->task, (int)a[0]);
     if (host < 0)
         return host;
     int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
     if (rc < 0)
         return rc;
-    char *tmp = malloc(total ? total : 1), *p = tmp;
-    if (!tmp)
-        rc = -ENOMEM;
-    for (uint64_t i = 0; rc == 0 && i < a[2]; p += iov[i].len, i++)
-        if (copyin(emu, p, iov[i].base, iov[i].len) < 0)
-            rc = -EFAULT;
-    if (rc == 0 && task_would_block(emu, host, POLLOUT))
-        rc = EMU_RESTART;
-    if (rc == 0) {
-        ssize_t n = write(host, tmp, total);
-        rc = n < 0 ? -errno : n;
+    if (is_stream(host)) {
+        rc = write_stream(emu, host, &(struct wsrc){ .iov = iov, .niov = a[2] }, total);
+        free(iov);
+        return rc;
     }
-    free(tmp);
+    for (uint64_t i = 0; i < a[2]; i++) {
+        if (!iov[i].len)
+            continue;
+        rc = do_write(emu, (int)a[0], iov[i].base, iov[i].len, -1);
+        if (rc < 0)
+            break;
+        done += (uint64_t)rc;
+        if ((uint64_t)rc < iov[i].len)
+            break;
+    }
     free(iov);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 int64_t sys_readv(struct emu *emu, const uint64_t a[6])
@@ -208,6 +376,23 @@ int64_t sys_readv(struct emu *emu, const uint64_t a[6])
     int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
     if (rc < 0)
         return rc;
+    if (!is_stream(host)) {        /* a file: one buffer after the other */
+        uint64_t done = 0;
+        for (uint64_t i = 0; i < a[2]; i++) {
+            if (!iov[i].len)
+                continue;
+            rc = do_read(emu, (int)a[0], iov[i].base, iov[i].len, -1);
+            if (rc < 0)
+                break;
+            done += (uint64_t)rc;
+            if ((uint64_t)rc < iov[i].len)
+                break;
+        }
+        free(iov);
+        return done ? (int64_t)done : rc;
+    }
+    if (total > IO_MAX)
+        total = IO_MAX;
     for (uint64_t i = 0; rc == 0 && i < a[2]; i++)
         if (iov[i].len && check_writable(emu, iov[i].base, iov[i].len) < 0)
             rc = -EFAULT;
@@ -254,11 +439,14 @@ struct gstat {
     uint32_t unused[2];
 };
 
+uint32_t file_guest_uid(uint32_t host_uid) { return host_uid == geteuid() ? GUEST_UID : host_uid; }
+uint32_t file_guest_gid(uint32_t host_gid) { return host_gid == getegid() ? GUEST_UID : host_gid; }
+
 static int put_stat(struct emu *emu, uint64_t dst, const struct stat *st)
 {
     struct gstat g = {
         .dev = st->st_dev, .ino = st->st_ino, .mode = st->st_mode, .nlink = (uint32_t)st->st_nlink,
-        .uid = st->st_uid, .gid = st->st_gid, .rdev = st->st_rdev, .size = st->st_size,
+        .uid = file_guest_uid(st->st_uid), .gid = file_guest_gid(st->st_gid), .rdev = st->st_rdev, .size = st->st_size,
         .blksize = (int32_t)st->st_blksize, .blocks = st->st_blocks,
         .atime = st->st_atim.tv_sec, .atime_ns = st->st_atim.tv_nsec,
         .mtime = st->st_mtim.tv_sec, .mtime_ns = st->st_mtim.tv_nsec,
@@ -284,8 +472,8 @@ int64_t sys_fstat(struct emu *emu, const uint64_t a[6])
 
 /* Runs fn on (parent dir fd, last component) without following a final symlink
  * on the host side, or on an O_PATH fd of the fully resolved path with `follow`. */
-static int64_t at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
-                       int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx)
+int64_t file_at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
+                     int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx)
 {
     char path[PATH_MAX];
     int rc = get_path(emu, gpath, path);
@@ -316,7 +504,7 @@ static int64_t do_fstatat(int dir, const char *base, void *st)
 
 int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st)
 {
-    return at_path(emu, dirfd, gpath, follow, do_fstatat, st);
+    return file_at_path(emu, dirfd, gpath, follow, do_fstatat, st);
 }
 
 /* fstatat(fd, "", AT_EMPTY_PATH): the fd itself, or the cwd. */
@@ -373,7 +561,7 @@ int64_t sys_readlinkat(struct emu *emu, const uint64_t a[6])
         return copyout(emu, a[2], emu->task->exe, n) < 0 ? -EFAULT : (int64_t)n;
     }
     struct buf_ctx c = { emu, a[2], a[3] };
-    return at_path(emu, a[0], a[1], false, do_readlinkat, &c);
+    return file_at_path(emu, a[0], a[1], false, do_readlinkat, &c);
 }
 
 int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
@@ -436,8 +624,10 @@ int64_t sys_dup(struct emu *emu, const uint64_t a[6])
 
 int64_t sys_dup3(struct emu *emu, const uint64_t a[6])
 {
-    if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC) || (int)a[1] < 0 || a[1] >= 1024)
+    if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC))
         return -EINVAL;
+    if ((int)a[1] < 0 || (uint64_t)(int)a[1] >= emu->task->rlim[GUEST_RLIMIT_NOFILE][0])
+        return -EBADF;
     return dup_to(emu->task, (int)a[0], (int)a[1], true, a[2] & O_CLOEXEC);
 }
 
@@ -473,8 +663,11 @@ int64_t sys_fcntl(struct emu *emu, const uint64_t a[6])
     if (host < 0)
         return host;
     switch (a[1]) {
-    case F_DUPFD: return dup_to(t, fd, (int)a[2], false, false);
-    case F_DUPFD_CLOEXEC: return dup_to(t, fd, (int)a[2], false, true);
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if ((int)a[2] < 0 || (uint64_t)(int)a[2] >= t->rlim[GUEST_RLIMIT_NOFILE][0])
+            return -EINVAL;
+        return dup_to(t, fd, (int)a[2], false, a[1] == F_DUPFD_CLOEXEC);
     case F_GETFD: return t->fds[fd].cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: t->fds[fd].cloexec = a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
@@ -542,7 +735,7 @@ static int64_t do_unlinkat(int dir, const char *base, void *ctx)
 int64_t sys_unlinkat(struct emu *emu, const uint64_t a[6])
 {
     int flags = a[2] & L_AT_REMOVEDIR ? AT_REMOVEDIR : 0;
-    return at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
+    return file_at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
 }
 
 /* The mode the guest's umask gives it, not the host's (see create_in_root, fs.c). */
@@ -558,7 +751,7 @@ static int64_t do_mkdirat(int dir, const char *base, void *ctx)
 int64_t sys_mkdirat(struct emu *emu, const uint64_t a[6])
 {
     mode_t mode = (mode_t)a[2] & 01777 & ~emu->task->umask;
-    return at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
+    return file_at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
 }
 
 struct symlink_ctx { const char *target; };
@@ -576,13 +769,20 @@ int64_t sys_symlinkat(struct emu *emu, const uint64_t a[6])
     if (rc < 0)
         return rc;
     struct symlink_ctx c = { target };
-    return at_path(emu, a[1], a[2], false, do_symlinkat, &c);
+    return file_at_path(emu, a[1], a[2], false, do_symlinkat, &c);
 }
 
-int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
+#define L_RENAME_NOREPLACE 1
+#define L_RENAME_EXCHANGE  2
+#define L_RENAME_WHITEOUT  4
+
+static int64_t rename_at(struct emu *emu, const uint64_t a[6], unsigned flags)
 {
     char from[PATH_MAX], to[PATH_MAX];
     int rc;
+    if ((flags & ~(unsigned)(L_RENAME_NOREPLACE | L_RENAME_EXCHANGE | L_RENAME_WHITEOUT)) ||
+        ((flags & L_RENAME_EXCHANGE) && (flags & (L_RENAME_NOREPLACE | L_RENAME_WHITEOUT))))
+        return -EINVAL;
     if ((rc = get_path(emu, a[1], from)) < 0 || (rc = get_path(emu, a[3], to)) < 0)
         return rc;
     int p1, p2;
@@ -590,7 +790,7 @@ int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
     if ((rc = fs_resolve_parent(emu, dirfd_of(a[0]), from, &p1, &b1)) < 0)
         return rc;
     if ((rc = fs_resolve_parent(emu, dirfd_of(a[2]), to, &p2, &b2)) == 0) {
-        rc = syscall(SYS_renameat2, p1, b1, p2, b2, (unsigned)a[4]) < 0 ? -errno : 0;
+        rc = syscall(SYS_renameat2, p1, b1, p2, b2, flags) < 0 ? -errno : 0;
         close(p2);
         free(b2);
     }
@@ -598,6 +798,10 @@ int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
     free(b1);
     return rc;
 }
+
+/* renameat has no flags argument: x4 holds whatever the caller left there. */
+int64_t sys_renameat(struct emu *emu, const uint64_t a[6]) { return rename_at(emu, a, 0); }
+int64_t sys_renameat2(struct emu *emu, const uint64_t a[6]) { return rename_at(emu, a, (unsigned)a[4]); }
 
 static int64_t do_faccessat(int dir, const char *base, void *ctx)
 {
@@ -608,7 +812,7 @@ static int64_t do_faccessat(int dir, const char *base, void *ctx)
 int64_t sys_faccessat(struct emu *emu, const uint64_t a[6])
 {
     int mode = (int)a[2];
-    return at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_faccessat, &mode);
+    return file_at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_faccessat, &mode);
 }
 
 int64_t sys_ftruncate(struct emu *emu, const uint64_t a[6])

@@ -109,6 +109,14 @@ static bool default_ignored(int signo)
     return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
 }
 
+bool signal_acts(const struct task *t, int signo)
+{
+    uint64_t h = t->sig[signo].handler;
+    if (h == (uint64_t)(uintptr_t)SIG_IGN)
+        return signo == SIGKILL || signo == SIGSTOP;
+    return h != (uint64_t)(uintptr_t)SIG_DFL || !default_ignored(signo);
+}
+
 static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uint64_t addr)
 {
     struct task *t = emu->task;
@@ -125,7 +133,9 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     put64(uc + UC_STACK, t->altstack_sp);
     put32(uc + UC_STACK + 8, t->altstack_size ? 0 : G_SS_DISABLE);
     put64(uc + UC_STACK + 16, t->altstack_size);
-    put64(uc + UC_SIGMASK, t->sigmask);
+    /* sigsuspend and pselect6 return to the mask from before the call. */
+    put64(uc + UC_SIGMASK, t->call.restore_mask ? t->call.saved_mask : t->sigmask);
+    t->call.restore_mask = false;
     put64(mc + MC_FAULT_ADDR, addr);
     for (int i = 0; i <= 30; i++)
         put64(mc + MC_REGS + 8 * i, cs.x[i]);

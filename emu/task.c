@@ -38,6 +38,7 @@ struct task *task_create(struct emu *emu)
         return NULL;
     }
     t->pid = emu->next_pid++;
+    linux_task_defaults(emu, t);
     memstat_task_init(t);
     emu_jetsam_task_started(emu, t);
     struct task **pp = &emu->tasks;
@@ -188,10 +189,19 @@ void task_wake_for_delivery(struct task *t)
 
 /* --- switching ------------------------------------------------------------ */
 
-/* A lone task is never switched out: no stop at the end of its quantum. */
+static bool timers_armed(struct emu *emu)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->itimer.due && t->state != TASK_ZOMBIE)
+            return true;
+    return false;
+}
+
+/* A lone task is never switched out: no stop at the end of its quantum, unless a
+ * timer is armed, which the end of each quantum looks at. */
 static void start_quantum(struct emu *emu)
 {
-    emu->quantum_end = live_tasks(emu) > 1 ? emu->icount + QUANTUM : UINT64_MAX;
+    emu->quantum_end = live_tasks(emu) > 1 || timers_armed(emu) ? emu->icount + QUANTUM : UINT64_MAX;
 }
 
 /* The clock (cpu_set_clock) costs time on every block (a fifth to a third of a tight
@@ -201,7 +211,7 @@ static void start_quantum(struct emu *emu)
 void sched_update_quantum(struct emu *emu)
 {
     cpu_set_clock(emu, emu->clock_always || live_tasks(emu) > 1 || emu->pressure.ntimers > 0 ||
-                           emu->jetsam.clock || emu->alarm != UINT64_MAX);
+                           emu->jetsam.clock || emu->alarm != UINT64_MAX || timers_armed(emu));
     start_quantum(emu);
 }
 
@@ -265,7 +275,7 @@ static uint64_t monotonic_ns(void)
 static enum wait_end wait_for_io(struct emu *emu)
 {
     nfds_t n = 0, cap = 2;
-    uint64_t deadline = 0;
+    uint64_t deadline = linux_timers_fire(emu);
     for (struct task *t = emu->tasks; t; t = t->next)
         if (t->state == TASK_BLOCKED_IO) {
             cap += (nfds_t)t->nwait;
@@ -317,6 +327,7 @@ static void keep_a_live_task(struct emu *emu)
 bool sched_next(struct emu *emu)
 {
     for (;;) {
+        linux_timers_fire(emu);
         struct task *next = pick_runnable(emu);
         if (next) {
             switch_to(emu, next);
@@ -398,6 +409,10 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->exe = strdup(p->exe ? p->exe : "/");
     c->cwd = strdup(p->cwd);
     c->umask = p->umask;
+    c->pgid = p->pgid;
+    c->sid = p->sid;
+    c->cred = p->cred;
+    memcpy(c->rlim, p->rlim, sizeof c->rlim);
     c->brk_start = p->brk_start;
     c->brk_end = p->brk_end;
     c->mmap_hint = p->mmap_hint;

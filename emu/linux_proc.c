@@ -1,0 +1,401 @@
+/* emu/linux_proc.c — process groups and sessions, credentials, resource limits,
+ * sigsuspend and the interval timer.
+ *
+ * The guest is one ordinary user (GUEST_UID) whatever the host user is: ids can be set
+ * only to the ones it has, and files the host user owns are its own (linux_fsmeta.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emu/linux.h"
+
+#define RLIM_INF UINT64_MAX
+#define NO_ID    0xffffffffu           /* "leave it" in the set*id calls */
+
+void linux_task_defaults(struct emu *emu, struct task *t)
+{
+    static const uint64_t mb8 = 8ull << 20;
+    t->cred = (struct task_cred){ GUEST_UID, GUEST_UID, GUEST_UID, GUEST_UID, GUEST_UID, GUEST_UID };
+    for (int r = 0; r < GUEST_NRLIMITS; r++)
+        t->rlim[r][0] = t->rlim[r][1] = RLIM_INF;
+    t->rlim[3][0] = mb8;               /* RLIMIT_STACK: the stack entry's size */
+    t->rlim[4][0] = 0;                 /* RLIMIT_CORE: no core files are written */
+    t->rlim[6][0] = t->rlim[6][1] = emu->opt.max_tasks ? emu->opt.max_tasks : EMU_DEFAULT_MAX_TASKS;
+    t->rlim[GUEST_RLIMIT_NOFILE][0] = t->rlim[GUEST_RLIMIT_NOFILE][1] = 1024;   /* the fd table */
+    t->rlim[8][0] = t->rlim[8][1] = mb8;   /* RLIMIT_MEMLOCK */
+    t->rlim[13][0] = t->rlim[13][1] = 0;   /* RLIMIT_NICE */
+    t->rlim[14][0] = t->rlim[14][1] = 0;   /* RLIMIT_RTPRIO */
+    /* A program started by the machine is in the group and session of the shell that
+     * started it (not their leader), as under any Linux shell without job control. */
+    t->pgid = t->sid = 999;
+}
+
+void linux_post_signal(struct task *t, int signo)
+{
+    if (!signo || t->state == TASK_ZOMBIE)
+        return;
+    t->pending |= 1ull << (signo - 1);
+    task_wake_for_delivery(t);
+}
+
+static struct task *live_task(struct emu *emu, int64_t pid)
+{
+    if (pid == 0)
+        return emu->task;
+    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    return t && t->state != TASK_ZOMBIE ? t : NULL;
+}
+
+/* --- groups and sessions ------------------------------------------------------ */
+
+static int64_t sys_getpgid(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = live_task(emu, (int32_t)a[0]);
+    return t ? t->pgid : -ESRCH;
+}
+
+static int64_t sys_getsid(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = live_task(emu, (int32_t)a[0]);
+    return t ? t->sid : -ESRCH;
+}
+
+static bool group_in_session(struct emu *emu, int pgid, int sid)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state != TASK_ZOMBIE && t->pgid == pgid && t->sid == sid)
+            return true;
+    return false;
+}
+
+static int64_t sys_setpgid(struct emu *emu, const uint64_t a[6])
+{
+    struct task *self = emu->task, *t = live_task(emu, (int32_t)a[0]);
+    int64_t pgid = (int32_t)a[1];
+    if (pgid < 0)
+        return -EINVAL;
+    if (!t || (t != self && t->parent != self))
+        return -ESRCH;
+    if (t->sid == t->pid || t->sid != self->sid)
+        return -EPERM;             /* a session leader, or a child in another session */
+    if (pgid == 0)
+        pgid = t->pid;
+    if (pgid != t->pid && !group_in_session(emu, (int)pgid, self->sid))
+        return -EPERM;
+    t->pgid = (int)pgid;
+    return 0;
+}
+
+static int64_t sys_setsid(struct emu *emu, const uint64_t a[6])
+{
+    (void)a;
+    struct task *t = emu->task;
+    for (struct task *o = emu->tasks; o; o = o->next)
+        if (o->state != TASK_ZOMBIE && o->pgid == t->pid)
+            return -EPERM;         /* already a group leader */
+    t->pgid = t->sid = t->pid;
+    return t->pid;
+}
+
+/* --- credentials ---------------------------------------------------------------- */
+
+static int64_t sys_getuid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.ruid; }
+static int64_t sys_geteuid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.euid; }
+static int64_t sys_getgid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.rgid; }
+static int64_t sys_getegid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.egid; }
+
+static int64_t put_three(struct emu *emu, const uint64_t a[6], uint32_t r, uint32_t e, uint32_t s)
+{
+    if (copyout(emu, a[0], &r, 4) < 0 || copyout(emu, a[1], &e, 4) < 0 ||
+        copyout(emu, a[2], &s, 4) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+static int64_t sys_getresuid(struct emu *emu, const uint64_t a[6])
+{
+    const struct task_cred *c = &emu->task->cred;
+    return put_three(emu, a, c->ruid, c->euid, c->suid);
+}
+
+static int64_t sys_getresgid(struct emu *emu, const uint64_t a[6])
+{
+    const struct task_cred *c = &emu->task->cred;
+    return put_three(emu, a, c->rgid, c->egid, c->sgid);
+}
+
+/* setresuid's rules for an unprivileged caller: each new id is one of the three it has
+ * (root may set any). */
+static int set_three(uint32_t *r, uint32_t *e, uint32_t *s, bool root, const uint64_t a[3])
+{
+    uint32_t now[3] = { *r, *e, *s }, *out[3] = { r, e, s };
+    for (int i = 0; i < 3; i++) {
+        uint32_t v = (uint32_t)a[i];
+        if (v != NO_ID && !root && v != now[0] && v != now[1] && v != now[2])
+            return -EPERM;
+    }
+    for (int i = 0; i < 3; i++)
+        if ((uint32_t)a[i] != NO_ID)
+            *out[i] = (uint32_t)a[i];
+    return 0;
+}
+
+static int64_t sys_setresuid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_three(&c->ruid, &c->euid, &c->suid, c->euid == 0, a);
+}
+
+static int64_t sys_setresgid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_three(&c->rgid, &c->egid, &c->sgid, c->euid == 0, a);
+}
+
+/* setreuid(r, e): the saved id follows the effective one when either changes. */
+static int64_t set_re(uint32_t *r, uint32_t *e, uint32_t *s, bool root, const uint64_t a[6])
+{
+    uint64_t b[3] = { a[0], a[1], (uint32_t)a[0] != NO_ID || (uint32_t)a[1] != NO_ID
+                                      ? ((uint32_t)a[1] != NO_ID ? a[1] : *e) : NO_ID };
+    if ((uint32_t)a[0] != NO_ID && !root && (uint32_t)a[0] != *r && (uint32_t)a[0] != *e)
+        return -EPERM;
+    return set_three(r, e, s, root, b);
+}
+
+static int64_t sys_setreuid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_re(&c->ruid, &c->euid, &c->suid, c->euid == 0, a);
+}
+
+static int64_t sys_setregid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_re(&c->rgid, &c->egid, &c->sgid, c->euid == 0, a);
+}
+
+/* setuid(x): root sets all three; anyone else only the effective id, to one it has. */
+static int64_t set_one(uint32_t *r, uint32_t *e, uint32_t *s, bool root, uint64_t x)
+{
+    uint32_t v = (uint32_t)x;
+    if (v == NO_ID)
+        return -EINVAL;
+    if (root) {
+        *r = *e = *s = v;
+        return 0;
+    }
+    if (v != *r && v != *s)
+        return -EPERM;
+    *e = v;
+    return 0;
+}
+
+static int64_t sys_setuid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_one(&c->ruid, &c->euid, &c->suid, c->euid == 0, a[0]);
+}
+
+static int64_t sys_setgid(struct emu *emu, const uint64_t a[6])
+{
+    struct task_cred *c = &emu->task->cred;
+    return set_one(&c->rgid, &c->egid, &c->sgid, c->euid == 0, a[0]);
+}
+
+/* setfsuid and setfsgid answer the previous id and change nothing they may not. */
+static int64_t sys_setfsuid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.euid; }
+static int64_t sys_setfsgid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->cred.egid; }
+
+/* No supplementary groups. */
+static int64_t sys_getgroups(struct emu *emu, const uint64_t a[6])
+{
+    (void)emu;
+    return (int32_t)a[0] < 0 ? -EINVAL : 0;
+}
+
+static int64_t sys_setgroups(struct emu *emu, const uint64_t a[6])
+{
+    if (emu->task->cred.euid != 0)
+        return -EPERM;
+    return a[0] ? -EINVAL : 0;     /* root may drop them all, which it has done */
+}
+
+/* --- resource limits ------------------------------------------------------------ */
+
+static int64_t sys_prlimit64(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = live_task(emu, (int32_t)a[0]);
+    uint64_t res = (uint32_t)a[1], old[2], new[2];
+    if (!t)
+        return -ESRCH;
+    if (res >= GUEST_NRLIMITS)
+        return -EINVAL;
+    memcpy(old, t->rlim[res], sizeof old);
+    if (a[2]) {
+        if (copyin(emu, new, a[2], sizeof new) < 0)
+            return -EFAULT;
+        if (new[0] > new[1])
+            return -EINVAL;
+        if (new[1] > t->rlim[res][1] && emu->task->cred.euid != 0)
+            return -EPERM;
+        if (res == GUEST_RLIMIT_NOFILE && new[1] > 1024)
+            return -EPERM;         /* past the fd table (Linux's nr_open) */
+        memcpy(t->rlim[res], new, sizeof new);
+    }
+    return a[3] && copyout(emu, a[3], old, sizeof old) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_getrlimit(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t b[6] = { 0, a[0], 0, a[1] };
+    return sys_prlimit64(emu, b);
+}
+
+static int64_t sys_setrlimit(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t b[6] = { 0, a[0], a[1], 0 };
+    return sys_prlimit64(emu, b);
+}
+
+/* One CPU: a mask of one bit, in the 8 bytes of a kernel built for up to 64. */
+static int64_t sys_sched_getaffinity(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t mask = 1;
+    if (!live_task(emu, (int32_t)a[0]))
+        return -ESRCH;
+    if (a[1] < sizeof mask || (a[1] & (sizeof mask - 1)))
+        return -EINVAL;
+    return copyout(emu, a[2], &mask, sizeof mask) < 0 ? -EFAULT : (int64_t)sizeof mask;
+}
+
+static int64_t sys_sched_setaffinity(struct emu *emu, const uint64_t a[6])
+{
+    uint64_t mask = 0;
+    if (!live_task(emu, (int32_t)a[0]))
+        return -ESRCH;
+    if (copyin(emu, &mask, a[2], a[1] < sizeof mask ? a[1] : sizeof mask) < 0)
+        return -EFAULT;
+    return mask & 1 ? 0 : -EINVAL;
+}
+
+/* --- sigsuspend ------------------------------------------------------------------ */
+
+static bool signal_ready(const struct task *t)
+{
+    uint64_t ready = t->pending & ~t->sigmask;
+    for (int s = 1; ready; s++, ready >>= 1)
+        if ((ready & 1) && signal_acts(t, s))
+            return true;
+    return false;
+}
+
+/* Waits with a temporary mask until a signal runs a handler (or ends the task); the
+ * handler's frame holds the old mask, which its sigreturn restores. */
+static int64_t sys_rt_sigsuspend(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    if (a[1] != 8)
+        return -EINVAL;
+    if (!t->call.restore_mask) {   /* a new call, not its restart */
+        uint64_t set;
+        if (copyin(emu, &set, a[0], sizeof set) < 0)
+            return -EFAULT;
+        t->call.saved_mask = t->sigmask;
+        t->call.restore_mask = true;
+        t->sigmask = set & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    }
+    /* Ignored signals go, as the kernel discards them when they are sent. */
+    for (int s = 1; s <= GUEST_NSIG; s++)
+        if ((t->pending >> (s - 1) & 1) && !(t->sigmask >> (s - 1) & 1) && !signal_acts(t, s))
+            t->pending &= ~(1ull << (s - 1));
+    if (signal_ready(t))
+        return -EINTR;
+    t->call.eintr = true;
+    task_block_io(emu, NULL, 0, 0);
+    return EMU_RESTART;
+}
+
+/* --- the interval timer --------------------------------------------------------- */
+
+#define L_ITIMER_REAL 0
+
+struct gitimerval { int64_t int_sec, int_usec, val_sec, val_usec; };
+
+static uint64_t tv_ns(int64_t sec, int64_t usec)
+{
+    if (sec < 0 || usec < 0)
+        return 0;
+    return (uint64_t)sec > UINT64_MAX / 1000000000u - 1 ? UINT64_MAX
+                                                        : (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u;
+}
+
+static struct gitimerval itimer_now(const struct task *t)
+{
+    uint64_t now = task_now_ns(), left = t->itimer.due > now ? t->itimer.due - now : 0;
+    if (t->itimer.due && left == 0)
+        left = 1000;               /* due but not yet fired: Linux shows a tick left */
+    return (struct gitimerval){ (int64_t)(t->itimer.interval / 1000000000u),
+                                (int64_t)(t->itimer.interval % 1000000000u / 1000u),
+                                (int64_t)(left / 1000000000u), (int64_t)((left % 1000000000u + 999) / 1000u) };
+}
+
+static int64_t sys_getitimer(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] > 2)
+        return -EINVAL;
+    struct gitimerval v = a[0] == L_ITIMER_REAL ? itimer_now(emu->task) : (struct gitimerval){ 0 };
+    return copyout(emu, a[1], &v, sizeof v) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_setitimer(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    struct gitimerval v = { 0 }, old = itimer_now(t);
+    if (a[0] > 2)
+        return -EINVAL;
+    if (a[1] && copyin(emu, &v, a[1], sizeof v) < 0)
+        return -EFAULT;
+    if (v.int_usec < 0 || v.int_usec >= 1000000 || v.val_usec < 0 || v.val_usec >= 1000000 ||
+        v.int_sec < 0 || v.val_sec < 0)
+        return -EINVAL;
+    if (a[0] != L_ITIMER_REAL)
+        return -EINVAL;            /* the CPU-time timers are not kept */
+    if (a[2] && copyout(emu, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    uint64_t value = tv_ns(v.val_sec, v.val_usec);
+    t->itimer.interval = tv_ns(v.int_sec, v.int_usec);
+    t->itimer.due = value ? deadline_after(value) : 0;
+    sched_update_quantum(emu);
+    return 0;
+}
+
+uint64_t linux_timers_fire(struct emu *emu)
+{
+    uint64_t now = task_now_ns(), next = 0;
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (!t->itimer.due || t->state == TASK_ZOMBIE)
+            continue;
+        if (t->itimer.due <= now) {
+            linux_post_signal(t, SIGALRM);
+            t->itimer.due = t->itimer.interval ? deadline_after(t->itimer.interval) : 0;
+        }
+        if (t->itimer.due && (!next || t->itimer.due < next))
+            next = t->itimer.due;
+    }
+    return next;
+}
+
+#define PROC_CALL(nr, fn) [nr] = { #fn, sys_##fn }
+const struct linux_call linux_proc_calls[] = {
+    PROC_CALL(102, getitimer), PROC_CALL(103, setitimer), PROC_CALL(122, sched_setaffinity),
+    PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(143, setregid),
+    PROC_CALL(144, setgid), PROC_CALL(145, setreuid), PROC_CALL(146, setuid),
+    PROC_CALL(147, setresuid), PROC_CALL(148, getresuid), PROC_CALL(149, setresgid),
+    PROC_CALL(150, getresgid), PROC_CALL(151, setfsuid), PROC_CALL(152, setfsgid),
+    PROC_CALL(154, setpgid), PROC_CALL(155, getpgid), PROC_CALL(156, getsid),
+    PROC_CALL(157, setsid), PROC_CALL(158, getgroups), PROC_CALL(159, setgroups),
+    PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(174, getuid),
+    PROC_CALL(175, geteuid), PROC_CALL(176, getgid), PROC_CALL(177, getegid),
+    PROC_CALL(261, prlimit64),
+};
+const size_t linux_proc_ncalls = sizeof linux_proc_calls / sizeof *linux_proc_calls;
