@@ -56,11 +56,36 @@ static void normalize(char *p)
     *out = 0;
 }
 
+/* A directory descriptor names the directory, not the path it was opened with: after
+ * a rename, paths from it resolve in the directory's new place. The host knows that
+ * place; inside the root it becomes the descriptor's guest path again. A directory
+ * now outside the root (moved away by the host) or deleted keeps its old path. */
+static void follow_directory(struct emu *emu, struct gfd *g)
+{
+    char link[40], now[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", g->host);
+    ssize_t n = readlink(link, now, sizeof now - 1);
+    if (n <= 0)
+        return;
+    now[n] = 0;
+    size_t rl = strlen(emu->root);
+    const char *rest = now + (rl == 1 ? 0 : rl);   /* a root of "/" is all of the path */
+    if ((rl > 1 && (strncmp(now, emu->root, rl) || (now[rl] != '/' && now[rl] != 0))) ||
+        ((size_t)n > rl + 10 && !strcmp(now + n - 10, " (deleted)")))
+        return;
+    char *p = strdup(*rest ? rest : "/");
+    if (p) {
+        free(g->path);
+        g->path = p;
+    }
+}
+
 /* The absolute guest path a relative path starts from: the cwd, or the
  * directory a descriptor names. Linux answers ENOTDIR for a descriptor that is
  * not a directory (a pipe, a file, a terminal), so do we. */
-static int dir_base(struct task *t, int dirfd, const char **base)
+static int dir_base(struct emu *emu, int dirfd, const char **base)
 {
+    struct task *t = emu->task;
     if (dirfd == AT_FDCWD) {
         *base = t->cwd;
         return 0;
@@ -73,6 +98,7 @@ static int dir_base(struct task *t, int dirfd, const char **base)
         return -errno;
     if (!S_ISDIR(st.st_mode) || t->fds[dirfd].path[0] != '/')
         return -ENOTDIR;
+    follow_directory(emu, &t->fds[dirfd]);
     *base = t->fds[dirfd].path;
     return 0;
 }
@@ -81,7 +107,7 @@ int fs_join(struct emu *emu, int dirfd, const char *path, char **out)
 {
     const char *base = "/";
     if (path[0] != '/') {
-        int rc = dir_base(emu->task, dirfd, &base);
+        int rc = dir_base(emu, dirfd, &base);
         if (rc < 0)
             return rc;
     }

@@ -113,8 +113,13 @@ static int64_t sys_prctl(struct emu *emu, const uint64_t a[6])
     char name[16] = { 0 };
     switch (a[0]) {
     case G_PR_SET_NAME:
-        if (copyin(emu, name, a[1], 15) < 0)
-            return -EFAULT;
+        /* A string, cut to 15 bytes: nothing past its NUL is read. */
+        for (int i = 0; i < 15; i++) {
+            if (copyin(emu, &name[i], a[1] + (unsigned)i, 1) < 0)
+                return -EFAULT;
+            if (!name[i])
+                break;
+        }
         free(t->name);
         t->name = strdup(name);
         return 0;
