@@ -102,6 +102,8 @@ struct task {
                                       what a handler makes it return */
         bool restore_mask;         /* sigsuspend, pselect6, ppoll: the mask to restore */
         uint64_t saved_mask;       /* when the call ends or in the handler's frame */
+        uint64_t deadline;         /* ppoll, pselect6: CLOCK_MONOTONIC ns; 0: none yet */
+        uint64_t timeout_addr;     /* their guest timespec, which gets the time left */
     } call;
     struct {                       /* ITIMER_REAL (alarm, setitimer): CLOCK_MONOTONIC ns */
         uint64_t due, interval;    /* due 0: disarmed */
@@ -388,6 +390,10 @@ void linux_task_defaults(struct emu *emu, struct task *t);
 /* Fires the interval timers now due (posting SIGALRM); the earliest still armed (0:
  * none). */
 uint64_t linux_timers_fire(struct emu *emu);
+/* A pending signal the task's mask lets through would act (run a handler or kill). */
+bool linux_signal_ready(const struct task *t);
+/* ppoll and pselect6 write the time left back: at the end, or when a handler ends them. */
+void linux_poll_time_left(struct emu *emu);
 
 /* signal.c */
 /* Delivers signo to the task at the current CPU state (with siginfo fields); if the

@@ -186,10 +186,13 @@ static void call_interrupted(struct emu *emu)
     struct task *t = emu->task;
     if (!t->call.eintr && !t->call.done)
         return;
+    linux_poll_time_left(emu);
     cpu_set_reg(emu, CPU_X(0), t->call.done ? t->call.done : (uint64_t)-EINTR);
     cpu_set_reg(emu, CPU_PC, cpu_reg(emu, CPU_PC) + 4);   /* past the svc */
     t->call.eintr = false;
     t->call.done = 0;
+    t->call.deadline = 0;
+    t->call.timeout_addr = 0;
 }
 
 void linux_sleep_interrupted(struct emu *emu)
@@ -459,6 +462,8 @@ void linux_syscall(struct emu *emu)
     if (rc != EMU_RESTART && !t->exited) {   /* the call is over */
         t->call.eintr = false;
         t->call.done = 0;
+        t->call.deadline = 0;
+        t->call.timeout_addr = 0;
         if (t->call.restore_mask && rc != -EINTR) {
             t->sigmask = t->call.saved_mask;
             t->call.restore_mask = false;

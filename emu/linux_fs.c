@@ -833,7 +833,8 @@ int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
 
 /* The ready fds of h now, or, if none is and the timeout (timed: else none) allows,
  * blocks the task (not the machine) and gives EMU_RESTART: the call runs again when
- * one is ready or at the deadline, when it gives 0. -errno. */
+ * one is ready or at the deadline, fixed at the first try, when it gives 0; a handler
+ * ends it with EINTR. -errno. */
 static int poll_or_block(struct emu *emu, struct pollfd *h, nfds_t n, bool timed, uint64_t ns)
 {
     struct task *t = emu->task;
@@ -841,14 +842,48 @@ static int poll_or_block(struct emu *emu, struct pollfd *h, nfds_t n, bool timed
     t->timed_out = false;
     int ready = poll(h, n, 0);
     if (ready == 0 && ns != 0 && !woken_by_deadline) {
-        task_block_io(emu, h, (int)n, timed ? deadline_after(ns) : 0);
+        if (timed && !t->call.deadline)
+            t->call.deadline = deadline_after(ns);
+        t->call.eintr = true;
+        task_block_io(emu, h, (int)n, timed ? t->call.deadline : 0);
         return EMU_RESTART;
     }
     return ready < 0 ? -errno : ready;
 }
 
-/* ppoll: guest fds to host fds. A signal mask argument is accepted and not applied;
- * the time left is not written back (Linux does). */
+void linux_poll_time_left(struct emu *emu)
+{
+    struct task *t = emu->task;
+    if (!t->call.timeout_addr)
+        return;
+    uint64_t now = task_now_ns(), left = t->call.deadline > now ? t->call.deadline - now : 0;
+    int64_t g[2] = { (int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u) };
+    if (t->call.deadline)          /* never blocked: the time is all there */
+        copyout(emu, t->call.timeout_addr, g, sizeof g);   /* a bad address: Linux ignores it */
+}
+
+/* The temporary signal mask of ppoll and pselect6 (the old one comes back when the
+ * call ends, or by the handler's sigreturn), applied at the first try. -EINTR if a
+ * signal it lets through is pending. */
+static int poll_mask(struct emu *emu, uint64_t gset, uint64_t size, uint64_t timeout)
+{
+    struct task *t = emu->task;
+    if (timeout && !t->call.timeout_addr)
+        t->call.timeout_addr = timeout;
+    if (!gset || t->call.restore_mask)
+        return 0;
+    uint64_t set;
+    if (size != 8)
+        return -EINVAL;
+    if (copyin(emu, &set, gset, sizeof set) < 0)
+        return -EFAULT;
+    t->call.saved_mask = t->sigmask;
+    t->call.restore_mask = true;
+    t->sigmask = set & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    return linux_signal_ready(t) ? -EINTR : 0;
+}
+
+/* ppoll: guest fds to host fds. */
 int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
@@ -864,6 +899,9 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
         if (rc < 0)
             return rc;
     }
+    int rc = poll_mask(emu, a[3], a[4], a[2]);
+    if (rc < 0)
+        return rc;
     for (uint64_t i = 0; i < nfds; i++) {
         h[i] = g[i];
         h[i].fd = g[i].fd < 0 ? -1 : fd_host(t, g[i].fd);
@@ -871,6 +909,9 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
             h[i].fd = INT_MAX;   /* poll reports POLLNVAL for it */
     }
     int n = poll_or_block(emu, h, nfds, a[2] != 0, timeout_ns);
+    if (n == EMU_RESTART)
+        return n;
+    linux_poll_time_left(emu);
     if (n < 0)
         return n;
     for (uint64_t i = 0; i < nfds; i++)
@@ -896,12 +937,17 @@ int64_t sys_pselect6(struct emu *emu, const uint64_t a[6])
     for (int k = 0; k < 3; k++)
         if (a[1 + k] && bytes && copyin(emu, set[k], a[1 + k], bytes) < 0)
             return -EFAULT;
-    uint64_t timeout_ns = UINT64_MAX;
+    uint64_t timeout_ns = UINT64_MAX, mask[2] = { 0, 0 };
     if (a[4]) {
         int rc = guest_timespec_ns(emu, a[4], &timeout_ns);
         if (rc < 0)
             return rc;
     }
+    if (a[5] && copyin(emu, mask, a[5], sizeof mask) < 0)   /* { sigset, its size } */
+        return -EFAULT;
+    int rc = poll_mask(emu, mask[0], mask[1], a[4]);
+    if (rc < 0)
+        return rc;
     static const short events[3] = { POLLIN, POLLOUT, POLLPRI };
     struct pollfd h[SELECT_MAX];
     int fdof[SELECT_MAX];
@@ -920,6 +966,9 @@ int64_t sys_pselect6(struct emu *emu, const uint64_t a[6])
         fdof[n++] = fd;
     }
     int ready = poll_or_block(emu, h, n, a[4] != 0, timeout_ns);
+    if (ready == EMU_RESTART)
+        return ready;
+    linux_poll_time_left(emu);
     if (ready < 0)
         return ready;
     static const short fires[3] = { SELECT_IN, SELECT_OUT, POLLPRI };

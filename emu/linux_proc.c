@@ -280,7 +280,7 @@ static int64_t sys_sched_setaffinity(struct emu *emu, const uint64_t a[6])
 
 /* --- sigsuspend ------------------------------------------------------------------ */
 
-static bool signal_ready(const struct task *t)
+bool linux_signal_ready(const struct task *t)
 {
     uint64_t ready = t->pending & ~t->sigmask;
     for (int s = 1; ready; s++, ready >>= 1)
@@ -308,7 +308,7 @@ static int64_t sys_rt_sigsuspend(struct emu *emu, const uint64_t a[6])
     for (int s = 1; s <= GUEST_NSIG; s++)
         if ((t->pending >> (s - 1) & 1) && !(t->sigmask >> (s - 1) & 1) && !signal_acts(t, s))
             t->pending &= ~(1ull << (s - 1));
-    if (signal_ready(t))
+    if (linux_signal_ready(t))
         return -EINTR;
     t->call.eintr = true;
     task_block_io(emu, NULL, 0, 0);

@@ -603,12 +603,87 @@ static void reset_for_exec(struct emu *emu, struct task *t)
     release_vfork_parent(t);
 }
 
+/* "#!interpreter [one argument]" at the start of fd: the interpreter's argv (freed by
+ * the caller) replaces argv[0] by interpreter, its argument and path. 0: not a script. */
+#define SCRIPT_LINE 256            /* Linux reads this much of the first line */
+
+static int script_argv(int fd, const char *path, char **argv, char ***out)
+{
+    char line[SCRIPT_LINE + 1];
+    ssize_t n = pread(fd, line, SCRIPT_LINE, 0);
+    if (n < 2 || line[0] != '#' || line[1] != '!')
+        return 0;
+    line[n] = 0;
+    char *end = strchr(line, '\n');
+    if (!end && n == SCRIPT_LINE)
+        return -ENOEXEC;           /* the interpreter's name may be cut */
+    if (end)
+        *end = 0;
+    char *interp = line + 2;
+    interp += strspn(interp, " \t");
+    size_t ilen = strcspn(interp, " \t");
+    char *arg = interp + ilen;
+    arg += strspn(arg, " \t");
+    for (char *e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t');)
+        *--e = 0;
+    interp[ilen] = 0;
+    if (!*interp)
+        return -ENOEXEC;
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    char **v = calloc((size_t)argc + 4, sizeof *v);
+    int k = 0;
+    if (!v)
+        return -ENOMEM;
+    v[k++] = strdup(interp);
+    if (*arg)
+        v[k++] = strdup(arg);
+    v[k++] = strdup(path);
+    for (int i = 1; i < argc; i++)
+        v[k++] = strdup(argv[i]);
+    for (int i = 0; i < k; i++)
+        if (!v[i]) {
+            for (int j = 0; j < k; j++)
+                free(v[j]);
+            free(v);
+            return -ENOMEM;
+        }
+    *out = v;
+    return 1;
+}
+
+static void free_argv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static int64_t exec_image(struct emu *emu, const char *path, char **argv, char **envp, int depth);
+
 int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
+{
+    return exec_image(emu, path, argv, envp, 0);
+}
+
+/* A script runs its interpreter, itself perhaps a script, up to Linux's four levels. */
+static int64_t exec_image(struct emu *emu, const char *path, char **argv, char **envp, int depth)
 {
     struct task *t = emu->task;
     int fd = fs_open(emu, AT_FDCWD, path, O_RDONLY, 0);
     if (fd < 0)
         return fd;
+    char **sv = NULL;
+    int script = script_argv(fd, path, argv, &sv);
+    if (script != 0) {
+        close(fd);
+        if (script < 0)
+            return script;
+        int64_t rc = depth >= 4 ? -ELOOP : exec_image(emu, sv[0], sv, envp, depth + 1);
+        free_argv(sv);
+        return rc;
+    }
     char *abs = NULL;
     struct pmap *pm = fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
     struct vm_map *old = t->map;

@@ -44,4 +44,44 @@ emu_only semantics-minus1 "qemu's mremap differs from Linux" \
 emu_only semantics-prname "qemu reads past the name" \
   'prname: a short name at the end of memory, a long one cut to 15 bytes' -- "$G/semantics" prname
 
+# Point 5: pipes between tasks with writes far past their size, partial and interrupted
+# writes, SIGPIPE and EPIPE, timers on a task (pause, a sleep, a computing task),
+# select/pselect6/ppoll with their masks and the time left.
+for area in bigpipe nonblock partial sigpipe timers select; do
+  compare "pipes-$area" -- "$G/pipes" "$area"
+done
+
+# A guest writing to a pipe the host closed: the guest gets EPIPE (SIGPIPE ignored), and
+# the emulator lives to return the guest's status (7), not to die of SIGPIPE (141).
+if emulator_is_qemu_standin; then
+  skip pipes-epipe-stdout "the emulator's own SIGPIPE is the point"
+else
+  root=$(new_root pipes-epipe-stdout)
+  (cd "$root" && "${EMU[@]}" run --root "$root" "$G/pipes" epipe-stdout 2>"$root.err" |
+     head -c 5 >/dev/null; echo "${PIPESTATUS[0]}" >"$root.st")
+  if [ "$(cat "$root.st")" = 7 ] && grep -qx 'epipe-stdout: EPIPE' "$root.err"; then
+    pass pipes-epipe-stdout
+  else
+    fail pipes-epipe-stdout "status $(cat "$root.st"), want 7"; tail -n 5 "$root.err" | indent
+  fi
+fi
+
+# execve of a #! script from inside the guest (qemu-user hands a script to the host's
+# kernel, which cannot run an AArch64 interpreter): the program, copied into the root
+# as /pipes, is the interpreter.
+if emulator_is_qemu_standin; then
+  skip pipes-script "qemu-user cannot exec an AArch64 interpreter"
+else
+  root=$(new_root pipes-script)
+  cp "$G/pipes" "$root/pipes"
+  emu_run "$root" /dev/null "$root.out" "$root.err" -- "$root/pipes" script; st=$?
+  if [ "$st" = 0 ] &&
+     grep -qxF 'interpreter argv: [interp-mode] [./s.sh] [a] [b c]' "$root.out" &&
+     grep -qxF 'script: a #! script runs its interpreter; ENOEXEC, ENOENT' "$root.out"; then
+    pass pipes-script
+  else
+    fail pipes-script "exit $st"; tail -n 5 "$root.out" "$root.err" | indent
+  fi
+fi
+
 finish
