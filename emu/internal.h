@@ -208,6 +208,8 @@ struct emu {
         uint64_t cpu_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
     } stats;
     uint64_t rng;                  /* xorshift state for getrandom */
+    uint64_t unknown_calls[8];     /* Linux call numbers already said to be unknown; the
+                                      last bit stands for every number past 510 */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
     struct emu_fault_watch fault_watch;   /* the debugger's, once attached */

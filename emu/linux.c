@@ -439,6 +439,20 @@ static const struct linux_call *linux_call_of(uint64_t nr)
     return NULL;
 }
 
+/* A call machemu does not implement answers ENOSYS; the first time in a run each is
+ * said on stderr, by number and name, as what a program that fails may have needed. */
+static void note_unknown(struct emu *emu, uint64_t nr)
+{
+    uint64_t bit = nr < 511 ? nr : 511;
+    if (emu->unknown_calls[bit / 64] >> (bit % 64) & 1)
+        return;
+    emu->unknown_calls[bit / 64] |= 1ull << (bit % 64);
+    const char *name = linux_call_name(nr);
+    fprintf(stderr, "machemu: task %d (%s) made system call %llu (%s), which machemu does not "
+            "implement: ENOSYS\n", emu->task->pid, emu->task->name ? emu->task->name : "?",
+            (unsigned long long)nr, name ? name : "no such call on arm64");
+}
+
 void signal_deliver_pending(struct emu *emu)
 {
     struct task *t = emu->task;
@@ -459,6 +473,8 @@ void linux_syscall(struct emu *emu)
     const struct linux_call *c = linux_call_of(nr);
     struct task *t = emu->task;
     int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
+    if (!c)
+        note_unknown(emu, nr);
     if (rc != EMU_RESTART && !t->exited) {   /* the call is over */
         t->call.eintr = false;
         t->call.done = 0;
@@ -470,7 +486,8 @@ void linux_syscall(struct emu *emu)
         }
     }
     if (emu->opt.strace) {
-        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, c ? c->name : "unknown");
+        const char *name = c ? c->name : linux_call_name(nr);
+        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, name ? name : "unknown");
         if (!c)
             fprintf(emu->opt.strace, "#%llu", (unsigned long long)nr);
         fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s%s\n",

@@ -14,6 +14,9 @@ struct linux_call {
 extern const struct linux_call linux_proc_calls[], linux_fsmeta_calls[], linux_sock_calls[];
 extern const size_t linux_proc_ncalls, linux_fsmeta_ncalls, linux_sock_ncalls;
 
+/* linux_names.c: the name of Linux call nr on arm64, or NULL. */
+const char *linux_call_name(uint64_t nr);
+
 /* linux.c */
 int64_t sys_wait4(struct emu *, const uint64_t a[6]);
 int64_t sys_execve(struct emu *, const uint64_t a[6]);

@@ -30,6 +30,23 @@ emu_only() {
 # Other socket families are refused (qemu reaches the host's network).
 emu_only calls-inet "qemu passes sockets through to the host" 'inet: refused' -- "$G/calls" inet
 
+# A call machemu does not implement: ENOSYS, and one line on stderr per call and run,
+# with its number and name (three calls each here); --strace names it too.
+if emulator_is_qemu_standin; then
+  skip calls-unknown "machemu's own note"
+else
+  root=$(new_root calls-unknown)
+  emu_run "$root" /dev/null "$root.out" "$root.err" --strace -- "$G/calls" unknown; st=$?
+  n0=$(grep -c '^machemu: task [0-9]* (calls) made system call 0 (io_setup), which machemu does not implement: ENOSYS$' "$root.err")
+  n600=$(grep -c 'made system call 600 (no such call on arm64)' "$root.err")
+  if [ "$st" = 0 ] && grep -qx 'unknown: ENOSYS' "$root.out" && [ "$n0" = 1 ] && [ "$n600" = 1 ] &&
+     [ "$(grep -c '^\[[0-9]*\] io_setup#0(' "$root.err")" = 3 ]; then
+    pass calls-unknown
+  else
+    fail calls-unknown "exit $st, notes: io_setup $n0, 600 $n600 (want 1 each)"; grep -v '^\[' "$root.err" | tail -n 5 | indent
+  fi
+fi
+
 # Point 4 of the issue: edge cases of common calls.
 for area in bigio dirfd dupfd iovlen; do
   compare "semantics-$area" -- "$G/semantics" "$area"
