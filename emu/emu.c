@@ -150,6 +150,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         if (rc == 0) {
             exec_start_apply(emu, &start);
             cpu_context_save(emu, t->ctx);
+            t->exe_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         }
     }
     close(fd);

@@ -79,6 +79,8 @@ struct task {
                                       forked: launchd's child, reaped as it ends */
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
+    int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
+                                      (busybox runs its applets so); -1: none */
     struct vm_map *map;
     struct vm_kmem kmem;           /* wired kernel memory the task costs */
     uint64_t brk_start, brk_end;   /* program break: [start, end) mapped as "heap" */

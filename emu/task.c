@@ -38,6 +38,7 @@ struct task *task_create(struct emu *emu)
         return NULL;
     }
     t->pid = emu->next_pid++;
+    t->exe_fd = -1;
     linux_task_defaults(emu, t);
     memstat_task_init(t);
     emu_jetsam_task_started(emu, t);
@@ -106,6 +107,9 @@ static void release_live(struct emu *emu, struct task *t)
     t->sig = NULL;
     free(t->cwd);
     t->cwd = NULL;
+    if (t->exe_fd >= 0)
+        close(t->exe_fd);
+    t->exe_fd = -1;
     free(t->wait);
     t->wait = NULL;
     t->nwait = 0;
@@ -407,6 +411,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
+    c->exe_fd = p->exe_fd >= 0 ? fcntl(p->exe_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->cwd = strdup(p->cwd);
     c->umask = p->umask;
     c->pgid = p->pgid;
@@ -671,7 +676,9 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
 static int64_t exec_image(struct emu *emu, const char *path, char **argv, char **envp, int depth)
 {
     struct task *t = emu->task;
-    int fd = fs_open(emu, AT_FDCWD, path, O_RDONLY, 0);
+    bool self = !strcmp(path, "/proc/self/exe");   /* the image the task runs now */
+    int fd = !self ? fs_open(emu, AT_FDCWD, path, O_RDONLY, 0)
+             : t->exe_fd >= 0 ? fcntl(t->exe_fd, F_DUPFD_CLOEXEC, 0) : -ENOENT;
     if (fd < 0)
         return fd;
     char **sv = NULL;
@@ -684,8 +691,8 @@ static int64_t exec_image(struct emu *emu, const char *path, char **argv, char *
         free_argv(sv);
         return rc;
     }
-    char *abs = NULL;
-    struct pmap *pm = fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
+    char *abs = self ? strdup(t->exe) : NULL;
+    struct pmap *pm = abs || fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
     struct vm_map *old = t->map;
     struct vm_map *map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, old->max) : NULL;
     if (!map) {
@@ -704,8 +711,14 @@ static int64_t exec_image(struct emu *emu, const char *path, char **argv, char *
     struct exec_start start;
     char err[256];
     int rc = exec_load(emu, t, fd, abs, argc, argv, envp, &start, err, sizeof err);
-    close(fd);
     free(abs);
+    if (rc == 0) {
+        if (t->exe_fd >= 0)
+            close(t->exe_fd);
+        t->exe_fd = fd;
+    } else {
+        close(fd);
+    }
     if (rc < 0) {                  /* the old image goes on */
         t->map = old;
         pmap_activate(&emu->mmu, old->pmap);
