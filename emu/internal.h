@@ -98,6 +98,11 @@ struct task {
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
+    struct sig_info {              /* what each pending signal's siginfo says */
+        int32_t code, pid, status;
+    } sig_info[GUEST_NSIG + 1];
+    bool sent_info;                /* the signal being delivered was sent: sig_info holds
+                                      its siginfo, not a fault's address */
     struct {                       /* a system call blocked and restarting (linux.c) */
         bool eintr;                /* a handler ends it with EINTR (sigsuspend, poll) */
         uint64_t done;             /* bytes a write or MSG_WAITALL read moved so far:
@@ -389,6 +394,11 @@ void linux_syscall(struct emu *emu);
 void linux_sleep_interrupted(struct emu *emu);
 /* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
 void linux_post_signal(struct task *t, int signo);
+/* The same with the siginfo it carries: si_code, the sender's pid, si_status. */
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, int status);
+#define L_SI_USER   0
+#define L_SI_KERNEL 0x80
+#define L_SI_TKILL  (-6)
 /* The defaults of a new task: credentials, limits, its group and session. */
 void linux_task_defaults(struct emu *emu, struct task *t);
 /* Fires the interval timers now due (posting SIGALRM); the earliest still armed (0:

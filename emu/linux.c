@@ -361,15 +361,16 @@ static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
 
 /* kill(2): one task, a process group (0: the caller's, -pgid), or (-1) every task
  * but the caller. */
-static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
+static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code)
 {
+    int from = emu->task->pid;
     if (sig > GUEST_NSIG)
         return -EINVAL;
     if (pid > 0) {
         struct task *t = task_by_pid(emu, (int)pid);
         if (!t || t->state == TASK_ZOMBIE)
             return -ESRCH;
-        linux_post_signal(t, (int)sig);
+        linux_post_signal_info(t, (int)sig, code, from, 0);
         return 0;
     }
     int64_t group = pid == 0 ? emu->task->pgid : -pid;
@@ -377,15 +378,15 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
     for (struct task *t = emu->tasks; t; t = t->next) {
         if (t->state == TASK_ZOMBIE || (pid == -1 ? t == emu->task : t->pgid != group))
             continue;
-        linux_post_signal(t, (int)sig);
+        linux_post_signal_info(t, (int)sig, code, from, 0);
         any = true;
     }
     return any || pid == -1 ? 0 : -ESRCH;
 }
 
-int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
-static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
-static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2]); }
+int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_USER); }
+static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_TKILL); }
+static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2], L_SI_TKILL); }
 
 static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
 {
@@ -462,7 +463,9 @@ void signal_deliver_pending(struct emu *emu)
     int sig = __builtin_ctzll(ready) + 1;
     t->pending &= ~(1ull << (sig - 1));
     emu->fault = (struct mmu_fault){ 0 };
-    signal_deliver(emu, sig, 0 /* SI_USER */, 0);
+    t->sent_info = true;
+    signal_deliver(emu, sig, t->sig_info[sig].code, 0);
+    t->sent_info = false;
 }
 
 void linux_syscall(struct emu *emu)

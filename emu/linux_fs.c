@@ -71,12 +71,61 @@ static bool is_fifo_at(struct emu *emu, int dirfd, const char *path)
     return fifo;
 }
 
+/* /dev/fd/N, /proc/self/fd/N, /dev/stdin... name the guest's descriptor N: opening one
+ * opens that file again (a new open file description, as Linux does; bash's process
+ * substitution passes a pipe so). -ENOENT if the path is none of them. */
+static int open_own_fd(struct emu *emu, int dirfd, const char *path, int flags)
+{
+    static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+    char *abs, *end;
+    long n = -1;
+    if (fs_join(emu, dirfd, path, &abs) < 0)
+        return -ENOENT;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(abs, std[i]))
+            n = i;
+    const char *num = !strncmp(abs, "/dev/fd/", 8) ? abs + 8
+                      : !strncmp(abs, "/proc/self/fd/", 14) ? abs + 14 : NULL;
+    if (num && *num)
+        n = strtol(num, &end, 10), n = *end ? -1 : n;
+    free(abs);
+    if (n < 0)
+        return -ENOENT;
+    int host = n < INT_MAX ? fd_host(emu->task, (int)n) : -EBADF;
+    if (host < 0)
+        return -ENOENT;
+    /* No more than the descriptor gives: its file may be the user's, outside the root
+     * (standard output redirected to a file), which the guest may only write. */
+    int have = fcntl(host, F_GETFL), want = flags & O_ACCMODE;
+    if (have < 0 || (have & O_PATH) ||
+        (want != (have & O_ACCMODE) && (have & O_ACCMODE) != O_RDWR))
+        return -EACCES;
+    char link[40];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host);
+    int fd = open(link, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
 int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode)
 {
     char path[PATH_MAX];
     int rc = get_path(emu, gpath, path);
     if (rc < 0)
         return rc;
+    int own = open_own_fd(emu, dirfd_of(dirfd), path, flags);
+    if (own != -ENOENT) {
+        if (own < 0)
+            return own;
+        char *abs;
+        int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
+        if (fd == 0) {
+            fd = fd_install(emu->task, own, flags & O_CLOEXEC, abs, 0);
+            free(abs);
+        }
+        if (fd < 0)
+            close(own);
+        return fd;
+    }
     emu->task->timed_out = false;
     bool path_only = flags & O_PATH;
     int host = fs_open(emu, dirfd_of(dirfd), path, (flags & ~O_CLOEXEC) | (path_only ? 0 : O_NONBLOCK), mode);

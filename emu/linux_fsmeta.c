@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -205,6 +206,47 @@ static int64_t sys_mknodat(struct emu *emu, const uint64_t a[6])
     return file_at_path(emu, a[0], a[1], false, do_mknod, &mode);
 }
 
+/* --- linkat ------------------------------------------------------------------------ */
+
+struct link_req {
+    int to_dir;
+    const char *to;
+};
+
+/* The target's parent and name are resolved inside the root, and so is the source: with
+ * AT_SYMLINK_FOLLOW it is the resolved file, reached through /proc/self/fd (the host's
+ * own following would leave the root). */
+static int64_t do_link(int dir, const char *base, void *ctx)
+{
+    const struct link_req *r = ctx;
+    struct host_name h;
+    host_name_of(&h, dir, base);
+    return linkat(h.at, h.name, r->to_dir, r->to, *base ? 0 : AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+}
+
+#define L_AT_SYMLINK_FOLLOW 0x400
+
+static int64_t sys_linkat(struct emu *emu, const uint64_t a[6])
+{
+    char to[PATH_MAX];
+    int rc, parent;
+    char *base;
+    if (a[4] & ~(uint64_t)(L_AT_SYMLINK_FOLLOW | L_AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((rc = copyinstr(emu, to, a[3], sizeof to)) < 0)
+        return rc;
+    if ((rc = fs_resolve_parent(emu, (int)a[2] == L_AT_FDCWD ? AT_FDCWD : (int)a[2], to, &parent,
+                                &base)) < 0)
+        return rc;
+    struct link_req r = { parent, base };
+    int64_t out = !*base ? -EEXIST
+                  : empty_path(emu, a[1], a[4]) ? on_fd(emu, (int)a[0], do_link, &r)
+                  : file_at_path(emu, a[0], a[1], a[4] & L_AT_SYMLINK_FOLLOW, do_link, &r);
+    close(parent);
+    free(base);
+    return out;
+}
+
 /* --- statx ------------------------------------------------------------------------- */
 
 struct statx_req {
@@ -240,7 +282,7 @@ static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
 
 #define META_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_fsmeta_calls[] = {
-    META_CALL(33, mknodat), META_CALL(52, fchmod), META_CALL(53, fchmodat),
+    META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(52, fchmod), META_CALL(53, fchmodat),
     META_CALL(54, fchownat), META_CALL(55, fchown), META_CALL(88, utimensat),
     META_CALL(291, statx),
 };

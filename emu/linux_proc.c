@@ -30,12 +30,19 @@ void linux_task_defaults(struct emu *emu, struct task *t)
     t->pgid = t->sid = 999;
 }
 
-void linux_post_signal(struct task *t, int signo)
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, int status)
 {
     if (!signo || t->state == TASK_ZOMBIE)
         return;
+    if (!(t->pending >> (signo - 1) & 1))   /* a standard signal is pending once */
+        t->sig_info[signo] = (struct sig_info){ code, pid, status };
     t->pending |= 1ull << (signo - 1);
     task_wake_for_delivery(t);
+}
+
+void linux_post_signal(struct task *t, int signo)
+{
+    linux_post_signal_info(t, signo, L_SI_KERNEL, 0, 0);
 }
 
 static struct task *live_task(struct emu *emu, int64_t pid)
@@ -315,6 +322,54 @@ static int64_t sys_rt_sigsuspend(struct emu *emu, const uint64_t a[6])
     return EMU_RESTART;
 }
 
+static int64_t sys_rt_sigpending(struct emu *emu, const uint64_t a[6])
+{
+    if (a[1] > 8)
+        return -EINVAL;
+    uint64_t set = emu->task->pending;
+    return copyout(emu, a[0], &set, a[1]) < 0 ? -EFAULT : 0;
+}
+
+/* Takes a pending signal of the set (normally blocked) without running its handler;
+ * waits for one until the timeout (EAGAIN) or a handler of another (EINTR). */
+static int64_t sys_rt_sigtimedwait(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    uint64_t set, ns = UINT64_MAX;
+    if (a[3] != 8)
+        return -EINVAL;
+    if (copyin(emu, &set, a[0], sizeof set) < 0)
+        return -EFAULT;
+    set &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    if (a[2] && !t->call.deadline) {
+        int rc = guest_timespec_ns(emu, a[2], &ns);
+        if (rc < 0)
+            return rc;
+    }
+    uint64_t ready = t->pending & set;
+    if (ready) {
+        int sig = __builtin_ctzll(ready) + 1;
+        uint8_t info[128] = { 0 };
+        const struct sig_info *si = &t->sig_info[sig];
+        int32_t f[7] = { sig, 0, si->code, 0, si->pid, si->pid ? (int32_t)t->cred.ruid : 0, si->status };
+        memcpy(info, f, sizeof f);
+        if (a[1] && copyout(emu, a[1], info, sizeof info) < 0)
+            return -EFAULT;
+        t->pending &= ~(1ull << (sig - 1));
+        t->timed_out = false;
+        return sig;
+    }
+    if (t->timed_out || ns == 0) {
+        t->timed_out = false;
+        return -EAGAIN;
+    }
+    if (a[2] && !t->call.deadline)
+        t->call.deadline = deadline_after(ns);
+    t->call.eintr = true;
+    task_block_io(emu, NULL, 0, t->call.deadline);
+    return EMU_RESTART;
+}
+
 /* --- the interval timer --------------------------------------------------------- */
 
 #define L_ITIMER_REAL 0
@@ -388,7 +443,8 @@ uint64_t linux_timers_fire(struct emu *emu)
 #define PROC_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_proc_calls[] = {
     PROC_CALL(102, getitimer), PROC_CALL(103, setitimer), PROC_CALL(122, sched_setaffinity),
-    PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(143, setregid),
+    PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(136, rt_sigpending),
+    PROC_CALL(137, rt_sigtimedwait), PROC_CALL(143, setregid),
     PROC_CALL(144, setgid), PROC_CALL(145, setreuid), PROC_CALL(146, setuid),
     PROC_CALL(147, setresuid), PROC_CALL(148, getresuid), PROC_CALL(149, setresgid),
     PROC_CALL(150, getresgid), PROC_CALL(151, setfsuid), PROC_CALL(152, setfsgid),

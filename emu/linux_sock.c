@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -225,9 +226,23 @@ static int64_t sys_sendfile(struct emu *emu, const uint64_t a[6])
     return lseek(in, off, SEEK_SET) < 0 ? -errno : (int64_t)done;
 }
 
+/* eventfd2: the host's eventfd; reads wait in the scheduler as on a pipe. */
+static int64_t sys_eventfd2(struct emu *emu, const uint64_t a[6])
+{
+    if (a[1] & ~(uint64_t)(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC))
+        return -EINVAL;
+    int host = eventfd((unsigned)a[0], EFD_CLOEXEC | (int)(a[1] & (EFD_SEMAPHORE | EFD_NONBLOCK)));
+    if (host < 0)
+        return -errno;
+    int fd = fd_install(emu->task, host, a[1] & EFD_CLOEXEC, "anon_inode:[eventfd]", 0);
+    if (fd < 0)
+        close(host);
+    return fd;
+}
+
 #define SOCK_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_sock_calls[] = {
-    SOCK_CALL(71, sendfile), SOCK_CALL(198, socket), SOCK_CALL(199, socketpair),
+    SOCK_CALL(19, eventfd2), SOCK_CALL(71, sendfile), SOCK_CALL(198, socket), SOCK_CALL(199, socketpair),
     SOCK_CALL(206, sendto), SOCK_CALL(207, recvfrom), SOCK_CALL(210, shutdown),
 };
 const size_t linux_sock_ncalls = sizeof linux_sock_calls / sizeof *linux_sock_calls;

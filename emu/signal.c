@@ -128,7 +128,14 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     cpu_save_user(emu, &cs);
     put32(f + 0, (uint32_t)signo);
     put32(f + 8, (uint32_t)code);
-    put64(f + 16, addr);
+    if (t->sent_info) {                /* kill, SIGCHLD: who sent it, and the status */
+        const struct sig_info *si = &t->sig_info[signo];
+        put32(f + 16, (uint32_t)si->pid);
+        put32(f + 20, si->pid ? t->cred.ruid : 0);
+        put32(f + 24, (uint32_t)si->status);
+    } else {
+        put64(f + 16, addr);
+    }
     uint8_t *uc = f + SIGINFO_SIZE, *mc = uc + UC_MCONTEXT;
     put64(uc + UC_STACK, t->altstack_sp);
     put32(uc + UC_STACK + 8, t->altstack_size ? 0 : G_SS_DISABLE);

@@ -541,8 +541,16 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
             c->vfork_parent = NULL;
     }
     if (t->parent) {
+        /* CLD_EXITED with the exit code, or CLD_KILLED / CLD_DUMPED with the signal. */
+        int code = WIFEXITED(wstatus) ? 1 : (wstatus & 0x80) ? 3 : 2;
+        int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus);
         wake(t->parent);
-        t->parent->pending |= 1ull << (SIGCHLD - 1);
+        if (t->parent->state != TASK_ZOMBIE) {
+            struct task *p = t->parent;
+            if (!(p->pending >> (SIGCHLD - 1) & 1))
+                p->sig_info[SIGCHLD] = (struct sig_info){ code, t->pid, status };
+            p->pending |= 1ull << (SIGCHLD - 1);
+        }
     } else {
         reap_unwaited(emu, t);
     }

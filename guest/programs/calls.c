@@ -1,7 +1,7 @@
 /* calls: the Linux system calls everyday programs make (mv, sed -i, touch, chmod, mkfifo,
  * shells' job control, ulimit, nproc, cat's sendfile), one area per argument (all of them
  * without one): rename, utimes, chmod, chown, fifo, pgrp, creds, sigsuspend, sendfile,
- * socket, statx, affinity, rlimit, rseq; and, named only, inet (machemu's refusal of
+ * socket, statx, affinity, rlimit, rseq, siginfo, linkfd; and, named only, inet (machemu's refusal of
  * other socket families) and unknown (calls machemu does not implement). Each check has its own exit status; stdout holds
  * only what is the same under every kernel (no pids, ids, times or addresses). Works in
  * the current directory. */
@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <grp.h>
+#include <time.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 
 static void put_file(const char *path, const char *text) {
@@ -371,6 +373,99 @@ static void t_rseq(void) {
   printf("rseq: a second registration refused\n");
 }
 
+static volatile sig_atomic_t info_code, info_pid_ok, info_status;
+static void on_info(int s, siginfo_t *si, void *uc) {
+  (void)s; (void)uc;
+  info_code = si->si_code;
+  info_pid_ok = si->si_pid == getpid() ? 1 : si->si_pid > 0 ? 2 : 0;
+  info_status = si->si_status;
+}
+
+/* siginfo of kill, raise and SIGCHLD; sigpending; sigtimedwait. */
+static void t_siginfo(void) {
+  struct sigaction sa = { .sa_sigaction = on_info, .sa_flags = SA_SIGINFO };
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
+  CHECK(190, kill(getpid(), SIGUSR1) == 0 && info_code == SI_USER && info_pid_ok == 1);
+  CHECK(191, raise(SIGUSR1) == 0 && info_code == SI_TKILL && info_pid_ok == 1);
+  sigset_t chld, none;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  pid_t pid = fork();
+  if (pid == 0) _exit(7);
+  siginfo_t si;
+  struct timespec ts = { 10, 0 };
+  CHECK_ERRNO(192, sigtimedwait(&chld, &si, &ts) == SIGCHLD);
+  CHECK(193, si.si_code == CLD_EXITED && si.si_pid == pid && si.si_status == 7);
+  waitpid(pid, NULL, 0);
+  pid = fork();
+  if (pid == 0) { pause(); _exit(0); }
+  kill(pid, SIGKILL);
+  sigset_t pend;
+  for (int i = 0; i < 1000; i++) {   /* SIGCHLD comes once the child is gone */
+    sigpending(&pend);
+    if (sigismember(&pend, SIGCHLD)) break;
+    sched_yield();
+    if (i > 100) { struct timespec w = { 0, 1000000 }; nanosleep(&w, NULL); }
+  }
+  CHECK(194, sigismember(&pend, SIGCHLD));
+  info_code = 0;
+  sigprocmask(SIG_UNBLOCK, &chld, NULL);   /* the handler runs now */
+  CHECK(195, info_code == CLD_KILLED && info_pid_ok == 2 && info_status == SIGKILL);
+  waitpid(pid, NULL, 0);
+  ts = (struct timespec){ 0, 20000000 };
+  errno = 0;
+  CHECK(196, sigtimedwait(&chld, &si, &ts) == -1 && errno == EAGAIN);
+  signal(SIGUSR1, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  printf("siginfo: kill, raise, CLD_EXITED, CLD_KILLED; sigpending, sigtimedwait\n");
+}
+
+/* linkat inside the root, eventfd, /dev/fd/N. */
+static void t_linkfd(void) {
+  put_file("calls_h", "linked");
+  CHECK_ERRNO(200, link("calls_h", "calls_h2") == 0);
+  struct stat st;
+  CHECK(201, stat("calls_h2", &st) == 0 && st.st_nlink == 2 && !strcmp(get_file("calls_h2"), "linked"));
+  CHECK_ERRNO(202, symlink("calls_h", "calls_hl") == 0);
+  CHECK_ERRNO(203, linkat(AT_FDCWD, "calls_hl", AT_FDCWD, "calls_h3", AT_SYMLINK_FOLLOW) == 0);
+  CHECK(204, lstat("calls_h3", &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 3);
+  CHECK_ERRNO(205, linkat(AT_FDCWD, "calls_hl", AT_FDCWD, "calls_h4", 0) == 0);
+  CHECK(206, lstat("calls_h4", &st) == 0 && S_ISLNK(st.st_mode));
+  errno = 0;
+  CHECK(207, link("calls_h", "calls_h2") == -1 && errno == EEXIST);
+  CHECK(208, link("calls_missing", "calls_h5") == -1 && errno == ENOENT);
+  unlink("calls_h"); unlink("calls_h2"); unlink("calls_h3"); unlink("calls_h4"); unlink("calls_hl");
+  int e = eventfd(3, EFD_CLOEXEC);
+  CHECK_ERRNO(209, e >= 0);
+  uint64_t v = 4;
+  CHECK(210, write(e, &v, 8) == 8 && read(e, &v, 8) == 8 && v == 7);
+  pid_t pid = fork();
+  if (pid == 0) {   /* the parent's read waits for this */
+    uint64_t one = 42;
+    _exit(write(e, &one, 8) == 8 ? 0 : 1);
+  }
+  CHECK(211, read(e, &v, 8) == 8 && v == 42);
+  waitpid(pid, NULL, 0);
+  close(e);
+  int p[2];
+  CHECK_ERRNO(212, pipe(p) == 0);
+  char name[32], buf[8] = { 0 };
+  snprintf(name, sizeof name, "/dev/fd/%d", p[1]);
+  int w = open(name, O_WRONLY);
+  CHECK_ERRNO(213, w >= 0 && write(w, "fd", 2) == 2);
+  CHECK(214, read(p[0], buf, sizeof buf) == 2 && !strcmp(buf, "fd"));
+  snprintf(name, sizeof name, "/proc/self/fd/%d", p[0]);
+  int r = open(name, O_RDONLY);
+  CHECK_ERRNO(215, r >= 0 && write(w, "again", 5) == 5 && read(r, buf, 5) == 5);
+  errno = 0;
+  CHECK(216, open("/dev/fd/99", O_RDONLY) == -1 && (errno == ENOENT || errno == EBADF));
+  close(w); close(r); close(p[0]); close(p[1]);
+  printf("linkfd: link, linkat (following and not), eventfd, /dev/fd/N\n");
+}
+
 /* machemu only (qemu passes sockets through to the host): no network for a guest. */
 static void t_inet(void) {
   errno = 0;
@@ -396,6 +491,7 @@ static const struct { const char *name; void (*fn)(void); } areas[] = {
   { "fifo", t_fifo }, { "pgrp", t_pgrp }, { "creds", t_creds }, { "sigsuspend", t_sigsuspend },
   { "sendfile", t_sendfile }, { "socket", t_socket }, { "statx", t_statx },
   { "affinity", t_affinity }, { "rlimit", t_rlimit }, { "rseq", t_rseq },
+  { "siginfo", t_siginfo }, { "linkfd", t_linkfd },
 };
 
 int main(int argc, char **argv) {

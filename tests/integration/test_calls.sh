@@ -9,7 +9,7 @@ require_emulator || { finish; exit 1; }
 G=$GUEST
 
 for area in rename utimes chmod chown fifo pgrp creds sigsuspend sendfile socket statx \
-            affinity rlimit rseq; do
+            affinity rlimit rseq siginfo linkfd; do
   compare "calls-$area" -- "$G/calls" "$area"
 done
 
