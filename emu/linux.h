@@ -17,6 +17,10 @@ extern const size_t linux_proc_ncalls, linux_fsmeta_ncalls, linux_sock_ncalls;
 /* linux_names.c: the name of Linux call nr on arm64, or NULL. */
 const char *linux_call_name(uint64_t nr);
 
+/* procfs.c: a host fd holding /proc file abs (meminfo, cpuinfo, PID|self/maps,
+ * status, exe) for reading, or -ENOENT if machemu does not make that file. */
+int procfs_open(struct emu *emu, const char *abs, int flags);
+
 /* linux.c */
 int64_t sys_wait4(struct emu *, const uint64_t a[6]);
 int64_t sys_execve(struct emu *, const uint64_t a[6]);

@@ -113,6 +113,13 @@ int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags,
     if (rc < 0)
         return rc;
     int own = open_own_fd(emu, dirfd_of(dirfd), path, flags);
+    if (own == -ENOENT) {
+        char *abs;
+        if (fs_join(emu, dirfd_of(dirfd), path, &abs) == 0) {
+            own = procfs_open(emu, abs, flags);
+            free(abs);
+        }
+    }
     if (own != -ENOENT) {
         if (own < 0)
             return own;

@@ -3,7 +3,8 @@
  * moves it all), dirfd (a directory descriptor follows its directory through a rename),
  * bigmap (mmap without MAP_FIXED finds room for 1 TB), minus1 (length -1 to munmap,
  * mprotect, madvise, mremap), dupfd (F_DUPFD below 0), iovlen (writev with a negative
- * iov_len), prname (PR_SET_NAME with a short string at the end of the mapped memory).
+ * iov_len), prname (PR_SET_NAME with a short string at the end of the mapped memory);
+ * named only: proc (machemu's /proc: maps, status, meminfo, cpuinfo, exe).
  * Each check has its own exit status; stdout is the same under every kernel. Works in
  * the current directory. */
 #include "guest_test.h"
@@ -12,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 
 static void t_bigio(void) {
@@ -139,6 +141,51 @@ static void t_prname(void) {
   printf("prname: a short name at the end of memory, a long one cut to 15 bytes\n");
 }
 
+/* machemu only (qemu shows the host's /proc): /proc as programs read it. */
+static char *slurp(const char *path) {
+  static char buf[65536];
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return NULL;
+  size_t got = 0;
+  for (ssize_t n; got < sizeof buf - 1 && (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0;)
+    got += (size_t)n;
+  close(fd);
+  buf[got] = 0;
+  return buf;
+}
+
+static void t_proc(void) {
+  size_t ps = guest_pagesize();
+  char *p = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK_ERRNO(90, p != MAP_FAILED);
+  mprotect(p + ps, ps, PROT_READ);
+  char want[96];
+  snprintf(want, sizeof want, "%08lx-%08lx r--p ", (unsigned long)(p + ps), (unsigned long)(p + 2 * ps));
+  char *maps = slurp("/proc/self/maps");
+  CHECK(91, maps && strstr(maps, want) && strstr(maps, "[stack]\n"));
+  char *status = slurp("/proc/self/status");
+  char pid[32];
+  snprintf(pid, sizeof pid, "\nPid:\t%d\n", getpid());
+  CHECK(92, status && strstr(status, pid) && strstr(status, "VmRSS:"));
+  long rss = atol(strstr(status, "VmRSS:") + 6);
+  CHECK(93, rss > 0);
+  struct sysinfo si;
+  CHECK(94, sysinfo(&si) == 0);
+  char *mem = slurp("/proc/meminfo");
+  CHECK(95, mem && !strncmp(mem, "MemTotal:", 9) &&
+                atol(mem + 9) == (long)(si.totalram * si.mem_unit / 1024));
+  char *cpu = slurp("/proc/cpuinfo");
+  int n = 0;
+  for (char *q = cpu; q && (q = strstr(q, "processor\t:")); q++) n++;
+  CHECK(96, n == 1 && sysconf(_SC_NPROCESSORS_ONLN) == 1);
+  char *exe = slurp("/proc/self/exe");
+  CHECK(97, exe && !memcmp(exe, "\177ELF", 4));
+  CHECK(98, slurp("/proc/self/nothing") == NULL && errno == ENOENT);
+  CHECK(99, open("/proc/meminfo", O_WRONLY) == -1 && errno == EACCES);
+  munmap(p, 3 * ps);
+  printf("proc: maps, status, meminfo, cpuinfo, exe\n");
+}
+
 static const struct { const char *name; void (*fn)(void); } areas[] = {
   { "bigio", t_bigio }, { "dirfd", t_dirfd }, { "bigmap", t_bigmap }, { "minus1", t_minus1 },
   { "dupfd", t_dupfd }, { "iovlen", t_iovlen }, { "prname", t_prname },
@@ -147,6 +194,10 @@ static const struct { const char *name; void (*fn)(void); } areas[] = {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   int ran = 0;
+  if (argc > 1 && !strcmp(argv[1], "proc")) {
+    t_proc();
+    return 0;
+  }
   for (size_t i = 0; i < sizeof areas / sizeof *areas; i++)
     if (argc < 2 || !strcmp(argv[1], areas[i].name)) {
       areas[i].fn();

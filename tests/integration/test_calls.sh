@@ -58,6 +58,8 @@ emu_only semantics-bigmap "qemu maps 1 TB page by page" \
   'bigmap: 1 TB and 512 GB found without MAP_FIXED' -- "$G/semantics" bigmap
 emu_only semantics-minus1 "qemu's mremap differs from Linux" \
   'minus1: munmap EINVAL, mprotect ENOMEM, madvise EINVAL, mremap EINVAL' -- "$G/semantics" minus1
+emu_only semantics-proc "qemu shows the host's /proc" \
+  'proc: maps, status, meminfo, cpuinfo, exe' -- "$G/semantics" proc
 emu_only semantics-prname "qemu reads past the name" \
   'prname: a short name at the end of memory, a long one cut to 15 bytes' -- "$G/semantics" prname
 
