@@ -56,14 +56,14 @@ static void normalize(char *p)
     *out = 0;
 }
 
-/* A directory descriptor names the directory, not the path it was opened with: after
- * a rename, paths from it resolve in the directory's new place. The host knows that
+/* A directory descriptor (and the cwd) names the directory, not the path it was opened
+ * with: after a rename, paths from it resolve in the directory's new place. The host knows that
  * place; inside the root it becomes the descriptor's guest path again. A directory
  * now outside the root (moved away by the host) or deleted keeps its old path. */
-static void follow_directory(struct emu *emu, struct gfd *g)
+void fs_follow_directory(struct emu *emu, int host, char **path)
 {
     char link[40], now[PATH_MAX];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", g->host);
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host);
     ssize_t n = readlink(link, now, sizeof now - 1);
     if (n <= 0)
         return;
@@ -75,8 +75,8 @@ static void follow_directory(struct emu *emu, struct gfd *g)
         return;
     char *p = strdup(*rest ? rest : "/");
     if (p) {
-        free(g->path);
-        g->path = p;
+        free(*path);
+        *path = p;
     }
 }
 
@@ -87,6 +87,8 @@ static int dir_base(struct emu *emu, int dirfd, const char **base)
 {
     struct task *t = emu->task;
     if (dirfd == AT_FDCWD) {
+        if (t->cwd_fd >= 0)
+            fs_follow_directory(emu, t->cwd_fd, &t->cwd);
         *base = t->cwd;
         return 0;
     }
@@ -98,7 +100,7 @@ static int dir_base(struct emu *emu, int dirfd, const char **base)
         return -errno;
     if (!S_ISDIR(st.st_mode) || t->fds[dirfd].path[0] != '/')
         return -ENOTDIR;
-    follow_directory(emu, &t->fds[dirfd]);
+    fs_follow_directory(emu, t->fds[dirfd].host, &t->fds[dirfd].path);
     *base = t->fds[dirfd].path;
     return 0;
 }

@@ -89,6 +89,8 @@ struct task {
     struct gfd *fds;
     int nfds;
     char *cwd;                     /* absolute guest path */
+    int cwd_fd;                    /* host O_PATH fd of the cwd, which its path follows
+                                      (fs_follow_directory); -1: the root, never moved */
     mode_t umask;                  /* the guest's own: the host process keeps the user's */
     struct guest_sigaction *sig;   /* [GUEST_NSIG + 1]; freed at exit, with the map, the
                                       fds, the CPU context and cwd: a zombie keeps only
@@ -380,6 +382,9 @@ int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent,
 /* The guest path of a host file: relative to the root if inside it, else "/name". */
 char *fs_guest_path_of_host(struct emu *emu, const char *host_path);
 int fs_join(struct emu *emu, int dirfd, const char *path, char **abs);  /* -errno or 0 */
+/* Brings *path (a guest path) to where the directory open at host is now, if that is
+ * inside the root and the directory still exists. */
+void fs_follow_directory(struct emu *emu, int host, char **path);
 int fd_install(struct task *t, int host, bool cloexec, const char *path, int min);
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);

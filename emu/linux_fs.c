@@ -622,6 +622,8 @@ int64_t sys_readlinkat(struct emu *emu, const uint64_t a[6])
 
 int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
 {
+    if (emu->task->cwd_fd >= 0)
+        fs_follow_directory(emu, emu->task->cwd_fd, &emu->task->cwd);
     size_t n = strlen(emu->task->cwd) + 1;
     if (a[1] < n)
         return -ERANGE;
@@ -633,13 +635,18 @@ static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
     int fd = fs_open(emu, dirfd, path, O_PATH | O_DIRECTORY, 0);
     if (fd < 0)
         return fd;
-    close(fd);
     char *abs;
     int rc = fs_join(emu, dirfd, path, &abs);
-    if (rc < 0)
+    if (rc < 0) {
+        close(fd);
         return rc;
-    free(emu->task->cwd);
-    emu->task->cwd = abs;
+    }
+    struct task *t = emu->task;
+    free(t->cwd);
+    t->cwd = abs;
+    if (t->cwd_fd >= 0)
+        close(t->cwd_fd);
+    t->cwd_fd = fd;
     return 0;
 }
 

@@ -39,6 +39,7 @@ struct task *task_create(struct emu *emu)
     }
     t->pid = emu->next_pid++;
     t->exe_fd = -1;
+    t->cwd_fd = -1;
     linux_task_defaults(emu, t);
     memstat_task_init(t);
     emu_jetsam_task_started(emu, t);
@@ -107,6 +108,9 @@ static void release_live(struct emu *emu, struct task *t)
     t->sig = NULL;
     free(t->cwd);
     t->cwd = NULL;
+    if (t->cwd_fd >= 0)
+        close(t->cwd_fd);
+    t->cwd_fd = -1;
     if (t->exe_fd >= 0)
         close(t->exe_fd);
     t->exe_fd = -1;
@@ -413,6 +417,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->exe = strdup(p->exe ? p->exe : "/");
     c->exe_fd = p->exe_fd >= 0 ? fcntl(p->exe_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->cwd = strdup(p->cwd);
+    c->cwd_fd = p->cwd_fd >= 0 ? fcntl(p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->umask = p->umask;
     c->pgid = p->pgid;
     c->sid = p->sid;

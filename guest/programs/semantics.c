@@ -62,12 +62,17 @@ static void t_dirfd(void) {
   char cwd[256];
   CHECK(30, getcwd(cwd, sizeof cwd) && !strcmp(strrchr(cwd, '/'), "/sem_d2"));
   CHECK_ERRNO(31, chdir("..") == 0);
+  /* The cwd follows its directory too. */
+  CHECK_ERRNO(32, chdir("sem_d2") == 0 && rename("../sem_d2", "../sem_d3") == 0);
+  CHECK(33, getcwd(cwd, sizeof cwd) && !strcmp(strrchr(cwd, '/'), "/sem_d3"));
+  CHECK_ERRNO(34, access("file", R_OK) == 0);
+  CHECK_ERRNO(35, chdir("..") == 0 && rename("sem_d3", "sem_d2") == 0);
   close(d);
   unlink("sem_d2/file");
   unlink("sem_d2/made");
   rmdir("sem_d2");
   rmdir("sem_d1");
-  printf("dirfd: openat, fchdir and getcwd follow the renamed directory\n");
+  printf("dirfd: openat, fchdir, getcwd and the cwd follow the renamed directory\n");
 }
 
 static void t_bigmap(void) {
