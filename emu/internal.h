@@ -331,6 +331,9 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
+/* From a system call (the CPU running): a timer was armed, so a lone task's quantum
+ * must end for it to be looked at. */
+void sched_timers_changed(struct emu *emu);
 /* With the CPU stopped, before the current task runs: a quantum that started while
  * the CPU ran (a fork) gets the block hook that counts it. */
 void sched_before_run(struct emu *emu);

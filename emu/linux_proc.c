@@ -420,7 +420,7 @@ static int64_t sys_setitimer(struct emu *emu, const uint64_t a[6])
     uint64_t value = tv_ns(v.val_sec, v.val_usec);
     t->itimer.interval = tv_ns(v.int_sec, v.int_usec);
     t->itimer.due = value ? deadline_after(value) : 0;
-    sched_update_quantum(emu);
+    sched_timers_changed(emu);
     return 0;
 }
 

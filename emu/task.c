@@ -223,6 +223,15 @@ void sched_update_quantum(struct emu *emu)
     start_quantum(emu);
 }
 
+void sched_timers_changed(struct emu *emu)
+{
+    if (emu->quantum_end != UINT64_MAX || !timers_armed(emu))
+        return;
+    start_quantum(emu);
+    if (!cpu_clock_on(emu))
+        cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
+}
+
 void sched_before_run(struct emu *emu)
 {
     if (emu->quantum_end != UINT64_MAX && !cpu_clock_on(emu))
