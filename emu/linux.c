@@ -431,6 +431,7 @@ static const struct linux_call *linux_call_of(uint64_t nr)
         { linux_proc_calls, &linux_proc_ncalls },
         { linux_fsmeta_calls, &linux_fsmeta_ncalls },
         { linux_sock_calls, &linux_sock_ncalls },
+        { linux_poll_calls, &linux_poll_ncalls },
     };
     if (nr < LINUX_NSYSCALLS && linux_calls[nr].fn)
         return &linux_calls[nr];

@@ -11,8 +11,9 @@ struct linux_call {
     const char *name;
     int64_t (*fn)(struct emu *emu, const uint64_t a[6]);
 };
-extern const struct linux_call linux_proc_calls[], linux_fsmeta_calls[], linux_sock_calls[];
-extern const size_t linux_proc_ncalls, linux_fsmeta_ncalls, linux_sock_ncalls;
+extern const struct linux_call linux_proc_calls[], linux_fsmeta_calls[], linux_sock_calls[],
+    linux_poll_calls[];
+extern const size_t linux_proc_ncalls, linux_fsmeta_ncalls, linux_sock_ncalls, linux_poll_ncalls;
 
 /* linux_names.c: the name of Linux call nr on arm64, or NULL. */
 const char *linux_call_name(uint64_t nr);

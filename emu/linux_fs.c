@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -981,6 +982,77 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
         g[i].revents = h[i].revents;
     return nfds && copyout(emu, a[0], g, nfds * sizeof *g) < 0 ? -EFAULT : n;
 }
+
+/* epoll: the host's, with guest fds turned into host ones on the way in; the guest's
+ * 16-byte struct epoll_event (arm64 does not pack it) on the way out. epoll_pwait waits
+ * in the scheduler for the epoll fd itself to be readable. */
+struct gepoll_event { uint32_t events, pad; uint64_t data; };
+
+static int64_t sys_epoll_create1(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] & ~(uint64_t)O_CLOEXEC)
+        return -EINVAL;
+    int host = epoll_create1(EPOLL_CLOEXEC);
+    if (host < 0)
+        return -errno;
+    int fd = fd_install(emu->task, host, a[0] & O_CLOEXEC, "anon_inode:[eventpoll]", 0);
+    if (fd < 0)
+        close(host);
+    return fd;
+}
+
+static int64_t sys_epoll_ctl(struct emu *emu, const uint64_t a[6])
+{
+    int ep = fd_host(emu->task, (int)a[0]), host = fd_host(emu->task, (int)a[2]);
+    struct gepoll_event g = { 0 };
+    if (ep < 0 || host < 0)
+        return -EBADF;
+    if ((int)a[0] == (int)a[2])
+        return -EINVAL;
+    if (a[1] != EPOLL_CTL_DEL && copyin(emu, &g, a[3], sizeof g) < 0)
+        return -EFAULT;
+    struct epoll_event h = { .events = g.events, .data.u64 = g.data };
+    return epoll_ctl(ep, (int)a[1], host, &h) < 0 ? -errno : 0;
+}
+
+static int64_t sys_epoll_pwait(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    int ep = fd_host(t, (int)a[0]), max = (int)a[2];
+    if (ep < 0)
+        return ep;
+    if (max <= 0 || max > 1024)
+        return -EINVAL;
+    int rc = poll_mask(emu, a[4], a[5], 0);
+    if (rc < 0)
+        return rc;
+    struct epoll_event h[1024];
+    int n = epoll_wait(ep, h, max, 0);
+    if (n < 0)
+        return -errno;
+    if (n == 0 && (int)a[3] != 0 && !t->timed_out) {
+        if ((int)a[3] > 0 && !t->call.deadline)
+            t->call.deadline = deadline_after((uint64_t)(int)a[3] * 1000000u);
+        t->call.eintr = true;
+        struct pollfd p = { .fd = ep, .events = POLLIN };
+        task_block_io(emu, &p, 1, (int)a[3] > 0 ? t->call.deadline : 0);
+        return EMU_RESTART;
+    }
+    t->timed_out = false;
+    for (int i = 0; i < n; i++) {
+        struct gepoll_event g = { .events = h[i].events, .data = h[i].data.u64 };
+        if (copyout(emu, a[1] + (uint64_t)i * sizeof g, &g, sizeof g) < 0)
+            return -EFAULT;
+    }
+    return n;
+}
+
+const struct linux_call linux_poll_calls[] = {
+    [20] = { "epoll_create1", sys_epoll_create1 },
+    [21] = { "epoll_ctl", sys_epoll_ctl },
+    [22] = { "epoll_pwait", sys_epoll_pwait },
+};
+const size_t linux_poll_ncalls = sizeof linux_poll_calls / sizeof *linux_poll_calls;
 
 /* pselect6 (glibc's select and pselect) as a poll of the fds in the three sets; the
  * same caveats as ppoll. */

@@ -7,13 +7,15 @@
  * ending a sleep; one firing while the task computes), select (select and pselect6:
  * readiness, a timeout with the time left written back, EINTR from a handler, pselect6's
  * mask), script (execve of a #! script and of a file with no known format: run with the
- * program copied to /pipes in the root). Each check has its own exit status; stdout is
+ * program copied to /pipes in the root), epoll (epoll_create1, epoll_ctl, epoll_pwait). Each check has its own exit status; stdout is
  * the same under every kernel. */
 #include "guest_test.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -271,6 +273,50 @@ static void t_select(void) {
   printf("select: ready, timed out, interrupted, pselect6 and ppoll masks\n");
 }
 
+static void t_epoll(void) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  CHECK_ERRNO(80, ep >= 0 && fcntl(ep, F_GETFD) == FD_CLOEXEC);
+  int p[2];
+  CHECK_ERRNO(81, pipe(p) == 0);
+  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x1122334455667788ull }, out[4];
+  CHECK_ERRNO(82, epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
+  errno = 0;
+  CHECK(83, epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == -1 && errno == EEXIST);
+  CHECK(84, epoll_wait(ep, out, 4, 0) == 0);
+  CHECK(85, epoll_wait(ep, out, 4, 30) == 0);   /* a timeout */
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct timespec ts = { 0, 30000000 };
+    nanosleep(&ts, NULL);
+    write(p[1], "e", 1);
+    _exit(0);
+  }
+  CHECK_ERRNO(86, epoll_wait(ep, out, 4, -1) == 1 && out[0].events == EPOLLIN &&
+                      out[0].data.u64 == 0x1122334455667788ull);
+  waitpid(pid, NULL, 0);
+  int e = eventfd(0, 0);
+  ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 9 };
+  CHECK_ERRNO(87, epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev) == 0);
+  uint64_t one = 1;
+  CHECK(88, write(e, &one, 8) == 8 && epoll_wait(ep, out, 4, 0) == 2);
+  CHECK_ERRNO(89, epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) == 0);
+  CHECK(90, epoll_wait(ep, out, 4, 0) == 1 && out[0].data.u32 == 9);
+  ev.events = EPOLLOUT;
+  CHECK(91, epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev) == -1 && errno == ENOENT);
+  CHECK(92, epoll_wait(ep, out, 0, 0) == -1 && errno == EINVAL);
+  CHECK(93, epoll_ctl(ep, EPOLL_CTL_ADD, 77, &ev) == -1 && errno == EBADF);
+  /* A handler ends a wait with EINTR. */
+  struct sigaction sa = { .sa_handler = on_sig, .sa_flags = SA_RESTART };
+  sigaction(SIGALRM, &sa, NULL);
+  setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 20000 } }, NULL);
+  errno = 0;
+  CHECK(94, epoll_wait(ep, out, 4, 0) == 1 && read(e, &one, 8) == 8);
+  CHECK(95, epoll_wait(ep, out, 4, -1) == -1 && errno == EINTR);
+  signal(SIGALRM, SIG_DFL);
+  close(e); close(ep); close(p[0]); close(p[1]);
+  printf("epoll: add, wait (timeout, ready, across a fork), mod, del, eventfd, EINTR\n");
+}
+
 static void t_script(void) {
   int fd = open("s.sh", O_WRONLY | O_CREAT | O_TRUNC, 0755);
   CHECK_ERRNO(70, fd >= 0);
@@ -309,7 +355,7 @@ static int interp(int argc, char **argv) {
 static const struct { const char *name; void (*fn)(void); } areas[] = {
   { "bigpipe", t_bigpipe }, { "nonblock", t_nonblock }, { "partial", t_partial },
   { "sigpipe", t_sigpipe }, { "epipe-stdout", t_epipe_stdout }, { "timers", t_timers },
-  { "select", t_select }, { "script", t_script },
+  { "select", t_select }, { "script", t_script }, { "epoll", t_epoll },
 };
 
 int main(int argc, char **argv) {
