@@ -101,7 +101,8 @@ struct task {
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
     struct sig_info {              /* what each pending signal's siginfo says */
-        int32_t code, pid, status;
+        int32_t code, pid;
+        uint64_t value;            /* si_status (SIGCHLD) or si_value (sigqueue) */
     } sig_info[GUEST_NSIG + 1];
     bool sent_info;                /* the signal being delivered was sent: sig_info holds
                                       its siginfo, not a fault's address */
@@ -402,8 +403,8 @@ void linux_syscall(struct emu *emu);
 void linux_sleep_interrupted(struct emu *emu);
 /* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
 void linux_post_signal(struct task *t, int signo);
-/* The same with the siginfo it carries: si_code, the sender's pid, si_status. */
-void linux_post_signal_info(struct task *t, int signo, int code, int pid, int status);
+/* The same with the siginfo it carries: si_code, the sender's pid, si_status or si_value. */
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value);
 #define L_SI_USER   0
 #define L_SI_KERNEL 0x80
 #define L_SI_TKILL  (-6)

@@ -30,12 +30,12 @@ void linux_task_defaults(struct emu *emu, struct task *t)
     t->pgid = t->sid = 999;
 }
 
-void linux_post_signal_info(struct task *t, int signo, int code, int pid, int status)
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value)
 {
     if (!signo || t->state == TASK_ZOMBIE)
         return;
     if (!(t->pending >> (signo - 1) & 1))   /* a standard signal is pending once */
-        t->sig_info[signo] = (struct sig_info){ code, pid, status };
+        t->sig_info[signo] = (struct sig_info){ code, pid, value };
     t->pending |= 1ull << (signo - 1);
     task_wake_for_delivery(t);
 }
@@ -322,6 +322,39 @@ static int64_t sys_rt_sigsuspend(struct emu *emu, const uint64_t a[6])
     return EMU_RESTART;
 }
 
+/* sigqueue: the caller's siginfo goes with the signal (code, pid, value); to another
+ * process only a negative code other than SI_TKILL, as Linux allows. */
+static int64_t queue_signal(struct emu *emu, int64_t pid, uint64_t sig, uint64_t ginfo)
+{
+    uint8_t info[128];
+    int32_t code, from;
+    uint64_t value;
+    if (sig > GUEST_NSIG)
+        return -EINVAL;
+    if (copyin(emu, info, ginfo, sizeof info) < 0)
+        return -EFAULT;
+    memcpy(&code, info + 8, 4);
+    memcpy(&from, info + 16, 4);
+    memcpy(&value, info + 24, 8);
+    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    if (!t || t->state == TASK_ZOMBIE)
+        return -ESRCH;
+    if (t != emu->task && (code >= 0 || code == L_SI_TKILL))
+        return -EPERM;
+    linux_post_signal_info(t, (int)sig, code, from, value);
+    return 0;
+}
+
+static int64_t sys_rt_sigqueueinfo(struct emu *emu, const uint64_t a[6])
+{
+    return queue_signal(emu, (int32_t)a[0], a[1], a[2]);
+}
+
+static int64_t sys_rt_tgsigqueueinfo(struct emu *emu, const uint64_t a[6])
+{
+    return queue_signal(emu, (int32_t)a[1], a[2], a[3]);
+}
+
 static int64_t sys_rt_sigpending(struct emu *emu, const uint64_t a[6])
 {
     if (a[1] > 8)
@@ -351,8 +384,9 @@ static int64_t sys_rt_sigtimedwait(struct emu *emu, const uint64_t a[6])
         int sig = __builtin_ctzll(ready) + 1;
         uint8_t info[128] = { 0 };
         const struct sig_info *si = &t->sig_info[sig];
-        int32_t f[7] = { sig, 0, si->code, 0, si->pid, si->pid ? (int32_t)t->cred.ruid : 0, si->status };
+        int32_t f[6] = { sig, 0, si->code, 0, si->pid, si->pid ? (int32_t)t->cred.ruid : 0 };
         memcpy(info, f, sizeof f);
+        memcpy(info + 24, &si->value, sizeof si->value);
         if (a[1] && copyout(emu, a[1], info, sizeof info) < 0)
             return -EFAULT;
         t->pending &= ~(1ull << (sig - 1));
@@ -444,7 +478,7 @@ uint64_t linux_timers_fire(struct emu *emu)
 const struct linux_call linux_proc_calls[] = {
     PROC_CALL(102, getitimer), PROC_CALL(103, setitimer), PROC_CALL(122, sched_setaffinity),
     PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(136, rt_sigpending),
-    PROC_CALL(137, rt_sigtimedwait), PROC_CALL(143, setregid),
+    PROC_CALL(137, rt_sigtimedwait), PROC_CALL(138, rt_sigqueueinfo), PROC_CALL(143, setregid),
     PROC_CALL(144, setgid), PROC_CALL(145, setreuid), PROC_CALL(146, setuid),
     PROC_CALL(147, setresuid), PROC_CALL(148, getresuid), PROC_CALL(149, setresgid),
     PROC_CALL(150, getresgid), PROC_CALL(151, setfsuid), PROC_CALL(152, setfsgid),
@@ -452,6 +486,6 @@ const struct linux_call linux_proc_calls[] = {
     PROC_CALL(157, setsid), PROC_CALL(158, getgroups), PROC_CALL(159, setgroups),
     PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(174, getuid),
     PROC_CALL(175, geteuid), PROC_CALL(176, getgid), PROC_CALL(177, getegid),
-    PROC_CALL(261, prlimit64),
+    PROC_CALL(240, rt_tgsigqueueinfo), PROC_CALL(261, prlimit64),
 };
 const size_t linux_proc_ncalls = sizeof linux_proc_calls / sizeof *linux_proc_calls;

@@ -132,7 +132,7 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
         const struct sig_info *si = &t->sig_info[signo];
         put32(f + 16, (uint32_t)si->pid);
         put32(f + 20, si->pid ? t->cred.ruid : 0);
-        put32(f + 24, (uint32_t)si->status);
+        put64(f + 24, si->value);
     } else {
         put64(f + 16, addr);
     }

@@ -562,7 +562,7 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
         if (t->parent->state != TASK_ZOMBIE) {
             struct task *p = t->parent;
             if (!(p->pending >> (SIGCHLD - 1) & 1))
-                p->sig_info[SIGCHLD] = (struct sig_info){ code, t->pid, status };
+                p->sig_info[SIGCHLD] = (struct sig_info){ code, t->pid, (uint32_t)status };
             p->pending |= 1ull << (SIGCHLD - 1);
         }
     } else {

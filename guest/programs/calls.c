@@ -373,12 +373,13 @@ static void t_rseq(void) {
   printf("rseq: a second registration refused\n");
 }
 
-static volatile sig_atomic_t info_code, info_pid_ok, info_status;
+static volatile sig_atomic_t info_code, info_pid_ok, info_status, info_value;
 static void on_info(int s, siginfo_t *si, void *uc) {
   (void)s; (void)uc;
   info_code = si->si_code;
   info_pid_ok = si->si_pid == getpid() ? 1 : si->si_pid > 0 ? 2 : 0;
   info_status = si->si_status;
+  info_value = si->si_value.sival_int;
 }
 
 /* siginfo of kill, raise and SIGCHLD; sigpending; sigtimedwait. */
@@ -388,6 +389,8 @@ static void t_siginfo(void) {
   sigaction(SIGCHLD, &sa, NULL);
   CHECK(190, kill(getpid(), SIGUSR1) == 0 && info_code == SI_USER && info_pid_ok == 1);
   CHECK(191, raise(SIGUSR1) == 0 && info_code == SI_TKILL && info_pid_ok == 1);
+  CHECK_ERRNO(197, sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 4242 }) == 0 &&
+                       info_code == SI_QUEUE && info_pid_ok == 1 && info_value == 4242);
   sigset_t chld, none;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -420,7 +423,7 @@ static void t_siginfo(void) {
   CHECK(196, sigtimedwait(&chld, &si, &ts) == -1 && errno == EAGAIN);
   signal(SIGUSR1, SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
-  printf("siginfo: kill, raise, CLD_EXITED, CLD_KILLED; sigpending, sigtimedwait\n");
+  printf("siginfo: kill, raise, sigqueue, CLD_EXITED, CLD_KILLED; sigpending, sigtimedwait\n");
 }
 
 /* linkat inside the root, eventfd, /dev/fd/N. */
