@@ -12,6 +12,7 @@
 
 #define GUEST_NSIG 64
 #define GUEST_NRLIMITS 16
+#define GUEST_NTIMERS 32              /* POSIX timers per process */
 #define GUEST_RLIMIT_NOFILE 7
 #define GUEST_UID 1000             /* the ids every guest has (docs/run.md) */
 
@@ -118,6 +119,13 @@ struct task {
     struct {                       /* ITIMER_REAL (alarm, setitimer): CLOCK_MONOTONIC ns */
         uint64_t due, interval;    /* due 0: disarmed */
     } itimer;
+    struct posix_timer {           /* timer_create's, by id; on CLOCK_MONOTONIC ns */
+        bool used;
+        int signo;                 /* 0: SIGEV_NONE */
+        uint64_t value;            /* sigev_value */
+        uint64_t due, interval;    /* due 0: disarmed */
+        int32_t overrun;
+    } *ptimers;                    /* [GUEST_NTIMERS], allocated at the first one */
     int pgid, sid;                 /* process group and session */
     struct task_cred {             /* fake credentials: the guest is one ordinary user */
         uint32_t ruid, euid, suid, rgid, egid, sgid;
@@ -408,11 +416,14 @@ void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64
 #define L_SI_USER   0
 #define L_SI_KERNEL 0x80
 #define L_SI_TKILL  (-6)
+#define L_SI_TIMER  (-2)
 /* The defaults of a new task: credentials, limits, its group and session. */
 void linux_task_defaults(struct emu *emu, struct task *t);
 /* Fires the interval timers now due (posting SIGALRM); the earliest still armed (0:
  * none). */
 uint64_t linux_timers_fire(struct emu *emu);
+/* The task's earliest armed timer (interval or POSIX), CLOCK_MONOTONIC ns; 0: none. */
+uint64_t linux_task_timer_due(const struct task *t);
 /* A pending signal the task's mask lets through would act (run a handler or kill). */
 bool linux_signal_ready(const struct task *t);
 /* ppoll and pselect6 write the time left back: at the end, or when a handler ends them. */

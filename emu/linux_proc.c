@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "emu/linux.h"
 
 #define RLIM_INF UINT64_MAX
@@ -458,25 +459,161 @@ static int64_t sys_setitimer(struct emu *emu, const uint64_t a[6])
     return 0;
 }
 
+uint64_t linux_task_timer_due(const struct task *t)
+{
+    uint64_t next = t->itimer.due;
+    for (int i = 0; t->ptimers && i < GUEST_NTIMERS; i++)
+        if (t->ptimers[i].used && t->ptimers[i].due && (!next || t->ptimers[i].due < next))
+            next = t->ptimers[i].due;
+    return next;
+}
+
+/* A POSIX timer due: its signal (SI_TIMER, the id, its value), or an overrun if the
+ * last one is still pending. */
+static void fire_posix(struct task *t, int id, uint64_t now)
+{
+    struct posix_timer *p = &t->ptimers[id];
+    if (p->signo && (t->pending >> (p->signo - 1) & 1))
+        p->overrun++;
+    else if (p->signo)
+        linux_post_signal_info(t, p->signo, L_SI_TIMER, id, p->value);
+    p->due = p->interval ? now + p->interval : 0;
+}
+
 uint64_t linux_timers_fire(struct emu *emu)
 {
     uint64_t now = task_now_ns(), next = 0;
     for (struct task *t = emu->tasks; t; t = t->next) {
-        if (!t->itimer.due || t->state == TASK_ZOMBIE)
+        if (t->state == TASK_ZOMBIE)
             continue;
-        if (t->itimer.due <= now) {
+        if (t->itimer.due && t->itimer.due <= now) {
             linux_post_signal(t, SIGALRM);
             t->itimer.due = t->itimer.interval ? deadline_after(t->itimer.interval) : 0;
         }
-        if (t->itimer.due && (!next || t->itimer.due < next))
-            next = t->itimer.due;
+        for (int i = 0; t->ptimers && i < GUEST_NTIMERS; i++)
+            if (t->ptimers[i].used && t->ptimers[i].due && t->ptimers[i].due <= now)
+                fire_posix(t, i, now);
+        uint64_t due = linux_task_timer_due(t);
+        if (due && (!next || due < next))
+            next = due;
     }
     return next;
 }
 
+/* --- POSIX timers ---------------------------------------------------------------- */
+
+#define L_SIGEV_SIGNAL    0
+#define L_SIGEV_NONE      1
+#define L_TIMER_ABSTIME_P 1
+
+static bool timer_clock_ok(uint64_t c)
+{
+    return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC || c == CLOCK_BOOTTIME;
+}
+
+static int64_t sys_timer_create(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    struct { uint64_t value; int32_t signo, notify; } ev = { 0, SIGALRM, L_SIGEV_SIGNAL };
+    if (!timer_clock_ok(a[0]))
+        return -EINVAL;
+    if (a[1] && copyin(emu, &ev, a[1], sizeof ev) < 0)
+        return -EFAULT;
+    if ((ev.notify != L_SIGEV_SIGNAL && ev.notify != L_SIGEV_NONE) ||
+        (ev.notify == L_SIGEV_SIGNAL && (ev.signo < 1 || ev.signo > GUEST_NSIG)))
+        return -EINVAL;            /* SIGEV_THREAD(_ID) needs threads */
+    if (!a[1])
+        ev.value = 0;              /* Linux: the id; set below */
+    if (!t->ptimers && !(t->ptimers = calloc(GUEST_NTIMERS, sizeof *t->ptimers)))
+        return -ENOMEM;
+    int id = 0;
+    while (id < GUEST_NTIMERS && t->ptimers[id].used)
+        id++;
+    if (id == GUEST_NTIMERS)
+        return -EAGAIN;
+    int32_t gid = id;
+    if (copyout(emu, a[2], &gid, sizeof gid) < 0)
+        return -EFAULT;
+    t->ptimers[id] = (struct posix_timer){ .used = true, .signo = ev.notify == L_SIGEV_NONE ? 0 : ev.signo,
+                                           .value = a[1] ? ev.value : (uint64_t)id };
+    return 0;
+}
+
+static struct posix_timer *timer_of(struct task *t, uint64_t id)
+{
+    return t->ptimers && id < GUEST_NTIMERS && t->ptimers[id].used ? &t->ptimers[id] : NULL;
+}
+
+static void ns_to_ts(uint64_t ns, int64_t g[2])
+{
+    g[0] = (int64_t)(ns / 1000000000u);
+    g[1] = (int64_t)(ns % 1000000000u);
+}
+
+static void timer_now(const struct posix_timer *p, int64_t g[4])
+{
+    uint64_t now = task_now_ns(), left = p->due > now ? p->due - now : p->due ? 1 : 0;
+    ns_to_ts(p->interval, g);
+    ns_to_ts(left, g + 2);
+}
+
+static int64_t sys_timer_gettime(struct emu *emu, const uint64_t a[6])
+{
+    struct posix_timer *p = timer_of(emu->task, a[0]);
+    int64_t g[4];
+    if (!p)
+        return -EINVAL;
+    timer_now(p, g);
+    return copyout(emu, a[1], g, sizeof g) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_timer_settime(struct emu *emu, const uint64_t a[6])
+{
+    struct posix_timer *p = timer_of(emu->task, a[0]);
+    int64_t g[4], old[4];
+    if (!p)
+        return -EINVAL;
+    if (copyin(emu, g, a[2], sizeof g) < 0)
+        return -EFAULT;
+    if (g[0] < 0 || g[1] < 0 || g[1] >= 1000000000 || g[2] < 0 || g[3] < 0 || g[3] >= 1000000000)
+        return -EINVAL;
+    timer_now(p, old);
+    if (a[3] && copyout(emu, a[3], old, sizeof old) < 0)
+        return -EFAULT;
+    uint64_t value = (uint64_t)g[2] * 1000000000u + (uint64_t)g[3];
+    p->interval = (uint64_t)g[0] * 1000000000u + (uint64_t)g[1];
+    p->overrun = 0;
+    if (value && (a[1] & L_TIMER_ABSTIME_P)) {   /* a time on the timer's clock: from now */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        uint64_t n = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+        value = value > n ? value - n : 1;
+    }
+    p->due = value ? deadline_after(value) : 0;
+    sched_timers_changed(emu);
+    return 0;
+}
+
+static int64_t sys_timer_getoverrun(struct emu *emu, const uint64_t a[6])
+{
+    struct posix_timer *p = timer_of(emu->task, a[0]);
+    return p ? p->overrun : -EINVAL;
+}
+
+static int64_t sys_timer_delete(struct emu *emu, const uint64_t a[6])
+{
+    struct posix_timer *p = timer_of(emu->task, a[0]);
+    if (!p)
+        return -EINVAL;
+    *p = (struct posix_timer){ 0 };
+    return 0;
+}
+
 #define PROC_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_proc_calls[] = {
-    PROC_CALL(102, getitimer), PROC_CALL(103, setitimer), PROC_CALL(122, sched_setaffinity),
+    PROC_CALL(102, getitimer), PROC_CALL(103, setitimer), PROC_CALL(107, timer_create),
+    PROC_CALL(108, timer_gettime), PROC_CALL(109, timer_getoverrun), PROC_CALL(110, timer_settime),
+    PROC_CALL(111, timer_delete), PROC_CALL(122, sched_setaffinity),
     PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(136, rt_sigpending),
     PROC_CALL(137, rt_sigtimedwait), PROC_CALL(138, rt_sigqueueinfo), PROC_CALL(143, setregid),
     PROC_CALL(144, setgid), PROC_CALL(145, setreuid), PROC_CALL(146, setuid),

@@ -131,7 +131,7 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     if (t->sent_info) {                /* kill, SIGCHLD: who sent it, and the status */
         const struct sig_info *si = &t->sig_info[signo];
         put32(f + 16, (uint32_t)si->pid);
-        put32(f + 20, si->pid ? t->cred.ruid : 0);
+        put32(f + 20, si->code == L_SI_TIMER ? 0 /* si_overrun */ : si->pid ? t->cred.ruid : 0);
         put64(f + 24, si->value);
     } else {
         put64(f + 16, addr);

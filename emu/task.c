@@ -116,6 +116,8 @@ static void release_live(struct emu *emu, struct task *t)
     t->exe_fd = -1;
     free(t->wait);
     t->wait = NULL;
+    free(t->ptimers);
+    t->ptimers = NULL;
     t->nwait = 0;
     if (t->kmem.n > 1)
         vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));   /* only shrinks */
@@ -200,7 +202,7 @@ void task_wake_for_delivery(struct task *t)
 static bool timers_armed(struct emu *emu)
 {
     for (struct task *t = emu->tasks; t; t = t->next)
-        if (t->itimer.due && t->state != TASK_ZOMBIE)
+        if (t->state != TASK_ZOMBIE && linux_task_timer_due(t))
             return true;
     return false;
 }
@@ -614,6 +616,8 @@ int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t opti
 
 static void reset_for_exec(struct emu *emu, struct task *t)
 {
+    free(t->ptimers);              /* POSIX timers end with the image */
+    t->ptimers = NULL;
     for (int i = 0; i < t->nfds; i++)
         if (t->fds[i].host >= 0 && t->fds[i].cloexec)
             fd_close(t, i);

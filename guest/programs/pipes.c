@@ -7,7 +7,8 @@
  * ending a sleep; one firing while the task computes), select (select and pselect6:
  * readiness, a timeout with the time left written back, EINTR from a handler, pselect6's
  * mask), script (execve of a #! script and of a file with no known format: run with the
- * program copied to /pipes in the root), epoll (epoll_create1, epoll_ctl, epoll_pwait). Each check has its own exit status; stdout is
+ * program copied to /pipes in the root), epoll (epoll_create1, epoll_ctl, epoll_pwait),
+ * ptimers (timer_create and friends). Each check has its own exit status; stdout is
  * the same under every kernel. */
 #include "guest_test.h"
 
@@ -207,6 +208,63 @@ static void t_timers(void) {
   printf("timers: pause ended by setitimer, alarm, a sleep ended, an interval while computing\n");
 }
 
+static volatile sig_atomic_t tcode, tvalue;
+static void on_timer(int s, siginfo_t *si, void *uc) {
+  (void)s; (void)uc;
+  hits++;
+  tcode = si->si_code;
+  tvalue = si->si_value.sival_int;
+}
+
+static void t_ptimers(void) {
+  struct sigaction sa = { .sa_sigaction = on_timer, .sa_flags = SA_SIGINFO };
+  sigaction(SIGUSR2, &sa, NULL);
+  struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2,
+                         .sigev_value.sival_int = 55 };
+  timer_t tm;
+  CHECK_ERRNO(100, timer_create(CLOCK_MONOTONIC, &ev, &tm) == 0);
+  struct itimerspec its = { { 0, 0 }, { 0, 20000000 } }, cur;
+  hits = 0;
+  CHECK_ERRNO(101, timer_settime(tm, 0, &its, NULL) == 0);
+  CHECK_ERRNO(102, timer_gettime(tm, &cur) == 0 && cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0);
+  errno = 0;
+  CHECK(103, pause() == -1 && errno == EINTR && hits == 1 && tcode == SI_TIMER && tvalue == 55);
+  CHECK(104, timer_gettime(tm, &cur) == 0 && cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0);
+  /* An interval while the task computes. */
+  hits = 0;
+  its = (struct itimerspec){ { 0, 5000000 }, { 0, 5000000 } };
+  CHECK_ERRNO(105, timer_settime(tm, 0, &its, NULL) == 0);
+  volatile uint64_t spin = 0;
+  while (hits < 3) spin++;
+  CHECK(106, timer_getoverrun(tm) >= 0);
+  /* An absolute time on CLOCK_REALTIME. */
+  timer_t rt;
+  CHECK_ERRNO(107, timer_create(CLOCK_REALTIME, &ev, &rt) == 0);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  now.tv_nsec += 20000000;
+  if (now.tv_nsec >= 1000000000) { now.tv_sec++; now.tv_nsec -= 1000000000; }
+  its = (struct itimerspec){ { 0, 0 }, now };
+  CHECK_ERRNO(108, timer_delete(tm) == 0);
+  hits = 0;
+  CHECK_ERRNO(109, timer_settime(rt, TIMER_ABSTIME, &its, NULL) == 0);
+  errno = 0;
+  CHECK(110, pause() == -1 && errno == EINTR && hits == 1);
+  /* SIGEV_NONE counts down and sends nothing. */
+  timer_t quiet;
+  struct sigevent none = { .sigev_notify = SIGEV_NONE };
+  CHECK_ERRNO(111, timer_create(CLOCK_MONOTONIC, &none, &quiet) == 0);
+  its = (struct itimerspec){ { 0, 0 }, { 100, 0 } };
+  CHECK_ERRNO(112, timer_settime(quiet, 0, &its, NULL) == 0 && timer_gettime(quiet, &cur) == 0 &&
+                       cur.it_value.tv_sec >= 99 && cur.it_value.tv_sec <= 100);
+  its.it_value.tv_nsec = 1000000000;
+  errno = 0;
+  CHECK(113, timer_settime(quiet, 0, &its, NULL) == -1 && errno == EINVAL);
+  CHECK(114, timer_delete(quiet) == 0 && timer_delete(rt) == 0);
+  signal(SIGUSR2, SIG_DFL);
+  printf("ptimers: one-shot with its value, an interval while computing, TIMER_ABSTIME, SIGEV_NONE\n");
+}
+
 static void t_select(void) {
   int p[2];
   CHECK_ERRNO(60, pipe(p) == 0);
@@ -356,6 +414,7 @@ static const struct { const char *name; void (*fn)(void); } areas[] = {
   { "bigpipe", t_bigpipe }, { "nonblock", t_nonblock }, { "partial", t_partial },
   { "sigpipe", t_sigpipe }, { "epipe-stdout", t_epipe_stdout }, { "timers", t_timers },
   { "select", t_select }, { "script", t_script }, { "epoll", t_epoll },
+  { "ptimers", t_ptimers },
 };
 
 int main(int argc, char **argv) {

@@ -66,7 +66,7 @@ emu_only semantics-prname "qemu reads past the name" \
 # Point 5: pipes between tasks with writes far past their size, partial and interrupted
 # writes, SIGPIPE and EPIPE, timers on a task (pause, a sleep, a computing task),
 # select/pselect6/ppoll with their masks and the time left.
-for area in bigpipe nonblock partial sigpipe timers select epoll; do
+for area in bigpipe nonblock partial sigpipe timers select epoll ptimers; do
   compare "pipes-$area" -- "$G/pipes" "$area"
 done
 
