@@ -103,6 +103,8 @@ bool cpu_replaying(const struct emu *emu);
  * for user code (WFI, MRS of an ID register), now done, with the PC past it
  * (cpu_el0.c). */
 bool cpu_el0_emulate(struct emu *emu);
+/* MIDR_EL1 as a Linux guest reads it (cpu_el0.c): /proc/cpuinfo shows it. */
+uint64_t cpu_midr(struct emu *emu);
 
 /* --- the clock ------------------------------------------------------------------------ */
 

@@ -78,6 +78,11 @@ static uint64_t cpu_id_reg(struct emu *emu, uint32_t crm, uint32_t op2)
     return r.val;
 }
 
+uint64_t cpu_midr(struct emu *emu)
+{
+    return cpu_id_reg(emu, 0, 0) & 0xffffffffu;
+}
+
 /* The value Linux gives user code for `mrs S3_0_C0_<crm>_<op2>`; false where it
  * sends SIGILL (CRm 1-3, and in CRm 0 all but MIDR, MPIDR and REVIDR). */
 static bool id_reg_for_user(struct emu *emu, uint32_t crm, uint32_t op2, uint64_t *v)

@@ -89,6 +89,11 @@ static void bsd_call(struct emu *emu, int64_t nr, const uint64_t a[8])
     if (emu->opt.strace)
         trace(emu, "bsd", c ? c->name : NULL, nr, a, rc,
               rc < 0 && rc > -4096 ? " (error)" : "");
+    if (rc != EMU_RESTART && !emu->task->exited) {
+        emu->task->call.done = 0;       /* the call is over (see linux_syscall) */
+        emu->task->call.eintr = false;
+        emu->task->call.deadline = 0;
+    }
     if (emu->task->exited || rc == EMU_RESTART || emu->stop == STOP_REDIRECT)
         return;
     uint64_t nzcv = cpu_reg(emu, CPU_NZCV) & ~(uint64_t)NZCV_C;

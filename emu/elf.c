@@ -1,11 +1,17 @@
-/* emu/elf.c — loading a static AArch64 ELF executable into a fresh task.
+/* emu/elf.c — loading an AArch64 ELF executable into a fresh task.
  *
  * Segments whose file offset and address agree modulo 16 KB are mapped from the
  * file (private, copy-on-write); others (binaries linked for 4 KB pages) are
  * copied into anonymous memory. The stack gets argv, envp and the auxv that glibc
- * and musl expect, with AT_PAGESZ = 16384. */
+ * and musl expect, with AT_PAGESZ = 16384. A dynamically linked program (PT_INTERP)
+ * gets its interpreter, looked up inside the guest root as Linux looks it up in "/",
+ * loaded beside it; the interpreter starts and maps the libraries itself. */
 #include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include "emu/internal.h"
 
@@ -13,6 +19,7 @@
 #define STACK_SIZE     (8ull << 20)
 #define PIE_BASE       0x555555540000ull
 #define MMAP_BASE      0x7f0000000000ull
+#define INTERP_BASE    0x7fff00000000ull   /* the dynamic loader, above the mmap area */
 #define MAX_PHNUM      64
 
 /* HWCAP: FP ASIMD AES PMULL SHA1 SHA2 CRC32 ATOMICS */
@@ -26,6 +33,7 @@ struct image {
     uint64_t bias;                 /* load address - link address */
     uint64_t lo, hi;               /* extent of the PT_LOADs (link addresses) */
     uint64_t phdr;                 /* run-time address of the program headers */
+    int interp;                    /* index of PT_INTERP, or -1 */
 };
 
 static int check_image(struct image *im, const char *path, char *err, size_t errlen)
@@ -45,10 +53,15 @@ static int check_image(struct image *im, const char *path, char *err, size_t err
         return loader_fail(err, errlen, path, "malformed ELF program headers");
     im->lo = UINT64_MAX;
     im->hi = 0;
+    im->interp = -1;
     for (int i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *ph = &im->ph[i];
-        if (ph->p_type == PT_INTERP)
-            return loader_fail(err, errlen, path, "dynamically linked (has PT_INTERP); machemu runs static executables");
+        if (ph->p_type == PT_INTERP) {
+            if (im->interp >= 0 || ph->p_filesz < 2 || ph->p_filesz > PATH_MAX ||
+                ph->p_offset > im->size || im->size - ph->p_offset < ph->p_filesz)
+                return loader_fail(err, errlen, path, "malformed PT_INTERP");
+            im->interp = i;
+        }
         if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
             continue;
         if (ph->p_filesz > ph->p_memsz || ph->p_offset > im->size || im->size - ph->p_offset < ph->p_filesz ||
@@ -158,7 +171,7 @@ static uint64_t find_phdr(const struct image *im)
     return 0;
 }
 
-static int build_stack(struct emu *emu, struct task *t, struct image *im, int argc,
+static int build_stack(struct emu *emu, struct task *t, struct image *im, uint64_t base, int argc,
                        char *const argv[], char *const envp[], uint64_t *sp_out)
 {
     int envc = 0;
@@ -186,9 +199,9 @@ static int build_stack(struct emu *emu, struct task *t, struct image *im, int ar
         envs[i] = loader_push_str(&s, envp[i]);
     const uint64_t aux[][2] = {
         { AT_PHDR, im->phdr }, { AT_PHENT, sizeof(Elf64_Phdr) }, { AT_PHNUM, im->eh.e_phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
-        { AT_ENTRY, im->eh.e_entry + im->bias }, { AT_UID, 1000 }, { AT_EUID, 1000 },
-        { AT_GID, 1000 }, { AT_EGID, 1000 }, { AT_PLATFORM, platform }, { AT_HWCAP, GUEST_HWCAP },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, base }, { AT_FLAGS, 0 },
+        { AT_ENTRY, im->eh.e_entry + im->bias }, { AT_UID, t->cred.ruid }, { AT_EUID, t->cred.euid },
+        { AT_GID, t->cred.rgid }, { AT_EGID, t->cred.egid }, { AT_PLATFORM, platform }, { AT_HWCAP, GUEST_HWCAP },
         { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
         { AT_EXECFN, execfn }, { AT_MINSIGSTKSZ, 5120 }, { AT_NULL, 0 },
     };
@@ -214,23 +227,70 @@ static int map_sigtramp(struct emu *emu, struct task *t)
     return loader_map_code(emu, t, SIGTRAMP, code, sizeof code, "sigtramp");
 }
 
+static int load_image(struct emu *emu, struct task *t, struct image *im, const char *path)
+{
+    struct vm_object *fobj = loader_file_object(emu, im->fd, path);
+    int rc = fobj ? 0 : -1;
+    for (int i = 0; rc == 0 && i < im->eh.e_phnum; i++)
+        if (im->ph[i].p_type == PT_LOAD && im->ph[i].p_memsz)
+            rc = load_segment(emu, t, im, fobj, &im->ph[i]);
+    vm_object_deallocate(fobj);
+    if (rc == 0) {
+        protect_segments(t, im);
+        im->phdr = find_phdr(im);
+    }
+    return rc;
+}
+
+/* The interpreter PT_INTERP names, opened inside the root: a shared object (ET_DYN,
+ * itself without PT_INTERP), placed at INTERP_BASE. fd -1 with err set on failure. */
+static int open_interp(struct emu *emu, const struct image *main, const char *path,
+                       struct image *in, char *err, size_t errlen)
+{
+    char name[PATH_MAX + 1] = { 0 }, why[PATH_MAX + 96];
+    const Elf64_Phdr *ph = &main->ph[main->interp];
+    struct stat st;
+    in->fd = -1;
+    if (loader_read_at(main->fd, name, ph->p_filesz, ph->p_offset) < 0 || name[ph->p_filesz - 1] ||
+        !name[0])
+        return loader_fail(err, errlen, path, "malformed PT_INTERP");
+    int fd = fs_open(emu, AT_FDCWD, name, O_RDONLY, 0);
+    if (fd < 0) {
+        snprintf(why, sizeof why, "its interpreter %s (PT_INTERP): %s in the guest root (--root)",
+                 name, strerror(-fd));
+        return loader_fail(err, errlen, path, why);
+    }
+    in->fd = fd;
+    in->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    snprintf(why, sizeof why, "%s (its interpreter)", name);
+    if (check_image(in, why, err, errlen) < 0)
+        return -1;
+    if (in->interp >= 0 || in->eh.e_type != ET_DYN)
+        return loader_fail(err, errlen, why, "not a shared object without an interpreter");
+    in->bias = INTERP_BASE - in->lo;
+    return 0;
+}
+
 int elf_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char *path, int argc,
              char *const argv[], char *const envp[], struct exec_start *start,
              char *err, size_t errlen)
 {
-    struct image im = { .fd = fd, .size = size };
+    struct image im = { .fd = fd, .size = size }, in = { .fd = -1 };
     if (check_image(&im, path, err, errlen) < 0)
         return -1;
+    if (im.interp >= 0 && open_interp(emu, &im, path, &in, err, errlen) < 0) {
+        if (in.fd >= 0)
+            close(in.fd);
+        return -1;
+    }
+    bool dynamic = im.interp >= 0;
     loader_set_names(t, path);
-    struct vm_object *fobj = loader_file_object(emu, fd, path);
-    int rc = fobj && t->name && t->exe ? 0 : -1;
-    for (int i = 0; rc == 0 && i < im.eh.e_phnum; i++)
-        if (im.ph[i].p_type == PT_LOAD && im.ph[i].p_memsz)
-            rc = load_segment(emu, t, &im, fobj, &im.ph[i]);
-    vm_object_deallocate(fobj);
+    int rc = t->name && t->exe ? load_image(emu, t, &im, path) : -1;
+    if (rc == 0 && dynamic)
+        rc = load_image(emu, t, &in, path);
+    if (dynamic)
+        close(in.fd);
     if (rc == 0) {
-        protect_segments(t, &im);
-        im.phdr = find_phdr(&im);
         t->brk_start = t->brk_end = im.hi + im.bias;
         t->mmap_hint = MMAP_BASE;
         rc = loader_map_stack(t, STACK_TOP, STACK_SIZE);
@@ -238,9 +298,9 @@ int elf_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char 
     if (rc == 0)
         rc = map_sigtramp(emu, t);
     if (rc == 0)
-        rc = build_stack(emu, t, &im, argc, argv, envp, &start->sp);
+        rc = build_stack(emu, t, &im, dynamic ? in.bias : 0, argc, argv, envp, &start->sp);
     if (rc < 0)
         return loader_fail(err, errlen, path, "cannot load: out of guest memory or bad segment layout");
-    start->pc = im.eh.e_entry + im.bias;
+    start->pc = dynamic ? in.eh.e_entry + in.bias : im.eh.e_entry + im.bias;
     return 0;
 }

@@ -71,6 +71,8 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         emu->vm.trace = trace_fault;
         emu->vm.trace_ctx = opt->fault_trace;
     }
+    /* A guest writing to a closed pipe gets SIGPIPE or EPIPE; machemu must not die of it. */
+    signal(SIGPIPE, SIG_IGN);
     if (emu_wait_init(emu, err, errlen) < 0 || fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
         emu_jetsam_init(emu, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
         goto fail;
@@ -165,6 +167,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         if (rc == 0) {
             exec_start_apply(emu, &start);
             cpu_context_save(emu, t->ctx);
+            t->exe_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         }
     }
     close(fd);

@@ -56,12 +56,39 @@ static void normalize(char *p)
     *out = 0;
 }
 
+/* A directory descriptor (and the cwd) names the directory, not the path it was opened
+ * with: after a rename, paths from it resolve in the directory's new place. The host knows that
+ * place; inside the root it becomes the descriptor's guest path again. A directory
+ * now outside the root (moved away by the host) or deleted keeps its old path. */
+void fs_follow_directory(struct emu *emu, int host, char **path)
+{
+    char link[40], now[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host);
+    ssize_t n = readlink(link, now, sizeof now - 1);
+    if (n <= 0)
+        return;
+    now[n] = 0;
+    size_t rl = strlen(emu->root);
+    const char *rest = now + (rl == 1 ? 0 : rl);   /* a root of "/" is all of the path */
+    if ((rl > 1 && (strncmp(now, emu->root, rl) || (now[rl] != '/' && now[rl] != 0))) ||
+        ((size_t)n > rl + 10 && !strcmp(now + n - 10, " (deleted)")))
+        return;
+    char *p = strdup(*rest ? rest : "/");
+    if (p) {
+        free(*path);
+        *path = p;
+    }
+}
+
 /* The absolute guest path a relative path starts from: the cwd, or the
  * directory a descriptor names. Linux answers ENOTDIR for a descriptor that is
  * not a directory (a pipe, a file, a terminal), so do we. */
-static int dir_base(struct task *t, int dirfd, const char **base)
+static int dir_base(struct emu *emu, int dirfd, const char **base)
 {
+    struct task *t = emu->task;
     if (dirfd == AT_FDCWD) {
+        if (t->cwd_fd >= 0)
+            fs_follow_directory(emu, t->cwd_fd, &t->cwd);
         *base = t->cwd;
         return 0;
     }
@@ -73,6 +100,7 @@ static int dir_base(struct task *t, int dirfd, const char **base)
         return -errno;
     if (!S_ISDIR(st.st_mode) || t->fds[dirfd].path[0] != '/')
         return -ENOTDIR;
+    fs_follow_directory(emu, t->fds[dirfd].host, &t->fds[dirfd].path);
     *base = t->fds[dirfd].path;
     return 0;
 }
@@ -81,7 +109,7 @@ int fs_join(struct emu *emu, int dirfd, const char *path, char **out)
 {
     const char *base = "/";
     if (path[0] != '/') {
-        int rc = dir_base(emu->task, dirfd, &base);
+        int rc = dir_base(emu, dirfd, &base);
         if (rc < 0)
             return rc;
     }
@@ -210,7 +238,7 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
     int fd = min < 0 ? 0 : min;
     while (fd < t->nfds && t->fds[fd].host >= 0)
         fd++;
-    if (fd >= MAX_FDS)
+    if (fd >= MAX_FDS || (uint64_t)fd >= t->rlim[GUEST_RLIMIT_NOFILE][0])
         return -EMFILE;
     if (fd >= t->nfds) {
         int n = fd + 16 > MAX_FDS ? MAX_FDS : fd + 16;

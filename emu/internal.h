@@ -10,6 +10,10 @@
 #include "vm/vm_fault.h"
 
 #define GUEST_NSIG 64
+#define GUEST_NRLIMITS 16
+#define GUEST_NTIMERS 32              /* POSIX timers per process */
+#define GUEST_RLIMIT_NOFILE 7
+#define GUEST_UID 1000             /* the ids every guest has (docs/run.md) */
 
 struct guest_sigaction {
     uint64_t handler, flags, restorer, mask;
@@ -78,6 +82,8 @@ struct task {
                                       forked: launchd's child, reaped as it ends */
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
+    int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
+                                      (busybox runs its applets so); -1: none */
     struct vm_map *map;
     struct vm_kmem kmem;           /* wired kernel memory the task costs */
     uint64_t brk_start, brk_end;   /* program break: [start, end) mapped as "heap" */
@@ -86,6 +92,8 @@ struct task {
     struct gfd *fds;
     int nfds;
     char *cwd;                     /* absolute guest path */
+    int cwd_fd;                    /* host O_PATH fd of the cwd, which its path follows
+                                      (fs_follow_directory); -1: the root, never moved */
     mode_t umask;                  /* the guest's own: the host process keeps the user's */
     struct guest_sigaction *sig;   /* [GUEST_NSIG + 1]; freed at exit, with the map, the
                                       fds, the CPU context and cwd: a zombie keeps only
@@ -95,6 +103,36 @@ struct task {
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;
     uint64_t pending;              /* signals raised by kill/tgkill */
+    struct sig_info {              /* what each pending signal's siginfo says */
+        int32_t code, pid;
+        uint64_t value;            /* si_status (SIGCHLD) or si_value (sigqueue) */
+    } sig_info[GUEST_NSIG + 1];
+    bool sent_info;                /* the signal being delivered was sent: sig_info holds
+                                      its siginfo, not a fault's address */
+    struct {                       /* a system call blocked and restarting (linux.c) */
+        bool eintr;                /* a handler ends it with EINTR (sigsuspend, poll) */
+        uint64_t done;             /* bytes a write or MSG_WAITALL read moved so far:
+                                      what a handler makes it return */
+        bool restore_mask;         /* sigsuspend, pselect6, ppoll: the mask to restore */
+        uint64_t saved_mask;       /* when the call ends or in the handler's frame */
+        uint64_t deadline;         /* ppoll, pselect6: CLOCK_MONOTONIC ns; 0: none yet */
+        uint64_t timeout_addr;     /* their guest timespec, which gets the time left */
+    } call;
+    struct {                       /* ITIMER_REAL (alarm, setitimer): CLOCK_MONOTONIC ns */
+        uint64_t due, interval;    /* due 0: disarmed */
+    } itimer;
+    struct posix_timer {           /* timer_create's, by id; on CLOCK_MONOTONIC ns */
+        bool used;
+        int signo;                 /* 0: SIGEV_NONE */
+        uint64_t value;            /* sigev_value */
+        uint64_t due, interval;    /* due 0: disarmed */
+        int32_t overrun;
+    } *ptimers;                    /* [GUEST_NTIMERS], allocated at the first one */
+    int pgid, sid;                 /* process group and session */
+    struct task_cred {             /* fake credentials: the guest is one ordinary user */
+        uint32_t ruid, euid, suid, rgid, egid, sgid;
+    } cred;
+    uint64_t rlim[GUEST_NRLIMITS][2];   /* soft and hard, RLIM_INFINITY = UINT64_MAX */
     struct task_upcall upcall;
     struct emu_jetsam_props memstatus;
     unsigned jetsam_states;        /* MEMORYSTATUS_STATE_* */
@@ -193,6 +231,8 @@ struct emu {
         uint64_t cpu_tlb_flushes, tb_flushes, syscalls, fills, fill_faults, switches;
     } stats;
     uint64_t rng;                  /* xorshift state for getrandom */
+    uint64_t unknown_calls[8];     /* Linux call numbers already said to be unknown; the
+                                      last bit stands for every number past 510 */
     bool in_fill;                  /* vm_fault is running for a CPU access (not a syscall's) */
     struct dbg *dbg;               /* the debugger, when one is attached */
     struct emu_fault_watch fault_watch;   /* the debugger's, once attached */
@@ -305,6 +345,9 @@ void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t de
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
 void sched_update_quantum(struct emu *emu);
+/* From a system call (the CPU running): a timer was armed, so a lone task's quantum
+ * must end for it to be looked at. */
+void sched_timers_changed(struct emu *emu);
 /* With the CPU stopped, before the current task runs: a quantum that started while
  * the CPU ran (a fork) gets the block hook that counts it. */
 void sched_before_run(struct emu *emu);
@@ -356,6 +399,9 @@ int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent,
 /* The guest path of a host file: relative to the root if inside it, else "/name". */
 char *fs_guest_path_of_host(struct emu *emu, const char *host_path);
 int fs_join(struct emu *emu, int dirfd, const char *path, char **abs);  /* -errno or 0 */
+/* Brings *path (a guest path) to where the directory open at host is now, if that is
+ * inside the root and the directory still exists. */
+void fs_follow_directory(struct emu *emu, int host, char **path);
 int fd_install(struct task *t, int host, bool cloexec, const char *path, int min);
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);
@@ -368,6 +414,25 @@ void linux_syscall(struct emu *emu);
 /* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
  * in returns EINTR (with the time left), as Linux returns it for a handler. */
 void linux_sleep_interrupted(struct emu *emu);
+/* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
+void linux_post_signal(struct task *t, int signo);
+/* The same with the siginfo it carries: si_code, the sender's pid, si_status or si_value. */
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value);
+#define L_SI_USER   0
+#define L_SI_KERNEL 0x80
+#define L_SI_TKILL  (-6)
+#define L_SI_TIMER  (-2)
+/* The defaults of a new task: credentials, limits, its group and session. */
+void linux_task_defaults(struct emu *emu, struct task *t);
+/* Fires the interval timers now due (posting SIGALRM); the earliest still armed (0:
+ * none). */
+uint64_t linux_timers_fire(struct emu *emu);
+/* The task's earliest armed timer (interval or POSIX), CLOCK_MONOTONIC ns; 0: none. */
+uint64_t linux_task_timer_due(const struct task *t);
+/* A pending signal the task's mask lets through would act (run a handler or kill). */
+bool linux_signal_ready(const struct task *t);
+/* ppoll and pselect6 write the time left back: at the end, or when a handler ends them. */
+void linux_poll_time_left(struct emu *emu);
 
 /* signal.c */
 /* Delivers signo to the task at the current CPU state (with siginfo fields); if the
@@ -377,6 +442,8 @@ void signal_deliver(struct emu *emu, int signo, int code, uint64_t addr);
 void signal_deliver_pending(struct emu *emu);
 int signal_sigreturn(struct emu *emu);
 void task_die(struct emu *emu, int signo, const char *why);
+/* The signal would run a handler or end the task (not ignored, by choice or default). */
+bool signal_acts(const struct task *t, int signo);
 
 /* jetsam_notes.c: memory-pressure notes (see emu/jetsam.h and machemu/abi.h). */
 /* With the CPU stopped, before the current task runs: posts the delayed notes now due,

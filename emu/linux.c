@@ -97,7 +97,6 @@ int64_t sys_execve(struct emu *emu, const uint64_t a[6])
 
 static int64_t sys_getpid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
 static int64_t sys_getppid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->ppid; }
-static int64_t sys_getuid(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return 1000; }
 static int64_t sys_set_tid_address(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
 static int64_t sys_zero(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return 0; }
 static int64_t sys_enosys(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return -ENOSYS; }
@@ -108,35 +107,19 @@ static int64_t sys_uname(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], u, sizeof u);
 }
 
-static int64_t sys_prlimit64(struct emu *emu, const uint64_t a[6])
-{
-    uint64_t lim[2] = { UINT64_MAX, UINT64_MAX };
-    if (a[0] && (int)a[0] != emu->task->pid)
-        return -ESRCH;
-    switch (a[1]) {
-    case 3: lim[0] = lim[1] = 8ull << 20; break;       /* RLIMIT_STACK: the stack entry */
-    case 7: lim[0] = lim[1] = 1024; break;             /* RLIMIT_NOFILE: the fd table */
-    default: if (a[1] >= 16) return -EINVAL;
-    }
-    if (a[2])
-        return -EPERM;         /* the limits are those of the machine */
-    return a[3] && copyout(emu, a[3], lim, sizeof lim) < 0 ? -EFAULT : 0;
-}
-
-static int64_t sys_getrlimit(struct emu *emu, const uint64_t a[6])
-{
-    uint64_t b[6] = { 0, a[0], 0, a[1] };
-    return sys_prlimit64(emu, b);
-}
-
 static int64_t sys_prctl(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
     char name[16] = { 0 };
     switch (a[0]) {
     case G_PR_SET_NAME:
-        if (copyin(emu, name, a[1], 15) < 0)
-            return -EFAULT;
+        /* A string, cut to 15 bytes: nothing past its NUL is read. */
+        for (int i = 0; i < 15; i++) {
+            if (copyin(emu, &name[i], a[1] + (unsigned)i, 1) < 0)
+                return -EFAULT;
+            if (!name[i])
+                break;
+        }
         free(t->name);
         t->name = strdup(name);
         return 0;
@@ -195,11 +178,30 @@ static int64_t sleep_ns(struct emu *emu, uint64_t ns, uint64_t rem)
     return EMU_RESTART;
 }
 
+/* A blocked call other than a sleep that a handler interrupts: a write that moved
+ * bytes returns their count, sigsuspend, poll and select return EINTR, the others
+ * start again after the handler (SA_RESTART is what every program here expects). */
+static void call_interrupted(struct emu *emu)
+{
+    struct task *t = emu->task;
+    if (!t->call.eintr && !t->call.done)
+        return;
+    linux_poll_time_left(emu);
+    cpu_set_reg(emu, CPU_X(0), t->call.done ? t->call.done : (uint64_t)-EINTR);
+    cpu_set_reg(emu, CPU_PC, cpu_reg(emu, CPU_PC) + 4);   /* past the svc */
+    t->call.eintr = false;
+    t->call.done = 0;
+    t->call.deadline = 0;
+    t->call.timeout_addr = 0;
+}
+
 void linux_sleep_interrupted(struct emu *emu)
 {
     struct task *t = emu->task;
-    if (!t->sleep.until)
+    if (!t->sleep.until) {
+        call_interrupted(emu);
         return;
+    }
     uint64_t now = task_now_ns(), left = t->sleep.until > now ? t->sleep.until - now : 0;
     int64_t g[2] = { (int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u) };
     if (t->sleep.rem)
@@ -263,14 +265,6 @@ static int64_t sys_getrandom(struct emu *emu, const uint64_t a[6])
         done += n;
     }
     return (int64_t)len;
-}
-
-static int64_t sys_sched_getaffinity(struct emu *emu, const uint64_t a[6])
-{
-    uint64_t mask = 1;
-    if (a[1] < sizeof mask)
-        return -EINVAL;
-    return copyout(emu, a[2], &mask, sizeof mask) < 0 ? -EFAULT : (int64_t)sizeof mask;
 }
 
 static int64_t sys_futex(struct emu *emu, const uint64_t a[6])
@@ -365,35 +359,34 @@ static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
     return a[1] && copyout(emu, a[1], &old, sizeof old) < 0 ? -EFAULT : 0;
 }
 
-static void post_signal(struct task *t, uint64_t sig)
+/* kill(2): one task, a process group (0: the caller's, -pgid), or (-1) every task
+ * but the caller. */
+static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code)
 {
-    if (!sig || t->state == TASK_ZOMBIE)
-        return;
-    t->pending |= 1ull << (sig - 1);
-    task_wake_for_delivery(t);
-}
-
-/* kill(2): one task, or (0, -1, -pgid) every task, since all share one group. */
-static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig)
-{
+    int from = emu->task->pid;
     if (sig > GUEST_NSIG)
         return -EINVAL;
     if (pid > 0) {
         struct task *t = task_by_pid(emu, (int)pid);
         if (!t || t->state == TASK_ZOMBIE)
             return -ESRCH;
-        post_signal(t, sig);
+        linux_post_signal_info(t, (int)sig, code, from, 0);
         return 0;
     }
-    for (struct task *t = emu->tasks; t; t = t->next)
-        if (pid != -1 || t != emu->task)
-            post_signal(t, sig);
-    return 0;
+    int64_t group = pid == 0 ? emu->task->pgid : -pid;
+    bool any = false;
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (t->state == TASK_ZOMBIE || (pid == -1 ? t == emu->task : t->pgid != group))
+            continue;
+        linux_post_signal_info(t, (int)sig, code, from, 0);
+        any = true;
+    }
+    return any || pid == -1 ? 0 : -ESRCH;
 }
 
-int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
-static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1]); }
-static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2]); }
+int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_USER); }
+static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_TKILL); }
+static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2], L_SI_TKILL); }
 
 static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
 {
@@ -408,17 +401,12 @@ static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], si, sizeof si);
 }
 
-struct linux_call {
-    const char *name;
-    int64_t (*fn)(struct emu *emu, const uint64_t a[6]);
-};
-
 #define LINUX_NSYSCALLS 450
 #define CALL(nr, fn) [nr] = { #fn, sys_##fn }
 #define NAMED(nr, name, fn) [nr] = { name, sys_##fn }
 static const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(17, getcwd), CALL(23, dup), CALL(24, dup3), CALL(25, fcntl), CALL(29, ioctl),
-    CALL(34, mkdirat), CALL(35, unlinkat), CALL(36, symlinkat), NAMED(38, "renameat", renameat2),
+    CALL(34, mkdirat), CALL(35, unlinkat), CALL(36, symlinkat), CALL(38, renameat),
     CALL(46, ftruncate), NAMED(48, "faccessat", faccessat), CALL(49, chdir), CALL(50, fchdir),
     CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
     CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
@@ -426,18 +414,46 @@ static const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
     CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
     NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),
-    CALL(114, clock_getres), CALL(115, clock_nanosleep), CALL(123, sched_getaffinity),
-    NAMED(124, "sched_yield", zero), CALL(129, kill), CALL(130, tkill), CALL(131, tgkill),
+    CALL(114, clock_getres), CALL(115, clock_nanosleep), NAMED(124, "sched_yield", zero), CALL(129, kill), CALL(130, tkill), CALL(131, tgkill),
     CALL(132, sigaltstack), CALL(134, rt_sigaction), CALL(135, rt_sigprocmask),
-    CALL(139, rt_sigreturn), CALL(160, uname), CALL(163, getrlimit), CALL(166, umask),
+    CALL(139, rt_sigreturn), CALL(160, uname), CALL(166, umask),
     CALL(167, prctl), CALL(169, gettimeofday), CALL(172, getpid), CALL(173, getppid),
-    CALL(174, getuid), NAMED(175, "geteuid", getuid), NAMED(176, "getgid", getuid),
-    NAMED(177, "getegid", getuid), NAMED(178, "gettid", getpid), CALL(179, sysinfo),
+    NAMED(178, "gettid", getpid), CALL(179, sysinfo),
     CALL(214, brk), CALL(220, clone), CALL(221, execve), CALL(260, wait4), CALL(215, munmap), CALL(216, mremap), CALL(222, mmap), CALL(226, mprotect),
-    CALL(227, msync), CALL(233, madvise), CALL(261, prlimit64), CALL(276, renameat2),
-    CALL(278, getrandom), NAMED(291, "statx", enosys), NAMED(293, "rseq", enosys),
+    CALL(227, msync), CALL(233, madvise), CALL(276, renameat2),
+    CALL(278, getrandom), NAMED(293, "rseq", enosys),
     NAMED(439, "faccessat2", faccessat),
 };
+
+static const struct linux_call *linux_call_of(uint64_t nr)
+{
+    static const struct { const struct linux_call *calls; const size_t *n; } more[] = {
+        { linux_proc_calls, &linux_proc_ncalls },
+        { linux_fsmeta_calls, &linux_fsmeta_ncalls },
+        { linux_sock_calls, &linux_sock_ncalls },
+        { linux_poll_calls, &linux_poll_ncalls },
+    };
+    if (nr < LINUX_NSYSCALLS && linux_calls[nr].fn)
+        return &linux_calls[nr];
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        if (nr < *more[i].n && more[i].calls[nr].fn)
+            return &more[i].calls[nr];
+    return NULL;
+}
+
+/* A call machemu does not implement answers ENOSYS; the first time in a run each is
+ * said on stderr, by number and name, as what a program that fails may have needed. */
+static void note_unknown(struct emu *emu, uint64_t nr)
+{
+    uint64_t bit = nr < 511 ? nr : 511;
+    if (emu->unknown_calls[bit / 64] >> (bit % 64) & 1)
+        return;
+    emu->unknown_calls[bit / 64] |= 1ull << (bit % 64);
+    const char *name = linux_call_name(nr);
+    fprintf(stderr, "machemu: task %d (%s) made system call %llu (%s), which machemu does not "
+            "implement: ENOSYS\n", emu->task->pid, emu->task->name ? emu->task->name : "?",
+            (unsigned long long)nr, name ? name : "no such call on arm64");
+}
 
 void signal_deliver_pending(struct emu *emu)
 {
@@ -448,7 +464,9 @@ void signal_deliver_pending(struct emu *emu)
     int sig = __builtin_ctzll(ready) + 1;
     t->pending &= ~(1ull << (sig - 1));
     emu->fault = (struct mmu_fault){ 0 };
-    signal_deliver(emu, sig, 0 /* SI_USER */, 0);
+    t->sent_info = true;
+    signal_deliver(emu, sig, t->sig_info[sig].code, 0);
+    t->sent_info = false;
 }
 
 void linux_syscall(struct emu *emu)
@@ -456,10 +474,24 @@ void linux_syscall(struct emu *emu)
     uint64_t nr = cpu_reg(emu, CPU_X(8)), a[6];
     for (int i = 0; i < 6; i++)
         a[i] = cpu_reg(emu, CPU_X(i));
-    const struct linux_call *c = nr < LINUX_NSYSCALLS && linux_calls[nr].fn ? &linux_calls[nr] : NULL;
+    const struct linux_call *c = linux_call_of(nr);
+    struct task *t = emu->task;
     int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
+    if (!c)
+        note_unknown(emu, nr);
+    if (rc != EMU_RESTART && !t->exited) {   /* the call is over */
+        t->call.eintr = false;
+        t->call.done = 0;
+        t->call.deadline = 0;
+        t->call.timeout_addr = 0;
+        if (t->call.restore_mask && rc != -EINTR) {
+            t->sigmask = t->call.saved_mask;
+            t->call.restore_mask = false;
+        }
+    }
     if (emu->opt.strace) {
-        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, c ? c->name : "unknown");
+        const char *name = c ? c->name : linux_call_name(nr);
+        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, name ? name : "unknown");
         if (!c)
             fprintf(emu->opt.strace, "#%llu", (unsigned long long)nr);
         fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s%s\n",
@@ -472,5 +504,9 @@ void linux_syscall(struct emu *emu)
         return;
     cpu_set_reg(emu, CPU_X(0), (uint64_t)rc);
     signal_deliver_pending(emu);
+    if (t->call.restore_mask && !t->exited) {   /* no handler took the old mask */
+        t->sigmask = t->call.saved_mask;
+        t->call.restore_mask = false;
+    }
     jetsam_notes_deliver(emu);
 }

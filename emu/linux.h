@@ -5,6 +5,23 @@
 #include <sys/stat.h>
 #include "emu/internal.h"
 
+/* One system call: its name for --strace and its function. The calls are in tables
+ * indexed by number: linux.c's and one per file below. */
+struct linux_call {
+    const char *name;
+    int64_t (*fn)(struct emu *emu, const uint64_t a[6]);
+};
+extern const struct linux_call linux_proc_calls[], linux_fsmeta_calls[], linux_sock_calls[],
+    linux_poll_calls[];
+extern const size_t linux_proc_ncalls, linux_fsmeta_ncalls, linux_sock_ncalls, linux_poll_ncalls;
+
+/* linux_names.c: the name of Linux call nr on arm64, or NULL. */
+const char *linux_call_name(uint64_t nr);
+
+/* procfs.c: a host fd holding /proc file abs (meminfo, cpuinfo, PID|self/maps,
+ * status, exe) for reading, or -ENOENT if machemu does not make that file. */
+int procfs_open(struct emu *emu, const char *abs, int flags);
+
 /* linux.c */
 int64_t sys_wait4(struct emu *, const uint64_t a[6]);
 int64_t sys_execve(struct emu *, const uint64_t a[6]);
@@ -24,6 +41,16 @@ int64_t sys_msync(struct emu *, const uint64_t a[6]);
 int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode);
 int64_t file_fstat(struct emu *emu, int fd, struct stat *st);
 int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st);
+/* Runs fn on (parent directory, last component) of a guest path, the final symlink not
+ * followed, or with `follow` on an O_PATH descriptor of the resolved path and "". */
+int64_t file_at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
+                     int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx);
+/* The owner the guest sees: the host user's files are the guest user's (GUEST_UID). */
+uint32_t file_guest_uid(uint32_t host_uid);
+uint32_t file_guest_gid(uint32_t host_gid);
+/* Writes to a host pipe or socket what fits without blocking: bytes, or -errno
+ * (-EAGAIN: no room) when none moved. */
+int64_t file_write_some(int host, const void *buf, size_t len);
 int64_t sys_openat(struct emu *, const uint64_t a[6]);
 int64_t sys_close(struct emu *, const uint64_t a[6]);
 int64_t sys_read(struct emu *, const uint64_t a[6]);
@@ -47,6 +74,7 @@ int64_t sys_ioctl(struct emu *, const uint64_t a[6]);
 int64_t sys_getdents64(struct emu *, const uint64_t a[6]);
 int64_t sys_unlinkat(struct emu *, const uint64_t a[6]);
 int64_t sys_mkdirat(struct emu *, const uint64_t a[6]);
+int64_t sys_renameat(struct emu *, const uint64_t a[6]);
 int64_t sys_renameat2(struct emu *, const uint64_t a[6]);
 int64_t sys_faccessat(struct emu *, const uint64_t a[6]);
 int64_t sys_ftruncate(struct emu *, const uint64_t a[6]);

@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -15,7 +18,8 @@
 #include <unistd.h>
 #include "emu/linux.h"
 
-#define IO_MAX   (1u << 20)        /* bytes moved per read/write call */
+#define IO_MAX   (1u << 20)        /* bytes moved per host read or write */
+#define RW_MAX   0x7ffff000u       /* bytes one call moves at most (Linux's MAX_RW_COUNT) */
 #define L_AT_FDCWD (-100)
 #define L_AT_SYMLINK_NOFOLLOW 0x100
 #define L_AT_REMOVEDIR 0x200
@@ -51,15 +55,100 @@ static int get_path(struct emu *emu, uint64_t gptr, char *buf)
     return copyinstr(emu, buf, gptr, PATH_MAX);
 }
 
+/* A FIFO's blocking open waits for the other end; the host's must not, or the whole
+ * machine would wait. So every open is made non-blocking, then made what the guest
+ * asked. An open for reading returns at once (its reads wait for data, as a poll of
+ * the FIFO does); one for writing with no reader yet waits in the scheduler, looking
+ * again every few milliseconds. */
+#define FIFO_RETRY_NS 5000000u
+
+static bool is_fifo_at(struct emu *emu, int dirfd, const char *path)
+{
+    struct stat st;
+    int fd = fs_open(emu, dirfd, path, O_PATH, 0);
+    bool fifo = fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    if (fd >= 0)
+        close(fd);
+    return fifo;
+}
+
+/* /dev/fd/N, /proc/self/fd/N, /dev/stdin... name the guest's descriptor N: opening one
+ * opens that file again (a new open file description, as Linux does; bash's process
+ * substitution passes a pipe so). -ENOENT if the path is none of them. */
+static int open_own_fd(struct emu *emu, int dirfd, const char *path, int flags)
+{
+    static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+    char *abs, *end;
+    long n = -1;
+    if (fs_join(emu, dirfd, path, &abs) < 0)
+        return -ENOENT;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(abs, std[i]))
+            n = i;
+    const char *num = !strncmp(abs, "/dev/fd/", 8) ? abs + 8
+                      : !strncmp(abs, "/proc/self/fd/", 14) ? abs + 14 : NULL;
+    if (num && *num)
+        n = strtol(num, &end, 10), n = *end ? -1 : n;
+    free(abs);
+    if (n < 0)
+        return -ENOENT;
+    int host = n < INT_MAX ? fd_host(emu->task, (int)n) : -EBADF;
+    if (host < 0)
+        return -ENOENT;
+    /* No more than the descriptor gives: its file may be the user's, outside the root
+     * (standard output redirected to a file), which the guest may only write. */
+    int have = fcntl(host, F_GETFL), want = flags & O_ACCMODE;
+    if (have < 0 || (have & O_PATH) ||
+        (want != (have & O_ACCMODE) && (have & O_ACCMODE) != O_RDWR))
+        return -EACCES;
+    char link[40];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host);
+    int fd = open(link, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
 int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode)
 {
     char path[PATH_MAX];
     int rc = get_path(emu, gpath, path);
     if (rc < 0)
         return rc;
-    int host = fs_open(emu, dirfd_of(dirfd), path, flags & ~O_CLOEXEC, mode);
+    int own = open_own_fd(emu, dirfd_of(dirfd), path, flags);
+    if (own == -ENOENT) {
+        char *abs;
+        if (fs_join(emu, dirfd_of(dirfd), path, &abs) == 0) {
+            own = procfs_open(emu, abs, flags);
+            free(abs);
+        }
+    }
+    if (own != -ENOENT) {
+        if (own < 0)
+            return own;
+        char *abs;
+        int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
+        if (fd == 0) {
+            fd = fd_install(emu->task, own, flags & O_CLOEXEC, abs, 0);
+            free(abs);
+        }
+        if (fd < 0)
+            close(own);
+        return fd;
+    }
+    emu->task->timed_out = false;
+    bool path_only = flags & O_PATH;
+    int host = fs_open(emu, dirfd_of(dirfd), path, (flags & ~O_CLOEXEC) | (path_only ? 0 : O_NONBLOCK), mode);
+    if (host == -ENXIO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY &&
+        is_fifo_at(emu, dirfd_of(dirfd), path)) {
+        task_block_io(emu, NULL, 0, deadline_after(FIFO_RETRY_NS));
+        return EMU_RESTART;
+    }
     if (host < 0)
         return host;
+    if (!path_only && !(flags & O_NONBLOCK)) {
+        int fl = fcntl(host, F_GETFL);
+        if (fl >= 0)
+            fcntl(host, F_SETFL, fl & ~O_NONBLOCK);
+    }
     char *abs;
     int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
     if (fd == 0) {
@@ -92,26 +181,143 @@ static int check_writable(struct emu *emu, uint64_t buf, size_t len)
     return 0;
 }
 
+/* Pipes, FIFOs and sockets: the other end may be another guest task, so the host must
+ * never block in them. */
+static bool is_stream(int host)
+{
+    struct stat st;
+    return fstat(host, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+static bool host_nonblocking(int host)
+{
+    int fl = fcntl(host, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int64_t file_write_some(int host, const void *buf, size_t len)
+{
+    struct stat st;
+    if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        ssize_t n = send(host, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        return n < 0 ? -errno : n;
+    }
+    /* A pipe that polls writable has a free page: a write of at most PIPE_BUF bytes
+     * goes in whole (atomically, as the guest expects of such a write) at once. */
+    size_t done = 0;
+    while (done < len) {
+        struct pollfd p = { .fd = host, .events = POLLOUT };
+        if (poll(&p, 1, 0) < 0 || !(p.revents & (POLLOUT | POLLERR)))
+            break;
+        size_t n = len - done < PIPE_BUF ? len - done : PIPE_BUF;
+        ssize_t w = write(host, (const char *)buf + done, n);
+        if (w < 0) {
+            if (!done)
+                return -errno;
+            break;
+        }
+        done += (size_t)w;
+    }
+    return done ? (int64_t)done : -EAGAIN;
+}
+
+/* A write to a pipe or socket: what fits now; the rest after the task has waited for
+ * room (the call restarts, with the count so far in t->call.done), as a blocking write
+ * on Linux moves everything unless a handler interrupts it. A reader gone: SIGPIPE. */
+struct giov { uint64_t base, len; };
+
+/* The guest bytes [at, at+n) of what a write sends: one buffer or an iovec. */
+struct wsrc {
+    uint64_t buf;                  /* the buffer, or with iov the array */
+    const struct giov *iov;
+    uint64_t niov;
+};
+
+static int wsrc_copyin(struct emu *emu, const struct wsrc *s, uint64_t at, char *dst, size_t n)
+{
+    if (!s->iov)
+        return copyin(emu, dst, s->buf + at, n);
+    for (uint64_t i = 0; n && i < s->niov; i++) {
+        if (at >= s->iov[i].len) {
+            at -= s->iov[i].len;
+            continue;
+        }
+        size_t k = s->iov[i].len - at < n ? (size_t)(s->iov[i].len - at) : n;
+        if (copyin(emu, dst, s->iov[i].base + at, k) < 0)
+            return -EFAULT;
+        dst += k;
+        n -= k;
+        at = 0;
+    }
+    return 0;
+}
+
+static int64_t write_stream(struct emu *emu, int host, const struct wsrc *src, uint64_t len)
+{
+    struct task *t = emu->task;
+    uint64_t done = t->call.done;
+    size_t n = len - done > IO_MAX ? IO_MAX : (size_t)(len - done);
+    char *tmp = malloc(n ? n : 1);
+    if (!tmp)
+        return done ? (int64_t)done : -ENOMEM;
+    int64_t w = wsrc_copyin(emu, src, done, tmp, n);
+    if (w == 0)
+        w = file_write_some(host, tmp, n);
+    free(tmp);
+    if (w == -EPIPE)
+        linux_post_signal(t, SIGPIPE);
+    if (w < 0 && w != -EAGAIN)
+        return done ? (int64_t)done : w;
+    done += w > 0 ? (uint64_t)w : 0;
+    if (done == len || host_nonblocking(host))
+        return done ? (int64_t)done : -EAGAIN;
+    t->call.done = done;
+    struct pollfd p = { .fd = host, .events = POLLOUT };
+    task_block_io(emu, &p, 1, 0);
+    return EMU_RESTART;
+}
+
 static int64_t do_read(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
 {
     int host = fd_host(emu->task, fd);
     if (host < 0)
         return host;
-    if (len > IO_MAX)
-        len = IO_MAX;
-    if (buf + len < buf || check_writable(emu, buf, len) < 0)
+    if (len > RW_MAX)
+        len = RW_MAX;
+    if (buf + len < buf)
         return -EFAULT;
     if (off < 0 && task_would_block(emu, host, POLLIN))
         return EMU_RESTART;
-    char *tmp = malloc(len ? len : 1);
+    /* A regular file gives everything asked for, a chunk at a time; a pipe, socket or
+     * terminal what it holds now. */
+    bool all = !is_stream(host);
+    size_t chunk = len > IO_MAX ? IO_MAX : (size_t)len;
+    char *tmp = malloc(chunk ? chunk : 1);
     if (!tmp)
         return -ENOMEM;
-    ssize_t n = off < 0 ? read(host, tmp, len) : pread(host, tmp, len, off);
-    int64_t rc = n < 0 ? -errno : n;
-    if (n > 0 && copyout(emu, buf, tmp, (size_t)n) < 0)
-        rc = -EFAULT;
+    uint64_t done = 0;
+    int64_t rc = 0;
+    do {
+        size_t want = len - done < chunk ? (size_t)(len - done) : chunk;
+        if (check_writable(emu, buf + done, want) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        ssize_t n = off < 0 ? read(host, tmp, want) : pread(host, tmp, want, off + (int64_t)done);
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        if (n > 0 && copyout(emu, buf + done, tmp, (size_t)n) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        done += (uint64_t)n;
+        if ((size_t)n < want)
+            break;
+    } while (all && done < len);
     free(tmp);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int64_t off)
@@ -119,20 +325,33 @@ static int64_t do_write(struct emu *emu, int fd, uint64_t buf, uint64_t len, int
     int host = fd_host(emu->task, fd);
     if (host < 0)
         return host;
-    if (len > IO_MAX)
-        len = IO_MAX;
-    char *tmp = malloc(len ? len : 1);
+    if (len > RW_MAX)
+        len = RW_MAX;
+    if (off < 0 && is_stream(host))
+        return write_stream(emu, host, &(struct wsrc){ .buf = buf }, len);
+    size_t chunk = len > IO_MAX ? IO_MAX : (size_t)len;
+    char *tmp = malloc(chunk ? chunk : 1);
     if (!tmp)
         return -ENOMEM;
-    int64_t rc = copyin(emu, tmp, buf, len);
-    if (rc == 0 && off < 0 && task_would_block(emu, host, POLLOUT))
-        rc = EMU_RESTART;
-    if (rc == 0) {
-        ssize_t n = off < 0 ? write(host, tmp, len) : pwrite(host, tmp, len, off);
-        rc = n < 0 ? -errno : n;
-    }
+    uint64_t done = 0;
+    int64_t rc = 0;
+    do {
+        size_t want = len - done < chunk ? (size_t)(len - done) : chunk;
+        if (copyin(emu, tmp, buf + done, want) < 0) {
+            rc = -EFAULT;
+            break;
+        }
+        ssize_t n = off < 0 ? write(host, tmp, want) : pwrite(host, tmp, want, off + (int64_t)done);
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        done += (uint64_t)n;
+        if ((size_t)n < want)
+            break;
+    } while (done < len);
     free(tmp);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 int64_t sys_read(struct emu *emu, const uint64_t a[6]) { return do_read(emu, (int)a[0], a[1], a[2], -1); }
@@ -148,8 +367,7 @@ int64_t sys_pwrite64(struct emu *emu, const uint64_t a[6])
     return (int64_t)a[3] < 0 ? -EINVAL : do_write(emu, (int)a[0], a[1], a[2], (int64_t)a[3]);
 }
 
-struct giov { uint64_t base, len; };
-
+/* Linux refuses a negative length and moves at most RW_MAX bytes in all. */
 static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov **iov, uint64_t *total)
 {
     if (cnt > 1024)
@@ -163,39 +381,46 @@ static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov 
     }
     *total = 0;
     for (uint64_t i = 0; i < cnt; i++) {
-        if ((int64_t)(*iov)[i].len < 0 || *total + (*iov)[i].len > IO_MAX)
-            (*iov)[i].len = *total >= IO_MAX ? 0 : IO_MAX - *total;
+        if ((int64_t)(*iov)[i].len < 0) {
+            free(*iov);
+            return -EINVAL;
+        }
+        if ((*iov)[i].len > RW_MAX - *total)
+            (*iov)[i].len = RW_MAX - *total;
         *total += (*iov)[i].len;
     }
     return 0;
 }
 
-/* One host write of the gathered buffers keeps pipe writes atomic. */
+/* To a pipe or socket the gathered bytes go as one write (atomic up to PIPE_BUF);
+ * to a file, one buffer after the other until one is short. */
 int64_t sys_writev(struct emu *emu, const uint64_t a[6])
 {
     struct giov *iov;
-    uint64_t total;
+    uint64_t total, done = 0;
     int host = fd_host(emu->task, (int)a[0]);
     if (host < 0)
         return host;
     int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
     if (rc < 0)
         return rc;
-    char *tmp = malloc(total ? total : 1), *p = tmp;
-    if (!tmp)
-        rc = -ENOMEM;
-    for (uint64_t i = 0; rc == 0 && i < a[2]; p += iov[i].len, i++)
-        if (copyin(emu, p, iov[i].base, iov[i].len) < 0)
-            rc = -EFAULT;
-    if (rc == 0 && task_would_block(emu, host, POLLOUT))
-        rc = EMU_RESTART;
-    if (rc == 0) {
-        ssize_t n = write(host, tmp, total);
-        rc = n < 0 ? -errno : n;
+    if (is_stream(host)) {
+        rc = write_stream(emu, host, &(struct wsrc){ .iov = iov, .niov = a[2] }, total);
+        free(iov);
+        return rc;
     }
-    free(tmp);
+    for (uint64_t i = 0; i < a[2]; i++) {
+        if (!iov[i].len)
+            continue;
+        rc = do_write(emu, (int)a[0], iov[i].base, iov[i].len, -1);
+        if (rc < 0)
+            break;
+        done += (uint64_t)rc;
+        if ((uint64_t)rc < iov[i].len)
+            break;
+    }
     free(iov);
-    return rc;
+    return done ? (int64_t)done : rc;
 }
 
 int64_t sys_readv(struct emu *emu, const uint64_t a[6])
@@ -208,6 +433,23 @@ int64_t sys_readv(struct emu *emu, const uint64_t a[6])
     int64_t rc = get_iov(emu, a[1], a[2], &iov, &total);
     if (rc < 0)
         return rc;
+    if (!is_stream(host)) {        /* a file: one buffer after the other */
+        uint64_t done = 0;
+        for (uint64_t i = 0; i < a[2]; i++) {
+            if (!iov[i].len)
+                continue;
+            rc = do_read(emu, (int)a[0], iov[i].base, iov[i].len, -1);
+            if (rc < 0)
+                break;
+            done += (uint64_t)rc;
+            if ((uint64_t)rc < iov[i].len)
+                break;
+        }
+        free(iov);
+        return done ? (int64_t)done : rc;
+    }
+    if (total > IO_MAX)
+        total = IO_MAX;
     for (uint64_t i = 0; rc == 0 && i < a[2]; i++)
         if (iov[i].len && check_writable(emu, iov[i].base, iov[i].len) < 0)
             rc = -EFAULT;
@@ -254,11 +496,14 @@ struct gstat {
     uint32_t unused[2];
 };
 
+uint32_t file_guest_uid(uint32_t host_uid) { return host_uid == geteuid() ? GUEST_UID : host_uid; }
+uint32_t file_guest_gid(uint32_t host_gid) { return host_gid == getegid() ? GUEST_UID : host_gid; }
+
 static int put_stat(struct emu *emu, uint64_t dst, const struct stat *st)
 {
     struct gstat g = {
         .dev = st->st_dev, .ino = st->st_ino, .mode = st->st_mode, .nlink = (uint32_t)st->st_nlink,
-        .uid = st->st_uid, .gid = st->st_gid, .rdev = st->st_rdev, .size = st->st_size,
+        .uid = file_guest_uid(st->st_uid), .gid = file_guest_gid(st->st_gid), .rdev = st->st_rdev, .size = st->st_size,
         .blksize = (int32_t)st->st_blksize, .blocks = st->st_blocks,
         .atime = st->st_atim.tv_sec, .atime_ns = st->st_atim.tv_nsec,
         .mtime = st->st_mtim.tv_sec, .mtime_ns = st->st_mtim.tv_nsec,
@@ -295,8 +540,8 @@ int64_t sys_fstat(struct emu *emu, const uint64_t a[6])
 
 /* Runs fn on (parent dir fd, last component) without following a final symlink
  * on the host side, or on an O_PATH fd of the fully resolved path with `follow`. */
-static int64_t at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
-                       int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx)
+int64_t file_at_path(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
+                     int64_t (*fn)(int dir, const char *base, void *ctx), void *ctx)
 {
     char path[PATH_MAX];
     int rc = get_path(emu, gpath, path);
@@ -327,7 +572,7 @@ static int64_t do_fstatat(int dir, const char *base, void *st)
 
 int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st)
 {
-    return at_path(emu, dirfd, gpath, follow, do_fstatat, st);
+    return file_at_path(emu, dirfd, gpath, follow, do_fstatat, st);
 }
 
 /* fstatat(fd, "", AT_EMPTY_PATH): the fd itself, or the cwd. */
@@ -384,11 +629,13 @@ int64_t sys_readlinkat(struct emu *emu, const uint64_t a[6])
         return copyout(emu, a[2], emu->task->exe, n) < 0 ? -EFAULT : (int64_t)n;
     }
     struct buf_ctx c = { emu, a[2], a[3] };
-    return at_path(emu, a[0], a[1], false, do_readlinkat, &c);
+    return file_at_path(emu, a[0], a[1], false, do_readlinkat, &c);
 }
 
 int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
 {
+    if (emu->task->cwd_fd >= 0)
+        fs_follow_directory(emu, emu->task->cwd_fd, &emu->task->cwd);
     size_t n = strlen(emu->task->cwd) + 1;
     if (a[1] < n)
         return -ERANGE;
@@ -400,13 +647,18 @@ static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
     int fd = fs_open(emu, dirfd, path, O_PATH | O_DIRECTORY, 0);
     if (fd < 0)
         return fd;
-    close(fd);
     char *abs;
     int rc = fs_join(emu, dirfd, path, &abs);
-    if (rc < 0)
+    if (rc < 0) {
+        close(fd);
         return rc;
-    free(emu->task->cwd);
-    emu->task->cwd = abs;
+    }
+    struct task *t = emu->task;
+    free(t->cwd);
+    t->cwd = abs;
+    if (t->cwd_fd >= 0)
+        close(t->cwd_fd);
+    t->cwd_fd = fd;
     return 0;
 }
 
@@ -449,8 +701,10 @@ int64_t sys_dup(struct emu *emu, const uint64_t a[6])
 
 int64_t sys_dup3(struct emu *emu, const uint64_t a[6])
 {
-    if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC) || (int)a[1] < 0 || a[1] >= 1024)
+    if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC))
         return -EINVAL;
+    if ((int)a[1] < 0 || (uint64_t)(int)a[1] >= emu->task->rlim[GUEST_RLIMIT_NOFILE][0])
+        return -EBADF;
     return dup_to(emu->task, (int)a[0], (int)a[1], true, a[2] & O_CLOEXEC);
 }
 
@@ -486,8 +740,11 @@ int64_t sys_fcntl(struct emu *emu, const uint64_t a[6])
     if (host < 0)
         return host;
     switch (a[1]) {
-    case F_DUPFD: return dup_to(t, fd, (int)a[2], false, false);
-    case F_DUPFD_CLOEXEC: return dup_to(t, fd, (int)a[2], false, true);
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if ((int)a[2] < 0 || (uint64_t)(int)a[2] >= t->rlim[GUEST_RLIMIT_NOFILE][0])
+            return -EINVAL;
+        return dup_to(t, fd, (int)a[2], false, a[1] == F_DUPFD_CLOEXEC);
     case F_GETFD: return t->fds[fd].cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: t->fds[fd].cloexec = a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
@@ -555,7 +812,7 @@ static int64_t do_unlinkat(int dir, const char *base, void *ctx)
 int64_t sys_unlinkat(struct emu *emu, const uint64_t a[6])
 {
     int flags = a[2] & L_AT_REMOVEDIR ? AT_REMOVEDIR : 0;
-    return at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
+    return file_at_path(emu, a[0], a[1], false, do_unlinkat, &flags);
 }
 
 /* The mode the guest's umask gives it, not the host's (see create_in_root, fs.c). */
@@ -571,7 +828,7 @@ static int64_t do_mkdirat(int dir, const char *base, void *ctx)
 int64_t sys_mkdirat(struct emu *emu, const uint64_t a[6])
 {
     mode_t mode = (mode_t)a[2] & 01777 & ~emu->task->umask;
-    return at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
+    return file_at_path(emu, a[0], a[1], false, do_mkdirat, &mode);
 }
 
 struct symlink_ctx { const char *target; };
@@ -589,13 +846,20 @@ int64_t sys_symlinkat(struct emu *emu, const uint64_t a[6])
     if (rc < 0)
         return rc;
     struct symlink_ctx c = { target };
-    return at_path(emu, a[1], a[2], false, do_symlinkat, &c);
+    return file_at_path(emu, a[1], a[2], false, do_symlinkat, &c);
 }
 
-int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
+#define L_RENAME_NOREPLACE 1
+#define L_RENAME_EXCHANGE  2
+#define L_RENAME_WHITEOUT  4
+
+static int64_t rename_at(struct emu *emu, const uint64_t a[6], unsigned flags)
 {
     char from[PATH_MAX], to[PATH_MAX];
     int rc;
+    if ((flags & ~(unsigned)(L_RENAME_NOREPLACE | L_RENAME_EXCHANGE | L_RENAME_WHITEOUT)) ||
+        ((flags & L_RENAME_EXCHANGE) && (flags & (L_RENAME_NOREPLACE | L_RENAME_WHITEOUT))))
+        return -EINVAL;
     if ((rc = get_path(emu, a[1], from)) < 0 || (rc = get_path(emu, a[3], to)) < 0)
         return rc;
     int p1, p2;
@@ -603,7 +867,7 @@ int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
     if ((rc = fs_resolve_parent(emu, dirfd_of(a[0]), from, &p1, &b1)) < 0)
         return rc;
     if ((rc = fs_resolve_parent(emu, dirfd_of(a[2]), to, &p2, &b2)) == 0) {
-        rc = syscall(SYS_renameat2, p1, b1, p2, b2, (unsigned)a[4]) < 0 ? -errno : 0;
+        rc = syscall(SYS_renameat2, p1, b1, p2, b2, flags) < 0 ? -errno : 0;
         close(p2);
         free(b2);
     }
@@ -611,6 +875,10 @@ int64_t sys_renameat2(struct emu *emu, const uint64_t a[6])
     free(b1);
     return rc;
 }
+
+/* renameat has no flags argument: x4 holds whatever the caller left there. */
+int64_t sys_renameat(struct emu *emu, const uint64_t a[6]) { return rename_at(emu, a, 0); }
+int64_t sys_renameat2(struct emu *emu, const uint64_t a[6]) { return rename_at(emu, a, (unsigned)a[4]); }
 
 static int64_t do_faccessat(int dir, const char *base, void *ctx)
 {
@@ -621,7 +889,7 @@ static int64_t do_faccessat(int dir, const char *base, void *ctx)
 int64_t sys_faccessat(struct emu *emu, const uint64_t a[6])
 {
     int mode = (int)a[2];
-    return at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_faccessat, &mode);
+    return file_at_path(emu, a[0], a[1], !(a[3] & L_AT_SYMLINK_NOFOLLOW), do_faccessat, &mode);
 }
 
 int64_t sys_ftruncate(struct emu *emu, const uint64_t a[6])
@@ -642,7 +910,8 @@ int64_t sys_fsync(struct emu *emu, const uint64_t a[6])
 
 /* The ready fds of h now, or, if none is and the timeout (timed: else none) allows,
  * blocks the task (not the machine) and gives EMU_RESTART: the call runs again when
- * one is ready or at the deadline, when it gives 0. -errno. */
+ * one is ready or at the deadline, fixed at the first try, when it gives 0; a handler
+ * ends it with EINTR. -errno. */
 static int poll_or_block(struct emu *emu, struct pollfd *h, nfds_t n, bool timed, uint64_t ns)
 {
     struct task *t = emu->task;
@@ -650,14 +919,48 @@ static int poll_or_block(struct emu *emu, struct pollfd *h, nfds_t n, bool timed
     t->timed_out = false;
     int ready = poll(h, n, 0);
     if (ready == 0 && ns != 0 && !woken_by_deadline) {
-        task_block_io(emu, h, (int)n, timed ? deadline_after(ns) : 0);
+        if (timed && !t->call.deadline)
+            t->call.deadline = deadline_after(ns);
+        t->call.eintr = true;
+        task_block_io(emu, h, (int)n, timed ? t->call.deadline : 0);
         return EMU_RESTART;
     }
     return ready < 0 ? -errno : ready;
 }
 
-/* ppoll: guest fds to host fds. A signal mask argument is accepted and not applied;
- * the time left is not written back (Linux does). */
+void linux_poll_time_left(struct emu *emu)
+{
+    struct task *t = emu->task;
+    if (!t->call.timeout_addr)
+        return;
+    uint64_t now = task_now_ns(), left = t->call.deadline > now ? t->call.deadline - now : 0;
+    int64_t g[2] = { (int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u) };
+    if (t->call.deadline)          /* never blocked: the time is all there */
+        copyout(emu, t->call.timeout_addr, g, sizeof g);   /* a bad address: Linux ignores it */
+}
+
+/* The temporary signal mask of ppoll and pselect6 (the old one comes back when the
+ * call ends, or by the handler's sigreturn), applied at the first try. -EINTR if a
+ * signal it lets through is pending. */
+static int poll_mask(struct emu *emu, uint64_t gset, uint64_t size, uint64_t timeout)
+{
+    struct task *t = emu->task;
+    if (timeout && !t->call.timeout_addr)
+        t->call.timeout_addr = timeout;
+    if (!gset || t->call.restore_mask)
+        return 0;
+    uint64_t set;
+    if (size != 8)
+        return -EINVAL;
+    if (copyin(emu, &set, gset, sizeof set) < 0)
+        return -EFAULT;
+    t->call.saved_mask = t->sigmask;
+    t->call.restore_mask = true;
+    t->sigmask = set & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    return linux_signal_ready(t) ? -EINTR : 0;
+}
+
+/* ppoll: guest fds to host fds. */
 int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
@@ -673,6 +976,9 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
         if (rc < 0)
             return rc;
     }
+    int rc = poll_mask(emu, a[3], a[4], a[2]);
+    if (rc < 0)
+        return rc;
     for (uint64_t i = 0; i < nfds; i++) {
         h[i] = g[i];
         h[i].fd = g[i].fd < 0 ? -1 : fd_host(t, g[i].fd);
@@ -680,12 +986,86 @@ int64_t sys_ppoll(struct emu *emu, const uint64_t a[6])
             h[i].fd = INT_MAX;   /* poll reports POLLNVAL for it */
     }
     int n = poll_or_block(emu, h, nfds, a[2] != 0, timeout_ns);
+    if (n == EMU_RESTART)
+        return n;
+    linux_poll_time_left(emu);
     if (n < 0)
         return n;
     for (uint64_t i = 0; i < nfds; i++)
         g[i].revents = h[i].revents;
     return nfds && copyout(emu, a[0], g, nfds * sizeof *g) < 0 ? -EFAULT : n;
 }
+
+/* epoll: the host's, with guest fds turned into host ones on the way in; the guest's
+ * 16-byte struct epoll_event (arm64 does not pack it) on the way out. epoll_pwait waits
+ * in the scheduler for the epoll fd itself to be readable. */
+struct gepoll_event { uint32_t events, pad; uint64_t data; };
+
+static int64_t sys_epoll_create1(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] & ~(uint64_t)O_CLOEXEC)
+        return -EINVAL;
+    int host = epoll_create1(EPOLL_CLOEXEC);
+    if (host < 0)
+        return -errno;
+    int fd = fd_install(emu->task, host, a[0] & O_CLOEXEC, "anon_inode:[eventpoll]", 0);
+    if (fd < 0)
+        close(host);
+    return fd;
+}
+
+static int64_t sys_epoll_ctl(struct emu *emu, const uint64_t a[6])
+{
+    int ep = fd_host(emu->task, (int)a[0]), host = fd_host(emu->task, (int)a[2]);
+    struct gepoll_event g = { 0 };
+    if (ep < 0 || host < 0)
+        return -EBADF;
+    if ((int)a[0] == (int)a[2])
+        return -EINVAL;
+    if (a[1] != EPOLL_CTL_DEL && copyin(emu, &g, a[3], sizeof g) < 0)
+        return -EFAULT;
+    struct epoll_event h = { .events = g.events, .data.u64 = g.data };
+    return epoll_ctl(ep, (int)a[1], host, &h) < 0 ? -errno : 0;
+}
+
+static int64_t sys_epoll_pwait(struct emu *emu, const uint64_t a[6])
+{
+    struct task *t = emu->task;
+    int ep = fd_host(t, (int)a[0]), max = (int)a[2];
+    if (ep < 0)
+        return ep;
+    if (max <= 0 || max > 1024)
+        return -EINVAL;
+    int rc = poll_mask(emu, a[4], a[5], 0);
+    if (rc < 0)
+        return rc;
+    struct epoll_event h[1024];
+    int n = epoll_wait(ep, h, max, 0);
+    if (n < 0)
+        return -errno;
+    if (n == 0 && (int)a[3] != 0 && !t->timed_out) {
+        if ((int)a[3] > 0 && !t->call.deadline)
+            t->call.deadline = deadline_after((uint64_t)(int)a[3] * 1000000u);
+        t->call.eintr = true;
+        struct pollfd p = { .fd = ep, .events = POLLIN };
+        task_block_io(emu, &p, 1, (int)a[3] > 0 ? t->call.deadline : 0);
+        return EMU_RESTART;
+    }
+    t->timed_out = false;
+    for (int i = 0; i < n; i++) {
+        struct gepoll_event g = { .events = h[i].events, .data = h[i].data.u64 };
+        if (copyout(emu, a[1] + (uint64_t)i * sizeof g, &g, sizeof g) < 0)
+            return -EFAULT;
+    }
+    return n;
+}
+
+const struct linux_call linux_poll_calls[] = {
+    [20] = { "epoll_create1", sys_epoll_create1 },
+    [21] = { "epoll_ctl", sys_epoll_ctl },
+    [22] = { "epoll_pwait", sys_epoll_pwait },
+};
+const size_t linux_poll_ncalls = sizeof linux_poll_calls / sizeof *linux_poll_calls;
 
 /* pselect6 (glibc's select and pselect) as a poll of the fds in the three sets; the
  * same caveats as ppoll. */
@@ -705,12 +1085,17 @@ int64_t sys_pselect6(struct emu *emu, const uint64_t a[6])
     for (int k = 0; k < 3; k++)
         if (a[1 + k] && bytes && copyin(emu, set[k], a[1 + k], bytes) < 0)
             return -EFAULT;
-    uint64_t timeout_ns = UINT64_MAX;
+    uint64_t timeout_ns = UINT64_MAX, mask[2] = { 0, 0 };
     if (a[4]) {
         int rc = guest_timespec_ns(emu, a[4], &timeout_ns);
         if (rc < 0)
             return rc;
     }
+    if (a[5] && copyin(emu, mask, a[5], sizeof mask) < 0)   /* { sigset, its size } */
+        return -EFAULT;
+    int rc = poll_mask(emu, mask[0], mask[1], a[4]);
+    if (rc < 0)
+        return rc;
     static const short events[3] = { POLLIN, POLLOUT, POLLPRI };
     struct pollfd h[SELECT_MAX];
     int fdof[SELECT_MAX];
@@ -729,6 +1114,9 @@ int64_t sys_pselect6(struct emu *emu, const uint64_t a[6])
         fdof[n++] = fd;
     }
     int ready = poll_or_block(emu, h, n, a[4] != 0, timeout_ns);
+    if (ready == EMU_RESTART)
+        return ready;
+    linux_poll_time_left(emu);
     if (ready < 0)
         return ready;
     static const short fires[3] = { SELECT_IN, SELECT_OUT, POLLPRI };

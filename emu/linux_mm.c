@@ -15,6 +15,7 @@
 #define L_MREMAP_MAYMOVE      1
 #define L_MREMAP_FIXED        2
 #define L_MADV_DONTNEED       4
+#define MMAP_LOW_GAP          (64ull << 30)   /* left above the program break */
 
 /* A negative errno for a kern_return_t from the VM. */
 static int64_t linux_errno_of(kern_return_t kr)
@@ -111,6 +112,13 @@ int64_t sys_mmap(struct emu *emu, const uint64_t a[6])
         if (!addr || !range_ok(addr, len) || !vm_map_range_free(t->map, addr, addr + len))
             addr = t->mmap_hint;
         flags = VM_FLAGS_ANYWHERE;
+        /* Above the hint is 1 TB of the 128: a larger mapping goes below it, well
+         * above the heap (Linux searches the whole space too). */
+        uint64_t low = round_page(t->brk_start) + MMAP_LOW_GAP;
+        uint64_t at;
+        if (addr == t->mmap_hint && low < addr &&
+            vm_map_find_space(t->map, addr, len, 0, &at) != KERN_SUCCESS)
+            addr = low;
     }
     /* No overcommit heuristic, as on iOS: only the address space refuses a size; the
      * pages are paid for when touched (the compressor, Jetsam). */
@@ -130,10 +138,13 @@ int64_t sys_mmap(struct emu *emu, const uint64_t a[6])
     return rc < 0 ? rc : (int64_t)addr;
 }
 
+/* round_page of a length near 2^64 wraps to a small one: Linux refuses those. */
+static bool len_wraps(uint64_t len) { return round_page(len) < len; }
+
 int64_t sys_munmap(struct emu *emu, const uint64_t a[6])
 {
     uint64_t len = round_page(a[1]);
-    if (!a[1] || !range_ok(a[0], len))
+    if (!a[1] || len_wraps(a[1]) || !range_ok(a[0], len))
         return -EINVAL;
     return linux_errno_of(vm_map_remove(emu->task->map, a[0], a[0] + len));
 }
@@ -141,8 +152,10 @@ int64_t sys_munmap(struct emu *emu, const uint64_t a[6])
 int64_t sys_mprotect(struct emu *emu, const uint64_t a[6])
 {
     uint64_t len = round_page(a[1]);
-    if (!range_ok(a[0], len) || (a[2] & ~7ull))
+    if ((a[0] & PAGE_MASK) || (a[2] & ~7ull))
         return -EINVAL;
+    if (len_wraps(a[1]) || !range_ok(a[0], len))
+        return -ENOMEM;
     kern_return_t kr = vm_map_protect(emu->task->map, a[0], a[0] + len, prot_of(a[2]), false);
     return kr == KERN_INVALID_ADDRESS ? -ENOMEM : linux_errno_of(kr);
 }
@@ -171,7 +184,7 @@ int64_t sys_mremap(struct emu *emu, const uint64_t a[6])
     struct vm_map *map = emu->task->map;
     uint64_t addr = a[0], old = round_page(a[1]), new = round_page(a[2]), flags = a[3];
     uint64_t target = a[4];
-    if ((addr & PAGE_MASK) || !new || new < a[2] || (flags & ~3ull) ||
+    if ((addr & PAGE_MASK) || !new || new < a[2] || len_wraps(a[1]) || (flags & ~3ull) ||
         ((flags & L_MREMAP_FIXED) && !(flags & L_MREMAP_MAYMOVE)))
         return -EINVAL;
     if (!old || !vm_map_range_mapped(map, addr, addr + old))
@@ -204,7 +217,7 @@ int64_t sys_mremap(struct emu *emu, const uint64_t a[6])
 int64_t sys_madvise(struct emu *emu, const uint64_t a[6])
 {
     uint64_t len = round_page(a[1]);
-    if (!range_ok(a[0], len))
+    if (len_wraps(a[1]) || !range_ok(a[0], len))
         return -EINVAL;
     if (len && !vm_map_range_mapped(emu->task->map, a[0], a[0] + len))
         return -ENOMEM;

@@ -109,6 +109,14 @@ static bool default_ignored(int signo)
     return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
 }
 
+bool signal_acts(const struct task *t, int signo)
+{
+    uint64_t h = t->sig[signo].handler;
+    if (h == (uint64_t)(uintptr_t)SIG_IGN)
+        return signo == SIGKILL || signo == SIGSTOP;
+    return h != (uint64_t)(uintptr_t)SIG_DFL || !default_ignored(signo);
+}
+
 static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uint64_t addr)
 {
     struct task *t = emu->task;
@@ -120,12 +128,21 @@ static int write_frame(struct emu *emu, uint64_t frame, int signo, int code, uin
     cpu_save_user(emu, &cs);
     put32(f + 0, (uint32_t)signo);
     put32(f + 8, (uint32_t)code);
-    put64(f + 16, addr);
+    if (t->sent_info) {                /* kill, SIGCHLD: who sent it, and the status */
+        const struct sig_info *si = &t->sig_info[signo];
+        put32(f + 16, (uint32_t)si->pid);
+        put32(f + 20, si->code == L_SI_TIMER ? 0 /* si_overrun */ : si->pid ? t->cred.ruid : 0);
+        put64(f + 24, si->value);
+    } else {
+        put64(f + 16, addr);
+    }
     uint8_t *uc = f + SIGINFO_SIZE, *mc = uc + UC_MCONTEXT;
     put64(uc + UC_STACK, t->altstack_sp);
     put32(uc + UC_STACK + 8, t->altstack_size ? 0 : G_SS_DISABLE);
     put64(uc + UC_STACK + 16, t->altstack_size);
-    put64(uc + UC_SIGMASK, t->sigmask);
+    /* sigsuspend and pselect6 return to the mask from before the call. */
+    put64(uc + UC_SIGMASK, t->call.restore_mask ? t->call.saved_mask : t->sigmask);
+    t->call.restore_mask = false;
     put64(mc + MC_FAULT_ADDR, addr);
     for (int i = 0; i <= 30; i++)
         put64(mc + MC_REGS + 8 * i, cs.x[i]);

@@ -38,6 +38,9 @@ struct task *task_create(struct emu *emu)
         return NULL;
     }
     t->pid = emu->next_pid++;
+    t->exe_fd = -1;
+    t->cwd_fd = -1;
+    linux_task_defaults(emu, t);
     jetsam_task_init(t);
     emu_jetsam_task_started(emu, t);
     struct task **pp = &emu->tasks;
@@ -105,8 +108,16 @@ static void release_live(struct emu *emu, struct task *t)
     t->sig = NULL;
     free(t->cwd);
     t->cwd = NULL;
+    if (t->cwd_fd >= 0)
+        close(t->cwd_fd);
+    t->cwd_fd = -1;
+    if (t->exe_fd >= 0)
+        close(t->exe_fd);
+    t->exe_fd = -1;
     free(t->wait);
     t->wait = NULL;
+    free(t->ptimers);
+    t->ptimers = NULL;
     t->nwait = 0;
     if (t->kmem.n > 1)
         vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));   /* only shrinks */
@@ -188,10 +199,19 @@ void task_wake_for_delivery(struct task *t)
 
 /* --- switching ------------------------------------------------------------ */
 
-/* A lone task is never switched out: no stop at the end of its quantum. */
+static bool timers_armed(struct emu *emu)
+{
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (t->state != TASK_ZOMBIE && linux_task_timer_due(t))
+            return true;
+    return false;
+}
+
+/* A lone task is never switched out: no stop at the end of its quantum, unless a
+ * timer is armed, which the end of each quantum looks at. */
 static void start_quantum(struct emu *emu)
 {
-    emu->quantum_end = live_tasks(emu) > 1 ? emu->icount + QUANTUM : UINT64_MAX;
+    emu->quantum_end = live_tasks(emu) > 1 || timers_armed(emu) ? emu->icount + QUANTUM : UINT64_MAX;
 }
 
 /* The clock (cpu_set_clock) costs time on every block (a fifth to a third of a tight
@@ -201,8 +221,17 @@ static void start_quantum(struct emu *emu)
 void sched_update_quantum(struct emu *emu)
 {
     cpu_set_clock(emu, emu->clock_always || live_tasks(emu) > 1 || emu->notes.ntimers > 0 ||
-                           emu->jetsam.clock || emu->alarm != UINT64_MAX);
+                           emu->jetsam.clock || emu->alarm != UINT64_MAX || timers_armed(emu));
     start_quantum(emu);
+}
+
+void sched_timers_changed(struct emu *emu)
+{
+    if (emu->quantum_end != UINT64_MAX || !timers_armed(emu))
+        return;
+    start_quantum(emu);
+    if (!cpu_clock_on(emu))
+        cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
 }
 
 void sched_before_run(struct emu *emu)
@@ -265,7 +294,7 @@ static uint64_t monotonic_ns(void)
 static enum wait_end wait_for_io(struct emu *emu)
 {
     nfds_t n = 0, cap = 2;
-    uint64_t deadline = 0;
+    uint64_t deadline = linux_timers_fire(emu);
     for (struct task *t = emu->tasks; t; t = t->next)
         if (t->state == TASK_BLOCKED_IO) {
             cap += (nfds_t)t->nwait;
@@ -317,6 +346,7 @@ static void keep_a_live_task(struct emu *emu)
 bool sched_next(struct emu *emu)
 {
     for (;;) {
+        linux_timers_fire(emu);
         struct task *next = pick_runnable(emu);
         if (next) {
             switch_to(emu, next);
@@ -397,8 +427,14 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
+    c->exe_fd = p->exe_fd >= 0 ? fcntl(p->exe_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->cwd = strdup(p->cwd);
+    c->cwd_fd = p->cwd_fd >= 0 ? fcntl(p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->umask = p->umask;
+    c->pgid = p->pgid;
+    c->sid = p->sid;
+    c->cred = p->cred;
+    memcpy(c->rlim, p->rlim, sizeof c->rlim);
     c->brk_start = p->brk_start;
     c->brk_end = p->brk_end;
     c->mmap_hint = p->mmap_hint;
@@ -523,8 +559,16 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
             c->vfork_parent = NULL;
     }
     if (t->parent) {
+        /* CLD_EXITED with the exit code, or CLD_KILLED / CLD_DUMPED with the signal. */
+        int code = WIFEXITED(wstatus) ? 1 : (wstatus & 0x80) ? 3 : 2;
+        int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus);
         wake(t->parent);
-        t->parent->pending |= 1ull << (SIGCHLD - 1);
+        if (t->parent->state != TASK_ZOMBIE) {
+            struct task *p = t->parent;
+            if (!(p->pending >> (SIGCHLD - 1) & 1))
+                p->sig_info[SIGCHLD] = (struct sig_info){ code, t->pid, (uint32_t)status };
+            p->pending |= 1ull << (SIGCHLD - 1);
+        }
     } else {
         reap_unwaited(emu, t);
     }
@@ -574,6 +618,8 @@ int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t opti
 
 static void reset_for_exec(struct emu *emu, struct task *t)
 {
+    free(t->ptimers);              /* POSIX timers end with the image */
+    t->ptimers = NULL;
     for (int i = 0; i < t->nfds; i++)
         if (t->fds[i].host >= 0 && t->fds[i].cloexec)
             fd_close(t, i);
@@ -590,14 +636,91 @@ static void reset_for_exec(struct emu *emu, struct task *t)
     release_vfork_parent(t);
 }
 
+/* "#!interpreter [one argument]" at the start of fd: the interpreter's argv (freed by
+ * the caller) replaces argv[0] by interpreter, its argument and path. 0: not a script. */
+#define SCRIPT_LINE 256            /* Linux reads this much of the first line */
+
+static int script_argv(int fd, const char *path, char **argv, char ***out)
+{
+    char line[SCRIPT_LINE + 1];
+    ssize_t n = pread(fd, line, SCRIPT_LINE, 0);
+    if (n < 2 || line[0] != '#' || line[1] != '!')
+        return 0;
+    line[n] = 0;
+    char *end = strchr(line, '\n');
+    if (!end && n == SCRIPT_LINE)
+        return -ENOEXEC;           /* the interpreter's name may be cut */
+    if (end)
+        *end = 0;
+    char *interp = line + 2;
+    interp += strspn(interp, " \t");
+    size_t ilen = strcspn(interp, " \t");
+    char *arg = interp + ilen;
+    arg += strspn(arg, " \t");
+    for (char *e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t');)
+        *--e = 0;
+    interp[ilen] = 0;
+    if (!*interp)
+        return -ENOEXEC;
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    char **v = calloc((size_t)argc + 4, sizeof *v);
+    int k = 0;
+    if (!v)
+        return -ENOMEM;
+    v[k++] = strdup(interp);
+    if (*arg)
+        v[k++] = strdup(arg);
+    v[k++] = strdup(path);
+    for (int i = 1; i < argc; i++)
+        v[k++] = strdup(argv[i]);
+    for (int i = 0; i < k; i++)
+        if (!v[i]) {
+            for (int j = 0; j < k; j++)
+                free(v[j]);
+            free(v);
+            return -ENOMEM;
+        }
+    *out = v;
+    return 1;
+}
+
+static void free_argv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static int64_t exec_image(struct emu *emu, const char *path, char **argv, char **envp, int depth);
+
 int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
 {
+    return exec_image(emu, path, argv, envp, 0);
+}
+
+/* A script runs its interpreter, itself perhaps a script, up to Linux's four levels. */
+static int64_t exec_image(struct emu *emu, const char *path, char **argv, char **envp, int depth)
+{
     struct task *t = emu->task;
-    int fd = fs_open(emu, AT_FDCWD, path, O_RDONLY, 0);
+    bool self = !strcmp(path, "/proc/self/exe");   /* the image the task runs now */
+    int fd = !self ? fs_open(emu, AT_FDCWD, path, O_RDONLY, 0)
+             : t->exe_fd >= 0 ? fcntl(t->exe_fd, F_DUPFD_CLOEXEC, 0) : -ENOENT;
     if (fd < 0)
         return fd;
-    char *abs = NULL;
-    struct pmap *pm = fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
+    char **sv = NULL;
+    int script = script_argv(fd, path, argv, &sv);
+    if (script != 0) {
+        close(fd);
+        if (script < 0)
+            return script;
+        int64_t rc = depth >= 4 ? -ELOOP : exec_image(emu, sv[0], sv, envp, depth + 1);
+        free_argv(sv);
+        return rc;
+    }
+    char *abs = self ? strdup(t->exe) : NULL;
+    struct pmap *pm = abs || fs_join(emu, AT_FDCWD, path, &abs) == 0 ? pmap_create(&emu->mmu) : NULL;
     struct vm_map *old = t->map;
     struct vm_map *map = pm ? vm_map_create(&emu->vm, pm, MAP_MIN_DEFAULT, old->max) : NULL;
     if (!map) {
@@ -616,8 +739,14 @@ int64_t task_execve(struct emu *emu, const char *path, char **argv, char **envp)
     struct exec_start start;
     char err[256];
     int rc = exec_load(emu, t, fd, abs, argc, argv, envp, &start, err, sizeof err);
-    close(fd);
     free(abs);
+    if (rc == 0) {
+        if (t->exe_fd >= 0)
+            close(t->exe_fd);
+        t->exe_fd = fd;
+    } else {
+        close(fd);
+    }
     if (rc < 0) {                  /* the old image goes on */
         t->map = old;
         pmap_activate(&emu->mmu, old->pmap);

@@ -19,7 +19,8 @@ debian_codename() {
 }
 
 # apt_private_download SUITE ARCH OUTDIR PKG...: downloads the .debs of PKG... for ARCH
-# from SUITE/main into OUTDIR. Messages go to stderr; non-zero on any failure.
+# from SUITE/main into OUTDIR (with APT_PRIVATE_DEPS=1, and of everything they depend
+# on). Messages go to stderr; non-zero on any failure.
 apt_private_download() {
   local suite=$1 arch=$2 out=$3; shift 3
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg mirror work rc=0
@@ -46,6 +47,11 @@ apt_private_download() {
     # apt-get update exits 0 even when every fetch failed: an index must have arrived.
     echo "apt-get update of $suite/main $arch failed (no network?):" >&2
     sed 's/^/  /' "$work/update.log" >&2
+    rc=1
+  elif [ "${APT_PRIVATE_DEPS:-0}" = 1 ] &&
+       ! set -- $(apt-cache "${opts[@]}" depends --recurse --no-recommends --no-suggests \
+                    --no-conflicts --no-breaks --no-replaces --no-enhances "$@" 2>/dev/null |
+                  grep -v '^[ <]' | sort -u); then
     rc=1
   elif ! (cd "$out" && apt-get "${opts[@]}" -qq download "$@" >&2); then
     echo "apt-get download $* failed" >&2

@@ -10,7 +10,8 @@ BB=${BUSYBOX:-$TOP/tests/.cache/busybox}
 if [ ! -x "$BB" ] && [ -z "${BUSYBOX:-}" ] && [ "${NO_FETCH:-0}" != 1 ]; then
   timeout -k 10 600 "$TOP/tests/fetch-busybox.sh" </dev/null 2>&1 | indent
 fi
-cases=(bb-echo bb-sort bb-sort-rn bb-md5sum bb-wc bb-ls bb-sh-while bb-gzip-pipeline bb-sh-fork bb-sh-fork-nested)
+cases=(bb-echo bb-sort bb-sort-rn bb-md5sum bb-wc bb-ls bb-sh-while bb-gzip-pipeline bb-sh-fork bb-sh-fork-nested
+       bb-sh-jobs bb-sh-applets bb-sh-pipes)
 if [ ! -x "$BB" ]; then
   for c in "${cases[@]}"; do skip "$c" "no busybox binary ($BB): tests/fetch-busybox.sh could not fetch it"; done
   finish; exit
@@ -70,5 +71,14 @@ compare bb-sh-fork -- "$BB" sh -c \
   'x=$(echo sub); echo "$x shell" | while read a b; do echo "$b $a"; done; echo "status $?"'
 compare bb-sh-fork-nested -- "$BB" sh -c \
   'n=$(echo 5 | while read x; do echo $((x*2)); done); echo "n=$n"; (exit 3); echo "sub $?"'
+
+# Issue 18: background jobs and wait, applets run by exec of /proc/self/exe (mv, cat,
+# mkfifo), pipelines with writes far larger than a pipe and readers that stop early.
+compare bb-sh-jobs -- "$BB" sh -c \
+  'sleep 0.2 & echo started; wait $!; echo "waited $?"; (exit 3) & wait $!; echo "job $?"; sleep 5 & kill $!; wait $!; echo "killed $?"'
+compare bb-sh-applets -- "$BB" sh -c \
+  'echo a > f; mv f g; cat g; mkfifo ff; (echo through-fifo > ff &); cat ff; rm g ff; ls'
+compare bb-sh-pipes -- "$BB" sh -c \
+  'seq 1 100000 | sort -rn | head -n 2; yes | head -c 5; echo; dd if=/dev/zero bs=200000 count=5 2>/dev/null | wc -c'
 
 finish
