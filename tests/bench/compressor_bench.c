@@ -329,15 +329,25 @@ struct codec {
     int (*decode)(const uint8_t *in, const struct compressor_encoding *e, uint8_t *page);
 };
 
+/* A page WKdm refuses (its early abort) is kept raw, as XNU's WKdm-only mode does. */
 static uint32_t wkdm_enc(const uint8_t *page, uint8_t *out, struct compressor_encoding *e)
 {
     int n = wkdm_compress(page, out, WKDM_MAX_OUT, &e->value);
+    e->form = n < 0 ? COMPRESSOR_FORM_RAW : COMPRESSOR_FORM_WKDM;
+    if (n < 0) {
+        memcpy(out, page, PAGE);
+        n = PAGE;
+    }
     e->size = (uint32_t)n;
     return n ? (uint32_t)n : 4;
 }
 
 static int wkdm_dec(const uint8_t *in, const struct compressor_encoding *e, uint8_t *page)
 {
+    if (e->form == COMPRESSOR_FORM_RAW) {
+        memcpy(page, in, PAGE);
+        return 0;
+    }
     if (e->size == 0) {
         wkdm_fill(page, e->value);
         return 0;
@@ -479,20 +489,17 @@ static void report(const struct corpus *c, unsigned reps)
  * -1 if the name is unknown. */
 static int parse_loops(const char *name)
 {
-    static const char *const names[] = { "portable", "sse4.1", "avx512" };
-    for (int l = 0; l < 3; l++)
-        if (strcmp(name, names[l]) == 0)
-            return l;
-    return -1;
+    enum wkdm_loops l;
+    return wkdm_loops_parse(name, &l) < 0 ? -1 : (int)l;
 }
 
 int main(int argc, char **argv)
 {
     size_t npages = argc > 1 ? strtoul(argv[1], NULL, 0) : 1536;
     unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 5;
-    int loops = argc > 3 ? parse_loops(argv[3]) : WKDM_LOOPS_AVX512;
+    int loops = argc > 3 ? parse_loops(argv[3]) : (int)wkdm_loops_current();
     if (npages == 0 || npages > 65536 || reps == 0 || reps > 1000 || loops < 0 || argc > 4) {
-        fprintf(stderr, "usage: compressor_bench [PAGES (1..65536) [REPS (1..1000) [portable|sse4.1|avx512]]]\n");
+        fprintf(stderr, "usage: compressor_bench [PAGES (1..65536) [REPS (1..1000) [portable|sse4.1|avx2|avx512]]]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
