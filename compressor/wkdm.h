@@ -60,11 +60,11 @@
 enum wkdm_form { WKDM_FORM_INVALID, WKDM_FORM_DENSE, WKDM_FORM_SPARSE };
 
 /* Compresses one 16 KB page (any alignment) into out, writing at most budget bytes
- * (out needs WKDM_MAX_OUT bytes of room whatever the budget):
+ * (nothing is written before the output is known to fit):
  *   > 0  the output's length in bytes (dense or sparse form);
  *   0    the page is one 32-bit value repeated: *single holds it, nothing is written;
  *   -1   the early abort, or the output would not fit in budget (see above); work
- *        stopped as soon as that was certain, and out holds garbage. */
+ *        stopped as soon as that was certain, and nothing is written. */
 int wkdm_compress(const void *page, void *out, size_t budget, uint32_t *single);
 
 /* Rebuilds the page from an output of exactly len bytes. 0, or -1 if the input is

@@ -1,5 +1,5 @@
 /* tools/machemu.c — the command line: `machemu run|debug|view [options] PROGRAM [ARGS...]`,
- * `machemu scenario [options] FILE`. */
+ * `machemu scenario [options] FILE`, `machemu codec [options] FILE`. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,6 +11,7 @@
 #include "emu/pressure.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
+#include "tools/codec_cmd.h"
 #include "tools/repl.h"
 #include "tools/scenario.h"
 #include "tools/view.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
         "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
         "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
         "       machemu scenario [options] [--programs DIR] [--view [viewer options]] FILE\n"
+        "       machemu codec [codec options] FILE     (machemu codec --help lists them)\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -596,6 +598,8 @@ int main(int argc, char **argv)
             return cmd_machine(argc - 1, argv + 1, (enum command)i);
     if (!strcmp(argv[1], "scenario"))
         return cmd_scenario(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "codec"))
+        return codec_main(argc - 1, argv + 1);
     fprintf(stderr, "machemu: unknown command '%s' (see machemu --help)\n", argv[1]);
     return 2;
 }
