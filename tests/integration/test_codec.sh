@@ -3,7 +3,8 @@
 # (one of each form the pool stores: zero, single, sparse, wkdm, lz4, raw): the form and
 # size of each page, the totals, --json, --dump (WKdm's sparse bytes as XNU writes them),
 # --codec, every set of WKdm loops this CPU runs giving the same pages, --vs-lz4; and bad
-# input refused with one line and exit status 2.
+# input refused with one line and exit status 2. And `machemu run --dump-pages`: a guest's
+# anonymous pages at exit, the same bytes whether they were resident or compressed.
 # Run on its own: tests/integration/test_codec.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -165,6 +166,39 @@ case_bad_input() {
   verdict codec-bad-input
 }
 
+# memapp holds 24 MB (6 KB zeros and 10 KB noise per 16 KB) until it exits: with 256 MB
+# of RAM every page is resident at exit, with 20 MB most are in the compressor. Both
+# dumps hold the same pages (the stack's few bytes of timing aside).
+case_dump_pages() {
+  local app=$GUEST/memapp a=$SCRATCH/dump-a.bin b=$SCRATCH/dump-b.bin
+  D=$SCRATCH/codec-dump-pages
+  mkdir -p "$D"
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run -m 256M --root "$WORK" --dump-pages "$a" \
+     "$app" steady 24 0 mixed >"$D/out" 2>"$D/err") || WHY+=("the 256 MB run failed: $(tail -n 1 "$D/err")")
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run -m 20M --stats --root "$WORK" --dump-pages "$b" \
+     "$app" steady 24 0 mixed >"$D/out" 2>"$D/err") || WHY+=("the 20 MB run failed: $(tail -n 1 "$D/err")")
+  local sa sb c d
+  sa=$(wc -c <"$a" 2>/dev/null || echo 0) sb=$(wc -c <"$b" 2>/dev/null || echo 0)
+  [ "$sa" -ge $((24 << 20)) ] && [ $((sa % 16384)) -eq 0 ] || WHY+=("the dump has $sa bytes")
+  [ "$sa" = "$sb" ] || WHY+=("dumps of $sa and $sb bytes")
+  c=$(sed -nE 's/^Compressions: +([0-9]+)\.$/\1/p' "$D/err") d=$(sed -nE 's/^Decompressions: +([0-9]+)\.$/\1/p' "$D/err")
+  [ -n "$c" ] && [ -n "$d" ] && [ "$c" -gt $((d + 1000)) ] ||
+    WHY+=("the 20 MB run did not leave 1000 pages compressed at exit ($c compressions, $d decompressions)")
+  local differ
+  differ=$(cmp -l "$a" "$b" 2>/dev/null | awk '{ print int(($1 - 1) / 16384) }' | sort -u | wc -l)
+  [ "$differ" -le 4 ] || WHY+=("$differ pages differ between the dumps")
+  run_codec dump-pages-codec "$b"
+  [ "$RC" -eq 0 ] || WHY+=("machemu codec on the dump: exit status $RC")
+  want_line '^round trip +verified, [0-9]+ pages$'
+  want_line '^forms +zero [0-9]+, single [0-9]+, sparse [0-9]+, wkdm 1[0-9]{3}, lz4 [0-9]+, raw [0-9]+$'
+  # A file it cannot write: one line, exit status 2, nothing run.
+  (cd "$WORK" && "${EMU[@]}" run --dump-pages "$WORK/no/such/dir/x" "$GUEST/hello" >"$D/out" 2>"$D/err")
+  local rc=$?
+  [ "$rc" -eq 2 ] && [ "$(wc -l <"$D/err")" -eq 1 ] && grep -q '^machemu: --dump-pages ' "$D/err" && [ ! -s "$D/out" ] ||
+    WHY+=("--dump-pages into a missing directory: exit status $rc, '$(head -n 1 "$D/err")'")
+  verdict codec-dump-pages
+}
+
 make_pages "$PAGES"
 if [ "$(wc -c <"$PAGES")" -ne 98304 ]; then
   fail codec "could not make the page file (perl)"
@@ -176,4 +210,5 @@ else
   case_loops
   case_bad_input
 fi
+case_dump_pages
 finish
