@@ -7,7 +7,9 @@
  * candidate outputs unconditionally, advancing only the right cursor; the
  * decompressor validates the whole input first (tag counts must match the area
  * sizes exactly), then decodes every word with masks selected by its tag. */
+#include <stdio.h>
 #include <threads.h>
+#include <time.h>
 
 #include "compressor/wkdm_impl.h"
 
@@ -45,7 +47,7 @@ static const char *const loops_names[WKDM_NLOOPS] = {
 };
 
 static once_flag loops_once = ONCE_FLAG_INIT;
-static enum wkdm_loops best_loops, loops;
+static enum wkdm_loops loops;
 
 bool wkdm_loops_usable(enum wkdm_loops l)
 {
@@ -65,13 +67,11 @@ bool wkdm_loops_usable(enum wkdm_loops l)
     }
 }
 
+static enum wkdm_loops measure_loops(void);
+
 static void loops_init(void)
 {
-    best_loops = WKDM_LOOPS_PORTABLE;
-    for (int l = WKDM_LOOPS_PORTABLE; l < WKDM_NLOOPS; l++)
-        if (wkdm_loops_usable((enum wkdm_loops)l))
-            best_loops = (enum wkdm_loops)l;
-    loops = best_loops;
+    loops = measure_loops();
 }
 
 enum wkdm_loops wkdm_loops_current(void)
@@ -295,11 +295,10 @@ static inline bool misses_over_budget(const struct dense_enc *e, size_t budget)
 
 /* Classifies the page: 0, or -1 at the early abort or once the misses exceed the
  * budget. */
-static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget)
+static int dense_scan(const uint8_t *in, struct dense_enc *e, size_t budget, enum wkdm_loops l)
 {
     memset(e->dict, 0, sizeof e->dict);
     e->nmiss = e->nidx = e->nlow = 0;
-    enum wkdm_loops l = wkdm_loops_current();
     scan_range(in, 0, CHECKPOINT_WORDS, e, l);
     if (dense_estimate(e) > CHECKPOINT_LIMIT || misses_over_budget(e, budget))
         return -1;
@@ -349,9 +348,8 @@ static size_t dense_pack(struct dense_enc *e, uint8_t *out)
     return (size_t)(p - out);
 }
 
-int wkdm_compress(const void *page, void *out, size_t budget, uint32_t *single)
+static int compress_with(const uint8_t *in, uint8_t *out, size_t budget, uint32_t *single, enum wkdm_loops l)
 {
-    const uint8_t *in = page;
     if (wkdm_single(in, single)) {
         /* XNU meets such a page's one MISS (a value over 10 bits) with the budget. */
         if (*single >> LOW_BITS && budget <= WKDM_DENSE_MIN + 4)
@@ -359,7 +357,7 @@ int wkdm_compress(const void *page, void *out, size_t budget, uint32_t *single)
         return 0;
     }
     struct dense_enc e;
-    if (dense_scan(in, &e, budget) < 0)
+    if (dense_scan(in, &e, budget, l) < 0)
         return -1;
     size_t sparse = sparse_bytes(e.nmiss + e.nidx);  /* every other word is ZERO */
     if (WKDM_DENSE_MIN + dense_estimate(&e) >= sparse)
@@ -367,6 +365,11 @@ int wkdm_compress(const void *page, void *out, size_t budget, uint32_t *single)
     if (!dense_fits(&e, budget))
         return -1;
     return (int)dense_pack(&e, out);
+}
+
+int wkdm_compress(const void *page, void *out, size_t budget, uint32_t *single)
+{
+    return compress_with(page, out, budget, single, wkdm_loops_current());
 }
 
 /* ---- dense form: decompression -------------------------------------------- */
@@ -485,7 +488,7 @@ static void dense_decode(const struct dense_dec *restrict d, uint8_t *restrict p
     }
 }
 
-static int dense_decompress(const uint8_t *in, size_t len, uint8_t *page)
+static int dense_decompress(const uint8_t *in, size_t len, uint8_t *page, enum wkdm_loops l)
 {
     struct dense_view v;
     if (dense_header(in, len, &v) < 0)
@@ -496,7 +499,7 @@ static int dense_decompress(const uint8_t *in, size_t len, uint8_t *page)
     uint32_t tags[TAG_WORDS];
     for (unsigned k = 0; k < TAG_WORDS; k++)
         tags[k] = tags_transpose(load32(in + 4 * (HDR_WORDS + k)));
-    switch (wkdm_loops_current()) {
+    switch (l) {
 #if WKDM_X86
     case WKDM_LOOPS_AVX512:
         return wkdm_avx512_decode(in, tags, &v, page);
@@ -526,14 +529,93 @@ enum wkdm_form wkdm_form_of(const void *in, size_t len)
     return WKDM_FORM_INVALID;
 }
 
-int wkdm_decompress(const void *in, size_t len, void *page)
+static int decompress_with(const uint8_t *in, size_t len, uint8_t *page, enum wkdm_loops l)
 {
     switch (wkdm_form_of(in, len)) {
     case WKDM_FORM_DENSE:
-        return dense_decompress(in, len, page);
+        return dense_decompress(in, len, page, l);
     case WKDM_FORM_SPARSE:
         return sparse_decode(in, len, page);
     default:
         return -1;
     }
+}
+
+int wkdm_decompress(const void *in, size_t len, void *page)
+{
+    return decompress_with(in, len, page, wkdm_loops_current());
+}
+
+/* ---- the loops for this host ------------------------------------------------ */
+
+/* Heap-like probe pages: pointers into one region, small integers, zeros. */
+static void probe_page(uint8_t *p, uint64_t seed)
+{
+    uint64_t s = seed * 0x9e3779b97f4a7c15ull | 1;
+    for (unsigned i = 0; i < WKDM_PAGE_SIZE; i += 8) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        uint64_t v = s % 4 == 0 ? 0x000000010a000000ull + (s >> 40 & 0xffff0)
+                   : s % 4 == 1 ? s >> 58
+                   : 0;
+        memcpy(p + i, &v, 8);
+    }
+}
+
+#define PROBE_PAGES 4
+#define PROBE_ROUNDS 3
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    timespec_get(&t, TIME_UTC);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Nanoseconds to compress and decompress the probe pages with l, best of the rounds. */
+static uint64_t probe_time(const uint8_t *pages, enum wkdm_loops l)
+{
+    static uint8_t out[WKDM_MAX_OUT], back[WKDM_PAGE_SIZE];
+    uint64_t best = UINT64_MAX;
+    for (unsigned r = 0; r < PROBE_ROUNDS; r++) {
+        uint64_t t0 = now_ns();
+        for (unsigned k = 0; k < PROBE_PAGES; k++) {
+            uint32_t v;
+            int n = compress_with(pages + k * WKDM_PAGE_SIZE, out, sizeof out, &v, l);
+            if (n > 0)
+                decompress_with(out, (size_t)n, back, l);
+        }
+        uint64_t t = now_ns() - t0;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+static char choice[160];
+
+/* The fastest loops this CPU runs, by the clock: which wins differs between CPUs that
+ * run them all (AVX-512 conflict detection is slow on some Intel cores). */
+static enum wkdm_loops measure_loops(void)
+{
+    static uint8_t pages[PROBE_PAGES * WKDM_PAGE_SIZE];
+    for (unsigned k = 0; k < PROBE_PAGES; k++)
+        probe_page(pages + k * WKDM_PAGE_SIZE, k + 1);
+    enum wkdm_loops best = WKDM_LOOPS_PORTABLE;
+    uint64_t best_ns = UINT64_MAX;
+    size_t at = (size_t)snprintf(choice, sizeof choice, "measured at start-up, us per %u pages:", PROBE_PAGES);
+    for (int l = WKDM_LOOPS_PORTABLE; l < WKDM_NLOOPS; l++) {
+        if (!wkdm_loops_usable((enum wkdm_loops)l))
+            continue;
+        uint64_t ns = probe_time(pages, (enum wkdm_loops)l);
+        if (at < sizeof choice)
+            at += (size_t)snprintf(choice + at, sizeof choice - at, " %s %.1f", loops_names[l], (double)ns / 1000);
+        if (ns < best_ns)
+            best = (enum wkdm_loops)l, best_ns = ns;
+    }
+    return best;
+}
+
+const char *wkdm_loops_choice(void)
+{
+    call_once(&loops_once, loops_init);
+    return choice;
 }

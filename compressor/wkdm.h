@@ -94,8 +94,12 @@ enum wkdm_loops { WKDM_LOOPS_PORTABLE, WKDM_LOOPS_SSE41, WKDM_LOOPS_AVX2, WKDM_L
 
 /* Whether this CPU runs these loops. */
 bool wkdm_loops_usable(enum wkdm_loops loops);
-/* The loops used until changed: the fastest for this host (see wkdm_loops_auto). */
+/* The loops used until changed: at first use, every set this CPU runs compresses and
+ * decompresses a few heap-like pages, and the fastest is kept (the output is the same
+ * whichever runs, so this changes speed only). */
 enum wkdm_loops wkdm_loops_current(void);
+/* How that choice was made, for --stats: the time of each set. */
+const char *wkdm_loops_choice(void);
 /* Uses the last loops of the list this CPU runs, up to `limit`, and returns them:
  * for tests, benchmarks and `machemu codec --loops`; not thread-safe. */
 enum wkdm_loops wkdm_set_loops(enum wkdm_loops limit);

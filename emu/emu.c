@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "compressor/wkdm.h"
 #include "emu/internal.h"
 
 static void trace_fault(void *ctx, const struct vm_fault_event *ev)
@@ -352,6 +353,7 @@ void emu_print_stats(struct emu *emu, FILE *out)
             (unsigned long long)emu->stats.fills, (unsigned long long)emu->stats.fill_faults,
             (unsigned long long)emu->stats.cpu_tlb_flushes, (unsigned long long)emu->stats.tb_flushes,
             (unsigned long long)emu->stats.syscalls);
+    fprintf(out, "WKdm loops: %s (%s)\n", wkdm_loops_name(wkdm_loops_current()), wkdm_loops_choice());
     for (struct task *t = emu->tasks; t; t = t->next) {
         bool live = t->map != NULL;
         const uint64_t *f = live ? t->map->stats.faults : t->last.stats.faults;

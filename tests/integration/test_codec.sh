@@ -136,6 +136,12 @@ case_loops() {
     [ "$pages" = "$first" ] || WHY+=("--loops $l: other pages than --loops ${ran[0]}")
   done
   [ ${#ran[@]} -ge 1 ] || WHY+=("no set of loops ran")
+  # --stats says which loops the machine chose, and how.
+  D=$SCRATCH/codec-stats
+  mkdir -p "$D"
+  (cd "$WORK" && "${EMU[@]}" run --root "$WORK" --stats "$GUEST/hello" >"$D/out" 2>"$D/err")
+  grep -qE '^WKdm loops: (portable|sse4\.1|avx2|avx512) \(measured at start-up, us per 4 pages: portable [0-9.]+' "$D/err" ||
+    WHY+=("--stats has no 'WKdm loops:' line: $(grep -i wkdm "$D/err" | head -n 1)")
   verdict codec-loops
 }
 

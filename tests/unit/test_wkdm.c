@@ -473,6 +473,21 @@ START_TEST(all_loops_agree)
 }
 END_TEST
 
+/* The host's loops are chosen by timing every set this CPU runs. */
+START_TEST(loops_chosen_by_measurement)
+{
+    enum wkdm_loops l = wkdm_loops_current();
+    ck_assert(wkdm_loops_usable(l));
+    const char *why = wkdm_loops_choice();
+    ck_assert_ptr_nonnull(strstr(why, "measured"));
+    for (int k = 0; k < WKDM_NLOOPS; k++) {
+        char name[32];
+        snprintf(name, sizeof name, " %s ", wkdm_loops_name((enum wkdm_loops)k));
+        ck_assert_int_eq(strstr(why, name) != NULL, wkdm_loops_usable((enum wkdm_loops)k));
+    }
+}
+END_TEST
+
 START_TEST(heap_and_code_compress)
 {
     /* Not a speed claim: just that the dictionary does its job on such pages. */
@@ -712,6 +727,7 @@ static Suite *wkdm_suite(void)
     tcase_add_loop_test(tc, round_trip_every_kind, 0, WKDM_NLOOPS);
     tcase_add_test(tc, all_loops_agree);
     tcase_add_test(tc, heap_and_code_compress);
+    tcase_add_test(tc, loops_chosen_by_measurement);
     suite_add_tcase(s, tc);
 
     TCase *bad = tcase_create("corrupt input");
