@@ -292,7 +292,7 @@ TARGET512 void wkdm_avx512_scan(const uint8_t *in, unsigned from, unsigned count
     e->nlow = (unsigned)(low - e->low);
 }
 
-int wkdm_avx512_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page)
+TARGET512 int wkdm_avx512_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page)
 {
     count_tags(tags, v);
     if (!dense_areas_match(v))
