@@ -21,7 +21,7 @@
  * entry); each word's own bits expanded into the page and the entry it reads into a
  * byte array; then the steps in order, each planned two steps before the dictionary
  * reaches it, so that a plan's long latency does not stall the dictionary's chain (one
- * vpternlogd per step). The input has been validated: its tags agree with its areas. */
+ * vpternlogd per step). Decoding starts once the tags are known to agree with the areas. */
 #include "compressor/wkdm_impl.h"
 
 #if WKDM_X86
