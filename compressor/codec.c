@@ -102,9 +102,15 @@ void compressor_encode(enum compressor_codec codec, const void *page, void *out,
 int compressor_decode(const struct compressor_encoding *enc, const void *in, void *page)
 {
     switch (enc->form) {
-    case COMPRESSOR_FORM_SINGLE:
-        wkdm_fill(page, enc->value);
+    case COMPRESSOR_FORM_SINGLE: {
+        uint32_t value = enc->value;
+        if (enc->size == 4)                        /* stored as its 4 bytes */
+            memcpy(&value, in, 4);
+        else if (enc->size != 0)
+            return -1;
+        wkdm_fill(page, value);
         return 0;
+    }
     case COMPRESSOR_FORM_WKDM:
     case COMPRESSOR_FORM_SPARSE: {
         enum wkdm_form want = enc->form == COMPRESSOR_FORM_WKDM ? WKDM_FORM_DENSE : WKDM_FORM_SPARSE;

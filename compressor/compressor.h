@@ -3,7 +3,8 @@
  * A pure library (no vm/ headers). Two parts:
  *
  * Codecs. compressor_encode() turns a page into one of five forms: SINGLE (the page
- * is one 32-bit value repeated, the zero page included: no bytes), WKDM or SPARSE
+ * is one 32-bit value repeated, the zero page included: no bytes, or its 4 bytes
+ * when the pool's table has no room for the value), WKDM or SPARSE
  * (compressor/wkdm.h), LZ4 (liblz4), RAW (the page itself). The codec chooses:
  *   wkdm    WKdm; an output over COMPRESSOR_KEEP_MAX bytes is stored RAW;
  *   lz4     LZ4 (after the single-value check); over COMPRESSOR_KEEP_MAX: RAW;
@@ -20,7 +21,9 @@
  * a segment fills and given back as it empties or shrinks: stats.frames is always the
  * number of frames the pool holds, which the VM counts as "Pages occupied by
  * compressor". SINGLE pages take no segment bytes: they are refcounted entries of a
- * single-value table.
+ * single-value table of XNU's shape (1024 entries, a value probed for in at most 32
+ * from its home at its low 10 bits); a value that finds no room there is stored as 4
+ * bytes in a segment, as XNU does.
  *
  * Handles and their owners. compressor_put() writes the page's handle into *owner
  * (the slot-map entry of the VM object) and remembers `owner`. Compaction moves
@@ -145,7 +148,7 @@ struct compressor_stats {
     uint64_t swap_files;           /* swap files in use */
     uint64_t swap_blocks, swap_blocks_used;   /* segment-sized blocks in them, and used */
     uint64_t bytes_stored;         /* compressed bytes of the pages stored */
-    uint64_t single_values;        /* distinct values in the single-value table */
+    uint64_t single_values;        /* entries in use in the single-value table */
     uint64_t pages_by_form[COMPRESSOR_NFORMS];
     /* since creation */
     uint64_t compressions, decompressions;

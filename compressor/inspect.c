@@ -2,28 +2,9 @@
  * is, its contents, what a lent frame holds (for debuggers and viewers). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compressor/pool_impl.h"
-
-int compressor_locate(const struct compressor *c, compressor_handle_t h,
-                      struct compressor_where *w)
-{
-    struct href r = pool_resolve(c, h);
-    switch (r.kind) {
-    case H_SINGLE:
-        *w = (struct compressor_where){ .form = COMPRESSOR_FORM_SINGLE, .value = r.value };
-        return 0;
-    case H_SLOT: {
-        const struct cslot *sl = &r.s->slots[r.i];
-        *w = (struct compressor_where){ .form = (enum compressor_form)sl->form,
-                                        .segment = r.s->id, .slot = r.i, .size = sl->size,
-                                        .swapped = r.s->state == CSEG_SWAPPED };
-        return 0;
-    }
-    default:
-        return -EINVAL;
-    }
-}
 
 /* The slot's bytes: in place when they lie in one frame, else copied into buf. */
 static int slot_bytes_of(const struct compressor *c, const struct cseg *s, const struct cslot *sl,
@@ -39,6 +20,32 @@ static int slot_bytes_of(const struct compressor *c, const struct cseg *s, const
         *src = buf;
     }
     return 0;
+}
+
+int compressor_locate(const struct compressor *c, compressor_handle_t h,
+                      struct compressor_where *w)
+{
+    struct href r = pool_resolve(c, h);
+    switch (r.kind) {
+    case H_SINGLE:
+        *w = (struct compressor_where){ .form = COMPRESSOR_FORM_SINGLE, .value = r.value };
+        return 0;
+    case H_SLOT: {
+        const struct cslot *sl = &r.s->slots[r.i];
+        *w = (struct compressor_where){ .form = (enum compressor_form)sl->form,
+                                        .segment = r.s->id, .slot = r.i, .size = sl->size,
+                                        .swapped = r.s->state == CSEG_SWAPPED };
+        if (sl->form == COMPRESSOR_FORM_SINGLE) {   /* its value as 4 bytes in the segment */
+            uint8_t buf[4];
+            const uint8_t *src;
+            if (slot_bytes_of(c, r.s, sl, buf, &src) == 0)
+                memcpy(&w->value, src, 4);
+        }
+        return 0;
+    }
+    default:
+        return -EINVAL;
+    }
 }
 
 int compressor_inspect(const struct compressor *c, compressor_handle_t h, void *page)

@@ -209,13 +209,19 @@ static int store_bytes(struct compressor *c, const struct compressor_encoding *e
     return r;
 }
 
-static int store_single(struct compressor *c, uint32_t value, compressor_handle_t *h)
+/* An entry of the single-value table, or, when it has no room for the value, the value
+ * as 4 bytes in a segment (c_compress_page). */
+static int store_single(struct compressor *c, struct compressor_encoding *enc,
+                        compressor_handle_t *owner, compressor_handle_t *h)
 {
-    int64_t i = sv_ref(&c->sv, value);
-    if (i < 0)
-        return (int)i;
-    *h = SV_BIT | (uint32_t)i;
-    return 0;
+    int64_t i = sv_ref(&c->sv, enc->value);
+    if (i >= 0) {
+        *h = SV_BIT | (uint32_t)i;
+        return 0;
+    }
+    enc->size = 4;
+    memcpy(c->scratch, &enc->value, 4);
+    return store_bytes(c, enc, owner, h);
 }
 
 int compressor_put(struct compressor *c, const void *page, compressor_handle_t *owner)
@@ -227,7 +233,7 @@ int compressor_put(struct compressor *c, const void *page, compressor_handle_t *
     struct compressor_encoding enc;
     compressor_encode(c->cfg.codec, page, c->scratch, &enc);
     compressor_handle_t h = COMPRESSOR_NO_HANDLE;
-    int r = enc.form == COMPRESSOR_FORM_SINGLE ? store_single(c, enc.value, &h)
+    int r = enc.form == COMPRESSOR_FORM_SINGLE ? store_single(c, &enc, owner, &h)
                                                : store_bytes(c, &enc, owner, &h);
     if (r < 0) {
         c->st.rejected += r == -ENOSPC;

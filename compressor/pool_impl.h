@@ -48,16 +48,17 @@ struct cseg {
     uint8_t *frames[];
 };
 
+#define SV_ENTRIES 1024u           /* XNU's C_SV_HASH_SIZE */
+#define SV_PROBES  32u             /* XNU's C_SV_HASH_MAX_MISS */
+
 struct sv_entry {
     uint32_t value;
-    uint32_t refs;                 /* 0: free, and value links the free list */
+    uint32_t refs;                 /* 0: free */
 };
 
 struct sv_table {
-    struct sv_entry *ent;
-    uint32_t nent, cap, free_head, live;
-    uint32_t *map;                 /* open addressing: entry index + 1, 0 empty */
-    uint32_t map_size;
+    struct sv_entry ent[SV_ENTRIES];
+    uint32_t live;                 /* entries in use */
 };
 
 struct compressor {

@@ -21,7 +21,7 @@
  * entry); each word's own bits expanded into the page and the entry it reads into a
  * byte array; then the steps in order, each planned two steps before the dictionary
  * reaches it, so that a plan's long latency does not stall the dictionary's chain (one
- * vpternlogd per step). The input has been validated: its tags agree with its areas. */
+ * vpternlogd per step). Decoding starts once the tags are known to agree with the areas. */
 #include "compressor/wkdm_impl.h"
 
 #if WKDM_X86
@@ -75,14 +75,15 @@ struct lanes {
 
 static inline __mmask16 first_lanes(size_t n) { return (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1); }
 
+/* A word of indices holds the first four in the low nibbles of its bytes. */
 TARGET512 static void unpack_indices(const uint8_t *p, size_t bytes, uint8_t *idx)
 {
     const __m128i nibble = _mm_set1_epi8(0x0f);
     for (size_t k = 0; k < bytes; k += 16) {
         __m128i x = _mm_maskz_loadu_epi8(first_lanes(bytes - k), p + k);
         __m128i lo = _mm_and_si128(x, nibble), hi = _mm_and_si128(_mm_srli_epi16(x, 4), nibble);
-        _mm_storeu_si128((__m128i *)(idx + 2 * k), _mm_unpacklo_epi8(lo, hi));
-        _mm_storeu_si128((__m128i *)(idx + 2 * k + 16), _mm_unpackhi_epi8(lo, hi));
+        _mm_storeu_si128((__m128i *)(idx + 2 * k), _mm_unpacklo_epi32(lo, hi));
+        _mm_storeu_si128((__m128i *)(idx + 2 * k + 16), _mm_unpackhi_epi32(lo, hi));
     }
 }
 
@@ -99,12 +100,17 @@ TARGET512 static void unpack_lows(const uint8_t *p, size_t words, uint16_t *low)
     }
 }
 
-/* The dictionary entry of each lane's word (see wkdm_hash_slot). */
+/* The dictionary entry of each lane's word: the table's 256 bytes are four
+ * registers; vpermi2b looks up 128 of them by the low 7 bits of an index byte, and
+ * its bit 7 picks which half. */
 TARGET512 static inline __m512i hash16(__m512i w)
 {
-    __m512i b = _mm512_and_si512(_mm512_srli_epi32(w, LOW_BITS), _mm512_set1_epi32(0xff));
-    __m512i p = _mm512_mullo_epi16(b, _mm512_set1_epi32(HASH_MUL));
-    return _mm512_and_si512(_mm512_srli_epi16(p, 4), _mm512_set1_epi32(15));
+    const __m512i t0 = _mm512_loadu_si512(wkdm_hash_slot), t1 = _mm512_loadu_si512(wkdm_hash_slot + 64);
+    const __m512i t2 = _mm512_loadu_si512(wkdm_hash_slot + 128), t3 = _mm512_loadu_si512(wkdm_hash_slot + 192);
+    __m512i b = _mm512_srli_epi32(w, LOW_BITS);
+    __m512i lo = _mm512_permutex2var_epi8(t0, b, t1), hi = _mm512_permutex2var_epi8(t2, b, t3);
+    __m512i slot = _mm512_mask_blend_epi8(_mm512_movepi8_mask(b), lo, hi);
+    return _mm512_and_si512(slot, _mm512_set1_epi32(0xff));
 }
 
 /* The transpose of 16 rows of 32 bits (one per lane): dword s holds column s in bits
@@ -144,12 +150,12 @@ TARGET512 static inline struct tag_masks masks_of(uint32_t tags)
                                (__mmask16)lo, (__mmask16)(lo ^ hi) };
 }
 
-TARGET512 static void expand_lanes(const uint8_t *tags, const uint8_t *miss, struct lanes *l, uint8_t *page)
+TARGET512 static void expand_lanes(const uint32_t *tags, const uint8_t *miss, struct lanes *l, uint8_t *page)
 {
     const uint8_t *idx = l->idx, *miss_slot = l->miss_slot;
     const uint16_t *low = l->low;
     for (unsigned g = 0; g < STEPS; g++) {
-        struct tag_masks k = masks_of(load32(tags + 4 * g));
+        struct tag_masks k = masks_of(tags[g]);
         __m512i own_miss = _mm512_maskz_expandloadu_epi32(k.miss, miss);
         __m512i own_low = _mm512_cvtepu16_epi32(_mm256_maskz_expandloadu_epi16(k.part, low));
         _mm512_storeu_si512(page + 64 * g, _mm512_or_si512(own_miss, own_low));
@@ -229,13 +235,13 @@ TARGET512 static inline void apply_step(const struct step *st, __m512i *dict, ui
 
 /* The page holds each word's own bits; step g's are read before step g - 2 is
  * written back. */
-TARGET512 static void resolve_steps(const uint8_t *tags, const uint8_t *slot, uint8_t *page)
+TARGET512 static void resolve_steps(const uint32_t *tags, const uint8_t *slot, uint8_t *page)
 {
-    __m512i dict = _mm512_set1_epi32(1);
-    struct step a = plan_step(load32(tags), slot, page);
-    struct step b = plan_step(load32(tags + 4), slot + 16, page + 64);
+    __m512i dict = _mm512_setzero_si512();
+    struct step a = plan_step(tags[0], slot, page);
+    struct step b = plan_step(tags[1], slot + 16, page + 64);
     for (unsigned g = 2; g < STEPS; g++) {
-        struct step next = plan_step(load32(tags + 4 * g), slot + 16 * g, page + 64 * g);
+        struct step next = plan_step(tags[g], slot + 16 * g, page + 64 * g);
         apply_step(&a, &dict, page + 64 * (g - 2));
         a = b;
         b = next;
@@ -249,14 +255,14 @@ TARGET512 static void resolve_steps(const uint8_t *tags, const uint8_t *slot, ui
 /* Classifies 16 words a step. Every non-zero word meets the last earlier non-zero
  * word of the step on its entry, else the entry as the step began, and replaces it:
  * the same conflict and transpose as in decoding, with one kind of writer. */
-TARGET512 void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e)
+TARGET512 void wkdm_avx512_scan(const uint8_t *in, unsigned from, unsigned count, struct dense_enc *e)
 {
     const __m512i upper_bits = _mm512_set1_epi32((int)~LOW_MASK);
     __m512i dict = _mm512_loadu_si512(e->dict);
     uint32_t *miss = e->miss + e->nmiss;
     uint8_t *idx = e->idx + e->nidx;
     uint16_t *low = e->low + e->nlow;
-    for (unsigned g = from; g < from + BLOCK_WORDS; g += 16) {
+    for (unsigned g = from; g < from + count; g += 16) {
         __m512i w = _mm512_loadu_si512(in + 4 * (size_t)g), w_rev = reversed(w);
         __mmask16 nonzero = _mm512_test_epi32_mask(w, w);
         __m512i slot = hash16(w);
@@ -286,15 +292,19 @@ TARGET512 void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct d
     e->nlow = (unsigned)(low - e->low);
 }
 
-void wkdm_avx512_decode(const uint8_t *in, const struct dense_view *v, uint8_t *page)
+TARGET512 int wkdm_avx512_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page)
 {
+    count_tags(tags, v);
+    if (!dense_areas_match(v))
+        return -1;
     struct lanes l;
-    const uint8_t *tags = in + 4 * HDR_WORDS, *miss = in + 4 * (size_t)FIXED_WORDS;
+    const uint8_t *miss = in + 4 * (size_t)FIXED_WORDS;
     unpack_indices(in + 4 * (size_t)v->miss_end, 4 * (size_t)(v->idx_end - v->miss_end), l.idx);
     unpack_lows(in + 4 * (size_t)v->idx_end, v->low_end - v->idx_end, l.low);
     hash_misses(miss, v->nmiss, l.miss_slot);
     expand_lanes(tags, miss, &l, page);
     resolve_steps(tags, l.slot, page);
+    return 0;
 }
 
 #endif

@@ -1,6 +1,6 @@
 /* compressor/wkdm_impl.h — internal to compressor/ (not part of its contract): what
- * the portable WKdm loops (wkdm.c), the SSE4.1 ones (wkdm_x86.c) and the AVX-512
- * decoder (wkdm_avx512.c) share. */
+ * the portable WKdm loops (wkdm.c) and the x86 ones (wkdm_x86.c SSE4.1, wkdm_avx2.c,
+ * wkdm_avx512.c) share. */
 #ifndef COMPRESSOR_WKDM_IMPL_H
 #define COMPRESSOR_WKDM_IMPL_H
 
@@ -22,15 +22,8 @@ enum { TAG_ZERO, TAG_PARTIAL, TAG_MISS, TAG_EXACT };
 #define HDR_WORDS    3u
 #define TAG_WORDS    (WKDM_PAGE_WORDS / 16)
 #define FIXED_WORDS  (HDR_WORDS + TAG_WORDS)          /* where the miss area starts */
-#define DENSE_MAGIC  ((uint32_t)'W' << 24)
-#define SPARSE_MAGIC ((uint32_t)'S' << 24)
-#define MAGIC_MASK   0xff000000u
-#define BLOCK_WORDS  512u                              /* early-abort granularity */
+#define BLOCK_WORDS  512u                              /* most words one scan call takes */
 #define PAD          16u                               /* slack for unconditional stores */
-#define HASH_MUL     173u
-
-/* hash_slot[b] = ((b * HASH_MUL) >> 4) & 15 for b = bits 17:10 of the word. */
-extern const uint8_t wkdm_hash_slot[256];
 
 static inline unsigned hash_of(uint32_t w) { return wkdm_hash_slot[(w >> LOW_BITS) & 0xff]; }
 
@@ -38,14 +31,25 @@ static inline uint32_t load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); 
 static inline void store32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline uint64_t load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+/* The loops keep 16 tags per word in page order (tag i at bit 2i); the format
+ * interleaves them (tag i at bit 8(i%4) + 2(i/4)). Each layout is the other's
+ * transpose as a 4x4 matrix of 2-bit fields, so one function goes both ways. */
+static inline uint32_t tags_transpose(uint32_t x)
+{
+    uint32_t t = (x ^ (x >> 6)) & 0x00cc00ccu;
+    x ^= t ^ (t << 6);
+    t = (x ^ (x >> 12)) & 0x0000f0f0u;
+    return x ^ t ^ (t << 12);
+}
+
 static inline size_t dense_bytes(unsigned nmiss, unsigned nidx, unsigned nlow)
 {
     return 4 * ((size_t)FIXED_WORDS + nmiss + (nidx + 7) / 8 + (nlow + 2) / 3);
 }
 
-/* A page classified for the dense form, before packing. The tag area is already in
- * its final layout; misses, indices (one per byte) and low bits (in the low 10 bits
- * of each element) are in page order. */
+/* A page classified for the dense form, before packing. Tags are in page order
+ * (see tags_transpose); misses, indices (one per byte) and low bits (in the low 10
+ * bits of each element) are in page order. */
 struct dense_enc {
     uint32_t dict[17];             /* entry 16 takes the ZERO words' stores */
     unsigned nmiss, nidx, nlow;
@@ -53,8 +57,8 @@ struct dense_enc {
     uint8_t idx[WKDM_PAGE_WORDS + PAD];
     uint16_t low[WKDM_PAGE_WORDS + PAD];
     uint32_t miss[WKDM_PAGE_WORDS + PAD];
-    uint32_t prev[BLOCK_WORDS];    /* scratch of the SIMD loop */
-    uint8_t slot[BLOCK_WORDS];
+    uint32_t prev[BLOCK_WORDS];    /* scratch of the SIMD loops */
+    uint8_t slot[BLOCK_WORDS + PAD];
 };
 
 /* The areas of a dense input, from its header (checked against the length only). */
@@ -70,19 +74,33 @@ static inline bool dense_areas_match(const struct dense_view *v)
            v->low_end - v->idx_end == (v->nlow + 2) / 3;
 }
 
+/* Counts the tags (in page order) of each kind into v. */
+static inline void count_tags(const uint32_t *tags, struct dense_view *v)
+{
+    const uint64_t evens = 0x5555555555555555ull;
+    unsigned nmiss = 0, nidx = 0, nlow = 0;
+    for (unsigned k = 0; k < TAG_WORDS; k += 2) {
+        uint64_t t = tags[k] | (uint64_t)tags[k + 1] << 32, lo = t & evens, hi = t >> 1 & evens;
+        nidx += (unsigned)__builtin_popcountll(lo);
+        nmiss += (unsigned)__builtin_popcountll(hi & ~lo);
+        nlow += (unsigned)__builtin_popcountll(lo & ~hi);
+    }
+    v->nmiss = nmiss, v->nidx = nidx, v->nlow = nlow;
+}
+
+/* The scan loops classify words [from, from + count) into e (count a multiple of 16,
+ * at most BLOCK_WORDS); the decoders count the tags (given in page order), check
+ * them against v's areas and decode: 0, or -1 if they disagree. */
 #if WKDM_X86
-/* wkdm_x86.c: the fastest loops this CPU runs (builds their tables once). */
-enum wkdm_loops wkdm_x86_best(void);
-void wkdm_x86_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e);
-/* Counts the tags, checks them against v's areas and decodes, with the AVX-512
- * decoder if `avx512`, else with SSE4.1; 0 or -1. */
-int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page, bool avx512);
-/* wkdm_avx512.c: true if this CPU has all that the AVX-512 decoder uses. */
+bool wkdm_sse41_usable(void);
+void wkdm_sse41_scan(const uint8_t *in, unsigned from, unsigned count, struct dense_enc *e);
+int wkdm_sse41_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page);
+bool wkdm_avx2_usable(void);
+void wkdm_avx2_scan(const uint8_t *in, unsigned from, unsigned count, struct dense_enc *e);
+int wkdm_avx2_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page);
 bool wkdm_avx512_usable(void);
-/* Decodes an input whose tags agree with its areas (v's counts match). */
-void wkdm_avx512_decode(const uint8_t *in, const struct dense_view *v, uint8_t *page);
-/* As wkdm_x86_scan_block: classifies words [from, from + BLOCK_WORDS) into e. */
-void wkdm_avx512_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e);
+void wkdm_avx512_scan(const uint8_t *in, unsigned from, unsigned count, struct dense_enc *e);
+int wkdm_avx512_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page);
 #endif
 
 #endif

@@ -2,16 +2,17 @@
  * that have them (wkdm.c checks at run time and falls back to portable C). Same
  * format as the portable loops, byte for byte.
  *
- * Compression of a block of words, in three passes:
- *   1. (SIMD) each word's dictionary entry, 16 for zero words;
- *   2. (scalar) the dictionary: the entry each word meets, then the word replaces
- *      it (zero words write entry 16, which no other word reads);
- *   3. (SIMD, 4 words at a time) the tags from three compares, the tag byte from
+ * Compression of a block of words, in two passes:
+ *   1. (scalar) the dictionary: each word's entry from the hash table (16 for zero
+ *      words), the entry it meets, then the word replaces it (zero words write
+ *      entry 16, which no other word reads);
+ *   2. (SIMD, 4 words at a time) the tags from three compares, the tag byte from
  *      their movemasks, and the misses, indices and low halves compacted into
  *      their arrays by pshufb with controls chosen by 4-bit lane masks.
  * Decompression, 4 words (one tag byte) at a time:
  *   1. (SIMD) each word's own bits (its miss word or low bits) expanded into its
- *      lane by pshufb and written to the page; the entries it loads and stores;
+ *      lane by pshufb and written to the page; the entries it loads and stores
+ *      (a MISS word's entry looked up beforehand, one scalar pass over the misses);
  *   2. (scalar) v = D[load] | own bits; D[store] = v; D[store + 16] = v without
  *      its low bits. D holds the 16 entries, the same with the low bits cleared
  *      (PARTIAL words load those), a zero (MISS and ZERO words load it) and a sink
@@ -30,7 +31,7 @@ enum { D_CLEARED = 16, D_ZERO = 32, D_SINK = 33, D_SIZE = D_SINK + 16 + 1 };
 /* pshufb controls by 4-bit lane mask: compress compacts selected lanes to the
  * front, decompress expands consecutive elements into the selected lanes. */
 static __m128i compact32[16], compact16[16], compact8[16];
-static __m128i expand32[16], expand16[16], expand8[16];
+static __m128i expand32[16], expand16[16], expand8[16];   /* expand8: into bytes 0-3 */
 static uint8_t spread[16], pop4[16];
 
 /* What a tag byte (4 words) means for the decompressor. Packed bytes are per lane. */
@@ -73,7 +74,7 @@ static void build_tables(void)
         compact8[m] = control(m, 1, 1, 1, true);
         expand32[m] = control(m, 4, 4, 4, false);
         expand16[m] = control(m, 2, 2, 4, false);
-        expand8[m] = control(m, 1, 1, 4, false);
+        expand8[m] = control(m, 1, 1, 1, false);
         pop4[m] = (uint8_t)((m & 1) + (m >> 1 & 1) + (m >> 2 & 1) + (m >> 3 & 1));
         spread[m] = (uint8_t)((m & 1) | (m & 2) << 1 | (m & 4) << 2 | (m & 8) << 3);
     }
@@ -107,57 +108,35 @@ static void init(void)
         build_tables();
 }
 
-enum wkdm_loops wkdm_x86_best(void)
+bool wkdm_sse41_usable(void)
 {
     call_once(&tables_once, init);
-    if (!usable)
-        return WKDM_LOOPS_PORTABLE;
-    return wkdm_avx512_usable() ? WKDM_LOOPS_AVX512 : WKDM_LOOPS_SSE41;
-}
-
-/* The dictionary entry of each lane's word (see wkdm_hash_slot). */
-TARGET static inline __m128i hash4(__m128i w)
-{
-    __m128i b = _mm_and_si128(_mm_srli_epi32(w, LOW_BITS), _mm_set1_epi32(0xff));
-    __m128i p = _mm_mullo_epi16(b, _mm_set1_epi32(HASH_MUL));
-    return _mm_and_si128(_mm_srli_epi16(p, 4), _mm_set1_epi32(15));
+    return usable;
 }
 
 /* ---- compression ------------------------------------------------------------- */
 
-TARGET static void block_slots(const uint8_t *blk, struct dense_enc *e)
-{
-    const __m128i zero = _mm_setzero_si128(), sixteen = _mm_set1_epi32(16);
-    for (unsigned i = 0; i < BLOCK_WORDS; i += 16) {
-        __m128i h[4];
-        for (unsigned k = 0; k < 4; k++) {
-            __m128i w = _mm_loadu_si128((const __m128i *)(blk + 4 * (i + 4 * k)));
-            h[k] = _mm_or_si128(hash4(w), _mm_and_si128(_mm_cmpeq_epi32(w, zero), sixteen));
-        }
-        __m128i lo = _mm_packus_epi32(h[0], h[1]), hi = _mm_packus_epi32(h[2], h[3]);
-        _mm_storeu_si128((__m128i *)(e->slot + i), _mm_packus_epi16(lo, hi));
-    }
-}
-
-static void block_dictionary(const uint8_t *restrict blk, struct dense_enc *restrict e)
+static void block_dictionary(const uint8_t *restrict blk, unsigned count, struct dense_enc *restrict e)
 {
     uint32_t *restrict dict = e->dict;
-    for (unsigned i = 0; i < BLOCK_WORDS; i++) {
-        unsigned s = e->slot[i];
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t w = load32(blk + 4 * i);
+        unsigned s = w ? hash_of(w) : 16;
+        e->slot[i] = (uint8_t)s;
         e->prev[i] = dict[s];
-        dict[s] = load32(blk + 4 * i);
+        dict[s] = w;
     }
 }
 
 static inline unsigned lanes(__m128i m) { return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m)); }
 
-TARGET static void block_emit(const uint8_t *blk, unsigned from, struct dense_enc *e)
+TARGET static void block_emit(const uint8_t *blk, unsigned from, unsigned count, struct dense_enc *e)
 {
     const __m128i zero = _mm_setzero_si128();
     uint32_t *miss = e->miss + e->nmiss;
     uint8_t *idx = e->idx + e->nidx;
     uint16_t *low = e->low + e->nlow;
-    for (unsigned i = 0; i < BLOCK_WORDS; i += 4) {
+    for (unsigned i = 0; i < count; i += 4) {
         __m128i w = _mm_loadu_si128((const __m128i *)(blk + 4 * i));
         __m128i x = _mm_xor_si128(w, _mm_loadu_si128((const __m128i *)(e->prev + i)));
         unsigned nonzero = ~lanes(_mm_cmpeq_epi32(w, zero)) & 15;
@@ -180,46 +159,34 @@ TARGET static void block_emit(const uint8_t *blk, unsigned from, struct dense_en
     e->nlow = (unsigned)(low - e->low);
 }
 
-void wkdm_x86_scan_block(const uint8_t *in, unsigned from, struct dense_enc *e)
+void wkdm_sse41_scan(const uint8_t *in, unsigned from, unsigned count, struct dense_enc *e)
 {
     const uint8_t *blk = in + 4 * (size_t)from;
-    block_slots(blk, e);
-    block_dictionary(blk, e);
-    block_emit(blk, from, e);
+    block_dictionary(blk, count, e);
+    block_emit(blk, from, count, e);
 }
 
 /* ---- decompression ----------------------------------------------------------- */
 
 struct dec_bufs {
     uint32_t miss[WKDM_PAGE_WORDS + PAD];
+    uint8_t miss_slot[WKDM_PAGE_WORDS + PAD];  /* the entry of each MISS word */
     uint8_t idx[WKDM_PAGE_WORDS + PAD];
     uint16_t low[WKDM_PAGE_WORDS + PAD];
     uint8_t load[WKDM_PAGE_WORDS], store[WKDM_PAGE_WORDS];
 };
 
-TARGET static void count_tags(const uint8_t *tags, struct dense_view *v)
-{
-    const uint64_t evens = 0x5555555555555555ull;
-    unsigned nmiss = 0, nidx = 0, nlow = 0;
-    for (unsigned k = 0; k < 4 * TAG_WORDS; k += 8) {
-        uint64_t t = load64(tags + k), lo = t & evens, hi = t >> 1 & evens;
-        nidx += (unsigned)__builtin_popcountll(lo);
-        nmiss += (unsigned)__builtin_popcountll(hi & ~lo);
-        nlow += (unsigned)__builtin_popcountll(lo & ~hi);
-    }
-    v->nmiss = nmiss, v->nidx = nidx, v->nlow = nlow;
-}
-
 static void unpack_areas(const uint8_t *in, const struct dense_view *v, struct dec_bufs *b)
 {
     memcpy(b->miss, in + 4 * (size_t)FIXED_WORDS, 4 * (size_t)v->nmiss);
     memset(b->miss + v->nmiss, 0, PAD * sizeof b->miss[0]);
+    for (unsigned k = 0; k < v->nmiss; k++)
+        b->miss_slot[k] = (uint8_t)hash_of(b->miss[k]);
+    memset(b->miss_slot + v->nmiss, 0, PAD);
     const uint8_t *p = in + 4 * (size_t)v->miss_end;
     for (unsigned k = 0; k < v->nidx; k += 8, p += 4) {
-        uint64_t x = load32(p);
-        x = (x | x << 16) & 0x0000ffff0000ffffull;
-        x = (x | x << 8) & 0x00ff00ff00ff00ffull;
-        x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+        uint32_t w = load32(p);
+        uint64_t x = (uint64_t)(w & 0x0f0f0f0fu) | (uint64_t)(w >> 4 & 0x0f0f0f0fu) << 32;
         memcpy(b->idx + k, &x, 8);
     }
     memset(b->idx + v->nidx, 0, PAD);
@@ -234,51 +201,52 @@ static void unpack_areas(const uint8_t *in, const struct dense_view *v, struct d
 
 TARGET static void expand_words(const uint8_t *tags, struct dec_bufs *b, uint8_t *page)
 {
-    const __m128i gather = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, -1, -1, -1, -1, -1, -1, -1, -1);
     unsigned mi = 0, ii = 0, li = 0;
     for (unsigned i = 0; i < WKDM_PAGE_WORDS; i += 4) {
+        if (i % 16 == 0 && load32(tags + i / 4) == 0) {   /* 16 zero words: resolve skips them */
+            memset(page + 4 * i, 0, 64);
+            i += 12;
+            continue;
+        }
         const struct tag4 *t = &tag4[tags[i / 4]];
         __m128i vm = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b->miss + mi)), expand32[t->miss]);
         __m128i vi = _mm_shuffle_epi8(_mm_cvtsi32_si128((int)load32(b->idx + ii)), expand8[t->idx]);
+        __m128i vs = _mm_shuffle_epi8(_mm_cvtsi32_si128((int)load32(b->miss_slot + mi)), expand8[t->miss]);
         __m128i vl = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(b->low + li)), expand16[t->part]);
         mi += t->nmiss, ii += t->nidx, li += t->npart;
         _mm_storeu_si128((__m128i *)(page + 4 * i), _mm_or_si128(vm, vl));
-        __m128i both = _mm_shuffle_epi8(_mm_or_si128(vi, _mm_slli_epi32(hash4(vm), 8)), gather);
-        uint64_t pair = (uint64_t)_mm_cvtsi128_si64(both);
-        uint32_t index = (uint32_t)pair, miss_slot = (uint32_t)(pair >> 32);
+        uint32_t index = (uint32_t)_mm_cvtsi128_si32(vi), miss_slot = (uint32_t)_mm_cvtsi128_si32(vs);
         store32(b->load + i, index + t->load_add);
         store32(b->store + i, (index & t->store_idx) | miss_slot | t->store_sink);
     }
 }
 
-static void resolve_words(const struct dec_bufs *restrict b, uint8_t *restrict page)
+/* A group of 16 ZERO words is already in the page and touches no entry. */
+static void resolve_words(const uint32_t *tags, const struct dec_bufs *restrict b, uint8_t *restrict page)
 {
     uint32_t d[D_SIZE] = { 0 };
-    for (unsigned s = 0; s < 16; s++)
-        d[s] = 1;
-    for (unsigned i = 0; i < WKDM_PAGE_WORDS; i++) {
-        uint32_t v = d[b->load[i]] | load32(page + 4 * i);
-        unsigned s = b->store[i];
-        d[s] = v;
-        d[s + D_CLEARED] = v & ~LOW_MASK;
-        store32(page + 4 * i, v);
+    for (unsigned g = 0; g < WKDM_PAGE_WORDS; g += 16) {
+        if (tags[g / 16] == 0)
+            continue;
+        for (unsigned i = g; i < g + 16; i++) {
+            uint32_t v = d[b->load[i]] | load32(page + 4 * i);
+            unsigned s = b->store[i];
+            d[s] = v;
+            d[s + D_CLEARED] = v & ~LOW_MASK;
+            store32(page + 4 * i, v);
+        }
     }
 }
 
-int wkdm_x86_decode(const uint8_t *in, struct dense_view *v, uint8_t *page, bool avx512)
+TARGET int wkdm_sse41_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page)
 {
-    const uint8_t *tags = in + 4 * HDR_WORDS;
     count_tags(tags, v);
     if (!dense_areas_match(v))
         return -1;
-    if (avx512) {
-        wkdm_avx512_decode(in, v, page);
-        return 0;
-    }
     struct dec_bufs b;
     unpack_areas(in, v, &b);
-    expand_words(tags, &b, page);
-    resolve_words(&b, page);
+    expand_words((const uint8_t *)tags, &b, page);
+    resolve_words(tags, &b, page);
     return 0;
 }
 

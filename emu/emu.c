@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "compressor/wkdm.h"
 #include "emu/internal.h"
 
 /* phys_footprint and its parts, as task_info and Jetsam see them (vm_map.h). */
@@ -395,6 +396,7 @@ void emu_print_stats(struct emu *emu, FILE *out)
             "(%u times), free frames still host-backed %u\n",
             (unsigned long long)(rss >> 10), (unsigned long long)(rss_peak >> 10),
             (unsigned long long)emu->phys.released, emu->phys.trims, emu->phys.backed_free);
+    fprintf(out, "WKdm loops: %s (%s)\n", wkdm_loops_name(wkdm_loops_current()), wkdm_loops_choice());
     for (struct task *t = emu->tasks; t; t = t->next) {
         bool live = t->map != NULL;
         const uint64_t *f = live ? t->map->stats.faults : t->last.stats.faults;

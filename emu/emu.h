@@ -25,6 +25,7 @@ struct emu_options {
     FILE *fault_trace;             /* one line per fault, or NULL */
     FILE *strace;                  /* one line per system call, or NULL */
     FILE *vmmap;                   /* each task's vmmap listing when it exits, or NULL */
+    FILE *dump_pages;              /* each task's anonymous pages when it exits, or NULL */
     uint64_t seed;                 /* for everything random the guest sees */
     enum compressor_codec codec;   /* the compressor's (the CLI's default: hybrid) */
     enum emu_platform platform;

@@ -408,6 +408,8 @@ int fd_close(struct task *t, int fd);
 
 /* vmmap.c: the listing --vmmap prints when a task exits. */
 void vmmap_print_task(struct emu *emu, struct task *t, FILE *out);
+/* dump_pages.c: the pages --dump-pages writes when a task exits. */
+void dump_pages_task(struct emu *emu, struct task *t, FILE *out);
 
 /* linux.c */
 void linux_syscall(struct emu *emu);

@@ -537,6 +537,8 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
     release_vfork_parent(t);
     if (emu->opt.vmmap)
         vmmap_print_task(emu, t, emu->opt.vmmap);
+    if (emu->opt.dump_pages)
+        dump_pages_task(emu, t, emu->opt.dump_pages);
     t->last.stats = t->map->stats;
     t->last.resident = vm_map_resident(t->map);
     t->last.mapped = t->map->size;

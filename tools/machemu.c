@@ -1,5 +1,5 @@
 /* tools/machemu.c — the command line: `machemu run|debug|view [options] PROGRAM [ARGS...]`,
- * `machemu scenario [options] FILE`. */
+ * `machemu scenario [options] FILE`, `machemu codec [options] FILE`. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,6 +11,7 @@
 #include "emu/jetsam.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
+#include "tools/codec_cmd.h"
 #include "tools/repl.h"
 #include "tools/scenario.h"
 #include "tools/view.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
         "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
         "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
         "       machemu scenario [options] [--programs DIR] [--view [viewer options]] FILE\n"
+        "       machemu codec [codec options] FILE     (machemu codec --help lists them)\n"
         "       machemu --help | --version\n"
         "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
@@ -38,6 +40,8 @@ static void usage(FILE *out)
         "      --trace-faults[=FILE]  one line per page fault (default: stderr)\n"
         "      --strace[=FILE]      one line per system call (default: stderr)\n"
         "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
+        "      --dump-pages FILE    each task's anonymous pages (resident or compressed) when\n"
+        "                           it exits, 16 KB each, for machemu codec\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
         "      --seed N             seed for the guest's random bytes (default 0)\n"
         "      --codec NAME         compressor codec: wkdm, lz4 or hybrid (default hybrid:\n"
@@ -125,8 +129,8 @@ static uint64_t parse_size(const char *s)
 enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
 
 /* The outputs a user may ask for, each stderr or a file of theirs. */
-enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, NOUTS };
-static const char *const out_option[NOUTS] = { "--trace-faults", "--strace", "--vmmap" };
+enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, OUT_DUMP, NOUTS };
+static const char *const out_option[NOUTS] = { "--trace-faults", "--strace", "--vmmap", "--dump-pages" };
 
 struct cli {
     struct emu_options o;
@@ -169,13 +173,14 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
            O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS,
-           O_SWAPSIZE };
+           O_SWAPSIZE, O_DUMP };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
         { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
+        { "dump-pages", required_argument, 0, O_DUMP },
         { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB },
         { "view", no_argument, 0, O_VIEW }, { "snapshot", required_argument, 0, O_SNAPSHOT },
         { "view-script", required_argument, 0, O_SCRIPT },
@@ -216,8 +221,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             break;
         case O_ROOT: c->o.root = optarg; break;
         case O_STATS: c->stats = true; break;
-        case O_TRACE: case O_STRACE: case O_VMMAP: {
-            int k = ch == O_TRACE ? OUT_TRACE : ch == O_STRACE ? OUT_STRACE : OUT_VMMAP;
+        case O_TRACE: case O_STRACE: case O_VMMAP: case O_DUMP: {
+            int k = ch == O_TRACE ? OUT_TRACE : ch == O_STRACE ? OUT_STRACE : ch == O_VMMAP ? OUT_VMMAP : OUT_DUMP;
             c->out_wanted[k] = true;
             c->out_path[k] = optarg;
             break;
@@ -401,7 +406,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
 
 static FILE **out_file(struct cli *c, int k)
 {
-    return k == OUT_TRACE ? &c->o.fault_trace : k == OUT_STRACE ? &c->o.strace : &c->o.vmmap;
+    return k == OUT_TRACE ? &c->o.fault_trace : k == OUT_STRACE ? &c->o.strace
+         : k == OUT_VMMAP ? &c->o.vmmap : &c->o.dump_pages;
 }
 
 /* Opened once the options are all known: the guest root decides what may be followed
@@ -596,6 +602,8 @@ int main(int argc, char **argv)
             return cmd_machine(argc - 1, argv + 1, (enum command)i);
     if (!strcmp(argv[1], "scenario"))
         return cmd_scenario(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "codec"))
+        return codec_main(argc - 1, argv + 1);
     fprintf(stderr, "machemu: unknown command '%s' (see machemu --help)\n", argv[1]);
     return 2;
 }

@@ -123,11 +123,12 @@ static void get_page(struct compressor *c, struct live *l)
 
 /* ---- codecs ------------------------------------------------------------------ */
 
-/* n random bytes, then zeros: LZ4 stores it in a little more than n bytes. */
+/* Zeros, then n random bytes: LZ4 stores it in a little more than n bytes, and WKdm
+ * (n / 4 MISS words) too, since its early abort looks at the first 416 words only. */
 static void make_sized(uint8_t *p, unsigned n, uint64_t seed)
 {
     memset(p, 0, TP_PAGE);
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = TP_PAGE - n; i < TP_PAGE; i++)
         p[i] = (uint8_t)tp_rand(&seed);
 }
 
@@ -305,6 +306,52 @@ START_TEST(pool_round_trip_every_kind)
         assert_pool_empty(c);
         compressor_destroy(c);
     }
+}
+END_TEST
+
+/* XNU's table: 1024 entries, a value looked for in the 32 from its low 10 bits. 33
+ * values with the same low bits: the 33rd finds no room and goes into a segment as its
+ * 4 bytes; once an entry is free, the next such value takes it. */
+START_TEST(single_value_table_full_goes_to_a_segment)
+{
+    struct compressor *c = make_pool(COMPRESSOR_CODEC_HYBRID, 64 << 10, 16, 1000);
+    compressor_handle_t h[34];
+    struct compressor_where w;
+    for (uint32_t k = 0; k < 33; k++) {
+        wkdm_fill(page, 5 + (k << 10));
+        ck_assert_int_eq(compressor_put(c, page, &h[k]), 0);
+        ck_assert_int_eq(compressor_locate(c, h[k], &w), 0);
+        ck_assert_int_eq(w.form, COMPRESSOR_FORM_SINGLE);
+        ck_assert_uint_eq(w.value, 5 + (k << 10));
+        ck_assert_uint_eq(w.size, k < 32 ? 0 : 4);
+    }
+    ck_assert_uint_eq(st->single_values, 32);
+    ck_assert_uint_eq(st->pages_by_form[COMPRESSOR_FORM_SINGLE], 33);
+    ck_assert_uint_eq(st->bytes_stored, 4);
+    ck_assert_uint_eq(st->segments, 1);
+    ck_assert_int_eq(compressor_peek(c, h[32], back), 0);
+    wkdm_fill(page, 5 + (32u << 10));
+    ck_assert_mem_eq(back, page, TP_PAGE);
+    /* Its value again: still no room. Another value with other low bits: room. */
+    ck_assert_int_eq(compressor_put(c, page, &h[33]), 0);
+    ck_assert_int_eq(compressor_locate(c, h[33], &w), 0);
+    ck_assert_uint_eq(w.size, 4);
+    ck_assert_int_eq(compressor_free(c, &h[33]), 0);
+    /* An entry freed: the next value with these low bits takes it. */
+    ck_assert_int_eq(compressor_free(c, &h[7]), 0);
+    ck_assert_uint_eq(st->single_values, 31);
+    wkdm_fill(page, 5 + (40u << 10));
+    ck_assert_int_eq(compressor_put(c, page, &h[7]), 0);
+    ck_assert_int_eq(compressor_locate(c, h[7], &w), 0);
+    ck_assert_uint_eq(w.size, 0);
+    ck_assert_uint_eq(st->single_values, 32);
+    for (uint32_t k = 0; k < 33; k++) {
+        ck_assert_int_eq(compressor_get(c, &h[k], back), 0);
+        wkdm_fill(page, 5 + ((k == 7 ? 40 : k) << 10));
+        ck_assert_mem_eq(back, page, TP_PAGE);
+    }
+    assert_pool_empty(c);
+    compressor_destroy(c);
 }
 END_TEST
 
@@ -1225,6 +1272,7 @@ static Suite *compressor_suite(void)
     tcase_set_timeout(pool, 120);
     tcase_add_test(pool, pool_round_trip_every_kind);
     tcase_add_test(pool, single_values_are_shared);
+    tcase_add_test(pool, single_value_table_full_goes_to_a_segment);
     tcase_add_test(pool, accounting_exact_after_many_cycles);
     tcase_add_test(pool, minor_compaction_keeps_pages_and_handles_valid);
     tcase_add_test(pool, major_compaction_merges_sparse_segments);
