@@ -145,7 +145,7 @@ $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 # A layer's unit tests link that layer and those below it, nothing else: a call that
 # points up fails to link (and `make layers` catches the include). None needs Unicorn,
 # SDL, capstone or a cross compiler, so `make check-unit` runs on a bare machine.
-UNIT_mmu        := mmu phys pmap pt tlb
+UNIT_mmu        := mmu phys pmap pmap_nest pt tlb
 UNIT_compressor := compressor wkdm
 UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout
 UNIT_jetsam     := memorystatus jetsam_report
