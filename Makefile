@@ -147,7 +147,7 @@ $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 # SDL, capstone or a cross compiler, so `make check-unit` runs on a bare machine.
 UNIT_mmu        := mmu phys pmap pmap_nest pt tlb
 UNIT_compressor := compressor wkdm
-UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout
+UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout vm_shared_region
 UNIT_jetsam     := memorystatus jetsam_report
 LAYER_LIBS_mmu        := $(O)/libmmu.a
 LAYER_LIBS_compressor := $(O)/libcompressor.a $(LZ4_LIBS)

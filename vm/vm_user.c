@@ -108,8 +108,12 @@ kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int con
     return vm_object_purgable_control(e->object, control, state);
 }
 
+/* The nested range's pages are in no task's ledgers (the shared region's pmap has
+ * them): a task's usage leaves them out. */
 static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct vm_map_usage *u)
 {
+    if (e->nested)
+        return;
     bool vol = e->object && e->object->purgable == VM_PURGABLE_VOLATILE;
     if (vol)
         u->volatile_virtual += (uint32_t)((e->end - e->start) >> PAGE_SHIFT);
