@@ -97,7 +97,7 @@ SCENARIOS := $(patsubst guest/scenarios/%,$(O)/guest/scenarios/%,$(wildcard gues
 PNGPIXEL := $(O)/tests/pngpixel
 
 .PHONY: all check check-unit layers unit integration demo bench asan clean deps
-all: layers $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
+all: layers $(MACHEMU) $(GUEST_SDK) $(MACHINE_FILES) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
      $(PNGPIXEL) $(SCENARIOS)
 
 $(O)/guest/scenarios/%.scn: guest/scenarios/%.scn
@@ -192,7 +192,7 @@ layers:
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
+integration: $(MACHEMU) $(GUEST_SDK) $(MACHINE_FILES) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
 	@O=$(O) tests/run-all.sh integration
 
 demo:

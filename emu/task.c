@@ -240,6 +240,11 @@ static void switch_to(struct emu *emu, struct task *next)
     }
 }
 
+void sched_make_current(struct emu *emu, struct task *t)
+{
+    switch_to(emu, t);
+}
+
 static struct task *pick_runnable(struct emu *emu)
 {
     struct task *cur = emu->task, *t = cur && cur->next ? cur->next : emu->tasks;
