@@ -3,8 +3,13 @@
  *                         __DATA (a private copy), forks: the child reads the same text
  *                         and sees the parent's data as it was at the fork
  *   shared_region probe   reads the first byte (SIGSEGV without a shared region)
+ *   shared_region change  wires, re-protects, advises and unmaps parts of the region
+ *                         (each unnests it for this task), then reads what is left,
+ *                         in itself and in a child
  * Emulator only: qemu-aarch64 maps nothing there. */
 #include "guest_test.h"
+#include <mach/mach.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #define SHARED_REGION_BASE 0x180000000ull
@@ -30,6 +35,25 @@ int main(int argc, char **argv)
   const volatile uint8_t *base = (const volatile uint8_t *)SHARED_REGION_BASE;
   if (argc > 1 && !strcmp(argv[1], "probe")) {
     printf("probe: first byte %c\n", base[0]);
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "change")) {
+    const size_t pg = 16384;
+    unsigned long before = text_sum(base, 4 * pg);
+    CHECK(30, mach_vm_wire(mach_host_self(), mach_task_self(), (mach_vm_address_t)base, pg,
+                           VM_PROT_READ) == KERN_SUCCESS);
+    CHECK_ERRNO(31, mprotect((void *)(base + pg), pg, PROT_READ) == 0);
+    CHECK(32, mprotect((void *)base, pg, PROT_READ | PROT_WRITE) != 0);   /* max r-x */
+    CHECK_ERRNO(33, madvise((void *)base, 4 * pg, MADV_DONTNEED) == 0);
+    CHECK_ERRNO(34, munmap((void *)(base + 4 * pg), pg) == 0);
+    CHECK(35, text_sum(base, 4 * pg) == before);
+    pid_t pid = fork();
+    CHECK_ERRNO(36, pid >= 0);
+    if (pid == 0)
+      _exit(text_sum(base, 4 * pg) == before ? 0 : 1);
+    int st;
+    CHECK_ERRNO(37, waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    printf("change: wired, re-protected, advised and cut; the text reads the same\n");
     return 0;
   }
   CHECK(10, argc > 1 && !strcmp(argv[1], "read"));

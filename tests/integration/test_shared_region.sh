@@ -8,6 +8,9 @@
 #  - sr-cow: the parent's write to __DATA is one copy-on-write fault.
 #  - sr-vmmap-elf, sr-vmmap-macho: --vmmap shows three "shared region" lines in an ELF
 #    and in a Mach-O task, and the same phys_footprint as with --no-shared-region.
+#  - sr-change: mach_vm_wire, mprotect, MADV_DONTNEED and munmap of parts of the region (each
+#    unnests it for the task; a write right above its maximum is refused), and the text
+#    still reads the same in the task and in a child.
 #  - sr-off: with --no-shared-region a read there is SIGSEGV (139, one crash line).
 #  - sr-bad-cache: --shared-cache naming a file that is no cache: status 2, one line.
 # Run on its own: tests/integration/test_shared_region.sh   (see lib.sh for the environment)
@@ -72,6 +75,16 @@ vmmap_case() {
 }
 vmmap_case sr-vmmap-elf "$G/hello"
 vmmap_case sr-vmmap-macho "$G/macho/hello"
+
+root=$(new_root sr-change)
+emu_run "$root" /dev/null "$d/chg.out" "$d/chg.err" -- "$G/shared_region" change
+st=$?
+if [ "$st" = 0 ] && grep -q '^change: wired, re-protected, advised and cut; the text reads the same$' "$d/chg.out"; then
+  pass sr-change
+else
+  fail sr-change "exit status $(status_text "$st")"
+  tail -n 3 "$d/chg.err" | indent
+fi
 
 root=$(new_root sr-off)
 emu_run "$root" /dev/null "$d/off.out" "$d/off.err" --no-shared-region -- "$G/shared_region" probe
