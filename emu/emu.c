@@ -150,6 +150,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
             rc = -1;
         }
         if (rc == 0) {
+            task_regs_clear(emu);  /* the CPU still holds the previous task's */
             exec_start_apply(emu, &start);
             cpu_context_save(emu, t->ctx);
         }

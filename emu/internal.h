@@ -298,6 +298,9 @@ bool task_would_block(struct emu *emu, int host, short events);
 /* Blocks the current task on a set of host pollfds until one is ready or the deadline
  * (CLOCK_MONOTONIC ns; 0: none) passes; the system call restarts. */
 void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns);
+/* Zeroes the general registers, FP, LR and TPIDR_EL0 on the CPU: a new image starts
+ * with nothing of the task that held the CPU before. */
+void task_regs_clear(struct emu *emu);
 /* Puts t on the CPU now (a program loaded while the system image's tasks wait). */
 void sched_make_current(struct emu *emu, struct task *t);
 /* Picks the next task to run (waiting for I/O if all are blocked) and switches to it;

@@ -12,6 +12,8 @@
 #    kill, and after the background band; the first report counts the cache's pages in
 #    fileBacked.
 #  - sys-compress: 128 MB of heap-like data on 64 MB: no kill, status 0, compressions.
+#  - sys-debug: machemu debug boots the system too: launchd waits, hello is current at
+#    its first instruction with zeroed registers, and runs to its end.
 #  - sys-bad-file: --system naming a missing file: status 2, one line.
 # Run on its own: tests/integration/test_system.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
@@ -89,6 +91,22 @@ else
   fail sys-compress "exit status $(status_text "$st"), compressions '${comp}'"
   grep 'jetsam' "$d/comp.err" | head -n 5 | indent
 fi
+
+# Under the debugger: the system's tasks wait, the program is on the CPU at its first
+# instruction with none of their registers.
+root=$(new_root sys-debug)
+printf 'tasks\nregs\ncontinue\n' >"$d/dbg.script"
+(cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" -x "$d/dbg.script" \
+   "$G/hello" </dev/null >"$d/dbg.out" 2>&1)
+st=$?
+why=()
+[ "$st" = 0 ] || why+=("exit status $st")
+grep -Eq '^  1 +0 +blocked-io .* launchd$' "$d/dbg.out" || why+=("no launchd waiting in tasks")
+grep -Eq '^\* 1000 .* hello$' "$d/dbg.out" || why+=("hello not the current task")
+grep -q '^x27 0x0000000000000000  x28 0x0000000000000000' "$d/dbg.out" ||
+  why+=("x27/x28 not zero: a daemon's registers")
+grep -q '^hello, world' "$d/dbg.out" || why+=("no hello output")
+if [ ${#why[@]} -eq 0 ]; then pass sys-debug; else fail sys-debug "${why[*]}"; fi
 
 root=$(new_root sys-bad-file)
 emu_run "$root" /dev/null "$d/bad.out" "$d/bad.err" --system "$root/none.system" -- "$G/hello"
