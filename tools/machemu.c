@@ -75,9 +75,9 @@ static void usage(FILE *out)
         "      --shared-cache FILE  the shared cache to map (default: the one make builds\n"
         "                           next to machemu)\n"
         "      --system ios|none|FILE  run, debug, view: boot a system image first (default\n"
-        "                           ios: launchd, SpringBoard and daemons in their Jetsam\n"
-        "                           bands, guest/system/ios.system; docs/run.md); the\n"
-        "                           program runs as the frontmost app\n"
+        "                           ios from 32M of RAM: launchd, SpringBoard and daemons\n"
+        "                           in their Jetsam bands, guest/system/ios.system;\n"
+        "                           docs/run.md); the program runs as the frontmost app\n"
         "      --maxproc N          tasks the machine holds at once, zombies included; fork\n"
         "                           past it fails with EAGAIN (default 1000: kern.maxproc)\n"
         "  -h, --help               this text\n"
@@ -135,6 +135,8 @@ enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
 /* The outputs a user may ask for, each stderr or a file of theirs. */
 enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, NOUTS };
 static const char *const out_option[NOUTS] = { "--trace-faults", "--strace", "--vmmap" };
+
+#define SYSTEM_MIN_MEM (32ull << 20)   /* the default --system is none below it */
 
 struct cli {
     struct emu_options o;
@@ -416,8 +418,10 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         c->o.shared_cache = NULL;
     else if (!c->o.shared_cache)
         c->o.shared_cache = c->cache_path = emu_machine_file("guest/dyld_shared_cache_arm64");
+    /* Under 32 MB the image's tasks (their tables and kernel memory alone are about 100
+     * frames) would leave a program little room: such a machine is no phone. */
     if (!c->system && which != CMD_SCENARIO)
-        c->system = "ios";
+        c->system = c->o.mem_size >= SYSTEM_MIN_MEM ? "ios" : "none";
     /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */
     c->o.exact_clock = c->clock == CLOCK_DEFAULT ? !c->o.no_jetsam : c->clock == CLOCK_EXACT;
     bool viewing = which == CMD_VIEW || c->view;

@@ -6,7 +6,8 @@
 #  - sys-filecache: on the default 256 MB the system leaves at least 14% of RAM
 #    file-backed (XNU's file-cache floor, 10/70 of memory), as docs/fidelity.md states.
 #  - sys-status: the run ends when the program ends, with its exit status (42).
-#  - sys-none: --system none runs the program alone.
+#  - sys-none: --system none runs the program alone; sys-small: so does the default
+#    under 32 MB of RAM.
 #  - sys-idle-exit: on 64 MB a program holding 256 MB of random data is killed only
 #    after the three IDLE-band daemons were exited for idle-exit, each before any other
 #    kill, and after the background band; the first report counts the cache's pages in
@@ -64,6 +65,15 @@ root=$(new_root sys-none)
 emu_run "$root" /dev/null "$d/none.out" "$d/none.err" --stats -- "$G/hello"
 if [ "$(grep -c '^task ' "$d/none.err")" = 1 ]; then pass sys-none; else
   fail sys-none "tasks listed: $(grep -c '^task ' "$d/none.err") (want the program's alone)"
+fi
+
+# The default on a machine under 32 MB is none (no --system given at all here).
+root=$(new_root sys-small)
+(cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" -m 16M --stats "$G/hello" \
+   </dev/null >"$d/small.out" 2>"$d/small.err")
+st=$?
+if [ "$st" = 0 ] && [ "$(grep -c '^task ' "$d/small.err")" = 1 ]; then pass sys-small; else
+  fail sys-small "exit status $st, tasks listed $(grep -c '^task ' "$d/small.err") (want the program's alone)"
 fi
 
 sys sys-idle-exit "$d/idle.out" "$d/idle.err" -m 64M -- "$G/hog" 256 one random
