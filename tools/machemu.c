@@ -416,8 +416,6 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     }
     if (c->no_shared_region)
         c->o.shared_cache = NULL;
-    else if (!c->o.shared_cache)
-        c->o.shared_cache = c->cache_path = emu_machine_file("guest/dyld_shared_cache_arm64");
     /* Under 32 MB the image's tasks (their tables and kernel memory alone are about 100
      * frames) would leave a program little room: such a machine is no phone. */
     if (!c->system && which != CMD_SCENARIO)
@@ -494,6 +492,14 @@ static int start(struct emu *emu, enum command which, const char *program, struc
     return emu_run(emu);
 }
 
+/* The shared cache make builds next to machemu, unless the options chose another or
+ * none; freed with the cli's cache_path. */
+static void default_shared_cache(struct cli *c)
+{
+    if (!c->no_shared_region && !c->o.shared_cache)
+        c->o.shared_cache = c->cache_path = emu_machine_file("guest/dyld_shared_cache_arm64");
+}
+
 /* --system: ios is the image make builds next to machemu, run by its sysdaemon. */
 static int boot_system(struct emu *emu, const struct cli *c, char *err, size_t errlen)
 {
@@ -518,10 +524,10 @@ static int cmd_machine(int argc, char **argv, enum command which)
         return -first;
     if (!open_outputs(&c)) {
         close_outputs(&c);
-        free(c.cache_path);
         return 2;
     }
     char err[512];
+    default_shared_cache(&c);
     struct emu *emu = emu_create(&c.o, err, sizeof err);
     if (!emu) {
         fprintf(stderr, "machemu: %s\n", err);
@@ -612,6 +618,7 @@ static int cmd_scenario(int argc, char **argv)
         v[n++] = argv[i];
     if ((first = parse_options(n, v, CMD_SCENARIO, &c)) > 0 && open_outputs(&c)) {
         c.o.run_all = true;
+        default_shared_cache(&c);
         struct emu *emu = emu_create(&c.o, err, sizeof err);
         if (!emu) {
             fprintf(stderr, "machemu: %s\n", err);
