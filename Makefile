@@ -97,7 +97,7 @@ SCENARIOS := $(patsubst guest/scenarios/%,$(O)/guest/scenarios/%,$(wildcard gues
 PNGPIXEL := $(O)/tests/pngpixel
 
 .PHONY: all check check-unit layers unit integration demo bench asan clean deps
-all: layers $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
+all: layers $(MACHEMU) $(GUEST_SDK) $(MACHINE_FILES) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(UNIT_BIN) $(BENCH_BIN) \
      $(PNGPIXEL) $(SCENARIOS)
 
 $(O)/guest/scenarios/%.scn: guest/scenarios/%.scn
@@ -145,9 +145,9 @@ $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $$(TEST_EXTRA_$$*) $(LIBS)
 # A layer's unit tests link that layer and those below it, nothing else: a call that
 # points up fails to link (and `make layers` catches the include). None needs Unicorn,
 # SDL, capstone or a cross compiler, so `make check-unit` runs on a bare machine.
-UNIT_mmu        := mmu phys pmap pt tlb
+UNIT_mmu        := mmu phys pmap pmap_nest pt tlb
 UNIT_compressor := compressor wkdm
-UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout
+UNIT_vm         := vm_compressor vm_fault vm_map vm_pageout vm_shared_region
 UNIT_jetsam     := memorystatus jetsam_report
 LAYER_LIBS_mmu        := $(O)/libmmu.a
 LAYER_LIBS_compressor := $(O)/libcompressor.a $(LZ4_LIBS)
@@ -198,7 +198,7 @@ layers:
 unit: $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh unit
 
-integration: $(MACHEMU) $(GUEST_SDK) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
+integration: $(MACHEMU) $(GUEST_SDK) $(MACHINE_FILES) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
 	@O=$(O) tests/run-all.sh integration
 
 demo:

@@ -75,6 +75,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
     /* A guest writing to a closed pipe gets SIGPIPE or EPIPE; machemu must not die of it. */
     signal(SIGPIPE, SIG_IGN);
     if (emu_wait_init(emu, err, errlen) < 0 || fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
+        emu_shared_cache_init(emu, err, errlen) < 0 ||
         emu_jetsam_init(emu, err, errlen) < 0 || cpu_init(emu, err, errlen) < 0)
         goto fail;
     return emu;
@@ -95,6 +96,7 @@ void emu_destroy(struct emu *emu)
     cpu_fini(emu);
     free(emu->dbg);
     emu_jetsam_fini(emu);
+    emu_shared_cache_fini(emu);
     emu_pager_fini(emu);
     if (emu->vm.pages)
         vm_fini(&emu->vm);
@@ -166,6 +168,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
             rc = -1;
         }
         if (rc == 0) {
+            task_regs_clear(emu);  /* the CPU still holds the previous task's */
             exec_start_apply(emu, &start);
             cpu_context_save(emu, t->ctx);
             t->exe_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -199,7 +202,7 @@ static void apply_memstatus(struct emu *emu, struct task *t, const struct emu_je
 int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
              char *const envp[], char *err, size_t errlen)
 {
-    if (emu->tasks) {
+    if (emu->init) {               /* a system image's processes may run already */
         snprintf(err, errlen, "a program is already loaded");
         return -1;
     }
@@ -208,6 +211,7 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
     if (!t)
         return -1;
     emu->init = t;
+    sched_make_current(emu, t);    /* before the system's waiting tasks, if any */
     t->jetsam_states = MEMORYSTATUS_STATE_FRONTMOST;   /* the app in front */
     apply_memstatus(emu, t, emu->opt.memstatus);
     return 0;
@@ -217,7 +221,7 @@ int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
               char *const envp[], const struct emu_jetsam_props *ms, unsigned states,
               char *err, size_t errlen)
 {
-    if (!emu->tasks)
+    if (!emu->tasks && !emu->next_pid)
         emu->next_pid = 1000;
     struct task *t = start_program(emu, path, argc, argv, envp, err, errlen);
     if (!t)

@@ -44,6 +44,8 @@ struct emu_options {
                                       exact); otherwise only while something needs time */
     bool run_all;                  /* emu_run ends when every task has ended, not the
                                       first one (several programs, a scenario) */
+    const char *shared_cache;      /* host path of the shared cache mapped into every task
+                                      at 0x180000000 (emu/shared_cache.c); NULL: none */
     unsigned max_tasks;            /* tasks the machine holds at once, zombies included;
                                       fork past it gives EAGAIN (0: EMU_DEFAULT_MAX_TASKS) */
 };
@@ -68,6 +70,11 @@ int emu_load(struct emu *emu, const char *path, int argc, char *const argv[],
 int emu_spawn(struct emu *emu, const char *path, int argc, char *const argv[],
               char *const envp[], const struct emu_jetsam_props *ms, unsigned states,
               char *err, size_t errlen);
+/* Starts the system image in `file` (emu/system.c: launchd, SpringBoard, daemons),
+ * each process running `program` (sysdaemon), and runs them until each waits. Before
+ * emu_load. 0, or -1 with err set. */
+int emu_boot_system(struct emu *emu, const char *file, const char *program, char *err,
+                    size_t errlen);
 /* Runs until the guest exits; returns its exit status (128+signo if killed). */
 int emu_run(struct emu *emu);
 /* One turn of the run loop (for tools that watch between turns): false once the run is
@@ -99,6 +106,10 @@ uint64_t emu_idle_until(struct emu *emu, uint64_t icount);
 int emu_exit_status(const struct emu *emu, int pid, bool *ended);
 /* The guest root as a host path (where hostout must follow nothing). */
 const char *emu_root(const struct emu *emu);
+/* DIR/rel for the running program in DIR, as make builds the machine's files next to
+ * it (guest/dyld_shared_cache_arm64, guest/system/ios.system): malloc'd, NULL if
+ * unknown. */
+char *emu_machine_file(const char *rel);
 /* vm_stat-style summary, TLB and MMU counters, per-task fault counts. */
 void emu_print_stats(struct emu *emu, FILE *out);
 /* A vmmap-like listing of the task with this pid (0: every live task). */

@@ -143,7 +143,8 @@ struct inspect_frame_state {
 #define INSPECT_FS_FILE       0x01 /* a page of a file-backed (external) object */
 #define INSPECT_FS_REFERENCED 0x02 /* pmap attributes */
 #define INSPECT_FS_MODIFIED   0x04
-#define INSPECT_FS_SHARED     0x08 /* several tasks' maps reach it */
+#define INSPECT_FS_SHARED     0x08 /* several tasks' maps reach it, or it is the shared
+                                      region's (its pages and nested tables) */
 #define INSPECT_FS_VOLATILE   0x10 /* of a volatile purgeable object */
 #define INSPECT_FS_CODE       0x20 /* handed out for instruction fetch */
 /* Fills out[0 .. min(max, frames)) and returns the number of frames. The owner of a

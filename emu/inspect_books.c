@@ -5,6 +5,7 @@
 
 #include "emu/inspect.h"
 #include "emu/internal.h"
+#include "vm/vm_shared_region.h"
 
 struct object_set {
     const struct vm_object **v;
@@ -32,9 +33,12 @@ static int by_address(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Every object a live map reaches through its entries and shadow chains, once each. */
+/* Every object a live map reaches through its entries and shadow chains, once each,
+ * and the shared region's file, which the region holds with no task. */
 static bool reachable_objects(const struct emu *emu, struct object_set *s)
 {
+    if (emu->shared_region && !set_add(s, emu->shared_region->object))
+        return false;
     for (const struct task *t = emu->tasks; t; t = t->next) {
         if (!t->map)
             continue;
@@ -71,6 +75,8 @@ static bool held_by_tasks(const struct emu *emu, struct held *h)
         if (t->map && t->map->pmap)
             h->tables += t->map->pmap->tables;
     }
+    if (emu->shared_region)       /* the nested tables, counted once */
+        h->tables += emu->shared_region->pmap->tables;
     return ok;
 }
 

@@ -7,6 +7,7 @@
 #include "emu/inspect.h"
 #include "emu/internal.h"
 #include "vm/vm_compressor.h"
+#include "vm/vm_shared_region.h"
 
 /* --- frames --------------------------------------------------------------------- */
 
@@ -81,6 +82,34 @@ static void own_pages(struct emu *emu, const struct vm_map *map, int pid,
             }
 }
 
+/* The shared region's pages and nested tables are every task's at once: shared, even
+ * while no task or a single one maps them. */
+static void share_tables(struct emu *emu, pfn_t table, int level, struct inspect_frame_state *out,
+                         uint32_t n)
+{
+    if (table >= n || emu->phys.use[table] != PHYS_PAGETABLE)
+        return;
+    out[table].flags |= INSPECT_FS_SHARED;
+    const pt_entry_t *e = phys_ptr(&emu->phys, table);
+    unsigned entries = level == 0 ? 2 : PT_ENTRIES;
+    for (unsigned i = 0; level < PT_LEVELS - 1 && i < entries; i++)
+        if (pt_is_table(e[i]))
+            share_tables(emu, pt_pfn(e[i]), level + 1, out, n);
+}
+
+static void share_region(struct emu *emu, struct inspect_frame_state *out, uint32_t n)
+{
+    const struct vm_shared_region *sr = emu->shared_region;
+    if (!sr)
+        return;
+    for (const struct vm_page *pg = sr->object->memq; pg; pg = pg->listq_next) {
+        pfn_t pfn = vm_page_pfn(&emu->vm, pg);
+        if (pfn < n)
+            out[pfn].flags |= INSPECT_FS_SHARED;
+    }
+    share_tables(emu, sr->pmap->root, 0, out, n);
+}
+
 uint32_t inspect_frame_states(struct emu *emu, struct inspect_frame_state *out, uint32_t max)
 {
     uint32_t n = emu->phys.nframes < max ? emu->phys.nframes : max;
@@ -95,6 +124,7 @@ uint32_t inspect_frame_states(struct emu *emu, struct inspect_frame_state *out, 
             if (t->kmem.frames[i] < n)
                 set_owner(&out[t->kmem.frames[i]], t->pid);
     }
+    share_region(emu, out, n);
     return emu->phys.nframes;
 }
 

@@ -188,6 +188,7 @@ struct emu_jetsam {
 
 struct emu {
     struct emu_options opt;
+    struct vm_shared_region *shared_region;   /* NULL: none (emu/shared_cache.c) */
     mode_t user_umask;             /* machemu's, read at start: the first task's too */
     struct cpu *cpu;               /* Unicorn and its state (cpu.c) */
     struct phys phys;
@@ -341,6 +342,11 @@ bool task_would_block(struct emu *emu, int host, short events);
 /* Blocks the current task on a set of host pollfds until one is ready or the deadline
  * (CLOCK_MONOTONIC ns; 0: none) passes; the system call restarts. */
 void task_block_io(struct emu *emu, const struct pollfd *fds, int n, uint64_t deadline_ns);
+/* Zeroes the general registers, FP, LR and TPIDR_EL0 on the CPU: a new image starts
+ * with nothing of the task that held the CPU before. */
+void task_regs_clear(struct emu *emu);
+/* Puts t on the CPU now (a program loaded while the system image's tasks wait). */
+void sched_make_current(struct emu *emu, struct task *t);
 /* Picks the next task to run (waiting for I/O if all are blocked) and switches to it;
  * false if none can ever run again. */
 bool sched_next(struct emu *emu);
@@ -398,6 +404,12 @@ int fs_open(struct emu *emu, int dirfd, const char *path, int flags, int mode); 
 int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent, char **base);
 /* The guest path of a host file: relative to the root if inside it, else "/name". */
 char *fs_guest_path_of_host(struct emu *emu, const char *host_path);
+
+/* emu/shared_cache.c: the shared region of opt.shared_cache (none if NULL); 0, or -1
+ * with err set. enter maps it into a task just loaded: 0, or -ENOMEM. */
+int emu_shared_cache_init(struct emu *emu, char *err, size_t errlen);
+void emu_shared_cache_fini(struct emu *emu);
+int emu_shared_cache_enter(struct emu *emu, struct task *t);
 int fs_join(struct emu *emu, int dirfd, const char *path, char **abs);  /* -errno or 0 */
 /* Brings *path (a guest path) to where the directory open at host is now, if that is
  * inside the root and the directory still exists. */

@@ -135,6 +135,8 @@ int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int arg
     } else {
         return loader_fail(err, errlen, path, "not an executable: neither ELF nor Mach-O");
     }
+    if (rc == 0 && emu_shared_cache_enter(emu, t) < 0)
+        rc = loader_fail(err, errlen, path, "out of memory mapping the shared region");
     if (rc == 0)
         t->abi = abi;
     return rc;

@@ -269,6 +269,11 @@ static void switch_to(struct emu *emu, struct task *next)
     }
 }
 
+void sched_make_current(struct emu *emu, struct task *t)
+{
+    switch_to(emu, t);
+}
+
 static struct task *pick_runnable(struct emu *emu)
 {
     struct task *cur = emu->task, *t = cur && cur->next ? cur->next : emu->tasks;
@@ -618,6 +623,15 @@ int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t opti
 
 /* --- exec ------------------------------------------------------------------- */
 
+void task_regs_clear(struct emu *emu)
+{
+    for (int i = 0; i <= 28; i++)
+        cpu_set_reg(emu, CPU_X(i), 0);
+    cpu_set_reg(emu, CPU_FP, 0);
+    cpu_set_reg(emu, CPU_LR, 0);
+    cpu_set_reg(emu, CPU_TPIDR_EL0, 0);
+}
+
 static void reset_for_exec(struct emu *emu, struct task *t)
 {
     free(t->ptimers);              /* POSIX timers end with the image */
@@ -630,11 +644,7 @@ static void reset_for_exec(struct emu *emu, struct task *t)
             t->sig[s] = (struct guest_sigaction){ 0 };
     t->altstack_sp = t->altstack_size = 0;
     jetsam_notes_exec(emu, t);
-    for (int i = 0; i <= 28; i++)
-        cpu_set_reg(emu, CPU_X(i), 0);
-    cpu_set_reg(emu, CPU_FP, 0);
-    cpu_set_reg(emu, CPU_LR, 0);
-    cpu_set_reg(emu, CPU_TPIDR_EL0, 0);
+    task_regs_clear(emu);
     release_vfork_parent(t);
 }
 

@@ -154,13 +154,35 @@ static void fetch_mapping_changed(struct mmu *m, pt_entry_t old, pt_entry_t e)
         phys_forget_code(m->phys, pt_pfn(old));
 }
 
+/* A nested pmap's translations are cached under the ASIDs of those that nest it. */
+static void invalidate_va(struct pmap *pm, uint64_t va)
+{
+    if (pm->is_nested)
+        tlb_invalidate_va_all(&pm->mmu->tlb, va);
+    else
+        tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
+}
+
+static void invalidate_pmap(struct pmap *pm)
+{
+    if (pm->is_nested)
+        tlb_invalidate_all(&pm->mmu->tlb);
+    else
+        tlb_invalidate_asid(&pm->mmu->tlb, pm->asid);
+}
+
+static bool in_nested(const struct pmap *pm, uint64_t va)
+{
+    return pm->nested && va >= pm->nested_start && va < pm->nested_end;
+}
+
 static void set_pte(struct pmap *pm, uint64_t va, pt_entry_t *pte, pt_entry_t e)
 {
     if (*pte == e)
         return;
     fetch_mapping_changed(pm->mmu, *pte, e);
     *pte = e;
-    tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
+    invalidate_va(pm, va);
 }
 
 /* Drops one mapping, leaving `left` (0 or PT_COMPRESSED); the caller invalidates
@@ -228,6 +250,10 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
     bool per_page = (end - start) / PAGE_SIZE <= RANGE_TLBI_MAX;
     unsigned changed = 0;
     for (uint64_t va = start; va < end;) {
+        if (in_nested(pm, va)) {   /* the subordinate's: not this pmap's to change */
+            va = pm->nested_end;
+            continue;
+        }
         uint64_t span;
         pt_entry_t *l3 = l3_table(pm, va, &span);
         uint64_t next = (va & ~(span - 1)) + span;
@@ -237,14 +263,14 @@ static void for_each_pte(struct pmap *pm, uint64_t start, uint64_t end, pte_fn f
             if (!visit || !fn(pm, va, pte, arg))
                 continue;
             if (per_page)
-                tlb_invalidate_va(&pm->mmu->tlb, pm->asid, va);
+                invalidate_va(pm, va);
             else
                 changed++;
         }
         va = next;
     }
     if (changed)
-        tlb_invalidate_asid(&pm->mmu->tlb, pm->asid);
+        invalidate_pmap(pm);
 }
 
 static bool forget_marker(struct pmap *pm, pt_entry_t *pte)
@@ -296,16 +322,98 @@ struct pmap *pmap_create(struct mmu *m)
     return pm;
 }
 
+struct pmap *pmap_create_nested(struct mmu *m)
+{
+    struct pmap *pm = pmap_create(m);
+    if (pm)
+        pm->is_nested = true;
+    return pm;
+}
+
+/* The L3 table of subord for the twig at va, made if missing. */
+static pfn_t nested_l3(struct pmap *subord, uint64_t va)
+{
+    unsigned made;
+    pt_entry_t *l2 = pt_lookup_level(subord->mmu->phys, subord->root, va, 2, true, &made);
+    subord->tables += made;
+    if (!l2)
+        return PFN_NONE;
+    if (!pt_is_table(*l2)) {
+        pfn_t t = phys_alloc(subord->mmu->phys, PHYS_PAGETABLE);
+        if (t == PFN_NONE)
+            return PFN_NONE;
+        phys_zero(subord->mmu->phys, t);
+        *l2 = pt_make_table(t);
+        subord->tables++;
+    }
+    return pt_pfn(*l2);
+}
+
+static void unlink_twigs(struct pmap *grand, uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PMAP_TWIG_SIZE) {
+        pt_entry_t *l2 = pt_lookup_level(grand->mmu->phys, grand->root, va, 2, false, NULL);
+        if (l2)
+            *l2 = 0;
+    }
+    tlb_invalidate_asid(&grand->mmu->tlb, grand->asid);
+}
+
+int pmap_nest(struct pmap *grand, struct pmap *subord, uint64_t va, uint64_t size)
+{
+    if (!subord->is_nested || grand->is_nested || grand->nested || !size ||
+        (va | size) & (PMAP_TWIG_SIZE - 1) || va + size > VA_USER_END || va + size < va)
+        return -EINVAL;
+    struct phys *p = grand->mmu->phys;
+    for (uint64_t a = va; a < va + size; a += PMAP_TWIG_SIZE) {
+        pt_entry_t *l2 = pt_lookup_level(p, grand->root, a, 2, false, NULL);
+        if (l2 && *l2 & PT_VALID)
+            return -EEXIST;
+        uint64_t span;
+        if (l3_table(grand, a, &span))
+            return -EEXIST;
+    }
+    for (uint64_t a = va; a < va + size; a += PMAP_TWIG_SIZE) {
+        pfn_t l3 = nested_l3(subord, a);
+        unsigned made;
+        pt_entry_t *l2 = l3 == PFN_NONE ? NULL : pt_lookup_level(p, grand->root, a, 2, true, &made);
+        if (!l2) {
+            unlink_twigs(grand, va, a);
+            return -ENOMEM;
+        }
+        grand->tables += made;
+        *l2 = pt_make_table(l3);
+    }
+    grand->nested = subord;
+    grand->nested_start = va;
+    grand->nested_end = va + size;
+    subord->nest_count++;
+    return 0;
+}
+
+void pmap_unnest(struct pmap *grand)
+{
+    if (!grand->nested)
+        return;
+    unlink_twigs(grand, grand->nested_start, grand->nested_end);
+    grand->nested->nest_count--;
+    grand->nested = NULL;
+    grand->nested_start = grand->nested_end = 0;
+}
+
 void pmap_destroy(struct pmap *pm)
 {
     if (!pm)
         return;
     struct mmu *m = pm->mmu;
+    if (pm->nest_count)
+        pmap_panic("destroying a pmap still nested", pm->nest_count);
+    pmap_unnest(pm);
     for_each_pte(pm, 0, VA_USER_END, remove_cb, NULL, true);
     unsigned freed = pt_free_tables(m->phys, pm->root);
     if (freed != pm->tables)
         pmap_panic("table count out of sync", freed);
-    tlb_invalidate_asid(&m->tlb, pm->asid);
+    invalidate_pmap(pm);
     asid_free(m, pm->asid);
     if (m->current == pm)
         m->current = NULL;
@@ -325,7 +433,7 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
 {
     struct mmu *m = pm->mmu;
     va = trunc_page(va);
-    if (va >= VA_USER_END)
+    if (va >= VA_USER_END || in_nested(pm, va))
         return -EINVAL;
     check_frame(m, pfn);
     if (m->phys->use[pfn] != PHYS_VM)
@@ -369,7 +477,7 @@ int pmap_enter(struct pmap *pm, uint64_t va, pfn_t pfn, vm_prot_t prot,
     pm->internal += (options & PMAP_OPT_INTERNAL) != 0;
     PMAP_ASSERT(pm->wired <= pm->resident && pm->internal <= pm->resident);
     if (replacing)
-        tlb_invalidate_va(&m->tlb, pm->asid, va);
+        invalidate_va(pm, va);
     return 0;
 }
 
@@ -388,6 +496,8 @@ void pmap_protect(struct pmap *pm, uint64_t start, uint64_t end, vm_prot_t prot)
 
 void pmap_change_wiring(struct pmap *pm, uint64_t va, bool wired)
 {
+    if (in_nested(pm, va))
+        return;
     pt_entry_t *pte = pte_of(pm, va);
     if (!pte || !pte_valid(*pte) || !(*pte & PT_SW_WIRED) == !wired)
         return;
@@ -454,7 +564,7 @@ static void unmap_all(struct mmu *m, pfn_t pfn, pt_entry_t left)
         struct pmap *pm = m->pv[i].pmap;
         uint64_t va = m->pv[i].va;
         unmap_pte(pm, va, pv_pte(&m->pv[i], pfn), left);
-        tlb_invalidate_va(&m->tlb, pm->asid, va);
+        invalidate_va(pm, va);
     }
 }
 
@@ -576,6 +686,12 @@ static bool ledger_differs(char *why, size_t len, const char *what, uint32_t kep
     return true;
 }
 
+/* The subordinate's L3 tables a walk of pm's tables meets: not pm's. */
+static uint32_t nested_twigs(const struct pmap *pm)
+{
+    return pm->nested ? (uint32_t)((pm->nested_end - pm->nested_start) / PMAP_TWIG_SIZE) : 0;
+}
+
 bool pmap_check(struct pmap *pm, char *why, size_t len)
 {
     struct ledger_walk w = { .why = why, .len = len, .ok = true };
@@ -592,5 +708,5 @@ bool pmap_check(struct pmap *pm, char *why, size_t len)
            !ledger_differs(why, len, "compressed markers", pm->compressed, w.compressed) &&
            !ledger_differs(why, len, "pv entries", pm->resident, pv) &&
            !ledger_differs(why, len, "table frames", pm->tables,
-                           count_tables(pm->mmu->phys, pm->root, 0));
+                           count_tables(pm->mmu->phys, pm->root, 0) - nested_twigs(pm));
 }

@@ -63,6 +63,13 @@ struct pmap {
                                       the compressor (its share of compressed memory) */
     uint32_t compressed_peak;
     uint64_t compressed_lifetime;  /* markers ever left */
+    /* Nesting (XNU's pmap_nest): a nested pmap's L3 tables are linked into the L2
+     * tables of every address space that nests it, so one set of tables maps the
+     * shared region for all of them. */
+    bool is_nested;                /* a subordinate: its mappings live in many ASIDs */
+    uint32_t nest_count;           /* address spaces nesting it */
+    struct pmap *nested;           /* in a grand pmap: the subordinate it nests */
+    uint64_t nested_start, nested_end;
 };
 
 /* 0, or -EINVAL / -ENOMEM. */
@@ -77,8 +84,22 @@ enum mmu_fault_kind mmu_translate(struct mmu *m, uint64_t va, vm_prot_t access,
 
 /* NULL when out of ASIDs or frames. */
 struct pmap *pmap_create(struct mmu *m);
-/* Removes every mapping, frees the tables and the ASID. */
+/* Removes every mapping, frees the tables and the ASID; unnests first. A nested pmap
+ * must no longer be nested anywhere. */
 void pmap_destroy(struct pmap *pm);
+/* A pmap meant to be nested into others (the shared region's); NULL as above. */
+struct pmap *pmap_create_nested(struct mmu *m);
+/* The span one L2 descriptor maps (32 MB): nesting is done in whole twigs. */
+#define PMAP_TWIG_SIZE (1ull << (PAGE_SHIFT + 11))
+/* Links subord's L3 tables for [va, va + size) into grand's L2 tables, allocating
+ * the subordinate's L3 tables that are missing (they are counted in subord->tables)
+ * and grand's L1/L2 tables (counted in grand's). va and size must be twig aligned,
+ * the range free in grand and grand nest nothing else. 0, -EINVAL, -EEXIST or
+ * -ENOMEM. Mappings made in subord are then seen by grand without faults of its
+ * own, and are never counted in grand's ledgers. */
+int pmap_nest(struct pmap *grand, struct pmap *subord, uint64_t va, uint64_t size);
+/* Unlinks what grand nests (nothing if it nests nothing). */
+void pmap_unnest(struct pmap *grand);
 /* Makes pm current (NULL: none); calls the TLB's on_drop hook since the CPU's
  * cache is not ASID-tagged. */
 void pmap_activate(struct mmu *m, struct pmap *pm);

@@ -124,12 +124,18 @@ static pfn_t new_table(struct phys *p)
 
 pt_entry_t *pt_lookup(struct phys *p, pfn_t root, uint64_t va, bool alloc, unsigned *new_tables)
 {
+    return pt_lookup_level(p, root, va, 3, alloc, new_tables);
+}
+
+pt_entry_t *pt_lookup_level(struct phys *p, pfn_t root, uint64_t va, int want, bool alloc,
+                            unsigned *new_tables)
+{
     unsigned made = 0;
     pt_entry_t *slot = NULL;
-    if (va >= VA_USER_END || !frame_ok(p, root))
+    if (va >= VA_USER_END || !frame_ok(p, root) || want < 0 || want > 3)
         goto out;
     pfn_t t = root;
-    for (int level = 0; level < 3; level++) {
+    for (int level = 0; level < want; level++) {
         pt_entry_t *e = &table(p, t)[pt_index(va, level)];
         /* Only an invalid slot gets a new table: a corrupted valid one is left alone. */
         if (!(*e & PT_VALID) && alloc) {
@@ -143,7 +149,7 @@ pt_entry_t *pt_lookup(struct phys *p, pfn_t root, uint64_t va, bool alloc, unsig
             goto out;
         t = pt_pfn(*e);
     }
-    slot = &table(p, t)[pt_index(va, 3)];
+    slot = &table(p, t)[pt_index(va, want)];
 out:
     if (new_tables)
         *new_tables = made;

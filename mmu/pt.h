@@ -88,6 +88,11 @@ enum mmu_fault_kind pt_walk_traced(const struct phys *p, pfn_t root, uint64_t va
  * counts them; NULL then means no free frame. */
 pt_entry_t *pt_lookup(struct phys *p, pfn_t root, uint64_t va, bool alloc, unsigned *new_tables);
 
+/* The same for the descriptor at `level` (0-3) that translates va: the tables above
+ * it are allocated with `alloc`. */
+pt_entry_t *pt_lookup_level(struct phys *p, pfn_t root, uint64_t va, int level, bool alloc,
+                            unsigned *new_tables);
+
 /* Frees every table below and including root; returns how many frames were freed. */
 unsigned pt_free_tables(struct phys *p, pfn_t root);
 

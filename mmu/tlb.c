@@ -155,6 +155,18 @@ void tlb_invalidate_va(struct tlb *t, asid_t asid, uint64_t va)
     finish(t, drop(find(t, asid, va >> PAGE_SHIFT)));
 }
 
+void tlb_invalidate_va_all(struct tlb *t, uint64_t va)
+{
+    uint64_t vpn = va >> PAGE_SHIFT;
+    struct tlb_entry *s = set_of(t, vpn);
+    unsigned n = 0;
+    t->stats.inval_va++;
+    for (unsigned w = 0; w < t->ways; w++)
+        if (s[w].valid && s[w].vpn == vpn)
+            n += drop(&s[w]);
+    finish(t, n);
+}
+
 void tlb_invalidate_asid(struct tlb *t, asid_t asid)
 {
     unsigned n = 0;

@@ -49,6 +49,9 @@ bool tlb_lookup(struct tlb *t, asid_t asid, uint64_t va, struct tlb_entry *out);
 /* Installs a translation, evicting the set's least recently used way if full. */
 void tlb_insert(struct tlb *t, asid_t asid, uint64_t va, pfn_t pfn, vm_prot_t prot);
 void tlb_invalidate_va(struct tlb *t, asid_t asid, uint64_t va);   /* TLBI VAE1 */
+/* Every ASID's entry for va (TLBI VAAE1): a nested table's mapping is cached under the
+ * ASID of each address space that walked through it. */
+void tlb_invalidate_va_all(struct tlb *t, uint64_t va);
 void tlb_invalidate_asid(struct tlb *t, asid_t asid);              /* TLBI ASIDE1 */
 void tlb_invalidate_all(struct tlb *t);                            /* TLBI VMALLE1 */
 /* The CPU's TLB must hold nothing more (a switch to another address space). */

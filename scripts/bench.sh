@@ -33,6 +33,8 @@ REPS=${REPS:-3}
 QEMU=${QEMU:-qemu-aarch64}
 COMPUTE_N=${COMPUTE_N:-4000000}
 MACHEMU=${MACHEMU:-$O/machemu}
+# Every run below is the program alone (--system none): the figures measure it, not the
+# system image's boot; section 6 measures the shared region.
 COMP_PAGES=${COMP_PAGES:-1536}
 COMP_REPS=${COMP_REPS:-5}
 RAW_REPS=${RAW_REPS:-5}
@@ -41,8 +43,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 for p in "$MACHEMU" "$G/compute" "$G/compress" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
-         "$O/bench/jetsam_bench" "$G/memapp" "$G/mapmany" "$G/bench_raw" "$O/bench/raw_unicorn" \
-         "$O/bench/host_faults"; do
+         "$O/bench/jetsam_bench" "$O/bench/shared_region_bench" "$G/memapp" "$G/mapmany" \
+         "$G/bench_raw" "$O/bench/raw_unicorn" "$O/bench/host_faults"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -95,7 +97,7 @@ printf '%-28s %10s %10s %8s\n' benchmark machemu qemu ratio
 guest_row() {   # NAME MEM ARGS...: one row, machemu vs qemu
     local name=$1 mem=$2; shift 2
     local m q=""
-    m=$(best "$MACHEMU" run -m "$mem" "$@")
+    m=$(best "$MACHEMU" run --system none -m "$mem" "$@")
     if ((HAVE_QEMU)); then
         q=$(best "$QEMU" "$@")
         printf '%-28s %10s %10s %7sx\n' "$name" "$m" "$q" "$(ratio "$q" "$m")"
@@ -109,7 +111,7 @@ guest_row "compute $COMPUTE_N" 512M "$G/compute" "$COMPUTE_N"
 # By default Jetsam's clock counts guest instructions at every block: the same run with
 # the clock counting only when needed (here: never), and the default's time against it.
 tj_var="T_compute_${COMPUTE_N}"
-m=$(best "$MACHEMU" run -m 512M --clock auto "$G/compute" "$COMPUTE_N")
+m=$(best "$MACHEMU" run --system none -m 512M --clock auto "$G/compute" "$COMPUTE_N")
 if ((HAVE_QEMU)); then mq=$(ratio "$Q_LAST" "$m")x; else mq=-; fi
 printf '%-28s %10s %10s %8s   (the exact clock: %sx this time)\n' "compute, --clock auto" "$m" - \
     "$mq" "$(ratio "${!tj_var}" "$m")"
@@ -149,10 +151,10 @@ echo
 
 echo "== 2a. zero-fill faults (bench_faults: mmap MB, write 1 byte per 16 KB, munmap; x ROUNDS)"
 FMB=64 FROUNDS=64
-t_ref=$(best "$MACHEMU" run --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
-t_f=$(best "$MACHEMU" run --stats -m 256M "$G/bench_faults" "$FMB" "$FROUNDS")
+t_ref=$(best "$MACHEMU" run --system none --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
+t_f=$(best "$MACHEMU" run --system none --stats -m 256M "$G/bench_faults" "$FMB" "$FROUNDS")
 zf=$(stat_field 'zero-fill')
-zf_ref_cmd=("$MACHEMU" run --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
+zf_ref_cmd=("$MACHEMU" run --system none --stats -m 256M "$G/bench_faults" 0 "$FROUNDS")
 "${zf_ref_cmd[@]}" >/dev/null 2>"$TMP/err"
 zf_ref=$(stat_field 'zero-fill')
 n=$((zf - zf_ref))
@@ -173,9 +175,9 @@ echo "== 2b. TLB refills (bench_tlb PAGES ACCESSES: loads cycling over PAGES pag
 TACC=4000000
 tlb_row() {     # LABEL TLBGEOM PAGES: us per Unicorn TLB fill vs the 4-page reference
     local label=$1 geom=$2 pages=$3 t_ref t fills fills_ref flushes
-    t_ref=$(best "$MACHEMU" run --stats --tlb "$geom" "$G/bench_tlb" 4 "$TACC")
+    t_ref=$(best "$MACHEMU" run --system none --stats --tlb "$geom" "$G/bench_tlb" 4 "$TACC")
     fills_ref=$(stat_field 'CPU: TLB fills')
-    t=$(best "$MACHEMU" run --stats --tlb "$geom" "$G/bench_tlb" "$pages" "$TACC")
+    t=$(best "$MACHEMU" run --system none --stats --tlb "$geom" "$G/bench_tlb" "$pages" "$TACC")
     fills=$(stat_field 'CPU: TLB fills')
     flushes=$(stat_field 'CPU TLB flushes')
     local n=$((fills - fills_ref))
@@ -194,7 +196,7 @@ vm_row() {      # MODE GOAL: best of $REPS of the guest's own per-fault (or per-
     local mode=$1 goal=$2 m q i v
     m="" q=""
     for ((i = 0; i < REPS; i++)); do
-        v=$(cd "$TMP" && "$OLDPWD/$MACHEMU" run -m 512M "$OLDPWD/$G/bench_vm" "$mode" "$VMB" | grep -oE '[0-9.]+ us' | grep -oE '[0-9.]+')
+        v=$(cd "$TMP" && "$OLDPWD/$MACHEMU" run --system none -m 512M "$OLDPWD/$G/bench_vm" "$mode" "$VMB" | grep -oE '[0-9.]+ us' | grep -oE '[0-9.]+')
         if [[ -z $m ]] || (( $(echo "$v < $m" | bc -l) )); then m=$v; fi
         if ((HAVE_QEMU)); then
             v=$(cd "$TMP" && "$QEMU" "$OLDPWD/$G/bench_vm" "$mode" "$VMB" | grep -oE '[0-9.]+ us' | grep -oE '[0-9.]+')
@@ -233,8 +235,8 @@ printf '%-44s %10s %10s %8s %12s\n' benchmark squeezed roomy ratio compressions
 squeeze_row() {   # NAME MB KIND RAM OPTS...: 'compress MB KIND' under RAM, against 512M
     local name=$1 mb=$2 kind=$3 ram=$4; shift 4
     local r t c
-    r=$(best "$MACHEMU" run -m 512M --stats "$@" "$G/compress" "$mb" "$kind")
-    t=$(best "$MACHEMU" run -m "$ram" --stats "$@" "$G/compress" "$mb" "$kind")
+    r=$(best "$MACHEMU" run --system none -m 512M --stats "$@" "$G/compress" "$mb" "$kind")
+    t=$(best "$MACHEMU" run --system none -m "$ram" --stats "$@" "$G/compress" "$mb" "$kind")
     c=$(stat_field 'Compressions: *')
     printf '%-44s %10s %10s %7sx %12s\n' "$name" "$t" "$r" "$(ratio "$t" "$r")" "$c"
 }
@@ -243,4 +245,7 @@ for codec in hybrid wkdm lz4; do
     squeeze_row "macos 3x RAM (192 MB heap in 64M), $codec" 192 heap 64M --platform macos --codec "$codec"
     squeeze_row "macos 3x RAM (192 MB mixed in 64M), $codec" 192 mixed 64M --platform macos --codec "$codec"
 done
+echo
 
+echo "== 6. the shared region: task starts with its tables nested and without (shared_region_bench, best of 3)"
+"$O/bench/shared_region_bench" "$G/dyld_shared_cache_arm64" 64 8

@@ -74,6 +74,14 @@ static void usage(FILE *out)
         "                           note waits, and runs compute-bound code up to a third\n"
         "                           faster (reports then say \"clockExact\": false when a gap\n"
         "                           shortened them; debug and view always count all)\n"
+        "      --no-shared-region   map no shared region (the shared cache, at 0x180000000)\n"
+        "                           into the tasks\n"
+        "      --shared-cache FILE  the shared cache to map (default: the one make builds\n"
+        "                           next to machemu)\n"
+        "      --system ios|none|FILE  run, debug, view: boot a system image first (default\n"
+        "                           ios from 32M of RAM: launchd, SpringBoard and daemons\n"
+        "                           in their Jetsam bands, guest/system/ios.system;\n"
+        "                           docs/run.md); the program runs as the frontmost app\n"
         "      --maxproc N          tasks the machine holds at once, zombies included; fork\n"
         "                           past it fails with EAGAIN (default 1000: kern.maxproc)\n"
         "  -h, --help               this text\n"
@@ -132,6 +140,8 @@ enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
 enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, OUT_DUMP, NOUTS };
 static const char *const out_option[NOUTS] = { "--trace-faults", "--strace", "--vmmap", "--dump-pages" };
 
+#define SYSTEM_MIN_MEM (32ull << 20)   /* the default --system is none below it */
+
 struct cli {
     struct emu_options o;
     bool out_wanted[NOUTS];
@@ -143,6 +153,9 @@ struct cli {
     struct view_options vo;
     const char *programs;          /* scenario: --programs */
     enum { CLOCK_DEFAULT, CLOCK_AUTO, CLOCK_EXACT } clock;
+    bool no_shared_region;
+    char *cache_path;              /* the default shared cache's (to free) */
+    const char *system;            /* --system: ios, none or a file (NULL: none) */
 };
 
 static bool parse_view_size(const char *s, struct view_options *vo)
@@ -173,7 +186,7 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
            O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS,
-           O_SWAPSIZE, O_DUMP };
+           O_SWAPSIZE, O_DUMP, O_NOSHARED, O_SHAREDCACHE, O_SYSTEM };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
@@ -195,6 +208,9 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         { "guest-mips", required_argument, 0, O_MIPS },
         { "clock", required_argument, 0, O_CLOCK },
         { "maxproc", required_argument, 0, O_MAXPROC },
+        { "no-shared-region", no_argument, 0, O_NOSHARED },
+        { "shared-cache", required_argument, 0, O_SHAREDCACHE },
+        { "system", required_argument, 0, O_SYSTEM },
         { "programs", required_argument, 0, O_PROGRAMS }, { 0 },
     };
     static const char *const names[] = { "run", "debug", "view", "scenario" };
@@ -288,6 +304,16 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
         }
         case O_REPORTS: c->o.reports_dir = optarg; break;
         case O_NOJETSAM: c->o.no_jetsam = true; break;
+        case O_NOSHARED: c->no_shared_region = true; break;
+        case O_SHAREDCACHE: c->o.shared_cache = optarg; break;
+        case O_SYSTEM:
+            if (which == CMD_SCENARIO) {
+                fprintf(stderr, "machemu: scenario: --system belongs to run, debug and view "
+                        "(a scenario file names its own processes)\n");
+                return -2;
+            }
+            c->system = optarg;
+            break;
         case O_CLOCK:
             if (strcmp(optarg, "auto") && strcmp(optarg, "exact")) {
                 fprintf(stderr, "machemu: bad --clock '%s': want auto or exact\n", optarg);
@@ -393,6 +419,12 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                 c->o.swap_dir ? "swap-dir" : "swap-size");
         return -2;
     }
+    if (c->no_shared_region)
+        c->o.shared_cache = NULL;
+    /* Under 32 MB the image's tasks (their tables and kernel memory alone are about 100
+     * frames) would leave a program little room: such a machine is no phone. */
+    if (!c->system && which != CMD_SCENARIO)
+        c->system = c->o.mem_size >= SYSTEM_MIN_MEM ? "ios" : "none";
     /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */
     c->o.exact_clock = c->clock == CLOCK_DEFAULT ? !c->o.no_jetsam : c->clock == CLOCK_EXACT;
     bool viewing = which == CMD_VIEW || c->view;
@@ -466,6 +498,30 @@ static int start(struct emu *emu, enum command which, const char *program, struc
     return emu_run(emu);
 }
 
+/* The shared cache make builds next to machemu, unless the options chose another or
+ * none; freed with the cli's cache_path. */
+static void default_shared_cache(struct cli *c)
+{
+    if (!c->no_shared_region && !c->o.shared_cache)
+        c->o.shared_cache = c->cache_path = emu_machine_file("guest/dyld_shared_cache_arm64");
+}
+
+/* --system: ios is the image make builds next to machemu, run by its sysdaemon. */
+static int boot_system(struct emu *emu, const struct cli *c, char *err, size_t errlen)
+{
+    if (!c->system || !strcmp(c->system, "none"))
+        return 0;
+    char *file = strcmp(c->system, "ios") ? strdup(c->system)
+                                          : emu_machine_file("guest/system/ios.system");
+    char *program = emu_machine_file("guest/sysdaemon");
+    int rc = file && program ? emu_boot_system(emu, file, program, err, errlen) : -1;
+    if (!file || !program)
+        snprintf(err, errlen, "--system: out of memory");
+    free(file);
+    free(program);
+    return rc;
+}
+
 static int cmd_machine(int argc, char **argv, enum command which)
 {
     struct cli c;
@@ -477,14 +533,19 @@ static int cmd_machine(int argc, char **argv, enum command which)
         return 2;
     }
     char err[512];
+    default_shared_cache(&c);
     struct emu *emu = emu_create(&c.o, err, sizeof err);
     if (!emu) {
         fprintf(stderr, "machemu: %s\n", err);
         close_outputs(&c);
+        free(c.cache_path);
         return 2;
     }
     int status;
-    if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
+    if (boot_system(emu, &c, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        status = 2;
+    } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
         fprintf(stderr, "machemu: %s\n", err);
         status = 126;
     } else {
@@ -493,6 +554,7 @@ static int cmd_machine(int argc, char **argv, enum command which)
             emu_print_stats(emu, stderr);
     }
     emu_destroy(emu);
+    free(c.cache_path);
     return close_outputs(&c) ? status : 2;
 }
 
@@ -562,6 +624,7 @@ static int cmd_scenario(int argc, char **argv)
         v[n++] = argv[i];
     if ((first = parse_options(n, v, CMD_SCENARIO, &c)) > 0 && open_outputs(&c)) {
         c.o.run_all = true;
+        default_shared_cache(&c);
         struct emu *emu = emu_create(&c.o, err, sizeof err);
         if (!emu) {
             fprintf(stderr, "machemu: %s\n", err);
@@ -576,6 +639,7 @@ static int cmd_scenario(int argc, char **argv)
     }
     if (!close_outputs(&c))
         status = 2;
+    free(c.cache_path);
     free(v);
     scenario_free(s);
     return status;

@@ -3,6 +3,7 @@
 #include <time.h>
 #include "vm/vm_compressor.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_shared_region.h"
 #include "vm/vm_map_tree.h"
 
 struct fault {
@@ -204,7 +205,8 @@ static kern_return_t fault_slow(struct fault *f)
     f->pfn = vm_page_pfn(vm, pg);
     unsigned opts = (e->wired_count ? PMAP_OPT_WIRED : 0) |
                     (vm_object_internal(pg->object) ? PMAP_OPT_INTERNAL : 0);
-    if (pmap_enter(map->pmap, f->va, f->pfn, prot, f->access, opts) < 0)
+    struct pmap *pm = e->nested ? map->shared_region->pmap : map->pmap;
+    if (pmap_enter(pm, f->va, f->pfn, prot, f->access, opts) < 0)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;

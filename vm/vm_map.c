@@ -3,6 +3,7 @@
 #include <string.h>
 #include "vm/vm_fault.h"
 #include "vm/vm_map_tree.h"
+#include "vm/vm_shared_region.h"
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max)
 {
@@ -57,6 +58,7 @@ void vm_map_destroy(struct vm_map *map)
         return;
     if (map->pmap)
         pmap_destroy(map->pmap);
+    vm_shared_region_release(map);
     for (struct vm_map_entry *e = map->header.next, *next; e != &map->header; e = next) {
         next = e->next;
         entry_free(e);             /* the whole tree goes: no need to keep it balanced */
@@ -183,7 +185,7 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
     if (a->end != b->start || a->protection != b->protection ||
         a->max_protection != b->max_protection || a->inheritance != b->inheritance ||
         a->needs_copy != b->needs_copy || a->wired_count != b->wired_count || a->tag != b->tag ||
-        a->is_shared != b->is_shared)
+        a->is_shared != b->is_shared || a->nested != b->nested)
         return false;
     if (a->object == NULL && b->object == NULL)
         return true;
@@ -343,6 +345,13 @@ static void free_unreachable_pages(struct vm_map *map, const struct vm_map_entry
         vm_object_page_remove(obj, start, end);
 }
 
+/* A task changing the nested range as its own gets it unnested first. */
+static void unnest_if_touched(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    if (vm_shared_region_touches(map, start, end))
+        vm_shared_region_unnest(map);
+}
+
 static void remove_entries(struct vm_map *map, struct vm_map_entry *e, uint64_t end)
 {
     struct removal r = { NULL, false };
@@ -366,6 +375,7 @@ kern_return_t vm_map_remove(struct vm_map *map, uint64_t start, uint64_t end)
         return KERN_SUCCESS;
     if (!room_for(map, entries_without(map, start, end)))
         return KERN_NO_SPACE;      /* a hole in the middle of an entry, at the limit */
+    unnest_if_touched(map, start, end);
     struct vm_map_entry *e;
     kern_return_t kr = clip_bounds(map, start, end, &e);
     if (kr != KERN_SUCCESS)
@@ -443,6 +453,7 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
     for (struct vm_map_entry *x = e; x != &map->header && x->start < end; x = x->next)
         if (prot & ~x->max_protection)
             return KERN_PROTECTION_FAILURE;    /* even set_max can only lower */
+    unnest_if_touched(map, start, end);
     kern_return_t kr = clip_range(map, start, end, &e);
     if (kr != KERN_SUCCESS)
         return kr;
@@ -490,6 +501,7 @@ kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
 {
     if ((start | end) & PAGE_MASK || end < start)
         return KERN_INVALID_ARGUMENT;
+    unnest_if_touched(map, start, end);
     struct vm_map_entry *e;
     kern_return_t kr = clip_range(map, start, end, &e);
     if (kr != KERN_SUCCESS)
@@ -511,6 +523,7 @@ kern_return_t vm_map_move(struct vm_map *map, uint64_t start, uint64_t size, uin
     if (new_start < map->min || new_start + size > map->max ||
         !vm_map_range_free(map, new_start, new_start + size))
         return KERN_NO_SPACE;
+    unnest_if_touched(map, start, end);
     struct vm_map_entry *e;
     kern_return_t kr = clip_range(map, start, end, &e);
     if (kr != KERN_SUCCESS)
@@ -592,6 +605,7 @@ kern_return_t vm_map_wire(struct vm_map *map, uint64_t start, uint64_t end, vm_p
         return kr;
     if (!wire_limit_ok(map->vm, (end - start) >> PAGE_SHIFT))
         return KERN_RESOURCE_SHORTAGE;
+    unnest_if_touched(map, start, end);
     struct vm_map_entry *first, *e;
     if ((kr = clip_range(map, start, end, &first)) != KERN_SUCCESS)
         return kr;
@@ -649,6 +663,19 @@ static kern_return_t prepare_share(struct vm_map *map, struct vm_map_entry *e)
     return KERN_SUCCESS;
 }
 
+/* The child nests the shared region as the parent does (its entries came with
+ * their nested flags). */
+static kern_return_t nest_child(struct vm_map *old, struct vm_map *map)
+{
+    struct vm_shared_region *sr = old->shared_region;
+    map->shared_region = sr;
+    sr->tasks++;
+    if (old->pmap->nested &&
+        pmap_nest(map->pmap, sr->pmap, sr->nest_start, sr->nest_end - sr->nest_start) < 0)
+        return KERN_RESOURCE_SHORTAGE;
+    return KERN_SUCCESS;
+}
+
 struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
 {
     struct vm_map *map = vm_map_create(old->vm, pmap, old->min, old->max);
@@ -688,6 +715,8 @@ struct vm_map *vm_map_fork(struct vm_map *old, struct pmap *pmap)
         }
         entry_link_after(map, map->header.prev, n);
     }
+    if (old->shared_region && nest_child(old, map) != KERN_SUCCESS)
+        goto fail;
     return map;
 fail:
     map->pmap = NULL;          /* the caller still owns the pmap */

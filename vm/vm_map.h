@@ -31,6 +31,8 @@ struct vm_map_entry {
     bool needs_copy;               /* object is shared copy-on-write: shadow it on write */
     bool is_shared;                /* another map writes the same object (inherited SHARE) */
     uint16_t wired_count;
+    bool nested;                   /* in the shared region's nested range: its pages are
+                                      entered in the shared region's pmap */
     const char *tag;               /* static name: "text", "data", "heap", "stack", ... */
 };
 
@@ -61,7 +63,10 @@ struct vm_map {
     uint64_t size;                 /* bytes mapped */
     int owner;                     /* task id, for traces */
     struct vm_map_stats stats;
+    struct vm_shared_region *shared_region;   /* mapped in, or NULL (vm_shared_region.h) */
 };
+
+struct vm_shared_region;
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max);
 void vm_map_destroy(struct vm_map *map);   /* also destroys the pmap */

@@ -114,8 +114,12 @@ static bool volatile_entry(const struct vm_map_entry *e)
                          e->object->purgable == VM_PURGABLE_EMPTY);
 }
 
+/* The nested range's pages are in no task's ledgers (the shared region's pmap has
+ * them): a task's usage leaves them out. */
 static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct vm_map_usage *u)
 {
+    if (e->nested)
+        return;
     bool vol = volatile_entry(e);
     if (vol)
         u->volatile_virtual += (uint32_t)((e->end - e->start) >> PAGE_SHIFT);

@@ -56,3 +56,18 @@ $(O)/guest/macho/include/%.h: guest/sdk/libc/include/%.h
 $(MACHEMU_CC): guest/sdk/machemu-cc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@GUEST_CC@|$(GUEST_CC)|g' -e 's|@MACHO_CC@|$(MACHO_CC)|g' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+
+# The shared cache every task maps at 0x180000000 (emu/shared_cache.c): built from the
+# guest libraries by a host program, guest/sdk/mkcache.c.
+SHARED_CACHE := $(O)/guest/dyld_shared_cache_arm64
+$(O)/guest/mkcache: guest/sdk/mkcache.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c17 -Wall -Wextra -Werror -o $@ $<
+$(SHARED_CACHE): $(O)/guest/mkcache $(LIBC_MACHO) $(LIBMACH_MACHO) $(LIBMACH)
+	$(O)/guest/mkcache $@ $(LIBC_MACHO) $(LIBMACH_MACHO) $(LIBMACH)
+# The system image of --system ios (emu/system.c), next to machemu as the cache is.
+SYSTEM_IMAGE := $(O)/guest/system/ios.system
+$(O)/guest/system/%: guest/system/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+MACHINE_FILES := $(SHARED_CACHE) $(SYSTEM_IMAGE)

@@ -122,10 +122,16 @@ ref_run() {
   (cd "$root" && env "${GUEST_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "$QEMU" "$@" <"$in" >"$out" 2>"$err") 2>/dev/null
 }
 
+# Options of run, debug and view for a case about one program: no system image
+# (test_system.sh tests it), so that the program's faults, pressure and Jetsam's table
+# are its own.
+ALONE=(--system none)
+
 # emu_run ROOT STDIN OUT ERR [EMU-OPTS...] -- PROGRAM ARGS...
+# The program runs alone (ALONE) unless the case asks for a system image.
 emu_run() {
   local root=$1 in=$2 out=$3 err=$4; shift 4
-  local opts=()
+  local opts=("${ALONE[@]}")
   while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   (cd "$root" && env "${GUEST_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" \

@@ -19,7 +19,8 @@ shift
 root=. trace="" strace=() stats=0
 while [ $# -gt 0 ]; do
   case $1 in
-    -m|--tlb) [ $# -ge 2 ] || usage; shift 2 ;;
+    -m|--tlb|--system) [ $# -ge 2 ] || usage; shift 2 ;;
+    --system=*|--no-shared-region) shift ;;
     -m*|--tlb=*|--mem=*) shift ;;
     --root) [ $# -ge 2 ] || usage; root=$2; shift 2 ;;
     --root=*) root=${1#*=}; shift ;;

@@ -36,7 +36,7 @@ debug_session() {
   rm -rf "$D"; mkdir -p "$D"
   printf '%s\n' "$script" >"$D/script"
   local root; root=$(new_root "$name")
-  (cd "$root" && "${DBG_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${DBG_OPTS[@]}" \
+  (cd "$root" && "${DBG_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${ALONE[@]}" "${DBG_OPTS[@]}" \
       -x "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
   RC=$?
 }
@@ -51,7 +51,7 @@ expect() {   # expect REGEX WHAT: the transcript must match the extended regex
 # The range `faults touch` maps, from a plain run (the same in every run).
 touch_range() {
   local root; root=$(new_root touch-range)
-  (cd "$root" && "${EMU[@]}" run --root "$root" "$G/faults" touch 4 2>&1 >/dev/null) |
+  (cd "$root" && "${EMU[@]}" run --root "$root" "${ALONE[@]}" "$G/faults" touch 4 2>&1 >/dev/null) |
     sed -n 's/^range \(0x[0-9a-f]*\)-.*/\1/p'
 }
 
@@ -560,7 +560,7 @@ same_trace() {   # same_trace NAME SCRIPT PROGRAM ARGS...  (JETSAM_STOPS=N: at l
   local fixed=(env -i LC_ALL=C)
   # Standard output to a file, as under the debugger: a guest's stdio takes other paths
   # (other code pages) for a file than for /dev/null.
-  (cd "$root" && "${fixed[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" \
+  (cd "$root" && "${fixed[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" "${ALONE[@]}" \
     --trace-faults="$SCRATCH/$name.run.trace" "$@" >"$SCRATCH/$name.run.out" 2>&1)
   DBG_OPTS=(--trace-faults="$SCRATCH/$name.dbg.trace")
   DBG_ENV=("${fixed[@]}")
@@ -660,7 +660,7 @@ gdb_case() {
   if ! command -v gdb-multiarch >/dev/null 2>&1; then skip "$name" "gdb-multiarch not installed"; return; fi
   local d="$SCRATCH/$name.out" root; rm -rf "$d"; mkdir -p "$d"
   root=$(new_root "$name")
-  (cd "$root" && exec timeout -k 5 60 "${EMU[@]}" debug --root "$root" --gdb 0 "$G/faults" touch 4 \
+  (cd "$root" && exec timeout -k 5 60 "${EMU[@]}" debug --root "$root" "${ALONE[@]}" --gdb 0 "$G/faults" touch 4 \
     >"$d/out" 2>"$d/err") &
   local pid=$! port="" i
   for i in $(seq 1 100); do

@@ -35,7 +35,7 @@ view_session() {
   rm -rf "$D"; mkdir -p "$D"
   printf '%s\n' "${script//@D@/$D}" >"$D/script"
   local root; root=$(new_root "$name")
-  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" \
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" "${ALONE[@]}" \
       --view-script "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
   RC=$?
 }
@@ -231,7 +231,7 @@ grid_geometry || WHY+=("no grid geometry")
 owned_by() {
   local pid=$1 pfn
   for pfn in $(seq 20 400); do echo "frame $pfn"; done >"$D/frames"
-  (cd "$SCRATCH" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$SCRATCH" \
+  (cd "$SCRATCH" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$SCRATCH" "${ALONE[@]}" \
      --view-script <(printf 'run 3000000\n'; cat "$D/frames"; printf 'quit\n') -m 64M "$G/interleave" \
      </dev/null 2>/dev/null) | awk -v p="$pid" '
        /^view: frame [0-9]+, PA .*: active anonymous$/ { f = $3; sub(",", "", f) }
@@ -258,7 +258,7 @@ verdict view-owner
 # --- run --view --snapshot, window size, and the picture for the README -------------------
 snapshot_run() {
   local name=view-run-snapshot root; root=$(new_root $name)
-  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --view --snapshot "$root/s.png" \
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --view --snapshot "$root/s.png" "${ALONE[@]}" \
      --view-size 900x600 --root "$root" -m 32M "$G/faults" touch 8 >"$root.out" 2>"$root.err") 2>/dev/null
   local rc=$? size
   size=$("$PNGPIXEL" "$root/s.png" size 2>/dev/null)
@@ -275,9 +275,9 @@ snapshot_run
 same_faults() {
   local name=view-same-faults root; root=$(new_root $name)
   printf 'run 500000\nnextfault\nrun 12345\ncontinue\nquit\n' >"$root.script"
-  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" -m 16M \
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" run --root "$root" "${ALONE[@]}" -m 16M \
      --trace-faults="$root.plain" "$G/pageout" 32 4 >/dev/null 2>&1
-   timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" -m 16M --view-script "$root.script" \
+   timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" view --root "$root" "${ALONE[@]}" -m 16M --view-script "$root.script" \
      --trace-faults="$root.viewed" "$G/pageout" 32 4 >/dev/null 2>&1) 2>/dev/null
   local n; n=$(wc -l <"$root.plain")
   if [ "$n" -gt 2048 ] && cmp -s <(sed 's/ cost=.*//' "$root.plain") <(sed 's/ cost=.*//' "$root.viewed"); then
@@ -319,7 +319,7 @@ xvfb_window() {
   # them, so leaks are not checked here; the dummy-driver cases above check the
   # viewer's own.
   (cd "$root" && SDL_VIDEODRIVER=x11 ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" timeout -k 5 "$TEST_TIMEOUT" xvfb-run -a -s '-screen 0 1400x900x24' \
-     "${EMU[@]}" view --root "$root" --view-script "$root.script" -m 16M "$G/faults" touch 4 \
+     "${EMU[@]}" view --root "$root" "${ALONE[@]}" --view-script "$root.script" -m 16M "$G/faults" touch 4 \
      >"$root.out" 2>"$root.err") 2>/dev/null
   local rc=$? size
   size=$("$PNGPIXEL" "$root/x.png" size 2>/dev/null)

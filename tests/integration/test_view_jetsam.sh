@@ -43,8 +43,9 @@ session() {
   D="$SCRATCH/$name.out"
   rm -rf "$D"; mkdir -p "$D"
   printf '%s\n' "${script//@D@/$D}" >"$D/script"
-  local root; root=$(new_root "$name")
-  (cd "$root" && "${FIXED_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$cmd" --root "$root" \
+  local root; root=$(new_root "$name") alone=()
+  [ "$cmd" = scenario ] || alone=("${ALONE[@]}")
+  (cd "$root" && "${FIXED_ENV[@]}" timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$cmd" --root "$root" "${alone[@]}" \
       --view-script "$D/script" "$@" </dev/null >"$D/out" 2>"$D/err") 2>/dev/null
   RC=$?
   grep -v '^view[:>] ' "$D/out" >"$D/timeline"

@@ -1,8 +1,9 @@
 /* Unit tests for tasks on a whole machine: each task's kernel cost held in guest frames,
  * a zombie's process held until it is reaped (and the books balancing all along), the
  * machine's task limit (fork gets EAGAIN, an app launch a clear error), and apps and
- * orphans nobody waits for reaped at once. Runs $O/guest/zombies and $O/guest/hello
- * (`make` first). */
+ * orphans nobody waits for reaped at once; the shared region and a system image on a
+ * whole machine. Runs $O/guest/zombies, hello, shared_region, fork and sysdaemon with
+ * $O/guest/dyld_shared_cache_arm64 and $O/guest/system/ios.system (`make` first). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +251,60 @@ START_TEST(orphans_nobody_adopts_are_reaped)
 }
 END_TEST
 
+/* The shared region on a whole machine: the books count its nested tables and its
+ * file once, and the viewer's frames show its pages and tables as shared even after
+ * the one task that used them has gone. */
+START_TEST(the_shared_region_is_the_machine_s)
+{
+    char err[256], cache[256];
+    snprintf(cache, sizeof cache, "%s", guest("dyld_shared_cache_arm64"));
+    struct emu_options opt = { .mem_size = 64ull << 20, .root = ".", .tlb_sets = 512,
+                               .tlb_ways = 4, .shared_cache = cache };
+    struct emu *emu = emu_create(&opt, err, sizeof err);
+    ck_assert_msg(emu, "emu_create: %s", err);
+    struct capture cap;
+    capture_start(&cap);
+    load(emu, "shared_region", "read", NULL);
+    ck_assert_int_eq(emu_run(emu), 0);
+    capture_check(&cap, "magic: dyld_v1   arm64\nmapping 0: r-x/r-x 40 MB\n"
+                  "mapping 1: r--/r-- 8 MB\nmapping 2: rw-/rw- 2 MB\n"
+                  "data: written, a private copy\n"
+                  "child: same text, the parent's data, its own write\n"
+                  "parent: its data unchanged by the child\n");
+    books_balance(emu, "after the run");
+    static struct inspect_frame_state fs[4096];
+    uint32_t n = inspect_frame_states(emu, fs, 4096), file = 0, tables = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        file += fs[i].use == PHYS_VM && (fs[i].flags & (INSPECT_FS_FILE | INSPECT_FS_SHARED)) ==
+                                            (INSPECT_FS_FILE | INSPECT_FS_SHARED);
+        tables += fs[i].use == PHYS_PAGETABLE && (fs[i].flags & INSPECT_FS_SHARED);
+    }
+    ck_assert_uint_gt(file, 0);
+    ck_assert_uint_eq(tables, 5);      /* root, L1, L2 and the L3 of two twigs */
+    emu_destroy(emu);
+}
+END_TEST
+
+/* A system image boots before the program, which then ends the run with its status. */
+START_TEST(a_system_image_boots_first)
+{
+    struct emu *emu = machine(64, 0, false, false);
+    char err[256], image[256];
+    snprintf(image, sizeof image, "%s", guest("system/ios.system"));
+    ck_assert_msg(emu_boot_system(emu, image, guest("sysdaemon"), err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(count(emu, 0).tasks, 9);
+    books_balance(emu, "after the boot");
+    struct capture cap;
+    capture_start(&cap);
+    load(emu, "fork", "exec-child", "x");
+    ck_assert_int_eq(emu_run(emu), 42);
+    capture_check(&cap, "exec: child image runs with argv[2]=x\n");
+    ck_assert_int_eq(count(emu, 0).tasks, 10);
+    books_balance(emu, "at the end");
+    emu_destroy(emu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emu_tasks");
@@ -259,6 +314,8 @@ int main(void)
     tcase_add_test(tc, fork_past_the_limit_gets_eagain);
     tcase_add_test(tc, an_app_past_the_limit_is_refused);
     tcase_add_test(tc, orphans_nobody_adopts_are_reaped);
+    tcase_add_test(tc, the_shared_region_is_the_machine_s);
+    tcase_add_test(tc, a_system_image_boots_first);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
