@@ -457,16 +457,12 @@ void linux_syscall(struct emu *emu)
     for (int i = 0; i < 6; i++)
         a[i] = cpu_reg(emu, CPU_X(i));
     const struct linux_call *c = nr < LINUX_NSYSCALLS && linux_calls[nr].fn ? &linux_calls[nr] : NULL;
+    char args[STRACE_ARGS_MAX];
+    if (emu->opt.strace)
+        strace_linux_args(emu, nr, a, args, sizeof args);
     int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
-    if (emu->opt.strace) {
-        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, c ? c->name : "unknown");
-        if (!c)
-            fprintf(emu->opt.strace, "#%llu", (unsigned long long)nr);
-        fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s%s\n",
-                (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
-                (unsigned long long)a[3], (long long)rc, rc < 0 && rc > -4096 ? " " : "",
-                rc < 0 && rc > -4096 ? strerrorname_np((int)-rc) : "");
-    }
+    if (emu->opt.strace)
+        strace_linux_line(emu, c ? c->name : NULL, nr, args, rc);
     /* sigreturn restored x0 with everything else; a blocked call runs again later. */
     if (nr == 139 || (nr == 221 && rc == 0) || emu->task->exited || rc == EMU_RESTART)
         return;
