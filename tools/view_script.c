@@ -33,7 +33,7 @@ static bool number(const char *s, uint64_t *v)
     return *s && !*end && !errno;
 }
 
-/* "zero", "cow", ... (dbg_fault_class names) -> mask; 0 if one is unknown. */
+/* "zero-fill", "cow", ... (dbg_fault_class names) -> mask; 0 if one is unknown. */
 static unsigned fault_mask(char *const *names, int n)
 {
     unsigned mask = 0;
@@ -87,12 +87,11 @@ static int cmd_continue(struct script *s, char **a, int n)
 
 static int cmd_nextfault(struct script *s, char **a, int n)
 {
-    static char *const vm_faults[] = { "zero", "soft", "pagein", "cow", "decompress" };
+    static char *const vm_faults[] = { "zero-fill", "soft", "pagein", "cow", "decompress" };
     unsigned mask = n > 1 ? fault_mask(a + 1, n - 1) : fault_mask(vm_faults, 5);
     struct dbg_event ev;
     if (!mask)
-        return bad(s, "%s: unknown fault kind (zero, soft, pagein, cow, decompress, fast, invalid, "
-                      "prot, any)", a[0]);
+        return bad(s, "%s: unknown fault kind; the kinds: " DBG_FAULT_CLASS_NAMES, a[0]);
     if (view_resume(s->v, 0, mask, &ev) == DBG_STOP_EXIT)
         print_end(s->v);
     else

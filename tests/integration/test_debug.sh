@@ -200,7 +200,7 @@ quit" -- "$G/faults" touch 2
   expect "^unknown command 'frobnicate' \(try help\)$" "unknown command message"
   expect "^unknown format letter 'q'" "bad format message"
   expect "^fault breakpoint 2$" "a fault breakpoint on decompressions"
-  expect "^'sideways' is not a number, a register or a symbol$" "unknown kind message"
+  expect "^unknown fault kind 'sideways'; the kinds: zero-fill, soft, pagein, cow, decompress, " "unknown kind message"
   expect "^no live task 77" "bad task message"
   expect "^pfn 99999999 is outside guest RAM$" "bad pfn message"
   expect "^no breakpoint 9$" "bad delete message"
