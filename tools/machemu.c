@@ -100,6 +100,8 @@ static void usage(FILE *out)
         "      --snapshot FILE.png  run to the end, write a PNG of the window, quit\n"
         "      --view-script FILE   drive the viewer by commands first (see docs/viewer.md)\n"
         "      --view-size WxH      window size (default 1280x800)\n"
+        "      --pause-on EVENTS    pause the running window at Jetsam's kill, level, note\n"
+        "                           (a list: kill,level); it starts paused either way\n"
         "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n"
         "\n"
         "scenario: several apps on one machine under Jetsam, launched and moved between\n"
@@ -183,13 +185,14 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
            O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS,
-           O_SWAPSIZE, O_PROGRESS, O_TFILTER, O_NOCOST };
+           O_SWAPSIZE, O_PROGRESS, O_TFILTER, O_NOCOST, O_PAUSEON };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
         { "stats", optional_argument, 0, O_STATS }, { "progress", no_argument, 0, O_PROGRESS },
         { "trace-filter", required_argument, 0, O_TFILTER },
-        { "trace-faults-no-cost", no_argument, 0, O_NOCOST }, { "trace-faults", optional_argument, 0, O_TRACE },
+        { "trace-faults-no-cost", no_argument, 0, O_NOCOST },
+        { "pause-on", required_argument, 0, O_PAUSEON }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
         { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
         { "help", no_argument, 0, 'h' }, { "gdb", required_argument, 0, O_GDB },
@@ -383,6 +386,13 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             c->view = true;
             break;
         case O_SNAPSHOT: c->vo.snapshot = optarg; break;
+        case O_PAUSEON:
+            if (!view_parse_pause_on(optarg, &c->vo.pause_on)) {
+                fprintf(stderr, "machemu: bad --pause-on '%s': want kill, level or note, or a "
+                        "list of them (kill,level)\n", optarg);
+                return -2;
+            }
+            break;
         case O_SCRIPT: c->vo.script = optarg; break;
         case O_SIZE:
             if (!parse_view_size(optarg, &c->vo)) {
@@ -430,9 +440,9 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */
     c->o.exact_clock = c->clock == CLOCK_DEFAULT ? !c->o.no_jetsam : c->clock == CLOCK_EXACT;
     bool viewing = which == CMD_VIEW || c->view;
-    if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width)) {
-        fprintf(stderr, "machemu: %s: --snapshot, --view-script and --view-size belong to the "
-                "viewer (machemu view, run --view or scenario --view)\n", cmd);
+    if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width || c->vo.pause_on)) {
+        fprintf(stderr, "machemu: %s: --snapshot, --view-script, --view-size and --pause-on "
+                "belong to the viewer (machemu view, run --view or scenario --view)\n", cmd);
         return -2;
     }
     return optind;
