@@ -19,10 +19,17 @@
                        DBG_FAULT_KIND(VM_FAULT_PAGEIN) | DBG_FAULT_KIND(VM_FAULT_COW) | \
                        DBG_FAULT_KIND(VM_FAULT_DECOMPRESS))
 
+static int level_now(struct view *v)
+{
+    const struct memorystatus *ms = emu_jetsam_table(v->emu);
+    return (int)(ms ? view_pressure_of(memorystatus_level(ms)) : v->pressure);
+}
+
 static void on_fault(void *ctx, const struct vm_fault_event *ev)
 {
     struct view *v = ctx;
     v->faults++;
+    view_timeline_sample(v, NULL, level_now(v));   /* the lane's lines move with faults */
     if (ev->pfn != PFN_NONE)
         view_flash_add(&v->flashes, ev->pfn, ev->kind);
     view_log_fault(&v->log, ev);
@@ -90,7 +97,10 @@ enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults, struc
         return ev->why;
     }
     v->flashes.tick++;             /* older flashes fade with every resume */
+    if (!v->timeline.n)
+        view_timeline_sample(v, NULL, level_now(v));   /* the lane starts at the start */
     dbg_resume(v->emu, steps, faults, ev);
+    view_timeline_sample(v, NULL, level_now(v));
     if (ev->why == DBG_STOP_STEP)
         v->steps += steps;
     if (ev->why == DBG_STOP_SIGNAL)

@@ -197,6 +197,13 @@ void view_compute_layout(struct view *v)
     int legend_h = legend(v, true) + 8;
     l->main = (SDL_Rect){ 8, top, l->side.x - 22, H - top - legend_h - 10 };
     l->legend = (SDL_Rect){ 8, l->main.y + l->main.h + 6, l->main.w, legend_h };
+    /* the timeline lane across the bottom of the main area, when the grid can spare it */
+    int lane_h = lines(v, 5);
+    l->timeline = (SDL_Rect){ l->main.x, l->main.y + l->main.h - lane_h, l->main.w, 0 };
+    if (l->main.h >= 4 * lane_h) {
+        l->timeline.h = lane_h;
+        l->main.h -= lane_h + 6;
+    }
     view_grid_layout(&l->grid, l->main.x, l->main.y, l->main.w, l->main.h, v->nframes);
     layout_side(v);
 }
@@ -461,6 +468,7 @@ void view_draw(struct view *v)
     else
         view_draw_address_space(v);
     draw_legend(v);
+    view_draw_timeline(v);
     view_draw_side(v);
     if (v->help)
         draw_help(v);

@@ -48,6 +48,9 @@ static void on_jetsam(void *ctx, const struct emu_jetsam_event *event)
     named.name = view_task_name(v, event->pid, event->name);
     view_log_jetsam(&v->log, ev, (uint32_t)PAGE_SIZE);
     view_log_jetsam(&v->jlog, ev, (uint32_t)PAGE_SIZE);
+    view_timeline_mark(v, ev->kind);
+    if (ev->kind == EMU_JETSAM_LEVEL)
+        view_timeline_sample(v, ev->vm, view_pressure_of(ev->to));
     if (ev->vm && ev->vm->compressor_pages > v->story.peak_compressed)
         v->story.peak_compressed = ev->vm->compressor_pages;
     if (ev->kind == EMU_JETSAM_KILL) {

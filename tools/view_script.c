@@ -331,6 +331,13 @@ static int cmd_layout(struct script *s, char **a, int n)
     print_rect("compressor-bar", &v->lay.compressor_bar);
     print_rect("log-panel", &v->lay.log);
     print_rect("jetsam-log-panel", &v->lay.jlog);
+    print_rect("timeline", &v->lay.timeline);
+    for (int i = 0; i < v->timeline.nmarks; i++)
+        printf("view: timeline-mark %s at=%llu x=%d\n",
+               v->timeline.marks[i].kind == EMU_JETSAM_KILL ? "kill"
+               : v->timeline.marks[i].kind == EMU_JETSAM_NOTE ? "note" : "level",
+               (unsigned long long)v->timeline.marks[i].icount,
+               view_timeline_x(v, v->timeline.marks[i].icount));
     print_rect("legend", &v->lay.legend);
     printf("view: legend-used bottom=%d\n", v->lay.legend_bottom);
     if (v->help) {

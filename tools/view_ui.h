@@ -27,6 +27,7 @@ struct view_layout {
     SDL_Rect status, main, legend, side;
     SDL_Rect pressure, compressor, tlb, tasks, frame, log;
     SDL_Rect jlog;                 /* Jetsam's own log, under the events (h 0: no room) */
+    SDL_Rect timeline;             /* the lane under the grid (h 0: no room) */
     SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar, compressor_bar;
     struct view_grid grid;
     int task_rows;                 /* tasks the panel has room for */
@@ -46,6 +47,19 @@ struct view_kill {
     int pid;
     uint32_t frames;
     pfn_t first[16];               /* the lowest of them */
+};
+
+/* The timeline lane's history (tools/view_timeline.c). */
+#define VIEW_TIMELINE_SAMPLES 2048
+#define VIEW_TIMELINE_MARKS 256
+struct view_timeline_sample { uint64_t icount; uint32_t free, compressed, file; uint8_t level; };
+struct view_timeline_mark { uint64_t icount; uint8_t kind; };   /* enum emu_jetsam_event_kind */
+struct view_timeline {
+    struct view_timeline_sample s[VIEW_TIMELINE_SAMPLES];
+    int n;
+    uint64_t stride;               /* instructions between samples kept, at least */
+    struct view_timeline_mark marks[VIEW_TIMELINE_MARKS];
+    int nmarks;
 };
 
 /* A script or a key waiting for one of Jetsam's events (view_until_jetsam). */
@@ -108,6 +122,7 @@ struct view {
 
     struct view_log log;
     struct view_log jlog;          /* Jetsam's events alone: faults never push them off */
+    struct view_timeline timeline;
     struct {                       /* the run's Jetsam story, for its end */
         int kills;
         char victims[160];         /* "leaky (pid 1002): vm-compressor-space-shortage" */
@@ -170,6 +185,14 @@ int view_task_row_height(const struct view *v);
 /* Tasks with an address space, as last sampled. */
 int view_live_tasks(const struct view *v);
 void view_draw_tasks(struct view *v);
+
+/* view_timeline.c */
+/* A sample of the counters now (vm: Jetsam's of this evaluation, NULL: read them) at
+ * this pressure level (enum view_pressure). */
+void view_timeline_sample(struct view *v, const struct memorystatus_vm *vm, int level);
+void view_timeline_mark(struct view *v, enum emu_jetsam_event_kind kind);
+int view_timeline_x(const struct view *v, uint64_t at);
+void view_draw_timeline(struct view *v);
 
 /* view_script.c: runs a --view-script; 0, or 2 on a bad line (after saying why). */
 int view_script(struct view *v, const char *path);

@@ -10,6 +10,8 @@
 #  - a 900x600 window: the legend's lines all inside it, the help box holding its longest
 #    line (view-fit-900x600); the address-space pane prints every region name whole
 #    ("mapped file", "stack guard") (view-region-names);
+#  - the timeline lane after leak.scn's kill: the level band normal, warning, critical,
+#    the kill's tick where `layout` says (view-timeline);
 #  - `view` with no display says so and names --snapshot and xvfb-run (view-no-display).
 # Run on its own: tests/integration/test_view_story.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
@@ -80,6 +82,27 @@ else
 fi
 [ "${j:-0}" -ge 4 ] || WHY+=("$j Jetsam log lines")
 verdict view-jetsam-log
+
+# The timeline lane after the kill: the level band normal, then warning and critical, and
+# the kill's tick where the layout puts it.
+session view-timeline $'until-level warning\nuntil-kill\nlayout\nsnapshot @D@/tl.png\nquit' \
+  scenario --view "$SCN/leak.scn"
+read -r tx ty tw th <<<"$(gauge timeline)"
+kx=$(sed -nE 's/^view: timeline-mark kill at=[0-9]+ x=([0-9]+)$/\1/p' "$D/out" | head -n 1)
+wx=$(sed -nE 's/^view: timeline-mark level at=[0-9]+ x=([0-9]+)$/\1/p' "$D/out" | head -n 1)
+if [ -z "${th:-}" ] || [ "${th:-0}" = 0 ] || [ -z "$kx" ] || [ -z "$wx" ]; then
+  WHY+=("no lane ($tx $ty $tw $th) or no kill/level mark ($kx, $wx)")
+else
+  band=$("$PNGPIXEL" "$D/tl.png" row $((ty + 1)) "$tx" $((tx + tw - 1)))
+  grep -q " $RGB_NORMAL\$" <<<"$band" || WHY+=("no normal in the level band")
+  grep -q " $RGB_WARNING\$" <<<"$band" || WHY+=("no warning in the level band")
+  grep -q " $RGB_CRITICAL\$" <<<"$band" || WHY+=("no critical in the level band")
+  [ "$("$PNGPIXEL" "$D/tl.png" at $((tx + 2)) $((ty + 1)))" = $RGB_NORMAL ] || WHY+=("the band does not start normal")
+  [ "$("$PNGPIXEL" "$D/tl.png" at $((kx - 1)) $((ty + th / 2)))" = $RGB_KILL ] ||
+    WHY+=("no kill tick at x=$((kx - 1)): #$("$PNGPIXEL" "$D/tl.png" at $((kx - 1)) $((ty + th / 2)))")
+  [ "$wx" -lt "$kx" ] || WHY+=("the warning mark ($wx) is not before the kill ($kx)")
+fi
+verdict view-timeline
 
 session view-fit-900x600 $'run 2000000\nlayout\nkey h\nlayout\nquit' view --view-size 900x600 -m 256M "$G/hello"
 read -r lx ly lw lh <<<"$(gauge legend)"
