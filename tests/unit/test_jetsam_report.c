@@ -238,9 +238,10 @@ START_TEST(later_reports_keep_earlier_victims)
     ck_assert_str_eq(str_at(header, "timestamp"), "2025-01-01 00:00:50.30 +0000");
     ck_assert_int_eq(int_at(body, "timeDelta"), 0);
     ck_assert_int_eq(int_at(body, "genCounter"), 1);
-    ck_assert_str_ne(str_at(header, "incident_id"),
-                     str_at(json_loads(fx.ev[kill_event(0)].report_text, JSON_DISABLE_EOF_CHECK,
-                                       NULL), "incident_id"));
+    json_t *first = json_loads(fx.ev[kill_event(0)].report_text, JSON_DISABLE_EOF_CHECK, NULL);
+    ck_assert_ptr_nonnull(first);
+    ck_assert_str_ne(str_at(header, "incident_id"), str_at(first, "incident_id"));
+    json_decref(first);
     json_t *procs = json_object_get(body, "processes");
     ck_assert_str_eq(str_at(json_array_get(procs, 0), "reason"), "vm-pageshortage");
     ck_assert_ptr_null(json_object_get(json_array_get(procs, 0), "killDelta"));
