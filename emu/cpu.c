@@ -250,6 +250,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *ctx)
         return;
     }
     emu->stats.syscalls++;
+    emu_peak_check(emu);           /* only a system call lowers a footprint */
     /* The PC is past the svc; its immediate names the personality. */
     const uint32_t *insn = guest_ptr(emu, cpu_reg(emu, CPU_PC) - 4, 4, VM_PROT_EXECUTE);
     uint32_t imm = insn ? (*insn >> 5) & 0xffff : 0;
@@ -326,7 +327,13 @@ void cpu_run(struct emu *emu)
     if (!cpu->clock)
         emu->clock_gaps++;
     clock_rearm(emu);
+    if (cpu_take_interrupt(emu)) {  /* before the start, which would forget the stop */
+        emu->stop = STOP_UPCALL;
+        return;
+    }
     uc_err err = uc_emu_start(cpu->uc, cpu_reg(emu, CPU_PC), 0, 0, 0);
+    if (emu->stop == STOP_NONE && cpu_take_interrupt(emu))
+        emu->stop = STOP_UPCALL;   /* stopped from outside: nothing to do, go on */
     if (emu->stop == STOP_NONE) {
         if (err == UC_ERR_OK) {         /* reached PC 0: a jump to NULL */
             emu->fault = (struct mmu_fault){ .va = 0, .access = VM_PROT_EXECUTE,

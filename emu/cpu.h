@@ -93,6 +93,8 @@ void cpu_run(struct emu *emu);
 /* Stops the running CPU (from a hook or a system call) for `why`, unless a stronger
  * reason is set already. */
 void cpu_request_stop(struct emu *emu, enum emu_stop why);
+/* True (once) if emu_interrupt() stopped the CPU since the last call (cpu_watch.c). */
+bool cpu_take_interrupt(struct emu *emu);
 /* The exact address of a data fault on `page` (replays the instruction); the CPU's
  * state is as it was before. */
 uint64_t cpu_fault_address(struct emu *emu, uint64_t page);

@@ -3,6 +3,7 @@
 #ifndef EMU_CPU_UNICORN_H
 #define EMU_CPU_UNICORN_H
 
+#include <signal.h>
 #include <unicorn/unicorn.h>
 #include "emu/internal.h"
 
@@ -25,6 +26,7 @@ struct cpu {
     } probe;
     struct cpu_hook hooks[CPU_MAX_HOOKS];   /* the debugger's (cpu_add_hook) */
     int nhooks;
+    volatile sig_atomic_t interrupted;   /* emu_interrupt() (cpu_watch.c) */
 };
 #define UCF_FETCHED 0x1            /* given to Unicorn for a fetch since the last TB flush */
 #define UCF_NOEXEC  0x2            /* given to Unicorn for data with EXEC withheld */

@@ -56,34 +56,14 @@ struct dbg {
 
 /* --- fault classes -------------------------------------------------------------- */
 
-static unsigned kind_named(const char *name)
-{
-    for (int k = 0; k < VM_FAULT_NKINDS; k++)
-        if (!strcmp(vm_fault_kind_name((enum vm_fault_kind)k), name))
-            return DBG_FAULT_KIND(k);
-    return 0;
-}
-
 unsigned dbg_fault_class(const char *name)
 {
-    static const struct { const char *alias, *kind; } aliases[] = {
-        { "zero", "zero-fill" }, { "file", "pagein" }, { "pagein", "pagein" },
-    };
     if (!strcmp(name, "any"))
         return DBG_FAULT_ANY;
     if (!strcmp(name, "prot"))
         return DBG_FAULT_PROT;
-    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
-        if (!strcmp(name, aliases[i].alias))
-            return kind_named(aliases[i].kind);
-    if (!strcmp(name, "compressed")) {
-        /* Whatever the VM calls a fault served by the compressor. */
-        for (int k = 0; k < VM_FAULT_NKINDS; k++)
-            if (strstr(vm_fault_kind_name((enum vm_fault_kind)k), "compress"))
-                return DBG_FAULT_KIND(k);
-        return 0;
-    }
-    return kind_named(name);
+    int k = vm_fault_kind_parse(name);
+    return k < 0 ? 0 : DBG_FAULT_KIND(k);
 }
 
 static bool class_match(unsigned classes, const struct vm_fault_event *ev)

@@ -40,9 +40,13 @@ enum dbg_stop {
 #define DBG_FAULT_KIND(k) (1u << (k))
 #define DBG_FAULT_PROT    (1u << 31)
 #define DBG_FAULT_ANY     (DBG_FAULT_PROT | ((1u << VM_FAULT_NKINDS) - 1))
-/* "zero", "soft", "cow", "file", "compressed", "prot", "fast", "invalid", "any"
- * (or a kind's own name, e.g. "zero-fill", "decompress") -> mask; 0 if unknown. */
+/* A fault kind's name (vm_fault_kind_parse: zero-fill, soft, pagein, cow, decompress,
+ * fast, invalid, or an older spelling: zero, file, compressed), "prot" or "any" -> mask;
+ * 0 if unknown. */
 unsigned dbg_fault_class(const char *name);
+/* The names dbg_fault_class() takes, for a message: "zero-fill, soft, ... (older: ...)". */
+#define DBG_FAULT_CLASS_NAMES "zero-fill, soft, pagein, cow, decompress, fast, invalid, prot, " \
+                              "any (older spellings: zero, file, compressed)"
 
 /* Where a page was in the compressor before a fault brought it back (a decompress
  * fault, or a copy-on-write from a page of a shadow object that was compressed). */

@@ -23,20 +23,6 @@ static void print_ledgers(FILE *out, struct task *t)
             l.purgeable_volatile_compressed);
 }
 
-static void trace_fault(void *ctx, const struct vm_fault_event *ev)
-{
-    FILE *out = ctx;
-    static const char acc[] = "?RW?X";
-    char pfn[16] = "-";
-    if (ev->pfn != PFN_NONE)
-        snprintf(pfn, sizeof pfn, "%u", ev->pfn);
-    fprintf(out, "fault task=%d va=0x%012llx access=%c kind=%s object=%u offset=0x%llx "
-            "result=%s pfn=%s cost=%.1fus\n",
-            ev->task, (unsigned long long)ev->va, acc[ev->access & 7], vm_fault_kind_name(ev->kind),
-            ev->object, (unsigned long long)ev->offset, vm_kern_name(ev->result),
-            pfn, ev->cost_ns / 1000.0);
-}
-
 struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
 {
     struct emu *emu = calloc(1, sizeof *emu);
@@ -68,10 +54,7 @@ struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)
         snprintf(err, errlen, "out of host memory");
         goto fail;
     }
-    if (opt->fault_trace) {
-        emu->vm.trace = trace_fault;
-        emu->vm.trace_ctx = opt->fault_trace;
-    }
+    emu_trace_install(emu);
     /* A guest writing to a closed pipe gets SIGPIPE or EPIPE; machemu must not die of it. */
     signal(SIGPIPE, SIG_IGN);
     if (emu_wait_init(emu, err, errlen) < 0 || fs_init(emu, opt->root, err, errlen) < 0 || emu_pager_init(emu, err, errlen) < 0 ||
@@ -95,6 +78,7 @@ void emu_destroy(struct emu *emu)
     }
     cpu_fini(emu);
     free(emu->dbg);
+    emu_peak_free(emu);
     emu_jetsam_fini(emu);
     emu_shared_cache_fini(emu);
     emu_pager_fini(emu);

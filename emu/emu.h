@@ -13,6 +13,7 @@
 #include "compressor/compressor.h"
 
 struct emu_jetsam_props;
+struct emu_trace_filter;
 
 /* ios: no backing store, the compressor is the only place for anonymous pages.
  * macos: the compressor's segments also go to swap files. */
@@ -23,6 +24,8 @@ struct emu_options {
     const char *root;              /* guest root directory */
     unsigned tlb_sets, tlb_ways;
     FILE *fault_trace;             /* one line per fault, or NULL */
+    const struct emu_trace_filter *trace_filter;   /* which faults, how (emu/trace.h);
+                                                      NULL: all, with their cost */
     FILE *strace;                  /* one line per system call, or NULL */
     FILE *vmmap;                   /* each task's vmmap listing when it exits, or NULL */
     FILE *dump_pages;              /* each task's anonymous pages when it exits, or NULL */

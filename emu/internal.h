@@ -85,6 +85,7 @@ struct task {
     int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
                                       (busybox runs its applets so); -1: none */
     struct vm_map *map;
+    uint32_t footprint_peak;       /* pages, its lifetime's highest (emu/peak.h) */
     struct vm_kmem kmem;           /* wired kernel memory the task costs */
     uint64_t brk_start, brk_end;   /* program break: [start, end) mapped as "heap" */
     uint64_t mmap_hint;
@@ -243,6 +244,7 @@ struct emu {
         int limit_ms;              /* the longest wait, or -1 */
         bool woken;                /* a wait ended early, not yet taken */
     } wait;
+    struct emu_peak_state *peak;   /* peak.c; NULL: not tracked */
 };
 
 /* emu.c */
@@ -418,6 +420,13 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);
 
+/* trace.c: sets the VM's fault trace up from the options (emu/trace.h). */
+void emu_trace_install(struct emu *emu);
+
+/* peak.c (emu/peak.h): at a system call's entry and before a task's memory goes. */
+void emu_peak_check(struct emu *emu);
+void emu_peak_free(struct emu *emu);
+
 /* vmmap.c: the listing --vmmap prints when a task exits. */
 void vmmap_print_task(struct emu *emu, struct task *t, FILE *out);
 /* dump_pages.c: the pages --dump-pages writes when a task exits. */
@@ -425,6 +434,12 @@ void dump_pages_task(struct emu *emu, struct task *t, FILE *out);
 
 /* linux.c */
 void linux_syscall(struct emu *emu);
+/* strace.c: a Linux call's --strace line: its arguments as text, read before the call
+ * (strings with inspect_read: nothing faults in), then the line with the result. */
+#define STRACE_ARGS_MAX 768
+void strace_linux_args(struct emu *emu, uint64_t nr, const uint64_t a[6], char *buf, size_t len);
+void strace_linux_line(struct emu *emu, const char *name, uint64_t nr, const char *args,
+                       int64_t rc);
 /* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
  * in returns EINTR (with the time left), as Linux returns it for a handler. */
 void linux_sleep_interrupted(struct emu *emu);

@@ -113,6 +113,7 @@ int emu_jetsam_init(struct emu *emu, char *err, size_t errlen)
         .page_size = (uint32_t)PAGE_SIZE,
         .insns_per_ms = emu->opt.guest_mips * 1000,
         .notify_spacing = emu->opt.notify_spacing,
+        .seed = emu->opt.seed,
         .macos = emu->opt.platform == EMU_PLATFORM_MACOS,
         .ctx = emu,
         .notify = on_notify,
@@ -301,6 +302,8 @@ static void sync_tasks(struct emu *emu)
             .cpu_time = cpu_time(emu, t),
             .times_exact = t->gaps_at_launch == emu->clock_gaps,
             .fds = open_fds(t),
+            .internal = t->map->pmap ? t->map->pmap->internal : 0,
+            .compressed = t->map->pmap ? t->map->pmap->compressed : 0,
         };
         u.purgeable = l.purgeable_volatile;
         memorystatus_update(ms, t->pid, &u);
@@ -433,6 +436,18 @@ void emu_jetsam_task_changed(struct emu *emu, struct task *t)
 }
 
 /* exec: a new name, and the table hears of the process afresh. */
+int emu_jetsam_set_name(struct emu *emu, int pid, const char *name)
+{
+    struct task *t = task_by_pid(emu, pid);
+    char *copy = t && t->map ? strdup(name) : NULL;
+    if (!copy)
+        return t && t->map ? -ENOMEM : -ESRCH;
+    free(t->name);
+    t->name = copy;
+    emu_jetsam_task_renamed(emu, t);
+    return 0;
+}
+
 void emu_jetsam_task_renamed(struct emu *emu, struct task *t)
 {
     if (emu->jetsam.ms && memorystatus_remove(emu->jetsam.ms, t->pid) == 0)

@@ -80,6 +80,9 @@ const struct memorystatus *emu_jetsam_table(const struct emu *emu);
 
 /* MEMORYSTATUS_STATE_* of a live task (a scenario's foreground switch). 0 or -ESRCH. */
 int emu_jetsam_set_state(struct emu *emu, int pid, unsigned states);
+/* The name a live task goes by in the table, its reports and its crash and kill lines
+ * (a scenario's app name rather than its binary's). 0, -ESRCH or -ENOMEM. */
+int emu_jetsam_set_name(struct emu *emu, int pid, const char *name);
 
 /* Evaluates now (the CPU must be stopped); the MEMORYSTATUS_DID_* bits of every round. */
 unsigned emu_jetsam_evaluate(struct emu *emu);

@@ -469,6 +469,19 @@ void signal_deliver_pending(struct emu *emu)
     t->sent_info = false;
 }
 
+/* One --strace line: a call machemu lacks shows its Linux name and number. */
+static void strace_call(struct emu *emu, const struct linux_call *c, uint64_t nr, const char *args,
+                        int64_t rc)
+{
+    char lacking[64];
+    const char *name = c ? c->name : linux_call_name(nr);
+    if (!c && name) {
+        snprintf(lacking, sizeof lacking, "%s#%llu", name, (unsigned long long)nr);
+        name = lacking;
+    }
+    strace_linux_line(emu, name, nr, args, rc);
+}
+
 void linux_syscall(struct emu *emu)
 {
     uint64_t nr = cpu_reg(emu, CPU_X(8)), a[6];
@@ -476,6 +489,9 @@ void linux_syscall(struct emu *emu)
         a[i] = cpu_reg(emu, CPU_X(i));
     const struct linux_call *c = linux_call_of(nr);
     struct task *t = emu->task;
+    char args[STRACE_ARGS_MAX];
+    if (emu->opt.strace)
+        strace_linux_args(emu, nr, a, args, sizeof args);
     int64_t rc = c ? c->fn(emu, a) : -ENOSYS;
     if (!c)
         note_unknown(emu, nr);
@@ -489,16 +505,8 @@ void linux_syscall(struct emu *emu)
             t->call.restore_mask = false;
         }
     }
-    if (emu->opt.strace) {
-        const char *name = c ? c->name : linux_call_name(nr);
-        fprintf(emu->opt.strace, "[%d] %s", emu->task->pid, name ? name : "unknown");
-        if (!c)
-            fprintf(emu->opt.strace, "#%llu", (unsigned long long)nr);
-        fprintf(emu->opt.strace, "(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld%s%s\n",
-                (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
-                (unsigned long long)a[3], (long long)rc, rc < 0 && rc > -4096 ? " " : "",
-                rc < 0 && rc > -4096 ? strerrorname_np((int)-rc) : "");
-    }
+    if (emu->opt.strace)
+        strace_call(emu, c, nr, args, rc);
     /* sigreturn restored x0 with everything else; a blocked call runs again later. */
     if (nr == 139 || (nr == 221 && rc == 0) || emu->task->exited || rc == EMU_RESTART)
         return;

@@ -540,6 +540,7 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
         copyout(emu, t->clear_child_tid, &zero, sizeof zero);
     }
     release_vfork_parent(t);
+    emu_peak_check(emu);
     if (emu->opt.vmmap)
         vmmap_print_task(emu, t, emu->opt.vmmap);
     if (emu->opt.dump_pages)

@@ -60,13 +60,14 @@ static void print_entry(struct vm_map *map, const struct vm_map_entry *e, FILE *
     struct vm_region_info r;
     if (vm_map_region(map, &addr, &r) != KERN_SUCCESS)
         return;
-    char v[16], res[16], dirty[16], wired[16], prot[4], max[4];
+    char v[16], res[16], dirty[16], swap[16], wired[16], prot[4], max[4];
     prot_str(prot, r.protection);
     prot_str(max, r.max_protection);
-    fprintf(out, "%-14s %016" PRIx64 "-%016" PRIx64 " [%7s %7s %7s %7s] %s/%s %s %-5s ",
+    fprintf(out, "%-14s %016" PRIx64 "-%016" PRIx64 " [%7s %7s %7s %7s %7s] %s/%s %s %-5s ",
             r.tag ? r.tag : "-", r.start, r.end, human(v, sizeof v, r.end - r.start),
             human(res, sizeof res, (uint64_t)r.resident * PAGE_SIZE),
             human(dirty, sizeof dirty, (uint64_t)r.dirty * PAGE_SIZE),
+            human(swap, sizeof swap, (uint64_t)r.compressed * PAGE_SIZE),
             human(wired, sizeof wired, r.user_wired_count ? (uint64_t)r.resident * PAGE_SIZE : 0),
             prot, max, share_mode(e), inherit_names[r.inheritance]);
     if (r.object_id)
@@ -89,26 +90,32 @@ static void print_one(void *ctx, const struct vm_map_entry *e)
 
 void vmmap_print_task(struct emu *emu, struct task *t, FILE *out)
 {
-    (void)emu;
     if (!t->map)
         return;
     struct vm_map_usage u;
     vm_map_usage(t->map, &u);
     fprintf(out, "==== vmmap: task %d (%s)%s\n", t->pid, t->name ? t->name : "?",
             t->exited ? " at exit" : "");
-    fprintf(out, "%-14s %-33s [%7s %7s %7s %7s] %-7s %s %-5s %-17s%-8s %s\n", "REGION TYPE",
-            "START - END", "VSIZE", "RSDNT", "DIRTY", "WIRED", "PRT/MAX", "SHR", "INH", "OBJECT",
+    fprintf(out, "%-14s %-33s [%7s %7s %7s %7s %7s] %-7s %s %-5s %-17s%-8s %s\n", "REGION TYPE",
+            "START - END", "VSIZE", "RSDNT", "DIRTY", "SWAP", "WIRED", "PRT/MAX", "SHR", "INH", "OBJECT",
             "PURGE", "DETAIL");
     struct print_ctx c = { t->map, out };
     vm_map_foreach(t->map, print_one, &c);
-    char a[16], b[16], d[16], f[16], g[16];
+    char a[16], b[16], d[16], f[16], g[16], sw[16], pk[16];
     fprintf(out, "Totals: %u regions, virtual %s, resident %s (anonymous %s, file %s), "
-            "phys_footprint %s; wired: page tables %u, kernel %u pages\n",
+            "compressed %s, phys_footprint %s; wired: page tables %u, kernel %u pages\n",
             u.regions, human(a, sizeof a, u.virtual_pages * PAGE_SIZE),
             human(b, sizeof b, (uint64_t)u.resident * PAGE_SIZE),
             human(d, sizeof d, (uint64_t)u.internal * PAGE_SIZE),
             human(f, sizeof f, (uint64_t)u.external * PAGE_SIZE),
+            human(sw, sizeof sw, (uint64_t)u.compressed * PAGE_SIZE),
             human(g, sizeof g, (uint64_t)u.footprint * PAGE_SIZE), u.tables, t->kmem.n);
+    /* footprint(1)'s two lines; the peak only while the machine tracks it */
+    if (emu->peak)
+        fprintf(out, "Physical footprint:         %s\nPhysical footprint (peak):  %s\n",
+                human(g, sizeof g, (uint64_t)u.footprint * PAGE_SIZE),
+                human(pk, sizeof pk, (uint64_t)(t->footprint_peak > u.footprint ?
+                                                t->footprint_peak : u.footprint) * PAGE_SIZE));
 }
 
 void emu_print_vmmap(struct emu *emu, int pid, FILE *out)

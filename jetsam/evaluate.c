@@ -236,7 +236,7 @@ static void save_report(struct memorystatus *ms, struct memorystatus_kill *k)
     if (!ms->cfg.save_report)
         return;
     char name[MEMORYSTATUS_NAME_MAX + 32];
-    jetsam_report_name(k, name, sizeof name);
+    jetsam_report_name(ms, k, name, sizeof name);
     char *text = jetsam_report_text(ms, k);
     int rc = text ? ms->cfg.save_report(ms->cfg.ctx, name, text, ms->report_path,
                                         sizeof ms->report_path, ms->report_error,
@@ -318,9 +318,11 @@ static unsigned kill_one(struct memorystatus *ms, uint64_t now)
         .now = now,
         .round_start = ms->kill_round_start,
         .seq = ++ms->kills,
+        .previous_report = ms->last_report,
     };
     snprintf(kill.name, sizeof kill.name, "%s", p->name);
     save_report(ms, &kill);
+    ms->last_report = now;
     ms->cfg.kill(ms->cfg.ctx, &kill);
     return MEMORYSTATUS_DID_KILL;
 }

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jetsam/jetsam_report.h"
+#include "jetsam/memorystatus_impl.h"
 
 static json_t *number(uint64_t v)
 {
@@ -21,14 +23,76 @@ static void put(json_t *obj, const char *key, json_t *value, bool *ok)
         *ok = false;
 }
 
-static json_t *header(const struct memorystatus_kill *k, bool *ok)
+/* --- time and ids ------------------------------------------------------------------- */
+
+/* Guest instructions as seconds of the guest's clock. */
+static double seconds(const struct memorystatus *ms, uint64_t insns)
 {
+    return (double)insns / ((double)ms->cfg.insns_per_ms * 1000.0);
+}
+
+/* The date of instruction `now` as Apple writes it: "2025-01-01 00:00:12.34 +0000". */
+static void date_of(const struct memorystatus *ms, uint64_t now, char *buf, size_t len,
+                    bool for_file)
+{
+    uint64_t per_second = ms->cfg.insns_per_ms * 1000;
+    time_t t = (time_t)(ms->cfg.epoch + (int64_t)(now / per_second));
+    int centis = (int)((now % per_second) * 100 / per_second);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (for_file)
+        strftime(buf, len, "%Y-%m-%d-%H%M%S", &tm);
+    else {
+        char whole[32];
+        strftime(whole, sizeof whole, "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(buf, len, "%s.%02d +0000", whole, centis);
+    }
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+    while (*s)
+        h = mix(h, (unsigned char)*s++);
+    return h;
+}
+
+/* A version-4-shaped UUID from two 64-bit hashes: the same run gives the same ids. */
+static void uuid_of(uint64_t a, uint64_t b, char *buf, size_t len)
+{
+    a = (a & ~0xf000ull) | 0x4000ull;                      /* version 4 */
+    b = (b & ~(3ull << 62)) | (2ull << 62);                /* variant 1 */
+    snprintf(buf, len, "%08llX-%04llX-%04llX-%04llX-%012llX", (unsigned long long)(a >> 32),
+             (unsigned long long)(a >> 16 & 0xffff), (unsigned long long)(a & 0xffff),
+             (unsigned long long)(b >> 48), (unsigned long long)(b & 0xffffffffffffull));
+}
+
+static void incident_of(const struct memorystatus *ms, const struct memorystatus_kill *k,
+                        char *buf, size_t len)
+{
+    uint64_t h = mix(mix(mix(ms->cfg.seed, k->seq), k->now), 0x1c1d);
+    uuid_of(h, mix(h, 2), buf, len);
+}
+
+static json_t *header(const struct memorystatus *ms, const struct memorystatus_kill *k, bool *ok)
+{
+    char date[48], incident[40];
+    date_of(ms, k->now, date, sizeof date, false);
+    incident_of(ms, k, incident, sizeof incident);
     json_t *h = json_object();
     if (!h)
         return NULL;
     put(h, "bug_type", json_string("298"), ok);
+    put(h, "timestamp", json_string(date), ok);
     put(h, "os_version", json_string("machemu"), ok);
-    put(h, "timestamp", number(k->now), ok);
+    put(h, "incident_id", json_string(incident), ok);
     return h;
 }
 
@@ -88,17 +152,37 @@ static uint64_t since(uint64_t now, uint64_t then)
     return now > then ? now - then : 0;
 }
 
-static json_t *process(const struct memorystatus_proc *p, const struct memorystatus_kill *k,
-                       bool *ok)
+static json_t *physical_pages(const struct memorystatus_proc *p, bool *ok)
 {
+    json_t *m = json_object(), *internal = json_array();
+    if (!m || !internal) {
+        json_decref(m);
+        json_decref(internal);
+        return NULL;
+    }
+    if (json_array_append_new(internal, number(p->usage.internal)) < 0 ||
+        json_array_append_new(internal, number(p->usage.compressed)) < 0)
+        *ok = false;
+    put(m, "internal", internal, ok);
+    return m;
+}
+
+static json_t *process(const struct memorystatus *ms, const struct memorystatus_proc *p,
+                       const struct memorystatus_kill *k, bool *ok)
+{
+    char uuid[40];
+    uint64_t h = mix_str(mix(ms->cfg.seed, (uint64_t)p->pid), p->name);
+    uuid_of(h, mix(h, 1), uuid, sizeof uuid);
     json_t *e = json_object();
     if (!e)
         return NULL;
+    put(e, "uuid", json_string(uuid), ok);
     put(e, "pid", json_integer(p->pid), ok);
     put(e, "name", json_string(p->name), ok);
     put(e, "priority", json_integer(p->band), ok);
     put(e, "rpages", number(p->usage.footprint), ok);
     put(e, "lifetimeMax", number(p->lifetime_max), ok);
+    put(e, "physicalPages", physical_pages(p, ok), ok);
     put(e, "states", states(p, ok), ok);
     if (p->killed)
         put(e, "reason", json_string(memorystatus_cause_name(p->killed)), ok);
@@ -106,11 +190,12 @@ static json_t *process(const struct memorystatus_proc *p, const struct memorysta
         put(e, "killDelta", number(since(k->now, k->round_start)), ok);
     if (p->states & MEMORYSTATUS_STATE_IDLE)
         put(e, "idleDelta", number(since(k->now, p->idle_since)), ok);
-    put(e, "age", number(since(k->now, p->launch_time)), ok);
+    put(e, "genCount", json_integer(0), ok);
+    put(e, "age", json_real(seconds(ms, since(k->now, p->launch_time))), ok);
     put(e, "purgeable", number(p->usage.purgeable), ok);
     put(e, "fds", number(p->usage.fds), ok);
     put(e, "coalition", number(p->coalition), ok);
-    put(e, "cpuTime", number(p->usage.cpu_time), ok);
+    put(e, "cpuTime", json_real(seconds(ms, p->usage.cpu_time)), ok);
     put(e, "clockExact", json_boolean(p->usage.times_exact), ok);
     return e;
 }
@@ -132,12 +217,21 @@ static json_t *body(const struct memorystatus *ms, const struct memorystatus_kil
         json_decref(procs);
         return NULL;
     }
+    char date[48], incident[40];
+    date_of(ms, k->now, date, sizeof date, false);
+    incident_of(ms, k, incident, sizeof incident);
     put(b, "product", json_string("machemu"), ok);
+    put(b, "build", json_string("machemu"), ok);
+    put(b, "incident", json_string(incident), ok);
+    put(b, "date", json_string(date), ok);
+    /* seconds since the run's previous report (the first: since instruction 0) */
+    put(b, "timeDelta", number((uint64_t)seconds(ms, since(k->now, k->previous_report))), ok);
+    put(b, "genCounter", number(k->seq - 1), ok);
     put(b, "memoryStatus", memory_status(ms, ok), ok);
     put(b, "largestProcess", json_string(largest_process(ms)), ok);
     const struct memorystatus_proc *p;
     for (size_t i = 0; (p = memorystatus_proc_at(ms, i)); i++)
-        if (json_array_append_new(procs, process(p, k, ok)) < 0)
+        if (json_array_append_new(procs, process(ms, p, k, ok)) < 0)
             *ok = false;
     put(b, "processes", procs, ok);
     return b;
@@ -159,7 +253,7 @@ static char *join_dumps(json_t *h, json_t *b)
 char *jetsam_report_text(const struct memorystatus *ms, const struct memorystatus_kill *k)
 {
     bool ok = true;
-    json_t *h = header(k, &ok), *b = body(ms, k, &ok);
+    json_t *h = header(ms, k, &ok), *b = body(ms, k, &ok);
     char *text = ok && h && b ? join_dumps(h, b) : NULL;
     json_decref(h);
     json_decref(b);
@@ -168,18 +262,10 @@ char *jetsam_report_text(const struct memorystatus *ms, const struct memorystatu
 
 /* ---- the name ------------------------------------------------------------------------ */
 
-void jetsam_report_name(const struct memorystatus_kill *k, char *out, size_t len)
+void jetsam_report_name(const struct memorystatus *ms, const struct memorystatus_kill *k,
+                        char *out, size_t len)
 {
-    char name[MEMORYSTATUS_NAME_MAX];
-    size_t i = 0;
-    for (; k->name[i] && i + 1 < sizeof name; i++) {
-        char c = k->name[i];
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '.' || c == '_' || c == '-';
-        name[i] = plain ? c : '_';
-    }
-    name[i] = '\0';
-    if (i == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        snprintf(name, sizeof name, "unknown");
-    snprintf(out, len, "JetsamEvent-%llu-%s.ips", (unsigned long long)k->seq, name);
+    char date[32];
+    date_of(ms, k->now, date, sizeof date, true);
+    snprintf(out, len, "JetsamEvent-%s.ips", date);
 }

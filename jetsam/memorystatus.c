@@ -26,6 +26,8 @@ struct memorystatus *memorystatus_create(const struct memorystatus_config *cfg)
     ms->cfg = *cfg;
     if (!ms->cfg.insns_per_ms)
         ms->cfg.insns_per_ms = MEMORYSTATUS_INSTRUCTIONS_PER_MS;
+    if (!ms->cfg.epoch)
+        ms->cfg.epoch = MEMORYSTATUS_REPORT_EPOCH;
     if (!ms->cfg.notify_spacing)
         ms->cfg.notify_spacing = memorystatus_ms(ms, MEMORYSTATUS_NOTIFY_SPACING_MS);
     ms->nt.choice_level = -1;

@@ -283,6 +283,8 @@ struct memorystatus_usage {
     uint64_t footprint;            /* phys_footprint, pages */
     uint64_t purgeable;            /* pages */
     uint64_t cpu_time;             /* guest instructions it has run */
+    uint64_t internal;             /* resident anonymous pages (physicalPages.internal[0]) */
+    uint64_t compressed;           /* its pages in the compressor (physicalPages.internal[1]) */
     uint32_t fds;                  /* open file descriptors */
     bool times_exact;              /* cpu_time and its age count every instruction since
                                       its launch (the caller's clock had no gap) */
@@ -342,6 +344,7 @@ struct memorystatus_kill {
     uint64_t round_start;          /* first kill of this run of evaluations that each killed
                                       (the report's killDelta is now - round_start) */
     uint64_t seq;                  /* 1 for the first kill of this table, then 2, ... */
+    uint64_t previous_report;      /* `now` of the kill before (0: none): timeDelta */
     const char *report;            /* path of its JetsamEvent report, or NULL */
     const char *report_error;      /* why there is none although save_report is set */
 };
@@ -349,6 +352,9 @@ struct memorystatus_kill {
 struct memorystatus_config {
     uint32_t page_size;            /* bytes, a power of two (16384 on arm64 iOS) */
     uint64_t insns_per_ms;         /* guest instructions in an XNU millisecond; 0: default */
+    int64_t epoch;                 /* Unix seconds at instruction 0: the reports' dates and
+                                      file names (0: 2025-01-01 00:00:00 UTC) */
+    uint64_t seed;                 /* mixed into the reports' uuid and incident ids */
     uint64_t notify_spacing;       /* instructions between two pressure notes; 0: 250 ms */
     /* macOS policy (XNU without CONFIG_JETSAM, a swap file behind the compressor): see
      * the kill rules at the top; levels and notes as on iOS, limit notes macOS's. */

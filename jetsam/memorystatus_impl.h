@@ -44,9 +44,13 @@ struct memorystatus {
     uint64_t kills;
     bool kill_round;
     uint64_t kill_round_start;
+    uint64_t last_report;                  /* `now` of the last kill (its report's timeDelta) */
     char report_path[PATH_MAX];
     char report_error[PATH_MAX + 64];
 };
+
+/* 2025-01-01 00:00:00 UTC: the reports' date of instruction 0 unless the caller gives one. */
+#define MEMORYSTATUS_REPORT_EPOCH 1735689600
 
 struct memorystatus_proc *memorystatus_lookup(struct memorystatus *ms, int pid);
 /* phys_footprint in bytes, clamped at 2^50 (past any limit) so products cannot overflow. */

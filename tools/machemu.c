@@ -9,10 +9,13 @@
 #include "emu/emu.h"
 #include "emu/hostout.h"
 #include "emu/jetsam.h"
+#include "emu/peak.h"
+#include "emu/trace.h"
 #include "jetsam/memorystatus.h"
 #include "mmu/tlb.h"
 #include "tools/codec_cmd.h"
 #include "tools/repl.h"
+#include "tools/runwatch.h"
 #include "tools/scenario.h"
 #include "tools/view.h"
 
@@ -36,10 +39,19 @@ static void usage(FILE *out)
         "  -m, --memory SIZE        guest RAM, e.g. 64M, 1G (default 256M; 16 KB frames)\n"
         "      --root DIR           guest root directory (default: the current directory);\n"
         "                           the guest cannot reach host files outside it\n"
-        "      --stats              print vm_stat-style counters and TLB/MMU counters at exit\n"
+        "      --stats              print vm_stat-style counters and TLB/MMU counters at exit,\n"
+        "                           then the same at the peak footprint\n"
+        "      --stats=interval:N   run: also one vm_stat line every N guest instructions\n"
+        "      --progress           run: a status line (instructions, faults, footprint,\n"
+        "                           pressure); SIGUSR1 prints one at any time\n"
         "      --trace-faults[=FILE]  one line per page fault (default: stderr)\n"
-        "      --strace[=FILE]      one line per system call (default: stderr)\n"
-        "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits\n"
+        "      --trace-filter TERM  only the faults of kind=K[,K..], va=LO-HI or task=PID\n"
+        "                           (repeat to require several)\n"
+        "      --trace-faults-no-cost  no host time in the trace: two runs, the same bytes\n"
+        "      --strace[=FILE]      one line per system call, arguments decoded (default:\n"
+        "                           stderr)\n"
+        "      --vmmap[=FILE]       each task's address space, vmmap-style, when it exits,\n"
+        "                           and every task's at the peak footprint\n"
         "      --dump-pages FILE    each task's anonymous pages (resident or compressed) when\n"
         "                           it exits, 16 KB each, for machemu codec\n"
         "      --tlb SETSxWAYS      TLB geometry (default 512x4: 2048 entries)\n"
@@ -100,6 +112,8 @@ static void usage(FILE *out)
         "      --snapshot FILE.png  run to the end, write a PNG of the window, quit\n"
         "      --view-script FILE   drive the viewer by commands first (see docs/viewer.md)\n"
         "      --view-size WxH      window size (default 1280x800)\n"
+        "      --pause-on EVENTS    pause the running window at Jetsam's kill, level, note\n"
+        "                           (a list: kill,level); it starts paused either way\n"
         "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n"
         "\n"
         "scenario: several apps on one machine under Jetsam, launched and moved between\n"
@@ -156,6 +170,8 @@ struct cli {
     bool no_shared_region;
     char *cache_path;              /* the default shared cache's (to free) */
     const char *system;            /* --system: ios, none or a file (NULL: none) */
+    struct runwatch_options watch;
+    struct emu_trace_filter filter;
 };
 
 static bool parse_view_size(const char *s, struct view_options *vo)
@@ -186,11 +202,15 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     enum { O_ROOT = 256, O_STATS, O_TRACE, O_STRACE, O_TLB, O_SEED, O_VMMAP, O_GDB, O_VIEW,
            O_SNAPSHOT, O_SCRIPT, O_SIZE, O_CODEC, O_PLATFORM, O_SWAPDIR, O_BAND, O_MEMLIMIT,
            O_REPORTS, O_NOJETSAM, O_SPACING, O_PROGRAMS, O_CLOCK, O_MAXPROC, O_MIPS,
-           O_SWAPSIZE, O_DUMP, O_NOSHARED, O_SHAREDCACHE, O_SYSTEM };
+           O_SWAPSIZE, O_DUMP, O_NOSHARED, O_SHAREDCACHE, O_SYSTEM, O_PROGRESS, O_TFILTER,
+           O_NOCOST, O_PAUSEON };
     bool debug = which == CMD_DEBUG;
     static const struct option opts[] = {
         { "memory", required_argument, 0, 'm' }, { "root", required_argument, 0, O_ROOT },
-        { "stats", no_argument, 0, O_STATS }, { "trace-faults", optional_argument, 0, O_TRACE },
+        { "stats", optional_argument, 0, O_STATS }, { "progress", no_argument, 0, O_PROGRESS },
+        { "trace-filter", required_argument, 0, O_TFILTER },
+        { "trace-faults-no-cost", no_argument, 0, O_NOCOST },
+        { "pause-on", required_argument, 0, O_PAUSEON }, { "trace-faults", optional_argument, 0, O_TRACE },
         { "strace", optional_argument, 0, O_STRACE }, { "tlb", required_argument, 0, O_TLB },
         { "seed", required_argument, 0, O_SEED }, { "vmmap", optional_argument, 0, O_VMMAP },
         { "dump-pages", required_argument, 0, O_DUMP },
@@ -236,7 +256,24 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             }
             break;
         case O_ROOT: c->o.root = optarg; break;
-        case O_STATS: c->stats = true; break;
+        case O_STATS:
+            c->stats = true;
+            if (optarg && !runwatch_parse_stats(optarg, &c->watch.stats_interval)) {
+                fprintf(stderr, "machemu: bad --stats '%s': want --stats or --stats=interval:N "
+                        "(N guest instructions, e.g. interval:10000000)\n", optarg);
+                return -2;
+            }
+            break;
+        case O_PROGRESS: c->watch.progress = true; break;
+        case O_NOCOST: c->filter.no_cost = true; break;
+        case O_TFILTER: {
+            char err[160];
+            if (emu_trace_filter_add(&c->filter, optarg, err, sizeof err) < 0) {
+                fprintf(stderr, "machemu: --trace-filter: %s\n", err);
+                return -2;
+            }
+            break;
+        }
         case O_TRACE: case O_STRACE: case O_VMMAP: case O_DUMP: {
             int k = ch == O_TRACE ? OUT_TRACE : ch == O_STRACE ? OUT_STRACE : ch == O_VMMAP ? OUT_VMMAP : OUT_DUMP;
             c->out_wanted[k] = true;
@@ -381,6 +418,13 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
             c->view = true;
             break;
         case O_SNAPSHOT: c->vo.snapshot = optarg; break;
+        case O_PAUSEON:
+            if (!view_parse_pause_on(optarg, &c->vo.pause_on)) {
+                fprintf(stderr, "machemu: bad --pause-on '%s': want kill, level or note, or a "
+                        "list of them (kill,level)\n", optarg);
+                return -2;
+            }
+            break;
         case O_SCRIPT: c->vo.script = optarg; break;
         case O_SIZE:
             if (!parse_view_size(optarg, &c->vo)) {
@@ -425,12 +469,18 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
      * frames) would leave a program little room: such a machine is no phone. */
     if (!c->system && which != CMD_SCENARIO)
         c->system = c->o.mem_size >= SYSTEM_MIN_MEM ? "ios" : "none";
+    if (which != CMD_RUN && (c->watch.progress || c->watch.stats_interval)) {
+        fprintf(stderr, "machemu: %s: --progress and --stats=interval:N belong to machemu run\n",
+                cmd);
+        return -2;
+    }
+    c->o.trace_filter = &c->filter;
     /* Jetsam's reports want every instruction counted; with no Jetsam, no one does. */
     c->o.exact_clock = c->clock == CLOCK_DEFAULT ? !c->o.no_jetsam : c->clock == CLOCK_EXACT;
     bool viewing = which == CMD_VIEW || c->view;
-    if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width)) {
-        fprintf(stderr, "machemu: %s: --snapshot, --view-script and --view-size belong to the "
-                "viewer (machemu view, run --view or scenario --view)\n", cmd);
+    if (!viewing && (c->vo.snapshot || c->vo.script || c->vo.width || c->vo.pause_on)) {
+        fprintf(stderr, "machemu: %s: --snapshot, --view-script, --view-size and --pause-on "
+                "belong to the viewer (machemu view, run --view or scenario --view)\n", cmd);
         return -2;
     }
     return optind;
@@ -495,7 +545,17 @@ static int start(struct emu *emu, enum command which, const char *program, struc
         return debug_main(emu, program, &c->dbg);
     if (which == CMD_VIEW || c->view)
         return view_main(emu, program, &c->vo);
-    return emu_run(emu);
+    return runwatch_run(emu, &c->watch);
+}
+
+/* The peak of --stats and --vmmap, after what they print at exit. */
+static void print_peak(struct emu *emu, struct cli *c)
+{
+    emu_peak_update(emu);          /* a run interrupted since its last system call */
+    if (c->stats)
+        emu_peak_print_stats(emu, stderr);
+    if (c->o.vmmap)
+        emu_peak_print_vmmap(emu, c->o.vmmap);
 }
 
 /* The shared cache make builds next to machemu, unless the options chose another or
@@ -548,10 +608,14 @@ static int cmd_machine(int argc, char **argv, enum command which)
     } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
         fprintf(stderr, "machemu: %s\n", err);
         status = 126;
+    } else if ((c.stats || c.o.vmmap) && emu_peak_enable(emu, c.o.vmmap != NULL) < 0) {
+        fprintf(stderr, "machemu: out of host memory\n");
+        status = 2;
     } else {
         status = start(emu, which, argv[first], &c);
         if (c.stats)
             emu_print_stats(emu, stderr);
+        print_peak(emu, &c);
     }
     emu_destroy(emu);
     free(c.cache_path);
@@ -629,9 +693,12 @@ static int cmd_scenario(int argc, char **argv)
         if (!emu) {
             fprintf(stderr, "machemu: %s\n", err);
         } else {
+            if (c.stats || c.o.vmmap)
+                emu_peak_enable(emu, c.o.vmmap != NULL);   /* out of memory: no peak */
             status = c.view ? view_scenario(s, emu, &c.vo) : scenario_run(s, emu, stdout);
             if (c.stats)
                 emu_print_stats(emu, stderr);
+            print_peak(emu, &c);
             emu_destroy(emu);
         }
     } else {

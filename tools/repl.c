@@ -3,7 +3,10 @@
  * Commands come from -x FILE first, then from the terminal through libedit (line
  * editing and history), or, when standard input is not a terminal, from it line by
  * line; scripted lines are echoed after the prompt so a transcript reads like a
- * session. Ctrl-C stops a running program at its next instruction. */
+ * session. Ctrl-C stops a running program at its next instruction; at the prompt it
+ * prints "Quit" and the session goes on, as in gdb. On a terminal, Tab completes
+ * commands, fault kinds, registers and the program's symbols, and the history is kept
+ * in ~/.machemu_history. */
 #include <editline/readline.h>
 #include <errno.h>
 #include <limits.h>
@@ -17,10 +20,12 @@
 #define PROMPT "(machemu) "
 
 static struct emu *interrupt_target;
+static volatile sig_atomic_t prompt_interrupted;
 
 static void on_sigint(int sig)
 {
     (void)sig;
+    prompt_interrupted = 1;
     if (interrupt_target)
         dbg_interrupt(interrupt_target);
 }
@@ -64,15 +69,102 @@ static int run_lines(struct repl *r, FILE *in, const char *name)
     return got < 0 ? -1 : 1;
 }
 
+/* --- completion ------------------------------------------------------------------ */
+
+static struct repl *completing;
+static enum { WORDS_COMMANDS, WORDS_FAULTS, WORDS_VALUES } completing_what;
+
+static const char *const fault_words[] = { "zero-fill", "soft", "pagein", "cow", "decompress",
+                                           "fast", "invalid", "prot", "any", NULL };
+static const char *const reg_words[] = { "pc", "sp", "lr", "fp", "cpsr", "x0", "x1", "x2", "x3",
+    "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+    "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30",
+    NULL };
+
+/* The i-th candidate of the current kind of word; NULL after the last. */
+static const char *candidate(size_t i)
+{
+    size_t n;
+    switch (completing_what) {
+    case WORDS_COMMANDS:
+        for (n = 0; repl_command_name(n); n++)
+            ;
+        return i < n ? repl_command_name(i) : repl_gdb_words[i - n];
+    case WORDS_FAULTS:             /* the kinds alone: the libc's symbols would crowd them */
+        return fault_words[i];
+    case WORDS_VALUES:
+        break;
+    }
+    if (i < sizeof reg_words / sizeof *reg_words - 1)
+        return reg_words[i];
+    return sym_name(repl_symtab(completing), i - (sizeof reg_words / sizeof *reg_words - 1));
+}
+
+static char *generate(const char *text, int state)
+{
+    static size_t next;
+    if (!state)
+        next = 0;
+    for (const char *w; (w = candidate(next)) != NULL;) {
+        next++;
+        if (!strncmp(w, text, strlen(text)))
+            return strdup(w);
+    }
+    return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    const char *line = rl_line_buffer;
+    while (*line == ' ')
+        line++;
+    if (start == 0 || line == rl_line_buffer + start)
+        completing_what = WORDS_COMMANDS;
+    else if (!strncmp(line, "break fault", 11) || !strncmp(line, "b fault", 7) ||
+             !strncmp(line, "nextfault", 9) || !strncmp(line, "nf ", 3))
+        completing_what = WORDS_FAULTS;
+    else
+        completing_what = WORDS_VALUES;
+    return rl_completion_matches(text, generate);
+}
+
+/* --- the terminal --------------------------------------------------------------------- */
+
+/* ~/.machemu_history, or NULL without a home. */
+static const char *history_path(char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home || (size_t)snprintf(buf, len, "%s/.machemu_history", home) >= len)
+        return NULL;
+    return buf;
+}
+
 static void run_terminal(struct repl *r)
 {
-    char last[1024] = "";
+    char last[1024] = "", hist[PATH_MAX];
     char *line;
+    const char *path = history_path(hist, sizeof hist);
     using_history();
-    while ((line = readline(PROMPT)) != NULL) {
+    stifle_history(1000);
+    if (path)
+        read_history(path);
+    completing = r;
+    rl_attempted_completion_function = complete;
+    for (;;) {
+        prompt_interrupted = 0;
+        if (!(line = readline(PROMPT))) {
+            if (!prompt_interrupted)
+                break;
+            printf("Quit\n");     /* Ctrl-C at the prompt: as gdb, the session stays */
+            fflush(stdout);
+            continue;
+        }
         char *cmd = trim(line);
         if (*cmd) {
             add_history(cmd);
+            if (path)
+                write_history(path);
             /* Commands that run the program repeat on an empty line, as in gdb. */
             snprintf(last, sizeof last, "%s", repl_resumes(cmd) ? cmd : "");
         } else {

@@ -32,6 +32,8 @@ void sym_free(struct symtab *s);
 /* "name+0x10" for addr inside a symbol; false if none covers it. */
 bool sym_describe(const struct symtab *s, uint64_t addr, char *buf, size_t len);
 bool sym_lookup(const struct symtab *s, const char *name, uint64_t *addr);
+/* The i-th symbol's name; NULL past the last (completion). */
+const char *sym_name(const struct symtab *s, size_t i);
 
 /* --- the command interpreter (tools/repl_cmd.c) --------------------------------- */
 struct repl;
@@ -51,8 +53,21 @@ void repl_print_where(struct repl *r, FILE *out);
  * in err otherwise. */
 bool repl_eval(struct repl *r, const char *expr, uint64_t *v, char *err, size_t errlen);
 struct emu *repl_emu(struct repl *r);
+struct symtab *repl_symtab(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);
+
+/* --- gdb's spellings (tools/repl_gdb.c) ------------------------------------------- */
+/* Runs a command line already split into words if it is one of gdb's spellings machemu's
+ * own commands do not have (info registers, i r, info break, p, print, ni, finish,
+ * display, undisplay); false if it is not one. */
+bool repl_gdb_exec(struct repl *r, int argc, char **argv, const char *fmt, FILE *out);
+/* The display expressions, after each stop. */
+void repl_gdb_displays(struct repl *r, FILE *out);
+void repl_gdb_help(FILE *out);
+extern const char *const repl_gdb_words[];      /* for completion, NULL-terminated */
+/* Command names of the table, NULL-terminated (completion). */
+const char *repl_command_name(size_t i);
 
 /* --- printing helpers shared by the commands (tools/repl_print.c) ----------------- */
 /* One line describing a descriptor found at `level` (3: page). */

@@ -46,6 +46,7 @@ void repl_destroy(struct repl *r)
 }
 
 struct emu *repl_emu(struct repl *r) { return r->emu; }
+struct symtab *repl_symtab(struct repl *r) { return r->syms; }
 struct jetsam_log *repl_jetsam_log(struct repl *r) { return r->jetsam; }
 int repl_exit_status(struct repl *r) { return r->exit_status; }
 
@@ -213,8 +214,8 @@ static bool fault_classes(int argc, char **argv, unsigned *classes, FILE *out)
     for (int i = 0; i < argc; i++) {
         unsigned c = dbg_fault_class(argv[i]);
         if (!c) {
-            fprintf(out, "unknown fault kind '%s' (zero, soft, cow, file, compressed, prot, fast, "
-                    "invalid, any)\n", argv[i]);
+            fprintf(out, "unknown fault kind '%s'; the kinds: " DBG_FAULT_CLASS_NAMES "\n",
+                    argv[i]);
             return false;
         }
         *classes |= c;
@@ -234,13 +235,7 @@ static bool do_nextfault(struct repl *r, int argc, char **argv, const char *fmt,
 
 static bool is_fault_class_name(const char *s)
 {
-    static const char *const names[] = { "zero", "soft", "cow", "file", "compressed", "prot",
-                                         "fast", "invalid", "any", "pagein", "zero-fill",
-                                         "decompress" };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(s, names[i]))
-            return true;
-    return false;
+    return dbg_fault_class(s) != 0;
 }
 
 /* "LO-HI" or one address (its page). */
@@ -276,6 +271,14 @@ static bool break_fault(struct repl *r, int argc, char **argv, FILE *out)
         return true;
     if (nk == 0)
         classes = DBG_FAULT_ANY;
+    uint64_t v;
+    char err[8];
+    if (nk < argc && isalpha((unsigned char)argv[nk][0]) && !strchr(argv[nk], '-') &&
+        !repl_eval(r, argv[nk], &v, err, sizeof err)) {
+        /* a word that is neither a kind nor an address: a misspelt kind */
+        fault_classes(1, argv + nk, &classes, out);
+        return true;
+    }
     if (nk < argc && !parse_range(r, argv[nk], &lo, &hi, out))
         return true;
     if (nk + 1 < argc) {
@@ -797,8 +800,8 @@ static const struct cmd cmds[] = {
     { "nextfault", "nf", "nextfault [KIND...]",
       "go on until the next page fault of these kinds (default any)", do_nextfault },
     { "break", "b", "break ADDR | break fault [KIND...] [VA | LO-HI] | break jetsam [EVENT...]",
-      "stop before the instruction at ADDR; or after every fault of these kinds (zero, soft, cow,\n"
-      "      file, compressed (a decompress), prot, fast, invalid, any; default any) in the range;\n"
+      "stop before the instruction at ADDR; or after every fault of these kinds (zero-fill,\n"
+      "      soft, pagein, cow, decompress, fast, invalid, prot, any; default any) in the range;\n"
       "      or after a Jetsam evaluation that changed the level, sent a note or killed a task\n"
       "      (level, note, kill, any; default any), before the program runs on",
       do_break },
@@ -871,10 +874,17 @@ static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE
         if (!c || c == &cmds[i])
             fprintf(out, "%-44s %s%s%s\n      %s\n", cmds[i].usage, cmds[i].alias ? "(" : "",
                     cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "", cmds[i].help);
-    if (!c)
+    if (!c) {
+        repl_gdb_help(out);
         fprintf(out, "Addresses: numbers (0x...), registers (pc, sp, lr, fp, x0-x30), symbols of "
                 "the program, joined by + and -.\n");
+    }
     return true;
+}
+
+const char *repl_command_name(size_t i)
+{
+    return i < NCMDS ? cmds[i].name : NULL;
 }
 
 bool repl_resumes(const char *line)
@@ -902,6 +912,8 @@ bool repl_exec(struct repl *r, const char *line, FILE *out)
     char *fmt = strchr(argv[0], '/');
     if (fmt)
         *fmt++ = 0;
+    if (repl_gdb_exec(r, argc, argv, fmt, out))
+        return true;
     const struct cmd *c = find_cmd(argv[0]);
     if (!c) {
         fprintf(out, "unknown command '%s' (try help)\n", argv[0]);

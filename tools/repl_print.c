@@ -240,4 +240,5 @@ void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
         break;
     }
     print_insn_line(r, ev->pid, ev->pc, out);
+    repl_gdb_displays(r, out);
 }

@@ -138,6 +138,11 @@ bool sym_describe(const struct symtab *t, uint64_t addr, char *buf, size_t len)
     return false;
 }
 
+const char *sym_name(const struct symtab *t, size_t i)
+{
+    return t && i < t->n ? t->s[i].name : NULL;
+}
+
 bool sym_lookup(const struct symtab *t, const char *name, uint64_t *addr)
 {
     for (size_t i = 0; t && i < t->n; i++)

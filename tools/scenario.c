@@ -495,6 +495,7 @@ static void launch(struct scenario *s, int i, uint64_t now)
         s->failed = 1;
         return;
     }
+    emu_jetsam_set_name(s->emu, a->pid, a->name);   /* its reports say the app's name */
     if (a->frontmost)
         s->front = i;
     band_text(band, sizeof band, a->ms.band);

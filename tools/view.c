@@ -19,10 +19,17 @@
                        DBG_FAULT_KIND(VM_FAULT_PAGEIN) | DBG_FAULT_KIND(VM_FAULT_COW) | \
                        DBG_FAULT_KIND(VM_FAULT_DECOMPRESS))
 
+static int level_now(struct view *v)
+{
+    const struct memorystatus *ms = emu_jetsam_table(v->emu);
+    return (int)(ms ? view_pressure_of(memorystatus_level(ms)) : v->pressure);
+}
+
 static void on_fault(void *ctx, const struct vm_fault_event *ev)
 {
     struct view *v = ctx;
     v->faults++;
+    view_timeline_sample(v, NULL, level_now(v));   /* the lane's lines move with faults */
     if (ev->pfn != PFN_NONE)
         view_flash_add(&v->flashes, ev->pfn, ev->kind);
     view_log_fault(&v->log, ev);
@@ -90,7 +97,10 @@ enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults, struc
         return ev->why;
     }
     v->flashes.tick++;             /* older flashes fade with every resume */
+    if (!v->timeline.n)
+        view_timeline_sample(v, NULL, level_now(v));   /* the lane starts at the start */
     dbg_resume(v->emu, steps, faults, ev);
+    view_timeline_sample(v, NULL, level_now(v));
     if (ev->why == DBG_STOP_STEP)
         v->steps += steps;
     if (ev->why == DBG_STOP_SIGNAL)
@@ -102,6 +112,8 @@ enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults, struc
         v->exit_status = ev->exit_status;
         view_log_add(&v->log, 0xffffff, "the run is over: task %d, status %d", ev->pid,
                      ev->exit_status);
+        view_sample(v);
+        view_jetsam_summary(v);
     }
     return ev->why;
 }
@@ -162,6 +174,9 @@ void view_key(struct view *v, SDL_Keycode key)
     case SDLK_SPACE: v->running = !v->running && !v->exited; break;
     case SDLK_n: next_fault(v, NEXT_FAULT_VM); break;
     case SDLK_f: next_fault(v, DBG_FAULT_ANY); break;
+    case SDLK_l: v->running = false; view_until_level_change(v); break;
+    case SDLK_o: v->running = false; view_until_jetsam(v, EMU_JETSAM_NOTE, 0); break;
+    case SDLK_k: v->running = false; view_until_jetsam(v, EMU_JETSAM_KILL, 0); break;
     case SDLK_i: {
         struct dbg_event ev;
         v->running = false;
@@ -361,13 +376,20 @@ static int session(struct view *v, const struct view_options *o)
     if (o->snapshot)
         return run_to_end_and_snapshot(v, o->snapshot);
     if (v->headless) {
-        /* Nobody can see or steer a hidden window: run to the end. */
+        /* Nobody can see or steer a hidden window: say so, and run to the end. */
+        fprintf(stderr, "machemu: view: no display (SDL's video driver is '%s'): nothing "
+                "is shown, the program runs to its end; use --snapshot FILE.png or "
+                "--view-script FILE for pictures, or a virtual X server (xvfb-run -a "
+                "machemu view ...)\n", SDL_GetCurrentVideoDriver());
         struct dbg_event ev;
         while (!v->exited)
             view_resume(v, 0, 0, &ev);
         return 0;
     }
-    v->running = !o->script;
+    /* Paused at the first instruction, as debug starts: space runs it. */
+    v->running = false;
+    view_log_add(&v->log, 0xffffff, "paused at the first instruction: space runs, h lists "
+                 "the keys");
     interactive(v);
     return 0;
 }
@@ -397,8 +419,8 @@ int view_main(struct emu *emu, const char *program, const struct view_options *o
         return 2;
     }
     *v = (struct view){ .emu = emu, .program = program, .driver = o->driver,
-                        .frames = v->frames, .nframes = nframes, .speed = 5, .hover = PFN_NONE,
-                        .selected = PFN_NONE };
+                        .frames = v->frames, .nframes = nframes, .speed = VIEW_SPEED_DEFAULT, .hover = PFN_NONE,
+                        .selected = PFN_NONE, .pause_on = o->pause_on };
     dbg_fault_observer(emu, on_fault, v);
     view_jetsam_listen(v, true);
     /* While every task sleeps the window still draws and takes keys (and SDL's Ctrl-C). */

@@ -33,7 +33,11 @@ struct view_options {
     const char *script;            /* --view-script FILE: commands run first (docs/viewer.md) */
     int width, height;             /* --view-size WxH (0: 1280x800) */
     const struct view_driver *driver;   /* NULL: the loaded program alone */
+    unsigned pause_on;             /* --pause-on: 1 << enum emu_jetsam_event_kind each */
 };
+/* "kill", "level", "note" or a comma-separated list of them -> the pause_on mask;
+ * false if a word is none of them. */
+bool view_parse_pause_on(const char *s, unsigned *mask);
 
 /* Runs the window on a machine with a program loaded (or, with a driver, on one the
  * driver fills); `program` names it in the title. Returns machemu's exit status: the
@@ -159,7 +163,7 @@ void view_limit_text(char *buf, size_t len, const struct memorystatus_proc *p);
 #define VIEW_RGB_LIMIT_FATAL 0xff3c3c
 #define VIEW_RGB_LIMIT_SOFT  0xff8cc8
 #define VIEW_RGB_NOTE        0xb48cff
-#define VIEW_RGB_KILL        0xff1e78
+#define VIEW_RGB_KILL        0xd4276b
 /* One line of the event log per Jetsam event, in the new level's colour, VIEW_RGB_NOTE or
  * VIEW_RGB_KILL:
  *   level normal -> warning (48% uncompressed)       (", compressor low on space")
@@ -195,8 +199,10 @@ void view_flash_each(const struct view_flashes *fl,
 
 /* --- run speed ------------------------------------------------------------------------------- */
 
-#define VIEW_NSPEEDS 8
-/* Guest instructions run per redraw at speed level i (0 .. VIEW_NSPEEDS-1). */
+#define VIEW_NSPEEDS 25
+#define VIEW_SPEED_DEFAULT 17      /* 131072 instructions a redraw */
+/* Guest instructions run per redraw at speed level i (0 .. VIEW_NSPEEDS-1): 2^i, so
+ * each step of + or - doubles or halves the speed. */
 uint64_t view_speed_steps(int level);
 
 #endif

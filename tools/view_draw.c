@@ -172,7 +172,16 @@ static void layout_side(struct view *v)
     l->frame = (SDL_Rect){ x, y, w, lines(v, 11) + 4 };
     y += l->frame.h + 6;
     l->log = (SDL_Rect){ x, y, w, l->side.y + l->side.h - y };
+    /* Jetsam's own lines below the events, when there is room for both */
+    int jh = lines(v, 7);
+    l->jlog = (SDL_Rect){ x, l->log.y + l->log.h - jh, w, 0 };
+    if (l->log.h >= 2 * jh + 6) {
+        l->jlog.h = jh;
+        l->log.h -= jh + 6;
+    }
 }
+
+static int legend(struct view *v, bool measure);
 
 void view_compute_layout(struct view *v)
 {
@@ -180,12 +189,21 @@ void view_compute_layout(struct view *v)
     int W, H;
     SDL_GetRendererOutputSize(v->ren, &W, &H);
     int side_w = W >= 1150 ? 480 : W * 2 / 5;
-    int legend_h = lines(v, 4) + 14;
     l->status = (SDL_Rect){ 0, 0, W, v->font.h + 6 };
     int top = l->status.h + 6;
     l->side = (SDL_Rect){ W - side_w - 6, top, side_w, H - top - 6 };
+    /* as many legend lines as its items need at this width (a 900x600 window too) */
+    l->legend = (SDL_Rect){ 8, 0, l->side.x - 22, H };
+    int legend_h = legend(v, true) + 8;
     l->main = (SDL_Rect){ 8, top, l->side.x - 22, H - top - legend_h - 10 };
     l->legend = (SDL_Rect){ 8, l->main.y + l->main.h + 6, l->main.w, legend_h };
+    /* the timeline lane across the bottom of the main area, when the grid can spare it */
+    int lane_h = lines(v, 5);
+    l->timeline = (SDL_Rect){ l->main.x, l->main.y + l->main.h - lane_h, l->main.w, 0 };
+    if (l->main.h >= 4 * lane_h) {
+        l->timeline.h = lane_h;
+        l->main.h -= lane_h + 6;
+    }
     view_grid_layout(&l->grid, l->main.x, l->main.y, l->main.w, l->main.h, v->nframes);
     layout_side(v);
 }
@@ -302,7 +320,8 @@ static void draw_grid(struct view *v)
 
 /* --- the legend ------------------------------------------------------------------------------- */
 
-struct legend_pen { struct view *v; int x, y; };
+/* measure: only find where the items go (the layout sizes the legend to hold them all) */
+struct legend_pen { struct view *v; int x, y; bool measure; };
 
 static void legend_item(struct legend_pen *p, uint32_t rgb, const char *fmt, ...)
 {
@@ -313,13 +332,15 @@ static void legend_item(struct legend_pen *p, uint32_t rgb, const char *fmt, ...
     va_end(ap);
     const struct view_layout *l = &p->v->lay;
     int w = 14 + (int)strlen(text) * p->v->font.w + 14;
-    if (p->x + w > l->legend.x + l->legend.w) {
+    if (p->x + w > l->legend.x + l->legend.w && p->x > l->legend.x) {
         p->x = l->legend.x;
         p->y += p->v->font.h + 2;
     }
-    SDL_Rect sw = { p->x, p->y + p->v->font.h / 2 - 5, 10, 10 };
-    ui_fill(p->v, &sw, rgb);
-    ui_text(p->v, p->x + 14, p->y, 0, 0xc8c8c8, "%s", text);
+    if (!p->measure) {
+        SDL_Rect sw = { p->x, p->y + p->v->font.h / 2 - 5, 10, 10 };
+        ui_fill(p->v, &sw, rgb);
+        ui_text(p->v, p->x + 14, p->y, 0, 0xc8c8c8, "%s", text);
+    }
     p->x += w;
 }
 
@@ -342,9 +363,10 @@ static void legend_owners(struct legend_pen *p)
     legend_item(p, view_class_rgb(VC_FREE), "free");
 }
 
-static void draw_legend(struct view *v)
+/* Draws the legend (or only measures it); returns the bottom of its last line. */
+static int legend(struct view *v, bool measure)
 {
-    struct legend_pen p = { v, v->lay.legend.x, v->lay.legend.y };
+    struct legend_pen p = { v, v->lay.legend.x, v->lay.legend.y, measure };
     if (v->pane == VIEW_PANE_ADDRESS) {
         static const enum inspect_mem pages[] = {
             INSPECT_MEM_MAPPED, INSPECT_MEM_IN_OBJECT, INSPECT_MEM_COMPRESSED,
@@ -355,7 +377,7 @@ static void draw_legend(struct view *v)
                                              "absent: in the file", "past end of file" };
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
             legend_item(&p, view_page_rgb(pages[i]), "%s", names[i]);
-        return;
+        return p.y + v->font.h;
     }
     if (v->colouring == VIEW_BY_STATE)
         legend_states(&p);
@@ -367,6 +389,12 @@ static void draw_legend(struct view *v)
         legend_item(&p, view_fault_rgb((enum vm_fault_kind)k), "%s",
                     vm_fault_kind_name((enum vm_fault_kind)k));
     legend_item(&p, view_flash_rgb(VIEW_FLASH_KILL), "killed");
+    return p.y + v->font.h;
+}
+
+static void draw_legend(struct view *v)
+{
+    v->lay.legend_bottom = legend(v, false);
 }
 
 /* --- status bar and help ------------------------------------------------------------------------ */
@@ -396,8 +424,9 @@ static const char *const help_lines[] = {
     "space        pause / resume",
     "n            run to the next page fault (zero-fill, soft, pagein, cow, decompress)",
     "f            run to the next fault of any kind (ref/mod emulation too)",
+    "l / o / k    run to Jetsam's next level change / note / kill (--pause-on stops there too)",
     "i            run one instruction",
-    "+ / -        faster / slower (instructions per redraw, 1 .. 10M)",
+    "+ / -        twice / half as fast (instructions per redraw, 1 .. 16M)",
     "c            colour frames by state / by owner task",
     "a            physical memory / address space of a task",
     "t, Tab       next task (address-space pane)",
@@ -411,11 +440,15 @@ static const char *const help_lines[] = {
 
 static void draw_help(struct view *v)
 {
-    int n = (int)(sizeof help_lines / sizeof *help_lines);
-    int w = 76 * v->font.w, h = (n + 2) * v->font.h;
+    int n = (int)(sizeof help_lines / sizeof *help_lines), longest = 0;
+    for (int i = 0; i < n; i++)
+        longest = (int)strlen(help_lines[i]) > longest ? (int)strlen(help_lines[i]) : longest;
+    int w = (longest + 4) * v->font.w, h = (n + 2) * v->font.h;   /* every line inside */
     int W, H;
     SDL_GetRendererOutputSize(v->ren, &W, &H);
     SDL_Rect box = { (W - w) / 2, (H - h) / 2, w, h };
+    v->lay.help = box;
+    v->lay.help_text_w = longest * v->font.w;
     set_colour(v, 0x000000, 220);
     SDL_RenderFillRect(v->ren, &box);
     ui_outline(v, &box, 0xc8c8c8);
@@ -435,6 +468,7 @@ void view_draw(struct view *v)
     else
         view_draw_address_space(v);
     draw_legend(v);
+    view_draw_timeline(v);
     view_draw_side(v);
     if (v->help)
         draw_help(v);

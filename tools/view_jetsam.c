@@ -8,12 +8,14 @@
 #define TEXT_RGB  0xc8c8c8
 #define DIM_RGB   0x8c8c96
 
+static double mb(uint64_t pages) { return (double)(pages * PAGE_SIZE) / (1 << 20); }
+
 /* --- events ------------------------------------------------------------------------ */
 
 static bool waited_for(const struct view_wait *w, const struct emu_jetsam_event *ev)
 {
     return w->active && !w->hit && ev->kind == w->kind &&
-           (ev->kind != EMU_JETSAM_LEVEL || ev->to == w->level);
+           (ev->kind != EMU_JETSAM_LEVEL || w->any_level || ev->to == w->level);
 }
 
 /* Called before the victim's memory goes: its frames flash in the kill's colour. */
@@ -45,8 +47,27 @@ static void on_jetsam(void *ctx, const struct emu_jetsam_event *event)
     const struct emu_jetsam_event *ev = &named;
     named.name = view_task_name(v, event->pid, event->name);
     view_log_jetsam(&v->log, ev, (uint32_t)PAGE_SIZE);
-    if (ev->kind == EMU_JETSAM_KILL)
+    view_log_jetsam(&v->jlog, ev, (uint32_t)PAGE_SIZE);
+    view_timeline_mark(v, ev->kind);
+    if (ev->kind == EMU_JETSAM_LEVEL)
+        view_timeline_sample(v, ev->vm, view_pressure_of(ev->to));
+    if (ev->vm && ev->vm->compressor_pages > v->story.peak_compressed)
+        v->story.peak_compressed = ev->vm->compressor_pages;
+    if (ev->kind == EMU_JETSAM_KILL) {
         mark_victim(v, ev->pid);
+        size_t used = strlen(v->story.victims);
+        snprintf(v->story.victims + used, sizeof v->story.victims - used, "%s%s (pid %d): %s",
+                 v->story.kills ? "; " : "", named.name ? named.name : "?", ev->pid,
+                 memorystatus_cause_name(ev->kill->cause));
+        v->story.kills++;
+    }
+    if (v->running && (v->pause_on & (1u << ev->kind))) {
+        v->running = false;        /* --pause-on: stop right after the evaluation */
+        v->paused_by_jetsam = true;
+        snprintf(v->pause_text, sizeof v->pause_text, "%s", view_log_recent(&v->jlog, 0)->text);
+        view_log_add(&v->log, 0xffffff, "paused (--pause-on): space runs on");
+        dbg_interrupt(v->emu);
+    }
     if (!waited_for(&v->wait, ev))
         return;
     v->wait.hit = true;
@@ -75,6 +96,34 @@ bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
     return v->wait.hit;
 }
 
+bool view_until_level_change(struct view *v)
+{
+    v->wait = (struct view_wait){ .active = true, .kind = EMU_JETSAM_LEVEL, .any_level = true };
+    struct dbg_event ev;
+    while (!v->wait.hit && view_resume(v, 0, 0, &ev) != DBG_STOP_EXIT)
+        ;
+    v->wait.active = false;
+    return v->wait.hit;
+}
+
+void view_jetsam_summary(struct view *v)
+{
+    if (!emu_jetsam_table(v->emu))
+        return;
+    if (v->vm.compressor_pages > v->story.peak_compressed)
+        v->story.peak_compressed = v->vm.compressor_pages;
+    char peak[64];
+    snprintf(peak, sizeof peak, "peak compressor %llu pages (%.1f MB)",
+             (unsigned long long)v->story.peak_compressed, mb(v->story.peak_compressed));
+    for (struct view_log *l = &v->log; l; l = l == &v->log ? &v->jlog : NULL) {
+        if (v->story.kills)
+            view_log_add(l, VIEW_RGB_KILL, "end: %d killed: %s; %s", v->story.kills,
+                         v->story.victims, peak);
+        else
+            view_log_add(l, 0xffffff, "end: nobody killed; %s", peak);
+    }
+}
+
 /* The process Jetsam's table has for pid, NULL if none (no Jetsam, or not in it yet). */
 static const struct memorystatus_proc *view_jetsam_proc(const struct view *v, int pid)
 {
@@ -84,7 +133,6 @@ static const struct memorystatus_proc *view_jetsam_proc(const struct view *v, in
 
 /* --- the task panel ---------------------------------------------------------------- */
 
-static double mb(uint64_t pages) { return (double)(pages * PAGE_SIZE) / (1 << 20); }
 
 int view_live_tasks(const struct view *v)
 {

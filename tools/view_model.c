@@ -9,20 +9,24 @@
 
 /* --- classes and colours ------------------------------------------------------------ */
 
+/* The palette: every class and every flash (view_fault_rgb, the kill's) at least 20 apart
+ * in CIELAB (delta E 1976) from each other and from the background, for normal vision
+ * and simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009, severity
+ * 1): tests/unit/test_view_model.c checks it. */
 static const struct { const char *name, *key; uint32_t rgb; } classes[VC_NCLASSES] = {
     [VC_FREE] = { "free", "free", 0x2a2d38 },
-    [VC_ACTIVE_ANON] = { "active anonymous", "active-anon", 0x3cc850 },
-    [VC_ACTIVE_FILE] = { "active file", "active-file", 0x1e8c78 },
-    [VC_INACTIVE_ANON] = { "inactive anonymous", "inactive-anon", 0xe6b43c },
-    [VC_INACTIVE_FILE] = { "inactive file", "inactive-file", 0x3c8ce6 },
-    [VC_SPECULATIVE] = { "speculative", "speculative", 0x9b6ee6 },
-    [VC_THROTTLED] = { "throttled", "throttled", 0xe6503c },
-    [VC_COMPRESSOR] = { "compressor", "compressor", 0x28c8c8 },
-    [VC_WIRED] = { "wired", "wired", 0xd2d2d2 },
-    [VC_PAGETABLE] = { "page tables", "page-tables", 0x965a32 },
-    [VC_KERNEL] = { "kernel", "kernel", 0x78789b },
-    [VC_RESERVED] = { "reserved", "reserved", 0x46464f },
-    [VC_VM_UNQUEUED] = { "VM, on no queue", "unqueued", 0xdc64b4 },
+    [VC_ACTIVE_ANON] = { "active anonymous", "active-anon", 0x93c056 },
+    [VC_ACTIVE_FILE] = { "active file", "active-file", 0x49928e },
+    [VC_INACTIVE_ANON] = { "inactive anonymous", "inactive-anon", 0xe6b529 },
+    [VC_INACTIVE_FILE] = { "inactive file", "inactive-file", 0x2b5dfd },
+    [VC_SPECULATIVE] = { "speculative", "speculative", 0x52009c },
+    [VC_THROTTLED] = { "throttled", "throttled", 0xbe7404 },
+    [VC_COMPRESSOR] = { "compressor", "compressor", 0x46c87e },
+    [VC_WIRED] = { "wired", "wired", 0xb498ce },
+    [VC_PAGETABLE] = { "page tables", "page-tables", 0x885b21 },
+    [VC_KERNEL] = { "kernel", "kernel", 0x440059 },
+    [VC_RESERVED] = { "reserved", "reserved", 0x005834 },
+    [VC_VM_UNQUEUED] = { "VM, on no queue", "unqueued", 0xbe00a5 },
 };
 
 static enum view_class vm_page_class(const struct inspect_frame_state *fs)
@@ -106,10 +110,10 @@ uint32_t view_frame_rgb(const struct inspect_frame_state *fs, enum view_colourin
 uint32_t view_fault_rgb(enum vm_fault_kind k)
 {
     static const uint32_t rgb[VM_FAULT_NKINDS] = {
-        [VM_FAULT_ZERO_FILL] = 0xffff46, [VM_FAULT_SOFT] = 0xffffff,
-        [VM_FAULT_PAGEIN] = 0x46e6ff, [VM_FAULT_COW] = 0xff46ff,
-        [VM_FAULT_DECOMPRESS] = 0x5a6eff, [VM_FAULT_FAST] = 0xffa046,
-        [VM_FAULT_INVALID] = 0xff2828,
+        [VM_FAULT_ZERO_FILL] = 0xffe815, [VM_FAULT_SOFT] = 0xffffff,
+        [VM_FAULT_PAGEIN] = 0x93ffbd, [VM_FAULT_COW] = 0xd076fb,
+        [VM_FAULT_DECOMPRESS] = 0x0a00d1, [VM_FAULT_FAST] = 0xbdfe76,
+        [VM_FAULT_INVALID] = 0x600804,
     };
     return (unsigned)k < VM_FAULT_NKINDS ? rgb[k] : 0xffffff;
 }
@@ -117,8 +121,8 @@ uint32_t view_fault_rgb(enum vm_fault_kind k)
 uint32_t view_page_rgb(enum inspect_mem m)
 {
     switch (m) {
-    case INSPECT_MEM_MAPPED: return 0x3cc850;
-    case INSPECT_MEM_IN_OBJECT: return 0xe6b43c;
+    case INSPECT_MEM_MAPPED: return classes[VC_ACTIVE_ANON].rgb;
+    case INSPECT_MEM_IN_OBJECT: return classes[VC_INACTIVE_ANON].rgb;
     case INSPECT_MEM_COMPRESSED: return classes[VC_COMPRESSOR].rgb;
     case INSPECT_MEM_ZERO_FILL: return 0x2a2d38;
     case INSPECT_MEM_IN_FILE: return 0x23415f;
@@ -400,7 +404,26 @@ void view_flash_each(const struct view_flashes *fl,
 
 uint64_t view_speed_steps(int level)
 {
-    static const uint64_t steps[VIEW_NSPEEDS] = { 1, 10, 100, 1000, 10000, 100000, 1000000,
-                                                  10000000 };
-    return steps[level < 0 ? 0 : level >= VIEW_NSPEEDS ? VIEW_NSPEEDS - 1 : level];
+    return 1ull << (level < 0 ? 0 : level >= VIEW_NSPEEDS ? VIEW_NSPEEDS - 1 : level);
+}
+
+bool view_parse_pause_on(const char *s, unsigned *mask)
+{
+    static const struct { const char *name; enum emu_jetsam_event_kind kind; } words[] = {
+        { "level", EMU_JETSAM_LEVEL }, { "note", EMU_JETSAM_NOTE }, { "kill", EMU_JETSAM_KILL },
+    };
+    char buf[64];
+    *mask = 0;
+    if (snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf)
+        return false;
+    for (char *save, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        unsigned m = 0;
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            if (!strcmp(w, words[i].name))
+                m = 1u << words[i].kind;
+        if (!m)
+            return false;
+        *mask |= m;
+    }
+    return *mask != 0;
 }

@@ -250,6 +250,22 @@ static void draw_log(struct view *v)
     }
 }
 
+static void draw_jetsam_log(struct view *v)
+{
+    const SDL_Rect *r = &v->lay.jlog;
+    if (!r->h)
+        return;
+    ui_text(v, r->x, r->y, r->w, TITLE_RGB, "Jetsam: %d killed, compressor peak %llu pages",
+            v->story.kills, (unsigned long long)v->story.peak_compressed);
+    int rows = r->h / v->font.h - 1;
+    for (int i = 0; i < rows; i++) {
+        const struct view_log_line *line = view_log_recent(&v->jlog, (unsigned)i);
+        if (!line)
+            break;
+        ui_text(v, r->x, r->y + (i + 1) * v->font.h, r->w, line->rgb, "%s", line->text);
+    }
+}
+
 void view_draw_side(struct view *v)
 {
     draw_pressure(v);
@@ -258,12 +274,13 @@ void view_draw_side(struct view *v)
     view_draw_tasks(v);
     draw_frame(v);
     draw_log(v);
+    draw_jetsam_log(v);
 }
 
 /* --- the address-space pane ------------------------------------------------------------------------ */
 
 #define ROW_H 16
-#define LABEL_CHARS 40
+#define LABEL_CHARS 40            /* at least; more for a longer name */
 
 static uint8_t *states_for(struct view *v, size_t npages)
 {
@@ -300,18 +317,25 @@ static int draw_strip(struct view *v, int pid, const struct vm_region_info *r, c
     return w;
 }
 
-static void region_row(struct view *v, int pid, const struct vm_region_info *r, int y)
+/* "0000004c0000-0000004c4000 rw- mapped file": the label's width in characters. */
+static int label_chars(const struct vm_region_info *r)
+{
+    return 31 + (r->tag ? (int)strlen(r->tag) : 0);
+}
+
+static void region_row(struct view *v, int pid, const struct vm_region_info *r, int y, int chars)
 {
     const SDL_Rect *m = &v->lay.main;
     char prot[4] = { r->protection & VM_PROT_READ ? 'r' : '-', r->protection & VM_PROT_WRITE ? 'w' : '-',
                      r->protection & VM_PROT_EXECUTE ? 'x' : '-', 0 };
-    ui_text(v, m->x, y, LABEL_CHARS * v->font.w, TEXT_RGB, "%012llx-%012llx %s %s",
+    ui_text(v, m->x, y, chars * v->font.w, TEXT_RGB, "%012llx-%012llx %s %s",
             (unsigned long long)r->start, (unsigned long long)r->end, prot, r->tag ? r->tag : "");
-    int sx = m->x + LABEL_CHARS * v->font.w + 8;
+    int sx = m->x + chars * v->font.w + 8;
     SDL_Rect strip = { sx, y + 2, m->x + m->w - sx - 16 * v->font.w, ROW_H - 5 };
     SDL_Rect drawn = { strip.x, strip.y, draw_strip(v, pid, r, &strip), strip.h };
     if (v->nstrips < VIEW_MAX_REGIONS)
-        v->strips[v->nstrips++] = (struct view_strip){ r->start, r->end, drawn };
+        v->strips[v->nstrips++] = (struct view_strip){ r->start, r->end, drawn,
+                                                       label_chars(r) <= chars };
     ui_text(v, strip.x + strip.w + v->font.w, y, 0, DIM_RGB, "%u/%llu res", r->resident,
             (unsigned long long)((r->end - r->start) >> PAGE_SHIFT));
 }
@@ -335,7 +359,9 @@ void view_draw_address_space(struct view *v)
         v->as_scroll = n ? n - 1 : 0;
     ui_text(v, m->x, m->y, m->w, TITLE_RGB, "Address space of task %d: %d entries (t: next task, "
             "a: physical memory)", pid, n);
-    int y = m->y + v->font.h + 6;
+    int y = m->y + v->font.h + 6, chars = LABEL_CHARS;
+    for (int i = 0; i < n; i++)    /* every name whole ("mapped file", "stack guard") */
+        chars = label_chars(&v->regions[i]) > chars ? label_chars(&v->regions[i]) : chars;
     for (int i = v->as_scroll; i < n && y + ROW_H <= m->y + m->h; i++) {
         if (i > v->as_scroll && v->regions[i].start != v->regions[i - 1].end) {
             char gap[32];
@@ -343,7 +369,7 @@ void view_draw_address_space(struct view *v)
                     human(v->regions[i].start - v->regions[i - 1].end, gap, sizeof gap));
             y += v->font.h;
         }
-        region_row(v, pid, &v->regions[i], y);
+        region_row(v, pid, &v->regions[i], y, chars);
         y += ROW_H;
     }
 }

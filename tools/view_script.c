@@ -33,7 +33,7 @@ static bool number(const char *s, uint64_t *v)
     return *s && !*end && !errno;
 }
 
-/* "zero", "cow", ... (dbg_fault_class names) -> mask; 0 if one is unknown. */
+/* "zero-fill", "cow", ... (dbg_fault_class names) -> mask; 0 if one is unknown. */
 static unsigned fault_mask(char *const *names, int n)
 {
     unsigned mask = 0;
@@ -87,12 +87,11 @@ static int cmd_continue(struct script *s, char **a, int n)
 
 static int cmd_nextfault(struct script *s, char **a, int n)
 {
-    static char *const vm_faults[] = { "zero", "soft", "pagein", "cow", "decompress" };
+    static char *const vm_faults[] = { "zero-fill", "soft", "pagein", "cow", "decompress" };
     unsigned mask = n > 1 ? fault_mask(a + 1, n - 1) : fault_mask(vm_faults, 5);
     struct dbg_event ev;
     if (!mask)
-        return bad(s, "%s: unknown fault kind (zero, soft, pagein, cow, decompress, fast, invalid, "
-                      "prot, any)", a[0]);
+        return bad(s, "%s: unknown fault kind; the kinds: " DBG_FAULT_CLASS_NAMES, a[0]);
     if (view_resume(s->v, 0, mask, &ev) == DBG_STOP_EXIT)
         print_end(s->v);
     else
@@ -228,13 +227,37 @@ static int cmd_frames(struct script *s, char **a, int n)
 static int cmd_log(struct script *s, char **a, int n)
 {
     uint64_t want = 20;
+    bool jetsam = !strcmp(a[0], "jetsam-log");
     if (n > 2 || (n == 2 && (!number(a[1], &want) || !want)))
-        return bad(s, "%s: want log [N] (the newest N lines, default 20)", a[0]);
+        return bad(s, "%s: want log [N] or jetsam-log [N] (the newest N lines, default 20)", a[0]);
+    const struct view_log *l = jetsam ? &s->v->jlog : &s->v->log;
     unsigned k = 0;
-    while (k < want && view_log_recent(&s->v->log, k))
+    while (k < want && view_log_recent(l, k))
         k++;
     while (k-- > 0)
-        printf("view: log %s\n", view_log_recent(&s->v->log, k)->text);
+        printf("view: %s %s\n", jetsam ? "jetsam-log" : "log", view_log_recent(l, k)->text);
+    return 0;
+}
+
+/* As the window runs when nobody presses a key: slices at the current speed, redrawn,
+ * until the end or a pause (--pause-on). */
+static int cmd_play(struct script *s, char **a, int n)
+{
+    struct view *v = s->v;
+    if (n != 1)
+        return bad(s, "%s takes no arguments", a[0]);
+    v->running = !v->exited;
+    v->paused_by_jetsam = false;
+    while (v->running && !v->exited) {
+        struct dbg_event ev;
+        view_resume(v, view_speed_steps(v->speed), 0, &ev);
+    }
+    v->running = false;
+    if (v->paused_by_jetsam)
+        printf("view: paused at %llu: %s\n", (unsigned long long)emu_icount(v->emu),
+               v->pause_text);
+    else
+        printf("view: the run is over\n");
     return 0;
 }
 
@@ -307,6 +330,20 @@ static int cmd_layout(struct script *s, char **a, int n)
     print_rect("memory-bar", &v->lay.memory_bar);
     print_rect("compressor-bar", &v->lay.compressor_bar);
     print_rect("log-panel", &v->lay.log);
+    print_rect("jetsam-log-panel", &v->lay.jlog);
+    print_rect("timeline", &v->lay.timeline);
+    for (int i = 0; i < v->timeline.nmarks; i++)
+        printf("view: timeline-mark %s at=%llu x=%d\n",
+               v->timeline.marks[i].kind == EMU_JETSAM_KILL ? "kill"
+               : v->timeline.marks[i].kind == EMU_JETSAM_NOTE ? "note" : "level",
+               (unsigned long long)v->timeline.marks[i].icount,
+               view_timeline_x(v, v->timeline.marks[i].icount));
+    print_rect("legend", &v->lay.legend);
+    printf("view: legend-used bottom=%d\n", v->lay.legend_bottom);
+    if (v->help) {
+        print_rect("help-box", &v->lay.help);
+        printf("view: help-text x=%d w=%d\n", v->lay.help.x + 2 * v->font.w, v->lay.help_text_w);
+    }
     for (int i = 0; i < v->lay.ntask_bars; i++) {
         const struct view_task_bar *b = &v->lay.task_bars[i];
         printf("view: task-bar %d x=%d y=%d w=%d h=%d limit=%d\n", b->pid, b->foot.x, b->foot.y,
@@ -317,6 +354,7 @@ static int cmd_layout(struct script *s, char **a, int n)
         snprintf(name, sizeof name, "strip 0x%llx-0x%llx", (unsigned long long)v->strips[i].start,
                  (unsigned long long)v->strips[i].end);
         print_rect(name, &v->strips[i].r);
+        printf("view: %s label %s\n", name, v->strips[i].label_whole ? "whole" : "cut");
     }
     return 0;
 }
@@ -434,6 +472,7 @@ static const struct {
     { "frame", cmd_frame }, { "page", cmd_page }, { "frames", cmd_frames },
     { "counters", cmd_counters }, { "until-level", cmd_until_jetsam },
     { "until-note", cmd_until_jetsam }, { "until-kill", cmd_until_jetsam }, { "log", cmd_log },
+    { "jetsam-log", cmd_log }, { "play", cmd_play },
     { "tasks", cmd_tasks }, { "owned", cmd_owned }, { "select", cmd_select }, { "hover", cmd_mouse },
     { "click", cmd_mouse }, { "key", cmd_key }, { "colour", cmd_colour }, { "pane", cmd_pane },
     { "quit", cmd_quit },

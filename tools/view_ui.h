@@ -26,9 +26,14 @@ struct view_font {
 struct view_layout {
     SDL_Rect status, main, legend, side;
     SDL_Rect pressure, compressor, tlb, tasks, frame, log;
+    SDL_Rect jlog;                 /* Jetsam's own log, under the events (h 0: no room) */
+    SDL_Rect timeline;             /* the lane under the grid (h 0: no room) */
     SDL_Rect pressure_swatch, avail_gauge, free_gauge, memory_bar, compressor_bar;
     struct view_grid grid;
     int task_rows;                 /* tasks the panel has room for */
+    int legend_bottom;             /* below the legend's last line, as drawn */
+    SDL_Rect help;                 /* the help box, as last drawn */
+    int help_text_w;               /* its longest line */
     struct view_task_bar {         /* drawn by the last redraw */
         int pid;
         SDL_Rect foot;             /* the footprint bar (all RAM wide) */
@@ -44,9 +49,23 @@ struct view_kill {
     pfn_t first[16];               /* the lowest of them */
 };
 
-/* A script waiting for one of Jetsam's events (view_until_jetsam). */
+/* The timeline lane's history (tools/view_timeline.c). */
+#define VIEW_TIMELINE_SAMPLES 2048
+#define VIEW_TIMELINE_MARKS 256
+struct view_timeline_sample { uint64_t icount; uint32_t free, compressed, file; uint8_t level; };
+struct view_timeline_mark { uint64_t icount; uint8_t kind; };   /* enum emu_jetsam_event_kind */
+struct view_timeline {
+    struct view_timeline_sample s[VIEW_TIMELINE_SAMPLES];
+    int n;
+    uint64_t stride;               /* instructions between samples kept, at least */
+    struct view_timeline_mark marks[VIEW_TIMELINE_MARKS];
+    int nmarks;
+};
+
+/* A script or a key waiting for one of Jetsam's events (view_until_jetsam). */
 struct view_wait {
     bool active, hit;
+    bool any_level;                /* a level change to whichever level */
     enum emu_jetsam_event_kind kind;
     enum memorystatus_level level; /* for EMU_JETSAM_LEVEL: the level it goes to */
     uint64_t icount;               /* when it came */
@@ -98,10 +117,20 @@ struct view {
     uint8_t *page_states;
     size_t page_states_cap;
     struct vm_region_info regions[VIEW_MAX_REGIONS];
-    struct view_strip { uint64_t start, end; SDL_Rect r; } strips[VIEW_MAX_REGIONS];
+    struct view_strip { uint64_t start, end; SDL_Rect r; bool label_whole; } strips[VIEW_MAX_REGIONS];
     int nstrips;                   /* drawn in the address-space pane by the last redraw */
 
     struct view_log log;
+    struct view_log jlog;          /* Jetsam's events alone: faults never push them off */
+    struct view_timeline timeline;
+    struct {                       /* the run's Jetsam story, for its end */
+        int kills;
+        char victims[160];         /* "leaky (pid 1002): vm-compressor-space-shortage" */
+        uint64_t peak_compressed;  /* pages stored in the compressor at most */
+    } story;
+    unsigned pause_on;             /* --pause-on: 1 << enum emu_jetsam_event_kind */
+    bool paused_by_jetsam;         /* the last pause was one of them (script `play`) */
+    char pause_text[100];          /* the event it paused at */
     struct view_wait wait;
     struct view_kill last_kill;
     struct view_flashes flashes;
@@ -145,12 +174,25 @@ void view_jetsam_listen(struct view *v, bool on);
  * if the run ended first. What came is in v->wait. */
 bool view_until_jetsam(struct view *v, enum emu_jetsam_event_kind kind,
                        enum memorystatus_level level);
+/* The same for a level change to any level. */
+bool view_until_level_change(struct view *v);
+/* At the end of the run: the summary line (who was killed, why, the compressor's peak)
+ * in both logs. */
+void view_jetsam_summary(struct view *v);
 /* The task panel's lines for v->tasks[i] (sampled, with memory): 2. */
 int view_task_lines(struct view *v, int i, char lines[][100]);
 int view_task_row_height(const struct view *v);
 /* Tasks with an address space, as last sampled. */
 int view_live_tasks(const struct view *v);
 void view_draw_tasks(struct view *v);
+
+/* view_timeline.c */
+/* A sample of the counters now (vm: Jetsam's of this evaluation, NULL: read them) at
+ * this pressure level (enum view_pressure). */
+void view_timeline_sample(struct view *v, const struct memorystatus_vm *vm, int level);
+void view_timeline_mark(struct view *v, enum emu_jetsam_event_kind kind);
+int view_timeline_x(const struct view *v, uint64_t at);
+void view_draw_timeline(struct view *v);
 
 /* view_script.c: runs a --view-script; 0, or 2 on a bad line (after saying why). */
 int view_script(struct view *v, const char *path);

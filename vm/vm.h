@@ -107,7 +107,11 @@ enum vm_fault_kind {
     VM_FAULT_INVALID,              /* not resolved: the guest gets a signal */
     VM_FAULT_NKINDS
 };
+/* The one vocabulary of fault kinds (the fault trace, the debugger, the viewer, the
+ * docs): zero-fill, soft, pagein, cow, decompress, fast, invalid. */
 const char *vm_fault_kind_name(enum vm_fault_kind k);
+/* A kind by its name or an older spelling (zero, file, compressed, ...); -1 if none. */
+int vm_fault_kind_parse(const char *name);
 
 /* One line of the fault trace. */
 struct vm_fault_event {

@@ -129,6 +129,7 @@ struct vm_region_info {
     uint32_t object_id;            /* 0: nothing allocated yet */
     unsigned shadow_depth;
     uint32_t resident, dirty;      /* pages of the range resident / modified */
+    uint32_t compressed;           /* not resident: in the compressor (vmmap's SWAP) */
     int purgable;                  /* enum vm_purgable_state */
     const char *tag;
 };

@@ -43,6 +43,23 @@ const char *vm_fault_kind_name(enum vm_fault_kind k)
     return k < VM_FAULT_NKINDS ? fault_kind_names[k] : "?";
 }
 
+int vm_fault_kind_parse(const char *name)
+{
+    /* Older spellings (the debugger's first breakpoint classes), kept as aliases. */
+    static const struct { const char *alias; enum vm_fault_kind kind; } aliases[] = {
+        { "zero", VM_FAULT_ZERO_FILL }, { "zerofill", VM_FAULT_ZERO_FILL },
+        { "file", VM_FAULT_PAGEIN }, { "compressed", VM_FAULT_DECOMPRESS },
+        { "copy-on-write", VM_FAULT_COW }, { "refmod", VM_FAULT_FAST },
+    };
+    for (int k = 0; k < VM_FAULT_NKINDS; k++)
+        if (!strcmp(name, fault_kind_names[k]))
+            return k;
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (!strcmp(name, aliases[i].alias))
+            return (int)aliases[i].kind;
+    return -1;
+}
+
 int vm_init(struct vm *vm, struct phys *p, struct mmu *m)
 {
     memset(vm, 0, sizeof *vm);
@@ -481,7 +498,9 @@ void vm_print_stats(const struct vm *vm, FILE *out)
     if (cs) {
         LINE("Compressed bytes", cs->bytes_stored);
         LINE("Compressions refused (pool full)", cs->rejected);
-        LINE("Compactions (minor / major)", cs->minor_compactions + cs->major_compactions);
+        fprintf(out, "%-34s %12llu / %llu.\n", "Compactions (minor / major):",
+                (unsigned long long)cs->minor_compactions,
+                (unsigned long long)cs->major_compactions);
         LINE("Segments swapped out now", cs->segments_swapped);
         LINE("Swap files used", cs->swap_files);
     }

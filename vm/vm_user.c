@@ -26,8 +26,13 @@ static void count_pages(struct vm_map *map, const struct vm_map_entry *e, struct
 {
     for (uint64_t va = e->start; va < e->end; va += PAGE_SIZE) {
         pfn_t pfn = pmap_extract(map->pmap, va);
-        if (pfn == PFN_NONE)
+        if (pfn == PFN_NONE) {
+            struct vm_object *holder = NULL;
+            if (e->object && !vm_object_chain_page(e->object, e->offset + (va - e->start), &holder)
+                && holder)
+                r->compressed++;
             continue;
+        }
         r->resident++;
         const struct vm_page *pg = &map->vm->pages[pfn];
         /* Anonymous memory has no copy anywhere else: it counts as dirty. */

@@ -150,7 +150,7 @@ oom_case() {
   fi
 }
 oom_case oom-anonymous-jetsam \
-  '^machemu: jetsam: killed task 1000 \(compress\), band 100 \(foreground\): vm-(pageshortage|compressor-space-shortage), footprint [0-9.]+ MB; report reports/JetsamEvent-1-compress\.ips$'
+  '^machemu: jetsam: killed task 1000 \(compress\), band 100 \(foreground\): vm-(pageshortage|compressor-space-shortage), footprint [0-9.]+ MB; report reports/JetsamEvent-2025-01-01-[0-9]{6}\.ips$'
 oom_case oom-anonymous '^machemu: crash: .*SIGKILL.*out of memory' --no-jetsam
 
 finish

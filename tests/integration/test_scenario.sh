@@ -60,9 +60,12 @@ has() { # REGEX FILE WHAT
 }
 
 # The report of the first kill is JSON that names the victim and its reason.
+# report_in DIR: the JetsamEvent report in DIR (named by its date, as Apple names them).
+report_in() { local f; for f in "$1"/JetsamEvent-*.ips; do [ -f "$f" ] && echo "$f" && return; done; echo "$1/none"; }
+
 report_names() { # FILE NAME REASON [LIFETIME_MAX_PAGES]
   if ! python3 - "$1" "$2" "$3" "${4:-}" <<'PYEOF' 2>"$D/report.err"
-import json, sys
+import json, os, sys
 path, name, reason, lifetime_max = sys.argv[1:]
 with open(path) as f:
     header = json.loads(f.readline())
@@ -80,7 +83,17 @@ for key in ("pid", "rpages", "lifetimeMax", "age", "cpuTime", "priority"):
     assert key in killed[0], key
 # The clock counted its whole life: it ran, and never longer than it lived.
 assert killed[0]["clockExact"] is True, killed[0]
-assert 0 < killed[0]["cpuTime"] <= killed[0]["age"] <= header["timestamp"], (header, killed[0])
+assert 0 < killed[0]["cpuTime"] <= killed[0]["age"], (header, killed[0])
+# Apple's shapes: a date, ids, seconds as numbers, the fields a parser of real reports reads
+import re
+assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d\d \+0000", header["timestamp"]), header
+assert body["date"] == header["timestamp"] and body["incident"] == header["incident_id"], body
+for key in ("uuid", "genCount", "physicalPages", "states", "coalition", "fds", "purgeable"):
+    assert key in killed[0], key
+for key in ("timeDelta", "genCounter", "largestProcess"):
+    assert key in body, key
+assert os.path.basename(path) == "JetsamEvent-" + header["timestamp"][:10] + "-" + \
+    header["timestamp"][11:19].replace(":", "") + ".ips", path
 assert not lifetime_max or killed[0]["lifetimeMax"] == int(lifetime_max), killed[0]
 PYEOF
   then
@@ -147,18 +160,18 @@ leak_case() {
     '\] note +WARN -> leaky \(pid 1002\)$' '\] note +WARN -> front \(pid 1001\)$' \
     '\] level +warning -> critical: ' \
     '\] kill +leaky \(pid 1002\), band 30 \(background\): vm-(pageshortage|compressor-space-shortage), footprint' \
-    '\] report +reports/JetsamEvent-1-memapp\.ips$' '\] level +critical -> normal: ' \
+    '\] report +reports/JetsamEvent-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}\.ips$' '\] level +critical -> normal: ' \
     '\] exit +front \(pid 1001\) status 0$'
   has '^\[ *[0-9]+\] exit +leaky \(pid 1002\) killed by signal 9$' "$D/timeline" "leaker's end"
   has '^memapp: 8 rounds over 12 MB, every word intact$' "$D/out" "front app's check"
   has '^scenario end at [0-9]+: 2 exited, 1 killed, level normal$' "$D/out" "summary"
   grep -q 'kill +front' "$D/timeline" && WHY+=("the app in front was killed")
-  has '^machemu: jetsam: killed task 1002 \(memapp\), band 30 \(background\)' "$D/err" "kill line on stderr"
+  has '^machemu: jetsam: killed task 1002 \(leaky\), band 30 \(background\)' "$D/err" "kill line on stderr (the app's name)"
   # Which of the two the machine meets first (the compressor low on space, or the
   # uncompressed memory under 30%) is a matter of a few pages; the report says the same.
   local cause
   cause=$(sed -n 's/.*\] kill  *leaky (pid 1002), band 30 (background): \([a-z-]*\),.*/\1/p' "$D/timeline")
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp "${cause:-none}" \
+  [ -f "$(report_in "$D/reports")" ] && report_names "$(report_in "$D/reports")" leaky "${cause:-none}" \
     || WHY+=("no report in reports/")
   cp "$D/timeline" "$SCRATCH/leak.first"
   verdict scenario-leak
@@ -180,7 +193,7 @@ limit_case() {
   warn=$(grep -n 'PROC_LIMIT_WARN' "$D/timeline" | head -n 1 | cut -d: -f1)
   kill=$(grep -n '\] kill ' "$D/timeline" | head -n 1 | cut -d: -f1)
   [ -n "$warn" ] && [ -n "$kill" ] && [ "$warn" -lt "$kill" ] || WHY+=("the warning did not come before the kill")
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp per-process-limit \
+  [ -f "$(report_in "$D/reports")" ] && report_names "$(report_in "$D/reports")" front per-process-limit \
     $((24 * 64 + 1)) || WHY+=("no report in reports/")
   cp "$D/timeline" "$SCRATCH/limit.first"
   verdict scenario-limit
@@ -219,8 +232,8 @@ compressor_case() {
     prev=${c:-0}
   done
   [ "$(grep -c '\] kill ' "$D/timeline")" = 1 ] || WHY+=("more than the one kill")
-  [ -f "$D/reports/JetsamEvent-1-hog.ips" ] &&
-    report_names "$D/reports/JetsamEvent-1-hog.ips" hog vm-compressor-space-shortage ||
+  [ -f "$(report_in "$D/reports")" ] &&
+    report_names "$(report_in "$D/reports")" front vm-compressor-space-shortage ||
     WHY+=("no report in reports/")
   verdict scenario-compressor
 
@@ -333,8 +346,8 @@ fc_thrashing_case() {
   grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
   available_at '\] kill +bg' 102 2048 "the pages at the fc-thrashing kill (32 MB: critical 102)"
   has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] &&
-    report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp fc-thrashing || WHY+=("no report in reports/")
+  [ -f "$(report_in "$D/reports")" ] &&
+    report_names "$(report_in "$D/reports")" bg fc-thrashing || WHY+=("no report in reports/")
   verdict scenario-fc-thrashing
 }
 
@@ -350,9 +363,8 @@ compressor_thrashing_case() {
   has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
   [ "$(line_of '\] kill +bg')" -lt "$(line_of '\] exit +front')" ] ||
     WHY+=("the kill came after the app in front had ended")
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] &&
-    report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-compressor-thrashing ||
-    WHY+=("no report in reports/")
+  [ -f "$(report_in "$D/reports")" ] &&
+    report_names "$(report_in "$D/reports")" bg vm-compressor-thrashing || WHY+=("no report in reports/")
   verdict scenario-compressor-thrashing
 }
 
@@ -363,10 +375,10 @@ run_limit_cases() {
   emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --memlimit 12 --band background -- "$APP" grow 30
   ST=$?
   [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
-  has '^machemu: jetsam: killed task 1000 \(memapp\), band 30 \(background\): per-process-limit, footprint 12\.0 MB; report reports/JetsamEvent-1-memapp\.ips$' \
+  has '^machemu: jetsam: killed task 1000 \(memapp\), band 30 \(background\): per-process-limit, footprint 12\.0 MB; report reports/JetsamEvent-[0-9-]{17}\.ips$' \
     "$D/err" "the kill line"
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp per-process-limit $((12 * 64 + 1))
-  grep -q '"priority": 30' "$D/reports/JetsamEvent-1-memapp.ips" 2>/dev/null || WHY+=("the report does not show band 30")
+  [ -f "$(report_in "$D/reports")" ] && report_names "$(report_in "$D/reports")" memapp per-process-limit $((12 * 64 + 1))
+  grep -q '"priority": 30' "$(report_in "$D/reports")" 2>/dev/null || WHY+=("the report does not show band 30")
   verdict run-memlimit-fatal
 
   root=$(new_root run-memlimit-soft); D=$root
@@ -382,7 +394,7 @@ run_limit_cases() {
   emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --memlimit 8 --reports "$root/elsewhere/deep" -- "$APP" grow 20
   ST=$?
   [ "$ST" = 137 ] || WHY+=("exit status $(status_text "$ST"), want 137")
-  [ -f "$root/elsewhere/deep/JetsamEvent-1-memapp.ips" ] || WHY+=("no report in --reports DIR (made with its parents)")
+  [ -f "$(report_in "$root/elsewhere/deep")" ] || WHY+=("no report in --reports DIR (made with its parents)")
   verdict run-reports-dir
 }
 
@@ -433,13 +445,13 @@ run_clock_cases() {
     sed 's/ cost=.*//' "$root/trace" >"$SCRATCH/clock-trace-$clock"
   done
   D=$SCRATCH/run-clock-exact
-  [ -f "$D/reports/JetsamEvent-1-memapp.ips" ] && report_names "$D/reports/JetsamEvent-1-memapp.ips" memapp vm-pageshortage \
+  [ -f "$(report_in "$D/reports")" ] && report_names "$(report_in "$D/reports")" memapp vm-pageshortage \
     || WHY+=("no report for the lone app's pressure kill")
   verdict run-clock-default-exact
   D=$SCRATCH/run-clock-auto
-  read -r a < <(report_times "$D/reports/JetsamEvent-1-memapp.ips")
+  read -r a < <(report_times "$(report_in "$D/reports")")
   # Killed in the evaluation that first saw pressure: auto never counted it.
-  [ "${a:-}" = "0 0 false" ] || WHY+=("--clock auto report: '${a:-none}', want '0 0 false' (untimed, and saying so)")
+  [ "${a:-}" = "0.0 0.0 false" ] || WHY+=("--clock auto report: '${a:-none}', want '0.0 0.0 false' (untimed, and saying so)")
   cmp -s "$SCRATCH/clock-trace-exact" "$SCRATCH/clock-trace-auto" || WHY+=("the fault traces differ between --clock exact and auto")
   [ -s "$SCRATCH/clock-trace-auto" ] || WHY+=("no fault trace")
   verdict run-clock-auto-says-so
@@ -449,9 +461,9 @@ run_clock_cases() {
     root=$(new_root "run-clock-limit-$clock"); D=$root
     emu_run "$root" /dev/null "$D/out" "$D/err" -m 64M --clock "$clock" --memlimit 12 -- "$APP" grow 30
   done
-  read -r e < <(report_times "$SCRATCH/run-clock-limit-exact/reports/JetsamEvent-1-memapp.ips")
-  read -r a < <(report_times "$SCRATCH/run-clock-limit-auto/reports/JetsamEvent-1-memapp.ips")
-  [ -n "${e:-}" ] && [ "${e:-}" = "${a:-}" ] && [ "${e% *}" != "0 0" ] && [ "${e##* }" = true ] ||
+  read -r e < <(report_times "$(report_in "$SCRATCH/run-clock-limit-exact/reports")")
+  read -r a < <(report_times "$(report_in "$SCRATCH/run-clock-limit-auto/reports")")
+  [ -n "${e:-}" ] && [ "${e:-}" = "${a:-}" ] && [ "${e% *}" != "0.0 0.0" ] && [ "${e##* }" = true ] ||
     WHY+=("limit kill: --clock exact says '${e:-none}', auto '${a:-none}'; want the same, whole and non-zero")
   verdict run-clock-auto-times-limits
 }

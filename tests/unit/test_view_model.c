@@ -4,6 +4,7 @@
  * levels with their hysteresis and compressed memory, the event log and fault
  * flashes; bands and limits as the task panel words them, Jetsam's events in the log,
  * the pressure panel's gauge from Jetsam's counters. */
+#include <math.h>
 #include <check.h>
 #include <string.h>
 
@@ -56,6 +57,80 @@ START_TEST(classes_have_distinct_colours_and_keys)
     ck_assert_int_eq(view_class_by_key("compressed"), -1);
     ck_assert_int_eq(view_class_by_key("compressor"), VC_COMPRESSOR);
     ck_assert_str_eq(view_class_name(VC_COMPRESSOR), "compressor");
+}
+END_TEST
+
+/* --- the palette as people see it -------------------------------------------------------- */
+
+/* sRGB to linear, a vision's simulation (Machado, Oliveira and Fernandes 2009, severity 1;
+ * NULL: normal vision), then CIELAB (D65). */
+static void to_lab(uint32_t rgb, const double (*m)[3], double lab[3])
+{
+    double c[3], s[3];
+    for (int i = 0; i < 3; i++) {
+        double v = (double)(rgb >> (16 - 8 * i) & 0xff) / 255.0;
+        c[i] = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+    }
+    for (int i = 0; i < 3; i++) {
+        s[i] = m ? m[i][0] * c[0] + m[i][1] * c[1] + m[i][2] * c[2] : c[i];
+        s[i] = s[i] < 0 ? 0 : s[i] > 1 ? 1 : s[i];
+    }
+    double xyz[3] = { (0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2]) / 0.9505,
+                      0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2],
+                      (0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2]) / 1.089 };
+    for (int i = 0; i < 3; i++)
+        xyz[i] = xyz[i] > 0.008856 ? cbrt(xyz[i]) : 7.787 * xyz[i] + 16.0 / 116;
+    lab[0] = 116 * xyz[1] - 16;
+    lab[1] = 500 * (xyz[0] - xyz[1]);
+    lab[2] = 200 * (xyz[1] - xyz[2]);
+}
+
+static const double protan[3][3] = { { 0.152286, 1.052583, -0.204868 },
+                                     { 0.114503, 0.786281, 0.099216 },
+                                     { -0.003882, -0.048116, 1.051998 } };
+static const double deutan[3][3] = { { 0.367322, 0.860646, -0.227968 },
+                                     { 0.280085, 0.672501, 0.047413 },
+                                     { -0.011820, 0.042940, 0.968881 } };
+static const double tritan[3][3] = { { 1.255528, -0.076749, -0.178779 },
+                                     { -0.078411, 0.930809, 0.147602 },
+                                     { 0.004733, 0.691367, 0.303900 } };
+
+/* The smallest delta E (1976) between a and b over normal vision and the three. */
+static double seen_apart(uint32_t a, uint32_t b)
+{
+    const double (*visions[])[3] = { NULL, protan, deutan, tritan };
+    double least = 1e9;
+    for (size_t v = 0; v < sizeof visions / sizeof *visions; v++) {
+        double la[3], lb[3];
+        to_lab(a, visions[v], la);
+        to_lab(b, visions[v], lb);
+        double d = sqrt((la[0] - lb[0]) * (la[0] - lb[0]) + (la[1] - lb[1]) * (la[1] - lb[1]) +
+                        (la[2] - lb[2]) * (la[2] - lb[2]));
+        least = d < least ? d : least;
+    }
+    return least;
+}
+
+/* Every state and every flash (the kill's too) apart from every other, and from the
+ * background, for colour-blind eyes as well: the old pagein ring and compressor frame
+ * (both cyan) were 12 apart, inactive file and speculative 2 under deuteranopia. */
+START_TEST(palette_is_distinct_for_colour_blind_eyes)
+{
+    uint32_t all[VC_NCLASSES + VM_FAULT_NKINDS + 1];
+    int n = 0;
+    for (int c = 0; c < VC_NCLASSES; c++)
+        all[n++] = view_class_rgb((enum view_class)c);
+    for (int k = 0; k < VM_FAULT_NKINDS; k++)
+        all[n++] = view_fault_rgb((enum vm_fault_kind)k);
+    all[n++] = view_flash_rgb(VIEW_FLASH_KILL);
+    for (int a = 0; a < n; a++) {
+        if (all[a] != view_class_rgb(VC_FREE))
+            ck_assert_msg(seen_apart(all[a], 0x101014) >= 20, "#%06x near the background",
+                          all[a]);
+        for (int b = a + 1; b < n; b++)
+            ck_assert_msg(seen_apart(all[a], all[b]) >= 20, "#%06x and #%06x: %.1f apart",
+                          all[a], all[b], seen_apart(all[a], all[b]));
+    }
 }
 END_TEST
 
@@ -309,7 +384,10 @@ START_TEST(page_summary_and_speeds)
     ck_assert_int_eq(view_page_by_key("squeezed"), -1);
     ck_assert_uint_eq(view_speed_steps(0), 1);
     ck_assert_uint_eq(view_speed_steps(-3), 1);
-    ck_assert_uint_eq(view_speed_steps(VIEW_NSPEEDS + 4), 10000000);
+    ck_assert_uint_eq(view_speed_steps(VIEW_NSPEEDS + 4), 1u << 24);
+    for (int i = 1; i < VIEW_NSPEEDS; i++)                  /* steps of 2x, not 10x */
+        ck_assert_uint_eq(view_speed_steps(i), 2 * view_speed_steps(i - 1));
+    ck_assert_uint_eq(view_speed_steps(VIEW_SPEED_DEFAULT), 131072);
     for (int i = 1; i < VIEW_NSPEEDS; i++)
         ck_assert_uint_gt(view_speed_steps(i), view_speed_steps(i - 1));
 }
@@ -431,6 +509,7 @@ static Suite *suite(void)
     tcase_add_test(tc, log_keeps_the_newest);
     tcase_add_test(tc, flashes_fade);
     tcase_add_test(tc, page_summary_and_speeds);
+    tcase_add_test(tc, palette_is_distinct_for_colour_blind_eyes);
     tcase_add_test(tc, bands_and_limits_as_the_task_panel_says_them);
     tcase_add_test(tc, jetsam_events_in_the_log);
     tcase_add_test(tc, pressure_panel_from_jetsam);

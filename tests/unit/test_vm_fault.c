@@ -559,6 +559,22 @@ START_TEST(reference_to_a_dead_object_aborts)
 }
 END_TEST
 
+/* One vocabulary: every kind's name parses back to it; the older spellings are aliases. */
+START_TEST(kind_names_and_aliases)
+{
+    for (int k = 0; k < VM_FAULT_NKINDS; k++)
+        ck_assert_int_eq(vm_fault_kind_parse(vm_fault_kind_name((enum vm_fault_kind)k)), k);
+    ck_assert_str_eq(vm_fault_kind_name(VM_FAULT_ZERO_FILL), "zero-fill");
+    ck_assert_str_eq(vm_fault_kind_name(VM_FAULT_PAGEIN), "pagein");
+    ck_assert_str_eq(vm_fault_kind_name(VM_FAULT_DECOMPRESS), "decompress");
+    ck_assert_int_eq(vm_fault_kind_parse("zero"), VM_FAULT_ZERO_FILL);
+    ck_assert_int_eq(vm_fault_kind_parse("file"), VM_FAULT_PAGEIN);
+    ck_assert_int_eq(vm_fault_kind_parse("compressed"), VM_FAULT_DECOMPRESS);
+    ck_assert_int_eq(vm_fault_kind_parse("bogus"), -1);
+    ck_assert_int_eq(vm_fault_kind_parse(""), -1);
+}
+END_TEST
+
 static Suite *vm_fault_suite(void)
 {
     Suite *s = suite_create("vm_fault");
@@ -597,6 +613,7 @@ static Suite *vm_fault_suite(void)
     tcase_add_test(acc, trace_hook_sees_every_fault);
     tcase_add_test(acc, exhaustion_and_accounting);
     tcase_add_test(acc, totals_check_finds_a_miscount);
+    tcase_add_test(acc, kind_names_and_aliases);
     if (VM_INVARIANTS)
         tcase_add_test_raise_signal(acc, reference_to_a_dead_object_aborts, SIGABRT);
     suite_add_tcase(s, acc);
