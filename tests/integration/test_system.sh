@@ -14,7 +14,8 @@
 #    fileBacked.
 #  - sys-compress-malloc, -pieces: 128 MB of heap-like data on 64 MB: no kill, status
 #    0, over 4096 compressions; sys-compress-3x: 192 MB is killed for
-#    vm-compressor-space-shortage once the compressor is full, idle daemons first.
+#    vm-compressor-space-shortage once the compressor is full, idle daemons first;
+#    sys-macos-3x-*: 192 MB under --platform macos, each codec: swap holds it, no kill.
 #  - sys-debug: machemu debug boots the system too: launchd waits, hello is current at
 #    its first instruction with zeroed registers, and runs to its end.
 #  - sys-bad-file: --system naming a missing file: status 2, one line.
@@ -123,6 +124,24 @@ case "$st $kills" in
       fail sys-compress-3x "only ${comp:-0} compressions before the kills"; fi ;;
   *) fail sys-compress-3x "exit status $(status_text "$st"), kills: $kills" ;;
 esac
+
+# macOS-class machine, three times the RAM: the compressor and the swap files hold it
+# all, under each codec, half-random data too; nobody is killed.
+for run in "hybrid heap" "hybrid mixed" "wkdm mixed" "lz4 mixed"; do
+  set -- $run
+  sys "sys-macos-3x-$1-$2" "$d/mac.out" "$d/mac.err" -m 64M --platform macos --codec "$1" \
+    --stats -- "$G/compress" 192 "$2"
+  st=$?
+  swapped=$(awk '/^Swapouts:/ { print $2 + 0 }' "$d/mac.err")
+  if [ "$st" = 0 ] && ! grep -q 'jetsam: killed' "$d/mac.err" &&
+     grep -q '^compress: read back intact twice' "$d/mac.out" &&
+     { [ "$2" = heap ] || [ "${swapped:-0}" -gt 0 ]; }; then
+    pass "sys-macos-3x-$1-$2"
+  else
+    fail "sys-macos-3x-$1-$2" "exit status $(status_text "$st"), swapouts '${swapped}'"
+    grep -E 'jetsam|no free frame' "$d/mac.err" | head -n 3 | indent
+  fi
+done
 
 # Under the debugger: the system's tasks wait, the program is on the CPU at its first
 # instruction with none of their registers.
