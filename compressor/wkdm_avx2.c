@@ -20,7 +20,6 @@
 
 /* D: the 16 entries, the same without their low bits, a zero, and a sink (see
  * wkdm_x86.c). */
-enum { D_CLEARED = 16, D_ZERO = 32, D_SINK = 33, D_SIZE = D_SINK + 16 + 1 };
 
 static uint32_t compact_perm[256][8], expand_perm[256][8];
 static once_flag once = ONCE_FLAG_INIT;
@@ -126,37 +125,6 @@ void wkdm_avx2_scan(const uint8_t *in, unsigned from, unsigned count, struct den
 
 /* ---- decompression ----------------------------------------------------------- */
 
-struct dec_bufs {
-    uint32_t miss[WKDM_PAGE_WORDS + PAD];
-    uint8_t miss_slot[WKDM_PAGE_WORDS + PAD];      /* the entry of each MISS word */
-    uint8_t idx[WKDM_PAGE_WORDS + PAD];
-    uint16_t low[WKDM_PAGE_WORDS + PAD];
-    uint8_t load[WKDM_PAGE_WORDS], store[WKDM_PAGE_WORDS];
-};
-
-static void unpack_areas(const uint8_t *in, const struct dense_view *v, struct dec_bufs *b)
-{
-    memcpy(b->miss, in + 4 * (size_t)FIXED_WORDS, 4 * (size_t)v->nmiss);
-    memset(b->miss + v->nmiss, 0, PAD * sizeof b->miss[0]);
-    for (unsigned k = 0; k < v->nmiss; k++)
-        b->miss_slot[k] = (uint8_t)hash_of(b->miss[k]);
-    memset(b->miss_slot + v->nmiss, 0, PAD);
-    const uint8_t *p = in + 4 * (size_t)v->miss_end;
-    for (unsigned k = 0; k < v->nidx; k += 8, p += 4) {
-        uint32_t w = load32(p);
-        uint64_t x = (uint64_t)(w & 0x0f0f0f0fu) | (uint64_t)(w >> 4 & 0x0f0f0f0fu) << 32;
-        memcpy(b->idx + k, &x, 8);
-    }
-    memset(b->idx + v->nidx, 0, PAD);
-    for (unsigned k = 0; k < v->nlow; k += 3, p += 4) {
-        uint32_t w = load32(p);
-        b->low[k] = w & LOW_MASK;
-        b->low[k + 1] = w >> 10 & LOW_MASK;
-        b->low[k + 2] = w >> 20 & LOW_MASK;
-    }
-    memset(b->low + v->nlow, 0, PAD * sizeof b->low[0]);
-}
-
 /* Per lane of 8 (a byte each): what a word loads (its entry + 0 EXACT, + 16 PARTIAL,
  * the zero otherwise) and where it stores (its entry for PARTIAL, the MISS word's
  * entry, the sink for EXACT and ZERO). */
@@ -169,7 +137,7 @@ TARGET2 static inline void lane_plan(unsigned miss, unsigned part, unsigned exac
     *sink = byte_lanes(~(part | miss) & 0xff) & 0x2121212121212121ull;
 }
 
-TARGET2 static void expand_words(const uint32_t *tags, struct dec_bufs *b, uint8_t *page)
+TARGET2 static void expand_words(const uint32_t *tags, struct wkdm_dec_bufs *b, uint8_t *page)
 {
     unsigned mi = 0, ii = 0, li = 0;
     for (unsigned i = 0; i < WKDM_PAGE_WORDS; i += 8) {
@@ -198,32 +166,15 @@ TARGET2 static void expand_words(const uint32_t *tags, struct dec_bufs *b, uint8
     }
 }
 
-/* A group of 16 ZERO words is already in the page and touches no entry. */
-static void resolve_words(const uint32_t *tags, const struct dec_bufs *restrict b, uint8_t *restrict page)
-{
-    uint32_t d[D_SIZE] = { 0 };
-    for (unsigned g = 0; g < WKDM_PAGE_WORDS; g += 16) {
-        if (tags[g / 16] == 0)
-            continue;
-        for (unsigned i = g; i < g + 16; i++) {
-            uint32_t v = d[b->load[i]] | load32(page + 4 * i);
-            unsigned s = b->store[i];
-            d[s] = v;
-            d[s + D_CLEARED] = v & ~LOW_MASK;
-            store32(page + 4 * i, v);
-        }
-    }
-}
-
 TARGET2 int wkdm_avx2_decode(const uint8_t *in, const uint32_t *tags, struct dense_view *v, uint8_t *page)
 {
     count_tags(tags, v);
     if (!dense_areas_match(v))
         return -1;
-    struct dec_bufs b;
-    unpack_areas(in, v, &b);
+    struct wkdm_dec_bufs b;
+    wkdm_unpack_areas(in, v, &b);
     expand_words(tags, &b, page);
-    resolve_words(tags, &b, page);
+    wkdm_resolve_words(tags, &b, page);
     return 0;
 }
 

@@ -88,6 +88,24 @@ static inline void count_tags(const uint32_t *tags, struct dense_view *v)
     v->nmiss = nmiss, v->nidx = nidx, v->nlow = nlow;
 }
 
+/* The SIMD decoders' plan, shared by the SSE4.1 and AVX2 loops (wkdm_dec.c): the areas
+ * unpacked one entry a word, then for each word the dictionary slot it loads (its
+ * entry, + D_CLEARED for PARTIAL's high bits, D_ZERO for nothing) and the one it
+ * stores (its entry, or the sink D_SINK for words that change no entry). */
+enum { D_CLEARED = 16, D_ZERO = 32, D_SINK = 33, D_SIZE = D_SINK + 16 + 1 };
+struct wkdm_dec_bufs {
+    uint32_t miss[WKDM_PAGE_WORDS + PAD];
+    uint8_t miss_slot[WKDM_PAGE_WORDS + PAD];      /* the entry of each MISS word */
+    uint8_t idx[WKDM_PAGE_WORDS + PAD];
+    uint16_t low[WKDM_PAGE_WORDS + PAD];
+    uint8_t load[WKDM_PAGE_WORDS], store[WKDM_PAGE_WORDS];
+};
+void wkdm_unpack_areas(const uint8_t *in, const struct dense_view *v, struct wkdm_dec_bufs *b);
+/* With each word's own bits in the page: ORs in what it loads, stores the result. A
+ * group of 16 ZERO words (a zero tag word) is already in the page and touches no entry. */
+void wkdm_resolve_words(const uint32_t *tags, const struct wkdm_dec_bufs *restrict b,
+                        uint8_t *restrict page);
+
 /* The scan loops classify words [from, from + count) into e (count a multiple of 16,
  * at most BLOCK_WORDS); the decoders count the tags (given in page order), check
  * them against v's areas and decode: 0, or -1 if they disagree. */

@@ -106,6 +106,21 @@ static int open_own_fd(struct emu *emu, int dirfd, const char *path, int flags)
     int fd = open(link, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
+/* The guest fd for host, opened at (dirfd, path): named by its absolute guest path.
+ * host is closed if no fd can be had. */
+static int64_t install_opened(struct emu *emu, uint64_t dirfd, const char *path, int host, int flags)
+{
+    char *abs;
+    int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
+    if (fd == 0) {
+        fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
+        free(abs);
+    }
+    if (fd < 0)
+        close(host);
+    return fd;
+}
+
 
 int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags, int mode)
 {
@@ -121,19 +136,8 @@ int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags,
             free(abs);
         }
     }
-    if (own != -ENOENT) {
-        if (own < 0)
-            return own;
-        char *abs;
-        int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
-        if (fd == 0) {
-            fd = fd_install(emu->task, own, flags & O_CLOEXEC, abs, 0);
-            free(abs);
-        }
-        if (fd < 0)
-            close(own);
-        return fd;
-    }
+    if (own != -ENOENT)
+        return own < 0 ? own : install_opened(emu, dirfd, path, own, flags);
     emu->task->timed_out = false;
     bool path_only = flags & O_PATH;
     int host = fs_open(emu, dirfd_of(dirfd), path, (flags & ~O_CLOEXEC) | (path_only ? 0 : O_NONBLOCK), mode);
@@ -149,15 +153,7 @@ int64_t file_open_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, int flags,
         if (fl >= 0)
             fcntl(host, F_SETFL, fl & ~O_NONBLOCK);
     }
-    char *abs;
-    int fd = fs_join(emu, dirfd_of(dirfd), path, &abs);
-    if (fd == 0) {
-        fd = fd_install(emu->task, host, flags & O_CLOEXEC, abs, 0);
-        free(abs);
-    }
-    if (fd < 0)
-        close(host);
-    return fd;
+    return install_opened(emu, dirfd, path, host, flags);
 }
 
 int64_t sys_openat(struct emu *emu, const uint64_t a[6])
