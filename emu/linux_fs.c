@@ -388,12 +388,32 @@ static int64_t get_iov(struct emu *emu, uint64_t ptr, uint64_t cnt, struct giov 
     return 0;
 }
 
+/* readv/writev on a file: fn (do_read or do_write) on one buffer after the other, until
+ * one comes up short; the bytes moved, or the first error if none moved. */
+static int64_t each_buffer(struct emu *emu, int fd, const struct giov *iov, uint64_t n,
+                           int64_t (*fn)(struct emu *, int, uint64_t, uint64_t, int64_t))
+{
+    uint64_t done = 0;
+    int64_t rc = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!iov[i].len)
+            continue;
+        rc = fn(emu, fd, iov[i].base, iov[i].len, -1);
+        if (rc < 0)
+            break;
+        done += (uint64_t)rc;
+        if ((uint64_t)rc < iov[i].len)
+            break;
+    }
+    return done ? (int64_t)done : rc;
+}
+
 /* To a pipe or socket the gathered bytes go as one write (atomic up to PIPE_BUF);
  * to a file, one buffer after the other until one is short. */
 int64_t sys_writev(struct emu *emu, const uint64_t a[6])
 {
     struct giov *iov;
-    uint64_t total, done = 0;
+    uint64_t total;
     int host = fd_host(emu->task, (int)a[0]);
     if (host < 0)
         return host;
@@ -405,18 +425,9 @@ int64_t sys_writev(struct emu *emu, const uint64_t a[6])
         free(iov);
         return rc;
     }
-    for (uint64_t i = 0; i < a[2]; i++) {
-        if (!iov[i].len)
-            continue;
-        rc = do_write(emu, (int)a[0], iov[i].base, iov[i].len, -1);
-        if (rc < 0)
-            break;
-        done += (uint64_t)rc;
-        if ((uint64_t)rc < iov[i].len)
-            break;
-    }
+    rc = each_buffer(emu, (int)a[0], iov, a[2], do_write);
     free(iov);
-    return done ? (int64_t)done : rc;
+    return rc;
 }
 
 int64_t sys_readv(struct emu *emu, const uint64_t a[6])
@@ -430,19 +441,9 @@ int64_t sys_readv(struct emu *emu, const uint64_t a[6])
     if (rc < 0)
         return rc;
     if (!is_stream(host)) {        /* a file: one buffer after the other */
-        uint64_t done = 0;
-        for (uint64_t i = 0; i < a[2]; i++) {
-            if (!iov[i].len)
-                continue;
-            rc = do_read(emu, (int)a[0], iov[i].base, iov[i].len, -1);
-            if (rc < 0)
-                break;
-            done += (uint64_t)rc;
-            if ((uint64_t)rc < iov[i].len)
-                break;
-        }
+        rc = each_buffer(emu, (int)a[0], iov, a[2], do_read);
         free(iov);
-        return done ? (int64_t)done : rc;
+        return rc;
     }
     if (total > IO_MAX)
         total = IO_MAX;

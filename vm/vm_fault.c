@@ -210,8 +210,12 @@ static kern_return_t fault_slow(struct fault *f)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;
-    struct vm_ledgers l;
-    vm_map_ledgers(map, &l);       /* keeps the footprint's peak */
+    /* The footprint's peak, kept here while it costs O(1): with purgeable memory on the
+     * machine the ledgers walk the map, and a fault must not. */
+    if (!vm->purgeable_objects) {
+        struct vm_ledgers l;
+        vm_map_ledgers(map, &l);
+    }
     return KERN_SUCCESS;
 }
 

@@ -336,35 +336,34 @@ idle_cases() {
   verdict scenario-sustained-pressure
 }
 
-fc_thrashing_case() {
-  scenario scenario-fc-thrashing "$SCN/fc-thrashing.scn"
+# thrashing_kill PID CAUSE: the run ended well, its first kill was the background app
+# "bg" (PID) for CAUSE with the compressor not low on space, the app in front ended with
+# status 0, and the kill has its report.
+thrashing_kill() {
+  local pid=$1 cause=$2 first
   [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
-  local first
   first=$(grep -m 1 '\] kill ' "$D/timeline")
-  grep -Eq '\] kill +bg \(pid 1002\), band 30 \(background\): fc-thrashing, ' <<<"$first" ||
-    WHY+=("the first kill is not the background app's fc-thrashing: $first")
+  grep -Eq "\\] kill +bg \\(pid $pid\\), band 30 \\(background\\): $cause, " <<<"$first" ||
+    WHY+=("the first kill is not the background app's $cause: $first")
   grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
-  available_at '\] kill +bg' 102 2048 "the pages at the fc-thrashing kill (32 MB: critical 102)"
   has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
   [ -f "$(report_in "$D/reports")" ] &&
-    report_names "$(report_in "$D/reports")" bg fc-thrashing || WHY+=("no report in reports/")
+    report_names "$(report_in "$D/reports")" bg "$cause" || WHY+=("no report in reports/")
+}
+
+fc_thrashing_case() {
+  scenario scenario-fc-thrashing "$SCN/fc-thrashing.scn"
+  thrashing_kill 1002 fc-thrashing
+  available_at '\] kill +bg' 102 2048 "the pages at the fc-thrashing kill (32 MB: critical 102)"
   verdict scenario-fc-thrashing
 }
 
 compressor_thrashing_case() {
   scenario scenario-compressor-thrashing "$SCN/compressor-thrashing.scn"
-  [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST"), want 0")
-  local first
-  first=$(grep -m 1 '\] kill ' "$D/timeline")
-  grep -Eq '\] kill +bg \(pid 1000\), band 30 \(background\): vm-compressor-thrashing, ' <<<"$first" ||
-    WHY+=("the first kill is not the background app's vm-compressor-thrashing: $first")
-  grep -q 'low on space' <<<"$first" && WHY+=("the compressor was low on space")
+  thrashing_kill 1000 vm-compressor-thrashing
   [ "$(grep -c '\] kill ' "$D/timeline")" = 1 ] || WHY+=("more than one kill")
-  has '^\[ *[0-9]+\] exit +front \(pid 1001\) status 0$' "$D/timeline" "the app in front's exit"
   [ "$(line_of '\] kill +bg')" -lt "$(line_of '\] exit +front')" ] ||
     WHY+=("the kill came after the app in front had ended")
-  [ -f "$(report_in "$D/reports")" ] &&
-    report_names "$(report_in "$D/reports")" bg vm-compressor-thrashing || WHY+=("no report in reports/")
   verdict scenario-compressor-thrashing
 }
 
