@@ -208,6 +208,7 @@ static const char *state_name(struct emu *emu, const struct task *t)
     case TASK_BLOCKED_IO: return "blocked-io";
     case TASK_BLOCKED_WAIT: return "blocked-wait";
     case TASK_ZOMBIE: return "exited";
+    case TASK_THREAD_EXITED: return "thread-exited";
     }
     return "?";
 }

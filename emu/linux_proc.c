@@ -50,7 +50,7 @@ static struct task *live_task(struct emu *emu, int64_t pid)
 {
     if (pid == 0)
         return emu->task;
-    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    struct task *t = pid > 0 && pid <= INT32_MAX ? thread_by_tid(emu, (int)pid) : NULL;
     return t && t->state != TASK_ZOMBIE ? t : NULL;
 }
 
@@ -337,7 +337,7 @@ static int64_t queue_signal(struct emu *emu, int64_t pid, uint64_t sig, uint64_t
     memcpy(&code, info + 8, 4);
     memcpy(&from, info + 16, 4);
     memcpy(&value, info + 24, 8);
-    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    struct task *t = pid > 0 && pid <= INT32_MAX ? thread_by_tid(emu, (int)pid) : NULL;
     if (!t || t->state == TASK_ZOMBIE)
         return -ESRCH;
     if (t != emu->task && (code >= 0 || code == L_SI_TKILL))
