@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Integration: threads (guest/programs/threads.c) under the emulator vs qemu-aarch64 —
+# mutex, condition variable, atomics, exit and join, 64 threads, per-thread signal
+# masks and tgkill, raw futex calls and their timeouts, fork from a threaded program,
+# exit from a thread and of the main thread, a thread overrunning its stack into the
+# guard page — then, emulator only: execve from a thread, the crash line naming the
+# thread, the same fault trace for the same seed, the kernel stacks charged to wired
+# memory, and --strace lines with the thread's id.
+# Run on its own: tests/integration/test_threads.sh   (see lib.sh for the environment)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_emulator || { finish; exit 1; }
+
+T=$GUEST/threads
+
+for c in mutex condvar atomics join many signals futex fork; do
+  compare "threads-$c" -- "$T" "$c"
+done
+compare threads-exit-from-thread -e 5 -- "$T" exit
+compare threads-main-exit -- "$T" main-exit
+compare threads-guard-page -e 139 -c -- "$T" guard
+
+# session NAME [EMU-OPTS...] -- PROGRAM ARGS...: one emulator run in a fresh root; sets
+# D (its out and err) and ST.
+session() {
+  local name=$1 root; shift
+  root=$(new_root "$name")
+  D="$SCRATCH/$name.out"
+  rm -rf "$D"; mkdir -p "$D"
+  emu_run "$root" /dev/null "$D/out" "$D/err" "$@"
+  ST=$?
+}
+
+if emulator_is_qemu_standin; then
+  skip threads-exec "qemu-user cannot exec an AArch64 image"
+  skip threads-crash-names-thread "the crash line is the emulator's"
+  skip threads-deterministic "the fault trace is the emulator's"
+  skip threads-wired-stacks "host_statistics64 is the emulator's"
+  skip threads-strace-tid "--strace is the emulator's"
+  finish
+  exit
+fi
+
+# execve from a thread: the other threads end, the new image runs with the pid.
+session threads-exec -- "$T" exec
+[ "$ST" = 9 ] || WHY+=("exit status $(status_text "$ST"), expected 9")
+grep -qx 'exec: the new image runs, pid kept, alone' "$D/out" || WHY+=("no line from the new image")
+verdict threads-exec
+
+# The crash line names the process and the thread that faulted.
+session threads-crash-names-thread -- "$T" guard
+[ "$ST" = 139 ] || WHY+=("exit status $(status_text "$ST"), expected 139")
+grep -Eq '^machemu: crash: task ([0-9]+) \(threads\) thread ([0-9]+) killed by SIGSEGV' "$D/err" ||
+  WHY+=("no crash line naming the thread")
+verdict threads-crash-names-thread
+
+# Two runs with the same seed: the same fault trace (less each fault's host time).
+for i in 1 2; do
+  session "threads-deterministic-$i" --seed 7 --trace-faults -- "$T" condvar
+  sed 's/ cost=.*//' "$D/err" >"$SCRATCH/threads-trace-$i"
+done
+[ -s "$SCRATCH/threads-trace-1" ] || WHY+=("no fault trace")
+cmp -s "$SCRATCH/threads-trace-1" "$SCRATCH/threads-trace-2" || WHY+=("the fault traces differ")
+verdict threads-deterministic
+
+session threads-wired-stacks -- "$GUEST/threadwire"
+[ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
+verdict threads-wired-stacks
+
+# --strace: with several threads a line says which thread made the call.
+session threads-strace-tid --strace -- "$T" join
+[ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
+grep -Eq '^\[[0-9]+ tid [0-9]+\] exit\(' "$D/err" || WHY+=("no exit line with a tid: $(grep -m2 'exit(' "$D/err" | tr '\n' ' ')")
+verdict threads-strace-tid
+
+finish
