@@ -285,6 +285,8 @@ uint8_t inspect_frame_attr(struct emu *emu, pfn_t pfn);
 /* inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
 struct task *inspect_live_task(struct emu *emu, int pid);
+/* inspect.c: "running", "runnable", "blocked-io", ... */
+const char *inspect_state_name(struct emu *emu, const struct task *t);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);

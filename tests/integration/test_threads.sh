@@ -73,4 +73,53 @@ session threads-strace-tid --strace -- "$T" join
 grep -Eq '^\[[0-9]+ tid [0-9]+\] exit\(' "$D/err" || WHY+=("no exit line with a tid: $(grep -m2 'exit(' "$D/err" | tr '\n' ' ')")
 verdict threads-strace-tid
 
+# The debugger: `info threads` lists the process's threads with the one stopped marked,
+# `thread TID` looks at another (its registers are its own).
+debugger_case() {
+  local name=threads-debugger d root
+  d="$SCRATCH/$name.out"; rm -rf "$d"; mkdir -p "$d"
+  root=$(new_root "$name")
+  printf 'break add_locked\nrun\ninfo threads\nthread %s\nregs\nquit\n' 1000 >"$d/script"
+  (cd "$root" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" debug --root "$root" "${ALONE[@]}" \
+     -x "$d/script" "$T" mutex </dev/null >"$d/out" 2>"$d/err")
+  grep -Eq '^\* 1001 +running +threads +0x[0-9a-f]+ <add_locked>$' "$d/out" || WHY+=("no thread 1001 marked at the breakpoint")
+  [ "$(grep -Ec '^[ *] 10[0-9][0-9] ' "$d/out")" = 5 ] || WHY+=("not 5 threads listed")
+  grep -Eq '^task 1000 \(threads\), blocked-io, at 0x[0-9a-f]+ <__futex' "$d/out" || WHY+=("thread 1000 not looked at, waiting in a futex")
+  grep -Eq '^sp  0x00007fff.*pc  0x[0-9a-f]+ <__futex' "$d/out" || WHY+=("regs are not thread 1000's")
+  D=$d verdict "$name"
+}
+debugger_case
+
+# gdb against the stub: the threads appear, `thread 1` switches and its backtrace goes
+# back to main.
+gdb_threads_case() {
+  local name=threads-gdb d root port="" pid i
+  if ! command -v gdb-multiarch >/dev/null 2>&1; then skip "$name" "gdb-multiarch not installed"; return; fi
+  d="$SCRATCH/$name.out"; rm -rf "$d"; mkdir -p "$d"
+  root=$(new_root "$name")
+  (cd "$root" && exec timeout -k 5 60 "${EMU[@]}" debug --root "$root" "${ALONE[@]}" --gdb 0 "$T" mutex \
+     >"$d/out" 2>"$d/err") &
+  pid=$!
+  for i in $(seq 1 100); do
+    port=$(sed -n 's/^machemu: waiting for gdb on 127.0.0.1:\([0-9]*\)$/\1/p' "$d/err")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    fail "$name" "the stub did not say where it listens"; kill "$pid" 2>/dev/null; return
+  fi
+  timeout 60 gdb-multiarch -batch -nx -ex "file $T" -ex "target remote 127.0.0.1:$port" \
+    -ex 'break add_locked' -ex 'continue' -ex 'info threads' -ex 'thread 1' -ex 'bt' \
+    -ex 'kill' >"$d/gdb" 2>&1
+  wait "$pid"
+  local g="$d/gdb"
+  grep -q '^\[New Thread 1004\]$' "$g" || WHY+=("thread 1004 not announced")
+  grep -Eq 'hit Breakpoint 1, 0x[0-9a-f]+ in add_locked \(\)$' "$g" || WHY+=("no stop in a thread")
+  [ "$(grep -Ec '^[ *] +[0-9]+ +Thread 10[0-9][0-9] ' "$g")" = 5 ] || WHY+=("info threads does not list 5")
+  grep -q '^\[Switching to thread 1 (Thread 1000)\]$' "$g" || WHY+=("no switch to thread 1000")
+  grep -Eq '^#[0-9]+ +0x[0-9a-f]+ in main \(\)$' "$g" || WHY+=("thread 1000's backtrace does not reach main")
+  D=$d verdict "$name"
+}
+gdb_threads_case
+
 finish
