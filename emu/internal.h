@@ -499,9 +499,11 @@ void strace_linux_line(struct emu *emu, const char *name, uint64_t nr, const cha
 /* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
  * in returns EINTR (with the time left), as Linux returns it for a handler. */
 void linux_sleep_interrupted(struct emu *emu);
-/* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
+/* signo to thread t: pending, and t woken if blocked (SIGPIPE). */
 void linux_post_signal(struct task *t, int signo);
-/* The same with the siginfo it carries: si_code, the sender's pid, si_status or si_value. */
+/* signo with the siginfo it carries (si_code, the sender's pid, si_status or si_value)
+ * to t; sent to a leader other than by tkill/tgkill (SI_TKILL), it goes to the process:
+ * the first of its threads that does not block it takes it. */
 void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value);
 #define L_SI_USER   0
 #define L_SI_KERNEL 0x80

@@ -349,8 +349,7 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code
         struct task *t = thread_by_tid(emu, (int)pid);   /* a thread's id names its process */
         if (!t || t->state == TASK_ZOMBIE)
             return -ESRCH;
-        t = task_leader(t);
-        linux_post_signal_info(thread_for_signal(t, (int)sig), (int)sig, code, from, 0);
+        linux_post_signal_info(task_leader(t), (int)sig, code, from, 0);
         return 0;
     }
     int64_t group = pid == 0 ? emu->task->pgid : -pid;
@@ -358,7 +357,7 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code
     for (struct task *t = emu->tasks; t; t = t->next) {
         if (t->state == TASK_ZOMBIE || (pid == -1 ? t == emu->task : t->pgid != group))
             continue;
-        linux_post_signal_info(thread_for_signal(t, (int)sig), (int)sig, code, from, 0);
+        linux_post_signal_info(t, (int)sig, code, from, 0);
         any = true;
     }
     return any || pid == -1 ? 0 : -ESRCH;

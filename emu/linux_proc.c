@@ -31,7 +31,8 @@ void linux_task_defaults(struct emu *emu, struct task *t)
     t->pgid = t->sid = 999;
 }
 
-void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value)
+/* To thread t itself. */
+static void post_to_thread(struct task *t, int signo, int code, int pid, uint64_t value)
 {
     if (!signo || t->state == TASK_ZOMBIE)
         return;
@@ -41,9 +42,17 @@ void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64
     task_wake_for_delivery(t);
 }
 
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value)
+{
+    if (!t->th.leader && code != L_SI_TKILL && t->state != TASK_ZOMBIE)
+        t = thread_for_signal(t, signo);   /* to the process: a thread that takes it */
+    post_to_thread(t, signo, code, pid, value);
+}
+
+/* SIGPIPE: the thread that wrote. */
 void linux_post_signal(struct task *t, int signo)
 {
-    linux_post_signal_info(t, signo, L_SI_KERNEL, 0, 0);
+    post_to_thread(t, signo, L_SI_KERNEL, 0, 0);
 }
 
 static struct task *live_task(struct emu *emu, int64_t pid)
@@ -487,7 +496,7 @@ uint64_t linux_timers_fire(struct emu *emu)
         if (t->state == TASK_ZOMBIE)
             continue;
         if (t->itimer.due && t->itimer.due <= now) {
-            linux_post_signal(t, SIGALRM);
+            linux_post_signal_info(t, SIGALRM, L_SI_KERNEL, 0, 0);
             t->itimer.due = t->itimer.interval ? deadline_after(t->itimer.interval) : 0;
         }
         for (int i = 0; t->ptimers && i < GUEST_NTIMERS; i++)
