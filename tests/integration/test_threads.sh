@@ -57,7 +57,8 @@ verdict threads-crash-names-thread
 # Two runs with the same seed: the same fault trace (less each fault's host time).
 for i in 1 2; do
   session "threads-deterministic-$i" --seed 7 --trace-faults -- "$T" condvar
-  sed 's/ cost=.*//' "$D/err" >"$SCRATCH/threads-trace-$i"
+  [ "$ST" = 0 ] || WHY+=("run $i: exit status $(status_text "$ST")")
+  grep '^fault ' "$D/err" | sed 's/ cost=.*//' >"$SCRATCH/threads-trace-$i"
 done
 [ -s "$SCRATCH/threads-trace-1" ] || WHY+=("no fault trace")
 cmp -s "$SCRATCH/threads-trace-1" "$SCRATCH/threads-trace-2" || WHY+=("the fault traces differ")
