@@ -193,11 +193,11 @@ static void wake(struct task *t)
         t->state = TASK_RUNNABLE;
 }
 
-/* A child ended: whichever of the parent's threads waits for it in wait4. */
+/* A child ended: the parent (a blocked call sees SIGCHLD) and whichever of its other
+ * threads waits for it in wait4. */
 static void wake_waiters(struct task *p)
 {
-    if (p && p->state == TASK_BLOCKED_WAIT)
-        p->state = TASK_RUNNABLE;
+    wake(p);
     for (struct task *t = p ? p->th.list : NULL; t; t = t->th.next)
         if (t->state == TASK_BLOCKED_WAIT)
             t->state = TASK_RUNNABLE;
