@@ -387,6 +387,37 @@ static void case_fork(void)
   printf("fork: the child of a threaded program ran alone and exited 7\n");
 }
 
+/* --- a futex in a MAP_SHARED page: a parent's wake reaches its child's wait --------- */
+
+static void case_pshared(void)
+{
+  volatile uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CHECK_ERRNO(140, w != MAP_FAILED);
+  w[0] = 0;                         /* the word waited on */
+  w[1] = 0;                         /* the child is about to wait */
+  pid_t pid = fork();
+  CHECK_ERRNO(141, pid >= 0);
+  if (pid == 0) {
+    int waits = 0;
+    w[1] = 1;
+    while (w[0] == 0)
+      if (futex((void *)w, FUTEX_WAIT, 0, NULL, NULL, 0) == 0)
+        waits++;
+    _exit(w[0] == 7 && waits <= 1 ? 0 : 5);
+  }
+  while (w[1] == 0)
+    sched_yield();
+  w[0] = 7;
+  int st;
+  long woken = 0;
+  /* Until the child is gone: it may not be asleep yet when the first wake comes. */
+  while (waitpid(pid, &st, WNOHANG) == 0)
+    woken += futex((void *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+  CHECK(142, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(143, woken <= 1);
+  printf("pshared: the parent's wake reached the child's wait on a shared page\n");
+}
+
 /* --- a thread overruns its stack into the guard page: SIGSEGV for the process ----- */
 
 static volatile int depth_limit = INT_MAX;
@@ -476,7 +507,7 @@ static void case_exec(void)
 static const struct { const char *name; void (*fn)(void); } cases[] = {
   { "mutex", case_mutex }, { "condvar", case_condvar }, { "atomics", case_atomics },
   { "join", case_join }, { "many", case_many }, { "signals", case_signals },
-  { "futex", case_futex }, { "fork", case_fork },
+  { "futex", case_futex }, { "fork", case_fork }, { "pshared", case_pshared },
 };
 
 int main(int argc, char **argv)
