@@ -362,6 +362,15 @@ static void *spinner(void *arg)
   return NULL;
 }
 
+static void *fork_in_thread(void *arg)
+{
+  (void)arg;
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(getpid() == syscall(SYS_gettid) ? 8 : 9);
+  return (void *)(long)pid;
+}
+
 static void case_fork(void)
 {
   pthread_t t;
@@ -384,7 +393,15 @@ static void case_fork(void)
   CHECK(103, WIFEXITED(st) && WEXITSTATUS(st) == 7);
   atomic_store(&stop_spinner, 1);
   CHECK(104, pthread_join(t, NULL) == 0);
-  printf("fork: the child of a threaded program ran alone and exited 7\n");
+  /* A thread forks; the main thread reaps the child: it is the process's child. */
+  pthread_t f;
+  CHECK(105, pthread_create(&f, NULL, fork_in_thread, NULL) == 0);
+  void *child;
+  CHECK(106, pthread_join(f, &child) == 0 && (long)child > 0);
+  CHECK_ERRNO(107, waitpid((pid_t)(long)child, &st, 0) == (pid_t)(long)child);
+  CHECK(108, WIFEXITED(st) && WEXITSTATUS(st) == 8);
+  printf("fork: the child of a threaded program ran alone and exited 7; "
+         "a thread's child was reaped by the main thread\n");
 }
 
 /* --- a futex in a MAP_SHARED page: a parent's wake reaches its child's wait --------- */
