@@ -79,6 +79,7 @@ static uint64_t kernel_bytes(const struct task *t)
 
 kern_return_t task_account_kernel(struct emu *emu, struct task *t)
 {
+    t = task_leader(t);            /* a thread's own charge is fixed (thread.c) */
     if (!t->map)
         return KERN_SUCCESS;       /* exited: what it keeps was settled then */
     return vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));

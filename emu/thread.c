@@ -256,8 +256,7 @@ void thread_exec_alone(struct emu *emu)
         leader->ran_from = emu->icount;
         leader->state = TASK_RUNNABLE;
         leader->set_child_tid = leader->clear_child_tid = 0;
-        thread_release(emu, t);
+        thread_release(emu, t);    /* freed at the next switch: the caller still reads it */
         emu->task = leader;
     }
-    thread_reap(emu);
 }

@@ -1,7 +1,8 @@
 /* threadwire: each thread costs the kernel its stack in wired memory (machemu only: it
  * reads the host's page counts through host_statistics64). 16 threads wait on a
  * barrier; the wired count with them alive is up by at least 16 kernel stacks of 16 KB
- * over the count before, and back down once they are joined. */
+ * over the count before (and by no more than their two frames each and some page
+ * tables), and back down once they are joined. */
 #include "guest_test.h"
 #include <mach/mach.h>
 #include <pthread.h>
@@ -41,6 +42,9 @@ int main(void)
     CHECK(13, pthread_join(t[i], NULL) == 0);
   uint64_t after = wired_bytes();
   CHECK(14, during >= before + NTHREADS * 16384ull);
+  /* Each thread is charged its own cost, two 16 KB frames, not the process's again;
+   * a few pages of page tables map the new stacks. */
+  CHECK(16, during <= before + (NTHREADS * 2 + 12) * 16384ull);
   CHECK(15, after + NTHREADS * 16384ull <= during);   /* page tables of the cached stacks stay */
   printf("threadwire: %d threads wired their kernel stacks, released when joined\n", NTHREADS);
   return 0;
