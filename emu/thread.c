@@ -24,11 +24,12 @@
  * past the first costs the wired memory a task's thread does (task.c, KMEM_THREAD). */
 #define KMEM_THREAD 21504
 
-/* What the threads of a process share, moved between the running thread and the leader. */
+/* What the threads of a process share and its own calls change, moved between the
+ * running thread and the leader. What the machine keeps about the process (Jetsam's
+ * band, states and limits, the footprint's peak) is only ever the leader's. */
 #define SHARED_FIELDS(X) X(parent) X(ppid) X(abi) X(exe) X(exe_fd) X(map) X(brk_start) \
     X(brk_end) X(mmap_hint) X(stack_top) X(fds) X(nfds) X(cwd) X(cwd_fd) X(umask) X(sig) \
-    X(sigtramp) X(itimer) X(ptimers) X(pgid) X(sid) X(cred) X(memstatus) X(jetsam_states) \
-    X(limit_trip) X(footprint_peak)
+    X(sigtramp) X(itimer) X(ptimers) X(pgid) X(sid) X(cred)
 #define COPY_FIELD(f) dst->f = src->f;
 
 static void share(struct task *dst, const struct task *src)
