@@ -442,13 +442,14 @@ static int64_t sys_getitimer(struct emu *emu, const uint64_t a[6])
 {
     if (a[0] > 2)
         return -EINVAL;
-    struct gitimerval v = a[0] == L_ITIMER_REAL ? itimer_now(emu->task) : (struct gitimerval){ 0 };
+    struct gitimerval v = a[0] == L_ITIMER_REAL ? itimer_now(task_leader(emu->task))
+                                                : (struct gitimerval){ 0 };
     return copyout(emu, a[1], &v, sizeof v) < 0 ? -EFAULT : 0;
 }
 
 static int64_t sys_setitimer(struct emu *emu, const uint64_t a[6])
 {
-    struct task *t = emu->task;
+    struct task *t = task_leader(emu->task);   /* the process's timer: the leader's */
     struct gitimerval v = { 0 }, old = itimer_now(t);
     if (a[0] > 2)
         return -EINVAL;

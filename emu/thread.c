@@ -25,11 +25,12 @@
 #define KMEM_THREAD 21504
 
 /* What the threads of a process share and its own calls change, moved between the
- * running thread and the leader. What the machine keeps about the process (Jetsam's
- * band, states and limits, the footprint's peak) is only ever the leader's. */
+ * running thread and the leader. What the machine changes by itself (Jetsam's band,
+ * states and limits, the footprint's peak, the interval timer's next expiry) is only
+ * ever the leader's. */
 #define SHARED_FIELDS(X) X(parent) X(ppid) X(abi) X(exe) X(exe_fd) X(map) X(brk_start) \
     X(brk_end) X(mmap_hint) X(stack_top) X(fds) X(nfds) X(cwd) X(cwd_fd) X(umask) X(sig) \
-    X(sigtramp) X(itimer) X(ptimers) X(pgid) X(sid) X(cred)
+    X(sigtramp) X(ptimers) X(pgid) X(sid) X(cred)
 #define COPY_FIELD(f) dst->f = src->f;
 
 static void share(struct task *dst, const struct task *src)

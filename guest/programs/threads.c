@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -272,6 +273,52 @@ static void case_signals(void)
   printf("signals: the unblocked thread took the process's signal; tgkill waited for the mask\n");
 }
 
+/* --- alarm: a process timer's SIGALRM goes to the thread that does not block it, once */
+
+static atomic_int alarms;
+static atomic_long alarm_tid;
+
+static void on_alarm(int sig)
+{
+  (void)sig;
+  atomic_fetch_add(&alarms, 1);
+  atomic_store(&alarm_tid, syscall(SYS_gettid));
+}
+
+static void *alarm_taker(void *arg)
+{
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGALRM);
+  pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+  *(long *)arg = syscall(SYS_gettid);
+  while (!atomic_load(&alarms))
+    sched_yield();
+  struct timespec rest = { 0, 40 * 1000000 };
+  nanosleep(&rest, NULL);          /* a second SIGALRM would come in here */
+  return NULL;
+}
+
+static void case_alarm(void)
+{
+  signal(SIGALRM, on_alarm);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGALRM);
+  CHECK(150, pthread_sigmask(SIG_BLOCK, &s, NULL) == 0);
+  long tid = 0;
+  pthread_t t;
+  CHECK(151, pthread_create(&t, NULL, alarm_taker, &tid) == 0);
+  struct itimerval it = { { 0, 0 }, { 0, 10000 } };   /* once, in 10 ms */
+  CHECK(152, setitimer(ITIMER_REAL, &it, NULL) == 0);
+  CHECK(153, pthread_join(t, NULL) == 0);
+  CHECK(154, atomic_load(&alarms) == 1);
+  CHECK(155, atomic_load(&alarm_tid) == tid);
+  CHECK(156, getitimer(ITIMER_REAL, &it) == 0 && !it.it_value.tv_sec && !it.it_value.tv_usec);
+  CHECK(157, pthread_sigmask(SIG_UNBLOCK, &s, NULL) == 0 && atomic_load(&alarms) == 1);
+  printf("alarm: the process's SIGALRM went once to the thread that takes it\n");
+}
+
 /* --- futex: the raw calls --------------------------------------------------------- */
 
 static uint32_t fword, fword2;
@@ -525,6 +572,7 @@ static const struct { const char *name; void (*fn)(void); } cases[] = {
   { "mutex", case_mutex }, { "condvar", case_condvar }, { "atomics", case_atomics },
   { "join", case_join }, { "many", case_many }, { "signals", case_signals },
   { "futex", case_futex }, { "fork", case_fork }, { "pshared", case_pshared },
+  { "alarm", case_alarm },
 };
 
 int main(int argc, char **argv)

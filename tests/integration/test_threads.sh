@@ -13,7 +13,7 @@ require_emulator || { finish; exit 1; }
 
 T=$GUEST/threads
 
-for c in mutex condvar atomics join many signals futex fork pshared; do
+for c in mutex condvar atomics join many signals alarm futex fork pshared; do
   compare "threads-$c" -- "$T" "$c"
 done
 compare threads-exit-from-thread -e 5 -- "$T" exit
