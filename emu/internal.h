@@ -62,6 +62,7 @@ struct task_threads {
     struct task *list;             /* a leader's other threads, oldest first */
     struct task *next;             /* in the leader's list */
     uint64_t robust_list, robust_len;   /* set_robust_list, kept for get_robust_list */
+    struct task *snap;             /* a thread's: the shared fields as it got the CPU */
     struct {                       /* the futex the thread waits on (emu/futex.c) */
         const void *space;         /* the vm_map, or the vm_object of a shared mapping */
         uint64_t addr;             /* the address, or the offset in the object */

@@ -24,31 +24,43 @@
  * past the first costs the wired memory a task's thread does (task.c, KMEM_THREAD). */
 #define KMEM_THREAD 21504
 
-/* What the threads of a process share and its own calls change, moved between the
- * running thread and the leader. What the machine changes by itself (Jetsam's band,
- * states and limits, the footprint's peak, the interval timer's next expiry) is only
- * ever the leader's. */
+/* What the threads of a process share, moved between the running thread and the
+ * leader. The machine may change the leader meanwhile (a dying parent's children are
+ * given to another, a parent sets a child's group): at the switch only what the
+ * thread changed goes back, found against a snapshot taken when it got the CPU. What
+ * the machine changes by itself alone (Jetsam's band, states and limits, the
+ * footprint's peak, the interval timer) is only ever the leader's. */
 #define SHARED_FIELDS(X) X(parent) X(ppid) X(abi) X(exe) X(exe_fd) X(map) X(brk_start) \
     X(brk_end) X(mmap_hint) X(stack_top) X(fds) X(nfds) X(cwd) X(cwd_fd) X(umask) X(sig) \
-    X(sigtramp) X(ptimers) X(pgid) X(sid) X(cred)
+    X(sigtramp) X(ptimers) X(pgid) X(sid)
 #define COPY_FIELD(f) dst->f = src->f;
+#define MERGE_FIELD(f) if (t->f != snap->f) leader->f = t->f;
 
 static void share(struct task *dst, const struct task *src)
 {
     SHARED_FIELDS(COPY_FIELD)
+    dst->cred = src->cred;
     memcpy(dst->rlim, src->rlim, sizeof dst->rlim);
 }
 
 void thread_share_out(struct task *t)
 {
-    if (t && t->th.leader && t->state != TASK_ZOMBIE)
-        share(t->th.leader, t);
+    if (!t || !t->th.leader || t->state == TASK_ZOMBIE)
+        return;
+    struct task *leader = t->th.leader, *snap = t->th.snap;
+    SHARED_FIELDS(MERGE_FIELD)
+    if (memcmp(&t->cred, &snap->cred, sizeof t->cred))
+        leader->cred = t->cred;
+    if (memcmp(t->rlim, snap->rlim, sizeof t->rlim))
+        memcpy(leader->rlim, t->rlim, sizeof t->rlim);
 }
 
 void thread_share_in(struct task *t)
 {
-    if (t && t->th.leader && t->state != TASK_ZOMBIE)
+    if (t && t->th.leader && t->state != TASK_ZOMBIE) {
         share(t, t->th.leader);
+        share(t->th.snap, t->th.leader);
+    }
 }
 
 struct task *task_walk_next(const struct emu *emu, const struct task *t)
@@ -103,15 +115,19 @@ int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t 
     if ((flags & (L_CLONE_VM | L_CLONE_SIGHAND)) != (L_CLONE_VM | L_CLONE_SIGHAND))
         return -EINVAL;            /* Linux: a thread shares handlers, which need the VM */
     struct task *c = calloc(1, sizeof *c);
-    if (!c || !(c->ctx = cpu_context_create(emu)) || !(c->name = strdup(p->name ? p->name : "?"))) {
-        if (c)
+    if (!c || !(c->ctx = cpu_context_create(emu)) || !(c->name = strdup(p->name ? p->name : "?")) ||
+        !(c->th.snap = calloc(1, sizeof *c->th.snap))) {
+        if (c) {
             cpu_context_free(c->ctx);
+            free(c->name);
+        }
         free(c);
         return -ENOMEM;
     }
     if (vm_kmem_charge(&emu->vm, &c->kmem, KMEM_THREAD) != KERN_SUCCESS) {
         cpu_context_free(c->ctx);
         free(c->name);
+        free(c->th.snap);
         free(c);
         return -EAGAIN;            /* Linux's answer when no thread can be made */
     }
@@ -210,6 +226,7 @@ void thread_group_end(struct emu *emu, struct task *leader)
 static void thread_free(struct emu *emu, struct task *t)
 {
     thread_release(emu, t);
+    free(t->th.snap);
     free(t->name);
     free(t);
 }
