@@ -162,7 +162,7 @@ static void free_unwaited(struct emu *emu)
     while (emu->unwaited && *pp) {
         struct task *t = *pp;
         if (t->state == TASK_ZOMBIE && !t->parent && !t->app && t != emu->task &&
-            task_leader(emu->task) != t) {
+            (!emu->task || emu->task->th.leader != t)) {
             *pp = t->next;
             task_free(emu, t);
             emu->unwaited--;
