@@ -355,7 +355,7 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code
     int64_t group = pid == 0 ? emu->task->pgid : -pid;
     bool any = false;
     for (struct task *t = emu->tasks; t; t = t->next) {
-        if (t->state == TASK_ZOMBIE || (pid == -1 ? t == emu->task : t->pgid != group))
+        if (t->state == TASK_ZOMBIE || (pid == -1 ? t == task_leader(emu->task) : t->pgid != group))
             continue;
         linux_post_signal_info(t, (int)sig, code, from, 0);
         any = true;
