@@ -33,6 +33,7 @@ session() {
 
 if emulator_is_qemu_standin; then
   skip threads-exec "qemu-user cannot exec an AArch64 image"
+  skip threads-clone3 "qemu-aarch64 7.2 has no clone3"
   skip threads-crash-names-thread "the crash line is the emulator's"
   skip threads-deterministic "the fault trace is the emulator's"
   skip threads-wired-stacks "host_statistics64 is the emulator's"
@@ -46,6 +47,12 @@ session threads-exec -- "$T" exec
 [ "$ST" = 9 ] || WHY+=("exit status $(status_text "$ST"), expected 9")
 grep -qx 'exec: the new image runs, pid kept, alone' "$D/out" || WHY+=("no line from the new image")
 verdict threads-exec
+
+# clone3 (qemu-aarch64 7.2 has none): fork's flavour, and bad arguments.
+session threads-clone3 -- "$T" clone3
+[ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
+grep -qx 'clone3: a child as fork makes it; bad arguments refused' "$D/out" || WHY+=("no clone3 line")
+verdict threads-clone3
 
 # The crash line names the process and the thread that faulted.
 session threads-crash-names-thread -- "$T" guard
