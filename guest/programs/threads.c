@@ -6,7 +6,6 @@
  * Nothing printed depends on ids, times or the scheduler's order. */
 #include "guest_test.h"
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +15,21 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* The futex(2) ABI (<linux/futex.h>, which musl's headers lack). */
+#define FUTEX_WAIT             0
+#define FUTEX_WAKE             1
+#define FUTEX_CMP_REQUEUE      4
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_CLOCK_REALTIME   256
+#define FUTEX_WAIT_PRIVATE     (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 
 static long futex(void *addr, int op, uint32_t val, const struct timespec *ts, void *addr2,
                   uint32_t val3)
