@@ -24,8 +24,8 @@ int64_t sys_set_tid_address(struct emu *emu, const uint64_t a[6])
     return emu->task->pid;
 }
 
-/* Kept for get_robust_list. The list is not walked at a thread's death: a mutex held
- * by a thread that dies stays locked (docs/fidelity.md). */
+/* The list is walked when the thread dies (thread.c): the mutexes it holds are marked
+ * FUTEX_OWNER_DIED. */
 int64_t sys_set_robust_list(struct emu *emu, const uint64_t a[6])
 {
     if (a[1] != ROBUST_LIST_HEAD_SIZE)

@@ -180,6 +180,43 @@ static void thread_release(struct emu *emu, struct task *t)
     vm_kmem_release(&emu->vm, &t->kmem);
 }
 
+/* The robust list (set_robust_list): each mutex the dying thread t still holds gets
+ * FUTEX_OWNER_DIED, its waiters bit kept, and one waiter is woken, so that the next
+ * locker gets EOWNERDEAD. Only on the thread's own map (it is on the CPU). */
+#define ROBUST_LIMIT      2048     /* Linux's ROBUST_LIST_LIMIT: a cycle ends here */
+#define FUTEX_WAITERS     0x80000000u
+#define FUTEX_OWNER_DIED  0x40000000u
+#define FUTEX_TID_MASK    0x3fffffffu
+
+static void owner_died(struct emu *emu, const struct task *t, uint64_t word)
+{
+    uint32_t v;
+    if (copyin(emu, &v, word, sizeof v) < 0 || (v & FUTEX_TID_MASK) != (uint32_t)t->pid)
+        return;
+    uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (copyout(emu, word, &nv, sizeof nv) == 0 && (v & FUTEX_WAITERS))
+        futex_wake_va(emu, word, 1);
+}
+
+static void walk_robust_list(struct emu *emu, struct task *t)
+{
+    uint64_t head = t->th.robust_list, h[3];   /* next, futex_offset, list_op_pending */
+    t->th.robust_list = 0;
+    if (!head || copyin(emu, h, head, sizeof h) < 0)
+        return;
+    uint64_t entry = h[0] & ~1ull, pending = h[2] & ~1ull;   /* bit 0: a PI mutex */
+    for (int n = 0; entry && entry != head && n < ROBUST_LIMIT; n++) {
+        uint64_t next;
+        if (copyin(emu, &next, entry, sizeof next) < 0)
+            break;
+        if (entry != pending)
+            owner_died(emu, t, entry + h[1]);
+        entry = next & ~1ull;
+    }
+    if (pending)
+        owner_died(emu, t, pending + h[1]);
+}
+
 /* CLONE_CHILD_CLEARTID: zero the word and wake one waiter (pthread_join). */
 static void clear_child_tid(struct emu *emu, struct task *t)
 {
@@ -192,6 +229,7 @@ static void clear_child_tid(struct emu *emu, struct task *t)
 void thread_exit(struct emu *emu, int wstatus)
 {
     struct task *t = emu->task, *leader = task_leader(t);
+    walk_robust_list(emu, t);
     if (thread_count(leader) <= 1) {   /* the last thread: the process ends */
         task_exit(emu, wstatus);
         return;
@@ -212,6 +250,13 @@ void thread_group_end(struct emu *emu, struct task *leader)
 {
     if (emu->task && emu->task->th.leader == leader)
         thread_share_out(emu->task);
+    if (emu->task && emu->task->map && task_leader(emu->task) == leader) {
+        /* Its memory is on the CPU: what its threads hold in shared memory is freed. */
+        for (struct task *t = leader->th.list; t; t = t->th.next)
+            if (t->state != TASK_ZOMBIE)
+                walk_robust_list(emu, t);
+        walk_robust_list(emu, leader);
+    }
     for (struct task *t = leader->th.list; t; t = t->th.next)
         if (t->state != TASK_ZOMBIE) {
             if (t == emu->task) {

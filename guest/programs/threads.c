@@ -582,6 +582,33 @@ static void case_exec(void)
     sched_yield();
 }
 
+/* --- robust mutexes: a thread dies holding one; the next locker gets EOWNERDEAD ------ */
+
+static pthread_mutex_t robust;
+
+static void *die_holding(void *arg)
+{
+  (void)arg;
+  pthread_mutex_lock(&robust);
+  return NULL;                     /* ends with the mutex held */
+}
+
+static void case_robust(void)
+{
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  CHECK(170, pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) == 0);
+  CHECK(171, pthread_mutex_init(&robust, &a) == 0);
+  pthread_t t;
+  CHECK(172, pthread_create(&t, NULL, die_holding, NULL) == 0);
+  CHECK(173, pthread_join(t, NULL) == 0);
+  CHECK(174, pthread_mutex_lock(&robust) == EOWNERDEAD);
+  CHECK(175, pthread_mutex_consistent(&robust) == 0);
+  CHECK(176, pthread_mutex_unlock(&robust) == 0);
+  CHECK(177, pthread_mutex_lock(&robust) == 0 && pthread_mutex_unlock(&robust) == 0);
+  printf("robust: the mutex of a thread that died came back with EOWNERDEAD\n");
+}
+
 /* --- clone3 (emulator only: qemu-aarch64 7.2 answers ENOSYS): the fork flavour ----- */
 
 struct clone3_args {
@@ -627,6 +654,10 @@ int main(int argc, char **argv)
     case_main_exit();
   if (argc > 1 && !strcmp(argv[1], "exec"))
     case_exec();
+  if (argc > 1 && !strcmp(argv[1], "robust")) {
+    case_robust();
+    return 0;
+  }
   if (argc > 1 && !strcmp(argv[1], "clone3")) {
     case_clone3();
     return 0;

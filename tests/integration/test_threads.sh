@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Integration: threads (guest/programs/threads.c) under the emulator vs qemu-aarch64 —
 # mutex, condition variable, atomics, exit and join, 64 threads, per-thread signal
-# masks and tgkill, raw futex calls and their timeouts, fork from a threaded program,
-# exit from a thread and of the main thread, a thread overrunning its stack into the
-# guard page — then, emulator only: execve from a thread, the crash line naming the
-# thread, the same fault trace for the same seed, the kernel stacks charged to wired
-# memory, and --strace lines with the thread's id.
+# masks, tgkill and a process timer's SIGALRM, raw futex calls and their timeouts, a
+# futex on a shared page between processes, fork from a threaded program, exit from a
+# thread and of the main thread, a thread overrunning its stack into the guard page —
+# then, emulator only: execve from a thread, clone3, a robust mutex whose owner died,
+# the crash line naming the thread, the same fault trace for the same seed, the kernel
+# stacks charged to wired memory, --strace lines with the thread's id, and the threads
+# in the debugger and in gdb through the stub.
 # Run on its own: tests/integration/test_threads.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +36,7 @@ session() {
 if emulator_is_qemu_standin; then
   skip threads-exec "qemu-user cannot exec an AArch64 image"
   skip threads-clone3 "qemu-aarch64 7.2 has no clone3"
+  skip threads-robust "qemu-aarch64 7.2 keeps no robust list"
   skip threads-crash-names-thread "the crash line is the emulator's"
   skip threads-deterministic "the fault trace is the emulator's"
   skip threads-wired-stacks "host_statistics64 is the emulator's"
@@ -53,6 +56,13 @@ session threads-clone3 -- "$T" clone3
 [ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
 grep -qx 'clone3: a child as fork makes it; bad arguments refused' "$D/out" || WHY+=("no clone3 line")
 verdict threads-clone3
+
+# A robust mutex held by a thread that ends: the next locker gets EOWNERDEAD (the robust
+# list walked at the thread's death; qemu-aarch64 7.2 keeps no robust list and hangs).
+session threads-robust -- "$T" robust
+[ "$ST" = 0 ] || WHY+=("exit status $(status_text "$ST")")
+grep -qx 'robust: the mutex of a thread that died came back with EOWNERDEAD' "$D/out" || WHY+=("no robust line")
+verdict threads-robust
 
 # The crash line names the process and the thread that faulted.
 session threads-crash-names-thread -- "$T" guard
