@@ -6,8 +6,8 @@
  * thread) is the one in emu->tasks that everything else sees as the process; the other
  * threads hang off it. They share its map (so its pmap and ASID), its handlers (the same
  * array) and the rest of the process state: the running thread holds a copy of that
- * state, which goes back to the leader when it leaves the CPU, since a call such as
- * open or chdir may move the fd table or the cwd string. */
+ * state, whose changes go back to the leader when it leaves the CPU, since a call such
+ * as open or chdir may move the fd table or the cwd string. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,40 +108,38 @@ struct task *thread_for_signal(struct task *leader, int signo)
     return leader;
 }
 
-int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid,
-                      uint64_t tls, uint64_t ctid)
+static void free_unstarted(struct task *c)
 {
-    struct task *p = emu->task, *leader = task_leader(p);
-    if ((flags & (L_CLONE_VM | L_CLONE_SIGHAND)) != (L_CLONE_VM | L_CLONE_SIGHAND))
-        return -EINVAL;            /* Linux: a thread shares handlers, which need the VM */
+    if (!c)
+        return;
+    cpu_context_free(c->ctx);
+    free(c->name);
+    free(c->th.snap);
+    free(c);
+}
+
+/* A thread structure with its kernel stack charged; NULL with *err. */
+static struct task *thread_alloc(struct emu *emu, const struct task *p, int *err)
+{
     struct task *c = calloc(1, sizeof *c);
+    *err = -ENOMEM;
     if (!c || !(c->ctx = cpu_context_create(emu)) || !(c->name = strdup(p->name ? p->name : "?")) ||
         !(c->th.snap = calloc(1, sizeof *c->th.snap))) {
-        if (c) {
-            cpu_context_free(c->ctx);
-            free(c->name);
-        }
-        free(c);
-        return -ENOMEM;
+        free_unstarted(c);
+        return NULL;
     }
     if (vm_kmem_charge(&emu->vm, &c->kmem, KMEM_THREAD) != KERN_SUCCESS) {
-        cpu_context_free(c->ctx);
-        free(c->name);
-        free(c->th.snap);
-        free(c);
-        return -EAGAIN;            /* Linux's answer when no thread can be made */
+        free_unstarted(c);
+        *err = -EAGAIN;            /* Linux's answer when no thread can be made */
+        return NULL;
     }
-    c->pid = emu->next_pid++;
-    c->th.leader = leader;
-    share(c, p);
-    c->sigmask = p->sigmask;       /* the new thread's mask is its creator's */
-    c->upcall = p->upcall;
-    c->launched = emu->icount;
-    c->ran_from = emu->icount;
-    struct task **pp = &leader->th.list;
-    while (*pp)
-        pp = &(*pp)->th.next;
-    *pp = c;
+    return c;
+}
+
+/* The creator's registers, but x0 = 0, the new stack and TLS; the tid words. */
+static void thread_start_state(struct emu *emu, struct task *c, uint64_t flags, uint64_t newsp,
+                               uint64_t ptid, uint64_t tls, uint64_t ctid)
+{
     cpu_context_save(emu, c->ctx);
     cpu_context_set_reg(c->ctx, CPU_X(0), 0);
     if (newsp)
@@ -156,6 +154,30 @@ int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t 
         uint32_t tid = (uint32_t)c->pid;
         copyout(emu, ptid, &tid, sizeof tid);
     }
+}
+
+int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid,
+                      uint64_t tls, uint64_t ctid)
+{
+    struct task *p = emu->task, *leader = task_leader(p);
+    int err;
+    if ((flags & (L_CLONE_VM | L_CLONE_SIGHAND)) != (L_CLONE_VM | L_CLONE_SIGHAND))
+        return -EINVAL;            /* Linux: a thread shares handlers, which need the VM */
+    struct task *c = thread_alloc(emu, p, &err);
+    if (!c)
+        return err;
+    c->pid = emu->next_pid++;
+    c->th.leader = leader;
+    share(c, p);
+    c->sigmask = p->sigmask;       /* the new thread's mask is its creator's */
+    c->upcall = p->upcall;
+    c->launched = emu->icount;
+    c->ran_from = emu->icount;
+    struct task **pp = &leader->th.list;
+    while (*pp)
+        pp = &(*pp)->th.next;
+    *pp = c;
+    thread_start_state(emu, c, flags, newsp, ptid, tls, ctid);
     return c->pid;
 }
 
