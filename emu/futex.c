@@ -210,8 +210,35 @@ static int64_t futex_requeue(struct emu *emu, const uint64_t a[6], bool cmp)
     return cmp ? n + moved : n;    /* CMP_REQUEUE counts the moved too */
 }
 
+/* FUTEX_WAKE_OP's operation on the old value (-1: an unknown one). */
+static int wake_op_apply(uint32_t op, int32_t old, int32_t oparg, int32_t *new)
+{
+    switch (op) {
+    case 0: *new = oparg; return 0;
+    case 1: *new = (int32_t)((uint32_t)old + (uint32_t)oparg); return 0;
+    case 2: *new = old | oparg; return 0;
+    case 3: *new = old & ~oparg; return 0;
+    case 4: *new = old ^ oparg; return 0;
+    default: return -1;
+    }
+}
+
+/* Its test of the old value: 1 true, 0 false, -1 an unknown comparison. */
+static int wake_op_test(uint32_t cmp, int32_t old, int32_t cmparg)
+{
+    switch (cmp) {
+    case 0: return old == cmparg;
+    case 1: return old != cmparg;
+    case 2: return old < cmparg;
+    case 3: return old <= cmparg;
+    case 4: return old > cmparg;
+    case 5: return old >= cmparg;
+    default: return -1;
+    }
+}
+
 /* FUTEX_WAKE_OP: *uaddr2 = *uaddr2 OP oparg, then wake on uaddr, and on uaddr2 as well
- * when the old value compares as the operation's test says. */
+ * when the old value passes the operation's test. */
 static int64_t futex_wake_op(struct emu *emu, const uint64_t a[6])
 {
     uint32_t enc = (uint32_t)a[5], op = enc >> 28 & 7, cmp = enc >> 24 & 15;
@@ -227,26 +254,11 @@ static int64_t futex_wake_op(struct emu *emu, const uint64_t a[6])
         rc = -EFAULT;
     if (rc < 0)
         return rc;
-    switch (op) {
-    case 0: new = oparg; break;
-    case 1: new = (int32_t)((uint32_t)old + (uint32_t)oparg); break;
-    case 2: new = old | oparg; break;
-    case 3: new = old & ~oparg; break;
-    case 4: new = old ^ oparg; break;
-    default: return -ENOSYS;
-    }
+    int hit = wake_op_test(cmp, old, cmparg);
+    if (wake_op_apply(op, old, oparg, &new) < 0 || hit < 0)
+        return -ENOSYS;
     if (copyout(emu, a[4], &new, sizeof new) < 0)
         return -EFAULT;
-    bool hit;
-    switch (cmp) {
-    case 0: hit = old == cmparg; break;
-    case 1: hit = old != cmparg; break;
-    case 2: hit = old < cmparg; break;
-    case 3: hit = old <= cmparg; break;
-    case 4: hit = old > cmparg; break;
-    case 5: hit = old >= cmparg; break;
-    default: return -ENOSYS;
-    }
     int n = wake_keyed(emu, &k, FUTEX_BITSET_ANY, (int32_t)a[2], NULL, 0, NULL);
     if (hit)
         n += wake_keyed(emu, &k2, FUTEX_BITSET_ANY, (int32_t)a[3], NULL, 0, NULL);

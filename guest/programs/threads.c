@@ -20,6 +20,7 @@
 #define FUTEX_WAIT             0
 #define FUTEX_WAKE             1
 #define FUTEX_CMP_REQUEUE      4
+#define FUTEX_WAKE_OP          5
 #define FUTEX_WAIT_BITSET      9
 #define FUTEX_WAKE_BITSET      10
 #define FUTEX_PRIVATE_FLAG     128
@@ -383,6 +384,13 @@ static void case_futex(void)
   CHECK(87, futex((char *)&fword + 1, FUTEX_WAKE, 1, NULL, NULL, 0) == -1 && errno == EINVAL);
   CHECK(88, futex(&fword, FUTEX_WAIT_BITSET, 1, NULL, NULL, 0) == -1 && errno == EINVAL);
   CHECK(89, futex(&fword, FUTEX_WAKE, 1, NULL, NULL, 0) == 0);   /* nobody waits */
+  /* WAKE_OP: fword2 += 5 (it was 3, which the test compares equal), nobody to wake. */
+  fword2 = 3;
+  CHECK(98, futex(&fword, FUTEX_WAKE_OP, 1, (void *)1L, &fword2,
+                  (1u << 28) | (0u << 24) | (5u << 12) | 3u) == 0 && fword2 == 8);
+  CHECK(99, futex(&fword, FUTEX_WAKE_OP, 1, (void *)1L, &fword2, 6u << 28) == -1 &&
+            errno == ENOSYS && fword2 == 8);
+  fword2 = 0;
 
   /* Three waiters; WAKE_BITSET with a bitset none waits on wakes nobody, then WAKE 1,
    * then CMP_REQUEUE moves the other two to fword2 (with the expected value) and
@@ -408,7 +416,7 @@ static void case_futex(void)
     void *r;
     CHECK(97, pthread_join(t[i], &r) == 0 && r == 0);
   }
-  printf("futex: EAGAIN, ETIMEDOUT relative and absolute, EFAULT, EINVAL, wake, requeue\n");
+  printf("futex: EAGAIN, ETIMEDOUT relative and absolute, EFAULT, EINVAL, wake, wake_op, requeue\n");
 }
 
 /* --- fork from a threaded program: the child has only the forking thread ---------- */
