@@ -10,7 +10,7 @@
 /* A task with an address space: pid 0 is the one on the CPU. */
 struct task *inspect_live_task(struct emu *emu, int pid)
 {
-    struct task *t = pid ? task_by_pid(emu, pid) : emu->task;
+    struct task *t = pid ? thread_by_tid(emu, pid) : emu->task;   /* a thread's id too */
     return t && t->map ? t : NULL;
 }
 
@@ -199,7 +199,7 @@ static int pid_of_pmap(struct emu *emu, const struct pmap *pm)
 
 /* --- tasks ---------------------------------------------------------------------- */
 
-static const char *state_name(struct emu *emu, const struct task *t)
+const char *inspect_state_name(struct emu *emu, const struct task *t)
 {
     if (t == emu->task && t->state == TASK_RUNNABLE)
         return "running";
@@ -208,6 +208,7 @@ static const char *state_name(struct emu *emu, const struct task *t)
     case TASK_BLOCKED_IO: return "blocked-io";
     case TASK_BLOCKED_WAIT: return "blocked-wait";
     case TASK_ZOMBIE: return "exited";
+    case TASK_THREAD_EXITED: return "thread-exited";
     }
     return "?";
 }
@@ -220,7 +221,7 @@ int inspect_tasks(struct emu *emu, struct inspect_task *out, int max)
             continue;
         struct inspect_task *d = &out[n];
         *d = (struct inspect_task){ .pid = t->pid, .ppid = t->ppid, .name = t->name ? t->name : "?",
-                                .exe = t->exe ? t->exe : "?", .state = state_name(emu, t),
+                                .exe = t->exe ? t->exe : "?", .state = inspect_state_name(emu, t),
                                 .on_cpu = t == emu->task, .kernel = t->kmem.n };
         if (t->map) {
             inspect_reg(emu, t->pid, INSPECT_REG_PC, &d->pc);

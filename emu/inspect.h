@@ -81,6 +81,17 @@ struct inspect_task {
 int inspect_tasks(struct emu *emu, struct inspect_task *out, int max);
 bool inspect_task_exists(struct emu *emu, int pid);
 
+/* The threads of the process that thread (or process) id pid belongs to (0: the one on
+ * the CPU), leader first: how many, or -1 if there is no such live task. The registers
+ * and memory calls take a thread's id as a pid. */
+struct inspect_thread {
+    int tid;
+    const char *name, *state;      /* valid until the next resume */
+    bool on_cpu;
+    uint64_t pc;
+};
+int inspect_threads(struct emu *emu, int pid, struct inspect_thread *out, int max);
+
 /* --- VM objects and frames ------------------------------------------------------ */
 
 struct inspect_object {

@@ -38,6 +38,8 @@ enum task_state {
     TASK_BLOCKED_IO,               /* in read/write on wait_fd; the call restarts */
     TASK_BLOCKED_WAIT,             /* in wait4 or waiting for a vfork child; restarts */
     TASK_ZOMBIE,                   /* exited, not yet reaped */
+    TASK_THREAD_EXITED,            /* a leader whose own thread ended while others of its
+                                      process run on (emu/thread.c) */
 };
 
 #define UPCALL_NOTE_KINDS 6        /* the MACHEMU_NOTE_* values */
@@ -51,6 +53,23 @@ struct task_upcall {
     bool active;                   /* a handler runs; saved is the code it interrupted */
     struct cpu_user_state saved;
     uint64_t tramp;                /* the trampoline page; 0 until the first registration */
+};
+
+/* A task is one thread. The first thread of a process (its leader) is in emu->tasks and
+ * owns what the threads share; the others hang off it (emu/thread.c). */
+struct task_threads {
+    struct task *leader;           /* NULL: this task is a leader */
+    struct task *list;             /* a leader's other threads, oldest first */
+    struct task *next;             /* in the leader's list */
+    uint64_t robust_list, robust_len;   /* set_robust_list, kept for get_robust_list */
+    struct task *snap;             /* a thread's: the shared fields as it got the CPU */
+    struct {                       /* the futex the thread waits on (emu/futex.c) */
+        const void *space;         /* the vm_map, or the vm_object of a shared mapping */
+        uint64_t addr;             /* the address, or the offset in the object */
+        uint32_t bitset;
+        bool queued, woken;
+        struct task *next;         /* in emu->futex_waiters, oldest first */
+    } futex;
 };
 
 struct task {
@@ -145,6 +164,7 @@ struct task {
     uint64_t ran_from;             /* emu->icount when it last got the CPU */
     bool exited;
     int exit_status;               /* as emu_run returns it */
+    struct task_threads th;        /* the threads of its process (emu/thread.c) */
 };
 
 /* A pressure note sent with a delay (jetsam_notes.c). */
@@ -245,6 +265,7 @@ struct emu {
         bool woken;                /* a wait ended early, not yet taken */
     } wait;
     struct emu_peak_state *peak;   /* peak.c; NULL: not tracked */
+    struct task *futex_waiters;    /* threads in FUTEX_WAIT, oldest first (futex.c) */
 };
 
 /* emu.c */
@@ -265,6 +286,8 @@ uint8_t inspect_frame_attr(struct emu *emu, pfn_t pfn);
 /* inspect.c: the task with this pid and an address space (0: the running one),
  * or NULL. */
 struct task *inspect_live_task(struct emu *emu, int pid);
+/* inspect.c: "running", "runnable", "blocked-io", ... */
+const char *inspect_state_name(struct emu *emu, const struct task *t);
 
 /* uaccess.c: guest memory through the MMU and the VM. 0 or -EFAULT. */
 int copyin(struct emu *emu, void *dst, uint64_t src, size_t len);
@@ -420,6 +443,40 @@ int fd_install(struct task *t, int host, bool cloexec, const char *path, int min
 int fd_host(struct task *t, int fd);
 int fd_close(struct task *t, int fd);
 
+/* thread.c: threads of a process (CLONE_THREAD) and their futexes (futex.c). */
+static inline struct task *task_leader(struct task *t)
+{
+    return t->th.leader ? t->th.leader : t;
+}
+/* The next task after t in the scheduler's order (each leader, then its threads);
+ * NULL after the last. */
+struct task *task_walk_next(const struct emu *emu, const struct task *t);
+int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid,
+                      uint64_t tls, uint64_t ctid);
+/* Moves what the process shares between the running thread and its leader: at a switch,
+ * and before anything looks at or frees the process as a whole. */
+void thread_share_out(struct task *t);
+void thread_share_in(struct task *t);
+/* exit(2) of the running thread: only it ends, unless it is the last. */
+void thread_exit(struct emu *emu, int wstatus);
+/* The whole process of leader ends: its other threads go (exit_group, a fatal signal). */
+void thread_group_end(struct emu *emu, struct task *leader);
+/* Frees the ended threads that are not on the CPU. */
+void thread_reap(struct emu *emu);
+void thread_free_all(struct emu *emu, struct task *leader);
+/* execve from a thread of a process with several: the others end and the caller
+ * becomes the leader, on the CPU. */
+void thread_exec_alone(struct emu *emu);
+struct task *thread_by_tid(struct emu *emu, int tid);
+/* The thread of leader's process that takes a signal sent to the process. */
+struct task *thread_for_signal(struct task *leader, int signo);
+unsigned thread_count(const struct task *leader);   /* live threads, the leader's own too */
+/* futex.c */
+/* Wakes up to n waiters on the futex at va of the running task's map (CLEARTID). */
+int futex_wake_va(struct emu *emu, uint64_t va, int n);
+/* A handler is to run or the thread ends: it leaves the queue it waits in. */
+void futex_cancel(struct emu *emu, struct task *t);
+
 /* trace.c: sets the VM's fault trace up from the options (emu/trace.h). */
 void emu_trace_install(struct emu *emu);
 
@@ -443,9 +500,11 @@ void strace_linux_line(struct emu *emu, const char *name, uint64_t nr, const cha
 /* Before a signal handler or an upcall starts: a nanosleep the current task is blocked
  * in returns EINTR (with the time left), as Linux returns it for a handler. */
 void linux_sleep_interrupted(struct emu *emu);
-/* signo to task t: pending, and t woken if blocked (kill, SIGPIPE, SIGALRM). */
+/* signo to thread t: pending, and t woken if blocked (SIGPIPE). */
 void linux_post_signal(struct task *t, int signo);
-/* The same with the siginfo it carries: si_code, the sender's pid, si_status or si_value. */
+/* signo with the siginfo it carries (si_code, the sender's pid, si_status or si_value)
+ * to t; sent to a leader other than by tkill/tgkill (SI_TKILL), it goes to the process:
+ * the first of its threads that does not block it takes it. */
 void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value);
 #define L_SI_USER   0
 #define L_SI_KERNEL 0x80

@@ -186,7 +186,7 @@ static uint64_t ledgers(const struct task *t)
 
 static bool crossed_limit_line(const struct emu *emu)
 {
-    const struct task *t = emu->task;
+    const struct task *t = emu->task ? task_leader(emu->task) : NULL;   /* the process's */
     return t && t->map && ledgers(t) > t->limit_trip;
 }
 

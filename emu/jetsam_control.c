@@ -50,7 +50,7 @@ int jetsam_task_set(struct emu *emu, struct task *t, const struct emu_jetsam_pro
 static struct task *target(struct emu *emu, int32_t pid)
 {
     if (pid == 0 || pid == emu->task->pid)
-        return emu->task;
+        return task_leader(emu->task);   /* a thread's call is its process's */
     struct task *t = pid > 0 ? task_by_pid(emu, pid) : NULL;
     return t && t->state != TASK_ZOMBIE ? t : NULL;
 }

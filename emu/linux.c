@@ -14,8 +14,6 @@
 #define G_SS_DISABLE  2
 #define G_PR_SET_NAME 15
 #define G_PR_GET_NAME 16
-#define G_FUTEX_WAIT  0
-#define G_FUTEX_WAKE  1
 
 static int64_t sys_exit_group(struct emu *emu, const uint64_t a[6])
 {
@@ -95,10 +93,6 @@ int64_t sys_execve(struct emu *emu, const uint64_t a[6])
     return rc;
 }
 
-static int64_t sys_getpid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
-static int64_t sys_getppid(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->ppid; }
-static int64_t sys_set_tid_address(struct emu *emu, const uint64_t a[6]) { (void)a; return emu->task->pid; }
-static int64_t sys_zero(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return 0; }
 static int64_t sys_enosys(struct emu *emu, const uint64_t a[6]) { (void)emu; (void)a; return -ENOSYS; }
 
 static int64_t sys_uname(struct emu *emu, const uint64_t a[6])
@@ -198,6 +192,7 @@ static void call_interrupted(struct emu *emu)
 void linux_sleep_interrupted(struct emu *emu)
 {
     struct task *t = emu->task;
+    futex_cancel(emu, t);          /* the wait starts again after the handler */
     if (!t->sleep.until) {
         call_interrupted(emu);
         return;
@@ -265,22 +260,6 @@ static int64_t sys_getrandom(struct emu *emu, const uint64_t a[6])
         done += n;
     }
     return (int64_t)len;
-}
-
-static int64_t sys_futex(struct emu *emu, const uint64_t a[6])
-{
-    uint32_t val;
-    switch (a[1] & 0x7f) {
-    case G_FUTEX_WAIT:
-        if (copyin(emu, &val, a[0], sizeof val) < 0)
-            return -EFAULT;
-        /* One thread: a wait that would block can only time out or deadlock. */
-        return val != (uint32_t)a[2] ? -EAGAIN : a[3] ? -ETIMEDOUT : -EDEADLK;
-    case G_FUTEX_WAKE:
-        return 0;
-    default:
-        return -ENOSYS;
-    }
 }
 
 static int64_t sys_umask(struct emu *emu, const uint64_t a[6])
@@ -363,20 +342,20 @@ static int64_t sys_sigaltstack(struct emu *emu, const uint64_t a[6])
  * but the caller. */
 static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code)
 {
-    int from = emu->task->pid;
+    int from = task_leader(emu->task)->pid;
     if (sig > GUEST_NSIG)
         return -EINVAL;
     if (pid > 0) {
-        struct task *t = task_by_pid(emu, (int)pid);
+        struct task *t = thread_by_tid(emu, (int)pid);   /* a thread's id names its process */
         if (!t || t->state == TASK_ZOMBIE)
             return -ESRCH;
-        linux_post_signal_info(t, (int)sig, code, from, 0);
+        linux_post_signal_info(task_leader(t), (int)sig, code, from, 0);
         return 0;
     }
     int64_t group = pid == 0 ? emu->task->pgid : -pid;
     bool any = false;
     for (struct task *t = emu->tasks; t; t = t->next) {
-        if (t->state == TASK_ZOMBIE || (pid == -1 ? t == emu->task : t->pgid != group))
+        if (t->state == TASK_ZOMBIE || (pid == -1 ? t == task_leader(emu->task) : t->pgid != group))
             continue;
         linux_post_signal_info(t, (int)sig, code, from, 0);
         any = true;
@@ -385,8 +364,6 @@ static int64_t raise_signal(struct emu *emu, int64_t pid, uint64_t sig, int code
 }
 
 int64_t sys_kill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_USER); }
-static int64_t sys_tkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[0], a[1], L_SI_TKILL); }
-static int64_t sys_tgkill(struct emu *emu, const uint64_t a[6]) { return raise_signal(emu, (int)a[1], a[2], L_SI_TKILL); }
 
 static int64_t sys_sysinfo(struct emu *emu, const uint64_t a[6])
 {
@@ -411,18 +388,18 @@ static const struct linux_call linux_calls[LINUX_NSYSCALLS] = {
     CALL(56, openat), CALL(57, close), CALL(59, pipe2), CALL(61, getdents64), CALL(62, lseek),
     CALL(63, read), CALL(64, write), CALL(65, readv), CALL(66, writev), CALL(67, pread64),
     CALL(68, pwrite64), CALL(72, pselect6), CALL(73, ppoll), CALL(78, readlinkat), CALL(79, newfstatat), CALL(80, fstat),
-    CALL(82, fsync), NAMED(83, "fdatasync", fsync), NAMED(93, "exit", exit_group),
+    CALL(82, fsync), NAMED(83, "fdatasync", fsync), CALL(93, exit),
     CALL(94, exit_group), CALL(96, set_tid_address), CALL(98, futex),
-    NAMED(99, "set_robust_list", zero), CALL(101, nanosleep), CALL(113, clock_gettime),
-    CALL(114, clock_getres), CALL(115, clock_nanosleep), NAMED(124, "sched_yield", zero), CALL(129, kill), CALL(130, tkill), CALL(131, tgkill),
+    CALL(99, set_robust_list), CALL(100, get_robust_list), CALL(101, nanosleep), CALL(113, clock_gettime),
+    CALL(114, clock_getres), CALL(115, clock_nanosleep), CALL(124, sched_yield), CALL(129, kill), CALL(130, tkill), CALL(131, tgkill),
     CALL(132, sigaltstack), CALL(134, rt_sigaction), CALL(135, rt_sigprocmask),
     CALL(139, rt_sigreturn), CALL(160, uname), CALL(166, umask),
     CALL(167, prctl), CALL(169, gettimeofday), CALL(172, getpid), CALL(173, getppid),
-    NAMED(178, "gettid", getpid), CALL(179, sysinfo),
+    CALL(178, gettid), CALL(179, sysinfo),
     CALL(214, brk), CALL(220, clone), CALL(221, execve), CALL(260, wait4), CALL(215, munmap), CALL(216, mremap), CALL(222, mmap), CALL(226, mprotect),
     CALL(227, msync), CALL(233, madvise), CALL(276, renameat2),
     CALL(278, getrandom), NAMED(293, "rseq", enosys),
-    NAMED(439, "faccessat2", faccessat),
+    CALL(435, clone3), NAMED(439, "faccessat2", faccessat),
 };
 
 static const struct linux_call *linux_call_of(uint64_t nr)

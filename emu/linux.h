@@ -27,6 +27,20 @@ int64_t sys_wait4(struct emu *, const uint64_t a[6]);
 int64_t sys_execve(struct emu *, const uint64_t a[6]);
 int64_t sys_kill(struct emu *, const uint64_t a[6]);
 
+/* linux_thread.c, futex.c */
+int64_t sys_exit(struct emu *, const uint64_t a[6]);
+int64_t sys_getpid(struct emu *, const uint64_t a[6]);
+int64_t sys_gettid(struct emu *, const uint64_t a[6]);
+int64_t sys_getppid(struct emu *, const uint64_t a[6]);
+int64_t sys_set_tid_address(struct emu *, const uint64_t a[6]);
+int64_t sys_set_robust_list(struct emu *, const uint64_t a[6]);
+int64_t sys_get_robust_list(struct emu *, const uint64_t a[6]);
+int64_t sys_sched_yield(struct emu *, const uint64_t a[6]);
+int64_t sys_tkill(struct emu *, const uint64_t a[6]);
+int64_t sys_tgkill(struct emu *, const uint64_t a[6]);
+int64_t sys_clone3(struct emu *, const uint64_t a[6]);
+int64_t sys_futex(struct emu *, const uint64_t a[6]);
+
 /* linux_mm.c */
 int64_t sys_brk(struct emu *, const uint64_t a[6]);
 int64_t sys_mmap(struct emu *, const uint64_t a[6]);

@@ -31,7 +31,8 @@ void linux_task_defaults(struct emu *emu, struct task *t)
     t->pgid = t->sid = 999;
 }
 
-void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value)
+/* To thread t itself. */
+static void post_to_thread(struct task *t, int signo, int code, int pid, uint64_t value)
 {
     if (!signo || t->state == TASK_ZOMBIE)
         return;
@@ -41,16 +42,24 @@ void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64
     task_wake_for_delivery(t);
 }
 
+void linux_post_signal_info(struct task *t, int signo, int code, int pid, uint64_t value)
+{
+    if (!t->th.leader && code != L_SI_TKILL && t->state != TASK_ZOMBIE)
+        t = thread_for_signal(t, signo);   /* to the process: a thread that takes it */
+    post_to_thread(t, signo, code, pid, value);
+}
+
+/* SIGPIPE: the thread that wrote. */
 void linux_post_signal(struct task *t, int signo)
 {
-    linux_post_signal_info(t, signo, L_SI_KERNEL, 0, 0);
+    post_to_thread(t, signo, L_SI_KERNEL, 0, 0);
 }
 
 static struct task *live_task(struct emu *emu, int64_t pid)
 {
     if (pid == 0)
         return emu->task;
-    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    struct task *t = pid > 0 && pid <= INT32_MAX ? thread_by_tid(emu, (int)pid) : NULL;
     return t && t->state != TASK_ZOMBIE ? t : NULL;
 }
 
@@ -337,7 +346,7 @@ static int64_t queue_signal(struct emu *emu, int64_t pid, uint64_t sig, uint64_t
     memcpy(&code, info + 8, 4);
     memcpy(&from, info + 16, 4);
     memcpy(&value, info + 24, 8);
-    struct task *t = pid > 0 && pid <= INT32_MAX ? task_by_pid(emu, (int)pid) : NULL;
+    struct task *t = pid > 0 && pid <= INT32_MAX ? thread_by_tid(emu, (int)pid) : NULL;
     if (!t || t->state == TASK_ZOMBIE)
         return -ESRCH;
     if (t != emu->task && (code >= 0 || code == L_SI_TKILL))
@@ -433,13 +442,14 @@ static int64_t sys_getitimer(struct emu *emu, const uint64_t a[6])
 {
     if (a[0] > 2)
         return -EINVAL;
-    struct gitimerval v = a[0] == L_ITIMER_REAL ? itimer_now(emu->task) : (struct gitimerval){ 0 };
+    struct gitimerval v = a[0] == L_ITIMER_REAL ? itimer_now(task_leader(emu->task))
+                                                : (struct gitimerval){ 0 };
     return copyout(emu, a[1], &v, sizeof v) < 0 ? -EFAULT : 0;
 }
 
 static int64_t sys_setitimer(struct emu *emu, const uint64_t a[6])
 {
-    struct task *t = emu->task;
+    struct task *t = task_leader(emu->task);   /* the process's timer: the leader's */
     struct gitimerval v = { 0 }, old = itimer_now(t);
     if (a[0] > 2)
         return -EINVAL;
@@ -487,7 +497,7 @@ uint64_t linux_timers_fire(struct emu *emu)
         if (t->state == TASK_ZOMBIE)
             continue;
         if (t->itimer.due && t->itimer.due <= now) {
-            linux_post_signal(t, SIGALRM);
+            linux_post_signal_info(t, SIGALRM, L_SI_KERNEL, 0, 0);
             t->itimer.due = t->itimer.interval ? deadline_after(t->itimer.interval) : 0;
         }
         for (int i = 0; t->ptimers && i < GUEST_NTIMERS; i++)

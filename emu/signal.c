@@ -71,8 +71,12 @@ void task_die(struct emu *emu, int signo, const char *why)
 {
     struct task *t = emu->task;
     uint64_t pc = cpu_reg(emu, CPU_PC);
-    fprintf(stderr, "machemu: crash: task %d (%s) killed by %s at pc=0x%llx: %s\n", t->pid,
-            t->name ? t->name : "?", signame(signo), (unsigned long long)pc, why);
+    struct task *p = task_leader(t);
+    char thread[32] = "";
+    if (p->th.list)                /* several threads: which one */
+        snprintf(thread, sizeof thread, " thread %d", t->pid);
+    fprintf(stderr, "machemu: crash: task %d (%s)%s killed by %s at pc=0x%llx: %s\n", p->pid,
+            p->name ? p->name : "?", thread, signame(signo), (unsigned long long)pc, why);
     task_exit(emu, signo);
 }
 

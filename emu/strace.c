@@ -202,7 +202,11 @@ void strace_linux_line(struct emu *emu, const char *name, uint64_t nr, const cha
                        int64_t rc)
 {
     FILE *f = emu->opt.strace;
-    fprintf(f, "[%d] ", emu->task->pid);
+    const struct task *p = task_leader(emu->task);
+    if (p->th.list)                /* a process with several threads: which one */
+        fprintf(f, "[%d tid %d] ", p->pid, emu->task->pid);
+    else
+        fprintf(f, "[%d] ", p->pid);
     if (name)
         fprintf(f, "%s(%s)", name, args);
     else

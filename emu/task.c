@@ -79,6 +79,7 @@ static uint64_t kernel_bytes(const struct task *t)
 
 kern_return_t task_account_kernel(struct emu *emu, struct task *t)
 {
+    t = task_leader(t);            /* a thread's own charge is fixed (thread.c) */
     if (!t->map)
         return KERN_SUCCESS;       /* exited: what it keeps was settled then */
     return vm_kmem_resize(&emu->vm, &t->kmem, kernel_bytes(t));
@@ -127,6 +128,7 @@ void task_free(struct emu *emu, struct task *t)
 {
     if (!t)
         return;
+    thread_free_all(emu, t);
     release_live(emu, t);
     vm_kmem_release(&emu->vm, &t->kmem);
     free(t->name);
@@ -159,7 +161,8 @@ static void free_unwaited(struct emu *emu)
     struct task **pp = &emu->tasks;
     while (emu->unwaited && *pp) {
         struct task *t = *pp;
-        if (t->state == TASK_ZOMBIE && !t->parent && !t->app && t != emu->task) {
+        if (t->state == TASK_ZOMBIE && !t->parent && !t->app && t != emu->task &&
+            (!emu->task || emu->task->th.leader != t)) {
             *pp = t->next;
             task_free(emu, t);
             emu->unwaited--;
@@ -180,8 +183,8 @@ struct task *task_by_pid(struct emu *emu, int pid)
 static unsigned live_tasks(struct emu *emu)
 {
     unsigned n = 0;
-    for (struct task *t = emu->tasks; t; t = t->next)
-        n += t->state != TASK_ZOMBIE;
+    for (struct task *t = emu->tasks; t; t = task_walk_next(emu, t))
+        n += t->state != TASK_ZOMBIE && t->state != TASK_THREAD_EXITED;
     return n;
 }
 
@@ -191,9 +194,20 @@ static void wake(struct task *t)
         t->state = TASK_RUNNABLE;
 }
 
+/* A child ended: the parent (a blocked call sees SIGCHLD) and whichever of its other
+ * threads waits for it in wait4. */
+static void wake_waiters(struct task *p)
+{
+    wake(p);
+    for (struct task *t = p ? p->th.list : NULL; t; t = t->th.next)
+        if (t->state == TASK_BLOCKED_WAIT)
+            t->state = TASK_RUNNABLE;
+}
+
 void task_wake_for_delivery(struct task *t)
 {
-    if (t->state != TASK_ZOMBIE && t->state != TASK_RUNNABLE && !t->vfork_parent)
+    if (t->state != TASK_ZOMBIE && t->state != TASK_RUNNABLE &&
+        t->state != TASK_THREAD_EXITED && !t->vfork_parent)
         t->state = TASK_RUNNABLE;
 }
 
@@ -257,11 +271,14 @@ static void switch_to(struct emu *emu, struct task *next)
         cpu_context_save(emu, cur->ctx);
     if (cur && cur->state != TASK_ZOMBIE)   /* a zombie's time ended with it (idle time) */
         cur->cpu_insns += emu->icount - cur->ran_from;
+    thread_share_out(cur);
+    thread_share_in(next);
     next->ran_from = emu->icount;
     cpu_context_restore(emu, next->ctx);
     emu->task = next;
     emu->stats.switches++;
-    pmap_activate(&emu->mmu, next->map->pmap);
+    if (!cur || cur->map != next->map)   /* threads of one process: the same ASID */
+        pmap_activate(&emu->mmu, next->map->pmap);
     if (next->set_child_tid) {
         uint32_t tid = (uint32_t)next->pid;
         copyout(emu, next->set_child_tid, &tid, sizeof tid);
@@ -276,11 +293,15 @@ void sched_make_current(struct emu *emu, struct task *t)
 
 static struct task *pick_runnable(struct emu *emu)
 {
-    struct task *cur = emu->task, *t = cur && cur->next ? cur->next : emu->tasks;
+    struct task *cur = emu->task, *t = cur ? task_walk_next(emu, cur) : NULL;
+    if (!t)
+        t = emu->tasks;
     for (struct task *start = t; t;) {
         if (t->state == TASK_RUNNABLE)
             return t;
-        t = t->next ? t->next : emu->tasks;
+        t = task_walk_next(emu, t);
+        if (!t)
+            t = emu->tasks;
         if (t == start)
             break;
     }
@@ -294,13 +315,30 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Wakes the blocked tasks whose deadline has passed (the clock is read only if one
+ * has a deadline): at each switch too, so that a sleeper's or a futex waiter's time
+ * may end while others run. */
+static void wake_timed_out(struct emu *emu)
+{
+    uint64_t now = 0;
+    for (struct task *t = emu->tasks; t; t = task_walk_next(emu, t))
+        if (t->state == TASK_BLOCKED_IO && t->deadline_ns) {
+            if (!now)
+                now = monotonic_ns();
+            if (t->deadline_ns <= now) {
+                t->timed_out = true;
+                wake(t);
+            }
+        }
+}
+
 /* Nobody can run: wait on the host until a blocked task's fd is ready, its deadline
  * passes or a tool wakes the machine (wait.c). */
 static enum wait_end wait_for_io(struct emu *emu)
 {
     nfds_t n = 0, cap = 2;
     uint64_t deadline = linux_timers_fire(emu);
-    for (struct task *t = emu->tasks; t; t = t->next)
+    for (struct task *t = emu->tasks; t; t = task_walk_next(emu, t))
         if (t->state == TASK_BLOCKED_IO) {
             cap += (nfds_t)t->nwait;
             if (t->deadline_ns && (!deadline || t->deadline_ns < deadline))
@@ -315,7 +353,7 @@ static enum wait_end wait_for_io(struct emu *emu)
         free(who);
         return WAIT_FAILED;
     }
-    for (struct task *t = emu->tasks; t; t = t->next)
+    for (struct task *t = emu->tasks; t; t = task_walk_next(emu, t))
         for (int i = 0; t->state == TASK_BLOCKED_IO && i < t->nwait; i++) {
             fds[n] = t->wait[i];
             who[n++] = t;
@@ -326,12 +364,7 @@ static enum wait_end wait_for_io(struct emu *emu)
             wake(who[i]);
     free(fds);
     free(who);
-    uint64_t now = monotonic_ns();
-    for (struct task *t = emu->tasks; t; t = t->next)
-        if (t->state == TASK_BLOCKED_IO && t->deadline_ns && t->deadline_ns <= now) {
-            t->timed_out = true;
-            wake(t);
-        }
+    wake_timed_out(emu);
     return end;
 }
 
@@ -341,8 +374,8 @@ static void keep_a_live_task(struct emu *emu)
 {
     if (emu->task && emu->task->state != TASK_ZOMBIE)
         return;
-    for (struct task *t = emu->tasks; t; t = t->next)
-        if (t->state != TASK_ZOMBIE && t->map) {
+    for (struct task *t = emu->tasks; t; t = task_walk_next(emu, t))
+        if (t->state != TASK_ZOMBIE && t->state != TASK_THREAD_EXITED && t->map) {
             switch_to(emu, t);
             return;
         }
@@ -352,9 +385,11 @@ bool sched_next(struct emu *emu)
 {
     for (;;) {
         linux_timers_fire(emu);
+        wake_timed_out(emu);
         struct task *next = pick_runnable(emu);
         if (next) {
             switch_to(emu, next);
+            thread_reap(emu);
             free_unwaited(emu);
             sched_update_quantum(emu);
             signal_deliver_pending(emu);
@@ -427,8 +462,8 @@ static int copy_fds(struct task *c, const struct task *p)
 
 static int copy_task(struct emu *emu, struct task *c, const struct task *p)
 {
-    c->parent = (struct task *)p;
-    c->ppid = p->pid;
+    c->parent = task_leader((struct task *)p);   /* the process, whichever thread forks */
+    c->ppid = c->parent->pid;
     c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
@@ -465,13 +500,30 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     return copy_fds(c, p);
 }
 
+/* Two tasks now: the parent's turn becomes a quantum. One already running is not
+ * renewed, or the children of a fork loop would never run. */
+static void quantum_for_two(struct emu *emu)
+{
+    if (emu->quantum_end == UINT64_MAX) {
+        start_quantum(emu);
+        if (!cpu_clock_on(emu))
+            cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
+    }
+}
+
 int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t tls,
                   uint64_t ctid)
 {
     struct task *p = emu->task;
-    /* Threads share one map; vfork's CLONE_VM is honoured as a copy (the child
-     * may only exec or _exit, which behave the same). */
-    if ((flags & L_CLONE_THREAD) || ((flags & L_CLONE_VM) && !(flags & L_CLONE_VFORK)))
+    /* vfork's CLONE_VM is honoured as a copy (the child may only exec or _exit, which
+     * behave the same); a thread shares the map (thread.c). */
+    if (flags & L_CLONE_THREAD) {
+        int64_t tid = thread_create(emu, flags, newsp, ptid, tls, ctid);
+        if (tid > 0)
+            quantum_for_two(emu);
+        return tid;
+    }
+    if ((flags & L_CLONE_VM) && !(flags & L_CLONE_VFORK))
         return -ENOSYS;
     if (!task_slot_free(emu))
         return -EAGAIN;            /* XNU's answer at kern.maxproc */
@@ -505,13 +557,7 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         p->state = TASK_BLOCKED_WAIT;
         cpu_request_stop(emu, STOP_SWITCH);
     }
-    /* Two tasks now: the parent's turn becomes a quantum. One already running is not
-     * renewed, or the children of a fork loop would never run. */
-    if (emu->quantum_end == UINT64_MAX) {
-        start_quantum(emu);
-        if (!cpu_clock_on(emu))
-            cpu_request_stop(emu, STOP_RETRY);   /* to count it: sched_before_run */
-    }
+    quantum_for_two(emu);
     return c->pid;
 }
 
@@ -532,6 +578,8 @@ void task_exit(struct emu *emu, int wstatus)
 
 void task_end(struct emu *emu, struct task *t, int wstatus)
 {
+    t = task_leader(t);            /* a process ends with all its threads */
+    thread_group_end(emu, t);      /* stops the CPU if one of them is on it */
     bool current = t == emu->task;
     if (t->abi == TASK_ABI_DARWIN && WIFSIGNALED(wstatus))   /* its parent reads Darwin's numbers */
         wstatus = (wstatus & ~0x7f) | darwin_signo(WTERMSIG(wstatus));
@@ -570,7 +618,7 @@ void task_end(struct emu *emu, struct task *t, int wstatus)
         /* CLD_EXITED with the exit code, or CLD_KILLED / CLD_DUMPED with the signal. */
         int code = WIFEXITED(wstatus) ? 1 : (wstatus & 0x80) ? 3 : 2;
         int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus);
-        wake(t->parent);
+        wake_waiters(t->parent);
         if (t->parent->state != TASK_ZOMBIE) {
             struct task *p = t->parent;
             if (!(p->pending >> (SIGCHLD - 1) & 1))
@@ -595,10 +643,10 @@ static bool child_matches(const struct task *c, const struct task *p, int64_t pi
 
 int64_t task_wait4(struct emu *emu, int64_t pid, uint64_t wstatus, uint64_t options)
 {
-    struct task *t = emu->task, *c, *zombie = NULL;
+    struct task *t = emu->task, *c, *zombie = NULL, *proc = task_leader(t);
     bool any = false;
     for (c = emu->tasks; c; c = c->next)
-        if (child_matches(c, t, pid)) {
+        if (child_matches(c, proc, pid)) {
             any = true;
             if (c->state == TASK_ZOMBIE && !zombie)
                 zombie = c;
@@ -766,6 +814,8 @@ static int64_t exec_image(struct emu *emu, const char *path, char **argv, char *
         vm_map_destroy(map);
         return -ENOEXEC;
     }
+    thread_exec_alone(emu);        /* past the point of no return: the others end */
+    t = emu->task;
     vm_map_destroy(old);
     reset_for_exec(emu, t);
     emu_jetsam_task_renamed(emu, t);

@@ -4,7 +4,8 @@
 # Every benchmark compares against a reference measured in the same run and prints
 # a ratio. Times are wall-clock seconds, best of $REPS runs. See BENCHMARKS.md.
 #   1. guest speed: build/guest/compute under machemu vs qemu-aarch64, plus store-,
-#      load- and memset-heavy loops (bench_stores) on RW and RWX buffers;
+#      load- and memset-heavy loops (bench_stores) on RW and RWX buffers, and 4 threads
+#      on a shared heap (bench_threads);
 #   2. fault path: us per zero-fill fault (bench_faults N MB vs 0 MB) and us per
 #      Unicorn TLB refill (bench_tlb over many pages vs over 4 pages);
 #   2c. per fault kind: soft refault, copy-on-write, pagein, fork of 64 MB, and the mean
@@ -120,6 +121,9 @@ SKB=1024 SPASS=400
 for mode in store load memset store-x load-x memset-x; do
     guest_row "stores $mode ${SKB}K x$SPASS" 64M "$G/bench_stores" "$mode" "$SKB" "$SPASS"
 done
+# Threads: 4 on one shared heap (malloc, a shared table, a mutex and a barrier each
+# round), switched by the scheduler's quantum on the one emulated CPU.
+guest_row "threads 4 x 400 rounds" 256M "$G/bench_threads" 400
 echo "store/load gap under machemu (store time / load time):" \
      "RW $(ratio "$T_stores_store_1024K_x400" "$T_stores_load_1024K_x400")x," \
      "RWX $(ratio "$T_stores_store_x_1024K_x400" "$T_stores_load_x_1024K_x400")x;" \

@@ -1,6 +1,7 @@
-/* tools/gdbstub.c — a GDB remote stub on 127.0.0.1, one connection, one thread.
+/* tools/gdbstub.c — a GDB remote stub on 127.0.0.1, one connection.
  *
- * gdb sees one thread: the task on the CPU. Registers are the AArch64 core set
+ * gdb sees the threads of the task on the CPU, by their thread ids (qfThreadInfo, Hg,
+ * T, qC); continuing runs them all on the one CPU, stepping steps the one on it. Registers are the AArch64 core set
  * (x0-x30, sp, pc, cpsr) described by a target.xml; memory goes through the MMU
  * (reads never fault pages in; writes fault them in as the guest's own stores
  * would); breakpoints (Z0/Z1) are the debugger's, not patched into guest code.
@@ -30,6 +31,7 @@ struct stub {
     char stop[64];                 /* the last stop reply */
     char *last;                    /* the last packet sent, for a '-' */
     size_t last_len;
+    int gthread;                   /* Hg: the thread whose registers g/p/G/P use; 0: the CPU's */
 };
 
 static bool send_all(struct stub *s, const char *p, size_t n)
@@ -87,7 +89,7 @@ static void reply_all_regs(struct stub *s)
     char out[INSPECT_NREGS * 16 + 1], *p = out;
     for (int reg = 0; reg < INSPECT_NREGS; reg++) {
         uint64_t v = 0;
-        inspect_reg(s->emu, 0, reg, &v);
+        inspect_reg(s->emu, s->gthread, reg, &v);
         gdbp_hex_le(v, reg_bytes(reg), p);
         p += 2 * reg_bytes(reg);
     }
@@ -102,7 +104,7 @@ static void write_all_regs(struct stub *s, const char *hex)
             send_str(s, "E01");
             return;
         }
-        dbg_reg_write(s->emu, 0, reg, v);
+        dbg_reg_write(s->emu, s->gthread, reg, v);
         hex += 2 * reg_bytes(reg);
     }
     send_str(s, "OK");
@@ -118,13 +120,13 @@ static void reg_one(struct stub *s, const char *p, bool write)
     }
     if (write) {
         if (*p++ != '=' || gdbp_parse_hex_le(p, reg_bytes((int)reg), &v) ||
-            dbg_reg_write(s->emu, 0, (int)reg, v))
+            dbg_reg_write(s->emu, s->gthread, (int)reg, v))
             send_str(s, "E01");
         else
             send_str(s, "OK");
         return;
     }
-    inspect_reg(s->emu, 0, (int)reg, &v);
+    inspect_reg(s->emu, s->gthread, (int)reg, &v);
     gdbp_hex_le(v, reg_bytes((int)reg), out);
     send_str(s, out);
 }
@@ -232,6 +234,75 @@ static void breakpoint(struct stub *s, const char *p, bool insert)
         send_str(s, dbg_break_delete_at(s->emu, addr) ? "OK" : "E01");
 }
 
+/* --- threads ------------------------------------------------------------------------- */
+
+#define MAX_THREADS 512
+
+/* The id of the thread on the CPU (1 once the program is gone). */
+static int cpu_thread(struct stub *s)
+{
+    struct inspect_thread all[MAX_THREADS];
+    int n = inspect_threads(s->emu, 0, all, MAX_THREADS);
+    for (int i = 0; i < n && i < MAX_THREADS; i++)
+        if (all[i].on_cpu)
+            return all[i].tid;
+    return 1;
+}
+
+static bool thread_exists(struct stub *s, int tid)
+{
+    struct inspect_thread all[MAX_THREADS];
+    int n = inspect_threads(s->emu, 0, all, MAX_THREADS);
+    for (int i = 0; i < n && i < MAX_THREADS; i++)
+        if (all[i].tid == tid)
+            return true;
+    return false;
+}
+
+/* qC: the current thread; qfThreadInfo: all of them in one reply; qsThreadInfo: the end. */
+static void thread_query(struct stub *s, const char *p)
+{
+    char out[16 + MAX_THREADS * 9];
+    if (!strcmp(p, "qC")) {
+        snprintf(out, sizeof out, "QC%x", cpu_thread(s));
+        send_str(s, out);
+        return;
+    }
+    if (strcmp(p, "qfThreadInfo")) {
+        send_str(s, "l");
+        return;
+    }
+    struct inspect_thread all[MAX_THREADS];
+    int n = inspect_threads(s->emu, 0, all, MAX_THREADS);
+    size_t len = 0;
+    out[len++] = 'm';
+    for (int i = 0; i < n && i < MAX_THREADS; i++)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%x", i ? "," : "", all[i].tid);
+    if (n <= 0)
+        len += (size_t)snprintf(out + len, sizeof out - len, "1");
+    send_packet(s, out, len);
+}
+
+/* Hg TID / Hc TID: the thread for registers / for continuing (one CPU runs them all, so
+ * Hc only checks the id). 0 and -1: any. */
+static void select_thread(struct stub *s, const char *p)
+{
+    char op = *p++;
+    long tid = !strcmp(p, "-1") ? 0 : strtol(p, NULL, 16);
+    if ((op != 'g' && op != 'c') || (tid && !thread_exists(s, (int)tid))) {
+        send_str(s, "E01");
+        return;
+    }
+    if (op == 'g')
+        s->gthread = (int)tid;
+    send_str(s, "OK");
+}
+
+static void thread_alive(struct stub *s, const char *p)
+{
+    send_str(s, thread_exists(s, (int)strtol(p, NULL, 16)) ? "OK" : "E01");
+}
+
 /* --- running -------------------------------------------------------------------------- */
 
 /* gdb's signal numbers (they differ from Linux for SIGBUS). */
@@ -273,9 +344,10 @@ static void report(struct stub *s, const struct dbg_event *ev)
     if (ev->why == DBG_STOP_EXIT)
         snprintf(s->stop, sizeof s->stop, "W%02x", ev->exit_status & 0xff);
     else
-        snprintf(s->stop, sizeof s->stop, "T%02xthread:1;",
+        snprintf(s->stop, sizeof s->stop, "T%02xthread:%x;",
                  ev->why == DBG_STOP_SIGNAL ? gdb_signal(ev->signo)
-                 : ev->why == DBG_STOP_INTERRUPT ? SIGINT : SIGTRAP);
+                 : ev->why == DBG_STOP_INTERRUPT ? SIGINT : SIGTRAP, cpu_thread(s));
+    s->gthread = 0;                /* after a stop gdb looks at the thread that stopped */
     send_str(s, s->stop);
 }
 
@@ -350,12 +422,8 @@ static void query(struct stub *s, const char *p)
         xfer_features(s, p + 20);
     else if (!strcmp(p, "qAttached"))
         send_str(s, "1");
-    else if (!strcmp(p, "qC"))
-        send_str(s, "QC1");
-    else if (!strcmp(p, "qfThreadInfo"))
-        send_str(s, "m1");
-    else if (!strcmp(p, "qsThreadInfo"))
-        send_str(s, "l");
+    else if (!strcmp(p, "qC") || !strcmp(p, "qfThreadInfo") || !strcmp(p, "qsThreadInfo"))
+        thread_query(s, p);
     else if (!strncmp(p, "qRcmd,", 6))
         monitor(s, p + 6);
     else if (!strncmp(p, "qSymbol", 7))
@@ -392,7 +460,8 @@ static void handle(struct stub *s, const char *p)
         run(s, q ? q + 1 : "", p[0] == 'S');
         break;
     }
-    case 'H': case 'T': send_str(s, "OK"); break;
+    case 'H': select_thread(s, p + 1); break;
+    case 'T': thread_alive(s, p + 1); break;
     case 'k': s->done = true; break;
     case 'D':
         send_str(s, "OK");
@@ -475,7 +544,7 @@ void gdbstub_session(struct repl *r, int fd)
     /* gdb's interrupt byte must end a wait of the machine for a sleeping guest. */
     emu_wait_options(s.emu, fd, -1);
     gdbp_reader_init(&s.rd);
-    snprintf(s.stop, sizeof s.stop, "T05thread:1;");
+    snprintf(s.stop, sizeof s.stop, "T05thread:%x;", cpu_thread(&s));
     serve(&s);
     emu_wait_options(s.emu, -1, -1);
     free(s.last);

@@ -53,6 +53,10 @@ void repl_print_where(struct repl *r, FILE *out);
  * in err otherwise. */
 bool repl_eval(struct repl *r, const char *expr, uint64_t *v, char *err, size_t errlen);
 struct emu *repl_emu(struct repl *r);
+/* The pid (or thread id) the state commands look at; 0: the task on the CPU. */
+int repl_focus(const struct repl *r);
+/* tools/repl_threads.c: `info threads`, `thread [TID]`; false if argv is neither. */
+bool repl_threads_exec(struct repl *r, int argc, char **argv, FILE *out);
 struct symtab *repl_symtab(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);

@@ -46,6 +46,7 @@ void repl_destroy(struct repl *r)
 }
 
 struct emu *repl_emu(struct repl *r) { return r->emu; }
+int repl_focus(const struct repl *r) { return r->focus; }
 struct symtab *repl_symtab(struct repl *r) { return r->syms; }
 struct jetsam_log *repl_jetsam_log(struct repl *r) { return r->jetsam; }
 int repl_exit_status(struct repl *r) { return r->exit_status; }
@@ -847,7 +848,8 @@ static const struct cmd cmds[] = {
     { "tasks", NULL, "tasks",
       "every task with its resident and compressed pages; * marks the one the state commands\n"
       "      look at", do_tasks },
-    { "task", NULL, "task [PID]", "look at task PID (registers, memory, walks); without PID: where",
+    { "task", NULL, "task [PID]", "look at task PID (registers, memory, walks; a thread's id\n"
+      "      looks at that thread: `info threads`, `thread TID`); without PID: where",
       do_task },
     { "help", "h", "help [COMMAND]", "this list, or one command", do_help },
     { "quit", "q", "quit", "end the session (a live program is killed)", do_quit },

@@ -184,6 +184,8 @@ bool repl_gdb_exec(struct repl *r, int argc, char **argv, const char *fmt, FILE 
         return repl_exec(r, "regs", out), true;
     if (word_in(cmd, info) && argc > 1 && word_in(argv[1], brk))
         return repl_exec(r, "info breakpoints", out), true;
+    if (repl_threads_exec(r, argc, argv, out))
+        return true;
     if (!strcmp(cmd, "p") || !strcmp(cmd, "print"))
         return do_print(r, argc, argv, fmt, out), true;
     if (!strcmp(cmd, "ni") || !strcmp(cmd, "nexti"))
@@ -201,8 +203,8 @@ void repl_gdb_help(FILE *out)
 {
     fprintf(out, "gdb's spellings: info registers (info reg, i r), info break (i b), p/print[/x|d|u] "
             "EXPR,\n      ni/nexti (a bl or blr runs to its return), finish (to the caller), "
-            "display [EXPR]\n      (shown at every stop), undisplay [N]\n");
+            "display [EXPR]\n      (shown at every stop), undisplay [N], info threads, thread [TID]\n");
 }
 
 const char *const repl_gdb_words[] = { "info", "registers", "breakpoints", "print", "nexti",
-                                       "finish", "display", "undisplay", NULL };
+                                       "finish", "display", "undisplay", "threads", "thread", NULL };

@@ -40,8 +40,9 @@ declare -A CASES=(
   [files]="musl-files"
   [codegen]="musl-codegen"
   [compute]="musl-compute musl-compute-small musl-compute-tlb-4x2 musl-compute-stats-strace"
+  [threads]="musl-threads musl-threads-guard-page"
 )
-PROGS=(hello mmap brk stack segv files codegen compute)
+PROGS=(hello mmap brk stack segv files codegen compute threads)
 
 skip_prog() { # PROG WHY: every case of PROG is skipped
   local c
@@ -169,6 +170,12 @@ if built compute; then
   compare musl-compute-small -- "$G/compute" 20000
   compare musl-compute-tlb-4x2 -o --tlb -o 4x2 -- "$G/compute" 20000
   compare musl-compute-stats-strace -o --stats -o --strace -- "$G/compute" 20000
+fi
+
+# Threads through musl's pthread_create (its own clone flags and futex use).
+if built threads; then
+  compare musl-threads -- "$G/threads"
+  compare musl-threads-guard-page -e 139 -c -- "$G/threads" guard
 fi
 
 finish
