@@ -476,6 +476,32 @@ static void on_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     clock_rearm(h->emu);           /* a debugger may set an alarm */
 }
 
+static void on_load_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                         int64_t value, void *ctx)
+{
+    (void)uc; (void)type; (void)value;
+    const struct cpu_hook *h = ctx;
+    h->fn(h->ctx, addr, (uint32_t)size);
+}
+
+int cpu_add_load_hook(struct emu *emu, void (*fn)(void *ctx, uint64_t pa, uint32_t size),
+                      void *ctx)
+{
+    struct cpu *cpu = emu->cpu;
+    uc_hook h;
+    if (cpu->nhooks == CPU_MAX_HOOKS)
+        return -1;
+    struct cpu_hook *slot = &cpu->hooks[cpu->nhooks];
+    *slot = (struct cpu_hook){ fn, ctx, emu };
+    if (uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_READ, (void *)on_load_hook, slot, 1, 0) != UC_ERR_OK)
+        return -1;
+    cpu->nhooks++;
+    /* code translated and TLB entries filled before the hook load without calling it */
+    uc_ctl_flush_tb(cpu->uc);
+    cpu_flush_tlb(emu);
+    return 0;
+}
+
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
                  void (*fn)(void *ctx, uint64_t addr, uint32_t size), void *ctx)
 {

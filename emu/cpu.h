@@ -126,6 +126,11 @@ enum cpu_hook_kind {
  * turned on. 0, or -1 if the CPU refused the hook. */
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
                  void (*fn)(void *ctx, uint64_t addr, uint32_t size), void *ctx);
+/* fn(ctx, pa, size) on every load of guest code from now on, by physical address
+ * (phys_pa of the frame, plus the offset); the translated code is dropped, to be
+ * translated again with the calls. For read watchpoints. */
+int cpu_add_load_hook(struct emu *emu, void (*fn)(void *ctx, uint64_t pa, uint32_t size),
+                      void *ctx);
 
 /* --- a bare Unicorn, the benchmarks' yardstick (cpu_raw.c) ---------------------------- */
 

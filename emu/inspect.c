@@ -118,6 +118,28 @@ static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, ui
     return scratch;
 }
 
+pfn_t inspect_frame_of(struct emu *emu, int pid, uint64_t va)
+{
+    struct task *t = inspect_live_task(emu, pid);
+    struct vm_map_entry *ent;
+    if (!t || va >= VA_USER_END)
+        return PFN_NONE;
+    pt_entry_t e = pmap_pte(t->map->pmap, va);
+    if (pt_is_table(e) && frame_bytes(emu, pt_pfn(e)))
+        return pt_pfn(e);
+    if (!vm_map_lookup_entry(t->map, va, &ent))
+        return PFN_NONE;
+    uint64_t off = ent->offset + (trunc_page(va) - ent->start);
+    for (struct vm_object *obj = ent->object; obj; off += obj->shadow_offset, obj = obj->shadow) {
+        struct vm_page *pg = resident_in(obj, off);
+        if (pg)
+            return vm_page_pfn(&emu->vm, pg);
+        if (vm_object_compressed_at(obj, off) || obj->vnode)
+            return PFN_NONE;
+    }
+    return PFN_NONE;
+}
+
 enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va)
 {
     struct task *t = inspect_live_task(emu, pid);

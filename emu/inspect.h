@@ -43,6 +43,9 @@ enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va);
  * swapped in); returns how many bytes were read: it stops at the first page that
  * cannot be read. */
 size_t inspect_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len);
+/* The frame holding the page a load at va would read now (mapped, or resident in the
+ * entry's chain), PFN_NONE if none does (compressed, in the file, never touched). */
+pfn_t inspect_frame_of(struct emu *emu, int pid, uint64_t va);
 
 /* --- translation --------------------------------------------------------------- */
 

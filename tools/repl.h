@@ -56,6 +56,8 @@ struct emu *repl_emu(struct repl *r);
 struct symtab *repl_symtab(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);
+/* The task the state commands look at (0: the one on the CPU). */
+int repl_focus(struct repl *r);
 
 /* --- gdb's spellings (tools/repl_gdb.c) ------------------------------------------- */
 /* Runs a command line already split into words if it is one of gdb's spellings machemu's
@@ -65,6 +67,15 @@ bool repl_gdb_exec(struct repl *r, int argc, char **argv, const char *fmt, FILE 
 /* The display expressions, after each stop. */
 void repl_gdb_displays(struct repl *r, FILE *out);
 void repl_gdb_help(FILE *out);
+
+/* --- watchpoints (tools/repl_watch.c) ------------------------------------------------ */
+/* watch, rwatch, awatch; false if argv[0] is none of them. */
+bool repl_watch_exec(struct repl *r, int argc, char **argv, FILE *out);
+/* gdb's lines at a DBG_STOP_WATCH (w: the watchpoint, NULL once deleted). */
+void repl_watch_print_stop(const struct dbg_event *ev, const struct dbg_breakpoint *w, FILE *out);
+/* Its line in info breakpoints, without the hit count. */
+void repl_watch_describe(const struct dbg_breakpoint *w, FILE *out);
+void repl_watch_help(FILE *out);
 extern const char *const repl_gdb_words[];      /* for completion, NULL-terminated */
 /* Command names of the table, NULL-terminated (completion). */
 const char *repl_command_name(size_t i);

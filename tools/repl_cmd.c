@@ -49,6 +49,7 @@ struct emu *repl_emu(struct repl *r) { return r->emu; }
 struct symtab *repl_symtab(struct repl *r) { return r->syms; }
 struct jetsam_log *repl_jetsam_log(struct repl *r) { return r->jetsam; }
 int repl_exit_status(struct repl *r) { return r->exit_status; }
+int repl_focus(struct repl *r) { return r->focus; }
 
 const char *repl_sym(struct repl *r, uint64_t addr, char *buf, size_t len)
 {
@@ -406,6 +407,8 @@ static bool do_info(struct repl *r, int argc, char **argv, const char *fmt, FILE
         if (bp[i].type == DBG_BP_CODE) {
             fprintf(out, "%-3d code   0x%llx%s", bp[i].id, (unsigned long long)bp[i].va,
                     repl_sym(r, bp[i].va, sym, sizeof sym));
+        } else if (bp[i].type == DBG_BP_WATCH) {
+            repl_watch_describe(&bp[i], out);
         } else if (bp[i].type == DBG_BP_JETSAM) {
             fprintf(out, "%-3d jetsam ", bp[i].id);
             jetsam_kind_names(bp[i].classes, out);
@@ -876,6 +879,7 @@ static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE
                     cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "", cmds[i].help);
     if (!c) {
         repl_gdb_help(out);
+        repl_watch_help(out);
         fprintf(out, "Addresses: numbers (0x...), registers (pc, sp, lr, fp, x0-x30), symbols of "
                 "the program, joined by + and -.\n");
     }
@@ -912,7 +916,7 @@ bool repl_exec(struct repl *r, const char *line, FILE *out)
     char *fmt = strchr(argv[0], '/');
     if (fmt)
         *fmt++ = 0;
-    if (repl_gdb_exec(r, argc, argv, fmt, out))
+    if (repl_gdb_exec(r, argc, argv, fmt, out) || repl_watch_exec(r, argc, argv, out))
         return true;
     const struct cmd *c = find_cmd(argv[0]);
     if (!c) {

@@ -205,4 +205,5 @@ void repl_gdb_help(FILE *out)
 }
 
 const char *const repl_gdb_words[] = { "info", "registers", "breakpoints", "print", "nexti",
-                                       "finish", "display", "undisplay", NULL };
+                                       "finish", "display", "undisplay", "watch", "rwatch",
+                                       "awatch", NULL };
