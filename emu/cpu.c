@@ -120,6 +120,23 @@ void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v)
     uc_context_reg_write(c->uc, uc_reg_of(reg), &v);
 }
 
+void cpu_vreg(struct emu *emu, const struct cpu_context *c, int n, uint8_t q[16])
+{
+    memset(q, 0, 16);
+    if (c)
+        uc_context_reg_read(c->uc, UC_ARM64_REG_Q0 + n, q);
+    else
+        uc_reg_read(emu->cpu->uc, UC_ARM64_REG_Q0 + n, q);
+}
+
+void cpu_set_vreg(struct emu *emu, struct cpu_context *c, int n, const uint8_t q[16])
+{
+    if (c)
+        uc_context_reg_write(c->uc, UC_ARM64_REG_Q0 + n, q);
+    else
+        uc_reg_write(emu->cpu->uc, UC_ARM64_REG_Q0 + n, q);
+}
+
 /* --- stopping, flushing ---------------------------------------------------------- */
 
 /* Forgets every translation Unicorn holds (when the MMU's TLB drops one). */

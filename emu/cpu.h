@@ -83,6 +83,10 @@ void cpu_context_save(struct emu *emu, struct cpu_context *c);
 void cpu_context_restore(struct emu *emu, const struct cpu_context *c);
 uint64_t cpu_context_reg(const struct cpu_context *c, enum cpu_reg reg);
 void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v);
+/* The SIMD register Vn (q), 16 bytes little-endian, of the CPU (c NULL) or of a saved
+ * context. */
+void cpu_vreg(struct emu *emu, const struct cpu_context *c, int n, uint8_t q[16]);
+void cpu_set_vreg(struct emu *emu, struct cpu_context *c, int n, const uint8_t q[16]);
 
 /* --- running -------------------------------------------------------------------------- */
 

@@ -250,13 +250,14 @@ static int watch_check(struct emu *emu)
         /* a page never touched reads as zeros, as it will once touched */
         uint64_t before = w->value_known ? w->value : 0;
         bool read = w->id == d->read_hit;
-        if (!hit && (now != before || read)) {
+        bool changed = now != before && (w->classes & DBG_WATCH_WRITE);
+        if (!hit && (changed || read)) {
             hit = w->id;
             w->hits++;
             d->ev->watch = (struct dbg_watch_hit){ .va = w->va, .len = w->len, .old = before,
                                                    .now = now, .old_known = w->value_known,
-                                                   .access = now != before ? DBG_WATCH_WRITE
-                                                                           : DBG_WATCH_READ };
+                                                   .access = changed ? DBG_WATCH_WRITE
+                                                                     : DBG_WATCH_READ };
         }
         w->value = now;
         w->value_known = true;
@@ -646,6 +647,29 @@ int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
         cpu_set_reg(emu, (enum cpu_reg)reg, v);
     else
         cpu_context_set_reg(t->ctx, (enum cpu_reg)reg, v);
+    return 0;
+}
+
+int dbg_reg_write_bytes(struct emu *emu, int pid, int reg, const uint8_t *buf)
+{
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS_ALL)
+        return -1;
+    struct cpu_context *c = t == emu->task ? NULL : t->ctx;
+    if (reg >= INSPECT_REG_V0 && reg < INSPECT_REG_FPSR) {
+        cpu_set_vreg(emu, c, reg - INSPECT_REG_V0, buf);
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = reg < INSPECT_REG_CPSR ? 8 : 4; i-- > 0;)
+        v = v << 8 | buf[i];
+    if (reg < INSPECT_NREGS)
+        return dbg_reg_write(emu, pid, reg, v);
+    enum cpu_reg r = reg == INSPECT_REG_FPSR ? CPU_FPSR : CPU_FPCR;
+    if (c)
+        cpu_context_set_reg(c, r, v);
+    else
+        cpu_set_reg(emu, r, v);
     return 0;
 }
 

@@ -162,6 +162,9 @@ int dbg_breakpoints(struct emu *emu, struct dbg_breakpoint *out, int max);
 
 /* A register of a task (INSPECT_REG_* numbering): 0, or -1 (no such task or register). */
 int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v);
+/* Any register (inspect_reg_bytes' numbering and sizes) from little-endian bytes:
+ * 0, or -1. */
+int dbg_reg_write_bytes(struct emu *emu, int pid, int reg, const uint8_t *buf);
 /* Writes as the running task's own store would, faulting pages in (copy-on-write
  * applies, protections too); returns how many bytes were written (none once that
  * task has no address space: it exited or was killed). */

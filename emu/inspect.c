@@ -45,6 +45,28 @@ int inspect_reg(struct emu *emu, int pid, int reg, uint64_t *v)
     return 0;
 }
 
+_Static_assert((int)INSPECT_REG_CPSR + 1 == CPU_FPSR && CPU_FPSR + 1 == CPU_FPCR,
+              "fpsr and fpcr follow cpsr in the CPU's numbering");
+
+int inspect_reg_bytes(struct emu *emu, int pid, int reg, uint8_t buf[16])
+{
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS_ALL)
+        return -1;
+    const struct cpu_context *c = t == emu->task ? NULL : t->ctx;
+    if (reg >= INSPECT_REG_V0 && reg < INSPECT_REG_FPSR) {
+        cpu_vreg(emu, c, reg - INSPECT_REG_V0, buf);
+        return 16;
+    }
+    enum cpu_reg r = reg < INSPECT_NREGS ? (enum cpu_reg)reg
+                   : reg == INSPECT_REG_FPSR ? CPU_FPSR : CPU_FPCR;
+    uint64_t v = c ? cpu_context_reg(c, r) : cpu_reg(emu, r);
+    int n = reg < INSPECT_REG_CPSR ? 8 : 4;
+    for (int i = 0; i < n; i++)
+        buf[i] = (uint8_t)(v >> (8 * i));
+    return n;
+}
+
 /* --- memory ------------------------------------------------------------------- */
 
 const char *inspect_mem_name(enum inspect_mem m)

@@ -623,6 +623,54 @@ static int exec_failure_status(const char *path)
     return stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR) ? 127 : 126;
 }
 
+/* A machine with the system booted and the program loaded, or NULL with *status set
+ * (one line said). */
+static struct emu *make_machine(struct cli *c, int argc, char **argv, int first, int *status)
+{
+    char err[512];
+    struct emu *emu = emu_create(&c->o, err, sizeof err);
+    if (!emu) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = 2;
+        return NULL;
+    }
+    if (boot_system(emu, c, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = 2;
+    } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = exec_failure_status(argv[first]);
+    } else if ((c->stats || c->o.vmmap) && emu_peak_enable(emu, c->o.vmmap != NULL) < 0) {
+        fprintf(stderr, "machemu: out of host memory\n");
+        *status = 2;
+    } else {
+        return emu;
+    }
+    emu_destroy(emu);
+    return NULL;
+}
+
+struct machine {
+    struct cli *c;
+    int argc, first;
+    char **argv;
+    struct emu *emu;
+};
+
+/* debug's `run` after the program ended: the same program, arguments and options on a
+ * new machine, the old one gone. */
+static struct emu *remake_machine(void *ctx)
+{
+    struct machine *m = ctx;
+    int status;
+    struct emu *emu = make_machine(m->c, m->argc, m->argv, m->first, &status);
+    if (emu) {
+        emu_destroy(m->emu);
+        m->emu = emu;
+    }
+    return emu;
+}
+
 static int cmd_machine(int argc, char **argv, enum command which)
 {
     struct cli c;
@@ -633,32 +681,18 @@ static int cmd_machine(int argc, char **argv, enum command which)
         close_outputs(&c);
         return 2;
     }
-    char err[512];
     default_shared_cache(&c);
-    struct emu *emu = emu_create(&c.o, err, sizeof err);
-    if (!emu) {
-        fprintf(stderr, "machemu: %s\n", err);
-        close_outputs(&c);
-        free(c.cache_path);
-        return 2;
-    }
     int status;
-    if (boot_system(emu, &c, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
-        status = 2;
-    } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
-        status = exec_failure_status(argv[first]);
-    } else if ((c.stats || c.o.vmmap) && emu_peak_enable(emu, c.o.vmmap != NULL) < 0) {
-        fprintf(stderr, "machemu: out of host memory\n");
-        status = 2;
-    } else {
-        status = start(emu, which, argv[first], &c);
+    struct machine m = { &c, argc, first, argv, make_machine(&c, argc, argv, first, &status) };
+    if (m.emu) {
+        c.dbg.restart = remake_machine;
+        c.dbg.restart_ctx = &m;
+        status = start(m.emu, which, argv[first], &c);
         if (c.stats)
-            emu_print_stats(emu, stderr);
-        print_peak(emu, &c);
+            emu_print_stats(m.emu, stderr);
+        print_peak(m.emu, &c);
+        emu_destroy(m.emu);
     }
-    emu_destroy(emu);
     free(c.cache_path);
     return close_outputs(&c) ? status : 2;
 }

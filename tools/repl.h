@@ -15,6 +15,10 @@
 struct debug_options {
     const char *script;            /* -x FILE: commands run first */
     int gdb_port;                  /* --gdb PORT (0: any free port); -1: no stub */
+    /* `run` once the program ended: a new machine with the program loaded as at the
+     * start (the old one destroyed), or NULL (said why; the old one stays). */
+    struct emu *(*restart)(void *ctx);
+    void *restart_ctx;
 };
 
 /* dbg_attach, saying why on stderr when it fails (false then); for every front end
@@ -38,6 +42,8 @@ const char *sym_name(const struct symtab *s, size_t i);
 /* --- the command interpreter (tools/repl_cmd.c) --------------------------------- */
 struct repl;
 struct repl *repl_create(struct emu *emu, const char *program);
+/* How `run` starts the program again once it ended (NULL: it cannot). */
+void repl_set_restart(struct repl *r, struct emu *(*restart)(void *ctx), void *ctx);
 void repl_destroy(struct repl *r);
 /* Runs one command line; false once the user asked to quit. */
 bool repl_exec(struct repl *r, const char *line, FILE *out);
@@ -53,6 +59,8 @@ void repl_print_where(struct repl *r, FILE *out);
  * in err otherwise. */
 bool repl_eval(struct repl *r, const char *expr, uint64_t *v, char *err, size_t errlen);
 struct emu *repl_emu(struct repl *r);
+/* The program's path on the host (absolute when it could be made so), or NULL. */
+const char *repl_program(struct repl *r);
 struct symtab *repl_symtab(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);
