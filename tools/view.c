@@ -408,6 +408,8 @@ static int run_to_end_and_snapshot(struct view *v, const char *path)
         run_slice(v);
         if (!v->headless)
             view_redraw(v);
+        else
+            view_sample(v);        /* what the picture keeps once the tasks are gone */
     }
     return view_snapshot(v, path) == 0 ? 0 : 2;
 }

@@ -111,7 +111,7 @@ bool view_grid_layout(struct view_grid *g, int x, int y, int w, int h, uint32_t 
 /* A frame's cell side in pixels for nframes in a w x h area, chosen from the RAM: the
  * largest that shows them all, never under VIEW_MIN_CELL (the grid then scrolls: 256 MB
  * and 1 GB stay readable). */
-#define VIEW_MIN_CELL 6
+#define VIEW_MIN_CELL 5
 #define VIEW_MAX_CELL 64
 int view_grid_auto_cell(int w, int h, uint32_t nframes);
 /* One frame per square cell of `cell` pixels, row by row, showing the rows from the one

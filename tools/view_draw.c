@@ -438,7 +438,7 @@ static void draw_status(struct view *v)
     ui_fill(v, &v->lay.status, 0x1c1c24);
     char run[64];
     if (v->exited)
-        snprintf(run, sizeof run, "EXITED, status %d: as last drawn before", v->exit_status);
+        snprintf(run, sizeof run, "EXITED, status %d (as before the teardown)", v->exit_status);
     else if (v->running)
         snprintf(run, sizeof run, "RUNNING %llu insn/redraw",
                  (unsigned long long)view_speed_steps(v->speed));
