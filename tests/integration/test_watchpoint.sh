@@ -41,7 +41,7 @@ stop_after() {
     grep -v '^$'
 }
 
-session repl-watch $'watch counter\ncontinue\ncontinue\ncontinue\ninfo breakpoints\ndelete\nwatch *(long *)0x200000000\ncontinue\nquit' \
+session repl-watch $'watch counter\ncontinue\ncontinue\ncontinue\ninfo breakpoints\ndelete\ninfo breakpoints\nwatch *(long *)0x200000000\ncontinue\nquit' \
   "$G/watchme"
 has "$D/out" '^Hardware watchpoint 1: \*\(long \*\)0x[0-9a-f]+$' || WHY+=("no watchpoint set line")
 [ "$(stop_after 2 | head -n 2 | tr '\n' ' ')" = "Old value = 0 New value = 1 " ] || WHY+=("first stop: $(stop_after 2 | tr '\n' ' ')")
@@ -50,6 +50,7 @@ stop_after 2 | sed -n 3p | grep -qE '^task 1000 at 0x[0-9a-f]+ <main\+0x[0-9a-f]
 [ "$(stop_after 4 | head -n 2 | tr '\n' ' ')" = "Old value = 2 New value = 3 " ] || WHY+=("the read(2) stop")
 stop_after 4 | sed -n 3p | grep -qE '<read\+0x[0-9a-f]+>' || WHY+=("the read(2) stop is not in read")
 has "$D/out" '^1 +watch +\*\(long \*\)0x[0-9a-f]+, hit 3 times$' || WHY+=("info breakpoints")
+has "$D/out" '^no breakpoints$' || WHY+=("delete left the watchpoint")
 # the child's store through its own mapping of the shared page
 [ "$(stop_after 6 | head -n 2 | tr '\n' ' ')" = "Old value = 0 New value = 42 " ] || WHY+=("no stop at the child's store")
 stop_after 6 | sed -n 3p | grep -qE '^task 1001 at ' || WHY+=("the alias stop is not in the child")
