@@ -245,7 +245,7 @@ static int watch_check(struct emu *emu)
     for (int i = 0; d->nwatch && i < d->nbp; i++) {
         struct dbg_breakpoint *w = &d->bp[i];
         uint64_t now;
-        if (w->type != DBG_BP_WATCH || !inspect_live_task(emu, w->pid) || !watch_read(emu, w, &now))
+        if (w->type != DBG_BP_WATCH || !watch_read(emu, w, &now))   /* its task gone too */
             continue;
         /* a page never touched reads as zeros, as it will once touched */
         uint64_t before = w->value_known ? w->value : 0;

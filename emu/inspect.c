@@ -180,14 +180,20 @@ enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va)
 size_t inspect_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 {
     struct task *t = inspect_live_task(emu, pid);
-    uint8_t *scratch = t ? malloc(PAGE_SIZE) : NULL;
+    uint8_t *scratch = NULL;
     size_t done = 0;
-    while (scratch && done < len) {
+    while (t && done < len) {
         uint64_t at = va + done;
         enum inspect_mem state;
         if (at < va || at >= VA_USER_END)
             break;
-        const uint8_t *page = page_view(emu, t, at, scratch, &state);
+        /* a mapped page needs no scratch: a watchpoint reads one before every instruction */
+        pt_entry_t e = pmap_pte(t->map->pmap, at);
+        const uint8_t *page = pt_is_table(e) ? frame_bytes(emu, pt_pfn(e)) : NULL;
+        if (!page && !scratch && !(scratch = malloc(PAGE_SIZE)))
+            break;
+        if (!page)
+            page = page_view(emu, t, at, scratch, &state);
         if (!page)
             break;
         size_t n = PAGE_SIZE - (at & PAGE_MASK);
