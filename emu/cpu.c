@@ -120,6 +120,23 @@ void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v)
     uc_context_reg_write(c->uc, uc_reg_of(reg), &v);
 }
 
+void cpu_vreg(struct emu *emu, const struct cpu_context *c, int n, uint8_t q[16])
+{
+    memset(q, 0, 16);
+    if (c)
+        uc_context_reg_read(c->uc, UC_ARM64_REG_Q0 + n, q);
+    else
+        uc_reg_read(emu->cpu->uc, UC_ARM64_REG_Q0 + n, q);
+}
+
+void cpu_set_vreg(struct emu *emu, struct cpu_context *c, int n, const uint8_t q[16])
+{
+    if (c)
+        uc_context_reg_write(c->uc, UC_ARM64_REG_Q0 + n, q);
+    else
+        uc_reg_write(emu->cpu->uc, UC_ARM64_REG_Q0 + n, q);
+}
+
 /* --- stopping, flushing ---------------------------------------------------------- */
 
 /* Forgets every translation Unicorn holds (when the MMU's TLB drops one). */
@@ -474,6 +491,32 @@ static void on_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ctx)
     const struct cpu_hook *h = ctx;
     h->fn(h->ctx, addr, size);
     clock_rearm(h->emu);           /* a debugger may set an alarm */
+}
+
+static void on_load_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                         int64_t value, void *ctx)
+{
+    (void)uc; (void)type; (void)value;
+    const struct cpu_hook *h = ctx;
+    h->fn(h->ctx, addr, (uint32_t)size);
+}
+
+int cpu_add_load_hook(struct emu *emu, void (*fn)(void *ctx, uint64_t pa, uint32_t size),
+                      void *ctx)
+{
+    struct cpu *cpu = emu->cpu;
+    uc_hook h;
+    if (cpu->nhooks == CPU_MAX_HOOKS)
+        return -1;
+    struct cpu_hook *slot = &cpu->hooks[cpu->nhooks];
+    *slot = (struct cpu_hook){ fn, ctx, emu };
+    if (uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_READ, (void *)on_load_hook, slot, 1, 0) != UC_ERR_OK)
+        return -1;
+    cpu->nhooks++;
+    /* code translated and TLB entries filled before the hook load without calling it */
+    uc_ctl_flush_tb(cpu->uc);
+    cpu_flush_tlb(emu);
+    return 0;
 }
 
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,

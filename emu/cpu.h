@@ -83,6 +83,10 @@ void cpu_context_save(struct emu *emu, struct cpu_context *c);
 void cpu_context_restore(struct emu *emu, const struct cpu_context *c);
 uint64_t cpu_context_reg(const struct cpu_context *c, enum cpu_reg reg);
 void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v);
+/* The SIMD register Vn (q), 16 bytes little-endian, of the CPU (c NULL) or of a saved
+ * context. */
+void cpu_vreg(struct emu *emu, const struct cpu_context *c, int n, uint8_t q[16]);
+void cpu_set_vreg(struct emu *emu, struct cpu_context *c, int n, const uint8_t q[16]);
 
 /* --- running -------------------------------------------------------------------------- */
 
@@ -126,6 +130,11 @@ enum cpu_hook_kind {
  * turned on. 0, or -1 if the CPU refused the hook. */
 int cpu_add_hook(struct emu *emu, enum cpu_hook_kind kind,
                  void (*fn)(void *ctx, uint64_t addr, uint32_t size), void *ctx);
+/* fn(ctx, pa, size) on every load of guest code from now on, by physical address
+ * (phys_pa of the frame, plus the offset); the translated code is dropped, to be
+ * translated again with the calls. For read watchpoints. */
+int cpu_add_load_hook(struct emu *emu, void (*fn)(void *ctx, uint64_t pa, uint32_t size),
+                      void *ctx);
 
 /* --- a bare Unicorn, the benchmarks' yardstick (cpu_raw.c) ---------------------------- */
 

@@ -52,6 +52,9 @@ struct dbg {
     void *observer_ctx;
     bool (*driver)(void *ctx, bool more);                        /* a scenario */
     void *driver_ctx;
+    int nwatch;                    /* watchpoints in bp[] */
+    bool read_hook;                /* the CPU reports loads (a read watchpoint was set) */
+    int read_hit;                  /* the watchpoint a load matched since the last hook */
 };
 
 /* --- fault classes -------------------------------------------------------------- */
@@ -83,6 +86,8 @@ static int add_breakpoint(struct dbg *d, struct dbg_breakpoint bp)
     d->bp[d->nbp++] = bp;
     if (bp.type == DBG_BP_CODE)
         d->ncode++;
+    if (bp.type == DBG_BP_WATCH)
+        d->nwatch++;
     return bp.id;
 }
 
@@ -119,6 +124,8 @@ static void remove_at(struct dbg *d, int i)
 {
     if (d->bp[i].type == DBG_BP_CODE)
         d->ncode--;
+    if (d->bp[i].type == DBG_BP_WATCH)
+        d->nwatch--;
     memmove(&d->bp[i], &d->bp[i + 1], (size_t)(d->nbp - i - 1) * sizeof d->bp[0]);
     d->nbp--;
 }
@@ -127,7 +134,7 @@ bool dbg_break_delete(struct emu *emu, int id)
 {
     struct dbg *d = emu->dbg;
     if (id == 0) {
-        d->nbp = d->ncode = 0;
+        d->nbp = d->ncode = d->nwatch = 0;
         return true;
     }
     for (int i = 0; i < d->nbp; i++)
@@ -155,6 +162,109 @@ int dbg_breakpoints(struct emu *emu, struct dbg_breakpoint *out, int max)
     int n = d->nbp < max ? d->nbp : max;
     memcpy(out, d->bp, (size_t)n * sizeof *out);
     return d->nbp;
+}
+
+/* --- watchpoints ----------------------------------------------------------------- */
+
+/* A write watchpoint compares the bytes before every instruction, read through the
+ * task's map as the debugger reads them (emu/inspect.h): whatever wrote them (the task,
+ * another mapping of the page, a system call), the change shows at the next
+ * instruction. A load cannot be seen that way: read watchpoints have the CPU report
+ * loads, from the first one set on (dropping the translated code once). */
+
+static bool watch_read(struct emu *emu, const struct dbg_breakpoint *w, uint64_t *v)
+{
+    uint8_t b[8] = { 0 };
+    if (inspect_read(emu, w->pid, w->va, b, w->len) != w->len)
+        return false;
+    *v = 0;
+    for (unsigned i = w->len; i-- > 0;)
+        *v = *v << 8 | b[i];
+    return true;
+}
+
+/* Where the watched bytes are in RAM now, for a read watchpoint: loads are reported
+ * by physical address, so a load through any mapping of the frame matches. */
+static void watch_locate(struct emu *emu, struct dbg_breakpoint *w)
+{
+    pfn_t pfn = w->classes & DBG_WATCH_READ ? inspect_frame_of(emu, w->pid, w->va) : PFN_NONE;
+    w->lo = pfn == PFN_NONE ? 0 : phys_pa(pfn) | (w->va & PAGE_MASK);
+    w->hi = pfn == PFN_NONE ? 0 : w->lo + w->len;
+}
+
+/* The values the next check compares with: after a tool's own write, nothing. */
+static void watch_refresh(struct emu *emu)
+{
+    struct dbg *d = emu->dbg;
+    for (int i = 0; d->nwatch && i < d->nbp; i++)
+        if (d->bp[i].type == DBG_BP_WATCH) {
+            d->bp[i].value_known = watch_read(emu, &d->bp[i], &d->bp[i].value);
+            watch_locate(emu, &d->bp[i]);
+        }
+}
+
+static void on_load(void *ctx, uint64_t pa, uint32_t size)
+{
+    struct emu *emu = ctx;
+    struct dbg *d = emu->dbg;
+    if (d->read_hit || d->quiet || !d->ev || cpu_replaying(emu))
+        return;
+    for (int i = 0; i < d->nbp; i++) {
+        const struct dbg_breakpoint *w = &d->bp[i];
+        if (w->type == DBG_BP_WATCH && w->hi && pa < w->hi && w->lo < pa + size) {
+            d->read_hit = w->id;
+            return;
+        }
+    }
+}
+
+int dbg_watch(struct emu *emu, int pid, uint64_t va, unsigned len, unsigned access)
+{
+    struct dbg *d = emu->dbg;
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || (len != 1 && len != 2 && len != 4 && len != 8) || !(access & DBG_WATCH_ACCESS) ||
+        va + len < va)
+        return -2;
+    if ((access & DBG_WATCH_READ) && !d->read_hook) {
+        if (cpu_add_load_hook(emu, on_load, emu) < 0)
+            return -1;
+        d->read_hook = true;
+    }
+    struct dbg_breakpoint w = { .type = DBG_BP_WATCH, .va = va, .len = len, .pid = t->pid,
+                                .classes = access & DBG_WATCH_ACCESS };
+    w.value_known = watch_read(emu, &w, &w.value);
+    watch_locate(emu, &w);
+    return add_breakpoint(d, w);
+}
+
+/* The watchpoint the last instruction set off, its hit in the event; 0 for none. */
+static int watch_check(struct emu *emu)
+{
+    struct dbg *d = emu->dbg;
+    int hit = 0;
+    for (int i = 0; d->nwatch && i < d->nbp; i++) {
+        struct dbg_breakpoint *w = &d->bp[i];
+        uint64_t now;
+        if (w->type != DBG_BP_WATCH || !watch_read(emu, w, &now))   /* its task gone too */
+            continue;
+        /* a page never touched reads as zeros, as it will once touched */
+        uint64_t before = w->value_known ? w->value : 0;
+        bool read = w->id == d->read_hit;
+        bool changed = now != before && (w->classes & DBG_WATCH_WRITE);
+        if (!hit && (changed || read)) {
+            hit = w->id;
+            w->hits++;
+            d->ev->watch = (struct dbg_watch_hit){ .va = w->va, .len = w->len, .old = before,
+                                                   .now = now, .old_known = w->value_known,
+                                                   .access = changed ? DBG_WATCH_WRITE
+                                                                     : DBG_WATCH_READ };
+        }
+        w->value = now;
+        w->value_known = true;
+        watch_locate(emu, w);
+    }
+    d->read_hit = 0;
+    return hit;
 }
 
 /* --- hooks ---------------------------------------------------------------------- */
@@ -189,6 +299,11 @@ static void on_code(void *ctx, uint64_t pc, uint32_t size)
     }
     if (retry)
         return;
+    int watch = d->nwatch ? watch_check(emu) : 0;
+    if (watch) {
+        stop_here(emu, DBG_STOP_WATCH, watch, pc);
+        return;
+    }
     if (d->stepping && d->steps_left == 0) {
         stop_here(emu, DBG_STOP_STEP, 0, pc);
         return;
@@ -468,6 +583,7 @@ void dbg_resume(struct emu *emu, uint64_t steps, unsigned once_faults, struct db
     d->first = true;
     d->last_pc = NO_PC;
     d->resume_pc = cpu_reg(emu, CPU_PC);
+    watch_refresh(emu);
     for (;;) {
         /* The evaluation the slice would start with, done first so that a Jetsam stop
          * comes before the CPU runs on (the slice then finds nothing due). */
@@ -531,6 +647,29 @@ int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v)
         cpu_set_reg(emu, (enum cpu_reg)reg, v);
     else
         cpu_context_set_reg(t->ctx, (enum cpu_reg)reg, v);
+    return 0;
+}
+
+int dbg_reg_write_bytes(struct emu *emu, int pid, int reg, const uint8_t *buf)
+{
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS_ALL)
+        return -1;
+    struct cpu_context *c = t == emu->task ? NULL : t->ctx;
+    if (reg >= INSPECT_REG_V0 && reg < INSPECT_REG_FPSR) {
+        cpu_set_vreg(emu, c, reg - INSPECT_REG_V0, buf);
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = reg < INSPECT_REG_CPSR ? 8 : 4; i-- > 0;)
+        v = v << 8 | buf[i];
+    if (reg < INSPECT_NREGS)
+        return dbg_reg_write(emu, pid, reg, v);
+    enum cpu_reg r = reg == INSPECT_REG_FPSR ? CPU_FPSR : CPU_FPCR;
+    if (c)
+        cpu_context_set_reg(c, r, v);
+    else
+        cpu_set_reg(emu, r, v);
     return 0;
 }
 

@@ -33,6 +33,17 @@ enum dbg_stop {
     DBG_STOP_EXIT,                 /* the run is over (the first task exited) */
     DBG_STOP_JETSAM,               /* a Jetsam evaluation did what a Jetsam breakpoint
                                       watches; the CPU stopped after it, before running on */
+    DBG_STOP_WATCH,                /* a watchpoint: after the instruction (or system call)
+                                      that changed or read the watched bytes */
+};
+
+/* What a watchpoint stop saw. */
+struct dbg_watch_hit {
+    uint64_t va;                   /* the watched address, as it was set */
+    unsigned len;
+    unsigned access;               /* DBG_WATCH_WRITE (the value changed) or DBG_WATCH_READ */
+    bool old_known;                /* the bytes could be read before (else: old is 0) */
+    uint64_t old, now;             /* little-endian values of len bytes */
 };
 
 /* Fault classes for filters: one bit per enum vm_fault_kind, and DBG_FAULT_PROT for
@@ -82,6 +93,7 @@ struct dbg_event {
                                       kills on continue (0: none, the task gets signo) */
     enum memorystatus_cause victim_cause;
     int exit_status;               /* DBG_STOP_EXIT: as emu_run returns it */
+    struct dbg_watch_hit watch;    /* DBG_STOP_WATCH */
 };
 
 /* Runs until a stop. steps > 0: stop after that many instructions. once_faults: a
@@ -100,7 +112,11 @@ void dbg_interrupt(struct emu *emu);
 
 /* --- breakpoints ------------------------------------------------------------ */
 
-enum dbg_bp_type { DBG_BP_CODE, DBG_BP_FAULT, DBG_BP_JETSAM };
+enum dbg_bp_type { DBG_BP_CODE, DBG_BP_FAULT, DBG_BP_JETSAM, DBG_BP_WATCH };
+/* What a watchpoint watches (its classes): writes that change the value, reads, both. */
+#define DBG_WATCH_WRITE 1u
+#define DBG_WATCH_READ  2u
+#define DBG_WATCH_ACCESS (DBG_WATCH_WRITE | DBG_WATCH_READ)
 /* What a Jetsam breakpoint watches: one bit per enum emu_jetsam_event_kind. */
 #define DBG_JETSAM_KIND(k) (1u << (k))
 #define DBG_JETSAM_ANY     (DBG_JETSAM_KIND(EMU_JETSAM_LEVEL) | DBG_JETSAM_KIND(EMU_JETSAM_NOTE) | \
@@ -110,8 +126,14 @@ struct dbg_breakpoint {
     enum dbg_bp_type type;
     uint64_t va;                   /* code */
     unsigned classes;              /* fault: DBG_FAULT_* mask; jetsam: DBG_JETSAM_* mask */
-    uint64_t lo, hi;               /* fault: VA range [lo, hi) */
+    uint64_t lo, hi;               /* fault: VA range [lo, hi); read watch: the bytes'
+                                      physical range now (0, 0: not in RAM) */
     uint64_t hits;
+    /* watch: va, len bytes of task pid; the value last seen */
+    int pid;
+    unsigned len;
+    bool value_known;
+    uint64_t value;
 };
 #define DBG_MAX_BREAKPOINTS 64
 /* New id (> 0), or -1 when the table is full. A second code breakpoint at the same
@@ -123,6 +145,13 @@ int dbg_break_fault(struct emu *emu, unsigned classes, uint64_t lo, uint64_t hi)
  * its rounds), before the CPU runs on. Evaluations outside a resume (emu_jetsam_evaluate
  * at a stop) stop nothing. */
 int dbg_break_jetsam(struct emu *emu, unsigned kinds);
+/* A watchpoint on len (1, 2, 4 or 8) bytes at va of task pid (0: the one on the CPU),
+ * through its map: a write by any task or any mapping of the same page (an alias, a
+ * shared region, a system call's copyout) that changes them stops after it
+ * (DBG_WATCH_WRITE); with DBG_WATCH_READ, an instruction's load from the frame that
+ * holds them (through any mapping) stops after the instruction too. New
+ * id, -1 when the table is full, -2 for a bad len or task. */
+int dbg_watch(struct emu *emu, int pid, uint64_t va, unsigned len, unsigned access);
 /* Deletes one breakpoint (id > 0) or all (id 0); false if there is no such id. */
 bool dbg_break_delete(struct emu *emu, int id);
 /* Deletes the code breakpoint at va; false if none. */
@@ -133,6 +162,9 @@ int dbg_breakpoints(struct emu *emu, struct dbg_breakpoint *out, int max);
 
 /* A register of a task (INSPECT_REG_* numbering): 0, or -1 (no such task or register). */
 int dbg_reg_write(struct emu *emu, int pid, int reg, uint64_t v);
+/* Any register (inspect_reg_bytes' numbering and sizes) from little-endian bytes:
+ * 0, or -1. */
+int dbg_reg_write_bytes(struct emu *emu, int pid, int reg, const uint8_t *buf);
 /* Writes as the running task's own store would, faulting pages in (copy-on-write
  * applies, protections too); returns how many bytes were written (none once that
  * task has no address space: it exited or was killed). */

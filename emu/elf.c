@@ -36,15 +36,37 @@ struct image {
     int interp;                    /* index of PT_INTERP, or -1 */
 };
 
+/* What `file` would say of an ELF file's machine: "x86-64", "32-bit ARM". */
+static const char *elf_machine_name(const Elf64_Ehdr *eh)
+{
+    static const struct { unsigned machine; const char *name; } names[] = {
+        { EM_X86_64, "x86-64" }, { EM_386, "Intel 80386" }, { EM_ARM, "32-bit ARM" },
+        { EM_RISCV, "RISC-V" }, { EM_PPC64, "64-bit PowerPC" }, { EM_PPC, "PowerPC" },
+        { EM_MIPS, "MIPS" }, { EM_S390, "IBM S/390" }, { EM_SPARCV9, "SPARC V9" },
+        { EM_AARCH64, "AArch64" },
+    };
+    bool little = eh->e_ident[EI_DATA] == ELFDATA2LSB;
+    /* e_machine sits at the same offset in 32-bit headers */
+    unsigned machine = little ? eh->e_machine : (unsigned)(eh->e_machine >> 8 | (eh->e_machine & 0xff) << 8);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (machine == names[i].machine && (little || machine != EM_AARCH64))
+            return names[i].name;
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+        return "32-bit, for another machine";
+    return little ? "for another machine" : "big-endian";
+}
+
 static int check_image(struct image *im, const char *path, char *err, size_t errlen)
 {
     const Elf64_Ehdr *eh = &im->eh;
     if (loader_read_at(im->fd, &im->eh, sizeof im->eh, 0) < 0 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
         return loader_fail(err, errlen, path, "not an ELF file");
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-        return loader_fail(err, errlen, path, "not a little-endian 64-bit ELF file");
-    if (eh->e_machine != EM_AARCH64)
-        return loader_fail(err, errlen, path, "not an AArch64 executable");
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh->e_machine != EM_AARCH64) {
+        char why[96];
+        snprintf(why, sizeof why, "not an AArch64 executable (ELF %s)", elf_machine_name(eh));
+        return loader_fail(err, errlen, path, why);
+    }
     if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
         return loader_fail(err, errlen, path, "not an executable (ELF type is neither EXEC nor DYN)");
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM ||

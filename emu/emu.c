@@ -95,6 +95,18 @@ void emu_destroy(struct emu *emu)
 
 /* A new task running the program at host path `path`; the current task (if any)
  * keeps the CPU. NULL with err set. */
+/* The loader names the file by its path in the guest; the person who typed the host
+ * path wants that one back ("/bin/ls: ...", not "/ls: ..."). */
+static void name_as_given(char *err, size_t errlen, const char *guest, const char *given)
+{
+    size_t n = strlen(guest);
+    if (strncmp(err, guest, n) || strncmp(err + n, ": ", 2))
+        return;
+    char why[512];
+    snprintf(why, sizeof why, "%s", err + n + 2);
+    snprintf(err, errlen, "%s: %s", given, why);
+}
+
 static struct task *start_program(struct emu *emu, const char *path, int argc,
                                   char *const argv[], char *const envp[], char *err,
                                   size_t errlen)
@@ -145,6 +157,8 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
         rc = exe ? exec_load(emu, t, fd, exe, argc, argv, envp, &start, err, errlen) : -1;
         if (!exe)
             snprintf(err, errlen, "out of memory creating the task");
+        else if (rc < 0)
+            name_as_given(err, errlen, exe, path);
         free(exe);
         if (rc == 0 && task_charge_kernel(emu, t) != KERN_SUCCESS) {
             snprintf(err, errlen, "%s: no guest memory left for the new task's kernel "

@@ -45,6 +45,28 @@ int inspect_reg(struct emu *emu, int pid, int reg, uint64_t *v)
     return 0;
 }
 
+_Static_assert((int)INSPECT_REG_CPSR + 1 == CPU_FPSR && CPU_FPSR + 1 == CPU_FPCR,
+              "fpsr and fpcr follow cpsr in the CPU's numbering");
+
+int inspect_reg_bytes(struct emu *emu, int pid, int reg, uint8_t buf[16])
+{
+    struct task *t = inspect_live_task(emu, pid);
+    if (!t || reg < 0 || reg >= INSPECT_NREGS_ALL)
+        return -1;
+    const struct cpu_context *c = t == emu->task ? NULL : t->ctx;
+    if (reg >= INSPECT_REG_V0 && reg < INSPECT_REG_FPSR) {
+        cpu_vreg(emu, c, reg - INSPECT_REG_V0, buf);
+        return 16;
+    }
+    enum cpu_reg r = reg < INSPECT_NREGS ? (enum cpu_reg)reg
+                   : reg == INSPECT_REG_FPSR ? CPU_FPSR : CPU_FPCR;
+    uint64_t v = c ? cpu_context_reg(c, r) : cpu_reg(emu, r);
+    int n = reg < INSPECT_REG_CPSR ? 8 : 4;
+    for (int i = 0; i < n; i++)
+        buf[i] = (uint8_t)(v >> (8 * i));
+    return n;
+}
+
 /* --- memory ------------------------------------------------------------------- */
 
 const char *inspect_mem_name(enum inspect_mem m)
@@ -118,6 +140,28 @@ static const uint8_t *page_view(struct emu *emu, struct task *t, uint64_t va, ui
     return scratch;
 }
 
+pfn_t inspect_frame_of(struct emu *emu, int pid, uint64_t va)
+{
+    struct task *t = inspect_live_task(emu, pid);
+    struct vm_map_entry *ent;
+    if (!t || va >= VA_USER_END)
+        return PFN_NONE;
+    pt_entry_t e = pmap_pte(t->map->pmap, va);
+    if (pt_is_table(e) && frame_bytes(emu, pt_pfn(e)))
+        return pt_pfn(e);
+    if (!vm_map_lookup_entry(t->map, va, &ent))
+        return PFN_NONE;
+    uint64_t off = ent->offset + (trunc_page(va) - ent->start);
+    for (struct vm_object *obj = ent->object; obj; off += obj->shadow_offset, obj = obj->shadow) {
+        struct vm_page *pg = resident_in(obj, off);
+        if (pg)
+            return vm_page_pfn(&emu->vm, pg);
+        if (vm_object_compressed_at(obj, off) || obj->vnode)
+            return PFN_NONE;
+    }
+    return PFN_NONE;
+}
+
 enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va)
 {
     struct task *t = inspect_live_task(emu, pid);
@@ -136,14 +180,20 @@ enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va)
 size_t inspect_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len)
 {
     struct task *t = inspect_live_task(emu, pid);
-    uint8_t *scratch = t ? malloc(PAGE_SIZE) : NULL;
+    uint8_t *scratch = NULL;
     size_t done = 0;
-    while (scratch && done < len) {
+    while (t && done < len) {
         uint64_t at = va + done;
         enum inspect_mem state;
         if (at < va || at >= VA_USER_END)
             break;
-        const uint8_t *page = page_view(emu, t, at, scratch, &state);
+        /* a mapped page needs no scratch: a watchpoint reads one before every instruction */
+        pt_entry_t e = pmap_pte(t->map->pmap, at);
+        const uint8_t *page = pt_is_table(e) ? frame_bytes(emu, pt_pfn(e)) : NULL;
+        if (!page && !scratch && !(scratch = malloc(PAGE_SIZE)))
+            break;
+        if (!page)
+            page = page_view(emu, t, at, scratch, &state);
         if (!page)
             break;
         size_t n = PAGE_SIZE - (at & PAGE_MASK);

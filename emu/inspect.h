@@ -22,6 +22,11 @@ enum { INSPECT_REG_X0 = 0, INSPECT_REG_FP = 29, INSPECT_REG_LR = 30, INSPECT_REG
        INSPECT_REG_PC = 32, INSPECT_REG_CPSR = 33, INSPECT_NREGS = 34 };
 /* 0, or -1 (no such task or register). */
 int inspect_reg(struct emu *emu, int pid, int reg, uint64_t *v);
+/* After cpsr, GDB's FP/SIMD registers: v0-v31 (16 bytes), fpsr and fpcr (4). */
+enum { INSPECT_REG_V0 = 34, INSPECT_REG_FPSR = 66, INSPECT_REG_FPCR = 67, INSPECT_NREGS_ALL = 68 };
+/* Any register, 0 .. INSPECT_NREGS_ALL - 1, little-endian into buf (16 bytes of room):
+ * its size in bytes, or -1 (no such task or register). */
+int inspect_reg_bytes(struct emu *emu, int pid, int reg, uint8_t buf[16]);
 
 /* --- memory ----------------------------------------------------------------- */
 
@@ -43,6 +48,9 @@ enum inspect_mem inspect_page_state(struct emu *emu, int pid, uint64_t va);
  * swapped in); returns how many bytes were read: it stops at the first page that
  * cannot be read. */
 size_t inspect_read(struct emu *emu, int pid, uint64_t va, void *buf, size_t len);
+/* The frame holding the page a load at va would read now (mapped, or resident in the
+ * entry's chain), PFN_NONE if none does (compressed, in the file, never touched). */
+pfn_t inspect_frame_of(struct emu *emu, int pid, uint64_t va);
 
 /* --- translation --------------------------------------------------------------- */
 

@@ -132,6 +132,9 @@ int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int arg
     } else if (macho_is_macho(magic)) {
         abi = TASK_ABI_DARWIN;
         rc = macho_load(emu, t, fd, (uint64_t)size, path, argc, argv, envp, start, err, errlen);
+    } else if (magic[0] == '#' && magic[1] == '!') {
+        return loader_fail(err, errlen, path, "a script (#!), not an ELF or Mach-O executable: "
+                           "run its interpreter on it");
     } else {
         return loader_fail(err, errlen, path, "not an executable: neither ELF nor Mach-O");
     }

@@ -28,7 +28,9 @@ struct stub {
     int fd;
     bool noack, done;
     struct gdbp_reader rd;
-    char stop[64];                 /* the last stop reply */
+    char stop[96];                 /* the last stop reply */
+    bool watch_stepped;            /* the last stop was a watchpoint's, already past the
+                                      instruction: gdb's step over it runs nothing */
     char *last;                    /* the last packet sent, for a '-' */
     size_t last_len;
     int gthread;                   /* Hg: the thread whose registers g/p/G/P use; 0: the CPU's */
@@ -82,53 +84,104 @@ static void send_console(struct stub *s, const char *text, size_t len)
 
 /* --- registers and target description ------------------------------------------- */
 
-static int reg_bytes(int reg) { return reg == INSPECT_REG_CPSR ? 4 : 8; }
+/* Register reg of task pid as gdb's hex into out (33 bytes of room); its length, or -1. */
+static int reg_hex(struct stub *s, int pid, int reg, char *out)
+{
+    uint8_t b[16];
+    int n = inspect_reg_bytes(s->emu, pid, reg, b);
+    if (n < 0)
+        return -1;
+    gdbp_hex_encode(b, (size_t)n, out);
+    return 2 * n;
+}
+
+/* Sets register reg from gdb's hex at *hex (moved past it); false on a bad value. */
+static bool reg_from_hex(struct stub *s, int pid, int reg, const char **hex)
+{
+    uint8_t b[16];
+    int n = inspect_reg_bytes(s->emu, pid, reg, b);
+    if (n < 0 || strlen(*hex) < (size_t)2 * n || gdbp_hex_decode(*hex, 2 * (size_t)n, b) < 0)
+        return false;
+    *hex += 2 * n;
+    return dbg_reg_write_bytes(s->emu, pid, reg, b) == 0;
+}
 
 static void reply_all_regs(struct stub *s)
 {
-    char out[INSPECT_NREGS * 16 + 1], *p = out;
-    for (int reg = 0; reg < INSPECT_NREGS; reg++) {
-        uint64_t v = 0;
-        inspect_reg(s->emu, s->gthread, reg, &v);
-        gdbp_hex_le(v, reg_bytes(reg), p);
-        p += 2 * reg_bytes(reg);
-    }
-    send_str(s, out);
-}
-
-static void write_all_regs(struct stub *s, const char *hex)
-{
-    for (int reg = 0; reg < INSPECT_NREGS; reg++) {
-        uint64_t v;
-        if (strlen(hex) < (size_t)2 * reg_bytes(reg) || gdbp_parse_hex_le(hex, reg_bytes(reg), &v)) {
+    char out[INSPECT_NREGS_ALL * 32 + 1], *p = out;
+    for (int reg = 0; reg < INSPECT_NREGS_ALL; reg++) {
+        int n = reg_hex(s, s->gthread, reg, p);
+        if (n < 0) {
             send_str(s, "E01");
             return;
         }
-        dbg_reg_write(s->emu, s->gthread, reg, v);
-        hex += 2 * reg_bytes(reg);
+        p += n;
     }
+    *p = 0;
+    send_str(s, out);
+}
+
+/* G: the registers gdb sends, in order; it may send fewer than all. */
+static void write_all_regs(struct stub *s, const char *hex)
+{
+    for (int reg = 0; reg < INSPECT_NREGS_ALL && *hex; reg++)
+        if (!reg_from_hex(s, s->gthread, reg, &hex)) {
+            send_str(s, "E01");
+            return;
+        }
     send_str(s, "OK");
 }
 
 static void reg_one(struct stub *s, const char *p, bool write)
 {
-    uint64_t reg, v;
-    char out[17];
-    if (!gdbp_parse_hex(&p, &reg) || reg >= INSPECT_NREGS) {
+    uint64_t reg;
+    char out[33];
+    if (!gdbp_parse_hex(&p, &reg) || reg >= INSPECT_NREGS_ALL) {
         send_str(s, write ? "E01" : "E00");
         return;
     }
     if (write) {
-        if (*p++ != '=' || gdbp_parse_hex_le(p, reg_bytes((int)reg), &v) ||
-            dbg_reg_write(s->emu, s->gthread, (int)reg, v))
-            send_str(s, "E01");
-        else
-            send_str(s, "OK");
+        send_str(s, *p++ == '=' && reg_from_hex(s, s->gthread, (int)reg, &p) ? "OK" : "E01");
         return;
     }
-    inspect_reg(s->emu, s->gthread, (int)reg, &v);
-    gdbp_hex_le(v, reg_bytes((int)reg), out);
-    send_str(s, out);
+    if (reg_hex(s, s->gthread, (int)reg, out) < 0)
+        send_str(s, "E00");
+    else
+        send_str(s, out);
+}
+
+/* The FP/SIMD feature: v0-v31 as gdb's aarch64 vector union, fpsr, fpcr. */
+static void fpu_feature(FILE *f)
+{
+    fprintf(f, "<feature name=\"org.gnu.gdb.aarch64.fpu\">\n"
+               "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+               "<vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n"
+               "<vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n"
+               "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+               "<vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n"
+               "<vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n"
+               "<vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n"
+               "<vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n"
+               "<vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n"
+               "<vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n"
+               "<vector id=\"v1u\" type=\"uint128\" count=\"1\"/>\n"
+               "<vector id=\"v1i\" type=\"int128\" count=\"1\"/>\n"
+               "<union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/>"
+               "<field name=\"s\" type=\"v2i\"/></union>\n"
+               "<union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/>"
+               "<field name=\"s\" type=\"v4i\"/></union>\n"
+               "<union id=\"vnh\"><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n"
+               "<union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n"
+               "<union id=\"vnq\"><field name=\"u\" type=\"v1u\"/><field name=\"s\" type=\"v1i\"/></union>\n"
+               "<union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/>"
+               "<field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/>"
+               "<field name=\"q\" type=\"vnq\"/></union>\n");
+    for (int i = 0; i < 32; i++)
+        fprintf(f, "<reg name=\"v%d\" bitsize=\"128\" type=\"aarch64v\" regnum=\"%d\"/>\n", i,
+                INSPECT_REG_V0 + i);
+    fprintf(f, "<reg name=\"fpsr\" bitsize=\"32\" type=\"int\" regnum=\"%d\"/>\n"
+               "<reg name=\"fpcr\" bitsize=\"32\" type=\"int\" regnum=\"%d\"/>\n</feature>\n",
+            INSPECT_REG_FPSR, INSPECT_REG_FPCR);
 }
 
 static char *target_xml(void)
@@ -146,9 +199,27 @@ static char *target_xml(void)
     fprintf(f, "<reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\" regnum=\"31\"/>\n"
                "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/>\n"
                "<reg name=\"cpsr\" bitsize=\"32\" type=\"int\" regnum=\"33\"/>\n"
-               "</feature>\n</target>\n");
+               "</feature>\n");
+    fpu_feature(f);
+    fprintf(f, "</target>\n");
     fclose(f);
     return xml;
+}
+
+/* LEN bytes of text from OFF as a qXfer reply: 'm' if more follows, 'l' for the last. */
+static void send_slice(struct stub *s, const char *text, uint64_t off, uint64_t len)
+{
+    size_t total = strlen(text);
+    if (off > total)
+        off = total;
+    size_t n = total - off < len ? total - off : len;
+    char *out = malloc(n + 2);
+    if (out) {
+        out[0] = off + n < total ? 'm' : 'l';
+        memcpy(out + 1, text + off, n);
+        send_packet(s, out, n + 1);
+    }
+    free(out);
 }
 
 /* qXfer:features:read:target.xml:OFFSET,LENGTH */
@@ -163,18 +234,22 @@ static void xfer_features(struct stub *s, const char *args)
         send_str(s, "E00");
         return;
     }
-    size_t total = strlen(xml);
-    if (off > total)
-        off = total;
-    size_t n = total - off < len ? total - off : len;
-    char *out = malloc(n + 2);
-    if (out) {
-        out[0] = off + n < total ? 'm' : 'l';
-        memcpy(out + 1, xml + off, n);
-        send_packet(s, out, n + 1);
-    }
-    free(out);
+    send_slice(s, xml, off, len);
     free(xml);
+}
+
+/* qXfer:exec-file:read:ANNEX:OFFSET,LENGTH: the program's path on this host, so that
+ * gdb reads its symbols without a `file` command. */
+static void xfer_exec_file(struct stub *s, const char *args)
+{
+    uint64_t off, len;
+    const char *p = strchr(args, ':');
+    const char *path = repl_program(s->r);
+    if (!p++ || !gdbp_parse_hex(&p, &off) || *p++ != ',' || !gdbp_parse_hex(&p, &len) || !path) {
+        send_str(s, "E00");
+        return;
+    }
+    send_slice(s, path, off, len);
 }
 
 /* --- memory and breakpoints --------------------------------------------------------- */
@@ -216,12 +291,58 @@ static void write_memory(struct stub *s, const char *p)
     send_str(s, ok ? "OK" : "E14");
 }
 
-/* Z0/Z1 (software/hardware breakpoint) ADDR,KIND; watchpoints are not supported. */
+/* Z2/Z3/Z4 (write, read, access watchpoint) and z2-z4: ADDR,LEN on the task on the
+ * CPU, through the MMU (emu/debug.h dbg_watch). */
+static void watchpoint(struct stub *s, unsigned type, uint64_t addr, uint64_t len, bool insert)
+{
+    static const unsigned access[] = { [2] = DBG_WATCH_WRITE, [3] = DBG_WATCH_READ,
+                                       [4] = DBG_WATCH_ACCESS };
+    if (insert) {
+        int id = dbg_watch(s->emu, 0, addr, (unsigned)len, access[type]);
+        send_str(s, id > 0 ? "OK" : id == -2 ? "E16" : "E0c");   /* EINVAL, ENOMEM */
+        return;
+    }
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    int n = dbg_breakpoints(s->emu, bp, DBG_MAX_BREAKPOINTS);
+    for (int i = 0; i < n && i < DBG_MAX_BREAKPOINTS; i++)
+        if (bp[i].type == DBG_BP_WATCH && bp[i].va == addr && bp[i].len == len &&
+            bp[i].classes == access[type]) {
+            dbg_break_delete(s->emu, bp[i].id);
+            send_str(s, "OK");
+            return;
+        }
+    send_str(s, "E01");
+}
+
+/* The stop reply's fields for a watchpoint: "watch:ADDR;" (rwatch, awatch). */
+static void watch_stop_fields(struct stub *s, const struct dbg_event *ev, char *buf, size_t len)
+{
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    unsigned classes = ev->watch.access;
+    int n = dbg_breakpoints(s->emu, bp, DBG_MAX_BREAKPOINTS);
+    for (int i = 0; i < n && i < DBG_MAX_BREAKPOINTS; i++)
+        if (bp[i].id == ev->breakpoint)
+            classes = bp[i].classes;
+    snprintf(buf, len, "%s:%llx;", classes == DBG_WATCH_WRITE ? "watch"
+             : classes == DBG_WATCH_READ ? "rwatch" : "awatch", (unsigned long long)ev->watch.va);
+    /* gdb steps over the instruction of an AArch64 watchpoint hit before it looks at
+     * the value; this stop is past it already (see run()) */
+    s->watch_stepped = true;
+}
+
+/* Z0/Z1 (software/hardware breakpoint) ADDR,KIND; Z2-Z4: watchpoint(). */
 static void breakpoint(struct stub *s, const char *p, bool insert)
 {
-    uint64_t type, addr;
+    uint64_t type, addr, kind;
     if (!gdbp_parse_hex(&p, &type) || *p++ != ',' || !gdbp_parse_hex(&p, &addr)) {
         send_str(s, "E01");
+        return;
+    }
+    if (type >= 2 && type <= 4) {
+        if (*p++ != ',' || !gdbp_parse_hex(&p, &kind))
+            send_str(s, "E01");
+        else
+            watchpoint(s, (unsigned)type, addr, kind, insert);
         return;
     }
     if (type > 1) {
@@ -341,14 +462,30 @@ static void report(struct stub *s, const struct dbg_event *ev)
         }
         free(text);
     }
+    char watch[48] = "";
+    if (ev->why == DBG_STOP_WATCH)
+        watch_stop_fields(s, ev, watch, sizeof watch);
     if (ev->why == DBG_STOP_EXIT)
         snprintf(s->stop, sizeof s->stop, "W%02x", ev->exit_status & 0xff);
     else
-        snprintf(s->stop, sizeof s->stop, "T%02xthread:%x;",
+        snprintf(s->stop, sizeof s->stop, "T%02x%sthread:%x;",
                  ev->why == DBG_STOP_SIGNAL ? gdb_signal(ev->signo)
-                 : ev->why == DBG_STOP_INTERRUPT ? SIGINT : SIGTRAP, cpu_thread(s));
+                 : ev->why == DBG_STOP_INTERRUPT ? SIGINT : SIGTRAP, watch, cpu_thread(s));
     s->gthread = 0;                /* after a stop gdb looks at the thread that stopped */
     send_str(s, s->stop);
+}
+
+/* gdb's step over the instruction that set off a watchpoint: it ran already (the stop
+ * came after it), so the step is answered where the program stands. */
+static bool step_already_done(struct stub *s, bool step)
+{
+    bool done = step && s->watch_stepped;
+    s->watch_stepped = false;
+    if (done) {
+        snprintf(s->stop, sizeof s->stop, "T%02xthread:1;", SIGTRAP);
+        send_str(s, s->stop);
+    }
+    return done;
 }
 
 /* c / s [ADDR] */
@@ -362,6 +499,8 @@ static void run(struct stub *s, const char *p, bool step)
         send_str(s, s->stop);
         return;
     }
+    if (step_already_done(s, step))
+        return;
     for (;;) {
         repl_resume(s->r, step ? 1 : SLICE, 0, &ev);
         if (step || ev.why != DBG_STOP_STEP)
@@ -417,9 +556,12 @@ static void monitor(struct stub *s, const char *hex)
 static void query(struct stub *s, const char *p)
 {
     if (!strncmp(p, "qSupported", 10))
-        send_str(s, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+");
+        send_str(s, "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;"
+                    "QStartNoAckMode+;vContSupported+");
     else if (!strncmp(p, "qXfer:features:read:", 20))
         xfer_features(s, p + 20);
+    else if (!strncmp(p, "qXfer:exec-file:read:", 21))
+        xfer_exec_file(s, p + 21);
     else if (!strcmp(p, "qAttached"))
         send_str(s, "1");
     else if (!strcmp(p, "qC") || !strcmp(p, "qfThreadInfo") || !strcmp(p, "qsThreadInfo"))

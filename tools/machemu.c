@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "emu/emu.h"
 #include "emu/hostout.h"
@@ -21,16 +22,18 @@
 
 extern char **environ;
 
-static void usage(FILE *out)
+enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO, CMD_ALL };
+
+static const char *const usage_lines[CMD_ALL] = {
+    [CMD_RUN] = "machemu run [options] PROGRAM [ARGS...]",
+    [CMD_DEBUG] = "machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]",
+    [CMD_VIEW] = "machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]",
+    [CMD_SCENARIO] = "machemu scenario [options] [--programs DIR] [--view [viewer options]] FILE",
+};
+
+static void usage_common(FILE *out)
 {
     fprintf(out,
-        "usage: machemu run [options] PROGRAM [ARGS...]\n"
-        "       machemu debug [options] [-x FILE] [--gdb PORT] PROGRAM [ARGS...]\n"
-        "       machemu view [options] [--snapshot FILE.png] [--view-script FILE] PROGRAM [ARGS...]\n"
-        "       machemu scenario [options] [--programs DIR] [--view [viewer options]] FILE\n"
-        "       machemu codec [codec options] FILE     (machemu codec --help lists them)\n"
-        "       machemu --help | --version\n"
-        "\n"
         "Runs a static AArch64 Linux ELF or arm64 Mach-O executable on an emulated ARM64\n"
         "machine with 16 KB pages, a software MMU and a Mach-style VM. The exit status is\n"
         "the guest's (128+N if signal N killed it; Darwin's numbers for a Mach-O).\n"
@@ -96,16 +99,24 @@ static void usage(FILE *out)
         "                           docs/run.md); the program runs as the frontmost app\n"
         "      --maxproc N          tasks the machine holds at once, zombies included; fork\n"
         "                           past it fails with EAGAIN (default 1000: kern.maxproc)\n"
-        "  -h, --help               this text\n"
-        "\n"
+        "  -h, --help               this text\n");
+}
+
+static void usage_debug(FILE *out)
+{
+    fprintf(out, "\n"
         "debug: the program stops at its first instruction; commands (help lists them) step,\n"
         "break on addresses, page faults and Jetsam events, and show registers, memory,\n"
         "table walks, the TLB, VM objects and frames, pressure levels and the Jetsam table.\n"
         "  -x FILE                  run the commands in FILE first (then the terminal, or\n"
         "                           standard input when it is not a terminal)\n"
         "      --gdb PORT           serve the GDB remote protocol on 127.0.0.1:PORT instead\n"
-        "                           (0: any free port, printed); `monitor CMD` runs a command\n"
-        "\n"
+        "                           (0: any free port, printed); `monitor CMD` runs a command\n");
+}
+
+static void usage_view(FILE *out)
+{
+    fprintf(out, "\n"
         "view (or run --view, scenario --view): an SDL window onto physical memory, the\n"
         "pressure level (Jetsam's), the compressor, tasks (band, footprint against limit),\n"
         "the TLB, and faults, notes and kills as they happen; h in the window lists the keys.\n"
@@ -114,8 +125,12 @@ static void usage(FILE *out)
         "      --view-size WxH      window size (default 1280x800)\n"
         "      --pause-on EVENTS    pause the running window at Jetsam's kill, level, note\n"
         "                           (a list: kill,level); it starts paused either way\n"
-        "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n"
-        "\n"
+        "With SDL_VIDEODRIVER=offscreen (or dummy) the window is never shown.\n");
+}
+
+static void usage_scenario(FILE *out)
+{
+    fprintf(out, "\n"
         "scenario: several apps on one machine under Jetsam, launched and moved between\n"
         "foreground and background at given instruction counts (FILE's format: see\n"
         "docs/jetsam.md); prints a timeline of launches, levels, notes, kills and exits.\n"
@@ -123,6 +138,26 @@ static void usage(FILE *out)
         "      --view               watch it in the viewer; the timeline still goes to stdout,\n"
         "                           the same as without; --snapshot, --view-script and\n"
         "                           --view-size as for view\n");
+}
+
+/* The usage of one command (with the options it shares), or of all (CMD_ALL). */
+static void usage(FILE *out, enum command which)
+{
+    for (int c = 0; c < CMD_ALL; c++)
+        if (which == CMD_ALL || which == (enum command)c)
+            fprintf(out, "%s %s\n", c == (int)which || (which == CMD_ALL && c == 0) ? "usage:" : "      ",
+                    usage_lines[c]);
+    if (which == CMD_ALL)
+        fprintf(out, "       machemu codec [codec options] FILE     (machemu codec --help lists them)\n"
+                     "       machemu help [COMMAND] | --help | --version\n");
+    fprintf(out, "\n");
+    usage_common(out);
+    if (which == CMD_ALL || which == CMD_DEBUG)
+        usage_debug(out);
+    if (which != CMD_DEBUG)
+        usage_view(out);
+    if (which == CMD_ALL || which == CMD_SCENARIO)
+        usage_scenario(out);
 }
 
 /* "64M" -> bytes; 0 on error. */
@@ -147,8 +182,6 @@ static uint64_t parse_size(const char *s)
         return 0;
     return (uint64_t)v << shift;
 }
-
-enum command { CMD_RUN, CMD_DEBUG, CMD_VIEW, CMD_SCENARIO };
 
 /* The outputs a user may ask for, each stderr or a file of theirs. */
 enum { OUT_TRACE, OUT_STRACE, OUT_VMMAP, OUT_DUMP, NOUTS };
@@ -245,7 +278,8 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
     c->o.memstatus = &c->ms;
     optind = 1;
     opterr = 0;                    /* one error line of our own, below */
-    while ((ch = getopt_long(argc, argv, debug ? "+:m:hx:" : "+:m:h", opts, NULL)) != -1) {
+    /* _only: qemu's single-dash spellings (-strace) are the long options too */
+    while ((ch = getopt_long_only(argc, argv, debug ? "+:m:hx:" : "+:m:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'm':
             c->o.mem_size = parse_size(optarg);
@@ -433,20 +467,20 @@ static int parse_options(int argc, char **argv, enum command which, struct cli *
                 return -2;
             }
             break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout, which); return 0;
         case ':':
-            fprintf(stderr, "machemu: %s: option '%s' needs a value (see machemu --help)\n", cmd,
-                    argv[optind - 1]);
+            fprintf(stderr, "machemu: %s: option '%s' needs a value (see machemu %s --help)\n", cmd,
+                    argv[optind - 1], cmd);
             return -2;
         default:
-            fprintf(stderr, "machemu: %s: unknown option '%s' (see machemu --help)\n", cmd,
-                    argv[optind - 1]);
+            fprintf(stderr, "machemu: %s: unknown option '%s' (see machemu %s --help)\n", cmd,
+                    argv[optind - 1], cmd);
             return -2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "machemu: %s: no %s given (see machemu --help)\n", cmd,
-                which == CMD_SCENARIO ? "FILE" : "PROGRAM");
+        fprintf(stderr, "machemu: %s: no %s given (see machemu %s --help)\n", cmd,
+                which == CMD_SCENARIO ? "FILE" : "PROGRAM", cmd);
         return -2;
     }
     if (which == CMD_SCENARIO && optind != argc - 1) {
@@ -582,6 +616,61 @@ static int boot_system(struct emu *emu, const struct cli *c, char *err, size_t e
     return rc;
 }
 
+/* As a shell says it: 127 when there is no such file, 126 when it cannot be run. */
+static int exec_failure_status(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR) ? 127 : 126;
+}
+
+/* A machine with the system booted and the program loaded, or NULL with *status set
+ * (one line said). */
+static struct emu *make_machine(struct cli *c, int argc, char **argv, int first, int *status)
+{
+    char err[512];
+    struct emu *emu = emu_create(&c->o, err, sizeof err);
+    if (!emu) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = 2;
+        return NULL;
+    }
+    if (boot_system(emu, c, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = 2;
+    } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
+        fprintf(stderr, "machemu: %s\n", err);
+        *status = exec_failure_status(argv[first]);
+    } else if ((c->stats || c->o.vmmap) && emu_peak_enable(emu, c->o.vmmap != NULL) < 0) {
+        fprintf(stderr, "machemu: out of host memory\n");
+        *status = 2;
+    } else {
+        return emu;
+    }
+    emu_destroy(emu);
+    return NULL;
+}
+
+struct machine {
+    struct cli *c;
+    int argc, first;
+    char **argv;
+    struct emu *emu;
+};
+
+/* debug's `run` after the program ended: the same program, arguments and options on a
+ * new machine, the old one gone. */
+static struct emu *remake_machine(void *ctx)
+{
+    struct machine *m = ctx;
+    int status;
+    struct emu *emu = make_machine(m->c, m->argc, m->argv, m->first, &status);
+    if (emu) {
+        emu_destroy(m->emu);
+        m->emu = emu;
+    }
+    return emu;
+}
+
 static int cmd_machine(int argc, char **argv, enum command which)
 {
     struct cli c;
@@ -592,32 +681,18 @@ static int cmd_machine(int argc, char **argv, enum command which)
         close_outputs(&c);
         return 2;
     }
-    char err[512];
     default_shared_cache(&c);
-    struct emu *emu = emu_create(&c.o, err, sizeof err);
-    if (!emu) {
-        fprintf(stderr, "machemu: %s\n", err);
-        close_outputs(&c);
-        free(c.cache_path);
-        return 2;
-    }
     int status;
-    if (boot_system(emu, &c, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
-        status = 2;
-    } else if (emu_load(emu, argv[first], argc - first, argv + first, environ, err, sizeof err) < 0) {
-        fprintf(stderr, "machemu: %s\n", err);
-        status = 126;
-    } else if ((c.stats || c.o.vmmap) && emu_peak_enable(emu, c.o.vmmap != NULL) < 0) {
-        fprintf(stderr, "machemu: out of host memory\n");
-        status = 2;
-    } else {
-        status = start(emu, which, argv[first], &c);
+    struct machine m = { &c, argc, first, argv, make_machine(&c, argc, argv, first, &status) };
+    if (m.emu) {
+        c.dbg.restart = remake_machine;
+        c.dbg.restart_ctx = &m;
+        status = start(m.emu, which, argv[first], &c);
         if (c.stats)
-            emu_print_stats(emu, stderr);
-        print_peak(emu, &c);
+            emu_print_stats(m.emu, stderr);
+        print_peak(m.emu, &c);
+        emu_destroy(m.emu);
     }
-    emu_destroy(emu);
     free(c.cache_path);
     return close_outputs(&c) ? status : 2;
 }
@@ -712,15 +787,41 @@ static int cmd_scenario(int argc, char **argv)
     return status;
 }
 
+/* `machemu help [COMMAND]`: that command's usage, or all of it. */
+static int help_command(const char *name)
+{
+    static const char *const names[CMD_ALL] = { "run", "debug", "view", "scenario" };
+    if (name && !strcmp(name, "codec")) {
+        char *argv[] = { "codec", "--help", NULL };
+        return codec_main(2, argv);
+    }
+    for (int c = 0; c < CMD_ALL && name; c++)
+        if (!strcmp(name, names[c])) {
+            usage(stdout, (enum command)c);
+            return 0;
+        }
+    if (name) {
+        fprintf(stderr, "machemu: help: no command '%s' (run, debug, view, scenario, codec)\n", name);
+        return 2;
+    }
+    usage(stdout, CMD_ALL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "machemu: no command given (try machemu run PROGRAM; see machemu --help)\n");
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return 0;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return help_command(NULL);
+    if (!strcmp(argv[1], "help")) {
+        if (argc > 3) {
+            fprintf(stderr, "machemu: help: one COMMAND at most (run, debug, view, scenario, codec)\n");
+            return 2;
+        }
+        return help_command(argc == 3 ? argv[2] : NULL);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("machemu 0.1\n");

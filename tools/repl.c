@@ -19,7 +19,7 @@
 
 #define PROMPT "(machemu) "
 
-static struct emu *interrupt_target;
+static struct repl *interrupt_target;   /* its machine changes when `run` restarts */
 static volatile sig_atomic_t prompt_interrupted;
 
 static void on_sigint(int sig)
@@ -27,14 +27,14 @@ static void on_sigint(int sig)
     (void)sig;
     prompt_interrupted = 1;
     if (interrupt_target)
-        dbg_interrupt(interrupt_target);
+        dbg_interrupt(repl_emu(interrupt_target));
 }
 
-static void catch_sigint(struct emu *emu)
+static void catch_sigint(struct repl *r)
 {
     struct sigaction sa = { .sa_handler = on_sigint };
     sigemptyset(&sa.sa_mask);
-    interrupt_target = emu;
+    interrupt_target = r;
     sigaction(SIGINT, &sa, NULL);
 }
 
@@ -221,7 +221,8 @@ int debug_main(struct emu *emu, const char *program, const struct debug_options 
         fprintf(stderr, "machemu: out of memory\n");
         return 2;
     }
-    catch_sigint(emu);
+    repl_set_restart(r, o->restart, o->restart_ctx);
+    catch_sigint(r);
     int rc = o->gdb_port >= 0 ? gdbstub_serve(r, o->gdb_port) : session(r, o->script);
     signal(SIGINT, SIG_DFL);
     interrupt_target = NULL;

@@ -15,6 +15,10 @@
 struct debug_options {
     const char *script;            /* -x FILE: commands run first */
     int gdb_port;                  /* --gdb PORT (0: any free port); -1: no stub */
+    /* `run` once the program ended: a new machine with the program loaded as at the
+     * start (the old one destroyed), or NULL (said why; the old one stays). */
+    struct emu *(*restart)(void *ctx);
+    void *restart_ctx;
 };
 
 /* dbg_attach, saying why on stderr when it fails (false then); for every front end
@@ -38,6 +42,8 @@ const char *sym_name(const struct symtab *s, size_t i);
 /* --- the command interpreter (tools/repl_cmd.c) --------------------------------- */
 struct repl;
 struct repl *repl_create(struct emu *emu, const char *program);
+/* How `run` starts the program again once it ended (NULL: it cannot). */
+void repl_set_restart(struct repl *r, struct emu *(*restart)(void *ctx), void *ctx);
 void repl_destroy(struct repl *r);
 /* Runs one command line; false once the user asked to quit. */
 bool repl_exec(struct repl *r, const char *line, FILE *out);
@@ -57,6 +63,8 @@ struct emu *repl_emu(struct repl *r);
 int repl_focus(const struct repl *r);
 /* tools/repl_threads.c: `info threads`, `thread [TID]`; false if argv is neither. */
 bool repl_threads_exec(struct repl *r, int argc, char **argv, FILE *out);
+/* The program's path on the host (absolute when it could be made so), or NULL. */
+const char *repl_program(struct repl *r);
 struct symtab *repl_symtab(struct repl *r);
 /* The guest's exit status once the run is over, else -1. */
 int repl_exit_status(struct repl *r);
@@ -69,6 +77,15 @@ bool repl_gdb_exec(struct repl *r, int argc, char **argv, const char *fmt, FILE 
 /* The display expressions, after each stop. */
 void repl_gdb_displays(struct repl *r, FILE *out);
 void repl_gdb_help(FILE *out);
+
+/* --- watchpoints (tools/repl_watch.c) ------------------------------------------------ */
+/* watch, rwatch, awatch; false if argv[0] is none of them. */
+bool repl_watch_exec(struct repl *r, int argc, char **argv, FILE *out);
+/* gdb's lines at a DBG_STOP_WATCH (w: the watchpoint, NULL once deleted). */
+void repl_watch_print_stop(const struct dbg_event *ev, const struct dbg_breakpoint *w, FILE *out);
+/* Its line in info breakpoints, without the hit count. */
+void repl_watch_describe(const struct dbg_breakpoint *w, FILE *out);
+void repl_watch_help(FILE *out);
 extern const char *const repl_gdb_words[];      /* for completion, NULL-terminated */
 /* Command names of the table, NULL-terminated (completion). */
 const char *repl_command_name(size_t i);

@@ -1,6 +1,7 @@
 /* tools/repl_cmd.c — the debugger's commands: parsing, execution and state views. */
 #include <capstone/capstone.h>
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tools/repl.h"
@@ -11,6 +12,9 @@ struct repl {
     int focus;                     /* pid the state commands look at; 0: the one on the CPU */
     int exit_status;               /* -1 while the program runs */
     struct jetsam_log *jetsam;
+    struct emu *(*restart)(void *ctx);
+    void *restart_ctx;
+    char *program;                 /* its path on the host, absolute if it can be */
 };
 
 #define MAX_ARGS 16
@@ -32,6 +36,9 @@ struct repl *repl_create(struct emu *emu, const char *program)
         return NULL;
     }
     r->syms = sym_load(program);
+    r->program = realpath(program, NULL);
+    if (!r->program)
+        r->program = strdup(program);
     r->exit_status = -1;
     return r;
 }
@@ -41,12 +48,20 @@ void repl_destroy(struct repl *r)
     if (!r)
         return;
     sym_free(r->syms);
+    free(r->program);
     jetsam_log_detach(r->jetsam);
     free(r);
 }
 
+void repl_set_restart(struct repl *r, struct emu *(*restart)(void *ctx), void *ctx)
+{
+    r->restart = restart;
+    r->restart_ctx = ctx;
+}
+
 struct emu *repl_emu(struct repl *r) { return r->emu; }
 int repl_focus(const struct repl *r) { return r->focus; }
+const char *repl_program(struct repl *r) { return r->program; }
 struct symtab *repl_symtab(struct repl *r) { return r->syms; }
 struct jetsam_log *repl_jetsam_log(struct repl *r) { return r->jetsam; }
 int repl_exit_status(struct repl *r) { return r->exit_status; }
@@ -190,6 +205,63 @@ static void resume(struct repl *r, uint64_t steps, unsigned once, FILE *out)
     fflush(out);
     repl_resume(r, steps, once, &ev);
     repl_print_stop(r, &ev, out);
+}
+
+/* The breakpoints of the old machine set again on the new one, as gdb keeps them
+ * across runs (a watchpoint on the same task's pid, which the new run has again). */
+static void copy_breakpoints(struct emu *to, const struct dbg_breakpoint *bp, int n)
+{
+    for (int i = 0; i < n; i++) {
+        switch (bp[i].type) {
+        case DBG_BP_CODE: dbg_break_code(to, bp[i].va); break;
+        case DBG_BP_FAULT: dbg_break_fault(to, bp[i].classes, bp[i].lo, bp[i].hi); break;
+        case DBG_BP_JETSAM: dbg_break_jetsam(to, bp[i].classes); break;
+        case DBG_BP_WATCH: dbg_watch(to, bp[i].pid, bp[i].va, bp[i].len, bp[i].classes); break;
+        }
+    }
+}
+
+/* A new machine with the program loaded again; false (said why) if there is none. */
+static bool restart(struct repl *r, FILE *out)
+{
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    int n = dbg_breakpoints(r->emu, bp, DBG_MAX_BREAKPOINTS);
+    if (!r->restart) {
+        fprintf(out, "the program has exited (status %d) and cannot be started again here\n",
+                r->exit_status);
+        return false;
+    }
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);     /* its handler reaches the machine through r */
+    sigprocmask(SIG_BLOCK, &block, &old);
+    jetsam_log_detach(r->jetsam);
+    r->jetsam = NULL;
+    struct emu *emu = r->restart(r->restart_ctx);
+    if (emu) {
+        r->emu = emu;
+        r->exit_status = -1;
+        r->focus = 0;
+    }
+    bool ok = emu && debug_attach(emu);
+    r->jetsam = jetsam_log_attach(r->emu);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (!ok || !r->jetsam) {
+        fprintf(out, "cannot start the program again\n");
+        return false;
+    }
+    copy_breakpoints(emu, bp, n < DBG_MAX_BREAKPOINTS ? n : DBG_MAX_BREAKPOINTS);
+    fprintf(out, "starting the program again, on a new machine\n");
+    return true;
+}
+
+static bool do_run(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
+{
+    (void)argc; (void)argv; (void)fmt;
+    if (r->exit_status >= 0 && !restart(r, out))
+        return true;
+    resume(r, 0, 0, out);
+    return true;
 }
 
 static bool do_continue(struct repl *r, int argc, char **argv, const char *fmt, FILE *out)
@@ -407,6 +479,8 @@ static bool do_info(struct repl *r, int argc, char **argv, const char *fmt, FILE
         if (bp[i].type == DBG_BP_CODE) {
             fprintf(out, "%-3d code   0x%llx%s", bp[i].id, (unsigned long long)bp[i].va,
                     repl_sym(r, bp[i].va, sym, sizeof sym));
+        } else if (bp[i].type == DBG_BP_WATCH) {
+            repl_watch_describe(&bp[i], out);
         } else if (bp[i].type == DBG_BP_JETSAM) {
             fprintf(out, "%-3d jetsam ", bp[i].id);
             jetsam_kind_names(bp[i].classes, out);
@@ -794,8 +868,9 @@ static bool do_quit(struct repl *r, int argc, char **argv, const char *fmt, FILE
 static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE *out);
 
 static const struct cmd cmds[] = {
-    { "run", NULL, "run", "start or go on: until a breakpoint, a watched fault, a signal or the exit",
-      do_continue },
+    { "run", "r", "run", "start or go on: until a breakpoint, a watchpoint, a watched fault, a\n"
+      "      signal or the exit; once the program has exited, start it again (the same\n"
+      "      arguments and options, a new machine; breakpoints kept)", do_run },
     { "continue", "c", "continue", "the same as run", do_continue },
     { "stepi", "si", "stepi [N]", "execute N instructions (default 1), then stop", do_stepi },
     { "nextfault", "nf", "nextfault [KIND...]",
@@ -878,6 +953,7 @@ static bool do_help(struct repl *r, int argc, char **argv, const char *fmt, FILE
                     cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "", cmds[i].help);
     if (!c) {
         repl_gdb_help(out);
+        repl_watch_help(out);
         fprintf(out, "Addresses: numbers (0x...), registers (pc, sp, lr, fp, x0-x30), symbols of "
                 "the program, joined by + and -.\n");
     }
@@ -898,7 +974,8 @@ bool repl_resumes(const char *line)
     memcpy(name, line, n);
     name[n] = 0;
     const struct cmd *c = find_cmd(name);
-    return c && (c->fn == do_continue || c->fn == do_stepi || c->fn == do_nextfault);
+    return c && (c->fn == do_continue || c->fn == do_run || c->fn == do_stepi ||
+                 c->fn == do_nextfault);
 }
 
 bool repl_exec(struct repl *r, const char *line, FILE *out)
@@ -914,7 +991,7 @@ bool repl_exec(struct repl *r, const char *line, FILE *out)
     char *fmt = strchr(argv[0], '/');
     if (fmt)
         *fmt++ = 0;
-    if (repl_gdb_exec(r, argc, argv, fmt, out))
+    if (repl_gdb_exec(r, argc, argv, fmt, out) || repl_watch_exec(r, argc, argv, out))
         return true;
     const struct cmd *c = find_cmd(argv[0]);
     if (!c) {

@@ -207,4 +207,5 @@ void repl_gdb_help(FILE *out)
 }
 
 const char *const repl_gdb_words[] = { "info", "registers", "breakpoints", "print", "nexti",
-                                       "finish", "display", "undisplay", "threads", "thread", NULL };
+                                       "finish", "display", "undisplay", "threads", "thread",
+                                       "watch", "rwatch", "awatch", NULL };

@@ -200,6 +200,18 @@ static void print_signal_stop(const struct emu *emu, const struct dbg_event *ev,
                 "at ", ev->pid, ms ? "Jetsam has no one to kill" : "Jetsam is off");
 }
 
+static void print_watch_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
+{
+    struct dbg_breakpoint bp[DBG_MAX_BREAKPOINTS];
+    const struct dbg_breakpoint *w = NULL;
+    int n = dbg_breakpoints(repl_emu(r), bp, DBG_MAX_BREAKPOINTS);
+    for (int i = 0; i < n && i < DBG_MAX_BREAKPOINTS; i++)
+        if (bp[i].id == ev->breakpoint)
+            w = &bp[i];
+    repl_watch_print_stop(ev, w, out);
+    fprintf(out, "task %d at ", ev->pid);
+}
+
 void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
 {
     for (int i = 0; i < ev->nfaults; i++)
@@ -228,6 +240,9 @@ void repl_print_stop(struct repl *r, const struct dbg_event *ev, FILE *out)
         break;
     case DBG_STOP_STEP:
         fprintf(out, "task %d at ", ev->pid);
+        break;
+    case DBG_STOP_WATCH:
+        print_watch_stop(r, ev, out);
         break;
     case DBG_STOP_JETSAM:
         jetsam_log_print_new(repl_jetsam_log(r), out);

@@ -73,8 +73,12 @@ static void sample_pressure(struct view *v)
     v->pressure = view_pressure_next(v->pressure, &in);
 }
 
+/* Once the run is over its tasks are torn down: the window keeps showing the machine
+ * as it was last sampled, before that (with the end's summary line in the logs). */
 void view_sample(struct view *v)
 {
+    if (v->exited)
+        return;
     inspect_frame_states(v->emu, v->frames, v->nframes);
     memset(v->class_count, 0, sizeof v->class_count);
     for (uint32_t i = 0; i < v->nframes; i++)
@@ -82,8 +86,13 @@ void view_sample(struct view *v)
     inspect_vm_counters(v->emu, &v->vm);
     int n = inspect_tasks(v->emu, v->tasks, VIEW_MAX_TASKS);
     v->ntasks = n < VIEW_MAX_TASKS ? n : VIEW_MAX_TASKS;
-    for (int i = 0; i < v->ntasks; i++)
+    for (int i = 0; i < v->ntasks; i++) {
         v->mem_ok[i] = inspect_task_memory(v->emu, v->tasks[i].pid, &v->mem[i]) == 0;
+        /* the machine's copy goes with the task */
+        snprintf(v->task_names[i], sizeof v->task_names[i], "%s", v->tasks[i].name);
+        v->tasks[i].name = v->task_names[i];
+        v->tasks[i].exe = NULL;
+    }
     sample_pressure(v);
     sample_tlb(v);
 }
@@ -112,7 +121,6 @@ enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults, struc
         v->exit_status = ev->exit_status;
         view_log_add(&v->log, 0xffffff, "the run is over: task %d, status %d", ev->pid,
                      ev->exit_status);
-        view_sample(v);
         view_jetsam_summary(v);
     }
     return ev->why;
@@ -168,6 +176,38 @@ static void snapshot_key(struct view *v)
         view_log_add(&v->log, 0xffffff, "wrote %s", made);
 }
 
+void view_zoom(struct view *v, int z)
+{
+    v->zoom = z < 0 ? 0 : z > VIEW_MAX_ZOOM ? VIEW_MAX_ZOOM : z;
+    view_compute_layout(v);
+}
+
+void view_scroll_grid(struct view *v, int rows)
+{
+    const struct view_grid *g = &v->lay.grid;
+    int64_t row = (int64_t)g->first_row + rows, last = g->total_rows - g->rows;
+    row = row > last ? last : row;
+    v->grid_top = row > 0 ? (pfn_t)(row * g->cols) : 0;
+    view_compute_layout(v);
+}
+
+/* Page and arrow keys scroll the pane shown: the grid by rows, the address space by
+ * regions. */
+static void scroll_key(struct view *v, SDL_Keycode key)
+{
+    int page = v->lay.grid.rows > 1 ? v->lay.grid.rows - 1 : 1;
+    int by = key == SDLK_PAGEDOWN ? page : key == SDLK_PAGEUP ? -page : key == SDLK_DOWN ? 1
+           : key == SDLK_UP ? -1 : key == SDLK_HOME ? -(1 << 30) : 1 << 30;
+    if (v->pane == VIEW_PANE_PHYSICAL) {
+        view_scroll_grid(v, by);
+        return;
+    }
+    by = by == page ? 10 : by == -page ? -10 : by;
+    v->as_scroll = by < 0 && -by > v->as_scroll ? 0 : v->as_scroll + by;
+    if (v->as_scroll > 1 << 20)
+        v->as_scroll = 1 << 20;
+}
+
 void view_key(struct view *v, SDL_Keycode key)
 {
     switch (key) {
@@ -190,8 +230,10 @@ void view_key(struct view *v, SDL_Keycode key)
     case SDLK_c: v->colouring = v->colouring == VIEW_BY_STATE ? VIEW_BY_OWNER : VIEW_BY_STATE; break;
     case SDLK_a: v->pane = v->pane == VIEW_PANE_PHYSICAL ? VIEW_PANE_ADDRESS : VIEW_PANE_PHYSICAL; break;
     case SDLK_t: case SDLK_TAB: next_task(v); break;
-    case SDLK_PAGEDOWN: v->as_scroll += 10; break;
-    case SDLK_PAGEUP: v->as_scroll = v->as_scroll > 10 ? v->as_scroll - 10 : 0; break;
+    case SDLK_z: view_zoom(v, v->zoom + ((SDL_GetModState() & KMOD_SHIFT) ? -1 : 1)); break;
+    case SDLK_PAGEDOWN: case SDLK_PAGEUP: case SDLK_DOWN: case SDLK_UP: case SDLK_HOME: case SDLK_END:
+        scroll_key(v, key);
+        break;
     case SDLK_s: snapshot_key(v); break;
     case SDLK_h: case SDLK_QUESTION: case SDLK_F1: v->help = !v->help; break;
     case SDLK_ESCAPE:
@@ -226,6 +268,10 @@ static void handle_event(struct view *v, const SDL_Event *e)
             view_mouse(v, e->button.x, e->button.y, true);
         break;
     case SDL_MOUSEWHEEL:
+        if (v->pane == VIEW_PANE_PHYSICAL) {   /* up: closer */
+            view_zoom(v, v->zoom + (e->wheel.y > 0) - (e->wheel.y < 0));
+            break;
+        }
         v->as_scroll -= e->wheel.y * 3;
         if (v->as_scroll < 0)
             v->as_scroll = 0;
@@ -362,6 +408,8 @@ static int run_to_end_and_snapshot(struct view *v, const char *path)
         run_slice(v);
         if (!v->headless)
             view_redraw(v);
+        else
+            view_sample(v);        /* what the picture keeps once the tasks are gone */
     }
     return view_snapshot(v, path) == 0 ? 0 : 2;
 }
@@ -419,7 +467,7 @@ int view_main(struct emu *emu, const char *program, const struct view_options *o
         return 2;
     }
     *v = (struct view){ .emu = emu, .program = program, .driver = o->driver,
-                        .frames = v->frames, .nframes = nframes, .speed = VIEW_SPEED_DEFAULT, .hover = PFN_NONE,
+                        .frames = v->frames, .nframes = nframes, .speed = VIEW_SPEED_DEFAULT, .hover = PFN_NONE, .zoom = 1,
                         .selected = PFN_NONE, .pause_on = o->pause_on };
     dbg_fault_observer(emu, on_fault, v);
     view_jetsam_listen(v, true);

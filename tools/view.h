@@ -101,12 +101,26 @@ struct view_grid {
     int cols, rows;
     uint32_t per_cell;             /* frames per cell: 1 unless there are more frames than pixels */
     uint32_t nframes;
+    int first_row;                 /* the grid's row shown at the top (scrolled) */
+    int total_rows;                /* rows of the whole grid; `rows` are those shown */
 };
 /* The largest square cells that fit nframes into the w x h area at (x, y), row by
  * row from frame 0; false if the area is empty. With more frames than pixels a cell
  * stands for per_cell consecutive frames (drawn in their most common colour). */
 bool view_grid_layout(struct view_grid *g, int x, int y, int w, int h, uint32_t nframes);
-/* Top left pixel of the cell holding pfn; false if pfn is beyond the grid. */
+/* A frame's cell side in pixels for nframes in a w x h area, chosen from the RAM: the
+ * largest that shows them all, never under VIEW_MIN_CELL (the grid then scrolls: 256 MB
+ * and 1 GB stay readable). */
+#define VIEW_MIN_CELL 5
+#define VIEW_MAX_CELL 64
+int view_grid_auto_cell(int w, int h, uint32_t nframes);
+/* One frame per square cell of `cell` pixels, row by row, showing the rows from the one
+ * that holds frame `top` (earlier if the rows after it would not fill the area): the
+ * zoomed and scrolled grid. false if the area is empty. */
+bool view_grid_layout_cells(struct view_grid *g, int x, int y, int w, int h, uint32_t nframes,
+                            int cell, pfn_t top);
+/* Top left pixel of the cell holding pfn; false if pfn is beyond the grid or scrolled
+ * out of sight. */
 bool view_grid_cell_xy(const struct view_grid *g, pfn_t pfn, int *px, int *py);
 /* The first frame of the cell under pixel (px, py), or PFN_NONE. */
 pfn_t view_grid_frame_at(const struct view_grid *g, int px, int py);
@@ -180,7 +194,7 @@ void view_pressure_gauge_jetsam(const struct memorystatus_vm *vm, struct view_pr
 /* --- fault flashes -------------------------------------------------------------------------- */
 
 #define VIEW_FLASHES 4096          /* the newest faults flash; older ones are forgotten */
-#define VIEW_FLASH_TICKS 24        /* redraws (or script commands) a flash lasts */
+#define VIEW_FLASH_TICKS 6         /* redraws (or script commands) a flash lasts, fading */
 #define VIEW_FLASH_KILL VM_FAULT_NKINDS   /* a frame a Jetsam kill gave back */
 struct view_flash { pfn_t pfn; uint8_t kind; uint32_t born; };
 struct view_flashes {
@@ -192,6 +206,9 @@ struct view_flashes {
 void view_flash_add(struct view_flashes *fl, pfn_t pfn, unsigned kind);
 /* Its colour: the fault's (view_fault_rgb), VIEW_RGB_KILL for a kill's. */
 uint32_t view_flash_rgb(unsigned kind);
+/* How opaque a flash of this age is drawn (0 .. TICKS-1): 255 when new, fading to a
+ * quarter by its last redraw. */
+uint8_t view_flash_alpha(unsigned age);
 /* The flashes still visible, oldest first, so that a frame's newest flash is drawn
  * last, over older ones: calls fn for each (age 0 .. TICKS-1). */
 void view_flash_each(const struct view_flashes *fl,

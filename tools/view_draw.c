@@ -183,6 +183,40 @@ static void layout_side(struct view *v)
 
 static int legend(struct view *v, bool measure);
 
+/* Zoom 0 shows every frame, however small; 1 the cell size chosen from the RAM, each
+ * level above twice as large (VIEW_MAX_CELL at most), scrolled to v->grid_top. */
+static void layout_grid(struct view *v)
+{
+    struct view_layout *l = &v->lay;
+    int bar = 8;                   /* room for the scroll bar, when the grid scrolls */
+    if (v->zoom == 0) {
+        view_grid_layout(&l->grid, l->main.x, l->main.y, l->main.w, l->main.h, v->nframes);
+        return;
+    }
+    int cell = view_grid_auto_cell(l->main.w, l->main.h, v->nframes);
+    for (int z = 1; z < v->zoom && cell * 2 <= VIEW_MAX_CELL; z++)
+        cell *= 2;
+    view_grid_layout_cells(&l->grid, l->main.x, l->main.y, l->main.w, l->main.h, v->nframes,
+                           cell, v->grid_top);
+    if (l->grid.rows < l->grid.total_rows)
+        view_grid_layout_cells(&l->grid, l->main.x, l->main.y, l->main.w - bar, l->main.h,
+                               v->nframes, cell, v->grid_top);
+}
+
+/* Where the rows shown are in the whole grid, at its right edge. */
+static void draw_scroll_bar(struct view *v)
+{
+    const struct view_grid *g = &v->lay.grid;
+    if (g->rows >= g->total_rows || g->total_rows == 0)
+        return;
+    SDL_Rect track = { g->x + g->cols * g->cell + 2, g->y, 5, g->rows * g->cell };
+    ui_fill(v, &track, 0x24242c);
+    SDL_Rect thumb = { track.x, track.y + (int)((int64_t)track.h * g->first_row / g->total_rows), 5,
+                       (int)((int64_t)track.h * g->rows / g->total_rows) };
+    thumb.h = thumb.h < 4 ? 4 : thumb.h;
+    ui_fill(v, &thumb, 0xa0a0a8);
+}
+
 void view_compute_layout(struct view *v)
 {
     struct view_layout *l = &v->lay;
@@ -204,7 +238,7 @@ void view_compute_layout(struct view *v)
         l->timeline.h = lane_h;
         l->main.h -= lane_h + 6;
     }
-    view_grid_layout(&l->grid, l->main.x, l->main.y, l->main.w, l->main.h, v->nframes);
+    layout_grid(v);
     layout_side(v);
 }
 
@@ -279,8 +313,7 @@ static void draw_flash(void *ctx, const struct view_flash *f, unsigned age)
     SDL_Rect r;
     if (!cell_rect(v, f->pfn, &r))
         return;
-    set_colour(v, view_flash_rgb(f->kind),
-               (uint8_t)(255 - age * 200 / VIEW_FLASH_TICKS));
+    set_colour(v, view_flash_rgb(f->kind), view_flash_alpha(age));
     if (r.w < 6) {
         SDL_RenderFillRect(v->ren, &r);
         return;
@@ -301,7 +334,7 @@ static void draw_grid(struct view *v)
     for (int r = 0; r < g->rows; r++) {
         uint32_t *row = (uint32_t *)((uint8_t *)pixels + (size_t)r * (size_t)pitch);
         for (int c = 0; c < g->cols; c++)
-            row[c] = 0xff000000u | cell_rgb(v, (uint32_t)(r * g->cols + c));
+            row[c] = 0xff000000u | cell_rgb(v, (uint32_t)((r + g->first_row) * g->cols + c));
     }
     SDL_UnlockTexture(v->grid_tex);
     SDL_Rect dst = { g->x, g->y, g->cols * g->cell, g->rows * g->cell };
@@ -309,6 +342,7 @@ static void draw_grid(struct view *v)
     if (g->gap)
         grid_gaps(v);
     view_flash_each(&v->flashes, draw_flash, v);
+    draw_scroll_bar(v);
     SDL_Rect sel;
     if (v->hover != PFN_NONE && v->hover != v->selected && cell_rect(v, v->hover, &sel))
         ui_outline(v, &sel, 0xa0a0a0);
@@ -404,18 +438,23 @@ static void draw_status(struct view *v)
     ui_fill(v, &v->lay.status, 0x1c1c24);
     char run[64];
     if (v->exited)
-        snprintf(run, sizeof run, "EXITED, status %d", v->exit_status);
+        snprintf(run, sizeof run, "EXITED, status %d (as before the teardown)", v->exit_status);
     else if (v->running)
         snprintf(run, sizeof run, "RUNNING %llu insn/redraw",
                  (unsigned long long)view_speed_steps(v->speed));
     else
         snprintf(run, sizeof run, "PAUSED (speed %llu insn/redraw)",
                  (unsigned long long)view_speed_steps(v->speed));
+    const struct view_grid *g = &v->lay.grid;
+    char shown[64] = "";
+    if (g->rows < g->total_rows)
+        snprintf(shown, sizeof shown, ", rows %d-%d of %d", g->first_row + 1,
+                 g->first_row + g->rows, g->total_rows);
     ui_text(v, 6, 3, v->lay.status.w - 12, 0xe0e0e0,
-            "%s | %s | faults %llu | RAM %llu MB: %u frames of 16 KB | colour by %s | h: help",
-            v->program, run, (unsigned long long)v->faults,
-            (unsigned long long)(((uint64_t)v->nframes * PAGE_SIZE) >> 20), v->nframes,
-            v->colouring == VIEW_BY_STATE ? "state" : "owner");
+            "%s | %s | faults %llu | RAM %llu MB: %u frames of 16 KB | zoom %d%s | colour by %s "
+            "| h: help", v->program, run, (unsigned long long)v->faults,
+            (unsigned long long)(((uint64_t)v->nframes * PAGE_SIZE) >> 20), v->nframes, v->zoom,
+            shown, v->colouring == VIEW_BY_STATE ? "state" : "owner");
 }
 
 static const char *const help_lines[] = {
@@ -430,7 +469,8 @@ static const char *const help_lines[] = {
     "c            colour frames by state / by owner task",
     "a            physical memory / address space of a task",
     "t, Tab       next task (address-space pane)",
-    "PgUp/PgDn    scroll the address-space pane (or the mouse wheel)",
+    "z / Z, wheel zoom the frame grid in / out (zoom 0: every frame at once)",
+    "PgUp/PgDn    scroll the grid or the address-space pane (Home, End, arrows)",
     "mouse        hover a frame: its object, offset, queue and mappings;",
     "             click to pin it (click again or Esc to unpin)",
     "s            write a PNG of the window (machemu-view-N.png)",

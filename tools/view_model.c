@@ -202,9 +202,36 @@ bool view_grid_layout(struct view_grid *g, int x, int y, int w, int h, uint32_t 
         if (side > 0) {
             g->cell = side;
             g->gap = side >= 4;
+            g->total_rows = g->rows;
             return true;
         }
     }
+}
+
+int view_grid_auto_cell(int w, int h, uint32_t nframes)
+{
+    struct view_grid g;
+    if (!view_grid_layout(&g, 0, 0, w, h, nframes) || g.per_cell > 1 || g.cell < VIEW_MIN_CELL)
+        return VIEW_MIN_CELL;
+    return g.cell;
+}
+
+bool view_grid_layout_cells(struct view_grid *g, int x, int y, int w, int h, uint32_t nframes,
+                            int cell, pfn_t top)
+{
+    *g = (struct view_grid){ .x = x, .y = y, .nframes = nframes, .per_cell = 1, .cell = cell,
+                             .gap = cell >= 4 };
+    if (w < cell || h < cell || nframes == 0 || cell <= 0)
+        return false;
+    g->cols = w / cell;
+    g->total_rows = (int)((nframes + (uint32_t)g->cols - 1) / (uint32_t)g->cols);
+    int fit = h / cell;
+    int first = top < nframes ? (int)(top / (uint32_t)g->cols) : g->total_rows - 1;
+    if (first > g->total_rows - fit)
+        first = g->total_rows - fit;
+    g->first_row = first > 0 ? first : 0;
+    g->rows = g->total_rows - g->first_row < fit ? g->total_rows - g->first_row : fit;
+    return true;
 }
 
 bool view_grid_cell_xy(const struct view_grid *g, pfn_t pfn, int *px, int *py)
@@ -212,8 +239,11 @@ bool view_grid_cell_xy(const struct view_grid *g, pfn_t pfn, int *px, int *py)
     if (!g->cols || pfn >= g->nframes)
         return false;
     uint32_t c = pfn / g->per_cell;
+    int row = (int)(c / (uint32_t)g->cols) - g->first_row;
+    if (row < 0 || row >= g->rows)
+        return false;
     *px = g->x + (int)(c % (uint32_t)g->cols) * g->cell;
-    *py = g->y + (int)(c / (uint32_t)g->cols) * g->cell;
+    *py = g->y + row * g->cell;
     return true;
 }
 
@@ -224,7 +254,7 @@ pfn_t view_grid_frame_at(const struct view_grid *g, int px, int py)
     int col = (px - g->x) / g->cell, row = (py - g->y) / g->cell;
     if (col >= g->cols || row >= g->rows)
         return PFN_NONE;
-    uint64_t pfn = ((uint64_t)row * (uint64_t)g->cols + (uint64_t)col) * g->per_cell;
+    uint64_t pfn = ((uint64_t)(row + g->first_row) * (uint64_t)g->cols + (uint64_t)col) * g->per_cell;
     return pfn < g->nframes ? (pfn_t)pfn : PFN_NONE;
 }
 
@@ -382,6 +412,11 @@ void view_log_jetsam(struct view_log *l, const struct emu_jetsam_event *ev, uint
 uint32_t view_flash_rgb(unsigned kind)
 {
     return kind == VIEW_FLASH_KILL ? VIEW_RGB_KILL : view_fault_rgb((enum vm_fault_kind)kind);
+}
+
+uint8_t view_flash_alpha(unsigned age)
+{
+    return age >= VIEW_FLASH_TICKS ? 0 : (uint8_t)(255 - age * 192 / (VIEW_FLASH_TICKS - 1));
 }
 
 void view_flash_add(struct view_flashes *fl, pfn_t pfn, unsigned kind)

@@ -322,8 +322,9 @@ static int cmd_layout(struct script *s, char **a, int n)
     view_sample(v);
     view_draw(v);                  /* places the gauges */
     const struct view_grid *g = &v->lay.grid;
-    printf("view: grid x=%d y=%d cell=%d gap=%d cols=%d rows=%d per_cell=%u frames=%u\n", g->x, g->y,
-           g->cell, g->gap, g->cols, g->rows, g->per_cell, g->nframes);
+    printf("view: grid x=%d y=%d cell=%d gap=%d cols=%d rows=%d per_cell=%u frames=%u first_row=%d "
+           "total_rows=%d zoom=%d\n", g->x, g->y, g->cell, g->gap, g->cols, g->rows, g->per_cell,
+           g->nframes, g->first_row, g->total_rows, v->zoom);
     print_rect("pressure-swatch", &v->lay.pressure_swatch);
     print_rect("available-gauge", &v->lay.avail_gauge);
     print_rect("free-gauge", &v->lay.free_gauge);
@@ -419,6 +420,29 @@ static int cmd_mouse(struct script *s, char **a, int n)
     return 0;
 }
 
+_Static_assert(VIEW_MAX_ZOOM == 5, "zoom's message names the levels");
+
+/* zoom N: the grid's zoom level (0: every frame at once, 1: the size chosen from the RAM) */
+static int cmd_zoom(struct script *s, char **a, int n)
+{
+    uint64_t z;
+    if (n != 2 || !number(a[1], &z) || z > VIEW_MAX_ZOOM)
+        return bad(s, "%s: want zoom N (0 .. 5)", a[0]);
+    view_zoom(s->v, (int)z);
+    return 0;
+}
+
+/* scroll ROWS: the grid down (up if negative) */
+static int cmd_scroll(struct script *s, char **a, int n)
+{
+    char *end;
+    long rows = n == 2 ? strtol(a[1], &end, 10) : 0;
+    if (n != 2 || *end || !*a[1])
+        return bad(s, "%s: want scroll ROWS (negative: up)", a[0]);
+    view_scroll_grid(s->v, (int)rows);
+    return 0;
+}
+
 static int cmd_key(struct script *s, char **a, int n)
 {
     SDL_Keycode k = n == 2 ? SDL_GetKeyFromName(a[1]) : SDLK_UNKNOWN;
@@ -475,7 +499,7 @@ static const struct {
     { "jetsam-log", cmd_log }, { "play", cmd_play },
     { "tasks", cmd_tasks }, { "owned", cmd_owned }, { "select", cmd_select }, { "hover", cmd_mouse },
     { "click", cmd_mouse }, { "key", cmd_key }, { "colour", cmd_colour }, { "pane", cmd_pane },
-    { "quit", cmd_quit },
+    { "quit", cmd_quit }, { "zoom", cmd_zoom }, { "scroll", cmd_scroll },
 };
 
 static int exec_line(struct script *s, char *line)

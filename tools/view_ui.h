@@ -110,6 +110,9 @@ struct view {
     /* what the person looks at */
     enum view_colouring colouring;
     enum view_pane pane;
+    int zoom;                      /* the grid's: see layout_grid() in view_draw.c */
+    pfn_t grid_top;                /* a frame of the grid's first row shown */
+    char task_names[VIEW_MAX_TASKS][32];   /* tasks[i].name, kept past the run's end */
     bool help;
     pfn_t hover, selected;         /* PFN_NONE if none */
     int as_pid;                    /* the task of the address-space pane (0: the running one) */
@@ -144,6 +147,11 @@ void view_sample(struct view *v);
 enum dbg_stop view_resume(struct view *v, uint64_t steps, unsigned faults,
                           struct dbg_event *ev);
 void view_key(struct view *v, SDL_Keycode key);
+/* Zoom level z of the grid (0 .. VIEW_MAX_ZOOM), keeping its top row. */
+#define VIEW_MAX_ZOOM 5
+void view_zoom(struct view *v, int z);
+/* Scrolls the grid by `rows` rows (negative: up). */
+void view_scroll_grid(struct view *v, int rows);
 void view_mouse(struct view *v, int x, int y, bool click);
 /* Draws the window as it is now and writes it as a PNG; 0, or -1 with a message. */
 int view_snapshot(struct view *v, const char *path);

@@ -2,7 +2,11 @@
 # Integration: the command line refuses bad input with one clear error line and a non-zero
 # exit status, and never crashes: bad commands and options, and programs it cannot run
 # (missing, a directory, empty, truncated ELF, x86-64, dynamically linked, a script).
-# `machemu --help` prints the usage on stdout and exits 0.
+# `machemu --help` prints the usage on stdout and exits 0. The path in a loader error is the
+# one typed and an x86-64 file is named as such (x86-64-named, x86-64-absolute); a missing
+# file exits 127, one that cannot run 126 (missing-127, text-126, ...); `machemu help CMD`
+# and `CMD --help` print that command's help (help-*); qemu's `-strace` is taken and a
+# wrong single-dash option is named whole (qemu-strace, qemu-spelling-unknown).
 # Run on its own: tests/integration/test_cli.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +91,9 @@ printf 'just some text, not a program\n' >"$WORK/text"
 
 # (Each error names the file and says what is wrong with it.)
 bad missing-file -g 'no-such-program' -g 'no such file' -- run "$WORK/no-such-program"
+bad script-said -g 'script\.sh: a script \(#!\)' -- run "$WORK/script.sh"
+# qemu's single-dash spelling of an option; an unknown option named as typed
+bad qemu-spelling-unknown -g "unknown option '-stracee' \\(see machemu run --help\\)" -- run -stracee "$HELLO"
 bad directory -g adir -g 'directory|not a regular file' -- run "$WORK/adir"
 bad empty-file -g 'empty' -g 'empty|ELF' -- run "$WORK/empty"
 if [ -x "$HELLO" ]; then
@@ -100,6 +107,10 @@ bad text-file -g 'text' -g 'ELF' -- run "$WORK/text"
 host_elf=/bin/true
 if [ -f "$host_elf" ] && head -c 20 "$host_elf" | od -An -tx1 | tr -d ' \n' | grep -q '^7f454c46020101.*3e00$'; then
   bad x86-64-elf -g aarch64 -- run "$host_elf"
+  # the path as typed (not rewritten under the root) and what the file is
+  mkdir -p "$WORK/bin"; cp "$host_elf" "$WORK/bin/hostprog"
+  bad x86-64-named -g '^machemu: bin/hostprog: not an AArch64 executable \(ELF x86-64\)$' -- run bin/hostprog
+  bad x86-64-absolute -g "^machemu: $host_elf: not an AArch64 executable \\(ELF x86-64\\)$" -- run "$host_elf"
 else
   skip cli-x86-64-elf "$host_elf is not an x86-64 ELF"
 fi
@@ -191,5 +202,41 @@ good_help help 'usage: machemu run' --help
 good_help help-short 'usage: machemu run' -h
 good_help run-help 'usage: machemu run' run --help
 good_help version '^machemu ' --version
+
+# status_of NAME WANT ARGS...: `machemu ARGS` exits WANT, as a shell does (127: no such
+# file, 126: cannot be run).
+status_of() {
+  local name=$1 want=$2 rc; shift 2
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$@" </dev/null >/dev/null 2>&1) 2>/dev/null
+  rc=$?
+  if [ "$rc" = "$want" ]; then pass "cli-$name"; else fail "cli-$name" "exit status $rc, want $want"; fi
+}
+status_of missing-127 127 run "$WORK/no-such-program"
+status_of missing-dir-127 127 run "$WORK/no-such-dir/prog"
+status_of text-126 126 run "$WORK/text"
+status_of directory-126 126 run "$WORK/adir"
+
+# each command's own help: `machemu help CMD` and `CMD --help` print the same, that
+# command's usage line and sections only
+help_of() { # NAME WANT-REGEX NOT-REGEX ARGS...
+  local name=$1 want=$2 not=$3; shift 3
+  local out="$SCRATCH/cli-$name.out" why=()
+  (cd "$WORK" && timeout -k 5 "$TEST_TIMEOUT" "${EMU[@]}" "$@" </dev/null >"$out" 2>&1) 2>/dev/null ||
+    why+=("exit status $?")
+  grep -Eq -- "$want" "$out" || why+=("no /$want/")
+  grep -Eq -- "$not" "$out" && why+=("has /$not/")
+  if [ ${#why[@]} -eq 0 ]; then pass "cli-$name"; else fail "cli-$name" "${why[*]}"; fi
+}
+help_of help-run '^usage: machemu run ' '^usage: machemu (debug|scenario)|^debug:|^scenario:' help run
+help_of help-debug '^  -x FILE ' '^usage: machemu run|^view \(or run' help debug
+help_of debug-help '^usage: machemu debug ' '^usage: machemu run' debug --help
+help_of help-scenario '--programs DIR' '^usage: machemu run' help scenario
+help_of help-view-help '--snapshot FILE.png' '^usage: machemu run' view --help
+help_of help-codec '^usage: machemu codec' '^usage: machemu run' help codec
+bad help-unknown -g "help: no command 'nosuch'" -- help nosuch
+# run -strace, as qemu spells it: the calls are traced
+if [ -x "$HELLO" ]; then
+  help_of qemu-strace '^\[1000\] write\(1, ' 'unknown option' run -strace "$HELLO"
+fi
 
 finish

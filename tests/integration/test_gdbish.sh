@@ -7,7 +7,8 @@
 #    fault kind lists the valid ones; the trace's kind names and the older spellings both
 #    set fault breakpoints (gdb-*);
 #  - on a terminal (tmux; SKIPPED without it): Ctrl-C at the prompt prints "Quit" and the
-#    session goes on; Tab completes a command and a fault kind; the history is kept in
+#    session goes on; Tab completes a command, a fault kind, a symbol, a register and
+#    the watch commands (gdb-tty-complete-values); the history is kept in
 #    $HOME/.machemu_history and read back by the next session (gdb-tty-*).
 # Run on its own: tests/integration/test_gdbish.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
@@ -121,8 +122,18 @@ wait_for '^fault breakpoint 1$' || WHY+=("the completed command did not run")
 pane >"$D/out"
 verdict gdb-tty-complete
 
+# a symbol, a register and the watch commands complete too
+tmux send-keys -t "$T" "p mai" Tab Enter
+wait_for '^\$[0-9]+ = 0x[0-9a-f]+ <main>$' || WHY+=("Tab did not complete the symbol 'mai'")
+tmux send-keys -t "$T" "p cps" Tab Enter
+wait_for '^\(machemu\) p cpsr ?$' || WHY+=("Tab did not complete the register 'cps'")
+tmux send-keys -t "$T" "rwat" Tab "main" Enter
+wait_for '^Hardware read watchpoint [0-9]+: ' || WHY+=("Tab did not complete 'rwat'")
+pane >"$D/out"
+verdict gdb-tty-complete-values
+
 tmux send-keys -t "$T" "p 40+2" Enter
-wait_for '^\$1 = 0x2a$' || WHY+=("p 40+2")
+wait_for '^\$[0-9]+ = 0x2a$' || WHY+=("p 40+2")
 tmux send-keys -t "$T" "quit" Enter
 sleep 0.5
 has "$H/.machemu_history" 'p\\04040\+2|p 40\+2' || WHY+=("no history file in \$HOME")

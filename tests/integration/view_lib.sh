@@ -23,21 +23,23 @@ level_rgb() {
   case $1 in normal) echo $RGB_NORMAL ;; warning) echo $RGB_WARNING ;; *) echo $RGB_CRITICAL ;; esac
 }
 
-# grid_geometry: reads "view: grid ..." of the transcript into GX GY CELL GAP COLS PER.
+# grid_geometry [K]: reads the K-th (default first) "view: grid ..." of the transcript into
+# GX GY CELL COLS PER and FIRST (the row shown at the top; 0 unless scrolled).
 grid_geometry() {
-  local line; line=$(grep -m1 '^view: grid ' "$D/out")
+  local line; line=$(grep '^view: grid ' "$D/out" | sed -n "${1:-1}p")
   GX=$(sed -n 's/.* x=\([0-9]*\) .*/\1/p' <<<"$line")
   GY=$(sed -n 's/.* y=\([0-9]*\) .*/\1/p' <<<"$line")
   CELL=$(sed -n 's/.* cell=\([0-9]*\) .*/\1/p' <<<"$line")
   COLS=$(sed -n 's/.* cols=\([0-9]*\) .*/\1/p' <<<"$line")
   PER=$(sed -n 's/.* per_cell=\([0-9]*\) .*/\1/p' <<<"$line")
+  FIRST=$(sed -n 's/.* first_row=\([0-9]*\) .*/\1/p' <<<"$line"); FIRST=${FIRST:-0}
   [ -n "$GX" ] && [ -n "$CELL" ] && [ -n "$COLS" ] && [ "${PER:-0}" -ge 1 ]
 }
 
 # cell_pixel PNG PFN [corner]: the colour at the centre (or top-left corner) of a frame's cell.
 cell_pixel() {
   local png=$1 pfn=$2 where=${3:-centre} c=$(( $2 / PER ))
-  local x=$(( GX + (c % COLS) * CELL )) y=$(( GY + (c / COLS) * CELL ))
+  local x=$(( GX + (c % COLS) * CELL )) y=$(( GY + (c / COLS - ${FIRST:-0}) * CELL ))
   if [ "$where" = centre ]; then x=$(( x + CELL / 2 )); y=$(( y + CELL / 2 )); fi
   "$PNGPIXEL" "$png" at "$x" "$y"
 }

@@ -220,6 +220,36 @@ START_TEST(grid_fits_16M_to_4G)
 }
 END_TEST
 
+START_TEST(grid_cells_from_the_ram_and_scrolled)
+{
+    /* 256 MB fits 770x700 at 5 pixels; 1 GB would take 2: it keeps 5 and scrolls */
+    ck_assert_int_ge(view_grid_auto_cell(770, 700, 16384), VIEW_MIN_CELL);
+    ck_assert_int_eq(view_grid_auto_cell(770, 700, 65536), VIEW_MIN_CELL);
+    ck_assert_int_eq(view_grid_auto_cell(770, 700, 1024), 22);   /* 16 MB: as it fits */
+    struct view_grid g;
+    ck_assert(view_grid_layout_cells(&g, 10, 20, 770, 700, 65536, 5, 0));
+    ck_assert_int_eq(g.cols, 154);
+    ck_assert_int_eq(g.rows, 140);
+    ck_assert_int_eq(g.total_rows, (65536 + 153) / 154);
+    ck_assert_int_eq(g.first_row, 0);
+    int x, y;
+    ck_assert(!view_grid_cell_xy(&g, 140 * 154, &x, &y));          /* below the area */
+    /* scrolled to the row of frame 20000: its cell is on the top row */
+    ck_assert(view_grid_layout_cells(&g, 10, 20, 770, 700, 65536, 5, 20000));
+    ck_assert_int_eq(g.first_row, 20000 / 154);
+    ck_assert(view_grid_cell_xy(&g, 20000, &x, &y));
+    ck_assert_int_eq(y, 20);
+    ck_assert_int_eq(x, 10 + (20000 % 154) * 5);
+    ck_assert_uint_eq(view_grid_frame_at(&g, x + 2, y + 2), 20000);
+    ck_assert(!view_grid_cell_xy(&g, 0, &x, &y));                   /* scrolled out */
+    /* past the end: the last rows fill the area */
+    ck_assert(view_grid_layout_cells(&g, 0, 0, 770, 700, 65536, 5, 65535));
+    ck_assert_int_eq(g.first_row + g.rows, g.total_rows);
+    ck_assert_int_eq(g.rows, 140);
+    ck_assert(!view_grid_layout_cells(&g, 0, 0, 3, 700, 65536, 5, 0));
+}
+END_TEST
+
 START_TEST(grid_outside_and_empty)
 {
     struct view_grid g;
@@ -358,6 +388,13 @@ START_TEST(flashes_fade)
     seen = 0;
     view_flash_each(&fl, collect, NULL);
     ck_assert_uint_eq(seen, VIEW_FLASHES);         /* only the newest are kept */
+    /* a few redraws, fading: whole at first, a quarter at the last, then gone */
+    ck_assert_uint_le(VIEW_FLASH_TICKS, 8);
+    ck_assert_uint_eq(view_flash_alpha(0), 255);
+    for (unsigned a = 1; a < VIEW_FLASH_TICKS; a++)
+        ck_assert_uint_lt(view_flash_alpha(a), view_flash_alpha(a - 1));
+    ck_assert_uint_eq(view_flash_alpha(VIEW_FLASH_TICKS - 1), 63);
+    ck_assert_uint_eq(view_flash_alpha(VIEW_FLASH_TICKS), 0);
 }
 END_TEST
 
@@ -503,6 +540,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_fault_kind_flashes_its_own_colour);
     tcase_add_test(tc, colour_by_owner);
     tcase_add_test(tc, grid_fits_16M_to_4G);
+    tcase_add_test(tc, grid_cells_from_the_ram_and_scrolled);
     tcase_add_test(tc, grid_outside_and_empty);
     tcase_add_test(tc, pressure_thresholds);
     tcase_add_test(tc, pressure_levels_with_hysteresis);
