@@ -77,13 +77,17 @@ void cpu_enter_handler(struct emu *emu, const struct cpu_handler_entry *e)
 
 /* --- contexts ---------------------------------------------------------------------- */
 
+/* Unicorn 2.1.4 crashes reading or writing FPSR and FPCR in a saved context (its helpers
+ * reach for the live CPU), so a context keeps those two itself. */
 struct cpu_context {
     uc_context *uc;
+    uint64_t fpsr, fpcr;
+    bool fp_changed;               /* set through the context: restore writes them back */
 };
 
 struct cpu_context *cpu_context_create(struct emu *emu)
 {
-    struct cpu_context *c = malloc(sizeof *c);
+    struct cpu_context *c = calloc(1, sizeof *c);
     if (c && uc_context_alloc(emu->cpu->uc, &c->uc) != UC_ERR_OK) {
         free(c);
         c = NULL;
@@ -101,22 +105,36 @@ void cpu_context_free(struct cpu_context *c)
 void cpu_context_save(struct emu *emu, struct cpu_context *c)
 {
     uc_context_save(emu->cpu->uc, c->uc);
+    uc_reg_read(emu->cpu->uc, UC_ARM64_REG_FPSR, &c->fpsr);
+    uc_reg_read(emu->cpu->uc, UC_ARM64_REG_FPCR, &c->fpcr);
+    c->fp_changed = false;
 }
 
 void cpu_context_restore(struct emu *emu, const struct cpu_context *c)
 {
     uc_context_restore(emu->cpu->uc, c->uc);
+    if (c->fp_changed) {
+        uc_reg_write(emu->cpu->uc, UC_ARM64_REG_FPSR, &c->fpsr);
+        uc_reg_write(emu->cpu->uc, UC_ARM64_REG_FPCR, &c->fpcr);
+    }
 }
 
 uint64_t cpu_context_reg(const struct cpu_context *c, enum cpu_reg reg)
 {
     uint64_t v = 0;
+    if (reg == CPU_FPSR || reg == CPU_FPCR)
+        return reg == CPU_FPSR ? c->fpsr : c->fpcr;
     uc_context_reg_read(c->uc, uc_reg_of(reg), &v);
     return v;
 }
 
 void cpu_context_set_reg(struct cpu_context *c, enum cpu_reg reg, uint64_t v)
 {
+    if (reg == CPU_FPSR || reg == CPU_FPCR) {
+        *(reg == CPU_FPSR ? &c->fpsr : &c->fpcr) = v;
+        c->fp_changed = true;
+        return;
+    }
     uc_context_reg_write(c->uc, uc_reg_of(reg), &v);
 }
 
