@@ -482,7 +482,7 @@ static bool step_already_done(struct stub *s, bool step)
     bool done = step && s->watch_stepped;
     s->watch_stepped = false;
     if (done) {
-        snprintf(s->stop, sizeof s->stop, "T%02xthread:1;", SIGTRAP);
+        snprintf(s->stop, sizeof s->stop, "T%02xthread:%x;", SIGTRAP, cpu_thread(s));
         send_str(s, s->stop);
     }
     return done;
