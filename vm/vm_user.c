@@ -93,6 +93,8 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
         d |= VM_PAGE_QUERY_PAGE_COPIED;
     if (pg->queue == VM_PAGE_Q_SPECULATIVE)
         d |= VM_PAGE_QUERY_PAGE_SPECULATIVE;
+    if (pg->flags & VM_PAGE_REUSABLE)
+        d |= VM_PAGE_QUERY_PAGE_REUSABLE;
     if (!vm_object_internal(holder))
         d |= VM_PAGE_QUERY_PAGE_EXTERNAL;
     *disposition = d;
@@ -208,6 +210,7 @@ void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
     l->page_table = pm->tables;
     if (map->vm->purgeable_objects)
         purgeable_ledgers(map, l);
+    l->reusable = vm_map_reusable_count(map);
     l->phys_footprint = (l->internal - l->alternate_accounting) +
                         (l->internal_compressed - l->alternate_accounting_compressed) +
                         l->iokit_mapped + l->purgeable_nonvolatile +

@@ -1,0 +1,35 @@
+/* emu/mach_port.h — a task's port space: the names of the send rights it holds
+ * beyond its fixed task, thread and host ports. machemu has no IPC; a right names a
+ * kernel object (today a named memory entry) and counts user references. A forked
+ * child starts with an empty space, as on XNU; exec keeps it. */
+#ifndef EMU_MACH_PORT_H
+#define EMU_MACH_PORT_H
+
+#include <stdint.h>
+#include "vm/vm_memory_entry.h"
+
+struct ipc_right {
+    uint32_t name;                 /* 0: a free slot */
+    uint32_t urefs;
+    struct vm_named_entry *entry;  /* owned */
+};
+
+struct ipc_space {
+    struct ipc_right *rights;
+    uint32_t n, cap;
+    uint32_t next_index;           /* of the next name */
+};
+
+/* Names a new send right to entry (ownership passes to the space); 0 if out of memory
+ * (entry is released then). */
+uint32_t ipc_space_insert_entry(struct ipc_space *s, struct vm_named_entry *entry);
+/* The memory entry named by name, or NULL. */
+struct vm_named_entry *ipc_space_entry(const struct ipc_space *s, uint32_t name);
+/* mach_port_deallocate: one user reference less; at zero the name goes and the
+ * entry's reference on its object with it. KERN_INVALID_NAME if not a name here. */
+int ipc_space_deallocate(struct ipc_space *s, uint32_t name);
+/* The rights the space holds, for task_info and the tests. */
+uint32_t ipc_space_count(const struct ipc_space *s);
+void ipc_space_destroy(struct ipc_space *s);
+
+#endif
