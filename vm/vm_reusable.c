@@ -1,10 +1,12 @@
 /* vm/vm_reusable.c — reusable pages: libmalloc's madvise(MADV_FREE_REUSABLE) and
- * MADV_FREE_REUSE (XNU's vm_map_reusable_pages / vm_map_reuse_pages).
+ * MADV_FREE_REUSE (XNU's vm_map_reusable_pages / vm_map_reuse_pages), and Linux's
+ * MADV_FREE.
  *
  * XNU leaves a reusable page mapped and moves it in the pmap's ledgers from internal
- * to reusable. machemu's pmap counts what it maps, so a reusable page is unmapped
- * instead: it stays in its object, counted in the reusable ledger and in no
- * footprint, and a touch faults it back (it is then wanted again). */
+ * to reusable. machemu's pmap counts as internal what is entered PMAP_OPT_INTERNAL,
+ * so a reusable page is entered again without it, read-only: reads see it as they
+ * did, it counts in the reusable ledger and in no footprint, and a write faults and
+ * takes it back (as on Linux; on XNU it would stay reusable until MADV_FREE_REUSE). */
 #include "vm/vm_map.h"
 #include "mmu/pmap.h"
 
@@ -50,7 +52,14 @@ static void make_reusable(struct vm_map *map, struct vm_map_entry *e, uint64_t l
         struct vm_page *pg = vm_page_lookup(vm, e->object, e->offset + (va - e->start));
         if (!pg || (pg->flags & (VM_PAGE_REUSABLE | VM_PAGE_BUSY)) || pg->wire_count)
             continue;
-        pmap_remove(map->pmap, va, va + PAGE_SIZE);
+        pfn_t pfn = vm_page_pfn(vm, pg);
+        /* Mapped again read-only and not internal: out of the footprint, and a write
+         * faults, which takes the page back. */
+        if (pmap_extract(map->pmap, va) == pfn &&
+            pmap_enter(map->pmap, va, pfn, e->protection & ~VM_PROT_WRITE, VM_PROT_NONE, 0) < 0)
+            pmap_remove(map->pmap, va, va + PAGE_SIZE);
+        /* As XNU's deactivation of a page to kill: clean, unreferenced. */
+        pmap_clear_modify(vm->mmu, pfn);
         pg->flags = (uint8_t)((pg->flags & ~VM_PAGE_DIRTY) | VM_PAGE_REUSABLE);
         e->object->reusable++;
         vm->reusable_pages++;
@@ -88,8 +97,9 @@ kern_return_t vm_map_reuse_pages(struct vm_map *map, uint64_t start, uint64_t en
             if (!pg || !(pg->flags & VM_PAGE_REUSABLE))
                 continue;
             vm_page_reuse(map->vm, pg);
-            if (pmap_enter(map->pmap, va, vm_page_pfn(map->vm, pg), e->protection, VM_PROT_NONE,
-                           PMAP_OPT_INTERNAL) < 0)
+            pfn_t pfn = vm_page_pfn(map->vm, pg);
+            if (pmap_extract(map->pmap, va) == pfn &&
+                pmap_enter(map->pmap, va, pfn, e->protection, VM_PROT_NONE, PMAP_OPT_INTERNAL) < 0)
                 return KERN_RESOURCE_SHORTAGE;
             vm_page_activate(map->vm, pg);
         }

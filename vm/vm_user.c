@@ -75,10 +75,10 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
     struct vm_object *holder;
     struct vm_page *pg = vm_object_chain_page(e->object, e->offset + (trunc_page(addr) - e->start),
                                               &holder);
+    /* As XNU: the references of the entry's object, wherever the page is found. */
     *ref_count = e->object->ref_count;
     if (!pg && holder) {
         *disposition = VM_PAGE_QUERY_PAGE_PAGED_OUT;   /* in the compressor */
-        *ref_count = holder->ref_count;
         return KERN_SUCCESS;
     }
     if (!pg)
@@ -98,7 +98,6 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
     if (!vm_object_internal(holder))
         d |= VM_PAGE_QUERY_PAGE_EXTERNAL;
     *disposition = d;
-    *ref_count = holder->ref_count;
     return KERN_SUCCESS;
 }
 
@@ -137,6 +136,8 @@ static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct
             continue;
         }
         const struct vm_page *pg = &map->vm->pages[pfn];
+        if (pg->flags & VM_PAGE_REUSABLE)
+            continue;                  /* in the reusable ledger, not internal */
         if (!pg->object || !vm_object_internal(pg->object)) {
             u->external++;
             continue;
