@@ -7,6 +7,9 @@
 #  - --vmmap prints the share modes XNU's region walk gives (SM=COW after mach_vm_copy,
 #    SM=SHM for a memory entry's object mapped in place)
 #  - --stats counts Linux MADV_FREE pages in the reusable ledger, out of phys_footprint
+#  - --stats counts the shared region's pages as file-backed (guest/shared_region read
+#    pages in the cache: more file-backed pages than with --no-shared-region, where it
+#    reads nothing)
 # Emulator only: qemu-aarch64 cannot run svc #0x80.
 # Run on its own: tests/integration/test_entries.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
@@ -90,5 +93,23 @@ reusable_stats() {
   fi
 }
 reusable_stats
+
+file_backed() { awk '/^File-backed pages:/ { print $3 + 0 }' "$1"; }
+shared_region_file_backed() {
+  local name=entries-sr-file-backed root d="$SCRATCH/entries-sr" on off
+  root=$(new_root "$name")
+  mkdir -p "$d"
+  emu_run "$root" /dev/null "$d/on.out" "$d/on.err" --stats -- "$GUEST/shared_region" read
+  emu_run "$root" /dev/null "$d/off.out" "$d/off.err" --stats --no-shared-region -- \
+    "$GUEST/shared_region" probe
+  on=$(file_backed "$d/on.err")
+  off=$(file_backed "$d/off.err")
+  if [ -n "$on" ] && [ -n "$off" ] && [ "$on" -gt "$off" ]; then
+    pass "$name"
+  else
+    fail "$name" "file-backed pages '$on' with the shared region, '$off' without"
+  fi
+}
+shared_region_file_backed
 
 finish
