@@ -7,6 +7,9 @@
 #  - --vmmap prints the share modes XNU's region walk gives (SM=COW after mach_vm_copy,
 #    SM=SHM for a memory entry's object mapped in place)
 #  - --stats counts Linux MADV_FREE pages in the reusable ledger, out of phys_footprint
+#  - --trace-faults: a 1 MB mach_vm_copy read back costs 64 soft faults on the source's
+#    pages and no zero fill; memcpy of the same range zero-fills its 64 pages
+#    (guest/bench/bench_copy)
 #  - --stats counts the shared region's pages as file-backed (guest/shared_region read
 #    pages in the cache: more file-backed pages than with --no-shared-region, where it
 #    reads nothing)
@@ -111,5 +114,23 @@ shared_region_file_backed() {
   fi
 }
 shared_region_file_backed
+
+copy_trace() {
+  local name=entries-copy-trace root d="$SCRATCH/entries-trace" m zf=() soft=()
+  root=$(new_root "$name")
+  mkdir -p "$d"
+  for m in vmcopy memcpy; do
+    emu_run "$root" /dev/null "$d/$m.out" "$d/$m.err" "--trace-faults=$d/$m.trace" -- \
+      "$GUEST/bench_copy" "$m" 1
+    zf+=("$(grep -c 'kind=zero-fill' "$d/$m.trace")")
+    soft+=("$(grep -c 'kind=soft' "$d/$m.trace")")
+  done
+  if [ "$((zf[1] - zf[0]))" = 64 ] && [ "${soft[0]}" -ge 64 ] && [ "${soft[1]}" -lt 64 ]; then
+    pass "$name"
+  else
+    fail "$name" "zero fills vmcopy ${zf[0]} memcpy ${zf[1]}; soft faults ${soft[0]} and ${soft[1]}"
+  fi
+}
+copy_trace
 
 finish
