@@ -14,6 +14,9 @@ void vm_page_reuse(struct vm *vm, struct vm_page *pg)
 {
     if (!(pg->flags & VM_PAGE_REUSABLE))
         return;
+    /* Its read-only mappings outside the internal ledger go (another task may hold
+     * one after a fork): the next touch maps it as ordinary memory. */
+    pmap_page_protect(vm->mmu, vm_page_pfn(vm, pg), VM_PROT_NONE);
     pg->flags &= (uint8_t)~VM_PAGE_REUSABLE;
     if (pg->object)
         pg->object->reusable--;
@@ -96,9 +99,10 @@ kern_return_t vm_map_reuse_pages(struct vm_map *map, uint64_t start, uint64_t en
             struct vm_page *pg = vm_page_lookup(map->vm, e->object, e->offset + (va - e->start));
             if (!pg || !(pg->flags & VM_PAGE_REUSABLE))
                 continue;
-            vm_page_reuse(map->vm, pg);
             pfn_t pfn = vm_page_pfn(map->vm, pg);
-            if (pmap_extract(map->pmap, va) == pfn &&
+            bool mapped = pmap_extract(map->pmap, va) == pfn;
+            vm_page_reuse(map->vm, pg);
+            if (mapped &&
                 pmap_enter(map->pmap, va, pfn, e->protection, VM_PROT_NONE, PMAP_OPT_INTERNAL) < 0)
                 return KERN_RESOURCE_SHORTAGE;
             vm_page_activate(map->vm, pg);

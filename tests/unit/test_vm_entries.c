@@ -206,6 +206,28 @@ START_TEST(reusable_needs_private_writable_memory)
 }
 END_TEST
 
+/* A child that touches a reusable page after a fork takes it back for both: the
+ * parent's ledgers and a walk of its pages still agree. */
+START_TEST(a_fork_takes_reusable_pages_back_for_both)
+{
+    enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
+    touch_all(BASE, 2, 60);
+    ck_assert_int_eq(vm_map_reusable_pages(map, BASE, BASE + 2 * PG), KERN_SUCCESS);
+    struct vm_map *child = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(child);
+    ck_assert_int_eq(vm_fault(child, BASE, R, NULL), KERN_SUCCESS);
+    struct vm_ledgers l;
+    struct vm_map_usage u;
+    vm_map_ledgers(map, &l);
+    vm_map_usage(map, &u);
+    ck_assert_uint_eq(l.phys_footprint, u.footprint);
+    ck_assert_uint_eq(l.reusable, 1);
+    ck_assert_uint_eq(read_byte(BASE), 60);
+    vm_map_destroy(child);
+    destroy_and_check_frames();
+}
+END_TEST
+
 START_TEST(share_modes_follow_xnu)
 {
     enter_anon(BASE, 2 * PG, RW, VM_PROT_ALL);
@@ -248,6 +270,7 @@ static Suite *entries_suite(void)
     tcase_add_test(tc, copyout_maps_a_new_range);
     tcase_add_test(tc, reusable_pages_leave_the_footprint);
     tcase_add_test(tc, reusable_needs_private_writable_memory);
+    tcase_add_test(tc, a_fork_takes_reusable_pages_back_for_both);
     tcase_add_test(tc, share_modes_follow_xnu);
     suite_add_tcase(s, tc);
     return s;
