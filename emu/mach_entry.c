@@ -123,9 +123,8 @@ static kern_return_t place(struct emu *emu, struct vm_map *map, uint64_t *addr, 
     if (flags & VM_FLAGS_ANYWHERE)
         return vm_map_find_space(map, *addr > emu->task->mmap_hint ? *addr : emu->task->mmap_hint,
                                  size, mask, addr);
-    if (*addr & (mask | PAGE_MASK))
-        return KERN_INVALID_ARGUMENT;
-    return KERN_SUCCESS;
+    *addr = trunc_page(*addr);         /* as mach_vm_allocate's fixed addresses */
+    return *addr & mask ? KERN_NO_SPACE : KERN_SUCCESS;
 }
 
 int64_t mach_map_entry(struct emu *emu, const uint64_t a[8], const struct machemu_vm_map_args *x)

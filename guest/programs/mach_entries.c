@@ -15,6 +15,7 @@
 
 #include <mach/mach.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define PAGE ((mach_vm_size_t)vm_page_size)
 /* An entry over 64 KB: five 16 KB pages. */
@@ -180,6 +181,18 @@ static void area_entries(void)
   CHECK(21, share_mode(copy) == SM_COW);
   entry_errors(a, port);
   read_only_entry(a);
+  /* Ports are per task: a forked child's space holds only its own task's special
+   * ports, so the parent's entry name means nothing there (the send fails). */
+  pid_t pid = fork();
+  CHECK_ERRNO(55, pid >= 0);
+  if (pid == 0) {
+    mach_vm_address_t c = 0;
+    _exit(mach_vm_map(mach_task_self(), &c, PAGE, 0, VM_FLAGS_ANYWHERE, port, 0, FALSE,
+                      VM_PROT_READ, VM_PROT_READ, VM_INHERIT_DEFAULT) == SEND_INVALID_RIGHT ? 0 : 1);
+  }
+  int status = -1;
+  CHECK_ERRNO(56, waitpid(pid, &status, 0) == pid);
+  CHECK(57, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
   /* The object lives while a mapping or the port holds it. */
   CHECK_KR(22, mach_vm_deallocate(task, a, ENTRY_SIZE), KERN_SUCCESS);
