@@ -26,10 +26,16 @@ static kern_return_t move_bytes(struct emu *emu, uint64_t dst, uint64_t src, uin
     return kr;
 }
 
-/* Checks src readable and dst writable in map, then copies bytes. */
+/* Copies bytes. Up to VM_MAP_COPY_SMALL, as XNU's kernel buffer: whatever the kernel's
+ * copyin or copyout of the bytes trips on is KERN_INVALID_ADDRESS (copyinmap,
+ * vm_map_copyout_kernel_buffer). Above, as its entry-list copies: a hole is
+ * KERN_INVALID_ADDRESS, a source not readable or a destination not writable
+ * KERN_PROTECTION_FAILURE. */
 static kern_return_t byte_copy(struct emu *emu, struct vm_map *map, uint64_t dst, uint64_t src,
                                uint64_t len)
 {
+    if (len <= VM_MAP_COPY_SMALL)
+        return move_bytes(emu, dst, src, len);
     kern_return_t kr = vm_map_check_access(map, src, src + len, VM_PROT_READ);
     if (kr == KERN_SUCCESS)
         kr = vm_map_check_access(map, dst, dst + len, VM_PROT_WRITE);
@@ -111,7 +117,8 @@ static kern_return_t read_out(struct emu *emu, struct vm_map *map, uint64_t src,
             vm_map_copy_discard(copy);
         return kr;
     }
-    if ((kr = vm_map_check_access(map, src, src + len, VM_PROT_READ)) != KERN_SUCCESS)
+    if (len > VM_MAP_COPY_SMALL &&
+        (kr = vm_map_check_access(map, src, src + len, VM_PROT_READ)) != KERN_SUCCESS)
         return kr;
     uint64_t skip = len > VM_MAP_COPY_SMALL ? src & PAGE_MASK : 0, size = round_page(skip + len);
     if (size < len || (kr = vm_map_find_space(map, emu->task->mmap_hint, size, 0, data)))
