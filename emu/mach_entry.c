@@ -1,6 +1,7 @@
 /* emu/mach_entry.c — named memory entries: mach_make_memory_entry_64,
  * mach_memory_object_memory_entry_64, mach_vm_map of an entry, mach_port_deallocate.
  * Return codes follow XNU's vm_memory_entry.c and vm_map_enter_mem_object. */
+#include <stdlib.h>
 #include "emu/darwin.h"
 
 #define MAP_MEM_ONLY    0x010000
@@ -14,7 +15,7 @@ static bool fixed_port(uint64_t name)
            name == MACHEMU_PORT_THREAD_SELF;
 }
 
-/* The protections a permission asks for, and the flavour bits of its upper half. */
+/* The protections a permission asks for (its upper bits say how to make the entry). */
 static vm_prot_t entry_prot(uint64_t permission)
 {
     return (vm_prot_t)(permission & VM_PROT_ALL);
