@@ -58,7 +58,7 @@ static kern_return_t make_entry(struct emu *emu, struct vm_map *map, uint64_t *s
     }
     if (parent && !(permission & (MAP_MEM_VM_SHARE | MAP_MEM_NAMED_REUSE)))
         return from_parent(parent, offset, size, prot, ne);
-    return vm_named_entry_from_map(map, offset, size, prot, ne);
+    return vm_named_entry_from_map(map, offset, size, prot, permission & VM_PROT_IS_MASK, ne);
 }
 
 int64_t trap_make_memory_entry(struct emu *emu, const uint64_t a[8])
@@ -138,6 +138,11 @@ int64_t mach_map_entry(struct emu *emu, const uint64_t a[8], const struct machem
         return MACHEMU_MACH_SEND_INVALID_DEST;
     if (!ne)
         return fixed_port(a[5]) ? KERN_INVALID_OBJECT : MACH_SEND_INVALID_RIGHT;
+    /* VM_PROT_IS_MASK: as much of it as the entry allows. */
+    if (cur & VM_PROT_IS_MASK)
+        cur &= ne->protection;
+    if (max & VM_PROT_IS_MASK)
+        max &= ne->protection;
     if (a[2] == 0 || size < a[2] || (cur & ~VM_PROT_ALL) || (max & ~VM_PROT_ALL) || (cur & ~max) ||
         x->inheritance > VM_INHERIT_NONE)
         return KERN_INVALID_ARGUMENT;

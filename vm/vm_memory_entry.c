@@ -24,7 +24,7 @@ struct vm_named_entry *vm_named_entry_create(struct vm *vm, uint64_t size, vm_pr
 }
 
 kern_return_t vm_named_entry_from_map(struct vm_map *map, uint64_t offset, uint64_t *size,
-                                      vm_prot_t prot, struct vm_named_entry **out)
+                                      vm_prot_t prot, bool mask, struct vm_named_entry **out)
 {
     uint64_t start = trunc_page(offset), end = round_page(offset + *size);
     struct vm_map_entry *e;
@@ -34,6 +34,8 @@ kern_return_t vm_named_entry_from_map(struct vm_map *map, uint64_t offset, uint6
         return KERN_INVALID_ADDRESS;
     if (e->nested)
         return KERN_INVALID_ARGUMENT;
+    if (mask && !(prot &= e->protection))
+        return KERN_PROTECTION_FAILURE;
     if ((e->protection & prot) != prot)
         return KERN_PROTECTION_FAILURE;
     if (end > e->end)

@@ -28,10 +28,11 @@ struct vm_named_entry *vm_named_entry_create(struct vm *vm, uint64_t size, vm_pr
  * object of the map entry there (made its own first, vm_map_entry_share). As XNU's
  * single-object share, *size is cut at the end of that map entry.
  * KERN_INVALID_ADDRESS if nothing is mapped at offset, KERN_PROTECTION_FAILURE if
- * the mapping does not allow prot, KERN_INVALID_ARGUMENT for the shared region's
- * nested range. */
+ * the mapping does not allow prot (with mask: if it allows none of it; the entry
+ * then gets what it allows), KERN_INVALID_ARGUMENT for the shared region's nested
+ * range. */
 kern_return_t vm_named_entry_from_map(struct vm_map *map, uint64_t offset, uint64_t *size,
-                                      vm_prot_t prot, struct vm_named_entry **out);
+                                      vm_prot_t prot, bool mask, struct vm_named_entry **out);
 /* mach_vm_map of an entry: [offset, offset + size) of it at *addr (flags as
  * vm_map_enter), shared (copy false: the mapping writes the entry's object in place)
  * or as a delayed copy. KERN_INVALID_RIGHT if cur or max exceeds the entry's

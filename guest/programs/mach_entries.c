@@ -142,6 +142,18 @@ static void read_only_entry(mach_vm_address_t a)
   CHECK_KR(43, mach_vm_map(task, &m, ENTRY_SIZE, 0, VM_FLAGS_ANYWHERE, ro, 0, TRUE,
                            VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_DEFAULT),
            KERN_INVALID_RIGHT);
+  /* With VM_PROT_IS_MASK the mapping gets what the entry allows of what is asked. */
+  m = map_entry(85, ro, ENTRY_SIZE, 0, FALSE, VM_PROT_DEFAULT | VM_PROT_IS_MASK,
+                VM_PROT_ALL | VM_PROT_IS_MASK);
+  vm_region_basic_info_data_64_t b;
+  mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
+  mach_vm_address_t r = m;
+  mach_vm_size_t rsize;
+  mach_port_t obj;
+  CHECK_KR(86, mach_vm_region(task, &r, &rsize, VM_REGION_BASIC_INFO_64, (vm_region_info_t)&b,
+                              &count, &obj), KERN_SUCCESS);
+  CHECK(87, r == m && b.protection == VM_PROT_READ && b.max_protection == VM_PROT_READ);
+  CHECK_KR(88, mach_vm_deallocate(task, m, ENTRY_SIZE), KERN_SUCCESS);
   m = map_entry(44, ro, ENTRY_SIZE, 0, FALSE, VM_PROT_READ, VM_PROT_READ);
   CHECK(45, at(m)[0] == at(a)[0]);
   CHECK_KR(46, mach_vm_protect(task, m, PAGE, FALSE, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);

@@ -41,7 +41,7 @@ START_TEST(entry_shares_the_object_and_bounds_protection)
     touch_all(BASE, N, 10);
     struct vm_named_entry *ne;
     uint64_t size = N * PG;
-    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, RW, &ne), KERN_SUCCESS);
+    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, RW, false, &ne), KERN_SUCCESS);
     ck_assert_uint_eq(size, N * PG);
     uint64_t shared = BASE + 16 * PG, copy = BASE + 32 * PG, a;
     a = shared;
@@ -77,9 +77,15 @@ START_TEST(entry_refuses_what_the_mapping_does_not_allow)
     struct vm_named_entry *ne = NULL;
     uint64_t size = PG;
     enter_anon(BASE, PG, R, VM_PROT_ALL);
-    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, RW, &ne), KERN_PROTECTION_FAILURE);
-    ck_assert_int_eq(vm_named_entry_from_map(map, BASE + 8 * PG, &size, R, &ne),
+    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, RW, false, &ne), KERN_PROTECTION_FAILURE);
+    ck_assert_int_eq(vm_named_entry_from_map(map, BASE + 8 * PG, &size, R, false, &ne),
                      KERN_INVALID_ADDRESS);
+    /* VM_PROT_IS_MASK: what the mapping allows of what is asked. */
+    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, RW, true, &ne), KERN_SUCCESS);
+    ck_assert_int_eq(ne->protection, R);
+    vm_named_entry_release(ne);
+    ck_assert_int_eq(vm_named_entry_from_map(map, BASE, &size, W | VM_PROT_EXECUTE, true, &ne),
+                     KERN_PROTECTION_FAILURE);
     ne = vm_named_entry_create(&vm, 3 * PG - 1, R, false);
     ck_assert_ptr_nonnull(ne);
     ck_assert_uint_eq(ne->size, 3 * PG);
