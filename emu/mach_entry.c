@@ -79,7 +79,7 @@ int64_t trap_make_memory_entry(struct emu *emu, const uint64_t a[8])
         return kr;
     uint32_t name = ne ? ipc_space_insert_entry(&emu->task->ports, ne) : 0;
     if (ne && !name)
-        return KERN_RESOURCE_SHORTAGE;
+        return KERN_NO_SPACE;          /* XNU's answer when the port table is full */
     if (copyout(emu, a[1], &size, sizeof size) < 0 || copyout(emu, a[4], &name, sizeof name) < 0) {
         ipc_space_deallocate(&emu->task->ports, name);
         return KERN_INVALID_ADDRESS;
@@ -99,7 +99,7 @@ int64_t trap_memory_object_entry(struct emu *emu, const uint64_t a[8])
     struct vm_named_entry *ne = vm_named_entry_create(&emu->vm, a[2], entry_prot(a[3]), false);
     uint32_t name = ne ? ipc_space_insert_entry(&emu->task->ports, ne) : 0;
     if (!name)
-        return KERN_RESOURCE_SHORTAGE;
+        return ne ? KERN_NO_SPACE : KERN_RESOURCE_SHORTAGE;
     if (copyout(emu, a[5], &name, sizeof name) < 0) {
         ipc_space_deallocate(&emu->task->ports, name);
         return KERN_INVALID_ADDRESS;

@@ -5,6 +5,7 @@
 #include "vm/vm_map_copy.h"
 #include "vm/vm_memory_entry.h"
 #include "vm/vm_region.h"
+#include "emu/mach_port.h"
 
 #define N 4                        /* pages: 64 KB, above VM_MAP_COPY_SMALL */
 
@@ -264,6 +265,29 @@ START_TEST(share_modes_follow_xnu)
 }
 END_TEST
 
+/* A task's port names: XNU's shape (index << 8 | generation), a freed slot's next name
+ * differs from the old one, which no longer names anything; the space frees its entries. */
+START_TEST(port_names_are_per_slot_and_generation)
+{
+    struct ipc_space sp = { 0 };
+    uint32_t a = ipc_space_insert_entry(&sp, vm_named_entry_create(&vm, PG, RW, false));
+    uint32_t b = ipc_space_insert_entry(&sp, vm_named_entry_create(&vm, PG, RW, false));
+    ck_assert_uint_eq(a & 0xff, 3);
+    ck_assert_uint_ne(a, b);
+    ck_assert_ptr_nonnull(ipc_space_entry(&sp, b));
+    ck_assert_int_eq(ipc_space_deallocate(&sp, a), KERN_SUCCESS);
+    ck_assert_int_eq(ipc_space_deallocate(&sp, a), KERN_INVALID_NAME);
+    uint32_t c = ipc_space_insert_entry(&sp, vm_named_entry_create(&vm, PG, RW, false));
+    ck_assert_uint_eq(c >> 8, a >> 8);                 /* the same slot ... */
+    ck_assert_uint_ne(c, a);                           /* ... under a new generation */
+    ck_assert_ptr_null(ipc_space_entry(&sp, a));
+    ck_assert_ptr_null(ipc_space_entry(&sp, 0x103));   /* the task port is no entry */
+    ck_assert_uint_eq(ipc_space_count(&sp), 2);
+    ipc_space_destroy(&sp);
+    ck_assert_uint_eq(vm.objects, 0);
+}
+END_TEST
+
 static Suite *entries_suite(void)
 {
     Suite *s = suite_create("vm_entries");
@@ -278,6 +302,7 @@ static Suite *entries_suite(void)
     tcase_add_test(tc, reusable_needs_private_writable_memory);
     tcase_add_test(tc, a_fork_takes_reusable_pages_back_for_both);
     tcase_add_test(tc, share_modes_follow_xnu);
+    tcase_add_test(tc, port_names_are_per_slot_and_generation);
     suite_add_tcase(s, tc);
     return s;
 }
