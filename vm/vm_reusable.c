@@ -120,6 +120,10 @@ uint32_t vm_map_reusable_count(struct vm_map *map)
         if (!e->object || !e->object->reusable)
             continue;
         uint64_t lo = e->offset, hi = e->offset + (e->end - e->start);
+        if (lo == 0 && hi >= e->object->size) {
+            n += e->object->reusable;  /* the whole object: no walk (faults read this) */
+            continue;
+        }
         for (const struct vm_page *pg = e->object->memq; pg; pg = pg->listq_next)
             n += (pg->flags & VM_PAGE_REUSABLE) && pg->offset >= lo && pg->offset < hi;
     }
