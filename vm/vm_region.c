@@ -28,7 +28,7 @@ void vm_map_region_top_walk(const struct vm_map_entry *e, struct vm_region_top *
             t->shared_pages_resident += resident_count(o, pages);
             t->ref_count += (uint32_t)o->ref_count - 1;
         }
-    } else if (e->needs_copy) {
+    } else if (e->needs_copy || e->nested) {     /* see share_mode() */
         t->share_mode = SM_COW;
         t->shared_pages_resident = resident_count(obj, pages);
     } else if (obj->ref_count == 1) {
@@ -91,7 +91,10 @@ static void share_mode(struct vm_map *map, const struct vm_map_entry *e,
                        struct vm_region_extended *x)
 {
     const struct vm_object *obj = e->object;
-    if (x->shadow_depth || e->needs_copy)
+    /* The shared region maps its file copy-on-write (vm_shared_region_map_file: copy
+     * TRUE), which XNU's entries carry as needs_copy; machemu's nested entries map the
+     * file's object itself, read-only. */
+    if (x->shadow_depth || e->needs_copy || e->nested)
         x->share_mode = SM_COW;
     else if (obj->ref_count == 1)
         x->share_mode = SM_PRIVATE;

@@ -375,14 +375,16 @@ static void area_recurse(void)
     }
   }
   CHECK(103, submaps == 1);
-  /* One level down: an entry of the sub-map, at depth 1. */
+  /* One level down: an entry of the sub-map, at depth 1. vm_shared_region_map_file
+   * maps the cache's file copy-on-write (copy TRUE): SM_COW. */
   natural_t depth = 1;
   vm_region_submap_info_data_64_t info;
   mach_msg_type_number_t count = VM_REGION_SUBMAP_INFO_COUNT_64;
   a = sub;
   CHECK_KR(104, mach_vm_region_recurse(task, &a, &size, &depth, (vm_region_recurse_info_t)&info,
                                        &count), KERN_SUCCESS);
-  CHECK(105, depth == 1 && !info.is_submap && a >= sub && a + size <= sub + subsize);
+  CHECK(105, depth == 1 && !info.is_submap && a >= sub && a + size <= sub + subsize &&
+                 info.share_mode == SM_COW);
   /* Private memory: PRV once touched (one reference, pages at depth 0), NUL before;
    * TOP_INFO counts the touched pages as private. */
   mach_vm_address_t p = allocate(3 * PAGE);

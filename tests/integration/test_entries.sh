@@ -76,6 +76,7 @@ vmmap_modes() {
   grep -q ' SM=COW ' "$d/vmmap" || why+=("no SM=COW region")
   grep -q ' SM=SHM ' "$d/vmmap" || why+=("no SM=SHM region")
   grep -q ' SM=PRV ' "$d/vmmap" || why+=("no SM=PRV region")
+  grep -q '^shared region .* r-x/r-x SM=COW ' "$d/vmmap" || why+=("the shared region's text not SM=COW")
   grep -q '^REGION TYPE .* SHRMOD ' "$d/vmmap" || why+=("no SHRMOD column")
   if [ ${#why[@]} -eq 0 ]; then pass "$name"; else fail "$name" "${why[*]}"; fi
 }
