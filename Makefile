@@ -179,6 +179,7 @@ $(O)/guest/macho/%: guest/programs/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
 	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
 $(O)/guest/macho/nopie: MACHO_LDFLAGS := -Wl,-no_pie
 $(O)/guest/macho/nopie: guest/programs/macho/pie.c
+$(O)/guest/macho/entries: guest/programs/mach_entries.c
 # nocrt: no libc and no start routine; LC_MAIN is main, which returns to the loader's stub.
 $(O)/guest/macho/nocrt: guest/programs/macho/nocrt.c $(SDK_HEADERS)
 	@mkdir -p $(dir $@)

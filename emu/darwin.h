@@ -35,6 +35,27 @@ int linux_signo(int darwin_signo);
  * choice: SIGSEGV, SIGBUS, SIGILL, SIGTRAP); returns the signal it dies of instead. */
 int darwin_crash_report(struct emu *emu, int signo, uint64_t addr);
 
+/* The map a task port names: only the calling task's own (no task_for_pid). */
+static inline struct vm_map *mach_task_map(struct emu *emu, uint64_t port)
+{
+    return port == MACHEMU_PORT_TASK_SELF ? emu->task->map : NULL;
+}
+/* mach.c: the name vmmap shows for a VM_MAKE_TAG() alias in mach_vm_* flags. */
+const char *mach_tag_name(uint32_t flags);
+/* mach_entry.c: mach_vm_map of a memory entry (a[5] names it; x: the other args). */
+int64_t mach_map_entry(struct emu *emu, const uint64_t a[8], const struct machemu_vm_map_args *x);
+int64_t trap_port_deallocate(struct emu *emu, const uint64_t a[8]);
+int64_t trap_make_memory_entry(struct emu *emu, const uint64_t a[8]);
+int64_t trap_memory_object_entry(struct emu *emu, const uint64_t a[8]);
+/* mach_copy.c: the copies, virtual for large page-aligned ranges (vm/vm_map_copy.h). */
+int64_t trap_vm_copy(struct emu *emu, const uint64_t a[8]);
+int64_t trap_vm_read(struct emu *emu, const uint64_t a[8]);
+int64_t trap_vm_read_overwrite(struct emu *emu, const uint64_t a[8]);
+int64_t trap_vm_write(struct emu *emu, const uint64_t a[8]);
+/* mach_region.c: mach_vm_region_recurse_64 and the region flavors beyond basic. */
+int64_t trap_vm_region_recurse(struct emu *emu, const uint64_t a[8]);
+int64_t mach_region_flavor(struct emu *emu, struct vm_map *map, const uint64_t a[8]);
+
 /* jetsam_notes.c: the pressure traps -110..-112 (machemu/abi.h). */
 int64_t jetsam_trap_handler_set(struct emu *emu, const uint64_t a[8]);
 int64_t jetsam_trap_return(struct emu *emu, const uint64_t a[8]);

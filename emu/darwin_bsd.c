@@ -155,17 +155,38 @@ static int64_t bsd_mprotect(struct emu *emu, const uint64_t a[8]) { return sys_m
 #define D_MADV_DONTNEED      4
 #define D_MADV_FREE          5
 #define D_MADV_FREE_REUSABLE 7
+#define D_MADV_FREE_REUSE    8
 #define D_MADV_PAGEOUT       10
 #define L_MADV_NORMAL        0
 #define L_MADV_DONTNEED      4
 
-/* Darwin's MADV_DONTNEED keeps the data (it is only a hint); MADV_FREE and
- * MADV_FREE_REUSABLE (libmalloc's) let the pages go, which Linux's DONTNEED does. */
+/* libmalloc's MADV_FREE_REUSABLE and MADV_FREE_REUSE (vm/vm_reusable.c), with the
+ * errors XNU's madvise gives for their kern_return_t. */
+static int64_t reusable(struct emu *emu, const uint64_t a[8])
+{
+    uint64_t start = trunc_page(a[0]), end = round_page(a[0] + a[1]);
+    if (end < start || end > VA_USER_END || (start == 0 && a[1] && a[2] == D_MADV_FREE_REUSABLE))
+        return -EINVAL;
+    kern_return_t kr = a[2] == D_MADV_FREE_REUSABLE
+                           ? vm_map_reusable_pages(emu->task->map, start, end)
+                           : vm_map_reuse_pages(emu->task->map, start, end);
+    switch (kr) {
+    case KERN_SUCCESS: return 0;
+    case KERN_NO_SPACE: return -ENOMEM;
+    case KERN_PROTECTION_FAILURE: return -EPERM;
+    default: return -EINVAL;
+    }
+}
+
+/* Darwin's MADV_DONTNEED keeps the data (it is only a hint); MADV_FREE lets the pages
+ * go, which Linux's DONTNEED does. */
 static int64_t bsd_madvise(struct emu *emu, const uint64_t a[8])
 {
     if (a[2] > D_MADV_PAGEOUT)
         return -EINVAL;
-    bool discard = a[2] == D_MADV_FREE || a[2] == D_MADV_FREE_REUSABLE;
+    if (a[2] == D_MADV_FREE_REUSABLE || a[2] == D_MADV_FREE_REUSE)
+        return reusable(emu, a);
+    bool discard = a[2] == D_MADV_FREE;
     uint64_t b[6] = { a[0], a[1], discard ? L_MADV_DONTNEED : L_MADV_NORMAL };
     return sys_madvise(emu, b);
 }

@@ -16,11 +16,11 @@ static void print_ledgers(FILE *out, struct task *t)
         vm_map_ledgers(t->map, &l);
     fprintf(out, "  phys_footprint %u pages (peak %u) = internal %u - alternate %u + compressed %u "
             "- alternate %u + purgeable nonvolatile %u + compressed %u + page tables %u; "
-            "not counted: purgeable volatile %u + compressed %u\n",
+            "not counted: purgeable volatile %u + compressed %u, reusable %u\n",
             l.phys_footprint, l.phys_footprint_peak, l.internal, l.alternate_accounting,
             l.internal_compressed, l.alternate_accounting_compressed, l.purgeable_nonvolatile,
             l.purgeable_nonvolatile_compressed, l.page_table, l.purgeable_volatile,
-            l.purgeable_volatile_compressed);
+            l.purgeable_volatile_compressed, l.reusable);
 }
 
 struct emu *emu_create(const struct emu_options *opt, char *err, size_t errlen)

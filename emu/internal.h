@@ -6,6 +6,7 @@
 #include "emu/cpu.h"
 #include "emu/emu.h"
 #include "emu/jetsam.h"
+#include "emu/mach_port.h"
 #include "guest/include/machemu/abi.h"
 #include "vm/vm_fault.h"
 
@@ -104,6 +105,7 @@ struct task {
     int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
                                       (busybox runs its applets so); -1: none */
     struct vm_map *map;
+    struct ipc_space ports;        /* its memory entries' names (emu/mach_port.h) */
     uint32_t footprint_peak;       /* pages, its lifetime's highest (emu/peak.h) */
     struct vm_kmem kmem;           /* wired kernel memory the task costs */
     uint64_t brk_start, brk_end;   /* program break: [start, end) mapped as "heap" */

@@ -15,6 +15,7 @@
 #define L_MREMAP_MAYMOVE      1
 #define L_MREMAP_FIXED        2
 #define L_MADV_DONTNEED       4
+#define L_MADV_FREE           8
 #define MMAP_LOW_GAP          (64ull << 30)   /* left above the program break */
 
 /* A negative errno for a kern_return_t from the VM. */
@@ -223,6 +224,10 @@ int64_t sys_madvise(struct emu *emu, const uint64_t a[6])
         return -ENOMEM;
     if (a[2] == L_MADV_DONTNEED)
         return linux_errno_of(vm_map_discard(emu->task->map, a[0], a[0] + len));
+    /* Lazily freed: kept until memory is short, out of the footprint meanwhile. */
+    if (a[2] == L_MADV_FREE)
+        return vm_map_reusable_pages(emu->task->map, a[0], a[0] + len) == KERN_SUCCESS ? 0
+                                                                                   : -EINVAL;
     return 0;          /* the other advice is only advice */
 }
 

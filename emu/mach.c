@@ -22,7 +22,7 @@
 
 static struct vm_map *target_map(struct emu *emu, uint64_t port)
 {
-    return port == MACHEMU_PORT_TASK_SELF ? emu->task->map : NULL;
+    return mach_task_map(emu, port);
 }
 
 /* A host argument: the host port, another port (KERN_INVALID_HOST) or a name that
@@ -55,7 +55,7 @@ static int64_t trap_thread_self(struct emu *emu, const uint64_t a[8])
 }
 
 /* The name vmmap shows for a VM_MAKE_TAG() alias. */
-static const char *tag_name(uint32_t flags)
+const char *mach_tag_name(uint32_t flags)
 {
     switch (flags >> 24) {
     case 1: return "MALLOC";
@@ -98,7 +98,7 @@ static kern_return_t allocate(struct emu *emu, struct vm_map *map, struct alloc_
     }
     int flags = (r->flags & (VM_FLAGS_PURGABLE | VM_FLAGS_OVERWRITE)) | VM_FLAGS_FIXED;
     kern_return_t kr = vm_map_enter(map, &start, size, flags, NULL, 0, false, r->cur, r->max,
-                                    r->inh, tag_name(r->flags));
+                                    r->inh, mach_tag_name(r->flags));
     if (kr == KERN_SUCCESS)
         r->addr = start;
     return kr;
@@ -159,9 +159,8 @@ static int64_t trap_vm_map(struct emu *emu, const uint64_t a[8])
     struct machemu_vm_map_args x;
     if (copyin(emu, &x, a[7], sizeof x) < 0)
         return KERN_INVALID_ADDRESS;
-    /* Memory entry ports do not exist here: only anonymous memory can be mapped. */
     if (a[5] != 0)
-        return KERN_INVALID_ARGUMENT;
+        return mach_map_entry(emu, a, &x);
     return map_anonymous(emu, a, (vm_prot_t)x.cur_protection, (vm_prot_t)x.max_protection,
                          x.inheritance);
 }
@@ -229,58 +228,6 @@ static int64_t trap_vm_wire(struct emu *emu, const uint64_t a[8])
     return vm_map_wire(map, start, end, (vm_prot_t)a[4]);
 }
 
-/* Moves len bytes between two guest ranges of the current task through a host
- * buffer, so overlapping ranges copy as memmove does. */
-static kern_return_t move_bytes(struct emu *emu, uint64_t dst, uint64_t src, uint64_t len)
-{
-    if (len == 0)
-        return KERN_SUCCESS;
-    if (len > emu->phys.size)
-        return KERN_RESOURCE_SHORTAGE;
-    void *buf = malloc(len);
-    if (!buf)
-        return KERN_RESOURCE_SHORTAGE;
-    kern_return_t kr = copyin(emu, buf, src, len) < 0 || copyout(emu, dst, buf, len) < 0
-                           ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
-    free(buf);
-    return kr;
-}
-
-/* Checks src readable and dst writable in map, then copies. */
-static int64_t checked_copy(struct emu *emu, struct vm_map *map, uint64_t dst, uint64_t src,
-                            uint64_t len)
-{
-    if (src + len < src || dst + len < dst)
-        return KERN_INVALID_ARGUMENT;
-    kern_return_t kr = vm_map_check_access(map, src, src + len, VM_PROT_READ);
-    if (kr == KERN_SUCCESS)
-        kr = vm_map_check_access(map, dst, dst + len, VM_PROT_WRITE);
-    return kr == KERN_SUCCESS ? move_bytes(emu, dst, src, len) : kr;
-}
-
-static int64_t trap_vm_copy(struct emu *emu, const uint64_t a[8])
-{
-    struct vm_map *map = target_map(emu, a[0]);
-    return map ? checked_copy(emu, map, a[3], a[1], a[2]) : MACHEMU_MACH_SEND_INVALID_DEST;
-}
-
-static int64_t trap_vm_read_overwrite(struct emu *emu, const uint64_t a[8])
-{
-    struct vm_map *map = target_map(emu, a[0]);
-    if (!map)
-        return MACHEMU_MACH_SEND_INVALID_DEST;
-    int64_t kr = checked_copy(emu, map, a[3], a[1], a[2]);
-    if (kr == KERN_SUCCESS && copyout(emu, a[4], &a[2], sizeof a[2]) < 0)
-        return KERN_INVALID_ADDRESS;
-    return kr;
-}
-
-static int64_t trap_vm_write(struct emu *emu, const uint64_t a[8])
-{
-    struct vm_map *map = target_map(emu, a[0]);
-    return map ? checked_copy(emu, map, a[1], a[2], (uint32_t)a[3]) : MACHEMU_MACH_SEND_INVALID_DEST;
-}
-
 static void region_basic_info(const struct vm_region_info *r, struct vm_region_basic_info_64 *b)
 {
     *b = (struct vm_region_basic_info_64){
@@ -297,6 +244,8 @@ static int64_t trap_vm_region(struct emu *emu, const uint64_t a[8])
     uint32_t count, zero = 0;
     if (!map)
         return MACHEMU_MACH_SEND_INVALID_DEST;
+    if (a[3] == MACHEMU_VM_REGION_TOP_INFO || a[3] == MACHEMU_VM_REGION_EXTENDED_INFO)
+        return mach_region_flavor(emu, map, a);
     if (copyin(emu, &addr, a[1], sizeof addr) < 0 || copyin(emu, &count, a[5], sizeof count) < 0)
         return KERN_INVALID_ADDRESS;
     const uint32_t want = sizeof(struct vm_region_basic_info_64) / 4;
@@ -480,7 +429,9 @@ const struct darwin_call mach_traps[MACH_NTRAPS] = {
     TRAP(VM_READ_OVERWRITE, vm_read_overwrite), TRAP(VM_WRITE, vm_write),
     TRAP(VM_REGION, vm_region), TRAP(VM_PAGE_QUERY, vm_page_query),
     TRAP(VM_PURGABLE_CONTROL, vm_purgable_control), TRAP(HOST_STATISTICS64, host_statistics64),
-    TRAP(TASK_INFO, task_info),
+    TRAP(TASK_INFO, task_info), TRAP(PORT_DEALLOCATE, port_deallocate),
+    TRAP(MAKE_MEMORY_ENTRY, make_memory_entry), TRAP(MEMORY_OBJECT_ENTRY, memory_object_entry),
+    TRAP(VM_READ, vm_read), TRAP(VM_REGION_RECURSE, vm_region_recurse),
     [MACHEMU_TRAP_PRESSURE_HANDLER_SET] = { "pressure_handler_set", (void *)jetsam_trap_handler_set },
     [MACHEMU_TRAP_PRESSURE_RETURN] = { "pressure_return", (void *)jetsam_trap_return },
     [MACHEMU_TRAP_PRESSURE_SEND] = { "pressure_send", (void *)jetsam_trap_send },

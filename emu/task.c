@@ -93,6 +93,7 @@ kern_return_t task_charge_kernel(struct emu *emu, struct task *t)
 /* Everything only a live task needs; its kernel memory shrinks to the process's. */
 static void release_live(struct emu *emu, struct task *t)
 {
+    ipc_space_destroy(&t->ports);      /* before the map: entries hold its objects */
     vm_map_destroy(t->map);
     t->map = NULL;
     for (int i = 0; i < t->nfds; i++)

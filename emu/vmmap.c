@@ -1,6 +1,7 @@
 /* emu/vmmap.c — a vmmap-like listing of a task's address space. */
 #include <inttypes.h>
 #include "emu/internal.h"
+#include "vm/vm_region.h"
 
 static const char *const inherit_names[] = { "share", "copy", "none" };
 
@@ -29,15 +30,12 @@ static void prot_str(char *s, vm_prot_t p)
     s[3] = 0;
 }
 
-static const char *share_mode(const struct vm_map_entry *e)
+/* vmmap's SM= column: the share mode XNU's region walk computes. */
+static const char *share_mode(struct vm_map *map, const struct vm_map_entry *e)
 {
-    if (!e->object)
-        return "NUL";
-    if (e->inheritance == VM_INHERIT_SHARE && e->object->ref_count > 1)
-        return "SHM";
-    if (e->needs_copy || e->object->shadow || e->object->ref_count > 1)
-        return "COW";
-    return "PRV";
+    struct vm_region_extended x;
+    vm_map_region_walk(map, e, e->start, e->end, &x);
+    return vm_share_mode_name(x.share_mode);
 }
 
 static const char *purge_state(int s)
@@ -63,13 +61,13 @@ static void print_entry(struct vm_map *map, const struct vm_map_entry *e, FILE *
     char v[16], res[16], dirty[16], swap[16], wired[16], prot[4], max[4];
     prot_str(prot, r.protection);
     prot_str(max, r.max_protection);
-    fprintf(out, "%-14s %016" PRIx64 "-%016" PRIx64 " [%7s %7s %7s %7s %7s] %s/%s %s %-5s ",
+    fprintf(out, "%-14s %016" PRIx64 "-%016" PRIx64 " [%7s %7s %7s %7s %7s] %s/%s SM=%s %-5s ",
             r.tag ? r.tag : "-", r.start, r.end, human(v, sizeof v, r.end - r.start),
             human(res, sizeof res, (uint64_t)r.resident * PAGE_SIZE),
             human(dirty, sizeof dirty, (uint64_t)r.dirty * PAGE_SIZE),
             human(swap, sizeof swap, (uint64_t)r.compressed * PAGE_SIZE),
             human(wired, sizeof wired, r.user_wired_count ? (uint64_t)r.resident * PAGE_SIZE : 0),
-            prot, max, share_mode(e), inherit_names[r.inheritance]);
+            prot, max, share_mode(map, e), inherit_names[r.inheritance]);
     if (r.object_id)
         fprintf(out, "obj %-5u depth %u ", r.object_id, r.shadow_depth);
     else
@@ -96,8 +94,8 @@ void vmmap_print_task(struct emu *emu, struct task *t, FILE *out)
     vm_map_usage(t->map, &u);
     fprintf(out, "==== vmmap: task %d (%s)%s\n", t->pid, t->name ? t->name : "?",
             t->exited ? " at exit" : "");
-    fprintf(out, "%-14s %-33s [%7s %7s %7s %7s %7s] %-7s %s %-5s %-17s%-8s %s\n", "REGION TYPE",
-            "START - END", "VSIZE", "RSDNT", "DIRTY", "SWAP", "WIRED", "PRT/MAX", "SHR", "INH", "OBJECT",
+    fprintf(out, "%-14s %-33s [%7s %7s %7s %7s %7s] %-7s %-6s %-5s %-17s%-8s %s\n", "REGION TYPE",
+            "START - END", "VSIZE", "RSDNT", "DIRTY", "SWAP", "WIRED", "PRT/MAX", "SHRMOD", "INH", "OBJECT",
             "PURGE", "DETAIL");
     struct print_ctx c = { t->map, out };
     vm_map_foreach(t->map, print_one, &c);

@@ -27,6 +27,7 @@
 #      ($O/bench/jetsam_bench; references from the same run, see its header).
 #   5. the cost of compression: guest/compress with 2x or 3x the RAM, against the same
 #      run with RAM enough for it.
+#   7. a 64 MB mach_vm_copy (copy-on-write) against memcpy of the same range in the guest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +47,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 for p in "$MACHEMU" "$G/compute" "$G/compress" "$G/bench_stores" "$G/bench_faults" "$G/bench_tlb" "$O/bench/compressor_bench" \
          "$O/bench/jetsam_bench" "$O/bench/shared_region_bench" "$G/memapp" "$G/mapmany" \
-         "$G/bench_raw" "$O/bench/raw_unicorn" "$O/bench/host_faults"; do
+         "$G/bench_raw" "$O/bench/raw_unicorn" "$O/bench/host_faults" "$G/bench_copy"; do
     [[ -x $p ]] || { echo "bench: $p missing (run make all)" >&2; exit 1; }
 done
 HAVE_QEMU=1
@@ -270,3 +271,21 @@ echo
 
 echo "== 6. the shared region: task starts with its tables nested and without (shared_region_bench, best of 3)"
 "$O/bench/shared_region_bench" "$G/dyld_shared_cache_arm64" 64 8
+echo
+
+echo "== 7. a 64 MB copy in the guest (bench_copy, timed inside it, best of $REPS): mach_vm_copy against memcpy"
+copy_us() {
+    local b="" v i
+    for ((i = 0; i < REPS; i++)); do
+        v=$(cd "$TMP" && "$OLDPWD/$MACHEMU" run --system none -m 512M "$OLDPWD/$G/bench_copy" "$1" 64 |
+            grep -oE '[0-9.]+ us' | grep -oE '[0-9.]+')
+        if [[ -z $b ]] || (( $(echo "$v < $b" | bc -l) )); then b=$v; fi
+    done
+    echo "$b"
+}
+cv=$(copy_us vmcopy)
+cm=$(copy_us memcpy)
+printf '%-28s %12s %12s %8s\n' benchmark mach_vm_copy memcpy ratio
+if (( $(echo "$cm > 10 * $cv" | bc -l) )); then cg=ok; else cg="MISSES GOAL (> 10)"; fi
+printf '%-28s %10s us %10s us %7sx   (memcpy / mach_vm_copy; goal > 10: %s)\n' "copy 64 MB" "$cv" "$cm" \
+    "$(ratio "$cm" "$cv")" "$cg"

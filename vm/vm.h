@@ -49,6 +49,7 @@ enum vm_page_queue {
 #define VM_PAGE_BUSY    0x01
 #define VM_PAGE_DIRTY   0x02       /* known modified (beyond the pmap's bit) */
 #define VM_PAGE_PRECIOUS 0x04
+#define VM_PAGE_REUSABLE 0x08      /* madvise(MADV_FREE_REUSABLE): contents may go */
 
 struct vm_object;
 struct compressor;
@@ -95,6 +96,7 @@ struct vm_stats {
     uint64_t purged_objects;       /* volatile objects emptied by the scan */
     uint64_t forced_purges;        /* of which before their token was ripe */
     uint64_t speculative_aged;     /* speculative bins aged into the stealable queue */
+    uint64_t reusable_reclaimed;   /* reusable pages freed by the scan, not compressed */
 };
 
 enum vm_fault_kind {
@@ -199,6 +201,7 @@ struct vm {
     struct vm_stats stats;
     uint32_t next_object_id;
     uint32_t objects;              /* live vm_objects */
+    uint32_t reusable_pages;       /* VM_PAGE_REUSABLE pages (vm_reusable.c) */
     uint32_t purgeable_objects;    /* of which purgeable: footprints need a walk */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
@@ -243,6 +246,8 @@ struct vm_page *vm_page_lookup(struct vm *vm, struct vm_object *obj, uint64_t of
 void vm_page_activate(struct vm *vm, struct vm_page *pg);
 /* To the tail of the inactive queue of its kind, reference bit cleared in the pmap. */
 void vm_page_deactivate(struct vm *vm, struct vm_page *pg);
+/* The page is wanted again: no longer reusable (vm_reusable.c). */
+void vm_page_reuse(struct vm *vm, struct vm_page *pg);
 /* vm_page_balance_inactive: up to max pages from the head of the active queue to the
  * inactive queues while those (with the speculative queue) are under the inactive
  * target. Also run for three whenever a page leaves an inactive queue. */

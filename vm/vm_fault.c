@@ -156,6 +156,8 @@ static kern_return_t fault_slow(struct fault *f)
     kern_return_t kr = chain_lookup(f, top, offset, &pg);
     if (kr != KERN_SUCCESS)
         return kr;
+    if (pg)
+        vm_page_reuse(vm, pg);         /* touched again: wanted again */
     vm_prot_t prot = e->protection;
     if (top->copies) {
         /* Delayed copies of top must get this page's contents before it changes. */

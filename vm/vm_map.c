@@ -733,3 +733,22 @@ unsigned vm_map_shadow_depth(struct vm_map *map, uint64_t addr)
             depth++;
     return depth;
 }
+
+kern_return_t vm_map_clip(struct vm_map *map, uint64_t start, uint64_t end,
+                          struct vm_map_entry **first)
+{
+    return clip_range(map, start, end, first);
+}
+
+void vm_map_simplify(struct vm_map *map, uint64_t start, uint64_t end)
+{
+    simplify_range(map, start, end);
+}
+
+kern_return_t vm_map_entry_share(struct vm_map *map, struct vm_map_entry *e)
+{
+    kern_return_t kr = prepare_share(map, e);
+    if (kr == KERN_SUCCESS)
+        e->is_shared = true;
+    return kr;
+}

@@ -146,6 +146,7 @@ kern_return_t vm_map_region(struct vm_map *map, uint64_t *addr, struct vm_region
 #define VM_PAGE_QUERY_PAGE_COPIED      0x20
 #define VM_PAGE_QUERY_PAGE_SPECULATIVE 0x40
 #define VM_PAGE_QUERY_PAGE_EXTERNAL    0x80
+#define VM_PAGE_QUERY_PAGE_REUSABLE    0x800
 /* The page at addr: where it is and what the pmap knows of it. COPIED means the
  * page is a private copy made on write (it sits in a shadow object). */
 kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposition,
@@ -183,16 +184,41 @@ struct vm_ledgers {
     uint32_t purgeable_volatile, purgeable_volatile_compressed;
     uint32_t page_table;
     uint32_t phys_footprint, phys_footprint_peak;
+    uint32_t reusable;             /* madvise(MADV_FREE_REUSABLE) pages: out of internal,
+                                      so out of phys_footprint */
 };
 /* From the pmap's counters, visiting only the pages of purgeable regions: what Jetsam
  * reads after each change. Its phys_footprint equals vm_map_usage()'s. */
 void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l);
+
+/* madvise(MADV_FREE_REUSABLE) (Linux: MADV_FREE): the private anonymous pages in
+ * range keep their contents but leave the pmap, and so the task's internal pages
+ * and phys_footprint, for its reusable ledger; the pageout scan frees them first,
+ * without compressing them. KERN_INVALID_ADDRESS for a hole or a range that is not
+ * private anonymous read/write memory (XNU's vm_map_entry_is_reusable),
+ * KERN_PROTECTION_FAILURE if not writable. */
+kern_return_t vm_map_reusable_pages(struct vm_map *map, uint64_t start, uint64_t end);
+/* madvise(MADV_FREE_REUSE): the reusable pages left in range are mapped and counted
+ * again (those the scan took come back as zeros on the next touch). */
+kern_return_t vm_map_reuse_pages(struct vm_map *map, uint64_t start, uint64_t end);
+/* The reusable pages of the map's objects (its reusable ledger). */
+uint32_t vm_map_reusable_count(struct vm_map *map);
 
 /* mach_vm_purgable_control on the object mapped at addr. */
 kern_return_t vm_map_purgable_control(struct vm_map *map, uint64_t addr, int control, int *state);
 
 /* The entry containing addr (true), or the one before it (false; &header if none). */
 bool vm_map_lookup_entry(struct vm_map *map, uint64_t addr, struct vm_map_entry **entry);
+/* For the calls that work on entries themselves (vm_map_copy.c, vm_memory_entry.c):
+ * clips the entries over [start, end) to it (clip_range: KERN_NO_SPACE at the entry
+ * limit), and merges what became compatible again. */
+kern_return_t vm_map_clip(struct vm_map *map, uint64_t start, uint64_t end,
+                          struct vm_map_entry **first);
+void vm_map_simplify(struct vm_map *map, uint64_t start, uint64_t end);
+/* Gives e an object of its own (a pending copy is made now) that others may map
+ * and write in place, and marks it shared. */
+kern_return_t vm_map_entry_share(struct vm_map *map, struct vm_map_entry *e);
+
 /* Calls fn for every entry in address order (for stats, the debugger, the viewer). */
 void vm_map_foreach(struct vm_map *map, void (*fn)(void *ctx, const struct vm_map_entry *e),
                     void *ctx);

@@ -49,6 +49,9 @@ struct vm_object {
     struct vnode *vnode;           /* pager: NULL = anonymous (internal) */
     uint64_t last_pagein;          /* offset of the last page-in: detects sequential reads */
     uint8_t purgable;              /* enum vm_purgable_state */
+    uint32_t reusable;             /* its VM_PAGE_REUSABLE pages */
+    bool true_share;               /* mapped in place through a memory entry: region
+                                      share modes say TRUESHARED, not SHARED */
     uint8_t purge_group;           /* volatile group 0..7 (VM_VOLATILE_GROUP_*): lower
                                       groups are emptied first */
     /* Delayed copies (XNU's copy objects): each copy shadows this object and gets a

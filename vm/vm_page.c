@@ -234,6 +234,7 @@ void vm_page_remove(struct vm *vm, struct vm_page *pg)
         pg->listq_next->listq_prev = pg->listq_prev;
     obj->resident--;
     vm->object_pages--;
+    vm_page_reuse(vm, pg);
     vm->external_pages -= !vm_object_internal(obj);
     pg->object = NULL;
     pg->hash_next = pg->listq_next = pg->listq_prev = NULL;

@@ -244,6 +244,11 @@ static void take_victim(struct vm *vm, struct scan *s, struct vm_page *pg)
     }
     if (keep_referenced(vm, s, pg))
         return;
+    if (pg->flags & VM_PAGE_REUSABLE) {
+        vm->stats.reusable_reclaimed++;
+        vm_page_free(vm, pg);          /* its owner said the contents may go */
+        return;
+    }
     if (internal && !vm->compressor) {
         vm_page_throttle(vm, pg);      /* dynamic paging off: nowhere to go */
         return;

@@ -75,10 +75,10 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
     struct vm_object *holder;
     struct vm_page *pg = vm_object_chain_page(e->object, e->offset + (trunc_page(addr) - e->start),
                                               &holder);
+    /* As XNU: the references of the entry's object, wherever the page is found. */
     *ref_count = e->object->ref_count;
     if (!pg && holder) {
         *disposition = VM_PAGE_QUERY_PAGE_PAGED_OUT;   /* in the compressor */
-        *ref_count = holder->ref_count;
         return KERN_SUCCESS;
     }
     if (!pg)
@@ -93,10 +93,11 @@ kern_return_t vm_map_page_query(struct vm_map *map, uint64_t addr, int *disposit
         d |= VM_PAGE_QUERY_PAGE_COPIED;
     if (pg->queue == VM_PAGE_Q_SPECULATIVE)
         d |= VM_PAGE_QUERY_PAGE_SPECULATIVE;
+    if (pg->flags & VM_PAGE_REUSABLE)
+        d |= VM_PAGE_QUERY_PAGE_REUSABLE;
     if (!vm_object_internal(holder))
         d |= VM_PAGE_QUERY_PAGE_EXTERNAL;
     *disposition = d;
-    *ref_count = holder->ref_count;
     return KERN_SUCCESS;
 }
 
@@ -135,6 +136,8 @@ static void entry_usage(struct vm_map *map, const struct vm_map_entry *e, struct
             continue;
         }
         const struct vm_page *pg = &map->vm->pages[pfn];
+        if (pg->flags & VM_PAGE_REUSABLE)
+            continue;                  /* in the reusable ledger, not internal */
         if (!pg->object || !vm_object_internal(pg->object)) {
             u->external++;
             continue;
@@ -208,6 +211,7 @@ void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
     l->page_table = pm->tables;
     if (map->vm->purgeable_objects)
         purgeable_ledgers(map, l);
+    l->reusable = vm_map_reusable_count(map);
     l->phys_footprint = (l->internal - l->alternate_accounting) +
                         (l->internal_compressed - l->alternate_accounting_compressed) +
                         l->iokit_mapped + l->purgeable_nonvolatile +

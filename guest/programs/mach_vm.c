@@ -391,12 +391,15 @@ static void copy_errors(mach_vm_address_t src, mach_vm_address_t dst) {
   mach_vm_address_t hole = unmapped_page();
   CHECK_KR(90, mach_vm_copy(task, src, PAGE, hole), KERN_INVALID_ADDRESS);
   CHECK_KR(91, mach_vm_copy(task, hole, PAGE, dst), KERN_INVALID_ADDRESS);
-  /* The destination must be writable, the source readable. */
+  /* The destination must be writable, the source readable. One page is at most
+   * msg_ool_size_small (32 KB): vm_map_copyin takes it into a kernel buffer and
+   * vm_map_copy_overwrite copies it out; the failed copyinmap or copyout is
+   * KERN_INVALID_ADDRESS, not a protection failure. */
   set_protection(dst, PAGE, VM_PROT_READ);
-  CHECK_KR(92, mach_vm_copy(task, src, PAGE, dst), KERN_PROTECTION_FAILURE);
+  CHECK_KR(92, mach_vm_copy(task, src, PAGE, dst), KERN_INVALID_ADDRESS);
   set_protection(dst, PAGE, VM_PROT_DEFAULT);
   set_protection(src, PAGE, VM_PROT_NONE);
-  CHECK_KR(93, mach_vm_copy(task, src, PAGE, dst), KERN_PROTECTION_FAILURE);
+  CHECK_KR(93, mach_vm_copy(task, src, PAGE, dst), KERN_INVALID_ADDRESS);
   set_protection(src, PAGE, VM_PROT_DEFAULT);
   CHECK_KR(94, mach_vm_copy(task, src, 0, dst), KERN_SUCCESS);
   CHECK_KR(95, mach_vm_copy(BAD_PORT, src, PAGE, dst), MACH_SEND_INVALID_DEST);
@@ -428,11 +431,13 @@ static void read_overwrite_errors(mach_vm_address_t src, mach_vm_address_t buf) 
   mach_vm_address_t hole = unmapped_page();
   CHECK_KR(101, mach_vm_read_overwrite(task, hole, 16, buf, &out), KERN_INVALID_ADDRESS);
   CHECK_KR(102, mach_vm_read_overwrite(task, src, 16, hole, &out), KERN_INVALID_ADDRESS);
+  /* 16 bytes go through a kernel buffer: its copyout or copyinmap fails,
+   * KERN_INVALID_ADDRESS (see copy_errors). */
   set_protection(buf, PAGE, VM_PROT_READ);
-  CHECK_KR(103, mach_vm_read_overwrite(task, src, 16, buf, &out), KERN_PROTECTION_FAILURE);
+  CHECK_KR(103, mach_vm_read_overwrite(task, src, 16, buf, &out), KERN_INVALID_ADDRESS);
   set_protection(buf, PAGE, VM_PROT_DEFAULT);
   set_protection(src, PAGE, VM_PROT_NONE);
-  CHECK_KR(104, mach_vm_read_overwrite(task, src, 16, buf, &out), KERN_PROTECTION_FAILURE);
+  CHECK_KR(104, mach_vm_read_overwrite(task, src, 16, buf, &out), KERN_INVALID_ADDRESS);
   set_protection(src, PAGE, VM_PROT_DEFAULT);
   CHECK_KR(105, mach_vm_read_overwrite(BAD_PORT, src, 16, buf, &out), MACH_SEND_INVALID_DEST);
 }
@@ -440,8 +445,9 @@ static void read_overwrite_errors(mach_vm_address_t src, mach_vm_address_t buf) 
 static void write_errors(mach_vm_address_t dst, mach_vm_address_t data) {
   mach_vm_address_t hole = unmapped_page();
   CHECK_KR(106, mach_vm_write(task, hole, (vm_offset_t)data, 16), KERN_INVALID_ADDRESS);
+  /* Small data is a kernel buffer, copied out into read-only memory: see copy_errors. */
   set_protection(dst, PAGE, VM_PROT_READ);
-  CHECK_KR(107, mach_vm_write(task, dst, (vm_offset_t)data, 16), KERN_PROTECTION_FAILURE);
+  CHECK_KR(107, mach_vm_write(task, dst, (vm_offset_t)data, 16), KERN_INVALID_ADDRESS);
   set_protection(dst, PAGE, VM_PROT_DEFAULT);
   /* Unreadable data: XNU's MIG send fails (MACH_SEND_INVALID_MEMORY); some error here. */
   CHECK(108, mach_vm_write(task, dst, (vm_offset_t)hole, 16) != KERN_SUCCESS);

@@ -23,6 +23,7 @@
 #define MACHEMU_TRAP_VM_DEALLOCATE       12  /* (task, addr, size) */
 #define MACHEMU_TRAP_VM_PROTECT          14  /* (task, addr, size, set_max, prot) */
 #define MACHEMU_TRAP_VM_MAP_ANON         15  /* (task, uint64 *addr, size, mask, flags, cur) */
+#define MACHEMU_TRAP_PORT_DEALLOCATE     18  /* (task, name) */
 #define MACHEMU_TRAP_THREAD_SELF         27  /* () -> port */
 #define MACHEMU_TRAP_TASK_SELF           28  /* () -> port */
 #define MACHEMU_TRAP_HOST_SELF           29  /* () -> port */
@@ -38,6 +39,13 @@
 #define MACHEMU_TRAP_VM_INHERIT         107  /* (task, addr, size, inheritance) */
 #define MACHEMU_TRAP_HOST_STATISTICS64  108  /* (host, flavor, int32 *info, uint32 *count) */
 #define MACHEMU_TRAP_TASK_INFO          109  /* (task, flavor, int32 *info, uint32 *count) */
+#define MACHEMU_TRAP_MAKE_MEMORY_ENTRY  118  /* (task, uint64 *size, offset, permission,
+                                                uint32 *handle, parent) */
+#define MACHEMU_TRAP_MEMORY_OBJECT_ENTRY 119 /* (host, internal, size, permission, pager,
+                                                uint32 *handle) */
+#define MACHEMU_TRAP_VM_READ            120  /* (task, addr, size, uint64 *data, uint32 *count) */
+#define MACHEMU_TRAP_VM_REGION_RECURSE  121  /* (task, uint64 *addr, uint64 *size,
+                                                uint32 *depth, int32 *info, uint32 *count) */
 
 /* Memory-pressure notes delivered as upcalls (machemu's own traps; XNU delivers the same
  * notes through kevent/dispatch sources, EVFILT_MEMORYSTATUS).
@@ -224,6 +232,38 @@ struct vm_region_basic_info_64 {
     uint64_t offset;
     int32_t behavior;
     uint16_t user_wired_count;
+};
+
+/* VM_REGION_EXTENDED_INFO (13), VM_REGION_TOP_INFO (12), and what
+ * mach_vm_region_recurse_64 fills (vm_region_submap_info_64, 19 int32): XNU's layouts. */
+#define MACHEMU_VM_REGION_TOP_INFO      12
+#define MACHEMU_VM_REGION_EXTENDED_INFO 13
+struct vm_region_extended_info {
+    int32_t protection;
+    uint32_t user_tag, pages_resident, pages_shared_now_private, pages_swapped_out,
+             pages_dirtied, ref_count;
+    uint16_t shadow_depth;
+    uint8_t external_pager, share_mode;
+    uint32_t pages_reusable;
+};
+struct vm_region_top_info {
+    uint32_t obj_id, ref_count, private_pages_resident, shared_pages_resident;
+    uint8_t share_mode;
+};
+struct vm_region_submap_info_64 {
+    int32_t protection, max_protection;
+    uint32_t inheritance;
+    uint64_t offset;
+    uint32_t user_tag, pages_resident, pages_shared_now_private, pages_swapped_out,
+             pages_dirtied, ref_count;
+    uint16_t shadow_depth;
+    uint8_t external_pager, share_mode;
+    uint32_t is_submap;                            /* boolean_t */
+    int32_t behavior;
+    uint32_t object_id;
+    uint16_t user_wired_count;
+    uint32_t pages_reusable;
+    uint64_t object_id_full;
 };
 #pragma pack(pop)
 

@@ -12,6 +12,10 @@ _Static_assert(MACH_SEND_INVALID_DEST == MACHEMU_MACH_SEND_INVALID_DEST, "port e
 _Static_assert(HOST_VM_INFO64 == MACHEMU_HOST_VM_INFO64, "host flavor");
 _Static_assert(TASK_VM_INFO == MACHEMU_TASK_VM_INFO, "task flavor");
 _Static_assert(VM_REGION_BASIC_INFO_64 == MACHEMU_VM_REGION_BASIC_INFO_64, "region flavor");
+_Static_assert(VM_REGION_EXTENDED_INFO == MACHEMU_VM_REGION_EXTENDED_INFO &&
+               VM_REGION_TOP_INFO == MACHEMU_VM_REGION_TOP_INFO, "region flavors");
+_Static_assert(VM_REGION_SUBMAP_INFO_COUNT_64 == 19 && VM_REGION_EXTENDED_INFO_COUNT == 9 &&
+               VM_REGION_TOP_INFO_COUNT == 5, "XNU's region info sizes");
 _Static_assert(HOST_VM_INFO64_COUNT == 38, "vm_statistics64 is 38 integer_t");
 _Static_assert(VM_REGION_BASIC_INFO_COUNT_64 == 9, "vm_region_basic_info_64 is 9 int");
 _Static_assert(TASK_VM_INFO_REV0_COUNT == 36 && TASK_VM_INFO_REV1_COUNT == 38 &&

@@ -97,3 +97,47 @@ kern_return_t mach_vm_wire(host_priv_t host_priv, vm_map_t task, mach_vm_address
     return mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_VM_WIRE, host_priv, task, address, size,
                                   ARG((unsigned)desired_access)));
 }
+
+kern_return_t mach_vm_read(vm_map_read_t target_task, mach_vm_address_t address,
+                           mach_vm_size_t size, vm_offset_t *data,
+                           mach_msg_type_number_t *dataCnt)
+{
+    uint64_t d = 0;
+    kern_return_t kr = mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_VM_READ, target_task, address, size,
+                                              ARG(&d), ARG(dataCnt)));
+    if (kr == KERN_SUCCESS)
+        *data = (vm_offset_t)d;
+    return kr;
+}
+
+kern_return_t mach_vm_region_recurse(vm_map_read_t target_task, mach_vm_address_t *address,
+                                     mach_vm_size_t *size, natural_t *nesting_depth,
+                                     vm_region_recurse_info_t info,
+                                     mach_msg_type_number_t *infoCnt)
+{
+    return mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_VM_REGION_RECURSE, target_task, ARG(address),
+                                  ARG(size), ARG(nesting_depth), ARG(info), ARG(infoCnt)));
+}
+
+kern_return_t mach_make_memory_entry_64(vm_map_t target_task, memory_object_size_t *size,
+                                        memory_object_offset_t offset, vm_prot_t permission,
+                                        mach_port_t *object_handle,
+                                        mem_entry_name_port_t parent_entry)
+{
+    return mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_MAKE_MEMORY_ENTRY, target_task, ARG(size), offset,
+                                  ARG((unsigned)permission), ARG(object_handle), parent_entry));
+}
+
+kern_return_t mach_memory_object_memory_entry_64(host_t host, boolean_t internal,
+                                                 memory_object_size_t size,
+                                                 vm_prot_t permission, memory_object_t pager,
+                                                 mach_port_t *entry_handle)
+{
+    return mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_MEMORY_OBJECT_ENTRY, host, ARG((unsigned)internal),
+                                  size, ARG((unsigned)permission), pager, ARG(entry_handle)));
+}
+
+kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name)
+{
+    return mach_trap_kr(MACH_TRAP(MACHEMU_TRAP_PORT_DEALLOCATE, task, name));
+}
