@@ -82,6 +82,8 @@ struct task {
                                       forked: launchd's child, reaped as it ends */
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
+    char *cmdline;                 /* argv as exec gave it, NUL after each: /proc/PID/cmdline */
+    size_t cmdline_len;
     int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
                                       (busybox runs its applets so); -1: none */
     struct vm_map *map;
