@@ -132,6 +132,7 @@ struct task {
         int32_t overrun;
     } *ptimers;                    /* [GUEST_NTIMERS], allocated at the first one */
     int pgid, sid;                 /* process group and session */
+    int nice;                      /* -20..19, as setpriority leaves it */
     struct task_cred {             /* fake credentials: the guest is one ordinary user */
         uint32_t ruid, euid, suid, rgid, egid, sgid;
     } cred;

@@ -440,6 +440,7 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->cwd_fd = p->cwd_fd >= 0 ? fcntl(p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->umask = p->umask;
     c->pgid = p->pgid;
+    c->nice = p->nice;
     c->sid = p->sid;
     c->cred = p->cred;
     memcpy(c->rlim, p->rlim, sizeof c->rlim);
