@@ -112,6 +112,30 @@ static int64_t sys_setpriority(struct emu *emu, const uint64_t a[6])
     return rc;
 }
 
+/* RUSAGE_SELF (and THREAD: one thread a task): the task's faults, major when the page came
+ * from a file or the compressor, its peak resident size, and as CPU time that of the
+ * machine's process, which CLOCK_PROCESS_CPUTIME_ID shows the guest too. Children's usage
+ * is not kept: RUSAGE_CHILDREN gives zeros. */
+static int64_t sys_getrusage(struct emu *emu, const uint64_t a[6])
+{
+    int64_t who = (int32_t)a[0], g[18] = { 0 };
+    if (who != 0 && who != 1 && who != -1)
+        return -EINVAL;
+    if (who != -1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        const struct vm_map *m = emu->task->map;
+        const uint64_t *f = m->stats.faults;
+        g[0] = ts.tv_sec;
+        g[1] = ts.tv_nsec / 1000;
+        g[4] = (int64_t)m->stats.resident_peak * (PAGE_SIZE / 1024);
+        g[9] = (int64_t)(f[VM_FAULT_PAGEIN] + f[VM_FAULT_DECOMPRESS]);
+        g[8] = (int64_t)(f[VM_FAULT_ZERO_FILL] + f[VM_FAULT_SOFT] + f[VM_FAULT_COW] +
+                         f[VM_FAULT_FAST]);
+    }
+    return copyout(emu, a[1], g, sizeof g) < 0 ? -EFAULT : 0;
+}
+
 static bool group_in_session(struct emu *emu, int pgid, int sid)
 {
     for (struct task *t = emu->tasks; t; t = t->next)
@@ -666,7 +690,7 @@ const struct linux_call linux_proc_calls[] = {
     PROC_CALL(150, getresgid), PROC_CALL(151, setfsuid), PROC_CALL(152, setfsgid),
     PROC_CALL(154, setpgid), PROC_CALL(155, getpgid), PROC_CALL(156, getsid),
     PROC_CALL(157, setsid), PROC_CALL(158, getgroups), PROC_CALL(159, setgroups),
-    PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(174, getuid),
+    PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(165, getrusage), PROC_CALL(174, getuid),
     PROC_CALL(175, geteuid), PROC_CALL(176, getgid), PROC_CALL(177, getegid),
     PROC_CALL(240, rt_tgsigqueueinfo), PROC_CALL(261, prlimit64),
 };

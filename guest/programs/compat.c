@@ -1,8 +1,9 @@
-/* compat: calls and files the compatibility suite found missing (ps, renice, nice, pgrep),
+/* compat: calls and files the compatibility suite found missing (ps, renice, zsh, time),
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
- * and of a child); cwd (emulator only: the directory it starts in). Each check has its
- * own exit status; stdout holds only what is the same under every kernel. */
+ * and of a child), rusage (getrusage); cwd (emulator only: the directory it starts in).
+ * Each check has its own exit status; stdout holds only what is the same under every
+ * kernel. */
 #include "guest_test.h"
 
 #include <fcntl.h>
@@ -91,6 +92,28 @@ static void t_proc(int argc, char **argv) {
   printf("proc: cmdline and stat of itself and a child\n");
 }
 
+static void t_rusage(void) {
+  struct rusage a, b;
+  CHECK_ERRNO(70, getrusage(RUSAGE_SELF, &a) == 0);
+  CHECK(71, a.ru_maxrss > 0 && a.ru_minflt > 0);
+  size_t n = 8 << 20;
+  char *p = malloc(n);
+  CHECK(72, p != NULL);
+  for (size_t i = 0; i < n; i += 1024)
+    p[i] = (char)i;
+  CHECK_ERRNO(73, getrusage(RUSAGE_SELF, &b) == 0);
+  CHECK(74, b.ru_maxrss >= a.ru_maxrss + 6 * 1024 && b.ru_minflt >= a.ru_minflt + 100);
+  CHECK(75, b.ru_utime.tv_sec * 1000000 + b.ru_utime.tv_usec + b.ru_stime.tv_sec * 1000000 +
+            b.ru_stime.tv_usec >= a.ru_utime.tv_sec * 1000000 + a.ru_utime.tv_usec);
+  CHECK_ERRNO(76, getrusage(RUSAGE_CHILDREN, &a) == 0 && a.ru_maxrss >= 0);
+  errno = 0;
+  CHECK(77, getrusage(5, &a) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(78, getrusage(RUSAGE_SELF, (struct rusage *)8) == -1 && errno == EFAULT);
+  free(p);
+  printf("rusage: peak size, faults and time grow; children, bad who and address\n");
+}
+
 static void t_cwd(void) {
   char buf[4096];
   CHECK_ERRNO(60, getcwd(buf, sizeof buf));
@@ -104,10 +127,12 @@ int main(int argc, char **argv) {
     t_priority();
   else if (!strcmp(area, "proc"))
     t_proc(argc, argv);
+  else if (!strcmp(area, "rusage"))
+    t_rusage();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, rusage, cwd)\n", area);
     return 2;
   }
   return 0;
