@@ -1,13 +1,18 @@
 /* compat: calls and files the compatibility suite found missing (ps, renice, zsh, time),
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
- * and of a child), rusage (getrusage); cwd (emulator only: the directory it starts in).
+ * and of a child), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * (emulator only: the directory it starts in).
  * Each check has its own exit status; stdout holds only what is the same under every
  * kernel. */
 #include "guest_test.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 static void t_priority(void) {
@@ -114,6 +119,61 @@ static void t_rusage(void) {
   printf("rusage: peak size, faults and time grow; children, bad who and address\n");
 }
 
+static socklen_t unix_addr(struct sockaddr_un *un, const char *path) {
+  memset(un, 0, sizeof *un);
+  un->sun_family = AF_UNIX;
+  strcpy(un->sun_path, path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+/* A server bound to a path, a child connecting to it, both ways of talk; the errors. */
+static void t_unix(void) {
+  struct sockaddr_un un;
+  unlink("compat.sock");
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CHECK_ERRNO(80, s >= 0);
+  socklen_t len = unix_addr(&un, "compat.sock");
+  CHECK_ERRNO(81, bind(s, (struct sockaddr *)&un, len) == 0);
+  struct stat st;
+  CHECK_ERRNO(82, stat("compat.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+  errno = 0;
+  int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(83, bind(s2, (struct sockaddr *)&un, len) == -1 && errno == EADDRINUSE);
+  CHECK_ERRNO(84, listen(s, 4) == 0);
+  errno = 0;
+  CHECK(85, fcntl(s, F_SETFL, O_NONBLOCK) == 0 && accept(s, NULL, NULL) == -1 && errno == EAGAIN);
+  errno = 0;
+  CHECK(93, accept4(s, NULL, NULL, 0x40) == -1 && errno == EINVAL);
+  fcntl(s, F_SETFL, 0);
+  pid_t pid = fork();
+  if (pid == 0) {   /* the client: waits for the server to answer */
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    char buf[8] = { 0 };
+    if (connect(c, (struct sockaddr *)&un, len) != 0 || write(c, "hello", 5) != 5 ||
+        read(c, buf, sizeof buf) != 3 || strcmp(buf, "bye"))
+      _exit(1);
+    _exit(0);
+  }
+  struct sockaddr_un peer;
+  socklen_t plen = sizeof peer;
+  int a = accept(s, (struct sockaddr *)&peer, &plen);
+  CHECK_ERRNO(86, a >= 0 && peer.sun_family == AF_UNIX);
+  char buf[8] = { 0 };
+  CHECK(87, read(a, buf, sizeof buf) == 5 && !strcmp(buf, "hello"));
+  CHECK(88, write(a, "bye", 3) == 3);
+  int wst;
+  CHECK_ERRNO(89, waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  errno = 0;
+  len = unix_addr(&un, "no-such.sock");
+  CHECK(90, connect(s2, (struct sockaddr *)&un, len) == -1 && errno == ENOENT);
+  errno = 0;
+  len = unix_addr(&un, "a.txt-not-a-dir/x.sock");
+  CHECK(91, bind(s2, (struct sockaddr *)&un, len) == -1 && errno == ENOENT);
+  close(a); close(s); close(s2);
+  CHECK_ERRNO(92, unlink("compat.sock") == 0);
+  printf("unix: bind, listen, accept, connect, talk both ways; in use, missing\n");
+}
+
 static void t_cwd(void) {
   char buf[4096];
   CHECK_ERRNO(60, getcwd(buf, sizeof buf));
@@ -129,10 +189,12 @@ int main(int argc, char **argv) {
     t_proc(argc, argv);
   else if (!strcmp(area, "rusage"))
     t_rusage();
+  else if (!strcmp(area, "unix"))
+    t_unix();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, rusage, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, rusage, unix, cwd)\n", area);
     return 2;
   }
   return 0;

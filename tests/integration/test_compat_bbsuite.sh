@@ -86,7 +86,7 @@ for a in $applets; do
   while read -r key rs; do
     [ "$rs" = PASS ] || continue
     COMPAT_N=$((COMPAT_N + 1))
-    es=$(awk -v k="$key" '$1 == k { print $2 }' <<<"$emu")
+    es=$(k=$key awk '$1 == ENVIRON["k"] { print $2 }' <<<"$emu")
     if [ "$es" = PASS ]; then
       COMPAT_OK=$((COMPAT_OK + 1))
       [ "${VERBOSE:-0}" = 1 ] && echo "    ok $key"
