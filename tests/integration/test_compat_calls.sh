@@ -2,9 +2,9 @@
 # Integration: what the compatibility suite (test_compat_*.sh) found missing, in
 # guest/programs/compat.c: get/setpriority (`compat-priority`), /proc/PID/cmdline and
 # /proc/PID/stat (`compat-proc`), getrusage (`compat-rusage`), AF_UNIX sockets bound to a
-# path: bind, listen, accept, connect (`compat-unix`), each against qemu-aarch64; emulator only: a run starts in
-# machemu's working directory when it lies inside --root, else at the root's top
-# (`compat-cwd`; qemu shows the host's path).
+# path: bind, listen, accept, connect (`compat-unix`), each against qemu-aarch64;
+# emulator only: a run starts in machemu's working directory when it lies inside --root,
+# else at the root's top (`compat-cwd`; qemu shows the host's path).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_emulator || { finish; exit 1; }
