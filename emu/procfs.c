@@ -68,14 +68,15 @@ static void write_status(struct emu *emu, struct task *t, FILE *f)
             (uint64_t)u.tables * kb, (uint64_t)u.compressed * kb);
 }
 
-/* The fields ps and top read: state, parents, group, session, sizes; the rest 0. */
+/* The fields ps and top read: state, parents, group, session, priority and nice, sizes
+ * (resident in the guest's pages); the rest 0. */
 static void write_stat(struct emu *emu, struct task *t, FILE *f)
 {
     struct vm_map_usage u;
     vm_map_usage(t->map, &u);
-    fprintf(f, "%d (%.15s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %" PRIu64 " %" PRIu64,
+    fprintf(f, "%d (%.15s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d 1 0 0 %" PRIu64 " %" PRIu64,
             t->pid, t->name ? t->name : "?", t == emu->task ? 'R' : 'S', t->ppid, t->pgid, t->sid,
-            u.virtual_pages * PAGE_SIZE, (uint64_t)u.resident * (PAGE_SIZE / 4096));
+            20 + t->nice, t->nice, u.virtual_pages * PAGE_SIZE, (uint64_t)u.resident);
     for (int i = 25; i <= 52; i++)
         fputs(" 0", f);
     fputc('\n', f);
