@@ -7,7 +7,7 @@
 # runner (testsuite/runtest) runs each applet's tests, on each side in a fresh copy, under
 # a timeout. Among the cases that pass under qemu, at least 97% must pass under machemu.
 #
-# `make check` runs the applets of CHECK_APPLETS (a fixed subset, about 570 cases; two
+# `make check` runs the applets of CHECK_APPLETS (a fixed subset, about 530 cases; 3-4
 # minutes on 2 busy cores); COMPAT_FULL=1 (`make compat`) runs every applet that has tests.
 # NO_FETCH=1: never download; without the files the set is SKIPPED with the reason.
 # shellcheck source=tests/integration/lib.sh
@@ -29,7 +29,7 @@ if ! have_qemu; then skip "compat-$set_name" "$QEMU not found: nothing to compar
 case $BB in /*) ;; *) BB=$PWD/$BB ;; esac
 
 # The applets make check runs: those whose cases pass fastest, over text, files, archives
-# and numbers (about 570 cases; the hash sums, bc and printf take minutes under qemu too).
+# and numbers (about 530 cases; the hash sums, bc and printf take minutes under qemu too).
 CHECK_APPLETS=${CHECK_APPLETS:-"sed awk grep dc cp cut unexpand seq sort uuencode diff test
 uniq mv find echo tr dirname ln cat wc paste dd du gunzip id hostname"}
 if [ "${COMPAT_FULL:-0}" = 1 ]; then
