@@ -202,6 +202,12 @@ unit: $(UNIT_BIN)
 integration: $(MACHEMU) $(GUEST_SDK) $(MACHINE_FILES) $(MACHO_SDK) $(GUEST_BIN) $(MACHO_GUEST_BIN) $(PNGPIXEL) $(SCENARIOS)
 	@O=$(O) tests/run-all.sh integration
 
+# The compatibility suite with busybox's upstream testsuite whole (make check runs a fixed
+# part of it): tests/integration/README.md, "Compatibility suite".
+.PHONY: compat
+compat: $(MACHEMU) $(GUEST_BIN)
+	@s=0; for t in tests/integration/test_compat_*.sh; do O=$(O) COMPAT_FULL=1 bash $$t || s=1; done; exit $$s
+
 demo:
 	@pkg-config --exists capstone check liblz4 jansson sdl2 SDL2_ttf SDL2_image libpng 2>/dev/null && [ -n "$(UC_CFLAGS)" ] || scripts/deps.sh
 	@$(MAKE) --no-print-directory all

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "compressor/wkdm.h"
 #include "emu/internal.h"
+#include "emu/linux.h"
 
 /* phys_footprint and its parts, as task_info and Jetsam see them (vm_map.h). */
 static void print_ledgers(FILE *out, struct task *t)
@@ -151,6 +152,7 @@ static struct task *start_program(struct emu *emu, const char *path, int argc,
             else if (host >= 0)
                 t->fds[gfd].stream = (int8_t)gfd;
         }
+        fs_start_in_host_cwd(emu);
         pmap_activate(&emu->mmu, pm);
         struct exec_start start;
         char *exe = strdup(t->exe);

@@ -102,6 +102,8 @@ struct task {
                                       forked: launchd's child, reaped as it ends */
     char *name;                    /* for crash lines and reports */
     char *exe;                     /* absolute guest path of the executable */
+    char *cmdline;                 /* argv as exec gave it, NUL after each: /proc/PID/cmdline */
+    size_t cmdline_len;
     int exe_fd;                    /* host fd of its file, for an exec of /proc/self/exe
                                       (busybox runs its applets so); -1: none */
     struct vm_map *map;
@@ -151,6 +153,7 @@ struct task {
         int32_t overrun;
     } *ptimers;                    /* [GUEST_NTIMERS], allocated at the first one */
     int pgid, sid;                 /* process group and session */
+    int nice;                      /* -20..19, as setpriority leaves it */
     struct task_cred {             /* fake credentials: the guest is one ordinary user */
         uint32_t ruid, euid, suid, rgid, egid, sgid;
     } cred;

@@ -78,6 +78,7 @@ int64_t sys_fstat(struct emu *, const uint64_t a[6]);
 int64_t sys_newfstatat(struct emu *, const uint64_t a[6]);
 int64_t sys_readlinkat(struct emu *, const uint64_t a[6]);
 int64_t sys_getcwd(struct emu *, const uint64_t a[6]);
+void fs_start_in_host_cwd(struct emu *emu);
 int64_t sys_chdir(struct emu *, const uint64_t a[6]);
 int64_t sys_fchdir(struct emu *, const uint64_t a[6]);
 int64_t sys_dup(struct emu *, const uint64_t a[6]);

@@ -659,6 +659,21 @@ static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
     return 0;
 }
 
+/* A task the machine starts begins in machemu's own working directory when that lies
+ * inside the root, as under qemu-aarch64 -L, else at the root's top. */
+void fs_start_in_host_cwd(struct emu *emu)
+{
+    char *host = getcwd(NULL, 0);
+    char *real = host ? realpath(host, NULL) : NULL;
+    size_t rl = strlen(emu->root);
+    while (rl > 0 && emu->root[rl - 1] == '/')
+        rl--;
+    if (real && !strncmp(real, emu->root, rl) && real[rl] == '/')
+        set_cwd(emu, AT_FDCWD, real + rl);
+    free(real);
+    free(host);
+}
+
 int64_t sys_chdir(struct emu *emu, const uint64_t a[6])
 {
     char path[PATH_MAX];

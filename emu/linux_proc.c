@@ -77,6 +77,74 @@ static int64_t sys_getsid(struct emu *emu, const uint64_t a[6])
     return t ? t->sid : -ESRCH;
 }
 
+/* The tasks a (which, who) pair of get/setpriority names: a process, a group, a user
+ * (the guest is one user: every task). */
+static bool priority_names(struct emu *emu, const struct task *t, uint64_t which, int32_t who)
+{
+    if (t->state == TASK_ZOMBIE)
+        return false;
+    switch (which) {
+    case 0: return t->pid == (who ? who : emu->task->pid);
+    case 1: return t->pgid == (who ? who : emu->task->pgid);
+    case 2: return !who || (uint32_t)who == emu->task->cred.ruid;
+    default: return false;
+    }
+}
+
+/* Linux returns 20 - nice, so that no priority looks like an error. */
+static int64_t sys_getpriority(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] > 2)
+        return -EINVAL;
+    int64_t best = -ESRCH;
+    for (struct task *t = emu->tasks; t; t = t->next)
+        if (priority_names(emu, t, a[0], (int32_t)a[1]) && 20 - t->nice > best)
+            best = 20 - t->nice;
+    return best;
+}
+
+/* An ordinary user may only make its tasks nicer. */
+static int64_t sys_setpriority(struct emu *emu, const uint64_t a[6])
+{
+    if (a[0] > 2)
+        return -EINVAL;
+    int32_t nice = (int32_t)a[2] < -20 ? -20 : (int32_t)a[2] > 19 ? 19 : (int32_t)a[2];
+    int64_t rc = -ESRCH;
+    for (struct task *t = emu->tasks; t; t = t->next) {
+        if (!priority_names(emu, t, a[0], (int32_t)a[1]))
+            continue;
+        if (nice < t->nice)
+            return -EACCES;
+        t->nice = nice;
+        rc = 0;
+    }
+    return rc;
+}
+
+/* RUSAGE_SELF (and THREAD: one thread a task): the task's faults, major when the page came
+ * from a file or the compressor, its peak resident size, and as CPU time that of the
+ * machine's process, which CLOCK_PROCESS_CPUTIME_ID shows the guest too. Children's usage
+ * is not kept: RUSAGE_CHILDREN gives zeros. */
+static int64_t sys_getrusage(struct emu *emu, const uint64_t a[6])
+{
+    int64_t who = (int32_t)a[0], g[18] = { 0 };
+    if (who != 0 && who != 1 && who != -1)
+        return -EINVAL;
+    if (who != -1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        const struct vm_map *m = emu->task->map;
+        const uint64_t *f = m->stats.faults;
+        g[0] = ts.tv_sec;
+        g[1] = ts.tv_nsec / 1000;
+        g[4] = (int64_t)m->stats.resident_peak * (PAGE_SIZE / 1024);
+        g[9] = (int64_t)(f[VM_FAULT_PAGEIN] + f[VM_FAULT_DECOMPRESS]);
+        g[8] = (int64_t)(f[VM_FAULT_ZERO_FILL] + f[VM_FAULT_SOFT] + f[VM_FAULT_COW] +
+                         f[VM_FAULT_FAST]);
+    }
+    return copyout(emu, a[1], g, sizeof g) < 0 ? -EFAULT : 0;
+}
+
 static bool group_in_session(struct emu *emu, int pgid, int sid)
 {
     for (struct task *t = emu->tasks; t; t = t->next)
@@ -625,13 +693,14 @@ const struct linux_call linux_proc_calls[] = {
     PROC_CALL(108, timer_gettime), PROC_CALL(109, timer_getoverrun), PROC_CALL(110, timer_settime),
     PROC_CALL(111, timer_delete), PROC_CALL(122, sched_setaffinity),
     PROC_CALL(123, sched_getaffinity), PROC_CALL(133, rt_sigsuspend), PROC_CALL(136, rt_sigpending),
-    PROC_CALL(137, rt_sigtimedwait), PROC_CALL(138, rt_sigqueueinfo), PROC_CALL(143, setregid),
+    PROC_CALL(137, rt_sigtimedwait), PROC_CALL(138, rt_sigqueueinfo), PROC_CALL(140, setpriority),
+    PROC_CALL(141, getpriority), PROC_CALL(143, setregid),
     PROC_CALL(144, setgid), PROC_CALL(145, setreuid), PROC_CALL(146, setuid),
     PROC_CALL(147, setresuid), PROC_CALL(148, getresuid), PROC_CALL(149, setresgid),
     PROC_CALL(150, getresgid), PROC_CALL(151, setfsuid), PROC_CALL(152, setfsgid),
     PROC_CALL(154, setpgid), PROC_CALL(155, getpgid), PROC_CALL(156, getsid),
     PROC_CALL(157, setsid), PROC_CALL(158, getgroups), PROC_CALL(159, setgroups),
-    PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(174, getuid),
+    PROC_CALL(163, getrlimit), PROC_CALL(164, setrlimit), PROC_CALL(165, getrusage), PROC_CALL(174, getuid),
     PROC_CALL(175, geteuid), PROC_CALL(176, getgid), PROC_CALL(177, getegid),
     PROC_CALL(240, rt_tgsigqueueinfo), PROC_CALL(261, prlimit64),
 };

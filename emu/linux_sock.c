@@ -1,5 +1,5 @@
-/* emu/linux_sock.c — AF_UNIX sockets without names (socketpair, and sockets that are
- * never bound: binding would make a host path), and sendfile.
+/* emu/linux_sock.c — AF_UNIX sockets: socketpair, and sockets bound to a path inside the
+ * root (bind, listen, accept, connect; no abstract names, which are the host's); sendfile.
  *
  * Other address families are refused with EAFNOSUPPORT: a guest reaches no network.
  * Like pipes, a socket's other end may be another task, so the host never blocks in
@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "emu/linux.h"
 
@@ -92,6 +95,116 @@ static bool nonblocking(int host, uint64_t flags)
 {
     int fl = fcntl(host, F_GETFL);
     return (flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK));
+}
+
+/* The guest's sockaddr_un path, NUL-terminated; abstract names (a leading NUL) are the
+ * host's namespace and refused. */
+static int sock_path(struct emu *emu, uint64_t addr, uint64_t len, char path[110])
+{
+    uint8_t sa[110] = { 0 };
+    if (len < 3 || len > 110)
+        return -EINVAL;
+    if (copyin(emu, sa, addr, (size_t)len) < 0)
+        return -EFAULT;
+    if ((sa[0] | sa[1] << 8) != L_AF_UNIX)
+        return -EAFNOSUPPORT;
+    if (!sa[2])
+        return -EACCES;
+    memcpy(path, sa + 2, 108);
+    path[108] = 0;
+    return 0;
+}
+
+/* bind: the socket file is made in its directory inside the root, reached through the
+ * directory's descriptor, so that no host path is spelled out. */
+static int64_t sys_bind(struct emu *emu, const uint64_t a[6])
+{
+    int host = sock_host(emu, (int)a[0]), dir;
+    char path[110], name[64], *base;
+    int rc = host < 0 ? host : sock_path(emu, a[1], a[2], path);
+    if (rc < 0 || (rc = fs_resolve_parent(emu, AT_FDCWD, path, &dir, &base)) < 0)
+        return rc;
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    size_t n = (size_t)snprintf(name, sizeof name, "/proc/self/fd/%d/", dir), bn = strlen(base);
+    if (!bn || n + bn >= sizeof un.sun_path)
+        rc = -EINVAL;
+    else {
+        memcpy(un.sun_path, name, n);
+        memcpy(un.sun_path + n, base, bn + 1);
+        mode_t old = umask(emu->task->umask);
+        rc = bind(host, (struct sockaddr *)&un, sizeof un) < 0 ? -errno : 0;
+        umask(old);
+    }
+    close(dir);
+    free(base);
+    return rc;
+}
+
+static int64_t sys_listen(struct emu *emu, const uint64_t a[6])
+{
+    int host = sock_host(emu, (int)a[0]);
+    return host < 0 ? host : listen(host, (int)a[1]) < 0 ? -errno : 0;
+}
+
+/* connect: to the socket file the path names inside the root (links followed there),
+ * opened O_PATH and reached through that descriptor. The host never waits: a full
+ * backlog makes the task retry after a millisecond. */
+static int64_t sys_connect(struct emu *emu, const uint64_t a[6])
+{
+    int host = sock_host(emu, (int)a[0]);
+    char path[110];
+    int rc = host < 0 ? host : sock_path(emu, a[1], a[2], path);
+    if (rc < 0)
+        return rc;
+    int target = fs_open(emu, AT_FDCWD, path, O_PATH, 0);
+    if (target < 0)
+        return target;
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", target);
+    int fl = fcntl(host, F_GETFL);
+    fcntl(host, F_SETFL, fl | O_NONBLOCK);
+    rc = connect(host, (struct sockaddr *)&un, sizeof un) < 0 ? -errno : 0;
+    fcntl(host, F_SETFL, fl);
+    close(target);
+    if (rc == -EAGAIN && !(fl & O_NONBLOCK)) {
+        task_block_io(emu, NULL, 0, deadline_after(1000000));
+        return EMU_RESTART;
+    }
+    return rc;
+}
+
+/* accept4: the peer's address is unnamed (a family of no path). */
+static int64_t sys_accept4(struct emu *emu, const uint64_t a[6])
+{
+    int host = sock_host(emu, (int)a[0]);
+    if (host < 0)
+        return host;
+    if (a[3] & ~(uint64_t)(L_SOCK_NONBLOCK | L_SOCK_CLOEXEC))
+        return -EINVAL;
+    if (task_would_block(emu, host, POLLIN))
+        return EMU_RESTART;
+    int c = accept4(host, NULL, NULL, SOCK_CLOEXEC | (a[3] & L_SOCK_NONBLOCK ? SOCK_NONBLOCK : 0));
+    if (c < 0)
+        return -errno;
+    if (a[1] && a[2]) {
+        uint32_t len;
+        uint16_t family = L_AF_UNIX;
+        if (copyin(emu, &len, a[2], sizeof len) < 0 ||
+            (len >= 2 && copyout(emu, a[1], &family, sizeof family) < 0) ||
+            copyout(emu, a[2], &(uint32_t){ 2 }, sizeof len) < 0) {
+            close(c);
+            return -EFAULT;
+        }
+    }
+    int fd = fd_install(emu->task, c, a[3] & L_SOCK_CLOEXEC, "socket:", 0);
+    if (fd < 0)
+        close(c);
+    return fd;
+}
+
+static int64_t sys_accept(struct emu *emu, const uint64_t a[6])
+{
+    return sys_accept4(emu, (const uint64_t[6]){ a[0], a[1], a[2], 0, 0, 0 });
 }
 
 /* sendto without an address (a connected socket): send and write are this. */
@@ -243,6 +356,8 @@ static int64_t sys_eventfd2(struct emu *emu, const uint64_t a[6])
 #define SOCK_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_sock_calls[] = {
     SOCK_CALL(19, eventfd2), SOCK_CALL(71, sendfile), SOCK_CALL(198, socket), SOCK_CALL(199, socketpair),
+    SOCK_CALL(200, bind), SOCK_CALL(201, listen), SOCK_CALL(202, accept), SOCK_CALL(203, connect),
+    SOCK_CALL(242, accept4),
     SOCK_CALL(206, sendto), SOCK_CALL(207, recvfrom), SOCK_CALL(210, shutdown),
 };
 const size_t linux_sock_ncalls = sizeof linux_sock_calls / sizeof *linux_sock_calls;

@@ -111,6 +111,21 @@ void loader_set_names(struct task *t, const char *path)
     t->exe = exe;
 }
 
+static void keep_cmdline(struct task *t, int argc, char *const argv[])
+{
+    size_t n = 0;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *text = malloc(n ? n : 1), *p = text;
+    if (!text)
+        return;
+    for (int i = 0; i < argc; i++)
+        p = stpcpy(p, argv[i]) + 1;
+    free(t->cmdline);
+    t->cmdline = text;
+    t->cmdline_len = n;
+}
+
 static const uint8_t ELF_MAGIC[4] = { 0x7f, 'E', 'L', 'F' };
 
 int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int argc,
@@ -140,8 +155,10 @@ int exec_load(struct emu *emu, struct task *t, int fd, const char *path, int arg
     }
     if (rc == 0 && emu_shared_cache_enter(emu, t) < 0)
         rc = loader_fail(err, errlen, path, "out of memory mapping the shared region");
-    if (rc == 0)
+    if (rc == 0) {
         t->abi = abi;
+        keep_cmdline(t, argc, argv);
+    }
     return rc;
 }
 

@@ -68,6 +68,20 @@ static void write_status(struct emu *emu, struct task *t, FILE *f)
             (uint64_t)u.tables * kb, (uint64_t)u.compressed * kb);
 }
 
+/* The fields ps and top read: state, parents, group, session, priority and nice, sizes
+ * (resident in the guest's pages); the rest 0. */
+static void write_stat(struct emu *emu, struct task *t, FILE *f)
+{
+    struct vm_map_usage u;
+    vm_map_usage(t->map, &u);
+    fprintf(f, "%d (%.15s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d 1 0 0 %" PRIu64 " %" PRIu64,
+            t->pid, t->name ? t->name : "?", t == emu->task ? 'R' : 'S', t->ppid, t->pgid, t->sid,
+            20 + t->nice, t->nice, u.virtual_pages * PAGE_SIZE, (uint64_t)u.resident);
+    for (int i = 25; i <= 52; i++)
+        fputs(" 0", f);
+    fputc('\n', f);
+}
+
 static void write_meminfo(struct emu *emu, FILE *f)
 {
     uint64_t kb = PAGE_SIZE / 1024, total = emu->phys.size / 1024;
@@ -126,6 +140,10 @@ int procfs_open(struct emu *emu, const char *abs, int flags)
         write_maps(emu, t, f);
     else if (t && !strcmp(rest, "status"))
         write_status(emu, t, f);
+    else if (t && !strcmp(rest, "stat"))
+        write_stat(emu, t, f);
+    else if (t && !strcmp(rest, "cmdline"))
+        fwrite(t->cmdline ? t->cmdline : "", 1, t->cmdline ? t->cmdline_len : 0, f);
     else if (t && !strcmp(rest, "exe"))
         rc = 1;
     else

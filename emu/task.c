@@ -134,6 +134,7 @@ void task_free(struct emu *emu, struct task *t)
     vm_kmem_release(&emu->vm, &t->kmem);
     free(t->name);
     free(t->exe);
+    free(t->cmdline);
     free(t);
 }
 
@@ -468,11 +469,14 @@ static int copy_task(struct emu *emu, struct task *c, const struct task *p)
     c->abi = p->abi;
     c->name = strdup(p->name ? p->name : "?");
     c->exe = strdup(p->exe ? p->exe : "/");
+    if (p->cmdline && (c->cmdline = malloc(p->cmdline_len)))
+        memcpy(c->cmdline, p->cmdline, c->cmdline_len = p->cmdline_len);
     c->exe_fd = p->exe_fd >= 0 ? fcntl(p->exe_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->cwd = strdup(p->cwd);
     c->cwd_fd = p->cwd_fd >= 0 ? fcntl(p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
     c->umask = p->umask;
     c->pgid = p->pgid;
+    c->nice = p->nice;
     c->sid = p->sid;
     c->cred = p->cred;
     memcpy(c->rlim, p->rlim, sizeof c->rlim);

@@ -20,7 +20,8 @@ debian_codename() {
 
 # apt_private_download SUITE ARCH OUTDIR PKG...: downloads the .debs of PKG... for ARCH
 # from SUITE/main into OUTDIR (with APT_PRIVATE_DEPS=1, and of everything they depend
-# on). Messages go to stderr; non-zero on any failure.
+# on; with APT_PRIVATE_SOURCE=1, the source packages PKG...: .dsc, tarballs). Messages go
+# to stderr; non-zero on any failure.
 apt_private_download() {
   local suite=$1 arch=$2 out=$3; shift 3
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg mirror work rc=0
@@ -33,7 +34,9 @@ apt_private_download() {
   work=$(mktemp -d)
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts.d" "$work/prefs.d" "$out"
   : > "$work/status"
-  echo "deb [arch=$arch signed-by=$keyring] $mirror $suite main" > "$work/sources.list"
+  local type=deb index=Packages verb=(download)
+  [ "${APT_PRIVATE_SOURCE:-0}" = 1 ] && type=deb-src index=Sources verb=(source --download-only)
+  echo "$type [arch=$arch signed-by=$keyring] $mirror $suite main" > "$work/sources.list"
   local opts=(
     -o "Dir::Etc::sourcelist=$work/sources.list" -o "Dir::Etc::sourceparts=$work/parts.d"
     -o "Dir::Etc::preferencesparts=$work/prefs.d" -o "Dir::State::Lists=$work/lists"
@@ -43,7 +46,7 @@ apt_private_download() {
     -o "Acquire::Retries=1" -o "Acquire::http::Timeout=30" -o "Acquire::https::Timeout=30"
   )
   if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1 ||
-     ! ls "$work/lists/"*Packages* >/dev/null 2>&1; then
+     ! ls "$work/lists/"*"$index"* >/dev/null 2>&1; then
     # apt-get update exits 0 even when every fetch failed: an index must have arrived.
     echo "apt-get update of $suite/main $arch failed (no network?):" >&2
     sed 's/^/  /' "$work/update.log" >&2
@@ -53,8 +56,8 @@ apt_private_download() {
                     --no-conflicts --no-breaks --no-replaces --no-enhances "$@" 2>/dev/null |
                   grep -v '^[ <]' | sort -u); then
     rc=1
-  elif ! (cd "$out" && apt-get "${opts[@]}" -qq download "$@" >&2); then
-    echo "apt-get download $* failed" >&2
+  elif ! (cd "$out" && apt-get "${opts[@]}" -qq "${verb[@]}" "$@" >&2); then
+    echo "apt-get ${verb[*]} $* failed" >&2
     rc=1
   fi
   rm -rf "$work"

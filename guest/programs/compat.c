@@ -1,0 +1,201 @@
+/* compat: calls and files the compatibility suite found missing (ps, renice, zsh, time),
+ * one area per argument: priority (getpriority/setpriority for a process, its group and
+ * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
+ * and of a child), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * (emulator only: the directory it starts in).
+ * Each check has its own exit status; stdout holds only what is the same under every
+ * kernel. */
+#include "guest_test.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+static void t_priority(void) {
+  errno = 0;
+  int now = getpriority(PRIO_PROCESS, 0);
+  CHECK_ERRNO(10, errno == 0);
+  CHECK_ERRNO(11, setpriority(PRIO_PROCESS, 0, now + 3) == 0);
+  CHECK(12, getpriority(PRIO_PROCESS, 0) == now + 3);
+  CHECK(13, getpriority(PRIO_PROCESS, getpid()) == now + 3);
+  CHECK(14, getpriority(PRIO_PGRP, 0) <= now + 3);   /* the group's least nice */
+  errno = 0;
+  CHECK(15, getpriority(7, 0) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(16, setpriority(PRIO_PROCESS, 999999, 5) == -1 && errno == ESRCH);
+  errno = 0;
+  CHECK(17, setpriority(PRIO_PROCESS, 0, 100) == 0 && getpriority(PRIO_PROCESS, 0) == 19);
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(getpriority(PRIO_PROCESS, 0) == 19 ? 0 : 1);
+  int st;
+  CHECK_ERRNO(18, waitpid(pid, &st, 0) == pid);
+  CHECK(19, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  printf("priority: get, set, group, limits, inherited\n");
+}
+
+static size_t read_all(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY);
+  CHECK_ERRNO(30, fd >= 0);
+  size_t n = 0;
+  ssize_t r;
+  while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+    n += (size_t)r;
+  buf[n] = 0;
+  close(fd);
+  return n;
+}
+
+/* Fields 1 to 4 of /proc/PID/stat: pid (comm) state ppid; comm only for itself (qemu
+ * shows a child's as its own, and fakes neither state nor group for itself). */
+static void check_stat(int code, pid_t pid, pid_t ppid, const char *comm) {
+  char path[64], buf[1024], want[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  read_all(path, buf, sizeof buf);
+  snprintf(want, sizeof want, "%d (", (int)pid);
+  CHECK(code, !strncmp(buf, want, strlen(want)) && strstr(buf, ") "));
+  snprintf(want, sizeof want, "(%s) ", comm);
+  CHECK(code + 1, !comm[0] || strstr(buf, want));
+  int f_ppid = 0, fields = 1;
+  char state[8];
+  CHECK(code + 2, sscanf(strstr(buf, ") ") + 2, "%7s %d", state, &f_ppid) == 2 && f_ppid == ppid);
+  for (const char *p = buf; *p; p++)
+    fields += *p == ' ';
+  CHECK(code + 3, fields >= 44);
+}
+
+static void t_proc(int argc, char **argv) {
+  char buf[256];
+  size_t n = read_all("/proc/self/cmdline", buf, sizeof buf);
+  size_t want = 0;
+  for (int i = 0; i < argc; i++)
+    want += strlen(argv[i]) + 1;
+  CHECK(40, n == want && !strcmp(buf + strlen(buf) + 1, "proc"));
+  CHECK(41, !strcmp(strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf, "compat"));
+  check_stat(42, getpid(), getppid(), "compat");
+  int p[2];
+  CHECK_ERRNO(50, pipe(p) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {   /* waits, as a second task to look at */
+    char c;
+    close(p[1]);
+    _exit(read(p[0], &c, 1) == 0 ? 0 : 1);
+  }
+  close(p[0]);
+  check_stat(51, pid, getpid(), "");
+  snprintf(buf, sizeof buf, "/proc/%d/cmdline", (int)pid);
+  char child[256];   /* ends with its argv[1] (qemu shows its own command line first) */
+  size_t cn = read_all(buf, child, sizeof child);
+  CHECK(55, cn >= 5 && !child[cn - 1] && !strcmp(child + cn - 5, "proc"));
+  close(p[1]);
+  int st;
+  CHECK_ERRNO(56, waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  printf("proc: cmdline and stat of itself and a child\n");
+}
+
+static void t_rusage(void) {
+  struct rusage a, b;
+  CHECK_ERRNO(70, getrusage(RUSAGE_SELF, &a) == 0);
+  CHECK(71, a.ru_maxrss > 0 && a.ru_minflt > 0);
+  size_t n = 8 << 20;
+  char *p = malloc(n);
+  CHECK(72, p != NULL);
+  for (size_t i = 0; i < n; i += 1024)
+    p[i] = (char)i;
+  CHECK_ERRNO(73, getrusage(RUSAGE_SELF, &b) == 0);
+  CHECK(74, b.ru_maxrss >= a.ru_maxrss + 6 * 1024 && b.ru_minflt >= a.ru_minflt + 100);
+  CHECK(75, b.ru_utime.tv_sec * 1000000 + b.ru_utime.tv_usec + b.ru_stime.tv_sec * 1000000 +
+            b.ru_stime.tv_usec >= a.ru_utime.tv_sec * 1000000 + a.ru_utime.tv_usec);
+  CHECK_ERRNO(76, getrusage(RUSAGE_CHILDREN, &a) == 0 && a.ru_maxrss >= 0);
+  errno = 0;
+  CHECK(77, getrusage(5, &a) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(78, getrusage(RUSAGE_SELF, (struct rusage *)8) == -1 && errno == EFAULT);
+  free(p);
+  printf("rusage: peak size, faults and time grow; children, bad who and address\n");
+}
+
+static socklen_t unix_addr(struct sockaddr_un *un, const char *path) {
+  memset(un, 0, sizeof *un);
+  un->sun_family = AF_UNIX;
+  strcpy(un->sun_path, path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+/* A server bound to a path, a child connecting to it, both ways of talk; the errors. */
+static void t_unix(void) {
+  struct sockaddr_un un;
+  unlink("compat.sock");
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CHECK_ERRNO(80, s >= 0);
+  socklen_t len = unix_addr(&un, "compat.sock");
+  CHECK_ERRNO(81, bind(s, (struct sockaddr *)&un, len) == 0);
+  struct stat st;
+  CHECK_ERRNO(82, stat("compat.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+  errno = 0;
+  int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(83, bind(s2, (struct sockaddr *)&un, len) == -1 && errno == EADDRINUSE);
+  CHECK_ERRNO(84, listen(s, 4) == 0);
+  errno = 0;
+  CHECK(85, fcntl(s, F_SETFL, O_NONBLOCK) == 0 && accept(s, NULL, NULL) == -1 && errno == EAGAIN);
+  errno = 0;
+  CHECK(93, accept4(s, NULL, NULL, 0x40) == -1 && errno == EINVAL);
+  fcntl(s, F_SETFL, 0);
+  pid_t pid = fork();
+  if (pid == 0) {   /* the client: waits for the server to answer */
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    char buf[8] = { 0 };
+    if (connect(c, (struct sockaddr *)&un, len) != 0 || write(c, "hello", 5) != 5 ||
+        read(c, buf, sizeof buf) != 3 || strcmp(buf, "bye"))
+      _exit(1);
+    _exit(0);
+  }
+  struct sockaddr_un peer;
+  socklen_t plen = sizeof peer;
+  int a = accept(s, (struct sockaddr *)&peer, &plen);
+  CHECK_ERRNO(86, a >= 0 && peer.sun_family == AF_UNIX);
+  char buf[8] = { 0 };
+  CHECK(87, read(a, buf, sizeof buf) == 5 && !strcmp(buf, "hello"));
+  CHECK(88, write(a, "bye", 3) == 3);
+  int wst;
+  CHECK_ERRNO(89, waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  errno = 0;
+  len = unix_addr(&un, "no-such.sock");
+  CHECK(90, connect(s2, (struct sockaddr *)&un, len) == -1 && errno == ENOENT);
+  errno = 0;
+  len = unix_addr(&un, "a.txt-not-a-dir/x.sock");
+  CHECK(91, bind(s2, (struct sockaddr *)&un, len) == -1 && errno == ENOENT);
+  close(a); close(s); close(s2);
+  CHECK_ERRNO(92, unlink("compat.sock") == 0);
+  printf("unix: bind, listen, accept, connect, talk both ways; in use, missing\n");
+}
+
+static void t_cwd(void) {
+  char buf[4096];
+  CHECK_ERRNO(60, getcwd(buf, sizeof buf));
+  printf("cwd: %s\n", buf);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  const char *area = argc > 1 ? argv[1] : "";
+  if (!strcmp(area, "priority"))
+    t_priority();
+  else if (!strcmp(area, "proc"))
+    t_proc(argc, argv);
+  else if (!strcmp(area, "rusage"))
+    t_rusage();
+  else if (!strcmp(area, "unix"))
+    t_unix();
+  else if (!strcmp(area, "cwd"))
+    t_cwd();
+  else {
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, rusage, unix, cwd)\n", area);
+    return 2;
+  }
+  return 0;
+}
