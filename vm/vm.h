@@ -124,6 +124,7 @@ struct vm_fault_event {
     kern_return_t result;
     pfn_t pfn;
     uint64_t cost_ns;
+    uint64_t reclaim_ns;           /* of cost_ns: pageout scans run to free a frame */
 };
 
 /* Paging thresholds in frames, from XNU's iOS formulas (vm_page_free_reserve,
@@ -202,6 +203,8 @@ struct vm {
     uint32_t purgeable_objects;    /* of which purgeable: footprints need a walk */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
+    uint64_t reclaim_ns;           /* host time in pageout scans run by vm_page_grab,
+                                      counted while trace is set */
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
     enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
     bool compressor_full;          /* the last compression was refused for space (the

@@ -284,7 +284,7 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
                        enum vm_fault_kind *kind)
 {
     struct vm *vm = map->vm;
-    uint64_t t0 = vm->trace ? now_ns() : 0;
+    uint64_t t0 = vm->trace ? now_ns() : 0, reclaim0 = vm->reclaim_ns;
     struct fault f = { .map = map, .va = trunc_page(va), .access = access, .pfn = PFN_NONE };
     kern_return_t kr;
     vm->stats.faults++;
@@ -307,6 +307,7 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
             .task = map->owner, .va = va, .access = access, .kind = f.kind,
             .object = f.source ? f.source->id : 0, .offset = f.offset,
             .result = kr, .pfn = f.pfn, .cost_ns = now_ns() - t0,
+            .reclaim_ns = vm->reclaim_ns - reclaim0,
         };
         vm->trace(vm->trace_ctx, &ev);
     }
