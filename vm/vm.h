@@ -200,7 +200,7 @@ struct vm {
     struct vm_stats stats;
     uint32_t next_object_id;
     uint32_t objects;              /* live vm_objects */
-    uint32_t purgeable_objects;    /* of which purgeable: footprints need a walk */
+    uint32_t purgeable_objects;    /* of which purgeable */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
     uint64_t reclaim_ns;           /* host time in pageout scans run by vm_page_grab,

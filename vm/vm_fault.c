@@ -143,9 +143,11 @@ static kern_return_t fault_slow(struct fault *f)
         struct vm_object *o = e->object;
         bool sole = o->ref_count == 1 && vm_object_internal(o) && e->offset == 0 &&
                     o->size == e->end - e->start;
+        bool was = vm_map_entry_purgeable(e);
         if (!sole &&
             vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
             return KERN_RESOURCE_SHORTAGE;
+        vm_map_entry_object_changed(map, e, was);
         e->needs_copy = false;
     }
 
@@ -210,9 +212,9 @@ static kern_return_t fault_slow(struct fault *f)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;
-    /* The footprint's peak, kept here while it costs O(1): with purgeable memory on the
-     * machine the ledgers walk the map, and a fault must not. */
-    if (!vm->purgeable_objects) {
+    /* The footprint's peak, kept here while it costs O(1): with purgeable memory in the
+     * map the ledgers walk its purgeable entries' pages, and a fault must not. */
+    if (!map->purgeable_entries) {
         struct vm_ledgers l;
         vm_map_ledgers(map, &l);
     }
