@@ -132,8 +132,8 @@ printf '%-14s %8s %8s %8s %8s %10s %10s %10s\n' guest exact auto raw qemu exact/
 raw_row() {     # MODE N
     local i e=() a=() r=() q=() me ma mr mq
     for ((i = 0; i < RAW_REPS; i++)); do
-        e+=("$(cpu_secs "$MACHEMU" run "$G/bench_raw" "$@")")
-        a+=("$(cpu_secs "$MACHEMU" run --clock auto "$G/bench_raw" "$@")")
+        e+=("$(cpu_secs "$MACHEMU" run --system none "$G/bench_raw" "$@")")
+        a+=("$(cpu_secs "$MACHEMU" run --system none --clock auto "$G/bench_raw" "$@")")
         r+=("$(cpu_secs "$O/bench/raw_unicorn" "$G/bench_raw" "$@")")
         if ((HAVE_QEMU)); then q+=("$(cpu_secs "$QEMU" "$G/bench_raw" "$@")"); fi
     done
