@@ -8,6 +8,7 @@
 #define VM_VM_H
 
 #include <stdio.h>
+#include <time.h>
 #include "mmu/invariant.h"
 #include "mmu/pmap.h"
 #include "vm/vm_phantom_cache.h"
@@ -112,6 +113,14 @@ enum vm_fault_kind {
 const char *vm_fault_kind_name(enum vm_fault_kind k);
 /* A kind by its name or an older spelling (zero, file, compressed, ...); -1 if none. */
 int vm_fault_kind_parse(const char *name);
+
+/* Host time, for the fault trace's costs. */
+static inline uint64_t vm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* One line of the fault trace. */
 struct vm_fault_event {

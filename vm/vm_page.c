@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "vm/vm_object.h"
 
 static const char *const kern_names[] = {
@@ -168,21 +167,14 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
         vm_purgeable_page_inactive(vm);
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* With a fault trace, the scan's time is counted apart: a fault's own cost is the
  * trace's cost less the victims' compression it paid for. */
 static void scan_for_frames(struct vm *vm)
 {
-    uint64_t t0 = vm->trace ? now_ns() : 0;
+    uint64_t t0 = vm->trace ? vm_now_ns() : 0;
     vm_pageout_scan(vm);
     if (vm->trace)
-        vm->reclaim_ns += now_ns() - t0;
+        vm->reclaim_ns += vm_now_ns() - t0;
 }
 
 struct vm_page *vm_page_grab(struct vm *vm)
