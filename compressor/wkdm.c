@@ -183,17 +183,24 @@ void wkdm_fill(void *page, uint32_t value)
 
 /* ---- sparse form ---------------------------------------------------------- */
 
+static inline bool zero_group(const uint8_t *p);
+
+/* Pages take this form when mostly zero: whole zero groups are passed over at once. */
 static size_t sparse_encode(const uint8_t *in, uint8_t *out)
 {
     uint8_t *p = out + 4;
     store32(out, WKDM_SPARSE_MAGIC);
-    for (unsigned off = 0; off < WKDM_PAGE_SIZE; off += 4) {
-        uint32_t w = load32(in + off);
-        if (w) {
-            uint16_t at = (uint16_t)off;
-            store32(p, w);
-            memcpy(p + 4, &at, 2);
-            p += 6;
+    for (unsigned group = 0; group < WKDM_PAGE_SIZE; group += 64) {
+        if (zero_group(in + group))
+            continue;
+        for (unsigned off = group; off < group + 64; off += 4) {
+            uint32_t w = load32(in + off);
+            if (w) {
+                uint16_t at = (uint16_t)off;
+                store32(p, w);
+                memcpy(p + 4, &at, 2);
+                p += 6;
+            }
         }
     }
     return (size_t)(p - out);

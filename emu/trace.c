@@ -31,6 +31,9 @@ static void trace_fault(void *ctx, const struct vm_fault_event *ev)
             (unsigned long long)ev->offset, vm_kern_name(ev->result), pfn);
     if (o->trace_filter && o->trace_filter->no_cost)
         fputc('\n', o->fault_trace);
+    else if (o->trace_filter && o->trace_filter->split_cost)
+        fprintf(o->fault_trace, " cost=%.1fus reclaim=%.1fus\n", ev->cost_ns / 1000.0,
+                ev->reclaim_ns / 1000.0);
     else
         fprintf(o->fault_trace, " cost=%.1fus\n", ev->cost_ns / 1000.0);
 }
@@ -95,6 +98,10 @@ int emu_trace_filter_add(struct emu_trace_filter *f, const char *term, char *err
         return add_kinds(f, term + 5, err, errlen);
     if (!strncmp(term, "va=", 3))
         return add_range(f, term + 3, err, errlen);
+    if (!strcmp(term, "cost=split")) {
+        f->split_cost = true;
+        return 0;
+    }
     if (!strncmp(term, "task=", 5)) {
         if (!number(term + 5, &pid) || pid == 0 || pid > INT32_MAX) {
             snprintf(err, errlen, "bad task '%s': want task=PID", term + 5);
@@ -103,6 +110,7 @@ int emu_trace_filter_add(struct emu_trace_filter *f, const char *term, char *err
         f->task = (int)pid;
         return 0;
     }
-    snprintf(err, errlen, "bad filter '%s': want kind=K[,K...], va=LO-HI or task=PID", term);
+    snprintf(err, errlen, "bad filter '%s': want kind=K[,K...], va=LO-HI, task=PID "
+             "or cost=split", term);
     return -1;
 }

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
+#include "mmu/invariant.h"
 #include "mmu/phys.h"
 
 static _Noreturn void phys_panic(const char *what, pfn_t pfn)
@@ -56,7 +60,8 @@ int phys_init(struct phys *p, uint64_t size)
     p->use = calloc(p->nframes, 1);
     p->flags = calloc(p->nframes, 1);
     p->next = calloc(p->nframes, sizeof *p->next);
-    if (!p->ram || !p->use || !p->flags || !p->next) {
+    p->freed_at = calloc(p->nframes, sizeof *p->freed_at);
+    if (!p->ram || !p->use || !p->flags || !p->next || !p->freed_at) {
         phys_fini(p);
         return -ENOMEM;
     }
@@ -81,6 +86,7 @@ void phys_fini(struct phys *p)
     free(p->use);
     free(p->flags);
     free(p->next);
+    free(p->freed_at);
     memset(p, 0, sizeof *p);
 }
 
@@ -93,9 +99,11 @@ pfn_t phys_alloc(struct phys *p, enum phys_use use)
         return PFN_NONE;
     p->free_head = p->next[f];
     p->next[f] = PFN_NONE;
-    if (!(p->flags[f] & PHYS_F_RELEASED))
+    bool zero = p->flags[f] & PHYS_F_RELEASED;
+    if (!zero)
         p->backed_free--;
-    p->flags[f] = 0;
+    /* Frames of other uses are written without phys_will_write: no flag for them. */
+    p->flags[f] = zero && (use == PHYS_VM || use == PHYS_PAGETABLE) ? PHYS_F_ZERO : 0;
     p->use[f] = (uint8_t)use;
     p->count[PHYS_FREE]--;
     p->count[use]++;
@@ -125,6 +133,7 @@ void phys_free(struct phys *p, pfn_t pfn)
     p->count[PHYS_FREE]++;
     p->use[pfn] = PHYS_FREE;
     p->flags[pfn] = 0;
+    p->freed_at[pfn] = p->churn++;
     p->next[pfn] = p->free_head;
     p->free_head = pfn;
     if (++p->backed_free > PHYS_TRIM_AT(p->nframes))
@@ -164,10 +173,58 @@ void phys_trim(struct phys *p, uint32_t keep)
     p->trims++;
 }
 
+static bool all_zero(const uint8_t *b)
+{
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+static bool cold(const struct phys *p, pfn_t pfn)
+{
+    return p->churn - p->freed_at[pfn] > PHYS_COLD_FRAMES;
+}
+
+/* A cold frame's lines would each be read from memory before being overwritten:
+ * streaming stores write them without the read (about twice as fast). */
+static void fill_frame(void *dst, const void *src, bool stream)
+{
+#if defined(__x86_64__)
+    if (stream) {
+        __m128i *d = dst;
+        const __m128i *s = src;
+        for (size_t i = 0; i < PAGE_SIZE / sizeof *d; i += 4) {
+            __m128i a = s ? _mm_load_si128(s + i) : _mm_setzero_si128();
+            __m128i b = s ? _mm_load_si128(s + i + 1) : a;
+            __m128i c = s ? _mm_load_si128(s + i + 2) : a;
+            __m128i e = s ? _mm_load_si128(s + i + 3) : a;
+            _mm_stream_si128(d + i, a);
+            _mm_stream_si128(d + i + 1, b);
+            _mm_stream_si128(d + i + 2, c);
+            _mm_stream_si128(d + i + 3, e);
+        }
+        _mm_sfence();
+        return;
+    }
+#endif
+    (void)stream;
+    if (src)
+        memcpy(dst, src, PAGE_SIZE);
+    else
+        memset(dst, 0, PAGE_SIZE);
+}
+
 void phys_zero(struct phys *p, pfn_t pfn)
 {
     phys_forget_code(p, pfn);
-    memset(phys_ptr(p, pfn), 0, PAGE_SIZE);
+    if (p->flags[pfn] & PHYS_F_ZERO) {
+        p->flags[pfn] &= (uint8_t)~PHYS_F_ZERO;
+        MMU_INVARIANT(all_zero(phys_ptr(p, pfn)));
+        return;
+    }
+    fill_frame(phys_ptr(p, pfn), NULL, cold(p, pfn));
+    p->churn++;
 }
 
 void phys_copy(struct phys *p, pfn_t dst, pfn_t src)
@@ -175,13 +232,17 @@ void phys_copy(struct phys *p, pfn_t dst, pfn_t src)
     if (src >= p->nframes)
         phys_panic("copy from a frame out of range", src);
     phys_forget_code(p, dst);
+    p->flags[dst] &= (uint8_t)~PHYS_F_ZERO;
     if (dst != src)
-        memcpy(phys_ptr(p, dst), phys_ptr(p, src), PAGE_SIZE);
+        fill_frame(phys_ptr(p, dst), phys_ptr(p, src), cold(p, dst));
+    p->churn++;
 }
 
 void phys_will_write(struct phys *p, pfn_t pfn)
 {
     phys_forget_code(p, pfn);
+    p->flags[pfn] &= (uint8_t)~PHYS_F_ZERO;
+    p->churn++;
 }
 
 uint32_t phys_take_stale_code(struct phys *p)

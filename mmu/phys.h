@@ -21,6 +21,8 @@ enum phys_use {
 /* Frame flags kept beside the use. */
 #define PHYS_F_CODE 0x1            /* a translation of this frame was given out for fetch */
 #define PHYS_F_RELEASED 0x2        /* free, and its host memory given back (or never used) */
+#define PHYS_F_ZERO 0x4            /* allocated from released frames and not written since:
+                                      the host reads it as zero, phys_zero need not clear it */
 
 struct phys {
     uint8_t *ram;                  /* host view of guest PA 0 .. size */
@@ -40,9 +42,19 @@ struct phys {
      * allocations take, are given back to the host (madvise), so the emulator's RSS
      * falls after the guest's peak. */
     uint32_t backed_free;
+    /* Frames freed or written whole from the host side so far, and each free frame's
+     * count when it was freed: a frame with many others through the caches since is
+     * out of them, and is cleared or copied into with stores that bypass them (no read
+     * of the old lines). */
+    uint32_t churn;
+    uint32_t *freed_at;
     uint64_t released;             /* frames given back so far */
     uint32_t trims;                /* times frames were given back */
 };
+
+/* Churn since a frame's free past which it counts as out of the caches (2 MB: above
+ * a core's L2, well under a shared L3 less what others use of it). */
+#define PHYS_COLD_FRAMES 128
 
 /* Of nframes: give back when more than 3/8 of the frames are free and host-backed,
  * down to 1/8. */
@@ -56,10 +68,14 @@ const char *phys_use_name(enum phys_use use);
 int phys_init(struct phys *p, uint64_t size);
 void phys_fini(struct phys *p);
 
-/* A free frame now in `use`, contents unspecified; PFN_NONE if none is free. */
+/* A free frame now in `use`, contents unspecified (PHYS_F_ZERO set if known to be zero,
+ * for page-table and VM frames); PFN_NONE if none is free. */
 pfn_t phys_alloc(struct phys *p, enum phys_use use);
 void phys_free(struct phys *p, pfn_t pfn);
-/* Zeroes / copies whole frames through the host view (marks code frames stale). */
+/* Zeroes / copies whole frames through the host view (marks code frames stale). The
+ * first phys_zero of a PHYS_F_ZERO frame writes nothing; phys_copy and phys_will_write
+ * clear the flag, so every write from the host side must be announced by one of them
+ * or follow a phys_zero. */
 void phys_zero(struct phys *p, pfn_t pfn);
 void phys_copy(struct phys *p, pfn_t dst, pfn_t src);
 /* Call before writing into a frame from the host side. */

@@ -8,6 +8,7 @@
 #define VM_VM_H
 
 #include <stdio.h>
+#include <time.h>
 #include "mmu/invariant.h"
 #include "mmu/pmap.h"
 #include "vm/vm_phantom_cache.h"
@@ -115,6 +116,14 @@ const char *vm_fault_kind_name(enum vm_fault_kind k);
 /* A kind by its name or an older spelling (zero, file, compressed, ...); -1 if none. */
 int vm_fault_kind_parse(const char *name);
 
+/* Host time, for the fault trace's costs. */
+static inline uint64_t vm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* One line of the fault trace. */
 struct vm_fault_event {
     int task;                      /* map's owner id */
@@ -126,6 +135,7 @@ struct vm_fault_event {
     kern_return_t result;
     pfn_t pfn;
     uint64_t cost_ns;
+    uint64_t reclaim_ns;           /* of cost_ns: pageout scans run to free a frame */
 };
 
 /* Paging thresholds in frames, from XNU's iOS formulas (vm_page_free_reserve,
@@ -202,9 +212,11 @@ struct vm {
     uint32_t next_object_id;
     uint32_t objects;              /* live vm_objects */
     uint32_t reusable_pages;       /* VM_PAGE_REUSABLE pages (vm_reusable.c) */
-    uint32_t purgeable_objects;    /* of which purgeable: footprints need a walk */
+    uint32_t purgeable_objects;    /* of which purgeable */
     void (*trace)(void *ctx, const struct vm_fault_event *ev);
     void *trace_ctx;
+    uint64_t reclaim_ns;           /* host time in pageout scans run by vm_page_grab,
+                                      counted while trace is set */
     struct compressor *compressor; /* NULL: anonymous pages can only be throttled */
     enum vm_memory_error memory_error;   /* the reason of the latest KERN_MEMORY_ERROR */
     bool compressor_full;          /* the last compression was refused for space (the

@@ -1,6 +1,5 @@
 /* vm/vm_fault.c — from a fault on a virtual address to a mapped frame. */
 #include <string.h>
-#include <time.h>
 #include "vm/vm_compressor.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_shared_region.h"
@@ -15,13 +14,6 @@ struct fault {
     uint64_t offset;               /* in source */
     pfn_t pfn;
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* A fresh page at (obj, offset), zeroed or read from obj's vnode. */
 static kern_return_t page_fill(struct vm *vm, struct vm_object *obj, uint64_t offset,
@@ -143,9 +135,11 @@ static kern_return_t fault_slow(struct fault *f)
         struct vm_object *o = e->object;
         bool sole = o->ref_count == 1 && vm_object_internal(o) && e->offset == 0 &&
                     o->size == e->end - e->start;
+        bool was = vm_map_entry_purgeable(e);
         if (!sole &&
             vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
             return KERN_RESOURCE_SHORTAGE;
+        vm_map_entry_object_changed(map, e, was);
         e->needs_copy = false;
     }
 
@@ -212,9 +206,9 @@ static kern_return_t fault_slow(struct fault *f)
         return KERN_RESOURCE_SHORTAGE;
     if (map->pmap->resident > map->stats.resident_peak)
         map->stats.resident_peak = map->pmap->resident;
-    /* The footprint's peak, kept here while it costs O(1): with purgeable memory on the
-     * machine the ledgers walk the map, and a fault must not. */
-    if (!vm->purgeable_objects) {
+    /* The footprint's peak, kept here while it costs O(1): with purgeable memory in the
+     * map the ledgers walk its purgeable entries' pages, and a fault must not. */
+    if (!map->purgeable_entries) {
         struct vm_ledgers l;
         vm_map_ledgers(map, &l);
     }
@@ -286,7 +280,7 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
                        enum vm_fault_kind *kind)
 {
     struct vm *vm = map->vm;
-    uint64_t t0 = vm->trace ? now_ns() : 0;
+    uint64_t t0 = vm->trace ? vm_now_ns() : 0, reclaim0 = vm->reclaim_ns;
     struct fault f = { .map = map, .va = trunc_page(va), .access = access, .pfn = PFN_NONE };
     kern_return_t kr;
     vm->stats.faults++;
@@ -308,7 +302,8 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t va, vm_prot_t access,
         struct vm_fault_event ev = {
             .task = map->owner, .va = va, .access = access, .kind = f.kind,
             .object = f.source ? f.source->id : 0, .offset = f.offset,
-            .result = kr, .pfn = f.pfn, .cost_ns = now_ns() - t0,
+            .result = kr, .pfn = f.pfn, .cost_ns = vm_now_ns() - t0,
+            .reclaim_ns = vm->reclaim_ns - reclaim0,
         };
         vm->trace(vm->trace_ctx, &ev);
     }

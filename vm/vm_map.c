@@ -33,6 +33,7 @@ static void entry_unlink(struct vm_map *map, struct vm_map_entry *e)
     e->prev->next = e->next;
     e->next->prev = e->prev;
     map->nentries--;
+    map->purgeable_entries -= vm_map_entry_purgeable(e);
     map->size -= e->end - e->start;
     if (map->hint == e)
         map->hint = e->prev;
@@ -48,8 +49,14 @@ static void entry_link_after(struct vm_map *map, struct vm_map_entry *after, str
     after->next->prev = e;
     after->next = e;
     map->nentries++;
+    map->purgeable_entries += vm_map_entry_purgeable(e);
     map->size += e->end - e->start;
     vm_map_tree_insert(map, e);
+}
+
+void vm_map_entry_object_changed(struct vm_map *map, const struct vm_map_entry *e, bool was)
+{
+    map->purgeable_entries += (uint32_t)vm_map_entry_purgeable(e) - (uint32_t)was;
 }
 
 void vm_map_destroy(struct vm_map *map)
@@ -473,9 +480,10 @@ kern_return_t vm_map_protect(struct vm_map *map, uint64_t start, uint64_t end,
 
 /* Forgets an entry's private pages: anonymous memory reads zero again, a private
  * file mapping sees the file again. */
-static void discard_entry(struct vm_map_entry *e)
+static void discard_entry(struct vm_map *map, struct vm_map_entry *e)
 {
     struct vm_object *obj = e->object, *bottom = obj;
+    bool was = vm_map_entry_purgeable(e);
     uint64_t offset = e->offset;
     if (!vm_object_internal(obj))
         return;                /* untouched file pages: nothing private to drop */
@@ -494,6 +502,7 @@ static void discard_entry(struct vm_map_entry *e)
         e->offset = offset;
         e->needs_copy = true;
     }
+    vm_map_entry_object_changed(map, e, was);
     vm_object_deallocate(obj);
 }
 
@@ -510,7 +519,7 @@ kern_return_t vm_map_discard(struct vm_map *map, uint64_t start, uint64_t end)
         if (e->wired_count || e->inheritance == VM_INHERIT_SHARE || !e->object)
             continue;
         pmap_remove(map->pmap, e->start, e->end);
-        discard_entry(e);
+        discard_entry(map, e);
     }
     return KERN_SUCCESS;
 }
@@ -656,8 +665,10 @@ static kern_return_t prepare_share(struct vm_map *map, struct vm_map_entry *e)
             return KERN_RESOURCE_SHORTAGE;
         e->offset = 0;
     } else if (e->needs_copy) {
+        bool was = vm_map_entry_purgeable(e);
         if (vm_object_shadow(&e->object, &e->offset, e->end - e->start) != KERN_SUCCESS)
             return KERN_RESOURCE_SHORTAGE;
+        vm_map_entry_object_changed(map, e, was);
         e->needs_copy = false;
     }
     return KERN_SUCCESS;

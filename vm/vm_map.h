@@ -36,6 +36,13 @@ struct vm_map_entry {
     const char *tag;               /* static name: "text", "data", "heap", "stack", ... */
 };
 
+/* Whether the ledgers count e's pages apart (its object is purgeable; an object is
+ * purgeable or not for life). */
+static inline bool vm_map_entry_purgeable(const struct vm_map_entry *e)
+{
+    return e->object && e->object->purgable != VM_PURGABLE_DENY;
+}
+
 #define VM_FLAGS_FIXED     0x0     /* at *addr; fails if occupied */
 #define VM_FLAGS_ANYWHERE  0x1     /* first fit at or after *addr */
 #define VM_FLAGS_PURGABLE  0x2     /* anonymous memory in a purgeable object */
@@ -58,6 +65,8 @@ struct vm_map {
     struct vm_map_entry *hint;
     struct vm_map_entry *root;     /* of the tree over the entries */
     uint32_t nentries;
+    uint32_t purgeable_entries;    /* of which vm_map_entry_purgeable(): the ledgers visit
+                                      these only, and none in most maps */
     uint32_t max_entries;          /* VM_MAP_MAX_ENTRIES_DEFAULT unless changed */
     uint64_t min, max;             /* usable range */
     uint64_t size;                 /* bytes mapped */
@@ -69,6 +78,8 @@ struct vm_map {
 struct vm_shared_region;
 
 struct vm_map *vm_map_create(struct vm *vm, struct pmap *pmap, uint64_t min, uint64_t max);
+/* After e->object changed in place (e linked in map; was: vm_map_entry_purgeable() before). */
+void vm_map_entry_object_changed(struct vm_map *map, const struct vm_map_entry *e, bool was);
 void vm_map_destroy(struct vm_map *map);   /* also destroys the pmap */
 
 /* A new map for a child task, with old's max_entries: each entry by its inheritance —

@@ -240,11 +240,19 @@ bool vm_map_tree_check(const struct vm_map *map, char *why, size_t len)
         snprintf(why, len, "the tree holds %u entries, the list %u", count, map->nentries);
         return false;
     }
-    for (const struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next)
+    uint32_t purgeable = 0;
+    for (const struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
         if (e->start >= e->end || (e->next != &map->header && e->end > e->next->start)) {
             snprintf(why, len, "entry 0x%llx-0x%llx overlaps the next or is empty",
                      (unsigned long long)e->start, (unsigned long long)e->end);
             return false;
         }
+        purgeable += vm_map_entry_purgeable(e);
+    }
+    if (purgeable != map->purgeable_entries) {
+        snprintf(why, len, "%u purgeable entries, the map counts %u", purgeable,
+                 map->purgeable_entries);
+        return false;
+    }
     return true;
 }

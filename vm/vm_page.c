@@ -167,11 +167,21 @@ static void queue_enter_tail(struct vm *vm, struct vm_page *pg, enum vm_page_que
         vm_purgeable_page_inactive(vm);
 }
 
+/* With a fault trace, the scan's time is counted apart: a fault's own cost is the
+ * trace's cost less the victims' compression it paid for. */
+static void scan_for_frames(struct vm *vm)
+{
+    uint64_t t0 = vm->trace ? vm_now_ns() : 0;
+    vm_pageout_scan(vm);
+    if (vm->trace)
+        vm->reclaim_ns += vm_now_ns() - t0;
+}
+
 struct vm_page *vm_page_grab(struct vm *vm)
 {
     /* Below free_min the scan runs and refills up to free_target: work in batches. */
     if (vm->phys->count[PHYS_FREE] < vm->targets.free_min)
-        vm_pageout_scan(vm);
+        scan_for_frames(vm);
     if (vm->phys->count[PHYS_FREE] <= vm->targets.reserved) {
         vm->stats.shortages++;
         return NULL;

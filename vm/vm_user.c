@@ -183,9 +183,11 @@ static void purgeable_pages(struct vm_map *map, const struct vm_map_entry *e, ui
 
 static void purgeable_ledgers(struct vm_map *map, struct vm_ledgers *l)
 {
-    for (struct vm_map_entry *e = map->header.next; e != &map->header; e = e->next) {
-        if (!e->object || e->object->purgable == VM_PURGABLE_DENY)
+    uint32_t left = map->purgeable_entries;
+    for (struct vm_map_entry *e = map->header.next; left && e != &map->header; e = e->next) {
+        if (!vm_map_entry_purgeable(e))
             continue;
+        left--;
         uint32_t res, comp;
         purgeable_pages(map, e, &res, &comp);
         l->alternate_accounting += res;
@@ -209,7 +211,7 @@ void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
     l->internal = pm->internal;
     l->internal_compressed = pm->compressed;
     l->page_table = pm->tables;
-    if (map->vm->purgeable_objects)
+    if (map->purgeable_entries)
         purgeable_ledgers(map, l);
     l->reusable = vm_map_reusable_count(map);
     l->phys_footprint = (l->internal - l->alternate_accounting) +

@@ -5,6 +5,7 @@
 #    --trace-faults file, and --stats counts at least N pages zero filled;
 #  - faults rowrite: a write to a page made read-only, with no handler, is SIGSEGV (139) with
 #    one crash line naming the signal, the exact address, the write and the protection.
+#  - the trace with cost=split: reclaim= (pageout scans run for a frame) within cost=;
 # Run on its own: tests/integration/test_fault.sh   (see lib.sh for the environment)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +102,32 @@ trace_case() {
   fi
 }
 trace_case
+
+# cost=split: under pressure some decompress faults run a pageout scan for a frame; its
+# time is in reclaim=, a part of cost= (so never above it), and 0 for the others.
+split_case() {
+  local name=faults-trace-split root rc
+  root=$(new_root "$name")
+  emu_run "$root" /dev/null "$root.out" "$root.err" -m 32M --trace-faults="$root.trace" \
+    --trace-filter cost=split -- "$G/compress" 48
+  rc=$?
+  local verdict
+  verdict=$(awk '/^fault / { n++; if ($NF !~ /^reclaim=[0-9.]+us$/ || $(NF-1) !~ /^cost=[0-9.]+us$/) bad++
+      c = substr($(NF-1), 6) + 0; r = substr($NF, 9) + 0; if (r > c) over++
+      if (r > 0 && / kind=decompress /) scans++; if (r == 0 && / kind=decompress /) own++ }
+      END { printf "%d %d %d %d %d", n, bad, over, scans, own }' "$root.trace")
+  local n bad over scans own
+  read -r n bad over scans own <<<"$verdict"
+  if [ "$rc" = 0 ] && [ "$n" -gt 0 ] && [ "$bad" = 0 ] && [ "$over" = 0 ] &&
+     [ "$scans" -gt 0 ] && [ "$own" -gt 0 ]; then
+    pass "$name"
+  else
+    fail "$name" "exit $rc; $n lines, $bad badly formed, $over with reclaim above cost;" \
+      "decompress faults with a scan $scans, without $own"
+    tail -n 3 "$root.trace" | indent
+  fi
+}
+split_case
 
 # --- an unhandled write to a read-only page -------------------------------------------
 crash_names_write_fault() { # EMU_ROOT EMU_ERR

@@ -1,5 +1,7 @@
-/* Unit tests for mmu/phys.c: frame allocation, accounting, stale-code tracking, and
- * host memory given back after a peak. */
+/* Unit tests for mmu/phys.c: frame allocation, accounting, stale-code tracking, host
+ * memory given back after a peak, and frames known to be zero (fresh from the host or
+ * given back to it) cleared without a write, while a reused frame is really cleared,
+ * by cached or streaming stores. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -133,6 +135,8 @@ END_TEST
 START_TEST(host_writes_mark_code_stale)
 {
     pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM);
+    phys_will_write(&p, a);         /* host writes are announced (fresh frames are zero) */
+    phys_will_write(&p, b);
     memset(phys_ptr(&p, a), 0x11, PAGE_SIZE);
     memset(phys_ptr(&p, b), 0x22, PAGE_SIZE);
 
@@ -212,6 +216,103 @@ START_TEST(freed_frames_go_back_to_the_host_past_a_peak)
 }
 END_TEST
 
+static bool frame_is(pfn_t f, uint8_t v)
+{
+    const uint8_t *b = phys_ptr(&p, f);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        if (b[i] != v)
+            return false;
+    return true;
+}
+
+START_TEST(fresh_frames_are_known_zero_and_reused_ones_are_cleared)
+{
+    pfn_t f = phys_alloc(&p, PHYS_VM);
+    ck_assert(p.flags[f] & PHYS_F_ZERO);
+    phys_zero(&p, f);
+    ck_assert(!(p.flags[f] & PHYS_F_ZERO));
+    ck_assert(frame_is(f, 0));
+    memset(phys_ptr(&p, f), 0x5a, PAGE_SIZE);
+    phys_free(&p, f);
+    /* The same frame comes back (most recently freed first), dirty: cleared for real. */
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), f);
+    ck_assert(!(p.flags[f] & PHYS_F_ZERO));
+    ck_assert(frame_is(f, 0x5a));
+    phys_zero(&p, f);
+    ck_assert(frame_is(f, 0));
+    /* A later clear of the same frame after a write is a real one too. */
+    memset(phys_ptr(&p, f), 0x33, 100);
+    phys_zero(&p, f);
+    ck_assert(frame_is(f, 0));
+    /* Frames of other uses never carry the flag (they are written unannounced). */
+    pfn_t k = phys_alloc(&p, PHYS_KERNEL);
+    ck_assert(!(p.flags[k] & PHYS_F_ZERO));
+}
+END_TEST
+
+START_TEST(writes_announced_clear_the_known_zero_flag)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM), c = phys_alloc(&p, PHYS_VM);
+    phys_zero(&p, a);
+    memset(phys_ptr(&p, a), 0x11, PAGE_SIZE);
+    /* Copied into: the flag goes with the contents. */
+    phys_copy(&p, b, a);
+    ck_assert(!(p.flags[b] & PHYS_F_ZERO));
+    ck_assert(frame_is(b, 0x11));
+    phys_zero(&p, b);
+    ck_assert(frame_is(b, 0));
+    /* Written from the host side (a page-in, a decode). */
+    phys_will_write(&p, c);
+    memset(phys_ptr(&p, c), 0x22, PAGE_SIZE);
+    phys_zero(&p, c);
+    ck_assert(frame_is(c, 0));
+}
+END_TEST
+
+START_TEST(frames_given_back_are_known_zero)
+{
+    pfn_t f[8];
+    for (int i = 0; i < 8; i++) {
+        f[i] = phys_alloc(&p, PHYS_VM);
+        phys_zero(&p, f[i]);
+        memset(phys_ptr(&p, f[i]), 0x77, PAGE_SIZE);
+    }
+    for (int i = 0; i < 8; i++)
+        phys_free(&p, f[i]);
+    phys_trim(&p, 0);
+    for (int i = 0; i < 8; i++) {
+        pfn_t g = phys_alloc(&p, PHYS_PAGETABLE);
+        ck_assert(p.flags[g] & PHYS_F_ZERO);
+        ck_assert(frame_is(g, 0));          /* the host cleared it */
+        phys_zero(&p, g);
+        ck_assert(frame_is(g, 0));
+    }
+}
+END_TEST
+
+/* A frame freed long ago is cleared and copied into with streaming stores: the same
+ * contents as the cached path. */
+START_TEST(cold_frames_are_cleared_and_copied_exactly)
+{
+    pfn_t a = phys_alloc(&p, PHYS_VM), b = phys_alloc(&p, PHYS_VM);
+    phys_zero(&p, a);
+    phys_zero(&p, b);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        ((uint8_t *)phys_ptr(&p, a))[i] = (uint8_t)(i * 7 + 1);
+    memset(phys_ptr(&p, b), 0x99, PAGE_SIZE);
+    phys_free(&p, b);
+    p.churn += PHYS_COLD_FRAMES + 1;       /* as if many frames were freed since */
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), b);
+    phys_copy(&p, b, a);
+    ck_assert_int_eq(memcmp(phys_ptr(&p, b), phys_ptr(&p, a), PAGE_SIZE), 0);
+    phys_free(&p, b);
+    p.churn += PHYS_COLD_FRAMES + 1;
+    ck_assert_uint_eq(phys_alloc(&p, PHYS_VM), b);
+    phys_zero(&p, b);
+    ck_assert(frame_is(b, 0));
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
     pfn_t a = phys_alloc(&p, PHYS_VM);
@@ -251,6 +352,10 @@ static Suite *phys_suite(void)
     tcase_add_test(tc, free_of_code_frame_is_stale);
     tcase_add_test(tc, host_writes_mark_code_stale);
     tcase_add_test(tc, freed_frames_go_back_to_the_host_past_a_peak);
+    tcase_add_test(tc, fresh_frames_are_known_zero_and_reused_ones_are_cleared);
+    tcase_add_test(tc, writes_announced_clear_the_known_zero_flag);
+    tcase_add_test(tc, frames_given_back_are_known_zero);
+    tcase_add_test(tc, cold_frames_are_cleared_and_copied_exactly);
     suite_add_tcase(s, tc);
 
     TCase *bad = tcase_create("invariants");

@@ -36,10 +36,17 @@ START_TEST(zero_fill_first_touch)
     enter_anon(BASE, 4 * PG, RW, VM_PROT_ALL);
     ck_assert_uint_eq(xlate(BASE + 5, R, NULL), MMU_FAULT_TRANSLATION);
     uint64_t zf = vm.stats.zero_fill, faults = vm.stats.faults;
-    /* Dirty the frame that will be handed out: zero fill must really zero it. */
-    for (pfn_t f = 1; f < p.nframes; f++)
-        if (p.use[f] == PHYS_FREE)
-            memset(phys_ptr(&p, f), 0xee, PG);
+    /* Dirty the frame that will be handed out, as a previous owner would have (frames
+     * never used are known to be zero): zero fill must really zero it. */
+    static pfn_t used[RAM / PG];
+    unsigned n = 0;
+    for (pfn_t f; (f = phys_alloc(&p, PHYS_VM)) != PFN_NONE; used[n++] = f) {
+        phys_will_write(&p, f);
+        memset(phys_ptr(&p, f), 0xee, PG);
+    }
+    while (n)
+        phys_free(&p, used[--n]);      /* the lowest comes back first, dirty */
+    ck_assert_uint_eq(((uint8_t *)phys_ptr(&p, p.free_head))[PG - 1], 0xee);
 
     ck_assert_int_eq(fault_ok(BASE + 5, R), VM_FAULT_ZERO_FILL);
     ck_assert_uint_eq(vm.stats.zero_fill, zf + 1);

@@ -3,7 +3,9 @@
  * pages of a removed piece freed unless something else maps them), coalescing
  * of compatible neighbours, max_protection, vm_map_move, vm_map_discard, frame
  * accounting after vm_map_destroy; lookups and first-fit searches among many entries
- * (the tree over the list), and the limit on entries. Guest memory is read and written
+ * (the tree over the list), the limit on entries, and the count of purgeable entries
+ * the ledgers visit (kept through clips, merges, removal, fork, copy-on-write and
+ * discard; the footprint's peak kept by faults in a map without any). Guest memory is read and written
  * through pmap_extract + phys_ptr after vm_fault made it resident. */
 #include <check.h>
 #include <stdlib.h>
@@ -829,6 +831,82 @@ START_TEST(split_at_limit_changes_nothing)
 }
 END_TEST
 
+/* --- purgeable entries ------------------------------------------------------------- */
+
+static void enter_purgeable_at(struct vm_map *in, uint64_t addr, uint64_t size)
+{
+    uint64_t a = addr;
+    ck_assert_int_eq(vm_map_enter(in, &a, size, VM_FLAGS_FIXED | VM_FLAGS_PURGABLE, NULL, 0,
+                                  false, RW, VM_PROT_ALL, VM_INHERIT_COPY, "purgeable"),
+                     KERN_SUCCESS);
+}
+
+static void assert_purgeable_count_at(int line, struct vm_map *in, uint32_t want)
+{
+    char why[256];
+    ck_assert_msg(in->purgeable_entries == want, "line %d: %u purgeable entries, want %u", line, in->purgeable_entries, want);
+    ck_assert_msg(vm_map_tree_check(in, why, sizeof why), "%s", why);
+}
+#define assert_purgeable_count(in, want) assert_purgeable_count_at(__LINE__, in, want)
+
+START_TEST(purgeable_entries_counted_through_changes)
+{
+    enter_at(BASE, 4 * PG, RW, VM_PROT_ALL);
+    enter_purgeable_at(map, BASE + 8 * PG, 6 * PG);
+    assert_purgeable_count(map, 1);
+    /* Clipped in three by a protect of its middle, merged back by another. */
+    ck_assert_int_eq(vm_map_protect(map, BASE + 10 * PG, BASE + 11 * PG, R, false), KERN_SUCCESS);
+    assert_purgeable_count(map, 3);
+    ck_assert_int_eq(vm_map_protect(map, BASE + 10 * PG, BASE + 11 * PG, RW, false), KERN_SUCCESS);
+    assert_purgeable_count(map, 1);
+    /* A piece removed: two pieces left. */
+    ck_assert_int_eq(vm_map_remove(map, BASE + 9 * PG, BASE + 10 * PG), KERN_SUCCESS);
+    assert_purgeable_count(map, 2);
+    poke(BASE + 12 * PG, 7);
+
+    /* A child gets both pieces; its write shadows one with a plain object. */
+    struct vm_map *child = vm_map_fork(map, pmap_create(&m));
+    ck_assert_ptr_nonnull(child);
+    assert_purgeable_count(child, 2);
+    ck_assert_int_eq(vm_fault(child, BASE + 12 * PG, VM_PROT_WRITE, NULL), KERN_SUCCESS);
+    assert_purgeable_count(child, 1);
+    vm_map_destroy(child);
+
+    /* The parent's write after the fork shadows its piece too. A discard then leaves
+     * both pieces without an object (the purgeable one is held by the shadow as well),
+     * to be zero filled on the next touch. */
+    poke(BASE + 12 * PG, 8);
+    assert_purgeable_count(map, 1);
+    ck_assert_int_eq(vm_map_discard(map, BASE + 8 * PG, BASE + 14 * PG), KERN_SUCCESS);
+    assert_purgeable_count(map, 0);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 16 * PG), KERN_SUCCESS);
+    assert_purgeable_count(map, 0);
+    destroy_and_check_frames();
+}
+END_TEST
+
+/* Purgeable memory in another task: the faults of this one still keep its peak. */
+START_TEST(fault_keeps_peak_beside_purgeable_memory)
+{
+    struct vm_map *other = vm_map_create(&vm, pmap_create(&m), 0x10000, 1ull << 47);
+    ck_assert_ptr_nonnull(other);
+    enter_purgeable_at(other, BASE, 2 * PG);
+    ck_assert_uint_gt(vm.purgeable_objects, 0);
+    enter_at(BASE, 8 * PG, RW, VM_PROT_ALL);
+    for (unsigned i = 0; i < 8; i++)
+        poke(BASE + i * PG, 1);
+    uint32_t peak = map->stats.footprint_peak;
+    ck_assert_uint_ge(peak, 8);
+    ck_assert_int_eq(vm_map_remove(map, BASE, BASE + 8 * PG), KERN_SUCCESS);
+    struct vm_ledgers l;
+    vm_map_ledgers(map, &l);
+    ck_assert_uint_lt(l.phys_footprint, 8);
+    ck_assert_uint_eq(l.phys_footprint_peak, peak);
+    vm_map_destroy(other);
+    destroy_and_check_frames();
+}
+END_TEST
+
 static Suite *vm_map_suite(void)
 {
     Suite *s = suite_create("vm_map");
@@ -868,6 +946,12 @@ static Suite *vm_map_suite(void)
     tcase_add_test(many, limit_refuses_new_entries);
     tcase_add_test(many, split_at_limit_changes_nothing);
     suite_add_tcase(s, many);
+
+    TCase *pu = tcase_create("purgeable entries");
+    tcase_add_checked_fixture(pu, setup, teardown);
+    tcase_add_test(pu, purgeable_entries_counted_through_changes);
+    tcase_add_test(pu, fault_keeps_peak_beside_purgeable_memory);
+    suite_add_tcase(s, pu);
     return s;
 }
 
