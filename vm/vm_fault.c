@@ -208,10 +208,8 @@ static kern_return_t fault_slow(struct fault *f)
         map->stats.resident_peak = map->pmap->resident;
     /* The footprint's peak, kept here while it costs O(1): with purgeable memory in the
      * map the ledgers walk its purgeable entries' pages, and a fault must not. */
-    if (!map->purgeable_entries) {
-        struct vm_ledgers l;
-        vm_map_ledgers(map, &l);
-    }
+    if (!map->purgeable_entries)
+        vm_map_footprint_peak_update(map);
     return KERN_SUCCESS;
 }
 

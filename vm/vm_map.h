@@ -201,6 +201,9 @@ struct vm_ledgers {
 /* From the pmap's counters, visiting only the pages of purgeable regions: what Jetsam
  * reads after each change. Its phys_footprint equals vm_map_usage()'s. */
 void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l);
+/* The footprint's peak brought up to now, without the reusable count's walk of the
+ * map (the fault path); O(1) while the map has no purgeable entry. */
+void vm_map_footprint_peak_update(struct vm_map *map);
 
 /* madvise(MADV_FREE_REUSABLE) (Linux: MADV_FREE): the private anonymous pages in
  * range keep their contents but leave the pmap, and so the task's internal pages

@@ -202,7 +202,8 @@ static void purgeable_ledgers(struct vm_map *map, struct vm_ledgers *l)
     }
 }
 
-void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
+/* The ledgers that make up phys_footprint, and its peak; reusable left 0. */
+static void footprint_ledgers(struct vm_map *map, struct vm_ledgers *l)
 {
     *l = (struct vm_ledgers){ 0 };
     const struct pmap *pm = map->pmap;
@@ -213,7 +214,6 @@ void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
     l->page_table = pm->tables;
     if (map->purgeable_entries)
         purgeable_ledgers(map, l);
-    l->reusable = vm_map_reusable_count(map);
     l->phys_footprint = (l->internal - l->alternate_accounting) +
                         (l->internal_compressed - l->alternate_accounting_compressed) +
                         l->iokit_mapped + l->purgeable_nonvolatile +
@@ -221,4 +221,17 @@ void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
     if (l->phys_footprint > map->stats.footprint_peak)
         map->stats.footprint_peak = l->phys_footprint;
     l->phys_footprint_peak = map->stats.footprint_peak;
+}
+
+void vm_map_footprint_peak_update(struct vm_map *map)
+{
+    struct vm_ledgers l;
+    footprint_ledgers(map, &l);
+}
+
+void vm_map_ledgers(struct vm_map *map, struct vm_ledgers *l)
+{
+    footprint_ledgers(map, l);
+    if (map->pmap)
+        l->reusable = vm_map_reusable_count(map);
 }
