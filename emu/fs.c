@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "emu/internal.h"
 
@@ -142,6 +144,33 @@ static int create_in_root(struct emu *emu, const char *abs, int flags, int mode)
     return fd;
 }
 
+/* The host's /proc describes the host: a root that holds it (--root /, a bind mount, a
+ * symlink to it) must not show it. machemu's own /proc files come from procfs.c. */
+static bool on_host_procfs(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* A refusal (EACCES, ELOOP...) inside the host's /proc would tell that the path exists:
+ * is the nearest ancestor that opens on procfs? */
+static bool in_host_procfs(struct emu *emu, const char *abs)
+{
+    char *dir = strdup(abs[0] == '/' ? abs + 1 : abs), *slash;
+    struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+    long fd = -1;
+    while (dir && fd < 0 && (slash = strrchr(dir, '/'))) {
+        *slash = 0;
+        fd = syscall(SYS_openat2, emu->rootfd, dir, &how, sizeof how);
+    }
+    free(dir);
+    bool in = fd >= 0 && on_host_procfs((int)fd);
+    if (fd >= 0)
+        close((int)fd);
+    return in;
+}
+
 static int open_in_root(struct emu *emu, const char *abs, int flags, int mode)
 {
     struct open_how how = {
@@ -152,7 +181,13 @@ static int open_in_root(struct emu *emu, const char *abs, int flags, int mode)
     long fd = syscall(SYS_openat2, emu->rootfd, abs[0] == '/' ? abs + 1 : abs, &how, sizeof how);
     if (fd < 0 && errno == ENOENT && abs[1] == 0)
         fd = syscall(SYS_openat2, emu->rootfd, ".", &how, sizeof how);
-    return fd < 0 ? -errno : (int)fd;
+    if (fd < 0)
+        return errno != ENOENT && in_host_procfs(emu, abs) ? -ENOENT : -errno;
+    if (on_host_procfs((int)fd)) {
+        close((int)fd);
+        return -ENOENT;
+    }
+    return (int)fd;
 }
 
 /* A few device nodes every program expects, whatever the root holds. */

@@ -128,4 +128,23 @@ else
   indent <"$out/lines"
   if [ -s "$out/stderr" ]; then echo "    --- emulator stderr (last 20 lines):"; tail -n 20 "$out/stderr" | indent; fi
 fi
+
+# The host's /proc is never visible, even with the host's / as the root: what machemu does
+# not make itself is absent (ENOENT, never EACCES, which would tell that it exists).
+name=host-proc-hidden
+BB=${BUSYBOX:-$TOP/tests/.cache/busybox}
+if [ ! -x "$BB" ]; then
+  skip "$name" "no busybox binary ($BB): tests/fetch-busybox.sh fetches it"
+else
+  why=()
+  for p in /proc/version /proc/1/environ /proc/1/root/etc/passwd /proc/sys/kernel/ostype /proc/self/mounts; do
+    out=$(timeout -k 5 60 "${EMU[@]}" run --root / --system none "$BB" cat "$p" 2>&1)
+    st=$?
+    [ "$st" = 1 ] && [ "$out" = "cat: can't open '$p': No such file or directory" ] ||
+      why+=("$p: status $st, '$(printf %s "$out" | head -c 80)'")
+  done
+  out=$(timeout -k 5 60 "${EMU[@]}" run --root / --system none "$BB" cat /proc/self/status 2>&1)
+  printf '%s\n' "$out" | grep -q "^Pid:	1000$" || why+=("machemu's own /proc/self/status not read")
+  if [ ${#why[@]} -eq 0 ]; then pass "$name"; else joined=$(IFS=';'; echo "${why[*]}"); fail "$name" "${joined//;/; }"; fi
+fi
 finish
