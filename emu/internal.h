@@ -458,6 +458,10 @@ static inline struct task *task_leader(struct task *t)
 struct task *task_walk_next(const struct emu *emu, const struct task *t);
 int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid,
                       uint64_t tls, uint64_t ctid);
+/* A clone's first state (a thread's or a forked child's): the creator's registers, but
+ * x0 = 0, the new stack and TLS; the tid words the flags ask for. */
+void clone_start_state(struct emu *emu, struct task *c, uint64_t flags, uint64_t newsp,
+                       uint64_t ptid, uint64_t tls, uint64_t ctid);
 /* Moves what the process shares between the running thread and its leader: at a switch,
  * and before anything looks at or frees the process as a whole. */
 void thread_share_out(struct task *t);

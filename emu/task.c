@@ -543,20 +543,7 @@ int64_t task_fork(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t ptid
         task_free(emu, c);
         return rc;
     }
-    cpu_context_save(emu, c->ctx);
-    cpu_context_set_reg(c->ctx, CPU_X(0), 0);
-    if (newsp)
-        cpu_context_set_reg(c->ctx, CPU_SP, newsp);
-    if (flags & L_CLONE_SETTLS)
-        cpu_context_set_reg(c->ctx, CPU_TPIDR_EL0, tls);
-    if (flags & L_CLONE_CHILD_SETTID)
-        c->set_child_tid = ctid;
-    if (flags & L_CLONE_CHILD_CLEARTID)
-        c->clear_child_tid = ctid;
-    if (flags & L_CLONE_PARENT_SETTID) {
-        uint32_t tid = (uint32_t)c->pid;
-        copyout(emu, ptid, &tid, sizeof tid);
-    }
+    clone_start_state(emu, c, flags, newsp, ptid, tls, ctid);
     if (flags & L_CLONE_VFORK) {
         c->vfork_parent = p;
         p->state = TASK_BLOCKED_WAIT;

@@ -136,9 +136,8 @@ static struct task *thread_alloc(struct emu *emu, const struct task *p, int *err
     return c;
 }
 
-/* The creator's registers, but x0 = 0, the new stack and TLS; the tid words. */
-static void thread_start_state(struct emu *emu, struct task *c, uint64_t flags, uint64_t newsp,
-                               uint64_t ptid, uint64_t tls, uint64_t ctid)
+void clone_start_state(struct emu *emu, struct task *c, uint64_t flags, uint64_t newsp,
+                       uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
     cpu_context_save(emu, c->ctx);
     cpu_context_set_reg(c->ctx, CPU_X(0), 0);
@@ -177,7 +176,7 @@ int64_t thread_create(struct emu *emu, uint64_t flags, uint64_t newsp, uint64_t 
     while (*pp)
         pp = &(*pp)->th.next;
     *pp = c;
-    thread_start_state(emu, c, flags, newsp, ptid, tls, ctid);
+    clone_start_state(emu, c, flags, newsp, ptid, tls, ctid);
     return c->pid;
 }
 
