@@ -294,6 +294,7 @@ static void thread_free(struct emu *emu, struct task *t)
     thread_release(emu, t);
     free(t->th.snap);
     free(t->name);
+    free(t->cmdline);
     free(t);
 }
 
@@ -322,6 +323,20 @@ void thread_free_all(struct emu *emu, struct task *leader)
     }
 }
 
+/* exec loaded the new image's name and argv into the calling thread t: they are the
+ * process's, whose leader t becomes; t leaves with the old ones. */
+static void take_image_names(struct task *leader, struct task *t)
+{
+    char *name = leader->name, *cmdline = leader->cmdline;
+    size_t len = leader->cmdline_len;
+    leader->name = t->name;
+    leader->cmdline = t->cmdline;
+    leader->cmdline_len = t->cmdline_len;
+    t->name = name;
+    t->cmdline = cmdline;
+    t->cmdline_len = len;
+}
+
 void thread_exec_alone(struct emu *emu)
 {
     struct task *t = emu->task, *leader = task_leader(t);
@@ -341,6 +356,7 @@ void thread_exec_alone(struct emu *emu)
         leader->ran_from = emu->icount;
         leader->state = TASK_RUNNABLE;
         leader->set_child_tid = leader->clear_child_tid = 0;
+        take_image_names(leader, t);
         thread_release(emu, t);    /* freed at the next switch: the caller still reads it */
         emu->task = leader;
     }

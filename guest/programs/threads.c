@@ -652,6 +652,15 @@ int main(int argc, char **argv)
   self_path = argv[0];
   if (argc > 1 && !strcmp(argv[1], "exec-child")) {
     printf("exec: the new image runs, pid %s, alone\n", getpid() == syscall(SYS_gettid) ? "kept" : "new");
+    /* the process's command line is the new image's argv */
+    char cmd[512] = { 0 };
+    FILE *f = fopen("/proc/self/cmdline", "r");
+    size_t n = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+    if (f)
+      fclose(f);
+    size_t first = strnlen(cmd, n);
+    if (first + 1 >= n || strcmp(cmd + first + 1, "exec-child"))
+      return 132;
     return 9;
   }
   if (argc > 1 && !strcmp(argv[1], "guard"))
