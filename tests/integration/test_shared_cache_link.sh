@@ -14,6 +14,8 @@
 #    (status 126, one line naming --no-shared-region and --static); its twin runs.
 #  - scl-other-cache: a cache whose UUID differs from the one the program was linked
 #    against is refused the same way.
+#  - scl-cc-default: a file built outside the tree with machemu-cc --macho is linked
+#    against the cache (refused under --no-shared-region), with --static it is not.
 # Run on its own: tests/integration/test_shared_cache_link.sh   (see lib.sh)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +119,25 @@ if [ "$st" = 126 ] && [ "$(wc -l <"$d/other.err")" = 1 ] && grep -q 'another bui
 else
   fail scl-other-cache "status $(status_text "$st") (want 126 and one line)"
   head -n 3 "$d/other.err" | indent
+fi
+
+root=$(new_root scl-cc-default)
+printf '#include <stdio.h>\nint main(void) { puts("built"); return 0; }\n' >"$root/u.c"
+if (cd "$root" && "$BUILD/guest/machemu-cc" --macho u.c -o cached &&
+    "$BUILD/guest/machemu-cc" --macho --static u.c -o static) >"$d/cc.log" 2>&1; then
+  emu_run "$root" /dev/null "$d/cc1.out" "$d/cc1.err" --no-shared-region -- "$root/cached"
+  st=$?
+  emu_run "$root" /dev/null "$d/cc2.out" "$d/cc2.err" --no-shared-region -- "$root/static"
+  st_s=$?
+  emu_run "$root" /dev/null "$d/cc3.out" "$d/cc3.err" -- "$root/cached"
+  st_r=$?
+  if [ "$st" = 126 ] && [ "$st_s" = 0 ] && [ "$st_r" = 0 ] && [ "$(cat "$d/cc3.out")" = built ]; then
+    pass scl-cc-default
+  else
+    fail scl-cc-default "under --no-shared-region: default build $(status_text "$st") (want 126), --static $(status_text "$st_s") (want 0); default build with the region $(status_text "$st_r") (want 0)"
+  fi
+else
+  fail scl-cc-default "machemu-cc --macho failed"; indent <"$d/cc.log"
 fi
 
 finish
