@@ -2,29 +2,30 @@
  *
  *   mkcache OUT IMAGE STUBS LIB...
  *
- * IMAGE is the SDK's libraries (Mach-O libc and libmach) linked by ld64.lld as one
- * dylib at address 0, with the first section of __DATA aligned to 64 MB. As dyld's
- * cache builder does, mkcache places it at a fixed address and applies its rebases, so
- * that it runs where it lies with no dyld: its header, __TEXT and __DATA_CONST at
- * IMAGE_BASE in the __TEXT mapping, its __DATA 64 MB further, in the __DATA mapping (each task gets that copy-on-write, so its state is per task). STUBS
- * receives an assembly file for programs to link against: for each exported function a
- * four-instruction veneer (three moves and a br) that branches to the function's absolute address through x16
- * (the AAPCS64 intra-procedure scratch register, which dyld's stubs use too), for each
- * exported variable an absolute symbol, and a section __TEXT,__shared_cache holding the
- * cache's UUID, by which the loader knows that the program needs this very cache.
+ * IMAGE is the SDK's Mach-O libc and libmach, linked by ld64.lld as one dylib at address
+ * 0 with the first section of its __DATA aligned to 64 MB. As dyld's cache builder
+ * does, mkcache places it at a fixed address and applies its rebases, so that it runs
+ * where it lies with no dyld: its header, __TEXT and __DATA_CONST at IMAGE_BASE in the
+ * cache's __TEXT mapping, its __DATA 64 MB further, in the cache's __DATA mapping (which
+ * each task gets copy-on-write, so the libraries' state is per task). Into STUBS goes an
+ * assembly file for programs to link against: for each exported function a veneer of
+ * four instructions (three moves and a br) that branches to the function's address
+ * through x16 (AAPCS64's intra-procedure scratch register, which dyld's stubs use too),
+ * for each exported variable an absolute symbol, and a section __TEXT,__shared_cache
+ * holding the cache's UUID, by which the loader knows the cache the program needs.
  *
  * The file starts with a header laid out as dyld's (dyld_cache_header: a 16-byte
  * magic, then mappingOffset and mappingCount; dyld_cache_mapping_info records of
- * address, size, file offset, max and initial protection). Three mappings, as an
- * arm64 iOS cache has them:
+ * address, size, file offset, max and initial protection; the UUID at offset 0x58, a
+ * hash of the placed image). Three mappings, as an arm64 iOS cache has them:
  *   __TEXT      r-x  at 0x180000000: the header, the image, the other libraries given
- *                    (as raw bytes: the ELF libmach.a), then more code-like bytes (the libraries again, each copy perturbed so that
- *                    no two pages are alike) up to TEXT_SIZE;
+ *                    (raw bytes: the ELF libmach.a), then more code-like bytes (the
+ *                    libraries again, each copy perturbed so that no two pages are
+ *                    alike) up to TEXT_SIZE;
  *   __LINKEDIT  r--  right after: a symbol string table and a table of offsets;
  *   __DATA      rw-  at the next 32 MB boundary (the read-only part is nested in
- *                    32 MB twigs): the image's __DATA, then pointers into __TEXT,
+ *                    32 MB twigs): the image's __DATA among pointers into __TEXT,
  *                    counters and zeros.
- * The header's UUID (at dyld's offset 0x58) is a hash of the image as placed.
  * The output is the same for the same inputs. */
 #include <errno.h>
 #include <stdbool.h>
@@ -173,7 +174,7 @@ static bool in_file(const struct image *im, uint64_t off, uint64_t len)
 
 static int parse_segment(struct image *im, const uint8_t *c, uint32_t size)
 {
-    uint32_t nsects = get32(c + 64);
+    uint32_t nsects = size >= 72 ? get32(c + 64) : 0;
     if (size < 72 || nsects > (size - 72) / 80 || im->nseg == 16 ||
         im->nsect + (int)nsects > MAX_SECTIONS)
         return image_bad(im, "bad LC_SEGMENT_64");
@@ -362,6 +363,46 @@ static int write_stubs(const struct image *im, const char *path, const uint8_t u
     return fclose(f);
 }
 
+static void write_header(const struct cache *c)
+{
+    const struct mapping map[] = {
+        { BASE, TEXT_SIZE, 0, 5, 5 },
+        { BASE + TEXT_SIZE, LINKEDIT_SIZE, TEXT_SIZE, 1, 1 },
+        { c->data_addr, DATA_SIZE, TEXT_SIZE + LINKEDIT_SIZE, 3, 3 },
+    };
+    memcpy(c->out, "dyld_v1   arm64", 16);
+    put32(c->out + 16, MAPPING_OFFSET);
+    put32(c->out + 20, 3);
+    for (int i = 0; i < 3; i++) {
+        uint8_t *m = c->out + MAPPING_OFFSET + 32 * i;
+        put64(m, map[i].address);
+        put64(m + 8, map[i].size);
+        put64(m + 16, map[i].file_offset);
+        put32(m + 24, map[i].max_prot);
+        put32(m + 28, map[i].init_prot);
+    }
+}
+
+/* The raw libraries path[1..n-1] into __TEXT from *at on; lib[0] is already set. */
+static int copy_libs(const struct cache *c, uint64_t *at, char **path, uint8_t **lib,
+                     size_t *len, int n)
+{
+    for (int i = 1; i < n; i++) {
+        if (!(lib[i] = slurp(path[i], &len[i])) || len[i] < 4) {
+            fprintf(stderr, "mkcache: %s: %s\n", path[i], lib[i] ? "too short" : strerror(errno));
+            return -1;
+        }
+        if (len[i] > TEXT_SIZE - *at) {
+            fprintf(stderr, "mkcache: the libraries do not fit in %llu MB\n",
+                    (unsigned long long)(TEXT_SIZE >> 20));
+            return -1;
+        }
+        memcpy(c->out + *at, lib[i], len[i]);
+        *at += len[i];
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -383,22 +424,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mkcache: %s: %s\n", im.path, strerror(errno));
         return 1;
     }
-    const struct mapping map[] = {
-        { BASE, TEXT_SIZE, 0, 5, 5 },
-        { BASE + TEXT_SIZE, LINKEDIT_SIZE, TEXT_SIZE, 1, 1 },
-        { c.data_addr, DATA_SIZE, TEXT_SIZE + LINKEDIT_SIZE, 3, 3 },
-    };
-    memcpy(c.out, "dyld_v1   arm64", 16);
-    put32(c.out + 16, MAPPING_OFFSET);
-    put32(c.out + 20, 3);
-    for (int i = 0; i < 3; i++) {
-        uint8_t *m = c.out + MAPPING_OFFSET + 32 * i;
-        put64(m, map[i].address);
-        put64(m + 8, map[i].size);
-        put64(m + 16, map[i].file_offset);
-        put32(m + 24, map[i].max_prot);
-        put32(m + 28, map[i].init_prot);
-    }
+    write_header(&c);
     fill_linkedit(c.out + TEXT_SIZE);
     fill_data(c.out + TEXT_SIZE + LINKEDIT_SIZE);
     if (parse_image(&im) < 0 || place_image(&im, &c) < 0 || apply_rebases(&im, &c) < 0)
@@ -406,19 +432,8 @@ int main(int argc, char **argv)
     lib[0] = c.out + (IMAGE_BASE - BASE);
     len[0] = im.text_end - IMAGE_BASE;
     uint64_t at = (im.text_end - BASE + 15) & ~15ull;
-    for (int i = 1; i < nlib; i++) {
-        if (!(lib[i] = slurp(argv[3 + i], &len[i])) || len[i] < 4) {
-            fprintf(stderr, "mkcache: %s: %s\n", argv[3 + i], lib[i] ? "too short" : strerror(errno));
-            return 1;
-        }
-        if (len[i] > TEXT_SIZE - at) {
-            fprintf(stderr, "mkcache: the libraries do not fit in %llu MB\n",
-                    (unsigned long long)(TEXT_SIZE >> 20));
-            return 1;
-        }
-        memcpy(c.out + at, lib[i], len[i]);
-        at += len[i];
-    }
+    if (copy_libs(&c, &at, argv + 3, lib, len, nlib) < 0)
+        return 1;
     fill_text(c.out, (at + 3) & ~3ull, lib, len, nlib);
     uint8_t uuid[16];
     image_uuid(&im, &c, uuid);
