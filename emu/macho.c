@@ -198,7 +198,8 @@ static int parse_segment(struct macho *m, const uint8_t *c, uint32_t size)
                   s->vmsize != 0;
     for (uint32_t i = 0; i < nsects; i++) {
         const uint8_t *r = c + SEGMENT_CMD_SIZE + i * SECTION_SIZE;
-        if (!strncmp((const char *)r, "__shared_cache", 16) && !strncmp((const char *)r + 16, "__TEXT", 16)) {
+        if (!strncmp((const char *)r, "__shared_cache", 16) &&
+            !strncmp((const char *)r + 16, "__TEXT", 16)) {
             uint32_t off = get32(r + 48);
             if (get64(r + 40) != 16 || off == 0 || off > m->size || m->size - off < 16)
                 return bad(m, "section __TEXT,__shared_cache is not a 16-byte cache UUID");
