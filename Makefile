@@ -69,10 +69,12 @@ MACHEMU   := $(O)/machemu
 include guest/sdk/sdk.mk
 
 # Mach-O guest programs: guest/programs/macho/<name>.c -> build/guest/macho/<name>, built
-# with machemu-cc --macho (PIE unless the program's MACHO_LDFLAGS say -no_pie).
+# with machemu-cc --macho --static (PIE unless the program's MACHO_LDFLAGS say -no_pie);
+# some again as build/guest/macho/cached/<name>, calling into the shared cache.
 MACHO_GUEST_CFLAGS ?= -O2 -Wall -Wextra -Werror -Iguest/include -Iguest/programs
 MACHO_GUEST_SRC := $(wildcard guest/programs/macho/*.c)
-MACHO_GUEST_BIN := $(patsubst guest/programs/macho/%.c,$(O)/guest/macho/%,$(MACHO_GUEST_SRC))
+MACHO_GUEST_BIN := $(patsubst guest/programs/macho/%.c,$(O)/guest/macho/%,$(MACHO_GUEST_SRC)) \
+                   $(patsubst %,$(O)/guest/macho/cached/%,hello vm malloc bsd)
 
 # Guest programs: guest/programs/<name>.c (tests) and guest/bench/<name>.c (benchmarks)
 # -> build/guest/<name> (static AArch64 Linux ELF), built with machemu-cc, so each may
@@ -176,7 +178,10 @@ $(O)/guest/bench_raw: GUEST_CFLAGS += -nostdlib -ffreestanding -fno-stack-protec
     -fno-tree-loop-distribute-patterns
 
 $(O)/guest/macho/%: guest/programs/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
-	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
+	$(MACHEMU_CC) --macho --static $(MACHO_GUEST_CFLAGS) $(MACHO_LDFLAGS) -o $@ $<
+$(O)/guest/macho/cached/%: guest/programs/macho/%.c $(MACHO_SDK) $(GUEST_COMMON)
+	@mkdir -p $(dir $@)
+	$(MACHEMU_CC) --macho $(MACHO_GUEST_CFLAGS) -o $@ $<
 $(O)/guest/macho/nopie: MACHO_LDFLAGS := -Wl,-no_pie
 $(O)/guest/macho/nopie: guest/programs/macho/pie.c
 $(O)/guest/macho/entries: guest/programs/mach_entries.c

@@ -215,6 +215,7 @@ struct emu_jetsam {
 struct emu {
     struct emu_options opt;
     struct vm_shared_region *shared_region;   /* NULL: none (emu/shared_cache.c) */
+    uint8_t shared_cache_uuid[16];            /* its header's, at dyld's offset 0x58 */
     mode_t user_umask;             /* machemu's, read at start: the first task's too */
     struct cpu *cpu;               /* Unicorn and its state (cpu.c) */
     struct phys phys;

@@ -90,6 +90,7 @@ struct macho {
     bool has_main, has_thread, has_dyld_info;
     uint64_t entryoff, stacksize, thread_pc;
     uint32_t rebase_off, rebase_size;
+    uint32_t cache_uuid_off;       /* of __TEXT,__shared_cache; 0: none */
     uint64_t slide;
     uint64_t lo, hi;               /* extent of the mapped segments, slid */
     char *err;
@@ -195,6 +196,16 @@ static int parse_segment(struct macho *m, const uint8_t *c, uint32_t size)
                    s->name, (unsigned long long)s->vmaddr, (unsigned long long)s->fileoff);
     s->pagezero = s->vmaddr == 0 && s->filesize == 0 && s->initprot == 0 && s->maxprot == 0 &&
                   s->vmsize != 0;
+    for (uint32_t i = 0; i < nsects; i++) {
+        const uint8_t *r = c + SEGMENT_CMD_SIZE + i * SECTION_SIZE;
+        if (!strncmp((const char *)r, "__shared_cache", 16) &&
+            !strncmp((const char *)r + 16, "__TEXT", 16)) {
+            uint32_t off = get32(r + 48);
+            if (get64(r + 40) != 16 || off == 0 || off > m->size || m->size - off < 16)
+                return bad(m, "section __TEXT,__shared_cache is not a 16-byte cache UUID");
+            m->cache_uuid_off = off;
+        }
+    }
     return 0;
 }
 
@@ -653,6 +664,24 @@ static int set_up_task(struct emu *emu, struct task *t, struct macho *m, int arg
     return 0;
 }
 
+/* A program linked against the shared cache (machemu-cc --macho) calls into it at fixed
+ * addresses: it needs the cache it was linked against, and no slide, as ld64.lld made its
+ * references to the cache's variables PC-relative. */
+static int check_cache(struct emu *emu, struct macho *m)
+{
+    uint8_t uuid[16];
+    if (!m->cache_uuid_off)
+        return 0;
+    if (!emu->shared_region)
+        return bad(m, "linked against the shared cache, which --no-shared-region leaves out "
+                   "(rebuild it with machemu-cc --macho --static to run it without)");
+    if (loader_read_at(m->fd, uuid, sizeof uuid, m->cache_uuid_off) < 0 ||
+        memcmp(uuid, emu->shared_cache_uuid, sizeof uuid))
+        return bad(m, "linked against another build of the shared cache than %s (rebuild it "
+                   "with this SDK's machemu-cc)", emu->opt.shared_cache);
+    return 0;
+}
+
 int macho_load(struct emu *emu, struct task *t, int fd, uint64_t size, const char *path,
                int argc, char *const argv[], char *const envp[], struct exec_start *start,
                char *err, size_t errlen)
@@ -666,8 +695,10 @@ int macho_load(struct emu *emu, struct task *t, int fd, uint64_t size, const cha
         rc = check_layout(&m, emu->phys.size);
     if (rc == 0)
         rc = find_entry(&m, &pc);
+    if (rc == 0)
+        rc = check_cache(emu, &m);
     if (rc == 0) {
-        m.slide = m.flags & MH_PIE ? pick_slide(emu, t) : 0;
+        m.slide = m.flags & MH_PIE && !m.cache_uuid_off ? pick_slide(emu, t) : 0;
         rc = set_up_task(emu, t, &m, argc, argv, envp, start);
     }
     free(m.cmds);

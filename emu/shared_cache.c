@@ -17,6 +17,7 @@
 
 #define CACHE_GUEST_PATH "/System/Library/Caches/com.apple.dyld/dyld_shared_cache_arm64"
 #define MAPPING_RECORD 32
+#define UUID_OFFSET    0x58
 
 static uint64_t get64(const uint8_t *p)
 {
@@ -103,6 +104,13 @@ int emu_shared_cache_init(struct emu *emu, char *err, size_t errlen)
     unsigned n;
     char why[200];
     if (read_mappings(fd, path, m, &n, err, errlen) < 0) {
+        close(fd);
+        return -1;
+    }
+    /* Programs linked against the cache carry this UUID (emu/macho.c). */
+    if (pread(fd, emu->shared_cache_uuid, sizeof emu->shared_cache_uuid, UUID_OFFSET) !=
+        (ssize_t)sizeof emu->shared_cache_uuid) {
+        snprintf(err, errlen, "shared cache %s: header too short", path);
         close(fd);
         return -1;
     }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Integration: Mach-O guests end to end (emulator only: qemu-aarch64 cannot load Mach-O).
-#  - build/guest/macho/* (built by make with machemu-cc --macho): exact stdout and exit
+#  - build/guest/macho/* (built by make with machemu-cc --macho --static): exact stdout and exit
 #    status of hello (printf formats, main's return value), nocrt (no libc: main returns
 #    to the loader's exit stub), malloc (the SDK allocator under stress; double and wild
 #    frees), vm (Mach VM calls), bsd (Darwin BSD calls: files, memory, fork/wait4/kill,
 #    execve), pie (slid, rebased, the slide set by --seed) and nopie (not slid);
-#  - machemu-cc --macho: a user's file built outside the tree, in one step and in two;
+#  - machemu-cc --macho: a user's file built outside the tree, in one step and in two,
+#    against the shared cache (the default) and --static;
 #  - crash reports: EXC_BAD_ACCESS (SIGSEGV) KERN_INVALID_ADDRESS for a NULL write,
 #    (SIGBUS) KERN_PROTECTION_FAILURE for writes to __TEXT and to memory made read-only,
 #    EXC_BREAKPOINT for brk, EXC_BAD_INSTRUCTION for udf; abort() is SIGABRT, no report;
@@ -178,6 +179,7 @@ user_build() {
 user_build macho-cc-one-step 1
 user_build macho-cc-two-steps 2
 user_build macho-cc-no-pie 1 -Wl,-no_pie
+user_build macho-cc-static 1 --static
 
 # --- crash reports -----------------------------------------------------------------------
 
