@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "emu/linux.h"
 
@@ -262,6 +263,26 @@ static int64_t do_statx(int dir, const char *base, void *ctx)
     return statx(dir, base, (int)fl, r->mask, &r->stx) < 0 ? -errno : 0;
 }
 
+static bool is_procfs_fd(struct emu *emu, int fd)
+{
+    const char *path = emu->task->fds[fd].path;
+    return !strncmp(path, "/proc", 5) && procfs_kind(emu, path) != PROCFS_NONE &&
+           procfs_kind(emu, path) != PROCFS_LINK;
+}
+
+/* A file of machemu's /proc, as procfs_stat describes it. */
+static int64_t put_statx(struct emu *emu, uint64_t dst, const struct stat *st)
+{
+    struct statx x = {
+        .stx_mask = STATX_BASIC_STATS, .stx_blksize = (uint32_t)st->st_blksize,
+        .stx_nlink = (uint32_t)st->st_nlink, .stx_uid = file_guest_uid(st->st_uid),
+        .stx_gid = file_guest_gid(st->st_gid), .stx_mode = (uint16_t)st->st_mode,
+        .stx_ino = st->st_ino, .stx_size = (uint64_t)st->st_size, .stx_blocks = (uint64_t)st->st_blocks,
+        .stx_dev_major = major(st->st_dev), .stx_dev_minor = minor(st->st_dev),
+    };
+    return copyout(emu, dst, &x, sizeof x) < 0 ? -EFAULT : 0;
+}
+
 /* struct statx has one layout on every architecture. */
 static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
 {
@@ -270,9 +291,12 @@ static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
                                L_AT_STATX_SYNC)) ||
         (r.flags & L_AT_STATX_SYNC) == L_AT_STATX_SYNC || (r.mask & L_STATX_RESERVED))
         return -EINVAL;
-    int64_t rc = empty_path(emu, a[1], r.flags)
-                     ? on_fd(emu, (int)a[0], do_statx, &r)
-                     : file_at_path(emu, a[0], a[1], !(r.flags & L_AT_SYMLINK_NOFOLLOW), do_statx, &r);
+    struct stat st;
+    bool follow = !(r.flags & L_AT_SYMLINK_NOFOLLOW), empty = empty_path(emu, a[1], r.flags);
+    int64_t rc = empty ? file_fstat(emu, (int)a[0], &st) : procfs_stat_at(emu, a[0], a[1], follow, &st);
+    if (rc <= 0 && (!empty || (rc == 0 && is_procfs_fd(emu, (int)a[0]))))
+        return rc < 0 ? rc : put_statx(emu, a[4], &st);
+    rc = empty ? on_fd(emu, (int)a[0], do_statx, &r) : file_at_path(emu, a[0], a[1], follow, do_statx, &r);
     if (rc < 0)
         return rc;
     r.stx.stx_uid = file_guest_uid(r.stx.stx_uid);

@@ -1,13 +1,15 @@
 /* compat: calls and files the compatibility suite found missing (ps, renice, zsh, time),
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
- * and of a child), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * and of a child), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
  * (emulator only: the directory it starts in).
  * Each check has its own exit status; stdout holds only what is the same under every
  * kernel. */
 #include "guest_test.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -174,6 +176,70 @@ static void t_unix(void) {
   printf("unix: bind, listen, accept, connect, talk both ways; in use, missing\n");
 }
 
+static bool proc_lists(const char *name) {
+  DIR *d = opendir("/proc");
+  CHECK_ERRNO(100, d != NULL);
+  struct dirent *e;
+  bool found = false;
+  while ((e = readdir(d)))
+    found |= !strcmp(e->d_name, name);
+  closedir(d);
+  return found;
+}
+
+static void check_mode(int code, const char *path, bool follow, mode_t want) {
+  struct stat st;
+  CHECK_ERRNO(code, (follow ? stat(path, &st) : lstat(path, &st)) == 0);
+  CHECK(code + 1, (want & S_IFMT) == (st.st_mode & S_IFMT) && (st.st_mode & 07777) == (want & 07777) &&
+                      (S_ISLNK(want) || st.st_size == 0));
+}
+
+/* /proc as a directory: listed, stat'ed, opened, its entries opened relative to it. */
+static void t_procdir(void) {
+  char self[16], link[16] = { 0 };
+  snprintf(self, sizeof self, "%d", (int)getpid());
+  CHECK(101, proc_lists("self") && proc_lists(self));
+  check_mode(102, "/proc", true, S_IFDIR | 0555);
+  check_mode(104, "/proc/self", true, S_IFDIR | 0555);
+  check_mode(106, "/proc/self", false, S_IFLNK | 0777);
+  CHECK_ERRNO(108, readlink("/proc/self", link, sizeof link - 1) > 0 && !strcmp(link, self));
+  check_mode(109, "/proc/self/stat", true, S_IFREG | 0444);
+  check_mode(111, "/proc/meminfo", true, S_IFREG | 0444);
+  struct stat st;
+  int fd = open("/proc/meminfo", O_RDONLY);
+  CHECK_ERRNO(113, fd >= 0 && fstat(fd, &st) == 0);
+  CHECK(114, S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0444 && st.st_size == 0);
+  close(fd);
+  int dir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+  CHECK_ERRNO(115, dir >= 0 && fstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+  fd = openat(dir, "stat", O_RDONLY);
+  char buf[64] = { 0 };
+  CHECK_ERRNO(116, fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
+  CHECK(117, !strncmp(buf, self, strlen(self)) && buf[strlen(self)] == ' ');
+  close(fd);
+  close(dir);
+  int p[2];
+  CHECK_ERRNO(118, pipe(p) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    close(p[1]);
+    _exit(read(p[0], &c, 1) == 0 ? 0 : 1);
+  }
+  close(p[0]);
+  char child[16], path[32];
+  snprintf(child, sizeof child, "%d", (int)pid);
+  snprintf(path, sizeof path, "/proc/%d", (int)pid);
+  CHECK(119, proc_lists(child));
+  check_mode(120, path, true, S_IFDIR | 0555);
+  close(p[1]);
+  int wst;
+  CHECK_ERRNO(122, waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  errno = 0;
+  CHECK(123, stat("/proc/999999999", &st) == -1 && errno == ENOENT);
+  printf("procdir: /proc lists self and the tasks; modes of its directories, files, link\n");
+}
+
 static void t_cwd(void) {
   char buf[4096];
   CHECK_ERRNO(60, getcwd(buf, sizeof buf));
@@ -191,10 +257,12 @@ int main(int argc, char **argv) {
     t_rusage();
   else if (!strcmp(area, "unix"))
     t_unix();
+  else if (!strcmp(area, "procdir"))
+    t_procdir();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, rusage, unix, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, cwd)\n", area);
     return 2;
   }
   return 0;

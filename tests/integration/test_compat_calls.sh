@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration: what the compatibility suite (test_compat_*.sh) found missing, in
 # guest/programs/compat.c: get/setpriority (`compat-priority`), /proc/PID/cmdline and
-# /proc/PID/stat (`compat-proc`), getrusage (`compat-rusage`), AF_UNIX sockets bound to a
+# /proc/PID/stat (`compat-proc`), /proc listed and stat'ed as a directory (`compat-procdir`),
+# getrusage (`compat-rusage`), AF_UNIX sockets bound to a
 # path: bind, listen, accept, connect (`compat-unix`), each against qemu-aarch64;
 # emulator only: a run starts in machemu's working directory when it lies inside --root,
 # else at the root's top (`compat-cwd`; qemu shows the host's path).
@@ -11,6 +12,7 @@ require_emulator || { finish; exit 1; }
 
 compare compat-priority -- "$GUEST/compat" priority
 compare compat-proc -- "$GUEST/compat" proc
+compare compat-procdir -- "$GUEST/compat" procdir
 compare compat-rusage -- "$GUEST/compat" rusage
 compare compat-unix -- "$GUEST/compat" unix
 
