@@ -1,7 +1,8 @@
 /* compat: calls and files the compatibility suite found missing (ps, renice, zsh, time),
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
- * and of a child), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * and of a child), unixmsg (AF_UNIX datagram pairs, socket names, a descriptor passed with
+ * sendmsg/recvmsg), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
  * (emulator only: the directory it starts in).
  * Each check has its own exit status; stdout holds only what is the same under every
  * kernel. */
@@ -176,6 +177,93 @@ static void t_unix(void) {
   printf("unix: bind, listen, accept, connect, talk both ways; in use, missing\n");
 }
 
+static bool name_is(int code, int fd, bool peer, const char *want) {
+  struct sockaddr_un un;
+  memset(&un, 0x55, sizeof un);
+  socklen_t len = sizeof un;
+  CHECK_ERRNO(code, (peer ? getpeername(fd, (struct sockaddr *)&un, &len)
+                          : getsockname(fd, (struct sockaddr *)&un, &len)) == 0);
+  size_t n = *want ? offsetof(struct sockaddr_un, sun_path) + strlen(want) + 1
+                   : offsetof(struct sockaddr_un, sun_path);
+  return un.sun_family == AF_UNIX && len == n && (!*want || !strcmp(un.sun_path, want));
+}
+
+/* A descriptor and two buffers in one message, as SCM_RIGHTS passes it. */
+static void send_fd(int sock, int fd) {
+  char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+  struct iovec iov[2] = { { "hel", 3 }, { "lo", 2 } };
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (sendmsg(sock, &m, 0) != 5)
+    _exit(3);
+}
+
+/* Datagram pairs, the names of bound, connected and accepted sockets, and a file
+ * descriptor passed from one task to another with sendmsg/recvmsg. */
+static void t_unixmsg(void) {
+  int sv[2];
+  char buf[16] = { 0 };
+  CHECK_ERRNO(130, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  CHECK(131, send(sv[0], "one", 3, 0) == 3 && send(sv[0], "three", 5, 0) == 5);
+  CHECK(132, recv(sv[1], buf, sizeof buf, 0) == 3 && recv(sv[1], buf, sizeof buf, 0) == 5 &&
+                 !memcmp(buf, "three", 5));
+  CHECK(133, name_is(134, sv[0], false, "") && name_is(135, sv[0], true, ""));
+  close(sv[0]); close(sv[1]);
+  struct sockaddr_un un;
+  unlink("msg.sock");
+  int s = socket(AF_UNIX, SOCK_STREAM, 0), lone = socket(AF_UNIX, SOCK_STREAM, 0);
+  socklen_t len = unix_addr(&un, "msg.sock");
+  CHECK_ERRNO(136, s >= 0 && bind(s, (struct sockaddr *)&un, len) == 0 && listen(s, 2) == 0);
+  CHECK(137, name_is(138, s, false, "msg.sock"));
+  errno = 0;
+  CHECK(139, getpeername(lone, (struct sockaddr *)&un, &len) == -1 && errno == ENOTCONN);
+  errno = 0;
+  CHECK(140, getsockname(0x3ff, (struct sockaddr *)&un, &len) == -1 && errno == EBADF);
+  pid_t pid = fork();
+  if (pid == 0) {   /* the client: names, then a file it opened, passed with a message */
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&un, len) != 0)
+      _exit(1);
+    if (!name_is(2, c, true, "msg.sock") || !name_is(2, c, false, ""))
+      _exit(2);
+    int f = open("passed.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (f < 0 || write(f, "secret", 6) != 6 || lseek(f, 0, SEEK_SET) != 0)
+      _exit(4);
+    send_fd(c, f);
+    close(f);
+    _exit(read(c, buf, 1) == 0 ? 0 : 5);   /* until the server is done */
+  }
+  int a = accept(s, NULL, NULL);
+  CHECK_ERRNO(141, a >= 0);
+  CHECK(142, name_is(143, a, false, "msg.sock") && name_is(144, a, true, ""));
+  char ctl[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { buf, sizeof buf };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  memset(buf, 0, sizeof buf);
+  CHECK_ERRNO(145, recvmsg(a, &m, MSG_CMSG_CLOEXEC) == 5 && !strcmp(buf, "hello"));
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  CHECK(146, c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                 c->cmsg_len == CMSG_LEN(sizeof(int)) && !(m.msg_flags & MSG_CTRUNC));
+  int got;
+  memcpy(&got, CMSG_DATA(c), sizeof got);
+  CHECK(147, got > a && (fcntl(got, F_GETFD) & FD_CLOEXEC));
+  memset(buf, 0, sizeof buf);
+  CHECK_ERRNO(148, read(got, buf, sizeof buf) == 6 && !strcmp(buf, "secret"));
+  close(got);
+  close(a);
+  int wst;
+  CHECK_ERRNO(149, waitpid(pid, &wst, 0) == pid && WIFEXITED(wst));
+  CHECK(150, WEXITSTATUS(wst) == 0);
+  close(s); close(lone);
+  unlink("msg.sock");
+  unlink("passed.txt");
+  printf("unixmsg: datagram pair; names of bound, connected, accepted sockets; a file passed\n");
+}
+
 static bool proc_lists(const char *name) {
   DIR *d = opendir("/proc");
   CHECK_ERRNO(100, d != NULL);
@@ -257,12 +345,14 @@ int main(int argc, char **argv) {
     t_rusage();
   else if (!strcmp(area, "unix"))
     t_unix();
+  else if (!strcmp(area, "unixmsg"))
+    t_unixmsg();
   else if (!strcmp(area, "procdir"))
     t_procdir();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, unixmsg, cwd)\n", area);
     return 2;
   }
   return 0;

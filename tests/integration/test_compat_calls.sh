@@ -3,7 +3,9 @@
 # guest/programs/compat.c: get/setpriority (`compat-priority`), /proc/PID/cmdline and
 # /proc/PID/stat (`compat-proc`), /proc listed and stat'ed as a directory (`compat-procdir`),
 # getrusage (`compat-rusage`), AF_UNIX sockets bound to a
-# path: bind, listen, accept, connect (`compat-unix`), each against qemu-aarch64;
+# path: bind, listen, accept, connect (`compat-unix`); datagram pairs, getsockname,
+# getpeername, sendmsg/recvmsg passing a file between tasks (`compat-unixmsg`), each
+# against qemu-aarch64;
 # emulator only: a run starts in machemu's working directory when it lies inside --root,
 # else at the root's top (`compat-cwd`; qemu shows the host's path).
 # shellcheck source=tests/integration/lib.sh
@@ -15,6 +17,7 @@ compare compat-proc -- "$GUEST/compat" proc
 compare compat-procdir -- "$GUEST/compat" procdir
 compare compat-rusage -- "$GUEST/compat" rusage
 compare compat-unix -- "$GUEST/compat" unix
+compare compat-unixmsg -- "$GUEST/compat" unixmsg
 
 if emulator_is_qemu_standin; then
   skip compat-cwd "qemu shows the host's directory"
