@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -304,10 +305,50 @@ static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[4], &r.stx, sizeof r.stx) < 0 ? -EFAULT : 0;
 }
 
+/* --- statfs, fadvise64 --------------------------------------------------------------- */
+
+/* struct statfs is eight-byte fields on arm64 as on the host (f_fsid two ints). */
+_Static_assert(sizeof(struct statfs) == 120, "struct statfs as arm64 Linux lays it out");
+
+static int64_t do_fstatfs(int dir, const char *base, void *ctx)
+{
+    (void)base;                    /* dir is the file itself (followed, or the fd) */
+    return fstatfs(dir, ctx) < 0 ? -errno : 0;
+}
+
+static int64_t put_statfs(struct emu *emu, int64_t rc, uint64_t dst, const struct statfs *st)
+{
+    return rc < 0 ? rc : copyout(emu, dst, st, sizeof *st) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_statfs(struct emu *emu, const uint64_t a[6])
+{
+    struct statfs st;
+    return put_statfs(emu, file_at_path(emu, (uint64_t)L_AT_FDCWD, a[0], true, do_fstatfs, &st), a[1], &st);
+}
+
+static int64_t sys_fstatfs(struct emu *emu, const uint64_t a[6])
+{
+    struct statfs st;
+    return put_statfs(emu, (int)a[0] == L_AT_FDCWD ? -EBADF : on_fd(emu, (int)a[0], do_fstatfs, &st), a[1], &st);
+}
+
+/* Advice is only advice: the host takes it for the host file. */
+static int64_t sys_fadvise64(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    if (a[3] > POSIX_FADV_NOREUSE)
+        return -EINVAL;
+    int rc = posix_fadvise(host, (off_t)a[1], (off_t)a[2], (int)a[3]);
+    return -rc;
+}
+
 #define META_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_fsmeta_calls[] = {
-    META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(52, fchmod), META_CALL(53, fchmodat),
+    META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(43, statfs), META_CALL(44, fstatfs), META_CALL(52, fchmod), META_CALL(53, fchmodat),
     META_CALL(54, fchownat), META_CALL(55, fchown), META_CALL(88, utimensat),
-    META_CALL(291, statx),
+    META_CALL(223, fadvise64), META_CALL(291, statx),
 };
 const size_t linux_fsmeta_ncalls = sizeof linux_fsmeta_calls / sizeof *linux_fsmeta_calls;

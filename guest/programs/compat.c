@@ -2,7 +2,7 @@
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
  * and of a child), unixmsg (AF_UNIX datagram pairs, socket names, a descriptor passed with
- * sendmsg/recvmsg), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * sendmsg/recvmsg), fsinfo (statfs, fstatfs, fadvise64), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
  * (emulator only: the directory it starts in).
  * Each check has its own exit status; stdout holds only what is the same under every
  * kernel. */
@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -264,6 +265,29 @@ static void t_unixmsg(void) {
   printf("unixmsg: datagram pair; names of bound, connected, accepted sockets; a file passed\n");
 }
 
+/* statfs and fstatfs of one file agree; posix_fadvise takes advice and refuses
+ * what Linux refuses. */
+static void t_fsinfo(void) {
+  struct statfs a, b;
+  int fd = open("fsinfo.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK_ERRNO(160, fd >= 0 && statfs("fsinfo.txt", &a) == 0 && fstatfs(fd, &b) == 0);
+  CHECK(161, a.f_type == b.f_type && a.f_bsize == b.f_bsize && a.f_bsize > 0 && a.f_namelen == b.f_namelen &&
+                 a.f_namelen > 0);
+  errno = 0;
+  CHECK(162, statfs("no-such-dir/x", &a) == -1 && errno == ENOENT);
+  errno = 0;
+  CHECK(163, fstatfs(0x3ff, &a) == -1 && errno == EBADF);
+  CHECK(164, posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) == 0 &&
+                 posix_fadvise(fd, 0, 4096, POSIX_FADV_DONTNEED) == 0);
+  CHECK(165, posix_fadvise(fd, 0, 0, 99) == EINVAL && posix_fadvise(0x3ff, 0, 0, 0) == EBADF);
+  int p[2];
+  CHECK_ERRNO(166, pipe(p) == 0);
+  CHECK(167, posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL) == ESPIPE);
+  close(p[0]); close(p[1]); close(fd);
+  unlink("fsinfo.txt");
+  printf("fsinfo: statfs and fstatfs agree, their errors; fadvise and its errors\n");
+}
+
 static bool proc_lists(const char *name) {
   DIR *d = opendir("/proc");
   CHECK_ERRNO(100, d != NULL);
@@ -347,12 +371,14 @@ int main(int argc, char **argv) {
     t_unix();
   else if (!strcmp(area, "unixmsg"))
     t_unixmsg();
+  else if (!strcmp(area, "fsinfo"))
+    t_fsinfo();
   else if (!strcmp(area, "procdir"))
     t_procdir();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, unixmsg, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, unixmsg, fsinfo, cwd)\n", area);
     return 2;
   }
   return 0;

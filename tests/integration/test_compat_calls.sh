@@ -5,7 +5,8 @@
 # getrusage (`compat-rusage`), AF_UNIX sockets bound to a
 # path: bind, listen, accept, connect (`compat-unix`); datagram pairs, getsockname,
 # getpeername, sendmsg/recvmsg passing a file between tasks (`compat-unixmsg`), each
-# against qemu-aarch64;
+# against qemu-aarch64; statfs, fstatfs, fadvise64 that the sysroot's find, grep, sed and
+# join make (`compat-fsinfo`);
 # emulator only: a run starts in machemu's working directory when it lies inside --root,
 # else at the root's top (`compat-cwd`; qemu shows the host's path).
 # shellcheck source=tests/integration/lib.sh
@@ -18,6 +19,7 @@ compare compat-procdir -- "$GUEST/compat" procdir
 compare compat-rusage -- "$GUEST/compat" rusage
 compare compat-unix -- "$GUEST/compat" unix
 compare compat-unixmsg -- "$GUEST/compat" unixmsg
+compare compat-fsinfo -- "$GUEST/compat" fsinfo
 
 if emulator_is_qemu_standin; then
   skip compat-cwd "qemu shows the host's directory"
