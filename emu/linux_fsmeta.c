@@ -1,5 +1,5 @@
 /* emu/linux_fsmeta.c — what describes a file rather than its bytes: times, modes,
- * owners, statx, and mknodat for FIFOs and plain files. Paths are confined to the
+ * owners, statx, extended attributes, and mknodat for FIFOs and plain files. Paths are confined to the
  * root by file_at_path (fs.c): a call on a followed path gets a descriptor of the
  * resolved file and reaches it through /proc/self/fd, never through the guest's text. */
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "emu/linux.h"
@@ -345,8 +346,107 @@ static int64_t sys_fadvise64(struct emu *emu, const uint64_t a[6])
     return -rc;
 }
 
+/* --- extended attributes ----------------------------------------------------------- */
+
+/* The host's, of the file in the root: ls -l and cp -a ask for them. The guest is an
+ * ordinary user, so it may change only the user namespace and ACLs (as chmod would). */
+struct xattr_req {
+    char name[256];
+    char *value;                   /* host buffer of size bytes */
+    size_t size;
+    int flags;
+    bool follow;
+    enum { XATTR_GET, XATTR_LIST, XATTR_SET, XATTR_REMOVE } op;
+};
+
+static int64_t xattr_on(const char *path, struct xattr_req *r)
+{
+    ssize_t n;
+    switch (r->op) {
+    case XATTR_GET:
+        n = r->follow ? getxattr(path, r->name, r->value, r->size) : lgetxattr(path, r->name, r->value, r->size);
+        break;
+    case XATTR_LIST:
+        n = r->follow ? listxattr(path, r->value, r->size) : llistxattr(path, r->value, r->size);
+        break;
+    case XATTR_SET:
+        n = r->follow ? setxattr(path, r->name, r->value, r->size, r->flags)
+                      : lsetxattr(path, r->name, r->value, r->size, r->flags);
+        break;
+    default:
+        n = r->follow ? removexattr(path, r->name) : lremovexattr(path, r->name);
+    }
+    return n < 0 ? -errno : n;
+}
+
+static int64_t do_xattr(int dir, const char *base, void *ctx)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, *base ? "/proc/self/fd/%d/%s" : "/proc/self/fd/%d", dir, base) >=
+        (int)sizeof path)
+        return -ENAMETOOLONG;
+    return xattr_on(path, ctx);
+}
+
+static int64_t xattr_name(struct emu *emu, uint64_t gname, struct xattr_req *r)
+{
+    for (size_t i = 0; i < sizeof r->name; i++) {
+        if (copyin(emu, &r->name[i], gname + i, 1) < 0)
+            return -EFAULT;
+        if (!r->name[i])
+            return i ? 0 : -ERANGE;
+    }
+    return -ERANGE;
+}
+
+/* One of the twelve calls: op on a path (followed or not) or on fd a[0]. */
+static int64_t xattr_call(struct emu *emu, const uint64_t a[6], int op, int how)
+{
+    struct xattr_req r = { .op = op, .follow = how != 'l' };
+    int64_t rc = op == XATTR_LIST ? 0 : xattr_name(emu, a[1], &r);
+    if (rc < 0)
+        return rc;
+    if ((op == XATTR_SET || op == XATTR_REMOVE) && strncmp(r.name, "user.", 5) &&
+        strncmp(r.name, "system.posix_acl_", 17))
+        return -EPERM;
+    if (op == XATTR_GET && !strncmp(r.name, "trusted.", 8))
+        return -ENODATA;           /* what an ordinary user sees of them */
+    uint64_t buf = op == XATTR_LIST ? a[1] : a[2], size = op == XATTR_LIST ? a[2] : a[3];
+    r.size = size > 65536 ? 65536 : (size_t)size;
+    r.flags = (int)a[4];
+    if (r.size && !(r.value = malloc(r.size)))
+        return -ENOMEM;
+    if (op == XATTR_SET && r.size && copyin(emu, r.value, buf, r.size) < 0)
+        rc = -EFAULT;
+    else if (how == 'f') {
+        int host = fd_host(emu->task, (int)a[0]);
+        char path[40];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", host);
+        rc = host < 0 ? host : xattr_on(path, &r);
+    } else {
+        rc = file_at_path(emu, (uint64_t)L_AT_FDCWD, a[0], how != 'l', do_xattr, &r);
+    }
+    if (rc > 0 && (op == XATTR_GET || op == XATTR_LIST) && r.size && copyout(emu, buf, r.value, (size_t)rc) < 0)
+        rc = -EFAULT;
+    free(r.value);
+    return rc;
+}
+
+#define XATTR_CALLS(op, name, OP)                                                                     \
+    static int64_t sys_##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'p'); } \
+    static int64_t sys_l##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'l'); } \
+    static int64_t sys_f##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'f'); }
+XATTR_CALLS(set, xattr, XATTR_SET)
+XATTR_CALLS(get, xattr, XATTR_GET)
+XATTR_CALLS(list, xattr, XATTR_LIST)
+XATTR_CALLS(remove, xattr, XATTR_REMOVE)
+
 #define META_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_fsmeta_calls[] = {
+    META_CALL(5, setxattr), META_CALL(6, lsetxattr), META_CALL(7, fsetxattr), META_CALL(8, getxattr),
+    META_CALL(9, lgetxattr), META_CALL(10, fgetxattr), META_CALL(11, listxattr), META_CALL(12, llistxattr),
+    META_CALL(13, flistxattr), META_CALL(14, removexattr), META_CALL(15, lremovexattr),
+    META_CALL(16, fremovexattr),
     META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(43, statfs), META_CALL(44, fstatfs), META_CALL(52, fchmod), META_CALL(53, fchmodat),
     META_CALL(54, fchownat), META_CALL(55, fchown), META_CALL(88, utimensat),
     META_CALL(223, fadvise64), META_CALL(291, statx),

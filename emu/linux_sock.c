@@ -1,6 +1,7 @@
 /* emu/linux_sock.c — AF_UNIX sockets: socketpair, and sockets bound to a path inside the
  * root (bind, listen, accept, connect; no abstract names, which are the host's), their
- * names, sendmsg and recvmsg with descriptors passed (SCM_RIGHTS); sendfile.
+ * names, sendmsg and recvmsg with descriptors passed (SCM_RIGHTS); sendfile and
+ * copy_file_range.
  *
  * Other address families are refused with EAFNOSUPPORT: a guest reaches no network.
  * Like pipes, a socket's other end may be another task, so the host never blocks in
@@ -593,6 +594,35 @@ static int64_t sys_sendfile(struct emu *emu, const uint64_t a[6])
     return lseek(in, off, SEEK_SET) < 0 ? -errno : (int64_t)done;
 }
 
+/* copy_file_range: between two regular files, by the host, at most 1 MB a call (Linux
+ * may also copy less than asked); the offsets given are read and advanced. */
+static int64_t sys_copy_file_range(struct emu *emu, const uint64_t a[6])
+{
+    int in = fd_host(emu->task, (int)a[0]), out = fd_host(emu->task, (int)a[2]);
+    loff_t off[2], *offp[2] = { NULL, NULL };
+    struct stat si, so;
+    if (in < 0 || out < 0)
+        return -EBADF;
+    if (a[5])
+        return -EINVAL;
+    if (fstat(in, &si) < 0 || fstat(out, &so) < 0 || !S_ISREG(si.st_mode) || !S_ISREG(so.st_mode))
+        return S_ISDIR(si.st_mode) || S_ISDIR(so.st_mode) ? -EISDIR : -EINVAL;
+    for (int i = 0; i < 2; i++)
+        if (a[1 + 2 * i]) {
+            if (copyin(emu, &off[i], a[1 + 2 * i], sizeof off[i]) < 0)
+                return -EFAULT;
+            offp[i] = &off[i];
+        }
+    size_t len = a[4] > SOCK_IO_MAX ? SOCK_IO_MAX : (size_t)a[4];
+    ssize_t n = copy_file_range(in, offp[0], out, offp[1], len, 0);
+    if (n < 0)
+        return -errno;
+    for (int i = 0; i < 2; i++)
+        if (offp[i] && copyout(emu, a[1 + 2 * i], offp[i], sizeof off[i]) < 0)
+            return -EFAULT;
+    return n;
+}
+
 /* eventfd2: the host's eventfd; reads wait in the scheduler as on a pipe. */
 static int64_t sys_eventfd2(struct emu *emu, const uint64_t a[6])
 {
@@ -614,6 +644,6 @@ const struct linux_call linux_sock_calls[] = {
     SOCK_CALL(242, accept4),
     SOCK_CALL(204, getsockname), SOCK_CALL(205, getpeername),
     SOCK_CALL(206, sendto), SOCK_CALL(207, recvfrom), SOCK_CALL(210, shutdown),
-    SOCK_CALL(211, sendmsg), SOCK_CALL(212, recvmsg),
+    SOCK_CALL(211, sendmsg), SOCK_CALL(212, recvmsg), SOCK_CALL(285, copy_file_range),
 };
 const size_t linux_sock_ncalls = sizeof linux_sock_calls / sizeof *linux_sock_calls;

@@ -2,7 +2,7 @@
  * one area per argument: priority (getpriority/setpriority for a process, its group and
  * its user, inherited by a child), proc (/proc/self/cmdline and /proc/PID/stat of itself
  * and of a child), unixmsg (AF_UNIX datagram pairs, socket names, a descriptor passed with
- * sendmsg/recvmsg), fsinfo (statfs, fstatfs, fadvise64), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
+ * sendmsg/recvmsg), fsinfo (statfs, fstatfs, fadvise64, copy_file_range), xattr (extended attributes), procdir (/proc listed and stat'ed as Linux's procfs), rusage (getrusage), unix (AF_UNIX sockets bound to a path); cwd
  * (emulator only: the directory it starts in).
  * Each check has its own exit status; stdout holds only what is the same under every
  * kernel. */
@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 static void t_priority(void) {
   errno = 0;
@@ -283,9 +284,59 @@ static void t_fsinfo(void) {
   int p[2];
   CHECK_ERRNO(166, pipe(p) == 0);
   CHECK(167, posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL) == ESPIPE);
-  close(p[0]); close(p[1]); close(fd);
+  CHECK(168, write(fd, "0123456789", 10) == 10);
+  int out = open("fsinfo.out", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  off_t from = 2, to = 0;
+  char buf[16] = { 0 };
+  CHECK_ERRNO(169, out >= 0 && copy_file_range(fd, &from, out, NULL, 5, 0) == 5 && from == 7);
+  CHECK(190, pread(out, buf, sizeof buf, 0) == 5 && !strcmp(buf, "23456") && lseek(out, 0, SEEK_CUR) == 5);
+  lseek(fd, 8, SEEK_SET);
+  CHECK_ERRNO(191, copy_file_range(fd, NULL, out, &to, 100, 0) == 2 && to == 2 && lseek(fd, 0, SEEK_CUR) == 10);
+  errno = 0;
+  CHECK(192, copy_file_range(fd, NULL, p[1], NULL, 1, 0) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(193, copy_file_range(fd, NULL, out, NULL, 1, 1) == -1 && errno == EINVAL);
+  close(p[0]); close(p[1]); close(fd); close(out);
+  unlink("fsinfo.out");
   unlink("fsinfo.txt");
-  printf("fsinfo: statfs and fstatfs agree, their errors; fadvise and its errors\n");
+  printf("fsinfo: statfs and fstatfs agree, their errors; fadvise, copy_file_range and their errors\n");
+}
+
+/* User attributes set, read, listed and removed by path, link path and descriptor;
+ * on a file system without them, the refusals. */
+static void t_xattr(void) {
+  char v[16] = { 0 }, list[256];
+  int fd = open("xattr.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK_ERRNO(170, fd >= 0);
+  errno = 0;
+  CHECK(171, lgetxattr("xattr.txt", "user.none", v, sizeof v) == -1 && (errno == ENODATA || errno == ENOTSUP));
+  errno = 0;
+  CHECK(172, getxattr("no-such.txt", "user.none", v, sizeof v) == -1 && errno == ENOENT);
+  if (setxattr("xattr.txt", "user.machemu", "v1", 2, 0) != 0) {
+    CHECK(173, errno == ENOTSUP);
+    printf("xattr: none on this file system\n");
+    return;
+  }
+  CHECK(174, getxattr("xattr.txt", "user.machemu", NULL, 0) == 2);
+  CHECK(175, lgetxattr("xattr.txt", "user.machemu", v, sizeof v) == 2 && !strcmp(v, "v1"));
+  errno = 0;
+  CHECK(176, setxattr("xattr.txt", "user.machemu", "v2", 2, XATTR_CREATE) == -1 && errno == EEXIST);
+  CHECK_ERRNO(177, fsetxattr(fd, "user.other", "value", 5, 0) == 0);
+  ssize_t n = flistxattr(fd, list, sizeof list);
+  bool a = false, b = false;
+  for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1) {
+    a |= !strcmp(list + i, "user.machemu");
+    b |= !strcmp(list + i, "user.other");
+  }
+  CHECK(178, a && b && listxattr("xattr.txt", NULL, 0) == n);
+  errno = 0;
+  CHECK(179, fgetxattr(fd, "user.other", v, 2) == -1 && errno == ERANGE);
+  CHECK_ERRNO(180, removexattr("xattr.txt", "user.machemu") == 0 && fremovexattr(fd, "user.other") == 0);
+  errno = 0;
+  CHECK(181, getxattr("xattr.txt", "user.machemu", v, sizeof v) == -1 && errno == ENODATA);
+  close(fd);
+  unlink("xattr.txt");
+  printf("xattr: set, get, list, remove by path and descriptor; their errors\n");
 }
 
 static bool proc_lists(const char *name) {
@@ -373,12 +424,14 @@ int main(int argc, char **argv) {
     t_unixmsg();
   else if (!strcmp(area, "fsinfo"))
     t_fsinfo();
+  else if (!strcmp(area, "xattr"))
+    t_xattr();
   else if (!strcmp(area, "procdir"))
     t_procdir();
   else if (!strcmp(area, "cwd"))
     t_cwd();
   else {
-    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, unixmsg, fsinfo, cwd)\n", area);
+    fprintf(stderr, "compat: unknown area '%s' (priority, proc, procdir, rusage, unix, unixmsg, fsinfo, xattr, cwd)\n", area);
     return 2;
   }
   return 0;

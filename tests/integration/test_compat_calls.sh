@@ -6,7 +6,8 @@
 # path: bind, listen, accept, connect (`compat-unix`); datagram pairs, getsockname,
 # getpeername, sendmsg/recvmsg passing a file between tasks (`compat-unixmsg`), each
 # against qemu-aarch64; statfs, fstatfs, fadvise64 that the sysroot's find, grep, sed and
-# join make (`compat-fsinfo`);
+# join make, copy_file_range that cp makes (`compat-fsinfo`); the extended attributes ls -l and cp -a read
+# (`compat-xattr`);
 # emulator only: a run starts in machemu's working directory when it lies inside --root,
 # else at the root's top (`compat-cwd`; qemu shows the host's path).
 # shellcheck source=tests/integration/lib.sh
@@ -20,6 +21,7 @@ compare compat-rusage -- "$GUEST/compat" rusage
 compare compat-unix -- "$GUEST/compat" unix
 compare compat-unixmsg -- "$GUEST/compat" unixmsg
 compare compat-fsinfo -- "$GUEST/compat" fsinfo
+compare compat-xattr -- "$GUEST/compat" xattr
 
 if emulator_is_qemu_standin; then
   skip compat-cwd "qemu shows the host's directory"

@@ -128,6 +128,8 @@ run dirname usr/bin/dirname /a/b/c.txt dir/ x
 run basename-a usr/bin/basename -a -s .txt a.txt /x/b.txt
 run numfmt usr/bin/numfmt --to=iec 1024 1536000 5000000000
 run nl usr/bin/nl -ba -w3 a.txt
+run ls-l bin/ls -lgG --time-style=+%s dir.d dir.d/sub
+run cp-a bin/cp -a dir.d copy.d
 run tr-d -i "$INPUTS/lines.txt" usr/bin/tr -d 'aeiou0-9'
 
 if [ "$N" -gt 0 ] && [ -f "$SR/.complete" ]; then
