@@ -282,17 +282,47 @@ static int64_t sys_accept(struct emu *emu, const uint64_t a[6])
     return sys_accept4(emu, (const uint64_t[6]){ a[0], a[1], a[2], 0, 0, 0 });
 }
 
-/* sendto without an address (a connected socket): send and write are this. */
+/* sendto a socket file the path names inside the root, reached through an O_PATH
+ * descriptor as connect does: a datagram, or EISCONN on a connected socket. */
+static int64_t sendto_path(struct emu *emu, int host, const uint64_t a[6])
+{
+    char path[110];
+    int rc = sock_path(emu, a[4], a[5], path);
+    if (rc < 0)
+        return rc;
+    if (a[2] > SOCK_IO_MAX)
+        return -EMSGSIZE;
+    int target = fs_open(emu, AT_FDCWD, path, O_PATH, 0);
+    if (target < 0)
+        return target;
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", target);
+    char *tmp = malloc(a[2] ? a[2] : 1);
+    int64_t n = tmp ? copyin(emu, tmp, a[1], (size_t)a[2]) : -ENOMEM;
+    if (n == 0) {
+        ssize_t s = sendto(host, tmp, (size_t)a[2], MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&un, sizeof un);
+        n = s < 0 ? -errno : s;
+    }
+    free(tmp);
+    close(target);
+    if (n == -EAGAIN && !nonblocking(host, a[3])) {
+        task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLOUT }, 1, 0);
+        return EMU_RESTART;
+    }
+    return n;
+}
+
+/* sendto: without an address (a connected socket), send and write are this. */
 static int64_t sys_sendto(struct emu *emu, const uint64_t a[6])
 {
     struct task *t = emu->task;
     int host = sock_host(emu, (int)a[0]);
     if (host < 0)
         return host;
-    if (a[4])
-        return -EISCONN;           /* no named sockets: every usable one is connected */
     if (a[3] & ~(uint64_t)L_MSG_FLAGS)
         return -EOPNOTSUPP;
+    if (a[4])
+        return sendto_path(emu, host, a);
     uint64_t done = t->call.done, len = a[2];
     size_t n = len - done > SOCK_IO_MAX ? SOCK_IO_MAX : (size_t)(len - done);
     char *tmp = malloc(n ? n : 1);

@@ -262,8 +262,20 @@ static void t_unixmsg(void) {
   CHECK(150, WEXITSTATUS(wst) == 0);
   close(s); close(lone);
   unlink("msg.sock");
+  unlink("dgram.sock");
+  int d = socket(AF_UNIX, SOCK_DGRAM, 0), c2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+  len = unix_addr(&un, "dgram.sock");
+  CHECK_ERRNO(151, d >= 0 && c2 >= 0 && bind(d, (struct sockaddr *)&un, len) == 0);
+  CHECK_ERRNO(152, sendto(c2, "ping", 4, 0, (struct sockaddr *)&un, len) == 4);
+  memset(buf, 0, sizeof buf);
+  CHECK_ERRNO(153, recvfrom(d, buf, sizeof buf, 0, NULL, NULL) == 4 && !strcmp(buf, "ping"));
+  errno = 0;
+  len = unix_addr(&un, "no-such.sock");
+  CHECK(154, sendto(c2, "x", 1, 0, (struct sockaddr *)&un, len) == -1 && errno == ENOENT);
+  close(d); close(c2);
+  unlink("dgram.sock");
   unlink("passed.txt");
-  printf("unixmsg: datagram pair; names of bound, connected, accepted sockets; a file passed\n");
+  printf("unixmsg: datagram pair; names of bound, connected, accepted sockets; a file passed; sendto a path\n");
 }
 
 /* statfs and fstatfs of one file agree; posix_fadvise takes advice and refuses
