@@ -580,7 +580,8 @@ int procfs_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow,
     int rc = get_path(emu, gpath, path);
     if (rc < 0 || fs_join(emu, dirfd_of(dirfd), path, &abs) < 0)
         return 1;
-    rc = procfs_stat(emu, abs, follow, st);
+    size_t n = strlen(path);
+    rc = procfs_stat(emu, abs, follow || (n && path[n - 1] == '/'), st);   /* "self/" is the directory */
     free(abs);
     return rc;
 }

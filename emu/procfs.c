@@ -175,6 +175,28 @@ static uid_t shown_as(uint32_t guest_id, uint32_t host_id)
     return guest_id == GUEST_UID ? host_id : guest_id;
 }
 
+/* Inode numbers the directory listings and stat agree on: /proc 1, its files 2 and up,
+ * the self link 8; a task's directory its pid times 16, its files the next numbers. */
+static size_t index_in(const char *name, const char *const *names, size_t n)
+{
+    size_t i = 0;
+    while (i < n && strcmp(name, names[i]))
+        i++;
+    return i;
+}
+
+static uint64_t ino_of(const struct task *t, const char *abs)
+{
+    const char *base = strrchr(abs, '/') + 1;
+    if (!strcmp(abs, "/proc"))
+        return 1;
+    if (!t)
+        return 2 + index_in(base, top_files, sizeof top_files / sizeof *top_files);
+    if (listed(base, task_files, sizeof task_files / sizeof *task_files))
+        return (uint64_t)t->pid << 4 | (1 + index_in(base, task_files, sizeof task_files / sizeof *task_files));
+    return (uint64_t)t->pid << 4;
+}
+
 /* As Linux's procfs answers: directories r-x and files r-- for everyone, size 0, the
  * task's owner; /proc itself root's. The exe link followed is the image itself. */
 int procfs_stat(struct emu *emu, const char *abs, bool follow, struct stat *st)
@@ -190,11 +212,12 @@ int procfs_stat(struct emu *emu, const char *abs, bool follow, struct stat *st)
     }
     memset(st, 0, sizeof *st);
     st->st_dev = makedev(0, 22);
-    st->st_ino = t ? (ino_t)t->pid << 4 | (strlen(abs) & 15) : 1;
+    bool self_link = k == PROCFS_LINK && !strcmp(abs, "/proc/self");   /* root's, as /proc */
+    st->st_ino = self_link ? 8 : ino_of(t, abs);
     st->st_mode = k == PROCFS_DIR ? S_IFDIR | 0555 : k == PROCFS_LINK ? S_IFLNK | 0777 : S_IFREG | 0444;
     st->st_nlink = k == PROCFS_DIR ? 2 : 1;
     st->st_blksize = 1024;
-    if (t && strcmp(abs, "/proc/self")) {
+    if (t && !self_link) {
         st->st_uid = shown_as(t->cred.euid, geteuid());
         st->st_gid = shown_as(t->cred.egid, getegid());
     }
@@ -235,7 +258,7 @@ static void write_dir(struct emu *emu, struct task *t, FILE *f)
     put_dirent(f, 1, DT_DIR, "..");
     if (t) {
         for (size_t i = 0; i < sizeof task_files / sizeof *task_files; i++)
-            put_dirent(f, (uint64_t)t->pid << 4 | i, strcmp(task_files[i], "exe") ? DT_REG : DT_LNK,
+            put_dirent(f, (uint64_t)t->pid << 4 | (1 + i), strcmp(task_files[i], "exe") ? DT_REG : DT_LNK,
                        task_files[i]);
         return;
     }
