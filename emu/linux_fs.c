@@ -666,16 +666,28 @@ int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], emu->task->cwd, n) < 0 ? -EFAULT : (int64_t)n;
 }
 
+/* The cwd may be a directory of machemu's /proc: it has no host descriptor then, and
+ * relative paths are joined to its name. */
 static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
 {
     int fd = fs_open(emu, dirfd, path, O_PATH | O_DIRECTORY, 0);
-    if (fd < 0)
-        return fd;
     char *abs;
     int rc = fs_join(emu, dirfd, path, &abs);
-    if (rc < 0) {
-        close(fd);
-        return rc;
+    if ((fd == -ENOENT || fd == -ENOTDIR) && rc == 0 && procfs_kind(emu, abs) != PROCFS_NONE) {
+        fd = procfs_kind(emu, abs) == PROCFS_DIR ? -1 : -ENOTDIR;
+        char *pid;                 /* the link followed, as getcwd shows it */
+        if (fd == -1 && !strcmp(abs, "/proc/self") &&
+            asprintf(&pid, "/proc/%d", task_leader(emu->task)->pid) > 0) {
+            free(abs);
+            abs = pid;
+        }
+    }
+    if (fd < -1 || rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0)
+            free(abs);
+        return fd < -1 ? fd : rc;
     }
     struct task *t = emu->task;
     free(t->cwd);

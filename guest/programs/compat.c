@@ -412,7 +412,17 @@ static void t_procdir(void) {
   CHECK_ERRNO(122, waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
   errno = 0;
   CHECK(123, stat("/proc/999999999", &st) == -1 && errno == ENOENT);
-  printf("procdir: /proc lists self and the tasks; modes of its directories, files, link\n");
+  char back[4096], cwd[64], want[64];
+  CHECK_ERRNO(124, getcwd(back, sizeof back) && chdir("/proc/self") == 0 && getcwd(cwd, sizeof cwd));
+  snprintf(want, sizeof want, "/proc/%s", self);
+  CHECK(125, !strcmp(cwd, want));
+  fd = open("stat", O_RDONLY);
+  CHECK_ERRNO(126, fd >= 0);
+  close(fd);
+  errno = 0;
+  CHECK(127, chdir("/proc/meminfo") == -1 && errno == ENOTDIR);
+  CHECK_ERRNO(128, chdir(back) == 0);
+  printf("procdir: /proc lists self and the tasks; modes of its directories, files, link; a cwd\n");
 }
 
 static void t_cwd(void) {
