@@ -31,7 +31,7 @@ put_root() {
   mkdir -p "$1/usr/lib/aarch64-linux-gnu" && cp -a "$SR/lib" "$1/" && ln -s a.txt "$1/link.txt" &&
     cp -a "$SR"/usr/lib/aarch64-linux-gnu/*.so* "$1/usr/lib/aarch64-linux-gnu/" &&
     cp "$INPUTS"/*.txt "$1/" && mkdir -p "$1/dir.d/sub" && echo 'int x;' >"$1/dir.d/sub/x.c" &&
-    echo 'doc' >"$1/dir.d/read.me" && touch -d @1000000000 "$1/a.txt" "$1/dir.d/sub/x.c"
+    echo 'doc' >"$1/dir.d/read.me" && touch -d @1000000000 "$1/a.txt" "$1/dir.d/sub/x.c" "$1/dir.d/sub" "$1/dir.d/read.me"
 }
 export QEMU_LD_PREFIX=.            # qemu runs in the case's root
 
