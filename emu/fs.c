@@ -16,6 +16,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "emu/internal.h"
+#include "emu/linux.h"
 
 #define MAX_FDS 1024
 
@@ -100,7 +101,8 @@ static int dir_base(struct emu *emu, int dirfd, const char **base)
     struct stat st;
     if (fstat(host, &st) < 0)
         return -errno;
-    if (!S_ISDIR(st.st_mode) || t->fds[dirfd].path[0] != '/')
+    bool dir = S_ISDIR(st.st_mode) || procfs_kind(emu, t->fds[dirfd].path) == PROCFS_DIR;
+    if (!dir || t->fds[dirfd].path[0] != '/')
         return -ENOTDIR;
     fs_follow_directory(emu, t->fds[dirfd].host, &t->fds[dirfd].path);
     *base = t->fds[dirfd].path;
@@ -253,7 +255,7 @@ int fs_resolve_parent(struct emu *emu, int dirfd, const char *path, int *parent,
 char *fs_guest_path_of_host(struct emu *emu, const char *host_path)
 {
     char *real = realpath(host_path, NULL);
-    size_t rl = strlen(emu->root);
+    size_t rl = strcmp(emu->root, "/") ? strlen(emu->root) : 0;   /* root "/" holds all */
     char *out;
     if (real && !strncmp(real, emu->root, rl) && (real[rl] == '/' || real[rl] == 0))
         out = strdup(real[rl] ? real + rl : "/");

@@ -21,6 +21,17 @@ const char *linux_call_name(uint64_t nr);
 /* procfs.c: a host fd holding /proc file abs (meminfo, cpuinfo, PID|self/maps,
  * status, exe) for reading, or -ENOENT if machemu does not make that file. */
 int procfs_open(struct emu *emu, const char *abs, int flags);
+enum procfs_kind { PROCFS_NONE, PROCFS_DIR, PROCFS_FILE, PROCFS_LINK };
+/* What machemu's /proc makes at abs (/proc/self followed). */
+enum procfs_kind procfs_kind(struct emu *emu, const char *abs);
+/* Linux procfs's attributes of abs; 1 if machemu's /proc has no such entry. */
+int procfs_stat(struct emu *emu, const char *abs, bool follow, struct stat *st);
+/* What link abs of machemu's /proc (self, PID/exe) holds, in out; 1 if abs is none. */
+int procfs_readlink(struct emu *emu, const char *abs, char *out, size_t size);
+/* linux_fs.c: procfs_stat of the path (dirfd, gpath) names. */
+int procfs_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st);
+/* getdents64 on the host fd procfs_open gave for a directory. */
+int64_t procfs_getdents(int host, void *buf, size_t len);
 
 /* linux.c */
 int64_t sys_wait4(struct emu *, const uint64_t a[6]);

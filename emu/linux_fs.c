@@ -519,6 +519,12 @@ int64_t file_fstat(struct emu *emu, int fd, struct stat *st)
         return host;
     if (fstat(host, st) < 0)
         return -errno;
+    const char *path = emu->task->fds[fd].path;
+    if (S_ISREG(st->st_mode) && !strncmp(path, "/proc", 5) && procfs_kind(emu, path) != PROCFS_LINK) {
+        int rc = procfs_stat(emu, path, true, st);
+        if (rc <= 0)
+            return rc;
+    }
     int stream = emu->task->fds[fd].stream;
     if (stream >= 0) {
         st->st_dev = 0;
@@ -567,8 +573,24 @@ static int64_t do_fstatat(int dir, const char *base, void *st)
     return fstatat(dir, base, st, AT_SYMLINK_NOFOLLOW | (*base ? 0 : AT_EMPTY_PATH)) < 0 ? -errno : 0;
 }
 
+/* machemu's /proc first: the host's is hidden (fs.c). */
+int procfs_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st)
+{
+    char path[PATH_MAX], *abs;
+    int rc = get_path(emu, gpath, path);
+    if (rc < 0 || fs_join(emu, dirfd_of(dirfd), path, &abs) < 0)
+        return 1;
+    size_t n = strlen(path);
+    rc = procfs_stat(emu, abs, follow || (n && path[n - 1] == '/'), st);   /* "self/" is the directory */
+    free(abs);
+    return rc;
+}
+
 int64_t file_stat_at(struct emu *emu, uint64_t dirfd, uint64_t gpath, bool follow, struct stat *st)
 {
+    int rc = procfs_stat_at(emu, dirfd, gpath, follow, st);
+    if (rc <= 0)
+        return rc;
     return file_at_path(emu, dirfd, gpath, follow, do_fstatat, st);
 }
 
@@ -619,11 +641,16 @@ int64_t sys_readlinkat(struct emu *emu, const uint64_t a[6])
         return rc;
     if ((int64_t)a[3] <= 0)
         return -EINVAL;
-    if (!strcmp(path, "/proc/self/exe")) {
-        size_t n = strlen(emu->task->exe);
-        if (n > a[3])
-            n = a[3];
-        return copyout(emu, a[2], emu->task->exe, n) < 0 ? -EFAULT : (int64_t)n;
+    char *abs, link[PATH_MAX];
+    if (fs_join(emu, dirfd_of(a[0]), path, &abs) == 0) {
+        int n = procfs_readlink(emu, abs, link, sizeof link);
+        free(abs);
+        if (n != 1) {
+            if (n < 0)
+                return n;
+            size_t len = strlen(link) < a[3] ? strlen(link) : a[3];
+            return copyout(emu, a[2], link, len) < 0 ? -EFAULT : (int64_t)len;
+        }
     }
     struct buf_ctx c = { emu, a[2], a[3] };
     return file_at_path(emu, a[0], a[1], false, do_readlinkat, &c);
@@ -639,16 +666,28 @@ int64_t sys_getcwd(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[0], emu->task->cwd, n) < 0 ? -EFAULT : (int64_t)n;
 }
 
+/* The cwd may be a directory of machemu's /proc: it has no host descriptor then, and
+ * relative paths are joined to its name. */
 static int64_t set_cwd(struct emu *emu, int dirfd, const char *path)
 {
     int fd = fs_open(emu, dirfd, path, O_PATH | O_DIRECTORY, 0);
-    if (fd < 0)
-        return fd;
     char *abs;
     int rc = fs_join(emu, dirfd, path, &abs);
-    if (rc < 0) {
-        close(fd);
-        return rc;
+    if ((fd == -ENOENT || fd == -ENOTDIR) && rc == 0 && procfs_kind(emu, abs) != PROCFS_NONE) {
+        fd = procfs_kind(emu, abs) == PROCFS_DIR ? -1 : -ENOTDIR;
+        char *pid;                 /* the link followed, as getcwd shows it */
+        if (fd == -1 && !strcmp(abs, "/proc/self") &&
+            asprintf(&pid, "/proc/%d", task_leader(emu->task)->pid) > 0) {
+            free(abs);
+            abs = pid;
+        }
+    }
+    if (fd < -1 || rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0)
+            free(abs);
+        return fd < -1 ? fd : rc;
     }
     struct task *t = emu->task;
     free(t->cwd);
@@ -808,9 +847,15 @@ int64_t sys_getdents64(struct emu *emu, const uint64_t a[6])
     char *tmp = malloc(len ? len : 1);
     if (!tmp)
         return -ENOMEM;
-    long n = syscall(SYS_getdents64, host, tmp, len);   /* struct linux_dirent64 is arch-neutral */
-    int64_t rc = n < 0 ? -errno : n;
-    if (n > 0 && copyout(emu, a[1], tmp, (size_t)n) < 0)
+    const char *path = emu->task->fds[a[0]].path;
+    int64_t rc;
+    if (!strncmp(path, "/proc", 5) && procfs_kind(emu, path) == PROCFS_DIR) {
+        rc = procfs_getdents(host, tmp, len);
+    } else {
+        long n = syscall(SYS_getdents64, host, tmp, len);   /* struct linux_dirent64 is arch-neutral */
+        rc = n < 0 ? -errno : n;
+    }
+    if (rc > 0 && copyout(emu, a[1], tmp, (size_t)rc) < 0)
         rc = -EFAULT;
     free(tmp);
     return rc;

@@ -1,5 +1,5 @@
 /* emu/linux_fsmeta.c — what describes a file rather than its bytes: times, modes,
- * owners, statx, and mknodat for FIFOs and plain files. Paths are confined to the
+ * owners, statx, extended attributes, and mknodat for FIFOs and plain files. Paths are confined to the
  * root by file_at_path (fs.c): a call on a followed path gets a descriptor of the
  * resolved file and reaches it through /proc/self/fd, never through the guest's text. */
 #include <errno.h>
@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "emu/linux.h"
 
@@ -262,6 +265,26 @@ static int64_t do_statx(int dir, const char *base, void *ctx)
     return statx(dir, base, (int)fl, r->mask, &r->stx) < 0 ? -errno : 0;
 }
 
+static bool is_procfs_fd(struct emu *emu, int fd)
+{
+    const char *path = emu->task->fds[fd].path;
+    return !strncmp(path, "/proc", 5) && procfs_kind(emu, path) != PROCFS_NONE &&
+           procfs_kind(emu, path) != PROCFS_LINK;
+}
+
+/* A file of machemu's /proc, as procfs_stat describes it. */
+static int64_t put_statx(struct emu *emu, uint64_t dst, const struct stat *st)
+{
+    struct statx x = {
+        .stx_mask = STATX_BASIC_STATS, .stx_blksize = (uint32_t)st->st_blksize,
+        .stx_nlink = (uint32_t)st->st_nlink, .stx_uid = file_guest_uid(st->st_uid),
+        .stx_gid = file_guest_gid(st->st_gid), .stx_mode = (uint16_t)st->st_mode,
+        .stx_ino = st->st_ino, .stx_size = (uint64_t)st->st_size, .stx_blocks = (uint64_t)st->st_blocks,
+        .stx_dev_major = major(st->st_dev), .stx_dev_minor = minor(st->st_dev),
+    };
+    return copyout(emu, dst, &x, sizeof x) < 0 ? -EFAULT : 0;
+}
+
 /* struct statx has one layout on every architecture. */
 static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
 {
@@ -270,9 +293,12 @@ static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
                                L_AT_STATX_SYNC)) ||
         (r.flags & L_AT_STATX_SYNC) == L_AT_STATX_SYNC || (r.mask & L_STATX_RESERVED))
         return -EINVAL;
-    int64_t rc = empty_path(emu, a[1], r.flags)
-                     ? on_fd(emu, (int)a[0], do_statx, &r)
-                     : file_at_path(emu, a[0], a[1], !(r.flags & L_AT_SYMLINK_NOFOLLOW), do_statx, &r);
+    struct stat st;
+    bool follow = !(r.flags & L_AT_SYMLINK_NOFOLLOW), empty = empty_path(emu, a[1], r.flags);
+    int64_t rc = empty ? file_fstat(emu, (int)a[0], &st) : procfs_stat_at(emu, a[0], a[1], follow, &st);
+    if (rc <= 0 && (!empty || (rc == 0 && is_procfs_fd(emu, (int)a[0]))))
+        return rc < 0 ? rc : put_statx(emu, a[4], &st);
+    rc = empty ? on_fd(emu, (int)a[0], do_statx, &r) : file_at_path(emu, a[0], a[1], follow, do_statx, &r);
     if (rc < 0)
         return rc;
     r.stx.stx_uid = file_guest_uid(r.stx.stx_uid);
@@ -280,10 +306,149 @@ static int64_t sys_statx(struct emu *emu, const uint64_t a[6])
     return copyout(emu, a[4], &r.stx, sizeof r.stx) < 0 ? -EFAULT : 0;
 }
 
+/* --- statfs, fadvise64 --------------------------------------------------------------- */
+
+/* struct statfs is eight-byte fields on arm64 as on the host (f_fsid two ints). */
+_Static_assert(sizeof(struct statfs) == 120, "struct statfs as arm64 Linux lays it out");
+
+static int64_t do_fstatfs(int dir, const char *base, void *ctx)
+{
+    (void)base;                    /* dir is the file itself (followed, or the fd) */
+    return fstatfs(dir, ctx) < 0 ? -errno : 0;
+}
+
+static int64_t put_statfs(struct emu *emu, int64_t rc, uint64_t dst, const struct statfs *st)
+{
+    return rc < 0 ? rc : copyout(emu, dst, st, sizeof *st) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_statfs(struct emu *emu, const uint64_t a[6])
+{
+    struct statfs st;
+    return put_statfs(emu, file_at_path(emu, (uint64_t)L_AT_FDCWD, a[0], true, do_fstatfs, &st), a[1], &st);
+}
+
+static int64_t sys_fstatfs(struct emu *emu, const uint64_t a[6])
+{
+    struct statfs st;
+    return put_statfs(emu, (int)a[0] == L_AT_FDCWD ? -EBADF : on_fd(emu, (int)a[0], do_fstatfs, &st), a[1], &st);
+}
+
+/* Advice is only advice: the host takes it for the host file. */
+static int64_t sys_fadvise64(struct emu *emu, const uint64_t a[6])
+{
+    int host = fd_host(emu->task, (int)a[0]);
+    if (host < 0)
+        return host;
+    if (a[3] > POSIX_FADV_NOREUSE)
+        return -EINVAL;
+    int rc = posix_fadvise(host, (off_t)a[1], (off_t)a[2], (int)a[3]);
+    return -rc;
+}
+
+/* --- extended attributes ----------------------------------------------------------- */
+
+/* The host's, of the file in the root: ls -l and cp -a ask for them. The guest is an
+ * ordinary user, so it may change only the user namespace and ACLs (as chmod would). */
+struct xattr_req {
+    char name[256];
+    char *value;                   /* host buffer of size bytes */
+    size_t size;
+    int flags;
+    bool follow;
+    enum { XATTR_GET, XATTR_LIST, XATTR_SET, XATTR_REMOVE } op;
+};
+
+static int64_t xattr_on(const char *path, struct xattr_req *r)
+{
+    ssize_t n;
+    switch (r->op) {
+    case XATTR_GET:
+        n = r->follow ? getxattr(path, r->name, r->value, r->size) : lgetxattr(path, r->name, r->value, r->size);
+        break;
+    case XATTR_LIST:
+        n = r->follow ? listxattr(path, r->value, r->size) : llistxattr(path, r->value, r->size);
+        break;
+    case XATTR_SET:
+        n = r->follow ? setxattr(path, r->name, r->value, r->size, r->flags)
+                      : lsetxattr(path, r->name, r->value, r->size, r->flags);
+        break;
+    default:
+        n = r->follow ? removexattr(path, r->name) : lremovexattr(path, r->name);
+    }
+    return n < 0 ? -errno : n;
+}
+
+static int64_t do_xattr(int dir, const char *base, void *ctx)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, *base ? "/proc/self/fd/%d/%s" : "/proc/self/fd/%d", dir, base) >=
+        (int)sizeof path)
+        return -ENAMETOOLONG;
+    return xattr_on(path, ctx);
+}
+
+static int64_t xattr_name(struct emu *emu, uint64_t gname, struct xattr_req *r)
+{
+    for (size_t i = 0; i < sizeof r->name; i++) {
+        if (copyin(emu, &r->name[i], gname + i, 1) < 0)
+            return -EFAULT;
+        if (!r->name[i])
+            return i ? 0 : -ERANGE;
+    }
+    return -ERANGE;
+}
+
+/* One of the twelve calls: op on a path (followed or not) or on fd a[0]. */
+static int64_t xattr_call(struct emu *emu, const uint64_t a[6], int op, int how)
+{
+    struct xattr_req r = { .op = op, .follow = how != 'l' };
+    int64_t rc = op == XATTR_LIST ? 0 : xattr_name(emu, a[1], &r);
+    if (rc < 0)
+        return rc;
+    if ((op == XATTR_SET || op == XATTR_REMOVE) && strncmp(r.name, "user.", 5) &&
+        strncmp(r.name, "system.posix_acl_", 17))
+        return -EPERM;
+    if (op == XATTR_GET && !strncmp(r.name, "trusted.", 8))
+        return -ENODATA;           /* what an ordinary user sees of them */
+    uint64_t buf = op == XATTR_LIST ? a[1] : a[2], size = op == XATTR_LIST ? a[2] : a[3];
+    r.size = size > 65536 ? 65536 : (size_t)size;
+    r.flags = (int)a[4];
+    if (r.size && !(r.value = malloc(r.size)))
+        return -ENOMEM;
+    if (op == XATTR_SET && r.size && copyin(emu, r.value, buf, r.size) < 0)
+        rc = -EFAULT;
+    else if (how == 'f') {
+        int host = fd_host(emu->task, (int)a[0]);
+        char path[40];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", host);
+        rc = host < 0 ? host : xattr_on(path, &r);
+    } else {
+        rc = file_at_path(emu, (uint64_t)L_AT_FDCWD, a[0], how != 'l', do_xattr, &r);
+    }
+    if (rc > 0 && (op == XATTR_GET || op == XATTR_LIST) && r.size && copyout(emu, buf, r.value, (size_t)rc) < 0)
+        rc = -EFAULT;
+    free(r.value);
+    return rc;
+}
+
+#define XATTR_CALLS(op, name, OP)                                                                     \
+    static int64_t sys_##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'p'); } \
+    static int64_t sys_l##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'l'); } \
+    static int64_t sys_f##op##name(struct emu *emu, const uint64_t a[6]) { return xattr_call(emu, a, OP, 'f'); }
+XATTR_CALLS(set, xattr, XATTR_SET)
+XATTR_CALLS(get, xattr, XATTR_GET)
+XATTR_CALLS(list, xattr, XATTR_LIST)
+XATTR_CALLS(remove, xattr, XATTR_REMOVE)
+
 #define META_CALL(nr, fn) [nr] = { #fn, sys_##fn }
 const struct linux_call linux_fsmeta_calls[] = {
-    META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(52, fchmod), META_CALL(53, fchmodat),
+    META_CALL(5, setxattr), META_CALL(6, lsetxattr), META_CALL(7, fsetxattr), META_CALL(8, getxattr),
+    META_CALL(9, lgetxattr), META_CALL(10, fgetxattr), META_CALL(11, listxattr), META_CALL(12, llistxattr),
+    META_CALL(13, flistxattr), META_CALL(14, removexattr), META_CALL(15, lremovexattr),
+    META_CALL(16, fremovexattr),
+    META_CALL(33, mknodat), META_CALL(37, linkat), META_CALL(43, statfs), META_CALL(44, fstatfs), META_CALL(52, fchmod), META_CALL(53, fchmodat),
     META_CALL(54, fchownat), META_CALL(55, fchown), META_CALL(88, utimensat),
-    META_CALL(291, statx),
+    META_CALL(223, fadvise64), META_CALL(291, statx),
 };
 const size_t linux_fsmeta_ncalls = sizeof linux_fsmeta_calls / sizeof *linux_fsmeta_calls;

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "emu/linux.h"
 
@@ -118,12 +120,202 @@ static struct task *proc_task(struct emu *emu, const char *p, const char **rest)
     return t && t->map ? t : NULL;
 }
 
+/* --- directories and attributes ----------------------------------------------------- */
+
+static const char *const task_files[] = { "cmdline", "exe", "maps", "stat", "status" };
+static const char *const top_files[] = { "cpuinfo", "meminfo" };
+
+static bool listed(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
+/* What abs names in machemu's /proc, and the task it belongs to. /proc/self and
+ * /proc/PID/exe are links; with follow, /proc/self is the caller's directory. */
+static enum procfs_kind lookup(struct emu *emu, const char *abs, bool follow, struct task **tp)
+{
+    *tp = NULL;
+    if (!strcmp(abs, "/proc"))
+        return PROCFS_DIR;
+    if (strncmp(abs, "/proc/", 6))
+        return PROCFS_NONE;
+    const char *p = abs + 6, *rest = NULL;
+    if (listed(p, top_files, sizeof top_files / sizeof *top_files))
+        return PROCFS_FILE;
+    if (!strcmp(p, "self")) {
+        *tp = task_leader(emu->task);
+        return follow ? PROCFS_DIR : PROCFS_LINK;
+    }
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end != p && *end == 0 && pid > 0 && pid <= INT32_MAX) {
+        *tp = task_by_pid(emu, (int)pid);
+        return *tp && (*tp)->map ? PROCFS_DIR : PROCFS_NONE;
+    }
+    struct task *t = proc_task(emu, p, &rest);
+    if (!t || !listed(rest, task_files, sizeof task_files / sizeof *task_files))
+        return PROCFS_NONE;
+    *tp = task_leader(t);
+    return !strcmp(rest, "exe") ? PROCFS_LINK : PROCFS_FILE;
+}
+
+enum procfs_kind procfs_kind(struct emu *emu, const char *abs)
+{
+    struct task *t;
+    return lookup(emu, abs, true, &t);
+}
+
+/* The guest sees the host's own uid as GUEST_UID (file_guest_uid): so the owner a stat
+ * reports is given as the host id that shows as the task's. */
+static uid_t shown_as(uint32_t guest_id, uint32_t host_id)
+{
+    return guest_id == GUEST_UID ? host_id : guest_id;
+}
+
+/* Inode numbers the directory listings and stat agree on: /proc 1, its files 2 and up,
+ * the self link 8; a task's directory its pid times 16, its files the next numbers. */
+static size_t index_in(const char *name, const char *const *names, size_t n)
+{
+    size_t i = 0;
+    while (i < n && strcmp(name, names[i]))
+        i++;
+    return i;
+}
+
+static uint64_t ino_of(const struct task *t, const char *abs)
+{
+    const char *base = strrchr(abs, '/') + 1;
+    if (!strcmp(abs, "/proc"))
+        return 1;
+    if (!t)
+        return 2 + index_in(base, top_files, sizeof top_files / sizeof *top_files);
+    if (listed(base, task_files, sizeof task_files / sizeof *task_files))
+        return (uint64_t)t->pid << 4 | (1 + index_in(base, task_files, sizeof task_files / sizeof *task_files));
+    return (uint64_t)t->pid << 4;
+}
+
+/* As Linux's procfs answers: directories r-x and files r-- for everyone, size 0, the
+ * task's owner; /proc itself root's. The exe link followed is the image itself. */
+int procfs_stat(struct emu *emu, const char *abs, bool follow, struct stat *st)
+{
+    struct task *t;
+    enum procfs_kind k = lookup(emu, abs, follow, &t);
+    if (k == PROCFS_NONE)
+        return 1;
+    if (k == PROCFS_LINK && follow) {          /* /proc/PID/exe */
+        if (t->exe_fd < 0)
+            return -ENOENT;
+        return fstat(t->exe_fd, st) < 0 ? -errno : 0;
+    }
+    memset(st, 0, sizeof *st);
+    st->st_dev = makedev(0, 22);
+    bool self_link = k == PROCFS_LINK && !strcmp(abs, "/proc/self");   /* root's, as /proc */
+    st->st_ino = self_link ? 8 : ino_of(t, abs);
+    st->st_mode = k == PROCFS_DIR ? S_IFDIR | 0555 : k == PROCFS_LINK ? S_IFLNK | 0777 : S_IFREG | 0444;
+    st->st_nlink = k == PROCFS_DIR ? 2 : 1;
+    st->st_blksize = 1024;
+    if (t && !self_link) {
+        st->st_uid = shown_as(t->cred.euid, geteuid());
+        st->st_gid = shown_as(t->cred.egid, getegid());
+    }
+    return 0;
+}
+
+int procfs_readlink(struct emu *emu, const char *abs, char *out, size_t size)
+{
+    struct task *t;
+    if (lookup(emu, abs, false, &t) != PROCFS_LINK)
+        return 1;
+    if (!strcmp(abs, "/proc/self"))
+        snprintf(out, size, "%d", t->pid);
+    else
+        snprintf(out, size, "%s", t->exe ? t->exe : "/");
+    return 0;
+}
+
+/* One linux_dirent64 record; d_off is where the next one starts, so lseek and
+ * seekdir on the directory's fd work on these offsets. */
+static void put_dirent(FILE *f, uint64_t ino, uint8_t type, const char *name)
+{
+    size_t len = 19 + strlen(name) + 1, reclen = (len + 7) & ~(size_t)7;
+    int64_t off = ftell(f) + (int64_t)reclen;
+    uint16_t rl = (uint16_t)reclen;
+    fwrite(&ino, 8, 1, f);
+    fwrite(&off, 8, 1, f);
+    fwrite(&rl, 2, 1, f);
+    fwrite(&type, 1, 1, f);
+    fwrite(name, 1, strlen(name), f);
+    for (size_t i = 19 + strlen(name); i < reclen; i++)
+        fputc(0, f);
+}
+
+static void write_dir(struct emu *emu, struct task *t, FILE *f)
+{
+    put_dirent(f, 1, DT_DIR, ".");
+    put_dirent(f, 1, DT_DIR, "..");
+    if (t) {
+        for (size_t i = 0; i < sizeof task_files / sizeof *task_files; i++)
+            put_dirent(f, (uint64_t)t->pid << 4 | (1 + i), strcmp(task_files[i], "exe") ? DT_REG : DT_LNK,
+                       task_files[i]);
+        return;
+    }
+    for (size_t i = 0; i < sizeof top_files / sizeof *top_files; i++)
+        put_dirent(f, 2 + i, DT_REG, top_files[i]);
+    put_dirent(f, 8, DT_LNK, "self");
+    for (struct task *p = emu->tasks; p; p = p->next) {
+        char name[16];
+        if (!p->map)
+            continue;
+        snprintf(name, sizeof name, "%d", p->pid);
+        put_dirent(f, (uint64_t)p->pid << 4, DT_DIR, name);
+    }
+}
+
+/* getdents64 on a directory procfs_open made: whole records from its offset. */
+int64_t procfs_getdents(int host, void *buf, size_t len)
+{
+    struct stat st;
+    off_t pos = lseek(host, 0, SEEK_CUR);
+    if (pos < 0 || fstat(host, &st) < 0)
+        return -errno;
+    if (pos >= st.st_size)
+        return 0;
+    size_t have = (size_t)(st.st_size - pos), n = 0;
+    char *all = malloc(have);
+    if (!all)
+        return -ENOMEM;
+    if (pread(host, all, have, pos) != (ssize_t)have) {
+        free(all);
+        return -EIO;
+    }
+    while (n + 19 <= have) {
+        uint16_t rl;
+        memcpy(&rl, all + n + 16, 2);
+        if (rl == 0 || n + rl > len || n + rl > have)
+            break;
+        n += rl;
+    }
+    memcpy(buf, all, n);
+    free(all);
+    if (n == 0)
+        return -EINVAL;                        /* the buffer holds not one record */
+    lseek(host, pos + (off_t)n, SEEK_SET);
+    return (int64_t)n;
+}
+
 int procfs_open(struct emu *emu, const char *abs, int flags)
 {
-    if (strncmp(abs, "/proc/", 6))
+    struct task *dir_task;
+    enum procfs_kind kind = lookup(emu, abs, true, &dir_task);
+    if (kind == PROCFS_NONE)
         return -ENOENT;
     if ((flags & O_ACCMODE) != O_RDONLY)
-        return -EACCES;
+        return kind == PROCFS_DIR ? -EISDIR : -EACCES;
+    if ((flags & O_DIRECTORY) && kind != PROCFS_DIR)
+        return -ENOTDIR;
     const char *p = abs + 6, *rest = NULL;
     struct task *t = proc_task(emu, p, &rest);
     char *text = NULL;
@@ -132,7 +324,9 @@ int procfs_open(struct emu *emu, const char *abs, int flags)
     if (!f)
         return -ENOMEM;
     int rc = 0;
-    if (!strcmp(p, "meminfo"))
+    if (kind == PROCFS_DIR)
+        write_dir(emu, dir_task, f);
+    else if (!strcmp(p, "meminfo"))
         write_meminfo(emu, f);
     else if (!strcmp(p, "cpuinfo"))
         write_cpuinfo(emu, f);

@@ -797,6 +797,10 @@ static int64_t exec_image(struct emu *emu, const char *path, char **argv, char *
         if (t->exe_fd >= 0)
             close(t->exe_fd);
         t->exe_fd = fd;
+        if (self) {                /* Linux names a task after the path exec was given */
+            free(t->name);
+            t->name = strdup("exe");
+        }
     } else {
         close(fd);
     }

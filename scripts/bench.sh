@@ -28,6 +28,8 @@
 #   5. the cost of compression: guest/compress with 2x or 3x the RAM, against the same
 #      run with RAM enough for it.
 #   7. a 64 MB mach_vm_copy (copy-on-write) against memcpy of the same range in the guest.
+#   8. the start-up of a dynamic program: the sysroot's ls, 20 runs, against qemu-aarch64
+#      -L the same root (scripts/bench-dynls.sh; skipped without the sysroot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -295,3 +297,6 @@ printf '%-28s %12s %12s %8s\n' benchmark mach_vm_copy memcpy ratio
 if (( $(echo "$cm > 10 * $cv" | bc -l) )); then cg=ok; else cg="MISSES GOAL (> 10)"; fi
 printf '%-28s %10s us %10s us %7sx   (memcpy / mach_vm_copy; goal > 10: %s)\n' "copy 64 MB" "$cv" "$cm" \
     "$(ratio "$cm" "$cv")" "$cg"
+echo
+
+O=$O MACHEMU=$MACHEMU QEMU=$QEMU REPS=$REPS "$(dirname "$0")/bench-dynls.sh"

@@ -23,12 +23,15 @@ printf 'one\ntwo\nthree\n' >"$INPUTS/a.txt"
 printf 'one\n2\nthree\nfour\n' >"$INPUTS/b.txt"
 printf 'apple\nkiwi\npear\n' >"$INPUTS/s1.txt"
 printf 'fig\nkiwi\nplum\n' >"$INPUTS/s2.txt"
+printf '1 alice\n2 bob\n3 carol\n' >"$INPUTS/j1.txt"
+printf '1 red\n3 blue\n4 green\n' >"$INPUTS/j2.txt"
 
 # The loader and the libraries, then the inputs.
 put_root() {
   mkdir -p "$1/usr/lib/aarch64-linux-gnu" && cp -a "$SR/lib" "$1/" && ln -s a.txt "$1/link.txt" &&
     cp -a "$SR"/usr/lib/aarch64-linux-gnu/*.so* "$1/usr/lib/aarch64-linux-gnu/" &&
-    cp "$INPUTS"/*.txt "$1/" && mkdir -p "$1/dir.d/sub" && echo 'int x;' >"$1/dir.d/sub/x.c"
+    cp "$INPUTS"/*.txt "$1/" && mkdir -p "$1/dir.d/sub" && echo 'int x;' >"$1/dir.d/sub/x.c" &&
+    echo 'doc' >"$1/dir.d/read.me" && touch -d @1000000000 "$1/a.txt" "$1/dir.d/sub/x.c" "$1/dir.d/sub" "$1/dir.d/read.me"
 }
 export QEMU_LD_PREFIX=.            # qemu runs in the case's root
 
@@ -90,6 +93,44 @@ run chmod bin/chmod 600 a.txt
 run readlink bin/readlink link.txt
 run sed-i bin/sed -i s/one/ONE/ a.txt
 run split usr/bin/split -l 100 lines.txt part.
+# grep, sed and gawk programs
+run grep-iwc bin/grep -icw ALPHA lines.txt
+run grep-o bin/grep -oE '[0-9]+ line-000[0-9]{2}' lines.txt
+run grep-r-include bin/grep -rn --include='*.c' int dir.d
+run grep-context bin/grep -n -A1 -B1 'line-00250' lines.txt
+run grep-Fxf bin/grep -Fx -f s1.txt s2.txt
+run sed-E bin/sed -E 's/^([0-9]+) line-([0-9]+) (.*)$/\3 \2 \1/' lines.txt
+run sed-hold bin/sed -n -e '/omega/h' -e '${x;p}' lines.txt
+run sed-join bin/sed -e '1i header' -e '$!N;s/\n/+/' a.txt
+run gawk-arr usr/bin/gawk '{ c[$3]++; s[$3] += $1 }
+  END { n = asorti(c, k); for (i = 1; i <= n; i++) printf "%-6s %4d %8.2f\n", k[i], c[k[i]], s[k[i]] / c[k[i]] }' lines.txt
+run gawk-split usr/bin/gawk 'BEGIN { OFS = "," } { n = split($2, p, "-"); gsub(/a/, "A", $3); print NR, p[n] + 0, toupper(substr($3, 1, 3)) }' lines.txt
+run gawk-printf usr/bin/gawk 'BEGIN { for (i = 1; i <= 5; i++) printf "%3d %5.2e %o %c %s\n", i, i ^ 10, i * 9, 64 + i, sprintf("%x", i * 4096) }'
+# findutils, diffutils
+run find-newer usr/bin/find . -maxdepth 1 -type f -newer a.txt -name 'b.txt'
+run find-not-newer usr/bin/find dir.d -type f ! -newer a.txt
+run find-printf usr/bin/find dir.d -mindepth 1 -name '*.c' -printf '%y %d %p %s\n'
+run diff-c -e 1 usr/bin/diff -c --label A --label B a.txt b.txt
+run diff-y -e 1 usr/bin/diff -y -W 40 a.txt b.txt
+run cmp-l -e 1 usr/bin/cmp -l a.txt b.txt
+# coreutils
+run comm-12 usr/bin/comm -12 s1.txt s2.txt
+run join usr/bin/join -a1 -e NONE -o 0,1.2,2.2 j1.txt j2.txt
+run paste-sd usr/bin/paste -sd, a.txt
+run seq-f usr/bin/seq -f '%04.1f' -s ' ' 0.5 0.25 2
+run seq-w usr/bin/seq -w 8 11
+run printf-b usr/bin/printf '%b|%q|%10.3f\n' 'a\tb' "it's" 3.14159
+run date-0 bin/date -d @0 -u
+run date-fmt bin/date -u -d '2024-02-29 13:45:00' '+%A %j %U %s'
+run expr-match usr/bin/expr match hello-world 'hello-\(.*\)'
+run expr-0 -e 1 usr/bin/expr 3 - 3
+run dirname usr/bin/dirname /a/b/c.txt dir/ x
+run basename-a usr/bin/basename -a -s .txt a.txt /x/b.txt
+run numfmt usr/bin/numfmt --to=iec 1024 1536000 5000000000
+run nl usr/bin/nl -ba -w3 a.txt
+run ls-l bin/ls -lgG --time-style=+%s dir.d dir.d/sub
+run cp-a bin/cp -a dir.d copy.d
+run tr-d -i "$INPUTS/lines.txt" usr/bin/tr -d 'aeiou0-9'
 
 if [ "$N" -gt 0 ] && [ -f "$SR/.complete" ]; then
   echo "    sysroot programs: $IT_PASSED of $N invocations pass ($((100 * IT_PASSED / N))%)"
