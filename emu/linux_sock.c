@@ -100,6 +100,14 @@ static bool nonblocking(int host, uint64_t flags)
     return (flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK));
 }
 
+/* The host would block: the task waits until host is ready for events, then the call
+ * restarts. */
+static int64_t wait_ready(struct emu *emu, int host, short events)
+{
+    task_block_io(emu, &(struct pollfd){ .fd = host, .events = events }, 1, 0);
+    return EMU_RESTART;
+}
+
 /* The guest's sockaddr_un path, NUL-terminated; abstract names (a leading NUL) are the
  * host's namespace and refused. */
 static int sock_path(struct emu *emu, uint64_t addr, uint64_t len, char path[110])
@@ -305,10 +313,8 @@ static int64_t sendto_path(struct emu *emu, int host, const uint64_t a[6])
     }
     free(tmp);
     close(target);
-    if (n == -EAGAIN && !nonblocking(host, a[3])) {
-        task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLOUT }, 1, 0);
-        return EMU_RESTART;
-    }
+    if (n == -EAGAIN && !nonblocking(host, a[3]))
+        return wait_ready(emu, host, POLLOUT);
     return n;
 }
 
@@ -342,8 +348,7 @@ static int64_t sys_sendto(struct emu *emu, const uint64_t a[6])
     if (done == len || nonblocking(host, a[3]))
         return done ? (int64_t)done : -EAGAIN;
     t->call.done = done;
-    task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLOUT }, 1, 0);
-    return EMU_RESTART;
+    return wait_ready(emu, host, POLLOUT);
 }
 
 /* recvfrom: what is there; with MSG_WAITALL on a stream, all of len (or the end). */
@@ -379,8 +384,7 @@ static int64_t sys_recvfrom(struct emu *emu, const uint64_t a[6])
     if ((rc > 0 && !more) || nonblocking(host, a[3]))
         return done ? (int64_t)done : rc;
     t->call.done = done;
-    task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLIN }, 1, 0);
-    return EMU_RESTART;
+    return wait_ready(emu, host, POLLIN);
 }
 
 /* --- sendmsg, recvmsg -------------------------------------------------------------- */
@@ -476,19 +480,24 @@ static int64_t do_sendmsg(struct emu *emu, const uint64_t a[6], struct guest_msg
     free(buf);
     if (rc == -EPIPE && !(a[2] & MSG_NOSIGNAL))
         linux_post_signal(emu->task, SIGPIPE);
-    if (rc == -EAGAIN && !nonblocking(host, a[2])) {
-        task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLOUT }, 1, 0);
-        return EMU_RESTART;
-    }
+    if (rc == -EAGAIN && !nonblocking(host, a[2]))
+        return wait_ready(emu, host, POLLOUT);
+    return rc;
+}
+
+/* sendmsg and recvmsg with their guest_msg on the heap (it holds the iovec array). */
+static int64_t with_msg(struct emu *emu, const uint64_t a[6],
+                        int64_t (*call)(struct emu *, const uint64_t *, struct guest_msg *))
+{
+    struct guest_msg *m = malloc(sizeof *m);
+    int64_t rc = m ? call(emu, a, m) : -ENOMEM;
+    free(m);
     return rc;
 }
 
 static int64_t sys_sendmsg(struct emu *emu, const uint64_t a[6])
 {
-    struct guest_msg *m = malloc(sizeof *m);
-    int64_t rc = m ? do_sendmsg(emu, a, m) : -ENOMEM;
-    free(m);
-    return rc;
+    return with_msg(emu, a, do_sendmsg);
 }
 
 /* The host descriptors a message brought become the receiver's; the guest path each
@@ -548,19 +557,14 @@ static int64_t do_recvmsg(struct emu *emu, const uint64_t a[6], struct guest_msg
             rc = -EFAULT;
     }
     free(buf);
-    if (rc == -EAGAIN && !nonblocking(host, a[2])) {
-        task_block_io(emu, &(struct pollfd){ .fd = host, .events = POLLIN }, 1, 0);
-        return EMU_RESTART;
-    }
+    if (rc == -EAGAIN && !nonblocking(host, a[2]))
+        return wait_ready(emu, host, POLLIN);
     return rc;
 }
 
 static int64_t sys_recvmsg(struct emu *emu, const uint64_t a[6])
 {
-    struct guest_msg *m = malloc(sizeof *m);
-    int64_t rc = m ? do_recvmsg(emu, a, m) : -ENOMEM;
-    free(m);
-    return rc;
+    return with_msg(emu, a, do_recvmsg);
 }
 
 static int64_t sys_shutdown(struct emu *emu, const uint64_t a[6])
